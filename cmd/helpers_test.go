@@ -1,0 +1,77 @@
+package cmd
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files from the current output")
+
+// testBuild is fixed build information so rendered output is reproducible.
+var testBuild = BuildInfo{
+	Version:   "v1.2.3",
+	Commit:    "0123456789abcdef0123456789abcdef01234567",
+	Date:      "2026-11-27T10:00:00Z",
+	GoVersion: "go1.26.8",
+	Platform:  "linux/amd64",
+}
+
+// cliRun describes one run of the CLI through Main with captured streams.
+type cliRun struct {
+	args   []string
+	env    map[string]string
+	stdin  string
+	outTTY bool
+	errTTY bool
+}
+
+type cliResult struct {
+	code   int
+	stdout string
+	stderr string
+}
+
+func (r cliRun) run(t *testing.T) cliResult {
+	t.Helper()
+	streams := NewTestStreams(r.stdin)
+	streams.OutTTY, streams.ErrTTY = r.outTTY, r.errTTY
+	env := r.env
+	if env == nil {
+		env = map[string]string{}
+	}
+	getenv := func(k string) string { return env[k] }
+	code := Main(r.args, streams.IOStreams, getenv, testBuild)
+	return cliResult{code: code, stdout: streams.OutBuf.String(), stderr: streams.ErrBuf.String()}
+}
+
+func runCLI(t *testing.T, args ...string) cliResult {
+	t.Helper()
+	return cliRun{args: args}.run(t)
+}
+
+// golden compares got with testdata/golden/NAME, or rewrites it under -update.
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", "golden", name)
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("reading golden file (run go test ./cmd -update to create it): %v", err)
+	}
+	if got != string(want) {
+		t.Errorf("output differs from %s (run go test ./cmd -update if the change is intended)\n--- got ---\n%s\n--- want ---\n%s", path, got, want)
+	}
+}
+
+func hasANSI(s string) bool { return strings.Contains(s, "\x1b[") }

@@ -1,0 +1,296 @@
+package cmd
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tlskit/tlskit/tlscore"
+)
+
+func TestUsageErrors(t *testing.T) {
+	tests := []struct {
+		name      string
+		args      []string
+		wantErr   string
+		wantUsage string
+	}{
+		{"unknown flag", []string{"--bogus"}, "tlskit: unknown flag: --bogus", "Usage: tlskit [command]"},
+		{"unknown flag on subcommand", []string{"version", "--bogus"}, "tlskit: unknown flag: --bogus", "Usage: tlskit version [flags]"},
+		{"unknown command", []string{"bogus"}, `tlskit: unknown command "bogus" for "tlskit"`, "Usage: tlskit [command]"},
+		{"suggestion", []string{"verison"}, `did you mean "version"?`, "Usage: tlskit [command]"},
+		{"extra argument", []string{"version", "extra"}, `tlskit: unknown command "extra" for "tlskit version"`, "Usage: tlskit version [flags]"},
+		{"bad output", []string{"version", "-o", "yaml"}, `tlskit: invalid argument "yaml" for "-o, --output" flag: must be one of text, json, pem`, "Usage:"},
+		{"unsupported output", []string{"version", "-o", "pem"}, "tlskit: --output pem is not supported by 'tlskit version' (choose text or json)", "Usage:"},
+		{"output on completion", []string{"completion", "bash", "-o", "json"}, "tlskit: --output json does not apply to 'tlskit completion bash'", "Usage:"},
+		{"zero timeout", []string{"--timeout", "0", "version"}, `tlskit: invalid argument "0" for "--timeout" flag: must be greater than zero`, "Usage:"},
+		{"bad timeout", []string{"--timeout", "soon", "version"}, `is not a duration`, "Usage:"},
+		{"unknown completion shell", []string{"completion", "tcsh"}, `tlskit: unknown command "tcsh" for "tlskit completion"`, "Usage:"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := runCLI(t, tt.args...)
+			if res.code != ExitUsage {
+				t.Fatalf("exit code %d, want %d; stderr:\n%s", res.code, ExitUsage, res.stderr)
+			}
+			if res.stdout != "" {
+				t.Errorf("stdout should be empty on a usage error, got %q", res.stdout)
+			}
+			lines := strings.Split(strings.TrimSuffix(res.stderr, "\n"), "\n")
+			if !strings.HasPrefix(lines[0], "tlskit: ") {
+				t.Errorf("first stderr line %q does not start with 'tlskit: '", lines[0])
+			}
+			if !strings.Contains(lines[0], tt.wantErr) {
+				t.Errorf("first stderr line %q does not contain %q", lines[0], tt.wantErr)
+			}
+			if !strings.Contains(res.stderr, tt.wantUsage) {
+				t.Errorf("stderr does not show the usage line %q:\n%s", tt.wantUsage, res.stderr)
+			}
+		})
+	}
+}
+
+func TestVersionJSON(t *testing.T) {
+	res := runCLI(t, "version", "--output", "json")
+	if res.code != ExitOK || res.stderr != "" {
+		t.Fatalf("exit %d, stderr %q", res.code, res.stderr)
+	}
+	var got BuildInfo
+	if err := json.Unmarshal([]byte(res.stdout), &got); err != nil {
+		t.Fatalf("version -o json is not JSON: %v\n%s", err, res.stdout)
+	}
+	if got != testBuild {
+		t.Fatalf("version JSON = %+v, want %+v", got, testBuild)
+	}
+	var keys map[string]any
+	_ = json.Unmarshal([]byte(res.stdout), &keys)
+	for _, k := range []string{"version", "commit", "date", "go_version", "platform"} {
+		if _, ok := keys[k]; !ok {
+			t.Errorf("JSON lacks key %q", k)
+		}
+	}
+	golden(t, "version.json", res.stdout)
+}
+
+func TestVersionText(t *testing.T) {
+	pipe := runCLI(t, "version")
+	if pipe.code != ExitOK {
+		t.Fatalf("exit %d: %s", pipe.code, pipe.stderr)
+	}
+	golden(t, "version.txt", pipe.stdout)
+
+	tty := cliRun{args: []string{"version"}, outTTY: true, env: map[string]string{"NO_COLOR": "1"}}.run(t)
+	golden(t, "version-tty.txt", tty.stdout)
+
+	colour := cliRun{args: []string{"version"}, outTTY: true}.run(t)
+	golden(t, "version-tty-color.txt", colour.stdout)
+}
+
+func TestVersionFlag(t *testing.T) {
+	res := runCLI(t, "--version")
+	if res.code != ExitOK || res.stdout != "tlskit v1.2.3\n" {
+		t.Fatalf("--version: exit %d, stdout %q", res.code, res.stdout)
+	}
+}
+
+func TestColorPolicy(t *testing.T) {
+	tests := []struct {
+		name   string
+		tty    bool
+		env    map[string]string
+		flags  []string
+		colour bool
+	}{
+		{"pipe", false, nil, nil, false},
+		{"terminal", true, nil, nil, true},
+		{"terminal NO_COLOR", true, map[string]string{"NO_COLOR": "1"}, nil, false},
+		{"terminal --no-color", true, nil, []string{"--no-color"}, false},
+		{"terminal TERM=dumb", true, map[string]string{"TERM": "dumb"}, nil, false},
+		{"pipe CLICOLOR_FORCE", false, map[string]string{"CLICOLOR_FORCE": "1"}, nil, true},
+		{"pipe CLICOLOR_FORCE=0", false, map[string]string{"CLICOLOR_FORCE": "0"}, nil, false},
+		{"CLICOLOR_FORCE beats TERM=dumb", false, map[string]string{"CLICOLOR_FORCE": "1", "TERM": "dumb"}, nil, true},
+		{"NO_COLOR beats CLICOLOR_FORCE", true, map[string]string{"CLICOLOR_FORCE": "1", "NO_COLOR": "1"}, nil, false},
+		{"--no-color beats CLICOLOR_FORCE", false, map[string]string{"CLICOLOR_FORCE": "1"}, []string{"--no-color"}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			// stdout: the version report.
+			out := cliRun{args: append([]string{"version"}, tt.flags...), env: tt.env, outTTY: tt.tty}.run(t)
+			if got := hasANSI(out.stdout); got != tt.colour {
+				t.Errorf("stdout colour = %v, want %v:\n%q", got, tt.colour, out.stdout)
+			}
+			// stderr: an error line, decided independently of stdout.
+			errRun := cliRun{args: append([]string{"bogus"}, tt.flags...), env: tt.env, errTTY: tt.tty}.run(t)
+			if got := hasANSI(errRun.stderr); got != tt.colour {
+				t.Errorf("stderr colour = %v, want %v:\n%q", got, tt.colour, errRun.stderr)
+			}
+		})
+	}
+}
+
+func TestColorIsPerStream(t *testing.T) {
+	// stdout piped, stderr a terminal: the data stays plain while the error is coloured.
+	res := cliRun{args: []string{"version", "--bogus"}, errTTY: true}.run(t)
+	if !hasANSI(res.stderr) {
+		t.Errorf("stderr on a terminal should be coloured: %q", res.stderr)
+	}
+	res = cliRun{args: []string{"version"}, errTTY: true}.run(t)
+	if hasANSI(res.stdout) {
+		t.Errorf("stdout in a pipe must not be coloured: %q", res.stdout)
+	}
+}
+
+func TestHelpAndCompletion(t *testing.T) {
+	for _, args := range [][]string{{}, {"--help"}, {"help"}, {"version", "--help"}, {"help", "version"}} {
+		res := runCLI(t, args...)
+		if res.code != ExitOK || !strings.Contains(res.stdout, "Usage:") || res.stderr != "" {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q", args, res.code, res.stdout, res.stderr)
+		}
+	}
+	for shell, marker := range map[string]string{
+		"bash":       "# bash completion V2 for tlskit",
+		"zsh":        "#compdef tlskit",
+		"fish":       "complete -c tlskit",
+		"powershell": "Register-ArgumentCompleter",
+	} {
+		res := runCLI(t, "completion", shell)
+		if res.code != ExitOK || !strings.Contains(res.stdout, marker) {
+			t.Errorf("completion %s: exit %d, output lacks %q (stderr %q)", shell, res.code, marker, res.stderr)
+		}
+	}
+}
+
+func TestExitCodeFor(t *testing.T) {
+	tests := []struct {
+		name string
+		err  error
+		want int
+	}{
+		{"nil", nil, ExitOK},
+		{"plain", errors.New("dial tcp: connection refused"), ExitFailure},
+		{"usage", usageErrorf("bad"), ExitUsage},
+		{"wrapped usage", fmt.Errorf("context: %w", usageErrorf("bad")), ExitUsage},
+		{"check", checkFailed(errors.New("certificate expired")), ExitCheckFailed},
+		{"hinted check keeps its code", withHint(checkFailed(errors.New("x")), "try --insecure"), ExitCheckFailed},
+		{"target error", &tlscore.TargetError{Input: "x", Reason: "y"}, ExitUsage},
+		{"interrupted", fmt.Errorf("dial: %w", errInterrupted), ExitInterrupted},
+		{"timeout", context.DeadlineExceeded, ExitFailure},
+	}
+	for _, tt := range tests {
+		if got := exitCodeFor(tt.err); got != tt.want {
+			t.Errorf("%s: exitCodeFor(%v) = %d, want %d", tt.name, tt.err, got, tt.want)
+		}
+	}
+}
+
+func TestErrorLineAndHint(t *testing.T) {
+	streams := NewTestStreams("")
+	a := newApp(streams.IOStreams, nil, testBuild)
+	root := newRootCmd(a)
+	root.AddCommand(&cobra.Command{
+		Use: "fail",
+		RunE: func(*cobra.Command, []string) error {
+			return withHint(checkFailed(errors.New("Certificate expired\n\x1b[31mfake line")), "renew it")
+		},
+	})
+	code := a.execute(context.Background(), root, []string{"fail"})
+	if code != ExitCheckFailed {
+		t.Fatalf("exit %d, want %d", code, ExitCheckFailed)
+	}
+	want := "tlskit: certificate expired\\n\\x1b[31mfake line\ntlskit: hint: renew it\n"
+	if got := streams.ErrBuf.String(); got != want {
+		t.Fatalf("stderr = %q, want %q", got, want)
+	}
+}
+
+func TestInterruptExits130(t *testing.T) {
+	streams := NewTestStreams("")
+	a := newApp(streams.IOStreams, nil, testBuild)
+	root := newRootCmd(a)
+	started := make(chan struct{})
+	root.AddCommand(&cobra.Command{
+		Use: "wait",
+		RunE: func(c *cobra.Command, _ []string) error {
+			close(started)
+			<-c.Context().Done()
+			return fmt.Errorf("waiting: %w", c.Context().Err())
+		},
+	})
+	ctx, cancel := context.WithCancelCause(context.Background())
+	go func() {
+		<-started
+		cancel(errInterrupted)
+	}()
+	done := make(chan int)
+	go func() { done <- a.execute(ctx, root, []string{"wait"}) }()
+	select {
+	case code := <-done:
+		if code != ExitInterrupted {
+			t.Fatalf("exit %d, want %d", code, ExitInterrupted)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("command did not stop when its context was cancelled")
+	}
+	if got := streams.ErrBuf.String(); got != "tlskit: interrupted\n" {
+		t.Fatalf("stderr = %q", got)
+	}
+}
+
+func TestQuietSilencesDiagnosticsNotErrors(t *testing.T) {
+	streams := NewTestStreams("")
+	a := newApp(streams.IOStreams, nil, testBuild)
+	root := newRootCmd(a)
+	root.AddCommand(&cobra.Command{
+		Use: "warn",
+		RunE: func(*cobra.Command, []string) error {
+			a.warnf("something odd")
+			a.infof("progress")
+			return errors.New("it failed")
+		},
+	})
+	code := a.execute(context.Background(), root, []string{"warn", "-q"})
+	if code != ExitFailure {
+		t.Fatalf("exit %d", code)
+	}
+	if got := streams.ErrBuf.String(); got != "tlskit: it failed\n" {
+		t.Fatalf("stderr with -q = %q, want only the error", got)
+	}
+
+	streams = NewTestStreams("")
+	a = newApp(streams.IOStreams, nil, testBuild)
+	root = newRootCmd(a)
+	root.AddCommand(&cobra.Command{Use: "warn", RunE: func(*cobra.Command, []string) error {
+		a.warnf("something odd")
+		return nil
+	}})
+	if code := a.execute(context.Background(), root, []string{"warn"}); code != ExitOK {
+		t.Fatalf("exit %d", code)
+	}
+	if got := streams.ErrBuf.String(); got != "tlskit: warning: something odd\n" {
+		t.Fatalf("stderr = %q", got)
+	}
+}
+
+func TestTimeoutFlagParsed(t *testing.T) {
+	streams := NewTestStreams("")
+	a := newApp(streams.IOStreams, nil, testBuild)
+	root := newRootCmd(a)
+	root.AddCommand(&cobra.Command{Use: "noop", RunE: func(*cobra.Command, []string) error { return nil }})
+	if code := a.execute(context.Background(), root, []string{"noop", "--timeout", "2.5"}); code != ExitOK {
+		t.Fatalf("exit %d: %s", code, streams.ErrBuf)
+	}
+	if a.opts.Timeout != 2500*time.Millisecond {
+		t.Fatalf("timeout = %v, want 2.5s", a.opts.Timeout)
+	}
+	a2 := newApp(NewTestStreams("").IOStreams, nil, testBuild)
+	newRootCmd(a2)
+	if a2.opts.Timeout != 10*time.Second {
+		t.Fatalf("default timeout = %v, want 10s", a2.opts.Timeout)
+	}
+}

@@ -1,0 +1,202 @@
+// Package cmd is tlskit's command-line interface: the cobra command tree, flags, rendering and
+// colour, and the mapping from errors to exit codes. It is the only package that knows cobra,
+// fatih/color or the process's streams; the libraries (tlscore, certgen, inspect) return results
+// and typed errors, and this package decides how they look and how the process exits.
+package cmd
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+)
+
+// Output formats. Every reporting command takes text and json; some add pem.
+const (
+	formatText = "text"
+	formatJSON = "json"
+	formatPEM  = "pem"
+)
+
+const outputAnnotation = "tlskit/output-formats"
+
+// outputFormats declares which -o values a command supports.
+func outputFormats(formats ...string) map[string]string {
+	return map[string]string{outputAnnotation: strings.Join(formats, ",")}
+}
+
+// globalOptions are the flags every command shares.
+type globalOptions struct {
+	Output  string
+	NoColor bool
+	Quiet   bool
+	Timeout time.Duration
+}
+
+// app is one run of tlskit: its streams, environment, build information and global options.
+// Commands get it through their constructors instead of reaching for package-level state.
+type app struct {
+	streams *IOStreams
+	getenv  func(string) string
+	build   BuildInfo
+	opts    globalOptions
+}
+
+func newApp(streams *IOStreams, getenv func(string) string, build BuildInfo) *app {
+	if getenv == nil {
+		getenv = func(string) string { return "" }
+	}
+	return &app{streams: streams, getenv: getenv, build: build}
+}
+
+func (a *app) colors() colorPolicy {
+	return colorPolicy{disabledByFlag: a.opts.NoColor, getenv: a.getenv}
+}
+
+// outPalette styles what goes to stdout; errPalette what goes to stderr.
+func (a *app) outPalette() palette { return newPalette(a.colors().enabled(a.streams.OutTTY)) }
+func (a *app) errPalette() palette { return newPalette(a.colors().enabled(a.streams.ErrTTY)) }
+
+// warnf prints a diagnostic warning on stderr unless --quiet.
+func (a *app) warnf(format string, args ...any) {
+	if a.opts.Quiet {
+		return
+	}
+	p := a.errPalette()
+	fmt.Fprintf(a.streams.Err, "%s %s\n", p.Dim("tlskit:"), p.Warn("warning: "+sanitizeLine(fmt.Sprintf(format, args...))))
+}
+
+// infof prints progress or other diagnostics on stderr unless --quiet.
+func (a *app) infof(format string, args ...any) {
+	if a.opts.Quiet {
+		return
+	}
+	fmt.Fprintf(a.streams.Err, "%s\n", sanitizeLine(fmt.Sprintf(format, args...)))
+}
+
+// writeJSON writes one JSON document to stdout, indented for people and parseable by jq.
+func (a *app) writeJSON(v any) error {
+	enc := json.NewEncoder(a.streams.Out)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return fmt.Errorf("writing JSON: %w", err)
+	}
+	return nil
+}
+
+// writeJSONLine writes one compact JSON object on its own line (JSON Lines), for commands that
+// report on several targets.
+func (a *app) writeJSONLine(v any) error {
+	enc := json.NewEncoder(a.streams.Out)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return fmt.Errorf("writing JSON: %w", err)
+	}
+	return nil
+}
+
+// newRootCmd builds the whole command tree for one run.
+func newRootCmd(a *app) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "tlskit",
+		Short: "A TLS toolkit: handshakes, certificates, a local server, inspection and scanning",
+		Long: `tlskit runs real TLS handshakes and shows every step, makes keys, certificates and a
+local CA that modern clients accept, serves TLS locally, inspects and verifies certificate
+material, and scans which versions and cipher suites a server accepts.
+
+Data goes to stdout (text, or JSON with -o json); diagnostics go to stderr. Exit codes:
+0 success, 1 could not complete, 2 usage, 3 a check failed, 130 interrupted.`,
+		Version:       a.build.Version,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		Args:          cobra.ArbitraryArgs,
+		RunE:          runGroup,
+		PersistentPreRunE: func(c *cobra.Command, _ []string) error {
+			return checkOutputFormat(c, a.opts.Output)
+		},
+	}
+	root.SetVersionTemplate("tlskit {{.Version}}\n")
+
+	flags := root.PersistentFlags()
+	flags.VarP(newEnumValue(formatText, &a.opts.Output, formatText, formatJSON, formatPEM), "output", "o",
+		"output format: text or json (pem where a command outputs certificates or keys)")
+	flags.BoolVar(&a.opts.NoColor, "no-color", false, "never colour output (also NO_COLOR, TERM=dumb)")
+	flags.BoolVarP(&a.opts.Quiet, "quiet", "q", false, "no diagnostics on stderr (errors are still printed)")
+	flags.Var(newDurationValue(10*time.Second, &a.opts.Timeout, false), "timeout",
+		"time limit for each connection (e.g. 10s, 1m, 500ms, or seconds)")
+
+	root.AddCommand(
+		newVersionCmd(a),
+	)
+
+	root.SetIn(a.streams.In)
+	root.SetOut(a.streams.Out)
+	root.SetErr(a.streams.Err)
+	root.CompletionOptions.HiddenDefaultCmd = false
+	root.InitDefaultCompletionCmd()
+	root.InitDefaultHelpCmd()
+	finishTree(root)
+	return root
+}
+
+// finishTree applies the conventions every command shares, so a new command cannot forget them:
+// argument and flag errors become usage errors (exit 2), and a command group given an unknown
+// subcommand says so instead of printing help and exiting 0.
+func finishTree(c *cobra.Command) {
+	c.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
+		return usageErrorf("%s", err.Error())
+	})
+	if c.HasSubCommands() && c.Run == nil && c.RunE == nil {
+		c.Args = cobra.ArbitraryArgs
+		c.RunE = runGroup
+	}
+	if validate := c.Args; validate != nil {
+		c.Args = func(cmd *cobra.Command, args []string) error {
+			if err := validate(cmd, args); err != nil {
+				return usageErrorf("%s", err.Error())
+			}
+			return nil
+		}
+	}
+	for _, sub := range c.Commands() {
+		finishTree(sub)
+	}
+}
+
+// runGroup runs a command that only groups subcommands: with no arguments it shows help, with
+// anything else it is a usage error naming the closest subcommands.
+func runGroup(c *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return c.Help()
+	}
+	msg := fmt.Sprintf("unknown command %q for %q", args[0], c.CommandPath())
+	if c.SuggestionsMinimumDistance <= 0 {
+		c.SuggestionsMinimumDistance = 2
+	}
+	if s := c.SuggestionsFor(args[0]); len(s) > 0 {
+		msg += fmt.Sprintf("; did you mean %q?", s[0])
+	}
+	return usageErrorf("%s", msg)
+}
+
+// checkOutputFormat refuses an -o value the running command does not produce. A command that
+// declares no formats (help, completion, command groups) only writes text.
+func checkOutputFormat(c *cobra.Command, output string) error {
+	formats := c.Annotations[outputAnnotation]
+	if formats == "" {
+		formats = formatText
+	}
+	for _, f := range strings.Split(formats, ",") {
+		if f == output {
+			return nil
+		}
+	}
+	if formats == formatText {
+		return usageErrorf("--output %s does not apply to '%s'", output, c.CommandPath())
+	}
+	return usageErrorf("--output %s is not supported by '%s' (choose %s)", output, c.CommandPath(),
+		strings.ReplaceAll(formats, ",", " or "))
+}

@@ -1,0 +1,52 @@
+package cmd
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestResolveTargets(t *testing.T) {
+	tests := []struct {
+		name     string
+		args     []string
+		stdin    string
+		want     []string
+		wantErr  string
+		wantCode int
+	}{
+		{name: "arguments", args: []string{"example.com", "[::1]:8443"}, want: []string{"example.com:443", "[::1]:8443"}},
+		{name: "stdin in place", args: []string{"a.example", "-", "z.example:1"}, stdin: "# list\nb.example\n\nc.example:8443\n",
+			want: []string{"a.example:443", "b.example:443", "c.example:8443", "z.example:1"}},
+		{name: "url", args: []string{"https://example.com:9443/health"}, want: []string{"example.com:9443"}},
+		{name: "none", args: nil, wantErr: "no target given", wantCode: ExitUsage},
+		{name: "empty stdin", args: []string{"-"}, stdin: "# nothing\n\n", wantErr: "no targets on stdin", wantCode: ExitUsage},
+		{name: "stdin twice", args: []string{"-", "-"}, stdin: "a.example\n", wantErr: "more than once", wantCode: ExitUsage},
+		{name: "bad argument", args: []string{"bad host"}, wantErr: `invalid target "bad host"`, wantCode: ExitUsage},
+		{name: "bad stdin line", args: []string{"-"}, stdin: "ok.example\nexample.com:0\n", wantErr: `stdin line 2: invalid target "example.com:0"`, wantCode: ExitUsage},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := newApp(NewTestStreams(tt.stdin).IOStreams, nil, testBuild)
+			got, err := a.resolveTargets(tt.args, 443)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("error = %v, want %q", err, tt.wantErr)
+				}
+				if code := exitCodeFor(err); code != tt.wantCode {
+					t.Fatalf("exit code %d, want %d", code, tt.wantCode)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var addrs []string
+			for _, tg := range got {
+				addrs = append(addrs, tg.Address())
+			}
+			if strings.Join(addrs, " ") != strings.Join(tt.want, " ") {
+				t.Fatalf("targets = %v, want %v", addrs, tt.want)
+			}
+		})
+	}
+}
