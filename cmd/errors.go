@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/tlskit/tlskit/certgen"
 	"github.com/tlskit/tlskit/tlscore"
 )
 
@@ -63,8 +64,12 @@ func exitCodeFor(err error) int {
 	if errors.As(err, &ce) {
 		return ce.code
 	}
-	var te *tlscore.TargetError
-	if errors.As(err, &te) {
+	var (
+		te *tlscore.TargetError
+		he *certgen.HostError
+		pe *certgen.ProfileError
+	)
+	if errors.As(err, &te) || errors.As(err, &he) || errors.As(err, &pe) {
 		return ExitUsage
 	}
 	return ExitFailure

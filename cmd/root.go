@@ -5,8 +5,10 @@
 package cmd
 
 import (
+	"crypto/rand"
 	"encoding/json"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -42,13 +44,16 @@ type app struct {
 	getenv  func(string) string
 	build   BuildInfo
 	opts    globalOptions
+	// random and now are the sources of randomness and time handed to the libraries.
+	random io.Reader
+	now    func() time.Time
 }
 
 func newApp(streams *IOStreams, getenv func(string) string, build BuildInfo) *app {
 	if getenv == nil {
 		getenv = func(string) string { return "" }
 	}
-	return &app{streams: streams, getenv: getenv, build: build}
+	return &app{streams: streams, getenv: getenv, build: build, random: rand.Reader, now: time.Now}
 }
 
 func (a *app) colors() colorPolicy {
@@ -78,7 +83,11 @@ func (a *app) infof(format string, args ...any) {
 
 // writeJSON writes one JSON document to stdout, indented for people and parseable by jq.
 func (a *app) writeJSON(v any) error {
-	enc := json.NewEncoder(a.streams.Out)
+	return writeJSONTo(a.streams.Out, v)
+}
+
+func writeJSONTo(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(v); err != nil {
@@ -130,6 +139,8 @@ Data goes to stdout (text, or JSON with -o json); diagnostics go to stderr. Exit
 
 	root.AddCommand(
 		newVersionCmd(a),
+		newCertCmd(a),
+		newCACmd(a),
 	)
 
 	root.SetIn(a.streams.In)

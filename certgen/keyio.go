@@ -1,0 +1,174 @@
+package certgen
+
+import (
+	"bytes"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/asn1"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// ErrPasswordRequired is returned when a key is encrypted and no password was given.
+var ErrPasswordRequired = errors.New("the private key is encrypted; a password is required")
+
+// EncodePrivateKeyPEM writes a private key as PKCS#8 PEM, encrypted (PBES2, PBKDF2-HMAC-SHA256 with
+// DefaultPBKDF2Iterations, AES-256-CBC) when a password is given.
+func EncodePrivateKeyPEM(random io.Reader, key crypto.Signer, password []byte) ([]byte, error) {
+	der, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		return nil, fmt.Errorf("encoding private key: %w", err)
+	}
+	if len(password) == 0 {
+		return pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), nil
+	}
+	enc, err := EncryptPKCS8(random, der, password, DefaultPBKDF2Iterations)
+	if err != nil {
+		return nil, fmt.Errorf("encrypting private key: %w", err)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "ENCRYPTED PRIVATE KEY", Bytes: enc}), nil
+}
+
+// ParsePrivateKey reads the first private key in PEM data (PKCS#8, encrypted PKCS#8, PKCS#1 RSA,
+// SEC1 EC), or a DER key. password is used only when the key is encrypted.
+func ParsePrivateKey(data, password []byte) (crypto.Signer, error) {
+	rest := data
+	sawPEM := false
+	for {
+		var block *pem.Block
+		block, rest = pem.Decode(rest)
+		if block == nil {
+			break
+		}
+		sawPEM = true
+		switch block.Type {
+		case "PRIVATE KEY":
+			return parsePKCS8Signer(block.Bytes)
+		case "ENCRYPTED PRIVATE KEY":
+			if len(password) == 0 {
+				return nil, ErrPasswordRequired
+			}
+			der, err := DecryptPKCS8(block.Bytes, password)
+			if err != nil {
+				return nil, err
+			}
+			return parsePKCS8Signer(der)
+		case "RSA PRIVATE KEY", "EC PRIVATE KEY":
+			if _, ok := block.Headers["DEK-Info"]; ok {
+				return nil, errors.New("legacy PEM encryption (DEK-Info) is not supported; convert the key with: openssl pkcs8 -topk8 -v2 aes-256-cbc")
+			}
+			if block.Type == "RSA PRIVATE KEY" {
+				k, err := x509.ParsePKCS1PrivateKey(block.Bytes)
+				if err != nil {
+					return nil, fmt.Errorf("parsing RSA private key: %w", err)
+				}
+				return k, nil
+			}
+			k, err := x509.ParseECPrivateKey(block.Bytes)
+			if err != nil {
+				return nil, fmt.Errorf("parsing EC private key: %w", err)
+			}
+			return k, nil
+		}
+	}
+	if sawPEM {
+		return nil, errors.New("no private key found (the PEM holds no PRIVATE KEY block)")
+	}
+	der := bytes.TrimSpace(data)
+	if k, err := parsePKCS8Signer(der); err == nil {
+		return k, nil
+	}
+	if k, err := x509.ParsePKCS1PrivateKey(der); err == nil {
+		return k, nil
+	}
+	if k, err := x509.ParseECPrivateKey(der); err == nil {
+		return k, nil
+	}
+	if len(password) > 0 {
+		if plain, err := DecryptPKCS8(der, password); err == nil {
+			return parsePKCS8Signer(plain)
+		}
+	}
+	return nil, errors.New("no private key found (expected PEM or DER)")
+}
+
+func parsePKCS8Signer(der []byte) (crypto.Signer, error) {
+	k, err := x509.ParsePKCS8PrivateKey(der)
+	if err != nil {
+		return nil, fmt.Errorf("parsing PKCS#8 private key: %w", err)
+	}
+	switch k := k.(type) {
+	case *rsa.PrivateKey:
+		return k, nil
+	case *ecdsa.PrivateKey:
+		return k, nil
+	case ed25519.PrivateKey:
+		return k, nil
+	default:
+		return nil, fmt.Errorf("unsupported private key type %T", k)
+	}
+}
+
+// EncodeCertificatesPEM writes certificates as concatenated PEM blocks, in order.
+func EncodeCertificatesPEM(certs ...*x509.Certificate) []byte {
+	var b bytes.Buffer
+	for _, c := range certs {
+		_ = pem.Encode(&b, &pem.Block{Type: "CERTIFICATE", Bytes: c.Raw})
+	}
+	return b.Bytes()
+}
+
+// ParseCertificates reads every certificate in PEM data (CERTIFICATE and TRUSTED CERTIFICATE
+// blocks), or a single DER certificate.
+func ParseCertificates(data []byte) ([]*x509.Certificate, error) {
+	var certs []*x509.Certificate
+	rest := data
+	sawPEM := false
+	for {
+		var block *pem.Block
+		block, rest = pem.Decode(rest)
+		if block == nil {
+			break
+		}
+		sawPEM = true
+		if block.Type != "CERTIFICATE" && block.Type != "TRUSTED CERTIFICATE" {
+			continue
+		}
+		der := block.Bytes
+		if block.Type == "TRUSTED CERTIFICATE" {
+			// OpenSSL appends its trust settings after the certificate; keep only the certificate.
+			var raw asn1.RawValue
+			if _, err := asn1.Unmarshal(der, &raw); err == nil {
+				der = raw.FullBytes
+			}
+		}
+		c, err := x509.ParseCertificate(der)
+		if err != nil {
+			return nil, fmt.Errorf("parsing certificate %d: %w", len(certs)+1, err)
+		}
+		certs = append(certs, c)
+	}
+	if !sawPEM {
+		c, err := x509.ParseCertificate(bytes.TrimSpace(data))
+		if err != nil {
+			return nil, errors.New("no certificate found (expected PEM or DER)")
+		}
+		certs = append(certs, c)
+	}
+	if len(certs) == 0 {
+		return nil, errors.New("no certificate found (the PEM holds no CERTIFICATE block)")
+	}
+	return certs, nil
+}
+
+// publicKeysEqual compares two public keys.
+func publicKeysEqual(a, b crypto.PublicKey) bool {
+	type equaler interface{ Equal(crypto.PublicKey) bool }
+	ea, ok := a.(equaler)
+	return ok && ea.Equal(b)
+}

@@ -1,0 +1,404 @@
+package certgen
+
+import (
+	"crypto"
+	"crypto/ed25519"
+	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
+	"errors"
+	"fmt"
+	"io"
+	"math/big"
+	"strings"
+	"time"
+)
+
+// Validity defaults and limits, in days.
+const (
+	DefaultLeafDays = 397 // under the 398-day limit browsers enforce for public certificates
+	DefaultCADays   = 3650
+	maxDays         = 36500
+
+	// AppleMaxDays is Apple's cap for TLS server certificates from private roots.
+	AppleMaxDays = 825
+	// PublicMaxDays is the CA/Browser Forum and browser limit for publicly trusted certificates.
+	PublicMaxDays = 398
+)
+
+// backdate is how far NotBefore is set in the past, so a client whose clock is a little behind
+// does not see a brand-new certificate as "not yet valid".
+const backdate = 5 * time.Minute
+
+// LeafRequest describes a server (and optionally client) certificate.
+type LeafRequest struct {
+	SANs    SANs
+	Subject pkix.Name
+	Days    int
+	Client  bool // add the clientAuth extended key usage
+	Now     time.Time
+}
+
+// CARequest describes a CA certificate.
+type CARequest struct {
+	Subject pkix.Name
+	Days    int
+	// PathLen limits how many intermediate CAs may follow this one; -1 sets no limit.
+	PathLen int
+	// NameConstraints are permitted DNS subtrees (e.g. "example.com", "internal").
+	NameConstraints []string
+	Now             time.Time
+}
+
+// Issuer is a CA that signs: its certificate, key, and the intermediates that stand between it
+// and the root (this CA's own certificate first when it is an intermediate; never the root).
+type Issuer struct {
+	Cert  *x509.Certificate
+	Key   crypto.Signer
+	Chain []*x509.Certificate
+}
+
+// Validate checks that the issuer can sign: it is a CA, may sign certificates, and its key
+// matches its certificate.
+func (is Issuer) Validate() error {
+	if is.Cert == nil || is.Key == nil {
+		return errors.New("CA certificate or key missing")
+	}
+	if !is.Cert.IsCA || !is.Cert.BasicConstraintsValid {
+		return fmt.Errorf("%q is not a CA certificate (basic constraints CA:FALSE or absent)", is.Cert.Subject.String())
+	}
+	if is.Cert.KeyUsage != 0 && is.Cert.KeyUsage&x509.KeyUsageCertSign == 0 {
+		return fmt.Errorf("CA certificate %q may not sign certificates (no keyCertSign key usage)", is.Cert.Subject.String())
+	}
+	if !publicKeysEqual(is.Key.Public(), is.Cert.PublicKey) {
+		return errors.New("the CA certificate and key do not match")
+	}
+	return nil
+}
+
+// ProfileError says a request asks for a certificate the profile does not allow (bad validity,
+// weak key, name outside the CA's constraints, path length). It is the caller's input that must
+// change, not the environment.
+type ProfileError struct{ msg string }
+
+func (e *ProfileError) Error() string { return e.msg }
+
+func profileErrorf(format string, args ...any) error {
+	return &ProfileError{msg: fmt.Sprintf(format, args...)}
+}
+
+// Warning is a note about a certificate that is allowed but may not be accepted everywhere.
+type Warning string
+
+// LeafPolicy checks a leaf's validity and key against what clients accept. RSA below 2048 bits
+// is refused unless allowWeak; the rest are warnings.
+func LeafPolicy(days int, pub crypto.PublicKey, allowWeak bool) ([]Warning, error) {
+	var w []Warning
+	if err := checkDays(days); err != nil {
+		return nil, err
+	}
+	switch {
+	case days > AppleMaxDays:
+		w = append(w, Warning(fmt.Sprintf("validity of %d days exceeds %d, the most Apple platforms accept even from a private root", days, AppleMaxDays)))
+	case days > PublicMaxDays:
+		w = append(w, Warning(fmt.Sprintf("validity of %d days exceeds %d, the most browsers accept for publicly trusted certificates", days, PublicMaxDays)))
+	}
+	if bits := rsaBits(pub); bits > 0 && bits < 2048 {
+		if !allowWeak {
+			return nil, profileErrorf("RSA key of %d bits is too weak (at least 2048 required; --insecure allows it)", bits)
+		}
+		w = append(w, Warning(fmt.Sprintf("RSA key of %d bits is rejected by modern clients", bits)))
+	}
+	if _, ok := pub.(ed25519.PublicKey); ok {
+		w = append(w, Warning("Ed25519 certificates are not accepted by browsers (Chrome, Firefox, Safari); use ecdsa-p256 for a web server"))
+	}
+	return w, nil
+}
+
+func checkDays(days int) error {
+	if days < 1 || days > maxDays {
+		return profileErrorf("validity must be 1 to %d days, not %d", maxDays, days)
+	}
+	return nil
+}
+
+// newSerial returns a positive random serial number of 159 bits: more than the 64 bits of
+// entropy the CA/B Forum requires and within RFC 5280's 20-octet limit.
+func newSerial(random io.Reader) (*big.Int, error) {
+	b := make([]byte, 20)
+	for {
+		if _, err := io.ReadFull(random, b); err != nil {
+			return nil, fmt.Errorf("generating serial number: %w", err)
+		}
+		b[0] &= 0x7f
+		n := new(big.Int).SetBytes(b)
+		// Keep at least 128 significant bits so the serial never looks suspiciously short.
+		if n.BitLen() > 128 {
+			return n, nil
+		}
+	}
+}
+
+// subjectKeyID derives a key identifier from the public key: the leftmost 160 bits of the
+// SHA-256 of the subjectPublicKey bits (RFC 7093, method 1).
+func subjectKeyID(pub crypto.PublicKey) ([]byte, error) {
+	der, err := x509.MarshalPKIXPublicKey(pub)
+	if err != nil {
+		return nil, fmt.Errorf("encoding public key: %w", err)
+	}
+	var spki struct {
+		Algorithm pkix.AlgorithmIdentifier
+		PublicKey asn1.BitString
+	}
+	if _, err := asn1.Unmarshal(der, &spki); err != nil {
+		return nil, fmt.Errorf("decoding public key: %w", err)
+	}
+	sum := sha256.Sum256(spki.PublicKey.Bytes)
+	return sum[:20], nil
+}
+
+// leafTemplate builds the profile of a server certificate.
+func leafTemplate(random io.Reader, req LeafRequest, pub crypto.PublicKey) (*x509.Certificate, error) {
+	if req.SANs.Empty() {
+		return nil, profileErrorf("a certificate needs at least one host name, IP address, email address or URI")
+	}
+	if err := checkDays(req.Days); err != nil {
+		return nil, err
+	}
+	serial, err := newSerial(random)
+	if err != nil {
+		return nil, err
+	}
+	ski, err := subjectKeyID(pub)
+	if err != nil {
+		return nil, err
+	}
+	notBefore := req.Now.Add(-backdate).UTC().Truncate(time.Second)
+	usage := x509.KeyUsageDigitalSignature
+	if _, isRSA := pub.(*rsa.PublicKey); isRSA {
+		// Only RSA key transport (TLS 1.2 RSA key exchange) encrypts with the certificate's key.
+		usage |= x509.KeyUsageKeyEncipherment
+	}
+	eku := []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}
+	if req.Client {
+		eku = append(eku, x509.ExtKeyUsageClientAuth)
+	}
+	return &x509.Certificate{
+		SerialNumber:          serial,
+		Subject:               req.Subject,
+		NotBefore:             notBefore,
+		NotAfter:              notBefore.Add(time.Duration(req.Days) * 24 * time.Hour),
+		KeyUsage:              usage,
+		ExtKeyUsage:           eku,
+		BasicConstraintsValid: true,
+		IsCA:                  false,
+		SubjectKeyId:          ski,
+		DNSNames:              req.SANs.DNSNames,
+		IPAddresses:           req.SANs.IPAddresses,
+		EmailAddresses:        req.SANs.EmailAddresses,
+		URIs:                  req.SANs.URIs,
+	}, nil
+}
+
+// SelfSign makes a self-signed server certificate for key. Its authority key identifier equals
+// its subject key identifier, which strict verifiers (Python 3.13's VERIFY_X509_STRICT) require.
+func SelfSign(random io.Reader, req LeafRequest, key crypto.Signer) (*x509.Certificate, error) {
+	tmpl, err := leafTemplate(random, req, key.Public())
+	if err != nil {
+		return nil, err
+	}
+	tmpl.AuthorityKeyId = tmpl.SubjectKeyId
+	return create(random, tmpl, tmpl, key.Public(), key)
+}
+
+// IssueLeaf makes a server certificate for pub, signed by the issuer. It is signed with the
+// parsed CA certificate as parent, so the authority key identifier is the CA's real SKI and the
+// issuer name is byte-for-byte the CA's subject.
+func IssueLeaf(random io.Reader, req LeafRequest, pub crypto.PublicKey, is Issuer) (*x509.Certificate, []Warning, error) {
+	if err := is.Validate(); err != nil {
+		return nil, nil, err
+	}
+	if err := checkNameConstraints(is, req.SANs); err != nil {
+		return nil, nil, err
+	}
+	tmpl, err := leafTemplate(random, req, pub)
+	if err != nil {
+		return nil, nil, err
+	}
+	var warnings []Warning
+	if tmpl.NotAfter.After(is.Cert.NotAfter) {
+		warnings = append(warnings, Warning(fmt.Sprintf("the certificate outlives its CA, which expires %s; clients will reject it after that",
+			is.Cert.NotAfter.UTC().Format(time.RFC3339))))
+	}
+	if tmpl.NotBefore.Before(is.Cert.NotBefore) {
+		tmpl.NotBefore = is.Cert.NotBefore
+	}
+	cert, err := create(random, tmpl, is.Cert, pub, is.Key)
+	if err != nil {
+		return nil, nil, err
+	}
+	return cert, warnings, nil
+}
+
+// checkNameConstraints refuses DNS names outside the permitted subtrees of the issuer and every
+// intermediate above it, rather than issuing a certificate that no client will accept.
+func checkNameConstraints(is Issuer, sans SANs) error {
+	cas := append([]*x509.Certificate{is.Cert}, is.Chain...)
+	for _, ca := range cas {
+		if len(ca.PermittedDNSDomains) == 0 {
+			continue
+		}
+		for _, name := range sans.DNSNames {
+			if !withinAny(strings.TrimPrefix(name, "*."), ca.PermittedDNSDomains) {
+				return profileErrorf("%s is outside the CA's permitted names (%s)", name, strings.Join(ca.PermittedDNSDomains, ", "))
+			}
+		}
+	}
+	return nil
+}
+
+func withinAny(name string, domains []string) bool {
+	for _, d := range domains {
+		d = strings.ToLower(d)
+		if strings.HasPrefix(d, ".") {
+			if strings.HasSuffix(name, d) {
+				return true
+			}
+			continue
+		}
+		if name == d || strings.HasSuffix(name, "."+d) {
+			return true
+		}
+	}
+	return false
+}
+
+// caTemplate builds the profile of a CA certificate.
+func caTemplate(random io.Reader, req CARequest, pub crypto.PublicKey) (*x509.Certificate, error) {
+	if err := checkDays(req.Days); err != nil {
+		return nil, err
+	}
+	if req.Subject.CommonName == "" && len(req.Subject.Organization) == 0 {
+		return nil, profileErrorf("a CA needs a subject (CN or O)")
+	}
+	serial, err := newSerial(random)
+	if err != nil {
+		return nil, err
+	}
+	ski, err := subjectKeyID(pub)
+	if err != nil {
+		return nil, err
+	}
+	notBefore := req.Now.Add(-backdate).UTC().Truncate(time.Second)
+	t := &x509.Certificate{
+		SerialNumber:          serial,
+		Subject:               req.Subject,
+		NotBefore:             notBefore,
+		NotAfter:              notBefore.Add(time.Duration(req.Days) * 24 * time.Hour),
+		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign | x509.KeyUsageDigitalSignature,
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+		SubjectKeyId:          ski,
+		MaxPathLen:            -1,
+	}
+	if req.PathLen >= 0 {
+		t.MaxPathLen = req.PathLen
+		t.MaxPathLenZero = req.PathLen == 0
+	}
+	for _, d := range req.NameConstraints {
+		norm, err := normalizeConstraint(d)
+		if err != nil {
+			return nil, err
+		}
+		t.PermittedDNSDomains = append(t.PermittedDNSDomains, norm)
+	}
+	// RFC 5280 §4.2.1.10: name constraints MUST be critical.
+	t.PermittedDNSDomainsCritical = len(t.PermittedDNSDomains) > 0
+	return t, nil
+}
+
+func normalizeConstraint(d string) (string, error) {
+	lead := strings.HasPrefix(d, ".")
+	sans, err := ParseHosts([]string{strings.TrimPrefix(d, ".")})
+	if err != nil || len(sans.DNSNames) != 1 || strings.HasPrefix(sans.DNSNames[0], "*") {
+		return "", profileErrorf("invalid name constraint %q: must be a DNS domain such as example.com", d)
+	}
+	if lead {
+		return "." + sans.DNSNames[0], nil
+	}
+	return sans.DNSNames[0], nil
+}
+
+// CreateRootCA makes a self-signed root CA certificate for key.
+func CreateRootCA(random io.Reader, req CARequest, key crypto.Signer) (*x509.Certificate, error) {
+	tmpl, err := caTemplate(random, req, key.Public())
+	if err != nil {
+		return nil, err
+	}
+	tmpl.AuthorityKeyId = tmpl.SubjectKeyId
+	return create(random, tmpl, tmpl, key.Public(), key)
+}
+
+// CreateIntermediateCA makes a CA certificate for pub signed by the parent CA. The parent's path
+// length limit is honoured: an unset PathLen becomes one less than the parent's (or 0).
+func CreateIntermediateCA(random io.Reader, req CARequest, pub crypto.PublicKey, parent Issuer) (*x509.Certificate, error) {
+	if err := parent.Validate(); err != nil {
+		return nil, err
+	}
+	p := parent.Cert
+	if p.MaxPathLen == 0 {
+		return nil, profileErrorf("the parent CA %q has path length 0: it may sign only leaf certificates", p.Subject.String())
+	}
+	if p.MaxPathLen > 0 {
+		if req.PathLen < 0 {
+			req.PathLen = p.MaxPathLen - 1
+		} else if req.PathLen >= p.MaxPathLen {
+			return nil, profileErrorf("path length %d is not below the parent CA's %d", req.PathLen, p.MaxPathLen)
+		}
+	}
+	if req.PathLen < 0 {
+		req.PathLen = 0
+	}
+	tmpl, err := caTemplate(random, req, pub)
+	if err != nil {
+		return nil, err
+	}
+	if tmpl.NotBefore.Before(p.NotBefore) {
+		tmpl.NotBefore = p.NotBefore
+	}
+	if tmpl.NotAfter.After(p.NotAfter) {
+		// An intermediate that outlives its root is useless past the root's expiry.
+		tmpl.NotAfter = p.NotAfter
+	}
+	return create(random, tmpl, p, pub, parent.Key)
+}
+
+func create(random io.Reader, tmpl, parent *x509.Certificate, pub crypto.PublicKey, signer crypto.Signer) (*x509.Certificate, error) {
+	der, err := x509.CreateCertificate(random, tmpl, parent, pub, signer)
+	if err != nil {
+		return nil, fmt.Errorf("signing certificate: %w", err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		return nil, fmt.Errorf("parsing the new certificate: %w", err)
+	}
+	return cert, nil
+}
+
+// Fingerprint is the SHA-256 of a certificate's DER, as colon-separated upper-case hex (the form
+// openssl x509 -fingerprint -sha256 prints).
+func Fingerprint(cert *x509.Certificate) string {
+	sum := sha256.Sum256(cert.Raw)
+	const hexdigits = "0123456789ABCDEF"
+	var b strings.Builder
+	for i, c := range sum {
+		if i > 0 {
+			b.WriteByte(':')
+		}
+		b.WriteByte(hexdigits[c>>4])
+		b.WriteByte(hexdigits[c&0xf])
+	}
+	return b.String()
+}

@@ -1,0 +1,81 @@
+package certgen
+
+import (
+	"crypto/x509"
+	"encoding/hex"
+	"os"
+	"time"
+)
+
+// WrittenFile is one file a command wrote.
+type WrittenFile struct {
+	Path string `json:"path"`
+	Kind string `json:"kind"`
+	Mode string `json:"mode"`
+}
+
+// Summary is what `tlskit cert ...` and `tlskit ca create` report: the JSON documented in
+// docs/json.md.
+type Summary struct {
+	Files     []WrittenFile `json:"files"`
+	Subject   string        `json:"subject"`
+	Issuer    string        `json:"issuer,omitempty"`
+	SANs      []string      `json:"sans"`
+	Serial    string        `json:"serial,omitempty"`
+	NotBefore *time.Time    `json:"not_before,omitempty"`
+	NotAfter  *time.Time    `json:"not_after,omitempty"`
+	KeyType   string        `json:"key_type"`
+	IsCA      bool          `json:"is_ca"`
+	SHA256    string        `json:"sha256_fingerprint,omitempty"`
+	// TrustAnchor is the root certificate clients must trust to accept what this CA signs.
+	TrustAnchor string   `json:"trust_anchor,omitempty"`
+	Warnings    []string `json:"warnings"`
+}
+
+// SummarizeCertificate fills a Summary from a certificate.
+func SummarizeCertificate(c *x509.Certificate) Summary {
+	nb, na := c.NotBefore.UTC(), c.NotAfter.UTC()
+	return Summary{
+		Subject:   c.Subject.String(),
+		Issuer:    c.Issuer.String(),
+		SANs:      nonNil(sansOf(c).Strings()),
+		Serial:    hex.EncodeToString(c.SerialNumber.Bytes()),
+		NotBefore: &nb,
+		NotAfter:  &na,
+		KeyType:   DescribePublicKey(c.PublicKey),
+		IsCA:      c.IsCA,
+		SHA256:    Fingerprint(c),
+		Warnings:  []string{},
+	}
+}
+
+// SummarizeCSR fills a Summary from a certificate request.
+func SummarizeCSR(csr *x509.CertificateRequest) Summary {
+	sans := SANs{DNSNames: csr.DNSNames, IPAddresses: csr.IPAddresses, EmailAddresses: csr.EmailAddresses, URIs: csr.URIs}
+	return Summary{
+		Subject:  csr.Subject.String(),
+		SANs:     nonNil(sans.Strings()),
+		KeyType:  DescribePublicKey(csr.PublicKey),
+		Warnings: []string{},
+	}
+}
+
+// Record lists written files in a summary.
+func (s *Summary) Record(files []OutputFile) {
+	for _, f := range files {
+		s.Files = append(s.Files, WrittenFile{Path: f.Path, Kind: f.Kind, Mode: "0" + formatMode(f.Mode)})
+	}
+}
+
+func formatMode(m os.FileMode) string {
+	const digits = "01234567"
+	p := m.Perm()
+	return string([]byte{digits[p>>6&7], digits[p>>3&7], digits[p&7]})
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}

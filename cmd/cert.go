@@ -1,0 +1,480 @@
+package cmd
+
+import (
+	"crypto"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"os"
+	"runtime"
+
+	"github.com/spf13/cobra"
+	"software.sslmate.com/src/go-pkcs12"
+
+	"github.com/tlskit/tlskit/certgen"
+)
+
+func newCertCmd(a *app) *cobra.Command {
+	c := &cobra.Command{
+		Use:   "cert",
+		Short: "Make keys, self-signed certificates, CSRs, and certificates signed by a local CA",
+		Long: `Make certificates that modern clients (Chrome, Firefox, Apple, Go, OpenSSL, Python's strict
+mode) accept: random 159-bit serials, SANs for every host, SKI/AKI, and key usages that match
+the key type. Keys are written 0600, never over an existing file without --force, and a failed
+command leaves no file behind.`,
+	}
+	c.AddCommand(newCertSelfsignCmd(a), newCertCSRCmd(a), newCertIssueCmd(a), newCertSignCmd(a))
+	return c
+}
+
+// leafOptions are the flags every leaf-making command shares.
+type leafOptions struct {
+	subject subjectOptions
+	keys    keyOptions
+	output  outputOptions
+	days    int
+	client  bool
+}
+
+func (o *leafOptions) register(c *cobra.Command, reuseKey bool) {
+	fs := c.Flags()
+	o.subject.register(fs)
+	o.keys.register(fs, reuseKey)
+	o.output.defaultExtension = ".pem"
+	o.output.register(fs, true, true)
+	fs.IntVar(&o.days, "days", certgen.DefaultLeafDays, "validity in days")
+	fs.BoolVar(&o.client, "client", false, "allow client authentication too (clientAuth extended key usage)")
+}
+
+// leafPlan is what a leaf command decided before writing anything.
+type leafPlan struct {
+	hosts []string
+	sans  certgen.SANs
+	req   certgen.LeafRequest
+	key   crypto.Signer
+	// newKey is true when the key was generated here and so must be written.
+	newKey   bool
+	warnings []certgen.Warning
+}
+
+func (o *leafOptions) plan(a *app, hosts []string) (*leafPlan, error) {
+	if err := o.output.validate(); err != nil {
+		return nil, err
+	}
+	if err := checkDaysFlag(o.days); err != nil {
+		return nil, err
+	}
+	sans, err := certgen.ParseHosts(hosts)
+	if err != nil {
+		return nil, err
+	}
+	subject, err := o.subject.build(hosts[0])
+	if err != nil {
+		return nil, err
+	}
+	key, newKey, err := o.keys.key(a)
+	if err != nil {
+		return nil, err
+	}
+	warnings, err := certgen.LeafPolicy(o.days, key.Public(), o.keys.allowWeak)
+	if err != nil {
+		return nil, err
+	}
+	return &leafPlan{
+		hosts: hosts, sans: sans, key: key, newKey: newKey, warnings: warnings,
+		req: certgen.LeafRequest{SANs: sans, Subject: subject, Days: o.days, Client: o.client, Now: a.now()},
+	}, nil
+}
+
+// writeLeaf writes a certificate (with its chain), its key when new, and the optional PKCS#12,
+// all or nothing, then reports.
+func (o *leafOptions) writeLeaf(a *app, plan *leafPlan, cert *x509.Certificate, chain []*x509.Certificate, trust string, extra []certgen.Warning) error {
+	certPath, keyPath := o.output.paths(plan.hosts[0])
+	certPEM := certgen.EncodeCertificatesPEM(append([]*x509.Certificate{cert}, chain...)...)
+	var files []certgen.OutputFile
+	toStdout := o.output.out == "-"
+	if !toStdout {
+		files = append(files, certgen.OutputFile{Path: certPath, Data: certPEM, Mode: 0o644, Kind: "certificate"})
+	}
+	if plan.newKey {
+		password, err := o.keys.password()
+		if err != nil {
+			return err
+		}
+		keyPEM, err := certgen.EncodePrivateKeyPEM(a.random, plan.key, password)
+		if err != nil {
+			return err
+		}
+		files = append(files, certgen.OutputFile{Path: keyPath, Data: keyPEM, Mode: 0o600, Kind: "private key"})
+	}
+	if o.output.p12 != "" {
+		password, err := readPasswordFile(o.output.p12PasswordFile, "--p12-password-file")
+		if err != nil {
+			return err
+		}
+		p12, err := pkcs12.Modern2023.WithRand(a.random).WithIterations(certgen.DefaultPBKDF2Iterations).
+			Encode(plan.key, cert, chain, string(password))
+		if err != nil {
+			return fmt.Errorf("encoding PKCS#12: %w", err)
+		}
+		files = append(files, certgen.OutputFile{Path: o.output.p12, Data: p12, Mode: 0o600, Kind: "pkcs12"})
+	}
+	if err := certgen.WriteFiles(files, o.output.force); err != nil {
+		return fileWriteError(err)
+	}
+	if toStdout {
+		if _, err := a.streams.Out.Write(certPEM); err != nil {
+			return fmt.Errorf("writing certificate: %w", err)
+		}
+	}
+	s := certgen.SummarizeCertificate(cert)
+	s.Record(files)
+	s.TrustAnchor = trust
+	for _, w := range append(plan.warnings, extra...) {
+		s.Warnings = append(s.Warnings, string(w))
+	}
+	return a.reportSummary(s, toStdout)
+}
+
+// fileWriteError adds the --force hint to a refusal to overwrite.
+func fileWriteError(err error) error {
+	var ee *certgen.ExistsError
+	if errors.As(err, &ee) {
+		return withHint(err, "choose another --out/--key-out, or add --force to replace it")
+	}
+	return err
+}
+
+type certSelfsignOptions struct{ leafOptions }
+
+func newCertSelfsignCmd(a *app) *cobra.Command {
+	o := &certSelfsignOptions{}
+	c := &cobra.Command{
+		Use:   "selfsign [HOST...]",
+		Short: "Make a self-signed certificate and its key",
+		Long: `Make a self-signed server certificate and a new key. HOSTs become subject alternative names
+by kind: DNS names (one-label wildcards such as *.example.com, IDNs as punycode), IPv4/IPv6
+addresses, email addresses and URIs. Without HOSTs: localhost, 127.0.0.1 and ::1.`,
+		Example: `  tlskit cert selfsign localhost 127.0.0.1
+  tlskit cert selfsign app.internal --key-type rsa-3072 --days 90 --out app.pem --key-out app-key.pem
+  tlskit cert selfsign localhost --out - > localhost.pem   # key still goes to localhost-key.pem`,
+		Args:        cobra.ArbitraryArgs,
+		Annotations: outputFormats(formatText, formatJSON),
+		RunE: func(c *cobra.Command, args []string) error {
+			return runCertSelfsign(a, o, args)
+		},
+	}
+	o.register(c, true)
+	return c
+}
+
+func runCertSelfsign(a *app, o *certSelfsignOptions, hosts []string) error {
+	if len(hosts) == 0 {
+		hosts = []string{"localhost", "127.0.0.1", "::1"}
+	}
+	plan, err := o.plan(a, hosts)
+	if err != nil {
+		return err
+	}
+	cert, err := certgen.SelfSign(a.random, plan.req, plan.key)
+	if err != nil {
+		return err
+	}
+	return o.writeLeaf(a, plan, cert, nil, "", nil)
+}
+
+// caSourceOptions locate the CA that signs: a CA directory, or certificate and key files.
+type caSourceOptions struct {
+	dir          string
+	certFile     string
+	keyFile      string
+	passwordFile string
+}
+
+func (o *caSourceOptions) register(c *cobra.Command) {
+	fs := c.Flags()
+	fs.StringVar(&o.dir, "ca-dir", "", "CA directory made by 'tlskit ca create' (default: the default CA directory)")
+	fs.StringVar(&o.certFile, "ca-cert", "", "CA certificate file (its intermediates may follow it); use with --ca-key")
+	fs.StringVar(&o.keyFile, "ca-key", "", "CA private key file; use with --ca-cert")
+	fs.StringVar(&o.passwordFile, "ca-key-password-file", "", "password of an encrypted CA key")
+}
+
+// load reads the issuer and says which root clients must trust.
+func (o *caSourceOptions) load(a *app) (certgen.Issuer, string, error) {
+	certPath, keyPath, trust := o.certFile, o.keyFile, ""
+	switch {
+	case o.dir != "" && (o.certFile != "" || o.keyFile != ""):
+		return certgen.Issuer{}, "", usageErrorf("give either --ca-dir or --ca-cert with --ca-key, not both")
+	case (o.certFile == "") != (o.keyFile == ""):
+		return certgen.Issuer{}, "", usageErrorf("--ca-cert and --ca-key go together")
+	case o.certFile == "":
+		dir := o.dir
+		if dir == "" {
+			home, _ := os.UserHomeDir()
+			var err error
+			if dir, err = certgen.DefaultCADir(a.getenv, runtime.GOOS, home); err != nil {
+				return certgen.Issuer{}, "", err
+			}
+			if _, err := os.Stat(dir); err != nil {
+				return certgen.Issuer{}, "", withHint(fmt.Errorf("no CA given and no default CA at %s", dir),
+					"create one with 'tlskit ca create', or give --ca-dir or --ca-cert/--ca-key")
+			}
+		}
+		var root string
+		certPath, keyPath, root = certgen.CAPaths(dir)
+		trust = certPath
+		if _, err := os.Stat(root); err == nil {
+			trust = root
+		}
+	}
+	certPEM, err := readInputFile(certPath, maxPEMFile)
+	if err != nil {
+		return certgen.Issuer{}, "", fmt.Errorf("CA certificate: %w", err)
+	}
+	keyPEM, err := readInputFile(keyPath, maxPEMFile)
+	if err != nil {
+		return certgen.Issuer{}, "", fmt.Errorf("CA key: %w", err)
+	}
+	var password []byte
+	if o.passwordFile != "" {
+		if password, err = readPasswordFile(o.passwordFile, "--ca-key-password-file"); err != nil {
+			return certgen.Issuer{}, "", err
+		}
+	}
+	is, err := certgen.LoadIssuer(certPEM, keyPEM, password)
+	if err != nil {
+		if errors.Is(err, certgen.ErrPasswordRequired) {
+			return certgen.Issuer{}, "", withHint(err, "give the CA key's password with --ca-key-password-file FILE")
+		}
+		return certgen.Issuer{}, "", err
+	}
+	return is, trust, nil
+}
+
+type certIssueOptions struct {
+	leafOptions
+	ca caSourceOptions
+}
+
+func newCertIssueCmd(a *app) *cobra.Command {
+	o := &certIssueOptions{}
+	c := &cobra.Command{
+		Use:   "issue HOST...",
+		Short: "Make a certificate and key signed by a local CA",
+		Long: `Make a server certificate (and a new key, or --key to reuse one) signed by a CA made with
+'tlskit ca create'. The certificate file holds the leaf followed by any intermediates, never the
+root: point clients at the root (printed as "trust") to accept it.`,
+		Example: `  tlskit ca create --dir ./ca
+  tlskit cert issue localhost 127.0.0.1 --ca-dir ./ca
+  curl --cacert ./ca/ca.pem https://localhost:8443/`,
+		Args:        cobra.MinimumNArgs(1),
+		Annotations: outputFormats(formatText, formatJSON),
+		RunE: func(c *cobra.Command, args []string) error {
+			return runCertIssue(a, o, args)
+		},
+	}
+	o.register(c, true)
+	o.ca.register(c)
+	return c
+}
+
+func runCertIssue(a *app, o *certIssueOptions, hosts []string) error {
+	plan, err := o.plan(a, hosts)
+	if err != nil {
+		return err
+	}
+	issuer, trust, err := o.ca.load(a)
+	if err != nil {
+		return err
+	}
+	cert, warnings, err := certgen.IssueLeaf(a.random, plan.req, plan.key.Public(), issuer)
+	if err != nil {
+		return err
+	}
+	return o.writeLeaf(a, plan, cert, issuer.Chain, trust, warnings)
+}
+
+type certSignOptions struct {
+	output    outputOptions
+	ca        caSourceOptions
+	days      int
+	client    bool
+	allowWeak bool
+}
+
+func newCertSignCmd(a *app) *cobra.Command {
+	o := &certSignOptions{}
+	c := &cobra.Command{
+		Use:   "sign CSR_FILE",
+		Short: "Sign a certificate request with a local CA",
+		Long: `Sign someone's PKCS#10 request (PEM or DER; "-" reads stdin). The request's signature is
+checked; only its subject and SANs are copied, never other requested extensions, and tlskit's
+own server profile is applied. A request without SANs uses its CN as the one SAN.`,
+		Example: `  openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=app.internal -keyout app-key.pem -out app.csr
+  tlskit cert sign app.csr --ca-dir ./ca --out app.pem`,
+		Args:        cobra.ExactArgs(1),
+		Annotations: outputFormats(formatText, formatJSON),
+		RunE: func(c *cobra.Command, args []string) error {
+			return runCertSign(a, o, args[0])
+		},
+	}
+	o.output.defaultExtension = ".pem"
+	o.output.register(c.Flags(), false, false)
+	o.ca.register(c)
+	c.Flags().IntVar(&o.days, "days", certgen.DefaultLeafDays, "validity in days")
+	c.Flags().BoolVar(&o.client, "client", false, "allow client authentication too (clientAuth extended key usage)")
+	c.Flags().BoolVar(&o.allowWeak, "insecure", false, "allow a requested RSA key below 2048 bits")
+	return c
+}
+
+func runCertSign(a *app, o *certSignOptions, csrPath string) error {
+	if err := checkDaysFlag(o.days); err != nil {
+		return err
+	}
+	data, err := readCSRInput(a, csrPath)
+	if err != nil {
+		return err
+	}
+	csr, err := certgen.ParseCSR(data)
+	if err != nil {
+		return fmt.Errorf("%s: %w", csrPath, err)
+	}
+	sans, err := certgen.SANsFromCSR(csr)
+	if err != nil {
+		return fmt.Errorf("%s: %w", csrPath, err)
+	}
+	warnings, err := certgen.LeafPolicy(o.days, csr.PublicKey, o.allowWeak)
+	if err != nil {
+		return fmt.Errorf("%s: %w", csrPath, err)
+	}
+	issuer, trust, err := o.ca.load(a)
+	if err != nil {
+		return err
+	}
+	req := certgen.LeafRequest{SANs: sans, Subject: csr.Subject, Days: o.days, Client: o.client, Now: a.now()}
+	cert, more, err := certgen.IssueLeaf(a.random, req, csr.PublicKey, issuer)
+	if err != nil {
+		return err
+	}
+	first := csr.Subject.CommonName
+	if first == "" {
+		first = sans.FirstHost()
+	}
+	certPath, _ := o.output.paths(first)
+	certPEM := certgen.EncodeCertificatesPEM(append([]*x509.Certificate{cert}, issuer.Chain...)...)
+	var files []certgen.OutputFile
+	toStdout := o.output.out == "-"
+	if !toStdout {
+		files = append(files, certgen.OutputFile{Path: certPath, Data: certPEM, Mode: 0o644, Kind: "certificate"})
+		if err := certgen.WriteFiles(files, o.output.force); err != nil {
+			return fileWriteError(err)
+		}
+	} else if _, err := a.streams.Out.Write(certPEM); err != nil {
+		return fmt.Errorf("writing certificate: %w", err)
+	}
+	s := certgen.SummarizeCertificate(cert)
+	s.Record(files)
+	s.TrustAnchor = trust
+	for _, w := range append(warnings, more...) {
+		s.Warnings = append(s.Warnings, string(w))
+	}
+	return a.reportSummary(s, toStdout)
+}
+
+func readCSRInput(a *app, path string) ([]byte, error) {
+	if path == "-" {
+		data, err := readAllLimited(a.streams.In, maxPEMFile)
+		if err != nil {
+			return nil, fmt.Errorf("reading request from stdin: %w", err)
+		}
+		return data, nil
+	}
+	return readInputFile(path, maxPEMFile)
+}
+
+type certCSROptions struct {
+	subject subjectOptions
+	keys    keyOptions
+	output  outputOptions
+}
+
+func newCertCSRCmd(a *app) *cobra.Command {
+	o := &certCSROptions{}
+	c := &cobra.Command{
+		Use:   "csr HOST...",
+		Short: "Make a PKCS#10 certificate request (and a new key, or --key to reuse one)",
+		Example: `  tlskit cert csr app.example.com www.app.example.com --org "Example Inc"
+  tlskit cert csr app.example.com --key app-key.pem --out - | tlskit cert sign - --ca-dir ./ca`,
+		Args:        cobra.MinimumNArgs(1),
+		Annotations: outputFormats(formatText, formatJSON),
+		RunE: func(c *cobra.Command, args []string) error {
+			return runCertCSR(a, o, args)
+		},
+	}
+	fs := c.Flags()
+	o.subject.register(fs)
+	o.keys.register(fs, true)
+	o.output.defaultExtension = ".csr"
+	o.output.register(fs, true, false)
+	return c
+}
+
+func runCertCSR(a *app, o *certCSROptions, hosts []string) error {
+	if err := o.output.validate(); err != nil {
+		return err
+	}
+	sans, err := certgen.ParseHosts(hosts)
+	if err != nil {
+		return err
+	}
+	subject, err := o.subject.build(hosts[0])
+	if err != nil {
+		return err
+	}
+	key, newKey, err := o.keys.key(a)
+	if err != nil {
+		return err
+	}
+	warnings, err := certgen.LeafPolicy(certgen.DefaultLeafDays, key.Public(), o.keys.allowWeak)
+	if err != nil {
+		return err
+	}
+	csr, err := certgen.CreateCSR(a.random, subject, sans, key)
+	if err != nil {
+		return err
+	}
+	csrPath, keyPath := o.output.paths(hosts[0])
+	csrPEM := certgen.EncodeCSRPEM(csr)
+	toStdout := o.output.out == "-"
+	var files []certgen.OutputFile
+	if !toStdout {
+		files = append(files, certgen.OutputFile{Path: csrPath, Data: csrPEM, Mode: 0o644, Kind: "csr"})
+	}
+	if newKey {
+		password, err := o.keys.password()
+		if err != nil {
+			return err
+		}
+		keyPEM, err := certgen.EncodePrivateKeyPEM(a.random, key, password)
+		if err != nil {
+			return err
+		}
+		files = append(files, certgen.OutputFile{Path: keyPath, Data: keyPEM, Mode: 0o600, Kind: "private key"})
+	}
+	if err := certgen.WriteFiles(files, o.output.force); err != nil {
+		return fileWriteError(err)
+	}
+	if toStdout {
+		if _, err := a.streams.Out.Write(csrPEM); err != nil {
+			return fmt.Errorf("writing request: %w", err)
+		}
+	}
+	s := certgen.SummarizeCSR(csr)
+	s.Record(files)
+	for _, w := range warnings {
+		if w != "" {
+			s.Warnings = append(s.Warnings, string(w))
+		}
+	}
+	return a.reportSummary(s, toStdout)
+}

@@ -1,0 +1,230 @@
+package cmd
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tlskit/tlskit/certgen"
+)
+
+func listDir(t *testing.T, dir string) []string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	sort.Strings(names)
+	return names
+}
+
+func TestCertSelfsignWritesFilesAndSummary(t *testing.T) {
+	dir := t.TempDir()
+	certPath, keyPath := filepath.Join(dir, "c.pem"), filepath.Join(dir, "k.pem")
+	res := runCLI(t, "cert", "selfsign", "localhost", "127.0.0.1", "--out", certPath, "--key-out", keyPath, "-o", "json")
+	if res.code != ExitOK {
+		t.Fatalf("exit %d: %s", res.code, res.stderr)
+	}
+	var s certgen.Summary
+	if err := json.Unmarshal([]byte(res.stdout), &s); err != nil {
+		t.Fatalf("summary is not JSON: %v\n%s", err, res.stdout)
+	}
+	if len(s.Files) != 2 || s.Files[0].Path != certPath || s.Files[1].Path != keyPath || s.Files[1].Mode != "0600" {
+		t.Errorf("files = %+v", s.Files)
+	}
+	if strings.Join(s.SANs, ",") != "DNS:localhost,IP:127.0.0.1" || s.Subject != "CN=localhost" || s.NotAfter == nil {
+		t.Errorf("summary = %+v", s)
+	}
+	certs, err := certgen.ParseCertificates(mustRead(t, certPath))
+	if err != nil || certgen.Fingerprint(certs[0]) != s.SHA256 {
+		t.Fatalf("certificate on disk does not match the summary: %v", err)
+	}
+	if _, err := certgen.ParsePrivateKey(mustRead(t, keyPath), nil); err != nil {
+		t.Fatalf("key on disk: %v", err)
+	}
+}
+
+func TestCertRefusesToOverwrite(t *testing.T) {
+	dir := t.TempDir()
+	certPath, keyPath := filepath.Join(dir, "c.pem"), filepath.Join(dir, "k.pem")
+	args := []string{"cert", "selfsign", "x.test", "--out", certPath, "--key-out", keyPath}
+	if res := runCLI(t, args...); res.code != ExitOK {
+		t.Fatalf("first run: exit %d: %s", res.code, res.stderr)
+	}
+	before := mustRead(t, keyPath)
+	res := runCLI(t, args...)
+	if res.code != ExitFailure {
+		t.Fatalf("second run: exit %d, want %d", res.code, ExitFailure)
+	}
+	lines := strings.Split(strings.TrimSpace(res.stderr), "\n")
+	if len(lines) != 2 || !strings.HasPrefix(lines[0], "tlskit: ") || !strings.Contains(lines[0], "already exists") ||
+		!strings.HasPrefix(lines[1], "tlskit: hint: ") || !strings.Contains(lines[1], "--force") {
+		t.Fatalf("stderr = %q", res.stderr)
+	}
+	if string(mustRead(t, keyPath)) != string(before) {
+		t.Fatal("the existing key was changed")
+	}
+	if res := runCLI(t, append(args, "--force")...); res.code != ExitOK {
+		t.Fatalf("--force: exit %d: %s", res.code, res.stderr)
+	}
+	if string(mustRead(t, keyPath)) == string(before) {
+		t.Fatal("--force did not replace the key")
+	}
+}
+
+func TestCertBadInputWritesNothing(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		code int
+		msg  string
+	}{
+		{"zero days", []string{"cert", "selfsign", "x.test", "--days", "0"}, ExitUsage, "--days must be between 1 and 36500"},
+		{"bad host", []string{"cert", "selfsign", "bad host"}, ExitUsage, `invalid host "bad host"`},
+		{"bad wildcard", []string{"cert", "selfsign", "*.com"}, ExitUsage, "at least two labels"},
+		{"bad key type", []string{"cert", "selfsign", "x.test", "--key-type", "dsa"}, ExitUsage, "unknown key type"},
+		{"bad subject", []string{"cert", "selfsign", "x.test", "--subject", "XX=1"}, ExitUsage, "--subject: unsupported subject attribute"},
+		{"key to stdout", []string{"cert", "selfsign", "x.test", "--key-out", "-"}, ExitUsage, "does not print private keys"},
+		{"p12 without password", []string{"cert", "selfsign", "x.test", "--p12", "x.p12"}, ExitUsage, "--p12 needs --p12-password-file"},
+		{"missing dir", []string{"cert", "selfsign", "x.test", "--out", "no-such-dir/x.pem"}, ExitFailure, "does not exist"},
+		{"missing password file", []string{"cert", "selfsign", "x.test", "--key-password-file", "nope.txt"}, ExitFailure, "nope.txt"},
+		{"csr needs host", []string{"cert", "csr"}, ExitUsage, "requires at least 1 arg"},
+		{"issue without ca", []string{"cert", "issue", "x.test", "--ca-cert", "ca.pem"}, ExitUsage, "--ca-cert and --ca-key go together"},
+		{"sign missing file", []string{"cert", "sign", "missing.csr", "--ca-dir", "ca"}, ExitFailure, "missing.csr"},
+		{"ca negative path len", []string{"ca", "create", "--dir", "ca", "--path-len", "-2"}, ExitUsage, "--path-len must be 0 or more"},
+		{"ca bad constraint", []string{"ca", "create", "--dir", "ca", "--name-constraint", "*.x"}, ExitUsage, "invalid name constraint"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			t.Chdir(dir)
+			res := runCLI(t, tt.args...)
+			if res.code != tt.code {
+				t.Fatalf("exit %d, want %d; stderr %q", res.code, tt.code, res.stderr)
+			}
+			if !strings.HasPrefix(res.stderr, "tlskit: ") || !strings.Contains(strings.SplitN(res.stderr, "\n", 2)[0], tt.msg) {
+				t.Fatalf("stderr %q, want first line containing %q", res.stderr, tt.msg)
+			}
+			if names := listDir(t, dir); len(names) != 0 {
+				t.Fatalf("files left behind: %v", names)
+			}
+		})
+	}
+}
+
+func TestCertPEMToStdout(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	res := runCLI(t, "cert", "selfsign", "pipe.test", "--out", "-")
+	if res.code != ExitOK {
+		t.Fatalf("exit %d: %s", res.code, res.stderr)
+	}
+	if _, err := certgen.ParseCertificates([]byte(res.stdout)); err != nil || strings.Contains(res.stdout, "PRIVATE KEY") {
+		t.Fatalf("stdout should be the certificate PEM only: %v\n%s", err, res.stdout)
+	}
+	if !strings.Contains(res.stderr, "subject: CN=pipe.test") {
+		t.Fatalf("summary should be on stderr: %q", res.stderr)
+	}
+	if names := listDir(t, dir); strings.Join(names, " ") != "pipe.test-key.pem" {
+		t.Fatalf("files = %v, want only the key", names)
+	}
+}
+
+func TestCAAndIssue(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	if res := runCLI(t, "ca", "create", "--dir", "ca"); res.code != ExitOK {
+		t.Fatalf("ca create: exit %d: %s", res.code, res.stderr)
+	}
+	res := runCLI(t, "cert", "issue", "svc.test", "--ca-dir", "ca", "-o", "json")
+	if res.code != ExitOK {
+		t.Fatalf("issue: exit %d: %s", res.code, res.stderr)
+	}
+	var s certgen.Summary
+	if err := json.Unmarshal([]byte(res.stdout), &s); err != nil {
+		t.Fatal(err)
+	}
+	if s.TrustAnchor != filepath.Join("ca", "ca.pem") || s.IsCA {
+		t.Errorf("summary = %+v", s)
+	}
+	// The default CA directory comes from XDG_DATA_HOME.
+	data := filepath.Join(dir, "xdg")
+	env := map[string]string{"XDG_DATA_HOME": data}
+	if res := (cliRun{args: []string{"cert", "issue", "dflt.test"}, env: env}).run(t); res.code != ExitFailure || !strings.Contains(res.stderr, "tlskit ca create") {
+		t.Fatalf("issue without a CA: exit %d, stderr %q; want a hint to create one", res.code, res.stderr)
+	}
+	if res := (cliRun{args: []string{"ca", "create"}, env: env}).run(t); res.code != ExitOK {
+		t.Fatalf("ca create (default dir): exit %d: %s", res.code, res.stderr)
+	}
+	if _, err := os.Stat(filepath.Join(data, "tlskit", "ca", "ca-key.pem")); err != nil {
+		t.Fatalf("default CA not under XDG_DATA_HOME: %v", err)
+	}
+	if res := (cliRun{args: []string{"cert", "issue", "dflt.test"}, env: env}).run(t); res.code != ExitOK {
+		t.Fatalf("issue with the default CA: exit %d: %s", res.code, res.stderr)
+	}
+	// A second CA in the same place is refused.
+	if res := runCLI(t, "ca", "create", "--dir", "ca"); res.code != ExitFailure || !strings.Contains(res.stderr, "--force") {
+		t.Fatalf("second ca create: exit %d: %s", res.code, res.stderr)
+	}
+}
+
+func TestSummaryRendering(t *testing.T) {
+	nb := time.Date(2026, 11, 27, 11, 55, 0, 0, time.UTC)
+	na := nb.Add(397 * 24 * time.Hour)
+	s := certgen.Summary{
+		Files: []certgen.WrittenFile{
+			{Path: "localhost.pem", Kind: "certificate", Mode: "0644"},
+			{Path: "localhost-key.pem", Kind: "private key", Mode: "0600"},
+		},
+		Subject:   "CN=localhost",
+		Issuer:    "CN=localhost",
+		SANs:      []string{"DNS:localhost", "IP:127.0.0.1", "IP:::1"},
+		Serial:    "32dd8b1dba02f6b3145940e31732abb913f9947e",
+		NotBefore: &nb,
+		NotAfter:  &na,
+		KeyType:   "ECDSA P-256",
+		SHA256:    "6E:41:FD:76:A7:9F:78:5A:40:F2:C4:35:E1:1D:12:99:79:FB:62:95:B7:10:F6:3A:33:99:B4:97:80:33:C1:62",
+		Warnings:  []string{},
+	}
+	for _, tc := range []struct {
+		name   string
+		tty    bool
+		output string
+	}{
+		{"summary.txt", false, formatText},
+		{"summary-tty.txt", true, formatText},
+		{"summary.json", false, formatJSON},
+	} {
+		streams := NewTestStreams("")
+		streams.OutTTY = tc.tty
+		a := newApp(streams.IOStreams, func(k string) string {
+			if k == "NO_COLOR" {
+				return "1"
+			}
+			return ""
+		}, testBuild)
+		a.now = func() time.Time { return nb.Add(5 * time.Minute) }
+		a.opts.Output = tc.output
+		if err := a.reportSummary(s, false); err != nil {
+			t.Fatal(err)
+		}
+		golden(t, tc.name, streams.OutBuf.String())
+	}
+}
+
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}

@@ -1,0 +1,314 @@
+package cmd
+
+import (
+	"bytes"
+	"crypto"
+	"crypto/x509/pkix"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/tlskit/tlskit/certgen"
+	"github.com/tlskit/tlskit/cmd/internal/render"
+)
+
+// subjectOptions are the flags that name a certificate's subject.
+type subjectOptions struct {
+	cn      string
+	org     string
+	subject string
+}
+
+func (o *subjectOptions) register(fs *pflag.FlagSet) {
+	fs.StringVar(&o.cn, "cn", "", "subject common name (default: the first host)")
+	fs.StringVar(&o.org, "org", "", "subject organization (O)")
+	fs.StringVar(&o.subject, "subject", "", `full subject, RFC 4514 ("CN=app,O=Example\, Inc") or OpenSSL's "/CN=app/O=Example"`)
+}
+
+// build returns the subject: --subject, then --cn and --org on top of it, then defaultCN when
+// no CN was given at all.
+func (o *subjectOptions) build(defaultCN string) (pkix.Name, error) {
+	var name pkix.Name
+	if o.subject != "" {
+		var err error
+		if name, err = certgen.ParseSubject(o.subject); err != nil {
+			return pkix.Name{}, usageErrorf("--subject: %v", err)
+		}
+	}
+	if o.cn != "" {
+		name.CommonName = o.cn
+	}
+	if o.org != "" {
+		name.Organization = []string{o.org}
+	}
+	if name.CommonName == "" && len(defaultCN) <= 64 {
+		// X.520 caps a CN at 64 characters; a longer first host stays in the SANs only.
+		name.CommonName = defaultCN
+	}
+	return name, nil
+}
+
+// keyOptions choose a new key's type or an existing key, and how keys are protected on disk.
+type keyOptions struct {
+	keyType         string
+	keyFile         string
+	passwordFile    string
+	allowWeak       bool
+	allowReuseFlags bool
+}
+
+func (o *keyOptions) register(fs *pflag.FlagSet, reuse bool) {
+	names := make([]string, len(certgen.KeyTypes))
+	for i, t := range certgen.KeyTypes {
+		names[i] = string(t)
+	}
+	fs.StringVar(&o.keyType, "key-type", string(certgen.KeyECDSAP256), "key type for a new key: "+strings.Join(names, ", "))
+	if reuse {
+		o.allowReuseFlags = true
+		fs.StringVar(&o.keyFile, "key", "", "use this existing private key instead of generating one (PEM or DER; encrypted keys need --key-password-file)")
+	}
+	fs.StringVar(&o.passwordFile, "key-password-file", "", "encrypt the new key with the password in this file (PKCS#8, PBES2/AES-256-CBC, PBKDF2-SHA256 600000 rounds); also decrypts --key")
+	fs.BoolVar(&o.allowWeak, "insecure", false, "allow an RSA key below 2048 bits")
+}
+
+// key returns the private key to use, and whether it is new (and so must be written).
+func (o *keyOptions) key(a *app) (crypto.Signer, bool, error) {
+	if o.keyFile != "" {
+		password, err := o.password()
+		if err != nil {
+			return nil, false, err
+		}
+		key, err := readPrivateKey(o.keyFile, password)
+		return key, false, err
+	}
+	kt, err := certgen.ParseKeyType(o.keyType)
+	if err != nil {
+		return nil, false, usageErrorf("--key-type: %v", err)
+	}
+	key, err := certgen.GenerateKey(a.random, kt)
+	return key, true, err
+}
+
+func (o *keyOptions) password() ([]byte, error) {
+	if o.passwordFile == "" {
+		return nil, nil
+	}
+	return readPasswordFile(o.passwordFile, "--key-password-file")
+}
+
+// maxPasswordFile bounds a password file: a password is a line, not a document.
+const maxPasswordFile = 4096
+
+// readPasswordFile reads a password: the file's first line, without its line ending.
+func readPasswordFile(path, flag string) ([]byte, error) {
+	data, err := readInputFile(path, maxPasswordFile)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", flag, err)
+	}
+	if i := bytes.IndexByte(data, '\n'); i >= 0 {
+		data = data[:i]
+	}
+	data = bytes.TrimSuffix(data, []byte("\r"))
+	if len(data) == 0 {
+		return nil, usageErrorf("%s: %s holds no password", flag, path)
+	}
+	return data, nil
+}
+
+// readInputFile reads a file a user named, refusing anything over limit bytes rather than
+// reading an accidental multi-gigabyte file into memory.
+func readInputFile(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fileError(err)
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err == nil && st.IsDir() {
+		return nil, fmt.Errorf("%s is a directory", path)
+	}
+	data, err := readAllLimited(f, limit)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", path, err)
+	}
+	return data, nil
+}
+
+func readAllLimited(r io.Reader, limit int64) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("larger than %d bytes", limit)
+	}
+	return data, nil
+}
+
+// fileError shortens an *os.PathError to "path: reason".
+func fileError(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("%s: %w", pe.Path, pe.Err)
+	}
+	return err
+}
+
+const maxPEMFile = 1 << 20
+
+func readPrivateKey(path string, password []byte) (crypto.Signer, error) {
+	data, err := readInputFile(path, maxPEMFile)
+	if err != nil {
+		return nil, err
+	}
+	key, err := certgen.ParsePrivateKey(data, password)
+	if err != nil {
+		if errors.Is(err, certgen.ErrPasswordRequired) {
+			return nil, withHint(fmt.Errorf("%s: %w", path, err), "give the password with --key-password-file FILE")
+		}
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return key, nil
+}
+
+// outputOptions say where certificate material goes.
+type outputOptions struct {
+	out              string
+	keyOut           string
+	force            bool
+	p12              string
+	p12PasswordFile  string
+	defaultExtension string // ".pem", or ".csr" for requests
+}
+
+func (o *outputOptions) register(fs *pflag.FlagSet, withKey, withP12 bool) {
+	fs.StringVar(&o.out, "out", "", `write the certificate here (default "<first host>`+o.defaultExtension+`"; "-" writes PEM to stdout and the summary to stderr)`)
+	if withKey {
+		fs.StringVar(&o.keyOut, "key-out", "", `write the private key here (default "<first host>-key.pem"; written 0600)`)
+	}
+	fs.BoolVar(&o.force, "force", false, "overwrite existing files")
+	if withP12 {
+		fs.StringVar(&o.p12, "p12", "", "also write the certificate, chain and key as PKCS#12 (OpenSSL 3, Java, Windows)")
+		fs.StringVar(&o.p12PasswordFile, "p12-password-file", "", "password for --p12 (required with it)")
+	}
+}
+
+// paths resolves the output paths from the first host.
+func (o *outputOptions) paths(firstHost string) (certPath, keyPath string) {
+	base := certgen.DefaultBaseName(firstHost)
+	certPath, keyPath = o.out, o.keyOut
+	if certPath == "" {
+		certPath = base + o.defaultExtension
+	}
+	if keyPath == "" {
+		keyPath = base + "-key.pem"
+	}
+	return certPath, keyPath
+}
+
+func (o *outputOptions) validate() error {
+	if o.keyOut == "-" {
+		return usageErrorf("--key-out -: tlskit does not print private keys; give a file name")
+	}
+	if o.p12 != "" && o.p12PasswordFile == "" {
+		return usageErrorf("--p12 needs --p12-password-file")
+	}
+	if o.p12 == "" && o.p12PasswordFile != "" {
+		return usageErrorf("--p12-password-file is used only with --p12")
+	}
+	if o.p12 == "-" {
+		return usageErrorf("--p12 -: write PKCS#12 to a file")
+	}
+	return nil
+}
+
+// days reads a --days flag, refusing 0 and negatives as usage errors.
+func checkDaysFlag(days int) error {
+	if days < 1 || days > 36500 {
+		return usageErrorf("--days must be between 1 and 36500, not %d", days)
+	}
+	return nil
+}
+
+// reportSummary prints what a certificate command made, to stdout, or to stderr when stdout
+// carries PEM.
+func (a *app) reportSummary(s certgen.Summary, pemOnStdout bool) error {
+	for _, w := range s.Warnings {
+		a.warnf("%s", w)
+	}
+	out, tty := a.streams.Out, a.streams.OutTTY
+	p := a.outPalette()
+	if pemOnStdout {
+		if a.opts.Quiet {
+			return nil
+		}
+		out, tty = a.streams.Err, a.streams.ErrTTY
+		p = a.errPalette()
+	}
+	if a.opts.Output == formatJSON {
+		if pemOnStdout {
+			return writeJSONTo(out, s)
+		}
+		return a.writeJSON(s)
+	}
+	var fields []render.Field
+	for _, f := range s.Files {
+		fields = append(fields, render.Field{Key: f.Kind, Value: f.Path})
+	}
+	if s.TrustAnchor != "" {
+		fields = append(fields, render.Field{Key: "trust", Value: s.TrustAnchor})
+	}
+	fields = append(fields, render.Field{Key: "subject", Value: s.Subject})
+	if s.Issuer != "" && s.Issuer != s.Subject {
+		fields = append(fields, render.Field{Key: "issuer", Value: s.Issuer})
+	} else if s.Issuer != "" {
+		fields = append(fields, render.Field{Key: "issuer", Value: "self-signed"})
+	}
+	if len(s.SANs) > 0 {
+		fields = append(fields, render.Field{Key: "sans", Value: strings.Join(s.SANs, ", ")})
+	}
+	fields = append(fields, render.Field{Key: "key", Value: s.KeyType})
+	if s.NotAfter != nil {
+		value := s.NotAfter.Format(time.RFC3339)
+		if tty {
+			value += " (" + relativeDays(s.NotAfter.Sub(a.now())) + ")"
+		}
+		fields = append(fields, render.Field{Key: "not_after", Value: value})
+	}
+	if s.SHA256 != "" {
+		fields = append(fields, render.Field{Key: "sha256", Value: s.SHA256})
+	}
+	if tty {
+		for i := range fields {
+			fields[i].Key = strings.ReplaceAll(fields[i].Key, "_", " ")
+		}
+	} else {
+		for i := range fields {
+			fields[i].Key = strings.ReplaceAll(fields[i].Key, " ", "_")
+		}
+	}
+	return render.WriteFields(out, fields, render.FieldStyle{Human: tty, Key: p.Dim})
+}
+
+// relativeDays says "in 397 days" or "3 days ago", for people at a terminal.
+func relativeDays(d time.Duration) string {
+	days := int(d.Round(24*time.Hour) / (24 * time.Hour))
+	switch {
+	case days == 0 && d >= 0:
+		return "today"
+	case days == 0:
+		return "earlier today"
+	case days == 1:
+		return "in 1 day"
+	case days > 1:
+		return fmt.Sprintf("in %d days", days)
+	case days == -1:
+		return "1 day ago"
+	default:
+		return fmt.Sprintf("%d days ago", -days)
+	}
+}
