@@ -1,7 +1,6 @@
 package certgen
 
 import (
-	"bytes"
 	"crypto"
 	"crypto/x509"
 	"crypto/x509/pkix"
@@ -44,7 +43,7 @@ func EncodeCSRPEM(csr *x509.CertificateRequest) []byte {
 // ParseCSR reads a certificate request (PEM "CERTIFICATE REQUEST" or "NEW CERTIFICATE REQUEST",
 // or DER) and checks its self-signature, which proves the requester holds the private key.
 func ParseCSR(data []byte) (*x509.CertificateRequest, error) {
-	der := bytes.TrimSpace(data)
+	der := derBytes(data)
 	rest := data
 	sawPEM := false
 	for {
@@ -65,7 +64,8 @@ func ParseCSR(data []byte) (*x509.CertificateRequest, error) {
 	}
 	csr, err := x509.ParseCertificateRequest(der)
 	if err != nil {
-		return nil, fmt.Errorf("malformed certificate request: %w", err)
+		// The ASN.1 decoder's own message names Go types; what the user needs is what the file is not.
+		return nil, errors.New("malformed certificate request (expected PEM CERTIFICATE REQUEST or DER PKCS#10)")
 	}
 	if err := csr.CheckSignature(); err != nil {
 		return nil, fmt.Errorf("the certificate request's signature is invalid: %w", err)

@@ -79,7 +79,7 @@ func ParsePrivateKey(data, password []byte) (crypto.Signer, error) {
 	if sawPEM {
 		return nil, errors.New("no private key found (the PEM holds no PRIVATE KEY block)")
 	}
-	der := bytes.TrimSpace(data)
+	der := derBytes(data)
 	if k, err := parsePKCS8Signer(der); err == nil {
 		return k, nil
 	}
@@ -154,7 +154,7 @@ func ParseCertificates(data []byte) ([]*x509.Certificate, error) {
 		certs = append(certs, c)
 	}
 	if !sawPEM {
-		c, err := x509.ParseCertificate(bytes.TrimSpace(data))
+		c, err := x509.ParseCertificate(derBytes(data))
 		if err != nil {
 			return nil, errors.New("no certificate found (expected PEM or DER)")
 		}
@@ -171,4 +171,14 @@ func publicKeysEqual(a, b crypto.PublicKey) bool {
 	type equaler interface{ Equal(crypto.PublicKey) bool }
 	ea, ok := a.(equaler)
 	return ok && ea.Equal(b)
+}
+
+// derBytes returns binary input as it is. Whitespace is trimmed only from text-looking input
+// (a DER structure starts with a SEQUENCE tag, 0x30, and may well end in a byte that happens to
+// be a space or newline, so trimming it would corrupt one DER file in fifty).
+func derBytes(data []byte) []byte {
+	if len(data) > 0 && data[0] == 0x30 {
+		return data
+	}
+	return bytes.TrimSpace(data)
 }

@@ -1,6 +1,7 @@
 package certgen
 
 import (
+	"bytes"
 	"crypto"
 	"crypto/ed25519"
 	"crypto/rsa"
@@ -220,7 +221,7 @@ func IssueLeaf(random io.Reader, req LeafRequest, pub crypto.PublicKey, is Issue
 	if err := is.Validate(); err != nil {
 		return nil, nil, err
 	}
-	if err := checkNameConstraints(is, req.SANs); err != nil {
+	if err := checkNameConstraints(is, req.SANs, req.Subject); err != nil {
 		return nil, nil, err
 	}
 	tmpl, err := leafTemplate(random, req, pub)
@@ -242,21 +243,50 @@ func IssueLeaf(random io.Reader, req LeafRequest, pub crypto.PublicKey, is Issue
 	return cert, warnings, nil
 }
 
-// checkNameConstraints refuses DNS names outside the permitted subtrees of the issuer and every
-// intermediate above it, rather than issuing a certificate that no client will accept.
-func checkNameConstraints(is Issuer, sans SANs) error {
+// checkNameConstraints refuses names outside the permitted DNS subtrees of the issuer and every
+// intermediate above it, rather than issuing a certificate that no client will accept. A subject
+// CN that looks like a host name is checked too: OpenSSL applies DNS constraints to it when the
+// certificate has no DNS SAN.
+func checkNameConstraints(is Issuer, sans SANs, subject pkix.Name) error {
 	cas := append([]*x509.Certificate{is.Cert}, is.Chain...)
 	for _, ca := range cas {
 		if len(ca.PermittedDNSDomains) == 0 {
 			continue
 		}
-		for _, name := range sans.DNSNames {
-			if !withinAny(strings.TrimPrefix(name, "*."), ca.PermittedDNSDomains) {
+		names := append([]string(nil), sans.DNSNames...)
+		if cn := subject.CommonName; cn != "" && len(sans.DNSNames) == 0 {
+			names = append(names, cn)
+		}
+		for _, name := range names {
+			if !withinAny(strings.ToLower(strings.TrimPrefix(name, "*.")), ca.PermittedDNSDomains) {
 				return profileErrorf("%s is outside the CA's permitted names (%s)", name, strings.Join(ca.PermittedDNSDomains, ", "))
 			}
 		}
 	}
 	return nil
+}
+
+// effectiveConstraints are the permitted DNS domains that bind what an issuer signs: its own,
+// or else the nearest ones above it.
+func effectiveConstraints(is Issuer) []string {
+	if len(is.Cert.PermittedDNSDomains) > 0 {
+		return is.Cert.PermittedDNSDomains
+	}
+	for _, c := range is.Chain {
+		if len(c.PermittedDNSDomains) > 0 {
+			return c.PermittedDNSDomains
+		}
+	}
+	return nil
+}
+
+// mustRDN encodes a name as it will appear in a certificate, for comparison.
+func mustRDN(n pkix.Name) []byte {
+	der, err := asn1.Marshal(n.ToRDNSequence())
+	if err != nil {
+		return nil
+	}
+	return der
 }
 
 func withinAny(name string, domains []string) bool {
@@ -360,6 +390,22 @@ func CreateIntermediateCA(random io.Reader, req CARequest, pub crypto.PublicKey,
 	}
 	if req.PathLen < 0 {
 		req.PathLen = 0
+	}
+	if bytes.Equal(mustRDN(req.Subject), p.RawSubject) {
+		// A child named like its parent looks self-signed to path builders, which stop there.
+		return nil, profileErrorf("the intermediate's subject %q must differ from its parent's", req.Subject.String())
+	}
+	// Name constraints narrow as they go down: an intermediate under a constrained CA inherits its
+	// permitted domains, and may only narrow them further.
+	if inherited := effectiveConstraints(parent); len(inherited) > 0 {
+		if len(req.NameConstraints) == 0 {
+			req.NameConstraints = inherited
+		}
+		for _, d := range req.NameConstraints {
+			if !withinAny(strings.TrimPrefix(strings.ToLower(d), "."), inherited) {
+				return nil, profileErrorf("name constraint %q is outside the parent CA's permitted names (%s)", d, strings.Join(inherited, ", "))
+			}
+		}
 	}
 	tmpl, err := caTemplate(random, req, pub)
 	if err != nil {

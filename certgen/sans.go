@@ -8,7 +8,7 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/tlskit/tlskit/tlscore"
+	"github.com/tlskit/tlskit/tlscore/hostname"
 )
 
 // SANs are a certificate's subject alternative names, by kind.
@@ -83,6 +83,12 @@ func ParseHosts(hosts []string) (SANs, error) {
 	return s, nil
 }
 
+// ClassifyHost says what kind of SAN a HOST argument is ("DNS", "IP", "email" or "URI") and
+// returns it normalised, as ParseHosts would put it in a certificate.
+func ClassifyHost(h string) (kind, value string, err error) {
+	return classifyHost(h)
+}
+
 func classifyHost(h string) (kind, value string, err error) {
 	fail := func(reason string) (string, string, error) {
 		return "", "", &HostError{Host: h, Reason: reason}
@@ -118,7 +124,7 @@ func classifyHost(h string) (kind, value string, err error) {
 		if local == "" || !isASCII(local) || strings.ContainsAny(local, "@<>()[]\\,;:\"") {
 			return fail("not a valid email address")
 		}
-		d, err := tlscore.NormalizeHostname(domain)
+		d, err := hostname.Normalize(domain)
 		if err != nil {
 			return fail("email domain: " + err.Error())
 		}
@@ -142,7 +148,7 @@ func classifyHost(h string) (kind, value string, err error) {
 	if strings.Contains(name, "*") {
 		return fail("a wildcard must be the whole leftmost label, as in *.example.com")
 	}
-	norm, err := tlscore.NormalizeHostname(name)
+	norm, err := hostname.Normalize(name)
 	if err != nil {
 		return fail(err.Error())
 	}

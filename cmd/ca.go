@@ -103,7 +103,11 @@ func runCACreate(a *app, o *caCreateOptions, pathLenSet bool) error {
 		parentRoot = roots[len(roots)-1]
 	}
 
-	defaultCN := defaultCAName(parent != nil)
+	depth := 0
+	if parent != nil {
+		depth = len(parent.Chain) + 1
+	}
+	defaultCN := defaultCAName(depth)
 	subject, err := o.subject.build(defaultCN)
 	if err != nil {
 		return err
@@ -195,8 +199,9 @@ func ensureCADir(dir string, createParents bool) (created bool, err error) {
 }
 
 // defaultCAName names a CA after who made it and where, as mkcert does, so two people's local
-// CAs are told apart in a trust store.
-func defaultCAName(intermediate bool) string {
+// CAs are told apart in a trust store. Intermediates are numbered by depth, so a child never
+// carries its parent's name (which would make it look self-signed).
+func defaultCAName(depth int) string {
 	who := "tlskit"
 	if u, err := user.Current(); err == nil && u.Username != "" {
 		who = u.Username
@@ -205,8 +210,8 @@ func defaultCAName(intermediate bool) string {
 		who += "@" + h
 	}
 	kind := "local CA"
-	if intermediate {
-		kind = "intermediate CA"
+	if depth > 0 {
+		kind = fmt.Sprintf("intermediate CA %d", depth)
 	}
 	name := "tlskit " + kind + " " + who
 	if len(name) > 64 {

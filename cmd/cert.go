@@ -57,7 +57,11 @@ type leafPlan struct {
 	warnings []certgen.Warning
 }
 
-func (o *leafOptions) plan(a *app, hosts []string) (*leafPlan, error) {
+// plan validates the request and makes or loads the key. selfSigned matters for the default
+// CN: a CA-issued certificate for an IP address, email or URI gets an empty subject (its SANs
+// say it all, and a CN that is not a DNS name trips name-constraint checks in OpenSSL), while a
+// self-signed one needs a subject to name itself as issuer.
+func (o *leafOptions) plan(a *app, hosts []string, selfSigned bool) (*leafPlan, error) {
 	if err := o.output.validate(); err != nil {
 		return nil, err
 	}
@@ -68,7 +72,11 @@ func (o *leafOptions) plan(a *app, hosts []string) (*leafPlan, error) {
 	if err != nil {
 		return nil, err
 	}
-	subject, err := o.subject.build(hosts[0])
+	kind, defaultCN, _ := certgen.ClassifyHost(hosts[0])
+	if kind != "DNS" && !selfSigned {
+		defaultCN = ""
+	}
+	subject, err := o.subject.build(defaultCN)
 	if err != nil {
 		return nil, err
 	}
@@ -172,7 +180,7 @@ func runCertSelfsign(a *app, o *certSelfsignOptions, hosts []string) error {
 	if len(hosts) == 0 {
 		hosts = []string{"localhost", "127.0.0.1", "::1"}
 	}
-	plan, err := o.plan(a, hosts)
+	plan, err := o.plan(a, hosts, true)
 	if err != nil {
 		return err
 	}
@@ -279,7 +287,7 @@ root: point clients at the root (printed as "trust") to accept it.`,
 }
 
 func runCertIssue(a *app, o *certIssueOptions, hosts []string) error {
-	plan, err := o.plan(a, hosts)
+	plan, err := o.plan(a, hosts, false)
 	if err != nil {
 		return err
 	}
@@ -427,7 +435,8 @@ func runCertCSR(a *app, o *certCSROptions, hosts []string) error {
 	if err != nil {
 		return err
 	}
-	subject, err := o.subject.build(hosts[0])
+	_, defaultCN, _ := certgen.ClassifyHost(hosts[0])
+	subject, err := o.subject.build(defaultCN)
 	if err != nil {
 		return err
 	}

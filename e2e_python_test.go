@@ -1,0 +1,61 @@
+//go:build unix
+
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestE2EPythonStrictVerification checks certificates against Python 3.13's strict default
+// (VERIFY_X509_STRICT + VERIFY_X509_PARTIAL_CHAIN), which refuses, among other things, a
+// certificate without an authority key identifier.
+func TestE2EPythonStrictVerification(t *testing.T) {
+	python, err := exec.LookPath("python3")
+	if err != nil {
+		t.Skip("python3 not on PATH")
+	}
+	script, err := filepath.Abs(filepath.Join("testdata", "strict_client.py"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	tk := func(args ...string) {
+		t.Helper()
+		c := exec.Command(binary, args...)
+		c.Dir = dir
+		if out, err := c.CombinedOutput(); err != nil {
+			t.Fatalf("tlskit %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+	}
+	tk("ca", "create", "--dir", "ca")
+	tk("ca", "create", "--dir", "int", "--parent-dir", "ca")
+	tk("cert", "selfsign", "localhost", "--out", "self.pem", "--key-out", "self-key.pem")
+	tk("cert", "issue", "localhost", "--ca-dir", "ca", "--out", "root-leaf.pem", "--key-out", "root-leaf-key.pem")
+	tk("cert", "issue", "localhost", "--ca-dir", "int", "--out", "int-leaf.pem", "--key-out", "int-leaf-key.pem")
+	tk("cert", "issue", "localhost", "--ca-dir", "ca", "--key-type", "rsa-2048", "--out", "rsa.pem", "--key-out", "rsa-key.pem")
+
+	tests := []struct{ name, cert, key, ca string }{
+		{"self-signed", "self.pem", "self-key.pem", "self.pem"},
+		{"root-issued", "root-leaf.pem", "root-leaf-key.pem", filepath.Join("ca", "ca.pem")},
+		{"intermediate-issued", "int-leaf.pem", "int-leaf-key.pem", filepath.Join("int", "root.pem")},
+		{"rsa", "rsa.pem", "rsa-key.pem", filepath.Join("ca", "ca.pem")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := exec.Command(python, script, tt.cert, tt.key, tt.ca, "localhost")
+			c.Dir = dir
+			c.Env = append(os.Environ(), "PYTHONDONTWRITEBYTECODE=1")
+			out, err := c.CombinedOutput()
+			if err != nil {
+				t.Fatalf("strict Python client refused the certificate: %v\n%s", err, out)
+			}
+			if !strings.HasPrefix(string(out), "TLSv1.3") {
+				t.Fatalf("unexpected output %q", out)
+			}
+		})
+	}
+}

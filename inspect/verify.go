@@ -1,0 +1,187 @@
+package inspect
+
+import (
+	"bytes"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Reason codes for a failed verification: stable strings for scripts (docs/json.md).
+const (
+	ReasonExpired           = "expired"
+	ReasonNotYetValid       = "not_yet_valid"
+	ReasonUnknownAuthority  = "unknown_authority"
+	ReasonSelfSigned        = "self_signed"
+	ReasonIncompleteChain   = "incomplete_chain"
+	ReasonHostnameMismatch  = "hostname_mismatch"
+	ReasonCNWithoutSAN      = "cn_without_san"
+	ReasonInsecureSignature = "insecure_signature"
+	ReasonNotAuthorized     = "not_authorized_to_sign"
+	ReasonUsage             = "incompatible_usage"
+	ReasonNameConstraints   = "name_constraints"
+	ReasonNoCertificate     = "no_certificate"
+	ReasonOther             = "other"
+)
+
+// Verification is the verdict on a presented chain.
+type Verification struct {
+	Verified bool `json:"verified"`
+	// Reason is a stable code when Verified is false; Error says it for people.
+	Reason string `json:"reason,omitempty"`
+	Error  string `json:"error,omitempty"`
+	// HostnameOK is judged on its own, so a mismatch is reported even when the chain also fails.
+	HostnameOK bool `json:"hostname_ok"`
+	// Chain is the verified path, leaf first, as subjects.
+	Chain []string `json:"verified_chain,omitempty"`
+}
+
+// VerifyOptions say what a chain is checked against.
+type VerifyOptions struct {
+	// Roots replaces the system roots when set.
+	Roots *x509.CertPool
+	// Host is the name or IP address the certificate must be valid for; empty skips the check.
+	Host string
+	Now  time.Time
+}
+
+// VerifyChain checks a chain as a server presented it (leaf first): trust to a root, validity
+// dates, the host name, and signature algorithms, and names the first reason it fails.
+func VerifyChain(chain []*x509.Certificate, opts VerifyOptions) Verification {
+	if len(chain) == 0 {
+		return Verification{Reason: ReasonNoCertificate, Error: "the server sent no certificate"}
+	}
+	leaf := chain[0]
+	v := Verification{HostnameOK: opts.Host == "" || leaf.VerifyHostname(opts.Host) == nil}
+
+	inter := x509.NewCertPool()
+	for _, c := range chain[1:] {
+		inter.AddCert(c)
+	}
+	vo := x509.VerifyOptions{
+		Roots:         opts.Roots,
+		Intermediates: inter,
+		CurrentTime:   opts.Now,
+		KeyUsages:     []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	if opts.Host != "" {
+		vo.DNSName = opts.Host
+	}
+	chains, err := leaf.Verify(vo)
+	if err == nil {
+		v.Verified = true
+		for _, c := range chains[0] {
+			v.Chain = append(v.Chain, c.Subject.String())
+		}
+		return v
+	}
+	v.Reason, v.Error = classify(err, chain, opts)
+	return v
+}
+
+// classify turns Go's verification error into a reason code and a message that says exactly
+// what is wrong, checking dates and algorithms first since Go reports those only indirectly.
+func classify(err error, chain []*x509.Certificate, opts VerifyOptions) (string, string) {
+	for i, c := range chain {
+		role := roleOf(i)
+		if opts.Now.After(c.NotAfter) {
+			return ReasonExpired, fmt.Sprintf("%s %q expired %s (%d days ago)", role, c.Subject.String(),
+				c.NotAfter.UTC().Format(time.RFC3339), -DaysLeft(c.NotAfter, opts.Now))
+		}
+		if opts.Now.Before(c.NotBefore) {
+			return ReasonNotYetValid, fmt.Sprintf("%s %q is not valid until %s", role, c.Subject.String(),
+				c.NotBefore.UTC().Format(time.RFC3339))
+		}
+	}
+	for i, c := range chain {
+		if isInsecureAlgorithm(c.SignatureAlgorithm) && !(i > 0 && isSelfSigned(c)) {
+			return ReasonInsecureSignature, fmt.Sprintf("%s %q is signed with %s, which is no longer accepted",
+				roleOf(i), c.Subject.String(), c.SignatureAlgorithm)
+		}
+	}
+	var hostErr x509.HostnameError
+	if errors.As(err, &hostErr) {
+		leaf := chain[0]
+		if len(leaf.DNSNames) == 0 && len(leaf.IPAddresses) == 0 && leaf.Subject.CommonName != "" {
+			return ReasonCNWithoutSAN, fmt.Sprintf("the certificate names %q only in its subject CN, without subject alternative names, which clients no longer accept", leaf.Subject.CommonName)
+		}
+		return ReasonHostnameMismatch, fmt.Sprintf("the certificate is valid for %s, not %s", namesOf(leaf), opts.Host)
+	}
+	var uaErr x509.UnknownAuthorityError
+	if errors.As(err, &uaErr) {
+		leaf := chain[0]
+		switch {
+		case len(chain) == 1 && isSelfSigned(leaf):
+			return ReasonSelfSigned, fmt.Sprintf("the certificate %q is self-signed and not trusted", leaf.Subject.String())
+		case isIncomplete(chain):
+			return ReasonIncompleteChain, fmt.Sprintf("the server did not send the intermediate that issued %q (issuer %q): the chain is incomplete",
+				chain[len(chain)-1].Subject.String(), chain[len(chain)-1].Issuer.String())
+		default:
+			top := chain[len(chain)-1]
+			return ReasonUnknownAuthority, fmt.Sprintf("the chain ends at %q, issued by %q, which is not a trusted root", top.Subject.String(), top.Issuer.String())
+		}
+	}
+	var invalid x509.CertificateInvalidError
+	if errors.As(err, &invalid) {
+		switch invalid.Reason {
+		case x509.NotAuthorizedToSign:
+			return ReasonNotAuthorized, strings.TrimPrefix(err.Error(), "x509: ")
+		case x509.IncompatibleUsage:
+			return ReasonUsage, "the certificate is not valid for TLS server authentication (extended key usage)"
+		case x509.CANotAuthorizedForThisName:
+			return ReasonNameConstraints, strings.TrimPrefix(err.Error(), "x509: ")
+		}
+	}
+	var algErr x509.InsecureAlgorithmError
+	if errors.As(err, &algErr) {
+		return ReasonInsecureSignature, strings.TrimPrefix(err.Error(), "x509: ")
+	}
+	return ReasonOther, strings.TrimPrefix(err.Error(), "x509: ")
+}
+
+func roleOf(i int) string {
+	if i == 0 {
+		return "the certificate"
+	}
+	return "the CA certificate"
+}
+
+// isIncomplete guesses whether an untrusted chain lacks an intermediate rather than a trusted
+// root. The chain cannot say which is missing, so it judges by what the server sent last: a
+// leaf whose issuer was not sent but is published (AIA caIssuers, as every public CA's leaf has)
+// points to a missing intermediate; a chain ending in a CA certificate reached as far as servers
+// go, so what is missing is trust in its root.
+func isIncomplete(chain []*x509.Certificate) bool {
+	last := chain[len(chain)-1]
+	if last.IsCA || isSelfSigned(last) {
+		return false
+	}
+	for _, c := range chain {
+		if c != last && bytes.Equal(c.RawSubject, last.RawIssuer) {
+			return false
+		}
+	}
+	return len(last.IssuingCertificateURL) > 0
+}
+
+func isInsecureAlgorithm(a x509.SignatureAlgorithm) bool {
+	switch a {
+	case x509.MD2WithRSA, x509.MD5WithRSA, x509.SHA1WithRSA, x509.DSAWithSHA1, x509.ECDSAWithSHA1:
+		return true
+	}
+	return false
+}
+
+func namesOf(c *x509.Certificate) string {
+	var names []string
+	names = append(names, c.DNSNames...)
+	for _, ip := range c.IPAddresses {
+		names = append(names, ip.String())
+	}
+	if len(names) == 0 {
+		return "no names"
+	}
+	return strings.Join(names, ", ")
+}

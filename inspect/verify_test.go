@@ -1,0 +1,173 @@
+package inspect
+
+import (
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"math/big"
+	"net"
+	"strings"
+	"testing"
+	"time"
+)
+
+var now = time.Date(2026, time.November, 27, 12, 0, 0, 0, time.UTC)
+
+type node struct {
+	cert *x509.Certificate
+	key  crypto.Signer
+}
+
+var serial int64
+
+// mint signs a certificate from tmpl with parent (nil = self-signed). It fills what every
+// certificate needs and leaves the rest to the test case.
+func mint(t *testing.T, tmpl *x509.Certificate, parent *node, key crypto.Signer) *node {
+	t.Helper()
+	serial++
+	tmpl.SerialNumber = big.NewInt(serial)
+	if tmpl.NotBefore.IsZero() {
+		tmpl.NotBefore = now.Add(-24 * time.Hour)
+	}
+	if tmpl.NotAfter.IsZero() {
+		tmpl.NotAfter = now.Add(90 * 24 * time.Hour)
+	}
+	tmpl.BasicConstraintsValid = true
+	if tmpl.IsCA {
+		tmpl.KeyUsage = x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature
+	} else {
+		tmpl.KeyUsage = x509.KeyUsageDigitalSignature
+		tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}
+	}
+	if key == nil {
+		k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		key = k
+	}
+	issuerCert, issuerKey := tmpl, key
+	if parent != nil {
+		issuerCert, issuerKey = parent.cert, parent.key
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, issuerCert, key.Public(), issuerKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &node{cert: c, key: key}
+}
+
+func ca(t *testing.T, name string, parent *node) *node {
+	return mint(t, &x509.Certificate{Subject: pkix.Name{CommonName: name}, IsCA: true}, parent, nil)
+}
+
+func leaf(t *testing.T, parent *node, mod func(*x509.Certificate)) *node {
+	tmpl := &x509.Certificate{Subject: pkix.Name{CommonName: "www.example.test"}, DNSNames: []string{"www.example.test", "example.test"}}
+	if mod != nil {
+		mod(tmpl)
+	}
+	return mint(t, tmpl, parent, nil)
+}
+
+func TestVerifyChain(t *testing.T) {
+	root := ca(t, "Test Root", nil)
+	inter := ca(t, "Test Intermediate", root)
+	otherRoot := ca(t, "Other Root", nil)
+	rsaKey, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rsaRoot := mint(t, &x509.Certificate{Subject: pkix.Name{CommonName: "RSA Root"}, IsCA: true}, nil, rsaKey)
+
+	pool := func(ns ...*node) *x509.CertPool {
+		p := x509.NewCertPool()
+		for _, n := range ns {
+			p.AddCert(n.cert)
+		}
+		return p
+	}
+	chain := func(ns ...*node) []*x509.Certificate {
+		var cs []*x509.Certificate
+		for _, n := range ns {
+			cs = append(cs, n.cert)
+		}
+		return cs
+	}
+	good := leaf(t, inter, nil)
+	self := leaf(t, nil, nil)
+
+	tests := []struct {
+		name       string
+		chain      []*x509.Certificate
+		roots      *x509.CertPool
+		host       string
+		verified   bool
+		reason     string
+		hostnameOK bool
+		msg        string
+	}{
+		{name: "good", chain: chain(good, inter), roots: pool(root), host: "www.example.test", verified: true, hostnameOK: true},
+		{name: "good ip", chain: chain(leaf(t, root, func(c *x509.Certificate) { c.IPAddresses = []net.IP{net.ParseIP("127.0.0.1")} })), roots: pool(root), host: "127.0.0.1", verified: true, hostnameOK: true},
+		{name: "expired", chain: chain(leaf(t, inter, func(c *x509.Certificate) { c.NotAfter = now.Add(-72 * time.Hour) }), inter), roots: pool(root), host: "www.example.test",
+			reason: ReasonExpired, hostnameOK: true, msg: "expired 2026-11-24T12:00:00Z (3 days ago)"},
+		{name: "not yet valid", chain: chain(leaf(t, inter, func(c *x509.Certificate) { c.NotBefore = now.Add(48 * time.Hour) }), inter), roots: pool(root), host: "www.example.test",
+			reason: ReasonNotYetValid, hostnameOK: true, msg: "not valid until"},
+		{name: "wrong host", chain: chain(good, inter), roots: pool(root), host: "other.test",
+			reason: ReasonHostnameMismatch, msg: "valid for www.example.test, example.test, not other.test"},
+		{name: "self-signed", chain: chain(self), roots: pool(root), host: "www.example.test", reason: ReasonSelfSigned, hostnameOK: true, msg: "self-signed"},
+		{name: "unknown root", chain: chain(good, inter), roots: pool(otherRoot), host: "www.example.test", reason: ReasonUnknownAuthority, hostnameOK: true, msg: "not a trusted root"},
+		{name: "missing intermediate", chain: chain(leaf(t, inter, func(c *x509.Certificate) { c.IssuingCertificateURL = []string{"http://ca.example.test/int.crt"} })), roots: pool(root), host: "www.example.test",
+			reason: ReasonIncompleteChain, hostnameOK: true, msg: "did not send the intermediate"},
+		{name: "leaf of an unknown CA", chain: chain(good), roots: pool(otherRoot), host: "www.example.test", reason: ReasonUnknownAuthority, hostnameOK: true, msg: "not a trusted root"},
+		{name: "sha1 signature", chain: chain(leaf(t, rsaRoot, func(c *x509.Certificate) { c.SignatureAlgorithm = x509.SHA1WithRSA })), roots: pool(rsaRoot), host: "www.example.test",
+			reason: ReasonInsecureSignature, hostnameOK: true, msg: "SHA1-RSA"},
+		{name: "cn without san", chain: chain(leaf(t, root, func(c *x509.Certificate) { c.DNSNames = nil })), roots: pool(root), host: "www.example.test",
+			reason: ReasonCNWithoutSAN, msg: "only in its subject CN"},
+		{name: "no certificate", chain: nil, roots: pool(root), host: "x", reason: ReasonNoCertificate},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v := VerifyChain(tt.chain, VerifyOptions{Roots: tt.roots, Host: tt.host, Now: now})
+			if v.Verified != tt.verified || v.Reason != tt.reason {
+				t.Fatalf("verified=%v reason=%q (%s); want verified=%v reason=%q", v.Verified, v.Reason, v.Error, tt.verified, tt.reason)
+			}
+			if v.HostnameOK != tt.hostnameOK {
+				t.Errorf("hostname_ok = %v, want %v", v.HostnameOK, tt.hostnameOK)
+			}
+			if !strings.Contains(v.Error, tt.msg) {
+				t.Errorf("error %q does not contain %q", v.Error, tt.msg)
+			}
+			if tt.verified && len(v.Chain) == 0 {
+				t.Error("verified without a chain")
+			}
+		})
+	}
+}
+
+func TestDescribe(t *testing.T) {
+	root := ca(t, "Test Root", nil)
+	l := leaf(t, root, func(c *x509.Certificate) {
+		c.NotAfter = now.Add(89*24*time.Hour + time.Hour)
+		c.IPAddresses = []net.IP{net.ParseIP("::1")}
+	})
+	d := Describe(l.cert, now)
+	if d.DaysLeft != 89 || d.Subject != "CN=www.example.test" || d.Issuer != "CN=Test Root" || d.Key != "ECDSA P-256" ||
+		d.SignatureAlgorithm != "ECDSA-SHA256" || d.IsCA || d.SelfSigned || len(d.SHA256) != 95 ||
+		strings.Join(d.IPAddresses, ",") != "::1" || strings.Join(d.DNSNames, ",") != "www.example.test,example.test" {
+		t.Fatalf("Describe = %+v", d)
+	}
+	if !Describe(root.cert, now).SelfSigned {
+		t.Error("root not seen as self-signed")
+	}
+	if got := DaysLeft(now.Add(-time.Hour), now); got != -1 {
+		t.Errorf("DaysLeft an hour ago = %d, want -1", got)
+	}
+}
