@@ -139,6 +139,7 @@ Data goes to stdout (text, or JSON with -o json); diagnostics go to stderr. Exit
 
 	root.AddCommand(
 		newVersionCmd(a),
+		newHandshakeCmd(a),
 		newCertCmd(a),
 		newCACmd(a),
 	)

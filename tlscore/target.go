@@ -80,7 +80,6 @@ var Schemes = []Scheme{
 	{Name: "xmpp", DefaultPort: 5222, StartTLS: true},
 	{Name: "postgres", DefaultPort: 5432, StartTLS: true},
 	{Name: "postgresql", DefaultPort: 5432, StartTLS: true},
-	{Name: "mysql", DefaultPort: 3306, StartTLS: true},
 }
 
 // LookupScheme finds a scheme by name (case-insensitive).

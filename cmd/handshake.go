@@ -1,0 +1,764 @@
+package cmd
+
+import (
+	"context"
+	"crypto"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tlskit/tlskit/certgen"
+	"github.com/tlskit/tlskit/cmd/internal/render"
+	"github.com/tlskit/tlskit/inspect"
+	"github.com/tlskit/tlskit/tlscore"
+	"github.com/tlskit/tlskit/tlscore/wire"
+)
+
+type handshakeOptions struct {
+	sni          string
+	noSNI        bool
+	alpn         []string
+	tlsMin       string
+	tlsMax       string
+	ciphers      []string
+	groups       []string
+	caFile       string
+	insecure     bool
+	certFile     string
+	keyFile      string
+	keyPassword  string
+	starttls     string
+	connectTo    string
+	proxy        string
+	keylog       string
+	pem          bool
+	warnDays     int
+	concurrency  int
+	verbose      bool
+	noStartTLSBy bool
+}
+
+func newHandshakeCmd(a *app) *cobra.Command {
+	o := &handshakeOptions{}
+	c := &cobra.Command{
+		Use:   "handshake TARGET...",
+		Short: "Run a real TLS handshake and show every step, decrypted and timed",
+		Long: `Run a real TLS handshake with each TARGET (host, host:port, [v6]:port, https://host:port/path,
+or - for targets on stdin) and show what happened: every handshake message in order with its
+time (TLS 1.3's encrypted messages decrypted with the session's own keys), then the four parts
+of a handshake: the version agreed, the cipher suite chosen, how the server proved who it is
+(its chain, verified separately so a bad chain is still shown), and how the session keys were
+made.
+
+Exit codes: 0 verified, 1 could not complete, 3 verification failed or a certificate expires
+within --warn-days (--insecure turns a verification failure into a warning).`,
+		Example: `  tlskit handshake example.com
+  tlskit handshake localhost:8443 --ca ca.pem -v
+  tlskit handshake mail.example.com:25              # STARTTLS smtp, from the port
+  tlskit handshake example.com --pem | openssl x509 -noout -dates
+  cat hosts.txt | tlskit handshake - -o json --concurrency 32 | jq -r '.target.host + " " + .version'`,
+		Args:        cobra.MinimumNArgs(1),
+		Annotations: outputFormats(formatText, formatJSON),
+		RunE: func(c *cobra.Command, args []string) error {
+			return runHandshake(c.Context(), a, o, args)
+		},
+	}
+	fs := c.Flags()
+	fs.StringVar(&o.sni, "sni", "", "server name to send (default: the target's host name)")
+	fs.BoolVar(&o.noSNI, "no-sni", false, "send no server name")
+	fs.StringSliceVar(&o.alpn, "alpn", nil, "application protocols to offer, e.g. h2,http/1.1")
+	fs.StringVar(&o.tlsMin, "tls-min", "1.2", "lowest TLS version to offer: 1.0, 1.1, 1.2 or 1.3")
+	fs.StringVar(&o.tlsMax, "tls-max", "1.3", "highest TLS version to offer")
+	fs.StringSliceVar(&o.ciphers, "ciphers", nil, "TLS 1.0-1.2 cipher suites to offer (IANA or OpenSSL names)")
+	fs.StringSliceVar(&o.groups, "groups", nil, "key exchange groups to offer: x25519mlkem768, x25519, p256, p384, p521")
+	fs.StringVar(&o.caFile, "ca", "", "verify against the certificates in this PEM file instead of the system roots")
+	fs.BoolVar(&o.insecure, "insecure", false, "report a failed verification as a warning and exit 0")
+	fs.StringVar(&o.certFile, "cert", "", "client certificate to offer when the server asks (PEM, with its chain)")
+	fs.StringVar(&o.keyFile, "key", "", "private key of --cert")
+	fs.StringVar(&o.keyPassword, "key-password-file", "", "password of an encrypted --key")
+	fs.StringVar(&o.starttls, "starttls", "", "upgrade a plaintext protocol first: "+strings.Join(tlscore.StartTLSProtocols, ", ")+" (default: from the port, e.g. 25 -> smtp; 'none' to disable)")
+	fs.StringVar(&o.connectTo, "connect-to", "", "connect to this HOST:PORT instead, keeping the target's name for SNI and verification")
+	fs.StringVar(&o.proxy, "proxy", "", "connect through this HTTP proxy (http://HOST:PORT) with CONNECT")
+	fs.StringVar(&o.keylog, "keylog", "", "append the session secrets to this file (NSS key log format, for Wireshark; created 0600)")
+	fs.BoolVar(&o.pem, "pem", false, "print only the server's chain as PEM on stdout")
+	fs.IntVar(&o.warnDays, "warn-days", 0, "exit 3 when a certificate in the chain expires within this many days")
+	fs.IntVar(&o.concurrency, "concurrency", 8, "handshakes to run at once with several targets")
+	fs.BoolVarP(&o.verbose, "verbose", "v", false, "show every message's details (offered suites, extensions, signature algorithms)")
+	return c
+}
+
+// handshakePlan is the validated configuration shared by every target.
+type handshakePlan struct {
+	base     tlscore.HandshakeOptions
+	keylogW  io.Writer
+	closeLog func() error
+}
+
+func (o *handshakeOptions) build(a *app) (*handshakePlan, error) {
+	p := &handshakePlan{closeLog: func() error { return nil }}
+	b := &p.base
+	b.Timeout = a.opts.Timeout
+	b.Now = a.now
+	var err error
+	if b.MinVersion, err = parseTLSVersion(o.tlsMin, "--tls-min"); err != nil {
+		return nil, err
+	}
+	if b.MaxVersion, err = parseTLSVersion(o.tlsMax, "--tls-max"); err != nil {
+		return nil, err
+	}
+	if b.MinVersion > b.MaxVersion {
+		return nil, usageErrorf("--tls-min %s is above --tls-max %s", o.tlsMin, o.tlsMax)
+	}
+	if o.sni != "" && o.noSNI {
+		return nil, usageErrorf("--sni and --no-sni contradict each other")
+	}
+	if o.sni != "" {
+		if b.ServerName, err = tlscore.NormalizeHostname(o.sni); err != nil {
+			return nil, usageErrorf("--sni: %v", err)
+		}
+	}
+	b.NoSNI = o.noSNI
+	for _, p := range o.alpn {
+		if p == "" || len(p) > 255 {
+			return nil, usageErrorf("--alpn: protocol names are 1 to 255 bytes")
+		}
+	}
+	b.ALPN = o.alpn
+	for _, name := range o.ciphers {
+		cs, ok := wire.CipherSuiteByName(name)
+		if !ok {
+			return nil, usageErrorf("--ciphers: unknown cipher suite %q", name)
+		}
+		if cs.TLS13 {
+			return nil, usageErrorf("--ciphers: %s is a TLS 1.3 suite; Go's TLS stack always offers its own TLS 1.3 suites, so only TLS 1.0-1.2 suites can be chosen", cs.Name)
+		}
+		if !goSupportsSuite(cs.ID) {
+			return nil, usageErrorf("--ciphers: %s is not implemented by Go's TLS stack (tlskit scan can still detect it)", cs.Name)
+		}
+		b.CipherSuites = append(b.CipherSuites, cs.ID)
+	}
+	for _, g := range o.groups {
+		id, ok := wire.GroupByName(g)
+		if !ok || !goSupportsGroup(tls.CurveID(id)) {
+			return nil, usageErrorf("--groups: unknown or unsupported group %q (choose x25519mlkem768, x25519, p256, p384, p521)", g)
+		}
+		b.Groups = append(b.Groups, tls.CurveID(id))
+	}
+	if o.caFile != "" {
+		data, err := readInputFile(o.caFile, 16<<20)
+		if err != nil {
+			return nil, fmt.Errorf("--ca: %w", err)
+		}
+		certs, err := certgen.ParseCertificates(data)
+		if err != nil {
+			return nil, fmt.Errorf("--ca %s: %w", o.caFile, err)
+		}
+		pool := x509.NewCertPool()
+		for _, c := range certs {
+			pool.AddCert(c)
+		}
+		b.Roots = pool
+	}
+	if (o.certFile == "") != (o.keyFile == "") {
+		return nil, usageErrorf("--cert and --key go together")
+	}
+	if o.certFile != "" {
+		cert, err := loadClientCertificate(o.certFile, o.keyFile, o.keyPassword)
+		if err != nil {
+			return nil, err
+		}
+		b.ClientCertificate = cert
+	}
+	switch o.starttls {
+	case "", "none":
+	default:
+		if !contains(tlscore.StartTLSProtocols, o.starttls) {
+			return nil, usageErrorf("--starttls: unknown protocol %q (choose %s)", o.starttls, strings.Join(tlscore.StartTLSProtocols, ", "))
+		}
+	}
+	if o.connectTo != "" {
+		t, err := tlscore.ParseTarget(o.connectTo, 443)
+		if err != nil {
+			return nil, usageErrorf("--connect-to: %v", err)
+		}
+		b.ConnectTo = &t
+	}
+	if o.proxy != "" {
+		u, err := url.Parse(o.proxy)
+		if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "") {
+			return nil, usageErrorf("--proxy: expected http://HOST:PORT")
+		}
+		b.Proxy = u
+	}
+	if o.warnDays < 0 {
+		return nil, usageErrorf("--warn-days must be 0 or more")
+	}
+	if o.concurrency < 1 || o.concurrency > 1024 {
+		return nil, usageErrorf("--concurrency must be 1 to 1024")
+	}
+	if o.keylog != "" {
+		f, err := os.OpenFile(o.keylog, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+		if err != nil {
+			return nil, fmt.Errorf("--keylog: %w", fileError(err))
+		}
+		p.keylogW = &lockedWriter{w: f}
+		b.KeyLog = p.keylogW
+		p.closeLog = f.Close
+	}
+	return p, nil
+}
+
+// lockedWriter serialises key log lines from concurrent handshakes.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+func parseTLSVersion(s, flag string) (uint16, error) {
+	switch strings.TrimPrefix(strings.ToLower(s), "tls") {
+	case "1.0", "1":
+		return tls.VersionTLS10, nil
+	case "1.1":
+		return tls.VersionTLS11, nil
+	case "1.2":
+		return tls.VersionTLS12, nil
+	case "1.3":
+		return tls.VersionTLS13, nil
+	}
+	return 0, usageErrorf("%s: unknown TLS version %q (choose 1.0, 1.1, 1.2 or 1.3)", flag, s)
+}
+
+func goSupportsSuite(id uint16) bool {
+	for _, s := range append(tls.CipherSuites(), tls.InsecureCipherSuites()...) {
+		if s.ID == id {
+			return true
+		}
+	}
+	return false
+}
+
+func goSupportsGroup(id tls.CurveID) bool {
+	switch id {
+	case tls.X25519MLKEM768, tls.X25519, tls.CurveP256, tls.CurveP384, tls.CurveP521, tls.SecP256r1MLKEM768, tls.SecP384r1MLKEM1024:
+		return true
+	}
+	return false
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func loadClientCertificate(certFile, keyFile, passwordFile string) (*tls.Certificate, error) {
+	data, err := readInputFile(certFile, maxPEMFile)
+	if err != nil {
+		return nil, fmt.Errorf("--cert: %w", err)
+	}
+	certs, err := certgen.ParseCertificates(data)
+	if err != nil {
+		return nil, fmt.Errorf("--cert %s: %w", certFile, err)
+	}
+	var password []byte
+	if passwordFile != "" {
+		if password, err = readPasswordFile(passwordFile, "--key-password-file"); err != nil {
+			return nil, err
+		}
+	}
+	key, err := readPrivateKey(keyFile, password)
+	if err != nil {
+		return nil, fmt.Errorf("--key: %w", err)
+	}
+	if !publicKeyMatches(certs[0], key.Public()) {
+		return nil, fmt.Errorf("--cert and --key do not match")
+	}
+	tc := &tls.Certificate{PrivateKey: key, Leaf: certs[0]}
+	for _, c := range certs {
+		tc.Certificate = append(tc.Certificate, c.Raw)
+	}
+	return tc, nil
+}
+
+func publicKeyMatches(c *x509.Certificate, pub crypto.PublicKey) bool {
+	k, ok := c.PublicKey.(interface{ Equal(crypto.PublicKey) bool })
+	return ok && k.Equal(pub)
+}
+
+// handshakeOutcome is one target's result, kept in input order.
+type handshakeOutcome struct {
+	res *tlscore.HandshakeResult
+	err error
+}
+
+func runHandshake(ctx context.Context, a *app, o *handshakeOptions, args []string) error {
+	plan, err := o.build(a)
+	if err != nil {
+		return err
+	}
+	defer plan.closeLog()
+	targets, err := a.resolveTargets(args, 443)
+	if err != nil {
+		return err
+	}
+	if o.pem && len(targets) > 1 && a.opts.Output == formatJSON {
+		return usageErrorf("--pem and -o json cannot be combined")
+	}
+
+	outcomes := make([]handshakeOutcome, len(targets))
+	done := make([]chan struct{}, len(targets))
+	for i := range done {
+		done[i] = make(chan struct{})
+	}
+	sem := make(chan struct{}, o.concurrency)
+	go func() {
+		for i, t := range targets {
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				for j := i; j < len(targets); j++ {
+					outcomes[j].err = ctx.Err()
+					close(done[j])
+				}
+				return
+			}
+			go func(i int, t tlscore.Target) {
+				defer func() { <-sem; close(done[i]) }()
+				opts := plan.base
+				opts.Target = t
+				opts.StartTLS = o.starttlsFor(t)
+				res, err := tlscore.Handshake(ctx, opts)
+				outcomes[i] = handshakeOutcome{res: res, err: err}
+			}(i, t)
+		}
+	}()
+
+	// Print in input order as each result becomes available.
+	worst := ExitOK
+	var firstErr error
+	for i := range targets {
+		<-done[i]
+		out := outcomes[i]
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		code, err := a.reportHandshake(o, out, len(targets) > 1, i)
+		if err != nil {
+			return err
+		}
+		// "Could not complete" outranks "a check failed": a script must see that some target
+		// was not judged at all.
+		switch code {
+		case ExitFailure:
+			worst = ExitFailure
+		case ExitCheckFailed:
+			if worst == ExitOK {
+				worst = ExitCheckFailed
+			}
+		}
+		if firstErr == nil && out.err != nil {
+			firstErr = out.err
+		}
+	}
+	switch {
+	case worst == ExitFailure && len(targets) == 1:
+		return handshakeError(firstErr)
+	case worst == ExitFailure:
+		return fmt.Errorf("%d of %d handshakes could not complete", countFailed(outcomes), len(targets))
+	case worst == ExitCheckFailed:
+		return checkFailed(errors.New(checkSummary(outcomes, o, a)))
+	}
+	return nil
+}
+
+func (o *handshakeOptions) starttlsFor(t tlscore.Target) string {
+	switch {
+	case o.starttls == "none":
+		return ""
+	case o.starttls != "":
+		return o.starttls
+	}
+	if t.Scheme != "" {
+		return startTLSForScheme[t.Scheme]
+	}
+	return tlscore.StartTLSForPort(t.Port)
+}
+
+// startTLSForScheme maps a target URL's scheme to the upgrade it implies.
+var startTLSForScheme = map[string]string{
+	"smtp": "smtp", "submission": "smtp", "imap": "imap", "pop3": "pop3", "ftp": "ftp",
+	"xmpp": "xmpp", "ldap": "ldap", "postgres": "postgres", "postgresql": "postgres",
+}
+
+func handshakeError(err error) error {
+	var he *tlscore.HandshakeError
+	if errors.As(err, &he) {
+		return errors.New(he.Error())
+	}
+	return err
+}
+
+func countFailed(outs []handshakeOutcome) int {
+	n := 0
+	for _, o := range outs {
+		if o.err != nil {
+			n++
+		}
+	}
+	return n
+}
+
+// checkSummary is the error line for exit 3.
+func checkSummary(outs []handshakeOutcome, o *handshakeOptions, a *app) string {
+	for _, out := range outs {
+		if out.res == nil || out.err != nil {
+			continue
+		}
+		if v := out.res.Verification; v != nil && !v.Verified && !o.insecure {
+			return fmt.Sprintf("%s: verification failed: %s", out.res.Target.Address(), v.Error)
+		}
+		if msg := expiringSoon(out.res, o.warnDays); msg != "" {
+			return fmt.Sprintf("%s: %s", out.res.Target.Address(), msg)
+		}
+	}
+	return "a check failed"
+}
+
+func expiringSoon(res *tlscore.HandshakeResult, days int) string {
+	if days <= 0 {
+		return ""
+	}
+	for _, c := range res.Chain {
+		if c.DaysLeft < days {
+			return fmt.Sprintf("%q expires in %d days (--warn-days %d)", c.Subject, c.DaysLeft, days)
+		}
+	}
+	return ""
+}
+
+// reportHandshake prints one target's outcome and returns its exit code.
+func (a *app) reportHandshake(o *handshakeOptions, out handshakeOutcome, several bool, index int) (int, error) {
+	res := out.res
+	code := ExitOK
+	if out.err != nil {
+		code = ExitFailure
+		if res != nil {
+			res.Error = errorMessage(handshakeError(out.err))
+		}
+	} else {
+		if v := res.Verification; v != nil && !v.Verified {
+			if o.insecure {
+				a.warnf("%s: verification failed (%s): %s; continuing because of --insecure", res.Target.Address(), v.Reason, v.Error)
+			} else {
+				code = ExitCheckFailed
+			}
+		}
+		if expiringSoon(res, o.warnDays) != "" {
+			code = ExitCheckFailed
+		}
+	}
+	if res == nil {
+		return code, nil
+	}
+	switch {
+	case o.pem:
+		if out.err == nil {
+			if _, err := a.streams.Out.Write(certgen.EncodeCertificatesPEM(res.PeerCertificates...)); err != nil {
+				return code, err
+			}
+		}
+		if several && out.err != nil {
+			a.warnf("%s: %s", res.Target.Address(), res.Error)
+		}
+	case a.opts.Output == formatJSON:
+		var err error
+		if several {
+			err = a.writeJSONLine(res)
+		} else {
+			err = a.writeJSON(res)
+		}
+		if err != nil {
+			return code, err
+		}
+	default:
+		if several && index > 0 {
+			fmt.Fprintln(a.streams.Out)
+		}
+		r := handshakeRenderer{w: a.streams.Out, p: a.outPalette(), human: a.streams.OutTTY, verbose: o.verbose, now: a.now(), insecure: o.insecure}
+		if err := r.render(res); err != nil {
+			return code, err
+		}
+		if several && out.err != nil {
+			a.warnf("%s: %s", res.Target.Address(), res.Error)
+		}
+	}
+	return code, nil
+}
+
+// handshakeRenderer writes the text report: the timeline, the four parts, the timings.
+type handshakeRenderer struct {
+	w        io.Writer
+	p        palette
+	human    bool
+	verbose  bool
+	insecure bool
+	now      time.Time
+	b        strings.Builder
+}
+
+func (r *handshakeRenderer) line(format string, args ...any) {
+	fmt.Fprintf(&r.b, format, args...)
+	r.b.WriteByte('\n')
+}
+
+func (r *handshakeRenderer) render(res *tlscore.HandshakeResult) error {
+	esc := render.Escape
+	p := r.p
+	sni := res.SNI
+	if sni == "" {
+		sni = "(none)"
+	}
+	if r.human {
+		r.line("%s %s (%s), SNI %s", p.Bold("handshake with"), p.Bold(res.Target.Address()), orDash(res.Address), esc(sni))
+	} else {
+		r.line("target: %s", res.Target.Address())
+		r.line("address: %s", orDash(res.Address))
+		r.line("sni: %s", esc(sni))
+	}
+	if res.StartTLS != "" {
+		r.kv("starttls", res.StartTLS)
+	}
+	if r.human {
+		r.line("")
+	}
+	encryptedSeen := false
+	for _, s := range res.Steps {
+		name := s.Message
+		if s.Encrypted {
+			name += "*"
+			encryptedSeen = true
+		}
+		if r.human {
+			arrow := p.Accent("→")
+			if s.Direction == tlscore.Received {
+				arrow = p.Good("←")
+			}
+			r.line("  %8.2f ms  %s  %-22s %s", s.AtMs, arrow, p.Bold(name), esc(s.Summary))
+		} else {
+			r.line("step: %.3f %s %s %s", s.AtMs, s.Direction, name, esc(s.Summary))
+		}
+		if r.verbose {
+			for _, d := range s.Detail {
+				if r.human {
+					r.line("  %s %s", strings.Repeat(" ", 16), p.Dim(esc(d)))
+				} else {
+					r.line("detail: %s", esc(d))
+				}
+			}
+		}
+	}
+	if encryptedSeen && r.human {
+		r.line("%s", p.Dim("  * encrypted on the wire; decrypted with this session's own secrets (TLS 1.3)"))
+	}
+	if res.Error != "" {
+		if r.human {
+			r.line("")
+			r.line("%s %s", p.Bad("failed:"), esc(res.Error))
+		} else {
+			r.line("error: %s", esc(res.Error))
+		}
+		r.timing(res)
+		_, err := io.WriteString(r.w, r.b.String())
+		return err
+	}
+	if r.human {
+		r.line("")
+		r.line("%s %s", p.Bold("1. version       "), res.Version)
+		r.line("%s %s", p.Bold("2. cipher suite  "), res.CipherSuite)
+		r.line("%s", p.Bold("3. authentication"))
+	} else {
+		r.line("version: %s", res.Version)
+		r.line("cipher_suite: %s", res.CipherSuite)
+	}
+	r.chain(res)
+	r.sessionKeys(res)
+	r.timing(res)
+	_, err := io.WriteString(r.w, r.b.String())
+	return err
+}
+
+func (r *handshakeRenderer) kv(key, value string) {
+	if r.human {
+		r.line("%s %s", r.p.Dim(key+":"), render.Escape(value))
+	} else {
+		r.line("%s: %s", key, render.Escape(value))
+	}
+}
+
+func (r *handshakeRenderer) chain(res *tlscore.HandshakeResult) {
+	esc := render.Escape
+	p := r.p
+	for i, c := range res.Chain {
+		validity := fmt.Sprintf("%s to %s", c.NotBefore.Format(time.RFC3339), c.NotAfter.Format(time.RFC3339))
+		names := strings.Join(append(append([]string{}, c.DNSNames...), c.IPAddresses...), ", ")
+		if r.human {
+			branch, pipe := "├─", "│ "
+			if i == len(res.Chain)-1 {
+				branch, pipe = "└─", "  "
+			}
+			left := relativeDays(c.NotAfter.Sub(r.now))
+			if c.DaysLeft < 0 {
+				left = p.Bad("expired " + left)
+			} else if c.DaysLeft < 30 {
+				left = p.Warn(left)
+			}
+			role := "leaf"
+			if i > 0 {
+				role = "intermediate"
+				if c.SelfSigned {
+					role = "root"
+				}
+			}
+			r.line("   %s %s %s", branch, p.Bold(esc(c.Subject)), p.Dim("("+role+")"))
+			r.line("   %s    issuer     %s", pipe, esc(c.Issuer))
+			r.line("   %s    valid      %s (%s)", pipe, validity, left)
+			r.line("   %s    key        %s, signed with %s", pipe, c.Key, c.SignatureAlgorithm)
+			if names != "" {
+				r.line("   %s    names      %s", pipe, esc(names))
+			}
+			if r.verbose {
+				r.line("   %s    serial     %s", pipe, c.Serial)
+				r.line("   %s    sha256     %s", pipe, c.SHA256)
+			}
+		} else {
+			r.line("certificate.%d.subject: %s", i, esc(c.Subject))
+			r.line("certificate.%d.issuer: %s", i, esc(c.Issuer))
+			r.line("certificate.%d.not_before: %s", i, c.NotBefore.Format(time.RFC3339))
+			r.line("certificate.%d.not_after: %s", i, c.NotAfter.Format(time.RFC3339))
+			r.line("certificate.%d.days_left: %d", i, c.DaysLeft)
+			r.line("certificate.%d.key: %s", i, c.Key)
+			r.line("certificate.%d.signature_algorithm: %s", i, c.SignatureAlgorithm)
+			r.line("certificate.%d.names: %s", i, esc(names))
+			r.line("certificate.%d.sha256: %s", i, c.SHA256)
+		}
+	}
+	v := res.Verification
+	if v == nil {
+		return
+	}
+	verdict := "OK: the chain leads to a trusted root and is valid for " + res.Target.Host
+	if !v.Verified {
+		verdict = "FAILED (" + v.Reason + "): " + v.Error
+	}
+	if r.human {
+		colour := p.Good
+		if !v.Verified {
+			colour = p.Bad
+			if r.insecure {
+				colour = p.Warn
+			}
+		}
+		r.line("   %s  %s", p.Dim("verification"), colour(esc(verdict)))
+		if !v.HostnameOK && v.Reason != inspect.ReasonHostnameMismatch {
+			r.line("   %s  %s", p.Dim("hostname    "), p.Bad("the certificate is not valid for "+esc(res.Target.Host)))
+		}
+	} else {
+		r.line("verification.verified: %t", v.Verified)
+		if !v.Verified {
+			r.line("verification.reason: %s", v.Reason)
+			r.line("verification.error: %s", esc(v.Error))
+		}
+		r.line("verification.hostname_ok: %t", v.HostnameOK)
+	}
+	if res.OCSP != nil {
+		r.kv("ocsp", res.OCSP.Status)
+	}
+}
+
+func (r *handshakeRenderer) sessionKeys(res *tlscore.HandshakeResult) {
+	fs := "no"
+	if res.ForwardSecrecy {
+		fs = "yes"
+	}
+	ticket := "none"
+	if res.Resumption != nil && res.Resumption.TicketOffered {
+		ticket = "offered"
+		if res.Resumption.TicketLifetimeS > 0 {
+			ticket += fmt.Sprintf(" (lifetime %ds)", res.Resumption.TicketLifetimeS)
+		}
+	}
+	alpn := res.ALPN
+	if alpn == "" {
+		alpn = "none"
+	}
+	if r.human {
+		hrr := ""
+		if res.HelloRetry {
+			hrr = ", after a HelloRetryRequest"
+		}
+		r.line("%s %s%s; forward secrecy: %s; resumption ticket: %s; ALPN: %s", r.p.Bold("4. session keys  "),
+			orDash(res.KeyExchange), hrr, fs, ticket, render.Escape(alpn))
+		if ca := res.ClientAuth; ca != nil && ca.Requested {
+			sent := "none sent (no --cert)"
+			if ca.CertificateSent {
+				sent = "sent " + render.Escape(ca.CertificateSubject)
+			}
+			r.line("   %s  the server asked for a client certificate: %s", r.p.Dim("client auth "), sent)
+		}
+	} else {
+		r.line("key_exchange: %s", orDash(res.KeyExchange))
+		r.line("hello_retry: %t", res.HelloRetry)
+		r.line("forward_secrecy: %s", fs)
+		r.line("resumption_ticket: %s", ticket)
+		r.line("alpn: %s", render.Escape(alpn))
+		if ca := res.ClientAuth; ca != nil && ca.Requested {
+			r.line("client_auth.requested: true")
+			r.line("client_auth.certificate_sent: %t", ca.CertificateSent)
+		}
+	}
+}
+
+func (r *handshakeRenderer) timing(res *tlscore.HandshakeResult) {
+	t := res.Timing
+	if r.human {
+		r.line("")
+		st := ""
+		if res.StartTLS != "" {
+			st = fmt.Sprintf(", starttls %.1f ms", t.StartTLSMs)
+		}
+		r.line("%s dns %.1f ms, connect %.1f ms%s, handshake %.1f ms, total %.1f ms", r.p.Dim("timing:"), t.DNSMs, t.ConnectMs, st, t.HandshakeMs, t.TotalMs)
+		return
+	}
+	r.line("timing.dns_ms: %.3f", t.DNSMs)
+	r.line("timing.connect_ms: %.3f", t.ConnectMs)
+	if res.StartTLS != "" {
+		r.line("timing.starttls_ms: %.3f", t.StartTLSMs)
+	}
+	r.line("timing.handshake_ms: %.3f", t.HandshakeMs)
+	r.line("timing.total_ms: %.3f", t.TotalMs)
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}

@@ -1,0 +1,211 @@
+package tlscore
+
+import (
+	"bufio"
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// DialOptions say how to reach a server before TLS starts.
+type DialOptions struct {
+	// Host and Port are where to connect (the target, or --connect-to).
+	Host string
+	Port int
+	// Proxy, when set, is an HTTP proxy reached with CONNECT.
+	Proxy *url.URL
+	// Resolver looks names up; nil uses the system resolver.
+	Resolver *net.Resolver
+}
+
+// DialTiming is how long each stage before TLS took.
+type DialTiming struct {
+	DNS     time.Duration
+	Connect time.Duration
+	// Address is the IP:port actually connected to (the proxy's, through a proxy).
+	Address string
+}
+
+// Stage names a step of a connection, for errors.
+type Stage string
+
+const (
+	StageDNS       Stage = "dns"
+	StageConnect   Stage = "connect"
+	StageProxy     Stage = "proxy"
+	StageStartTLS  Stage = "starttls"
+	StageHandshake Stage = "handshake"
+)
+
+// ConnError says which stage of a connection failed and why.
+type ConnError struct {
+	Stage Stage
+	Addr  string
+	Err   error
+}
+
+func (e *ConnError) Error() string {
+	msg := describeNetError(e.Err)
+	switch e.Stage {
+	case StageDNS:
+		return fmt.Sprintf("looking up %s: %s", e.Addr, msg)
+	case StageConnect:
+		return fmt.Sprintf("connecting to %s: %s", e.Addr, msg)
+	case StageProxy:
+		return fmt.Sprintf("proxy CONNECT to %s: %s", e.Addr, msg)
+	case StageStartTLS:
+		return fmt.Sprintf("STARTTLS with %s: %s", e.Addr, msg)
+	default:
+		return fmt.Sprintf("TLS handshake with %s: %s", e.Addr, msg)
+	}
+}
+
+func (e *ConnError) Unwrap() error { return e.Err }
+
+// describeNetError makes the usual network errors read as a sentence.
+func describeNetError(err error) string {
+	var dnsErr *net.DNSError
+	switch {
+	case errors.Is(err, context.DeadlineExceeded) || isTimeout(err):
+		return "timed out"
+	case errors.Is(err, context.Canceled):
+		return "cancelled"
+	case errors.As(err, &dnsErr):
+		if dnsErr.IsNotFound {
+			return "no such host"
+		}
+		return dnsErr.Err
+	}
+	msg := err.Error()
+	// "dial tcp 127.0.0.1:1: connect: connection refused" -> "connection refused"
+	if i := strings.LastIndex(msg, ": "); i >= 0 && strings.HasPrefix(msg, "dial ") {
+		msg = msg[i+2:]
+	}
+	if strings.HasPrefix(msg, "read tcp ") || strings.HasPrefix(msg, "write tcp ") {
+		if i := strings.LastIndex(msg, ": "); i >= 0 {
+			msg = msg[i+2:]
+		}
+	}
+	return msg
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// Dial resolves and connects, through a proxy when one is given, and says how long each step took.
+// The context's deadline bounds everything.
+func Dial(ctx context.Context, opts DialOptions) (net.Conn, DialTiming, error) {
+	var timing DialTiming
+	host, port := opts.Host, opts.Port
+	if opts.Proxy != nil {
+		host, port = opts.Proxy.Hostname(), proxyPort(opts.Proxy)
+	}
+	resolver := opts.Resolver
+	if resolver == nil {
+		resolver = net.DefaultResolver
+	}
+
+	start := time.Now()
+	var addrs []netip.Addr
+	if a, err := netip.ParseAddr(host); err == nil {
+		addrs = []netip.Addr{a}
+	} else {
+		ips, err := resolver.LookupNetIP(ctx, "ip", host)
+		if err != nil {
+			return nil, timing, &ConnError{Stage: StageDNS, Addr: host, Err: err}
+		}
+		addrs = ips
+	}
+	timing.DNS = time.Since(start)
+
+	start = time.Now()
+	var d net.Dialer
+	var conn net.Conn
+	var lastErr error
+	for _, a := range addrs {
+		addr := netip.AddrPortFrom(a.Unmap(), uint16(port)).String()
+		c, err := d.DialContext(ctx, "tcp", addr)
+		if err == nil {
+			conn, timing.Address = c, addr
+			break
+		}
+		lastErr = &ConnError{Stage: StageConnect, Addr: addr, Err: err}
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	timing.Connect = time.Since(start)
+	if conn == nil {
+		return nil, timing, lastErr
+	}
+	if opts.Proxy != nil {
+		target := net.JoinHostPort(opts.Host, fmt.Sprint(opts.Port))
+		if err := proxyConnect(ctx, conn, opts.Proxy, target); err != nil {
+			conn.Close()
+			return nil, timing, &ConnError{Stage: StageProxy, Addr: target, Err: err}
+		}
+	}
+	return conn, timing, nil
+}
+
+func proxyPort(u *url.URL) int {
+	if p := u.Port(); p != "" {
+		var n int
+		fmt.Sscan(p, &n)
+		return n
+	}
+	if u.Scheme == "https" {
+		return 443
+	}
+	return 8080
+}
+
+// proxyConnect asks an HTTP proxy for a tunnel to target.
+func proxyConnect(ctx context.Context, conn net.Conn, proxy *url.URL, target string) error {
+	if dl, ok := ctx.Deadline(); ok {
+		conn.SetDeadline(dl)
+		defer conn.SetDeadline(time.Time{})
+	}
+	req := fmt.Sprintf("CONNECT %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: tlskit\r\n", target, target)
+	if u := proxy.User; u != nil {
+		pw, _ := u.Password()
+		req += "Proxy-Authorization: Basic " + basicAuth(u.Username(), pw) + "\r\n"
+	}
+	req += "\r\n"
+	if _, err := conn.Write([]byte(req)); err != nil {
+		return err
+	}
+	// Read the response byte by byte up to the blank line, so no tunnelled byte is swallowed.
+	br := bufio.NewReaderSize(&oneByteReader{conn}, 1)
+	resp, err := http.ReadResponse(br, &http.Request{Method: http.MethodConnect})
+	if err != nil {
+		return fmt.Errorf("reading proxy response: %w", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("proxy answered %s", resp.Status)
+	}
+	return nil
+}
+
+type oneByteReader struct{ c net.Conn }
+
+func (r *oneByteReader) Read(p []byte) (int, error) {
+	if len(p) > 1 {
+		p = p[:1]
+	}
+	return r.c.Read(p)
+}
+
+func basicAuth(user, password string) string {
+	return base64.StdEncoding.EncodeToString([]byte(user + ":" + password))
+}

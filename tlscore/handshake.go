@@ -1,0 +1,355 @@
+package tlscore
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/tlskit/tlskit/inspect"
+)
+
+// HandshakeOptions describe one handshake. The zero value of each field is a sensible default
+// except Target.
+type HandshakeOptions struct {
+	Target Target
+	// ServerName overrides SNI and the name verified; NoSNI sends none (the name is still verified).
+	ServerName string
+	NoSNI      bool
+	// ConnectTo dials another host:port while keeping the target's name for SNI and checks.
+	ConnectTo *Target
+	ALPN      []string
+	// MinVersion and MaxVersion are tls.VersionTLS10..tls.VersionTLS13; 0 means TLS 1.2 and 1.3.
+	MinVersion, MaxVersion uint16
+	// CipherSuites limits the TLS 1.0-1.2 suites offered (Go does not allow choosing 1.3 suites).
+	CipherSuites []uint16
+	Groups       []tls.CurveID
+	// Roots replaces the system roots for verification when set.
+	Roots *x509.CertPool
+	// ClientCertificate is offered when the server asks for one.
+	ClientCertificate *tls.Certificate
+	StartTLS          string
+	Proxy             *url.URL
+	// KeyLog also receives the NSS key log (the in-memory copy is always kept).
+	KeyLog io.Writer
+	// Timeout bounds the whole connection; 0 means 10s.
+	Timeout time.Duration
+	// Now is the clock for verification and days left; nil means time.Now.
+	Now func() time.Time
+	// RecordLimit caps the recorded transcript (DefaultRecordLimit when 0).
+	RecordLimit int
+	Resolver    *net.Resolver
+}
+
+// Timing is how long each stage took, in milliseconds.
+type Timing struct {
+	DNSMs       float64 `json:"dns_ms"`
+	ConnectMs   float64 `json:"connect_ms"`
+	StartTLSMs  float64 `json:"starttls_ms,omitempty"`
+	HandshakeMs float64 `json:"handshake_ms"`
+	TotalMs     float64 `json:"total_ms"`
+}
+
+// ClientAuth is what the server asked of the client, if anything.
+type ClientAuth struct {
+	Requested          bool     `json:"requested"`
+	AcceptableCAs      []string `json:"acceptable_cas"`
+	SignatureSchemes   []string `json:"signature_schemes"`
+	CertificateSent    bool     `json:"certificate_sent"`
+	CertificateSubject string   `json:"certificate_subject,omitempty"`
+}
+
+// HandshakeResult is everything a handshake showed: the JSON of `tlskit handshake -o json`.
+type HandshakeResult struct {
+	Target         Target                `json:"target"`
+	Address        string                `json:"address"`
+	SNI            string                `json:"sni"`
+	StartTLS       string                `json:"starttls,omitempty"`
+	Version        string                `json:"version,omitempty"`
+	CipherSuite    string                `json:"cipher_suite,omitempty"`
+	KeyExchange    string                `json:"key_exchange,omitempty"`
+	ForwardSecrecy bool                  `json:"forward_secrecy"`
+	ALPN           string                `json:"alpn"`
+	HelloRetry     bool                  `json:"hello_retry"`
+	Resumption     *Resumption           `json:"resumption,omitempty"`
+	ClientAuth     *ClientAuth           `json:"client_auth,omitempty"`
+	Steps          []Step                `json:"steps"`
+	Chain          []inspect.Certificate `json:"chain"`
+	Verification   *inspect.Verification `json:"verification,omitempty"`
+	OCSP           *OCSPStatus           `json:"ocsp,omitempty"`
+	Timing         Timing                `json:"timing"`
+	// TranscriptTruncated is set when the peer sent more than the recording limit.
+	TranscriptTruncated bool   `json:"transcript_truncated,omitempty"`
+	Error               string `json:"error,omitempty"`
+
+	// PeerCertificates is the chain as sent, for --pem and verification.
+	PeerCertificates []*x509.Certificate `json:"-"`
+
+	// notTLS describes what the peer sent instead of TLS, when it did.
+	notTLS string
+}
+
+// Resumption says whether the server offered a session ticket.
+type Resumption struct {
+	TicketOffered   bool `json:"ticket_offered"`
+	TicketLifetimeS int  `json:"ticket_lifetime_s,omitempty"`
+}
+
+// HandshakeError is a handshake that could not complete. The result still holds what was seen
+// (steps up to the failure, timings) so a caller can show it.
+type HandshakeError struct {
+	Stage  Stage
+	Addr   string
+	Err    error
+	Result *HandshakeResult
+}
+
+func (e *HandshakeError) Error() string {
+	return (&ConnError{Stage: e.Stage, Addr: e.Addr, Err: e.Err}).Error()
+}
+
+func (e *HandshakeError) Unwrap() error { return e.Err }
+
+// Handshake connects to the target, runs a real TLS handshake with crypto/tls while recording
+// the wire and the session secrets, decodes every message, and verifies the chain separately so
+// a bad chain is still shown. Verification failure is not an error: it is in the result.
+func Handshake(ctx context.Context, opts HandshakeOptions) (*HandshakeResult, error) {
+	now := time.Now
+	if opts.Now != nil {
+		now = opts.Now
+	}
+	timeout := opts.Timeout
+	if timeout <= 0 {
+		timeout = 10 * time.Second
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	t := opts.Target
+	serverName := t.ServerName()
+	if opts.ServerName != "" {
+		serverName = opts.ServerName
+	}
+	verifyName := serverName
+	if verifyName == "" {
+		verifyName = t.Host // an IP address target is verified against the IP SANs
+	}
+	sni := serverName
+	if opts.NoSNI {
+		sni = ""
+	}
+	res := &HandshakeResult{Target: t, SNI: sni, Steps: []Step{}, Chain: []inspect.Certificate{}}
+
+	dialTo := t
+	if opts.ConnectTo != nil {
+		dialTo = *opts.ConnectTo
+	}
+	start := time.Now()
+	conn, dt, err := Dial(ctx, DialOptions{Host: dialTo.Host, Port: dialTo.Port, Proxy: opts.Proxy, Resolver: opts.Resolver})
+	res.Timing.DNSMs, res.Timing.ConnectMs = ms(dt.DNS), ms(dt.Connect)
+	res.Address = dt.Address
+	if err != nil {
+		res.Timing.TotalMs = ms(time.Since(start))
+		var ce *ConnError
+		stage := StageConnect
+		if errors.As(err, &ce) {
+			stage = ce.Stage
+		}
+		return res, &HandshakeError{Stage: stage, Addr: dialTo.Address(), Err: unwrapConnError(err), Result: res}
+	}
+	defer conn.Close()
+	if dl, ok := ctx.Deadline(); ok {
+		conn.SetDeadline(dl)
+	}
+
+	proto := opts.StartTLS
+	if proto != "" {
+		res.StartTLS = proto
+		st := time.Now()
+		if err := StartTLS(ctx, conn, proto, serverName); err != nil {
+			res.Timing.StartTLSMs = ms(time.Since(st))
+			res.Timing.TotalMs = ms(time.Since(start))
+			return res, &HandshakeError{Stage: StageStartTLS, Addr: dialTo.Address(), Err: err, Result: res}
+		}
+		res.Timing.StartTLSMs = ms(time.Since(st))
+	}
+
+	rec := NewRecordingConn(conn, start, opts.RecordLimit)
+	var keylog bytes.Buffer
+	var klw io.Writer = &keylog
+	if opts.KeyLog != nil {
+		klw = io.MultiWriter(&keylog, opts.KeyLog)
+	}
+	var authMu sync.Mutex
+	var auth *ClientAuth
+	cfg := &tls.Config{
+		ServerName: sni,
+		// Verification happens after the handshake, on our terms, so a bad chain is still shown.
+		InsecureSkipVerify: true,
+		NextProtos:         opts.ALPN,
+		MinVersion:         opts.MinVersion,
+		MaxVersion:         opts.MaxVersion,
+		CipherSuites:       opts.CipherSuites,
+		CurvePreferences:   opts.Groups,
+		KeyLogWriter:       klw,
+		// Offering resumption is what makes servers send NewSessionTickets, which the
+		// timeline shows; the cache is thrown away with the connection.
+		ClientSessionCache: tls.NewLRUClientSessionCache(1),
+		GetClientCertificate: func(cri *tls.CertificateRequestInfo) (*tls.Certificate, error) {
+			authMu.Lock()
+			defer authMu.Unlock()
+			auth = &ClientAuth{Requested: true, AcceptableCAs: []string{}, SignatureSchemes: []string{}}
+			for _, raw := range cri.AcceptableCAs {
+				auth.AcceptableCAs = append(auth.AcceptableCAs, rdnString(raw))
+			}
+			for _, s := range cri.SignatureSchemes {
+				auth.SignatureSchemes = append(auth.SignatureSchemes, s.String())
+			}
+			if opts.ClientCertificate != nil {
+				auth.CertificateSent = true
+				if leaf, err := x509.ParseCertificate(opts.ClientCertificate.Certificate[0]); err == nil {
+					auth.CertificateSubject = leaf.Subject.String()
+				}
+				return opts.ClientCertificate, nil
+			}
+			return &tls.Certificate{}, nil
+		},
+	}
+	if cfg.MinVersion == 0 {
+		cfg.MinVersion = tls.VersionTLS12
+	}
+	tc := tls.Client(rec, cfg)
+	hsStart := time.Now()
+	hsErr := tc.HandshakeContext(ctx)
+	res.Timing.HandshakeMs = ms(time.Since(hsStart))
+	if hsErr == nil {
+		awaitTickets(rec, tc, dt.Connect)
+	}
+	res.Timing.TotalMs = ms(time.Since(start))
+	res.ClientAuth = auth
+
+	// Decode what was recorded, success or not: a failed handshake still shows its messages.
+	decodeTranscript(res, rec, keylog.Bytes())
+	res.TranscriptTruncated = rec.Truncated()
+
+	if hsErr != nil {
+		return res, &HandshakeError{Stage: StageHandshake, Addr: dialTo.Address(), Err: explainHandshakeError(hsErr, res), Result: res}
+	}
+	cs := tc.ConnectionState()
+	res.Version = VersionName(cs.Version)
+	res.CipherSuite = tls.CipherSuiteName(cs.CipherSuite)
+	res.KeyExchange = keyExchangeName(cs)
+	res.ForwardSecrecy = forwardSecret(cs)
+	res.ALPN = cs.NegotiatedProtocol
+	res.HelloRetry = cs.HelloRetryRequest
+	res.PeerCertificates = cs.PeerCertificates
+	at := now()
+	for _, c := range cs.PeerCertificates {
+		res.Chain = append(res.Chain, inspect.Describe(c, at))
+	}
+	v := inspect.VerifyChain(cs.PeerCertificates, inspect.VerifyOptions{Roots: opts.Roots, Host: verifyName, Now: at})
+	res.Verification = &v
+	if len(cs.OCSPResponse) > 0 {
+		res.OCSP = parseOCSP(cs.OCSPResponse, cs.PeerCertificates)
+	}
+	tc.Close()
+	return res, nil
+}
+
+// awaitTickets gives a TLS 1.3 server a moment to send its NewSessionTickets, which arrive after
+// the handshake: reading processes them. It waits a few round trips for the first post-handshake
+// record and stops as soon as the line goes quiet, so a server without tickets costs milliseconds.
+func awaitTickets(rec *RecordingConn, tc *tls.Conn, rtt time.Duration) {
+	if tc.ConnectionState().Version != tls.VersionTLS13 {
+		return
+	}
+	wait := min(max(4*rtt, 5*time.Millisecond), 250*time.Millisecond)
+	buf := make([]byte, 1)
+	received := receivedBytes(rec)
+	for {
+		tc.SetReadDeadline(time.Now().Add(wait))
+		_, err := tc.Read(buf)
+		now := receivedBytes(rec)
+		if err != nil && now == received {
+			break
+		}
+		if err == nil {
+			break // application data: the server is talking, tickets are behind us
+		}
+		received = now
+		wait = min(max(rtt, 2*time.Millisecond), 50*time.Millisecond)
+	}
+	tc.SetReadDeadline(time.Time{})
+}
+
+func receivedBytes(rec *RecordingConn) int {
+	n := 0
+	for _, c := range rec.Chunks() {
+		if c.Dir == Received {
+			n += len(c.Data)
+		}
+	}
+	return n
+}
+
+func ms(d time.Duration) float64 {
+	return float64(d.Microseconds()) / 1000
+}
+
+func unwrapConnError(err error) error {
+	var ce *ConnError
+	if errors.As(err, &ce) {
+		return ce.Err
+	}
+	return err
+}
+
+// keyExchangeName names how the session keys were agreed.
+func keyExchangeName(cs tls.ConnectionState) string {
+	if cs.CurveID != 0 {
+		return GroupName(uint16(cs.CurveID))
+	}
+	if cs.Version < tls.VersionTLS13 && strings.Contains(tls.CipherSuiteName(cs.CipherSuite), "_RSA_WITH_") &&
+		!strings.Contains(tls.CipherSuiteName(cs.CipherSuite), "ECDHE") {
+		return "RSA"
+	}
+	return ""
+}
+
+func forwardSecret(cs tls.ConnectionState) bool {
+	if cs.Version == tls.VersionTLS13 {
+		return true
+	}
+	name := tls.CipherSuiteName(cs.CipherSuite)
+	return strings.Contains(name, "ECDHE") || strings.Contains(name, "DHE")
+}
+
+// explainHandshakeError says what the peer did, from the transcript when the error alone is
+// vague: a plaintext protocol answering, an alert, or a close mid-handshake.
+func explainHandshakeError(err error, res *HandshakeResult) error {
+	if res.notTLS != "" {
+		return fmt.Errorf("server sent %s", res.notTLS)
+	}
+	for i := len(res.Steps) - 1; i >= 0; i-- {
+		s := res.Steps[i]
+		if s.Message == "Alert" && s.Direction == Received {
+			return fmt.Errorf("server sent alert %s", s.Summary)
+		}
+	}
+	switch {
+	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
+		return errors.New("server closed the connection during the handshake")
+	case errors.Is(err, context.DeadlineExceeded) || isTimeout(err):
+		return errors.New("timed out waiting for the server")
+	}
+	msg := strings.TrimPrefix(err.Error(), "tls: ")
+	return errors.New(msg)
+}

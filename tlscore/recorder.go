@@ -1,0 +1,131 @@
+package tlscore
+
+import (
+	"net"
+	"sync"
+	"time"
+)
+
+// Direction says which way bytes went on a connection, from tlskit's side.
+type Direction string
+
+const (
+	Sent     Direction = "sent"
+	Received Direction = "received"
+)
+
+// Chunk is what one Read or Write moved, with when it happened.
+type Chunk struct {
+	Dir  Direction
+	At   time.Duration // since the recorder started, on the monotonic clock
+	Data []byte
+}
+
+// DefaultRecordLimit caps how many bytes a recorder keeps: a handshake is a few KiB to a few
+// hundred; a peer that sends more must not make tlskit grow without bound.
+const DefaultRecordLimit = 1 << 20
+
+// RecordingConn wraps a connection and keeps a timestamped copy of every byte read and written,
+// up to a limit. crypto/tls drives it; the transcript is decoded afterwards, so recording never
+// changes what goes on the wire.
+type RecordingConn struct {
+	net.Conn
+	start time.Time
+	limit int
+
+	mu        sync.Mutex
+	chunks    []Chunk
+	kept      int
+	truncated bool
+}
+
+// NewRecordingConn starts recording c. start is the zero point of the timestamps, so DNS and
+// TCP connect time can be counted from the same moment.
+func NewRecordingConn(c net.Conn, start time.Time, limit int) *RecordingConn {
+	if limit <= 0 {
+		limit = DefaultRecordLimit
+	}
+	return &RecordingConn{Conn: c, start: start, limit: limit}
+}
+
+func (c *RecordingConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	if n > 0 {
+		c.record(Received, p[:n])
+	}
+	return n, err
+}
+
+func (c *RecordingConn) Write(p []byte) (int, error) {
+	n, err := c.Conn.Write(p)
+	if n > 0 {
+		c.record(Sent, p[:n])
+	}
+	return n, err
+}
+
+func (c *RecordingConn) record(dir Direction, p []byte) {
+	at := time.Since(c.start)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	room := c.limit - c.kept
+	if room <= 0 {
+		c.truncated = true
+		return
+	}
+	if len(p) > room {
+		p = p[:room]
+		c.truncated = true
+	}
+	c.chunks = append(c.chunks, Chunk{Dir: dir, At: at, Data: append([]byte(nil), p...)})
+	c.kept += len(p)
+}
+
+// Chunks returns what was recorded so far, in order.
+func (c *RecordingConn) Chunks() []Chunk {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]Chunk(nil), c.chunks...)
+}
+
+// Truncated reports whether the limit cut the recording short.
+func (c *RecordingConn) Truncated() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.truncated
+}
+
+// Stream is one direction of a recording as a byte stream, with the time each byte arrived.
+type Stream struct {
+	Data []byte
+	// ends[i] is the offset just past chunk i, at[i] its time.
+	ends []int
+	at   []time.Duration
+}
+
+// Streams splits a recording into the sent and received byte streams.
+func Streams(chunks []Chunk) (sent, received Stream) {
+	for _, ch := range chunks {
+		s := &sent
+		if ch.Dir == Received {
+			s = &received
+		}
+		s.Data = append(s.Data, ch.Data...)
+		s.ends = append(s.ends, len(s.Data))
+		s.at = append(s.at, ch.At)
+	}
+	return sent, received
+}
+
+// TimeAt is when the byte at offset off was sent or received.
+func (s Stream) TimeAt(off int) time.Duration {
+	for i, end := range s.ends {
+		if off < end {
+			return s.at[i]
+		}
+	}
+	if len(s.at) > 0 {
+		return s.at[len(s.at)-1]
+	}
+	return 0
+}

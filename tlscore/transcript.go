@@ -1,0 +1,470 @@
+package tlscore
+
+import (
+	"crypto/x509"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/tlskit/tlskit/tlscore/keys"
+	"github.com/tlskit/tlskit/tlscore/wire"
+)
+
+// Step is one message of the handshake's timeline.
+type Step struct {
+	AtMs      float64   `json:"at_ms"`
+	Direction Direction `json:"direction"`
+	Message   string    `json:"message"`
+	// Encrypted is true for a message that was encrypted on the wire (TLS 1.3's after the
+	// ServerHello, TLS 1.2's Finished).
+	Encrypted bool `json:"encrypted"`
+	// Length is the message's size on the wire (handshake header included).
+	Length int `json:"length"`
+	// Summary is the one or two facts that matter, for the timeline.
+	Summary string `json:"summary"`
+	// Details is the decoded message (docs/json.md); absent when it could not be decrypted.
+	Details any `json:"details,omitempty"`
+	// Detail holds the verbose text lines (-v).
+	Detail []string `json:"-"`
+}
+
+// event is a message found in the transcript, before decoding.
+type event struct {
+	dir       Direction
+	at        time.Duration
+	seq       int // order found, to keep ties stable
+	name      string
+	msg       *wire.Message
+	alert     []byte
+	encrypted bool
+	length    int
+	note      string
+}
+
+// transcriptState carries what one direction's records need: version, suite and keys.
+type transcriptState struct {
+	tls13 bool
+	suite uint16
+	log   *keys.KeyLog
+}
+
+// decodeTranscript rebuilds the timeline from the recorded bytes: split into records, decrypt
+// TLS 1.3's protected ones with the session's own secrets, frame handshake messages, decode them
+// in the order they happened, and fill the result's steps and session facts.
+func decodeTranscript(res *HandshakeResult, rec *RecordingConn, keylog []byte) {
+	sent, received := Streams(rec.Chunks())
+	sentRecs, _, _ := wire.ParseRecords(sent.Data)
+	recvRecs, _, recvErr := wire.ParseRecords(received.Data)
+	var notTLS *wire.NotTLSError
+	if errors.As(recvErr, &notTLS) {
+		res.notTLS = describeNotTLS(notTLS)
+	}
+
+	st := transcriptState{}
+	// The ServerHello (plaintext in every version) says how to read the rest.
+	if sh := firstServerHello(recvRecs); sh != nil {
+		st.tls13 = sh.Version() == wire.VersionTLS13
+		st.suite = sh.CipherSuite
+	}
+	if st.tls13 {
+		if random := clientRandom(sentRecs); random != "" {
+			if logs, err := keys.ParseKeyLog(keylog); err == nil {
+				st.log = logs[random]
+			}
+		}
+	}
+
+	seq := 0
+	var events []event
+	events = append(events, directionEvents(Sent, sent, sentRecs, st, &seq)...)
+	events = append(events, directionEvents(Received, received, recvRecs, st, &seq)...)
+	sort.SliceStable(events, func(i, j int) bool {
+		if events[i].at != events[j].at {
+			return events[i].at < events[j].at
+		}
+		return events[i].seq < events[j].seq
+	})
+
+	var dec wire.Decoder
+	for _, ev := range events {
+		step := Step{
+			AtMs:      ms(ev.at),
+			Direction: ev.dir,
+			Message:   ev.name,
+			Encrypted: ev.encrypted,
+			Length:    ev.length,
+			Summary:   ev.note,
+		}
+		switch {
+		case ev.msg != nil:
+			v, err := dec.Decode(*ev.msg)
+			if err != nil {
+				step.Summary = "malformed: " + err.Error()
+				break
+			}
+			step.Details = v
+			step.Summary, step.Detail = describeMessage(v, ev.dir, st.tls13)
+			if nst, ok := v.(*wire.NewSessionTicket); ok {
+				res.Resumption = &Resumption{TicketOffered: true, TicketLifetimeS: int(nst.LifetimeSeconds)}
+			}
+		case ev.alert != nil:
+			a, err := wire.ParseAlert(ev.alert)
+			if err != nil {
+				step.Summary = "malformed alert"
+				break
+			}
+			step.Details = a
+			step.Summary = a.LevelName + " " + a.DescriptionName
+		}
+		res.Steps = append(res.Steps, step)
+	}
+}
+
+// directionEvents reads one direction's records into events.
+func directionEvents(dir Direction, s Stream, recs []wire.Record, st transcriptState, seq *int) []event {
+	var out []event
+	add := func(ev event) {
+		ev.dir = dir
+		ev.seq = *seq
+		*seq++
+		out = append(out, ev)
+	}
+	var hsDec, appDec *keys.RecordDecrypter
+	if st.tls13 && st.log != nil {
+		hsSecret, appSecret := st.log.ClientHandshakeTrafficSecret, st.log.ClientTrafficSecret0
+		if dir == Received {
+			hsSecret, appSecret = st.log.ServerHandshakeTrafficSecret, st.log.ServerTrafficSecret0
+		}
+		if len(hsSecret) > 0 {
+			hsDec, _ = keys.NewRecordDecrypter(st.suite, hsSecret)
+		}
+		if len(appSecret) > 0 {
+			appDec, _ = keys.NewRecordDecrypter(st.suite, appSecret)
+		}
+	}
+	plain := wire.NewAssembler(0)
+	inner := wire.NewAssembler(0)
+	afterCCS := false
+	useApp := false
+	for _, r := range recs {
+		// A message is there for the reader when its last byte arrived; for the writer when
+		// its first byte left.
+		at := s.TimeAt(r.Offset)
+		if dir == Received {
+			at = s.TimeAt(r.Offset + 5 + len(r.Payload) - 1)
+		}
+		switch r.Type {
+		case wire.ContentHandshake:
+			if afterCCS && !st.tls13 {
+				// TLS 1.0-1.2: what follows ChangeCipherSpec is encrypted; it is the Finished.
+				add(event{at: at, name: "Finished", encrypted: true, length: len(r.Payload), note: "encrypted"})
+				continue
+			}
+			msgs, err := plain.Add(r.Payload)
+			for i := range msgs {
+				m := msgs[i]
+				add(event{at: at, name: m.Name(), msg: &m, length: len(m.Raw)})
+			}
+			if err != nil {
+				add(event{at: at, name: "Error", note: err.Error()})
+				return out
+			}
+		case wire.ContentChangeCipherSpec:
+			note := ""
+			if st.tls13 {
+				note = "middlebox compatibility, no effect in TLS 1.3"
+			} else {
+				afterCCS = true
+				note = "switches to the negotiated keys"
+			}
+			add(event{at: at, name: wire.NameChangeCipherSpec, length: len(r.Payload), note: note})
+		case wire.ContentAlert:
+			if afterCCS && !st.tls13 {
+				add(event{at: at, name: wire.NameAlert, encrypted: true, length: len(r.Payload), note: "encrypted"})
+				continue
+			}
+			add(event{at: at, name: wire.NameAlert, alert: append([]byte(nil), r.Payload...), length: len(r.Payload)})
+		case wire.ContentApplicationData:
+			if !st.tls13 {
+				continue // application data after a TLS 1.2 handshake is not part of it
+			}
+			raw := s.Data[r.Offset : r.Offset+5+len(r.Payload)]
+			ctype, pt, err := decryptTLS13(raw, hsDec, appDec, &useApp)
+			if err != nil {
+				add(event{at: at, name: "EncryptedRecord", encrypted: true, length: len(r.Payload), note: "not decrypted: " + err.Error()})
+				continue
+			}
+			switch ctype {
+			case wire.ContentHandshake:
+				msgs, err := inner.Add(pt)
+				for i := range msgs {
+					m := msgs[i]
+					add(event{at: at, name: m.Name(), msg: &m, encrypted: true, length: len(m.Raw)})
+					if m.Type == wire.TypeFinished {
+						useApp = true // after its Finished, a side sends under application keys
+					}
+				}
+				if err != nil {
+					add(event{at: at, name: "Error", note: err.Error()})
+					return out
+				}
+			case wire.ContentAlert:
+				add(event{at: at, name: wire.NameAlert, alert: pt, encrypted: true, length: len(pt)})
+			}
+		}
+	}
+	return out
+}
+
+// decryptTLS13 opens a protected record with the handshake keys, or the application keys once
+// the handshake keys stop working (a failed open does not advance a decrypter's sequence).
+func decryptTLS13(raw []byte, hs, app *keys.RecordDecrypter, useApp *bool) (uint8, []byte, error) {
+	if hs == nil && app == nil {
+		return 0, nil, errors.New("no session secrets")
+	}
+	if !*useApp && hs != nil {
+		if ct, pt, err := hs.Decrypt(raw); err == nil {
+			return ct, pt, nil
+		} else if !errors.Is(err, keys.ErrDecryptFailed) {
+			return 0, nil, err
+		}
+	}
+	if app != nil {
+		ct, pt, err := app.Decrypt(raw)
+		if err == nil {
+			*useApp = true
+		}
+		return ct, pt, err
+	}
+	return 0, nil, keys.ErrDecryptFailed
+}
+
+func firstServerHello(recs []wire.Record) *wire.ServerHello {
+	asm := wire.NewAssembler(0)
+	for _, r := range recs {
+		if r.Type != wire.ContentHandshake {
+			continue
+		}
+		msgs, err := asm.Add(r.Payload)
+		for _, m := range msgs {
+			if m.Type == wire.TypeServerHello && !wire.IsHelloRetryRequestBody(m.Body) {
+				sh, err := wire.ParseServerHello(m.Body)
+				if err == nil {
+					return sh
+				}
+				return nil
+			}
+		}
+		if err != nil {
+			return nil
+		}
+	}
+	return nil
+}
+
+func clientRandom(recs []wire.Record) string {
+	asm := wire.NewAssembler(0)
+	for _, r := range recs {
+		if r.Type != wire.ContentHandshake {
+			continue
+		}
+		msgs, _ := asm.Add(r.Payload)
+		for _, m := range msgs {
+			if m.Type == wire.TypeClientHello {
+				if ch, err := wire.ParseClientHello(m.Body); err == nil {
+					return hex.EncodeToString(ch.Random)
+				}
+			}
+		}
+	}
+	return ""
+}
+
+func describeNotTLS(e *wire.NotTLSError) string {
+	switch e.Guess {
+	case "HTTP":
+		return "an HTTP response, not TLS (is this a plain-HTTP port?)"
+	case "SMTP", "FTP", "POP3", "IMAP":
+		return fmt.Sprintf("a plaintext %s greeting, not TLS (try --starttls %s)", e.Guess, strings.ToLower(e.Guess))
+	case "SSH":
+		return "an SSH banner, not TLS"
+	case "SSLv2":
+		return "an SSLv2 record, not TLS"
+	}
+	return fmt.Sprintf("bytes that are not TLS (%q)", e.Prefix)
+}
+
+// describeMessage gives a decoded message's one-line summary and its verbose lines.
+func describeMessage(v any, dir Direction, tls13 bool) (string, []string) {
+	switch m := v.(type) {
+	case *wire.ClientHello:
+		var parts []string
+		vers := []string{}
+		for _, ver := range m.SupportedVersions {
+			if !wire.IsGREASE(ver) {
+				vers = append(vers, strings.TrimPrefix(wire.VersionName(ver), "TLS "))
+			}
+		}
+		if len(vers) == 0 {
+			vers = append(vers, strings.TrimPrefix(wire.VersionName(m.LegacyVersion), "TLS "))
+		}
+		parts = append(parts, "TLS "+strings.Join(vers, ", "))
+		parts = append(parts, fmt.Sprintf("%d cipher suites", countNonGREASE(m.CipherSuites)))
+		if m.ServerName != "" {
+			parts = append(parts, "SNI "+m.ServerName)
+		}
+		if len(m.KeyShares) > 0 {
+			var ks []string
+			for _, k := range m.KeyShares {
+				if !wire.IsGREASE(k.Group) {
+					ks = append(ks, wire.GroupName(k.Group))
+				}
+			}
+			parts = append(parts, "key shares "+strings.Join(ks, ", "))
+		}
+		if len(m.ALPN) > 0 {
+			parts = append(parts, "ALPN "+strings.Join(m.ALPN, ", "))
+		}
+		detail := []string{
+			"cipher suites: " + joinNames(m.CipherSuites, wire.CipherSuiteName),
+			"supported groups: " + joinNames(m.SupportedGroups, wire.GroupName),
+			"signature algorithms: " + joinNames(m.SignatureAlgorithms, wire.SignatureSchemeName),
+			"extensions: " + extensionNames(m.Extensions),
+		}
+		return strings.Join(parts, "; "), detail
+	case *wire.ServerHello:
+		if m.IsHelloRetryRequest {
+			return "asks for a key share for " + wire.GroupName(m.SelectedGroup), []string{"extensions: " + extensionNames(m.Extensions)}
+		}
+		parts := []string{wire.VersionName(m.Version()), wire.CipherSuiteName(m.CipherSuite)}
+		if m.KeyShare != nil {
+			parts = append(parts, wire.GroupName(m.KeyShare.Group))
+		}
+		if m.ALPN != "" {
+			parts = append(parts, "ALPN "+m.ALPN)
+		}
+		return strings.Join(parts, ", "), []string{"extensions: " + extensionNames(m.Extensions)}
+	case *wire.EncryptedExtensions:
+		var parts []string
+		if m.ALPN != "" {
+			parts = append(parts, "ALPN "+m.ALPN)
+		}
+		if m.ServerNameAck {
+			parts = append(parts, "server name acknowledged")
+		}
+		if len(parts) == 0 {
+			parts = append(parts, fmt.Sprintf("%d extensions", len(m.Extensions)))
+		}
+		return strings.Join(parts, ", "), []string{"extensions: " + extensionNames(m.Extensions)}
+	case *wire.CertificateRequest:
+		s := "the server asks for a client certificate"
+		if n := len(m.CertificateAuthorityNames); n > 0 {
+			s += fmt.Sprintf(" from %d acceptable CAs", n)
+		}
+		detail := []string{"signature algorithms: " + joinNames(m.SignatureAlgorithms, wire.SignatureSchemeName)}
+		for _, ca := range m.CertificateAuthorityNames {
+			detail = append(detail, "acceptable CA: "+ca)
+		}
+		return s, detail
+	case *wire.Certificate:
+		if len(m.Entries) == 0 {
+			return "no certificate", nil
+		}
+		var detail []string
+		first := ""
+		for i, e := range m.Entries {
+			if c, err := x509.ParseCertificate(e.DER); err == nil {
+				detail = append(detail, fmt.Sprintf("certificate %d: %s (issuer %s)", i, c.Subject, c.Issuer))
+				if i == 0 {
+					first = c.Subject.String()
+				}
+			}
+		}
+		s := fmt.Sprintf("%d certificate%s", len(m.Entries), plural(len(m.Entries)))
+		if first != "" {
+			s += ", " + first
+		}
+		return s, detail
+	case *wire.CertificateStatus:
+		return fmt.Sprintf("stapled OCSP response, %d bytes", m.OCSPResponseLength), nil
+	case *wire.ServerKeyExchange:
+		s := m.KeyExchange
+		switch {
+		case m.GroupName != "":
+			s += " " + m.GroupName
+		case m.DHPrimeBits > 0:
+			s += fmt.Sprintf(" %d-bit group", m.DHPrimeBits)
+		}
+		if m.SignatureSchemeName != "" {
+			s += ", signed with " + m.SignatureSchemeName
+		}
+		return s, nil
+	case *wire.ServerHelloDone:
+		return "", nil
+	case *wire.CertificateVerify:
+		if m.SignatureSchemeName != "" {
+			return "signed with " + m.SignatureSchemeName, nil
+		}
+		return fmt.Sprintf("%d-byte signature", m.SignatureLength), nil
+	case *wire.ClientKeyExchange:
+		if m.PublicKeyLength > 0 {
+			return fmt.Sprintf("%d-byte public key", m.PublicKeyLength), nil
+		}
+		return fmt.Sprintf("%d bytes", m.Length), nil
+	case *wire.Finished:
+		return fmt.Sprintf("verify data %d bytes", m.VerifyDataLength), nil
+	case *wire.NewSessionTicket:
+		return fmt.Sprintf("resumption ticket, lifetime %ds", m.LifetimeSeconds), nil
+	case *wire.KeyUpdate:
+		return "key update", nil
+	}
+	return "", nil
+}
+
+func countNonGREASE(ids []uint16) int {
+	n := 0
+	for _, id := range ids {
+		if !wire.IsGREASE(id) {
+			n++
+		}
+	}
+	return n
+}
+
+func joinNames(ids []uint16, name func(uint16) string) string {
+	if len(ids) == 0 {
+		return "-"
+	}
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = name(id)
+	}
+	return strings.Join(out, ", ")
+}
+
+func extensionNames(exts []wire.Extension) string {
+	if len(exts) == 0 {
+		return "-"
+	}
+	out := make([]string, len(exts))
+	for i, e := range exts {
+		out[i] = e.Name
+	}
+	return strings.Join(out, ", ")
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+// VersionName names a TLS version ("TLS 1.3").
+func VersionName(v uint16) string { return wire.VersionName(v) }
+
+// GroupName names a key exchange group ("X25519MLKEM768").
+func GroupName(id uint16) string { return wire.GroupName(id) }
