@@ -1,0 +1,167 @@
+package cmd
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tlskit/tlskit/inspect"
+	"github.com/tlskit/tlskit/tlscore"
+)
+
+// fixtureHandshake is a fixed TLS 1.3 result, so the rendering can be pinned by golden files.
+func fixtureHandshake(t *testing.T) *tlscore.HandshakeResult {
+	t.Helper()
+	target, err := tlscore.ParseTarget("example.test:8443", 443)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nb := time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC)
+	leaf := inspect.Certificate{
+		Subject: "CN=example.test", Issuer: "CN=Example Issuing CA,O=Example", Serial: "0a1b2c",
+		NotBefore: nb, NotAfter: nb.Add(120 * 24 * time.Hour), DaysLeft: 33,
+		DNSNames: []string{"example.test", "www.example.test"}, IPAddresses: []string{},
+		Key: "ECDSA P-256", SignatureAlgorithm: "ECDSA-SHA256", SHA256: "AA:BB",
+	}
+	inter := inspect.Certificate{
+		Subject: "CN=Example Issuing CA,O=Example", Issuer: "CN=Example Root,O=Example", Serial: "01",
+		NotBefore: nb, NotAfter: nb.Add(3650 * 24 * time.Hour), DaysLeft: 3563,
+		DNSNames: []string{}, IPAddresses: []string{}, Key: "ECDSA P-384", SignatureAlgorithm: "ECDSA-SHA384",
+		IsCA: true, SHA256: "CC:DD",
+	}
+	return &tlscore.HandshakeResult{
+		Target: target, Address: "127.0.0.1:8443", SNI: "example.test",
+		Version: "TLS 1.3", CipherSuite: "TLS_AES_128_GCM_SHA256", KeyExchange: "X25519MLKEM768",
+		ForwardSecrecy: true, ALPN: "h2",
+		Resumption: &tlscore.Resumption{TicketOffered: true, TicketLifetimeS: 7200},
+		Steps: []tlscore.Step{
+			{AtMs: 0.41, Direction: tlscore.Sent, Message: "ClientHello", Length: 1549, Summary: "TLS 1.3, 1.2; 13 cipher suites; SNI example.test; key shares X25519MLKEM768, x25519; ALPN h2",
+				Detail: []string{"cipher suites: TLS_AES_128_GCM_SHA256", "extensions: server_name, key_share"}},
+			{AtMs: 1.52, Direction: tlscore.Received, Message: "ServerHello", Length: 1222, Summary: "TLS 1.3, TLS_AES_128_GCM_SHA256, X25519MLKEM768"},
+			{AtMs: 1.52, Direction: tlscore.Received, Message: "EncryptedExtensions", Encrypted: true, Length: 21, Summary: "ALPN h2"},
+			{AtMs: 1.60, Direction: tlscore.Received, Message: "Certificate", Encrypted: true, Length: 1200, Summary: "2 certificates, CN=example.test"},
+			{AtMs: 1.60, Direction: tlscore.Received, Message: "CertificateVerify", Encrypted: true, Length: 79, Summary: "signed with ecdsa_secp256r1_sha256"},
+			{AtMs: 1.60, Direction: tlscore.Received, Message: "Finished", Encrypted: true, Length: 36, Summary: "verify data 32 bytes"},
+			{AtMs: 1.83, Direction: tlscore.Sent, Message: "Finished", Encrypted: true, Length: 36, Summary: "verify data 32 bytes"},
+			{AtMs: 2.10, Direction: tlscore.Received, Message: "NewSessionTicket", Encrypted: true, Length: 250, Summary: "resumption ticket, lifetime 7200s"},
+		},
+		Chain:        []inspect.Certificate{leaf, inter},
+		Verification: &inspect.Verification{Verified: true, HostnameOK: true, Chain: []string{"CN=example.test"}},
+		Timing:       tlscore.Timing{DNSMs: 0.12, ConnectMs: 0.2, HandshakeMs: 1.9, TotalMs: 2.4},
+	}
+}
+
+func renderFixture(t *testing.T, res *tlscore.HandshakeResult, tty, verbose bool, output string) string {
+	t.Helper()
+	streams := NewTestStreams("")
+	streams.OutTTY = tty
+	a := newApp(streams.IOStreams, func(k string) string {
+		if k == "NO_COLOR" {
+			return "1"
+		}
+		return ""
+	}, testBuild)
+	a.now = func() time.Time { return time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC) }
+	a.opts.Output = output
+	code, err := a.reportHandshake(&handshakeOptions{verbose: verbose}, handshakeOutcome{res: res}, false, 0)
+	wantCode := ExitOK
+	if res.Verification != nil && !res.Verification.Verified {
+		wantCode = ExitCheckFailed
+	}
+	if err != nil || code != wantCode {
+		t.Fatalf("reportHandshake: code %d (want %d), err %v", code, wantCode, err)
+	}
+	return streams.OutBuf.String()
+}
+
+func TestHandshakeRendering(t *testing.T) {
+	golden(t, "handshake.txt", renderFixture(t, fixtureHandshake(t), false, false, formatText))
+	golden(t, "handshake-tty.txt", renderFixture(t, fixtureHandshake(t), true, false, formatText))
+	golden(t, "handshake-tty-verbose.txt", renderFixture(t, fixtureHandshake(t), true, true, formatText))
+
+	js := renderFixture(t, fixtureHandshake(t), false, false, formatJSON)
+	golden(t, "handshake.json", js)
+	var doc map[string]any
+	if err := json.Unmarshal([]byte(js), &doc); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"target", "address", "sni", "version", "cipher_suite", "key_exchange", "alpn", "hello_retry", "steps", "chain", "verification", "timing"} {
+		if _, ok := doc[k]; !ok {
+			t.Errorf("JSON lacks %q", k)
+		}
+	}
+}
+
+func TestHandshakeRenderingFailures(t *testing.T) {
+	res := fixtureHandshake(t)
+	res.Verification = &inspect.Verification{Reason: inspect.ReasonHostnameMismatch, Error: "the certificate is valid for example.test, www.example.test, not other.test"}
+	out := renderFixture(t, res, false, false, formatText)
+	for _, want := range []string{"verification.verified: false", "verification.reason: hostname_mismatch"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+
+	// Untrusted text from the peer is escaped, never passed to the terminal.
+	res = fixtureHandshake(t)
+	res.Chain[0].Subject = "CN=evil\x1b[2J\rfake"
+	out = renderFixture(t, res, true, false, formatText)
+	if strings.Contains(out, "\x1b[2J") || strings.Contains(out, "\rfake") {
+		t.Fatalf("control characters from the peer reached the output: %q", out)
+	}
+}
+
+func TestHandshakeFlagErrors(t *testing.T) {
+	tests := []struct {
+		args []string
+		msg  string
+	}{
+		{[]string{"handshake"}, "requires at least 1 arg"},
+		{[]string{"handshake", "x.test", "--tls-min", "1.4"}, "unknown TLS version"},
+		{[]string{"handshake", "x.test", "--tls-min", "1.3", "--tls-max", "1.2"}, "above --tls-max"},
+		{[]string{"handshake", "x.test", "--ciphers", "NOPE"}, "unknown cipher suite"},
+		{[]string{"handshake", "x.test", "--ciphers", "TLS_AES_128_GCM_SHA256"}, "TLS 1.3 suite"},
+		{[]string{"handshake", "x.test", "--groups", "ffdhe2048"}, "unsupported group"},
+		{[]string{"handshake", "x.test", "--sni", "a.test", "--no-sni"}, "contradict"},
+		{[]string{"handshake", "x.test", "--cert", "c.pem"}, "--cert and --key go together"},
+		{[]string{"handshake", "x.test", "--starttls", "gopher"}, "unknown protocol"},
+		{[]string{"handshake", "x.test", "--concurrency", "0"}, "--concurrency"},
+		{[]string{"handshake", "x.test", "--warn-days", "-1"}, "--warn-days"},
+		{[]string{"handshake", "x.test", "--proxy", "socks5://p:1"}, "--proxy"},
+		{[]string{"handshake", "http://x.test"}, "not TLS"},
+		{[]string{"handshake", "x.test:0"}, "out of range"},
+	}
+	for _, tt := range tests {
+		res := runCLI(t, tt.args...)
+		if res.code != ExitUsage || !strings.HasPrefix(res.stderr, "tlskit: ") || !strings.Contains(strings.SplitN(res.stderr, "\n", 2)[0], tt.msg) {
+			t.Errorf("%v: exit %d, stderr %q; want exit 2 with %q", tt.args, res.code, res.stderr, tt.msg)
+		}
+	}
+}
+
+func TestStartTLSForTarget(t *testing.T) {
+	tests := []struct {
+		target, flag, want string
+	}{
+		{"mail.test:25", "", "smtp"},
+		{"mail.test:587", "", "smtp"},
+		{"mail.test:465", "", ""},
+		{"imap://mail.test", "", "imap"},
+		{"submission://mail.test", "", "smtp"},
+		{"postgresql://db.test", "", "postgres"},
+		{"https://web.test:25", "", ""},
+		{"mail.test:25", "none", ""},
+		{"x.test:443", "ftp", "ftp"},
+	}
+	for _, tt := range tests {
+		target, err := tlscore.ParseTarget(tt.target, 443)
+		if err != nil {
+			t.Fatal(err)
+		}
+		o := &handshakeOptions{starttls: tt.flag}
+		if got := o.starttlsFor(target); got != tt.want {
+			t.Errorf("%s with --starttls %q: %q, want %q", tt.target, tt.flag, got, tt.want)
+		}
+	}
+}
