@@ -165,7 +165,34 @@ func leafTemplate(random io.Reader, req LeafRequest, pub crypto.PublicKey) (*x50
 	if req.SANs.Empty() {
 		return nil, profileErrorf("a certificate needs at least one host name, IP address, email address or URI")
 	}
-	if err := checkDays(req.Days); err != nil {
+	t, err := baseTemplate(random, req.Days, req.Now, pub)
+	if err != nil {
+		return nil, err
+	}
+	usage := x509.KeyUsageDigitalSignature
+	if _, isRSA := pub.(*rsa.PublicKey); isRSA {
+		// Only RSA key transport (TLS 1.2 RSA key exchange) encrypts with the certificate's key.
+		usage |= x509.KeyUsageKeyEncipherment
+	}
+	eku := []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}
+	if req.Client {
+		eku = append(eku, x509.ExtKeyUsageClientAuth)
+	}
+	t.Subject = req.Subject
+	t.KeyUsage = usage
+	t.ExtKeyUsage = eku
+	t.IsCA = false
+	t.DNSNames = req.SANs.DNSNames
+	t.IPAddresses = req.SANs.IPAddresses
+	t.EmailAddresses = req.SANs.EmailAddresses
+	t.URIs = req.SANs.URIs
+	return t, nil
+}
+
+// baseTemplate holds what every certificate tlskit makes shares: a fresh serial, the subject key
+// identifier, basic constraints, and a validity of exactly days starting a little in the past.
+func baseTemplate(random io.Reader, days int, now time.Time, pub crypto.PublicKey) (*x509.Certificate, error) {
+	if err := checkDays(days); err != nil {
 		return nil, err
 	}
 	serial, err := newSerial(random)
@@ -176,30 +203,13 @@ func leafTemplate(random io.Reader, req LeafRequest, pub crypto.PublicKey) (*x50
 	if err != nil {
 		return nil, err
 	}
-	notBefore := req.Now.Add(-backdate).UTC().Truncate(time.Second)
-	usage := x509.KeyUsageDigitalSignature
-	if _, isRSA := pub.(*rsa.PublicKey); isRSA {
-		// Only RSA key transport (TLS 1.2 RSA key exchange) encrypts with the certificate's key.
-		usage |= x509.KeyUsageKeyEncipherment
-	}
-	eku := []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}
-	if req.Client {
-		eku = append(eku, x509.ExtKeyUsageClientAuth)
-	}
+	notBefore := now.Add(-backdate).UTC().Truncate(time.Second)
 	return &x509.Certificate{
 		SerialNumber:          serial,
-		Subject:               req.Subject,
 		NotBefore:             notBefore,
-		NotAfter:              notBefore.Add(time.Duration(req.Days) * 24 * time.Hour),
-		KeyUsage:              usage,
-		ExtKeyUsage:           eku,
+		NotAfter:              notBefore.Add(time.Duration(days) * 24 * time.Hour),
 		BasicConstraintsValid: true,
-		IsCA:                  false,
 		SubjectKeyId:          ski,
-		DNSNames:              req.SANs.DNSNames,
-		IPAddresses:           req.SANs.IPAddresses,
-		EmailAddresses:        req.SANs.EmailAddresses,
-		URIs:                  req.SANs.URIs,
 	}, nil
 }
 
@@ -307,32 +317,17 @@ func withinAny(name string, domains []string) bool {
 
 // caTemplate builds the profile of a CA certificate.
 func caTemplate(random io.Reader, req CARequest, pub crypto.PublicKey) (*x509.Certificate, error) {
-	if err := checkDays(req.Days); err != nil {
-		return nil, err
-	}
 	if req.Subject.CommonName == "" && len(req.Subject.Organization) == 0 {
 		return nil, profileErrorf("a CA needs a subject (CN or O)")
 	}
-	serial, err := newSerial(random)
+	t, err := baseTemplate(random, req.Days, req.Now, pub)
 	if err != nil {
 		return nil, err
 	}
-	ski, err := subjectKeyID(pub)
-	if err != nil {
-		return nil, err
-	}
-	notBefore := req.Now.Add(-backdate).UTC().Truncate(time.Second)
-	t := &x509.Certificate{
-		SerialNumber:          serial,
-		Subject:               req.Subject,
-		NotBefore:             notBefore,
-		NotAfter:              notBefore.Add(time.Duration(req.Days) * 24 * time.Hour),
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign | x509.KeyUsageDigitalSignature,
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-		SubjectKeyId:          ski,
-		MaxPathLen:            -1,
-	}
+	t.Subject = req.Subject
+	t.KeyUsage = x509.KeyUsageCertSign | x509.KeyUsageCRLSign | x509.KeyUsageDigitalSignature
+	t.IsCA = true
+	t.MaxPathLen = -1
 	if req.PathLen >= 0 {
 		t.MaxPathLen = req.PathLen
 		t.MaxPathLenZero = req.PathLen == 0

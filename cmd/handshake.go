@@ -24,27 +24,26 @@ import (
 )
 
 type handshakeOptions struct {
-	sni          string
-	noSNI        bool
-	alpn         []string
-	tlsMin       string
-	tlsMax       string
-	ciphers      []string
-	groups       []string
-	caFile       string
-	insecure     bool
-	certFile     string
-	keyFile      string
-	keyPassword  string
-	starttls     string
-	connectTo    string
-	proxy        string
-	keylog       string
-	pem          bool
-	warnDays     int
-	concurrency  int
-	verbose      bool
-	noStartTLSBy bool
+	sni         string
+	noSNI       bool
+	alpn        []string
+	tlsMin      string
+	tlsMax      string
+	ciphers     []string
+	groups      []string
+	caFile      string
+	insecure    bool
+	certFile    string
+	keyFile     string
+	keyPassword string
+	starttls    string
+	connectTo   string
+	proxy       string
+	keylog      string
+	pem         bool
+	warnDays    int
+	concurrency int
+	verbose     bool
 }
 
 func newHandshakeCmd(a *app) *cobra.Command {
