@@ -23,6 +23,7 @@ const (
 	ReasonUsage             = "incompatible_usage"
 	ReasonNameConstraints   = "name_constraints"
 	ReasonNoCertificate     = "no_certificate"
+	ReasonRevoked           = "revoked"
 	ReasonOther             = "other"
 )
 

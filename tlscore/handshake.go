@@ -231,7 +231,10 @@ func Handshake(ctx context.Context, opts HandshakeOptions) (*HandshakeResult, er
 	hsErr := tc.HandshakeContext(ctx)
 	res.Timing.HandshakeMs = ms(time.Since(hsStart))
 	if hsErr == nil {
-		awaitTickets(rec, tc, dt.Connect)
+		// In TLS 1.3 the client's handshake ends before the server has judged the client's
+		// Finished (and certificate): a refusal such as certificate_required arrives as an
+		// alert afterwards, and is as much a failed handshake as one during it.
+		hsErr = awaitTickets(rec, tc, dt.Connect)
 	}
 	res.Timing.TotalMs = ms(time.Since(start))
 	res.ClientAuth = auth
@@ -259,6 +262,15 @@ func Handshake(ctx context.Context, opts HandshakeOptions) (*HandshakeResult, er
 	res.Verification = &v
 	if len(cs.OCSPResponse) > 0 {
 		res.OCSP = parseOCSP(cs.OCSPResponse, cs.PeerCertificates)
+		if res.OCSP.Status == "revoked" && v.Verified {
+			// The server itself stapled proof that its certificate is revoked.
+			v.Verified = false
+			v.Reason = inspect.ReasonRevoked
+			v.Error = "the stapled OCSP response says the certificate is revoked"
+			if res.OCSP.RevokedAt != nil {
+				v.Error += " since " + res.OCSP.RevokedAt.Format(time.RFC3339)
+			}
+		}
 	}
 	tc.Close()
 	return res, nil
@@ -267,9 +279,9 @@ func Handshake(ctx context.Context, opts HandshakeOptions) (*HandshakeResult, er
 // awaitTickets gives a TLS 1.3 server a moment to send its NewSessionTickets, which arrive after
 // the handshake: reading processes them. It waits a few round trips for the first post-handshake
 // record and stops as soon as the line goes quiet, so a server without tickets costs milliseconds.
-func awaitTickets(rec *RecordingConn, tc *tls.Conn, rtt time.Duration) {
+func awaitTickets(rec *RecordingConn, tc *tls.Conn, rtt time.Duration) error {
 	if tc.ConnectionState().Version != tls.VersionTLS13 {
-		return
+		return nil
 	}
 	wait := min(max(4*rtt, 5*time.Millisecond), 250*time.Millisecond)
 	buf := make([]byte, 1)
@@ -277,6 +289,10 @@ func awaitTickets(rec *RecordingConn, tc *tls.Conn, rtt time.Duration) {
 	for {
 		tc.SetReadDeadline(time.Now().Add(wait))
 		_, err := tc.Read(buf)
+		if isRemoteAlert(err) {
+			tc.SetReadDeadline(time.Time{})
+			return err
+		}
 		now := receivedBytes(rec)
 		if err != nil && now == received {
 			break
@@ -288,6 +304,14 @@ func awaitTickets(rec *RecordingConn, tc *tls.Conn, rtt time.Duration) {
 		wait = min(max(rtt, 2*time.Millisecond), 50*time.Millisecond)
 	}
 	tc.SetReadDeadline(time.Time{})
+	return nil
+}
+
+// isRemoteAlert reports whether a read failed because the peer sent a fatal alert (crypto/tls
+// reports those as a net.OpError with Op "remote error").
+func isRemoteAlert(err error) bool {
+	var oe *net.OpError
+	return errors.As(err, &oe) && oe.Op == "remote error"
 }
 
 func receivedBytes(rec *RecordingConn) int {
@@ -338,11 +362,20 @@ func explainHandshakeError(err error, res *HandshakeResult) error {
 	if res.notTLS != "" {
 		return fmt.Errorf("server sent %s", res.notTLS)
 	}
+	// A refusal after the server asked for a client certificate that was not given is almost
+	// always about that certificate, whatever alert the server chose to send.
+	clientCertHint := ""
+	if ca := res.ClientAuth; ca != nil && ca.Requested && !ca.CertificateSent {
+		clientCertHint = " (the server asked for a client certificate and none was sent; give one with --cert and --key)"
+	}
 	for i := len(res.Steps) - 1; i >= 0; i-- {
 		s := res.Steps[i]
 		if s.Message == "Alert" && s.Direction == Received {
-			return fmt.Errorf("server sent alert %s", s.Summary)
+			return fmt.Errorf("server sent alert %s%s", s.Summary, clientCertHint)
 		}
+	}
+	if clientCertHint != "" {
+		return fmt.Errorf("%s%s", strings.TrimPrefix(err.Error(), "tls: "), clientCertHint)
 	}
 	switch {
 	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):

@@ -1,0 +1,1066 @@
+//go:build unix
+
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/x509"
+	"encoding/json"
+	"encoding/pem"
+	"fmt"
+	"net"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// End-to-end tests of `tlskit handshake` against real TLS peers on loopback: OpenSSL 3's
+// s_server (and s_client, whose -msg trace is the reference for the message sequence) and
+// GnuTLS's gnutls-serv. Every certificate is made by the tlskit binary itself. Servers listen on
+// 127.0.0.1 (gnutls-serv has no option to choose its address and listens on every interface;
+// the tests still only ever connect to 127.0.0.1), each in its own process group that is killed
+// when the test ends.
+//
+// One top-level test makes the certificates once and runs every case as a parallel subtest, each
+// in its own t.TempDir() (the shared certificates are referenced by absolute path).
+
+// hsFixture is the set of certificates every case draws from.
+type hsFixture struct {
+	dir string
+}
+
+// path is the absolute path of a fixture file.
+func (f hsFixture) path(name string) string { return filepath.Join(f.dir, name) }
+
+func hsMakeFixture(t *testing.T) hsFixture {
+	t.Helper()
+	dir := t.TempDir()
+	tk(t, dir, "ca", "create", "--dir", "ca")
+	tk(t, dir, "cert", "issue", "localhost", "127.0.0.1", "--ca-dir", "ca", "--out", "ecdsa.pem", "--key-out", "ecdsa-key.pem")
+	tk(t, dir, "cert", "issue", "localhost", "127.0.0.1", "--ca-dir", "ca", "--key-type", "rsa-2048", "--out", "rsa.pem", "--key-out", "rsa-key.pem")
+	tk(t, dir, "cert", "issue", "client.test", "--client", "--ca-dir", "ca", "--out", "client.pem", "--key-out", "client-key.pem")
+	tk(t, dir, "cert", "issue", "other.test", "--ca-dir", "ca", "--out", "other.pem", "--key-out", "other-key.pem")
+	tk(t, dir, "cert", "selfsign", "localhost", "127.0.0.1", "--out", "self.pem", "--key-out", "self-key.pem")
+	return hsFixture{dir: dir}
+}
+
+// hsBuffer collects a server's output from its pipe goroutines.
+type hsBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *hsBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *hsBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
+
+// hsServer is a peer process listening on 127.0.0.1:port.
+type hsServer struct {
+	port string
+	out  *hsBuffer
+}
+
+// addr is the target to give tlskit: the name "localhost" (which the certificates are for) and
+// the server's port. tlskit resolves it; the servers are on 127.0.0.1, which is where
+// "localhost" resolves first on the test machines (see hsLocalhost).
+func (s *hsServer) addr() string { return "localhost:" + s.port }
+
+// hsFreePort asks the kernel for a free port on 127.0.0.1 and releases it for a server to take.
+func hsFreePort(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	ln.Close()
+	return port
+}
+
+// hsServe starts name with the arguments args(port) gives for a free port, in dir, and waits
+// until it has announced that it listens (ready) and the port accepts a connection. A server
+// that exits first (another process took the port) is retried on a new port. The process group
+// is killed when the test ends.
+func hsServe(t *testing.T, dir string, ready func(port, out string) bool, name string, args func(port string) []string) *hsServer {
+	t.Helper()
+	path, err := exec.LookPath(name)
+	if err != nil {
+		t.Skipf("%s not on PATH", name)
+	}
+	var lastOut string
+	for attempt := 0; attempt < 5; attempt++ {
+		port := hsFreePort(t)
+		s := &hsServer{port: port, out: &hsBuffer{}}
+		c := exec.Command(path, args(port)...)
+		c.Dir = dir
+		c.Stdout, c.Stderr = s.out, s.out
+		c.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+		if err := c.Start(); err != nil {
+			t.Fatalf("starting %s: %v", name, err)
+		}
+		exited := make(chan struct{})
+		go func() {
+			c.Wait()
+			close(exited)
+		}()
+		pgid := c.Process.Pid
+		// Kill the server's process group (it is the group's leader) unless it has already
+		// been reaped, so that a recycled id is never signalled.
+		stop := func() {
+			select {
+			case <-exited:
+			default:
+				syscall.Kill(-pgid, syscall.SIGKILL)
+				<-exited
+			}
+		}
+		t.Cleanup(stop)
+		deadline := time.Now().Add(5 * time.Second)
+	wait:
+		for time.Now().Before(deadline) {
+			select {
+			case <-exited:
+				break wait // most likely the port was taken: try another
+			default:
+			}
+			if ready(port, s.out.String()) {
+				conn, err := net.DialTimeout("tcp", net.JoinHostPort("127.0.0.1", port), time.Second)
+				if err == nil {
+					conn.Close()
+					return s
+				}
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		lastOut = s.out.String()
+		stop()
+	}
+	t.Fatalf("%s never listened on 127.0.0.1 after 5 attempts; last output:\n%s", name, lastOut)
+	return nil
+}
+
+// hsSServer starts `openssl s_server -accept 127.0.0.1:PORT -cert CERT -key KEY -www EXTRA...`.
+func hsSServer(t *testing.T, dir, cert, key string, extra ...string) *hsServer {
+	t.Helper()
+	return hsServe(t, dir, func(_, out string) bool { return strings.Contains(out, "ACCEPT") }, "openssl",
+		func(port string) []string {
+			return append([]string{"s_server", "-accept", "127.0.0.1:" + port, "-cert", cert, "-key", key, "-www"}, extra...)
+		})
+}
+
+// hsGnuTLSServ starts gnutls-serv with a certificate; it listens on every interface (it has no
+// option to choose one).
+func hsGnuTLSServ(t *testing.T, dir, cert, key string, extra ...string) *hsServer {
+	t.Helper()
+	return hsServe(t, dir, func(port, out string) bool { return strings.Contains(out, "port "+port+"...done") }, "gnutls-serv",
+		func(port string) []string {
+			return append([]string{"--port", port, "--x509certfile", cert, "--x509keyfile", key, "--http"}, extra...)
+		})
+}
+
+var (
+	hsLocalhostOnce sync.Once
+	hsLocalhostErr  string
+)
+
+// hsLocalhost skips the test unless "localhost" resolves to 127.0.0.1 here, which the targets
+// (localhost:PORT, so that the certificate names match) rely on to reach the servers.
+func hsLocalhost(t *testing.T) {
+	t.Helper()
+	hsLocalhostOnce.Do(func() {
+		addrs, err := net.LookupHost("localhost")
+		if err != nil {
+			hsLocalhostErr = "cannot resolve localhost: " + err.Error()
+			return
+		}
+		for _, a := range addrs {
+			if a == "127.0.0.1" {
+				return
+			}
+		}
+		hsLocalhostErr = fmt.Sprintf("localhost resolves to %v, not 127.0.0.1", addrs)
+	})
+	if hsLocalhostErr != "" {
+		t.Skip(hsLocalhostErr)
+	}
+}
+
+// hsStep and hsResult are the parts of `tlskit handshake -o json` the tests read.
+type hsStep struct {
+	AtMs      float64         `json:"at_ms"`
+	Direction string          `json:"direction"`
+	Message   string          `json:"message"`
+	Encrypted bool            `json:"encrypted"`
+	Length    int             `json:"length"`
+	Summary   string          `json:"summary"`
+	Details   json.RawMessage `json:"details"`
+}
+
+type hsResult struct {
+	Target struct {
+		Input string `json:"input"`
+		Host  string `json:"host"`
+		Port  int    `json:"port"`
+	} `json:"target"`
+	Version      string            `json:"version"`
+	CipherSuite  string            `json:"cipher_suite"`
+	KeyExchange  string            `json:"key_exchange"`
+	ALPN         string            `json:"alpn"`
+	HelloRetry   bool              `json:"hello_retry"`
+	Steps        []hsStep          `json:"steps"`
+	Chain        []json.RawMessage `json:"chain"`
+	Verification *struct {
+		Verified   bool   `json:"verified"`
+		Reason     string `json:"reason"`
+		Error      string `json:"error"`
+		HostnameOK bool   `json:"hostname_ok"`
+	} `json:"verification"`
+	OCSP *struct {
+		Status string `json:"status"`
+		Error  string `json:"error"`
+	} `json:"ocsp"`
+	ClientAuth *struct {
+		Requested       bool `json:"requested"`
+		CertificateSent bool `json:"certificate_sent"`
+	} `json:"client_auth"`
+	Resumption *struct {
+		TicketOffered bool `json:"ticket_offered"`
+	} `json:"resumption"`
+	Error string `json:"error"`
+}
+
+// hsRun runs `tlskit handshake ARGS... -o json` in dir and decodes the single JSON document.
+func hsRun(t *testing.T, dir string, args ...string) (hsResult, runResult) {
+	t.Helper()
+	out, errOut, code := runIn(t, dir, nil, append(append([]string{"handshake"}, args...), "-o", "json")...)
+	r := runResult{out, errOut, code}
+	var res hsResult
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatalf("tlskit handshake %s -o json: exit %d, stdout is not one JSON document: %v\nstdout:\n%s\nstderr:\n%s",
+			strings.Join(args, " "), code, err, out, errOut)
+	}
+	hsCheckTimeline(t, res)
+	return res, r
+}
+
+// hsRunOK is hsRun that fails the test unless tlskit exits 0 with nothing but a possible
+// warning on stderr.
+func hsRunOK(t *testing.T, dir string, args ...string) hsResult {
+	t.Helper()
+	res, r := hsRun(t, dir, args...)
+	if r.code != 0 {
+		t.Fatalf("tlskit handshake %s: exit %d, want 0\nstderr:\n%s\nsteps: %s", strings.Join(args, " "), r.code, r.stderr, hsSeq(res.Steps))
+	}
+	if res.Error != "" {
+		t.Errorf("exit 0 but JSON error %q", res.Error)
+	}
+	return res
+}
+
+// hsCheckTimeline checks what holds for every timeline: times never go backwards, directions
+// are "sent" or "received", and each step names its message.
+func hsCheckTimeline(t *testing.T, res hsResult) {
+	t.Helper()
+	for i, s := range res.Steps {
+		if s.Direction != "sent" && s.Direction != "received" {
+			t.Errorf("step %d (%s): direction %q", i, s.Message, s.Direction)
+		}
+		if s.Message == "" {
+			t.Errorf("step %d: no message name", i)
+		}
+		if i > 0 && s.AtMs < res.Steps[i-1].AtMs {
+			t.Errorf("step %d (%s at %.3f ms) comes before step %d (%.3f ms) in time", i, s.Message, s.AtMs, i-1, res.Steps[i-1].AtMs)
+		}
+		if s.Message == "EncryptedRecord" {
+			t.Errorf("step %d: a record was not decrypted: %s", i, s.Summary)
+		}
+	}
+}
+
+// hsSeq renders steps as "sent ClientHello, received Finished*, ..." (* = encrypted).
+func hsSeq(steps []hsStep) string {
+	var parts []string
+	for _, s := range steps {
+		p := s.Direction + " " + s.Message
+		if s.Encrypted {
+			p += "*"
+		}
+		parts = append(parts, p)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// hsWithout drops the steps named in names (e.g. TLS 1.3's middlebox ChangeCipherSpecs).
+func hsWithout(steps []hsStep, names ...string) []hsStep {
+	var out []hsStep
+	for _, s := range steps {
+		if !hsContains(names, s.Message) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func hsContains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// hsExpectSeq checks steps against want, each "sent Name" or "received Name", with "*" for an
+// encrypted message; a trailing "?" makes one optional.
+func hsExpectSeq(t *testing.T, what string, steps []hsStep, want []string) {
+	t.Helper()
+	got := strings.Split(hsSeq(steps), ", ")
+	i := 0
+	for _, w := range want {
+		optional := strings.HasSuffix(w, "?")
+		w = strings.TrimSuffix(w, "?")
+		if i < len(got) && got[i] == w {
+			i++
+			continue
+		}
+		if optional {
+			continue
+		}
+		t.Errorf("%s: message sequence\n got: %s\nwant: %s\n(first difference at %q)", what, strings.Join(got, ", "), strings.Join(want, ", "), w)
+		return
+	}
+	if i != len(got) {
+		t.Errorf("%s: message sequence has extra messages\n got: %s\nwant: %s", what, strings.Join(got, ", "), strings.Join(want, ", "))
+	}
+}
+
+// hsFind returns the first step with a direction and message name.
+func hsFind(steps []hsStep, dir, name string) *hsStep {
+	for i := range steps {
+		if steps[i].Direction == dir && steps[i].Message == name {
+			return &steps[i]
+		}
+	}
+	return nil
+}
+
+func hsHasDetails(s *hsStep) bool {
+	return s != nil && len(s.Details) > 0 && string(s.Details) != "null"
+}
+
+// hsOneLineError checks that stderr is one tlskit error line, optionally followed by the one
+// "tlskit: hint: ..." line docs/exit-codes.md allows.
+func hsOneLineError(t *testing.T, what, stderr string) {
+	t.Helper()
+	lines := strings.Split(strings.TrimSuffix(stderr, "\n"), "\n")
+	ok := strings.HasSuffix(stderr, "\n") && strings.HasPrefix(lines[0], "tlskit: ") &&
+		!strings.HasPrefix(lines[0], "tlskit: warning: ") &&
+		(len(lines) == 1 || len(lines) == 2 && strings.HasPrefix(lines[1], "tlskit: hint: "))
+	if !ok {
+		t.Errorf("%s: stderr should be one line starting \"tlskit: \" (and at most a hint line), got %q", what, stderr)
+	}
+}
+
+// hsCheckTLS13 checks a complete TLS 1.3 handshake with an s_server-like peer: the exact message
+// order (the middlebox ChangeCipherSpecs aside), what was encrypted, and that every encrypted
+// message was decrypted and decoded.
+func hsCheckTLS13(t *testing.T, what string, res hsResult) {
+	t.Helper()
+	if res.Version != "TLS 1.3" {
+		t.Errorf("%s: version %q, want TLS 1.3", what, res.Version)
+	}
+	if res.CipherSuite == "" || res.KeyExchange == "" {
+		t.Errorf("%s: cipher_suite %q, key_exchange %q: both should be set", what, res.CipherSuite, res.KeyExchange)
+	}
+	steps := hsWithout(res.Steps, "ChangeCipherSpec")
+	// Everything after the client's Finished must be session tickets.
+	var tickets int
+	cut := len(steps)
+	for i, s := range steps {
+		if s.Direction == "sent" && s.Message == "Finished" {
+			cut = i + 1
+			break
+		}
+	}
+	for _, s := range steps[cut:] {
+		if s.Direction == "received" && s.Message == "NewSessionTicket" && s.Encrypted {
+			tickets++
+		} else {
+			t.Errorf("%s: after the client Finished, unexpected step %s %s (encrypted %t)", what, s.Direction, s.Message, s.Encrypted)
+		}
+	}
+	if tickets == 0 {
+		t.Errorf("%s: no encrypted NewSessionTicket received; steps: %s", what, hsSeq(res.Steps))
+	}
+	if res.Resumption == nil || !res.Resumption.TicketOffered {
+		t.Errorf("%s: resumption.ticket_offered should be true", what)
+	}
+	hsExpectSeq(t, what, steps[:cut], []string{
+		"sent ClientHello", "received ServerHello", "received EncryptedExtensions*", "received Certificate*",
+		"received CertificateVerify*", "received Finished*", "sent Finished*",
+	})
+	for _, s := range steps {
+		if s.Encrypted && !hsHasDetails(&s) {
+			t.Errorf("%s: encrypted %s %s was not decoded (no details; summary %q)", what, s.Direction, s.Message, s.Summary)
+		}
+	}
+	// TLS 1.3's ChangeCipherSpecs are only for middleboxes: at most one each way, never encrypted.
+	for _, dir := range []string{"sent", "received"} {
+		n := 0
+		for _, s := range res.Steps {
+			if s.Message == "ChangeCipherSpec" && s.Direction == dir {
+				n++
+				if s.Encrypted {
+					t.Errorf("%s: encrypted ChangeCipherSpec", what)
+				}
+			}
+		}
+		if n > 1 {
+			t.Errorf("%s: %d ChangeCipherSpecs %s", what, n, dir)
+		}
+	}
+}
+
+// hsCheckVerified checks a chain verified against the test CA.
+func hsCheckVerified(t *testing.T, what string, res hsResult) {
+	t.Helper()
+	if v := res.Verification; v == nil || !v.Verified || !v.HostnameOK {
+		t.Errorf("%s: verification %+v, want verified with hostname_ok", what, v)
+	}
+	if len(res.Chain) == 0 {
+		t.Errorf("%s: empty chain", what)
+	}
+}
+
+// TestE2EHandshake runs `tlskit handshake` against real servers.
+func TestE2EHandshake(t *testing.T) {
+	needOpenSSL(t)
+	hsLocalhost(t)
+	t.Parallel()
+	fx := hsMakeFixture(t)
+	ca := fx.path("ca/ca.pem")
+	ecdsa, ecdsaKey := fx.path("ecdsa.pem"), fx.path("ecdsa-key.pem")
+	rsa, rsaKey := fx.path("rsa.pem"), fx.path("rsa-key.pem")
+
+	// 1. TLS 1.3 with an ECDSA and with an RSA certificate.
+	for _, kt := range []struct{ name, cert, key, sig string }{
+		{"ecdsa", ecdsa, ecdsaKey, "ecdsa_secp256r1_sha256"},
+		{"rsa", rsa, rsaKey, "rsa_pss_rsae_sha256"},
+	} {
+		t.Run("tls13/"+kt.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			srv := hsSServer(t, dir, kt.cert, kt.key)
+			res := hsRunOK(t, dir, srv.addr(), "--ca", ca)
+			hsCheckTLS13(t, "TLS 1.3 "+kt.name, res)
+			hsCheckVerified(t, "TLS 1.3 "+kt.name, res)
+			if cv := hsFind(res.Steps, "received", "CertificateVerify"); cv == nil || !strings.Contains(cv.Summary, kt.sig) {
+				t.Errorf("CertificateVerify %+v: want signed with %s", cv, kt.sig)
+			}
+			if s := hsFind(res.Steps, "received", "Certificate"); s == nil || !strings.Contains(s.Summary, "CN=localhost") {
+				t.Errorf("received Certificate step %+v: want the leaf CN=localhost in its summary", s)
+			}
+		})
+	}
+
+	// 2. TLS 1.2 with an ECDSA and with an RSA certificate.
+	for _, kt := range []struct{ name, cert, key, suite string }{
+		{"ecdsa", ecdsa, ecdsaKey, "TLS_ECDHE_ECDSA_"},
+		{"rsa", rsa, rsaKey, "TLS_ECDHE_RSA_"},
+	} {
+		t.Run("tls12/"+kt.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			srv := hsSServer(t, dir, kt.cert, kt.key, "-tls1_2")
+			res := hsRunOK(t, dir, srv.addr(), "--ca", ca)
+			if res.Version != "TLS 1.2" || !strings.HasPrefix(res.CipherSuite, kt.suite) || res.KeyExchange == "" {
+				t.Errorf("version %q, cipher_suite %q, key_exchange %q; want TLS 1.2, %s*, a key exchange", res.Version, res.CipherSuite, res.KeyExchange, kt.suite)
+			}
+			hsCheckVerified(t, "TLS 1.2 "+kt.name, res)
+			hsExpectSeq(t, "TLS 1.2 "+kt.name, res.Steps, []string{
+				"sent ClientHello", "received ServerHello", "received Certificate", "received ServerKeyExchange",
+				"received ServerHelloDone", "sent ClientKeyExchange", "sent ChangeCipherSpec", "sent Finished*",
+				"received NewSessionTicket?", "received ChangeCipherSpec", "received Finished*",
+			})
+			for _, name := range []string{"ServerHello", "Certificate", "ServerKeyExchange"} {
+				if s := hsFind(res.Steps, "received", name); !hsHasDetails(s) {
+					t.Errorf("received %s has no details: %+v", name, s)
+				}
+			}
+		})
+	}
+
+	// 3. TLS 1.0 and 1.1 need --tls-min; without it the handshake fails cleanly.
+	for _, v := range []struct{ flag, version string }{{"-tls1", "TLS 1.0"}, {"-tls1_1", "TLS 1.1"}} {
+		t.Run("legacy/"+v.version, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			srv := hsSServer(t, dir, ecdsa, ecdsaKey, v.flag, "-cipher", "DEFAULT:@SECLEVEL=0")
+			res := hsRunOK(t, dir, srv.addr(), "--ca", ca, "--tls-min", "1.0")
+			if res.Version != v.version || res.CipherSuite == "" {
+				t.Errorf("version %q, cipher_suite %q; want %s and a suite", res.Version, res.CipherSuite, v.version)
+			}
+			hsCheckVerified(t, v.version, res)
+			hsExpectSeq(t, v.version, res.Steps, []string{
+				"sent ClientHello", "received ServerHello", "received Certificate", "received ServerKeyExchange",
+				"received ServerHelloDone", "sent ClientKeyExchange", "sent ChangeCipherSpec", "sent Finished*",
+				"received NewSessionTicket?", "received ChangeCipherSpec", "received Finished*",
+			})
+
+			out, errOut, code := runIn(t, dir, nil, "handshake", srv.addr(), "--ca", ca)
+			if code != 1 {
+				t.Errorf("without --tls-min: exit %d, want 1\nstdout:\n%s", code, out)
+			}
+			hsOneLineError(t, "without --tls-min", errOut)
+			if !strings.Contains(errOut, "protocol_version") {
+				t.Errorf("without --tls-min: error %q should name the server's protocol_version alert", errOut)
+			}
+			if !strings.Contains(out, "error: ") {
+				t.Errorf("without --tls-min: the text output should end with the error:\n%s", out)
+			}
+			jr, r := hsRun(t, dir, srv.addr(), "--ca", ca)
+			if r.code != 1 || jr.Error == "" || jr.Version != "" {
+				t.Errorf("-o json without --tls-min: exit %d, error %q, version %q; want exit 1, an error and no version", r.code, jr.Error, jr.Version)
+			}
+			if a := hsFind(jr.Steps, "received", "Alert"); a == nil || !strings.Contains(a.Summary, "protocol_version") {
+				t.Errorf("-o json without --tls-min: want a received protocol_version Alert step; steps: %s", hsSeq(jr.Steps))
+			}
+		})
+	}
+
+	// 4. ChaCha20-Poly1305 only: the records are still decrypted.
+	t.Run("chacha20", func(t *testing.T) {
+		t.Parallel()
+		dir := t.TempDir()
+		srv := hsSServer(t, dir, ecdsa, ecdsaKey, "-tls1_3", "-ciphersuites", "TLS_CHACHA20_POLY1305_SHA256")
+		res := hsRunOK(t, dir, srv.addr(), "--ca", ca)
+		if res.CipherSuite != "TLS_CHACHA20_POLY1305_SHA256" {
+			t.Errorf("cipher_suite %q, want TLS_CHACHA20_POLY1305_SHA256", res.CipherSuite)
+		}
+		hsCheckTLS13(t, "ChaCha20", res)
+		hsCheckVerified(t, "ChaCha20", res)
+		if c := hsFind(res.Steps, "received", "Certificate"); !hsHasDetails(c) || !c.Encrypted {
+			t.Errorf("received Certificate should be encrypted and decoded: %+v", c)
+		}
+	})
+
+	// 5. ALPN.
+	t.Run("alpn", func(t *testing.T) {
+		t.Parallel()
+		dir := t.TempDir()
+		srv := hsSServer(t, dir, ecdsa, ecdsaKey, "-alpn", "h2,http/1.1")
+		res := hsRunOK(t, dir, srv.addr(), "--ca", ca, "--alpn", "h2")
+		if res.ALPN != "h2" {
+			t.Errorf("alpn %q, want h2", res.ALPN)
+		}
+		if ee := hsFind(res.Steps, "received", "EncryptedExtensions"); ee == nil || !strings.Contains(ee.Summary, "ALPN h2") {
+			t.Errorf("EncryptedExtensions %+v should say ALPN h2", ee)
+		}
+		if ch := hsFind(res.Steps, "sent", "ClientHello"); ch == nil || !strings.Contains(ch.Summary, "ALPN h2") {
+			t.Errorf("ClientHello %+v should offer ALPN h2", ch)
+		}
+	})
+
+	// 6. A server that requires a client certificate.
+	for _, v := range []struct{ name, flag string }{{"tls13", "-tls1_3"}, {"tls12", "-tls1_2"}} {
+		t.Run("client-auth/"+v.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			srv := hsSServer(t, dir, ecdsa, ecdsaKey, v.flag, "-Verify", "1", "-CAfile", ca)
+			res := hsRunOK(t, dir, srv.addr(), "--ca", ca, "--cert", fx.path("client.pem"), "--key", fx.path("client-key.pem"))
+			if auth := res.ClientAuth; auth == nil || !auth.Requested || !auth.CertificateSent {
+				t.Errorf("client_auth %+v: want requested and certificate_sent", auth)
+			}
+			if cr := hsFind(res.Steps, "received", "CertificateRequest"); !hsHasDetails(cr) {
+				t.Errorf("no decoded CertificateRequest received; steps: %s", hsSeq(res.Steps))
+			}
+			if c := hsFind(res.Steps, "sent", "Certificate"); c == nil || !strings.Contains(c.Summary, "client.test") {
+				t.Errorf("sent Certificate %+v should carry CN=client.test", c)
+			}
+			if hsFind(res.Steps, "sent", "CertificateVerify") == nil {
+				t.Errorf("no CertificateVerify sent; steps: %s", hsSeq(res.Steps))
+			}
+
+			// Without --cert the server refuses: in TLS 1.2 during the handshake, in TLS 1.3
+			// with an alert right after the client's Finished.
+			out, errOut, code := runIn(t, dir, nil, "handshake", srv.addr(), "--ca", ca, "-o", "json")
+			var jr hsResult
+			if err := json.Unmarshal([]byte(out), &jr); err != nil {
+				t.Fatalf("without --cert: stdout is not JSON: %v\n%s", err, out)
+			}
+			if jr.ClientAuth == nil || !jr.ClientAuth.Requested || jr.ClientAuth.CertificateSent {
+				t.Errorf("without --cert: client_auth %+v, want requested and not sent", jr.ClientAuth)
+			}
+			if hsFind(jr.Steps, "received", "CertificateRequest") == nil {
+				t.Errorf("without --cert: no CertificateRequest step; steps: %s", hsSeq(jr.Steps))
+			}
+			alert := hsFind(jr.Steps, "received", "Alert")
+			if alert == nil {
+				t.Errorf("without --cert: the server's alert is not in the steps: %s", hsSeq(jr.Steps))
+			}
+			if code == 0 {
+				alertText := "(none recorded)"
+				if alert != nil {
+					alertText = alert.Summary
+				}
+				verified := jr.Verification != nil && jr.Verification.Verified
+				t.Errorf("BUG: without --cert against a server that requires one (%s), tlskit exits 0 (stderr %q, "+
+					"JSON error %q, verification.verified %t, version %q) although the server refused the connection "+
+					"with alert %q (docs/exit-codes.md: a handshake refused by the peer is exit 1). "+
+					"Repro: openssl s_server -accept 127.0.0.1:4433 -cert localhost.pem -key localhost-key.pem "+
+					"-www %s -Verify 1 -CAfile ca/ca.pem & tlskit handshake localhost:4433 --ca ca/ca.pem; echo $?",
+					v.name, errOut, jr.Error, verified, jr.Version, alertText, v.flag)
+				return
+			}
+			if code != 1 {
+				t.Errorf("without --cert: exit %d, want 1", code)
+			}
+			hsOneLineError(t, "without --cert", errOut)
+			if jr.Error == "" {
+				t.Errorf("without --cert: the JSON has no \"error\"")
+			}
+			if !strings.Contains(strings.ToLower(errOut), "certificate") {
+				t.Errorf("BUG: without --cert against a server that requires one (%s), the error %q does not mention "+
+					"the client certificate, although tlskit saw the CertificateRequest and sent none "+
+					"(client_auth.requested true, certificate_sent false). Repro: openssl s_server -accept 127.0.0.1:4433 "+
+					"-cert localhost.pem -key localhost-key.pem -www %s -Verify 1 -CAfile ca/ca.pem & "+
+					"tlskit handshake localhost:4433 --ca ca/ca.pem",
+					v.name, strings.TrimSpace(errOut), v.flag)
+			}
+		})
+	}
+
+	// 7. A stapled OCSP response made by `openssl ocsp` as the CA's responder, with and without
+	// the issuer in the served chain (with it, tlskit checks the response's signature).
+	t.Run("ocsp", func(t *testing.T) {
+		t.Parallel()
+		dir := t.TempDir()
+		der := pemBlocks(readFile(t, fx.dir, "ecdsa.pem"), "CERTIFICATE")
+		if len(der) == 0 {
+			t.Fatal("no certificate in ecdsa.pem")
+		}
+		leaf, err := x509.ParseCertificate(der[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The CA database: V, expiry (YYMMDDHHMMSSZ), no revocation date, serial, file, subject.
+		index := fmt.Sprintf("V\t%s\t\t%X\tunknown\t/CN=localhost\n", leaf.NotAfter.UTC().Format("060102150405Z"), leaf.SerialNumber)
+		writeFile(t, dir, "index.txt", index)
+		r := execIn(t, dir, "", nil, "openssl", "ocsp", "-issuer", ca, "-cert", ecdsa, "-no_nonce", "-reqout", "req.der")
+		if r.code != 0 {
+			t.Skipf("this OpenSSL cannot build an OCSP request: %s%s", r.stdout, r.stderr)
+		}
+		r = execIn(t, dir, "", nil, "openssl", "ocsp", "-index", "index.txt", "-rsigner", ca, "-rkey", fx.path("ca/ca-key.pem"),
+			"-CA", ca, "-reqin", "req.der", "-respout", "resp.der", "-ndays", "1")
+		if r.code != 0 || !fileExists(dir, "resp.der") {
+			t.Skipf("this OpenSSL cannot make an OCSP response: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+		}
+		text := ossl(t, dir, "ocsp", "-respin", "resp.der", "-resp_text", "-noverify")
+		if !strings.Contains(text, "Cert Status: good") {
+			t.Skipf("openssl ocsp made a response that is not \"good\":\n%s", text)
+		}
+		for _, c := range []struct {
+			name  string
+			extra []string
+		}{
+			{"leaf only", nil},
+			{"with issuer", []string{"-cert_chain", ca}},
+		} {
+			for _, tlsv := range []string{"-tls1_3", "-tls1_2"} {
+				srv := hsSServer(t, dir, ecdsa, ecdsaKey, append([]string{"-status_file", "resp.der", tlsv}, c.extra...)...)
+				res := hsRunOK(t, dir, srv.addr(), "--ca", ca)
+				if res.OCSP == nil || res.OCSP.Status != "good" {
+					t.Errorf("%s %s: ocsp %+v, want status good", c.name, tlsv, res.OCSP)
+				}
+				if tlsv == "-tls1_2" && hsFind(res.Steps, "received", "CertificateStatus") == nil {
+					t.Errorf("%s TLS 1.2: no CertificateStatus step; steps: %s", c.name, hsSeq(res.Steps))
+				}
+			}
+		}
+
+		// The text report says it too; and a response saying "revoked" is reported as such.
+		srv := hsSServer(t, dir, ecdsa, ecdsaKey, "-status_file", "resp.der")
+		out, _, code := runIn(t, dir, nil, "handshake", srv.addr(), "--ca", ca)
+		if code != 0 || !strings.Contains(out, "\nocsp: good\n") {
+			t.Errorf("text output (exit %d) should have an `ocsp: good` line:\n%s", code, out)
+		}
+		revokedAt := time.Now().Add(-time.Hour).UTC().Format("060102150405Z")
+		writeFile(t, dir, "revoked.txt", strings.Replace(strings.Replace(index, "V", "R", 1), "\t\t", "\t"+revokedAt+"\t", 1))
+		r = execIn(t, dir, "", nil, "openssl", "ocsp", "-index", "revoked.txt", "-rsigner", ca, "-rkey", fx.path("ca/ca-key.pem"),
+			"-CA", ca, "-reqin", "req.der", "-respout", "revoked.der", "-ndays", "1")
+		if r.code != 0 {
+			t.Fatalf("openssl ocsp (revoked): exit %d\n%s%s", r.code, r.stdout, r.stderr)
+		}
+		srv = hsSServer(t, dir, ecdsa, ecdsaKey, "-status_file", "revoked.der", "-cert_chain", ca)
+		res, _ := hsRun(t, dir, srv.addr(), "--ca", ca)
+		if res.OCSP == nil || res.OCSP.Status != "revoked" {
+			t.Errorf("revoked: ocsp %+v, want status revoked", res.OCSP)
+		}
+	})
+
+	// 8. HelloRetryRequest: the server only takes P-384, which Go does not send a share for.
+	t.Run("hello-retry", func(t *testing.T) {
+		t.Parallel()
+		dir := t.TempDir()
+		srv := hsSServer(t, dir, ecdsa, ecdsaKey, "-tls1_3", "-groups", "P-384")
+		res := hsRunOK(t, dir, srv.addr(), "--ca", ca)
+		if !res.HelloRetry {
+			t.Errorf("hello_retry false, want true")
+		}
+		if !strings.Contains(res.KeyExchange, "384") {
+			t.Errorf("key_exchange %q, want P-384", res.KeyExchange)
+		}
+		hsExpectSeq(t, "HelloRetryRequest", hsWithout(res.Steps, "ChangeCipherSpec", "NewSessionTicket"), []string{
+			"sent ClientHello", "received HelloRetryRequest", "sent ClientHello", "received ServerHello",
+			"received EncryptedExtensions*", "received Certificate*", "received CertificateVerify*", "received Finished*", "sent Finished*",
+		})
+		var hellos []hsStep
+		for _, s := range res.Steps {
+			if s.Direction == "sent" && s.Message == "ClientHello" {
+				hellos = append(hellos, s)
+			}
+		}
+		if len(hellos) == 2 && !strings.Contains(hellos[1].Summary, "P-384") {
+			t.Errorf("the second ClientHello should carry a P-384 key share: %q", hellos[1].Summary)
+		}
+		if hrr := hsFind(res.Steps, "received", "HelloRetryRequest"); hrr == nil || !strings.Contains(hrr.Summary, "P-384") {
+			t.Errorf("HelloRetryRequest %+v should ask for P-384", hrr)
+		}
+	})
+
+	// 9. The message sequence is OpenSSL's own view of the same handshake (s_client -msg).
+	for _, v := range []struct{ name, flag string }{{"tls13", "-tls1_3"}, {"tls12", "-tls1_2"}} {
+		t.Run("vs-s_client/"+v.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			srv := hsSServer(t, dir, ecdsa, ecdsaKey, v.flag)
+			osslSteps := hsOpenSSLView(t, dir, srv.port, v.flag)
+			want := hsUpToClientFinished(osslSteps)
+			res := hsRunOK(t, dir, srv.addr(), "--ca", ca)
+			got := hsUpToClientFinished(hsComparable(res.Steps))
+			t.Logf("s_client: %s", strings.Join(want, ", "))
+			if strings.Join(got, ", ") != strings.Join(want, ", ") {
+				t.Errorf("tlskit's sequence differs from openssl s_client -msg's:\ntlskit:   %s\ns_client: %s", strings.Join(got, ", "), strings.Join(want, ", "))
+			}
+			// The server's Certificate message is the same bytes for both clients (neither asks
+			// for anything that changes it), so its length, header included, must agree: for
+			// TLS 1.3 this checks tlskit's decryption and framing against OpenSSL's.
+			oc, tc := hsFind(osslSteps, "received", "Certificate"), hsFind(res.Steps, "received", "Certificate")
+			if oc == nil || tc == nil || oc.Length != tc.Length {
+				t.Errorf("received Certificate: tlskit %+v, s_client %+v: lengths should agree", tc, oc)
+			}
+		})
+	}
+
+	// 10. gnutls-serv, TLS 1.3 and (by priority string) TLS 1.2.
+	t.Run("gnutls/tls13", func(t *testing.T) {
+		t.Parallel()
+		dir := t.TempDir()
+		srv := hsGnuTLSServ(t, dir, ecdsa, ecdsaKey)
+		res := hsRunOK(t, dir, srv.addr(), "--ca", ca)
+		if res.Version != "TLS 1.3" || res.CipherSuite == "" || res.KeyExchange == "" {
+			t.Errorf("version %q, cipher_suite %q, key_exchange %q", res.Version, res.CipherSuite, res.KeyExchange)
+		}
+		hsCheckVerified(t, "gnutls TLS 1.3", res)
+		// gnutls-serv asks for an optional client certificate by default; tlskit answers with an
+		// empty Certificate.
+		hsExpectSeq(t, "gnutls TLS 1.3", hsWithout(res.Steps, "ChangeCipherSpec", "NewSessionTicket"), []string{
+			"sent ClientHello", "received ServerHello", "received EncryptedExtensions*", "received CertificateRequest*?",
+			"received Certificate*", "received CertificateVerify*", "received Finished*", "sent Certificate*?", "sent Finished*",
+		})
+		for _, s := range res.Steps {
+			if s.Encrypted && !hsHasDetails(&s) {
+				t.Errorf("encrypted %s %s not decoded", s.Direction, s.Message)
+			}
+		}
+	})
+	t.Run("gnutls/tls12", func(t *testing.T) {
+		t.Parallel()
+		dir := t.TempDir()
+		srv := hsGnuTLSServ(t, dir, rsa, rsaKey, "--priority", "NORMAL:-VERS-TLS1.3")
+		res := hsRunOK(t, dir, srv.addr(), "--ca", ca)
+		if res.Version != "TLS 1.2" || !strings.HasPrefix(res.CipherSuite, "TLS_ECDHE_RSA_") {
+			t.Errorf("version %q, cipher_suite %q; want TLS 1.2 with ECDHE_RSA", res.Version, res.CipherSuite)
+		}
+		hsCheckVerified(t, "gnutls TLS 1.2", res)
+		hsExpectSeq(t, "gnutls TLS 1.2", res.Steps, []string{
+			"sent ClientHello", "received ServerHello", "received Certificate", "received ServerKeyExchange",
+			"received CertificateRequest?", "received ServerHelloDone", "sent Certificate?", "sent ClientKeyExchange",
+			"sent ChangeCipherSpec", "sent Finished*", "received NewSessionTicket?", "received ChangeCipherSpec", "received Finished*",
+		})
+	})
+
+	// 11. Verification verdicts and their exit codes.
+	t.Run("verify/self-signed", func(t *testing.T) {
+		t.Parallel()
+		dir := t.TempDir()
+		srv := hsSServer(t, dir, fx.path("self.pem"), fx.path("self-key.pem"))
+		res, r := hsRun(t, dir, srv.addr())
+		if r.code != 3 {
+			t.Errorf("self-signed without --ca: exit %d, want 3", r.code)
+		}
+		if v := res.Verification; v == nil || v.Verified || (v.Reason != "self_signed" && v.Reason != "unknown_authority") {
+			t.Errorf("verification %+v: want not verified, reason self_signed", v)
+		}
+		if res.Version != "TLS 1.3" || len(res.Chain) != 1 {
+			t.Errorf("a failed verification should still show the handshake: version %q, %d certificates", res.Version, len(res.Chain))
+		}
+		hsOneLineError(t, "self-signed", r.stderr)
+		if !strings.Contains(r.stderr, "verification failed") {
+			t.Errorf("stderr %q should say verification failed", r.stderr)
+		}
+		out, errOut, code := runIn(t, dir, nil, "handshake", srv.addr(), "--insecure")
+		if code != 0 {
+			t.Errorf("--insecure: exit %d, want 0\n%s", code, errOut)
+		}
+		if !strings.HasPrefix(errOut, "tlskit: warning: ") || strings.Count(errOut, "\n") != 1 || !strings.Contains(errOut, "self_signed") {
+			t.Errorf("--insecure: want one warning line naming self_signed on stderr, got %q", errOut)
+		}
+		mustContain(t, "--insecure text", out, "verification.verified: false\n", "verification.reason: self_signed\n")
+	})
+	t.Run("verify/hostname-mismatch", func(t *testing.T) {
+		t.Parallel()
+		dir := t.TempDir()
+		srv := hsSServer(t, dir, fx.path("other.pem"), fx.path("other-key.pem"))
+		res, r := hsRun(t, dir, srv.addr(), "--ca", ca)
+		if r.code != 3 {
+			t.Errorf("wrong host: exit %d, want 3", r.code)
+		}
+		if v := res.Verification; v == nil || v.Verified || v.Reason != "hostname_mismatch" || v.HostnameOK {
+			t.Errorf("verification %+v: want reason hostname_mismatch, hostname_ok false", v)
+		}
+		hsOneLineError(t, "hostname mismatch", r.stderr)
+		// Asking for the name the certificate is for (with --sni) makes it verify.
+		res = hsRunOK(t, dir, srv.addr(), "--ca", ca, "--sni", "other.test")
+		hsCheckVerified(t, "--sni other.test", res)
+	})
+	t.Run("verify/warn-days", func(t *testing.T) {
+		t.Parallel()
+		dir := t.TempDir()
+		srv := hsSServer(t, dir, ecdsa, ecdsaKey)
+		_, errOut, code := runIn(t, dir, nil, "handshake", srv.addr(), "--ca", ca, "--warn-days", "400")
+		if code != 3 {
+			t.Errorf("--warn-days 400 on a 397-day certificate: exit %d, want 3", code)
+		}
+		hsOneLineError(t, "--warn-days 400", errOut)
+		if !strings.Contains(errOut, "--warn-days 400") || !strings.Contains(errOut, "expires in") {
+			t.Errorf("--warn-days 400: stderr %q", errOut)
+		}
+		if _, errOut, code := runIn(t, dir, nil, "handshake", srv.addr(), "--ca", ca, "--warn-days", "30"); code != 0 {
+			t.Errorf("--warn-days 30: exit %d, want 0\n%s", code, errOut)
+		}
+	})
+
+	// 12. Text output (not a terminal) and --pem.
+	t.Run("text-and-pem", func(t *testing.T) {
+		t.Parallel()
+		dir := t.TempDir()
+		srv := hsSServer(t, dir, ecdsa, ecdsaKey)
+		out, errOut, code := runIn(t, dir, nil, "handshake", srv.addr(), "--ca", ca)
+		if code != 0 || errOut != "" {
+			t.Fatalf("exit %d, stderr %q", code, errOut)
+		}
+		mustContain(t, "text output", out, "\nversion: TLS 1.3\n", "\nverification.verified: true\n", "target: "+srv.addr()+"\n")
+		if !regexp.MustCompile(`(?m)^step: [0-9]+\.[0-9]{3} received EncryptedExtensions\* \S`).MatchString(out) {
+			t.Errorf("no `step: MS received EncryptedExtensions* ...` line in:\n%s", out)
+		}
+		if !regexp.MustCompile(`(?m)^step: [0-9]+\.[0-9]{3} sent ClientHello TLS 1\.3`).MatchString(out) {
+			t.Errorf("no `step: MS sent ClientHello TLS 1.3...` line in:\n%s", out)
+		}
+		if strings.Contains(out, "\x1b[") {
+			t.Errorf("colour in a pipe:\n%q", out)
+		}
+
+		pemOut, errOut, code := runIn(t, dir, nil, "handshake", srv.addr(), "--ca", ca, "--pem")
+		if code != 0 || errOut != "" {
+			t.Fatalf("--pem: exit %d, stderr %q", code, errOut)
+		}
+		if b, rest := pem.Decode([]byte(pemOut)); b == nil || b.Type != "CERTIFICATE" || strings.TrimSpace(string(rest)) != "" {
+			t.Errorf("--pem should print exactly the one certificate sent, got:\n%s", pemOut)
+		}
+		subj := osslIn(t, dir, pemOut, "x509", "-noout", "-subject")
+		if !strings.Contains(strings.ReplaceAll(subj, " ", ""), "subject=CN=localhost") {
+			t.Errorf("openssl x509 -subject of --pem: %q", subj)
+		}
+	})
+
+	// 13. Several targets: JSON Lines in input order, an unreachable one reported in its line.
+	t.Run("several-targets", func(t *testing.T) {
+		t.Parallel()
+		dir := t.TempDir()
+		a := hsSServer(t, dir, ecdsa, ecdsaKey)
+		b := hsSServer(t, dir, rsa, rsaKey, "-tls1_2")
+		closed := hsFreePort(t) // nothing listens there once released
+
+		// Both servers, one as an argument and one on stdin.
+		r := execIn(t, dir, "localhost:"+b.port+"\n", nil, binary, "handshake", a.addr(), "-", "--ca", ca, "-o", "json")
+		if r.code != 0 {
+			t.Errorf("two servers: exit %d\n%s", r.code, r.stderr)
+		}
+		lines := hsJSONLines(t, r.stdout, 2)
+		hsCheckLine(t, lines, 0, a.port, "TLS 1.3", false)
+		hsCheckLine(t, lines, 1, b.port, "TLS 1.2", false)
+
+		// All on stdin, the unreachable one in the middle.
+		stdin := fmt.Sprintf("# targets\n%s\n\nlocalhost:%s\n%s\n", b.addr(), closed, a.addr())
+		r = execIn(t, dir, stdin, nil, binary, "handshake", "-", "--ca", ca, "-o", "json", "--concurrency", "3")
+		if r.code != 1 {
+			t.Errorf("with an unreachable target: exit %d, want 1", r.code)
+		}
+		hsOneLineError(t, "with an unreachable target", r.stderr)
+		lines = hsJSONLines(t, r.stdout, 3)
+		hsCheckLine(t, lines, 0, b.port, "TLS 1.2", false)
+		hsCheckLine(t, lines, 1, closed, "", true)
+		hsCheckLine(t, lines, 2, a.port, "TLS 1.3", false)
+	})
+}
+
+// hsJSONLines decodes JSON Lines output, one compact object per line, and wants n of them.
+func hsJSONLines(t *testing.T, out string, n int) []hsResult {
+	t.Helper()
+	var res []hsResult
+	sc := bufio.NewScanner(strings.NewReader(out))
+	sc.Buffer(make([]byte, 1<<20), 16<<20)
+	for sc.Scan() {
+		var r hsResult
+		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+			t.Fatalf("line %d is not a JSON object: %v\n%s", len(res)+1, err, sc.Text())
+		}
+		res = append(res, r)
+	}
+	if len(res) != n {
+		t.Fatalf("%d JSON lines, want %d:\n%s", len(res), n, out)
+	}
+	return res
+}
+
+func hsCheckLine(t *testing.T, lines []hsResult, i int, port, version string, wantErr bool) {
+	t.Helper()
+	l := lines[i]
+	if fmt.Sprint(l.Target.Port) != port {
+		t.Errorf("line %d is for port %d, want %s (input order)", i+1, l.Target.Port, port)
+	}
+	if l.Version != version {
+		t.Errorf("line %d: version %q, want %q", i+1, l.Version, version)
+	}
+	if wantErr != (l.Error != "") {
+		t.Errorf("line %d: error %q, want an error: %t", i+1, l.Error, wantErr)
+	}
+	if !wantErr && (l.Verification == nil || !l.Verification.Verified) {
+		t.Errorf("line %d: verification %+v", i+1, l.Verification)
+	}
+}
+
+// hsMsgLine is one line of `openssl s_client -msg`: direction, record type, and for handshake
+// records the message name, e.g. ">>> TLS 1.3, Handshake [length 0136], ClientHello".
+var hsMsgLine = regexp.MustCompile(`^(>>>|<<<) [^,]+, ([A-Za-z]+) \[length ([0-9a-fA-F]+)\](?:, (\w+))?`)
+
+// hsOpenSSLNames maps OpenSSL's handshake message names (apps/lib/s_cb.c) to tlskit's.
+var hsOpenSSLNames = map[string]string{
+	"HelloRequest": "HelloRequest", "ClientHello": "ClientHello", "ServerHello": "ServerHello",
+	"NewSessionTicket": "NewSessionTicket", "EndOfEarlyData": "EndOfEarlyData",
+	"EncryptedExtensions": "EncryptedExtensions", "Certificate": "Certificate",
+	"ServerKeyExchange": "ServerKeyExchange", "CertificateRequest": "CertificateRequest",
+	"ServerHelloDone": "ServerHelloDone", "CertificateVerify": "CertificateVerify",
+	"ClientKeyExchange": "ClientKeyExchange", "Finished": "Finished", "CertificateStatus": "CertificateStatus",
+	"KeyUpdate": "KeyUpdate", "CompressedCertificate": "CompressedCertificate",
+}
+
+// hsOpenSSLView runs `openssl s_client -msg` against the server and returns the messages it
+// shows that tlskit's timeline can be compared with (with their lengths, header included).
+//
+// What is compared, and why:
+//   - Record-layer-only lines (RecordHeader, InnerContent) carry no message and are skipped.
+//   - OpenSSL 3.0's message callback reports the ChangeCipherSpec it sends but not the one it
+//     receives, so received ChangeCipherSpecs are left out on both sides; sent ones are compared.
+//   - Alerts and application data are not handshake messages (s_client sends close_notify when
+//     its stdin closes).
+//   - s_client only reads the TLS 1.3 NewSessionTickets if it happens to read before it closes,
+//     and TLS 1.2 tickets follow the client Finished anyway, so both views stop at the client's
+//     Finished.
+//
+// s_client's ClientHello offers different extensions and key shares than Go's, but against the
+// same server the sequence of messages must be the same.
+func hsOpenSSLView(t *testing.T, dir, port, versionFlag string) []hsStep {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c := exec.CommandContext(ctx, "openssl", "s_client", "-connect", "127.0.0.1:"+port, "-servername", "localhost", "-msg", versionFlag)
+	c.Dir = dir
+	c.Stdin = strings.NewReader("")
+	var out bytes.Buffer
+	c.Stdout, c.Stderr = &out, &out
+	if err := c.Run(); err != nil && ctx.Err() != nil {
+		t.Fatalf("openssl s_client timed out:\n%s", out.String())
+	}
+	var steps []hsStep
+	for _, line := range strings.Split(out.String(), "\n") {
+		m := hsMsgLine.FindStringSubmatch(line)
+		if m == nil {
+			continue
+		}
+		dir := "sent"
+		if m[1] == "<<<" {
+			dir = "received"
+		}
+		length, _ := strconv.ParseInt(m[3], 16, 32)
+		switch m[2] {
+		case "Handshake":
+			name, ok := hsOpenSSLNames[m[4]]
+			if !ok {
+				t.Fatalf("openssl s_client -msg: unmapped handshake message %q in %q", m[4], line)
+			}
+			steps = append(steps, hsStep{Direction: dir, Message: name, Length: int(length)})
+		case "ChangeCipherSpec":
+			steps = append(steps, hsStep{Direction: dir, Message: "ChangeCipherSpec", Length: int(length)})
+		}
+	}
+	steps = hsComparable(steps)
+	view := hsUpToClientFinished(steps)
+	if len(view) == 0 || view[len(view)-1] != "sent Finished" {
+		t.Fatalf("openssl s_client -msg showed no complete handshake:\n%s", out.String())
+	}
+	return steps
+}
+
+// hsComparable drops what OpenSSL's -msg trace does not show (see hsOpenSSLView).
+func hsComparable(steps []hsStep) []hsStep {
+	var out []hsStep
+	for _, s := range steps {
+		switch {
+		case s.Message == "ChangeCipherSpec" && s.Direction == "received":
+		case s.Message == "Alert":
+		default:
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// hsUpToClientFinished renders steps as "dir Name" up to and including the first sent Finished.
+func hsUpToClientFinished(steps []hsStep) []string {
+	var out []string
+	for _, s := range steps {
+		out = append(out, s.Direction+" "+s.Message)
+		if s.Direction == "sent" && s.Message == "Finished" {
+			break
+		}
+	}
+	return out
+}
