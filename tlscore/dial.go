@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/http"
 	"net/netip"
 	"net/url"
 	"strings"
@@ -105,9 +104,9 @@ func isTimeout(err error) bool {
 // The context's deadline bounds everything.
 func Dial(ctx context.Context, opts DialOptions) (net.Conn, DialTiming, error) {
 	var timing DialTiming
-	host, port := opts.Host, opts.Port
+	host, port, label := opts.Host, opts.Port, ""
 	if opts.Proxy != nil {
-		host, port = opts.Proxy.Hostname(), proxyPort(opts.Proxy)
+		host, port, label = opts.Proxy.Hostname(), proxyPort(opts.Proxy), "proxy "
 	}
 	resolver := opts.Resolver
 	if resolver == nil {
@@ -121,7 +120,7 @@ func Dial(ctx context.Context, opts DialOptions) (net.Conn, DialTiming, error) {
 	} else {
 		ips, err := resolver.LookupNetIP(ctx, "ip", host)
 		if err != nil {
-			return nil, timing, &ConnError{Stage: StageDNS, Addr: host, Err: err}
+			return nil, timing, &ConnError{Stage: StageDNS, Addr: label + host, Err: err}
 		}
 		addrs = ips
 	}
@@ -138,7 +137,7 @@ func Dial(ctx context.Context, opts DialOptions) (net.Conn, DialTiming, error) {
 			conn, timing.Address = c, addr
 			break
 		}
-		lastErr = &ConnError{Stage: StageConnect, Addr: addr, Err: err}
+		lastErr = &ConnError{Stage: StageConnect, Addr: label + addr, Err: err}
 		if ctx.Err() != nil {
 			break
 		}
@@ -185,14 +184,28 @@ func proxyConnect(ctx context.Context, conn net.Conn, proxy *url.URL, target str
 		return err
 	}
 	// Read the response byte by byte up to the blank line, so no tunnelled byte is swallowed.
-	br := bufio.NewReaderSize(&oneByteReader{conn}, 1)
-	resp, err := http.ReadResponse(br, &http.Request{Method: http.MethodConnect})
+	// (A hand-rolled reader: net/http would cost every tlskit start-up its init time.)
+	s := &plainSession{conn: conn, r: bufio.NewReader(&oneByteReader{conn})}
+	status, err := s.line()
 	if err != nil {
 		return fmt.Errorf("reading proxy response: %w", err)
 	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("proxy answered %s", resp.Status)
+	proto, rest, _ := strings.Cut(status, " ")
+	code, _, _ := strings.Cut(rest, " ")
+	if !strings.HasPrefix(proto, "HTTP/1.") || len(code) != 3 {
+		return fmt.Errorf("proxy answered %q, not HTTP", quoteShort(status))
+	}
+	for {
+		l, err := s.line()
+		if err != nil {
+			return fmt.Errorf("reading proxy response: %w", err)
+		}
+		if l == "" {
+			break
+		}
+	}
+	if code[0] != '2' {
+		return fmt.Errorf("proxy answered %s", strings.TrimSpace(rest))
 	}
 	return nil
 }

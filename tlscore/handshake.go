@@ -158,12 +158,13 @@ func Handshake(ctx context.Context, opts HandshakeOptions) (*HandshakeResult, er
 	res.Address = dt.Address
 	if err != nil {
 		res.Timing.TotalMs = ms(time.Since(start))
+		// The dial error names what failed: the target, or the proxy in front of it.
+		herr := &HandshakeError{Stage: StageConnect, Addr: dialTo.Address(), Err: err, Result: res}
 		var ce *ConnError
-		stage := StageConnect
 		if errors.As(err, &ce) {
-			stage = ce.Stage
+			herr.Stage, herr.Addr, herr.Err = ce.Stage, ce.Addr, ce.Err
 		}
-		return res, &HandshakeError{Stage: stage, Addr: dialTo.Address(), Err: unwrapConnError(err), Result: res}
+		return res, herr
 	}
 	defer conn.Close()
 	if dl, ok := ctx.Deadline(); ok {
@@ -278,32 +279,35 @@ func Handshake(ctx context.Context, opts HandshakeOptions) (*HandshakeResult, er
 
 // awaitTickets gives a TLS 1.3 server a moment to send its NewSessionTickets, which arrive after
 // the handshake: reading processes them. It waits a few round trips for the first post-handshake
-// record and stops as soon as the line goes quiet, so a server without tickets costs milliseconds.
+// record; every record that arrives moves the deadline to a short quiet period from then, so a
+// server that sends its tickets at once costs about a millisecond, not the whole window. A fatal
+// alert read meanwhile is returned: it is the server refusing the handshake.
 func awaitTickets(rec *RecordingConn, tc *tls.Conn, rtt time.Duration) error {
 	if tc.ConnectionState().Version != tls.VersionTLS13 {
 		return nil
 	}
-	wait := min(max(4*rtt, 5*time.Millisecond), 250*time.Millisecond)
-	buf := make([]byte, 1)
-	received := receivedBytes(rec)
-	for {
-		tc.SetReadDeadline(time.Now().Add(wait))
-		_, err := tc.Read(buf)
-		if isRemoteAlert(err) {
-			tc.SetReadDeadline(time.Time{})
-			return err
+	first := min(max(4*rtt, 5*time.Millisecond), 250*time.Millisecond)
+	// Go's timers do not fire much sooner than a millisecond, so a shorter quiet period gains
+	// nothing; tickets are sent back to back, so a longer one only adds latency.
+	quiet := time.Millisecond
+	// However the server trickles, the wait ends by this time.
+	hardStop := time.Now().Add(first + 100*time.Millisecond)
+	rec.setReadHook(func() {
+		next := time.Now().Add(quiet)
+		if next.After(hardStop) {
+			next = hardStop
 		}
-		now := receivedBytes(rec)
-		if err != nil && now == received {
-			break
-		}
-		if err == nil {
-			break // application data: the server is talking, tickets are behind us
-		}
-		received = now
-		wait = min(max(rtt, 2*time.Millisecond), 50*time.Millisecond)
+		rec.Conn.SetReadDeadline(next)
+	})
+	defer func() {
+		rec.setReadHook(nil)
+		tc.SetReadDeadline(time.Time{})
+	}()
+	tc.SetReadDeadline(time.Now().Add(first))
+	_, err := tc.Read(make([]byte, 1))
+	if isRemoteAlert(err) {
+		return err
 	}
-	tc.SetReadDeadline(time.Time{})
 	return nil
 }
 
@@ -314,26 +318,8 @@ func isRemoteAlert(err error) bool {
 	return errors.As(err, &oe) && oe.Op == "remote error"
 }
 
-func receivedBytes(rec *RecordingConn) int {
-	n := 0
-	for _, c := range rec.Chunks() {
-		if c.Dir == Received {
-			n += len(c.Data)
-		}
-	}
-	return n
-}
-
 func ms(d time.Duration) float64 {
 	return float64(d.Microseconds()) / 1000
-}
-
-func unwrapConnError(err error) error {
-	var ce *ConnError
-	if errors.As(err, &ce) {
-		return ce.Err
-	}
-	return err
 }
 
 // keyExchangeName names how the session keys were agreed.

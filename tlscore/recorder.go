@@ -37,6 +37,14 @@ type RecordingConn struct {
 	chunks    []Chunk
 	kept      int
 	truncated bool
+	onRead    func()
+}
+
+// setReadHook installs a function called after every read that returned bytes (nil removes it).
+func (c *RecordingConn) setReadHook(f func()) {
+	c.mu.Lock()
+	c.onRead = f
+	c.mu.Unlock()
 }
 
 // NewRecordingConn starts recording c. start is the zero point of the timestamps, so DNS and
@@ -52,6 +60,12 @@ func (c *RecordingConn) Read(p []byte) (int, error) {
 	n, err := c.Conn.Read(p)
 	if n > 0 {
 		c.record(Received, p[:n])
+		c.mu.Lock()
+		hook := c.onRead
+		c.mu.Unlock()
+		if hook != nil {
+			hook()
+		}
 	}
 	return n, err
 }

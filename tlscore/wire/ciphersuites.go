@@ -3,6 +3,7 @@ package wire
 import (
 	"fmt"
 	"strings"
+	"sync"
 )
 
 // CipherSuite describes one cipher suite. The descriptive fields are derived from the IANA
@@ -438,18 +439,23 @@ var openSSLAliases = map[string]uint16{
 	"TLS13-AES-128-CCM-8-SHA256":     0x1305,
 }
 
-// CipherSuites is the table of known cipher suites in ID order.
-var CipherSuites = buildCipherSuites()
+// CipherSuites returns the table of known cipher suites in ID order. It is built on first use,
+// not at start-up: deriving 358 descriptions costs a quarter of a millisecond that commands
+// which never name a suite should not pay.
+func CipherSuites() []CipherSuite { return suiteTable().suites }
 
-var (
-	suiteByID   map[uint16]int
-	suiteByName map[string]int
-)
+type suiteIndex struct {
+	suites []CipherSuite
+	byID   map[uint16]int
+	byName map[string]int
+}
 
-func buildCipherSuites() []CipherSuite {
+var suiteTable = sync.OnceValue(buildCipherSuites)
+
+func buildCipherSuites() suiteIndex {
 	out := make([]CipherSuite, 0, len(suiteRows))
-	suiteByID = make(map[uint16]int, len(suiteRows))
-	suiteByName = make(map[string]int, 2*len(suiteRows)+len(openSSLAliases))
+	suiteByID := make(map[uint16]int, len(suiteRows))
+	suiteByName := make(map[string]int, 2*len(suiteRows)+len(openSSLAliases))
 	for _, r := range suiteRows {
 		cs := deriveSuite(r.iana)
 		cs.ID, cs.Name, cs.OpenSSLName = r.id, r.iana, r.openssl
@@ -463,14 +469,15 @@ func buildCipherSuites() []CipherSuite {
 	for n, id := range openSSLAliases {
 		suiteByName[n] = suiteByID[id]
 	}
-	return out
+	return suiteIndex{suites: out, byID: suiteByID, byName: suiteByName}
 }
 
 // CipherSuiteByID returns the table entry for id. GREASE values are reported as a
 // pseudo-suite named "GREASE" so a ClientHello's list renders without "unknown" noise.
 func CipherSuiteByID(id uint16) (CipherSuite, bool) {
-	if i, ok := suiteByID[id]; ok {
-		return CipherSuites[i], true
+	t := suiteTable()
+	if i, ok := t.byID[id]; ok {
+		return t.suites[i], true
 	}
 	if IsGREASE(id) {
 		return CipherSuite{ID: id, Name: "GREASE", OpenSSLName: "GREASE"}, true
@@ -489,11 +496,12 @@ func CipherSuiteName(id uint16) string {
 // CipherSuiteByName looks a suite up by IANA or OpenSSL name (including OpenSSL's older
 // aliases such as "EDH-RSA-DES-CBC3-SHA"), case-insensitively.
 func CipherSuiteByName(name string) (CipherSuite, bool) {
-	i, ok := suiteByName[strings.ToUpper(strings.TrimSpace(name))]
+	t := suiteTable()
+	i, ok := t.byName[strings.ToUpper(strings.TrimSpace(name))]
 	if !ok {
 		return CipherSuite{}, false
 	}
-	return CipherSuites[i], true
+	return t.suites[i], true
 }
 
 // kxInfo is what the part of an IANA name between "TLS_" and "_WITH_" says.
