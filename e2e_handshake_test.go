@@ -218,6 +218,7 @@ type hsResult struct {
 		Host  string `json:"host"`
 		Port  int    `json:"port"`
 	} `json:"target"`
+	SNI          string            `json:"sni"`
 	Version      string            `json:"version"`
 	CipherSuite  string            `json:"cipher_suite"`
 	KeyExchange  string            `json:"key_exchange"`

@@ -1,0 +1,102 @@
+//go:build unix
+
+package main
+
+import (
+	"bufio"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestE2EHandshakeFlags checks, against a real openssl s_server, that the connection flags
+// change what goes on the wire: each case asserts something only that flag can cause.
+func TestE2EHandshakeFlags(t *testing.T) {
+	needOpenSSL(t)
+	hsLocalhost(t)
+	fx := hsMakeFixture(t)
+	ca := fx.path("ca/ca.pem")
+	srv := hsSServer(t, t.TempDir(), fx.path("ecdsa.pem"), fx.path("ecdsa-key.pem"))
+	srv12 := hsSServer(t, t.TempDir(), fx.path("ecdsa.pem"), fx.path("ecdsa-key.pem"), "-tls1_2")
+
+	t.Run("keylog", func(t *testing.T) {
+		dir := t.TempDir()
+		hsRunOK(t, dir, srv.addr(), "--ca", ca, "--keylog", "keys.txt")
+		st, err := os.Stat(filepath.Join(dir, "keys.txt"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Mode().Perm() != 0o600 {
+			t.Errorf("key log mode %o, want 600", st.Mode().Perm())
+		}
+		f, _ := os.Open(filepath.Join(dir, "keys.txt"))
+		defer f.Close()
+		labels := map[string]bool{}
+		sc := bufio.NewScanner(f)
+		for sc.Scan() {
+			labels[strings.Fields(sc.Text())[0]] = true
+		}
+		for _, l := range []string{"CLIENT_HANDSHAKE_TRAFFIC_SECRET", "SERVER_HANDSHAKE_TRAFFIC_SECRET", "CLIENT_TRAFFIC_SECRET_0", "SERVER_TRAFFIC_SECRET_0"} {
+			if !labels[l] {
+				t.Errorf("key log lacks %s (has %v)", l, labels)
+			}
+		}
+	})
+
+	t.Run("connect-to keeps the target's name", func(t *testing.T) {
+		// The target's port is wrong on purpose: only --connect-to can make this succeed.
+		res := hsRunOK(t, t.TempDir(), "localhost:1", "--ca", ca, "--connect-to", "127.0.0.1:"+srv.port)
+		if res.SNI != "localhost" || !res.Verification.Verified {
+			t.Errorf("sni %q verified %v; want localhost, true", res.SNI, res.Verification.Verified)
+		}
+	})
+
+	t.Run("no-sni", func(t *testing.T) {
+		res := hsRunOK(t, t.TempDir(), srv.addr(), "--ca", ca, "--no-sni")
+		ch := hsFind(res.Steps, "sent", "ClientHello")
+		if res.SNI != "" || ch == nil || strings.Contains(string(ch.Details), `"server_name":"`) {
+			t.Errorf("sni %q; ClientHello details %s", res.SNI, ch.Details)
+		}
+		// The name is still verified.
+		if !res.Verification.Verified || !res.Verification.HostnameOK {
+			t.Errorf("verification %+v", res.Verification)
+		}
+	})
+
+	t.Run("sni", func(t *testing.T) {
+		res, r := hsRun(t, t.TempDir(), srv.addr(), "--ca", ca, "--sni", "other.test")
+		if res.SNI != "other.test" || r.code != 3 || res.Verification.Reason != "hostname_mismatch" {
+			t.Errorf("sni %q exit %d reason %q; want other.test, 3, hostname_mismatch", res.SNI, r.code, res.Verification.Reason)
+		}
+	})
+
+	t.Run("groups", func(t *testing.T) {
+		res := hsRunOK(t, t.TempDir(), srv.addr(), "--ca", ca, "--groups", "p384")
+		if res.KeyExchange != "P-384" {
+			t.Errorf("key_exchange %q, want P-384", res.KeyExchange)
+		}
+	})
+
+	t.Run("ciphers", func(t *testing.T) {
+		res := hsRunOK(t, t.TempDir(), srv12.addr(), "--ca", ca, "--ciphers", "ECDHE-ECDSA-CHACHA20-POLY1305")
+		if res.CipherSuite != "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256" {
+			t.Errorf("cipher_suite %q", res.CipherSuite)
+		}
+	})
+
+	t.Run("tls-max", func(t *testing.T) {
+		res := hsRunOK(t, t.TempDir(), srv.addr(), "--ca", ca, "--tls-max", "1.2")
+		if res.Version != "TLS 1.2" {
+			t.Errorf("version %q, want TLS 1.2", res.Version)
+		}
+	})
+
+	t.Run("alpn offered", func(t *testing.T) {
+		res := hsRunOK(t, t.TempDir(), srv.addr(), "--ca", ca, "--alpn", "h2,http/1.1")
+		ch := hsFind(res.Steps, "sent", "ClientHello")
+		if ch == nil || !strings.Contains(ch.Summary, "ALPN h2, http/1.1") {
+			t.Errorf("ClientHello summary %q", ch.Summary)
+		}
+	})
+}
