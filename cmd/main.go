@@ -20,7 +20,7 @@ func Main(args []string, streams *IOStreams, getenv func(string) string, build B
 	ctx, stop := interruptible(context.Background())
 	defer stop()
 	a := newApp(streams, getenv, build)
-	return a.execute(ctx, newRootCmd(a), args)
+	return a.execute(ctx, newRootCmd(a, args...), args)
 }
 
 // interruptible returns a context cancelled, with errInterrupted as its cause, on the first

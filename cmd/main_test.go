@@ -294,3 +294,32 @@ func TestTimeoutFlagParsed(t *testing.T) {
 		t.Fatalf("default timeout = %v, want 10s", a2.opts.Timeout)
 	}
 }
+
+func TestFirstCommandArg(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{nil, ""},
+		{[]string{"version"}, "version"},
+		{[]string{"-o", "json", "version"}, "version"},
+		{[]string{"--output=json", "handshake", "x"}, "handshake"},
+		{[]string{"--timeout", "5s", "-q", "cert", "selfsign"}, "cert"},
+		{[]string{"--", "version"}, ""},
+		{[]string{"--help"}, ""},
+	}
+	for _, tt := range tests {
+		if got := firstCommandArg(tt.args); got != tt.want {
+			t.Errorf("firstCommandArg(%q) = %q, want %q", tt.args, got, tt.want)
+		}
+	}
+	// Global flags before the command still reach it when only its subtree is built.
+	res := runCLI(t, "-o", "json", "version")
+	if res.code != ExitOK || !strings.HasPrefix(res.stdout, "{") {
+		t.Fatalf("-o json version: exit %d, %q", res.code, res.stdout)
+	}
+	res = runCLI(t, "cert", "bogus")
+	if res.code != ExitUsage || !strings.Contains(res.stderr, `unknown command "bogus" for "tlskit cert"`) {
+		t.Fatalf("cert bogus: exit %d, %q", res.code, res.stderr)
+	}
+}

@@ -107,8 +107,22 @@ func (a *app) writeJSONLine(v any) error {
 	return nil
 }
 
-// newRootCmd builds the whole command tree for one run.
-func newRootCmd(a *app) *cobra.Command {
+// commandConstructors are the top-level commands, by name.
+var commandConstructors = []struct {
+	name string
+	make func(*app) *cobra.Command
+}{
+	{"version", newVersionCmd},
+	{"handshake", newHandshakeCmd},
+	{"cert", newCertCmd},
+	{"ca", newCACmd},
+}
+
+// newRootCmd builds the command tree for one run. When args name a command, only that command's
+// subtree is built: constructing every command's flags and help costs a few hundred
+// microseconds at start-up, a noticeable share of a loopback handshake. Help, completion and
+// anything unrecognised get the whole tree (listings, suggestions).
+func newRootCmd(a *app, args ...string) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "tlskit",
 		Short: "A TLS toolkit: handshakes, certificates, a local server, inspection and scanning",
@@ -137,21 +151,50 @@ Data goes to stdout (text, or JSON with -o json); diagnostics go to stderr. Exit
 	flags.Var(newDurationValue(10*time.Second, &a.opts.Timeout, false), "timeout",
 		"time limit for each connection (e.g. 10s, 1m, 500ms, or seconds)")
 
-	root.AddCommand(
-		newVersionCmd(a),
-		newHandshakeCmd(a),
-		newCertCmd(a),
-		newCACmd(a),
-	)
+	wanted := firstCommandArg(args)
+	full := true
+	for _, c := range commandConstructors {
+		if c.name == wanted {
+			root.AddCommand(c.make(a))
+			full = false
+		}
+	}
+	if full {
+		for _, c := range commandConstructors {
+			root.AddCommand(c.make(a))
+		}
+	}
 
 	root.SetIn(a.streams.In)
 	root.SetOut(a.streams.Out)
 	root.SetErr(a.streams.Err)
-	root.CompletionOptions.HiddenDefaultCmd = false
-	root.InitDefaultCompletionCmd()
-	root.InitDefaultHelpCmd()
+	if full {
+		root.CompletionOptions.HiddenDefaultCmd = false
+		root.InitDefaultCompletionCmd()
+		root.InitDefaultHelpCmd()
+	} else {
+		root.CompletionOptions.DisableDefaultCmd = true
+	}
 	finishTree(root)
 	return root
+}
+
+// firstCommandArg returns the first argument that is not a global flag or its value: the name
+// of the command to run, or "" when there is none.
+func firstCommandArg(args []string) string {
+	for i := 0; i < len(args); i++ {
+		arg := args[i]
+		switch {
+		case arg == "--":
+			return ""
+		case arg == "-o" || arg == "--output" || arg == "--timeout":
+			i++ // the flag's value
+		case strings.HasPrefix(arg, "-"):
+		default:
+			return arg
+		}
+	}
+	return ""
 }
 
 // finishTree applies the conventions every command shares, so a new command cannot forget them:

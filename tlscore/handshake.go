@@ -231,11 +231,30 @@ func Handshake(ctx context.Context, opts HandshakeOptions) (*HandshakeResult, er
 	hsStart := time.Now()
 	hsErr := tc.HandshakeContext(ctx)
 	res.Timing.HandshakeMs = ms(time.Since(hsStart))
+	var (
+		cs       tls.ConnectionState
+		chain    []inspect.Certificate
+		verdict  inspect.Verification
+		verified = make(chan struct{})
+	)
 	if hsErr == nil {
+		// Judge the chain while waiting for tickets: the two do not depend on each other, and
+		// the wait is mostly idle.
+		cs = tc.ConnectionState()
+		go func() {
+			defer close(verified)
+			at := now()
+			for _, c := range cs.PeerCertificates {
+				chain = append(chain, inspect.Describe(c, at))
+			}
+			verdict = inspect.VerifyChain(cs.PeerCertificates, inspect.VerifyOptions{Roots: opts.Roots, Host: verifyName, Now: at})
+		}()
 		// In TLS 1.3 the client's handshake ends before the server has judged the client's
 		// Finished (and certificate): a refusal such as certificate_required arrives as an
 		// alert afterwards, and is as much a failed handshake as one during it.
 		hsErr = awaitTickets(rec, tc, dt.Connect)
+	} else {
+		close(verified)
 	}
 	res.Timing.TotalMs = ms(time.Since(start))
 	res.ClientAuth = auth
@@ -243,11 +262,11 @@ func Handshake(ctx context.Context, opts HandshakeOptions) (*HandshakeResult, er
 	// Decode what was recorded, success or not: a failed handshake still shows its messages.
 	decodeTranscript(res, rec, keylog.Bytes())
 	res.TranscriptTruncated = rec.Truncated()
+	<-verified
 
 	if hsErr != nil {
 		return res, &HandshakeError{Stage: StageHandshake, Addr: dialTo.Address(), Err: explainHandshakeError(hsErr, res), Result: res}
 	}
-	cs := tc.ConnectionState()
 	res.Version = VersionName(cs.Version)
 	res.CipherSuite = tls.CipherSuiteName(cs.CipherSuite)
 	res.KeyExchange = keyExchangeName(cs)
@@ -255,11 +274,8 @@ func Handshake(ctx context.Context, opts HandshakeOptions) (*HandshakeResult, er
 	res.ALPN = cs.NegotiatedProtocol
 	res.HelloRetry = cs.HelloRetryRequest
 	res.PeerCertificates = cs.PeerCertificates
-	at := now()
-	for _, c := range cs.PeerCertificates {
-		res.Chain = append(res.Chain, inspect.Describe(c, at))
-	}
-	v := inspect.VerifyChain(cs.PeerCertificates, inspect.VerifyOptions{Roots: opts.Roots, Host: verifyName, Now: at})
+	res.Chain = append(res.Chain, chain...)
+	v := verdict
 	res.Verification = &v
 	if len(cs.OCSPResponse) > 0 {
 		res.OCSP = parseOCSP(cs.OCSPResponse, cs.PeerCertificates)
