@@ -2,6 +2,7 @@ package wire
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 	"sync"
 )
@@ -440,44 +441,55 @@ var openSSLAliases = map[string]uint16{
 }
 
 // CipherSuites returns the table of known cipher suites in ID order. It is built on first use,
-// not at start-up: deriving 358 descriptions costs a quarter of a millisecond that commands
-// which never name a suite should not pay.
-func CipherSuites() []CipherSuite { return suiteTable().suites }
+// not at start-up: deriving every description costs a noticeable share of a millisecond that
+// commands which never list suites should not pay.
+func CipherSuites() []CipherSuite { return allSuites() }
 
-type suiteIndex struct {
-	suites []CipherSuite
-	byID   map[uint16]int
-	byName map[string]int
-}
+var allSuites = sync.OnceValue(func() []CipherSuite {
+	out := make([]CipherSuite, len(suiteRows))
+	for i, r := range suiteRows {
+		out[i] = suiteFromRow(r)
+	}
+	return out
+})
 
-var suiteTable = sync.OnceValue(buildCipherSuites)
-
-func buildCipherSuites() suiteIndex {
-	out := make([]CipherSuite, 0, len(suiteRows))
-	suiteByID := make(map[uint16]int, len(suiteRows))
-	suiteByName := make(map[string]int, 2*len(suiteRows)+len(openSSLAliases))
+// suiteByName indexes IANA names, OpenSSL names and OpenSSL's old aliases, upper-cased. Only
+// flag parsing needs it, so it too is built on first use.
+var suiteByName = sync.OnceValue(func() map[string]uint16 {
+	m := make(map[string]uint16, 2*len(suiteRows)+len(openSSLAliases))
 	for _, r := range suiteRows {
-		cs := deriveSuite(r.iana)
-		cs.ID, cs.Name, cs.OpenSSLName = r.id, r.iana, r.openssl
-		suiteByID[r.id] = len(out)
-		suiteByName[strings.ToUpper(r.iana)] = len(out)
+		m[strings.ToUpper(r.iana)] = r.id
 		if r.openssl != "" {
-			suiteByName[strings.ToUpper(r.openssl)] = len(out)
+			m[strings.ToUpper(r.openssl)] = r.id
 		}
-		out = append(out, cs)
 	}
 	for n, id := range openSSLAliases {
-		suiteByName[n] = suiteByID[id]
+		m[n] = id
 	}
-	return suiteIndex{suites: out, byID: suiteByID, byName: suiteByName}
+	return m
+})
+
+func suiteFromRow(r suiteRow) CipherSuite {
+	cs := deriveSuite(r.iana)
+	cs.ID, cs.Name, cs.OpenSSLName = r.id, r.iana, r.openssl
+	return cs
+}
+
+// findRow finds a suite's row by binary search: suiteRows is in ID order (a test pins that), so
+// a lookup needs neither a map nor the whole table.
+func findRow(id uint16) (suiteRow, bool) {
+	i := sort.Search(len(suiteRows), func(i int) bool { return suiteRows[i].id >= id })
+	if i < len(suiteRows) && suiteRows[i].id == id {
+		return suiteRows[i], true
+	}
+	return suiteRow{}, false
 }
 
 // CipherSuiteByID returns the table entry for id. GREASE values are reported as a
 // pseudo-suite named "GREASE" so a ClientHello's list renders without "unknown" noise.
 func CipherSuiteByID(id uint16) (CipherSuite, bool) {
-	t := suiteTable()
-	if i, ok := t.byID[id]; ok {
-		return t.suites[i], true
+	if r, ok := findRow(id); ok {
+		return suiteFromRow(r), true
 	}
 	if IsGREASE(id) {
 		return CipherSuite{ID: id, Name: "GREASE", OpenSSLName: "GREASE"}, true
@@ -487,8 +499,11 @@ func CipherSuiteByID(id uint16) (CipherSuite, bool) {
 
 // CipherSuiteName returns the IANA name of id, "GREASE", or "unknown (0x1234)".
 func CipherSuiteName(id uint16) string {
-	if cs, ok := CipherSuiteByID(id); ok {
-		return cs.Name
+	if r, ok := findRow(id); ok {
+		return r.iana
+	}
+	if IsGREASE(id) {
+		return "GREASE"
 	}
 	return unknown16(id)
 }
@@ -496,12 +511,11 @@ func CipherSuiteName(id uint16) string {
 // CipherSuiteByName looks a suite up by IANA or OpenSSL name (including OpenSSL's older
 // aliases such as "EDH-RSA-DES-CBC3-SHA"), case-insensitively.
 func CipherSuiteByName(name string) (CipherSuite, bool) {
-	t := suiteTable()
-	i, ok := t.byName[strings.ToUpper(strings.TrimSpace(name))]
+	id, ok := suiteByName()[strings.ToUpper(strings.TrimSpace(name))]
 	if !ok {
 		return CipherSuite{}, false
 	}
-	return t.suites[i], true
+	return CipherSuiteByID(id)
 }
 
 // kxInfo is what the part of an IANA name between "TLS_" and "_WITH_" says.
