@@ -114,6 +114,7 @@ var commandConstructors = []struct {
 }{
 	{"version", newVersionCmd},
 	{"handshake", newHandshakeCmd},
+	{"serve", newServeCmd},
 	{"cert", newCertCmd},
 	{"ca", newCACmd},
 }

@@ -1,0 +1,555 @@
+package cmd
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"os/signal"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tlskit/tlskit/certgen"
+	"github.com/tlskit/tlskit/cmd/internal/render"
+	"github.com/tlskit/tlskit/tlscore/fingerprint"
+	"github.com/tlskit/tlskit/tlscore/server"
+	"github.com/tlskit/tlskit/tlscore/wire"
+)
+
+type serveOptions struct {
+	addr              string
+	certFiles         []string
+	keyFiles          []string
+	keyPasswordFile   string
+	hosts             []string
+	writeCert         string
+	dir               string
+	proxy             string
+	echo              bool
+	tlsMin, tlsMax    string
+	ciphers           []string
+	groups            []string
+	alpn              []string
+	clientAuth        string
+	clientCA          string
+	keylog            string
+	ocsp              string
+	handshakeTimeout  time.Duration
+	readHeaderTimeout time.Duration
+	idleTimeout       time.Duration
+	maxConns          int
+	maxHeaderBytes    int
+}
+
+func newServeCmd(a *app) *cobra.Command {
+	o := &serveOptions{}
+	c := &cobra.Command{
+		Use:   "serve",
+		Short: "Run a local TLS server that shows every client its own handshake",
+		Long: `Start a TLS server in one command. With no --cert it makes an ephemeral certificate for
+localhost, 127.0.0.1, ::1 and any --host, and prints its SHA-256 fingerprint (--write-cert saves
+it so clients can trust it).
+
+Modes:
+  default     HTTP/1.1 and HTTP/2: every request gets the client's own handshake back (version,
+              suite, SNI, ALPN, client certificate, the offered ClientHello, JA3 and JA4) as
+              text for curl, HTML for browsers, JSON for /json or Accept: application/json
+  --dir DIR   static files (directory listings, content types, no escape from DIR)
+  --proxy URL TLS-terminating reverse proxy for a local app (HTTP/1.1, HTTP/2, WebSocket,
+              X-Forwarded-* headers)
+  --echo      raw TLS echo, for non-HTTP clients
+
+The first line on stdout is the URL; then one log line per connection (JSON Lines with -o json).
+SIGHUP, or a change on disk, reloads --cert/--key without dropping connections; SIGINT/SIGTERM
+stop accepting, drain for up to 5s and exit 0.`,
+		Example: `  tlskit serve                                   # https://127.0.0.1:8443/
+  tlskit serve --addr 127.0.0.1:0 --write-cert cert.pem
+  tlskit serve --cert site.pem --key site-key.pem --dir ./public
+  tlskit serve --proxy http://127.0.0.1:3000 --client-auth require --client-ca ca.pem`,
+		Args:        cobra.NoArgs,
+		Annotations: outputFormats(formatText, formatJSON),
+		RunE: func(c *cobra.Command, _ []string) error {
+			return runServe(c.Context(), a, o)
+		},
+	}
+	fs := c.Flags()
+	fs.StringVar(&o.addr, "addr", "127.0.0.1:8443", "address to listen on (port 0 picks a free one; all interfaces only if you say so, e.g. :8443)")
+	fs.StringArrayVar(&o.certFiles, "cert", nil, "certificate file (with its chain); repeat with --key for several, chosen by SNI")
+	fs.StringArrayVar(&o.keyFiles, "key", nil, "private key of the --cert at the same position")
+	fs.StringVar(&o.keyPasswordFile, "key-password-file", "", "password of encrypted --key files")
+	fs.StringArrayVar(&o.hosts, "host", nil, "extra name for the ephemeral certificate (repeatable)")
+	fs.StringVar(&o.writeCert, "write-cert", "", "save the ephemeral certificate (public part) to this file")
+	fs.StringVar(&o.dir, "dir", "", "serve the files in this directory")
+	fs.StringVar(&o.proxy, "proxy", "", "reverse-proxy to this local http:// URL")
+	fs.BoolVar(&o.echo, "echo", false, "echo raw bytes back over TLS instead of HTTP")
+	fs.StringVar(&o.tlsMin, "tls-min", "1.2", "lowest TLS version to accept: 1.0, 1.1, 1.2 or 1.3")
+	fs.StringVar(&o.tlsMax, "tls-max", "1.3", "highest TLS version to accept")
+	fs.StringSliceVar(&o.ciphers, "ciphers", nil, "TLS 1.0-1.2 cipher suites to accept (IANA or OpenSSL names)")
+	fs.StringSliceVar(&o.groups, "groups", nil, "key exchange groups: x25519mlkem768, x25519, p256, p384, p521")
+	fs.StringSliceVar(&o.alpn, "alpn", nil, "application protocols to offer (default h2,http/1.1 for HTTP; none for --echo)")
+	fs.StringVar(&o.clientAuth, "client-auth", "none", "client certificates: none, request or require (verified against --client-ca)")
+	fs.StringVar(&o.clientCA, "client-ca", "", "CA certificates that client certificates must chain to")
+	fs.StringVar(&o.keylog, "keylog", "", "append session secrets to this file (NSS key log format; created 0600)")
+	fs.StringVar(&o.ocsp, "ocsp", "", "DER OCSP response to staple")
+	fs.DurationVar(&o.handshakeTimeout, "handshake-timeout", 10*time.Second, "time a client has from connecting to finishing its handshake")
+	fs.DurationVar(&o.readHeaderTimeout, "read-header-timeout", 10*time.Second, "time to read a request's headers")
+	fs.DurationVar(&o.idleTimeout, "idle-timeout", 2*time.Minute, "how long an idle keep-alive connection stays open")
+	fs.IntVar(&o.maxConns, "max-conns", 1024, "connections open at once; more wait to be accepted")
+	fs.IntVar(&o.maxHeaderBytes, "max-header-bytes", 64<<10, "largest request header accepted")
+	return c
+}
+
+// serveSetup is everything validated before listening.
+type serveSetup struct {
+	certs    *server.CertStore
+	listen   server.Options
+	handler  http.Handler
+	closeLog func() error
+	keylog   io.Writer
+}
+
+func (o *serveOptions) setup(a *app) (*serveSetup, error) {
+	modes := 0
+	for _, on := range []bool{o.dir != "", o.proxy != "", o.echo} {
+		if on {
+			modes++
+		}
+	}
+	if modes > 1 {
+		return nil, usageErrorf("choose one of --dir, --proxy and --echo")
+	}
+	if len(o.certFiles) != len(o.keyFiles) {
+		return nil, usageErrorf("each --cert needs a --key (got %d and %d)", len(o.certFiles), len(o.keyFiles))
+	}
+	if len(o.certFiles) > 0 && (len(o.hosts) > 0 || o.writeCert != "") {
+		return nil, usageErrorf("--host and --write-cert are for the ephemeral certificate; with --cert they would do nothing")
+	}
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+	}{{"--handshake-timeout", o.handshakeTimeout}, {"--read-header-timeout", o.readHeaderTimeout}, {"--idle-timeout", o.idleTimeout}} {
+		if d.v <= 0 {
+			return nil, usageErrorf("%s must be greater than zero", d.name)
+		}
+	}
+	if o.maxConns < 1 {
+		return nil, usageErrorf("--max-conns must be at least 1")
+	}
+	if o.maxHeaderBytes < 1024 {
+		return nil, usageErrorf("--max-header-bytes must be at least 1024")
+	}
+	s := &serveSetup{closeLog: func() error { return nil }}
+	lo := &s.listen
+	lo.Addr = o.addr
+	lo.HandshakeTimeout = o.handshakeTimeout
+	lo.MaxConns = o.maxConns
+	var err error
+	if lo.MinVersion, err = parseTLSVersion(o.tlsMin, "--tls-min"); err != nil {
+		return nil, err
+	}
+	if lo.MaxVersion, err = parseTLSVersion(o.tlsMax, "--tls-max"); err != nil {
+		return nil, err
+	}
+	if lo.MinVersion > lo.MaxVersion {
+		return nil, usageErrorf("--tls-min %s is above --tls-max %s", o.tlsMin, o.tlsMax)
+	}
+	for _, name := range o.ciphers {
+		cs, ok := wire.CipherSuiteByName(name)
+		if !ok || cs.TLS13 || !goSupportsSuite(cs.ID) {
+			return nil, usageErrorf("--ciphers: %q is not a TLS 1.0-1.2 suite Go's TLS stack implements", name)
+		}
+		lo.CipherSuites = append(lo.CipherSuites, cs.ID)
+	}
+	for _, g := range o.groups {
+		id, ok := wire.GroupByName(g)
+		if !ok || !goSupportsGroup(tls.CurveID(id)) {
+			return nil, usageErrorf("--groups: unknown or unsupported group %q", g)
+		}
+		lo.Groups = append(lo.Groups, tls.CurveID(id))
+	}
+	switch o.clientAuth {
+	case "none":
+		if o.clientCA != "" {
+			return nil, usageErrorf("--client-ca needs --client-auth request or require")
+		}
+	case "request", "require":
+		if o.clientCA == "" {
+			return nil, usageErrorf("--client-auth %s needs --client-ca FILE to verify client certificates against", o.clientAuth)
+		}
+		lo.ClientAuth = tls.VerifyClientCertIfGiven
+		if o.clientAuth == "require" {
+			lo.ClientAuth = tls.RequireAndVerifyClientCert
+		}
+		data, err := readInputFile(o.clientCA, 16<<20)
+		if err != nil {
+			return nil, fmt.Errorf("--client-ca: %w", err)
+		}
+		certs, err := certgen.ParseCertificates(data)
+		if err != nil {
+			return nil, fmt.Errorf("--client-ca %s: %w", o.clientCA, err)
+		}
+		lo.ClientCAs = x509.NewCertPool()
+		for _, c := range certs {
+			lo.ClientCAs.AddCert(c)
+		}
+	default:
+		return nil, usageErrorf("--client-auth must be none, request or require")
+	}
+	lo.ALPN = o.alpn
+	if len(lo.ALPN) == 0 && !o.echo {
+		lo.ALPN = []string{"h2", "http/1.1"}
+	}
+
+	var staple []byte
+	if o.ocsp != "" {
+		if staple, err = readInputFile(o.ocsp, 1<<20); err != nil {
+			return nil, fmt.Errorf("--ocsp: %w", err)
+		}
+	}
+	if s.certs, err = o.certificates(a, staple); err != nil {
+		return nil, err
+	}
+	lo.Certs = s.certs
+
+	switch {
+	case o.dir != "":
+		root, err := os.OpenRoot(o.dir)
+		if err != nil {
+			return nil, fmt.Errorf("--dir: %w", fileError(err))
+		}
+		// os.Root confines every open to the directory, symlinks included.
+		s.handler = http.FileServerFS(root.FS())
+	case o.proxy != "":
+		u, err := url.Parse(o.proxy)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return nil, usageErrorf("--proxy: expected a URL such as http://127.0.0.1:3000")
+		}
+		s.handler = &httputil.ReverseProxy{
+			Rewrite: func(r *httputil.ProxyRequest) {
+				r.SetURL(u)
+				r.SetXForwarded()
+			},
+			ErrorLog: discardLogger(),
+		}
+	case !o.echo:
+		s.handler = server.InfoHandler(a.now)
+	}
+	if o.keylog != "" {
+		f, err := os.OpenFile(o.keylog, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+		if err != nil {
+			return nil, fmt.Errorf("--keylog: %w", fileError(err))
+		}
+		lo.KeyLog = &lockedWriter{w: f}
+		s.closeLog = f.Close
+	}
+	return s, nil
+}
+
+// certificates loads --cert/--key pairs, or makes the ephemeral certificate.
+func (o *serveOptions) certificates(a *app, staple []byte) (*server.CertStore, error) {
+	var password []byte
+	if o.keyPasswordFile != "" {
+		var err error
+		if password, err = readPasswordFile(o.keyPasswordFile, "--key-password-file"); err != nil {
+			return nil, err
+		}
+	}
+	if len(o.certFiles) > 0 {
+		load := func(certPEM, keyPEM []byte) (tls.Certificate, error) {
+			certs, err := certgen.ParseCertificates(certPEM)
+			if err != nil {
+				return tls.Certificate{}, err
+			}
+			key, err := certgen.ParsePrivateKey(keyPEM, password)
+			if err != nil {
+				return tls.Certificate{}, err
+			}
+			if !publicKeyMatches(certs[0], key.Public()) {
+				return tls.Certificate{}, errors.New("certificate and key do not match")
+			}
+			tc := tls.Certificate{PrivateKey: key, Leaf: certs[0]}
+			for _, c := range certs {
+				tc.Certificate = append(tc.Certificate, c.Raw)
+			}
+			return tc, nil
+		}
+		var sources []server.CertSource
+		for i := range o.certFiles {
+			sources = append(sources, server.CertSource{CertFile: o.certFiles[i], KeyFile: o.keyFiles[i], Load: load})
+		}
+		store, err := server.NewCertStore(sources, staple)
+		if err != nil {
+			return nil, fmt.Errorf("loading certificates: %w", err)
+		}
+		return store, nil
+	}
+
+	hosts := append([]string{"localhost", "127.0.0.1", "::1"}, o.hosts...)
+	sans, err := certgen.ParseHosts(hosts)
+	if err != nil {
+		return nil, err
+	}
+	key, err := certgen.GenerateKey(a.random, certgen.KeyECDSAP256)
+	if err != nil {
+		return nil, err
+	}
+	req := certgen.LeafRequest{SANs: sans, Days: 7, Now: a.now()}
+	req.Subject.CommonName = "tlskit serve (ephemeral)"
+	cert, err := certgen.SelfSign(a.random, req, key)
+	if err != nil {
+		return nil, err
+	}
+	if o.writeCert != "" {
+		f := certgen.OutputFile{Path: o.writeCert, Data: certgen.EncodeCertificatesPEM(cert), Mode: 0o644, Kind: "certificate"}
+		// The file is rewritten on every start: it is only useful for this run's certificate.
+		if err := certgen.WriteFiles([]certgen.OutputFile{f}, true); err != nil {
+			return nil, err
+		}
+	}
+	a.infof("ephemeral certificate for %s, SHA-256 %s", strings.Join(sans.Strings(), ", "), certgen.Fingerprint(cert))
+	tc := tls.Certificate{Certificate: [][]byte{cert.Raw}, PrivateKey: key, Leaf: cert, OCSPStaple: staple}
+	store, err := server.NewCertStore([]server.CertSource{{Static: &tc}}, nil)
+	return store, err
+}
+
+func runServe(ctx context.Context, a *app, o *serveOptions) error {
+	s, err := o.setup(a)
+	if err != nil {
+		return err
+	}
+	defer s.closeLog()
+
+	logger := newEventLog(a)
+	defer logger.close()
+	s.listen.Events = logger.log
+	ja4 := func(ch *wire.ClientHello) string { fp, _ := fingerprint.JA4(ch, false); return fp }
+	ln, err := server.Listen(s.listen, ja4)
+	if err != nil {
+		return fmt.Errorf("listening on %s: %w", o.addr, err)
+	}
+	defer ln.Close()
+
+	if err := a.announce(ln.Addr().(*net.TCPAddr)); err != nil {
+		return err
+	}
+	logger.start()
+	go watchCertificates(ctx, a, s.certs)
+
+	if o.echo {
+		return serveEcho(ctx, ln, o.idleTimeout)
+	}
+	srv := &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: o.readHeaderTimeout,
+		IdleTimeout:       o.idleTimeout,
+		MaxHeaderBytes:    o.maxHeaderBytes,
+		TLSConfig:         ln.TLSConfig(),
+		ConnContext:       server.ConnContext,
+		ConnState: func(c net.Conn, st http.ConnState) {
+			if st == http.StateClosed || st == http.StateHijacked {
+				ln.Release(c)
+			}
+		},
+		ErrorLog: discardLogger(),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serving: %w", err)
+	case <-ctx.Done():
+	}
+	// Stop accepting, let requests in flight finish for up to 5s, then close the rest.
+	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdown); err != nil {
+		srv.Close()
+	}
+	return nil
+}
+
+// announce prints the URL as the first line of stdout (a JSON object with -o json), so a script
+// can start the server and read where it is.
+func (a *app) announce(addr *net.TCPAddr) error {
+	host := addr.IP.String()
+	if addr.IP.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	u := "https://" + net.JoinHostPort(host, fmt.Sprint(addr.Port)) + "/"
+	var err error
+	if a.opts.Output == formatJSON {
+		err = a.writeJSONLine(map[string]string{"event": "listening", "url": u})
+	} else {
+		_, err = fmt.Fprintln(a.streams.Out, u)
+	}
+	return err
+}
+
+// watchCertificates reloads the certificate files on SIGHUP and when they change on disk.
+func watchCertificates(ctx context.Context, a *app, certs *server.CertStore) {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-hup:
+		case <-tick.C:
+			if !certs.Changed() {
+				continue
+			}
+		}
+		if err := certs.Reload(); err != nil {
+			a.warnf("certificate reload failed, still serving the previous certificates: %v", err)
+		} else {
+			a.infof("certificates reloaded")
+		}
+	}
+}
+
+// serveEcho copies each connection's bytes back until the client closes or goes idle.
+func serveEcho(ctx context.Context, ln *server.Listener, idle time.Duration) error {
+	var wg sync.WaitGroup
+	go func() {
+		<-ctx.Done()
+		ln.Close()
+	}()
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			if ctx.Err() != nil {
+				wg.Wait()
+				return nil
+			}
+			return err
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer ln.Release(c)
+			defer c.Close()
+			buf := make([]byte, 16<<10)
+			for {
+				c.SetReadDeadline(time.Now().Add(idle))
+				n, err := c.Read(buf)
+				if n > 0 {
+					if _, werr := c.Write(buf[:n]); werr != nil {
+						return
+					}
+				}
+				if err != nil {
+					return
+				}
+			}
+		}()
+	}
+}
+
+// eventLog writes one line per connection from its own goroutine, so a slow stdout never holds
+// up the accept loop or a handshake: when the queue is full, events are dropped and counted.
+type eventLog struct {
+	a       *app
+	events  chan server.Event
+	done    chan struct{}
+	started bool
+	dropped atomic.Int64
+
+	mu     sync.Mutex
+	closed bool
+}
+
+func newEventLog(a *app) *eventLog {
+	return &eventLog{a: a, events: make(chan server.Event, 4096), done: make(chan struct{})}
+}
+
+// start begins writing; events logged before it wait in the queue, so nothing is printed
+// before the URL line.
+func (l *eventLog) start() {
+	l.started = true
+	go l.run()
+}
+
+func (l *eventLog) log(ev server.Event) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		return // a handshake that finished after shutdown began
+	}
+	select {
+	case l.events <- ev:
+	default:
+		l.dropped.Add(1)
+	}
+}
+
+func (l *eventLog) run() {
+	defer close(l.done)
+	for ev := range l.events {
+		if l.a.opts.Output == formatJSON {
+			l.a.writeJSONLine(ev)
+			continue
+		}
+		fmt.Fprintln(l.a.streams.Out, formatEvent(ev))
+	}
+}
+
+func (l *eventLog) close() {
+	l.mu.Lock()
+	l.closed = true
+	close(l.events)
+	l.mu.Unlock()
+	if l.started {
+		<-l.done
+	}
+	if n := l.dropped.Load(); n > 0 {
+		l.a.warnf("%d connection log lines were dropped because output could not keep up", n)
+	}
+}
+
+// formatEvent is the stable text form of a connection's log line.
+func formatEvent(ev server.Event) string {
+	fields := []string{ev.Time.Format(time.RFC3339Nano), ev.Remote}
+	if ev.Error != "" {
+		fields = append(fields, "error="+quoteIfSpace(ev.Error))
+		if ev.SNI != "" {
+			fields = append(fields, "sni="+ev.SNI)
+		}
+	} else {
+		fields = append(fields, "sni="+orDash(ev.SNI), "version="+strings.ReplaceAll(ev.Version, " ", ""), "cipher="+ev.CipherSuite, "alpn="+orDash(ev.ALPN))
+		if ev.ClientCert != "" {
+			fields = append(fields, "client="+quoteIfSpace(ev.ClientCert))
+		}
+	}
+	if ev.JA4 != "" {
+		fields = append(fields, "ja4="+ev.JA4)
+	}
+	fields = append(fields, fmt.Sprintf("handshake_ms=%.2f", ev.HandshakeMs))
+	return render.Escape(strings.Join(fields, " "))
+}
+
+func quoteIfSpace(s string) string {
+	if strings.ContainsAny(s, " \"") {
+		return fmt.Sprintf("%q", s)
+	}
+	return s
+}
+
+// discardLogger keeps net/http's own per-connection complaints (a client that hung up) off
+// stderr; tlskit reports connections through its event log.
+func discardLogger() *log.Logger { return log.New(io.Discard, "", 0) }

@@ -1,0 +1,134 @@
+package server
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+	"time"
+)
+
+// CertSource is one certificate and key, from files or from memory.
+type CertSource struct {
+	CertFile, KeyFile string
+	// Load parses the two files' contents (and decrypts the key); the caller supplies it so
+	// this package does not need to know key formats or passwords.
+	Load func(certPEM, keyPEM []byte) (tls.Certificate, error)
+	// Static is used instead of files when set (an ephemeral certificate).
+	Static *tls.Certificate
+}
+
+// CertStore holds the server's certificates and picks one per handshake by SNI. Files are
+// re-read on Reload; connections already established keep the certificate they got.
+type CertStore struct {
+	sources []CertSource
+	staple  []byte
+
+	mu     sync.RWMutex
+	certs  []tls.Certificate
+	mtimes []time.Time
+}
+
+// NewCertStore loads every source once; an error in any is returned.
+func NewCertStore(sources []CertSource, ocspStaple []byte) (*CertStore, error) {
+	if len(sources) == 0 {
+		return nil, errors.New("no certificate")
+	}
+	s := &CertStore{sources: sources, staple: ocspStaple}
+	if err := s.Reload(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Reload re-reads every certificate file. If any fails, the old certificates stay in use and the
+// error says which file.
+func (s *CertStore) Reload() error {
+	certs := make([]tls.Certificate, 0, len(s.sources))
+	mtimes := make([]time.Time, len(s.sources))
+	for i, src := range s.sources {
+		if src.Static != nil {
+			certs = append(certs, *src.Static)
+			continue
+		}
+		certPEM, err := os.ReadFile(src.CertFile)
+		if err != nil {
+			return fmt.Errorf("reading %s: %w", src.CertFile, err)
+		}
+		keyPEM, err := os.ReadFile(src.KeyFile)
+		if err != nil {
+			return fmt.Errorf("reading %s: %w", src.KeyFile, err)
+		}
+		c, err := src.Load(certPEM, keyPEM)
+		if err != nil {
+			return fmt.Errorf("%s: %w", src.CertFile, err)
+		}
+		if c.Leaf == nil && len(c.Certificate) > 0 {
+			if c.Leaf, err = x509.ParseCertificate(c.Certificate[0]); err != nil {
+				return fmt.Errorf("%s: %w", src.CertFile, err)
+			}
+		}
+		if len(s.staple) > 0 && i == 0 {
+			c.OCSPStaple = s.staple
+		}
+		certs = append(certs, c)
+		mtimes[i] = newest(src.CertFile, src.KeyFile)
+	}
+	s.mu.Lock()
+	s.certs, s.mtimes = certs, mtimes
+	s.mu.Unlock()
+	return nil
+}
+
+// Changed reports whether a certificate or key file changed on disk since the last load.
+func (s *CertStore) Changed() bool {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	for i, src := range s.sources {
+		if src.Static != nil {
+			continue
+		}
+		if newest(src.CertFile, src.KeyFile).After(s.mtimes[i]) {
+			return true
+		}
+	}
+	return false
+}
+
+func newest(paths ...string) time.Time {
+	var t time.Time
+	for _, p := range paths {
+		if st, err := os.Stat(p); err == nil && st.ModTime().After(t) {
+			t = st.ModTime()
+		}
+	}
+	return t
+}
+
+// Leaves returns the current leaf certificates, for showing what is served.
+func (s *CertStore) Leaves() []*x509.Certificate {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	var out []*x509.Certificate
+	for _, c := range s.certs {
+		out = append(out, c.Leaf)
+	}
+	return out
+}
+
+// GetCertificate picks the first certificate valid for the client's server name and signature
+// algorithms, or the first certificate when none is.
+func (s *CertStore) GetCertificate(hello *tls.ClientHelloInfo) (*tls.Certificate, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	for i := range s.certs {
+		if hello.SupportsCertificate(&s.certs[i]) == nil {
+			c := s.certs[i]
+			return &c, nil
+		}
+	}
+	c := s.certs[0]
+	return &c, nil
+}

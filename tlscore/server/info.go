@@ -1,0 +1,212 @@
+package server
+
+import (
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/tlskit/tlskit/inspect"
+	"github.com/tlskit/tlskit/tlscore/fingerprint"
+	"github.com/tlskit/tlskit/tlscore/wire"
+)
+
+// ClientReport is what the info mode tells each client about its own connection: the JSON of
+// `curl https://.../json` (docs/json.md).
+type ClientReport struct {
+	Remote            string               `json:"remote"`
+	HTTPProtocol      string               `json:"http_protocol"`
+	SNI               string               `json:"sni"`
+	Version           string               `json:"version"`
+	CipherSuite       string               `json:"cipher_suite"`
+	KeyExchange       string               `json:"key_exchange"`
+	ALPN              string               `json:"alpn"`
+	Resumed           bool                 `json:"resumed"`
+	ClientCertificate *inspect.Certificate `json:"client_certificate,omitempty"`
+	ClientHello       *HelloView           `json:"client_hello,omitempty"`
+	JA3               string               `json:"ja3,omitempty"`
+	JA3Hash           string               `json:"ja3_hash,omitempty"`
+	JA4               string               `json:"ja4,omitempty"`
+	JA4Raw            string               `json:"ja4_r,omitempty"`
+}
+
+// HelloView is what the client offered, by name, in the order it offered it.
+type HelloView struct {
+	Length              int      `json:"length"`
+	Versions            []string `json:"versions"`
+	CipherSuites        []string `json:"cipher_suites"`
+	Groups              []string `json:"groups"`
+	KeyShares           []string `json:"key_shares"`
+	SignatureAlgorithms []string `json:"signature_algorithms"`
+	ALPN                []string `json:"alpn"`
+	Extensions          []string `json:"extensions"`
+}
+
+// Report describes a request's connection.
+func Report(r *http.Request, now time.Time) ClientReport {
+	rep := ClientReport{Remote: r.RemoteAddr, HTTPProtocol: r.Proto}
+	if r.TLS == nil {
+		return rep
+	}
+	cs := r.TLS
+	rep.SNI = cs.ServerName
+	rep.Version = wire.VersionName(cs.Version)
+	rep.CipherSuite = tls.CipherSuiteName(cs.CipherSuite)
+	if cs.CurveID != 0 {
+		rep.KeyExchange = wire.GroupName(uint16(cs.CurveID))
+	}
+	rep.ALPN = cs.NegotiatedProtocol
+	rep.Resumed = cs.DidResume
+	if len(cs.PeerCertificates) > 0 {
+		c := inspect.Describe(cs.PeerCertificates[0], now)
+		rep.ClientCertificate = &c
+	}
+	return rep
+}
+
+// AddHello fills in what the raw ClientHello shows.
+func (rep *ClientReport) AddHello(raw []byte, ch *wire.ClientHello) {
+	if ch == nil {
+		return
+	}
+	v := &HelloView{Length: len(raw)}
+	for _, x := range ch.SupportedVersions {
+		v.Versions = append(v.Versions, wire.VersionName(x))
+	}
+	if len(v.Versions) == 0 {
+		v.Versions = []string{wire.VersionName(ch.LegacyVersion)}
+	}
+	for _, x := range ch.CipherSuites {
+		v.CipherSuites = append(v.CipherSuites, wire.CipherSuiteName(x))
+	}
+	for _, x := range ch.SupportedGroups {
+		v.Groups = append(v.Groups, wire.GroupName(x))
+	}
+	for _, k := range ch.KeyShares {
+		v.KeyShares = append(v.KeyShares, fmt.Sprintf("%s (%d bytes)", wire.GroupName(k.Group), k.Length))
+	}
+	for _, x := range ch.SignatureAlgorithms {
+		v.SignatureAlgorithms = append(v.SignatureAlgorithms, wire.SignatureSchemeName(x))
+	}
+	v.ALPN = append(v.ALPN, ch.ALPN...)
+	for _, e := range ch.Extensions {
+		v.Extensions = append(v.Extensions, e.Name)
+	}
+	rep.ClientHello = v
+	rep.JA3, rep.JA3Hash = fingerprint.JA3(ch)
+	rep.JA4, rep.JA4Raw = fingerprint.JA4(ch, false)
+}
+
+// InfoHandler answers every request with the client's own handshake: JSON for /json or
+// "Accept: application/json", HTML for browsers, plain text otherwise (curl).
+func InfoHandler(now func() time.Time) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rep := Report(r, now())
+		if tc, ok := connOf(r); ok {
+			raw, hello := HelloOf(tc)
+			rep.AddHello(raw, hello)
+		}
+		accept := r.Header.Get("Accept")
+		w.Header().Set("Cache-Control", "no-store")
+		switch {
+		case r.URL.Path == "/json" || strings.Contains(accept, "application/json"):
+			w.Header().Set("Content-Type", "application/json")
+			enc := json.NewEncoder(w)
+			enc.SetIndent("", "  ")
+			enc.Encode(rep)
+		case strings.Contains(accept, "text/html"):
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			infoPage.Execute(w, rep)
+		default:
+			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+			writeText(w, rep)
+		}
+	})
+}
+
+type connKey struct{}
+
+// ConnContext stores each connection in its requests' context, so handlers can find the
+// ClientHello it carried. Use it as http.Server.ConnContext.
+func ConnContext(ctx context.Context, c net.Conn) context.Context {
+	return context.WithValue(ctx, connKey{}, c)
+}
+
+func connOf(r *http.Request) (*tls.Conn, bool) {
+	c, ok := r.Context().Value(connKey{}).(*tls.Conn)
+	return c, ok
+}
+
+func writeText(w http.ResponseWriter, rep ClientReport) {
+	var b strings.Builder
+	line := func(k, v string) { fmt.Fprintf(&b, "%-22s %s\n", k+":", v) }
+	line("remote", rep.Remote)
+	line("http", rep.HTTPProtocol)
+	line("sni", orNone(rep.SNI))
+	line("version", rep.Version)
+	line("cipher suite", rep.CipherSuite)
+	line("key exchange", orNone(rep.KeyExchange))
+	line("alpn", orNone(rep.ALPN))
+	if rep.ClientCertificate != nil {
+		line("client certificate", rep.ClientCertificate.Subject)
+	} else {
+		line("client certificate", "none")
+	}
+	if h := rep.ClientHello; h != nil {
+		b.WriteString("\nyour ClientHello (" + fmt.Sprint(h.Length) + " bytes):\n")
+		line("  versions", strings.Join(h.Versions, ", "))
+		line("  cipher suites", strings.Join(h.CipherSuites, ", "))
+		line("  groups", strings.Join(h.Groups, ", "))
+		line("  key shares", strings.Join(h.KeyShares, ", "))
+		line("  signature algorithms", strings.Join(h.SignatureAlgorithms, ", "))
+		line("  alpn", orNone(strings.Join(h.ALPN, ", ")))
+		line("  extensions", strings.Join(h.Extensions, ", "))
+		b.WriteString("\n")
+		line("ja3", rep.JA3)
+		line("ja3 hash", rep.JA3Hash)
+		line("ja4", rep.JA4)
+		line("ja4_r", rep.JA4Raw)
+	}
+	w.Write([]byte(b.String()))
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
+}
+
+var infoPage = template.Must(template.New("info").Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>tlskit serve: your TLS connection</title>
+<style>body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}
+th{text-align:left;padding-right:1rem;vertical-align:top}td{font-family:ui-monospace,monospace}</style></head>
+<body><h1>Your TLS connection</h1>
+<table>
+<tr><th>TLS version</th><td>{{.Version}}</td></tr>
+<tr><th>Cipher suite</th><td>{{.CipherSuite}}</td></tr>
+<tr><th>Key exchange</th><td>{{.KeyExchange}}</td></tr>
+<tr><th>SNI</th><td>{{.SNI}}</td></tr>
+<tr><th>ALPN / HTTP</th><td>{{.ALPN}} / {{.HTTPProtocol}}</td></tr>
+<tr><th>Client certificate</th><td>{{with .ClientCertificate}}{{.Subject}}{{else}}none{{end}}</td></tr>
+<tr><th>JA3</th><td>{{.JA3Hash}}<br><small>{{.JA3}}</small></td></tr>
+<tr><th>JA4</th><td>{{.JA4}}<br><small>{{.JA4Raw}}</small></td></tr>
+</table>
+{{with .ClientHello}}<h2>Your ClientHello ({{.Length}} bytes)</h2>
+<table>
+<tr><th>Versions</th><td>{{range .Versions}}{{.}}<br>{{end}}</td></tr>
+<tr><th>Cipher suites</th><td>{{range .CipherSuites}}{{.}}<br>{{end}}</td></tr>
+<tr><th>Groups</th><td>{{range .Groups}}{{.}}<br>{{end}}</td></tr>
+<tr><th>Key shares</th><td>{{range .KeyShares}}{{.}}<br>{{end}}</td></tr>
+<tr><th>Signature algorithms</th><td>{{range .SignatureAlgorithms}}{{.}}<br>{{end}}</td></tr>
+<tr><th>ALPN</th><td>{{range .ALPN}}{{.}}<br>{{end}}</td></tr>
+<tr><th>Extensions (in order)</th><td>{{range .Extensions}}{{.}}<br>{{end}}</td></tr>
+</table>{{end}}
+<p><a href="/json">this as JSON</a></p>
+</body></html>
+`))

@@ -1,0 +1,267 @@
+package server
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"io"
+	"net"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/tlskit/tlskit/tlscore/wire"
+)
+
+// Options configure the listener's TLS and its limits.
+type Options struct {
+	Addr         string
+	Certs        *CertStore
+	MinVersion   uint16
+	MaxVersion   uint16
+	CipherSuites []uint16
+	Groups       []tls.CurveID
+	ALPN         []string
+	ClientAuth   tls.ClientAuthType
+	ClientCAs    *x509.CertPool
+	KeyLog       io.Writer
+	// HandshakeTimeout bounds the time from accept to a finished handshake (10s when 0).
+	HandshakeTimeout time.Duration
+	// MaxConns caps connections open at once (1024 when 0); further clients wait in the
+	// kernel's accept queue.
+	MaxConns int
+	// Events receives one event per connection when the handshake ends, well or badly. It is
+	// called from the connection's goroutine and must not block for long.
+	Events func(Event)
+}
+
+// Event is what a connection's handshake showed: the log line of `tlskit serve`.
+type Event struct {
+	Time        time.Time         `json:"time"`
+	Remote      string            `json:"remote"`
+	SNI         string            `json:"sni"`
+	Version     string            `json:"version,omitempty"`
+	CipherSuite string            `json:"cipher_suite,omitempty"`
+	ALPN        string            `json:"alpn,omitempty"`
+	JA4         string            `json:"ja4,omitempty"`
+	ClientCert  string            `json:"client_certificate,omitempty"`
+	HandshakeMs float64           `json:"handshake_ms"`
+	Error       string            `json:"error,omitempty"`
+	Hello       *wire.ClientHello `json:"-"`
+}
+
+// Listener accepts TCP connections, completes their TLS handshakes concurrently (never in the
+// accept loop), and hands out only established *tls.Conn values, so an http.Server serving it
+// sees ordinary TLS connections (r.TLS, HTTP/2 by ALPN).
+type Listener struct {
+	inner   net.Listener
+	opts    Options
+	cfg     *tls.Config
+	ready   chan *tls.Conn
+	slots   chan struct{}
+	done    chan struct{}
+	once    sync.Once
+	wg      sync.WaitGroup
+	ja4     func(*wire.ClientHello) string
+	closeMu sync.Mutex
+	closed  bool
+	active  map[*tls.Conn]bool
+}
+
+// Listen starts listening. ja4 computes the fingerprint shown in events (nil for none).
+func Listen(opts Options, ja4 func(*wire.ClientHello) string) (*Listener, error) {
+	if opts.Certs == nil {
+		return nil, errors.New("no certificates")
+	}
+	if opts.HandshakeTimeout <= 0 {
+		opts.HandshakeTimeout = 10 * time.Second
+	}
+	if opts.MaxConns <= 0 {
+		opts.MaxConns = 1024
+	}
+	inner, err := net.Listen("tcp", opts.Addr)
+	if err != nil {
+		return nil, err
+	}
+	l := &Listener{
+		inner:  inner,
+		opts:   opts,
+		ready:  make(chan *tls.Conn),
+		slots:  make(chan struct{}, opts.MaxConns),
+		done:   make(chan struct{}),
+		ja4:    ja4,
+		active: map[*tls.Conn]bool{},
+	}
+	l.cfg = &tls.Config{
+		GetCertificate:   opts.Certs.GetCertificate,
+		MinVersion:       opts.MinVersion,
+		MaxVersion:       opts.MaxVersion,
+		CipherSuites:     opts.CipherSuites,
+		CurvePreferences: opts.Groups,
+		NextProtos:       opts.ALPN,
+		ClientAuth:       opts.ClientAuth,
+		ClientCAs:        opts.ClientCAs,
+		KeyLogWriter:     opts.KeyLog,
+	}
+	l.wg.Add(1)
+	go l.acceptLoop()
+	return l, nil
+}
+
+// Addr is the address actually listened on (with the real port for ":0").
+func (l *Listener) Addr() net.Addr { return l.inner.Addr() }
+
+// TLSConfig is the configuration handshakes use (for servers that need its NextProtos).
+func (l *Listener) TLSConfig() *tls.Config { return l.cfg }
+
+func (l *Listener) acceptLoop() {
+	defer l.wg.Done()
+	for {
+		select {
+		case l.slots <- struct{}{}:
+		case <-l.done:
+			return
+		}
+		raw, err := l.inner.Accept()
+		if err != nil {
+			<-l.slots
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				continue
+			}
+			if l.isClosed() {
+				return
+			}
+			// Out of file descriptors and the like: back off rather than spin.
+			time.Sleep(10 * time.Millisecond)
+			continue
+		}
+		go l.handshake(raw)
+	}
+}
+
+func (l *Listener) isClosed() bool {
+	l.closeMu.Lock()
+	defer l.closeMu.Unlock()
+	return l.closed
+}
+
+// handshake completes one connection's handshake under the deadline and either hands it to
+// Accept or closes it, reporting the outcome either way.
+func (l *Listener) handshake(raw net.Conn) {
+	start := time.Now()
+	hc := &helloConn{Conn: raw}
+	tc := tls.Server(hc, l.cfg)
+	ctx, cancel := context.WithTimeout(context.Background(), l.opts.HandshakeTimeout)
+	defer cancel()
+	raw.SetDeadline(start.Add(l.opts.HandshakeTimeout))
+	err := tc.HandshakeContext(ctx)
+	ev := Event{Time: start.UTC(), Remote: raw.RemoteAddr().String(), HandshakeMs: float64(time.Since(start).Microseconds()) / 1000, Hello: hc.Hello}
+	if hc.Hello != nil {
+		ev.SNI = hc.Hello.ServerName
+		if l.ja4 != nil {
+			ev.JA4 = l.ja4(hc.Hello)
+		}
+	}
+	if err != nil {
+		ev.Error = describeHandshakeError(err, hc, raw)
+		l.emit(ev)
+		tc.Close()
+		<-l.slots
+		return
+	}
+	raw.SetDeadline(time.Time{})
+	cs := tc.ConnectionState()
+	ev.Version = wire.VersionName(cs.Version)
+	ev.CipherSuite = tls.CipherSuiteName(cs.CipherSuite)
+	ev.ALPN = cs.NegotiatedProtocol
+	if len(cs.PeerCertificates) > 0 {
+		ev.ClientCert = cs.PeerCertificates[0].Subject.String()
+	}
+	l.emit(ev)
+	select {
+	case l.ready <- tc:
+	case <-l.done:
+		tc.Close()
+		<-l.slots
+	}
+}
+
+func (l *Listener) emit(ev Event) {
+	if l.opts.Events != nil {
+		l.opts.Events(ev)
+	}
+}
+
+// describeHandshakeError says, in a few words, why a client's handshake failed.
+func describeHandshakeError(err error, hc *helloConn, raw net.Conn) string {
+	var nt *NotTLSError
+	switch {
+	case errors.As(hc.Err, &nt):
+		if nt.Guess == "HTTP" {
+			// A browser or curl pointed at http:// on our port: tell it, then close.
+			io.WriteString(raw, "HTTP/1.0 400 Bad Request\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nThis is a TLS port: use https://\n")
+		}
+		return nt.Error()
+	case hc.Hello == nil && isTimeout(hc.Err):
+		return "timed out waiting for a ClientHello"
+	case hc.Hello == nil && (errors.Is(hc.Err, io.EOF) || errors.Is(hc.Err, io.ErrUnexpectedEOF)):
+		return "client closed the connection before its ClientHello"
+	case hc.Hello == nil && hc.Err != nil:
+		return "bad ClientHello: " + hc.Err.Error()
+	case isTimeout(err) || errors.Is(err, context.DeadlineExceeded):
+		return "handshake timed out"
+	case errors.Is(err, io.EOF):
+		return "client closed the connection during the handshake"
+	}
+	return err.Error()
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout() || errors.Is(err, os.ErrDeadlineExceeded)
+}
+
+// Accept returns the next connection whose handshake succeeded. It is a plain *tls.Conn, so
+// servers recognise it as TLS; call Release when it is closed to free its slot.
+func (l *Listener) Accept() (net.Conn, error) {
+	select {
+	case c := <-l.ready:
+		l.closeMu.Lock()
+		l.active[c] = true
+		l.closeMu.Unlock()
+		return c, nil
+	case <-l.done:
+		return nil, net.ErrClosed
+	}
+}
+
+// Release frees the connection slot of a connection Accept returned; calling it again, or for
+// another connection, does nothing. (http.Server reports closes through ConnState.)
+func (l *Listener) Release(c net.Conn) {
+	tc, ok := c.(*tls.Conn)
+	if !ok {
+		return
+	}
+	l.closeMu.Lock()
+	had := l.active[tc]
+	delete(l.active, tc)
+	l.closeMu.Unlock()
+	if had {
+		<-l.slots
+	}
+}
+
+// Close stops accepting; established connections are the server's to close.
+func (l *Listener) Close() error {
+	var err error
+	l.once.Do(func() {
+		l.closeMu.Lock()
+		l.closed = true
+		l.closeMu.Unlock()
+		close(l.done)
+		err = l.inner.Close()
+	})
+	return err
+}
