@@ -114,11 +114,13 @@ stop accepting, drain for up to 5s and exit 0.`,
 
 // serveSetup is everything validated before listening.
 type serveSetup struct {
-	certs    *server.CertStore
-	listen   server.Options
-	handler  http.Handler
-	closeLog func() error
-	keylog   io.Writer
+	certs *server.CertStore
+	// ephemeral is the generated certificate, when there is no --cert.
+	ephemeral *x509.Certificate
+	listen    server.Options
+	handler   http.Handler
+	closeLog  func() error
+	keylog    io.Writer
 }
 
 func (o *serveOptions) setup(a *app) (*serveSetup, error) {
@@ -213,17 +215,6 @@ func (o *serveOptions) setup(a *app) (*serveSetup, error) {
 		lo.ALPN = []string{"h2", "http/1.1"}
 	}
 
-	var staple []byte
-	if o.ocsp != "" {
-		if staple, err = readInputFile(o.ocsp, 1<<20); err != nil {
-			return nil, fmt.Errorf("--ocsp: %w", err)
-		}
-	}
-	if s.certs, err = o.certificates(a, staple); err != nil {
-		return nil, err
-	}
-	lo.Certs = s.certs
-
 	switch {
 	case o.dir != "":
 		root, err := os.OpenRoot(o.dir)
@@ -247,6 +238,16 @@ func (o *serveOptions) setup(a *app) (*serveSetup, error) {
 	case !o.echo:
 		s.handler = server.InfoHandler(a.now)
 	}
+	var staple []byte
+	if o.ocsp != "" {
+		if staple, err = readInputFile(o.ocsp, 1<<20); err != nil {
+			return nil, fmt.Errorf("--ocsp: %w", err)
+		}
+	}
+	if s.certs, s.ephemeral, err = o.certificates(a, staple); err != nil {
+		return nil, err
+	}
+	lo.Certs = s.certs
 	if o.keylog != "" {
 		f, err := os.OpenFile(o.keylog, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
 		if err != nil {
@@ -258,13 +259,14 @@ func (o *serveOptions) setup(a *app) (*serveSetup, error) {
 	return s, nil
 }
 
-// certificates loads --cert/--key pairs, or makes the ephemeral certificate.
-func (o *serveOptions) certificates(a *app, staple []byte) (*server.CertStore, error) {
+// certificates loads --cert/--key pairs, or makes the ephemeral certificate (returned too, so
+// it can be announced and saved once the server is listening).
+func (o *serveOptions) certificates(a *app, staple []byte) (*server.CertStore, *x509.Certificate, error) {
 	var password []byte
 	if o.keyPasswordFile != "" {
 		var err error
 		if password, err = readPasswordFile(o.keyPasswordFile, "--key-password-file"); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	if len(o.certFiles) > 0 {
@@ -292,37 +294,29 @@ func (o *serveOptions) certificates(a *app, staple []byte) (*server.CertStore, e
 		}
 		store, err := server.NewCertStore(sources, staple)
 		if err != nil {
-			return nil, fmt.Errorf("loading certificates: %w", err)
+			return nil, nil, fmt.Errorf("loading certificates: %w", err)
 		}
-		return store, nil
+		return store, nil, nil
 	}
 
 	hosts := append([]string{"localhost", "127.0.0.1", "::1"}, o.hosts...)
 	sans, err := certgen.ParseHosts(hosts)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	key, err := certgen.GenerateKey(a.random, certgen.KeyECDSAP256)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	req := certgen.LeafRequest{SANs: sans, Days: 7, Now: a.now()}
 	req.Subject.CommonName = "tlskit serve (ephemeral)"
 	cert, err := certgen.SelfSign(a.random, req, key)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if o.writeCert != "" {
-		f := certgen.OutputFile{Path: o.writeCert, Data: certgen.EncodeCertificatesPEM(cert), Mode: 0o644, Kind: "certificate"}
-		// The file is rewritten on every start: it is only useful for this run's certificate.
-		if err := certgen.WriteFiles([]certgen.OutputFile{f}, true); err != nil {
-			return nil, err
-		}
-	}
-	a.infof("ephemeral certificate for %s, SHA-256 %s", strings.Join(sans.Strings(), ", "), certgen.Fingerprint(cert))
 	tc := tls.Certificate{Certificate: [][]byte{cert.Raw}, PrivateKey: key, Leaf: cert, OCSPStaple: staple}
 	store, err := server.NewCertStore([]server.CertSource{{Static: &tc}}, nil)
-	return store, err
+	return store, cert, err
 }
 
 func runServe(ctx context.Context, a *app, o *serveOptions) error {
@@ -342,6 +336,16 @@ func runServe(ctx context.Context, a *app, o *serveOptions) error {
 	}
 	defer ln.Close()
 
+	if c := s.ephemeral; c != nil {
+		if o.writeCert != "" {
+			// Rewritten on every start: the file is only good for this run's certificate.
+			f := certgen.OutputFile{Path: o.writeCert, Data: certgen.EncodeCertificatesPEM(c), Mode: 0o644, Kind: "certificate"}
+			if err := certgen.WriteFiles([]certgen.OutputFile{f}, true); err != nil {
+				return err
+			}
+		}
+		a.infof("ephemeral certificate for %s, SHA-256 %s", strings.Join(append(c.DNSNames, ipStrings(c)...), ", "), certgen.Fingerprint(c))
+	}
 	if err := a.announce(ln.Addr().(*net.TCPAddr)); err != nil {
 		return err
 	}
@@ -423,27 +427,54 @@ func watchCertificates(ctx context.Context, a *app, certs *server.CertStore) {
 	}
 }
 
-// serveEcho copies each connection's bytes back until the client closes or goes idle.
+// serveEcho copies each connection's bytes back until the client closes or goes idle. On
+// shutdown it stops accepting, gives open connections up to 5s, then closes them.
 func serveEcho(ctx context.Context, ln *server.Listener, idle time.Duration) error {
-	var wg sync.WaitGroup
+	var (
+		wg    sync.WaitGroup
+		mu    sync.Mutex
+		conns = map[net.Conn]bool{}
+	)
+	stopped := make(chan struct{})
 	go func() {
 		<-ctx.Done()
 		ln.Close()
+		close(stopped)
 	}()
 	for {
 		c, err := ln.Accept()
 		if err != nil {
-			if ctx.Err() != nil {
-				wg.Wait()
-				return nil
+			if ctx.Err() == nil {
+				return err
 			}
-			return err
+			<-stopped
+			drained := make(chan struct{})
+			go func() { wg.Wait(); close(drained) }()
+			select {
+			case <-drained:
+			case <-time.After(5 * time.Second):
+				mu.Lock()
+				for c := range conns {
+					c.Close()
+				}
+				mu.Unlock()
+				<-drained
+			}
+			return nil
 		}
+		mu.Lock()
+		conns[c] = true
+		mu.Unlock()
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			defer ln.Release(c)
-			defer c.Close()
+			defer func() {
+				mu.Lock()
+				delete(conns, c)
+				mu.Unlock()
+				c.Close()
+				ln.Release(c)
+			}()
 			buf := make([]byte, 16<<10)
 			for {
 				c.SetReadDeadline(time.Now().Add(idle))
@@ -553,3 +584,11 @@ func quoteIfSpace(s string) string {
 // discardLogger keeps net/http's own per-connection complaints (a client that hung up) off
 // stderr; tlskit reports connections through its event log.
 func discardLogger() *log.Logger { return log.New(io.Discard, "", 0) }
+
+func ipStrings(c *x509.Certificate) []string {
+	var out []string
+	for _, ip := range c.IPAddresses {
+		out = append(out, ip.String())
+	}
+	return out
+}
