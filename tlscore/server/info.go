@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/tlskit/tlskit/inspect"
@@ -121,7 +122,7 @@ func InfoHandler(now func() time.Time) http.Handler {
 			enc.Encode(rep)
 		case strings.Contains(accept, "text/html"):
 			w.Header().Set("Content-Type", "text/html; charset=utf-8")
-			infoPage.Execute(w, rep)
+			infoPage().Execute(w, rep)
 		default:
 			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 			writeText(w, rep)
@@ -182,7 +183,12 @@ func orNone(s string) string {
 	return s
 }
 
-var infoPage = template.Must(template.New("info").Parse(`<!doctype html>
+// infoPage is parsed on first use: parsing at start-up would cost every tlskit command time.
+var infoPage = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("info").Parse(infoHTML))
+})
+
+const infoHTML = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>tlskit serve: your TLS connection</title>
 <style>body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}
 th{text-align:left;padding-right:1rem;vertical-align:top}td{font-family:ui-monospace,monospace}</style></head>
@@ -209,4 +215,4 @@ th{text-align:left;padding-right:1rem;vertical-align:top}td{font-family:ui-monos
 </table>{{end}}
 <p><a href="/json">this as JSON</a></p>
 </body></html>
-`))
+`
