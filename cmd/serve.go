@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log"
 	"net"
 	"net/http"
@@ -222,7 +223,7 @@ func (o *serveOptions) setup(a *app) (*serveSetup, error) {
 			return nil, fmt.Errorf("--dir: %w", fileError(err))
 		}
 		// os.Root confines every open to the directory, symlinks included.
-		s.handler = http.FileServerFS(root.FS())
+		s.handler = http.FileServerFS(confinedFS{root.FS()})
 	case o.proxy != "":
 		u, err := url.Parse(o.proxy)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -346,11 +347,16 @@ func runServe(ctx context.Context, a *app, o *serveOptions) error {
 		}
 		a.infof("ephemeral certificate for %s, SHA-256 %s", strings.Join(append(c.DNSNames, ipStrings(c)...), ", "), certgen.Fingerprint(c))
 	}
+	// Listen for SIGHUP before telling anyone where we are: a reload requested right after the
+	// URL line must not find the default action (terminate) still in place.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
 	if err := a.announce(ln.Addr().(*net.TCPAddr)); err != nil {
 		return err
 	}
 	logger.start()
-	go watchCertificates(ctx, a, s.certs)
+	go watchCertificates(ctx, a, s.certs, hup)
 
 	if o.echo {
 		return serveEcho(ctx, ln, o.idleTimeout)
@@ -403,10 +409,7 @@ func (a *app) announce(addr *net.TCPAddr) error {
 }
 
 // watchCertificates reloads the certificate files on SIGHUP and when they change on disk.
-func watchCertificates(ctx context.Context, a *app, certs *server.CertStore) {
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
+func watchCertificates(ctx context.Context, a *app, certs *server.CertStore, hup <-chan os.Signal) {
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	for {
@@ -559,10 +562,10 @@ func formatEvent(ev server.Event) string {
 	if ev.Error != "" {
 		fields = append(fields, "error="+quoteIfSpace(ev.Error))
 		if ev.SNI != "" {
-			fields = append(fields, "sni="+ev.SNI)
+			fields = append(fields, "sni="+quoteIfSpace(ev.SNI))
 		}
 	} else {
-		fields = append(fields, "sni="+orDash(ev.SNI), "version="+strings.ReplaceAll(ev.Version, " ", ""), "cipher="+ev.CipherSuite, "alpn="+orDash(ev.ALPN))
+		fields = append(fields, "sni="+quoteIfSpace(orDash(ev.SNI)), "version="+strings.ReplaceAll(ev.Version, " ", ""), "cipher="+ev.CipherSuite, "alpn="+quoteIfSpace(orDash(ev.ALPN)))
 		if ev.ClientCert != "" {
 			fields = append(fields, "client="+quoteIfSpace(ev.ClientCert))
 		}
@@ -571,12 +574,15 @@ func formatEvent(ev server.Event) string {
 		fields = append(fields, "ja4="+ev.JA4)
 	}
 	fields = append(fields, fmt.Sprintf("handshake_ms=%.2f", ev.HandshakeMs))
-	return render.Escape(strings.Join(fields, " "))
+	return strings.Join(fields, " ")
 }
 
+// quoteIfSpace escapes a value that came from a client (control characters, backslashes) and
+// quotes it when it holds a space or a quote, so each field stays one token: key="a b".
 func quoteIfSpace(s string) string {
+	s = render.Escape(s)
 	if strings.ContainsAny(s, " \"") {
-		return fmt.Sprintf("%q", s)
+		return `"` + strings.ReplaceAll(s, `"`, `\"`) + `"`
 	}
 	return s
 }
@@ -591,4 +597,16 @@ func ipStrings(c *x509.Certificate) []string {
 		out = append(out, ip.String())
 	}
 	return out
+}
+
+// confinedFS reports a path that would leave the served directory (through a symlink) as
+// "permission denied", which the file server answers with 403, instead of an unexplained 500.
+type confinedFS struct{ fs.FS }
+
+func (c confinedFS) Open(name string) (fs.File, error) {
+	f, err := c.FS.Open(name)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) && strings.Contains(err.Error(), "escapes") {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrPermission}
+	}
+	return f, err
 }

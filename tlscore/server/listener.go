@@ -165,6 +165,11 @@ func (l *Listener) handshake(raw net.Conn) {
 		}
 	}
 	if err != nil {
+		if ctx.Err() != nil {
+			// The deadline ended it; how crypto/tls happened to notice (a closed connection, a
+			// timeout) does not matter.
+			err = context.DeadlineExceeded
+		}
 		ev.Error = describeHandshakeError(err, hc, raw)
 		l.emit(ev)
 		tc.Close()
@@ -204,7 +209,7 @@ func describeHandshakeError(err error, hc *helloConn, raw net.Conn) string {
 			io.WriteString(raw, "HTTP/1.0 400 Bad Request\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nThis is a TLS port: use https://\n")
 		}
 		return nt.Error()
-	case hc.Hello == nil && isTimeout(hc.Err):
+	case hc.Hello == nil && (isTimeout(hc.Err) || errors.Is(err, context.DeadlineExceeded)):
 		return "timed out waiting for a ClientHello"
 	case hc.Hello == nil && (errors.Is(hc.Err, io.EOF) || errors.Is(hc.Err, io.ErrUnexpectedEOF)):
 		return "client closed the connection before its ClientHello"

@@ -155,6 +155,16 @@ var plaintextBanners = []struct {
 	{"SSH-", "SSH"},
 	{"<html", "HTTP"},
 	{"<!DOCTYPE", "HTTP"},
+	// Requests, for a server reading what a plain-HTTP client sent to its TLS port.
+	{"GET ", "HTTP"},
+	{"POST ", "HTTP"},
+	{"HEAD ", "HTTP"},
+	{"PUT ", "HTTP"},
+	{"DELETE ", "HTTP"},
+	{"OPTIONS ", "HTTP"},
+	{"PATCH ", "HTTP"},
+	{"CONNECT ", "HTTP"},
+	{"PRI * HTTP/2", "HTTP"},
 }
 
 // sniffNotTLS returns a *NotTLSError when the first bytes of a stream cannot start a TLS

@@ -1,0 +1,1919 @@
+//go:build unix
+
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/md5"
+	"crypto/rand"
+	"crypto/sha1"
+	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/base64"
+	be "encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"image"
+	"image/color"
+	"image/png"
+	"io"
+	"math/big"
+	"mime"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httptrace"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/cryptobyte"
+)
+
+// End-to-end tests of `tlskit serve`: every case starts its own server process on
+// 127.0.0.1:0 in a t.TempDir(), reads the URL from the first stdout line, talks to it with real
+// clients (curl, OpenSSL, GnuTLS, Go, tlskit itself) and stops it with a signal, which must end
+// the process with exit code 0 within 6 s. Certificates are made once by the tlskit binary and
+// shared by absolute path.
+
+// svFixture holds the certificates every case draws from.
+type svFixture struct{ dir string }
+
+func (f svFixture) path(name string) string { return filepath.Join(f.dir, name) }
+
+func svMakeFixture(t *testing.T) svFixture {
+	t.Helper()
+	dir := t.TempDir()
+	var wg sync.WaitGroup
+	// Two independent CAs; everything else is issued from them.
+	for _, ca := range []string{"ca", "ca2"} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			tk(t, dir, "ca", "create", "--dir", ca)
+		}()
+	}
+	wg.Wait()
+	if t.Failed() {
+		t.FailNow()
+	}
+	issues := [][]string{
+		{"localhost", "127.0.0.1", "--ca-dir", "ca", "--out", "localhost.pem", "--key-out", "localhost-key.pem"},
+		{"client.test", "--client", "--ca-dir", "ca", "--out", "client.pem", "--key-out", "client-key.pem"},
+		{"evil.test", "--client", "--ca-dir", "ca2", "--out", "evil.pem", "--key-out", "evil-key.pem"},
+		{"a.test", "--ca-dir", "ca", "--out", "a.pem", "--key-out", "a-key.pem"},
+		{"b.test", "--ca-dir", "ca", "--out", "b.pem", "--key-out", "b-key.pem"},
+	}
+	for _, args := range issues {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			tk(t, dir, append([]string{"cert", "issue"}, args...)...)
+		}()
+	}
+	wg.Wait()
+	if t.Failed() {
+		t.FailNow()
+	}
+	return svFixture{dir: dir}
+}
+
+// svServer is a running `tlskit serve`.
+type svServer struct {
+	cmd    *exec.Cmd
+	args   []string
+	url    string
+	port   string
+	out    *hsBuffer // stdout
+	errOut *hsBuffer // stderr
+	exited chan struct{}
+	status string // how it ended, once exited is closed
+	code   int
+
+	firstLine chan struct{} // closed when stdout has a complete first line
+	outDone   chan struct{} // closed when stdout is at EOF
+
+	mu      sync.Mutex
+	stopped bool
+}
+
+// addr is the server's address on 127.0.0.1.
+func (s *svServer) addr() string { return "127.0.0.1:" + s.port }
+
+// at is an https URL for host (which must resolve to 127.0.0.1) and path.
+func (s *svServer) at(host, path string) string { return "https://" + host + ":" + s.port + path }
+
+// svStart starts `tlskit serve --addr 127.0.0.1:0 ARGS...` in dir, reads the URL from the first
+// line of stdout (a JSON "listening" event with -o json) and arranges for the server to be
+// stopped with SIGINT when the test ends, which must make it exit 0 within 6 s.
+func svStart(t *testing.T, dir string, args ...string) *svServer {
+	t.Helper()
+	all := append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)
+	c := exec.Command(binary, all...)
+	c.Dir = dir
+	c.Env = append(os.Environ(), "NO_COLOR=1")
+	c.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	s := &svServer{cmd: c, args: all, out: &hsBuffer{}, errOut: &hsBuffer{}, exited: make(chan struct{}),
+		firstLine: make(chan struct{}), outDone: make(chan struct{})}
+	// stdout is a pipe read here directly (no copying goroutine of os/exec), so the URL line is
+	// seen as soon as it is written.
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Stdout, c.Stderr = pw, s.errOut
+	if err := c.Start(); err != nil {
+		pr.Close()
+		pw.Close()
+		t.Fatalf("starting tlskit serve: %v", err)
+	}
+	pw.Close()
+	go func() {
+		defer close(s.outDone)
+		defer pr.Close()
+		buf := make([]byte, 64<<10)
+		seen := false
+		for {
+			n, err := pr.Read(buf)
+			if n > 0 {
+				s.out.Write(buf[:n])
+				if !seen && bytes.IndexByte(buf[:n], '\n') >= 0 {
+					seen = true
+					close(s.firstLine)
+				}
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	go func() {
+		err := c.Wait()
+		var ee *exec.ExitError
+		switch {
+		case err == nil:
+			s.status = "exit 0"
+		case errors.As(err, &ee):
+			s.code = ee.ExitCode()
+			if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+				s.code = -1
+				s.status = "killed by " + ws.Signal().String()
+			} else {
+				s.status = fmt.Sprintf("exit %d", s.code)
+			}
+		default:
+			s.code = -1
+			s.status = err.Error()
+		}
+		close(s.exited)
+	}()
+	t.Cleanup(func() {
+		s.mu.Lock()
+		stopped := s.stopped
+		s.mu.Unlock()
+		if stopped {
+			return
+		}
+		select {
+		case <-s.exited:
+			t.Errorf("tlskit %s ended by itself before the test stopped it (%s)\nstderr:\n%s",
+				strings.Join(s.args, " "), s.status, s.errOut.String())
+			return
+		default:
+		}
+		s.stopCheck(t, syscall.SIGINT, "")
+	})
+
+	select {
+	case <-s.firstLine:
+		out := s.out.String()
+		s.parseURL(t, out[:strings.IndexByte(out, '\n')])
+		return s
+	case <-s.outDone:
+		<-s.exited
+		t.Fatalf("tlskit %s exited (%s) before printing its URL\nstdout:\n%s\nstderr:\n%s",
+			strings.Join(all, " "), s.status, s.out.String(), s.errOut.String())
+	case <-time.After(10 * time.Second):
+		t.Fatalf("tlskit %s printed no URL line within 10s\nstdout:\n%s\nstderr:\n%s",
+			strings.Join(all, " "), s.out.String(), s.errOut.String())
+	}
+	return nil
+}
+
+var svURLPattern = regexp.MustCompile(`^https://127\.0\.0\.1:(\d+)/$`)
+
+func (s *svServer) parseURL(t *testing.T, line string) {
+	t.Helper()
+	u := line
+	if strings.HasPrefix(line, "{") {
+		var ev struct {
+			Event string `json:"event"`
+			URL   string `json:"url"`
+		}
+		if err := json.Unmarshal([]byte(line), &ev); err != nil || ev.Event != "listening" {
+			t.Fatalf("first JSON line is not a listening event: %q (%v)", line, err)
+		}
+		u = ev.URL
+	}
+	m := svURLPattern.FindStringSubmatch(u)
+	if m == nil {
+		t.Fatalf("first stdout line %q is not https://127.0.0.1:PORT/", line)
+	}
+	s.url, s.port = u, m[1]
+}
+
+// signal sends sig to the server and marks it as stopped by the test.
+func (s *svServer) signal(t *testing.T, sig syscall.Signal) {
+	t.Helper()
+	s.mu.Lock()
+	s.stopped = true
+	s.mu.Unlock()
+	if err := s.cmd.Process.Signal(sig); err != nil {
+		t.Errorf("signalling serve: %v", err)
+	}
+}
+
+// waitExit waits up to limit for the server to exit; when it does not, its process group is
+// killed. It reports whether the server exited by itself.
+func (s *svServer) waitExit(limit time.Duration) bool {
+	ok := true
+	select {
+	case <-s.exited:
+	case <-time.After(limit):
+		syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
+		<-s.exited
+		ok = false
+	}
+	select {
+	case <-s.outDone:
+	case <-time.After(time.Second):
+	}
+	return ok
+}
+
+// stopCheck sends sig and requires exit code 0 within 6 s; bug, when set, prefixes the failure
+// (the case expects a known defect there).
+func (s *svServer) stopCheck(t *testing.T, sig syscall.Signal, bug string) time.Duration {
+	t.Helper()
+	start := time.Now()
+	s.signal(t, sig)
+	ok := s.waitExit(6 * time.Second)
+	took := time.Since(start)
+	switch {
+	case !ok:
+		t.Errorf("%stlskit %s did not exit within 6s of %v (killed)\nstderr:\n%s",
+			bug, strings.Join(s.args, " "), sig, s.errOut.String())
+	case s.code != 0:
+		t.Errorf("%stlskit %s: %s after %v, want exit 0\nstderr:\n%s",
+			bug, strings.Join(s.args, " "), s.status, sig, s.errOut.String())
+	}
+	return took
+}
+
+// lines are the stdout lines after the URL.
+func (s *svServer) lines() []string {
+	out := s.out.String()
+	all := strings.Split(out, "\n")
+	if len(all) <= 1 {
+		return nil
+	}
+	all = all[1:]
+	// Drop a trailing partial line.
+	return all[:len(all)-1]
+}
+
+// svEvent is a JSON log line of `tlskit serve -o json`.
+type svEvent struct {
+	Time        string  `json:"time"`
+	Remote      string  `json:"remote"`
+	SNI         string  `json:"sni"`
+	Version     string  `json:"version"`
+	CipherSuite string  `json:"cipher_suite"`
+	ALPN        string  `json:"alpn"`
+	JA4         string  `json:"ja4"`
+	ClientCert  string  `json:"client_certificate"`
+	HandshakeMs float64 `json:"handshake_ms"`
+	Error       string  `json:"error"`
+}
+
+func (s *svServer) events(t *testing.T) []svEvent {
+	t.Helper()
+	var evs []svEvent
+	for _, l := range s.lines() {
+		var ev svEvent
+		if err := json.Unmarshal([]byte(l), &ev); err != nil {
+			t.Errorf("log line is not JSON: %q: %v", l, err)
+			continue
+		}
+		evs = append(evs, ev)
+	}
+	return evs
+}
+
+// waitEvent waits up to 3 s for a JSON log line matching pred.
+func (s *svServer) waitEvent(t *testing.T, what string, pred func(svEvent) bool) (svEvent, bool) {
+	t.Helper()
+	deadline := time.Now().Add(3 * time.Second)
+	for {
+		for _, ev := range s.events(t) {
+			if pred(ev) {
+				return ev, true
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Errorf("%s: no matching log line on serve's stdout; got:\n%s", what, strings.Join(s.lines(), "\n"))
+			return svEvent{}, false
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// waitLine waits up to 3 s for a text log line matching re.
+func (s *svServer) waitLine(t *testing.T, what string, re *regexp.Regexp) (string, bool) {
+	t.Helper()
+	deadline := time.Now().Add(3 * time.Second)
+	for {
+		for _, l := range s.lines() {
+			if re.MatchString(l) {
+				return l, true
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Errorf("%s: no log line matching %s on serve's stdout; got:\n%s", what, re, strings.Join(s.lines(), "\n"))
+			return "", false
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// svCurl runs curl in dir with a time limit.
+func svCurl(t *testing.T, dir string, args ...string) runResult {
+	t.Helper()
+	return execIn(t, dir, "", nil, "curl", append([]string{"-sS", "--max-time", "10"}, args...)...)
+}
+
+// svCurlOK runs curl and fails the test unless it exits 0.
+func svCurlOK(t *testing.T, dir string, args ...string) string {
+	t.Helper()
+	r := svCurl(t, dir, args...)
+	if r.code != 0 {
+		t.Errorf("curl %s: exit %d\n%s%s", strings.Join(args, " "), r.code, r.stdout, r.stderr)
+	}
+	return r.stdout
+}
+
+func svPool(t *testing.T, file string) *x509.CertPool {
+	t.Helper()
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(data) {
+		t.Fatalf("no certificates in %s", file)
+	}
+	return pool
+}
+
+// svLeafSerial is the serial number of the first certificate in a PEM file.
+func svLeafSerial(t *testing.T, file string) *big.Int {
+	t.Helper()
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := pem.Decode(data)
+	if b == nil {
+		t.Fatalf("no PEM in %s", file)
+	}
+	c, err := x509.ParseCertificate(b.Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c.SerialNumber
+}
+
+// svClient is an HTTP client trusting pool; h2 lets it negotiate HTTP/2.
+func svClient(pool *x509.CertPool, h2 bool) *http.Client {
+	return &http.Client{
+		Timeout: 10 * time.Second,
+		Transport: &http.Transport{
+			TLSClientConfig:   &tls.Config{RootCAs: pool},
+			ForceAttemptHTTP2: h2,
+		},
+	}
+}
+
+// svReport is the /json answer of the info mode.
+type svReport struct {
+	Remote            string `json:"remote"`
+	HTTPProtocol      string `json:"http_protocol"`
+	SNI               string `json:"sni"`
+	Version           string `json:"version"`
+	CipherSuite       string `json:"cipher_suite"`
+	KeyExchange       string `json:"key_exchange"`
+	ALPN              string `json:"alpn"`
+	Resumed           bool   `json:"resumed"`
+	ClientCertificate *struct {
+		Subject string `json:"subject"`
+	} `json:"client_certificate"`
+	ClientHello *struct {
+		Length              int      `json:"length"`
+		Versions            []string `json:"versions"`
+		CipherSuites        []string `json:"cipher_suites"`
+		Groups              []string `json:"groups"`
+		KeyShares           []string `json:"key_shares"`
+		SignatureAlgorithms []string `json:"signature_algorithms"`
+		ALPN                []string `json:"alpn"`
+		Extensions          []string `json:"extensions"`
+	} `json:"client_hello"`
+	JA3     string `json:"ja3"`
+	JA3Hash string `json:"ja3_hash"`
+	JA4     string `json:"ja4"`
+	JA4Raw  string `json:"ja4_r"`
+}
+
+func svDecodeReport(t *testing.T, what, body string) svReport {
+	t.Helper()
+	var rep svReport
+	if err := json.Unmarshal([]byte(body), &rep); err != nil {
+		t.Fatalf("%s: /json answer is not JSON: %v\n%s", what, err, body)
+	}
+	return rep
+}
+
+// TestE2EServe runs every `tlskit serve` case as a parallel subtest.
+func TestE2EServe(t *testing.T) {
+	hsLocalhost(t)
+	fx := svMakeFixture(t)
+	caFile := fx.path("ca/ca.pem")
+	certArgs := []string{"--cert", fx.path("localhost.pem"), "--key", fx.path("localhost-key.pem")}
+
+	t.Run("clients", func(t *testing.T) {
+		t.Parallel()
+		svClients(t, fx, caFile, certArgs)
+	})
+	t.Run("ephemeral", func(t *testing.T) {
+		t.Parallel()
+		svEphemeral(t)
+	})
+	t.Run("mtls-require", func(t *testing.T) {
+		t.Parallel()
+		svMTLSRequire(t, fx, caFile, certArgs)
+	})
+	t.Run("mtls-request", func(t *testing.T) {
+		t.Parallel()
+		svMTLSRequest(t, fx, caFile, certArgs)
+	})
+	t.Run("sni", func(t *testing.T) {
+		t.Parallel()
+		svSNI(t, fx, caFile)
+	})
+	t.Run("reload", func(t *testing.T) {
+		t.Parallel()
+		svReload(t, fx, caFile)
+	})
+	t.Run("sighup-right-after-start", func(t *testing.T) {
+		t.Parallel()
+		svSIGHUPAtStart(t, certArgs)
+	})
+	t.Run("dir", func(t *testing.T) {
+		t.Parallel()
+		svDir(t, caFile, certArgs)
+	})
+	t.Run("proxy", func(t *testing.T) {
+		t.Parallel()
+		svProxy(t, caFile, certArgs)
+	})
+	t.Run("echo", func(t *testing.T) {
+		t.Parallel()
+		svEcho(t, caFile, certArgs)
+	})
+	t.Run("echo-stop-with-client-connected", func(t *testing.T) {
+		t.Parallel()
+		svEchoStop(t, caFile, certArgs)
+	})
+	t.Run("ja4", func(t *testing.T) {
+		t.Parallel()
+		svJA4Case(t, caFile, certArgs)
+	})
+	t.Run("hostile", func(t *testing.T) {
+		t.Parallel()
+		svHostile(t, caFile, certArgs)
+	})
+	t.Run("graceful", func(t *testing.T) {
+		t.Parallel()
+		svGraceful(t, caFile, certArgs)
+	})
+}
+
+// --- 1. clients --------------------------------------------------------------------------------
+
+func svClients(t *testing.T, fx svFixture, caFile string, certArgs []string) {
+	needCurl(t)
+	needOpenSSL(t)
+	dir := t.TempDir()
+	s := svStart(t, dir, append([]string{"-o", "json"}, certArgs...)...)
+	seen := 0
+	// newEvent waits for a log line after the ones already looked at.
+	newEvent := func(what string, pred func(svEvent) bool) svEvent {
+		t.Helper()
+		deadline := time.Now().Add(3 * time.Second)
+		for {
+			evs := s.events(t)
+			for i := seen; i < len(evs); i++ {
+				if pred(evs[i]) {
+					seen = len(evs)
+					return evs[i]
+				}
+			}
+			if time.Now().After(deadline) {
+				t.Errorf("%s: no log line for its connection on serve's stdout; got:\n%s", what, strings.Join(s.lines(), "\n"))
+				seen = len(evs)
+				return svEvent{}
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	ok := func(alpn string) func(svEvent) bool {
+		return func(ev svEvent) bool {
+			return ev.Error == "" && ev.SNI == "localhost" && ev.Version == "TLS 1.3" && ev.ALPN == alpn &&
+				strings.HasPrefix(ev.JA4, "t13d") && ev.CipherSuite != "" && strings.HasPrefix(ev.Remote, "127.0.0.1:")
+		}
+	}
+
+	// curl, HTTP/1.1 and HTTP/2, JSON and text.
+	for _, v := range []struct {
+		flag, proto, alpn, curlVersion string
+	}{
+		{"--http1.1", "HTTP/1.1", "http/1.1", "1.1"},
+		{"--http2", "HTTP/2.0", "h2", "2"},
+	} {
+		body := svCurlOK(t, dir, v.flag, "--cacert", caFile, s.at("localhost", "/json"))
+		rep := svDecodeReport(t, "curl "+v.flag, body)
+		if rep.HTTPProtocol != v.proto || rep.ALPN != v.alpn || rep.SNI != "localhost" || rep.Version != "TLS 1.3" {
+			t.Errorf("curl %s /json: http_protocol %q alpn %q sni %q version %q, want %s %s localhost TLS 1.3",
+				v.flag, rep.HTTPProtocol, rep.ALPN, rep.SNI, rep.Version, v.proto, v.alpn)
+		}
+		if rep.ClientHello == nil || len(rep.ClientHello.CipherSuites) == 0 || !strings.HasPrefix(rep.JA4, "t13d") || len(rep.JA3Hash) != 32 {
+			t.Errorf("curl %s /json: no ClientHello/fingerprints: %s", v.flag, body)
+		}
+		if rep.ClientCertificate != nil {
+			t.Errorf("curl %s /json: client_certificate without one sent", v.flag)
+		}
+		newEvent("curl "+v.flag+" /json", ok(v.alpn))
+
+		text := svCurlOK(t, dir, v.flag, "--cacert", caFile, "-w", "\nCURL_HTTP_VERSION=%{http_version}\n", s.at("localhost", "/"))
+		for _, re := range []string{
+			`(?m)^http:\s+` + regexp.QuoteMeta(v.proto) + `$`,
+			`(?m)^sni:\s+localhost$`,
+			`(?m)^version:\s+TLS 1\.3$`,
+			`(?m)^alpn:\s+` + regexp.QuoteMeta(v.alpn) + `$`,
+			`(?m)^client certificate:\s+none$`,
+			`(?m)^ja4:\s+t13d\S+$`,
+			`(?m)^CURL_HTTP_VERSION=` + regexp.QuoteMeta(v.curlVersion) + `$`,
+		} {
+			if !regexp.MustCompile(re).MatchString(text) {
+				t.Errorf("curl %s text answer does not match %s:\n%s", v.flag, re, text)
+			}
+		}
+		newEvent("curl "+v.flag+" /", ok(v.alpn))
+	}
+	// A browser gets HTML.
+	html := svCurlOK(t, dir, "--cacert", caFile, "-H", "Accept: text/html", "-w", "\nCT=%{content_type}\n", s.at("localhost", "/"))
+	if !strings.Contains(html, "<html") || !strings.Contains(html, "CT=text/html") || !strings.Contains(html, "TLS 1.3") {
+		t.Errorf("Accept: text/html answer is not the HTML page:\n%s", html)
+	}
+	newEvent("curl HTML", ok("h2"))
+
+	// openssl s_client must verify the chain and the name.
+	r := execIn(t, dir, "", nil, "openssl", "s_client", "-connect", s.addr(), "-servername", "localhost",
+		"-verify_return_error", "-verify_hostname", "localhost", "-CAfile", caFile)
+	if r.code != 0 || !strings.Contains(r.stdout, "Verify return code: 0 (ok)") {
+		t.Errorf("openssl s_client: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	newEvent("openssl s_client", ok(""))
+
+	// gnutls-cli 3.7 verifies against --x509cafile and the host name given; stdin's EOF ends it.
+	if _, err := exec.LookPath("gnutls-cli"); err != nil {
+		t.Log("gnutls-cli not on PATH: skipping that client")
+	} else {
+		r := execIn(t, dir, "\n", nil, "gnutls-cli", "--x509cafile", caFile, "-p", s.port, "localhost")
+		all := r.stdout + r.stderr
+		if r.code != 0 || !strings.Contains(all, "Handshake was completed") || strings.Contains(all, "verification failed") ||
+			!strings.Contains(all, "certificate is trusted") {
+			t.Errorf("gnutls-cli: exit %d\n%s", r.code, all)
+		}
+		newEvent("gnutls-cli", ok(""))
+	}
+
+	// Go's net/http, matched to its log line by its local address.
+	var local string
+	var localMu sync.Mutex
+	pool := svPool(t, caFile)
+	tr := &http.Transport{
+		TLSClientConfig:   &tls.Config{RootCAs: pool},
+		ForceAttemptHTTP2: true,
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			c, err := (&net.Dialer{}).DialContext(ctx, "tcp4", addr)
+			if err == nil {
+				localMu.Lock()
+				local = c.LocalAddr().String()
+				localMu.Unlock()
+			}
+			return c, err
+		},
+	}
+	defer tr.CloseIdleConnections()
+	resp, err := (&http.Client{Transport: tr, Timeout: 10 * time.Second}).Get(s.at("localhost", "/json"))
+	if err != nil {
+		t.Errorf("Go client: %v", err)
+	} else {
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		rep := svDecodeReport(t, "Go client", string(body))
+		if resp.StatusCode != 200 || rep.HTTPProtocol != "HTTP/2.0" || rep.ALPN != "h2" || rep.SNI != "localhost" {
+			t.Errorf("Go client: status %d, http_protocol %q, alpn %q, sni %q", resp.StatusCode, rep.HTTPProtocol, rep.ALPN, rep.SNI)
+		}
+		if ct := resp.Header.Get("Content-Type"); ct != "application/json" {
+			t.Errorf("Go client /json: Content-Type %q", ct)
+		}
+		localMu.Lock()
+		want := local
+		localMu.Unlock()
+		if rep.Remote != want {
+			t.Errorf("Go client: remote %q, its address is %q", rep.Remote, want)
+		}
+		ev := newEvent("Go client", func(ev svEvent) bool { return ev.Remote == want })
+		if !ok("h2")(ev) {
+			t.Errorf("Go client's log line: %+v", ev)
+		}
+	}
+
+	// tlskit's own handshake command.
+	res, rr := hsRun(t, dir, "localhost:"+s.port, "--ca", caFile)
+	if rr.code != 0 {
+		t.Errorf("tlskit handshake: exit %d\n%s", rr.code, rr.stderr)
+	}
+	hsCheckVerified(t, "tlskit handshake", res)
+	if res.Version != "TLS 1.3" || res.SNI != "localhost" {
+		t.Errorf("tlskit handshake: version %q sni %q", res.Version, res.SNI)
+	}
+	newEvent("tlskit handshake", func(ev svEvent) bool { return ev.Error == "" && ev.SNI == "localhost" })
+}
+
+// --- 2. ephemeral certificate --------------------------------------------------------------------
+
+func svEphemeral(t *testing.T) {
+	needCurl(t)
+	needOpenSSL(t)
+	dir := t.TempDir()
+	s := svStart(t, dir, "--write-cert", "cert.pem")
+	re := regexp.MustCompile(`SHA-256 ((?:[0-9A-F]{2}:){31}[0-9A-F]{2})`)
+	var printed string
+	deadline := time.Now().Add(3 * time.Second)
+	for printed == "" && time.Now().Before(deadline) {
+		if m := re.FindStringSubmatch(s.errOut.String()); m != nil {
+			printed = m[1]
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if printed == "" {
+		t.Fatalf("no SHA-256 fingerprint on stderr:\n%s", s.errOut.String())
+	}
+	out := ossl(t, dir, "x509", "-noout", "-fingerprint", "-sha256", "-in", "cert.pem")
+	i := strings.Index(out, "Fingerprint=")
+	if i < 0 {
+		t.Fatalf("openssl printed no fingerprint: %s", out)
+	}
+	if got := strings.TrimSpace(out[i+len("Fingerprint="):]); got != printed {
+		t.Errorf("fingerprint on stderr %s, openssl says %s for --write-cert's file", printed, got)
+	}
+	text := ossl(t, dir, "x509", "-noout", "-text", "-in", "cert.pem")
+	mustContain(t, "ephemeral certificate", text, "DNS:localhost", "IP Address:127.0.0.1")
+	for _, host := range []string{"localhost", "127.0.0.1"} {
+		body := svCurlOK(t, dir, "--cacert", "cert.pem", s.at(host, "/"))
+		if !strings.Contains(body, "TLS 1.3") {
+			t.Errorf("curl https://%s: %s", host, body)
+		}
+	}
+	if st, err := os.Stat(filepath.Join(dir, "cert.pem")); err != nil || st.Mode().Perm() != 0o644 {
+		t.Errorf("cert.pem: %v %v, want mode 0644", st.Mode(), err)
+	}
+	if pk := pemBlocks(readFile(t, dir, "cert.pem"), "PRIVATE KEY"); len(pk) > 0 {
+		t.Errorf("--write-cert wrote a private key")
+	}
+}
+
+// --- 3. mutual TLS ---------------------------------------------------------------------------------
+
+func svMTLSRequire(t *testing.T, fx svFixture, caFile string, certArgs []string) {
+	needCurl(t)
+	dir := t.TempDir()
+	s := svStart(t, dir, append([]string{"--client-auth", "require", "--client-ca", caFile}, certArgs...)...)
+
+	// A valid client certificate.
+	body := svCurlOK(t, dir, "--cacert", caFile, "--cert", fx.path("client.pem"), "--key", fx.path("client-key.pem"),
+		"-w", "\nSTATUS=%{http_code}\n", s.at("localhost", "/json"))
+	if !strings.Contains(body, "\nSTATUS=200\n") {
+		t.Errorf("with a client certificate: %s", body)
+	}
+	rep := svDecodeReport(t, "mTLS /json", strings.Split(body, "\nSTATUS=")[0])
+	if rep.ClientCertificate == nil || rep.ClientCertificate.Subject != "CN=client.test" {
+		t.Errorf("client_certificate = %+v, want subject CN=client.test", rep.ClientCertificate)
+	}
+	s.waitLine(t, "valid client certificate", regexp.MustCompile(
+		`^\S+ 127\.0\.0\.1:\d+ sni=localhost version=TLS1\.3 cipher=\S+ alpn=h2 client=CN=client\.test ja4=t13d\S+ handshake_ms=[0-9.]+$`))
+
+	// No certificate: the handshake fails, and the log says so.
+	before := len(s.lines())
+	r := svCurl(t, dir, "--cacert", caFile, s.at("localhost", "/json"))
+	if r.code == 0 {
+		t.Errorf("without a client certificate curl succeeded: %s", r.stdout)
+	}
+	// error= holds a quoted string when the message has spaces or quotes: it must be one
+	// well-formed quoted string, followed by the SNI and JA4 fields.
+	errLine := regexp.MustCompile(`^\S+ 127\.0\.0\.1:\d+ error=("(?:[^"\\]|\\.)*"|[^\s"]+) sni=localhost ja4=t13d\S+ handshake_ms=[0-9.]+$`)
+	errField := func(l string) string {
+		q := errLine.FindStringSubmatch(l)[1]
+		if !strings.HasPrefix(q, `"`) {
+			return q
+		}
+		u, err := strconv.Unquote(q)
+		if err != nil {
+			t.Errorf("error field %s is not a quoted string: %v", q, err)
+		}
+		return u
+	}
+	if l, ok := svWaitNewLine(t, s, before, errLine, "no client certificate"); ok {
+		if e := errField(l); !strings.Contains(e, "certificate") {
+			t.Errorf("no-certificate log line does not mention the certificate: %s", l)
+		}
+	}
+
+	// A certificate from another CA (with the same name as ours, so Go's error message quotes
+	// another error: the log line must still quote it as one field).
+	before = len(s.lines())
+	r = svCurl(t, dir, "--cacert", caFile, "--cert", fx.path("evil.pem"), "--key", fx.path("evil-key.pem"), s.at("localhost", "/json"))
+	if r.code == 0 {
+		t.Errorf("with another CA's client certificate curl succeeded: %s", r.stdout)
+	}
+	if l, ok := svWaitNewLine(t, s, before, regexp.MustCompile(` error=`), "client certificate from another CA"); ok {
+		switch {
+		case errLine.MatchString(l):
+			if e := errField(l); !strings.Contains(e, "unknown authority") {
+				t.Errorf("wrong-CA log line does not say why: %s", l)
+			}
+		case strings.Contains(l, `\\"`):
+			t.Errorf("BUG: the text log line's error field is escaped twice (fmt %%q, then render.Escape doubles the "+
+				"backslashes), so it is no longer one quoted string followed by sni= and ja4=:\n%s\nRepro: tlskit serve "+
+				"--client-auth require --client-ca ca.pem --cert C --key K; curl with a client certificate from another "+
+				"CA of the same name (Go's error then quotes another error). Cause: cmd/serve.go formatEvent applies "+
+				"render.Escape to fields already quoted by quoteIfSpace.", l)
+		default:
+			t.Errorf("wrong-CA log line is not in the text format: %s", l)
+		}
+	}
+}
+
+// svWaitNewLine waits for a text log line matching re after the first `before` lines.
+func svWaitNewLine(t *testing.T, s *svServer, before int, re *regexp.Regexp, what string) (string, bool) {
+	t.Helper()
+	deadline := time.Now().Add(3 * time.Second)
+	for {
+		ls := s.lines()
+		for i := before; i < len(ls); i++ {
+			if re.MatchString(ls[i]) {
+				return ls[i], true
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Errorf("%s: no new log line matching %s; lines:\n%s", what, re, strings.Join(ls, "\n"))
+			return "", false
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func svMTLSRequest(t *testing.T, fx svFixture, caFile string, certArgs []string) {
+	needCurl(t)
+	dir := t.TempDir()
+	s := svStart(t, dir, append([]string{"-o", "json", "--client-auth", "request", "--client-ca", caFile}, certArgs...)...)
+	body := svCurlOK(t, dir, "--cacert", caFile, "-w", "\nSTATUS=%{http_code}\n", s.at("localhost", "/json"))
+	if !strings.Contains(body, "\nSTATUS=200\n") {
+		t.Errorf("request mode without a certificate: %s", body)
+	}
+	if strings.Contains(body, "client_certificate") {
+		t.Errorf("request mode without a certificate reports one: %s", body)
+	}
+	s.waitEvent(t, "request mode, no certificate", func(ev svEvent) bool { return ev.Error == "" && ev.ClientCert == "" })
+
+	body = svCurlOK(t, dir, "--cacert", caFile, "--cert", fx.path("client.pem"), "--key", fx.path("client-key.pem"), s.at("localhost", "/json"))
+	if rep := svDecodeReport(t, "request mode", body); rep.ClientCertificate == nil || rep.ClientCertificate.Subject != "CN=client.test" {
+		t.Errorf("request mode with a certificate: client_certificate %+v", rep.ClientCertificate)
+	}
+	s.waitEvent(t, "request mode, certificate", func(ev svEvent) bool { return ev.Error == "" && ev.ClientCert == "CN=client.test" })
+}
+
+// --- 4. SNI ------------------------------------------------------------------------------------------
+
+func svSNI(t *testing.T, fx svFixture, caFile string) {
+	needCurl(t)
+	dir := t.TempDir()
+	s := svStart(t, dir, "--cert", fx.path("a.pem"), "--key", fx.path("a-key.pem"), "--cert", fx.path("b.pem"), "--key", fx.path("b-key.pem"))
+	pool := svPool(t, caFile)
+	for _, host := range []string{"a.test", "b.test"} {
+		body := svCurlOK(t, dir, "--cacert", caFile, "--resolve", host+":"+s.port+":127.0.0.1", s.at(host, "/json"))
+		if rep := svDecodeReport(t, host, body); rep.SNI != host {
+			t.Errorf("%s: sni %q", host, rep.SNI)
+		}
+		s.waitLine(t, host, regexp.MustCompile(`^\S+ 127\.0\.0\.1:\d+ sni=`+regexp.QuoteMeta(host)+` version=TLS1\.3 cipher=\S+ alpn=h2 ja4=t13d\S+ handshake_ms=[0-9.]+$`))
+
+		c, err := tls.DialWithDialer(&net.Dialer{Timeout: 5 * time.Second}, "tcp", s.addr(), &tls.Config{ServerName: host, RootCAs: pool})
+		if err != nil {
+			t.Errorf("Go client for %s: %v", host, err)
+			continue
+		}
+		leaf := c.ConnectionState().PeerCertificates[0]
+		c.Close()
+		if len(leaf.DNSNames) != 1 || leaf.DNSNames[0] != host {
+			t.Errorf("SNI %s got the certificate for %v", host, leaf.DNSNames)
+		}
+	}
+}
+
+// --- 5. reload ----------------------------------------------------------------------------------------
+
+func svReload(t *testing.T, fx svFixture, caFile string) {
+	dir := t.TempDir()
+	issue := func() {
+		t.Helper()
+		tk(t, dir, "cert", "issue", "localhost", "127.0.0.1", "--ca-dir", fx.path("ca"), "--out", "same.pem", "--key-out", "same-key.pem", "--force")
+	}
+	issue()
+	certFile, keyFile := filepath.Join(dir, "same.pem"), filepath.Join(dir, "same-key.pem")
+	s := svStart(t, dir, "--cert", "same.pem", "--key", "same-key.pem")
+	pool := svPool(t, caFile)
+
+	// One keep-alive HTTP/1.1 connection, kept in the transport's pool.
+	tr := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}
+	defer tr.CloseIdleConnections()
+	client := &http.Client{Transport: tr, Timeout: 10 * time.Second}
+	get := func(what string) (serial *big.Int, reused bool) {
+		t.Helper()
+		var info httptrace.GotConnInfo
+		ctx := httptrace.WithClientTrace(context.Background(), &httptrace.ClientTrace{GotConn: func(i httptrace.GotConnInfo) { info = i }})
+		req, _ := http.NewRequestWithContext(ctx, "GET", s.at("localhost", "/json"), nil)
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Errorf("%s: status %d", what, resp.StatusCode)
+		}
+		return resp.TLS.PeerCertificates[0].SerialNumber, info.Reused
+	}
+	// fresh is the serial a new connection gets.
+	fresh := func() *big.Int {
+		t.Helper()
+		c, err := tls.DialWithDialer(&net.Dialer{Timeout: 5 * time.Second}, "tcp", s.addr(), &tls.Config{ServerName: "localhost", RootCAs: pool})
+		if err != nil {
+			t.Fatalf("new connection: %v", err)
+		}
+		defer c.Close()
+		return c.ConnectionState().PeerCertificates[0].SerialNumber
+	}
+
+	first := svLeafSerial(t, certFile)
+	oldSerial, _ := get("first request")
+	if oldSerial.Cmp(first) != 0 {
+		t.Fatalf("served serial %x, file has %x", oldSerial, first)
+	}
+
+	// Re-issue in place, then put the files' times back so that only SIGHUP can tell the
+	// server about the change (the once-a-second poll compares modification times).
+	cst, err1 := os.Stat(certFile)
+	kst, err2 := os.Stat(keyFile)
+	if err1 != nil || err2 != nil {
+		t.Fatal(err1, err2)
+	}
+	reloadsBefore := strings.Count(s.errOut.String(), "certificates reloaded")
+	issue()
+	os.Chtimes(certFile, cst.ModTime(), cst.ModTime())
+	os.Chtimes(keyFile, kst.ModTime(), kst.ModTime())
+	second := svLeafSerial(t, certFile)
+	if second.Cmp(first) == 0 {
+		t.Fatal("re-issuing kept the serial")
+	}
+	time.Sleep(1200 * time.Millisecond) // at least one poll
+	if n := strings.Count(s.errOut.String(), "certificates reloaded"); n != reloadsBefore {
+		t.Logf("the poll reloaded before SIGHUP (the re-issue raced it); SIGHUP is not isolated this time")
+	} else if got := fresh(); got.Cmp(first) != 0 {
+		t.Errorf("before SIGHUP, with the files' times unchanged, a new connection got serial %x (want the old %x) and no reload was reported", got, first)
+	}
+	s.cmd.Process.Signal(syscall.SIGHUP)
+	var got *big.Int
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		got = fresh()
+		if got.Cmp(second) == 0 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if got.Cmp(second) != 0 {
+		t.Errorf("after SIGHUP a new connection got serial %x, want the re-issued %x (old %x)\nstderr:\n%s", got, second, first, s.errOut.String())
+	}
+	if !strings.Contains(s.errOut.String(), "certificates reloaded") {
+		t.Errorf("no \"certificates reloaded\" on stderr after SIGHUP:\n%s", s.errOut.String())
+	}
+	if s.cmd.ProcessState != nil {
+		t.Fatalf("serve ended on SIGHUP")
+	}
+	// The old connection still serves, with the certificate it was made with.
+	serial, reused := get("second request on the old connection")
+	if !reused {
+		t.Errorf("the keep-alive connection was not reused after the reload (closed by the server?)")
+	} else if serial.Cmp(first) != 0 {
+		t.Errorf("old connection reports serial %x, want its original %x", serial, first)
+	}
+
+	// A change on disk alone is picked up by the poll.
+	issue()
+	third := svLeafSerial(t, certFile)
+	start := time.Now()
+	for {
+		got = fresh()
+		if got.Cmp(third) == 0 || time.Since(start) > 3500*time.Millisecond {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if got.Cmp(third) != 0 {
+		t.Errorf("3.5s after re-issuing on disk a new connection still gets serial %x, want %x\nstderr:\n%s", got, third, s.errOut.String())
+	} else {
+		t.Logf("on-disk change picked up after %v", time.Since(start).Round(10*time.Millisecond))
+	}
+}
+
+// svSIGHUPAtStart sends SIGHUP as soon as the URL line is out: the server is up, so a reload
+// request must not kill it.
+func svSIGHUPAtStart(t *testing.T, certArgs []string) {
+	dir := t.TempDir()
+	for attempt := 0; attempt < 10; attempt++ {
+		s := svStart(t, dir, certArgs...)
+		s.cmd.Process.Signal(syscall.SIGHUP)
+		time.Sleep(150 * time.Millisecond)
+		select {
+		case <-s.exited:
+			s.mu.Lock()
+			s.stopped = true
+			s.mu.Unlock()
+			t.Fatalf("BUG: SIGHUP sent right after the URL line ended tlskit serve (%s) on attempt %d; "+
+				"the SIGHUP handler is installed by a goroutine started after the URL is printed "+
+				"(cmd/serve.go runServe: announce, then go watchCertificates). Repro: "+
+				"tlskit serve --addr 127.0.0.1:0 --cert C --key K | (read url; kill -HUP $PID)\nstderr:\n%s",
+				s.status, attempt+1, s.errOut.String())
+		default:
+		}
+		s.stopCheck(t, syscall.SIGINT, "")
+	}
+}
+
+// --- 6. --dir ----------------------------------------------------------------------------------------
+
+func svDir(t *testing.T, caFile string, certArgs []string) {
+	needCurl(t)
+	dir := t.TempDir()
+	const secret = "TOP-SECRET-outside-dir-7f3a"
+	writeFile(t, dir, "secret", secret+"\n")
+	www := filepath.Join(dir, "www")
+	if err := os.MkdirAll(filepath.Join(www, "sub", "deeper"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var pngBuf bytes.Buffer
+	img := image.NewRGBA(image.Rect(0, 0, 2, 2))
+	img.Set(0, 0, color.RGBA{255, 0, 0, 255})
+	png.Encode(&pngBuf, img)
+	files := map[string]string{
+		"www/page.html":    "<!doctype html><title>t</title><p>hello page</p>\n",
+		"www/style.css":    "body { color: red }\n",
+		"www/data.json":    `{"ok": true}` + "\n",
+		"www/img.png":      pngBuf.String(),
+		"www/sub/a.txt":    "file a\n",
+		"www/sub/b one.md": "file b\n",
+	}
+	for name, content := range files {
+		writeFile(t, dir, name, content)
+	}
+	// Symlinks inside DIR that lead out of it.
+	for name, target := range map[string]string{
+		"www/link":        "../secret",
+		"www/abslink":     filepath.Join(dir, "secret"),
+		"www/updir":       "..",
+		"www/sub/uplink2": "../../secret",
+	} {
+		if err := os.Symlink(target, filepath.Join(dir, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := svStart(t, dir, append([]string{"--dir", "www"}, certArgs...)...)
+	client := svClient(svPool(t, caFile), true)
+	defer client.Transport.(*http.Transport).CloseIdleConnections()
+
+	for _, f := range []struct{ path, mediaType, body string }{
+		{"/page.html", "text/html", files["www/page.html"]},
+		{"/style.css", "text/css", files["www/style.css"]},
+		{"/data.json", "application/json", files["www/data.json"]},
+		{"/img.png", "image/png", files["www/img.png"]},
+	} {
+		resp, err := client.Get(s.at("localhost", f.path))
+		if err != nil {
+			t.Errorf("GET %s: %v", f.path, err)
+			continue
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
+		if resp.StatusCode != 200 || mt != f.mediaType || string(body) != f.body {
+			t.Errorf("GET %s: status %d, Content-Type %q, body %q; want 200, %s, the file", f.path, resp.StatusCode,
+				resp.Header.Get("Content-Type"), body, f.mediaType)
+		}
+	}
+	// Directory listing.
+	resp, err := client.Get(s.at("localhost", "/sub/"))
+	if err != nil {
+		t.Fatalf("GET /sub/: %v", err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
+	if resp.StatusCode != 200 || mt != "text/html" || !strings.Contains(string(body), `href="a.txt"`) ||
+		!strings.Contains(string(body), `href="deeper/"`) || !strings.Contains(string(body), `b one.md`) {
+		t.Errorf("GET /sub/: status %d, %s, listing:\n%s", resp.StatusCode, resp.Header.Get("Content-Type"), body)
+	}
+	// Nothing outside DIR, however asked for.
+	for _, p := range []string{"/../secret", "/sub/../../secret", "/%2e%2e/secret", "/..%2fsecret", "/sub/..%2f..%2fsecret",
+		"/link", "/abslink", "/updir/secret", "/sub/uplink2", "/updir/"} {
+		r := svCurl(t, dir, "--path-as-is", "--cacert", caFile, "-w", "\nSTATUS=%{http_code}\n", s.at("localhost", p))
+		if strings.Contains(r.stdout, secret) {
+			t.Errorf("GET %s returned the file outside --dir:\n%s", p, r.stdout)
+		}
+		if strings.Contains(r.stdout, "\nSTATUS=200\n") {
+			t.Errorf("GET %s: status 200 for a path outside --dir:\n%s", p, r.stdout)
+		}
+	}
+}
+
+// --- 7. --proxy --------------------------------------------------------------------------------------
+
+// svBackend is a plain HTTP app on 127.0.0.1: "/ws" is a hand-written WebSocket echo of one
+// message, "/slow" answers after a second (announcing on started when it begins), anything else
+// answers with the request it got as JSON.
+func svBackend(t *testing.T) (*httptest.Server, chan struct{}) {
+	started := make(chan struct{}, 8)
+	mux := http.NewServeMux()
+	mux.HandleFunc("/ws", svWSBackend)
+	mux.HandleFunc("/slow", func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case started <- struct{}{}:
+		default:
+		}
+		time.Sleep(time.Second)
+		io.WriteString(w, "slow done\n")
+	})
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(map[string]any{"host": r.Host, "proto": r.Proto, "path": r.URL.Path, "headers": r.Header})
+	})
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	return srv, started
+}
+
+const svWSGUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+
+func svWSAccept(key string) string {
+	sum := sha1.Sum([]byte(key + svWSGUID))
+	return base64.StdEncoding.EncodeToString(sum[:])
+}
+
+func svHeaderHasToken(h http.Header, name, token string) bool {
+	for _, v := range h.Values(name) {
+		for _, part := range strings.Split(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(part), token) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// svWSBackend answers an RFC 6455 upgrade and echoes one masked text frame back unmasked.
+func svWSBackend(w http.ResponseWriter, r *http.Request) {
+	key := r.Header.Get("Sec-WebSocket-Key")
+	if !strings.EqualFold(r.Header.Get("Upgrade"), "websocket") || !svHeaderHasToken(r.Header, "Connection", "upgrade") ||
+		key == "" || r.Header.Get("Sec-WebSocket-Version") != "13" {
+		http.Error(w, "not a WebSocket upgrade", http.StatusBadRequest)
+		return
+	}
+	hj, ok := w.(http.Hijacker)
+	if !ok {
+		http.Error(w, "cannot hijack", http.StatusInternalServerError)
+		return
+	}
+	conn, rw, err := hj.Hijack()
+	if err != nil {
+		return
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(10 * time.Second))
+	fmt.Fprintf(rw, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n\r\n", svWSAccept(key))
+	if rw.Flush() != nil {
+		return
+	}
+	op, payload, masked, err := svReadFrame(rw.Reader)
+	if err != nil || !masked || op != 1 {
+		return // client frames must be masked text here
+	}
+	svWriteFrame(rw.Writer, 1, payload, nil)
+	rw.Flush()
+	io.Copy(io.Discard, rw) // until the client hangs up
+}
+
+// svReadFrame reads one WebSocket frame and unmasks its payload.
+func svReadFrame(r *bufio.Reader) (op byte, payload []byte, masked bool, err error) {
+	var h [2]byte
+	if _, err = io.ReadFull(r, h[:]); err != nil {
+		return
+	}
+	op, masked = h[0]&0x0f, h[1]&0x80 != 0
+	n := uint64(h[1] & 0x7f)
+	switch n {
+	case 126:
+		var b [2]byte
+		if _, err = io.ReadFull(r, b[:]); err != nil {
+			return
+		}
+		n = uint64(be.BigEndian.Uint16(b[:]))
+	case 127:
+		var b [8]byte
+		if _, err = io.ReadFull(r, b[:]); err != nil {
+			return
+		}
+		n = be.BigEndian.Uint64(b[:])
+	}
+	if n > 1<<20 {
+		return op, nil, masked, errors.New("frame too large")
+	}
+	var key [4]byte
+	if masked {
+		if _, err = io.ReadFull(r, key[:]); err != nil {
+			return
+		}
+	}
+	payload = make([]byte, n)
+	if _, err = io.ReadFull(r, payload); err != nil {
+		return
+	}
+	if masked {
+		for i := range payload {
+			payload[i] ^= key[i%4]
+		}
+	}
+	return op, payload, masked, nil
+}
+
+// svWriteFrame writes one final frame, masked with mask when it is not nil.
+func svWriteFrame(w io.Writer, op byte, payload, mask []byte) error {
+	b := []byte{0x80 | op}
+	var mbit byte
+	if mask != nil {
+		mbit = 0x80
+	}
+	switch n := len(payload); {
+	case n < 126:
+		b = append(b, mbit|byte(n))
+	case n <= 0xffff:
+		b = append(b, mbit|126, byte(n>>8), byte(n))
+	default:
+		b = append(b, mbit|127)
+		b = be.BigEndian.AppendUint64(b, uint64(n))
+	}
+	if mask != nil {
+		b = append(b, mask...)
+		for i, c := range payload {
+			b = append(b, c^mask[i%4])
+		}
+	} else {
+		b = append(b, payload...)
+	}
+	_, err := w.Write(b)
+	return err
+}
+
+func svProxy(t *testing.T, caFile string, certArgs []string) {
+	needCurl(t)
+	dir := t.TempDir()
+	backend, _ := svBackend(t)
+	s := svStart(t, dir, append([]string{"--proxy", backend.URL}, certArgs...)...)
+
+	type echoed struct {
+		Host    string      `json:"host"`
+		Proto   string      `json:"proto"`
+		Path    string      `json:"path"`
+		Headers http.Header `json:"headers"`
+	}
+	for _, v := range []struct{ flag, version string }{{"--http1.1", "1.1"}, {"--http2", "2"}} {
+		out := svCurlOK(t, dir, v.flag, "--cacert", caFile, "-w", "\nCURL_HTTP_VERSION=%{http_version}\n", s.at("localhost", "/some/path?q=1"))
+		body, ver, _ := strings.Cut(out, "\nCURL_HTTP_VERSION=")
+		if strings.TrimSpace(ver) != v.version {
+			t.Errorf("curl %s through the proxy spoke HTTP/%s", v.flag, strings.TrimSpace(ver))
+		}
+		var e echoed
+		if err := json.Unmarshal([]byte(body), &e); err != nil {
+			t.Errorf("curl %s: backend answer not JSON: %v\n%s", v.flag, err, out)
+			continue
+		}
+		want := map[string]string{
+			"X-Forwarded-For":   "127.0.0.1",
+			"X-Forwarded-Host":  "localhost:" + s.port,
+			"X-Forwarded-Proto": "https",
+		}
+		for k, w := range want {
+			if got := e.Headers.Get(k); got != w {
+				t.Errorf("curl %s: backend saw %s %q, want %q (headers %v)", v.flag, k, got, w, e.Headers)
+			}
+		}
+		if e.Path != "/some/path" {
+			t.Errorf("curl %s: backend saw path %q", v.flag, e.Path)
+		}
+	}
+
+	// WebSocket through the proxy, by hand, over HTTP/1.1.
+	pool := svPool(t, caFile)
+	conn, err := tls.DialWithDialer(&net.Dialer{Timeout: 5 * time.Second}, "tcp", s.addr(),
+		&tls.Config{ServerName: "localhost", RootCAs: pool, NextProtos: []string{"http/1.1"}})
+	if err != nil {
+		t.Fatalf("WebSocket dial: %v", err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(10 * time.Second))
+	if p := conn.ConnectionState().NegotiatedProtocol; p != "http/1.1" {
+		t.Errorf("ALPN %q, want http/1.1", p)
+	}
+	var nonce [16]byte
+	rand.Read(nonce[:])
+	key := base64.StdEncoding.EncodeToString(nonce[:])
+	fmt.Fprintf(conn, "GET /ws HTTP/1.1\r\nHost: localhost:%s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
+		"Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n\r\n", s.port, key)
+	br := bufio.NewReader(conn)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatalf("WebSocket upgrade response: %v", err)
+	}
+	if resp.StatusCode != http.StatusSwitchingProtocols {
+		b, _ := io.ReadAll(resp.Body)
+		t.Fatalf("WebSocket upgrade: %s\n%s", resp.Status, b)
+	}
+	if got := resp.Header.Get("Sec-WebSocket-Accept"); got != svWSAccept(key) {
+		t.Errorf("Sec-WebSocket-Accept %q, want %q", got, svWSAccept(key))
+	}
+	if !strings.EqualFold(resp.Header.Get("Upgrade"), "websocket") {
+		t.Errorf("Upgrade header %q", resp.Header.Get("Upgrade"))
+	}
+	mask := make([]byte, 4)
+	rand.Read(mask)
+	if err := svWriteFrame(conn, 1, []byte("hello"), mask); err != nil {
+		t.Fatalf("writing the frame: %v", err)
+	}
+	op, payload, masked, err := svReadFrame(br)
+	if err != nil {
+		t.Fatalf("reading the echoed frame: %v", err)
+	}
+	if op != 1 || masked || string(payload) != "hello" {
+		t.Errorf("echoed frame: opcode %d masked %v payload %q, want text unmasked \"hello\"", op, masked, payload)
+	}
+}
+
+// --- 8. --echo ---------------------------------------------------------------------------------------
+
+func svEchoDial(t *testing.T, s *svServer, caFile string) *tls.Conn {
+	t.Helper()
+	c, err := tls.DialWithDialer(&net.Dialer{Timeout: 5 * time.Second}, "tcp", s.addr(),
+		&tls.Config{ServerName: "localhost", RootCAs: svPool(t, caFile)})
+	if err != nil {
+		t.Fatalf("echo dial: %v", err)
+	}
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := io.WriteString(c, "ping\n"); err != nil {
+		t.Fatalf("echo write: %v", err)
+	}
+	got := make([]byte, 5)
+	if _, err := io.ReadFull(c, got); err != nil || string(got) != "ping\n" {
+		t.Fatalf("echo read: %q %v", got, err)
+	}
+	return c
+}
+
+func svEcho(t *testing.T, caFile string, certArgs []string) {
+	dir := t.TempDir()
+	s := svStart(t, dir, append([]string{"--echo", "-o", "json"}, certArgs...)...)
+	c := svEchoDial(t, s, caFile)
+	if p := c.ConnectionState().NegotiatedProtocol; p != "" {
+		t.Errorf("--echo negotiated ALPN %q", p)
+	}
+	// Larger than one record, in pieces.
+	long := bytes.Repeat([]byte("0123456789abcdef"), 3000)
+	go c.Write(long)
+	got := make([]byte, len(long))
+	if _, err := io.ReadFull(c, got); err != nil || !bytes.Equal(got, long) {
+		t.Errorf("echo of %d bytes: %v", len(long), err)
+	}
+	local := c.LocalAddr().String()
+	c.Close()
+	s.waitEvent(t, "echo", func(ev svEvent) bool { return ev.Remote == local && ev.Error == "" && ev.ALPN == "" })
+}
+
+// svEchoStop stops an --echo server while a client is still connected and idle: the help
+// promises SIGINT drains for up to 5 s and exits 0.
+func svEchoStop(t *testing.T, caFile string, certArgs []string) {
+	dir := t.TempDir()
+	s := svStart(t, dir, append([]string{"--echo"}, certArgs...)...)
+	c := svEchoDial(t, s, caFile)
+	defer c.Close()
+	s.stopCheck(t, syscall.SIGINT, "BUG: --echo with an idle client connected must still stop (drain at most 5s). Repro: "+
+		"tlskit serve --echo & openssl s_client -connect 127.0.0.1:PORT (stay connected); kill -INT $SERVE_PID: ")
+}
+
+// --- 9. JA3 / JA4 -----------------------------------------------------------------------------------
+
+// svHello is what JA3 and JA4 read from a ClientHello, parsed here from the raw bytes.
+type svHello struct {
+	legacyVersion uint16
+	ciphers       []uint16
+	extensions    []uint16
+	sni           bool
+	alpn          []string
+	versions      []uint16
+	sigAlgs       []uint16
+	groups        []uint16
+	pointFormats  []uint8
+}
+
+// svParseHello parses a handshake message (4-byte header included) that must be a ClientHello.
+func svParseHello(msg []byte) (*svHello, error) {
+	bad := errors.New("malformed ClientHello")
+	s := cryptobyte.String(msg)
+	var typ uint8
+	var body cryptobyte.String
+	if !s.ReadUint8(&typ) || typ != 1 || !s.ReadUint24LengthPrefixed(&body) || !s.Empty() {
+		return nil, errors.New("not one ClientHello message")
+	}
+	h := &svHello{}
+	var sid, suites, comp cryptobyte.String
+	if !body.ReadUint16(&h.legacyVersion) || !body.Skip(32) || !body.ReadUint8LengthPrefixed(&sid) ||
+		!body.ReadUint16LengthPrefixed(&suites) || !body.ReadUint8LengthPrefixed(&comp) {
+		return nil, bad
+	}
+	u16s := func(l cryptobyte.String) ([]uint16, bool) {
+		var out []uint16
+		for !l.Empty() {
+			var v uint16
+			if !l.ReadUint16(&v) {
+				return nil, false
+			}
+			out = append(out, v)
+		}
+		return out, true
+	}
+	var ok bool
+	if h.ciphers, ok = u16s(suites); !ok {
+		return nil, bad
+	}
+	if body.Empty() {
+		return h, nil
+	}
+	var exts cryptobyte.String
+	if !body.ReadUint16LengthPrefixed(&exts) || !body.Empty() {
+		return nil, bad
+	}
+	for !exts.Empty() {
+		var et uint16
+		var data cryptobyte.String
+		if !exts.ReadUint16(&et) || !exts.ReadUint16LengthPrefixed(&data) {
+			return nil, bad
+		}
+		h.extensions = append(h.extensions, et)
+		var list cryptobyte.String
+		switch et {
+		case 0x0000: // server_name
+			h.sni = true
+		case 0x0010: // ALPN
+			if !data.ReadUint16LengthPrefixed(&list) {
+				return nil, bad
+			}
+			for !list.Empty() {
+				var p cryptobyte.String
+				if !list.ReadUint8LengthPrefixed(&p) {
+					return nil, bad
+				}
+				h.alpn = append(h.alpn, string(p))
+			}
+		case 0x002b: // supported_versions
+			if !data.ReadUint8LengthPrefixed(&list) {
+				return nil, bad
+			}
+			if h.versions, ok = u16s(list); !ok {
+				return nil, bad
+			}
+		case 0x000d: // signature_algorithms
+			if !data.ReadUint16LengthPrefixed(&list) {
+				return nil, bad
+			}
+			if h.sigAlgs, ok = u16s(list); !ok {
+				return nil, bad
+			}
+		case 0x000a: // supported_groups
+			if !data.ReadUint16LengthPrefixed(&list) {
+				return nil, bad
+			}
+			if h.groups, ok = u16s(list); !ok {
+				return nil, bad
+			}
+		case 0x000b: // ec_point_formats
+			if !data.ReadUint8LengthPrefixed(&list) {
+				return nil, bad
+			}
+			h.pointFormats = append(h.pointFormats, list...)
+		}
+	}
+	return h, nil
+}
+
+// svGREASE reports an RFC 8701 GREASE value (0x0a0a, 0x1a1a, ... 0xfafa).
+func svGREASE(v uint16) bool { return v&0x0f0f == 0x0a0a && v>>8 == v&0xff }
+
+func svNoGREASE(vs []uint16) []uint16 {
+	var out []uint16
+	for _, v := range vs {
+		if !svGREASE(v) {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// svJA4 computes JA4 and JA4_r for a ClientHello received over TCP, following FoxIO's
+// specification: t, version, d/i, cipher count, extension count, ALPN first+last character;
+// then the truncated SHA-256 of the sorted ciphers, and of the sorted extensions (SNI and ALPN
+// excluded) joined with the signature algorithms in wire order.
+func svJA4(h *svHello) (fp, raw string) {
+	ver := h.legacyVersion
+	if vs := svNoGREASE(h.versions); len(vs) > 0 {
+		ver = 0
+		for _, v := range vs {
+			if v > ver {
+				ver = v
+			}
+		}
+	}
+	verStr, ok := map[uint16]string{0x0304: "13", 0x0303: "12", 0x0302: "11", 0x0301: "10", 0x0300: "s3", 0x0002: "s2"}[ver]
+	if !ok {
+		verStr = "00"
+	}
+	sni := "i"
+	if h.sni {
+		sni = "d"
+	}
+	ciphers, exts := svNoGREASE(h.ciphers), svNoGREASE(h.extensions)
+	alpn := "00"
+	if len(h.alpn) > 0 && h.alpn[0] != "" {
+		p := h.alpn[0]
+		alnum := func(c byte) bool { return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
+		if alnum(p[0]) && alnum(p[len(p)-1]) {
+			alpn = string([]byte{p[0], p[len(p)-1]})
+		} else {
+			x := hex.EncodeToString([]byte(p))
+			alpn = string([]byte{x[0], x[len(x)-1]})
+		}
+	}
+	a := fmt.Sprintf("t%s%s%02d%02d%s", verStr, sni, min(len(ciphers), 99), min(len(exts), 99), alpn)
+	hexes := func(vs []uint16) []string {
+		out := make([]string, 0, len(vs))
+		for _, v := range vs {
+			out = append(out, fmt.Sprintf("%04x", v))
+		}
+		return out
+	}
+	cs := hexes(ciphers)
+	sort.Strings(cs)
+	var es []string
+	for _, e := range exts {
+		if e != 0x0000 && e != 0x0010 {
+			es = append(es, fmt.Sprintf("%04x", e))
+		}
+	}
+	sort.Strings(es)
+	b := strings.Join(cs, ",")
+	c := strings.Join(es, ",")
+	if sigs := hexes(svNoGREASE(h.sigAlgs)); len(sigs) > 0 {
+		c += "_" + strings.Join(sigs, ",")
+	}
+	hash12 := func(s string, empty bool) string {
+		if empty {
+			return "000000000000"
+		}
+		sum := sha256.Sum256([]byte(s))
+		return hex.EncodeToString(sum[:])[:12]
+	}
+	return a + "_" + hash12(b, len(cs) == 0) + "_" + hash12(c, len(es) == 0), a + "_" + b + "_" + c
+}
+
+// svJA3 is the JA3 string (legacy version, ciphers, extensions, groups, point formats; decimal,
+// GREASE removed) and its MD5.
+func svJA3(h *svHello) (text, hash string) {
+	dec := func(vs []uint16) string {
+		var parts []string
+		for _, v := range svNoGREASE(vs) {
+			parts = append(parts, strconv.Itoa(int(v)))
+		}
+		return strings.Join(parts, "-")
+	}
+	var pf []string
+	for _, p := range h.pointFormats {
+		pf = append(pf, strconv.Itoa(int(p)))
+	}
+	text = fmt.Sprintf("%d,%s,%s,%s,%s", h.legacyVersion, dec(h.ciphers), dec(h.extensions), dec(h.groups), strings.Join(pf, "-"))
+	sum := md5.Sum([]byte(text))
+	return text, hex.EncodeToString(sum[:])
+}
+
+// svCaptureHello runs a crypto/tls client with cfg against a bare TCP listener and returns the
+// TLS records carrying its ClientHello and the ClientHello message itself.
+func svCaptureHello(t *testing.T, cfg *tls.Config) (records, msg []byte) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	done := make(chan struct{})
+	defer func() { <-done }()
+	go func() {
+		defer close(done)
+		c, err := net.DialTimeout("tcp", ln.Addr().String(), 5*time.Second)
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		tc := tls.Client(c, cfg.Clone())
+		tc.SetDeadline(time.Now().Add(5 * time.Second))
+		tc.Handshake() // fails when the listener hangs up
+	}()
+	ln.(*net.TCPListener).SetDeadline(time.Now().Add(5 * time.Second))
+	conn, err := ln.Accept()
+	if err != nil {
+		t.Fatalf("capturing a ClientHello: %v", err)
+	}
+	defer conn.Close()
+	conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	var hs []byte
+	for {
+		hdr := make([]byte, 5)
+		if _, err := io.ReadFull(conn, hdr); err != nil {
+			t.Fatalf("capturing a ClientHello: %v", err)
+		}
+		if hdr[0] != 22 {
+			t.Fatalf("first record has type %d, not handshake", hdr[0])
+		}
+		payload := make([]byte, be.BigEndian.Uint16(hdr[3:]))
+		if _, err := io.ReadFull(conn, payload); err != nil {
+			t.Fatalf("capturing a ClientHello: %v", err)
+		}
+		records = append(append(records, hdr...), payload...)
+		hs = append(hs, payload...)
+		if len(hs) >= 4 {
+			need := 4 + (int(hs[1])<<16 | int(hs[2])<<8 | int(hs[3]))
+			if len(hs) >= need {
+				return records, hs[:need]
+			}
+		}
+	}
+}
+
+// svGetJSON asks for /json over one TLS connection made with exactly cfg and plain HTTP/1.1.
+func svGetJSON(t *testing.T, addr string, cfg *tls.Config) (svReport, string) {
+	t.Helper()
+	c, err := tls.DialWithDialer(&net.Dialer{Timeout: 5 * time.Second}, "tcp", addr, cfg.Clone())
+	if err != nil {
+		t.Fatalf("dial: %v", err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	io.WriteString(c, "GET /json HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		t.Fatalf("reading /json: %v", err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	return svDecodeReport(t, "/json", string(body)), c.LocalAddr().String()
+}
+
+func svJA4Case(t *testing.T, caFile string, certArgs []string) {
+	dir := t.TempDir()
+	s := svStart(t, dir, append([]string{"-o", "json"}, certArgs...)...)
+	pool := svPool(t, caFile)
+	configs := map[string]*tls.Config{
+		// TLS 1.3 with SNI and ALPN http/1.1.
+		"tls13-sni-alpn": {ServerName: "localhost", RootCAs: pool, NextProtos: []string{"http/1.1"}},
+		// TLS 1.2 at most, an IP address (no SNI), a short cipher list, no ALPN.
+		"tls12-ip-noalpn": {ServerName: "127.0.0.1", RootCAs: pool, MaxVersion: tls.VersionTLS12,
+			CipherSuites: []uint16{tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+				tls.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384}},
+		// An odd ALPN value whose ends are not alphanumeric.
+		"alpn-hex": {ServerName: "localhost", RootCAs: pool, NextProtos: []string{"/weird-", "http/1.1"}},
+	}
+	for name, cfg := range configs {
+		_, msg := svCaptureHello(t, cfg)
+		h, err := svParseHello(msg)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		wantJA4, wantRaw := svJA4(h)
+		wantJA3, wantJA3Hash := svJA3(h)
+		rep, local := svGetJSON(t, s.addr(), cfg)
+		if rep.JA4 != wantJA4 {
+			t.Errorf("%s: serve says ja4 %s, computed from the raw ClientHello %s", name, rep.JA4, wantJA4)
+		}
+		if rep.JA4Raw != wantRaw {
+			t.Errorf("%s: serve says ja4_r\n  %s\ncomputed\n  %s", name, rep.JA4Raw, wantRaw)
+		}
+		if rep.JA3 != wantJA3 || rep.JA3Hash != wantJA3Hash {
+			t.Errorf("%s: serve says ja3 %s (%s), computed %s (%s)", name, rep.JA3, rep.JA3Hash, wantJA3, wantJA3Hash)
+		}
+		if rep.ClientHello == nil || rep.ClientHello.Length != len(msg) {
+			t.Errorf("%s: client_hello.length %v, captured ClientHello is %d bytes", name, rep.ClientHello, len(msg))
+		}
+		if ev, ok := s.waitEvent(t, name, func(ev svEvent) bool { return ev.Remote == local }); ok && ev.JA4 != wantJA4 {
+			t.Errorf("%s: log line ja4 %s, want %s", name, ev.JA4, wantJA4)
+		}
+		t.Logf("%s: ja4 %s ja3 %s", name, wantJA4, wantJA3Hash)
+	}
+}
+
+// --- 10. hostile clients ----------------------------------------------------------------------------
+
+// svClosed reports whether err from a read means the peer closed the connection (not a timeout).
+func svClosed(err error) bool {
+	return errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
+}
+
+func svHostile(t *testing.T, caFile string, certArgs []string) {
+	needCurl(t)
+	dir := t.TempDir()
+	pool := svPool(t, caFile)
+	records, _ := svCaptureHello(t, &tls.Config{ServerName: "localhost", RootCAs: pool})
+	s := svStart(t, dir, append([]string{"-o", "json", "--handshake-timeout", "2s"}, certArgs...)...)
+
+	const n = 500
+	conns := make([]net.Conn, 0, n)
+	silent := map[string]bool{}
+	t.Cleanup(func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	})
+	for i := 0; i < n; i++ {
+		c, err := net.DialTimeout("tcp", s.addr(), 5*time.Second)
+		if err != nil {
+			t.Fatalf("silent connection %d: %v", i, err)
+		}
+		conns = append(conns, c)
+		silent[c.LocalAddr().String()] = true
+	}
+	opened := time.Now()
+
+	// A normal client is still served at once.
+	start := time.Now()
+	r := svCurl(t, dir, "--cacert", caFile, s.at("localhost", "/json"))
+	if took := time.Since(start); r.code != 0 || took > 2*time.Second {
+		t.Errorf("curl with %d silent connections open: exit %d after %v (want success < 2s)\n%s", n, r.code, took, r.stderr)
+	}
+
+	// Other misbehaviour, each on its own connection, concurrently.
+	type probe struct {
+		name    string
+		send    []byte
+		local   string
+		got     []byte
+		err     error
+		elapsed time.Duration
+	}
+	probes := []*probe{
+		{name: "garbage", send: []byte("\xde\xad\xbe\xef garbage that is not TLS \x00\x01\x02\r\n")},
+		{name: "half ClientHello", send: records[:len(records)/2]},
+		{name: "HTTP request", send: []byte("GET / HTTP/1.1\r\nHost: localhost\r\nUser-Agent: e2e\r\n\r\n")},
+	}
+	var wg sync.WaitGroup
+	for _, p := range probes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c, err := net.DialTimeout("tcp", s.addr(), 5*time.Second)
+			if err != nil {
+				p.err = err
+				return
+			}
+			defer c.Close()
+			p.local = c.LocalAddr().String()
+			begin := time.Now()
+			c.SetDeadline(begin.Add(5 * time.Second))
+			if _, err := c.Write(p.send); err != nil {
+				p.err = err
+				return
+			}
+			p.got, p.err = io.ReadAll(c)
+			if p.err == nil {
+				p.err = io.EOF
+			}
+			p.elapsed = time.Since(begin)
+		}()
+	}
+
+	// The silent ones are closed by the server once --handshake-timeout has passed.
+	time.Sleep(time.Until(opened.Add(2500 * time.Millisecond)))
+	deadline := time.Now().Add(1500 * time.Millisecond)
+	stillOpen, other := 0, map[string]int{}
+	buf := make([]byte, 16)
+	for _, c := range conns {
+		c.SetReadDeadline(deadline)
+		_, err := c.Read(buf)
+		switch {
+		case svClosed(err):
+		case errors.Is(err, os.ErrDeadlineExceeded):
+			stillOpen++
+		default:
+			other[fmt.Sprint(err)]++
+		}
+	}
+	if stillOpen > 0 || len(other) > 0 {
+		t.Errorf("of %d silent connections, %d still open 4s after they connected (--handshake-timeout 2s); other results %v",
+			n, stillOpen, other)
+	}
+	// ... and each has its log line, saying what happened.
+	deadline = time.Now().Add(3 * time.Second)
+	var kinds map[string]int
+	var logged int
+	addrRE := regexp.MustCompile(`\d+\.\d+\.\d+\.\d+:\d+`)
+	for {
+		kinds, logged = map[string]int{}, 0
+		for _, ev := range s.events(t) {
+			if silent[ev.Remote] {
+				logged++
+				kinds[addrRE.ReplaceAllString(ev.Error, "ADDR")]++
+			}
+		}
+		if logged >= n || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	const timedOut = "timed out waiting for a ClientHello"
+	switch {
+	case logged != n:
+		t.Errorf("%d log lines for %d silent connections: %v", logged, n, kinds)
+	case kinds[timedOut] != n:
+		t.Errorf("BUG: %d of %d silent connections are logged as %q; the others as %v. The handshake's "+
+			"context and the connection deadline expire together; when crypto/tls's context watcher closes "+
+			"the connection first, the pending ClientHello read fails with net.ErrClosed, which "+
+			"describeHandshakeError (tlscore/server/listener.go) reports as a bad ClientHello. Repro: "+
+			"tlskit serve --handshake-timeout 2s -o json, open 50 TCP connections and send nothing.",
+			kinds[timedOut], n, timedOut, kinds)
+	}
+
+	wg.Wait()
+	events := s.events(t)
+	eventFor := func(local string) *svEvent {
+		for i := range events {
+			if events[i].Remote == local {
+				return &events[i]
+			}
+		}
+		return nil
+	}
+	for _, p := range probes {
+		if !svClosed(p.err) {
+			t.Errorf("%s: connection not closed cleanly: %v after %v", p.name, p.err, p.elapsed)
+			continue
+		}
+		ev := eventFor(p.local)
+		if ev == nil || ev.Error == "" {
+			t.Errorf("%s: no error log line for %s (event %+v)", p.name, p.local, ev)
+		}
+		switch p.name {
+		case "garbage":
+			if p.elapsed > time.Second {
+				t.Errorf("garbage: closed only after %v; not TLS is plain from the first bytes", p.elapsed)
+			}
+			if len(p.got) != 0 {
+				t.Errorf("garbage: got an answer %q", p.got)
+			}
+		case "half ClientHello":
+			if p.elapsed < 1500*time.Millisecond || p.elapsed > 3500*time.Millisecond {
+				t.Errorf("half ClientHello: closed after %v, want about the 2s handshake timeout", p.elapsed)
+			}
+			if ev != nil && ev.Error != "timed out waiting for a ClientHello" {
+				t.Errorf("BUG (see the silent connections above): half ClientHello then silence is logged as %q", ev.Error)
+			}
+		case "HTTP request":
+			if !bytes.Contains(p.got, []byte(" 400 ")) || !bytes.Contains(p.got, []byte("https")) {
+				t.Errorf("BUG: an HTTP request to the TLS port got %q, want a 400 answer mentioning https "+
+					"(log error %q). The server's HTTP detection uses tlscore/wire's sniffer, which only knows "+
+					"HTTP responses (\"HTTP/\", \"<html\"), not requests (\"GET \", \"POST \", ...), so "+
+					"describeHandshakeError never sees Guess \"HTTP\" from a client. Repro: tlskit serve --addr 127.0.0.1:8443 & "+
+					"printf 'GET / HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n' | nc 127.0.0.1 8443  (prints nothing)", p.got, svErrOf(ev))
+			}
+			if ev != nil && !strings.Contains(ev.Error, "HTTP") {
+				t.Errorf("BUG: the log line for an HTTP request says %q, not that the client sent HTTP", ev.Error)
+			}
+		}
+	}
+}
+
+func svErrOf(ev *svEvent) string {
+	if ev == nil {
+		return "<no log line>"
+	}
+	return ev.Error
+}
+
+// --- 11. graceful shutdown --------------------------------------------------------------------------
+
+func svGraceful(t *testing.T, caFile string, certArgs []string) {
+	dir := t.TempDir()
+	backend, started := svBackend(t)
+	s := svStart(t, dir, append([]string{"--proxy", backend.URL}, certArgs...)...)
+	client := svClient(svPool(t, caFile), true)
+	defer client.Transport.(*http.Transport).CloseIdleConnections()
+	type result struct {
+		status int
+		body   string
+		err    error
+		at     time.Time
+	}
+	done := make(chan result, 1)
+	go func() {
+		resp, err := client.Get(s.at("localhost", "/slow"))
+		if err != nil {
+			done <- result{err: err, at: time.Now()}
+			return
+		}
+		b, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		done <- result{status: resp.StatusCode, body: string(b), err: err, at: time.Now()}
+	}()
+	select {
+	case <-started:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the slow request never reached the backend")
+	}
+	time.Sleep(100 * time.Millisecond) // well inside the backend's second
+	sent := time.Now()
+	s.signal(t, syscall.SIGTERM)
+	res := <-done
+	if res.err != nil || res.status != 200 || res.body != "slow done\n" {
+		t.Errorf("request in flight at SIGTERM: status %d body %q err %v, want 200 \"slow done\"", res.status, res.body, res.err)
+	}
+	if !s.waitExit(6 * time.Second) {
+		t.Fatalf("serve did not exit within 6s of SIGTERM (killed)\nstderr:\n%s", s.errOut.String())
+	}
+	exitAfter := time.Since(sent)
+	if s.code != 0 {
+		t.Errorf("serve: %s after SIGTERM, want exit 0\nstderr:\n%s", s.status, s.errOut.String())
+	}
+	t.Logf("request finished %v after SIGTERM; serve exited within %v", res.at.Sub(sent).Round(time.Millisecond), exitAfter.Round(time.Millisecond))
+	// No longer listening.
+	if c, err := net.DialTimeout("tcp", s.addr(), time.Second); err == nil {
+		c.Close()
+		t.Errorf("port still accepts connections after exit")
+	}
+}
