@@ -2,8 +2,6 @@ package cmd
 
 import (
 	"context"
-	"crypto"
-	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"fmt"
@@ -20,17 +18,13 @@ import (
 	"github.com/tlskit/tlskit/cmd/internal/render"
 	"github.com/tlskit/tlskit/inspect"
 	"github.com/tlskit/tlskit/tlscore"
-	"github.com/tlskit/tlskit/tlscore/wire"
 )
 
 type handshakeOptions struct {
 	sni         string
 	noSNI       bool
 	alpn        []string
-	tlsMin      string
-	tlsMax      string
-	ciphers     []string
-	groups      []string
+	params      tlsParamFlags
 	caFile      string
 	insecure    bool
 	certFile    string
@@ -75,10 +69,7 @@ within --warn-days (--insecure turns a verification failure into a warning).`,
 	fs.StringVar(&o.sni, "sni", "", "server name to send (default: the target's host name)")
 	fs.BoolVar(&o.noSNI, "no-sni", false, "send no server name")
 	fs.StringSliceVar(&o.alpn, "alpn", nil, "application protocols to offer, e.g. h2,http/1.1")
-	fs.StringVar(&o.tlsMin, "tls-min", "1.2", "lowest TLS version to offer: 1.0, 1.1, 1.2 or 1.3")
-	fs.StringVar(&o.tlsMax, "tls-max", "1.3", "highest TLS version to offer")
-	fs.StringSliceVar(&o.ciphers, "ciphers", nil, "TLS 1.0-1.2 cipher suites to offer (IANA or OpenSSL names)")
-	fs.StringSliceVar(&o.groups, "groups", nil, "key exchange groups to offer: x25519mlkem768, x25519, p256, p384, p521")
+	o.params.register(fs, "offer")
 	fs.StringVar(&o.caFile, "ca", "", "verify against the certificates in this PEM file instead of the system roots")
 	fs.BoolVar(&o.insecure, "insecure", false, "report a failed verification as a warning and exit 0")
 	fs.StringVar(&o.certFile, "cert", "", "client certificate to offer when the server asks (PEM, with its chain)")
@@ -108,15 +99,11 @@ func (o *handshakeOptions) build(a *app) (*handshakePlan, error) {
 	b.Timeout = a.opts.Timeout
 	b.Now = a.now
 	var err error
-	if b.MinVersion, err = parseTLSVersion(o.tlsMin, "--tls-min"); err != nil {
+	params, err := o.params.parse()
+	if err != nil {
 		return nil, err
 	}
-	if b.MaxVersion, err = parseTLSVersion(o.tlsMax, "--tls-max"); err != nil {
-		return nil, err
-	}
-	if b.MinVersion > b.MaxVersion {
-		return nil, usageErrorf("--tls-min %s is above --tls-max %s", o.tlsMin, o.tlsMax)
-	}
+	b.MinVersion, b.MaxVersion, b.CipherSuites, b.Groups = params.minVersion, params.maxVersion, params.cipherSuites, params.groups
 	if o.sni != "" && o.noSNI {
 		return nil, usageErrorf("--sni and --no-sni contradict each other")
 	}
@@ -132,26 +119,6 @@ func (o *handshakeOptions) build(a *app) (*handshakePlan, error) {
 		}
 	}
 	b.ALPN = o.alpn
-	for _, name := range o.ciphers {
-		cs, ok := wire.CipherSuiteByName(name)
-		if !ok {
-			return nil, usageErrorf("--ciphers: unknown cipher suite %q", name)
-		}
-		if cs.TLS13 {
-			return nil, usageErrorf("--ciphers: %s is a TLS 1.3 suite; Go's TLS stack always offers its own TLS 1.3 suites, so only TLS 1.0-1.2 suites can be chosen", cs.Name)
-		}
-		if !goSupportsSuite(cs.ID) {
-			return nil, usageErrorf("--ciphers: %s is not implemented by Go's TLS stack (tlskit scan can still detect it)", cs.Name)
-		}
-		b.CipherSuites = append(b.CipherSuites, cs.ID)
-	}
-	for _, g := range o.groups {
-		id, ok := wire.GroupByName(g)
-		if !ok || !goSupportsGroup(tls.CurveID(id)) {
-			return nil, usageErrorf("--groups: unknown or unsupported group %q (choose x25519mlkem768, x25519, p256, p384, p521)", g)
-		}
-		b.Groups = append(b.Groups, tls.CurveID(id))
-	}
 	if o.caFile != "" {
 		data, err := readInputFile(o.caFile, 16<<20)
 		if err != nil {
@@ -171,7 +138,7 @@ func (o *handshakeOptions) build(a *app) (*handshakePlan, error) {
 		return nil, usageErrorf("--cert and --key go together")
 	}
 	if o.certFile != "" {
-		cert, err := loadClientCertificate(o.certFile, o.keyFile, o.keyPassword)
+		cert, err := loadKeyPair(o.certFile, o.keyFile, o.keyPassword)
 		if err != nil {
 			return nil, err
 		}
@@ -228,37 +195,6 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 	return l.w.Write(p)
 }
 
-func parseTLSVersion(s, flag string) (uint16, error) {
-	switch strings.TrimPrefix(strings.ToLower(s), "tls") {
-	case "1.0", "1":
-		return tls.VersionTLS10, nil
-	case "1.1":
-		return tls.VersionTLS11, nil
-	case "1.2":
-		return tls.VersionTLS12, nil
-	case "1.3":
-		return tls.VersionTLS13, nil
-	}
-	return 0, usageErrorf("%s: unknown TLS version %q (choose 1.0, 1.1, 1.2 or 1.3)", flag, s)
-}
-
-func goSupportsSuite(id uint16) bool {
-	for _, s := range append(tls.CipherSuites(), tls.InsecureCipherSuites()...) {
-		if s.ID == id {
-			return true
-		}
-	}
-	return false
-}
-
-func goSupportsGroup(id tls.CurveID) bool {
-	switch id {
-	case tls.X25519MLKEM768, tls.X25519, tls.CurveP256, tls.CurveP384, tls.CurveP521, tls.SecP256r1MLKEM768, tls.SecP384r1MLKEM1024:
-		return true
-	}
-	return false
-}
-
 func contains(list []string, s string) bool {
 	for _, x := range list {
 		if x == s {
@@ -266,40 +202,6 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
-}
-
-func loadClientCertificate(certFile, keyFile, passwordFile string) (*tls.Certificate, error) {
-	data, err := readInputFile(certFile, maxPEMFile)
-	if err != nil {
-		return nil, fmt.Errorf("--cert: %w", err)
-	}
-	certs, err := certgen.ParseCertificates(data)
-	if err != nil {
-		return nil, fmt.Errorf("--cert %s: %w", certFile, err)
-	}
-	var password []byte
-	if passwordFile != "" {
-		if password, err = readPasswordFile(passwordFile, "--key-password-file"); err != nil {
-			return nil, err
-		}
-	}
-	key, err := readPrivateKey(keyFile, password)
-	if err != nil {
-		return nil, fmt.Errorf("--key: %w", err)
-	}
-	if !publicKeyMatches(certs[0], key.Public()) {
-		return nil, fmt.Errorf("--cert and --key do not match")
-	}
-	tc := &tls.Certificate{PrivateKey: key, Leaf: certs[0]}
-	for _, c := range certs {
-		tc.Certificate = append(tc.Certificate, c.Raw)
-	}
-	return tc, nil
-}
-
-func publicKeyMatches(c *x509.Certificate, pub crypto.PublicKey) bool {
-	k, ok := c.PublicKey.(interface{ Equal(crypto.PublicKey) bool })
-	return ok && k.Equal(pub)
 }
 
 // handshakeOutcome is one target's result, kept in input order.

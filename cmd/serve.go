@@ -40,9 +40,7 @@ type serveOptions struct {
 	dir               string
 	proxy             string
 	echo              bool
-	tlsMin, tlsMax    string
-	ciphers           []string
-	groups            []string
+	params            tlsParamFlags
 	alpn              []string
 	clientAuth        string
 	clientCA          string
@@ -96,10 +94,7 @@ stop accepting, drain for up to 5s and exit 0.`,
 	fs.StringVar(&o.dir, "dir", "", "serve the files in this directory")
 	fs.StringVar(&o.proxy, "proxy", "", "reverse-proxy to this local http:// URL")
 	fs.BoolVar(&o.echo, "echo", false, "echo raw bytes back over TLS instead of HTTP")
-	fs.StringVar(&o.tlsMin, "tls-min", "1.2", "lowest TLS version to accept: 1.0, 1.1, 1.2 or 1.3")
-	fs.StringVar(&o.tlsMax, "tls-max", "1.3", "highest TLS version to accept")
-	fs.StringSliceVar(&o.ciphers, "ciphers", nil, "TLS 1.0-1.2 cipher suites to accept (IANA or OpenSSL names)")
-	fs.StringSliceVar(&o.groups, "groups", nil, "key exchange groups: x25519mlkem768, x25519, p256, p384, p521")
+	o.params.register(fs, "accept")
 	fs.StringSliceVar(&o.alpn, "alpn", nil, "application protocols to offer (default h2,http/1.1 for HTTP; none for --echo)")
 	fs.StringVar(&o.clientAuth, "client-auth", "none", "client certificates: none, request or require (verified against --client-ca)")
 	fs.StringVar(&o.clientCA, "client-ca", "", "CA certificates that client certificates must chain to")
@@ -159,30 +154,11 @@ func (o *serveOptions) setup(a *app) (*serveSetup, error) {
 	lo.Addr = o.addr
 	lo.HandshakeTimeout = o.handshakeTimeout
 	lo.MaxConns = o.maxConns
-	var err error
-	if lo.MinVersion, err = parseTLSVersion(o.tlsMin, "--tls-min"); err != nil {
+	params, err := o.params.parse()
+	if err != nil {
 		return nil, err
 	}
-	if lo.MaxVersion, err = parseTLSVersion(o.tlsMax, "--tls-max"); err != nil {
-		return nil, err
-	}
-	if lo.MinVersion > lo.MaxVersion {
-		return nil, usageErrorf("--tls-min %s is above --tls-max %s", o.tlsMin, o.tlsMax)
-	}
-	for _, name := range o.ciphers {
-		cs, ok := wire.CipherSuiteByName(name)
-		if !ok || cs.TLS13 || !goSupportsSuite(cs.ID) {
-			return nil, usageErrorf("--ciphers: %q is not a TLS 1.0-1.2 suite Go's TLS stack implements", name)
-		}
-		lo.CipherSuites = append(lo.CipherSuites, cs.ID)
-	}
-	for _, g := range o.groups {
-		id, ok := wire.GroupByName(g)
-		if !ok || !goSupportsGroup(tls.CurveID(id)) {
-			return nil, usageErrorf("--groups: unknown or unsupported group %q", g)
-		}
-		lo.Groups = append(lo.Groups, tls.CurveID(id))
-	}
+	lo.MinVersion, lo.MaxVersion, lo.CipherSuites, lo.Groups = params.minVersion, params.maxVersion, params.cipherSuites, params.groups
 	switch o.clientAuth {
 	case "none":
 		if o.clientCA != "" {
@@ -271,24 +247,7 @@ func (o *serveOptions) certificates(a *app, staple []byte) (*server.CertStore, *
 		}
 	}
 	if len(o.certFiles) > 0 {
-		load := func(certPEM, keyPEM []byte) (tls.Certificate, error) {
-			certs, err := certgen.ParseCertificates(certPEM)
-			if err != nil {
-				return tls.Certificate{}, err
-			}
-			key, err := certgen.ParsePrivateKey(keyPEM, password)
-			if err != nil {
-				return tls.Certificate{}, err
-			}
-			if !publicKeyMatches(certs[0], key.Public()) {
-				return tls.Certificate{}, errors.New("certificate and key do not match")
-			}
-			tc := tls.Certificate{PrivateKey: key, Leaf: certs[0]}
-			for _, c := range certs {
-				tc.Certificate = append(tc.Certificate, c.Raw)
-			}
-			return tc, nil
-		}
+		load := func(certPEM, keyPEM []byte) (tls.Certificate, error) { return keyPair(certPEM, keyPEM, password) }
 		var sources []server.CertSource
 		for i := range o.certFiles {
 			sources = append(sources, server.CertSource{CertFile: o.certFiles[i], KeyFile: o.keyFiles[i], Load: load})

@@ -20,7 +20,7 @@ func TestServeFlagErrors(t *testing.T) {
 		{[]string{"serve", "--max-conns", "0"}, "--max-conns must be at least 1"},
 		{[]string{"serve", "--max-header-bytes", "10"}, "--max-header-bytes must be at least 1024"},
 		{[]string{"serve", "--tls-min", "1.3", "--tls-max", "1.2"}, "above --tls-max"},
-		{[]string{"serve", "--ciphers", "TLS_AES_128_GCM_SHA256"}, "not a TLS 1.0-1.2 suite"},
+		{[]string{"serve", "--ciphers", "TLS_AES_128_GCM_SHA256"}, "is a TLS 1.3 suite"},
 		{[]string{"serve", "--groups", "nope"}, "unsupported group"},
 		{[]string{"serve", "--client-auth", "require"}, "needs --client-ca"},
 		{[]string{"serve", "--client-ca", "ca.pem"}, "--client-ca needs --client-auth"},
