@@ -195,6 +195,20 @@ func (o *serveOptions) setup(a *app) (*serveSetup, error) {
 	if len(lo.ALPN) == 0 && !o.echo {
 		lo.ALPN = []string{"h2", "http/1.1"}
 	}
+	if len(lo.CipherSuites) > 0 && lo.MinVersion < tls.VersionTLS13 && !canCarryHTTP2(lo.CipherSuites) {
+		// RFC 9113 §9.2.2: HTTP/2 over TLS 1.2 needs an AES-128-GCM ECDHE suite; net/http refuses
+		// to start without one. Serve HTTP/1.1 instead of refusing the user's choice of suites.
+		if contains(lo.ALPN, "h2") {
+			a.warnf("--ciphers has no TLS_ECDHE_*_WITH_AES_128_GCM_SHA256 suite, which HTTP/2 requires; offering HTTP/1.1 only")
+			var alpn []string
+			for _, p := range lo.ALPN {
+				if p != "h2" {
+					alpn = append(alpn, p)
+				}
+			}
+			lo.ALPN = alpn
+		}
+	}
 
 	switch {
 	case o.dir != "":
@@ -592,4 +606,14 @@ func (c confinedFS) Open(name string) (fs.File, error) {
 		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrPermission}
 	}
 	return f, err
+}
+
+// canCarryHTTP2 reports whether a TLS 1.2 suite list includes one HTTP/2 may use.
+func canCarryHTTP2(suites []uint16) bool {
+	for _, id := range suites {
+		if id == tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 || id == tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 {
+			return true
+		}
+	}
+	return false
 }

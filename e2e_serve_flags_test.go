@@ -1,0 +1,116 @@
+//go:build unix
+
+package main
+
+import (
+	"crypto/x509"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestE2EServeFlags checks, with `tlskit handshake` as the client, that serve's TLS flags change
+// what the server does: each case asserts something only that flag can cause.
+func TestE2EServeFlags(t *testing.T) {
+	needOpenSSL(t)
+	fx := svMakeFixture(t)
+	ca := fx.path("ca/ca.pem")
+	cert := []string{"--cert", fx.path("localhost.pem"), "--key", fx.path("localhost-key.pem")}
+
+	cases := []struct {
+		name   string
+		serve  []string
+		client []string
+		check  func(t *testing.T, res hsResult)
+	}{
+		{"tls-max", []string{"--tls-max", "1.2"}, nil, func(t *testing.T, res hsResult) {
+			if res.Version != "TLS 1.2" {
+				t.Errorf("version %q, want TLS 1.2", res.Version)
+			}
+		}},
+		{"ciphers", []string{"--tls-max", "1.2", "--ciphers", "ECDHE-ECDSA-AES256-GCM-SHA384"}, nil, func(t *testing.T, res hsResult) {
+			if res.CipherSuite != "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384" {
+				t.Errorf("cipher_suite %q", res.CipherSuite)
+			}
+		}},
+		{"groups", []string{"--groups", "p384"}, nil, func(t *testing.T, res hsResult) {
+			if res.KeyExchange != "P-384" {
+				t.Errorf("key_exchange %q, want P-384", res.KeyExchange)
+			}
+		}},
+		{"alpn", []string{"--alpn", "h2"}, []string{"--alpn", "http/1.1,h2"}, func(t *testing.T, res hsResult) {
+			if res.ALPN != "h2" {
+				t.Errorf("alpn %q, want h2", res.ALPN)
+			}
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			s := svStart(t, dir, append(append([]string{}, cert...), tc.serve...)...)
+			res := hsRunOK(t, dir, append([]string{"localhost:" + s.port, "--ca", ca}, tc.client...)...)
+			tc.check(t, res)
+		})
+	}
+
+	t.Run("keylog", func(t *testing.T) {
+		t.Parallel()
+		dir := t.TempDir()
+		s := svStart(t, dir, append(append([]string{}, cert...), "--keylog", "keys.txt")...)
+		hsRunOK(t, dir, "localhost:"+s.port, "--ca", ca)
+		st, err := os.Stat(filepath.Join(dir, "keys.txt"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Mode().Perm() != 0o600 {
+			t.Errorf("key log mode %o, want 600", st.Mode().Perm())
+		}
+		if data := string(readFile(t, dir, "keys.txt")); !strings.Contains(data, "SERVER_HANDSHAKE_TRAFFIC_SECRET ") {
+			t.Errorf("key log holds no TLS 1.3 secrets:\n%s", data)
+		}
+	})
+
+	t.Run("encrypted key", func(t *testing.T) {
+		t.Parallel()
+		dir := t.TempDir()
+		writeFile(t, dir, "pw", "correct horse\n")
+		tk(t, dir, "cert", "issue", "localhost", "--ca-dir", fx.path("ca"), "--key-password-file", "pw", "--out", "enc.pem", "--key-out", "enc-key.pem")
+		s := svStart(t, dir, "--cert", "enc.pem", "--key", "enc-key.pem", "--key-password-file", "pw")
+		res := hsRunOK(t, dir, "localhost:"+s.port, "--ca", ca)
+		if !res.Verification.Verified {
+			t.Errorf("not verified: %+v", res.Verification)
+		}
+		// Without the password, serve refuses to start with one error line.
+		out, errOut, code := runIn(t, dir, nil, "serve", "--addr", "127.0.0.1:0", "--cert", "enc.pem", "--key", "enc-key.pem")
+		if code != 1 || out != "" || !strings.HasPrefix(errOut, "tlskit: ") {
+			t.Errorf("no password: exit %d, stdout %q, stderr %q", code, out, errOut)
+		}
+	})
+
+	t.Run("ocsp staple", func(t *testing.T) {
+		t.Parallel()
+		dir := t.TempDir()
+		leafPEM := readFile(t, fx.dir, "localhost.pem")
+		leaf, err := x509.ParseCertificate(pemBlocks(leafPEM, "CERTIFICATE")[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		index := fmt.Sprintf("V\t%s\t\t%X\tunknown\t/CN=localhost\n", leaf.NotAfter.UTC().Format("060102150405Z"), leaf.SerialNumber)
+		writeFile(t, dir, "index.txt", index)
+		if r := execIn(t, dir, "", nil, "openssl", "ocsp", "-issuer", ca, "-cert", fx.path("localhost.pem"), "-no_nonce", "-reqout", "req.der"); r.code != 0 {
+			t.Skipf("this OpenSSL cannot build an OCSP request: %s", r.stderr)
+		}
+		if r := execIn(t, dir, "", nil, "openssl", "ocsp", "-index", "index.txt", "-rsigner", ca, "-rkey", fx.path("ca/ca-key.pem"),
+			"-CA", ca, "-reqin", "req.der", "-respout", "resp.der", "-ndays", "1"); r.code != 0 {
+			t.Skipf("this OpenSSL cannot make an OCSP response: %s", r.stderr)
+		}
+		s := svStart(t, dir, append(append([]string{}, cert...), "--ocsp", "resp.der")...)
+		res := hsRunOK(t, dir, "localhost:"+s.port, "--ca", ca)
+		if res.OCSP == nil || res.OCSP.Status != "good" {
+			t.Errorf("ocsp %+v, want a stapled good response", res.OCSP)
+		}
+	})
+}
