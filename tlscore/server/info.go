@@ -5,11 +5,10 @@ import (
 	"crypto/tls"
 	"encoding/json"
 	"fmt"
-	"html/template"
+	"html"
 	"net"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/tlskit/tlskit/inspect"
@@ -122,7 +121,7 @@ func InfoHandler(now func() time.Time) http.Handler {
 			enc.Encode(rep)
 		case strings.Contains(accept, "text/html"):
 			w.Header().Set("Content-Type", "text/html; charset=utf-8")
-			infoPage().Execute(w, rep)
+			writeHTML(w, rep)
 		default:
 			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 			writeText(w, rep)
@@ -183,36 +182,50 @@ func orNone(s string) string {
 	return s
 }
 
-// infoPage is parsed on first use: parsing at start-up would cost every tlskit command time.
-var infoPage = sync.OnceValue(func() *template.Template {
-	return template.Must(template.New("info").Parse(infoHTML))
-})
-
-const infoHTML = `<!doctype html>
+// writeHTML renders the browser page by hand, escaping everything: it needs no template engine,
+// whose package initialisation every tlskit command would otherwise pay at start-up.
+func writeHTML(w http.ResponseWriter, rep ClientReport) {
+	var b strings.Builder
+	esc := html.EscapeString
+	row := func(k, v string) { b.WriteString("<tr><th>" + esc(k) + "</th><td>" + v + "</td></tr>\n") }
+	list := func(items []string) string {
+		var l strings.Builder
+		for _, it := range items {
+			l.WriteString(esc(it) + "<br>")
+		}
+		return l.String()
+	}
+	b.WriteString(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>tlskit serve: your TLS connection</title>
 <style>body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}
 th{text-align:left;padding-right:1rem;vertical-align:top}td{font-family:ui-monospace,monospace}</style></head>
 <body><h1>Your TLS connection</h1>
 <table>
-<tr><th>TLS version</th><td>{{.Version}}</td></tr>
-<tr><th>Cipher suite</th><td>{{.CipherSuite}}</td></tr>
-<tr><th>Key exchange</th><td>{{.KeyExchange}}</td></tr>
-<tr><th>SNI</th><td>{{.SNI}}</td></tr>
-<tr><th>ALPN / HTTP</th><td>{{.ALPN}} / {{.HTTPProtocol}}</td></tr>
-<tr><th>Client certificate</th><td>{{with .ClientCertificate}}{{.Subject}}{{else}}none{{end}}</td></tr>
-<tr><th>JA3</th><td>{{.JA3Hash}}<br><small>{{.JA3}}</small></td></tr>
-<tr><th>JA4</th><td>{{.JA4}}<br><small>{{.JA4Raw}}</small></td></tr>
-</table>
-{{with .ClientHello}}<h2>Your ClientHello ({{.Length}} bytes)</h2>
-<table>
-<tr><th>Versions</th><td>{{range .Versions}}{{.}}<br>{{end}}</td></tr>
-<tr><th>Cipher suites</th><td>{{range .CipherSuites}}{{.}}<br>{{end}}</td></tr>
-<tr><th>Groups</th><td>{{range .Groups}}{{.}}<br>{{end}}</td></tr>
-<tr><th>Key shares</th><td>{{range .KeyShares}}{{.}}<br>{{end}}</td></tr>
-<tr><th>Signature algorithms</th><td>{{range .SignatureAlgorithms}}{{.}}<br>{{end}}</td></tr>
-<tr><th>ALPN</th><td>{{range .ALPN}}{{.}}<br>{{end}}</td></tr>
-<tr><th>Extensions (in order)</th><td>{{range .Extensions}}{{.}}<br>{{end}}</td></tr>
-</table>{{end}}
-<p><a href="/json">this as JSON</a></p>
-</body></html>
-`
+`)
+	row("TLS version", esc(rep.Version))
+	row("Cipher suite", esc(rep.CipherSuite))
+	row("Key exchange", esc(rep.KeyExchange))
+	row("SNI", esc(rep.SNI))
+	row("ALPN / HTTP", esc(rep.ALPN)+" / "+esc(rep.HTTPProtocol))
+	client := "none"
+	if rep.ClientCertificate != nil {
+		client = esc(rep.ClientCertificate.Subject)
+	}
+	row("Client certificate", client)
+	row("JA3", esc(rep.JA3Hash)+"<br><small>"+esc(rep.JA3)+"</small>")
+	row("JA4", esc(rep.JA4)+"<br><small>"+esc(rep.JA4Raw)+"</small>")
+	b.WriteString("</table>\n")
+	if h := rep.ClientHello; h != nil {
+		fmt.Fprintf(&b, "<h2>Your ClientHello (%d bytes)</h2>\n<table>\n", h.Length)
+		row("Versions", list(h.Versions))
+		row("Cipher suites", list(h.CipherSuites))
+		row("Groups", list(h.Groups))
+		row("Key shares", list(h.KeyShares))
+		row("Signature algorithms", list(h.SignatureAlgorithms))
+		row("ALPN", list(h.ALPN))
+		row("Extensions (in order)", list(h.Extensions))
+		b.WriteString("</table>\n")
+	}
+	b.WriteString("<p><a href=\"/json\">this as JSON</a></p>\n</body></html>\n")
+	w.Write([]byte(b.String()))
+}

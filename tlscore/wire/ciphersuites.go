@@ -426,19 +426,21 @@ var suiteRows = []suiteRow{
 
 // openSSLAliases are other spellings OpenSSL accepts for a suite: the pre-1.1.0 "EDH-" forms
 // of the DHE 3DES suites and the pre-1.1.1 names of the TLS 1.3 suites.
-var openSSLAliases = map[string]uint16{
-	"EDH-DSS-DES-CBC3-SHA":           0x0013,
-	"EDH-RSA-DES-CBC3-SHA":           0x0016,
-	"DHE-DSS-DES-CBC-SHA":            0x0012,
-	"DHE-RSA-DES-CBC-SHA":            0x0015,
-	"EXP-DHE-DSS-DES-CBC-SHA":        0x0011,
-	"EXP-DHE-RSA-DES-CBC-SHA":        0x0014,
-	"TLS13-AES-128-GCM-SHA256":       0x1301,
-	"TLS13-AES-256-GCM-SHA384":       0x1302,
-	"TLS13-CHACHA20-POLY1305-SHA256": 0x1303,
-	"TLS13-AES-128-CCM-SHA256":       0x1304,
-	"TLS13-AES-128-CCM-8-SHA256":     0x1305,
-}
+var openSSLAliases = sync.OnceValue(func() map[string]uint16 {
+	return map[string]uint16{
+		"EDH-DSS-DES-CBC3-SHA":           0x0013,
+		"EDH-RSA-DES-CBC3-SHA":           0x0016,
+		"DHE-DSS-DES-CBC-SHA":            0x0012,
+		"DHE-RSA-DES-CBC-SHA":            0x0015,
+		"EXP-DHE-DSS-DES-CBC-SHA":        0x0011,
+		"EXP-DHE-RSA-DES-CBC-SHA":        0x0014,
+		"TLS13-AES-128-GCM-SHA256":       0x1301,
+		"TLS13-AES-256-GCM-SHA384":       0x1302,
+		"TLS13-CHACHA20-POLY1305-SHA256": 0x1303,
+		"TLS13-AES-128-CCM-SHA256":       0x1304,
+		"TLS13-AES-128-CCM-8-SHA256":     0x1305,
+	}
+})
 
 // CipherSuites returns the table of known cipher suites in ID order. It is built on first use,
 // not at start-up: deriving every description costs a noticeable share of a millisecond that
@@ -456,14 +458,14 @@ var allSuites = sync.OnceValue(func() []CipherSuite {
 // suiteByName indexes IANA names, OpenSSL names and OpenSSL's old aliases, upper-cased. Only
 // flag parsing needs it, so it too is built on first use.
 var suiteByName = sync.OnceValue(func() map[string]uint16 {
-	m := make(map[string]uint16, 2*len(suiteRows)+len(openSSLAliases))
+	m := make(map[string]uint16, 2*len(suiteRows)+len(openSSLAliases()))
 	for _, r := range suiteRows {
 		m[strings.ToUpper(r.iana)] = r.id
 		if r.openssl != "" {
 			m[strings.ToUpper(r.openssl)] = r.id
 		}
 	}
-	for n, id := range openSSLAliases {
+	for n, id := range openSSLAliases() {
 		m[n] = id
 	}
 	return m
@@ -525,41 +527,43 @@ type kxInfo struct {
 	exportKx bool
 }
 
-var kxParts = map[string]kxInfo{
-	"NULL":               {kx: "NULL", auth: "NULL"},
-	"RSA":                {kx: "RSA", auth: "RSA"},
-	"RSA_EXPORT":         {kx: "RSA", auth: "RSA", exportKx: true},
-	"RSA_EXPORT1024":     {kx: "RSA", auth: "RSA", exportKx: true},
-	"DH_DSS":             {kx: "DH", auth: "DSS"},
-	"DH_RSA":             {kx: "DH", auth: "RSA"},
-	"DH_DSS_EXPORT":      {kx: "DH", auth: "DSS", exportKx: true},
-	"DH_RSA_EXPORT":      {kx: "DH", auth: "RSA", exportKx: true},
-	"DHE_DSS":            {kx: "DHE", auth: "DSS", fs: true},
-	"DHE_RSA":            {kx: "DHE", auth: "RSA", fs: true},
-	"DHE_DSS_EXPORT":     {kx: "DHE", auth: "DSS", fs: true, exportKx: true},
-	"DHE_RSA_EXPORT":     {kx: "DHE", auth: "RSA", fs: true, exportKx: true},
-	"DHE_DSS_EXPORT1024": {kx: "DHE", auth: "DSS", fs: true, exportKx: true},
-	"DH_anon":            {kx: "DHE", auth: "ANON", fs: true, anon: true},
-	"DH_anon_EXPORT":     {kx: "DHE", auth: "ANON", fs: true, anon: true, exportKx: true},
-	"ECDH_ECDSA":         {kx: "ECDH", auth: "ECDSA"},
-	"ECDH_RSA":           {kx: "ECDH", auth: "RSA"},
-	"ECDHE_ECDSA":        {kx: "ECDHE", auth: "ECDSA", fs: true},
-	"ECDHE_RSA":          {kx: "ECDHE", auth: "RSA", fs: true},
-	"ECDH_anon":          {kx: "ECDHE", auth: "ANON", fs: true, anon: true},
-	"PSK":                {kx: "PSK", auth: "PSK"},
-	"DHE_PSK":            {kx: "DHE-PSK", auth: "PSK", fs: true},
-	"PSK_DHE":            {kx: "DHE-PSK", auth: "PSK", fs: true},
-	"RSA_PSK":            {kx: "RSA-PSK", auth: "RSA"},
-	"ECDHE_PSK":          {kx: "ECDHE-PSK", auth: "PSK", fs: true},
-	"SRP_SHA":            {kx: "SRP", auth: "SRP"},
-	"SRP_SHA_RSA":        {kx: "SRP", auth: "RSA"},
-	"SRP_SHA_DSS":        {kx: "SRP", auth: "DSS"},
-	"KRB5":               {kx: "KRB5", auth: "KRB5"},
-	"KRB5_EXPORT":        {kx: "KRB5", auth: "KRB5", exportKx: true},
-	"ECCPWD":             {kx: "ECCPWD", auth: "ECCPWD", fs: true},
-	"ECJPAKE":            {kx: "ECJPAKE", auth: "ECJPAKE", fs: true},
-	"GOSTR341112_256":    {kx: "GOST", auth: "GOST", fs: true},
-}
+var kxParts = sync.OnceValue(func() map[string]kxInfo {
+	return map[string]kxInfo{
+		"NULL":               {kx: "NULL", auth: "NULL"},
+		"RSA":                {kx: "RSA", auth: "RSA"},
+		"RSA_EXPORT":         {kx: "RSA", auth: "RSA", exportKx: true},
+		"RSA_EXPORT1024":     {kx: "RSA", auth: "RSA", exportKx: true},
+		"DH_DSS":             {kx: "DH", auth: "DSS"},
+		"DH_RSA":             {kx: "DH", auth: "RSA"},
+		"DH_DSS_EXPORT":      {kx: "DH", auth: "DSS", exportKx: true},
+		"DH_RSA_EXPORT":      {kx: "DH", auth: "RSA", exportKx: true},
+		"DHE_DSS":            {kx: "DHE", auth: "DSS", fs: true},
+		"DHE_RSA":            {kx: "DHE", auth: "RSA", fs: true},
+		"DHE_DSS_EXPORT":     {kx: "DHE", auth: "DSS", fs: true, exportKx: true},
+		"DHE_RSA_EXPORT":     {kx: "DHE", auth: "RSA", fs: true, exportKx: true},
+		"DHE_DSS_EXPORT1024": {kx: "DHE", auth: "DSS", fs: true, exportKx: true},
+		"DH_anon":            {kx: "DHE", auth: "ANON", fs: true, anon: true},
+		"DH_anon_EXPORT":     {kx: "DHE", auth: "ANON", fs: true, anon: true, exportKx: true},
+		"ECDH_ECDSA":         {kx: "ECDH", auth: "ECDSA"},
+		"ECDH_RSA":           {kx: "ECDH", auth: "RSA"},
+		"ECDHE_ECDSA":        {kx: "ECDHE", auth: "ECDSA", fs: true},
+		"ECDHE_RSA":          {kx: "ECDHE", auth: "RSA", fs: true},
+		"ECDH_anon":          {kx: "ECDHE", auth: "ANON", fs: true, anon: true},
+		"PSK":                {kx: "PSK", auth: "PSK"},
+		"DHE_PSK":            {kx: "DHE-PSK", auth: "PSK", fs: true},
+		"PSK_DHE":            {kx: "DHE-PSK", auth: "PSK", fs: true},
+		"RSA_PSK":            {kx: "RSA-PSK", auth: "RSA"},
+		"ECDHE_PSK":          {kx: "ECDHE-PSK", auth: "PSK", fs: true},
+		"SRP_SHA":            {kx: "SRP", auth: "SRP"},
+		"SRP_SHA_RSA":        {kx: "SRP", auth: "RSA"},
+		"SRP_SHA_DSS":        {kx: "SRP", auth: "DSS"},
+		"KRB5":               {kx: "KRB5", auth: "KRB5"},
+		"KRB5_EXPORT":        {kx: "KRB5", auth: "KRB5", exportKx: true},
+		"ECCPWD":             {kx: "ECCPWD", auth: "ECCPWD", fs: true},
+		"ECJPAKE":            {kx: "ECJPAKE", auth: "ECJPAKE", fs: true},
+		"GOSTR341112_256":    {kx: "GOST", auth: "GOST", fs: true},
+	}
+})
 
 // cipherPart describes a bulk-cipher token at the start of the part after "_WITH_".
 type cipherPart struct {
@@ -613,17 +617,19 @@ var cipherParts = []cipherPart{
 	{"28147_CNT", "GOST28147-CNT", 256, false, false},
 }
 
-var macParts = map[string]string{
-	"":       "",
-	"NULL":   "NULL",
-	"MD5":    "MD5",
-	"SHA":    "SHA1",
-	"SHA256": "SHA256",
-	"SHA384": "SHA384",
-	"SM3":    "SM3",
-	"OMAC":   "OMAC",
-	"IMIT":   "IMIT",
-}
+var macParts = sync.OnceValue(func() map[string]string {
+	return map[string]string{
+		"":       "",
+		"NULL":   "NULL",
+		"MD5":    "MD5",
+		"SHA":    "SHA1",
+		"SHA256": "SHA256",
+		"SHA384": "SHA384",
+		"SM3":    "SM3",
+		"OMAC":   "OMAC",
+		"IMIT":   "IMIT",
+	}
+})
 
 // deriveSuite fills the descriptive fields from an IANA name. Names outside the grammar
 // (a row added with a new shape) come back with KeyExchange "UNKNOWN", which a test forbids,
@@ -642,7 +648,7 @@ func deriveSuite(name string) CipherSuite {
 	var kx kxInfo
 	kxPart, rest, hasWith := strings.Cut(body, "_WITH_")
 	if hasWith {
-		kx, ok = kxParts[kxPart]
+		kx, ok = kxParts()[kxPart]
 		if !ok {
 			cs.KeyExchange = "UNKNOWN"
 			return cs
@@ -667,7 +673,7 @@ func deriveSuite(name string) CipherSuite {
 		if !ok || (after != "" && after[0] != '_') {
 			continue
 		}
-		mac, ok := macParts[strings.TrimPrefix(after, "_")]
+		mac, ok := macParts()[strings.TrimPrefix(after, "_")]
 		if !ok {
 			continue
 		}

@@ -219,13 +219,13 @@ func TestGroupNames(t *testing.T) {
 	}
 	// normName must not merge two table entries into one key.
 	seen := map[string]uint16{}
-	for id, n := range groupNames {
+	for id, n := range groupNames() {
 		if prev, dup := seen[normName(n)]; dup {
 			t.Errorf("groups %d and %d collide as %q", prev, id, normName(n))
 		}
 		seen[normName(n)] = id
 	}
-	for id, n := range groupNames {
+	for id, n := range groupNames() {
 		if got, ok := GroupByName(n); !ok || got != id {
 			t.Errorf("GroupByName(GroupName(%d)=%q) = %d, %v", id, n, got, ok)
 		}
