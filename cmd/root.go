@@ -115,6 +115,7 @@ var commandConstructors = []struct {
 	{"version", newVersionCmd},
 	{"handshake", newHandshakeCmd},
 	{"serve", newServeCmd},
+	{"verify", newVerifyCmd},
 	{"cert", newCertCmd},
 	{"ca", newCACmd},
 }

@@ -37,15 +37,24 @@ type Verification struct {
 	HostnameOK bool `json:"hostname_ok"`
 	// Chain is the verified path, leaf first, as subjects.
 	Chain []string `json:"verified_chain,omitempty"`
+	// Chains are all the verified paths, when asked for (tlskit verify).
+	Chains [][]Certificate `json:"chains,omitempty"`
 }
 
 // VerifyOptions say what a chain is checked against.
 type VerifyOptions struct {
 	// Roots replaces the system roots when set.
 	Roots *x509.CertPool
+	// Intermediates are untrusted certificates that may complete a chain, besides those
+	// presented after the leaf.
+	Intermediates []*x509.Certificate
 	// Host is the name or IP address the certificate must be valid for; empty skips the check.
 	Host string
 	Now  time.Time
+	// KeyUsages the chain must allow; nil means TLS server authentication.
+	KeyUsages []x509.ExtKeyUsage
+	// AllChains asks for every chain that was built, not only the first.
+	AllChains bool
 }
 
 // VerifyChain checks a chain as a server presented it (leaf first): trust to a root, validity
@@ -61,11 +70,18 @@ func VerifyChain(chain []*x509.Certificate, opts VerifyOptions) Verification {
 	for _, c := range chain[1:] {
 		inter.AddCert(c)
 	}
+	for _, c := range opts.Intermediates {
+		inter.AddCert(c)
+	}
+	usages := opts.KeyUsages
+	if usages == nil {
+		usages = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}
+	}
 	vo := x509.VerifyOptions{
 		Roots:         opts.Roots,
 		Intermediates: inter,
 		CurrentTime:   opts.Now,
-		KeyUsages:     []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		KeyUsages:     usages,
 	}
 	if opts.Host != "" {
 		vo.DNSName = opts.Host
@@ -75,6 +91,15 @@ func VerifyChain(chain []*x509.Certificate, opts VerifyOptions) Verification {
 		v.Verified = true
 		for _, c := range chains[0] {
 			v.Chain = append(v.Chain, c.Subject.String())
+		}
+		if opts.AllChains {
+			for _, ch := range chains {
+				var views []Certificate
+				for _, c := range ch {
+					views = append(views, Describe(c, opts.Now))
+				}
+				v.Chains = append(v.Chains, views)
+			}
 		}
 		return v
 	}
@@ -130,7 +155,7 @@ func classify(err error, chain []*x509.Certificate, opts VerifyOptions) (string,
 		case x509.NotAuthorizedToSign:
 			return ReasonNotAuthorized, strings.TrimPrefix(err.Error(), "x509: ")
 		case x509.IncompatibleUsage:
-			return ReasonUsage, "the certificate is not valid for TLS server authentication (extended key usage)"
+			return ReasonUsage, "a certificate in the chain does not allow this purpose (extended key usage): " + strings.TrimPrefix(err.Error(), "x509: ")
 		case x509.CANotAuthorizedForThisName:
 			return ReasonNameConstraints, strings.TrimPrefix(err.Error(), "x509: ")
 		}

@@ -1,0 +1,65 @@
+package cmd
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestVerifyCommand(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	for _, args := range [][]string{
+		{"ca", "create", "--dir", "ca"},
+		{"ca", "create", "--dir", "other"},
+		{"cert", "issue", "svc.test", "--ca-dir", "ca"},
+		{"cert", "csr", "req.test"},
+	} {
+		if res := runCLI(t, args...); res.code != ExitOK {
+			t.Fatalf("%v: exit %d: %s", args, res.code, res.stderr)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, "empty.pem"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		args []string
+		code int
+		out  string // substring of stdout
+		err  string // substring of the first stderr line
+	}{
+		{"valid", []string{"verify", "svc.test.pem", "--ca", "ca/ca.pem", "--host", "svc.test"}, ExitOK, "verified: true", ""},
+		{"valid json", []string{"verify", "svc.test.pem", "--ca", "ca/ca.pem", "-o", "json"}, ExitOK, `"verified": true`, ""},
+		{"wrong host", []string{"verify", "svc.test.pem", "--ca", "ca/ca.pem", "--host", "other.test"}, ExitCheckFailed, "reason: hostname_mismatch", "not other.test"},
+		{"untrusted", []string{"verify", "svc.test.pem", "--ca", "other/ca.pem"}, ExitCheckFailed, "reason: unknown_authority", "not a trusted root"},
+		{"expired at", []string{"verify", "svc.test.pem", "--ca", "ca/ca.pem", "--at", "2040-01-01T00:00:00Z"}, ExitCheckFailed, "reason: expired", "expired"},
+		{"client purpose", []string{"verify", "svc.test.pem", "--ca", "ca/ca.pem", "--purpose", "client"}, ExitCheckFailed, "reason: incompatible_usage", "purpose"},
+		{"any purpose", []string{"verify", "svc.test.pem", "--ca", "ca/ca.pem", "--purpose", "any"}, ExitOK, "verified: true", ""},
+		{"csr", []string{"verify", "req.test.csr"}, ExitFailure, "", "certificate request, not a certificate"},
+		{"empty", []string{"verify", "empty.pem"}, ExitFailure, "", "no certificate found"},
+		{"missing", []string{"verify", "nope.pem"}, ExitFailure, "", "nope.pem"},
+		{"bad at", []string{"verify", "svc.test.pem", "--at", "tomorrow"}, ExitUsage, "", "--at"},
+		{"bad purpose", []string{"verify", "svc.test.pem", "--purpose", "email"}, ExitUsage, "", "--purpose"},
+		{"bad host", []string{"verify", "svc.test.pem", "--host", "bad host"}, ExitUsage, "", "--host"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := runCLI(t, tt.args...)
+			if res.code != tt.code {
+				t.Fatalf("exit %d, want %d; stderr %q", res.code, tt.code, res.stderr)
+			}
+			if !strings.Contains(res.stdout, tt.out) {
+				t.Errorf("stdout lacks %q:\n%s", tt.out, res.stdout)
+			}
+			first := strings.SplitN(res.stderr, "\n", 2)[0]
+			if tt.err != "" && (!strings.HasPrefix(first, "tlskit: ") || !strings.Contains(first, tt.err)) {
+				t.Errorf("stderr first line %q, want tlskit: ...%q", first, tt.err)
+			}
+			if tt.code == ExitOK && res.stderr != "" {
+				t.Errorf("stderr %q on success", res.stderr)
+			}
+		})
+	}
+}
