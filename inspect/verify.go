@@ -24,6 +24,7 @@ const (
 	ReasonNameConstraints   = "name_constraints"
 	ReasonNoCertificate     = "no_certificate"
 	ReasonRevoked           = "revoked"
+	ReasonPathLength        = "path_length"
 	ReasonOther             = "other"
 )
 
@@ -152,6 +153,18 @@ func classify(err error, chain []*x509.Certificate, opts VerifyOptions) (string,
 	var invalid x509.CertificateInvalidError
 	if errors.As(err, &invalid) {
 		switch invalid.Reason {
+		case x509.Expired:
+			// A certificate not among those presented: a trusted root or an extra intermediate.
+			if c := invalid.Cert; c != nil {
+				if opts.Now.Before(c.NotBefore) {
+					return ReasonNotYetValid, fmt.Sprintf("%q is not valid until %s", c.Subject.String(), c.NotBefore.UTC().Format(time.RFC3339))
+				}
+				return ReasonExpired, fmt.Sprintf("%q expired %s (%d days ago)", c.Subject.String(),
+					c.NotAfter.UTC().Format(time.RFC3339), -DaysLeft(c.NotAfter, opts.Now))
+			}
+			return ReasonExpired, strings.TrimPrefix(err.Error(), "x509: ")
+		case x509.TooManyIntermediates:
+			return ReasonPathLength, "the chain is longer than a CA's path length constraint allows"
 		case x509.NotAuthorizedToSign:
 			return ReasonNotAuthorized, strings.TrimPrefix(err.Error(), "x509: ")
 		case x509.IncompatibleUsage:

@@ -1,0 +1,417 @@
+//go:build unix
+
+package main
+
+import (
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/json"
+	"encoding/pem"
+	"fmt"
+	"math/big"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// End-to-end checks that `tlskit verify` says what `openssl verify` says about the same chains,
+// and names the right reason when a chain is refused. The chains are made here with
+// crypto/x509 so that every field is under the test's control. Where Go (and so tlskit) and
+// OpenSSL legitimately disagree, the difference is asserted and explained in
+// docs/verify-vs-openssl.md.
+
+// vfAt is the fixed verification time: well inside the validity of the good certificates.
+var vfAt = time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+
+var (
+	vfNotBefore = time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	vfNotAfter  = time.Date(2035, 1, 1, 0, 0, 0, 0, time.UTC)
+)
+
+// vfIssued is a certificate with its key, to sign others with.
+type vfIssued struct {
+	cert *x509.Certificate
+	key  crypto.Signer
+	pem  string
+}
+
+var vfSerial int64 = 1000
+
+func vfKey(t *testing.T) *ecdsa.PrivateKey {
+	t.Helper()
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+// vfSign issues tmpl with a fresh P-256 key, signed by parent (self-signed when parent is nil).
+func vfSign(t *testing.T, tmpl *x509.Certificate, parent *vfIssued) *vfIssued {
+	t.Helper()
+	key := vfKey(t)
+	vfSerial++
+	tmpl.SerialNumber = big.NewInt(vfSerial)
+	if tmpl.NotBefore.IsZero() {
+		tmpl.NotBefore = vfNotBefore
+	}
+	if tmpl.NotAfter.IsZero() {
+		tmpl.NotAfter = vfNotAfter
+	}
+	p, signer := tmpl, crypto.Signer(key)
+	if parent != nil {
+		p, signer = parent.cert, parent.key
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, p, key.Public(), signer)
+	if err != nil {
+		t.Fatalf("creating %s: %v", tmpl.Subject.CommonName, err)
+	}
+	c, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &vfIssued{cert: c, key: key, pem: string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))}
+}
+
+func vfCA(cn string, maxPathLen int) *x509.Certificate {
+	return &x509.Certificate{
+		Subject:               pkix.Name{CommonName: cn, Organization: []string{"tlskit verify test"}},
+		IsCA:                  true,
+		BasicConstraintsValid: true,
+		MaxPathLen:            maxPathLen,
+		MaxPathLenZero:        maxPathLen == 0,
+		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
+	}
+}
+
+func vfLeaf(cn string, eku []x509.ExtKeyUsage, dns ...string) *x509.Certificate {
+	return &x509.Certificate{
+		Subject:               pkix.Name{CommonName: cn},
+		DNSNames:              dns,
+		BasicConstraintsValid: true,
+		KeyUsage:              x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:           eku,
+	}
+}
+
+// vfReport is the part of `tlskit verify -o json` the test looks at.
+type vfReport struct {
+	Host         string `json:"host"`
+	Purpose      string `json:"purpose"`
+	Presented    int    `json:"presented"`
+	Verification struct {
+		Verified   bool              `json:"verified"`
+		Reason     string            `json:"reason"`
+		Error      string            `json:"error"`
+		HostnameOK bool              `json:"hostname_ok"`
+		Chains     []json.RawMessage `json:"chains"`
+	} `json:"verification"`
+}
+
+type vfCase struct {
+	name    string
+	chain   []string // PEM files, leaf first, concatenated into the CHAIN_FILE
+	leaf    string   // leaf file for openssl
+	untrust string   // intermediates file for openssl ("" for none)
+	ca      string
+	host    string
+	purpose string // server or client
+	extra   []string
+
+	wantValid  bool
+	wantReason string
+	// osslValid is OpenSSL's verdict where it legitimately differs from tlskit's (see
+	// docs/verify-vs-openssl.md); nil means the same as wantValid.
+	osslValid *bool
+	// osslSays is a substring OpenSSL must print (its error, or "OK").
+	osslSays string
+}
+
+func vfBool(b bool) *bool { return &b }
+
+func TestE2EVerifyMatchesOpenSSL(t *testing.T) {
+	needOpenSSL(t)
+	dir := t.TempDir()
+	srv := []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}
+
+	root := vfSign(t, vfCA("VF Root", 1), nil)
+	other := vfSign(t, vfCA("VF Other Root", 1), nil)
+	inter := vfSign(t, vfCA("VF Intermediate", 0), root)
+
+	good := vfSign(t, vfLeaf("www.example.test", srv, "www.example.test"), inter)
+	expiredT := vfLeaf("expired.example.test", srv, "expired.example.test")
+	expiredT.NotBefore, expiredT.NotAfter = vfNotBefore, vfAt.AddDate(-1, 0, 0)
+	expired := vfSign(t, expiredT, inter)
+	futureT := vfLeaf("future.example.test", srv, "future.example.test")
+	futureT.NotBefore = vfAt.AddDate(1, 0, 0)
+	future := vfSign(t, futureT, inter)
+	aiaT := vfLeaf("aia.example.test", srv, "aia.example.test")
+	aiaT.IssuingCertificateURL = []string{"http://ca.invalid/int.crt"}
+	aia := vfSign(t, aiaT, inter)
+
+	// Path length: a root allowing no intermediate at all, with one under it.
+	plRoot := vfSign(t, vfCA("VF PathLen0 Root", 0), nil)
+	plInter := vfSign(t, vfCA("VF PathLen Intermediate", 0), plRoot)
+	plLeaf := vfSign(t, vfLeaf("pl.example.test", srv, "pl.example.test"), plInter)
+
+	// Name constraints: an intermediate limited to example.test, a leaf for other.test.
+	ncT := vfCA("VF Constrained Intermediate", 0)
+	ncT.PermittedDNSDomainsCritical = true
+	ncT.PermittedDNSDomains = []string{".example.test"}
+	ncInter := vfSign(t, ncT, root)
+	ncLeaf := vfSign(t, vfLeaf("other.test", srv, "other.test"), ncInter)
+
+	clientLeaf := vfSign(t, vfLeaf("client.example.test", []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}, "client.example.test"), inter)
+
+	selfT := vfLeaf("self.example.test", srv, "self.example.test")
+	self := vfSign(t, selfT, nil)
+
+	// A leaf naming its host only in the subject CN.
+	cnOnly := vfSign(t, vfLeaf("cn.example.test", srv), inter)
+
+	files := map[string]*vfIssued{
+		"root.pem": root, "other.pem": other, "inter.pem": inter, "good.pem": good,
+		"expired.pem": expired, "future.pem": future, "aia.pem": aia, "plroot.pem": plRoot,
+		"plinter.pem": plInter, "plleaf.pem": plLeaf, "ncinter.pem": ncInter, "ncleaf.pem": ncLeaf,
+		"client.pem": clientLeaf, "self.pem": self, "cnonly.pem": cnOnly,
+	}
+	for name, c := range files {
+		writeFile(t, dir, name, c.pem)
+	}
+
+	cases := []vfCase{
+		{name: "good", chain: []string{"good.pem", "inter.pem"}, ca: "root.pem", host: "www.example.test",
+			wantValid: true, osslSays: "OK"},
+		{name: "good, intermediate from --intermediates", chain: []string{"good.pem"}, ca: "root.pem",
+			host: "www.example.test", extra: []string{"--intermediates", "inter.pem"}, wantValid: true, osslSays: "OK"},
+		{name: "expired leaf", chain: []string{"expired.pem", "inter.pem"}, ca: "root.pem", host: "expired.example.test",
+			wantReason: "expired", osslSays: "certificate has expired"},
+		{name: "not yet valid leaf", chain: []string{"future.pem", "inter.pem"}, ca: "root.pem", host: "future.example.test",
+			wantReason: "not_yet_valid", osslSays: "certificate is not yet valid"},
+		{name: "wrong host", chain: []string{"good.pem", "inter.pem"}, ca: "root.pem", host: "other.example.test",
+			wantReason: "hostname_mismatch", osslSays: "hostname mismatch"},
+		{name: "unknown root", chain: []string{"good.pem", "inter.pem"}, ca: "other.pem", host: "www.example.test",
+			wantReason: "unknown_authority", osslSays: "unable to get local issuer certificate"},
+		{name: "missing intermediate", chain: []string{"aia.pem"}, ca: "root.pem", host: "aia.example.test",
+			wantReason: "incomplete_chain", osslSays: "unable to get local issuer certificate"},
+		{name: "path length exceeded", chain: []string{"plleaf.pem", "plinter.pem"}, ca: "plroot.pem", host: "pl.example.test",
+			// Go names this x509.TooManyIntermediates, which has no code of its own: "other".
+			wantReason: "path_length", osslSays: "path length constraint exceeded"},
+		{name: "name constraint violated", chain: []string{"ncleaf.pem", "ncinter.pem"}, ca: "root.pem", host: "other.test",
+			wantReason: "name_constraints", osslSays: "permitted subtree violation"},
+		{name: "wrong EKU", chain: []string{"client.pem", "inter.pem"}, ca: "root.pem", host: "client.example.test",
+			wantReason: "incompatible_usage", osslSays: "unsuitable certificate purpose"},
+		{name: "client purpose", chain: []string{"client.pem", "inter.pem"}, ca: "root.pem", host: "client.example.test",
+			purpose: "client", wantValid: true, osslSays: "OK"},
+		{name: "self-signed leaf", chain: []string{"self.pem"}, ca: "root.pem", host: "self.example.test",
+			wantReason: "self_signed", osslSays: "self-signed certificate"},
+		// Known difference: OpenSSL still matches the subject CN when there is no SAN.
+		{name: "CN without SAN", chain: []string{"cnonly.pem", "inter.pem"}, ca: "root.pem", host: "cn.example.test",
+			wantReason: "cn_without_san", osslValid: vfBool(true), osslSays: "OK"},
+	}
+
+	tkT := vfAt.Format(time.RFC3339)
+	osslT := strconv.FormatInt(vfAt.Unix(), 10)
+	for i, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			chainFile := fmt.Sprintf("chain%d.pem", i)
+			var chain strings.Builder
+			for _, f := range tc.chain {
+				chain.Write(readFile(t, dir, f))
+			}
+			writeFile(t, dir, chainFile, chain.String())
+			purpose := tc.purpose
+			if purpose == "" {
+				purpose = "server"
+			}
+			args := []string{"verify", chainFile, "--ca", tc.ca, "--host", tc.host, "--at", tkT,
+				"--purpose", purpose, "-o", "json"}
+			args = append(args, tc.extra...)
+			out, errOut, code := runIn(t, dir, []string{"NO_COLOR=1"}, args...)
+			var rep vfReport
+			if err := json.Unmarshal([]byte(out), &rep); err != nil {
+				t.Fatalf("tlskit %s: exit %d, bad JSON: %v\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), code, err, out, errOut)
+			}
+			v := rep.Verification
+			wantCode := 3
+			if tc.wantValid {
+				wantCode = 0
+			}
+			if code != wantCode {
+				t.Errorf("tlskit exit %d, want %d\nstderr:\n%s", code, wantCode, errOut)
+			}
+			if v.Verified != tc.wantValid {
+				t.Errorf("tlskit verified=%t, want %t (reason %q: %s)", v.Verified, tc.wantValid, v.Reason, v.Error)
+			}
+			if !tc.wantValid && v.Reason != tc.wantReason {
+				t.Errorf("BUG: tlskit reason %q, want %q (error: %s)\nreproduce: cd %s && %s %s",
+					v.Reason, tc.wantReason, v.Error, dir, binary, strings.Join(args, " "))
+			}
+			if tc.wantValid && (v.Reason != "" || len(v.Chains) == 0) {
+				t.Errorf("valid, yet reason %q and %d chains", v.Reason, len(v.Chains))
+			}
+			if rep.Host != tc.host || rep.Purpose != purpose || rep.Presented != len(tc.chain) {
+				t.Errorf("report host %q purpose %q presented %d; want %q %q %d", rep.Host, rep.Purpose, rep.Presented,
+					tc.host, purpose, len(tc.chain))
+			}
+
+			osslPurpose := "sslserver"
+			if purpose == "client" {
+				osslPurpose = "sslclient"
+			}
+			oargs := []string{"verify", "-x509_strict", "-purpose", osslPurpose, "-CAfile", tc.ca}
+			untrusted := tc.chain[1:]
+			if len(tc.extra) == 2 && tc.extra[0] == "--intermediates" {
+				untrusted = append(untrusted, tc.extra[1])
+			}
+			for _, u := range untrusted {
+				oargs = append(oargs, "-untrusted", u)
+			}
+			oargs = append(oargs, "-verify_hostname", tc.host, "-attime", osslT, tc.chain[0])
+			r := execIn(t, dir, "", nil, "openssl", oargs...)
+			osslOK := r.code == 0
+			wantOssl := tc.wantValid
+			if tc.osslValid != nil {
+				wantOssl = *tc.osslValid
+			}
+			if osslOK != wantOssl {
+				t.Errorf("openssl %s: exit %d (valid=%t), want valid=%t\n%s%s", strings.Join(oargs, " "), r.code,
+					osslOK, wantOssl, r.stdout, r.stderr)
+			}
+			if tc.osslValid == nil && osslOK != v.Verified {
+				t.Errorf("tlskit (verified=%t) and openssl (valid=%t) disagree", v.Verified, osslOK)
+			}
+			if tc.osslSays != "" && !strings.Contains(r.stdout+r.stderr, tc.osslSays) {
+				t.Errorf("openssl output lacks %q:\n%s%s", tc.osslSays, r.stdout, r.stderr)
+			}
+		})
+	}
+
+	t.Run("expired trusted root", func(t *testing.T) {
+		rt := vfCA("VF Expired Root", 1)
+		rt.NotAfter = vfAt.AddDate(-1, 0, 0)
+		oldRoot := vfSign(t, rt, nil)
+		oi := vfSign(t, vfCA("VF Intermediate Under Expired Root", 0), oldRoot)
+		ol := vfSign(t, vfLeaf("old.example.test", srv, "old.example.test"), oi)
+		writeFile(t, dir, "oldroot.pem", oldRoot.pem)
+		writeFile(t, dir, "oldinter.pem", oi.pem)
+		writeFile(t, dir, "oldleaf.pem", ol.pem)
+		writeFile(t, dir, "oldchain.pem", ol.pem+oi.pem)
+		args := []string{"verify", "oldchain.pem", "--ca", "oldroot.pem", "--host", "old.example.test", "--at", tkT, "-o", "json"}
+		out, errOut, code := runIn(t, dir, []string{"NO_COLOR=1"}, args...)
+		var rep vfReport
+		if err := json.Unmarshal([]byte(out), &rep); err != nil {
+			t.Fatalf("bad JSON (exit %d): %v\n%s\n%s", code, err, out, errOut)
+		}
+		r := execIn(t, dir, "", nil, "openssl", "verify", "-x509_strict", "-purpose", "sslserver", "-CAfile", "oldroot.pem",
+			"-untrusted", "oldinter.pem", "-verify_hostname", "old.example.test", "-attime", osslT, "oldleaf.pem")
+		if r.code == 0 || !strings.Contains(r.stdout+r.stderr, "certificate has expired") {
+			t.Errorf("openssl: exit %d, want an expired root\n%s%s", r.code, r.stdout, r.stderr)
+		}
+		if code != 3 || rep.Verification.Verified {
+			t.Fatalf("tlskit: exit %d verified=%t, want 3 false", code, rep.Verification.Verified)
+		}
+		if rep.Verification.Reason != "expired" {
+			t.Errorf("BUG: tlskit reason %q (error: %s), want \"expired\" like openssl: the trusted root (from --ca) expired; "+
+				"classify checks only the presented chain's dates and does not map x509.Expired\nreproduce: cd %s && %s %s",
+				rep.Verification.Reason, rep.Verification.Error, dir, binary, strings.Join(args, " "))
+		}
+	})
+
+	t.Run("SHA-1 intermediate", func(t *testing.T) { vfSHA1(t, dir, root, tkT, osslT) })
+
+	t.Run("text output", func(t *testing.T) {
+		writeFile(t, dir, "goodchain.pem", good.pem+inter.pem)
+		out := tk(t, dir, "verify", "goodchain.pem", "--ca", "root.pem", "--host", "www.example.test", "--at", tkT)
+		mustContain(t, "text output", out, "verified: true", "chain.0: ", "hostname_ok: true", "purpose: server")
+		r := tkFail(t, dir, "verify", "goodchain.pem", "--ca", "other.pem", "--at", tkT)
+		if r.code != 3 {
+			t.Errorf("unknown root: exit %d, want 3", r.code)
+		}
+		mustContain(t, "text output, invalid", r.stdout, "verified: false", "reason: unknown_authority")
+	})
+
+	t.Run("unreadable and usage", func(t *testing.T) {
+		key := vfKey(t)
+		csr, err := x509.CreateCertificateRequest(rand.Reader, &x509.CertificateRequest{
+			Subject: pkix.Name{CommonName: "csr.example.test"}, DNSNames: []string{"csr.example.test"}}, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		writeFile(t, dir, "req.csr", string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: csr})))
+		writeFile(t, dir, "empty.pem", "")
+		r := tkFail(t, dir, "verify", "req.csr", "--ca", "root.pem")
+		if r.code != 1 || !strings.Contains(r.stderr, "certificate request") {
+			t.Errorf("CSR as chain: exit %d, want 1 and an error about a certificate request\n%s", r.code, r.stderr)
+		}
+		r = tkFail(t, dir, "verify", "empty.pem", "--ca", "root.pem")
+		if r.code != 1 {
+			t.Errorf("empty file: exit %d, want 1\n%s", r.code, r.stderr)
+		}
+		r = tkFail(t, dir, "verify", "good.pem", "--ca", "root.pem", "--at", "nonsense")
+		if r.code != 2 {
+			t.Errorf("--at nonsense: exit %d, want 2\n%s", r.code, r.stderr)
+		}
+		if strings.Contains(r.stdout, "verified") {
+			t.Errorf("--at nonsense printed a verdict:\n%s", r.stdout)
+		}
+	})
+}
+
+// vfSHA1 checks an intermediate signed with ECDSA-SHA1 by a trusted root: Go refuses SHA-1
+// signatures outright; `openssl verify` accepts them by default and at -auth_level 0, and
+// refuses them from -auth_level 1 up (docs/verify-vs-openssl.md).
+func vfSHA1(t *testing.T, dir string, root *vfIssued, tkT, osslT string) {
+	tmpl := vfCA("VF SHA1 Intermediate", 0)
+	tmpl.SignatureAlgorithm = x509.ECDSAWithSHA1
+	key := vfKey(t)
+	vfSerial++
+	tmpl.SerialNumber = big.NewInt(vfSerial)
+	tmpl.NotBefore, tmpl.NotAfter = vfNotBefore, vfNotAfter
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, root.cert, key.Public(), root.key)
+	if err != nil {
+		t.Skipf("crypto/x509 will not sign with SHA-1 here: %v", err)
+	}
+	c, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sha1Inter := &vfIssued{cert: c, key: key, pem: string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))}
+	leaf := vfSign(t, vfLeaf("sha1.example.test", []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}, "sha1.example.test"), sha1Inter)
+	writeFile(t, dir, "sha1inter.pem", sha1Inter.pem)
+	writeFile(t, dir, "sha1leaf.pem", leaf.pem)
+	writeFile(t, dir, "sha1chain.pem", leaf.pem+sha1Inter.pem)
+
+	out, errOut, code := runIn(t, dir, []string{"NO_COLOR=1"}, "verify", "sha1chain.pem", "--ca", "root.pem",
+		"--host", "sha1.example.test", "--at", tkT, "-o", "json")
+	var rep vfReport
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("bad JSON (exit %d): %v\n%s\n%s", code, err, out, errOut)
+	}
+	if code != 3 || rep.Verification.Verified || rep.Verification.Reason != "insecure_signature" {
+		t.Errorf("tlskit on a SHA-1 intermediate: exit %d verified=%t reason %q, want 3 false insecure_signature",
+			code, rep.Verification.Verified, rep.Verification.Reason)
+	}
+	for _, lv := range []struct {
+		level string
+		ok    bool
+		says  string
+	}{{"", true, "OK"}, {"0", true, "OK"}, {"1", false, "digest algorithm too weak"}} {
+		oargs := []string{"verify", "-x509_strict", "-purpose", "sslserver"}
+		if lv.level != "" {
+			oargs = append(oargs, "-auth_level", lv.level)
+		}
+		oargs = append(oargs, "-CAfile", "root.pem", "-untrusted", "sha1inter.pem", "-verify_hostname",
+			"sha1.example.test", "-attime", osslT, "sha1leaf.pem")
+		r := execIn(t, dir, "", nil, "openssl", oargs...)
+		if (r.code == 0) != lv.ok || !strings.Contains(r.stdout+r.stderr, lv.says) {
+			t.Errorf("openssl -auth_level %s on a SHA-1 intermediate: exit %d, want valid=%t and %q\n%s%s",
+				lv.level, r.code, lv.ok, lv.says, r.stdout, r.stderr)
+		}
+	}
+}
