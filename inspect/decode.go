@@ -1,0 +1,511 @@
+package inspect
+
+import (
+	"bytes"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/rsa"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"software.sslmate.com/src/go-pkcs12"
+
+	"github.com/tlskit/tlskit/certgen"
+)
+
+// Kind of an item found in input.
+type Kind string
+
+// The kinds of item Decode finds.
+const (
+	KindCertificate        Kind = "certificate"
+	KindCertificateRequest Kind = "certificate_request"
+	KindPrivateKey         Kind = "private_key"
+	KindPublicKey          Kind = "public_key"
+	KindCRL                Kind = "crl"
+	// KindPKCS12 names a PKCS#12 file in messages; Decode reports what one holds as certificate
+	// and private_key items with FromPKCS12 set.
+	KindPKCS12 Kind = "pkcs12"
+)
+
+// Item is one thing found in the input.
+//
+// Exactly one of Cert, CSR, PrivateKey (for private keys), PublicKey (for bare public keys) and CRL
+// says what the item is; PublicKey is also filled in for certificates, requests and private keys,
+// so callers can match keys to certificates (it stays nil for a certificate or request whose key
+// algorithm Go does not support). The contents of a PKCS#12 file are reported as their
+// certificates (leaf first) and private key, each with the KindCertificate or KindPrivateKey kind
+// and PEMType "".
+type Item struct {
+	Kind Kind
+	// Index is the item's position in the input, from 0: for PEM, the number of the block
+	// (unknown block types are skipped but keep their number, so the CLI's "block N" is stable);
+	// for DER, 0, or for a PKCS#12 file the position of the item within it. It always increases.
+	Index      int
+	PEMType    string // the PEM block type, "" for DER
+	Cert       *x509.Certificate
+	CSR        *x509.CertificateRequest
+	PrivateKey crypto.Signer // never printed by callers; only described
+	PublicKey  crypto.PublicKey
+	CRL        *x509.RevocationList
+	// Encrypted says the private key was encrypted (and was decrypted with the password).
+	Encrypted bool
+	// FromPKCS12 says the item came out of a PKCS#12 file.
+	FromPKCS12 bool
+}
+
+// DecodeOptions say how to open protected input.
+type DecodeOptions struct {
+	// Password for encrypted PKCS#8 keys and PKCS#12 files. For PKCS#12 the empty password is
+	// always tried first, since many files have none.
+	Password []byte
+}
+
+// ErrNothingFound is returned (possibly wrapped with detail) when the input holds no PEM block of
+// a known type and is not DER of any supported form.
+var ErrNothingFound = errors.New("no certificate, key, request or CRL found")
+
+// DecodeError says why one part of the input could not be decoded.
+type DecodeError struct {
+	// Index is the PEM block's number, from 0 (0 for DER input).
+	Index int
+	// PEMType is the block's type, "" for DER input.
+	PEMType string
+	// Reason says what is wrong, for people, in one line.
+	Reason string
+	// Err is the underlying cause when it is one callers test for (certgen.ErrPasswordRequired,
+	// certgen.ErrIncorrectPassword); nil otherwise.
+	Err error
+}
+
+// Error numbers PEM blocks from 1, as people count them: "block 3 (CERTIFICATE): ...".
+func (e *DecodeError) Error() string {
+	if e.PEMType == "" {
+		return e.Reason
+	}
+	return fmt.Sprintf("block %d (%s): %s", e.Index+1, e.PEMType, e.Reason)
+}
+
+// Unwrap returns the cause, for errors.Is.
+func (e *DecodeError) Unwrap() error { return e.Err }
+
+// decodeMaxPKCS12MACIterations bounds the work a PKCS#12 file can demand before its password is
+// even checked (the same bound certgen puts on PBKDF2 in encrypted keys).
+const decodeMaxPKCS12MACIterations = 10_000_000
+
+var (
+	decodePEMStart = []byte("-----BEGIN ")
+	decodePEMLine  = []byte("\n-----BEGIN ")
+)
+
+// Decode finds every item in data: PEM with any number of blocks and arbitrary text around and
+// between them, or a single DER structure (certificate, request, CRL, PKCS#8/PKCS#1/SEC1 private
+// key, encrypted PKCS#8 private key, PKIX/PKCS#1 public key, or PKCS#12).
+//
+// Errors are *DecodeError for a part that does not parse (errors.Is finds
+// certgen.ErrPasswordRequired and certgen.ErrIncorrectPassword through it), or ErrNothingFound,
+// possibly wrapped with detail. On error no items are returned.
+func Decode(data []byte, opts DecodeOptions) ([]Item, error) {
+	if decodeHasPEMStart(data) {
+		return decodePEM(data, opts)
+	}
+	return decodeDER(data, opts)
+}
+
+// decodeHasPEMStart reports whether data has a BEGIN line where pem.Decode would look for one.
+func decodeHasPEMStart(data []byte) bool {
+	return bytes.HasPrefix(data, decodePEMStart) || bytes.Contains(data, decodePEMLine)
+}
+
+// decodeCountPEMStarts counts BEGIN lines, as pem.Decode recognises them, in data (which starts at
+// the beginning of a line or of the input).
+func decodeCountPEMStarts(data []byte) int {
+	n := bytes.Count(data, decodePEMLine)
+	if bytes.HasPrefix(data, decodePEMStart) {
+		n++
+	}
+	return n
+}
+
+// decodeBeginType is the type named on the first BEGIN line in data, or "" if none is readable.
+func decodeBeginType(data []byte) string {
+	i := 0
+	if !bytes.HasPrefix(data, decodePEMStart) {
+		i = bytes.Index(data, decodePEMLine)
+		if i < 0 {
+			return ""
+		}
+		i++
+	}
+	line := data[i+len(decodePEMStart):]
+	if j := bytes.IndexAny(line, "\r\n"); j >= 0 {
+		line = line[:j]
+	}
+	t, ok := bytes.CutSuffix(bytes.TrimRight(line, " \t"), []byte("-----"))
+	if !ok || len(t) > 64 {
+		return ""
+	}
+	return string(t)
+}
+
+func decodePEM(data []byte, opts DecodeOptions) ([]Item, error) {
+	var items []Item
+	var unknown []string
+	index := 0
+	rest := data
+	for {
+		block, next := pem.Decode(rest)
+		if block == nil {
+			if decodeHasPEMStart(rest) {
+				return nil, decodeMalformedPEM(index, rest)
+			}
+			break
+		}
+		// pem.Decode silently skips a block it cannot read and returns the next good one: the
+		// text it passed over must hold exactly one BEGIN line, the returned block's.
+		consumed := rest[:len(rest)-len(next)]
+		if decodeCountPEMStarts(consumed) > 1 {
+			return nil, decodeMalformedPEM(index, consumed)
+		}
+		rest = next
+		item, known, err := decodePEMBlock(block, index, opts)
+		if err != nil {
+			return nil, err
+		}
+		if known {
+			items = append(items, item)
+		} else if !decodeContains(unknown, block.Type) {
+			unknown = append(unknown, block.Type)
+		}
+		index++
+	}
+	if len(items) == 0 {
+		sort.Strings(unknown)
+		return nil, fmt.Errorf("%w (the PEM holds only blocks of type %s)", ErrNothingFound, strings.Join(unknown, ", "))
+	}
+	return items, nil
+}
+
+func decodeContains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+func decodeMalformedPEM(index int, data []byte) error {
+	t := decodeBeginType(data)
+	if t == "" {
+		t = "?"
+	}
+	return &DecodeError{Index: index, PEMType: t, Reason: "malformed PEM (bad base64 or missing END line)"}
+}
+
+// decodePEMBlock decodes one block; known is false for block types Decode does not handle.
+func decodePEMBlock(block *pem.Block, index int, opts DecodeOptions) (item Item, known bool, err error) {
+	item = Item{Index: index, PEMType: block.Type}
+	fail := func(what string, cause error) (Item, bool, error) {
+		return Item{}, true, &DecodeError{Index: index, PEMType: block.Type, Reason: decodeReason(what, cause)}
+	}
+	der := block.Bytes
+	switch block.Type {
+	case "CERTIFICATE", "TRUSTED CERTIFICATE", "X509 CERTIFICATE":
+		if block.Type == "TRUSTED CERTIFICATE" {
+			// OpenSSL appends its trust settings after the certificate; keep only the certificate.
+			var raw asn1.RawValue
+			if _, err := asn1.Unmarshal(der, &raw); err == nil {
+				der = raw.FullBytes
+			}
+		}
+		c, err := x509.ParseCertificate(der)
+		if err != nil {
+			return fail("certificate", err)
+		}
+		item.Kind, item.Cert, item.PublicKey = KindCertificate, c, c.PublicKey
+	case "CERTIFICATE REQUEST", "NEW CERTIFICATE REQUEST":
+		csr, err := x509.ParseCertificateRequest(der)
+		if err != nil {
+			return fail("certificate request", err)
+		}
+		item.Kind, item.CSR, item.PublicKey = KindCertificateRequest, csr, csr.PublicKey
+	case "PRIVATE KEY":
+		k, err := decodePKCS8(der)
+		if err != nil {
+			return fail("PKCS#8 private key", err)
+		}
+		item.setPrivateKey(k)
+	case "ENCRYPTED PRIVATE KEY":
+		k, err := decodeEncryptedPKCS8(der, opts.Password)
+		if err != nil {
+			e := &DecodeError{Index: index, PEMType: block.Type, Reason: err.Error()}
+			if errors.Is(err, certgen.ErrPasswordRequired) || errors.Is(err, certgen.ErrIncorrectPassword) {
+				e.Err = err
+			}
+			return Item{}, true, e
+		}
+		item.setPrivateKey(k)
+		item.Encrypted = true
+	case "RSA PRIVATE KEY", "EC PRIVATE KEY":
+		if strings.Contains(block.Headers["Proc-Type"], "ENCRYPTED") || block.Headers["DEK-Info"] != "" {
+			return Item{}, true, &DecodeError{Index: index, PEMType: block.Type,
+				Reason: "legacy PEM encryption (Proc-Type: 4,ENCRYPTED) is not supported; convert the key with: openssl pkcs8 -topk8 -v2 aes-256-cbc -in OLD.key -out NEW.key"}
+		}
+		if block.Type == "RSA PRIVATE KEY" {
+			k, err := x509.ParsePKCS1PrivateKey(der)
+			if err != nil {
+				return fail("RSA private key", err)
+			}
+			item.setPrivateKey(k)
+		} else {
+			k, err := x509.ParseECPrivateKey(der)
+			if err != nil {
+				return fail("EC private key", err)
+			}
+			item.setPrivateKey(k)
+		}
+	case "PUBLIC KEY":
+		k, err := x509.ParsePKIXPublicKey(der)
+		if err != nil {
+			return fail("public key", err)
+		}
+		item.Kind, item.PublicKey = KindPublicKey, k
+	case "RSA PUBLIC KEY":
+		k, err := x509.ParsePKCS1PublicKey(der)
+		if err != nil {
+			return fail("RSA public key", err)
+		}
+		item.Kind, item.PublicKey = KindPublicKey, k
+	case "X509 CRL":
+		crl, err := x509.ParseRevocationList(der)
+		if err != nil {
+			return fail("CRL", err)
+		}
+		item.Kind, item.CRL = KindCRL, crl
+	default:
+		return Item{}, false, nil
+	}
+	return item, true, nil
+}
+
+func (it *Item) setPrivateKey(k crypto.Signer) {
+	it.Kind, it.PrivateKey, it.PublicKey = KindPrivateKey, k, k.Public()
+}
+
+// decodeReason makes "malformed <what>: <cause>" short: Go's asn1 errors carry struct dumps.
+func decodeReason(what string, cause error) string {
+	msg := cause.Error()
+	for _, p := range []string{"x509: ", "asn1: ", "pkcs12: "} {
+		msg = strings.ReplaceAll(msg, p, "")
+	}
+	// "structure error: tags don't match (16 vs {class:1 tag:14 ...}) {optional:false ...} @2"
+	if i := strings.Index(msg, "structure error: "); i >= 0 {
+		if j := strings.IndexAny(msg[i:], "({"); j >= 0 {
+			msg = msg[:i+j]
+		}
+	}
+	msg = strings.TrimSpace(strings.ReplaceAll(msg, "\n", " "))
+	if len(msg) > 120 {
+		msg = msg[:117] + "..."
+	}
+	reason := "malformed " + what
+	if msg != "" && !strings.EqualFold(msg, reason) {
+		reason += ": " + msg
+	}
+	return reason
+}
+
+// decodePKCS8 parses an unencrypted PKCS#8 key that can sign.
+func decodePKCS8(der []byte) (crypto.Signer, error) {
+	k, err := x509.ParsePKCS8PrivateKey(der)
+	if err != nil {
+		return nil, err
+	}
+	return decodeSigner(k)
+}
+
+func decodeSigner(k any) (crypto.Signer, error) {
+	switch k := k.(type) {
+	case *rsa.PrivateKey:
+		return k, nil
+	case *ecdsa.PrivateKey:
+		return k, nil
+	case ed25519.PrivateKey:
+		return k, nil
+	default:
+		return nil, fmt.Errorf("unsupported private key type %T", k)
+	}
+}
+
+// decodeEncryptedPKCS8 decrypts and parses an encrypted PKCS#8 key. Its errors are meant to be read
+// on their own ("the private key is encrypted; a password is required").
+func decodeEncryptedPKCS8(der, password []byte) (crypto.Signer, error) {
+	if len(password) == 0 {
+		return nil, certgen.ErrPasswordRequired
+	}
+	plain, err := certgen.DecryptPKCS8(der, password)
+	if err != nil {
+		return nil, err
+	}
+	k, err := decodePKCS8(plain)
+	if err != nil {
+		return nil, fmt.Errorf("decrypted private key: %s", decodeReason("PKCS#8 private key", err))
+	}
+	return k, nil
+}
+
+// decodeEncryptedPKCS8Shape is EncryptedPrivateKeyInfo (RFC 5208), to recognise one before asking
+// for a password.
+type decodeEncryptedPKCS8Shape struct {
+	Algorithm pkix.AlgorithmIdentifier
+	Data      []byte
+}
+
+// decodePFXShape is the outside of a PKCS#12 PFX (RFC 7292), to recognise one and bound its cost.
+type decodePFXShape struct {
+	Version  int
+	AuthSafe struct {
+		ContentType asn1.ObjectIdentifier
+		Content     asn1.RawValue `asn1:"tag:0,explicit,optional"`
+	}
+	MacData struct {
+		Mac        asn1.RawValue
+		Salt       []byte
+		Iterations int `asn1:"optional,default:1"`
+	} `asn1:"optional"`
+}
+
+// decodeExact unmarshals der into v and insists nothing follows it.
+func decodeExact(der []byte, v any) bool {
+	rest, err := asn1.Unmarshal(der, v)
+	return err == nil && len(rest) == 0
+}
+
+func decodeDER(data []byte, opts DecodeOptions) ([]Item, error) {
+	der := data
+	if len(der) == 0 || der[0] != 0x30 {
+		// A DER structure starts with a SEQUENCE tag and may end in any byte, so whitespace is
+		// trimmed only from input that does not look like DER.
+		der = bytes.TrimSpace(der)
+	}
+	if len(der) == 0 {
+		return nil, fmt.Errorf("%w (the input is empty)", ErrNothingFound)
+	}
+	if der[0] != 0x30 {
+		return nil, fmt.Errorf("%w (the input is neither PEM nor DER)", ErrNothingFound)
+	}
+	one := func(it Item) ([]Item, error) { return []Item{it}, nil }
+	if c, err := x509.ParseCertificate(der); err == nil {
+		return one(Item{Kind: KindCertificate, Cert: c, PublicKey: c.PublicKey})
+	}
+	if csr, err := x509.ParseCertificateRequest(der); err == nil {
+		return one(Item{Kind: KindCertificateRequest, CSR: csr, PublicKey: csr.PublicKey})
+	}
+	if crl, err := x509.ParseRevocationList(der); err == nil {
+		return one(Item{Kind: KindCRL, CRL: crl})
+	}
+	if k, err := decodePKCS8(der); err == nil {
+		it := Item{}
+		it.setPrivateKey(k)
+		return one(it)
+	}
+	if k, err := x509.ParsePKCS1PrivateKey(der); err == nil {
+		it := Item{}
+		it.setPrivateKey(k)
+		return one(it)
+	}
+	if k, err := x509.ParseECPrivateKey(der); err == nil {
+		it := Item{}
+		it.setPrivateKey(k)
+		return one(it)
+	}
+	if k, err := x509.ParsePKIXPublicKey(der); err == nil {
+		return one(Item{Kind: KindPublicKey, PublicKey: k})
+	}
+	if k, err := x509.ParsePKCS1PublicKey(der); err == nil {
+		return one(Item{Kind: KindPublicKey, PublicKey: k})
+	}
+	var epki decodeEncryptedPKCS8Shape
+	if decodeExact(der, &epki) && len(epki.Algorithm.Algorithm) > 0 {
+		k, err := decodeEncryptedPKCS8(der, opts.Password)
+		if err == nil {
+			it := Item{Encrypted: true}
+			it.setPrivateKey(k)
+			return one(it)
+		}
+		// A structure this generic may be something else entirely; only report on it when the
+		// password was the problem or the key clearly was PBES2/PBE-encrypted.
+		e := &DecodeError{Reason: "encrypted private key: " + err.Error()}
+		if errors.Is(err, certgen.ErrPasswordRequired) || errors.Is(err, certgen.ErrIncorrectPassword) {
+			e.Err = err
+			return nil, e
+		}
+		if decodeIsPBEOID(epki.Algorithm.Algorithm) {
+			return nil, e
+		}
+	}
+	var pfx decodePFXShape
+	if decodeExact(der, &pfx) && pfx.Version == 3 {
+		return decodePKCS12(der, pfx, opts)
+	}
+	return nil, fmt.Errorf("%w (the DER is not a certificate, request, CRL, key or PKCS#12 file)", ErrNothingFound)
+}
+
+// decodeIsPBEOID reports whether oid is a password-based encryption scheme from PKCS#5 or PKCS#12
+// (1.2.840.113549.1.5.* or 1.2.840.113549.1.12.1.*).
+func decodeIsPBEOID(oid asn1.ObjectIdentifier) bool {
+	pkcs := asn1.ObjectIdentifier{1, 2, 840, 113549, 1}
+	if len(oid) < 7 || !oid[:5].Equal(pkcs) {
+		return false
+	}
+	return oid[5] == 5 || (oid[5] == 12 && oid[6] == 1)
+}
+
+func decodePKCS12(der []byte, pfx decodePFXShape, opts DecodeOptions) ([]Item, error) {
+	if pfx.MacData.Iterations > decodeMaxPKCS12MACIterations {
+		return nil, &DecodeError{Reason: fmt.Sprintf("PKCS#12 file: MAC iteration count %d exceeds the limit of %d", pfx.MacData.Iterations, decodeMaxPKCS12MACIterations)}
+	}
+	password := ""
+	key, leaf, chain, err := pkcs12.DecodeChain(der, password)
+	if errors.Is(err, pkcs12.ErrIncorrectPassword) || errors.Is(err, pkcs12.ErrDecryption) {
+		if len(opts.Password) == 0 {
+			return nil, &DecodeError{Reason: "PKCS#12 file: a password is required", Err: certgen.ErrPasswordRequired}
+		}
+		password = string(opts.Password)
+		key, leaf, chain, err = pkcs12.DecodeChain(der, password)
+		if errors.Is(err, pkcs12.ErrIncorrectPassword) || errors.Is(err, pkcs12.ErrDecryption) {
+			return nil, &DecodeError{Reason: "PKCS#12 file: incorrect password", Err: certgen.ErrIncorrectPassword}
+		}
+	}
+	var certs []*x509.Certificate
+	if err == nil {
+		certs = append([]*x509.Certificate{leaf}, chain...)
+	} else if ts, tsErr := pkcs12.DecodeTrustStore(der, password); tsErr == nil && len(ts) > 0 {
+		// A Java trust store: certificates only.
+		certs, key = ts, nil
+	} else {
+		return nil, &DecodeError{Reason: decodeReason("PKCS#12 file", err)}
+	}
+	var items []Item
+	for _, c := range certs {
+		items = append(items, Item{Kind: KindCertificate, Index: len(items), Cert: c, PublicKey: c.PublicKey, FromPKCS12: true})
+	}
+	if key != nil {
+		k, err := decodeSigner(key)
+		if err != nil {
+			return nil, &DecodeError{Reason: "PKCS#12 file: " + err.Error()}
+		}
+		it := Item{Index: len(items), Encrypted: password != "", FromPKCS12: true}
+		it.setPrivateKey(k)
+		items = append(items, it)
+	}
+	return items, nil
+}
