@@ -116,6 +116,7 @@ var commandConstructors = []struct {
 	{"handshake", newHandshakeCmd},
 	{"serve", newServeCmd},
 	{"verify", newVerifyCmd},
+	{"inspect", newInspectCmd},
 	{"cert", newCertCmd},
 	{"ca", newCACmd},
 }

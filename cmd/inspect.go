@@ -1,0 +1,440 @@
+package cmd
+
+import (
+	"context"
+	"crypto/x509"
+	"encoding/hex"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tlskit/tlskit/certgen"
+	"github.com/tlskit/tlskit/cmd/internal/render"
+	"github.com/tlskit/tlskit/inspect"
+	"github.com/tlskit/tlskit/tlscore"
+)
+
+type inspectOptions struct {
+	passwordFile string
+	match        string
+	verbose      bool
+	lint         bool
+}
+
+func newInspectCmd(a *app) *cobra.Command {
+	o := &inspectOptions{}
+	c := &cobra.Command{
+		Use:   "inspect [FILE|-|HOST:PORT]...",
+		Short: "Show what any certificate material is: certificates, requests, keys, CRLs, PKCS#12, a live chain",
+		Long: `Read certificates, certificate requests, private and public keys, CRLs and PKCS#12 files, as
+PEM (any number of blocks, text around them) or DER, from files, stdin ("-") or a live server
+(HOST:PORT fetches the chain it sends), and show what they are. Private key material is never
+printed: keys are described by type, size and public-key pin.
+
+A bundle of several certificates is shown one line per certificate unless -v. --lint adds
+findings (exit 3 when any is an error); --match KEYFILE says which certificate a key belongs to
+(exit 3 when none). -o json gives every field; -o pem re-encodes what was read (never private
+keys).`,
+		Example: `  tlskit inspect cert.pem
+  tlskit inspect /etc/ssl/certs/ca-certificates.crt
+  tlskit inspect bundle.p12 --password-file pw.txt
+  tlskit inspect example.com:443 --lint
+  tlskit inspect cert.pem --match key.pem`,
+		Args:        cobra.MinimumNArgs(1),
+		Annotations: outputFormats(formatText, formatJSON, formatPEM),
+		RunE: func(c *cobra.Command, args []string) error {
+			return runInspect(c.Context(), a, o, args)
+		},
+	}
+	fs := c.Flags()
+	fs.StringVar(&o.passwordFile, "password-file", "", "password for encrypted keys and PKCS#12 files")
+	fs.StringVar(&o.match, "match", "", "say whether the private key in this file belongs to each certificate")
+	fs.BoolVarP(&o.verbose, "verbose", "v", false, "show every field of every certificate, also in bundles")
+	fs.BoolVar(&o.lint, "lint", false, "check certificates against what clients accept (exit 3 on an error finding)")
+	return c
+}
+
+// inspectReport is one input's JSON (docs/json.md).
+type inspectReport struct {
+	Source string        `json:"source"`
+	Items  []inspectItem `json:"items"`
+}
+
+type inspectItem struct {
+	Index       int                         `json:"index"`
+	Kind        inspect.Kind                `json:"kind"`
+	PEMType     string                      `json:"pem_type,omitempty"`
+	FromPKCS12  bool                        `json:"from_pkcs12,omitempty"`
+	Encrypted   bool                        `json:"encrypted,omitempty"`
+	Certificate *inspect.CertificateDetails `json:"certificate,omitempty"`
+	Request     *requestView                `json:"certificate_request,omitempty"`
+	Key         *inspect.KeyDetails         `json:"key,omitempty"`
+	CRL         *crlView                    `json:"crl,omitempty"`
+	Lint        []inspect.Finding           `json:"lint,omitempty"`
+	// KeyMatches is set with --match: whether that key belongs to this certificate.
+	KeyMatches *bool `json:"key_matches,omitempty"`
+
+	raw []byte // DER, for -o pem
+	pem string // block type for -o pem
+}
+
+type requestView struct {
+	Subject            string             `json:"subject"`
+	SANs               []string           `json:"sans"`
+	Key                inspect.KeyDetails `json:"key"`
+	SignatureAlgorithm string             `json:"signature_algorithm"`
+	SignatureValid     bool               `json:"signature_valid"`
+}
+
+type crlView struct {
+	Issuer       string    `json:"issuer"`
+	Number       string    `json:"number,omitempty"`
+	ThisUpdate   time.Time `json:"this_update"`
+	NextUpdate   time.Time `json:"next_update,omitzero"`
+	RevokedCount int       `json:"revoked_count"`
+}
+
+func runInspect(ctx context.Context, a *app, o *inspectOptions, args []string) error {
+	var opts inspect.DecodeOptions
+	if o.passwordFile != "" {
+		pw, err := readPasswordFile(o.passwordFile, "--password-file")
+		if err != nil {
+			return err
+		}
+		opts.Password = pw
+	}
+	var matchKey *inspect.Item
+	if o.match != "" {
+		items, err := decodeSource(ctx, a, o.match, opts)
+		if err != nil {
+			return fmt.Errorf("--match: %w", err)
+		}
+		for i := range items {
+			if items[i].Kind == inspect.KindPrivateKey {
+				matchKey = &items[i]
+				break
+			}
+		}
+		if matchKey == nil {
+			return fmt.Errorf("--match: %s holds no private key", o.match)
+		}
+	}
+	now := a.now()
+	worst := ExitOK
+	var firstProblem error
+	for n, src := range args {
+		items, err := decodeSource(ctx, a, src, opts)
+		if err != nil {
+			if !strings.Contains(err.Error(), src) {
+				err = fmt.Errorf("%s: %w", src, err)
+			}
+			if errors.Is(err, certgen.ErrPasswordRequired) {
+				return withHint(err, "give the password with --password-file FILE")
+			}
+			return err
+		}
+		rep := inspectReport{Source: src}
+		anyMatch := false
+		for _, it := range items {
+			item := viewItem(it, now, o.lint)
+			if matchKey != nil && it.Kind == inspect.KindCertificate {
+				m := inspect.KeyMatches(it.Cert, matchKey.PrivateKey)
+				item.KeyMatches = &m
+				anyMatch = anyMatch || m
+			}
+			for _, f := range item.Lint {
+				if f.Severity == inspect.SeverityError && worst == ExitOK {
+					worst = ExitCheckFailed
+					firstProblem = fmt.Errorf("%s: certificate %d: %s: %s", src, it.Index, f.ID, f.Message)
+				}
+			}
+			rep.Items = append(rep.Items, item)
+		}
+		if matchKey != nil && !anyMatch && worst == ExitOK {
+			worst = ExitCheckFailed
+			firstProblem = fmt.Errorf("the key in %s belongs to no certificate in %s", o.match, src)
+		}
+		if err := a.writeInspect(rep, n, len(args), o); err != nil {
+			return err
+		}
+	}
+	if worst == ExitCheckFailed {
+		return checkFailed(firstProblem)
+	}
+	return nil
+}
+
+// decodeSource reads one input: stdin, a file, or a live server's chain.
+func decodeSource(ctx context.Context, a *app, src string, opts inspect.DecodeOptions) ([]inspect.Item, error) {
+	var data []byte
+	var err error
+	switch {
+	case src == "-":
+		data, err = readAllLimited(a.streams.In, 64<<20)
+	default:
+		if _, statErr := os.Stat(src); statErr != nil && looksLikeHost(src) {
+			return fetchChain(ctx, a, src)
+		}
+		data, err = readInputFile(src, 64<<20)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return inspect.Decode(data, opts)
+}
+
+// looksLikeHost reports whether an argument that is not a file names a server.
+func looksLikeHost(s string) bool {
+	if !strings.Contains(s, ":") || strings.ContainsAny(s, `/\`) && !strings.Contains(s, "://") {
+		return false
+	}
+	_, err := tlscore.ParseTarget(s, 443)
+	return err == nil
+}
+
+func fetchChain(ctx context.Context, a *app, src string) ([]inspect.Item, error) {
+	t, err := tlscore.ParseTarget(src, 443)
+	if err != nil {
+		return nil, err
+	}
+	res, err := tlscore.Handshake(ctx, tlscore.HandshakeOptions{Target: t, Timeout: a.opts.Timeout, Now: a.now})
+	if err != nil {
+		return nil, handshakeError(err)
+	}
+	var items []inspect.Item
+	for i, c := range res.PeerCertificates {
+		items = append(items, inspect.Item{Kind: inspect.KindCertificate, Index: i, Cert: c, PublicKey: c.PublicKey})
+	}
+	if len(items) == 0 {
+		return nil, errors.New("the server sent no certificate")
+	}
+	return items, nil
+}
+
+func viewItem(it inspect.Item, now time.Time, lint bool) inspectItem {
+	v := inspectItem{Index: it.Index, Kind: it.Kind, PEMType: it.PEMType, FromPKCS12: it.FromPKCS12, Encrypted: it.Encrypted}
+	switch it.Kind {
+	case inspect.KindCertificate:
+		d := inspect.Details(it.Cert, now)
+		v.Certificate = &d
+		v.raw, v.pem = it.Cert.Raw, "CERTIFICATE"
+		if lint {
+			v.Lint = inspect.Lint(it.Cert, now)
+		}
+	case inspect.KindCertificateRequest:
+		sans := certgen.SANs{DNSNames: it.CSR.DNSNames, IPAddresses: it.CSR.IPAddresses, EmailAddresses: it.CSR.EmailAddresses, URIs: it.CSR.URIs}
+		v.Request = &requestView{Subject: it.CSR.Subject.String(), SANs: nonNilStrings(sans.Strings()),
+			Key: inspect.DescribeKey(it.CSR.PublicKey, false), SignatureAlgorithm: it.CSR.SignatureAlgorithm.String(),
+			SignatureValid: it.CSR.CheckSignature() == nil}
+		v.raw, v.pem = it.CSR.Raw, "CERTIFICATE REQUEST"
+	case inspect.KindPrivateKey:
+		k := inspect.DescribeKey(it.PrivateKey.Public(), true)
+		v.Key = &k
+	case inspect.KindPublicKey:
+		k := inspect.DescribeKey(it.PublicKey, false)
+		v.Key = &k
+		if der, err := x509.MarshalPKIXPublicKey(it.PublicKey); err == nil {
+			v.raw, v.pem = der, "PUBLIC KEY"
+		}
+	case inspect.KindCRL:
+		c := it.CRL
+		view := &crlView{Issuer: c.Issuer.String(), ThisUpdate: c.ThisUpdate.UTC(), NextUpdate: c.NextUpdate.UTC(), RevokedCount: len(c.RevokedCertificateEntries)}
+		if c.Number != nil {
+			view.Number = hex.EncodeToString(c.Number.Bytes())
+		}
+		v.CRL = view
+		v.raw, v.pem = c.Raw, "X509 CRL"
+	}
+	return v
+}
+
+func nonNilStrings(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func (a *app) writeInspect(rep inspectReport, n, total int, o *inspectOptions) error {
+	switch a.opts.Output {
+	case formatJSON:
+		if total > 1 {
+			return a.writeJSONLine(rep)
+		}
+		return a.writeJSON(rep)
+	case formatPEM:
+		skipped := 0
+		for _, it := range rep.Items {
+			if it.raw == nil {
+				if it.Kind == inspect.KindPrivateKey {
+					skipped++
+				}
+				continue
+			}
+			if err := pem.Encode(a.streams.Out, &pem.Block{Type: it.pem, Bytes: it.raw}); err != nil {
+				return err
+			}
+		}
+		if skipped > 0 {
+			a.warnf("%s: %d private key(s) not printed: tlskit never prints private key material", rep.Source, skipped)
+		}
+		return nil
+	}
+	var b strings.Builder
+	human := a.streams.OutTTY
+	p := a.outPalette()
+	if n > 0 {
+		b.WriteString("\n")
+	}
+	certs := 0
+	for _, it := range rep.Items {
+		if it.Kind == inspect.KindCertificate {
+			certs++
+		}
+	}
+	fmt.Fprintf(&b, "%s %s (%d item%s)\n", p.Bold("source:"), render.Escape(rep.Source), len(rep.Items), plural(len(rep.Items)))
+	brief := certs > 1 && !o.verbose
+	for _, it := range rep.Items {
+		writeInspectItem(&b, p, human, it, brief)
+	}
+	_, err := io.WriteString(a.streams.Out, b.String())
+	return err
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+func writeInspectItem(b *strings.Builder, p palette, human bool, it inspectItem, brief bool) {
+	esc := render.Escape
+	field := func(k, v string) { fmt.Fprintf(b, "  %s %s\n", p.Dim(k+":"), esc(v)) }
+	list := func(k string, vs []string) {
+		if len(vs) > 0 {
+			field(k, strings.Join(vs, ", "))
+		}
+	}
+	origin := ""
+	if it.FromPKCS12 {
+		origin = " (from PKCS#12)"
+	}
+	switch {
+	case it.Certificate != nil:
+		c := it.Certificate
+		left := fmt.Sprintf("%d days left", c.DaysLeft)
+		if c.DaysLeft < 0 {
+			left = p.Bad(fmt.Sprintf("expired %d days ago", -c.DaysLeft))
+		}
+		if brief {
+			fmt.Fprintf(b, "[%d] %s | until %s (%s) | %s\n", it.Index, esc(c.Subject), c.NotAfter.Format("2006-01-02"), left, c.SHA256[:23])
+			writeFindings(b, p, it)
+			return
+		}
+		fmt.Fprintf(b, "[%d] %s%s %s\n", it.Index, p.Bold("certificate"), origin, esc(c.Subject))
+		field("issuer", c.Issuer)
+		field("serial", c.Serial)
+		fmt.Fprintf(b, "  %s %s to %s (%s)\n", p.Dim("validity:"), c.NotBefore.Format(time.RFC3339), c.NotAfter.Format(time.RFC3339), left)
+		var sans []string
+		sans = append(sans, c.DNSNames...)
+		sans = append(sans, c.IPAddresses...)
+		sans = append(sans, c.EmailAddresses...)
+		sans = append(sans, c.URIs...)
+		list("sans", sans)
+		field("public key", c.Key+", pin "+c.PublicKey.SPKISHA256)
+		field("signature", c.SignatureAlgorithm)
+		list("key usage", c.KeyUsage)
+		list("extended key usage", c.ExtKeyUsage)
+		if bc := c.BasicConstraints; bc != nil {
+			v := "CA:FALSE"
+			if bc.CA {
+				v = "CA:TRUE"
+				if bc.PathLen != nil {
+					v += fmt.Sprintf(", path length %d", *bc.PathLen)
+				}
+			}
+			field("basic constraints", v)
+		}
+		if c.SubjectKeyID != "" {
+			field("subject key id", c.SubjectKeyID)
+		}
+		if c.AuthorityKeyID != "" {
+			field("authority key id", c.AuthorityKeyID)
+		}
+		list("ocsp", c.OCSPServers)
+		list("ca issuers", c.CAIssuers)
+		list("crl", c.CRLDistributionPoints)
+		list("policies", c.Policies)
+		for _, s := range c.SCTs {
+			field("sct", s.LogID+" at "+s.Timestamp.Format(time.RFC3339))
+		}
+		if nc := c.NameConstraints; nc != nil {
+			list("permitted names", append(append([]string{}, nc.PermittedDNS...), nc.PermittedIPRanges...))
+			list("excluded names", append(append([]string{}, nc.ExcludedDNS...), nc.ExcludedIPRanges...))
+		}
+		field("sha256", c.SHA256)
+		field("sha1", c.SHA1)
+		if it.KeyMatches != nil {
+			if *it.KeyMatches {
+				fmt.Fprintf(b, "  %s %s\n", p.Dim("key:"), p.Good("matches"))
+			} else {
+				fmt.Fprintf(b, "  %s %s\n", p.Dim("key:"), p.Bad("does not match"))
+			}
+		}
+		writeFindings(b, p, it)
+	case it.Request != nil:
+		r := it.Request
+		fmt.Fprintf(b, "[%d] %s %s\n", it.Index, p.Bold("certificate request"), esc(r.Subject))
+		list("sans", r.SANs)
+		field("public key", describeKeyLine(r.Key))
+		field("signature", fmt.Sprintf("%s (%s)", r.SignatureAlgorithm, map[bool]string{true: "valid", false: "INVALID"}[r.SignatureValid]))
+	case it.Key != nil:
+		kind := "public key"
+		if it.Key.Private {
+			kind = "private key"
+			if it.Encrypted {
+				kind = "private key (encrypted)"
+			}
+		}
+		fmt.Fprintf(b, "[%d] %s%s %s\n", it.Index, p.Bold(kind), origin, describeKeyLine(*it.Key))
+	case it.CRL != nil:
+		c := it.CRL
+		fmt.Fprintf(b, "[%d] %s %s\n", it.Index, p.Bold("crl"), esc(c.Issuer))
+		field("this update", c.ThisUpdate.Format(time.RFC3339))
+		if !c.NextUpdate.IsZero() {
+			field("next update", c.NextUpdate.Format(time.RFC3339))
+		}
+		field("revoked", fmt.Sprint(c.RevokedCount))
+	}
+	_ = human
+}
+
+func describeKeyLine(k inspect.KeyDetails) string {
+	s := k.Type
+	if k.Curve != "" {
+		s += " " + k.Curve
+	} else if k.Bits > 0 {
+		s += fmt.Sprintf(" %d", k.Bits)
+	}
+	return s + ", pin " + k.SPKISHA256
+}
+
+func writeFindings(b *strings.Builder, p palette, it inspectItem) {
+	for _, f := range it.Lint {
+		sev := f.Severity
+		switch sev {
+		case inspect.SeverityError:
+			sev = p.Bad(sev)
+		case inspect.SeverityWarning:
+			sev = p.Warn(sev)
+		}
+		fmt.Fprintf(b, "  %s %s %s: %s\n", p.Dim("lint:"), sev, f.ID, render.Escape(f.Message))
+	}
+}
