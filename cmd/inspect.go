@@ -131,7 +131,7 @@ func runInspect(ctx context.Context, a *app, o *inspectOptions, args []string) e
 	for n, src := range args {
 		items, err := decodeSource(ctx, a, src, opts)
 		if err != nil {
-			if !strings.Contains(err.Error(), src) {
+			if !strings.HasPrefix(err.Error(), src+":") {
 				err = fmt.Errorf("%s: %w", src, err)
 			}
 			if errors.Is(err, certgen.ErrPasswordRequired) {

@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# bench-inspect.sh: how long `tlskit inspect BUNDLE -v` takes to show every certificate of the
+# system CA bundle next to OpenSSL's way of printing every certificate of a bundle
+# (`openssl crl2pkcs7 -nocrl -certfile BUNDLE | openssl pkcs7 -print_certs -text -noout`).
+#
+# It builds tlskit once (CGO_ENABLED=0) into a temporary directory, makes one untimed warm-up
+# run of each, then times N rounds interleaved (tlskit, openssl, tlskit, openssl, ...) so that
+# machine noise hits both alike, with bash's EPOCHREALTIME. It prints the median wall time of
+# each and the ratio tlskit/openssl (target: <= 1.0). It is a measurement, not a test: it exits
+# 0 whatever the ratio, and non-zero only when it cannot measure (no openssl, no bundle, a build
+# or run failure).
+#
+# Usage: scripts/bench-inspect.sh            # N=20
+#        N=100 scripts/bench-inspect.sh
+#        BUNDLE=/path/to/bundle.pem scripts/bench-inspect.sh
+#        SMOKE=1 scripts/bench-inspect.sh    # N=3, for CI
+set -euo pipefail
+
+n=${N:-20}
+if [[ ${SMOKE:-} == 1 ]]; then
+	n=3
+fi
+if ! [[ $n =~ ^[1-9][0-9]*$ ]]; then
+	echo "bench-inspect: N must be a positive integer, not '$n'" >&2
+	exit 2
+fi
+bundle=${BUNDLE:-/etc/ssl/certs/ca-certificates.crt}
+if [[ ! -r $bundle ]]; then
+	echo "bench-inspect: cannot read the CA bundle $bundle (set BUNDLE)" >&2
+	exit 1
+fi
+openssl=$(command -v openssl) || {
+	echo "bench-inspect: openssl not on PATH" >&2
+	exit 1
+}
+if [[ -z ${EPOCHREALTIME:-} ]]; then
+	echo "bench-inspect: needs bash 5 (EPOCHREALTIME)" >&2
+	exit 1
+fi
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/tlskit-bench-inspect.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+
+echo "building tlskit..." >&2
+(cd "$repo" && CGO_ENABLED=0 go build -trimpath -o "$tmp/tlskit" .)
+tlskit=$tmp/tlskit
+
+# now_us sets now to the time in microseconds, without starting a process.
+now_us() {
+	now=${EPOCHREALTIME//[.,]/}
+	now=$((10#$now))
+}
+
+run_tlskit() { "$tlskit" inspect "$bundle" -v >/dev/null 2>"$tmp/err"; }
+run_openssl() {
+	"$openssl" crl2pkcs7 -nocrl -certfile "$bundle" 2>"$tmp/err" |
+		"$openssl" pkcs7 -print_certs -text -noout >/dev/null 2>>"$tmp/err"
+}
+
+# time_one NAME FUNC appends one run's duration (µs) to $tmp/NAME.times.
+time_one() {
+	local start
+	now_us
+	start=$now
+	if ! "$2"; then
+		echo "bench-inspect: $1 failed:" >&2
+		cat "$tmp/err" >&2
+		exit 1
+	fi
+	now_us
+	echo $((now - start)) >>"$tmp/$1.times"
+}
+
+# median_us NAME prints the median of $tmp/NAME.times (the mean of the middle two for even N).
+median_us() {
+	sort -n "$tmp/$1.times" | awk '{ v[NR] = $1 } END {
+		if (NR % 2) print v[(NR + 1) / 2]; else printf "%d\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+certs=$(grep -c -- '-----BEGIN CERTIFICATE-----' "$bundle" || true)
+echo "bundle: $bundle ($certs certificates, $(wc -c <"$bundle") bytes)"
+echo "tlskit: $("$tlskit" version 2>/dev/null | head -n 1 || echo '?')"
+echo "openssl: $("$openssl" version)"
+
+# Warm-up (page cache, binaries), not timed.
+run_tlskit || {
+	echo "bench-inspect: tlskit inspect failed:" >&2
+	cat "$tmp/err" >&2
+	exit 1
+}
+run_openssl || {
+	echo "bench-inspect: openssl failed:" >&2
+	cat "$tmp/err" >&2
+	exit 1
+}
+
+for ((i = 0; i < n; i++)); do
+	time_one tlskit run_tlskit
+	time_one openssl run_openssl
+done
+
+t=$(median_us tlskit)
+o=$(median_us openssl)
+echo "rounds: $n (interleaved)"
+awk -v t="$t" -v o="$o" 'BEGIN {
+	printf "tlskit inspect -v   median %8.2f ms\n", t / 1000
+	printf "openssl pkcs7 -text median %8.2f ms\n", o / 1000
+	if (o > 0) printf "ratio tlskit/openssl: %.2f (target <= 1.00)\n", t / o
+}'
+exit 0
