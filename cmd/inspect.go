@@ -287,7 +287,6 @@ func (a *app) writeInspect(rep inspectReport, n, total int, o *inspectOptions) e
 		return nil
 	}
 	var b strings.Builder
-	human := a.streams.OutTTY
 	p := a.outPalette()
 	if n > 0 {
 		b.WriteString("\n")
@@ -301,7 +300,7 @@ func (a *app) writeInspect(rep inspectReport, n, total int, o *inspectOptions) e
 	fmt.Fprintf(&b, "%s %s (%d item%s)\n", p.Bold("source:"), render.Escape(rep.Source), len(rep.Items), plural(len(rep.Items)))
 	brief := certs > 1 && !o.verbose
 	for _, it := range rep.Items {
-		writeInspectItem(&b, p, human, it, brief)
+		writeInspectItem(&b, p, it, brief)
 	}
 	_, err := io.WriteString(a.streams.Out, b.String())
 	return err
@@ -314,7 +313,7 @@ func plural(n int) string {
 	return "s"
 }
 
-func writeInspectItem(b *strings.Builder, p palette, human bool, it inspectItem, brief bool) {
+func writeInspectItem(b *strings.Builder, p palette, it inspectItem, brief bool) {
 	esc := render.Escape
 	field := func(k, v string) { fmt.Fprintf(b, "  %s %s\n", p.Dim(k+":"), esc(v)) }
 	list := func(k string, vs []string) {
@@ -413,7 +412,6 @@ func writeInspectItem(b *strings.Builder, p palette, human bool, it inspectItem,
 		}
 		field("revoked", fmt.Sprint(c.RevokedCount))
 	}
-	_ = human
 }
 
 func describeKeyLine(k inspect.KeyDetails) string {
