@@ -117,6 +117,7 @@ var commandConstructors = []struct {
 	{"serve", newServeCmd},
 	{"verify", newVerifyCmd},
 	{"inspect", newInspectCmd},
+	{"scan", newScanCmd},
 	{"cert", newCertCmd},
 	{"ca", newCACmd},
 }

@@ -63,3 +63,21 @@ func TestVerifyCommand(t *testing.T) {
 		})
 	}
 }
+
+func TestScanFlagErrors(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		msg  string
+	}{
+		{[]string{"scan", "x.test", "--fail-on", "critical"}, "--fail-on"},
+		{[]string{"scan", "x.test", "--parallel", "0"}, "--parallel"},
+		{[]string{"scan", "x.test", "--rate", "0"}, "--rate"},
+		{[]string{"scan"}, "requires at least 1 arg"},
+		{[]string{"scan", "http://x.test"}, "not TLS"},
+	} {
+		res := runCLI(t, tt.args...)
+		if res.code != ExitUsage || !strings.Contains(strings.SplitN(res.stderr, "\n", 2)[0], tt.msg) {
+			t.Errorf("%v: exit %d, stderr %q", tt.args, res.code, res.stderr)
+		}
+	}
+}

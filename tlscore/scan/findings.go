@@ -1,0 +1,104 @@
+package scan
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/tlskit/tlskit/tlscore/wire"
+)
+
+// Finding is a weakness a scan found, with a stable id and a severity (info, low, medium, high).
+type Finding struct {
+	ID       string `json:"id"`
+	Severity string `json:"severity"`
+	Message  string `json:"message"`
+}
+
+// Findings judges a scan result: old protocol versions, weak or unauthenticated suites, missing
+// forward secrecy, CBC in TLS 1.2, no server preference, no post-quantum group.
+func Findings(r *Result) []Finding {
+	var out []Finding
+	add := func(id, sev, format string, args ...any) {
+		out = append(out, Finding{ID: id, Severity: sev, Message: fmt.Sprintf(format, args...)})
+	}
+	supported := map[string]bool{}
+	for _, v := range r.Versions {
+		supported[v.Version] = v.Supported
+	}
+	if supported["SSL 3.0"] {
+		add("sslv3", "high", "SSL 3.0 is accepted (POODLE; removed everywhere)")
+	}
+	if supported["TLS 1.0"] {
+		add("tls10", "medium", "TLS 1.0 is accepted (deprecated by RFC 8996)")
+	}
+	if supported["TLS 1.1"] {
+		add("tls11", "medium", "TLS 1.1 is accepted (deprecated by RFC 8996)")
+	}
+	if !supported["TLS 1.3"] {
+		add("no-tls13", "low", "TLS 1.3 is not accepted")
+	}
+	kinds := map[string][]string{}
+	noFS := false
+	for _, v := range r.Versions {
+		for _, s := range v.Suites {
+			cs, _ := wire.CipherSuiteByID(s.ID)
+			switch {
+			case strings.Contains(cs.Cipher, "NULL"):
+				kinds["null-cipher"] = append(kinds["null-cipher"], v.Version+" "+s.Name)
+			case cs.Export:
+				kinds["export-cipher"] = append(kinds["export-cipher"], v.Version+" "+s.Name)
+			case cs.Anonymous:
+				kinds["anonymous-cipher"] = append(kinds["anonymous-cipher"], v.Version+" "+s.Name)
+			case strings.Contains(cs.Cipher, "RC4"):
+				kinds["rc4-cipher"] = append(kinds["rc4-cipher"], v.Version+" "+s.Name)
+			case strings.Contains(cs.Cipher, "3DES") || strings.Contains(cs.Cipher, "DES"):
+				kinds["des-cipher"] = append(kinds["des-cipher"], v.Version+" "+s.Name)
+			}
+			if !s.ForwardSecrecy {
+				noFS = true
+			}
+			if v.Version == "TLS 1.2" && !s.AEAD && strings.Contains(cs.Cipher, "CBC") {
+				kinds["cbc-tls12"] = append(kinds["cbc-tls12"], s.Name)
+			}
+		}
+	}
+	sev := map[string]string{"null-cipher": "high", "export-cipher": "high", "anonymous-cipher": "high", "rc4-cipher": "high", "des-cipher": "medium", "cbc-tls12": "low"}
+	what := map[string]string{"null-cipher": "NULL (unencrypted)", "export-cipher": "EXPORT", "anonymous-cipher": "anonymous (unauthenticated)", "rc4-cipher": "RC4", "des-cipher": "DES/3DES", "cbc-tls12": "CBC-mode TLS 1.2"}
+	ids := make([]string, 0, len(kinds))
+	for id := range kinds {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		add(id, sev[id], "%d %s suite(s) accepted, e.g. %s", len(kinds[id]), what[id], examples(kinds[id], 3))
+	}
+	if noFS {
+		add("no-forward-secrecy", "medium", "suites without forward secrecy are accepted (RSA key transport)")
+	}
+	for _, v := range r.Versions {
+		if v.Supported && v.ServerPreference != nil && !*v.ServerPreference && v.Version != "TLS 1.3" {
+			add("no-server-preference", "low", "%s: the server follows the client's suite order", v.Version)
+		}
+	}
+	pq := false
+	for _, g := range r.Groups {
+		if g.Supported && strings.Contains(strings.ToUpper(g.Name), "MLKEM") {
+			pq = true
+		}
+	}
+	if supported["TLS 1.3"] && !pq {
+		add("no-post-quantum", "info", "no post-quantum key exchange group (X25519MLKEM768) is accepted")
+	}
+	rank := map[string]int{"high": 0, "medium": 1, "low": 2, "info": 3}
+	sort.SliceStable(out, func(i, j int) bool { return rank[out[i].Severity] < rank[out[j].Severity] })
+	return out
+}
+
+// examples names the first n items and counts the rest, keeping a finding to one short line.
+func examples(items []string, n int) string {
+	if len(items) <= n {
+		return strings.Join(items, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(items[:n], ", "), len(items)-n)
+}

@@ -1,0 +1,197 @@
+package scan
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"math/big"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/tlskit/tlskit/tlscore"
+)
+
+const opensslPath = "/usr/bin/openssl"
+
+// testCert makes a self-signed certificate ("rsa" or "ecdsa") and writes cert.pem and
+// key.pem to a temporary directory.
+func testCert(t *testing.T, kind string) (certFile, keyFile string, pair tls.Certificate) {
+	t.Helper()
+	var key any
+	var pub any
+	switch kind {
+	case "rsa":
+		k, err := rsa.GenerateKey(rand.Reader, 2048)
+		if err != nil {
+			t.Fatal(err)
+		}
+		key, pub = k, &k.PublicKey
+	case "ecdsa":
+		k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		key, pub = k, &k.PublicKey
+	default:
+		t.Fatalf("unknown key kind %q", kind)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1),
+		Subject:      pkix.Name{CommonName: "localhost"},
+		DNSNames:     []string{"localhost"},
+		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1)},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(24 * time.Hour),
+		KeyUsage:     x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, pub, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	certPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
+	keyPEM := pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER})
+	dir := t.TempDir()
+	certFile, keyFile = filepath.Join(dir, kind+"-cert.pem"), filepath.Join(dir, kind+"-key.pem")
+	if err := os.WriteFile(certFile, certPEM, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(keyFile, keyPEM, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	pair, err = tls.X509KeyPair(certPEM, keyPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return certFile, keyFile, pair
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	return port
+}
+
+// startOpenSSL runs openssl s_server -www on a free port with an RSA certificate and extra
+// arguments, waits until it accepts connections, and kills it at cleanup.
+func startOpenSSL(t *testing.T, args ...string) int {
+	t.Helper()
+	if _, err := os.Stat(opensslPath); err != nil {
+		t.Skip("openssl not installed")
+	}
+	certFile, keyFile, _ := testCert(t, "rsa")
+	for attempt := 0; attempt < 3; attempt++ {
+		port := freePort(t)
+		argv := append([]string{"s_server", "-accept", "127.0.0.1:" + itoa(port), "-cert", certFile,
+			"-key", keyFile, "-www", "-quiet"}, args...)
+		cmd := exec.Command(opensslPath, argv...)
+		cmd.Stdin = nil
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		exited := make(chan struct{})
+		go func() { _ = cmd.Wait(); close(exited) }()
+		t.Cleanup(func() {
+			_ = cmd.Process.Kill()
+			<-exited
+		})
+		deadline := time.Now().Add(5 * time.Second)
+		for time.Now().Before(deadline) {
+			select {
+			case <-exited:
+				deadline = time.Time{} // died (port taken?): try another port
+				continue
+			default:
+			}
+			c, err := net.DialTimeout("tcp", "127.0.0.1:"+itoa(port), time.Second)
+			if err == nil {
+				c.Close()
+				return port
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	t.Fatal("openssl s_server did not start")
+	return 0
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+func localTarget(port int) tlscore.Target {
+	return tlscore.Target{Input: "127.0.0.1:" + itoa(port), Host: "127.0.0.1", Port: port}
+}
+
+func runScan(t *testing.T, port int, timeout time.Duration) (*Result, time.Duration) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	start := time.Now()
+	res, err := Scan(ctx, Options{Target: localTarget(port), Timeout: timeout})
+	if err != nil {
+		t.Fatalf("Scan: %v", err)
+	}
+	return res, time.Since(start)
+}
+
+func version(t *testing.T, r *Result, name string) VersionResult {
+	t.Helper()
+	for _, v := range r.Versions {
+		if v.Version == name {
+			return v
+		}
+	}
+	t.Fatalf("no %s in result", name)
+	return VersionResult{}
+}
+
+func suiteIDs(v VersionResult) []uint16 {
+	var out []uint16
+	for _, s := range v.Suites {
+		out = append(out, s.ID)
+	}
+	return out
+}
+
+func sortedIDs(v VersionResult) []uint16 {
+	ids := suiteIDs(v)
+	slices.Sort(ids)
+	return ids
+}
+
+// supportedOnly checks that exactly the named versions are supported and none inconclusive.
+func supportedOnly(t *testing.T, r *Result, names ...string) {
+	t.Helper()
+	for _, v := range r.Versions {
+		want := slices.Contains(names, v.Version)
+		if v.Supported != want {
+			t.Errorf("%s supported = %v, want %v", v.Version, v.Supported, want)
+		}
+		if v.Inconclusive {
+			t.Errorf("%s inconclusive", v.Version)
+		}
+		if !v.Supported && len(v.Suites) > 0 {
+			t.Errorf("%s unsupported but lists suites %v", v.Version, suiteIDs(v))
+		}
+	}
+}

@@ -1,0 +1,242 @@
+package scan
+
+import (
+	"context"
+	"crypto/ecdh"
+	"crypto/mlkem"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/tlskit/tlskit/tlscore"
+	"github.com/tlskit/tlskit/tlscore/wire"
+)
+
+// outcomeKind classifies what a single probe connection learned.
+type outcomeKind int
+
+const (
+	// outHello: the server answered with a ServerHello (or HelloRetryRequest).
+	outHello outcomeKind = iota
+	// outRefused: the server sent an alert, or closed cleanly before saying anything. Both
+	// are how servers turn down an offer.
+	outRefused
+	// outInconclusive: timeout, reset, garbage, malformed messages. Proves nothing.
+	outInconclusive
+	// outDialError: no connection was made at all.
+	outDialError
+)
+
+type outcome struct {
+	kind  outcomeKind
+	hello *wire.ServerHello
+	alert *wire.Alert
+	err   error
+}
+
+// limiter is a token bucket with a burst of one: connections start at most every interval.
+type limiter struct {
+	mu       sync.Mutex
+	interval time.Duration
+	next     time.Time
+}
+
+func (l *limiter) wait(ctx context.Context) error {
+	l.mu.Lock()
+	now := time.Now()
+	at := l.next
+	if at.Before(now) {
+		at = now
+	}
+	l.next = at.Add(l.interval)
+	l.mu.Unlock()
+	d := time.Until(at)
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// prober makes probe connections, bounded in concurrency and rate.
+type prober struct {
+	opts   Options
+	sem    chan struct{}
+	lim    *limiter
+	probes atomic.Int64
+	// connected counts probes that got a TCP connection; dialErr keeps the last dial error,
+	// so a scan of an unreachable target can fail instead of reporting "nothing supported".
+	connected atomic.Int64
+	// active and maxActive count connections in flight, for tests of the Parallel bound.
+	active, maxActive atomic.Int64
+	mu                sync.Mutex
+	dialErr           error
+}
+
+func newProber(opts Options) *prober {
+	return &prober{
+		opts: opts,
+		sem:  make(chan struct{}, opts.Parallel),
+		lim:  &limiter{interval: time.Second / time.Duration(opts.Rate)},
+	}
+}
+
+// probe sends one ClientHello on a fresh connection and reads up to the ServerHello.
+func (p *prober) probe(ctx context.Context, spec wire.ClientHelloSpec) outcome {
+	select {
+	case p.sem <- struct{}{}:
+	case <-ctx.Done():
+		return outcome{kind: outInconclusive, err: ctx.Err()}
+	}
+	defer func() { <-p.sem }()
+	if err := p.lim.wait(ctx); err != nil {
+		return outcome{kind: outInconclusive, err: err}
+	}
+	hello, err := wire.MarshalClientHello(spec)
+	if err != nil {
+		return outcome{kind: outInconclusive, err: err}
+	}
+	pctx, cancel := context.WithTimeout(ctx, p.opts.Timeout)
+	defer cancel()
+	p.probes.Add(1)
+	conn, _, err := tlscore.Dial(pctx, tlscore.DialOptions{Host: p.opts.Target.Host, Port: p.opts.Target.Port})
+	if err != nil {
+		p.mu.Lock()
+		p.dialErr = err
+		p.mu.Unlock()
+		return outcome{kind: outDialError, err: err}
+	}
+	p.connected.Add(1)
+	for n := p.active.Add(1); ; {
+		m := p.maxActive.Load()
+		if n <= m || p.maxActive.CompareAndSwap(m, n) {
+			break
+		}
+	}
+	defer p.active.Add(-1)
+	defer conn.Close()
+	if dl, ok := pctx.Deadline(); ok {
+		_ = conn.SetDeadline(dl)
+	}
+	// Close the connection if the scan is cancelled, so a blocked read ends promptly.
+	stop := context.AfterFunc(pctx, func() { _ = conn.SetDeadline(time.Unix(1, 0)) })
+	defer stop()
+
+	// SSL 3.0 and TLS 1.0 record layers say their own version; later hellos use 0x0301 for
+	// the record, as common clients do, which the most servers accept.
+	recVers := spec.Version
+	if recVers == 0 || recVers > wire.VersionTLS10 {
+		recVers = wire.VersionTLS10
+	}
+	if _, err := conn.Write(wire.WrapRecords(wire.ContentHandshake, recVers, hello)); err != nil {
+		return outcome{kind: outInconclusive, err: err}
+	}
+	return readServerHello(conn)
+}
+
+// readServerHello reads records until the first handshake message or an alert.
+func readServerHello(conn net.Conn) outcome {
+	var stream []byte
+	var asm wire.Assembler
+	buf := make([]byte, 8192)
+	for {
+		n, err := conn.Read(buf)
+		stream = append(stream, buf[:n]...)
+		if n > 0 {
+			records, rest, perr := wire.ParseRecords(stream)
+			if perr != nil {
+				return outcome{kind: outInconclusive, err: perr}
+			}
+			for _, r := range records {
+				switch r.Type {
+				case wire.ContentAlert:
+					a, aerr := wire.ParseAlert(r.Payload)
+					if aerr != nil {
+						return outcome{kind: outInconclusive, err: aerr}
+					}
+					return outcome{kind: outRefused, alert: a}
+				case wire.ContentHandshake:
+					msgs, herr := asm.Add(r.Payload)
+					if herr != nil {
+						return outcome{kind: outInconclusive, err: herr}
+					}
+					if len(msgs) == 0 {
+						continue
+					}
+					m := msgs[0]
+					if m.Type != wire.TypeServerHello {
+						return outcome{kind: outInconclusive,
+							err: fmt.Errorf("server sent %s before ServerHello", m.Name())}
+					}
+					sh, serr := wire.ParseServerHello(m.Body)
+					if serr != nil {
+						return outcome{kind: outInconclusive, err: serr}
+					}
+					return outcome{kind: outHello, hello: sh}
+				default:
+					return outcome{kind: outInconclusive,
+						err: fmt.Errorf("server sent a %s record before ServerHello", wire.ContentTypeName(r.Type))}
+				}
+			}
+			stream = append(stream[:0:0], rest...)
+		}
+		if err != nil {
+			if errors.Is(err, io.EOF) && len(stream) == 0 && asm.Pending() == 0 {
+				// A clean close with nothing said: how many servers refuse an offer.
+				return outcome{kind: outRefused, err: err}
+			}
+			return outcome{kind: outInconclusive, err: err}
+		}
+	}
+}
+
+// keyShare makes a real public key for a group, or nil when the group is not one we can
+// generate.
+func keyShare(group uint16) []byte {
+	var curve ecdh.Curve
+	switch group {
+	case wire.GroupX25519:
+		curve = ecdh.X25519()
+	case wire.GroupSecp256r1:
+		curve = ecdh.P256()
+	case wire.GroupSecp384r1:
+		curve = ecdh.P384()
+	case wire.GroupSecp521r1:
+		curve = ecdh.P521()
+	case wire.GroupX25519MLKEM768:
+		dk, err := mlkem.GenerateKey768()
+		if err != nil {
+			return nil
+		}
+		x := keyShare(wire.GroupX25519)
+		if x == nil {
+			return nil
+		}
+		// draft-ietf-tls-ecdhe-mlkem: ML-KEM-768 encapsulation key, then the X25519 share.
+		return append(dk.EncapsulationKey().Bytes(), x...)
+	default:
+		return nil
+	}
+	k, err := curve.GenerateKey(rand.Reader)
+	if err != nil {
+		return nil
+	}
+	return k.PublicKey().Bytes()
+}
+
+func randomBytes(n int) []byte {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return b
+}

@@ -1,0 +1,410 @@
+// Package scan enumerates the protocol versions, cipher suites and key-exchange groups a TLS
+// server accepts, by sending hand-built ClientHellos and reading only the ServerHello. No
+// handshake is ever completed.
+package scan
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/tlskit/tlskit/tlscore"
+	"github.com/tlskit/tlskit/tlscore/wire"
+)
+
+// Options configure a scan.
+type Options struct {
+	Target     tlscore.Target
+	ServerName string        // SNI ("" = none)
+	Timeout    time.Duration // per probe connection (default 5s)
+	Parallel   int           // concurrent probes to the one host (default 8)
+	Rate       int           // max new connections per second (default 100)
+}
+
+// Suite is one cipher suite a server accepted.
+type Suite struct {
+	ID             uint16 `json:"id"`
+	Name           string `json:"name"`
+	OpenSSLName    string `json:"openssl_name"`
+	Bits           int    `json:"bits"`
+	ForwardSecrecy bool   `json:"forward_secrecy"`
+	AEAD           bool   `json:"aead"`
+	KeyExchange    string `json:"key_exchange"`
+}
+
+// VersionResult is what the scan learned about one protocol version.
+type VersionResult struct {
+	Version   string `json:"version"` // "SSL 3.0", "TLS 1.0" ... "TLS 1.3"
+	Supported bool   `json:"supported"`
+	// Inconclusive is set when probes failed in ways that do not prove refusal (timeouts,
+	// resets, garbage); the suite list may then be incomplete, but it never holds a suite
+	// the server did not pick.
+	Inconclusive bool `json:"inconclusive,omitempty"`
+	// ServerPreference is nil when fewer than two suites were found or the test failed.
+	ServerPreference *bool `json:"server_preference,omitempty"`
+	// Suites are in the server's preference order when it has one, else table order.
+	Suites []Suite `json:"suites"`
+}
+
+// GroupResult says whether the server accepts one key-exchange group.
+type GroupResult struct {
+	ID        uint16 `json:"id"`
+	Name      string `json:"name"`
+	Supported bool   `json:"supported"`
+}
+
+// Result is the outcome of a scan.
+type Result struct {
+	Target   tlscore.Target  `json:"target"`
+	Versions []VersionResult `json:"versions"`
+	// Groups are TLS 1.3 groups, or TLS 1.2 ECDHE curves when TLS 1.3 is absent.
+	Groups []GroupResult `json:"groups"`
+	// HelloRetryRequest: the server asked for another key share when offered a share it
+	// does not take.
+	HelloRetryRequest bool `json:"hello_retry_request"`
+	Probes            int  `json:"probes"` // connections made
+}
+
+// maxBatch bounds the suites in one ClientHello; some servers reject huge hellos.
+const maxBatch = 120
+
+const scsvRenegotiation uint16 = 0x00ff
+
+var scanVersions = []uint16{wire.VersionSSL30, wire.VersionTLS10, wire.VersionTLS11, wire.VersionTLS12, wire.VersionTLS13}
+
+// probeGroups are the groups tested one at a time; each gets a real key share.
+var probeGroups = []uint16{wire.GroupX25519, wire.GroupSecp256r1, wire.GroupSecp384r1, wire.GroupSecp521r1, wire.GroupX25519MLKEM768}
+
+// legacyGroups is supported_groups in TLS 1.0-1.2 hellos.
+var legacyGroups = []uint16{
+	wire.GroupX25519, wire.GroupSecp256r1, wire.GroupSecp384r1, wire.GroupSecp521r1, wire.GroupX448,
+	26, 27, 28, 22, // brainpool, secp256k1
+	wire.GroupFFDHE2048, wire.GroupFFDHE3072, wire.GroupFFDHE4096, wire.GroupFFDHE6144, wire.GroupFFDHE8192,
+}
+
+var sigAlgs = []uint16{
+	0x0403, 0x0503, 0x0603, 0x0807, 0x0808, 0x0804, 0x0805, 0x0806, 0x0809, 0x080a, 0x080b,
+	0x081a, 0x081b, 0x081c, 0x0401, 0x0501, 0x0601, 0x0303, 0x0301, 0x0302, 0x0402, 0x0502,
+	0x0602, 0x0203, 0x0201, 0x0202,
+}
+
+// Scan probes the target and reports what it accepts.
+func Scan(ctx context.Context, opts Options) (*Result, error) {
+	if opts.Timeout <= 0 {
+		opts.Timeout = 5 * time.Second
+	}
+	if opts.Parallel <= 0 {
+		opts.Parallel = 8
+	}
+	if opts.Rate <= 0 {
+		opts.Rate = 100
+	}
+	if opts.Target.Host == "" || opts.Target.Port <= 0 || opts.Target.Port > 65535 {
+		return nil, errors.New("scan: target needs a host and a port")
+	}
+	s := &scanner{p: newProber(opts), opts: opts, states: make(map[uint16]*versionState)}
+	for _, v := range scanVersions {
+		s.states[v] = &versionState{}
+	}
+	s.enumerate(ctx)
+	// Snapshot the enumeration for the group tests, which run alongside the preference
+	// tests that reorder the lists.
+	found := make(map[uint16][]uint16, len(scanVersions))
+	for _, v := range scanVersions {
+		found[v] = slices.Clone(s.states[v].found)
+	}
+	var wg sync.WaitGroup
+	for _, v := range scanVersions {
+		wg.Go(func() { s.preference(ctx, v) })
+	}
+	wg.Go(func() { s.groups(ctx, found) })
+	wg.Wait()
+
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if s.p.connected.Load() == 0 && s.p.dialErr != nil {
+		return nil, s.p.dialErr
+	}
+	res := &Result{Target: opts.Target, Groups: s.groupResults, HelloRetryRequest: s.hrr,
+		Probes: int(s.p.probes.Load())}
+	if res.Groups == nil {
+		res.Groups = []GroupResult{}
+	}
+	for _, v := range scanVersions {
+		st := s.states[v]
+		vr := VersionResult{Version: wire.VersionName(v), Supported: len(st.found) > 0,
+			Inconclusive: st.inconclusive, ServerPreference: st.pref, Suites: []Suite{}}
+		for _, id := range st.found {
+			vr.Suites = append(vr.Suites, suiteInfo(id))
+		}
+		res.Versions = append(res.Versions, vr)
+	}
+	return res, nil
+}
+
+type versionState struct {
+	mu           sync.Mutex
+	found        []uint16 // table order after enumeration; preference order afterwards
+	inconclusive bool
+	pref         *bool
+}
+
+type scanner struct {
+	p            *prober
+	opts         Options
+	states       map[uint16]*versionState
+	groupResults []GroupResult
+	hrr          bool
+}
+
+func suiteInfo(id uint16) Suite {
+	cs, _ := wire.CipherSuiteByID(id)
+	return Suite{ID: id, Name: cs.Name, OpenSSLName: cs.OpenSSLName, Bits: cs.Bits,
+		ForwardSecrecy: cs.ForwardSecret, AEAD: cs.AEAD, KeyExchange: cs.KeyExchange}
+}
+
+// candidates lists the table suites worth offering at a version.
+func candidates(v uint16) []uint16 {
+	var out []uint16
+	for _, cs := range wire.CipherSuites() {
+		if cs.SCSV || (cs.TLS13 != (v == wire.VersionTLS13)) {
+			continue
+		}
+		out = append(out, cs.ID)
+	}
+	return out
+}
+
+// helloSpec builds the ClientHello for offering suites at version v.
+func (s *scanner) helloSpec(v uint16, suites []uint16) wire.ClientHelloSpec {
+	if v == wire.VersionTLS13 {
+		return s.spec13(suites, []uint16{wire.GroupX25519, wire.GroupSecp256r1, wire.GroupSecp384r1,
+			wire.GroupSecp521r1, wire.GroupFFDHE2048, wire.GroupFFDHE3072}, wire.GroupX25519)
+	}
+	return wire.ClientHelloSpec{
+		Version:             v,
+		CipherSuites:        append(slices.Clone(suites), scsvRenegotiation),
+		ServerName:          s.opts.ServerName,
+		Groups:              legacyGroups,
+		SignatureAlgorithms: sigAlgs,
+		ECPointFormats:      true,
+	}
+}
+
+// spec13 builds a TLS 1.3 ClientHello offering groups with one real share for shareGroup
+// (none when shareGroup is 0).
+func (s *scanner) spec13(suites, groups []uint16, shareGroup uint16) wire.ClientHelloSpec {
+	spec := wire.ClientHelloSpec{
+		Version:             wire.VersionTLS12,
+		SessionID:           randomBytes(32),
+		CipherSuites:        slices.Clone(suites),
+		ServerName:          s.opts.ServerName,
+		SupportedVersions:   []uint16{wire.VersionTLS13},
+		Groups:              groups,
+		SignatureAlgorithms: sigAlgs,
+		ECPointFormats:      true,
+	}
+	if shareGroup != 0 {
+		if pub := keyShare(shareGroup); pub != nil {
+			spec.KeyShares = []wire.KeyShareSpec{{Group: shareGroup, PublicKey: pub}}
+		}
+	}
+	return spec
+}
+
+// pick probes once and returns the suite the server chose among offered at version v.
+// ok is false when the server refused (or answered with a lower version); inconclusive is
+// set when the probe proved nothing.
+func (s *scanner) pick(ctx context.Context, v uint16, offered []uint16) (id uint16, ok, inconclusive bool) {
+	out := s.p.probe(ctx, s.helloSpec(v, offered))
+	switch out.kind {
+	case outHello:
+		sh := out.hello
+		got := sh.Version()
+		if got < v && got >= wire.VersionSSL30 {
+			return 0, false, false // version not supported
+		}
+		if got != v || !slices.Contains(offered, sh.CipherSuite) {
+			return 0, false, true // not something we offered: never report it
+		}
+		if sh.IsHelloRetryRequest && v != wire.VersionTLS13 {
+			return 0, false, true
+		}
+		return sh.CipherSuite, true, false
+	case outRefused:
+		return 0, false, false
+	default:
+		return 0, false, true
+	}
+}
+
+// enumerate finds the suites of every version by elimination within batches.
+func (s *scanner) enumerate(ctx context.Context) {
+	var wg sync.WaitGroup
+	for _, v := range scanVersions {
+		cands := candidates(v)
+		nb := (len(cands) + maxBatch - 1) / maxBatch
+		for i := range nb {
+			// Spread suites evenly over the batches.
+			lo, hi := i*len(cands)/nb, (i+1)*len(cands)/nb
+			batch := slices.Clone(cands[lo:hi])
+			wg.Go(func() { s.eliminate(ctx, v, batch) })
+		}
+	}
+	wg.Wait()
+	for _, st := range s.states {
+		slices.Sort(st.found) // table order
+	}
+}
+
+func (s *scanner) eliminate(ctx context.Context, v uint16, offered []uint16) {
+	st := s.states[v]
+	for len(offered) > 0 && ctx.Err() == nil {
+		id, ok, inc := s.pick(ctx, v, offered)
+		if inc {
+			st.mu.Lock()
+			st.inconclusive = true
+			st.mu.Unlock()
+			return
+		}
+		if !ok {
+			return
+		}
+		st.mu.Lock()
+		st.found = append(st.found, id)
+		st.mu.Unlock()
+		offered = slices.DeleteFunc(offered, func(x uint16) bool { return x == id })
+	}
+}
+
+// preference tests whether the server enforces its own order at v, and if so orders the
+// found suites by it.
+func (s *scanner) preference(ctx context.Context, v uint16) {
+	st := s.states[v]
+	found := slices.Clone(st.found)
+	if len(found) < 2 {
+		return
+	}
+	rev := slices.Clone(found)
+	slices.Reverse(rev)
+	var a, b uint16
+	var okA, okB, incA, incB bool
+	var wg sync.WaitGroup
+	wg.Go(func() { a, okA, incA = s.pick(ctx, v, found) })
+	wg.Go(func() { b, okB, incB = s.pick(ctx, v, rev) })
+	wg.Wait()
+	if !okA || !okB {
+		if incA || incB {
+			st.inconclusive = true
+		}
+		return
+	}
+	pref := a == b
+	st.pref = &pref
+	if !pref {
+		return
+	}
+	order := []uint16{a}
+	rem := slices.DeleteFunc(slices.Clone(found), func(x uint16) bool { return x == a })
+	for len(rem) > 1 && ctx.Err() == nil {
+		id, ok, inc := s.pick(ctx, v, rem)
+		if !ok {
+			if inc {
+				st.inconclusive = true
+			}
+			break
+		}
+		order = append(order, id)
+		rem = slices.DeleteFunc(rem, func(x uint16) bool { return x == id })
+	}
+	st.found = append(order, rem...) // whatever could not be ordered stays in table order
+}
+
+// groups tests key-exchange groups: TLS 1.3 groups one at a time with a share for each,
+// the HelloRetryRequest behaviour, or TLS 1.2 ECDHE curves when TLS 1.3 is absent.
+func (s *scanner) groups(ctx context.Context, found map[uint16][]uint16) {
+	if len(found[wire.VersionTLS13]) > 0 {
+		s.groups13(ctx)
+		return
+	}
+	// Highest version below 1.3 with ECDHE suites.
+	for _, v := range []uint16{wire.VersionTLS12, wire.VersionTLS11, wire.VersionTLS10, wire.VersionSSL30} {
+		var ecdhe []uint16
+		for _, id := range found[v] {
+			if suiteInfo(id).KeyExchange == "ECDHE" {
+				ecdhe = append(ecdhe, id)
+			}
+		}
+		if len(ecdhe) == 0 {
+			continue
+		}
+		curves := probeGroups[:4]
+		res := make([]GroupResult, len(curves))
+		var wg sync.WaitGroup
+		for i, g := range curves {
+			wg.Go(func() {
+				spec := s.helloSpec(v, ecdhe)
+				spec.Groups = []uint16{g}
+				out := s.p.probe(ctx, spec)
+				ok := out.kind == outHello && out.hello.Version() == v &&
+					slices.Contains(ecdhe, out.hello.CipherSuite)
+				res[i] = GroupResult{ID: g, Name: wire.GroupName(g), Supported: ok}
+			})
+		}
+		wg.Wait()
+		s.groupResults = res
+		return
+	}
+}
+
+func (s *scanner) groups13(ctx context.Context) {
+	suites := candidates(wire.VersionTLS13)
+	res := make([]GroupResult, len(probeGroups))
+	var wg sync.WaitGroup
+	for i, g := range probeGroups {
+		wg.Go(func() {
+			out := s.p.probe(ctx, s.spec13(suites, []uint16{g}, g))
+			ok := false
+			if out.kind == outHello && out.hello.Version() == wire.VersionTLS13 &&
+				slices.Contains(suites, out.hello.CipherSuite) {
+				sh := out.hello
+				ok = (sh.KeyShare != nil && sh.KeyShare.Group == g) ||
+					(sh.IsHelloRetryRequest && sh.SelectedGroup == g)
+			}
+			res[i] = GroupResult{ID: g, Name: wire.GroupName(g), Supported: ok}
+		})
+	}
+	wg.Wait()
+	s.groupResults = res
+
+	// HelloRetryRequest: share only for a group the server does not take, while
+	// supported_groups also lists one it does.
+	var good, bad uint16
+	for _, r := range res {
+		if r.Supported && good == 0 {
+			good = r.ID
+		}
+		if !r.Supported && bad == 0 && r.ID != wire.GroupX25519MLKEM768 {
+			bad = r.ID
+		}
+	}
+	if good == 0 {
+		return
+	}
+	spec := s.spec13(suites, nil, 0)
+	if bad != 0 {
+		spec.Groups = []uint16{bad, good}
+		spec.KeyShares = []wire.KeyShareSpec{{Group: bad, PublicKey: keyShare(bad)}}
+	} else {
+		// Every probed group is taken: share for secp256k1, which TLS 1.3 servers do
+		// not offer, with a well-formed uncompressed point length.
+		pub := append([]byte{4}, randomBytes(64)...)
+		spec.Groups = []uint16{22, good}
+		spec.KeyShares = []wire.KeyShareSpec{{Group: 22, PublicKey: pub}}
+	}
+	out := s.p.probe(ctx, spec)
+	s.hrr = out.kind == outHello && out.hello.IsHelloRetryRequest
+}
