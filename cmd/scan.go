@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"context"
+	"crypto/x509"
 	"fmt"
 	"io"
 	"strings"
@@ -9,10 +10,13 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tlskit/tlskit/cmd/internal/render"
+	"github.com/tlskit/tlskit/tlscore"
 	"github.com/tlskit/tlskit/tlscore/scan"
 )
 
 type scanOptions struct {
+	caFile   string
+	starttls string
 	sni      string
 	parallel int
 	rate     int
@@ -40,6 +44,8 @@ Exit codes: 0 no finding at or above --fail-on, 3 otherwise, 1 could not scan.`,
 	}
 	fs := c.Flags()
 	fs.StringVar(&o.sni, "sni", "", "server name to send (default: the target's host name)")
+	fs.StringVar(&o.caFile, "ca", "", "verify the certificate against these roots instead of the system's")
+	fs.StringVar(&o.starttls, "starttls", "", "upgrade a plaintext protocol before each probe: "+strings.Join(tlscore.StartTLSProtocols, ", ")+" (default: from the port; 'none' to disable)")
 	fs.IntVar(&o.parallel, "parallel", 8, "probe connections at once")
 	fs.IntVar(&o.rate, "rate", 100, "most new connections per second, so a scan never floods a server")
 	fs.StringVar(&o.failOn, "fail-on", "high", "exit 3 on a finding of this severity or worse: low, medium or high (none to never)")
@@ -63,6 +69,20 @@ func runScan(ctx context.Context, a *app, o *scanOptions, args []string) error {
 	if o.rate < 1 {
 		return usageErrorf("--rate must be at least 1")
 	}
+	if o.starttls != "" && o.starttls != "none" && !contains(tlscore.StartTLSProtocols, o.starttls) {
+		return usageErrorf("--starttls: unknown protocol %q (choose %s)", o.starttls, strings.Join(tlscore.StartTLSProtocols, ", "))
+	}
+	var roots *x509.CertPool
+	if o.caFile != "" {
+		certs, err := readChainFile(a, o.caFile, "--ca")
+		if err != nil {
+			return err
+		}
+		roots = x509.NewCertPool()
+		for _, c := range certs {
+			roots.AddCert(c)
+		}
+	}
 	targets, err := a.resolveTargets(args, 443)
 	if err != nil {
 		return err
@@ -74,7 +94,9 @@ func runScan(ctx context.Context, a *app, o *scanOptions, args []string) error {
 		if o.sni != "" {
 			sni = o.sni
 		}
-		res, err := scan.Scan(ctx, scan.Options{Target: t, ServerName: sni, Timeout: a.opts.Timeout, Parallel: o.parallel, Rate: o.rate})
+		starttls := (&handshakeOptions{starttls: o.starttls}).starttlsFor(t)
+		res, err := scan.Scan(ctx, scan.Options{Target: t, ServerName: sni, Timeout: a.opts.Timeout, Parallel: o.parallel, Rate: o.rate,
+			StartTLS: starttls, Roots: roots, Now: a.now})
 		if err != nil {
 			return fmt.Errorf("scanning %s: %w", t.Address(), err)
 		}
@@ -146,6 +168,23 @@ func renderScan(w io.Writer, p palette, rep scanReport, gap bool) error {
 		}
 	}
 	fmt.Fprintf(&b, "groups:  %s\n", orDash(strings.Join(groups, ", ")))
+	if c := rep.Connection; c != nil {
+		if c.Error != "" {
+			fmt.Fprintf(&b, "handshake: %s\n", render.Escape(c.Error))
+		} else {
+			if len(c.Chain) > 0 {
+				leaf := c.Chain[0]
+				fmt.Fprintf(&b, "certificate: %s, %s, until %s (%d days)\n", render.Escape(leaf.Subject), leaf.Key, leaf.NotAfter.Format("2006-01-02"), leaf.DaysLeft)
+			}
+			fmt.Fprintf(&b, "alpn: %s\n", orDash(render.Escape(c.ALPN)))
+			ocsp := "no"
+			if c.OCSPStapled {
+				ocsp = "yes (" + c.OCSPStatus + ")"
+			}
+			fmt.Fprintf(&b, "ocsp stapling: %s\n", ocsp)
+			fmt.Fprintf(&b, "resumption ticket: %t\n", c.ResumptionTicket)
+		}
+	}
 	for _, f := range rep.Findings {
 		sev := f.Severity
 		switch f.Severity {

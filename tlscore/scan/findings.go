@@ -90,6 +90,16 @@ func Findings(r *Result) []Finding {
 	if supported["TLS 1.3"] && !pq {
 		add("no-post-quantum", "info", "no post-quantum key exchange group (X25519MLKEM768) is accepted")
 	}
+	if c := r.Connection; c != nil {
+		// The certificate's own findings, under the scan's severities.
+		sevOf := map[string]string{"error": "high", "warning": "medium", "info": "info"}
+		for _, f := range c.Lint {
+			add("cert-"+f.ID, sevOf[f.Severity], "certificate: %s", f.Message)
+		}
+		if v := c.Verification; v != nil && !v.Verified {
+			add("cert-untrusted", "medium", "certificate not verified against the system roots: %s", v.Error)
+		}
+	}
 	rank := map[string]int{"high": 0, "medium": 1, "low": 2, "info": 3}
 	sort.SliceStable(out, func(i, j int) bool { return rank[out[i].Severity] < rank[out[j].Severity] })
 	return out

@@ -117,6 +117,12 @@ func (p *prober) probe(ctx context.Context, spec wire.ClientHelloSpec) outcome {
 		p.mu.Unlock()
 		return outcome{kind: outDialError, err: err}
 	}
+	if p.opts.StartTLS != "" {
+		if err := tlscore.StartTLS(pctx, conn, p.opts.StartTLS, p.opts.ServerName); err != nil {
+			conn.Close()
+			return outcome{kind: outInconclusive, err: err}
+		}
+	}
 	p.connected.Add(1)
 	for n := p.active.Add(1); ; {
 		m := p.maxActive.Load()

@@ -4,8 +4,12 @@
 package scan
 
 import (
+	"crypto/tls"
+	"crypto/x509"
+
 	"context"
 	"errors"
+	"github.com/tlskit/tlskit/inspect"
 	"slices"
 	"sync"
 	"time"
@@ -21,6 +25,12 @@ type Options struct {
 	Timeout    time.Duration // per probe connection (default 5s)
 	Parallel   int           // concurrent probes to the one host (default 8)
 	Rate       int           // max new connections per second (default 100)
+	// StartTLS is a plaintext protocol to upgrade before each probe (as tlscore.StartTLS).
+	StartTLS string
+	// Now is the clock for the certificate checks; nil means time.Now.
+	Now func() time.Time
+	// Roots replaces the system roots when verifying the certificate.
+	Roots *x509.CertPool
 }
 
 // Suite is one cipher suite a server accepted.
@@ -65,6 +75,66 @@ type Result struct {
 	// does not take.
 	HelloRetryRequest bool `json:"hello_retry_request"`
 	Probes            int  `json:"probes"` // connections made
+	// Connection is what one ordinary handshake (Go's TLS stack, ALPN h2 and http/1.1)
+	// showed: the certificate, ALPN, OCSP stapling and resumption.
+	Connection *Connection `json:"connection,omitempty"`
+}
+
+// Connection is the outcome of the scan's one full handshake.
+type Connection struct {
+	Version          string                `json:"version,omitempty"`
+	CipherSuite      string                `json:"cipher_suite,omitempty"`
+	ALPN             string                `json:"alpn"`
+	OCSPStapled      bool                  `json:"ocsp_stapled"`
+	OCSPStatus       string                `json:"ocsp_status,omitempty"`
+	ResumptionTicket bool                  `json:"resumption_ticket"`
+	Chain            []inspect.Certificate `json:"chain"`
+	Verification     *inspect.Verification `json:"verification,omitempty"`
+	// Lint holds the findings on the leaf certificate.
+	Lint  []inspect.Finding `json:"lint"`
+	Error string            `json:"error,omitempty"`
+}
+
+// connect runs one full handshake with Go's TLS stack for the facts probes cannot see.
+func connect(ctx context.Context, opts Options) *Connection {
+	now := time.Now
+	if opts.Now != nil {
+		now = opts.Now
+	}
+	var suites []uint16
+	for _, cs := range append(tls.CipherSuites(), tls.InsecureCipherSuites()...) {
+		suites = append(suites, cs.ID)
+	}
+	ho := tlscore.HandshakeOptions{
+		Target:     opts.Target,
+		ServerName: opts.ServerName,
+		NoSNI:      opts.ServerName == "",
+		ALPN:       []string{"h2", "http/1.1"},
+		MinVersion: tls.VersionTLS10,
+		// Every suite Go implements, so a server that only has legacy ones still answers.
+		CipherSuites: suites,
+		StartTLS:     opts.StartTLS,
+		Roots:        opts.Roots,
+		Timeout:      opts.Timeout,
+		Now:          now,
+	}
+	res, err := tlscore.Handshake(ctx, ho)
+	c := &Connection{Chain: []inspect.Certificate{}, Lint: []inspect.Finding{}}
+	if err != nil {
+		c.Error = err.Error()
+		return c
+	}
+	c.Version, c.CipherSuite, c.ALPN = res.Version, res.CipherSuite, res.ALPN
+	c.Chain = res.Chain
+	c.Verification = res.Verification
+	if res.OCSP != nil {
+		c.OCSPStapled, c.OCSPStatus = true, res.OCSP.Status
+	}
+	c.ResumptionTicket = res.Resumption != nil && res.Resumption.TicketOffered
+	if len(res.PeerCertificates) > 0 {
+		c.Lint = inspect.Lint(res.PeerCertificates[0], now())
+	}
+	return c
 }
 
 // maxBatch bounds the suites in one ClientHello; some servers reject huge hellos.
@@ -108,6 +178,12 @@ func Scan(ctx context.Context, opts Options) (*Result, error) {
 	for _, v := range scanVersions {
 		s.states[v] = &versionState{}
 	}
+	var conn *Connection
+	connDone := make(chan struct{})
+	go func() {
+		defer close(connDone)
+		conn = connect(ctx, opts)
+	}()
 	s.enumerate(ctx)
 	// Snapshot the enumeration for the group tests, which run alongside the preference
 	// tests that reorder the lists.
@@ -121,6 +197,7 @@ func Scan(ctx context.Context, opts Options) (*Result, error) {
 	}
 	wg.Go(func() { s.groups(ctx, found) })
 	wg.Wait()
+	<-connDone
 
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -129,7 +206,7 @@ func Scan(ctx context.Context, opts Options) (*Result, error) {
 		return nil, s.p.dialErr
 	}
 	res := &Result{Target: opts.Target, Groups: s.groupResults, HelloRetryRequest: s.hrr,
-		Probes: int(s.p.probes.Load())}
+		Probes: int(s.p.probes.Load()), Connection: conn}
 	if res.Groups == nil {
 		res.Groups = []GroupResult{}
 	}
