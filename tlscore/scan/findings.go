@@ -16,7 +16,8 @@ type Finding struct {
 }
 
 // Findings judges a scan result: old protocol versions, weak or unauthenticated suites, missing
-// forward secrecy, CBC in TLS 1.2, no server preference, no post-quantum group.
+// forward secrecy, CBC in TLS 1.2, no server preference, a weak DHE group, no post-quantum
+// group.
 func Findings(r *Result) []Finding {
 	var out []Finding
 	add := func(id, sev, format string, args ...any) {
@@ -80,6 +81,12 @@ func Findings(r *Result) []Finding {
 		if v.Supported && v.ServerPreference != nil && !*v.ServerPreference && v.Version != "TLS 1.3" {
 			add("no-server-preference", "low", "%s: the server follows the client's suite order", v.Version)
 		}
+	}
+	switch b := r.DHGroupBits; {
+	case b > 0 && b < 1024:
+		add("weak-dh", "high", "DHE uses a %d-bit prime (below 1024 bits; Logjam)", b)
+	case b > 0 && b < 2048:
+		add("weak-dh", "medium", "DHE uses a %d-bit prime (below 2048 bits)", b)
 	}
 	pq := false
 	for _, g := range r.Groups {

@@ -37,6 +37,8 @@ type outcome struct {
 	hello *wire.ServerHello
 	alert *wire.Alert
 	err   error
+	// ske is the ServerKeyExchange, set only by probeSKE when one was read and parsed.
+	ske *wire.ServerKeyExchange
 }
 
 // limiter is a token bucket with a burst of one: connections start at most every interval.
@@ -94,6 +96,17 @@ func newProber(opts Options) *prober {
 
 // probe sends one ClientHello on a fresh connection and reads up to the ServerHello.
 func (p *prober) probe(ctx context.Context, spec wire.ClientHelloSpec) outcome {
+	return p.run(ctx, spec, readServerHello)
+}
+
+// probeSKE sends one ClientHello and reads on past the ServerHello (and Certificate) to the
+// ServerKeyExchange, within the probe deadline and a bound on records and bytes.
+func (p *prober) probeSKE(ctx context.Context, spec wire.ClientHelloSpec) outcome {
+	return p.run(ctx, spec, readServerKeyExchange)
+}
+
+// run dials, sends the ClientHello for spec and hands the connection to read.
+func (p *prober) run(ctx context.Context, spec wire.ClientHelloSpec, read func(net.Conn) outcome) outcome {
 	select {
 	case p.sem <- struct{}{}:
 	case <-ctx.Done():
@@ -148,7 +161,7 @@ func (p *prober) probe(ctx context.Context, spec wire.ClientHelloSpec) outcome {
 	if _, err := conn.Write(wire.WrapRecords(wire.ContentHandshake, recVers, hello)); err != nil {
 		return outcome{kind: outInconclusive, err: err}
 	}
-	return readServerHello(conn)
+	return read(conn)
 }
 
 // readServerHello reads records until the first handshake message or an alert.
@@ -203,6 +216,110 @@ func readServerHello(conn net.Conn) outcome {
 				return outcome{kind: outRefused, err: err}
 			}
 			return outcome{kind: outInconclusive, err: err}
+		}
+	}
+}
+
+// Bounds on what readServerKeyExchange reads: a ServerHello, a certificate chain and the
+// ServerKeyExchange fit in a few records.
+const (
+	skeMaxBytes   = 64 << 10
+	skeMaxRecords = 16
+)
+
+// readServerKeyExchange reads the server's first flight of a TLS 1.2-or-older handshake up
+// to the ServerKeyExchange: ServerHello, then optionally Certificate and CertificateStatus.
+// The ServerKeyExchange is decoded with the chosen suite's key exchange and the
+// ServerHello's version. The outcome's ske is nil when the server sent none, the
+// message did not parse, or a bound was hit; kind and hello are as for readServerHello.
+func readServerKeyExchange(conn net.Conn) outcome {
+	var stream []byte
+	var asm wire.Assembler
+	asm.MaxMessageSize = skeMaxBytes
+	var res outcome
+	res.kind = outInconclusive
+	total, nrec := 0, 0
+	buf := make([]byte, 8192)
+	for {
+		n, err := conn.Read(buf[:min(len(buf), skeMaxBytes-total)])
+		total += n
+		stream = append(stream, buf[:n]...)
+		if n > 0 {
+			records, rest, perr := wire.ParseRecords(stream)
+			if perr != nil {
+				res.err = perr
+				return res
+			}
+			for _, r := range records {
+				if nrec++; nrec > skeMaxRecords {
+					res.err = fmt.Errorf("no ServerKeyExchange within %d records", skeMaxRecords)
+					return res
+				}
+				switch r.Type {
+				case wire.ContentAlert:
+					if res.hello == nil {
+						a, aerr := wire.ParseAlert(r.Payload)
+						if aerr != nil {
+							res.err = aerr
+							return res
+						}
+						return outcome{kind: outRefused, alert: a}
+					}
+					res.err = errors.New("alert before ServerKeyExchange")
+					return res
+				case wire.ContentHandshake:
+					msgs, herr := asm.Add(r.Payload)
+					if herr != nil {
+						res.err = herr
+						return res
+					}
+					for _, m := range msgs {
+						if res.hello == nil {
+							if m.Type != wire.TypeServerHello {
+								res.err = fmt.Errorf("server sent %s before ServerHello", m.Name())
+								return res
+							}
+							sh, serr := wire.ParseServerHello(m.Body)
+							if serr != nil {
+								res.err = serr
+								return res
+							}
+							res.kind, res.hello = outHello, sh
+							continue
+						}
+						switch m.Type {
+						case wire.TypeCertificate, wire.TypeCertificateStatus:
+							continue
+						case wire.TypeServerKeyExchange:
+							cs, ok := wire.CipherSuiteByID(res.hello.CipherSuite)
+							if !ok {
+								res.err = fmt.Errorf("unknown suite %04x", res.hello.CipherSuite)
+								return res
+							}
+							res.ske, res.err = wire.ParseServerKeyExchange(m.Body, cs.KeyExchange, res.hello.Version())
+							return res
+						default:
+							res.err = fmt.Errorf("server sent %s, no ServerKeyExchange", m.Name())
+							return res
+						}
+					}
+				default:
+					res.err = fmt.Errorf("server sent a %s record before ServerKeyExchange", wire.ContentTypeName(r.Type))
+					return res
+				}
+			}
+			stream = append(stream[:0:0], rest...)
+		}
+		if total >= skeMaxBytes {
+			res.err = fmt.Errorf("no ServerKeyExchange within %d bytes", skeMaxBytes)
+			return res
+		}
+		if err != nil {
+			if res.hello == nil && errors.Is(err, io.EOF) && len(stream) == 0 && asm.Pending() == 0 {
+				return outcome{kind: outRefused, err: err}
+			}
+			res.err = err
+			return res
 		}
 	}
 }

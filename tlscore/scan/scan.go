@@ -75,6 +75,10 @@ type Result struct {
 	// does not take.
 	HelloRetryRequest bool `json:"hello_retry_request"`
 	Probes            int  `json:"probes"` // connections made
+	// DHGroupBits is the smallest DHE prime (in bits) a ServerKeyExchange carried, from one
+	// probe per TLS 1.2-or-older version offering the DHE suites found; 0 when no DHE suite
+	// is accepted or no ServerKeyExchange could be read.
+	DHGroupBits int `json:"dh_group_bits,omitempty"`
 	// Connection is what one ordinary handshake (Go's TLS stack, ALPN h2 and http/1.1)
 	// showed: the certificate, ALPN, OCSP stapling and resumption.
 	Connection *Connection `json:"connection,omitempty"`
@@ -196,6 +200,8 @@ func Scan(ctx context.Context, opts Options) (*Result, error) {
 		wg.Go(func() { s.preference(ctx, v) })
 	}
 	wg.Go(func() { s.groups(ctx, found) })
+	var dhBits int
+	wg.Go(func() { dhBits = s.dhGroup(ctx, found) })
 	wg.Wait()
 	<-connDone
 
@@ -206,7 +212,7 @@ func Scan(ctx context.Context, opts Options) (*Result, error) {
 		return nil, s.p.dialErr
 	}
 	res := &Result{Target: opts.Target, Groups: s.groupResults, HelloRetryRequest: s.hrr,
-		Probes: int(s.p.probes.Load()), Connection: conn}
+		Probes: int(s.p.probes.Load()), Connection: conn, DHGroupBits: dhBits}
 	if res.Groups == nil {
 		res.Groups = []GroupResult{}
 	}
@@ -484,4 +490,57 @@ func (s *scanner) groups13(ctx context.Context) {
 	}
 	out := s.p.probe(ctx, spec)
 	s.hrr = out.kind == outHello && out.hello.IsHelloRetryRequest
+}
+
+// dhGroup makes one probe per version below TLS 1.3 that has DHE suites (anonymous ones
+// included), offering only those, and returns the smallest DH prime size the
+// ServerKeyExchanges carried (0 when none was read). FFDHE groups are left out of
+// supported_groups so the server shows the parameters it gives clients without RFC 7919.
+func (s *scanner) dhGroup(ctx context.Context, found map[uint16][]uint16) int {
+	var versions []uint16
+	for _, v := range scanVersions {
+		if v == wire.VersionTLS13 {
+			continue
+		}
+		if len(dheSuites(found[v])) > 0 {
+			versions = append(versions, v)
+		}
+	}
+	bits := make([]int, len(versions))
+	var wg sync.WaitGroup
+	for i, v := range versions {
+		wg.Go(func() {
+			dhe := dheSuites(found[v])
+			spec := s.helloSpec(v, dhe)
+			// 0x0100-0x01ff is RFC 7919's FFDHE range.
+			spec.Groups = slices.DeleteFunc(slices.Clone(spec.Groups), func(g uint16) bool {
+				return g >= wire.GroupFFDHE2048 && g <= 0x01ff
+			})
+			out := s.p.probeSKE(ctx, spec)
+			if out.kind != outHello || out.hello.Version() != v || !slices.Contains(dhe, out.hello.CipherSuite) ||
+				out.ske == nil {
+				return
+			}
+			bits[i] = out.ske.DHPrimeBits
+		})
+	}
+	wg.Wait()
+	smallest := 0
+	for _, b := range bits {
+		if b > 0 && (smallest == 0 || b < smallest) {
+			smallest = b
+		}
+	}
+	return smallest
+}
+
+// dheSuites picks the suites with a DHE key exchange (signed or anonymous).
+func dheSuites(ids []uint16) []uint16 {
+	var out []uint16
+	for _, id := range ids {
+		if cs, ok := wire.CipherSuiteByID(id); ok && cs.KeyExchange == "DHE" {
+			out = append(out, id)
+		}
+	}
+	return out
 }

@@ -1,0 +1,161 @@
+package scan
+
+import (
+	"bytes"
+	"net"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/tlskit/tlskit/tlscore/wire"
+)
+
+// dhparamFile writes PKCS#3 DH parameters of the given size. (The fast -dsaparam option
+// writes X9.42 parameters, which OpenSSL 3.0's s_server rejects and then silently uses
+// its default group instead; a 1024-bit safe prime takes well under a few seconds.)
+func dhparamFile(t *testing.T, bits int) string {
+	t.Helper()
+	f := filepath.Join(t.TempDir(), "dh.pem")
+	out, err := exec.Command(opensslPath, "dhparam", "-out", f, itoa(bits)).CombinedOutput()
+	if err != nil {
+		t.Fatalf("openssl dhparam: %v\n%s", err, out)
+	}
+	return f
+}
+
+func findingSeverity(r *Result, id string) string {
+	for _, f := range Findings(r) {
+		if f.ID == id {
+			return f.Severity
+		}
+	}
+	return ""
+}
+
+func TestOpenSSLWeakDH(t *testing.T) {
+	t.Parallel()
+	// SECLEVEL=1: distributions build OpenSSL with level 2, which refuses a 1024-bit group.
+	port := startOpenSSL(t, "-tls1_2", "-cipher", "DHE-RSA-AES128-GCM-SHA256:@SECLEVEL=1", "-dhparam", dhparamFile(t, 1024))
+	res, d := runScan(t, port, 3*time.Second)
+	t.Logf("scan took %v, %d probes", d, res.Probes)
+	if got := sortedIDs(version(t, res, "TLS 1.2")); len(got) != 1 || got[0] != 0x009e {
+		t.Fatalf("TLS 1.2 suites = %04x, want [009e]", got)
+	}
+	if res.DHGroupBits != 1024 {
+		t.Errorf("DHGroupBits = %d, want 1024", res.DHGroupBits)
+	}
+	if sev := findingSeverity(res, "weak-dh"); sev != "medium" {
+		t.Errorf("weak-dh severity = %q, want medium", sev)
+	}
+}
+
+func TestOpenSSLDefaultDH(t *testing.T) {
+	t.Parallel()
+	port := startOpenSSL(t, "-tls1_2", "-cipher", "DHE-RSA-AES128-GCM-SHA256")
+	res, _ := runScan(t, port, 3*time.Second)
+	t.Logf("DHGroupBits = %d", res.DHGroupBits)
+	if res.DHGroupBits < 2048 {
+		t.Errorf("DHGroupBits = %d, want >= 2048", res.DHGroupBits)
+	}
+	if sev := findingSeverity(res, "weak-dh"); sev != "" {
+		t.Errorf("unexpected weak-dh (%s) with OpenSSL's default group", sev)
+	}
+}
+
+func TestOpenSSLNoDHE(t *testing.T) {
+	t.Parallel()
+	port := startOpenSSL(t, "-tls1_2", "-cipher", "ECDHE-RSA-AES128-GCM-SHA256")
+	res, _ := runScan(t, port, 3*time.Second)
+	if res.DHGroupBits != 0 {
+		t.Errorf("DHGroupBits = %d without DHE suites, want 0", res.DHGroupBits)
+	}
+}
+
+// handshakeRecord wraps one handshake message in a TLS 1.2 record.
+func handshakeRecord(typ uint8, body []byte) []byte {
+	msg := append([]byte{typ, byte(len(body) >> 16), byte(len(body) >> 8), byte(len(body))}, body...)
+	return wire.WrapRecords(wire.ContentHandshake, wire.VersionTLS12, msg)
+}
+
+// serverHello12 is a minimal TLS 1.2 ServerHello choosing DHE-RSA-AES128-GCM-SHA256.
+func serverHello12() []byte {
+	body := []byte{0x03, 0x03}
+	body = append(body, bytes.Repeat([]byte{0x11}, 32)...)
+	body = append(body, 0, 0x00, 0x9e, 0) // no session id, suite, null compression
+	return handshakeRecord(wire.TypeServerHello, body)
+}
+
+// dheSKE is a DHE ServerKeyExchange with a primeBytes-long p and a TLS 1.2 signature.
+func dheSKE(primeBytes int) []byte {
+	p := append([]byte{0x80}, bytes.Repeat([]byte{0xff}, primeBytes-1)...)
+	var b []byte
+	b = append(b, byte(len(p)>>8), byte(len(p)))
+	b = append(b, p...)
+	b = append(b, 0, 1, 2)    // g = 2
+	b = append(b, 0, 1, 0x05) // Ys
+	b = append(b, 0x04, 0x01, 0, 4, 1, 2, 3, 4)
+	return b
+}
+
+// readSKEFrom runs readServerKeyExchange against a peer that writes flight and closes.
+func readSKEFrom(t *testing.T, flight func(net.Conn)) outcome {
+	t.Helper()
+	client, server := net.Pipe()
+	defer client.Close()
+	go func() {
+		defer server.Close()
+		flight(server)
+	}()
+	_ = client.SetDeadline(time.Now().Add(5 * time.Second))
+	return readServerKeyExchange(client)
+}
+
+func TestReadServerKeyExchange(t *testing.T) {
+	cert := handshakeRecord(wire.TypeCertificate, []byte{0, 0, 0})
+	done := handshakeRecord(wire.TypeServerHelloDone, nil)
+
+	out := readSKEFrom(t, func(c net.Conn) {
+		_, _ = c.Write(bytes.Join([][]byte{serverHello12(), cert, handshakeRecord(wire.TypeServerKeyExchange, dheSKE(128)), done}, nil))
+	})
+	if out.kind != outHello || out.ske == nil || out.ske.DHPrimeBits != 1024 {
+		t.Errorf("good flight: kind %v ske %+v err %v, want 1024-bit prime", out.kind, out.ske, out.err)
+	}
+
+	out = readSKEFrom(t, func(c net.Conn) {
+		_, _ = c.Write(bytes.Join([][]byte{serverHello12(), cert, handshakeRecord(wire.TypeServerKeyExchange, []byte{0, 9, 1}), done}, nil))
+	})
+	if out.kind != outHello || out.ske != nil || out.err == nil {
+		t.Errorf("unparseable SKE: kind %v ske %+v err %v, want hello, no ske, an error", out.kind, out.ske, out.err)
+	}
+
+	out = readSKEFrom(t, func(c net.Conn) {
+		_, _ = c.Write(bytes.Join([][]byte{serverHello12(), cert, done}, nil))
+	})
+	if out.kind != outHello || out.ske != nil {
+		t.Errorf("no SKE: kind %v ske %+v", out.kind, out.ske)
+	}
+
+	// An endless stream of records stops at the bounds, well before the deadline.
+	start := time.Now()
+	out = readSKEFrom(t, func(c net.Conn) {
+		_, _ = c.Write(serverHello12())
+		big := handshakeRecord(wire.TypeCertificate, bytes.Repeat([]byte{0}, 16000))
+		for time.Since(start) < 5*time.Second {
+			if _, err := c.Write(big[:4000]); err != nil {
+				return
+			}
+		}
+	})
+	if out.ske != nil || out.err == nil || time.Since(start) > 2*time.Second {
+		t.Errorf("endless flight: ske %+v err %v after %v", out.ske, out.err, time.Since(start))
+	}
+}
+
+func TestFindingsWeakDH(t *testing.T) {
+	for bits, want := range map[int]string{0: "", 512: "high", 1023: "high", 1024: "medium", 2047: "medium", 2048: "", 4096: ""} {
+		if got := findingSeverity(&Result{DHGroupBits: bits}, "weak-dh"); got != want {
+			t.Errorf("DHGroupBits %d: weak-dh %q, want %q", bits, got, want)
+		}
+	}
+}
