@@ -47,7 +47,7 @@ Exit codes: 0 no finding at or above --fail-on, 3 otherwise, 1 could not scan.`,
 	fs.StringVar(&o.caFile, "ca", "", "verify the certificate against these roots instead of the system's")
 	fs.StringVar(&o.starttls, "starttls", "", "upgrade a plaintext protocol before each probe: "+strings.Join(tlscore.StartTLSProtocols, ", ")+" (default: from the port; 'none' to disable)")
 	fs.IntVar(&o.parallel, "parallel", 8, "probe connections at once")
-	fs.IntVar(&o.rate, "rate", 100, "most new connections per second, so a scan never floods a server")
+	fs.IntVar(&o.rate, "rate", 250, "most new connections per second, so a scan never floods a server")
 	fs.StringVar(&o.failOn, "fail-on", "high", "exit 3 on a finding of this severity or worse: low, medium or high (none to never)")
 	return c
 }

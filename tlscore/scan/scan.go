@@ -24,7 +24,7 @@ type Options struct {
 	ServerName string        // SNI ("" = none)
 	Timeout    time.Duration // per probe connection (default 5s)
 	Parallel   int           // concurrent probes to the one host (default 8)
-	Rate       int           // max new connections per second (default 100)
+	Rate       int           // max new connections per second (default 250)
 	// StartTLS is a plaintext protocol to upgrade before each probe (as tlscore.StartTLS).
 	StartTLS string
 	// Now is the clock for the certificate checks; nil means time.Now.
@@ -173,7 +173,7 @@ func Scan(ctx context.Context, opts Options) (*Result, error) {
 		opts.Parallel = 8
 	}
 	if opts.Rate <= 0 {
-		opts.Rate = 100
+		opts.Rate = 250
 	}
 	if opts.Target.Host == "" || opts.Target.Port <= 0 || opts.Target.Port > 65535 {
 		return nil, errors.New("scan: target needs a host and a port")

@@ -1,0 +1,559 @@
+//go:build unix
+
+package main
+
+import (
+	"crypto/tls"
+	"encoding/json"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// End-to-end tests of `tlskit scan`: against OpenSSL 3's s_server in several configurations,
+// with sslscan (2.0.7) as the reference for which (version, suite) pairs and groups a server
+// accepts; and against misbehaving TCP peers, which must neither hang the scan nor make it
+// report suites nobody accepted. Every certificate is made by the tlskit binary; servers listen
+// on 127.0.0.1 only (hsSServer in e2e_handshake_test.go starts and reaps them).
+
+const scSSLScan = "/usr/bin/sslscan"
+
+// scReport is the part of `tlskit scan -o json` these tests read.
+type scReport struct {
+	Versions []struct {
+		Version          string `json:"version"`
+		Supported        bool   `json:"supported"`
+		Inconclusive     bool   `json:"inconclusive"`
+		ServerPreference *bool  `json:"server_preference"`
+		Suites           []struct {
+			ID          uint16 `json:"id"`
+			Name        string `json:"name"`
+			OpenSSLName string `json:"openssl_name"`
+		} `json:"suites"`
+	} `json:"versions"`
+	Groups []struct {
+		ID        uint16 `json:"id"`
+		Name      string `json:"name"`
+		Supported bool   `json:"supported"`
+	} `json:"groups"`
+	Probes     int `json:"probes"`
+	Connection *struct {
+		Version     string `json:"version"`
+		CipherSuite string `json:"cipher_suite"`
+		Chain       []struct {
+			Subject string `json:"subject"`
+		} `json:"chain"`
+		Error string `json:"error"`
+	} `json:"connection"`
+	Findings []struct {
+		ID       string `json:"id"`
+		Severity string `json:"severity"`
+		Message  string `json:"message"`
+	} `json:"findings"`
+}
+
+func scParse(t *testing.T, what, out string) scReport {
+	t.Helper()
+	var r scReport
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatalf("%s: bad JSON: %v\n%s", what, err, out)
+	}
+	return r
+}
+
+// scPairs is tlskit's accepted (version, suite) pairs, "TLS 1.2 TLS_ECDHE_..." (IANA names).
+func scPairs(r scReport) map[string]bool {
+	m := map[string]bool{}
+	for _, v := range r.Versions {
+		if !v.Supported {
+			continue
+		}
+		for _, s := range v.Suites {
+			m[v.Version+" "+s.Name] = true
+		}
+	}
+	return m
+}
+
+// scGroupsOf is the names of the groups tlskit says the server accepts.
+func scGroupsOf(r scReport) []string {
+	var g []string
+	for _, x := range r.Groups {
+		if x.Supported {
+			g = append(g, x.Name)
+		}
+	}
+	sort.Strings(g)
+	return g
+}
+
+func scHasFinding(r scReport, id string) bool {
+	for _, f := range r.Findings {
+		if f.ID == id {
+			return true
+		}
+	}
+	return false
+}
+
+// sslscan's XML (sslscan --xml=-): <cipher sslversion= cipher= id=/> and <group sslversion=
+// name= id=/> elements inside <ssltest>.
+type scSSLScanXML struct {
+	Tests []struct {
+		Ciphers []struct {
+			SSLVersion string `xml:"sslversion,attr"`
+			Cipher     string `xml:"cipher,attr"`
+			ID         string `xml:"id,attr"`
+		} `xml:"cipher"`
+		Groups []struct {
+			SSLVersion string `xml:"sslversion,attr"`
+			Name       string `xml:"name,attr"`
+		} `xml:"group"`
+	} `xml:"ssltest"`
+}
+
+// scVersion maps sslscan's protocol names to tlskit's.
+var scVersion = map[string]string{"SSLv2": "SSL 2.0", "SSLv3": "SSL 3.0", "TLSv1.0": "TLS 1.0",
+	"TLSv1.1": "TLS 1.1", "TLSv1.2": "TLS 1.2", "TLSv1.3": "TLS 1.3"}
+
+// scGroupName maps sslscan's group names (the part before any " (NIST P-256)") to tlskit's,
+// for the groups tlskit probes: x25519, P-256, P-384, P-521 and X25519MLKEM768 (which sslscan
+// 2.0.7 does not know, so it never lists it). sslscan also lists groups tlskit does not probe
+// and that are therefore not compared: x448 and ffdhe2048/3072/4096/6144/8192 for TLS 1.3, x448
+// (and, from other OpenSSL builds, secp224r1/secp192r1, brainpool and binary sect* curves) for
+// TLS 1.2 and below.
+var scGroupName = map[string]string{"x25519": "x25519", "secp256r1": "P-256", "prime256v1": "P-256",
+	"secp384r1": "P-384", "secp521r1": "P-521", "X25519MLKEM768": "X25519MLKEM768"}
+
+type scSSLScanResult struct {
+	pairs    map[string]string   // "TLSv1.2 ECDHE-RSA-AES128-GCM-SHA256" -> id "0xC02F"
+	groups   map[string][]string // sslscan version -> tlskit group names it lists
+	versions []string            // sslscan versions with groups, in listing order
+	raw      string
+}
+
+func scRunSSLScan(t *testing.T, dir, port string) scSSLScanResult {
+	t.Helper()
+	r := execIn(t, dir, "", nil, scSSLScan, "--no-colour", "--xml=-", "127.0.0.1:"+port)
+	if r.code != 0 {
+		t.Fatalf("sslscan: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	// sslscan writes its text report to stdout too; the XML document starts at "<?xml".
+	doc := r.stdout
+	if i := strings.Index(doc, "<?xml"); i >= 0 {
+		doc = doc[i:]
+	}
+	var x struct {
+		XMLName xml.Name `xml:"document"`
+		scSSLScanXML
+	}
+	if err := xml.Unmarshal([]byte(doc), &x); err != nil {
+		t.Fatalf("sslscan XML: %v\n%s", err, r.stdout)
+	}
+	res := scSSLScanResult{pairs: map[string]string{}, groups: map[string][]string{}, raw: r.stdout}
+	for _, tst := range x.Tests {
+		for _, c := range tst.Ciphers {
+			res.pairs[c.SSLVersion+" "+c.Cipher] = strings.ToUpper(strings.TrimPrefix(c.ID, "0x"))
+		}
+		for _, g := range tst.Groups {
+			name, _, _ := strings.Cut(g.Name, " (")
+			tn, ok := scGroupName[strings.TrimSpace(name)]
+			if !ok {
+				continue // a group tlskit does not probe
+			}
+			if _, seen := res.groups[g.SSLVersion]; !seen {
+				res.versions = append(res.versions, g.SSLVersion)
+			}
+			res.groups[g.SSLVersion] = append(res.groups[g.SSLVersion], tn)
+		}
+	}
+	if len(res.pairs) == 0 {
+		t.Fatalf("sslscan found no cipher at all:\n%s%s", r.stdout, r.stderr)
+	}
+	return res
+}
+
+// scSet is a sorted, deduplicated copy.
+func scSet(s []string) []string {
+	m := map[string]bool{}
+	for _, x := range s {
+		m[x] = true
+	}
+	out := make([]string, 0, len(m))
+	for x := range m {
+		out = append(out, x)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func scMakeFixture(t *testing.T) hsFixture {
+	t.Helper()
+	dir := t.TempDir()
+	tk(t, dir, "ca", "create", "--dir", "ca")
+	tk(t, dir, "cert", "issue", "localhost", "127.0.0.1", "--ca-dir", "ca", "--out", "ecdsa.pem", "--key-out", "ecdsa-key.pem")
+	tk(t, dir, "cert", "issue", "localhost", "127.0.0.1", "--ca-dir", "ca", "--key-type", "rsa-2048", "--out", "rsa.pem", "--key-out", "rsa-key.pem")
+	return hsFixture{dir: dir}
+}
+
+func TestE2EScanMatchesSSLScan(t *testing.T) {
+	needOpenSSL(t)
+	if _, err := os.Stat(scSSLScan); err != nil {
+		t.Skip("sslscan not installed at " + scSSLScan)
+	}
+	fx := scMakeFixture(t)
+	ca := fx.path("ca/ca.pem")
+
+	cases := []struct {
+		name  string
+		key   string // "rsa" or "ecdsa"
+		args  []string
+		want  []string // if set, exactly these "VERSION OPENSSL-NAME" pairs (besides sslscan's)
+		all   bool     // the everything case: exit 3 with the default --fail-on high
+		tls10 bool     // TLS 1.0 only: finding tls10
+	}{
+		{name: "tls12-three-suites", key: "rsa",
+			args: []string{"-tls1_2", "-cipher", "ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-SHA:AES128-SHA"},
+			want: []string{"TLS 1.2 AES128-SHA", "TLS 1.2 ECDHE-RSA-AES128-GCM-SHA256", "TLS 1.2 ECDHE-RSA-AES256-SHA"}},
+		{name: "tls13-chacha-only", key: "ecdsa",
+			args: []string{"-tls1_3", "-ciphersuites", "TLS_CHACHA20_POLY1305_SHA256"},
+			want: []string{"TLS 1.3 TLS_CHACHA20_POLY1305_SHA256"}},
+		{name: "all-rsa", key: "rsa", args: []string{"-cipher", "ALL:@SECLEVEL=0"}, all: true},
+		{name: "all-ecdsa", key: "ecdsa", args: []string{"-cipher", "ALL:@SECLEVEL=0"}, all: true},
+		{name: "tls10-only", key: "rsa", args: []string{"-tls1", "-cipher", "ALL:@SECLEVEL=0"}, tls10: true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			srv := hsSServer(t, dir, fx.path(c.key+".pem"), fx.path(c.key+"-key.pem"), c.args...)
+			target := "127.0.0.1:" + srv.port
+
+			start := time.Now()
+			out, errOut, code := runIn(t, dir, []string{"NO_COLOR=1"}, "scan", target, "--sni", "localhost", "--ca", ca, "-o", "json", "--fail-on", "none")
+			took := time.Since(start)
+			if code != 0 {
+				t.Fatalf("tlskit scan --fail-on none: exit %d\nstderr:\n%s\nstdout:\n%s", code, errOut, out)
+			}
+			rep := scParse(t, "tlskit scan", out)
+			start = time.Now()
+			ss := scRunSSLScan(t, dir, srv.port)
+			t.Logf("tlskit scan %v (%d probes), sslscan %v", took.Round(time.Millisecond), rep.Probes, time.Since(start).Round(time.Millisecond))
+
+			for _, v := range rep.Versions {
+				if v.Inconclusive {
+					t.Errorf("%s reported inconclusive against a healthy s_server", v.Version)
+				}
+			}
+
+			// (version, suite) pairs. tlskit's pairs carry the OpenSSL name of each suite; that
+			// is the bridge to sslscan's names (and sslscan's id must be the suite's id).
+			var tkList []string
+			for _, v := range rep.Versions {
+				if !v.Supported {
+					continue
+				}
+				for _, s := range v.Suites {
+					tkList = append(tkList, v.Version+" "+s.OpenSSLName)
+					if want, ok := ss.pairs[scToSSLScanVersion(v.Version)+" "+s.OpenSSLName]; ok {
+						if got := fmt.Sprintf("%04X", s.ID); got != want {
+							t.Errorf("%s %s: tlskit id 0x%s, sslscan id 0x%s for %s", v.Version, s.Name, got, want, s.OpenSSLName)
+						}
+					}
+				}
+			}
+			var ssList []string
+			for k := range ss.pairs {
+				ver, name, _ := strings.Cut(k, " ")
+				tv, ok := scVersion[ver]
+				if !ok {
+					t.Errorf("sslscan version %q unknown", ver)
+					continue
+				}
+				ssList = append(ssList, tv+" "+name)
+			}
+			tkList, ssList = scSet(tkList), scSet(ssList)
+			if missing, extra := scDiff(ssList, tkList); len(missing)+len(extra) > 0 {
+				t.Errorf("(version, suite) pairs differ from sslscan's:\nonly sslscan: %v\nonly tlskit: %v", missing, extra)
+			}
+			if c.want != nil {
+				if missing, extra := scDiff(c.want, tkList); len(missing)+len(extra) > 0 {
+					t.Errorf("(version, suite) pairs differ from the configured ones:\nmissing: %v\nunexpected: %v", missing, extra)
+				}
+			}
+
+			// Groups: tlskit tests TLS 1.3 groups when TLS 1.3 is accepted, else the ECDHE
+			// curves of the highest older version with an ECDHE suite.
+			gotGroups := scGroupsOf(rep)
+			var wantGroups []string
+			if _, ok := rep13(rep); ok {
+				wantGroups = ss.groups["TLSv1.3"]
+			} else if hv := scHighestECDHE(rep); hv != "" {
+				wantGroups = ss.groups[scToSSLScanVersion(hv)]
+				if wantGroups == nil && len(ss.versions) > 0 {
+					// sslscan lists pre-1.3 groups once, under the highest version it tests.
+					for _, v := range ss.versions {
+						if v != "TLSv1.3" {
+							wantGroups = ss.groups[v]
+							break
+						}
+					}
+				}
+			}
+			if w := scSet(wantGroups); strings.Join(w, ",") != strings.Join(gotGroups, ",") {
+				t.Errorf("groups: tlskit %v, sslscan %v (sslscan lists per version %v)", gotGroups, w, ss.groups)
+			}
+
+			if rep.Connection == nil || len(rep.Connection.Chain) == 0 {
+				t.Errorf("no connection chain in the report: %+v", rep.Connection)
+			} else if s := rep.Connection.Chain[0].Subject; s != "CN=localhost" {
+				t.Errorf("connection.chain[0].subject = %q, want CN=localhost", s)
+			}
+
+			if c.all {
+				out, errOut, code := runIn(t, dir, []string{"NO_COLOR=1"}, "scan", target, "--sni", "localhost", "--ca", ca, "-o", "json")
+				if code != 3 {
+					t.Errorf("default --fail-on high against ALL:@SECLEVEL=0: exit %d, want 3\nstderr:\n%s", code, errOut)
+				}
+				r := scParse(t, "tlskit scan (fail-on high)", out)
+				high := false
+				for _, f := range r.Findings {
+					high = high || f.Severity == "high"
+				}
+				if !high {
+					t.Errorf("no high finding against ALL:@SECLEVEL=0: %+v", r.Findings)
+				}
+			}
+			if c.tls10 && !scHasFinding(rep, "tls10") {
+				t.Errorf("no tls10 finding for a TLS 1.0-only server: %+v", rep.Findings)
+			}
+			if t.Failed() {
+				t.Logf("tlskit JSON:\n%s\nsslscan:\n%s", out, ss.raw)
+			}
+		})
+	}
+}
+
+func rep13(r scReport) (int, bool) {
+	for i, v := range r.Versions {
+		if v.Version == "TLS 1.3" && v.Supported {
+			return i, true
+		}
+	}
+	return 0, false
+}
+
+// scHighestECDHE is the highest version below TLS 1.3 with an accepted ECDHE suite.
+func scHighestECDHE(r scReport) string {
+	best := ""
+	for _, v := range r.Versions {
+		if !v.Supported || v.Version == "TLS 1.3" {
+			continue
+		}
+		for _, s := range v.Suites {
+			if strings.HasPrefix(s.Name, "TLS_ECDHE_") && v.Version > best {
+				best = v.Version
+			}
+		}
+	}
+	return best
+}
+
+func scToSSLScanVersion(v string) string {
+	for k, x := range scVersion {
+		if x == v {
+			return k
+		}
+	}
+	return v
+}
+
+// scDiff is what is in want but not got, and in got but not want (both sorted sets).
+func scDiff(want, got []string) (missing, extra []string) {
+	w, g := map[string]bool{}, map[string]bool{}
+	for _, x := range want {
+		w[x] = true
+	}
+	for _, x := range got {
+		g[x] = true
+	}
+	for _, x := range want {
+		if !g[x] {
+			missing = append(missing, x)
+		}
+	}
+	for _, x := range got {
+		if !w[x] {
+			extra = append(extra, x)
+		}
+	}
+	return missing, extra
+}
+
+// scBadPeer listens on 127.0.0.1 and hands each accepted connection (numbered from 1) to
+// handle in its own goroutine; everything is closed when the test ends.
+func scBadPeer(t *testing.T, handle func(n int64, c net.Conn)) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var (
+		mu    sync.Mutex
+		conns []net.Conn
+		n     atomic.Int64
+		wg    sync.WaitGroup
+	)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				handle(n.Add(1), c)
+			}()
+		}
+	}()
+	t.Cleanup(func() {
+		ln.Close()
+		mu.Lock()
+		for _, c := range conns {
+			c.Close()
+		}
+		mu.Unlock()
+		wg.Wait()
+	})
+	return ln.Addr().String()
+}
+
+func TestE2EScanBadPeers(t *testing.T) {
+	fx := scMakeFixture(t)
+	cert, err := tls.LoadX509KeyPair(fx.path("ecdsa.pem"), fx.path("ecdsa-key.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Go's server with a fixed TLS 1.2 suite list; TLS 1.3 suites are not configurable.
+	goSuites := []uint16{tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256}
+	goCfg := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12, CipherSuites: goSuites}
+	goAccepts := map[string]bool{}
+	for _, id := range goSuites {
+		goAccepts["TLS 1.2 "+tls.CipherSuiteName(id)] = true
+	}
+	for _, id := range []uint16{tls.TLS_AES_128_GCM_SHA256, tls.TLS_AES_256_GCM_SHA384, tls.TLS_CHACHA20_POLY1305_SHA256} {
+		goAccepts["TLS 1.3 "+tls.CipherSuiteName(id)] = true
+	}
+
+	cases := []struct {
+		name   string
+		handle func(n int64, c net.Conn)
+		tls    bool // a real TLS server answers some connections
+	}{
+		{name: "drop-every-second", tls: true, handle: func(n int64, c net.Conn) {
+			defer c.Close()
+			if n%2 == 0 {
+				return // close without reading
+			}
+			c.SetDeadline(time.Now().Add(5 * time.Second))
+			s := tls.Server(c, goCfg)
+			if s.Handshake() == nil {
+				io.Copy(io.Discard, s)
+			}
+		}},
+		{name: "stall-after-accept", handle: func(n int64, c net.Conn) {
+			io.Copy(io.Discard, c) // never answers; returns when the cleanup closes c
+		}},
+		{name: "garbage", handle: func(n int64, c net.Conn) {
+			defer c.Close()
+			c.SetDeadline(time.Now().Add(5 * time.Second))
+			buf := make([]byte, 512)
+			c.Read(buf)
+			junk := []byte("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+			for i := 0; i < 64; i++ {
+				junk = append(junk, byte(i*37+11))
+			}
+			c.Write(junk)
+		}},
+		{name: "garbage-tls-like", handle: func(n int64, c net.Conn) {
+			defer c.Close()
+			c.SetDeadline(time.Now().Add(5 * time.Second))
+			buf := make([]byte, 512)
+			c.Read(buf)
+			// A handshake record holding a truncated, nonsensical ServerHello.
+			c.Write([]byte{0x16, 0x03, 0x03, 0x00, 0x08, 0x02, 0x00, 0x00, 0x40, 0x03, 0x03, 0xde, 0xad})
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			addr := scBadPeer(t, c.handle)
+			start := time.Now()
+			out, errOut, code := runIn(t, t.TempDir(), []string{"NO_COLOR=1"}, "scan", addr, "--sni", "localhost",
+				"--ca", fx.path("ca/ca.pem"), "--timeout", "1s", "-o", "json")
+			took := time.Since(start)
+			t.Logf("exit %d after %v", code, took.Round(time.Millisecond))
+			if took > 30*time.Second {
+				t.Errorf("scan took %v, want under 30s", took)
+			}
+			if code != 0 && code != 1 && code != 3 {
+				t.Errorf("exit %d, want 0, 1 or 3\nstderr:\n%s", code, errOut)
+			}
+			if code == 1 {
+				if strings.TrimSpace(out) != "" {
+					t.Logf("stdout on exit 1:\n%s", out)
+				}
+				return
+			}
+			rep := scParse(t, "tlskit scan", out)
+			for k := range scPairs(rep) {
+				if !c.tls || !goAccepts[k] {
+					t.Errorf("BUG: reported %q, which the peer never accepts\nrepro: %s\nJSON:\n%s", k, c.name, out)
+				}
+			}
+			if !c.tls {
+				for _, v := range rep.Versions {
+					if v.Supported {
+						t.Errorf("BUG: %s reported supported by a peer that speaks no TLS", v.Version)
+					}
+				}
+				for _, g := range rep.Groups {
+					if g.Supported {
+						t.Errorf("BUG: group %s reported supported by a peer that speaks no TLS", g.Name)
+					}
+				}
+			} else {
+				// Dropped probes may cost completeness (not asserted), but must never add suites.
+				var inc []string
+				for _, v := range rep.Versions {
+					if v.Inconclusive {
+						inc = append(inc, v.Version)
+					}
+				}
+				t.Logf("drop-every-second: found %v of the %d pairs Go accepts, inconclusive %v, %d probes", scSet(scKeys(scPairs(rep))), len(goAccepts), inc, rep.Probes)
+			}
+		})
+	}
+}
+
+func scKeys(m map[string]bool) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
