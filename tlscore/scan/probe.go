@@ -96,7 +96,14 @@ func newProber(opts Options) *prober {
 
 // probe sends one ClientHello on a fresh connection and reads up to the ServerHello.
 func (p *prober) probe(ctx context.Context, spec wire.ClientHelloSpec) outcome {
-	return p.run(ctx, spec, readServerHello)
+	out := p.run(ctx, spec, readServerHello)
+	if out.kind == outRefused && out.alert == nil {
+		// A close without a word is how many servers refuse, but also what an overloaded
+		// server or a middlebox does to a connection: ask once more before believing it, so
+		// a dropped probe does not silently hide an accepted suite.
+		out = p.run(ctx, spec, readServerHello)
+	}
+	return out
 }
 
 // probeSKE sends one ClientHello and reads on past the ServerHello (and Certificate) to the

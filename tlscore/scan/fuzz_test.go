@@ -1,0 +1,35 @@
+package scan
+
+import (
+	"net"
+	"testing"
+	"time"
+
+	"github.com/tlskit/tlskit/tlscore/wire"
+)
+
+// FuzzReadServerHello feeds arbitrary server bytes to the probe readers: they must never panic,
+// and must never report a ServerHello they could not parse.
+func FuzzReadServerHello(f *testing.F) {
+	hello, _ := wire.MarshalClientHello(wire.ClientHelloSpec{Version: wire.VersionTLS12, CipherSuites: []uint16{0xc02f}})
+	f.Add(wire.WrapRecords(wire.ContentHandshake, wire.VersionTLS12, hello))
+	f.Add([]byte{21, 3, 3, 0, 2, 2, 40})
+	f.Add([]byte("HTTP/1.1 400 Bad Request\r\n\r\n"))
+	f.Add([]byte{22, 3, 3, 0, 4, 2, 0, 0, 0})
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		for _, read := range []func(net.Conn) outcome{readServerHello, readServerKeyExchange} {
+			client, server := net.Pipe()
+			go func() {
+				server.Write(data)
+				server.Close()
+			}()
+			client.SetDeadline(time.Now().Add(time.Second))
+			out := read(client)
+			client.Close()
+			if out.kind == outHello && out.hello == nil {
+				t.Fatalf("a ServerHello outcome without a ServerHello for %x", data)
+			}
+		}
+	})
+}
