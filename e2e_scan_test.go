@@ -125,13 +125,13 @@ var scVersion = map[string]string{"SSLv2": "SSL 2.0", "SSLv3": "SSL 3.0", "TLSv1
 	"TLSv1.1": "TLS 1.1", "TLSv1.2": "TLS 1.2", "TLSv1.3": "TLS 1.3"}
 
 // scGroupName maps sslscan's group names (the part before any " (NIST P-256)") to tlskit's,
-// for the groups tlskit probes: x25519, P-256, P-384, P-521 and X25519MLKEM768 (which sslscan
-// 2.0.7 does not know, so it never lists it). sslscan also lists groups tlskit does not probe
-// and that are therefore not compared: x448 and ffdhe2048/3072/4096/6144/8192 for TLS 1.3, x448
-// (and, from other OpenSSL builds, secp224r1/secp192r1, brainpool and binary sect* curves) for
-// TLS 1.2 and below.
+// for the groups tlskit probes: x25519, P-256, P-384, P-521, x448, ffdhe2048..8192 and the
+// ML-KEM hybrids (which sslscan 2.0.7 does not know, so it never lists them). sslscan also
+// lists, from other OpenSSL builds, secp224r1/secp192r1, brainpool and binary sect* curves for
+// TLS 1.2 and below, which tlskit does not probe and which are therefore not compared.
 var scGroupName = map[string]string{"x25519": "x25519", "secp256r1": "P-256", "prime256v1": "P-256",
-	"secp384r1": "P-384", "secp521r1": "P-521", "X25519MLKEM768": "X25519MLKEM768"}
+	"secp384r1": "P-384", "secp521r1": "P-521", "X25519MLKEM768": "X25519MLKEM768", "x448": "x448",
+	"ffdhe2048": "ffdhe2048", "ffdhe3072": "ffdhe3072", "ffdhe4096": "ffdhe4096", "ffdhe6144": "ffdhe6144", "ffdhe8192": "ffdhe8192"}
 
 type scSSLScanResult struct {
 	pairs    map[string]string   // "TLSv1.2 ECDHE-RSA-AES128-GCM-SHA256" -> id "0xC02F"

@@ -355,6 +355,33 @@ func keyShare(group uint16) []byte {
 		}
 		// draft-ietf-tls-ecdhe-mlkem: ML-KEM-768 encapsulation key, then the X25519 share.
 		return append(dk.EncapsulationKey().Bytes(), x...)
+	case wire.GroupSecP256r1MLKEM768:
+		dk, err := mlkem.GenerateKey768()
+		if err != nil {
+			return nil
+		}
+		// For the NIST-curve hybrids the ECDH share comes first.
+		return append(keyShare(wire.GroupSecp256r1), dk.EncapsulationKey().Bytes()...)
+	case wire.GroupSecP384r1MLKEM1024:
+		dk, err := mlkem.GenerateKey1024()
+		if err != nil {
+			return nil
+		}
+		return append(keyShare(wire.GroupSecp384r1), dk.EncapsulationKey().Bytes()...)
+	case wire.GroupX448:
+		// The standard library has no X448; any 56 bytes are a public key to the server (RFC
+		// 7748 needs no validation), and the handshake is never completed.
+		return randomBytes(56)
+	case wire.GroupFFDHE2048, wire.GroupFFDHE3072, wire.GroupFFDHE4096, wire.GroupFFDHE6144, wire.GroupFFDHE8192:
+		// RFC 7919 groups use generator 2, so 2^k for a small k is a genuine public value in
+		// the prime-order subgroup (servers check 1 < y < p-1 and y^q = 1) without needing
+		// the primes themselves: the value is big-endian, padded to the prime's length.
+		size := map[uint16]int{wire.GroupFFDHE2048: 256, wire.GroupFFDHE3072: 384, wire.GroupFFDHE4096: 512,
+			wire.GroupFFDHE6144: 768, wire.GroupFFDHE8192: 1024}[group]
+		y := make([]byte, size)
+		k := 64 + int(randomBytes(1)[0])%64 // 2^64..2^127: far below any of the primes
+		y[size-1-k/8] = 1 << (k % 8)
+		return y
 	default:
 		return nil
 	}

@@ -149,7 +149,9 @@ const scsvRenegotiation uint16 = 0x00ff
 var scanVersions = []uint16{wire.VersionSSL30, wire.VersionTLS10, wire.VersionTLS11, wire.VersionTLS12, wire.VersionTLS13}
 
 // probeGroups are the groups tested one at a time; each gets a real key share.
-var probeGroups = []uint16{wire.GroupX25519, wire.GroupSecp256r1, wire.GroupSecp384r1, wire.GroupSecp521r1, wire.GroupX25519MLKEM768}
+var probeGroups = []uint16{wire.GroupX25519, wire.GroupSecp256r1, wire.GroupSecp384r1, wire.GroupSecp521r1,
+	wire.GroupX25519MLKEM768, wire.GroupSecP256r1MLKEM768, wire.GroupSecP384r1MLKEM1024, wire.GroupX448,
+	wire.GroupFFDHE2048, wire.GroupFFDHE3072, wire.GroupFFDHE4096, wire.GroupFFDHE6144, wire.GroupFFDHE8192}
 
 // legacyGroups is supported_groups in TLS 1.0-1.2 hellos.
 var legacyGroups = []uint16{
@@ -424,7 +426,9 @@ func (s *scanner) groups(ctx context.Context, found map[uint16][]uint16) {
 		if len(ecdhe) == 0 {
 			continue
 		}
-		curves := probeGroups[:4]
+		// The TLS 1.0-1.2 ECDHE curves (RFC 8422); only the named curve is offered, so no key
+		// share is needed.
+		curves := []uint16{wire.GroupX25519, wire.GroupSecp256r1, wire.GroupSecp384r1, wire.GroupSecp521r1, wire.GroupX448}
 		res := make([]GroupResult, len(curves))
 		var wg sync.WaitGroup
 		for i, g := range curves {
