@@ -941,6 +941,11 @@ func svReload(t *testing.T, fx svFixture, caFile string) {
 	if got.Cmp(second) != 0 {
 		t.Errorf("after SIGHUP a new connection got serial %x, want the re-issued %x (old %x)\nstderr:\n%s", got, second, first, s.errOut.String())
 	}
+	// The reload is announced just after it takes effect, so the new certificate can be seen
+	// a moment before the line is written.
+	for end := time.Now().Add(2 * time.Second); !strings.Contains(s.errOut.String(), "certificates reloaded") && time.Now().Before(end); {
+		time.Sleep(20 * time.Millisecond)
+	}
 	if !strings.Contains(s.errOut.String(), "certificates reloaded") {
 		t.Errorf("no \"certificates reloaded\" on stderr after SIGHUP:\n%s", s.errOut.String())
 	}
