@@ -56,6 +56,18 @@ func TestE2EServeFlags(t *testing.T) {
 		})
 	}
 
+	t.Run("ephemeral host names", func(t *testing.T) {
+		t.Parallel()
+		dir := t.TempDir()
+		svStart(t, dir, "--host", "extra.test", "--host", "10.1.2.3", "--write-cert", "eph.pem")
+		text := ossl(t, dir, "x509", "-in", "eph.pem", "-noout", "-text")
+		for _, want := range []string{"DNS:localhost", "DNS:extra.test", "IP Address:127.0.0.1", "IP Address:10.1.2.3"} {
+			if !strings.Contains(text, want) {
+				t.Errorf("ephemeral certificate lacks %s:\n%s", want, text)
+			}
+		}
+	})
+
 	t.Run("keylog", func(t *testing.T) {
 		t.Parallel()
 		dir := t.TempDir()
