@@ -4,6 +4,9 @@ package main
 
 import (
 	"bufio"
+	"io"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -89,6 +92,65 @@ func TestE2EHandshakeFlags(t *testing.T) {
 		res := hsRunOK(t, t.TempDir(), srv.addr(), "--ca", ca, "--tls-max", "1.2")
 		if res.Version != "TLS 1.2" {
 			t.Errorf("version %q, want TLS 1.2", res.Version)
+		}
+	})
+
+	t.Run("proxy", func(t *testing.T) {
+		// A minimal HTTP CONNECT proxy on loopback that tunnels to the server and records what
+		// it was asked: only --proxy can route the handshake through it.
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ln.Close()
+		asked := make(chan string, 1)
+		go func() {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close()
+			br := bufio.NewReader(c)
+			req, err := http.ReadRequest(br)
+			if err != nil || req.Method != http.MethodConnect {
+				return
+			}
+			asked <- req.Host
+			up, err := net.Dial("tcp", "127.0.0.1:"+srv.port)
+			if err != nil {
+				return
+			}
+			defer up.Close()
+			io.WriteString(c, "HTTP/1.1 200 Connection established\r\n\r\n")
+			go io.Copy(up, br)
+			io.Copy(c, up)
+		}()
+		res := hsRunOK(t, t.TempDir(), srv.addr(), "--ca", ca, "--proxy", "http://"+ln.Addr().String())
+		select {
+		case host := <-asked:
+			if host != srv.addr() {
+				t.Errorf("proxy asked to CONNECT %q, want %q", host, srv.addr())
+			}
+		default:
+			t.Error("the handshake did not go through the proxy")
+		}
+		if !res.Verification.Verified {
+			t.Errorf("not verified through the proxy: %+v", res.Verification)
+		}
+	})
+
+	t.Run("client key password", func(t *testing.T) {
+		dir := t.TempDir()
+		writeFile(t, dir, "pw", "s3cret\n")
+		tk(t, dir, "cert", "issue", "client.test", "--client", "--ca-dir", fx.path("ca"), "--key-password-file", "pw", "--out", "c.pem", "--key-out", "c-key.pem")
+		mtls := hsSServer(t, t.TempDir(), fx.path("ecdsa.pem"), fx.path("ecdsa-key.pem"), "-Verify", "1", "-CAfile", ca)
+		res := hsRunOK(t, dir, mtls.addr(), "--ca", ca, "--cert", "c.pem", "--key", "c-key.pem", "--key-password-file", "pw")
+		if res.ClientAuth == nil || !res.ClientAuth.CertificateSent {
+			t.Errorf("client certificate not sent: %+v", res.ClientAuth)
+		}
+		_, errOut, code := runIn(t, dir, nil, "handshake", mtls.addr(), "--ca", ca, "--cert", "c.pem", "--key", "c-key.pem")
+		if code != 1 || !strings.HasPrefix(errOut, "tlskit: ") || !strings.Contains(errOut, "--key-password-file") {
+			t.Errorf("encrypted key without password: exit %d, stderr %q", code, errOut)
 		}
 	})
 

@@ -3,12 +3,19 @@
 package main
 
 import (
+	"bufio"
+	"crypto/tls"
 	"crypto/x509"
+	"errors"
 	"fmt"
+	"io"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestE2EServeFlags checks, with `tlskit handshake` as the client, that serve's TLS flags change
@@ -123,6 +130,100 @@ func TestE2EServeFlags(t *testing.T) {
 		res := hsRunOK(t, dir, "localhost:"+s.port, "--ca", ca)
 		if res.OCSP == nil || res.OCSP.Status != "good" {
 			t.Errorf("ocsp %+v, want a stapled good response", res.OCSP)
+		}
+	})
+}
+
+// TestE2EServeLimits checks that the robustness flags bite: each case observes something only
+// that flag causes.
+func TestE2EServeLimits(t *testing.T) {
+	needOpenSSL(t)
+	fx := svMakeFixture(t)
+	cert := []string{"--cert", fx.path("localhost.pem"), "--key", fx.path("localhost-key.pem")}
+	pool := svPool(t, fx.path("ca/ca.pem"))
+	dial := func(t *testing.T, s *svServer) *tls.Conn {
+		t.Helper()
+		c, err := tls.Dial("tcp", s.addr(), &tls.Config{RootCAs: pool, ServerName: "localhost", NextProtos: []string{"http/1.1"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	// closedWithin reports whether the server closed c within d (and not before min).
+	closedWithin := func(c *tls.Conn, d time.Duration) (time.Duration, bool) {
+		start := time.Now()
+		c.SetReadDeadline(start.Add(d))
+		_, err := io.Copy(io.Discard, c)
+		return time.Since(start), err == nil || !errors.Is(err, os.ErrDeadlineExceeded)
+	}
+
+	t.Run("max-header-bytes", func(t *testing.T) {
+		t.Parallel()
+		s := svStart(t, t.TempDir(), append(append([]string{}, cert...), "--max-header-bytes", "2048")...)
+		c := dial(t, s)
+		defer c.Close()
+		fmt.Fprintf(c, "GET / HTTP/1.1\r\nHost: localhost\r\nX-Big: %s\r\n\r\n", strings.Repeat("a", 8192))
+		line, _ := bufio.NewReader(c).ReadString('\n')
+		if !strings.Contains(line, "431") {
+			t.Errorf("an 8 KiB header with --max-header-bytes 2048 got %q, want 431", line)
+		}
+	})
+	t.Run("read-header-timeout", func(t *testing.T) {
+		t.Parallel()
+		s := svStart(t, t.TempDir(), append(append([]string{}, cert...), "--read-header-timeout", "1s")...)
+		c := dial(t, s)
+		defer c.Close()
+		fmt.Fprint(c, "GET / HTTP/1.1\r\nHost: local") // never finished
+		if took, closed := closedWithin(c, 5*time.Second); !closed || took > 3*time.Second {
+			t.Errorf("an unfinished request header was not cut off after 1s (closed %v after %v)", closed, took)
+		}
+	})
+	t.Run("idle-timeout", func(t *testing.T) {
+		t.Parallel()
+		s := svStart(t, t.TempDir(), append(append([]string{}, cert...), "--idle-timeout", "1s")...)
+		c := dial(t, s)
+		defer c.Close()
+		fmt.Fprint(c, "GET /json HTTP/1.1\r\nHost: localhost\r\n\r\n")
+		br := bufio.NewReader(c)
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		start := time.Now()
+		c.SetReadDeadline(start.Add(5 * time.Second))
+		_, err = io.Copy(io.Discard, br)
+		if took := time.Since(start); errors.Is(err, os.ErrDeadlineExceeded) || took > 3*time.Second {
+			t.Errorf("an idle keep-alive connection was not closed after 1s (err %v after %v)", err, took)
+		}
+	})
+	t.Run("max-conns", func(t *testing.T) {
+		t.Parallel()
+		s := svStart(t, t.TempDir(), append(append([]string{}, cert...), "--max-conns", "1")...)
+		first := dial(t, s) // holds the only slot
+		done := make(chan error, 1)
+		go func() {
+			c, err := tls.DialWithDialer(&net.Dialer{Timeout: 5 * time.Second}, "tcp", s.addr(),
+				&tls.Config{RootCAs: pool, ServerName: "localhost"})
+			if err == nil {
+				c.Close()
+			}
+			done <- err
+		}()
+		select {
+		case err := <-done:
+			t.Fatalf("a second handshake completed while --max-conns 1 was taken (err %v)", err)
+		case <-time.After(700 * time.Millisecond):
+		}
+		first.Close()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("the waiting client failed once the slot was free: %v", err)
+			}
+		case <-time.After(5 * time.Second):
+			t.Error("the waiting client was not served after the slot was freed")
 		}
 	})
 }

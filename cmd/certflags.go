@@ -55,11 +55,10 @@ func (o *subjectOptions) build(defaultCN string) (pkix.Name, error) {
 
 // keyOptions choose a new key's type or an existing key, and how keys are protected on disk.
 type keyOptions struct {
-	keyType         string
-	keyFile         string
-	passwordFile    string
-	allowWeak       bool
-	allowReuseFlags bool
+	keyType      string
+	keyFile      string
+	passwordFile string
+	allowWeak    bool
 }
 
 func (o *keyOptions) register(fs *pflag.FlagSet, reuse bool) {
@@ -69,7 +68,6 @@ func (o *keyOptions) register(fs *pflag.FlagSet, reuse bool) {
 	}
 	fs.StringVar(&o.keyType, "key-type", string(certgen.KeyECDSAP256), "key type for a new key: "+strings.Join(names, ", "))
 	if reuse {
-		o.allowReuseFlags = true
 		fs.StringVar(&o.keyFile, "key", "", "use this existing private key instead of generating one (PEM or DER; encrypted keys need --key-password-file)")
 	}
 	fs.StringVar(&o.passwordFile, "key-password-file", "", "encrypt the new key with the password in this file (PKCS#8, PBES2/AES-256-CBC, PBKDF2-SHA256 600000 rounds); also decrypts --key")

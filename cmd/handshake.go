@@ -216,12 +216,12 @@ func runHandshake(ctx context.Context, a *app, o *handshakeOptions, args []strin
 		return err
 	}
 	defer plan.closeLog()
+	if o.pem && a.opts.Output == formatJSON {
+		return usageErrorf("--pem and -o json cannot be combined")
+	}
 	targets, err := a.resolveTargets(args, 443)
 	if err != nil {
 		return err
-	}
-	if o.pem && len(targets) > 1 && a.opts.Output == formatJSON {
-		return usageErrorf("--pem and -o json cannot be combined")
 	}
 
 	outcomes := make([]handshakeOutcome, len(targets))

@@ -131,6 +131,7 @@ func TestHandshakeFlagErrors(t *testing.T) {
 		{[]string{"handshake", "x.test", "--proxy", "socks5://p:1"}, "--proxy"},
 		{[]string{"handshake", "http://x.test"}, "not TLS"},
 		{[]string{"handshake", "x.test:0"}, "out of range"},
+		{[]string{"handshake", "x.test", "--pem", "-o", "json"}, "--pem and -o json"},
 	}
 	for _, tt := range tests {
 		res := runCLI(t, tt.args...)

@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/crypto/ocsp"
 
 	"github.com/tlskit/tlskit/certgen"
 	"github.com/tlskit/tlskit/cmd/internal/render"
@@ -237,6 +238,10 @@ func (o *serveOptions) setup(a *app) (*serveSetup, error) {
 	if o.ocsp != "" {
 		if staple, err = readInputFile(o.ocsp, 1<<20); err != nil {
 			return nil, fmt.Errorf("--ocsp: %w", err)
+		}
+		// Stapling garbage would make every client's OCSP check fail; refuse it up front.
+		if _, err := ocsp.ParseResponse(staple, nil); err != nil {
+			return nil, fmt.Errorf("--ocsp: %s is not a DER OCSP response: %v", o.ocsp, err)
 		}
 	}
 	if s.certs, s.ephemeral, err = o.certificates(a, staple); err != nil {

@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -44,8 +45,10 @@ func TestServeMissingFiles(t *testing.T) {
 		{"serve", "--cert", "missing.pem", "--key", "missing-key.pem"},
 		{"serve", "--dir", "no-such-dir"},
 		{"serve", "--client-auth", "require", "--client-ca", "missing-ca.pem"},
+		{"serve", "--ocsp", "not-ocsp.der"},
 	} {
 		t.Chdir(t.TempDir())
+		os.WriteFile("not-ocsp.der", []byte("this is not an OCSP response"), 0o644)
 		res := runCLI(t, args...)
 		if res.code != ExitFailure || !strings.HasPrefix(res.stderr, "tlskit: ") || strings.Count(res.stderr, "\n") != 1 {
 			t.Errorf("%v: exit %d, stderr %q; want exit 1 with one error line", args, res.code, res.stderr)
