@@ -52,6 +52,8 @@ openssl=$(command -v openssl) || {
 jq=$(command -v jq || true)
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=lib/bench.sh
+. "$repo/scripts/lib/bench.sh"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/tlskit-bench-hs.XXXXXX")
 pids=()
 cleanup() {
@@ -72,19 +74,10 @@ die() {
 
 echo "building tlskit and the floor..." >&2
 (cd "$repo" && CGO_ENABLED=0 go build -trimpath -o "$tmp/bench-handshake" ./scripts/bench-handshake) || die "building the floor failed"
-if [[ -n ${TLSKIT_BIN:-} ]]; then
-	[[ -x $TLSKIT_BIN ]] || die "TLSKIT_BIN=$TLSKIT_BIN is not an executable"
-	tlskit=$(cd "$(dirname "$TLSKIT_BIN")" && pwd)/$(basename "$TLSKIT_BIN")
-else
-	# Static, as released (.goreleaser.yaml): a cgo build pays ~0.8 ms for the dynamic loader.
-	(cd "$repo" && CGO_ENABLED=0 go build -trimpath -o "$tmp/tlskit" .) || die "building tlskit failed"
-	tlskit=$tmp/tlskit
-fi
+bench_tlskit "$repo" "$tmp"
 floorbin=$tmp/bench-handshake
 
-"$tlskit" ca create --dir "$tmp/ca" >/dev/null 2>&1 || die "tlskit ca create failed"
-"$tlskit" cert issue localhost 127.0.0.1 --ca-dir "$tmp/ca" --out "$tmp/leaf.pem" --key-out "$tmp/leaf-key.pem" >/dev/null 2>&1 ||
-	die "tlskit cert issue failed"
+bench_certs "$tmp"
 ca=$tmp/ca/ca.pem
 cd "$tmp"
 

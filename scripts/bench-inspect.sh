@@ -43,8 +43,13 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/tlskit-bench-inspect.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 
 echo "building tlskit..." >&2
-(cd "$repo" && CGO_ENABLED=0 go build -trimpath -o "$tmp/tlskit" .)
-tlskit=$tmp/tlskit
+die() {
+	echo "bench-inspect: $*" >&2
+	exit 1
+}
+# shellcheck source=lib/bench.sh
+. "$repo/scripts/lib/bench.sh"
+bench_tlskit "$repo" "$tmp"
 
 # now_us sets now to the time in microseconds, without starting a process.
 now_us() {

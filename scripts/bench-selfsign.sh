@@ -31,8 +31,13 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/tlskit-bench.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 
 echo "building tlskit..." >&2
-(cd "$repo" && go build -trimpath -o "$tmp/tlskit" .)
-tlskit=$tmp/tlskit
+die() {
+	echo "bench-selfsign: $*" >&2
+	exit 1
+}
+# shellcheck source=lib/bench.sh
+. "$repo/scripts/lib/bench.sh"
+bench_tlskit "$repo" "$tmp"
 mkdir "$tmp/work"
 cd "$tmp/work"
 

@@ -86,6 +86,8 @@ fi
 clk_tck=$(getconf CLK_TCK 2>/dev/null || echo 100)
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=lib/bench.sh
+. "$repo/scripts/lib/bench.sh"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/tlskit-bench-serve.XXXXXX")
 pids=()
 cleanup() {
@@ -107,18 +109,10 @@ die() {
 
 echo "building tlskit and the load client..." >&2
 (cd "$repo" && CGO_ENABLED=0 go build -trimpath -o "$tmp/bench-serve" ./scripts/bench-serve) || die "building scripts/bench-serve failed"
-if [[ -n ${TLSKIT_BIN:-} ]]; then
-	[[ -x $TLSKIT_BIN ]] || die "TLSKIT_BIN=$TLSKIT_BIN is not an executable"
-	tlskit=$(cd "$(dirname "$TLSKIT_BIN")" && pwd)/$(basename "$TLSKIT_BIN")
-else
-	(cd "$repo" && CGO_ENABLED=0 go build -trimpath -o "$tmp/tlskit" .) || die "building tlskit failed"
-	tlskit=$tmp/tlskit
-fi
+bench_tlskit "$repo" "$tmp"
 bench=$tmp/bench-serve
 
-"$tlskit" ca create --dir "$tmp/ca" >/dev/null 2>&1 || die "tlskit ca create failed"
-"$tlskit" cert issue localhost 127.0.0.1 --ca-dir "$tmp/ca" --key-type ecdsa-p256 \
-	--out "$tmp/leaf.pem" --key-out "$tmp/leaf-key.pem" >/dev/null 2>&1 || die "tlskit cert issue failed"
+bench_certs "$tmp" --key-type ecdsa-p256
 ca=$tmp/ca/ca.pem
 cd "$tmp"
 

@@ -1,0 +1,24 @@
+# Shared by the scripts/bench-*.sh benchmarks (sourced, not run). Each caller defines die().
+
+# bench_tlskit REPO DIR sets $tlskit: $TLSKIT_BIN when given (to measure another build), else a
+# static build in DIR, as released (.goreleaser.yaml) — a cgo build pays ~0.8 ms per start for
+# the dynamic loader, which is not what users run.
+bench_tlskit() {
+	if [[ -n ${TLSKIT_BIN:-} ]]; then
+		[[ -x $TLSKIT_BIN ]] || die "TLSKIT_BIN=$TLSKIT_BIN is not an executable"
+		tlskit=$(cd "$(dirname "$TLSKIT_BIN")" && pwd)/$(basename "$TLSKIT_BIN")
+		return
+	fi
+	(cd "$1" && CGO_ENABLED=0 go build -trimpath -o "$2/tlskit" .) || die "building tlskit failed"
+	tlskit=$2/tlskit
+}
+
+# bench_certs DIR [ISSUE-FLAGS...] makes a CA in DIR/ca and a localhost certificate from it in
+# DIR/leaf.pem and DIR/leaf-key.pem, with $tlskit.
+bench_certs() {
+	local dir=$1
+	shift
+	"$tlskit" ca create --dir "$dir/ca" >/dev/null 2>&1 || die "tlskit ca create failed"
+	"$tlskit" cert issue localhost 127.0.0.1 --ca-dir "$dir/ca" "$@" \
+		--out "$dir/leaf.pem" --key-out "$dir/leaf-key.pem" >/dev/null 2>&1 || die "tlskit cert issue failed"
+}
