@@ -26,22 +26,26 @@ func Main(args []string, streams *IOStreams, getenv func(string) string, build B
 // interruptible returns a context cancelled, with errInterrupted as its cause, on the first
 // SIGINT or SIGTERM. After that first signal the default handling is restored, so a second
 // Ctrl-C stops a run that is slow to wind down.
+//
+// The handlers are installed, and removed, by a goroutine of their own: os/signal does each
+// change through a dedicated OS thread it starts on first use, several thread hand-offs that
+// would otherwise sit at the start of every run, and a process about to exit need not wait for
+// the removal at all.
 func interruptible(parent context.Context) (context.Context, func()) {
 	ctx, cancel := context.WithCancelCause(parent)
-	signals := make(chan os.Signal, 1)
-	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
 	done := make(chan struct{})
 	go func() {
+		signals := make(chan os.Signal, 1)
+		signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
+		defer signal.Stop(signals)
 		select {
 		case <-signals:
-			signal.Stop(signals)
 			cancel(errInterrupted)
 		case <-done:
 		}
 	}()
 	return ctx, func() {
 		close(done)
-		signal.Stop(signals)
 		cancel(nil)
 	}
 }

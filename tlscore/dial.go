@@ -117,6 +117,8 @@ func Dial(ctx context.Context, opts DialOptions) (net.Conn, DialTiming, error) {
 	var addrs []netip.Addr
 	if a, err := netip.ParseAddr(host); err == nil {
 		addrs = []netip.Addr{a}
+	} else if opts.Resolver == nil && isLocalhost(host) {
+		addrs = localhostAddrs
 	} else {
 		ips, err := resolver.LookupNetIP(ctx, "ip", host)
 		if err != nil {
@@ -154,6 +156,18 @@ func Dial(ctx context.Context, opts DialOptions) (net.Conn, DialTiming, error) {
 		}
 	}
 	return conn, timing, nil
+}
+
+// localhostAddrs are what "localhost" names resolve to, IPv4 first as /etc/hosts usually lists it.
+var localhostAddrs = []netip.Addr{netip.AddrFrom4([4]byte{127, 0, 0, 1}), netip.IPv6Loopback()}
+
+// isLocalhost reports whether name is "localhost" or a name under it, which RFC 6761 section
+// 6.3 reserves for the loopback addresses and says resolvers should answer without looking
+// anywhere (curl does the same). Skipping the system resolver spares reading /etc/hosts and
+// friends on every run against a local server, a quarter of a millisecond.
+func isLocalhost(name string) bool {
+	name = strings.ToLower(strings.TrimSuffix(name, "."))
+	return name == "localhost" || strings.HasSuffix(name, ".localhost")
 }
 
 func proxyPort(u *url.URL) int {

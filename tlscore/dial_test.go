@@ -488,3 +488,54 @@ func TestProxyPort(t *testing.T) {
 		}
 	}
 }
+
+func TestIsLocalhost(t *testing.T) {
+	t.Parallel()
+	for name, want := range map[string]bool{
+		"localhost":          true,
+		"LocalHost":          true,
+		"localhost.":         true,
+		"app.localhost":      true,
+		"a.b.localhost.":     true,
+		"localhost.example":  false,
+		"notlocalhost":       false,
+		"mylocalhost":        false,
+		"localhost.localdom": false,
+		"127.0.0.1":          false,
+		"":                   false,
+	} {
+		if got := isLocalhost(name); got != want {
+			t.Errorf("isLocalhost(%q) = %v, want %v", name, got, want)
+		}
+	}
+}
+
+// TestDialLocalhostIPv6Only is a server on ::1 alone: "localhost" tries 127.0.0.1 first, as
+// /etc/hosts usually lists it, and must go on to ::1 when that is refused.
+func TestDialLocalhostIPv6Only(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "[::1]:0")
+	if err != nil {
+		t.Skipf("no IPv6 loopback here: %v", err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() { defer c.Close(); io.Copy(c, c) }()
+		}
+	}()
+	port := ln.Addr().(*net.TCPAddr).Port
+	conn, dt, err := Dial(context.Background(), DialOptions{Host: "app.localhost", Port: port})
+	if err != nil {
+		t.Fatalf("Dial: %v", err)
+	}
+	defer conn.Close()
+	if want := fmt.Sprintf("[::1]:%d", port); dt.Address != want {
+		t.Errorf("Address = %q, want %q", dt.Address, want)
+	}
+	dtCheckEcho(t, conn)
+}

@@ -232,37 +232,41 @@ func Handshake(ctx context.Context, opts HandshakeOptions) (*HandshakeResult, er
 	hsErr := tc.HandshakeContext(ctx)
 	res.Timing.HandshakeMs = ms(time.Since(hsStart))
 	var (
-		cs       tls.ConnectionState
-		chain    []inspect.Certificate
-		verdict  inspect.Verification
-		verified = make(chan struct{})
+		cs      tls.ConnectionState
+		chain   []inspect.Certificate
+		verdict inspect.Verification
+		early   *transcriptDecoder
 	)
 	if hsErr == nil {
-		// Judge the chain while waiting for tickets: the two do not depend on each other, and
-		// the wait is mostly idle.
+		// While the server writes its tickets, which the timeline waits for, judge the chain
+		// and decode what was recorded so far: neither depends on the tickets, and the wait
+		// is idle time. One goroutine, so the server still has a core to write them on.
 		cs = tc.ConnectionState()
+		sofar, klog := rec.Chunks(), bytes.Clone(keylog.Bytes())
+		background := make(chan struct{})
 		go func() {
-			defer close(verified)
+			defer close(background)
 			at := now()
 			for _, c := range cs.PeerCertificates {
 				chain = append(chain, inspect.Describe(c, at))
 			}
 			verdict = inspect.VerifyChain(cs.PeerCertificates, inspect.VerifyOptions{Roots: opts.Roots, Host: verifyName, Now: at})
+			early = newTranscriptDecoder(sofar, klog)
 		}()
 		// In TLS 1.3 the client's handshake ends before the server has judged the client's
 		// Finished (and certificate): a refusal such as certificate_required arrives as an
 		// alert afterwards, and is as much a failed handshake as one during it.
 		hsErr = awaitTickets(rec, tc, dt.Connect)
+		res.Timing.TotalMs = ms(time.Since(start))
+		<-background
+		early.finish(res, rec.Chunks())
 	} else {
-		close(verified)
+		res.Timing.TotalMs = ms(time.Since(start))
+		// Decode what was recorded all the same: a failed handshake still shows its messages.
+		decodeTranscript(res, rec, keylog.Bytes())
 	}
-	res.Timing.TotalMs = ms(time.Since(start))
 	res.ClientAuth = auth
-
-	// Decode what was recorded, success or not: a failed handshake still shows its messages.
-	decodeTranscript(res, rec, keylog.Bytes())
 	res.TranscriptTruncated = rec.Truncated()
-	<-verified
 
 	if hsErr != nil {
 		return res, &HandshakeError{Stage: StageHandshake, Addr: dialTo.Address(), Err: explainHandshakeError(hsErr, res), Result: res}

@@ -55,161 +55,244 @@ type transcriptState struct {
 // TLS 1.3's protected ones with the session's own secrets, frame handshake messages, decode them
 // in the order they happened, and fill the result's steps and session facts.
 func decodeTranscript(res *HandshakeResult, rec *RecordingConn, keylog []byte) {
-	sent, received := Streams(rec.Chunks())
-	sentRecs, _, _ := wire.ParseRecords(sent.Data)
-	recvRecs, _, recvErr := wire.ParseRecords(received.Data)
-	var notTLS *wire.NotTLSError
-	if errors.As(recvErr, &notTLS) {
-		res.notTLS = describeNotTLS(notTLS)
-	}
+	newTranscriptDecoder(rec.Chunks(), keylog).finish(res, nil)
+}
 
-	st := transcriptState{}
-	// The ServerHello (plaintext in every version) says how to read the rest.
+// transcriptDecoder decodes a recording that may still be growing. Feeding it the recording
+// again later decodes only the records added since, so Handshake can do the bulk of the work
+// while it waits for the server's post-handshake messages, and only the tickets after.
+type transcriptDecoder struct {
+	keylog         []byte
+	st             transcriptState
+	sent, received directionReader
+	seq            int
+	dec            wire.Decoder
+	steps          []Step
+	lastAt         time.Duration // time of the last event turned into a step
+	resumption     *Resumption
+	notTLS         string
+	// haveServerHello says the first feed held the ServerHello that fixes how the rest is
+	// read; without it finish decodes the whole recording afresh.
+	haveServerHello bool
+	// outOfOrder is set when records added later sort before ones already decoded, which
+	// appending cannot represent; finish then decodes the whole recording afresh.
+	outOfOrder bool
+}
+
+// newTranscriptDecoder decodes what has been recorded so far. The ServerHello in it (plaintext
+// in every version) says how to read the rest, so it must be in chunks for a later feed to be
+// decoded the same way as a single pass.
+func newTranscriptDecoder(chunks []Chunk, keylog []byte) *transcriptDecoder {
+	d := &transcriptDecoder{keylog: keylog, sent: directionReader{dir: Sent}, received: directionReader{dir: Received}}
+	sent, received := Streams(chunks)
+	sentRecs, _, _ := wire.ParseRecords(sent.Data)
+	recvRecs, _, _ := wire.ParseRecords(received.Data)
 	if sh := firstServerHello(recvRecs); sh != nil {
-		st.tls13 = sh.Version() == wire.VersionTLS13
-		st.suite = sh.CipherSuite
+		d.haveServerHello = true
+		d.st.tls13 = sh.Version() == wire.VersionTLS13
+		d.st.suite = sh.CipherSuite
 	}
-	if st.tls13 {
+	if d.st.tls13 {
 		if random := clientRandom(sentRecs); random != "" {
 			if logs, err := keys.ParseKeyLog(keylog); err == nil {
-				st.log = logs[random]
+				d.st.log = logs[random]
 			}
 		}
 	}
+	d.sent.init(d.st)
+	d.received.init(d.st)
+	d.feed(chunks)
+	return d
+}
 
-	seq := 0
+// feed decodes the records that chunks (the whole recording so far, of which what was fed
+// before is a prefix) holds beyond those already decoded.
+func (d *transcriptDecoder) feed(chunks []Chunk) {
+	sent, received := Streams(chunks)
+	sentRecs, _, _ := wire.ParseRecords(sent.Data)
+	recvRecs, _, recvErr := wire.ParseRecords(received.Data)
+	d.notTLS = ""
+	var notTLS *wire.NotTLSError
+	if errors.As(recvErr, &notTLS) {
+		d.notTLS = describeNotTLS(notTLS)
+	}
+
 	var events []event
-	events = append(events, directionEvents(Sent, sent, sentRecs, st, &seq)...)
-	events = append(events, directionEvents(Received, received, recvRecs, st, &seq)...)
+	events = append(events, d.sent.read(sent, sentRecs, d.st, &d.seq)...)
+	events = append(events, d.received.read(received, recvRecs, d.st, &d.seq)...)
 	sort.SliceStable(events, func(i, j int) bool {
 		if events[i].at != events[j].at {
 			return events[i].at < events[j].at
 		}
 		return events[i].seq < events[j].seq
 	})
-
-	var dec wire.Decoder
+	if len(events) > 0 && len(d.steps) > 0 && events[0].at < d.lastAt {
+		d.outOfOrder = true
+		return
+	}
 	for _, ev := range events {
-		step := Step{
-			AtMs:      ms(ev.at),
-			Direction: ev.dir,
-			Message:   ev.name,
-			Encrypted: ev.encrypted,
-			Length:    ev.length,
-			Summary:   ev.note,
-		}
-		switch {
-		case ev.msg != nil:
-			v, err := dec.Decode(*ev.msg)
-			if err != nil {
-				step.Summary = "malformed: " + err.Error()
-				break
-			}
-			step.Details = v
-			step.Summary, step.Detail = describeMessage(v, ev.dir, st.tls13)
-			if nst, ok := v.(*wire.NewSessionTicket); ok {
-				res.Resumption = &Resumption{TicketOffered: true, TicketLifetimeS: int(nst.LifetimeSeconds)}
-			}
-		case ev.alert != nil:
-			a, err := wire.ParseAlert(ev.alert)
-			if err != nil {
-				step.Summary = "malformed alert"
-				break
-			}
-			step.Details = a
-			step.Summary = a.LevelName + " " + a.DescriptionName
-		}
-		res.Steps = append(res.Steps, step)
+		d.steps = append(d.steps, d.step(ev))
+		d.lastAt = ev.at
 	}
 }
 
-// directionEvents reads one direction's records into events.
-func directionEvents(dir Direction, s Stream, recs []wire.Record, st transcriptState, seq *int) []event {
+// step decodes one event into its timeline step.
+func (d *transcriptDecoder) step(ev event) Step {
+	step := Step{
+		AtMs:      ms(ev.at),
+		Direction: ev.dir,
+		Message:   ev.name,
+		Encrypted: ev.encrypted,
+		Length:    ev.length,
+		Summary:   ev.note,
+	}
+	switch {
+	case ev.msg != nil:
+		v, err := d.dec.Decode(*ev.msg)
+		if err != nil {
+			step.Summary = "malformed: " + err.Error()
+			break
+		}
+		step.Details = v
+		step.Summary, step.Detail = describeMessage(v, ev.dir, d.st.tls13)
+		if nst, ok := v.(*wire.NewSessionTicket); ok {
+			d.resumption = &Resumption{TicketOffered: true, TicketLifetimeS: int(nst.LifetimeSeconds)}
+		}
+	case ev.alert != nil:
+		a, err := wire.ParseAlert(ev.alert)
+		if err != nil {
+			step.Summary = "malformed alert"
+			break
+		}
+		step.Details = a
+		step.Summary = a.LevelName + " " + a.DescriptionName
+	}
+	return step
+}
+
+// finish decodes what chunks (the final recording; nil when nothing was added) adds, and fills
+// res.
+func (d *transcriptDecoder) finish(res *HandshakeResult, chunks []Chunk) {
+	if chunks != nil {
+		d.feed(chunks)
+		if d.outOfOrder || !d.haveServerHello {
+			d = newTranscriptDecoder(chunks, d.keylog)
+		}
+	}
+	res.notTLS = d.notTLS
+	res.Steps = append(res.Steps, d.steps...)
+	if d.resumption != nil {
+		res.Resumption = d.resumption
+	}
+}
+
+// directionReader reads one direction's records into events, keeping what it needs to carry on
+// where it stopped: its place in the stream, the message assemblers and the record keys.
+type directionReader struct {
+	dir           Direction
+	consumed      int // stream offset just past the last record read
+	hsDec, appDec *keys.RecordDecrypter
+	plain, inner  *wire.Assembler
+	afterCCS      bool
+	useApp        bool
+	stopped       bool // a framing error ended this direction's timeline
+}
+
+func (r *directionReader) init(st transcriptState) {
+	r.plain = wire.NewAssembler(0)
+	r.inner = wire.NewAssembler(0)
+	if !st.tls13 || st.log == nil {
+		return
+	}
+	hsSecret, appSecret := st.log.ClientHandshakeTrafficSecret, st.log.ClientTrafficSecret0
+	if r.dir == Received {
+		hsSecret, appSecret = st.log.ServerHandshakeTrafficSecret, st.log.ServerTrafficSecret0
+	}
+	if len(hsSecret) > 0 {
+		r.hsDec, _ = keys.NewRecordDecrypter(st.suite, hsSecret)
+	}
+	if len(appSecret) > 0 {
+		r.appDec, _ = keys.NewRecordDecrypter(st.suite, appSecret)
+	}
+}
+
+// read turns the records of s not read before into events.
+func (r *directionReader) read(s Stream, recs []wire.Record, st transcriptState, seq *int) []event {
 	var out []event
 	add := func(ev event) {
-		ev.dir = dir
+		ev.dir = r.dir
 		ev.seq = *seq
 		*seq++
 		out = append(out, ev)
 	}
-	var hsDec, appDec *keys.RecordDecrypter
-	if st.tls13 && st.log != nil {
-		hsSecret, appSecret := st.log.ClientHandshakeTrafficSecret, st.log.ClientTrafficSecret0
-		if dir == Received {
-			hsSecret, appSecret = st.log.ServerHandshakeTrafficSecret, st.log.ServerTrafficSecret0
+	for _, rec := range recs {
+		if r.stopped {
+			break
 		}
-		if len(hsSecret) > 0 {
-			hsDec, _ = keys.NewRecordDecrypter(st.suite, hsSecret)
+		if rec.Offset < r.consumed {
+			continue
 		}
-		if len(appSecret) > 0 {
-			appDec, _ = keys.NewRecordDecrypter(st.suite, appSecret)
-		}
-	}
-	plain := wire.NewAssembler(0)
-	inner := wire.NewAssembler(0)
-	afterCCS := false
-	useApp := false
-	for _, r := range recs {
+		r.consumed = rec.Offset + wire.RecordHeaderLength + len(rec.Payload)
 		// A message is there for the reader when its last byte arrived; for the writer when
 		// its first byte left.
-		at := s.TimeAt(r.Offset)
-		if dir == Received {
-			at = s.TimeAt(r.Offset + 5 + len(r.Payload) - 1)
+		at := s.TimeAt(rec.Offset)
+		if r.dir == Received {
+			at = s.TimeAt(r.consumed - 1)
 		}
-		switch r.Type {
+		switch rec.Type {
 		case wire.ContentHandshake:
-			if afterCCS && !st.tls13 {
+			if r.afterCCS && !st.tls13 {
 				// TLS 1.0-1.2: what follows ChangeCipherSpec is encrypted; it is the Finished.
-				add(event{at: at, name: "Finished", encrypted: true, length: len(r.Payload), note: "encrypted"})
+				add(event{at: at, name: "Finished", encrypted: true, length: len(rec.Payload), note: "encrypted"})
 				continue
 			}
-			msgs, err := plain.Add(r.Payload)
+			msgs, err := r.plain.Add(rec.Payload)
 			for i := range msgs {
 				m := msgs[i]
 				add(event{at: at, name: m.Name(), msg: &m, length: len(m.Raw)})
 			}
 			if err != nil {
 				add(event{at: at, name: "Error", note: err.Error()})
-				return out
+				r.stopped = true
 			}
 		case wire.ContentChangeCipherSpec:
 			note := ""
 			if st.tls13 {
 				note = "middlebox compatibility, no effect in TLS 1.3"
 			} else {
-				afterCCS = true
+				r.afterCCS = true
 				note = "switches to the negotiated keys"
 			}
-			add(event{at: at, name: wire.NameChangeCipherSpec, length: len(r.Payload), note: note})
+			add(event{at: at, name: wire.NameChangeCipherSpec, length: len(rec.Payload), note: note})
 		case wire.ContentAlert:
-			if afterCCS && !st.tls13 {
-				add(event{at: at, name: wire.NameAlert, encrypted: true, length: len(r.Payload), note: "encrypted"})
+			if r.afterCCS && !st.tls13 {
+				add(event{at: at, name: wire.NameAlert, encrypted: true, length: len(rec.Payload), note: "encrypted"})
 				continue
 			}
-			add(event{at: at, name: wire.NameAlert, alert: append([]byte(nil), r.Payload...), length: len(r.Payload)})
+			add(event{at: at, name: wire.NameAlert, alert: append([]byte(nil), rec.Payload...), length: len(rec.Payload)})
 		case wire.ContentApplicationData:
 			if !st.tls13 {
 				continue // application data after a TLS 1.2 handshake is not part of it
 			}
-			raw := s.Data[r.Offset : r.Offset+5+len(r.Payload)]
-			ctype, pt, err := decryptTLS13(raw, hsDec, appDec, &useApp)
+			raw := s.Data[rec.Offset:r.consumed]
+			ctype, pt, err := decryptTLS13(raw, r.hsDec, r.appDec, &r.useApp)
 			if err != nil {
-				add(event{at: at, name: "EncryptedRecord", encrypted: true, length: len(r.Payload), note: "not decrypted: " + err.Error()})
+				add(event{at: at, name: "EncryptedRecord", encrypted: true, length: len(rec.Payload), note: "not decrypted: " + err.Error()})
 				continue
 			}
 			switch ctype {
 			case wire.ContentHandshake:
-				msgs, err := inner.Add(pt)
+				msgs, err := r.inner.Add(pt)
 				for i := range msgs {
 					m := msgs[i]
 					add(event{at: at, name: m.Name(), msg: &m, encrypted: true, length: len(m.Raw)})
 					if m.Type == wire.TypeFinished {
-						useApp = true // after its Finished, a side sends under application keys
+						r.useApp = true // after its Finished, a side sends under application keys
 					}
 				}
 				if err != nil {
 					add(event{at: at, name: "Error", note: err.Error()})
-					return out
+					r.stopped = true
 				}
 			case wire.ContentAlert:
 				add(event{at: at, name: wire.NameAlert, alert: pt, encrypted: true, length: len(pt)})
