@@ -60,7 +60,7 @@ within --warn-days (--insecure turns a verification failure into a warning).`,
   tlskit handshake example.com --pem | openssl x509 -noout -dates
   cat hosts.txt | tlskit handshake - -o json --concurrency 32 | jq -r '.target.host + " " + .version'`,
 		Args:        cobra.MinimumNArgs(1),
-		Annotations: outputFormats(formatText, formatJSON),
+		Annotations: quickCommand(outputFormats(formatText, formatJSON)),
 		RunE: func(c *cobra.Command, args []string) error {
 			return runHandshake(c.Context(), a, o, args)
 		},

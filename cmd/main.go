@@ -7,7 +7,9 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -17,37 +19,83 @@ import (
 // Main runs tlskit with the given arguments (without the program name) and returns the exit
 // code. It is the only entry point: main.go passes the result to os.Exit.
 func Main(args []string, streams *IOStreams, getenv func(string) string, build BuildInfo) int {
-	ctx, stop := interruptible(context.Background())
-	defer stop()
+	ctx, guard := interruptible(context.Background())
+	defer guard.stop()
 	a := newApp(streams, getenv, build)
+	a.interrupts = guard
+	guard.installAfter(quickRunGrace)
 	return a.execute(ctx, newRootCmd(a, args...), args)
 }
 
-// interruptible returns a context cancelled, with errInterrupted as its cause, on the first
-// SIGINT or SIGTERM. After that first signal the default handling is restored, so a second
-// Ctrl-C stops a run that is slow to wind down.
-//
-// The handlers are installed, and removed, by a goroutine of their own: os/signal does each
-// change through a dedicated OS thread it starts on first use, several thread hand-offs that
-// would otherwise sit at the start of every run, and a process about to exit need not wait for
-// the removal at all.
-func interruptible(parent context.Context) (context.Context, func()) {
+// quickRunGrace is how long a quick command (handshake, inspect, verify, version) runs before
+// its signal handlers go in. Installing them costs about 0.3 ms of CPU and a locked OS thread
+// (os/signal changes the signal mask through a thread of its own), a tenth of a local
+// handshake; a run that is over within the grace has nothing to wind down, and a signal
+// before it finds the default disposition, which ends the process at once (status 130 or 143
+// in the shell). Every other command installs them before it starts (see
+// annotationQuickCommand).
+const quickRunGrace = 20 * time.Millisecond
+
+// interrupts turns the first SIGINT or SIGTERM into the cancellation of the run's context,
+// with errInterrupted as its cause. After that first signal the default handling is restored,
+// so a second Ctrl-C stops a run that is slow to wind down.
+type interrupts struct {
+	cancel context.CancelCauseFunc
+	done   chan struct{}
+
+	mu        sync.Mutex
+	installed bool
+	stopped   bool
+	timer     *time.Timer
+}
+
+func interruptible(parent context.Context) (context.Context, *interrupts) {
 	ctx, cancel := context.WithCancelCause(parent)
-	done := make(chan struct{})
+	return ctx, &interrupts{cancel: cancel, done: make(chan struct{})}
+}
+
+// install puts the handlers in, once; it does nothing after stop.
+func (in *interrupts) install() {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if in.installed || in.stopped {
+		return
+	}
+	in.installed = true
+	signals := make(chan os.Signal, 1)
+	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
+	// Removal is left to this goroutine: a process about to exit need not wait for it.
 	go func() {
-		signals := make(chan os.Signal, 1)
-		signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
 		defer signal.Stop(signals)
 		select {
 		case <-signals:
-			cancel(errInterrupted)
-		case <-done:
+			in.cancel(errInterrupted)
+		case <-in.done:
 		}
 	}()
-	return ctx, func() {
-		close(done)
-		cancel(nil)
+}
+
+// installAfter installs the handlers once d has passed, unless install or stop came first.
+func (in *interrupts) installAfter(d time.Duration) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if !in.installed && !in.stopped && in.timer == nil {
+		in.timer = time.AfterFunc(d, in.install)
 	}
+}
+
+// stop removes the handlers (in the background) and cancels the context.
+func (in *interrupts) stop() {
+	in.mu.Lock()
+	if !in.stopped {
+		in.stopped = true
+		close(in.done)
+		if in.timer != nil {
+			in.timer.Stop()
+		}
+	}
+	in.mu.Unlock()
+	in.cancel(nil)
 }
 
 // execute runs the command tree and turns its outcome into an exit code, printing any error as

@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -321,5 +323,80 @@ func TestFirstCommandArg(t *testing.T) {
 	res = runCLI(t, "cert", "bogus")
 	if res.code != ExitUsage || !strings.Contains(res.stderr, `unknown command "bogus" for "tlskit cert"`) {
 		t.Fatalf("cert bogus: exit %d, %q", res.code, res.stderr)
+	}
+}
+
+// TestInterruptHandlersInstalledPerCommand checks when each kind of command gets its signal
+// handlers: commands that write files, serve or scan before they run; quick read-only commands
+// not at all unless they outlast the grace (Main's timer, not exercised here).
+func TestInterruptHandlersInstalledPerCommand(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want bool
+	}{
+		{[]string{"version"}, false},
+		{[]string{"inspect", "testdata/none.pem"}, false},
+		{[]string{"verify", "testdata/none.pem"}, false},
+		{[]string{"handshake", "-"}, false},
+		{[]string{"cert", "selfsign", "--out", "-"}, true},
+		{[]string{"ca", "create", "--dir", "/nonexistent/dir/ca"}, true},
+		{[]string{"scan", "-"}, true},
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			streams := NewTestStreams("")
+			a := newApp(streams.IOStreams, nil, testBuild)
+			ctx, in := interruptible(context.Background())
+			a.interrupts = in
+			a.execute(ctx, newRootCmd(a, tc.args...), tc.args)
+			in.mu.Lock()
+			got := in.installed
+			in.mu.Unlock()
+			in.stop()
+			if got != tc.want {
+				t.Errorf("handlers installed = %v, want %v (stderr %q)", got, tc.want, streams.ErrBuf.String())
+			}
+		})
+	}
+}
+
+// TestInterruptsLifecycle checks the handlers' bookkeeping: a grace that ends installs them, a
+// stop before it does not, install is idempotent, and once installed a SIGINT cancels the run's
+// context with errInterrupted.
+func TestInterruptsLifecycle(t *testing.T) {
+	installed := func(in *interrupts) bool {
+		in.mu.Lock()
+		defer in.mu.Unlock()
+		return in.installed
+	}
+
+	_, early := interruptible(context.Background())
+	early.installAfter(time.Hour)
+	early.stop()
+	early.install()
+	if installed(early) {
+		t.Error("install after stop put handlers in")
+	}
+
+	ctx, in := interruptible(context.Background())
+	defer in.stop()
+	in.installAfter(time.Millisecond)
+	deadline := time.Now().Add(10 * time.Second)
+	for !installed(in) {
+		if time.Now().After(deadline) {
+			t.Fatal("the grace ended but the handlers were never installed")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	in.install() // a second time: no second registration, no panic
+	if err := syscall.Kill(os.Getpid(), syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-ctx.Done():
+		if cause := context.Cause(ctx); !errors.Is(cause, errInterrupted) {
+			t.Errorf("cause = %v, want errInterrupted", cause)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("SIGINT did not cancel the context")
 	}
 }

@@ -24,9 +24,20 @@ const (
 
 const outputAnnotation = "tlskit/output-formats"
 
+// annotationQuickCommand marks a command that only reads and reports, and usually ends within
+// milliseconds: its signal handlers wait for quickRunGrace. Every other command (those that
+// write files, serve, scan) has them installed before it runs.
+const annotationQuickCommand = "tlskit/quick"
+
 // outputFormats declares which -o values a command supports.
 func outputFormats(formats ...string) map[string]string {
 	return map[string]string{outputAnnotation: strings.Join(formats, ",")}
+}
+
+// quickCommand marks a command's annotations as a quick command's (annotationQuickCommand).
+func quickCommand(annotations map[string]string) map[string]string {
+	annotations[annotationQuickCommand] = "yes"
+	return annotations
 }
 
 // globalOptions are the flags every command shares.
@@ -47,6 +58,9 @@ type app struct {
 	// random and now are the sources of randomness and time handed to the libraries.
 	random io.Reader
 	now    func() time.Time
+	// interrupts turns Ctrl-C into the cancellation of the run's context (nil in tests that
+	// build commands without Main).
+	interrupts *interrupts
 }
 
 func newApp(streams *IOStreams, getenv func(string) string, build BuildInfo) *app {
@@ -142,6 +156,9 @@ Data goes to stdout (text, or JSON with -o json); diagnostics go to stderr. Exit
 		Args:          cobra.ArbitraryArgs,
 		RunE:          runGroup,
 		PersistentPreRunE: func(c *cobra.Command, _ []string) error {
+			if a.interrupts != nil && c.Annotations[annotationQuickCommand] == "" {
+				a.interrupts.install()
+			}
 			return checkOutputFormat(c, a.opts.Output)
 		},
 	}

@@ -39,7 +39,7 @@ Exit codes: 0 valid, 3 invalid, 1 the file could not be read, 2 usage.`,
   tlskit verify leaf.pem --intermediates chain.pem --ca root.pem --at 2027-01-01T00:00:00Z
   tlskit handshake example.com --pem | tlskit verify - --host example.com`,
 		Args:        cobra.ExactArgs(1),
-		Annotations: outputFormats(formatText, formatJSON),
+		Annotations: quickCommand(outputFormats(formatText, formatJSON)),
 		RunE: func(c *cobra.Command, args []string) error {
 			return runVerify(a, o, args[0])
 		},

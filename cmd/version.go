@@ -13,7 +13,7 @@ func newVersionCmd(a *app) *cobra.Command {
 		Example: `  tlskit version
   tlskit version -o json | jq -r .version`,
 		Args:        cobra.NoArgs,
-		Annotations: outputFormats(formatText, formatJSON),
+		Annotations: quickCommand(outputFormats(formatText, formatJSON)),
 		RunE: func(c *cobra.Command, _ []string) error {
 			return runVersion(a)
 		},
