@@ -47,6 +47,26 @@ func TestE2EHandshakeFlags(t *testing.T) {
 		}
 	})
 
+	t.Run("verbose", func(t *testing.T) {
+		plain := tk(t, t.TempDir(), "handshake", srv.addr(), "--ca", ca)
+		if strings.Contains(plain, "detail:") {
+			t.Errorf("detail lines without -v:\n%s", plain)
+		}
+		out := tk(t, t.TempDir(), "handshake", srv.addr(), "--ca", ca, "-v")
+		for _, want := range []string{
+			"detail: cipher suites: TLS_ECDHE_",
+			"TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384",
+			"detail: supported groups: X25519MLKEM768, ",
+			"detail: signature algorithms: ",
+			"detail: extensions: ",
+			"detail: certificate 0: CN=localhost (issuer ",
+		} {
+			if !strings.Contains(out, want) {
+				t.Errorf("-v output lacks %q:\n%s", want, out)
+			}
+		}
+	})
+
 	t.Run("connect-to keeps the target's name", func(t *testing.T) {
 		// The target's port is wrong on purpose: only --connect-to can make this succeed.
 		res := hsRunOK(t, t.TempDir(), "localhost:1", "--ca", ca, "--connect-to", "127.0.0.1:"+srv.port)

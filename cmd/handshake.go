@@ -98,6 +98,7 @@ func (o *handshakeOptions) build(a *app) (*handshakePlan, error) {
 	b := &p.base
 	b.Timeout = a.opts.Timeout
 	b.Now = a.now
+	b.Verbose = o.verbose
 	var err error
 	params, err := o.params.parse()
 	if err != nil {

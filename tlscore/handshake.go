@@ -47,6 +47,8 @@ type HandshakeOptions struct {
 	// RecordLimit caps the recorded transcript (DefaultRecordLimit when 0).
 	RecordLimit int
 	Resolver    *net.Resolver
+	// Verbose fills each step's Detail lines; without it they are not worked out.
+	Verbose bool
 }
 
 // Timing is how long each stage took, in milliseconds.
@@ -251,7 +253,7 @@ func Handshake(ctx context.Context, opts HandshakeOptions) (*HandshakeResult, er
 				chain = append(chain, inspect.Describe(c, at))
 			}
 			verdict = inspect.VerifyChain(cs.PeerCertificates, inspect.VerifyOptions{Roots: opts.Roots, Host: verifyName, Now: at})
-			early = newTranscriptDecoder(sofar, klog)
+			early = newTranscriptDecoder(sofar, klog, decodeOptions{verbose: opts.Verbose, peerCertificates: cs.PeerCertificates})
 		}()
 		// In TLS 1.3 the client's handshake ends before the server has judged the client's
 		// Finished (and certificate): a refusal such as certificate_required arrives as an
@@ -263,7 +265,7 @@ func Handshake(ctx context.Context, opts HandshakeOptions) (*HandshakeResult, er
 	} else {
 		res.Timing.TotalMs = ms(time.Since(start))
 		// Decode what was recorded all the same: a failed handshake still shows its messages.
-		decodeTranscript(res, rec, keylog.Bytes())
+		decodeTranscript(res, rec, keylog.Bytes(), decodeOptions{verbose: opts.Verbose})
 	}
 	res.ClientAuth = auth
 	res.TranscriptTruncated = rec.Truncated()

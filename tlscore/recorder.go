@@ -117,18 +117,11 @@ type Stream struct {
 	at   []time.Duration
 }
 
-// Streams splits a recording into the sent and received byte streams.
-func Streams(chunks []Chunk) (sent, received Stream) {
-	for _, ch := range chunks {
-		s := &sent
-		if ch.Dir == Received {
-			s = &received
-		}
-		s.Data = append(s.Data, ch.Data...)
-		s.ends = append(s.ends, len(s.Data))
-		s.at = append(s.at, ch.At)
-	}
-	return sent, received
+// add appends one chunk of this direction.
+func (s *Stream) add(ch Chunk) {
+	s.Data = append(s.Data, ch.Data...)
+	s.ends = append(s.ends, len(s.Data))
+	s.at = append(s.at, ch.At)
 }
 
 // TimeAt is when the byte at offset off was sent or received.

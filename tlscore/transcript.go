@@ -1,11 +1,13 @@
 package tlscore
 
 import (
+	"bytes"
 	"crypto/x509"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -54,23 +56,36 @@ type transcriptState struct {
 // decodeTranscript rebuilds the timeline from the recorded bytes: split into records, decrypt
 // TLS 1.3's protected ones with the session's own secrets, frame handshake messages, decode them
 // in the order they happened, and fill the result's steps and session facts.
-func decodeTranscript(res *HandshakeResult, rec *RecordingConn, keylog []byte) {
-	newTranscriptDecoder(rec.Chunks(), keylog).finish(res, nil)
+func decodeTranscript(res *HandshakeResult, rec *RecordingConn, keylog []byte, opts decodeOptions) {
+	newTranscriptDecoder(rec.Chunks(), keylog, opts).finish(res, nil)
+}
+
+// decodeOptions say what a transcript decoder needs beyond the bytes.
+type decodeOptions struct {
+	// verbose fills each step's Detail lines.
+	verbose bool
+	// peerCertificates are the server's certificates as crypto/tls parsed them, so describing
+	// the Certificate message need not parse them again.
+	peerCertificates []*x509.Certificate
 }
 
 // transcriptDecoder decodes a recording that may still be growing. Feeding it the recording
 // again later decodes only the records added since, so Handshake can do the bulk of the work
 // while it waits for the server's post-handshake messages, and only the tickets after.
 type transcriptDecoder struct {
+	opts           decodeOptions
 	keylog         []byte
 	st             transcriptState
 	sent, received directionReader
-	seq            int
-	dec            wire.Decoder
-	steps          []Step
-	lastAt         time.Duration // time of the last event turned into a step
-	resumption     *Resumption
-	notTLS         string
+	// sentStream and recvStream are the recording so far, nchunks chunks of it.
+	sentStream, recvStream Stream
+	nchunks                int
+	seq                    int
+	dec                    wire.Decoder
+	steps                  []Step
+	lastAt                 time.Duration // time of the last event turned into a step
+	resumption             *Resumption
+	notTLS                 string
 	// haveServerHello says the first feed held the ServerHello that fixes how the rest is
 	// read; without it finish decodes the whole recording afresh.
 	haveServerHello bool
@@ -82,11 +97,11 @@ type transcriptDecoder struct {
 // newTranscriptDecoder decodes what has been recorded so far. The ServerHello in it (plaintext
 // in every version) says how to read the rest, so it must be in chunks for a later feed to be
 // decoded the same way as a single pass.
-func newTranscriptDecoder(chunks []Chunk, keylog []byte) *transcriptDecoder {
-	d := &transcriptDecoder{keylog: keylog, sent: directionReader{dir: Sent}, received: directionReader{dir: Received}}
-	sent, received := Streams(chunks)
-	sentRecs, _, _ := wire.ParseRecords(sent.Data)
-	recvRecs, _, _ := wire.ParseRecords(received.Data)
+func newTranscriptDecoder(chunks []Chunk, keylog []byte, opts decodeOptions) *transcriptDecoder {
+	d := &transcriptDecoder{opts: opts, keylog: keylog, sent: directionReader{dir: Sent}, received: directionReader{dir: Received}}
+	d.add(chunks)
+	sentRecs, _ := recordsFrom(d.sentStream, 0)
+	recvRecs, recvErr := recordsFrom(d.recvStream, 0)
 	if sh := firstServerHello(recvRecs); sh != nil {
 		d.haveServerHello = true
 		d.st.tls13 = sh.Version() == wire.VersionTLS13
@@ -101,25 +116,54 @@ func newTranscriptDecoder(chunks []Chunk, keylog []byte) *transcriptDecoder {
 	}
 	d.sent.init(d.st)
 	d.received.init(d.st)
-	d.feed(chunks)
+	d.decode(sentRecs, recvRecs, recvErr)
 	return d
+}
+
+// add appends the chunks not seen before to the two streams.
+func (d *transcriptDecoder) add(chunks []Chunk) {
+	for _, ch := range chunks[min(d.nchunks, len(chunks)):] {
+		if ch.Dir == Received {
+			d.recvStream.add(ch)
+		} else {
+			d.sentStream.add(ch)
+		}
+	}
+	d.nchunks = max(d.nchunks, len(chunks))
+}
+
+// recordsFrom frames the records of s that start at offset from or later.
+func recordsFrom(s Stream, from int) ([]wire.Record, error) {
+	recs, _, err := wire.ParseRecords(s.Data[from:])
+	for i := range recs {
+		recs[i].Offset += from
+	}
+	return recs, err
 }
 
 // feed decodes the records that chunks (the whole recording so far, of which what was fed
 // before is a prefix) holds beyond those already decoded.
 func (d *transcriptDecoder) feed(chunks []Chunk) {
-	sent, received := Streams(chunks)
-	sentRecs, _, _ := wire.ParseRecords(sent.Data)
-	recvRecs, _, recvErr := wire.ParseRecords(received.Data)
-	d.notTLS = ""
-	var notTLS *wire.NotTLSError
-	if errors.As(recvErr, &notTLS) {
-		d.notTLS = describeNotTLS(notTLS)
+	d.add(chunks)
+	sentRecs, _ := recordsFrom(d.sentStream, d.sent.consumed)
+	recvRecs, recvErr := recordsFrom(d.recvStream, d.received.consumed)
+	d.decode(sentRecs, recvRecs, recvErr)
+}
+
+// decode turns newly framed records into steps. recvErr is what framing the received records
+// said, which tells a peer that does not speak TLS when it came from the start of the stream.
+func (d *transcriptDecoder) decode(sentRecs, recvRecs []wire.Record, recvErr error) {
+	if d.received.consumed == 0 {
+		d.notTLS = ""
+		var notTLS *wire.NotTLSError
+		if errors.As(recvErr, &notTLS) {
+			d.notTLS = describeNotTLS(notTLS)
+		}
 	}
 
 	var events []event
-	events = append(events, d.sent.read(sent, sentRecs, d.st, &d.seq)...)
-	events = append(events, d.received.read(received, recvRecs, d.st, &d.seq)...)
+	events = append(events, d.sent.read(d.sentStream, sentRecs, d.st, &d.seq)...)
+	events = append(events, d.received.read(d.recvStream, recvRecs, d.st, &d.seq)...)
 	sort.SliceStable(events, func(i, j int) bool {
 		if events[i].at != events[j].at {
 			return events[i].at < events[j].at
@@ -154,7 +198,10 @@ func (d *transcriptDecoder) step(ev event) Step {
 			break
 		}
 		step.Details = v
-		step.Summary, step.Detail = describeMessage(v, ev.dir, d.st.tls13)
+		step.Summary = d.summary(v)
+		if d.opts.verbose {
+			step.Detail = d.detail(v)
+		}
 		if nst, ok := v.(*wire.NewSessionTicket); ok {
 			d.resumption = &Resumption{TicketOffered: true, TicketLifetimeS: int(nst.LifetimeSeconds)}
 		}
@@ -176,7 +223,7 @@ func (d *transcriptDecoder) finish(res *HandshakeResult, chunks []Chunk) {
 	if chunks != nil {
 		d.feed(chunks)
 		if d.outOfOrder || !d.haveServerHello {
-			d = newTranscriptDecoder(chunks, d.keylog)
+			d = newTranscriptDecoder(chunks, d.keylog, d.opts)
 		}
 	}
 	res.notTLS = d.notTLS
@@ -189,13 +236,13 @@ func (d *transcriptDecoder) finish(res *HandshakeResult, chunks []Chunk) {
 // directionReader reads one direction's records into events, keeping what it needs to carry on
 // where it stopped: its place in the stream, the message assemblers and the record keys.
 type directionReader struct {
-	dir           Direction
-	consumed      int // stream offset just past the last record read
-	hsDec, appDec *keys.RecordDecrypter
-	plain, inner  *wire.Assembler
-	afterCCS      bool
-	useApp        bool
-	stopped       bool // a framing error ended this direction's timeline
+	dir          Direction
+	consumed     int // stream offset just past the last record read
+	hs, app      lazyDecrypter
+	plain, inner *wire.Assembler
+	afterCCS     bool
+	useApp       bool
+	stopped      bool // a framing error ended this direction's timeline
 }
 
 func (r *directionReader) init(st transcriptState) {
@@ -208,12 +255,28 @@ func (r *directionReader) init(st transcriptState) {
 	if r.dir == Received {
 		hsSecret, appSecret = st.log.ServerHandshakeTrafficSecret, st.log.ServerTrafficSecret0
 	}
-	if len(hsSecret) > 0 {
-		r.hsDec, _ = keys.NewRecordDecrypter(st.suite, hsSecret)
+	r.hs = lazyDecrypter{suite: st.suite, secret: hsSecret}
+	r.app = lazyDecrypter{suite: st.suite, secret: appSecret}
+}
+
+// lazyDecrypter derives its record keys on first use: a direction that sends nothing under a
+// key (the client's application keys, most of the time) never pays for them.
+type lazyDecrypter struct {
+	suite  uint16
+	secret []byte
+	dec    *keys.RecordDecrypter
+	tried  bool
+}
+
+// get returns the decrypter, or nil when there is no secret or it does not fit the suite.
+func (l *lazyDecrypter) get() *keys.RecordDecrypter {
+	if !l.tried {
+		l.tried = true
+		if len(l.secret) > 0 {
+			l.dec, _ = keys.NewRecordDecrypter(l.suite, l.secret)
+		}
 	}
-	if len(appSecret) > 0 {
-		r.appDec, _ = keys.NewRecordDecrypter(st.suite, appSecret)
-	}
+	return l.dec
 }
 
 // read turns the records of s not read before into events.
@@ -275,7 +338,7 @@ func (r *directionReader) read(s Stream, recs []wire.Record, st transcriptState,
 				continue // application data after a TLS 1.2 handshake is not part of it
 			}
 			raw := s.Data[rec.Offset:r.consumed]
-			ctype, pt, err := decryptTLS13(raw, r.hsDec, r.appDec, &r.useApp)
+			ctype, pt, err := r.decrypt(raw)
 			if err != nil {
 				add(event{at: at, name: "EncryptedRecord", encrypted: true, length: len(rec.Payload), note: "not decrypted: " + err.Error()})
 				continue
@@ -302,23 +365,25 @@ func (r *directionReader) read(s Stream, recs []wire.Record, st transcriptState,
 	return out
 }
 
-// decryptTLS13 opens a protected record with the handshake keys, or the application keys once
-// the handshake keys stop working (a failed open does not advance a decrypter's sequence).
-func decryptTLS13(raw []byte, hs, app *keys.RecordDecrypter, useApp *bool) (uint8, []byte, error) {
-	if hs == nil && app == nil {
+// decrypt opens a protected record with the handshake keys, or the application keys once the
+// handshake keys stop working (a failed open does not advance a decrypter's sequence).
+func (r *directionReader) decrypt(raw []byte) (uint8, []byte, error) {
+	if len(r.hs.secret) == 0 && len(r.app.secret) == 0 {
 		return 0, nil, errors.New("no session secrets")
 	}
-	if !*useApp && hs != nil {
-		if ct, pt, err := hs.Decrypt(raw); err == nil {
-			return ct, pt, nil
-		} else if !errors.Is(err, keys.ErrDecryptFailed) {
-			return 0, nil, err
+	if !r.useApp {
+		if hs := r.hs.get(); hs != nil {
+			if ct, pt, err := hs.Decrypt(raw); err == nil {
+				return ct, pt, nil
+			} else if !errors.Is(err, keys.ErrDecryptFailed) {
+				return 0, nil, err
+			}
 		}
 	}
-	if app != nil {
+	if app := r.app.get(); app != nil {
 		ct, pt, err := app.Decrypt(raw)
 		if err == nil {
-			*useApp = true
+			r.useApp = true
 		}
 		return ct, pt, err
 	}
@@ -356,10 +421,10 @@ func clientRandom(recs []wire.Record) string {
 		}
 		msgs, _ := asm.Add(r.Payload)
 		for _, m := range msgs {
-			if m.Type == wire.TypeClientHello {
-				if ch, err := wire.ParseClientHello(m.Body); err == nil {
-					return hex.EncodeToString(ch.Random)
-				}
+			// legacy_version, then the 32-byte random (RFC 8446 section 4.1.2): no need to
+			// parse the rest, which the timeline decodes anyway.
+			if m.Type == wire.TypeClientHello && len(m.Body) >= 2+32 {
+				return hex.EncodeToString(m.Body[2 : 2+32])
 			}
 		}
 	}
@@ -380,8 +445,8 @@ func describeNotTLS(e *wire.NotTLSError) string {
 	return fmt.Sprintf("bytes that are not TLS (%q)", e.Prefix)
 }
 
-// describeMessage gives a decoded message's one-line summary and its verbose lines.
-func describeMessage(v any, dir Direction, tls13 bool) (string, []string) {
+// summary is a decoded message's one line for the timeline: the one or two facts that matter.
+func (d *transcriptDecoder) summary(v any) string {
 	switch m := v.(type) {
 	case *wire.ClientHello:
 		var parts []string
@@ -395,7 +460,7 @@ func describeMessage(v any, dir Direction, tls13 bool) (string, []string) {
 			vers = append(vers, strings.TrimPrefix(wire.VersionName(m.LegacyVersion), "TLS "))
 		}
 		parts = append(parts, "TLS "+strings.Join(vers, ", "))
-		parts = append(parts, fmt.Sprintf("%d cipher suites", countNonGREASE(m.CipherSuites)))
+		parts = append(parts, strconv.Itoa(countNonGREASE(m.CipherSuites))+" cipher suites")
 		if m.ServerName != "" {
 			parts = append(parts, "SNI "+m.ServerName)
 		}
@@ -411,16 +476,10 @@ func describeMessage(v any, dir Direction, tls13 bool) (string, []string) {
 		if len(m.ALPN) > 0 {
 			parts = append(parts, "ALPN "+strings.Join(m.ALPN, ", "))
 		}
-		detail := []string{
-			"cipher suites: " + joinNames(m.CipherSuites, wire.CipherSuiteName),
-			"supported groups: " + joinNames(m.SupportedGroups, wire.GroupName),
-			"signature algorithms: " + joinNames(m.SignatureAlgorithms, wire.SignatureSchemeName),
-			"extensions: " + extensionNames(m.Extensions),
-		}
-		return strings.Join(parts, "; "), detail
+		return strings.Join(parts, "; ")
 	case *wire.ServerHello:
 		if m.IsHelloRetryRequest {
-			return "asks for a key share for " + wire.GroupName(m.SelectedGroup), []string{"extensions: " + extensionNames(m.Extensions)}
+			return "asks for a key share for " + wire.GroupName(m.SelectedGroup)
 		}
 		parts := []string{wire.VersionName(m.Version()), wire.CipherSuiteName(m.CipherSuite)}
 		if m.KeyShare != nil {
@@ -429,7 +488,7 @@ func describeMessage(v any, dir Direction, tls13 bool) (string, []string) {
 		if m.ALPN != "" {
 			parts = append(parts, "ALPN "+m.ALPN)
 		}
-		return strings.Join(parts, ", "), []string{"extensions: " + extensionNames(m.Extensions)}
+		return strings.Join(parts, ", ")
 	case *wire.EncryptedExtensions:
 		var parts []string
 		if m.ALPN != "" {
@@ -439,40 +498,26 @@ func describeMessage(v any, dir Direction, tls13 bool) (string, []string) {
 			parts = append(parts, "server name acknowledged")
 		}
 		if len(parts) == 0 {
-			parts = append(parts, fmt.Sprintf("%d extensions", len(m.Extensions)))
+			parts = append(parts, strconv.Itoa(len(m.Extensions))+" extensions")
 		}
-		return strings.Join(parts, ", "), []string{"extensions: " + extensionNames(m.Extensions)}
+		return strings.Join(parts, ", ")
 	case *wire.CertificateRequest:
 		s := "the server asks for a client certificate"
 		if n := len(m.CertificateAuthorityNames); n > 0 {
 			s += fmt.Sprintf(" from %d acceptable CAs", n)
 		}
-		detail := []string{"signature algorithms: " + joinNames(m.SignatureAlgorithms, wire.SignatureSchemeName)}
-		for _, ca := range m.CertificateAuthorityNames {
-			detail = append(detail, "acceptable CA: "+ca)
-		}
-		return s, detail
+		return s
 	case *wire.Certificate:
 		if len(m.Entries) == 0 {
-			return "no certificate", nil
+			return "no certificate"
 		}
-		var detail []string
-		first := ""
-		for i, e := range m.Entries {
-			if c, err := x509.ParseCertificate(e.DER); err == nil {
-				detail = append(detail, fmt.Sprintf("certificate %d: %s (issuer %s)", i, c.Subject, c.Issuer))
-				if i == 0 {
-					first = c.Subject.String()
-				}
-			}
+		s := strconv.Itoa(len(m.Entries)) + " certificate" + plural(len(m.Entries))
+		if c := d.certificate(m.Entries[0].DER); c != nil {
+			s += ", " + c.Subject.String()
 		}
-		s := fmt.Sprintf("%d certificate%s", len(m.Entries), plural(len(m.Entries)))
-		if first != "" {
-			s += ", " + first
-		}
-		return s, detail
+		return s
 	case *wire.CertificateStatus:
-		return fmt.Sprintf("stapled OCSP response, %d bytes", m.OCSPResponseLength), nil
+		return fmt.Sprintf("stapled OCSP response, %d bytes", m.OCSPResponseLength)
 	case *wire.ServerKeyExchange:
 		s := m.KeyExchange
 		switch {
@@ -484,27 +529,74 @@ func describeMessage(v any, dir Direction, tls13 bool) (string, []string) {
 		if m.SignatureSchemeName != "" {
 			s += ", signed with " + m.SignatureSchemeName
 		}
-		return s, nil
+		return s
 	case *wire.ServerHelloDone:
-		return "", nil
+		return ""
 	case *wire.CertificateVerify:
 		if m.SignatureSchemeName != "" {
-			return "signed with " + m.SignatureSchemeName, nil
+			return "signed with " + m.SignatureSchemeName
 		}
-		return fmt.Sprintf("%d-byte signature", m.SignatureLength), nil
+		return fmt.Sprintf("%d-byte signature", m.SignatureLength)
 	case *wire.ClientKeyExchange:
 		if m.PublicKeyLength > 0 {
-			return fmt.Sprintf("%d-byte public key", m.PublicKeyLength), nil
+			return fmt.Sprintf("%d-byte public key", m.PublicKeyLength)
 		}
-		return fmt.Sprintf("%d bytes", m.Length), nil
+		return fmt.Sprintf("%d bytes", m.Length)
 	case *wire.Finished:
-		return fmt.Sprintf("verify data %d bytes", m.VerifyDataLength), nil
+		return "verify data " + strconv.Itoa(m.VerifyDataLength) + " bytes"
 	case *wire.NewSessionTicket:
-		return fmt.Sprintf("resumption ticket, lifetime %ds", m.LifetimeSeconds), nil
+		return "resumption ticket, lifetime " + strconv.FormatUint(uint64(m.LifetimeSeconds), 10) + "s"
 	case *wire.KeyUpdate:
-		return "key update", nil
+		return "key update"
 	}
-	return "", nil
+	return ""
+}
+
+// detail is a decoded message's verbose lines (-v): everything offered and asked for.
+func (d *transcriptDecoder) detail(v any) []string {
+	switch m := v.(type) {
+	case *wire.ClientHello:
+		return []string{
+			"cipher suites: " + joinNames(m.CipherSuites, wire.CipherSuiteName),
+			"supported groups: " + joinNames(m.SupportedGroups, wire.GroupName),
+			"signature algorithms: " + joinNames(m.SignatureAlgorithms, wire.SignatureSchemeName),
+			"extensions: " + extensionNames(m.Extensions),
+		}
+	case *wire.ServerHello:
+		return []string{"extensions: " + extensionNames(m.Extensions)}
+	case *wire.EncryptedExtensions:
+		return []string{"extensions: " + extensionNames(m.Extensions)}
+	case *wire.CertificateRequest:
+		detail := []string{"signature algorithms: " + joinNames(m.SignatureAlgorithms, wire.SignatureSchemeName)}
+		for _, ca := range m.CertificateAuthorityNames {
+			detail = append(detail, "acceptable CA: "+ca)
+		}
+		return detail
+	case *wire.Certificate:
+		var detail []string
+		for i, e := range m.Entries {
+			if c := d.certificate(e.DER); c != nil {
+				detail = append(detail, fmt.Sprintf("certificate %d: %s (issuer %s)", i, c.Subject, c.Issuer))
+			}
+		}
+		return detail
+	}
+	return nil
+}
+
+// certificate parses a certificate from the Certificate message, reusing crypto/tls's parse of
+// the same bytes when there is one; nil when it does not parse.
+func (d *transcriptDecoder) certificate(der []byte) *x509.Certificate {
+	for _, c := range d.opts.peerCertificates {
+		if bytes.Equal(c.Raw, der) {
+			return c
+		}
+	}
+	c, err := x509.ParseCertificate(der)
+	if err != nil {
+		return nil
+	}
+	return c
 }
 
 func countNonGREASE(ids []uint16) int {

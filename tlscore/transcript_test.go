@@ -56,10 +56,13 @@ func ttRecord(t *testing.T, maxVersion uint16) (chunks []Chunk, keylog []byte, a
 	return rec.Chunks(), klog.Bytes(), afterHandshake
 }
 
+// ttVerbose asks for the verbose lines too, so they are compared as well.
+var ttVerbose = decodeOptions{verbose: true}
+
 // ttDecodeAll is the single pass: everything recorded, decoded at once.
 func ttDecodeAll(chunks []Chunk, keylog []byte) *HandshakeResult {
 	res := &HandshakeResult{}
-	newTranscriptDecoder(chunks, keylog).finish(res, nil)
+	newTranscriptDecoder(chunks, keylog, ttVerbose).finish(res, nil)
 	return res
 }
 
@@ -97,14 +100,14 @@ func TestTranscriptDecoderIncremental(t *testing.T) {
 			}
 			for k := 0; k <= len(chunks); k++ {
 				// Once the ServerHello is in, the second feed must only append, never start over.
-				d := newTranscriptDecoder(chunks[:k], keylog)
+				d := newTranscriptDecoder(chunks[:k], keylog, ttVerbose)
 				d.feed(chunks)
 				if d.haveServerHello && (d.outOfOrder || !reflect.DeepEqual(d.steps, want.Steps)) {
 					t.Errorf("split after %d of %d chunks: feeding the rest did not append to what was decoded (out of order: %v)\n got: %s\nwant: %s",
 						k, len(chunks), d.outOfOrder, ttNames(d.steps), ttNames(want.Steps))
 				}
 				got := &HandshakeResult{}
-				newTranscriptDecoder(chunks[:k], keylog).finish(got, chunks)
+				newTranscriptDecoder(chunks[:k], keylog, ttVerbose).finish(got, chunks)
 				if !reflect.DeepEqual(got.Steps, want.Steps) {
 					t.Errorf("split after %d of %d chunks: steps differ from the single pass\n got: %s\nwant: %s",
 						k, len(chunks), ttNames(got.Steps), ttNames(want.Steps))
@@ -129,7 +132,7 @@ func TestTranscriptDecoderOutOfOrder(t *testing.T) {
 	}
 	want := ttDecodeAll(shifted, keylog)
 	got := &HandshakeResult{}
-	newTranscriptDecoder(shifted[:after], keylog).finish(got, shifted)
+	newTranscriptDecoder(shifted[:after], keylog, ttVerbose).finish(got, shifted)
 	if !reflect.DeepEqual(got.Steps, want.Steps) {
 		t.Errorf("steps differ from the single pass\n got: %s\nwant: %s", ttNames(got.Steps), ttNames(want.Steps))
 	}

@@ -1,7 +1,7 @@
 # Shared by the scripts/bench-*.sh benchmarks (sourced, not run). Each caller defines die().
 
 # bench_tlskit REPO DIR sets $tlskit: $TLSKIT_BIN when given (to measure another build), else a
-# static build in DIR, as released (.goreleaser.yaml) — a cgo build pays ~0.8 ms per start for
+# static, stripped build in DIR, as released (.goreleaser.yaml) — a cgo build pays ~0.8 ms per start for
 # the dynamic loader, which is not what users run.
 bench_tlskit() {
 	if [[ -n ${TLSKIT_BIN:-} ]]; then
@@ -9,7 +9,7 @@ bench_tlskit() {
 		tlskit=$(cd "$(dirname "$TLSKIT_BIN")" && pwd)/$(basename "$TLSKIT_BIN")
 		return
 	fi
-	(cd "$1" && CGO_ENABLED=0 go build -trimpath -o "$2/tlskit" .) || die "building tlskit failed"
+	(cd "$1" && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$2/tlskit" .) || die "building tlskit failed"
 	tlskit=$2/tlskit
 }
 
