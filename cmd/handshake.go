@@ -46,7 +46,8 @@ func newHandshakeCmd(a *app) *cobra.Command {
 		Use:   "handshake TARGET...",
 		Short: "Run a real TLS handshake and show every step, decrypted and timed",
 		Long: `Run a real TLS handshake with each TARGET (host, host:port, [v6]:port, https://host:port/path,
-or - for targets on stdin) and show what happened: every handshake message in order with its
+or - for targets on stdin; localhost and *.localhost are always the loopback addresses, RFC 6761)
+and show what happened: every handshake message in order with its
 time (TLS 1.3's encrypted messages decrypted with the session's own keys), then the four parts
 of a handshake: the version agreed, the cipher suite chosen, how the server proved who it is
 (its chain, verified separately so a bad chain is still shown), and how the session keys were

@@ -338,11 +338,16 @@ func TestInterruptHandlersInstalledPerCommand(t *testing.T) {
 		{[]string{"inspect", "testdata/none.pem"}, false},
 		{[]string{"verify", "testdata/none.pem"}, false},
 		{[]string{"handshake", "-"}, false},
-		{[]string{"cert", "selfsign", "--out", "-"}, true},
+		{[]string{"cert", "selfsign", "--out", "-", "--key-out", "KEYDIR/key.pem"}, true},
 		{[]string{"ca", "create", "--dir", "/nonexistent/dir/ca"}, true},
 		{[]string{"scan", "-"}, true},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			// Whatever a command writes goes to a directory of the test's own.
+			dir := t.TempDir()
+			for i, arg := range tc.args {
+				tc.args[i] = strings.ReplaceAll(arg, "KEYDIR", dir)
+			}
 			streams := NewTestStreams("")
 			a := newApp(streams.IOStreams, nil, testBuild)
 			ctx, in := interruptible(context.Background())

@@ -159,10 +159,10 @@ for ((i = 0; i < n; i++)); do
 		t=${tools[(i + j) % 3]}
 		time_one "$t" "run_$t"
 	done
+	time_one startup run_startup
 	report_tlskit || die "tlskit handshake failed against 127.0.0.1:$sport"
 	sed -n 's/^timing.handshake_ms: *\([0-9.]*\)$/\1/p' "$tmp/tlskit.txt" >>"$tmp/hs_ms"
 	sed -n 's/^timing.total_ms: *\([0-9.]*\)$/\1/p' "$tmp/tlskit.txt" >>"$tmp/total_ms"
-	time_one startup run_startup
 done
 
 # stats FILE DIVISOR prints "total median min p90" of FILE's numbers divided by DIVISOR.

@@ -17,6 +17,11 @@ const settleWindow = 150 * time.Microsecond
 // would round up to a millisecond and a spin would take the core the server needs to write
 // what is being waited for. ok is false when the socket cannot be asked.
 func moreComing(c net.Conn) (more, ok bool) {
+	return moreComingWithin(c, settleWindow)
+}
+
+// moreComingWithin is moreComing with the window given.
+func moreComingWithin(c net.Conn, window time.Duration) (more, ok bool) {
 	sc, isSys := c.(syscall.Conn)
 	if !isSys {
 		return false, false
@@ -25,7 +30,7 @@ func moreComing(c net.Conn) (more, ok bool) {
 	if err != nil {
 		return false, false
 	}
-	deadline := time.Now().Add(settleWindow)
+	deadline := time.Now().Add(window)
 	var perr error
 	if err := rc.Read(func(fd uintptr) bool {
 		fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}

@@ -60,6 +60,16 @@ func TestMoreComing(t *testing.T) {
 	if n, err := client.Read(buf); err != nil || string(buf[:n]) != "x" {
 		t.Fatalf("the byte looked at is gone: read %q, %v", buf[:n], err)
 	}
+	// A byte that arrives during the window is waited for. The window is long, and the byte
+	// comes well inside it, so this says nothing about speed; a look that did not wait (a
+	// zero timeout) would report nothing.
+	go func() {
+		time.Sleep(20 * time.Millisecond)
+		server.Write([]byte("y"))
+	}()
+	if more, ok := moreComingWithin(client, 30*time.Second); !ok || !more {
+		t.Errorf("a byte arriving within the window: moreComing = %v, %v; want true, true", more, ok)
+	}
 	if more, ok := moreComing(struct{ net.Conn }{client}); ok || more {
 		t.Errorf("a connection without a file descriptor: moreComing = %v, %v; want false, false", more, ok)
 	}

@@ -170,7 +170,9 @@ func (d *transcriptDecoder) decode(sentRecs, recvRecs []wire.Record, recvErr err
 		}
 		return events[i].seq < events[j].seq
 	})
-	if len(events) > 0 && len(d.steps) > 0 && events[0].at < d.lastAt {
+	// A tie is out of order too: a single pass breaks ties by the order events were found,
+	// which appending cannot reproduce.
+	if len(events) > 0 && len(d.steps) > 0 && events[0].at <= d.lastAt {
 		d.outOfOrder = true
 		return
 	}

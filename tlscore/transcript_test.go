@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 )
@@ -147,4 +148,30 @@ func ttNames(steps []Step) string {
 		b.WriteString(string(s.Direction)[:4] + ":" + s.Message + "@" + time.Duration(s.AtMs*1e6).String() + " ")
 	}
 	return b.String()
+}
+
+// TestTranscriptDetailOnlyWhenVerbose checks that the verbose lines are worked out only when
+// asked for, and then for the messages that have them.
+func TestTranscriptDetailOnlyWhenVerbose(t *testing.T) {
+	t.Parallel()
+	chunks, keylog, _ := ttRecord(t, tls.VersionTLS13)
+	quiet := &HandshakeResult{}
+	newTranscriptDecoder(chunks, keylog, decodeOptions{}).finish(quiet, nil)
+	for _, s := range quiet.Steps {
+		if s.Detail != nil {
+			t.Errorf("%s %s has detail lines without verbose: %q", s.Direction, s.Message, s.Detail)
+		}
+	}
+	verbose := ttDecodeAll(chunks, keylog)
+	var withDetail []string
+	for _, s := range verbose.Steps {
+		if len(s.Detail) > 0 {
+			withDetail = append(withDetail, string(s.Direction)+" "+s.Message)
+		}
+	}
+	for _, want := range []string{"sent ClientHello", "received ServerHello", "received Certificate"} {
+		if !slices.Contains(withDetail, want) {
+			t.Errorf("verbose: %s has no detail lines (those with: %v)", want, withDetail)
+		}
+	}
 }

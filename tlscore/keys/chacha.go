@@ -14,10 +14,11 @@ import (
 
 // chaCha20Poly1305 is the AEAD of RFC 8439 section 2.8, composed from x/crypto's ChaCha20 and
 // Poly1305. x/crypto/chacha20poly1305 is the same construction, but it imports
-// golang.org/x/sys/cpu, whose package initialisation probes the CPU with CPUID, which traps in a
-// virtual machine: about 0.13 ms added to the start of every tlskit process, measured with
-// GODEBUG=inittrace=1 on the CI machine, for a cipher tlskit only uses to open records it
-// recorded itself. The tests check it against x/crypto/chacha20poly1305 and RFC 8439's vector.
+// golang.org/x/sys/cpu, a second copy of the CPU-feature probe beside the one the standard
+// library vendors, whose package initialisation (CPUID, which traps in a virtual machine) added
+// about 0.13 ms to the start of every tlskit process, measured with GODEBUG=inittrace=1 on the
+// CI machine, for a cipher tlskit only uses to open records it recorded itself. The tests check
+// it against x/crypto/chacha20poly1305 and RFC 8439's vector.
 type chaCha20Poly1305 struct {
 	key [chacha20.KeySize]byte
 }
@@ -74,16 +75,18 @@ func mac(polyKey *[32]byte, aad, ciphertext []byte) *poly1305.MAC {
 	return m
 }
 
-// Seal is here to make the type a cipher.AEAD (and for the tests); tlskit only opens.
+// Seal is here to make the type a cipher.AEAD (and for the tests); tlskit only opens. As the
+// interface allows, plaintext may be dst[len(dst):], to encrypt in place.
 func (c *chaCha20Poly1305) Seal(dst, nonce, plaintext, aad []byte) []byte {
 	s, polyKey := c.stream(nonce)
-	ret := append(dst, make([]byte, len(plaintext)+chachaTagSize)...)
-	out := ret[len(dst):]
+	ret, out := grow(dst, len(plaintext)+chachaTagSize)
 	s.XORKeyStream(out[:len(plaintext)], plaintext)
 	mac(polyKey, aad, out[:len(plaintext)]).Sum(out[len(plaintext):len(plaintext)])
 	return ret
 }
 
+// Open authenticates, then decrypts. As the interface allows, ciphertext may be
+// dst[len(dst):], to decrypt in place.
 func (c *chaCha20Poly1305) Open(dst, nonce, ciphertext, aad []byte) ([]byte, error) {
 	if len(ciphertext) < chachaTagSize {
 		return nil, errChaChaOpen
@@ -93,7 +96,19 @@ func (c *chaCha20Poly1305) Open(dst, nonce, ciphertext, aad []byte) ([]byte, err
 	if !mac(polyKey, aad, body).Verify(tag) {
 		return nil, errChaChaOpen
 	}
-	ret := append(dst, make([]byte, len(body))...)
-	s.XORKeyStream(ret[len(dst):], body)
+	ret, out := grow(dst, len(body))
+	s.XORKeyStream(out, body)
 	return ret, nil
+}
+
+// grow extends dst by n bytes and returns it with the n new bytes. It never writes them: when
+// dst has the room, they may be the very input being sealed or opened in place.
+func grow(dst []byte, n int) (ret, out []byte) {
+	if total := len(dst) + n; cap(dst) >= total {
+		ret = dst[:total]
+	} else {
+		ret = make([]byte, total)
+		copy(ret, dst)
+	}
+	return ret, ret[len(dst):]
 }

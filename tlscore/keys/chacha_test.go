@@ -95,6 +95,36 @@ func TestChaCha20Poly1305MatchesXCrypto(t *testing.T) {
 	}
 }
 
+// TestChaCha20Poly1305InPlace seals and opens in place, as cipher.AEAD allows (dst[:0] of the
+// input's own buffer), which must not disturb the input before it is read.
+func TestChaCha20Poly1305InPlace(t *testing.T) {
+	t.Parallel()
+	key, nonce, aad := bytes.Repeat([]byte{7}, 32), bytes.Repeat([]byte{9}, 12), []byte("header")
+	a, err := newChaCha20Poly1305(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref, err := chacha20poly1305.New(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []int{0, 1, 64, 100} {
+		plaintext := bytes.Repeat([]byte("p"), n)
+		want := ref.Seal(nil, nonce, plaintext, aad)
+
+		buf := make([]byte, n, n+16)
+		copy(buf, plaintext)
+		sealed := a.Seal(buf[:0], nonce, buf, aad)
+		if !bytes.Equal(sealed, want) {
+			t.Fatalf("len %d: Seal in place gave %x, want %x", n, sealed, want)
+		}
+		opened, err := a.Open(sealed[:0], nonce, sealed, aad)
+		if err != nil || !bytes.Equal(opened, plaintext) {
+			t.Fatalf("len %d: Open in place gave %q, %v", n, opened, err)
+		}
+	}
+}
+
 func TestChaCha20Poly1305BadInput(t *testing.T) {
 	t.Parallel()
 	if _, err := newChaCha20Poly1305(make([]byte, 16)); err == nil {
