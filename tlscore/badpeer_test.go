@@ -375,7 +375,7 @@ func TestHandshakeBadPeers(t *testing.T) {
 				addr = bpServe(t, tt.handle)
 			}
 			start := time.Now()
-			res, err := Handshake(context.Background(), HandshakeOptions{Target: bpTarget(t, addr), Timeout: tt.timeout})
+			res, err := Handshake(context.Background(), HandshakeOptions{Target: bpTarget(t, addr), Timeout: tt.timeout, Resolver: dtNoDNS})
 			elapsed := time.Since(start)
 			he := bpCheckFailure(t, res, err, elapsed, tt.timeout)
 			t.Logf("error after %v: %v", elapsed.Round(time.Millisecond), err)
@@ -570,7 +570,8 @@ func TestAwaitTicketsHonoursDeadline(t *testing.T) {
 	}
 	defer conn.Close()
 	rec := NewRecordingConn(conn, time.Now(), 0)
-	tc := tls.Client(rec, &tls.Config{ServerName: "localhost", RootCAs: bpRoots(t), ClientSessionCache: tls.NewLRUClientSessionCache(1)})
+	watch := &ticketWatch{}
+	tc := tls.Client(rec, &tls.Config{ServerName: "localhost", RootCAs: bpRoots(t), ClientSessionCache: watch})
 	conn.SetDeadline(time.Now().Add(5 * time.Second))
 	if err := tc.Handshake(); err != nil {
 		t.Fatalf("handshake: %v", err)
@@ -584,7 +585,7 @@ func TestAwaitTicketsHonoursDeadline(t *testing.T) {
 	start := time.Now()
 	done := make(chan struct{})
 	go func() {
-		awaitTickets(rec, tc, 40*time.Millisecond)
+		awaitTickets(rec, tc, watch, ticketWindow(40*time.Millisecond))
 		close(done)
 	}()
 	select {
@@ -598,5 +599,55 @@ func TestAwaitTicketsHonoursDeadline(t *testing.T) {
 		case <-time.After(5 * time.Second):
 			t.Errorf("awaitTickets did not return after the drip stopped")
 		}
+	}
+}
+
+// TestAwaitTicketsBufferedTicket is a Go server, which sends its session ticket right behind
+// its Finished, so the ticket reaches the client in the same read as the handshake and waits in
+// crypto/tls's buffer, and then holds the connection open. No socket read announces the ticket;
+// awaitTickets must still notice it was processed and stop, instead of waiting out its first
+// window (here 30 s, so a miss cannot pass for a slow machine).
+func TestAwaitTicketsBufferedTicket(t *testing.T) {
+	t.Parallel()
+	addr := bpServe(t, func(ctx context.Context, c net.Conn) {
+		tc := tls.Server(c, bpServerConfig(t))
+		tc.SetDeadline(time.Now().Add(40 * time.Second))
+		if err := tc.Handshake(); err != nil {
+			return
+		}
+		io.Copy(io.Discard, tc) // says nothing more until the client goes
+	})
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(40 * time.Second))
+	rec := NewRecordingConn(conn, time.Now(), 0)
+	watch := &ticketWatch{}
+	tc := tls.Client(rec, &tls.Config{ServerName: "localhost", RootCAs: bpRoots(t), ClientSessionCache: watch})
+	if err := tc.Handshake(); err != nil {
+		t.Fatalf("handshake: %v", err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- awaitTickets(rec, tc, watch, 30*time.Second) }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("awaitTickets: %v", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("awaitTickets waited out its window although the ticket had been processed")
+	}
+	var tickets int
+	res := &HandshakeResult{}
+	decodeTranscript(res, rec, nil, decodeOptions{})
+	for _, s := range res.Steps {
+		if s.Message == "NewSessionTicket" || s.Message == "EncryptedRecord" {
+			tickets++
+		}
+	}
+	if tickets == 0 {
+		t.Errorf("no ticket in the recording: %s", ttNames(res.Steps))
 	}
 }

@@ -131,7 +131,8 @@ func Dial(ctx context.Context, opts DialOptions) (net.Conn, DialTiming, error) {
 	start = time.Now()
 	var d net.Dialer
 	var conn net.Conn
-	var lastErr error
+	var firstErr error
+	var tried []string
 	for _, a := range addrs {
 		addr := netip.AddrPortFrom(a.Unmap(), uint16(port)).String()
 		c, err := d.DialContext(ctx, "tcp", addr)
@@ -139,14 +140,22 @@ func Dial(ctx context.Context, opts DialOptions) (net.Conn, DialTiming, error) {
 			conn, timing.Address = c, addr
 			break
 		}
-		lastErr = &ConnError{Stage: StageConnect, Addr: label + addr, Err: err}
+		tried = append(tried, addr)
+		if firstErr == nil {
+			firstErr = err
+		}
 		if ctx.Err() != nil {
 			break
 		}
 	}
 	timing.Connect = time.Since(start)
 	if conn == nil {
-		return nil, timing, lastErr
+		// The first address is the one that was meant; the others are named as also tried.
+		where := label + tried[0]
+		if len(tried) > 1 {
+			where += " (and " + strings.Join(tried[1:], ", ") + ")"
+		}
+		return nil, timing, &ConnError{Stage: StageConnect, Addr: where, Err: firstErr}
 	}
 	if opts.Proxy != nil {
 		target := net.JoinHostPort(opts.Host, fmt.Sprint(opts.Port))

@@ -34,6 +34,11 @@ func dtPort(t *testing.T, addr string) int {
 	return n
 }
 
+// dtNoDNS resolves from /etc/hosts only: tests never send a DNS query off the machine.
+var dtNoDNS = &net.Resolver{PreferGo: true, Dial: func(context.Context, string, string) (net.Conn, error) {
+	return nil, errors.New("no DNS in tests")
+}}
+
 // dtCheckEcho writes through conn and expects the same bytes back.
 func dtCheckEcho(t *testing.T, conn net.Conn) {
 	t.Helper()
@@ -104,8 +109,14 @@ func TestDialErrors(t *testing.T) {
 			want:  []string{fmt.Sprintf("connecting to 127.0.0.1:%d: connection refused", closedPort)},
 		},
 		{
+			name:  "refused on every localhost address",
+			opts:  DialOptions{Host: "localhost", Port: closedPort},
+			stage: StageConnect,
+			want:  []string{fmt.Sprintf("connecting to 127.0.0.1:%d (and [::1]:%d): connection refused", closedPort, closedPort)},
+		},
+		{
 			name:  "no such host",
-			opts:  DialOptions{Host: "does-not-exist.invalid", Port: 443},
+			opts:  DialOptions{Host: "does-not-exist.invalid", Port: 443, Resolver: dtNoDNS},
 			stage: StageDNS,
 			want:  []string{"looking up does-not-exist.invalid: "},
 		},
@@ -450,9 +461,10 @@ func TestHandshakeProxyUnreachable(t *testing.T) {
 			const timeout = 2 * time.Second
 			start := time.Now()
 			res, err := Handshake(context.Background(), HandshakeOptions{
-				Target:  bpTarget(t, "127.0.0.1:443"),
-				Proxy:   &url.URL{Scheme: "http", Host: tt.proxy},
-				Timeout: timeout,
+				Target:   bpTarget(t, "127.0.0.1:443"),
+				Proxy:    &url.URL{Scheme: "http", Host: tt.proxy},
+				Timeout:  timeout,
+				Resolver: dtNoDNS,
 			})
 			he := bpCheckFailure(t, res, err, time.Since(start), timeout)
 			t.Logf("error: %v", err)

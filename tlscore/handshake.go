@@ -193,6 +193,7 @@ func Handshake(ctx context.Context, opts HandshakeOptions) (*HandshakeResult, er
 	}
 	var authMu sync.Mutex
 	var auth *ClientAuth
+	watch := &ticketWatch{}
 	cfg := &tls.Config{
 		ServerName: sni,
 		// Verification happens after the handshake, on our terms, so a bad chain is still shown.
@@ -204,8 +205,8 @@ func Handshake(ctx context.Context, opts HandshakeOptions) (*HandshakeResult, er
 		CurvePreferences:   opts.Groups,
 		KeyLogWriter:       klw,
 		// Offering resumption is what makes servers send NewSessionTickets, which the
-		// timeline shows; the cache is thrown away with the connection.
-		ClientSessionCache: tls.NewLRUClientSessionCache(1),
+		// timeline shows; the cache keeps none of them (see ticketWatch).
+		ClientSessionCache: watch,
 		GetClientCertificate: func(cri *tls.CertificateRequestInfo) (*tls.Certificate, error) {
 			authMu.Lock()
 			defer authMu.Unlock()
@@ -258,7 +259,7 @@ func Handshake(ctx context.Context, opts HandshakeOptions) (*HandshakeResult, er
 		// In TLS 1.3 the client's handshake ends before the server has judged the client's
 		// Finished (and certificate): a refusal such as certificate_required arrives as an
 		// alert afterwards, and is as much a failed handshake as one during it.
-		hsErr = awaitTickets(rec, tc, dt.Connect)
+		hsErr = awaitTickets(rec, tc, watch, ticketWindow(dt.Connect))
 		res.Timing.TotalMs = ms(time.Since(start))
 		<-background
 		early.finish(res, rec.Chunks())
@@ -300,20 +301,21 @@ func Handshake(ctx context.Context, opts HandshakeOptions) (*HandshakeResult, er
 }
 
 // awaitTickets gives a TLS 1.3 server a moment to send its NewSessionTickets, which arrive after
-// the handshake: reading processes them. It waits a few round trips for the first post-handshake
+// the handshake: reading processes them. It waits up to first for the first post-handshake
 // record; after each record it stops as soon as the socket is empty and nothing follows within
 // microseconds (or, where the socket cannot be asked, after a millisecond of quiet). So a server
 // that sends its tickets at once costs a fraction of a millisecond, and one that sends none costs
-// the first window. A fatal alert read meanwhile is returned: it is the server refusing the
-// handshake.
-func awaitTickets(rec *RecordingConn, tc *tls.Conn, rtt time.Duration) error {
+// the first window. Tickets that came with the server's last flight (Go servers send them before
+// the client's Finished) are already in crypto/tls's buffer: watch reports them as crypto/tls
+// processes them, since no socket read does. A fatal alert read meanwhile is returned: it is the
+// server refusing the handshake.
+func awaitTickets(rec *RecordingConn, tc *tls.Conn, watch *ticketWatch, first time.Duration) error {
 	if tc.ConnectionState().Version != tls.VersionTLS13 {
 		return nil
 	}
-	first := min(max(4*rtt, 5*time.Millisecond), 250*time.Millisecond)
 	// However the server trickles, the wait ends by this time.
 	hardStop := time.Now().Add(first + 100*time.Millisecond)
-	rec.setReadHook(func() {
+	settle := func() {
 		next := time.Now().Add(time.Millisecond)
 		if more, ok := moreComing(rec.Conn); ok {
 			if more {
@@ -326,9 +328,21 @@ func awaitTickets(rec *RecordingConn, tc *tls.Conn, rtt time.Duration) error {
 			next = hardStop
 		}
 		rec.Conn.SetReadDeadline(next)
+	}
+	// Both hooks run on this goroutine, inside tc.Read.
+	socketRead := false
+	rec.setReadHook(func() {
+		socketRead = true
+		settle()
+	})
+	watch.setHook(func() {
+		if !socketRead { // a ticket from the socket has had its settle in the read hook
+			settle()
+		}
 	})
 	defer func() {
 		rec.setReadHook(nil)
+		watch.setHook(nil)
 		tc.SetReadDeadline(time.Time{})
 	}()
 	tc.SetReadDeadline(time.Now().Add(first))
@@ -337,6 +351,40 @@ func awaitTickets(rec *RecordingConn, tc *tls.Conn, rtt time.Duration) error {
 		return err
 	}
 	return nil
+}
+
+// ticketWindow is how long to wait for the first ticket: a few round trips (the connect time
+// stands for one), at least 5 ms, at most 250 ms.
+func ticketWindow(rtt time.Duration) time.Duration {
+	return min(max(4*rtt, 5*time.Millisecond), 250*time.Millisecond)
+}
+
+// ticketWatch is the client session cache crypto/tls is given. Offering resumption is what makes
+// servers send NewSessionTickets, but there is never a second connection to resume, so it
+// keeps nothing; it only tells awaitTickets each time crypto/tls has processed a ticket.
+type ticketWatch struct {
+	mu    sync.Mutex
+	onPut func()
+}
+
+func (w *ticketWatch) Get(string) (*tls.ClientSessionState, bool) { return nil, false }
+
+func (w *ticketWatch) Put(_ string, cs *tls.ClientSessionState) {
+	if cs == nil {
+		return // crypto/tls dropping a session that failed to resume
+	}
+	w.mu.Lock()
+	hook := w.onPut
+	w.mu.Unlock()
+	if hook != nil {
+		hook()
+	}
+}
+
+func (w *ticketWatch) setHook(f func()) {
+	w.mu.Lock()
+	w.onPut = f
+	w.mu.Unlock()
 }
 
 // isRemoteAlert reports whether a read failed because the peer sent a fatal alert (crypto/tls
