@@ -16,6 +16,9 @@
 # from one more, untimed, run per round; they show what happens inside the process as opposed to
 # around it (start-up, exit).
 #
+# Then N rounds against a Go TLS server (the floor's serve -hold), which sends its ticket with its
+# last flight, tlskit and the floor only: the other way tickets arrive (informational ratio).
+#
 # The bulk test pipes BULK lines (1000) to `tlskit handshake - -o json --concurrency 64` against:
 #   1. the one s_server (s_server takes connections one at a time, so it queues them);
 #   2. four s_server processes on four ports, the targets spread round-robin;
@@ -201,6 +204,28 @@ awk -v t="$tk_median" -v o="$os_median" -v f="$fl_median" 'BEGIN {
 	printf "ratio tlskit/floor   (medians): %.2f  (target <= 1.30: %s)\n", t / f, verdict
 }'
 
+# The same against a Go TLS server, which sends its session ticket right behind its Finished
+# (s_server sends its two after the client's): the other way tickets arrive, which tlskit must
+# not wait out. The floor's serve -hold keeps each connection until the client closes.
+start_server go-serve-hold "$floorbin" serve -hold -addr 127.0.0.1:PORT -cert "$tmp/leaf.pem" -key "$tmp/leaf-key.pem"
+gport=$port
+run_tlskit_go() { "$tlskit" handshake "localhost:$gport" --ca "$ca" >/dev/null; }
+run_floor_go() { "$floorbin" floor -addr "127.0.0.1:$gport" -ca "$ca" -servername localhost; }
+run_tlskit_go || die "tlskit handshake failed against the Go server"
+go_tools=(tlskit_go floor_go)
+for ((i = 0; i < n; i++)); do
+	for ((j = 0; j < 2; j++)); do
+		t=${go_tools[(i + j) % 2]}
+		time_one "$t" "run_$t"
+	done
+done
+read -r _ tg_median _ _ < <(stats "$tmp/tlskit_go.times" 1000)
+read -r _ fg_median _ _ < <(stats "$tmp/floor_go.times" 1000)
+echo
+awk -v t="$tg_median" -v f="$fg_median" 'BEGIN {
+	printf "against a Go server (ticket with its flight): tlskit %.2f ms, floor %.2f ms, ratio %.2f\n", t, f, t / f
+}'
+
 # bulk LABEL PORT... runs BULK targets spread round-robin over the ports and reports.
 bulk() {
 	local label=$1 rc start ok lines
@@ -251,6 +276,5 @@ done
 bulk "4 s_servers (4 ports, round-robin)" "${ports[@]}"
 start_server go-serve "$floorbin" serve -addr 127.0.0.1:PORT -cert "$tmp/leaf.pem" -key "$tmp/leaf-key.pem"
 bulk "Go server (closes after the handshake)" "$port"
-start_server go-serve-hold "$floorbin" serve -hold -addr 127.0.0.1:PORT -cert "$tmp/leaf.pem" -key "$tmp/leaf-key.pem"
-bulk "Go server -hold (waits for the client)" "$port"
+bulk "Go server -hold (waits for the client)" "$gport"
 exit 0
