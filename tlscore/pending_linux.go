@@ -2,7 +2,6 @@ package tlscore
 
 import (
 	"net"
-	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -22,12 +21,8 @@ func moreComing(c net.Conn) (more, ok bool) {
 
 // moreComingWithin is moreComing with the window given.
 func moreComingWithin(c net.Conn, window time.Duration) (more, ok bool) {
-	sc, isSys := c.(syscall.Conn)
-	if !isSys {
-		return false, false
-	}
-	rc, err := sc.SyscallConn()
-	if err != nil {
+	rc, isRaw := rawConnOf(c)
+	if !isRaw {
 		return false, false
 	}
 	deadline := time.Now().Add(window)

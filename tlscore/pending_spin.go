@@ -11,12 +11,8 @@ import (
 // pendingBytes says whether the peer's bytes are already waiting in the socket, without reading
 // them or blocking. ok is false when the connection cannot be asked.
 func pendingBytes(c net.Conn) (pending, ok bool) {
-	sc, isSys := c.(syscall.Conn)
-	if !isSys {
-		return false, false
-	}
-	rc, err := sc.SyscallConn()
-	if err != nil {
+	rc, isRaw := rawConnOf(c)
+	if !isRaw {
 		return false, false
 	}
 	var buf [1]byte
