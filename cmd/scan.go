@@ -161,13 +161,19 @@ func renderScan(w io.Writer, p palette, rep scanReport, gap bool) error {
 			fmt.Fprintf(&b, "  %-48s %-32s %4d bits  %s\n", s.Name, s.OpenSSLName, s.Bits, fs)
 		}
 	}
-	var groups []string
+	var groups, unknown []string
 	for _, g := range rep.Groups {
-		if g.Supported {
+		switch {
+		case g.Supported:
 			groups = append(groups, g.Name)
+		case g.Inconclusive:
+			unknown = append(unknown, g.Name)
 		}
 	}
 	fmt.Fprintf(&b, "groups:  %s\n", orDash(strings.Join(groups, ", ")))
+	if len(unknown) > 0 {
+		fmt.Fprintf(&b, "%s %s\n", p.Warn("groups inconclusive:"), strings.Join(unknown, ", "))
+	}
 	if c := rep.Connection; c != nil {
 		if c.Error != "" {
 			fmt.Fprintf(&b, "handshake: %s\n", render.Escape(c.Error))

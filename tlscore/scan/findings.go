@@ -88,13 +88,15 @@ func Findings(r *Result) []Finding {
 	case b > 0 && b < 2048:
 		add("weak-dh", "medium", "DHE uses a %d-bit prime (below 2048 bits)", b)
 	}
-	pq := false
+	// A post-quantum group whose probe proved nothing might be accepted: no finding then.
+	pq, pqUnknown := false, false
 	for _, g := range r.Groups {
-		if g.Supported && strings.Contains(strings.ToUpper(g.Name), "MLKEM") {
-			pq = true
+		if strings.Contains(strings.ToUpper(g.Name), "MLKEM") {
+			pq = pq || g.Supported
+			pqUnknown = pqUnknown || g.Inconclusive
 		}
 	}
-	if supported["TLS 1.3"] && !pq {
+	if supported["TLS 1.3"] && !pq && !pqUnknown {
 		add("no-post-quantum", "info", "no post-quantum key exchange group (X25519MLKEM768) is accepted")
 	}
 	if c := r.Connection; c != nil {

@@ -63,6 +63,9 @@ type GroupResult struct {
 	ID        uint16 `json:"id"`
 	Name      string `json:"name"`
 	Supported bool   `json:"supported"`
+	// Inconclusive is set when the group's probe failed twice in ways that do not prove
+	// refusal (timeouts, resets, garbage); Supported is then false but unknown.
+	Inconclusive bool `json:"inconclusive,omitempty"`
 }
 
 // Result is the outcome of a scan.
@@ -435,10 +438,10 @@ func (s *scanner) groups(ctx context.Context, found map[uint16][]uint16) {
 			wg.Go(func() {
 				spec := s.helloSpec(v, ecdhe)
 				spec.Groups = []uint16{g}
-				out := s.p.probe(ctx, spec)
+				out := s.probeGroup(ctx, spec)
 				ok := out.kind == outHello && out.hello.Version() == v &&
 					slices.Contains(ecdhe, out.hello.CipherSuite)
-				res[i] = GroupResult{ID: g, Name: wire.GroupName(g), Supported: ok}
+				res[i] = GroupResult{ID: g, Name: wire.GroupName(g), Supported: ok, Inconclusive: unproven(out)}
 			})
 		}
 		wg.Wait()
@@ -453,7 +456,7 @@ func (s *scanner) groups13(ctx context.Context) {
 	var wg sync.WaitGroup
 	for i, g := range probeGroups {
 		wg.Go(func() {
-			out := s.p.probe(ctx, s.spec13(suites, []uint16{g}, g))
+			out := s.probeGroup(ctx, s.spec13(suites, []uint16{g}, g))
 			ok := false
 			if out.kind == outHello && out.hello.Version() == wire.VersionTLS13 &&
 				slices.Contains(suites, out.hello.CipherSuite) {
@@ -461,7 +464,7 @@ func (s *scanner) groups13(ctx context.Context) {
 				ok = (sh.KeyShare != nil && sh.KeyShare.Group == g) ||
 					(sh.IsHelloRetryRequest && sh.SelectedGroup == g)
 			}
-			res[i] = GroupResult{ID: g, Name: wire.GroupName(g), Supported: ok}
+			res[i] = GroupResult{ID: g, Name: wire.GroupName(g), Supported: ok, Inconclusive: unproven(out)}
 		})
 	}
 	wg.Wait()
@@ -474,7 +477,7 @@ func (s *scanner) groups13(ctx context.Context) {
 		if r.Supported && good == 0 {
 			good = r.ID
 		}
-		if !r.Supported && bad == 0 && r.ID != wire.GroupX25519MLKEM768 {
+		if !r.Supported && !r.Inconclusive && bad == 0 && r.ID != wire.GroupX25519MLKEM768 {
 			bad = r.ID
 		}
 	}
@@ -494,6 +497,21 @@ func (s *scanner) groups13(ctx context.Context) {
 	}
 	out := s.p.probe(ctx, spec)
 	s.hrr = out.kind == outHello && out.hello.IsHelloRetryRequest
+}
+
+// probeGroup probes for one group, once more when the first probe proved nothing: a group is
+// reported unsupported only on the server's word, never on a lost connection.
+func (s *scanner) probeGroup(ctx context.Context, spec wire.ClientHelloSpec) outcome {
+	out := s.p.probe(ctx, spec)
+	if unproven(out) && ctx.Err() == nil {
+		out = s.p.probe(ctx, spec)
+	}
+	return out
+}
+
+// unproven reports whether a probe's outcome says nothing about what the server accepts.
+func unproven(out outcome) bool {
+	return out.kind == outInconclusive || out.kind == outDialError
 }
 
 // dhGroup makes one probe per version below TLS 1.3 that has DHE suites (anonymous ones

@@ -1,0 +1,58 @@
+package cmd
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/tlskit/tlskit/tlscore"
+	"github.com/tlskit/tlskit/tlscore/scan"
+)
+
+// TestRenderScanGroups checks the groups lines: accepted groups on one, groups whose probes got
+// no answer on another, so neither is mistaken for a refusal.
+func TestRenderScanGroups(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		groups []scan.GroupResult
+		want   []string
+		absent string
+	}{
+		{
+			name: "all conclusive",
+			groups: []scan.GroupResult{
+				{ID: 29, Name: "x25519", Supported: true}, {ID: 30, Name: "x448"},
+			},
+			want:   []string{"groups:  x25519\n"},
+			absent: "inconclusive",
+		},
+		{
+			name: "one inconclusive",
+			groups: []scan.GroupResult{
+				{ID: 29, Name: "x25519", Supported: true}, {ID: 24, Name: "P-384", Inconclusive: true}, {ID: 30, Name: "x448"},
+			},
+			want: []string{"groups:  x25519\n", "groups inconclusive: P-384\n"},
+		},
+		{
+			name:   "none accepted",
+			groups: []scan.GroupResult{{ID: 30, Name: "x448", Inconclusive: true}},
+			want:   []string{"groups:  -\n", "groups inconclusive: x448\n"},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rep := scanReport{Result: &scan.Result{Target: tlscore.Target{Input: "h:1", Host: "h", Port: 1}, Groups: tc.groups}}
+			var b strings.Builder
+			if err := renderScan(&b, newPalette(false), rep, false); err != nil {
+				t.Fatal(err)
+			}
+			out := b.String()
+			for _, w := range tc.want {
+				if !strings.Contains(out, w) {
+					t.Errorf("output lacks %q:\n%s", w, out)
+				}
+			}
+			if tc.absent != "" && strings.Contains(out, tc.absent) {
+				t.Errorf("output has %q:\n%s", tc.absent, out)
+			}
+		})
+	}
+}
