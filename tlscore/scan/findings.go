@@ -27,6 +27,9 @@ func Findings(r *Result) []Finding {
 	for _, v := range r.Versions {
 		supported[v.Version] = v.Supported
 	}
+	if supported["SSL 2.0"] {
+		add("sslv2", "high", "SSL 2.0 is accepted (prohibited by RFC 6176; DROWN)")
+	}
 	if supported["SSL 3.0"] {
 		add("sslv3", "high", "SSL 3.0 is accepted (POODLE; removed everywhere)")
 	}

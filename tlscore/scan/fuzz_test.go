@@ -17,8 +17,10 @@ func FuzzReadServerHello(f *testing.F) {
 	f.Add([]byte("HTTP/1.1 400 Bad Request\r\n\r\n"))
 	f.Add([]byte{22, 3, 3, 0, 4, 2, 0, 0, 0})
 	f.Add([]byte{})
+	f.Add([]byte{0x80, 0x03, 0x00, 0x00, 0x01}) // SSL 2.0 ERROR
+	f.Add([]byte{0x80, 0x11, 0x04, 0x00, 0x01, 0x00, 0x02, 0x00, 0x01, 0x00, 0x03, 0x00, 0x00, 'c', 0x01, 0x00, 0x80, 0, 0, 0})
 	f.Fuzz(func(t *testing.T, data []byte) {
-		for _, read := range []func(net.Conn) outcome{readServerHello, readServerKeyExchange} {
+		for _, read := range []func(net.Conn) outcome{readServerHello, readServerKeyExchange, readSSLv2ServerHello} {
 			client, server := net.Pipe()
 			go func() {
 				server.Write(data)
@@ -27,7 +29,7 @@ func FuzzReadServerHello(f *testing.F) {
 			client.SetDeadline(time.Now().Add(time.Second))
 			out := read(client)
 			client.Close()
-			if out.kind == outHello && out.hello == nil {
+			if out.kind == outHello && out.hello == nil && out.v2 == nil {
 				t.Fatalf("a ServerHello outcome without a ServerHello for %x", data)
 			}
 		}

@@ -35,6 +35,8 @@ const (
 type outcome struct {
 	kind  outcomeKind
 	hello *wire.ServerHello
+	// v2 is an SSL 2.0 SERVER-HELLO, set only by probeSSLv2.
+	v2    *wire.SSLv2ServerHello
 	alert *wire.Alert
 	err   error
 	// ske is the ServerKeyExchange, set only by probeSKE when one was read and parsed.
@@ -112,8 +114,42 @@ func (p *prober) probeSKE(ctx context.Context, spec wire.ClientHelloSpec) outcom
 	return p.run(ctx, spec, readServerKeyExchange)
 }
 
+// probeSSLv2 offers every SSL 2.0 cipher kind in an SSL 2.0 CLIENT-HELLO and reads the answer:
+// an SSL 2.0 SERVER-HELLO means the server speaks SSL 2.0.
+func (p *prober) probeSSLv2(ctx context.Context) outcome {
+	kinds := make([]uint32, len(wire.SSLv2Ciphers))
+	for i, c := range wire.SSLv2Ciphers {
+		kinds[i] = c.Kind
+	}
+	hello, err := wire.MarshalSSLv2ClientHello(kinds, randomBytes(16))
+	if err != nil {
+		return outcome{kind: outInconclusive, err: err}
+	}
+	out := p.send(ctx, hello, readSSLv2ServerHello)
+	if out.kind == outRefused && out.alert == nil {
+		out = p.send(ctx, hello, readSSLv2ServerHello) // as probe: a silent close is asked twice
+	}
+	return out
+}
+
 // run dials, sends the ClientHello for spec and hands the connection to read.
 func (p *prober) run(ctx context.Context, spec wire.ClientHelloSpec, read func(net.Conn) outcome) outcome {
+	hello, err := wire.MarshalClientHello(spec)
+	if err != nil {
+		return outcome{kind: outInconclusive, err: err}
+	}
+	// SSL 3.0 and TLS 1.0 record layers say their own version; later hellos use 0x0301 for
+	// the record, as common clients do, which the most servers accept.
+	recVers := spec.Version
+	if recVers == 0 || recVers > wire.VersionTLS10 {
+		recVers = wire.VersionTLS10
+	}
+	return p.send(ctx, wire.WrapRecords(wire.ContentHandshake, recVers, hello), read)
+}
+
+// send dials (within the concurrency and rate bounds), writes hello and hands the connection
+// to read.
+func (p *prober) send(ctx context.Context, hello []byte, read func(net.Conn) outcome) outcome {
 	select {
 	case p.sem <- struct{}{}:
 	case <-ctx.Done():
@@ -121,10 +157,6 @@ func (p *prober) run(ctx context.Context, spec wire.ClientHelloSpec, read func(n
 	}
 	defer func() { <-p.sem }()
 	if err := p.lim.wait(ctx); err != nil {
-		return outcome{kind: outInconclusive, err: err}
-	}
-	hello, err := wire.MarshalClientHello(spec)
-	if err != nil {
 		return outcome{kind: outInconclusive, err: err}
 	}
 	pctx, cancel := context.WithTimeout(ctx, p.opts.Timeout)
@@ -159,16 +191,82 @@ func (p *prober) run(ctx context.Context, spec wire.ClientHelloSpec, read func(n
 	stop := context.AfterFunc(pctx, func() { _ = conn.SetDeadline(time.Unix(1, 0)) })
 	defer stop()
 
-	// SSL 3.0 and TLS 1.0 record layers say their own version; later hellos use 0x0301 for
-	// the record, as common clients do, which the most servers accept.
-	recVers := spec.Version
-	if recVers == 0 || recVers > wire.VersionTLS10 {
-		recVers = wire.VersionTLS10
-	}
-	if _, err := conn.Write(wire.WrapRecords(wire.ContentHandshake, recVers, hello)); err != nil {
+	if _, err := conn.Write(hello); err != nil {
 		return outcome{kind: outInconclusive, err: err}
 	}
 	return read(conn)
+}
+
+// readSSLv2ServerHello reads the answer to an SSL 2.0 CLIENT-HELLO. A SERVER-HELLO for version 2
+// is acceptance; an SSL 2.0 ERROR, a TLS alert, a TLS answer or a clean close is refusal (a TLS
+// server does not speak SSL 2.0); anything else proves nothing.
+func readSSLv2ServerHello(conn net.Conn) outcome {
+	var stream []byte
+	buf := make([]byte, 8192)
+	for {
+		n, err := conn.Read(buf)
+		stream = append(stream, buf[:n]...)
+		if len(stream) > 0 && stream[0]&0x80 == 0 {
+			// A TLS record header: the server answered in TLS.
+			records, _, perr := wire.ParseRecords(stream)
+			switch {
+			case perr != nil:
+				return outcome{kind: outInconclusive, err: perr}
+			case len(records) > 0 && records[0].Type == wire.ContentAlert:
+				a, aerr := wire.ParseAlert(records[0].Payload)
+				if aerr != nil {
+					return outcome{kind: outInconclusive, err: aerr}
+				}
+				return outcome{kind: outRefused, alert: a}
+			case len(records) > 0 && records[0].Type == wire.ContentHandshake:
+				// A TLS server that took the hello for an SSL 2.0-compatible TLS one. A
+				// ServerHello proves it speaks TLS and not SSL 2.0; anything else proves nothing.
+				var asm wire.Assembler
+				var msgs []wire.Message
+				var herr error
+				for _, r := range records {
+					if r.Type != wire.ContentHandshake || len(msgs) > 0 || herr != nil {
+						break
+					}
+					msgs, herr = asm.Add(r.Payload)
+				}
+				if herr == nil && len(msgs) > 0 && msgs[0].Type == wire.TypeServerHello {
+					if _, serr := wire.ParseServerHello(msgs[0].Body); serr == nil {
+						return outcome{kind: outRefused, err: errors.New("the server answered SSL 2.0 in TLS")}
+					}
+				}
+				if herr != nil || len(msgs) > 0 {
+					return outcome{kind: outInconclusive, err: errors.New("the server answered SSL 2.0 with a TLS record that is not a ServerHello")}
+				}
+			case len(records) > 0:
+				return outcome{kind: outInconclusive, err: fmt.Errorf("the server answered SSL 2.0 with a TLS %s record", wire.ContentTypeName(records[0].Type))}
+			}
+		} else if len(stream) > 0 {
+			body, perr := wire.ParseSSLv2Record(stream)
+			if perr == nil {
+				sh, herr := wire.ParseSSLv2ServerHello(body)
+				var se *wire.SSLv2Error
+				switch {
+				case errors.As(herr, &se):
+					return outcome{kind: outRefused, err: herr}
+				case herr != nil:
+					return outcome{kind: outInconclusive, err: herr}
+				case sh.Version != wire.VersionSSL20:
+					return outcome{kind: outInconclusive, err: fmt.Errorf("SSL 2.0 SERVER-HELLO for version 0x%04x", sh.Version)}
+				}
+				return outcome{kind: outHello, v2: sh}
+			}
+			if !errors.Is(perr, wire.ErrSSLv2Short) {
+				return outcome{kind: outInconclusive, err: perr}
+			}
+		}
+		if err != nil {
+			if errors.Is(err, io.EOF) && len(stream) == 0 {
+				return outcome{kind: outRefused, err: err}
+			}
+			return outcome{kind: outInconclusive, err: err}
+		}
+	}
 }
 
 // readServerHello reads records until the first handshake message or an alert.

@@ -35,7 +35,10 @@ type Options struct {
 
 // Suite is one cipher suite a server accepted.
 type Suite struct {
-	ID             uint16 `json:"id"`
+	// ID is the IANA number; SSL 2.0 cipher kinds, which have three bytes, have SSLv2Kind
+	// instead.
+	ID             uint16 `json:"id,omitempty"`
+	SSLv2Kind      uint32 `json:"sslv2_kind,omitempty"`
 	Name           string `json:"name"`
 	OpenSSLName    string `json:"openssl_name"`
 	Bits           int    `json:"bits"`
@@ -46,7 +49,7 @@ type Suite struct {
 
 // VersionResult is what the scan learned about one protocol version.
 type VersionResult struct {
-	Version   string `json:"version"` // "SSL 3.0", "TLS 1.0" ... "TLS 1.3"
+	Version   string `json:"version"` // "SSL 2.0", "SSL 3.0", "TLS 1.0" ... "TLS 1.3"
 	Supported bool   `json:"supported"`
 	// Inconclusive is set when probes failed in ways that do not prove refusal (timeouts,
 	// resets, garbage); the suite list may then be incomplete, but it never holds a suite
@@ -193,6 +196,12 @@ func Scan(ctx context.Context, opts Options) (*Result, error) {
 		defer close(connDone)
 		conn = connect(ctx, opts)
 	}()
+	var v2 outcome
+	v2Done := make(chan struct{})
+	go func() {
+		defer close(v2Done)
+		v2 = s.p.probeSSLv2(ctx)
+	}()
 	s.enumerate(ctx)
 	// Snapshot the enumeration for the group tests, which run alongside the preference
 	// tests that reorder the lists.
@@ -209,6 +218,7 @@ func Scan(ctx context.Context, opts Options) (*Result, error) {
 	wg.Go(func() { dhBits = s.dhGroup(ctx, found) })
 	wg.Wait()
 	<-connDone
+	<-v2Done
 
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -221,6 +231,7 @@ func Scan(ctx context.Context, opts Options) (*Result, error) {
 	if res.Groups == nil {
 		res.Groups = []GroupResult{}
 	}
+	res.Versions = append(res.Versions, sslv2Result(v2))
 	for _, v := range scanVersions {
 		st := s.states[v]
 		vr := VersionResult{Version: wire.VersionName(v), Supported: len(st.found) > 0,
@@ -231,6 +242,29 @@ func Scan(ctx context.Context, opts Options) (*Result, error) {
 		res.Versions = append(res.Versions, vr)
 	}
 	return res, nil
+}
+
+// sslv2Result is SSL 2.0's row, from the one SSL 2.0 probe: the cipher kinds the server
+// listed, of those offered (it answers with the ones it shares with the client).
+func sslv2Result(out outcome) VersionResult {
+	vr := VersionResult{Version: wire.VersionName(wire.VersionSSL20), Suites: []Suite{}}
+	switch {
+	case out.kind == outHello && out.v2 != nil:
+		for _, kind := range out.v2.Kinds {
+			c, offered := wire.SSLv2CipherByKind(kind)
+			if !offered || slices.ContainsFunc(vr.Suites, func(s Suite) bool { return s.SSLv2Kind == kind }) {
+				continue
+			}
+			// Every SSL 2.0 cipher kind is RSA key transport, with MD5 as its MAC.
+			vr.Suites = append(vr.Suites, Suite{SSLv2Kind: kind, Name: c.Name, OpenSSLName: c.OpenSSLName,
+				Bits: c.Bits, KeyExchange: "RSA"})
+		}
+		vr.Supported = len(vr.Suites) > 0
+		vr.Inconclusive = !vr.Supported // a SERVER-HELLO with no cipher we know proves little
+	case unproven(out):
+		vr.Inconclusive = true
+	}
+	return vr
 }
 
 type versionState struct {

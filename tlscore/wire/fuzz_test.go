@@ -344,3 +344,40 @@ func FuzzDecode(f *testing.F) {
 		mustJSON(t, v)
 	})
 }
+
+func FuzzParseSSLv2(f *testing.F) {
+	hello, err := MarshalSSLv2ClientHello([]uint32{0x010080, 0x0700c0}, bytes.Repeat([]byte{1}, 16))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(hello)
+	f.Add(sslv2ServerHelloRecord([]byte("certificate"), []uint32{0x010080, 0x0700c0}, []byte("0123456789abcdef")))
+	f.Add([]byte{0x80, 0x03, 0x00, 0x00, 0x01})                                     // ERROR: no cipher
+	f.Add([]byte{0x16, 0x03, 0x01, 0x00, 0x02, 0x02, 0x28})                         // a TLS alert
+	f.Add([]byte{0x80, 0x0b, 0x04, 0x00, 0x01, 0x00, 0x02, 0xff, 0xff, 0, 0, 0, 0}) // lying lengths
+	f.Fuzz(func(t *testing.T, stream []byte) {
+		body, err := ParseSSLv2Record(stream)
+		if err != nil {
+			var de *DecodeError
+			if err != ErrSSLv2Short && !errors.As(err, &de) {
+				t.Fatalf("record error %T %v", err, err)
+			}
+			return
+		}
+		if len(body) == 0 || len(body) > len(stream)-2 {
+			t.Fatalf("body of %d bytes from a %d-byte stream", len(body), len(stream))
+		}
+		sh, err := ParseSSLv2ServerHello(body)
+		if err != nil {
+			var de *DecodeError
+			var se *SSLv2Error
+			if !errors.As(err, &de) && !errors.As(err, &se) {
+				t.Fatalf("hello error %T %v", err, err)
+			}
+			return
+		}
+		if 11+len(sh.Certificate)+3*len(sh.Kinds)+len(sh.ConnectionID) != len(body) {
+			t.Fatalf("lengths do not add up: %+v in %d bytes", sh, len(body))
+		}
+	})
+}
