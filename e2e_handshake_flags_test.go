@@ -10,7 +10,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // TestE2EHandshakeFlags checks, against a real openssl s_server, that the connection flags
@@ -181,4 +183,63 @@ func TestE2EHandshakeFlags(t *testing.T) {
 			t.Errorf("ClientHello summary %q", ch.Summary)
 		}
 	})
+}
+
+// TestE2EHandshakeBadCA is --ca naming a file that is missing or holds no certificate: one line
+// naming the file, exit 1, and not a byte of TLS sent to the server (the file is read while the
+// connection is made, and checked before the ClientHello), for one target and for several.
+func TestE2EHandshakeBadCA(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	received := make(chan int64, 16)
+	var accepted atomic.Int64
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			accepted.Add(1)
+			go func() {
+				defer c.Close()
+				n, _ := io.Copy(io.Discard, c)
+				received <- n
+			}()
+		}
+	}()
+	dir := t.TempDir()
+	writeFile(t, dir, "notpem.pem", "this is not a certificate\n")
+	addr := ln.Addr().String()
+	for _, tc := range []struct {
+		name  string
+		args  []string
+		stdin string
+		want  string
+	}{
+		{"missing", []string{"handshake", addr, "--ca", "missing.pem"}, "", "tlskit: --ca: missing.pem: "},
+		{"not PEM", []string{"handshake", addr, "--ca", "notpem.pem"}, "", "tlskit: --ca notpem.pem: "},
+		{"several targets", []string{"handshake", "-", "--ca", "notpem.pem"}, addr + "\n" + addr + "\n", "tlskit: --ca notpem.pem: "},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := execIn(t, dir, tc.stdin, []string{"NO_COLOR=1"}, binary, tc.args...)
+			if r.code != 1 || !strings.HasPrefix(r.stderr, tc.want) || strings.Count(r.stderr, "\n") != 1 || r.stdout != "" {
+				t.Errorf("exit %d, stdout %q, stderr %q; want 1, nothing, one line starting %q", r.code, r.stdout, r.stderr, tc.want)
+			}
+		})
+	}
+	ln.Close()
+	// Every connection tlskit made has ended (it has exited); each must have carried nothing.
+	for i := int64(0); i < accepted.Load(); i++ {
+		select {
+		case n := <-received:
+			if n != 0 {
+				t.Errorf("the server received %d bytes before tlskit gave up on --ca", n)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("a connection from tlskit was never closed")
+		}
+	}
 }

@@ -92,7 +92,16 @@ type handshakePlan struct {
 	base     tlscore.HandshakeOptions
 	keylogW  io.Writer
 	closeLog func() error
+	// roots reads and parses --ca (once); nil without --ca.
+	roots func() (*x509.CertPool, error)
 }
+
+// rootsError is --ca failing to load, told apart from a handshake's own failure: it is the
+// run's error, reported as it is and never as one target's outcome.
+type rootsError struct{ err error }
+
+func (e *rootsError) Error() string { return e.err.Error() }
+func (e *rootsError) Unwrap() error { return e.err }
 
 func (o *handshakeOptions) build(a *app) (*handshakePlan, error) {
 	p := &handshakePlan{closeLog: func() error { return nil }}
@@ -122,19 +131,26 @@ func (o *handshakeOptions) build(a *app) (*handshakePlan, error) {
 	}
 	b.ALPN = o.alpn
 	if o.caFile != "" {
-		data, err := readInputFile(o.caFile, 16<<20)
-		if err != nil {
-			return nil, fmt.Errorf("--ca: %w", err)
-		}
-		certs, err := certgen.ParseCertificates(data)
-		if err != nil {
-			return nil, fmt.Errorf("--ca %s: %w", o.caFile, err)
-		}
-		pool := x509.NewCertPool()
-		for _, c := range certs {
-			pool.AddCert(c)
-		}
-		b.Roots = pool
+		// Read and parsed while the connection is made: Handshake asks for the roots once
+		// connected, before it sends anything (see runHandshake for several targets).
+		caFile := o.caFile
+		p.roots = sync.OnceValues(func() (*x509.CertPool, error) {
+			data, err := readInputFile(caFile, 16<<20)
+			if err != nil {
+				return nil, &rootsError{fmt.Errorf("--ca: %w", err)}
+			}
+			certs, err := certgen.ParseCertificates(data)
+			if err != nil {
+				return nil, &rootsError{fmt.Errorf("--ca %s: %w", caFile, err)}
+			}
+			pool := x509.NewCertPool()
+			for _, c := range certs {
+				pool.AddCert(c)
+			}
+			return pool, nil
+		})
+		go p.roots()
+		b.RootsFunc = p.roots
 	}
 	if (o.certFile == "") != (o.keyFile == "") {
 		return nil, usageErrorf("--cert and --key go together")
@@ -243,7 +259,16 @@ func runHandshake(ctx context.Context, a *app, o *handshakeOptions, args []strin
 		// and a thread hand-off, which is measurable in a run that takes a few milliseconds.
 		run(0, targets[0])
 		close(done[0])
+		if re := (*rootsError)(nil); errors.As(outcomes[0].err, &re) {
+			return re.err
+		}
 	} else {
+		// Several targets share the roots: a bad --ca stops the run before any of them.
+		if plan.roots != nil {
+			if _, err := plan.roots(); err != nil {
+				return errors.Unwrap(err)
+			}
+		}
 		sem := make(chan struct{}, o.concurrency)
 		go func() {
 			for i, t := range targets {

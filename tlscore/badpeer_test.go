@@ -651,3 +651,56 @@ func TestAwaitTicketsBufferedTicket(t *testing.T) {
 		t.Errorf("no ticket in the recording: %s", ttNames(res.Steps))
 	}
 }
+
+// TestHandshakeRootsFuncError checks that roots that fail to load end the handshake before
+// anything is sent, with their own error, and win over a connection that failed meanwhile.
+func TestHandshakeRootsFuncError(t *testing.T) {
+	t.Parallel()
+	badRoots := errors.New("the roots file is not PEM")
+	received := make(chan int, 1)
+	addr := bpServe(t, func(ctx context.Context, c net.Conn) {
+		c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		n, _ := io.Copy(io.Discard, c)
+		received <- int(n)
+	})
+	res, err := Handshake(context.Background(), HandshakeOptions{
+		Target: bpTarget(t, addr), Timeout: 5 * time.Second,
+		RootsFunc: func() (*x509.CertPool, error) { return nil, badRoots },
+	})
+	if err != badRoots {
+		t.Fatalf("err = %v, want the roots error itself", err)
+	}
+	if res == nil || len(res.Steps) != 0 {
+		t.Errorf("result %+v, want one with no steps", res)
+	}
+	select {
+	case n := <-received:
+		if n != 0 {
+			t.Errorf("the server received %d bytes; nothing should be sent", n)
+		}
+	case <-time.After(5 * time.Second):
+		t.Error("the connection was not closed")
+	}
+
+	ln, lerr := net.Listen("tcp", "127.0.0.1:0")
+	if lerr != nil {
+		t.Fatal(lerr)
+	}
+	closed := ln.Addr().String()
+	ln.Close()
+	if _, err := Handshake(context.Background(), HandshakeOptions{
+		Target: bpTarget(t, closed), Timeout: 5 * time.Second,
+		RootsFunc: func() (*x509.CertPool, error) { return nil, badRoots },
+	}); err != badRoots {
+		t.Errorf("unreachable target: err = %v, want the roots error", err)
+	}
+
+	// And good roots are the ones verification uses.
+	res, err = Handshake(context.Background(), HandshakeOptions{
+		Target: bpTarget(t, bpServe(t, func(ctx context.Context, c net.Conn) { bpServeTLS(t, c) })), Timeout: 5 * time.Second,
+		RootsFunc: func() (*x509.CertPool, error) { return bpRoots(t), nil },
+	})
+	if err != nil || res.Verification == nil || !res.Verification.Verified {
+		t.Errorf("with good roots: err %v, verification %+v", err, res.Verification)
+	}
+}

@@ -34,6 +34,11 @@ type HandshakeOptions struct {
 	Groups       []tls.CurveID
 	// Roots replaces the system roots for verification when set.
 	Roots *x509.CertPool
+	// RootsFunc, when set, supplies Roots instead: it is called once the TCP connection is up
+	// (or has failed) and before anything is sent, so reading the roots overlaps connecting.
+	// Its error ends Handshake before the ClientHello, and is returned as it is: a bad roots
+	// file is the caller's input error, whatever the network did.
+	RootsFunc func() (*x509.CertPool, error)
 	// ClientCertificate is offered when the server asks for one.
 	ClientCertificate *tls.Certificate
 	StartTLS          string
@@ -158,6 +163,17 @@ func Handshake(ctx context.Context, opts HandshakeOptions) (*HandshakeResult, er
 	conn, dt, err := Dial(ctx, DialOptions{Host: dialTo.Host, Port: dialTo.Port, Proxy: opts.Proxy, Resolver: opts.Resolver})
 	res.Timing.DNSMs, res.Timing.ConnectMs = ms(dt.DNS), ms(dt.Connect)
 	res.Address = dt.Address
+	roots := opts.Roots
+	if opts.RootsFunc != nil {
+		r, rerr := opts.RootsFunc()
+		if rerr != nil {
+			if conn != nil {
+				conn.Close()
+			}
+			return res, rerr
+		}
+		roots = r
+	}
 	if err != nil {
 		res.Timing.TotalMs = ms(time.Since(start))
 		// The dial error names what failed: the target, or the proxy in front of it.
@@ -253,7 +269,7 @@ func Handshake(ctx context.Context, opts HandshakeOptions) (*HandshakeResult, er
 			for _, c := range cs.PeerCertificates {
 				chain = append(chain, inspect.Describe(c, at))
 			}
-			verdict = inspect.VerifyChain(cs.PeerCertificates, inspect.VerifyOptions{Roots: opts.Roots, Host: verifyName, Now: at})
+			verdict = inspect.VerifyChain(cs.PeerCertificates, inspect.VerifyOptions{Roots: roots, Host: verifyName, Now: at})
 			early = newTranscriptDecoder(sofar, klog, decodeOptions{verbose: opts.Verbose, peerCertificates: cs.PeerCertificates})
 		}()
 		// In TLS 1.3 the client's handshake ends before the server has judged the client's
