@@ -259,10 +259,16 @@ func Handshake(ctx context.Context, opts HandshakeOptions) (*HandshakeResult, er
 	if hsErr == nil {
 		// While the server writes its tickets, which the timeline waits for, judge the chain
 		// and decode what was recorded so far: neither depends on the tickets, and the wait
-		// is idle time. One goroutine, so the server still has a core to write them on.
+		// is idle time. Each in its own goroutine: a server that sent its tickets with its
+		// flight (Go's) leaves no wait to hide them in, and the two then share the cores.
 		cs = tc.ConnectionState()
 		sofar, klog := rec.Chunks(), bytes.Clone(keylog.Bytes())
 		background := make(chan struct{})
+		decoded := make(chan struct{})
+		go func() {
+			defer close(decoded)
+			early = newTranscriptDecoder(sofar, klog, decodeOptions{verbose: opts.Verbose, peerCertificates: cs.PeerCertificates})
+		}()
 		go func() {
 			defer close(background)
 			at := now()
@@ -270,7 +276,7 @@ func Handshake(ctx context.Context, opts HandshakeOptions) (*HandshakeResult, er
 				chain = append(chain, inspect.Describe(c, at))
 			}
 			verdict = inspect.VerifyChain(cs.PeerCertificates, inspect.VerifyOptions{Roots: roots, Host: verifyName, Now: at})
-			early = newTranscriptDecoder(sofar, klog, decodeOptions{verbose: opts.Verbose, peerCertificates: cs.PeerCertificates})
+			<-decoded
 		}()
 		// In TLS 1.3 the client's handshake ends before the server has judged the client's
 		// Finished (and certificate): a refusal such as certificate_required arrives as an
