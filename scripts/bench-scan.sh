@@ -20,8 +20,14 @@ for tool in openssl sslscan go; do
 	command -v "$tool" >/dev/null || { echo "bench-scan: $tool not found" >&2; exit 1; }
 done
 
-(cd "$root" && CGO_ENABLED=0 go build -o "$work/tlskit" .) || { echo "bench-scan: build failed" >&2; exit 1; }
-tk="$work/tlskit"
+die() {
+	echo "bench-scan: $*" >&2
+	exit 1
+}
+# shellcheck source=lib/bench.sh
+. "$root/scripts/lib/bench.sh"
+bench_tlskit "$root" "$work" # the release build, or $TLSKIT_BIN
+tk=$tlskit
 cd "$work"
 "$tk" ca create --dir ca >/dev/null 2>&1
 "$tk" cert issue localhost 127.0.0.1 --ca-dir ca --key-type rsa-2048 --out rsa.pem --key-out rsa-key.pem >/dev/null 2>&1
