@@ -17,7 +17,7 @@ import (
 // application data record and a close_notify alert, so the recording holds post-handshake
 // records, protected under the application keys, as a real run's does. It returns the
 // recording, the key log, and the index of the first chunk recorded after the handshake.
-func ttRecord(t *testing.T, maxVersion uint16) (chunks []Chunk, keylog []byte, afterHandshake int) {
+func ttRecord(t testing.TB, maxVersion uint16) (chunks []Chunk, keylog []byte, afterHandshake int) {
 	t.Helper()
 	addr := bpServe(t, func(ctx context.Context, c net.Conn) {
 		tc := tls.Server(c, bpServerConfig(t))
@@ -174,4 +174,58 @@ func TestTranscriptDetailOnlyWhenVerbose(t *testing.T) {
 			t.Errorf("verbose: %s has no detail lines (those with: %v)", want, withDetail)
 		}
 	}
+}
+
+// FuzzTranscriptIncremental feeds the decoder recordings whose received bytes are arbitrary,
+// cut into chunks at arbitrary places, and checks the property Handshake relies on: decoding
+// the first part and then the rest gives what one pass over everything gives. Seeds are a
+// real TLS 1.3 and TLS 1.2 recording.
+func FuzzTranscriptIncremental(f *testing.F) {
+	type recording struct {
+		sent, received []byte
+		keylog         []byte
+	}
+	var seeds []recording
+	for _, v := range []uint16{tls.VersionTLS13, tls.VersionTLS12} {
+		chunks, keylog, _ := ttRecord(f, v)
+		var r recording
+		for _, c := range chunks {
+			if c.Dir == Sent {
+				r.sent = append(r.sent, c.Data...)
+			} else {
+				r.received = append(r.received, c.Data...)
+			}
+		}
+		r.keylog = keylog
+		seeds = append(seeds, r)
+	}
+	for i, r := range seeds {
+		f.Add(uint8(i), r.received, uint16(len(r.received)/3), uint16(len(r.received)/2), uint16(len(r.received)))
+		f.Add(uint8(i), r.received[:len(r.received)/2], uint16(7), uint16(300), uint16(301))
+	}
+	f.Fuzz(func(t *testing.T, which uint8, received []byte, a, b, split uint16) {
+		r := seeds[int(which)%len(seeds)]
+		// The client's bytes first, then the server's in up to three chunks, in time order.
+		cuts := []int{int(a) % (len(received) + 1), int(b) % (len(received) + 1)}
+		if cuts[0] > cuts[1] {
+			cuts[0], cuts[1] = cuts[1], cuts[0]
+		}
+		chunks := []Chunk{{Dir: Sent, At: time.Microsecond, Data: r.sent}}
+		prev := 0
+		for i, c := range append(cuts, len(received)) {
+			if c > prev {
+				chunks = append(chunks, Chunk{Dir: Received, At: time.Duration(i+2) * time.Millisecond, Data: received[prev:c]})
+			}
+			prev = c
+		}
+		k := int(split) % (len(chunks) + 1)
+		want := &HandshakeResult{}
+		newTranscriptDecoder(chunks, r.keylog, ttVerbose).finish(want, nil)
+		got := &HandshakeResult{}
+		newTranscriptDecoder(chunks[:k], r.keylog, ttVerbose).finish(got, chunks)
+		if !reflect.DeepEqual(got.Steps, want.Steps) || got.notTLS != want.notTLS || !reflect.DeepEqual(got.Resumption, want.Resumption) {
+			t.Fatalf("split after %d of %d chunks differs from one pass\n got: %s (notTLS %q)\nwant: %s (notTLS %q)",
+				k, len(chunks), ttNames(got.Steps), got.notTLS, ttNames(want.Steps), want.notTLS)
+		}
+	})
 }
