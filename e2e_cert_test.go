@@ -694,6 +694,30 @@ func TestE2ECSR(t *testing.T) {
 		verifyServer(t, dir, "ca/ca.pem", "from-stdin.pem", false)
 	}
 
+	// The request's subject is kept exactly: attributes Go's pkix.Name does not know (DC,
+	// emailAddress), their order, one RDN with two values.
+	ossl(t, dir, "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+		"-subj", "/DC=test/DC=example/CN=dn.example.test+OU=Ops/emailAddress=ops@example.test",
+		"-addext", "subjectAltName=DNS:dn.example.test", "-keyout", "dn-key.pem", "-out", "dn.csr")
+	tk(t, dir, "cert", "sign", "dn.csr", "--ca-dir", "ca", "--out", "dn.pem")
+	wantDN := strings.TrimSpace(ossl(t, dir, "req", "-in", "dn.csr", "-noout", "-subject", "-nameopt", "RFC2253"))
+	gotDN := strings.TrimSpace(ossl(t, dir, "x509", "-in", "dn.pem", "-noout", "-subject", "-nameopt", "RFC2253"))
+	if gotDN != wantDN || !strings.Contains(gotDN, "DC=example") || !strings.Contains(gotDN, "emailAddress=ops@example.test") {
+		t.Errorf("signed subject %q, the request's %q", gotDN, wantDN)
+	}
+	verifyServer(t, dir, "ca/ca.pem", "dn.pem", false)
+	// And tlskit shows that name as openssl's RFC 2253 form does, DC and emailAddress by name
+	// (the values of a multi-valued RDN may come in either order: RFC 4514 section 2.2).
+	shown := ""
+	for _, line := range strings.Split(tk(t, dir, "inspect", "dn.pem"), "\n") {
+		if rest, ok := strings.CutPrefix(line, "[0] certificate "); ok {
+			shown = rest
+		}
+	}
+	if dnCanon(shown) != dnCanon(strings.TrimPrefix(gotDN, "subject=")) {
+		t.Errorf("tlskit inspect shows the subject as %q, openssl as %q", shown, gotDN)
+	}
+
 	// A request without SANs uses its CN.
 	ossl(t, dir, "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
 		"-subj", "/CN=cnonly.example.test", "-keyout", "cn-key.pem", "-out", "cn.csr")
@@ -1334,4 +1358,16 @@ func TestE2EStdout(t *testing.T) {
 	if n := len(pemBlocks([]byte(r.stdout), "CERTIFICATE")); n != 1 {
 		t.Errorf("sign --out - printed %d certificates from a root, want 1", n)
 	}
+}
+
+// dnCanon puts the values of each multi-valued RDN of a simple (unescaped) RFC 4514 string in
+// order, so two renderings that differ only there compare equal.
+func dnCanon(s string) string {
+	rdns := strings.Split(s, ",")
+	for i, r := range rdns {
+		vals := strings.Split(r, "+")
+		sort.Strings(vals)
+		rdns[i] = strings.Join(vals, "+")
+	}
+	return strings.Join(rdns, ",")
 }

@@ -310,8 +310,13 @@ func TestE2EInspect(t *testing.T) {
 				t.Errorf("%s = %v, want %v", what, got, want)
 			}
 		}
-		eq("subject", c.Subject, "CN=full.test,O=Example")
-		eq("issuer", c.Issuer, "CN=full.test,O=Example")
+		// The name as encoded, last RDN first (RFC 4514), as openssl's RFC2253 form shows it:
+		// -subj /CN=full.test/O=Example puts CN first in the certificate.
+		eq("subject", c.Subject, "O=Example,CN=full.test")
+		eq("issuer", c.Issuer, "O=Example,CN=full.test")
+		if want := strings.TrimPrefix(strings.TrimSpace(ossl(t, dir, "x509", "-in", "c.pem", "-noout", "-subject", "-nameopt", "RFC2253")), "subject="); c.Subject != want {
+			t.Errorf("subject %q, openssl -nameopt RFC2253 says %q", c.Subject, want)
+		}
 		eq("serial", c.Serial, serial)
 		eq("not_before", c.NotBefore, wantNB.UTC())
 		eq("not_after", c.NotAfter, wantNA.UTC())
@@ -396,8 +401,8 @@ func TestE2EInspect(t *testing.T) {
 		out := tk(t, dir, "inspect", "c.pem", "-v")
 		mustContain(t, "inspect -v", out,
 			"source: c.pem (1 item)",
-			"[0] certificate CN=full.test,O=Example",
-			"issuer: CN=full.test,O=Example",
+			"[0] certificate O=Example,CN=full.test",
+			"issuer: O=Example,CN=full.test",
 			"serial: "+serial,
 			wantNB.UTC().Format(time.RFC3339)+" to "+wantNA.UTC().Format(time.RFC3339),
 			"sans: full.test, 192.0.2.1, ops@full.test, spiffe://full.test/svc",
@@ -441,7 +446,7 @@ func TestE2EInspect(t *testing.T) {
 				t.Errorf("%s: item 1 = %+v (key %+v), want the private key from_pkcs12", f, k, k.Key)
 			}
 			text := tk(t, dir, "inspect", f, "--password-file", "pw.txt")
-			mustContain(t, f+" text", text, "certificate (from PKCS#12) CN=full.test", "private key (encrypted) (from PKCS#12) ECDSA P-256, pin "+pin)
+			mustContain(t, f+" text", text, "certificate (from PKCS#12) O=Example,CN=full.test", "private key (encrypted) (from PKCS#12) ECDSA P-256, pin "+pin)
 			if strings.Contains(text, "BEGIN") {
 				t.Errorf("%s: text output holds PEM:\n%s", f, text)
 			}
@@ -544,12 +549,12 @@ func TestE2EInspect(t *testing.T) {
 				continue
 			}
 			c := it[0].CRL
-			if c.Issuer != "CN=full.test,O=Example" || c.Number != crlNumber || c.RevokedCount != 1 ||
+			if c.Issuer != "O=Example,CN=full.test" || c.Number != crlNumber || c.RevokedCount != 1 ||
 				c.NextUpdate.Sub(c.ThisUpdate) != 7*24*time.Hour || time.Since(c.ThisUpdate).Abs() > time.Hour {
 				t.Errorf("%s: crl %+v, want issuer full.test, number %s, 1 revoked, 7 days", f, c, crlNumber)
 			}
 		}
-		mustContain(t, "crl.pem text", tk(t, dir, "inspect", "crl.pem"), "crl CN=full.test,O=Example", "revoked: 1", "next update:")
+		mustContain(t, "crl.pem text", tk(t, dir, "inspect", "crl.pem"), "crl O=Example,CN=full.test", "revoked: 1", "next update:")
 	})
 
 	t.Run("pem-output", func(t *testing.T) {

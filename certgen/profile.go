@@ -15,6 +15,8 @@ import (
 	"math/big"
 	"strings"
 	"time"
+
+	"github.com/tlskit/tlskit/inspect/dn"
 )
 
 // Validity defaults and limits, in days.
@@ -37,9 +39,13 @@ const backdate = 5 * time.Minute
 type LeafRequest struct {
 	SANs    SANs
 	Subject pkix.Name
-	Days    int
-	Client  bool // add the clientAuth extended key usage
-	Now     time.Time
+	// RawSubject, when set, is the subject exactly as encoded, used instead of Subject: a
+	// CSR's, whose attributes, order and string types are kept (pkix.Name re-encodes only the
+	// attributes it knows, so DC or emailAddress would be lost, and in its own order).
+	RawSubject []byte
+	Days       int
+	Client     bool // add the clientAuth extended key usage
+	Now        time.Time
 }
 
 // CARequest describes a CA certificate.
@@ -68,10 +74,10 @@ func (is Issuer) Validate() error {
 		return errors.New("CA certificate or key missing")
 	}
 	if !is.Cert.IsCA || !is.Cert.BasicConstraintsValid {
-		return fmt.Errorf("%q is not a CA certificate (basic constraints CA:FALSE or absent)", is.Cert.Subject.String())
+		return fmt.Errorf("%q is not a CA certificate (basic constraints CA:FALSE or absent)", dn.Subject(is.Cert))
 	}
 	if is.Cert.KeyUsage != 0 && is.Cert.KeyUsage&x509.KeyUsageCertSign == 0 {
-		return fmt.Errorf("CA certificate %q may not sign certificates (no keyCertSign key usage)", is.Cert.Subject.String())
+		return fmt.Errorf("CA certificate %q may not sign certificates (no keyCertSign key usage)", dn.Subject(is.Cert))
 	}
 	if !publicKeysEqual(is.Key.Public(), is.Cert.PublicKey) {
 		return errors.New("the CA certificate and key do not match")
@@ -179,6 +185,7 @@ func leafTemplate(random io.Reader, req LeafRequest, pub crypto.PublicKey) (*x50
 		eku = append(eku, x509.ExtKeyUsageClientAuth)
 	}
 	t.Subject = req.Subject
+	t.RawSubject = req.RawSubject
 	t.KeyUsage = usage
 	t.ExtKeyUsage = eku
 	t.IsCA = false
@@ -374,7 +381,7 @@ func CreateIntermediateCA(random io.Reader, req CARequest, pub crypto.PublicKey,
 	}
 	p := parent.Cert
 	if p.MaxPathLen == 0 {
-		return nil, profileErrorf("the parent CA %q has path length 0: it may sign only leaf certificates", p.Subject.String())
+		return nil, profileErrorf("the parent CA %q has path length 0: it may sign only leaf certificates", dn.Subject(p))
 	}
 	if p.MaxPathLen > 0 {
 		if req.PathLen < 0 {

@@ -5,6 +5,8 @@ import (
 	"encoding/hex"
 	"os"
 	"time"
+
+	"github.com/tlskit/tlskit/inspect/dn"
 )
 
 // WrittenFile is one file a command wrote.
@@ -36,8 +38,8 @@ type Summary struct {
 func SummarizeCertificate(c *x509.Certificate) Summary {
 	nb, na := c.NotBefore.UTC(), c.NotAfter.UTC()
 	return Summary{
-		Subject:   c.Subject.String(),
-		Issuer:    c.Issuer.String(),
+		Subject:   dn.Subject(c),
+		Issuer:    dn.Issuer(c),
 		SANs:      nonNil(sansOf(c).Strings()),
 		Serial:    hex.EncodeToString(c.SerialNumber.Bytes()),
 		NotBefore: &nb,
@@ -53,7 +55,7 @@ func SummarizeCertificate(c *x509.Certificate) Summary {
 func SummarizeCSR(csr *x509.CertificateRequest) Summary {
 	sans := SANs{DNSNames: csr.DNSNames, IPAddresses: csr.IPAddresses, EmailAddresses: csr.EmailAddresses, URIs: csr.URIs}
 	return Summary{
-		Subject:  csr.Subject.String(),
+		Subject:  dn.Of(csr.RawSubject, csr.Subject),
 		SANs:     nonNil(sans.Strings()),
 		KeyType:  DescribePublicKey(csr.PublicKey),
 		Warnings: []string{},

@@ -359,7 +359,8 @@ func runCertSign(a *app, o *certSignOptions, csrPath string) error {
 	if err != nil {
 		return err
 	}
-	req := certgen.LeafRequest{SANs: sans, Subject: csr.Subject, Days: o.days, Client: o.client, Now: a.now()}
+	// The subject is the request's, byte for byte, as openssl x509 -req keeps it.
+	req := certgen.LeafRequest{SANs: sans, Subject: csr.Subject, RawSubject: csr.RawSubject, Days: o.days, Client: o.client, Now: a.now()}
 	cert, more, err := certgen.IssueLeaf(a.random, req, csr.PublicKey, issuer)
 	if err != nil {
 		return err

@@ -17,6 +17,7 @@ import (
 	"github.com/tlskit/tlskit/certgen"
 	"github.com/tlskit/tlskit/cmd/internal/render"
 	"github.com/tlskit/tlskit/inspect"
+	"github.com/tlskit/tlskit/inspect/dn"
 	"github.com/tlskit/tlskit/tlscore"
 )
 
@@ -229,7 +230,7 @@ func viewItem(it inspect.Item, now time.Time, lint bool) inspectItem {
 		}
 	case inspect.KindCertificateRequest:
 		sans := certgen.SANs{DNSNames: it.CSR.DNSNames, IPAddresses: it.CSR.IPAddresses, EmailAddresses: it.CSR.EmailAddresses, URIs: it.CSR.URIs}
-		v.Request = &requestView{Subject: it.CSR.Subject.String(), SANs: nonNilStrings(sans.Strings()),
+		v.Request = &requestView{Subject: dn.Of(it.CSR.RawSubject, it.CSR.Subject), SANs: nonNilStrings(sans.Strings()),
 			Key: inspect.DescribeKey(it.CSR.PublicKey, false), SignatureAlgorithm: it.CSR.SignatureAlgorithm.String(),
 			SignatureValid: it.CSR.CheckSignature() == nil}
 		v.raw, v.pem = it.CSR.Raw, "CERTIFICATE REQUEST"
@@ -244,7 +245,7 @@ func viewItem(it inspect.Item, now time.Time, lint bool) inspectItem {
 		}
 	case inspect.KindCRL:
 		c := it.CRL
-		view := &crlView{Issuer: c.Issuer.String(), ThisUpdate: c.ThisUpdate.UTC(), NextUpdate: c.NextUpdate.UTC(), RevokedCount: len(c.RevokedCertificateEntries)}
+		view := &crlView{Issuer: dn.Of(c.RawIssuer, c.Issuer), ThisUpdate: c.ThisUpdate.UTC(), NextUpdate: c.NextUpdate.UTC(), RevokedCount: len(c.RevokedCertificateEntries)}
 		if c.Number != nil {
 			view.Number = hex.EncodeToString(c.Number.Bytes())
 		}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tlskit/tlskit/certgen"
+	"github.com/tlskit/tlskit/inspect/dn"
 )
 
 // Certificate is tlskit's one view of a certificate: what handshake, inspect and verify show,
@@ -33,8 +34,8 @@ type Certificate struct {
 // Describe builds the view of a certificate at a given time (for days_left).
 func Describe(c *x509.Certificate, now time.Time) Certificate {
 	v := Certificate{
-		Subject:            c.Subject.String(),
-		Issuer:             c.Issuer.String(),
+		Subject:            dn.Subject(c),
+		Issuer:             dn.Issuer(c),
 		Serial:             hex.EncodeToString(c.SerialNumber.Bytes()),
 		NotBefore:          c.NotBefore.UTC(),
 		NotAfter:           c.NotAfter.UTC(),

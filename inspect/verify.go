@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/tlskit/tlskit/inspect/dn"
 )
 
 // Reason codes for a failed verification: stable strings for scripts (docs/json.md).
@@ -91,7 +93,7 @@ func VerifyChain(chain []*x509.Certificate, opts VerifyOptions) Verification {
 	if err == nil {
 		v.Verified = true
 		for _, c := range chains[0] {
-			v.Chain = append(v.Chain, c.Subject.String())
+			v.Chain = append(v.Chain, dn.Subject(c))
 		}
 		if opts.AllChains {
 			for _, ch := range chains {
@@ -114,18 +116,18 @@ func classify(err error, chain []*x509.Certificate, opts VerifyOptions) (string,
 	for i, c := range chain {
 		role := roleOf(i)
 		if opts.Now.After(c.NotAfter) {
-			return ReasonExpired, fmt.Sprintf("%s %q expired %s (%d days ago)", role, c.Subject.String(),
+			return ReasonExpired, fmt.Sprintf("%s %q expired %s (%d days ago)", role, dn.Subject(c),
 				c.NotAfter.UTC().Format(time.RFC3339), -DaysLeft(c.NotAfter, opts.Now))
 		}
 		if opts.Now.Before(c.NotBefore) {
-			return ReasonNotYetValid, fmt.Sprintf("%s %q is not valid until %s", role, c.Subject.String(),
+			return ReasonNotYetValid, fmt.Sprintf("%s %q is not valid until %s", role, dn.Subject(c),
 				c.NotBefore.UTC().Format(time.RFC3339))
 		}
 	}
 	for i, c := range chain {
 		if isInsecureAlgorithm(c.SignatureAlgorithm) && !(i > 0 && isSelfSigned(c)) {
 			return ReasonInsecureSignature, fmt.Sprintf("%s %q is signed with %s, which is no longer accepted",
-				roleOf(i), c.Subject.String(), c.SignatureAlgorithm)
+				roleOf(i), dn.Subject(c), c.SignatureAlgorithm)
 		}
 	}
 	var hostErr x509.HostnameError
@@ -157,9 +159,9 @@ func classify(err error, chain []*x509.Certificate, opts VerifyOptions) (string,
 			// A certificate not among those presented: a trusted root or an extra intermediate.
 			if c := invalid.Cert; c != nil {
 				if opts.Now.Before(c.NotBefore) {
-					return ReasonNotYetValid, fmt.Sprintf("%q is not valid until %s", c.Subject.String(), c.NotBefore.UTC().Format(time.RFC3339))
+					return ReasonNotYetValid, fmt.Sprintf("%q is not valid until %s", dn.Subject(c), c.NotBefore.UTC().Format(time.RFC3339))
 				}
-				return ReasonExpired, fmt.Sprintf("%q expired %s (%d days ago)", c.Subject.String(),
+				return ReasonExpired, fmt.Sprintf("%q expired %s (%d days ago)", dn.Subject(c),
 					c.NotAfter.UTC().Format(time.RFC3339), -DaysLeft(c.NotAfter, opts.Now))
 			}
 			return ReasonExpired, strings.TrimPrefix(err.Error(), "x509: ")

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/tlskit/tlskit/inspect"
+	"github.com/tlskit/tlskit/inspect/dn"
 )
 
 // HandshakeOptions describe one handshake. The zero value of each field is a sensible default
@@ -236,7 +237,7 @@ func Handshake(ctx context.Context, opts HandshakeOptions) (*HandshakeResult, er
 			if opts.ClientCertificate != nil {
 				auth.CertificateSent = true
 				if leaf, err := x509.ParseCertificate(opts.ClientCertificate.Certificate[0]); err == nil {
-					auth.CertificateSubject = leaf.Subject.String()
+					auth.CertificateSubject = dn.Subject(leaf)
 				}
 				return opts.ClientCertificate, nil
 			}

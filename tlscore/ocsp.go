@@ -2,11 +2,11 @@ package tlscore
 
 import (
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/asn1"
 	"time"
 
 	"golang.org/x/crypto/ocsp"
+
+	"github.com/tlskit/tlskit/inspect/dn"
 )
 
 // OCSPStatus is what a stapled OCSP response says about the leaf.
@@ -68,11 +68,6 @@ func parseOCSP(der []byte, chain []*x509.Certificate) *OCSPStatus {
 // rdnString renders a DER-encoded distinguished name (as in a CertificateRequest's acceptable
 // CAs) the way certificates' names are shown.
 func rdnString(der []byte) string {
-	var seq pkix.RDNSequence
-	if rest, err := asn1.Unmarshal(der, &seq); err != nil || len(rest) != 0 {
-		return "(unparseable name)"
-	}
-	var name pkix.Name
-	name.FillFromRDNSequence(&seq)
-	return name.String()
+	s, _ := dn.String(der)
+	return s
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tlskit/tlskit/inspect/dn"
 	"github.com/tlskit/tlskit/tlscore/keys"
 	"github.com/tlskit/tlskit/tlscore/wire"
 )
@@ -515,7 +516,7 @@ func (d *transcriptDecoder) summary(v any) string {
 		}
 		s := strconv.Itoa(len(m.Entries)) + " certificate" + plural(len(m.Entries))
 		if c := d.certificate(m.Entries[0].DER); c != nil {
-			s += ", " + c.Subject.String()
+			s += ", " + dn.Subject(c)
 		}
 		return s
 	case *wire.CertificateStatus:

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/tlskit/tlskit/inspect/dn"
 	"github.com/tlskit/tlskit/tlscore/wire"
 )
 
@@ -182,7 +183,7 @@ func (l *Listener) handshake(raw net.Conn) {
 	ev.CipherSuite = tls.CipherSuiteName(cs.CipherSuite)
 	ev.ALPN = cs.NegotiatedProtocol
 	if len(cs.PeerCertificates) > 0 {
-		ev.ClientCert = cs.PeerCertificates[0].Subject.String()
+		ev.ClientCert = dn.Subject(cs.PeerCertificates[0])
 	}
 	l.emit(ev)
 	select {

@@ -1,13 +1,13 @@
 package wire
 
 import (
-	"crypto/x509/pkix"
-	"encoding/asn1"
 	"fmt"
 	"math/big"
 	"strings"
 
 	"golang.org/x/crypto/cryptobyte"
+
+	"github.com/tlskit/tlskit/inspect/dn"
 )
 
 // ClientHello is a decoded ClientHello (RFC 8446 section 4.1.2, RFC 5246 section 7.4.1.2).
@@ -603,21 +603,13 @@ func parseCertificateRequest12(body []byte, withSigAlgs bool) (*CertificateReque
 
 // dnStrings renders DER distinguished names for display. A name that does not parse is shown
 // by size instead of failing the message, since the list is advisory.
-func dnStrings(dns [][]byte) []string {
-	if len(dns) == 0 {
+func dnStrings(names [][]byte) []string {
+	if len(names) == 0 {
 		return nil
 	}
-	out := make([]string, len(dns))
-	for i, der := range dns {
-		var rdn pkix.RDNSequence
-		rest, err := asn1.Unmarshal(der, &rdn)
-		if err != nil || len(rest) != 0 {
-			out[i] = fmt.Sprintf("unparseable name (%d bytes)", len(der))
-			continue
-		}
-		var n pkix.Name
-		n.FillFromRDNSequence(&rdn)
-		out[i] = n.String()
+	out := make([]string, len(names))
+	for i, der := range names {
+		out[i], _ = dn.String(der)
 	}
 	return out
 }
