@@ -24,24 +24,7 @@ func TestGoTLSServer(t *testing.T) {
 		Certificates: []tls.Certificate{rsaPair, ecPair},
 		CipherSuites: tls12,
 	}
-	l, err := tls.Listen("tcp", "127.0.0.1:0", cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				_ = c.SetDeadline(time.Now().Add(5 * time.Second))
-				_ = c.(*tls.Conn).Handshake()
-			}()
-		}
-	}()
+	l := goTLSServer(t, cfg)
 	res, d := runScan(t, l.Addr().(*net.TCPAddr).Port, 3*time.Second)
 	t.Logf("scan took %v, %d probes", d, res.Probes)
 	supportedOnly(t, res, "TLS 1.2", "TLS 1.3")

@@ -18,24 +18,7 @@ import (
 func groupDroppingServer(t *testing.T, drop ...uint16) int {
 	t.Helper()
 	_, _, pair := testCert(t, "ecdsa")
-	backend, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{pair}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { backend.Close() })
-	go func() {
-		for {
-			c, err := backend.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				_ = c.SetDeadline(time.Now().Add(5 * time.Second))
-				_ = c.(*tls.Conn).Handshake()
-			}()
-		}
-	}()
+	backend := goTLSServer(t, &tls.Config{Certificates: []tls.Certificate{pair}})
 	return badServer(t, func(c net.Conn) {
 		defer c.Close()
 		_ = c.SetDeadline(time.Now().Add(5 * time.Second))

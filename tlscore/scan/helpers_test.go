@@ -195,3 +195,28 @@ func supportedOnly(t *testing.T, r *Result, names ...string) {
 		}
 	}
 }
+
+// goTLSServer is a Go TLS server with cfg on 127.0.0.1 that completes each handshake and
+// closes; it stops at cleanup.
+func goTLSServer(t *testing.T, cfg *tls.Config) net.Listener {
+	t.Helper()
+	l, err := tls.Listen("tcp", "127.0.0.1:0", cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+				_ = c.(*tls.Conn).Handshake()
+			}()
+		}
+	}()
+	return l
+}
