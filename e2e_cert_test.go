@@ -1371,3 +1371,53 @@ func dnCanon(s string) string {
 	}
 	return strings.Join(rdns, ",")
 }
+
+// TestE2ESubjectAsWritten checks --subject against OpenSSL: the slash form is encoded in the
+// order written, as openssl req -subj does, the RFC 4514 form as RFC 4514 reads it, DC, UID and
+// emailAddress are accepted (as IA5Strings where their definitions say so), --cn replaces the
+// CN in its place, and certificates issued under a CA named so still verify.
+func TestE2ESubjectAsWritten(t *testing.T) {
+	needOpenSSL(t)
+	t.Parallel()
+	dir := t.TempDir()
+	subjectOf := func(args ...string) string {
+		t.Helper()
+		out := ossl(t, dir, append(args, "-noout", "-subject", "-nameopt", "RFC2253")...)
+		return strings.TrimPrefix(strings.TrimSpace(out), "subject=")
+	}
+
+	// What openssl itself makes of the same -subj, to compare with.
+	ossl(t, dir, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1",
+		"-subj", "/DC=test/DC=example/O=Acme/CN=x.example.test/emailAddress=ops@example.test",
+		"-keyout", "o-key.pem", "-out", "o.pem")
+	want := subjectOf("x509", "-in", "o.pem")
+
+	tk(t, dir, "cert", "selfsign", "x.example.test", "--subject", "/DC=test/DC=example/O=Acme/CN=x.example.test/emailAddress=ops@example.test",
+		"--out", "slash.pem", "--key-out", "slash-key.pem")
+	if got := subjectOf("x509", "-in", "slash.pem"); got != want {
+		t.Errorf("slash form: subject %q, openssl -subj gives %q", got, want)
+	}
+	parse := ossl(t, dir, "asn1parse", "-in", "slash.pem")
+	for _, w := range []string{"IA5STRING         :test", "IA5STRING         :ops@example.test", "PRINTABLESTRING   :Acme"} {
+		if !strings.Contains(parse, w) {
+			t.Errorf("asn1parse lacks %q:\n%s", w, parse)
+		}
+	}
+
+	tk(t, dir, "cert", "csr", "r.example.test", "--subject", "CN=old,O=Acme,DC=example,DC=test", "--cn", "r.example.test")
+	if got := subjectOf("req", "-in", "r.example.test.csr"); got != "CN=r.example.test,O=Acme,DC=example,DC=test" {
+		t.Errorf("RFC 4514 form with --cn: request subject %q", got)
+	}
+	verifyCSR(t, dir, "r.example.test.csr", "")
+
+	// A CA named with DC components: what it issues names it as issuer byte for byte.
+	tk(t, dir, "ca", "create", "--dir", "ca", "--subject", "/DC=test/DC=example/CN=Example Root")
+	if got := subjectOf("x509", "-in", "ca/ca.pem"); got != "CN=Example Root,DC=example,DC=test" {
+		t.Errorf("CA subject %q", got)
+	}
+	tk(t, dir, "cert", "issue", "svc.example.test", "--ca-dir", "ca", "--subject", "/UID=svc/CN=svc.example.test")
+	if got := subjectOf("x509", "-in", "svc.example.test.pem", "-issuer"); !strings.Contains(got, "CN=svc.example.test,UID=svc") {
+		t.Errorf("leaf subject %q", got)
+	}
+	verifyServer(t, dir, "ca/ca.pem", "svc.example.test.pem", false)
+}

@@ -13,12 +13,14 @@ import (
 )
 
 // CreateCSR makes a PKCS#10 certificate request for key with the given subject and SANs.
-func CreateCSR(random io.Reader, subject pkix.Name, sans SANs, key crypto.Signer) (*x509.CertificateRequest, error) {
+// rawSubject, when set, is the subject's encoding, used as it is (see LeafRequest.RawSubject).
+func CreateCSR(random io.Reader, subject pkix.Name, rawSubject []byte, sans SANs, key crypto.Signer) (*x509.CertificateRequest, error) {
 	if sans.Empty() {
 		return nil, errors.New("a request needs at least one host name, IP address, email address or URI")
 	}
 	tmpl := &x509.CertificateRequest{
 		Subject:        subject,
+		RawSubject:     rawSubject,
 		DNSNames:       sans.DNSNames,
 		IPAddresses:    sans.IPAddresses,
 		EmailAddresses: sans.EmailAddresses,

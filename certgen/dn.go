@@ -2,8 +2,10 @@ package certgen
 
 import (
 	"crypto/x509/pkix"
+	"encoding/asn1"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -12,73 +14,193 @@ import (
 // but this is a sanity limit for bad input, not the profile.
 const maxDNValueLen = 256
 
-// ParseSubject parses a distinguished name written as RFC 4514 ("CN=example.com,O=Example\, Inc")
-// or in OpenSSL's slash form ("/CN=example.com/O=Example Inc"). Recognised attributes: CN, O, OU,
-// C, L, ST, STREET, POSTALCODE, SERIALNUMBER. Multi-valued RDNs ('+') are split into single values.
+// Subject is a distinguished name as written on the command line: its attributes in the order
+// they go into the encoded name (the least specific first, as `openssl req -subj` writes them),
+// one value to each RDN.
+type Subject struct {
+	attrs []subjectAttr
+}
+
+type subjectAttr struct {
+	key   string // canonical short name, a key of subjectAttrs
+	value string
+}
+
+// subjectAttrs are the attributes --subject accepts, by canonical name.
+var subjectAttrs = map[string]asn1.ObjectIdentifier{
+	"C":            {2, 5, 4, 6},
+	"ST":           {2, 5, 4, 8},
+	"L":            {2, 5, 4, 7},
+	"STREET":       {2, 5, 4, 9},
+	"POSTALCODE":   {2, 5, 4, 17},
+	"O":            {2, 5, 4, 10},
+	"OU":           {2, 5, 4, 11},
+	"CN":           {2, 5, 4, 3},
+	"SERIALNUMBER": {2, 5, 4, 5},
+	"DC":           {0, 9, 2342, 19200300, 100, 1, 25},
+	"UID":          {0, 9, 2342, 19200300, 100, 1, 1},
+	"emailAddress": {1, 2, 840, 113549, 1, 9, 1},
+}
+
+// subjectAliases maps what may be typed (upper-cased) to the canonical name.
+var subjectAliases = map[string]string{
+	"CN": "CN", "COMMONNAME": "CN", "O": "O", "OU": "OU", "C": "C", "L": "L", "ST": "ST", "S": "ST",
+	"STREET": "STREET", "POSTALCODE": "POSTALCODE", "SERIALNUMBER": "SERIALNUMBER",
+	"DC": "DC", "UID": "UID", "EMAILADDRESS": "emailAddress", "E": "emailAddress",
+}
+
+// ParseSubject parses a distinguished name into the fields Go's pkix.Name has (see
+// ParseSubjectOrdered for the name as written, with every attribute in its place).
 func ParseSubject(s string) (pkix.Name, error) {
-	var name pkix.Name
+	subj, err := ParseSubjectOrdered(s)
+	if err != nil {
+		return pkix.Name{}, err
+	}
+	return subj.Name(), nil
+}
+
+// ParseSubjectOrdered parses a distinguished name written as RFC 4514 ("CN=example.com,O=Example\,
+// Inc", the most specific attribute first) or in OpenSSL's slash form ("/O=Example Inc/CN=
+// example.com", the least specific first), keeping the attributes in the order the name is
+// encoded in. Recognised attributes: CN, O, OU, C, L, ST, STREET, POSTALCODE, SERIALNUMBER, DC,
+// UID and emailAddress. Multi-valued RDNs ('+') are split into single values.
+func ParseSubjectOrdered(s string) (Subject, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
-		return name, fmt.Errorf("empty subject")
+		return Subject{}, fmt.Errorf("empty subject")
 	}
 	if !utf8.ValidString(s) {
-		return name, fmt.Errorf("subject is not valid UTF-8")
+		return Subject{}, fmt.Errorf("subject is not valid UTF-8")
 	}
 	var pairs [][2]string
 	var err error
-	if strings.HasPrefix(s, "/") {
+	slash := strings.HasPrefix(s, "/")
+	if slash {
 		pairs, err = splitSlashDN(s)
 	} else {
 		pairs, err = splitRFC4514(s)
 	}
 	if err != nil {
-		return pkix.Name{}, err
+		return Subject{}, err
 	}
+	var subj Subject
 	for _, p := range pairs {
-		attr, value := strings.ToUpper(strings.TrimSpace(p[0])), p[1]
-		if value == "" {
-			return pkix.Name{}, fmt.Errorf("subject attribute %s has an empty value", attr)
-		}
-		if len(value) > maxDNValueLen {
-			return pkix.Name{}, fmt.Errorf("subject attribute %s is longer than %d bytes", attr, maxDNValueLen)
+		typed, value := strings.ToUpper(strings.TrimSpace(p[0])), p[1]
+		key, known := subjectAliases[typed]
+		switch {
+		case typed == "":
+			return Subject{}, fmt.Errorf("subject attribute with no type before '='")
+		case !known:
+			return Subject{}, fmt.Errorf("unsupported subject attribute %q (use CN, O, OU, C, L, ST, STREET, POSTALCODE, SERIALNUMBER, DC, UID or emailAddress)", typed)
+		case value == "":
+			return Subject{}, fmt.Errorf("subject attribute %s has an empty value", key)
+		case len(value) > maxDNValueLen:
+			return Subject{}, fmt.Errorf("subject attribute %s is longer than %d bytes", key, maxDNValueLen)
 		}
 		for _, r := range value {
 			if r < 0x20 || r == 0x7f {
-				return pkix.Name{}, fmt.Errorf("subject attribute %s holds a control character", attr)
+				return Subject{}, fmt.Errorf("subject attribute %s holds a control character", key)
 			}
 		}
-		switch attr {
-		case "CN", "COMMONNAME":
-			if name.CommonName != "" {
-				return pkix.Name{}, fmt.Errorf("subject has more than one CN")
+		switch key {
+		case "CN":
+			if subj.has("CN") {
+				return Subject{}, fmt.Errorf("subject has more than one CN")
 			}
-			name.CommonName = value
-		case "O":
-			name.Organization = append(name.Organization, value)
-		case "OU":
-			name.OrganizationalUnit = append(name.OrganizationalUnit, value)
+		case "SERIALNUMBER":
+			if subj.has("SERIALNUMBER") {
+				return Subject{}, fmt.Errorf("subject has more than one SERIALNUMBER")
+			}
 		case "C":
 			if len(value) != 2 || strings.ToUpper(value) != value || !isASCII(value) {
-				return pkix.Name{}, fmt.Errorf("subject C must be a two-letter upper-case country code, not %q", value)
+				return Subject{}, fmt.Errorf("subject C must be a two-letter upper-case country code, not %q", value)
 			}
-			name.Country = append(name.Country, value)
-		case "L":
-			name.Locality = append(name.Locality, value)
-		case "ST", "S":
-			name.Province = append(name.Province, value)
-		case "STREET":
-			name.StreetAddress = append(name.StreetAddress, value)
-		case "POSTALCODE":
-			name.PostalCode = append(name.PostalCode, value)
-		case "SERIALNUMBER":
-			name.SerialNumber = value
-		case "":
-			return pkix.Name{}, fmt.Errorf("subject attribute with no type before '='")
-		default:
-			return pkix.Name{}, fmt.Errorf("unsupported subject attribute %q (use CN, O, OU, C, L, ST, STREET, POSTALCODE or SERIALNUMBER)", attr)
+		case "DC", "emailAddress":
+			if !isASCII(value) {
+				return Subject{}, fmt.Errorf("subject attribute %s must be ASCII (an IA5String), not %q", key, value)
+			}
 		}
+		subj.attrs = append(subj.attrs, subjectAttr{key, value})
 	}
-	return name, nil
+	if !slash {
+		// RFC 4514 writes the last RDN first.
+		slices.Reverse(subj.attrs)
+	}
+	return subj, nil
+}
+
+func (s Subject) has(key string) bool {
+	return slices.ContainsFunc(s.attrs, func(a subjectAttr) bool { return a.key == key })
+}
+
+// IsZero reports whether the subject has no attribute.
+func (s Subject) IsZero() bool { return len(s.attrs) == 0 }
+
+// Set gives the subject exactly one key attribute, value: in the place of the first one there
+// was, or else, for CN, last (the most specific), and for anything else just before the CN.
+func (s *Subject) Set(key, value string) {
+	at := slices.IndexFunc(s.attrs, func(a subjectAttr) bool { return a.key == key })
+	if at >= 0 {
+		s.attrs[at].value = value
+		rest := slices.DeleteFunc(s.attrs[at+1:], func(a subjectAttr) bool { return a.key == key })
+		s.attrs = s.attrs[:at+1+len(rest)]
+		return
+	}
+	cn := slices.IndexFunc(s.attrs, func(a subjectAttr) bool { return a.key == "CN" })
+	if key == "CN" || cn < 0 {
+		s.attrs = append(s.attrs, subjectAttr{key, value})
+		return
+	}
+	s.attrs = slices.Insert(s.attrs, cn, subjectAttr{key, value})
+}
+
+// Name is the subject as Go's pkix.Name: the fields it has, in the order written. DC, UID and
+// emailAddress are only in Names.
+func (s Subject) Name() pkix.Name {
+	var n pkix.Name
+	for _, a := range s.attrs {
+		switch a.key {
+		case "CN":
+			n.CommonName = a.value
+		case "O":
+			n.Organization = append(n.Organization, a.value)
+		case "OU":
+			n.OrganizationalUnit = append(n.OrganizationalUnit, a.value)
+		case "C":
+			n.Country = append(n.Country, a.value)
+		case "L":
+			n.Locality = append(n.Locality, a.value)
+		case "ST":
+			n.Province = append(n.Province, a.value)
+		case "STREET":
+			n.StreetAddress = append(n.StreetAddress, a.value)
+		case "POSTALCODE":
+			n.PostalCode = append(n.PostalCode, a.value)
+		case "SERIALNUMBER":
+			n.SerialNumber = a.value
+		}
+		n.Names = append(n.Names, pkix.AttributeTypeAndValue{Type: subjectAttrs[a.key], Value: a.value})
+	}
+	return n
+}
+
+// DER encodes the subject as an RDNSequence, in its order, one attribute to an RDN. Values are
+// PrintableStrings where they can be and UTF8Strings otherwise, as Go encodes names; DC and
+// emailAddress are IA5Strings, as their definitions require.
+func (s Subject) DER() ([]byte, error) {
+	seq := make(pkix.RDNSequence, 0, len(s.attrs))
+	for _, a := range s.attrs {
+		var v any = a.value
+		if a.key == "DC" || a.key == "emailAddress" {
+			v = asn1.RawValue{Tag: asn1.TagIA5String, Bytes: []byte(a.value)}
+		}
+		seq = append(seq, pkix.RelativeDistinguishedNameSET{{Type: subjectAttrs[a.key], Value: v}})
+	}
+	der, err := asn1.Marshal(seq)
+	if err != nil {
+		return nil, fmt.Errorf("encoding the subject: %w", err)
+	}
+	return der, nil
 }
 
 // splitRFC4514 splits "A=v,B=w+C=x" into pairs, honouring RFC 4514 escapes (\, \+ \" \\ \XX)

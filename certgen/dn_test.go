@@ -1,8 +1,13 @@
 package certgen
 
 import (
+	"bytes"
+	"crypto/x509/pkix"
+	"encoding/asn1"
 	"strings"
 	"testing"
+
+	"github.com/tlskit/tlskit/inspect/dn"
 )
 
 func TestParseSubject(t *testing.T) {
@@ -62,4 +67,65 @@ func FuzzParseSubject(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		_, _ = ParseSubject(s)
 	})
+}
+
+// TestParseSubjectOrdered checks the order the attributes are encoded in (what openssl prints
+// with -nameopt RFC2253 is the reverse of the slash form and the same as the RFC 4514 form), the
+// attributes Go's pkix.Name has no field for, and --cn/--org applied on top.
+func TestParseSubjectOrdered(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		set  [][2]string
+		want string // dn.String of the encoding
+	}{
+		{in: "/CN=app/O=Example", want: "O=Example,CN=app"},
+		{in: "CN=app,O=Example", want: "CN=app,O=Example"},
+		{in: "/DC=test/DC=example/O=Acme/CN=x.test/emailAddress=ops@example.test",
+			want: "emailAddress=ops@example.test,CN=x.test,O=Acme,DC=example,DC=test"},
+		{in: "UID=alice,DC=example,DC=test", want: "UID=alice,DC=example,DC=test"},
+		{in: "e=a@b.test,CN=x", want: "emailAddress=a@b.test,CN=x"},
+		{in: "/O=Acme/CN=old", set: [][2]string{{"CN", "new"}}, want: "CN=new,O=Acme"},
+		{in: "/C=US/CN=x", set: [][2]string{{"O", "Acme"}}, want: "CN=x,O=Acme,C=US"},
+		{in: "/O=A/OU=Ops/O=B", set: [][2]string{{"O", "C"}}, want: "OU=Ops,O=C"},
+		{in: "/C=US/O=Acme", set: [][2]string{{"CN", "added"}}, want: "CN=added,O=Acme,C=US"},
+	} {
+		t.Run(tc.in, func(t *testing.T) {
+			subj, err := ParseSubjectOrdered(tc.in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, kv := range tc.set {
+				subj.Set(kv[0], kv[1])
+			}
+			der, err := subj.DER()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, _ := dn.String(der); got != tc.want {
+				t.Errorf("encoded as %q, want %q", got, tc.want)
+			}
+		})
+	}
+	for _, bad := range []string{"DC=caf\u00e9", "emailAddress=\u00e9@x.test", "CN=a,SERIALNUMBER=1,SERIALNUMBER=2", "FOO=x"} {
+		if _, err := ParseSubjectOrdered(bad); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+	// DC and emailAddress are IA5Strings; the rest as Go encodes them.
+	subj, _ := ParseSubjectOrdered("/DC=test/CN=x")
+	der, _ := subj.DER()
+	var seq pkix.RDNSequence
+	if _, err := asn1.Unmarshal(der, &seq); err != nil {
+		t.Fatal(err)
+	}
+	var raw []asn1.RawValue
+	if _, err := asn1.Unmarshal(der, &raw); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(raw[0].FullBytes, []byte{asn1.TagIA5String, 4, 't', 'e', 's', 't'}) {
+		t.Errorf("DC not an IA5String: %x", raw[0].FullBytes)
+	}
+	if !bytes.Contains(raw[1].FullBytes, []byte{asn1.TagPrintableString, 1, 'x'}) {
+		t.Errorf("CN not a PrintableString: %x", raw[1].FullBytes)
+	}
 }

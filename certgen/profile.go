@@ -51,7 +51,9 @@ type LeafRequest struct {
 // CARequest describes a CA certificate.
 type CARequest struct {
 	Subject pkix.Name
-	Days    int
+	// RawSubject, when set, is the subject's encoding, used as it is (as LeafRequest's).
+	RawSubject []byte
+	Days       int
 	// PathLen limits how many intermediate CAs may follow this one; -1 sets no limit.
 	PathLen int
 	// NameConstraints are permitted DNS subtrees (e.g. "example.com", "internal").
@@ -332,6 +334,7 @@ func caTemplate(random io.Reader, req CARequest, pub crypto.PublicKey) (*x509.Ce
 		return nil, err
 	}
 	t.Subject = req.Subject
+	t.RawSubject = req.RawSubject
 	t.KeyUsage = x509.KeyUsageCertSign | x509.KeyUsageCRLSign | x509.KeyUsageDigitalSignature
 	t.IsCA = true
 	t.MaxPathLen = -1
@@ -393,9 +396,13 @@ func CreateIntermediateCA(random io.Reader, req CARequest, pub crypto.PublicKey,
 	if req.PathLen < 0 {
 		req.PathLen = 0
 	}
-	if bytes.Equal(mustRDN(req.Subject), p.RawSubject) {
+	raw := req.RawSubject
+	if raw == nil {
+		raw = mustRDN(req.Subject)
+	}
+	if bytes.Equal(raw, p.RawSubject) {
 		// A child named like its parent looks self-signed to path builders, which stop there.
-		return nil, profileErrorf("the intermediate's subject %q must differ from its parent's", req.Subject.String())
+		return nil, profileErrorf("the intermediate's subject %q must differ from its parent's", dn.Of(raw, req.Subject))
 	}
 	// Name constraints narrow as they go down: an intermediate under a constrained CA inherits its
 	// permitted domains, and may only narrow them further.

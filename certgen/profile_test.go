@@ -340,7 +340,7 @@ func TestKeyRoundTrip(t *testing.T) {
 
 func TestParseCSR(t *testing.T) {
 	key := cachedKey(t, KeyECDSAP256, "leaf")
-	csr, err := CreateCSR(rand.Reader, subjectCN("req.test"), mustHosts(t, "req.test", "10.1.2.3"), key)
+	csr, err := CreateCSR(rand.Reader, subjectCN("req.test"), nil, mustHosts(t, "req.test", "10.1.2.3"), key)
 	if err != nil {
 		t.Fatal(err)
 	}

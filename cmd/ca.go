@@ -108,7 +108,7 @@ func runCACreate(a *app, o *caCreateOptions, pathLenSet bool) error {
 		depth = len(parent.Chain) + 1
 	}
 	defaultCN := defaultCAName(depth)
-	subject, err := o.subject.build(defaultCN)
+	subject, rawSubject, err := o.subject.build(defaultCN)
 	if err != nil {
 		return err
 	}
@@ -119,7 +119,7 @@ func runCACreate(a *app, o *caCreateOptions, pathLenSet bool) error {
 	if err != nil {
 		return err
 	}
-	req := certgen.CARequest{Subject: subject, Days: o.days, PathLen: o.pathLen, NameConstraints: o.nameConstraints, Now: a.now()}
+	req := certgen.CARequest{Subject: subject, RawSubject: rawSubject, Days: o.days, PathLen: o.pathLen, NameConstraints: o.nameConstraints, Now: a.now()}
 	if !pathLenSet {
 		req.PathLen = -1
 	}

@@ -76,7 +76,7 @@ func (o *leafOptions) plan(a *app, hosts []string, selfSigned bool) (*leafPlan, 
 	if kind != "DNS" && !selfSigned {
 		defaultCN = ""
 	}
-	subject, err := o.subject.build(defaultCN)
+	subject, rawSubject, err := o.subject.build(defaultCN)
 	if err != nil {
 		return nil, err
 	}
@@ -90,7 +90,7 @@ func (o *leafOptions) plan(a *app, hosts []string, selfSigned bool) (*leafPlan, 
 	}
 	return &leafPlan{
 		hosts: hosts, sans: sans, key: key, newKey: newKey, warnings: warnings,
-		req: certgen.LeafRequest{SANs: sans, Subject: subject, Days: o.days, Client: o.client, Now: a.now()},
+		req: certgen.LeafRequest{SANs: sans, Subject: subject, RawSubject: rawSubject, Days: o.days, Client: o.client, Now: a.now()},
 	}, nil
 }
 
@@ -437,7 +437,7 @@ func runCertCSR(a *app, o *certCSROptions, hosts []string) error {
 		return err
 	}
 	_, defaultCN, _ := certgen.ClassifyHost(hosts[0])
-	subject, err := o.subject.build(defaultCN)
+	subject, rawSubject, err := o.subject.build(defaultCN)
 	if err != nil {
 		return err
 	}
@@ -449,7 +449,7 @@ func runCertCSR(a *app, o *certCSROptions, hosts []string) error {
 	if err != nil {
 		return err
 	}
-	csr, err := certgen.CreateCSR(a.random, subject, sans, key)
+	csr, err := certgen.CreateCSR(a.random, subject, rawSubject, sans, key)
 	if err != nil {
 		return err
 	}

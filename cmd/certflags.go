@@ -27,18 +27,33 @@ type subjectOptions struct {
 func (o *subjectOptions) register(fs *pflag.FlagSet) {
 	fs.StringVar(&o.cn, "cn", "", "subject common name (default: the first host)")
 	fs.StringVar(&o.org, "org", "", "subject organization (O)")
-	fs.StringVar(&o.subject, "subject", "", `full subject, RFC 4514 ("CN=app,O=Example\, Inc") or OpenSSL's "/CN=app/O=Example"`)
+	fs.StringVar(&o.subject, "subject", "", `full subject, RFC 4514 ("CN=app,O=Example\, Inc") or OpenSSL's "/O=Example/CN=app", kept in the order written (DC, UID and emailAddress too)`)
 }
 
 // build returns the subject: --subject, then --cn and --org on top of it, then defaultCN when
-// no CN was given at all.
-func (o *subjectOptions) build(defaultCN string) (pkix.Name, error) {
-	var name pkix.Name
+// no CN was given at all. With --subject, raw is its encoding in the order written (openssl
+// -subj's order for the slash form), which the certificate or request then carries as it is;
+// without, raw is nil and the name is encoded in Go's usual order.
+func (o *subjectOptions) build(defaultCN string) (name pkix.Name, raw []byte, err error) {
 	if o.subject != "" {
-		var err error
-		if name, err = certgen.ParseSubject(o.subject); err != nil {
-			return pkix.Name{}, usageErrorf("--subject: %v", err)
+		subj, err := certgen.ParseSubjectOrdered(o.subject)
+		if err != nil {
+			return pkix.Name{}, nil, usageErrorf("--subject: %v", err)
 		}
+		if o.cn != "" {
+			subj.Set("CN", o.cn)
+		}
+		if o.org != "" {
+			subj.Set("O", o.org)
+		}
+		if subj.Name().CommonName == "" && defaultCN != "" && len(defaultCN) <= 64 {
+			subj.Set("CN", defaultCN)
+		}
+		raw, err := subj.DER()
+		if err != nil {
+			return pkix.Name{}, nil, usageErrorf("--subject: %v", err)
+		}
+		return subj.Name(), raw, nil
 	}
 	if o.cn != "" {
 		name.CommonName = o.cn
@@ -50,7 +65,7 @@ func (o *subjectOptions) build(defaultCN string) (pkix.Name, error) {
 		// X.520 caps a CN at 64 characters; a longer first host stays in the SANs only.
 		name.CommonName = defaultCN
 	}
-	return name, nil
+	return name, nil, nil
 }
 
 // keyOptions choose a new key's type or an existing key, and how keys are protected on disk.
