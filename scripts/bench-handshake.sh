@@ -59,23 +59,7 @@ jq=$(command -v jq || true)
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=lib/bench.sh
 . "$repo/scripts/lib/bench.sh"
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/tlskit-bench-hs.XXXXXX")
-pids=()
-cleanup() {
-	local p
-	for p in "${pids[@]}"; do
-		kill "$p" 2>/dev/null || true
-	done
-	for p in "${pids[@]}"; do
-		wait "$p" 2>/dev/null || true
-	done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-die() {
-	echo "bench-handshake: $*" >&2
-	exit 1
-}
+bench_setup bench-handshake
 
 echo "building tlskit and the floor..." >&2
 (cd "$repo" && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$tmp/bench-handshake" ./scripts/bench-handshake) || die "building the floor failed"

@@ -8,33 +8,23 @@ set -uo pipefail
 ROUNDS=${1:-3}
 [[ "${SMOKE:-}" == 1 ]] && ROUNDS=1
 root=$(cd "$(dirname "$0")/.." && pwd)
-work=$(mktemp -d)
-srv=""
-cleanup() {
-	[[ -n "$srv" ]] && kill "$srv" 2>/dev/null && wait "$srv" 2>/dev/null
-	rm -rf "$work"
-}
-trap cleanup EXIT
 
 for tool in openssl sslscan go; do
 	command -v "$tool" >/dev/null || { echo "bench-scan: $tool not found" >&2; exit 1; }
 done
 
-die() {
-	echo "bench-scan: $*" >&2
-	exit 1
-}
 # shellcheck source=lib/bench.sh
 . "$root/scripts/lib/bench.sh"
-bench_tlskit "$root" "$work" # the release build, or $TLSKIT_BIN
+bench_setup bench-scan
+bench_tlskit "$root" "$tmp" # the release build, or $TLSKIT_BIN
 tk=$tlskit
-cd "$work"
+cd "$tmp"
 "$tk" ca create --dir ca >/dev/null 2>&1
 "$tk" cert issue localhost 127.0.0.1 --ca-dir ca --key-type rsa-2048 --out rsa.pem --key-out rsa-key.pem >/dev/null 2>&1
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 openssl s_server -accept "127.0.0.1:$port" -cert rsa.pem -key rsa-key.pem -www -quiet -cipher 'ALL:@SECLEVEL=0' >/dev/null 2>&1 &
-srv=$!
+pids+=($!)
 for _ in $(seq 100); do
 	(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
 	sleep 0.05

@@ -88,24 +88,7 @@ clk_tck=$(getconf CLK_TCK 2>/dev/null || echo 100)
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=lib/bench.sh
 . "$repo/scripts/lib/bench.sh"
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/tlskit-bench-serve.XXXXXX")
-pids=()
-cleanup() {
-	local p
-	for p in "${pids[@]}"; do
-		kill "$p" 2>/dev/null || true
-	done
-	for p in "${pids[@]}"; do
-		wait "$p" 2>/dev/null || true
-	done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-die() {
-	echo "bench-serve: $*" >&2
-	exit 1
-}
+bench_setup bench-serve
 
 echo "building tlskit and the load client..." >&2
 (cd "$repo" && CGO_ENABLED=0 go build -trimpath -o "$tmp/bench-serve" ./scripts/bench-serve) || die "building scripts/bench-serve failed"

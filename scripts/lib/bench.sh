@@ -1,4 +1,32 @@
-# Shared by the scripts/bench-*.sh benchmarks (sourced, not run). Each caller defines die().
+# Shared by the scripts/bench-*.sh benchmarks (sourced, not run). bench_setup gives a script its
+# die(), work directory and server bookkeeping; the others use die().
+
+# bench_setup NAME makes a work directory in $tmp, an empty $pids for the servers the script
+# starts, and die(), which prints "NAME: ..." and exits 1. On exit the servers are killed and
+# waited for and the directory removed; Ctrl-C exits 130 through the same cleanup.
+bench_setup() {
+	bench_name=$1
+	tmp=$(mktemp -d "${TMPDIR:-/tmp}/tlskit-$1.XXXXXX")
+	pids=()
+	trap bench_cleanup EXIT
+	trap 'exit 130' INT TERM
+}
+
+bench_cleanup() {
+	local p
+	for p in "${pids[@]}"; do
+		kill "$p" 2>/dev/null || true
+	done
+	for p in "${pids[@]}"; do
+		wait "$p" 2>/dev/null || true
+	done
+	rm -rf "$tmp"
+}
+
+die() {
+	echo "${bench_name:-bench}: $*" >&2
+	exit 1
+}
 
 # bench_tlskit REPO DIR sets $tlskit: $TLSKIT_BIN when given (to measure another build), else a
 # static, stripped build in DIR, as released (.goreleaser.yaml) — a cgo build pays ~0.8 ms per start for
