@@ -108,12 +108,9 @@ func runCACreate(a *app, o *caCreateOptions, pathLenSet bool) error {
 		depth = len(parent.Chain) + 1
 	}
 	defaultCN := defaultCAName(depth)
-	subject, rawSubject, err := o.subject.build(defaultCN)
+	subject, rawSubject, err := o.subject.build(defaultCN, "tlskit local CA")
 	if err != nil {
 		return err
-	}
-	if len(subject.Organization) == 0 && o.subject.subject == "" {
-		subject.Organization = []string{"tlskit local CA"}
 	}
 	key, _, err := o.keys.key(a)
 	if err != nil {

@@ -76,7 +76,7 @@ func (o *leafOptions) plan(a *app, hosts []string, selfSigned bool) (*leafPlan, 
 	if kind != "DNS" && !selfSigned {
 		defaultCN = ""
 	}
-	subject, rawSubject, err := o.subject.build(defaultCN)
+	subject, rawSubject, err := o.subject.build(defaultCN, "")
 	if err != nil {
 		return nil, err
 	}
@@ -437,7 +437,7 @@ func runCertCSR(a *app, o *certCSROptions, hosts []string) error {
 		return err
 	}
 	_, defaultCN, _ := certgen.ClassifyHost(hosts[0])
-	subject, rawSubject, err := o.subject.build(defaultCN)
+	subject, rawSubject, err := o.subject.build(defaultCN, "")
 	if err != nil {
 		return err
 	}

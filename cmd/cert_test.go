@@ -1,6 +1,9 @@
 package cmd
 
 import (
+	"bytes"
+	"crypto/x509/pkix"
+	"encoding/asn1"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -227,4 +230,36 @@ func mustRead(t *testing.T, path string) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// TestSubjectDefaultsEncodedAsGo checks that a subject made only of --cn, --org and the defaults
+// is encoded byte for byte as Go encodes the same pkix.Name, so certificates made without
+// --subject are what they were before --subject kept its order.
+func TestSubjectDefaultsEncodedAsGo(t *testing.T) {
+	for _, tc := range []struct {
+		opts                  subjectOptions
+		defaultCN, defaultOrg string
+		want                  pkix.Name
+	}{
+		{subjectOptions{}, "app.test", "", pkix.Name{CommonName: "app.test"}},
+		{subjectOptions{cn: "x"}, "app.test", "", pkix.Name{CommonName: "x"}},
+		{subjectOptions{org: "Acme"}, "app.test", "", pkix.Name{CommonName: "app.test", Organization: []string{"Acme"}}},
+		{subjectOptions{cn: "x", org: "Acme"}, "", "", pkix.Name{CommonName: "x", Organization: []string{"Acme"}}},
+		{subjectOptions{}, "tlskit local CA root@vm", "tlskit local CA", pkix.Name{CommonName: "tlskit local CA root@vm", Organization: []string{"tlskit local CA"}}},
+		{subjectOptions{org: "Mine"}, "root", "tlskit local CA", pkix.Name{CommonName: "root", Organization: []string{"Mine"}}},
+		{subjectOptions{}, "", "", pkix.Name{}},
+		{subjectOptions{}, strings.Repeat("a", 65), "", pkix.Name{}},
+	} {
+		_, raw, err := tc.opts.build(tc.defaultCN, tc.defaultOrg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := asn1.Marshal(tc.want.ToRDNSequence())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(raw, want) {
+			t.Errorf("%+v with defaults %q, %q: encoded %x, Go encodes %x", tc.opts, tc.defaultCN, tc.defaultOrg, raw, want)
+		}
+	}
 }

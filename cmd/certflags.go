@@ -30,42 +30,33 @@ func (o *subjectOptions) register(fs *pflag.FlagSet) {
 	fs.StringVar(&o.subject, "subject", "", `full subject, RFC 4514 ("CN=app,O=Example\, Inc") or OpenSSL's "/O=Example/CN=app", kept in the order written (DC, UID and emailAddress too)`)
 }
 
-// build returns the subject: --subject, then --cn and --org on top of it, then defaultCN when
-// no CN was given at all. With --subject, raw is its encoding in the order written (openssl
-// -subj's order for the slash form), which the certificate or request then carries as it is;
-// without, raw is nil and the name is encoded in Go's usual order.
-func (o *subjectOptions) build(defaultCN string) (name pkix.Name, raw []byte, err error) {
+// build returns the subject: --subject, then --cn and --org on top of it, then defaultOrg when
+// neither --subject nor --org said anything, then defaultCN when no CN was given at all. raw is
+// its encoding, in the order written (openssl -subj's order for the slash form; O before CN for
+// the defaults, as Go orders them), which the certificate or request carries as it is.
+func (o *subjectOptions) build(defaultCN, defaultOrg string) (name pkix.Name, raw []byte, err error) {
+	var subj certgen.Subject
 	if o.subject != "" {
-		subj, err := certgen.ParseSubjectOrdered(o.subject)
-		if err != nil {
+		if subj, err = certgen.ParseSubjectOrdered(o.subject); err != nil {
 			return pkix.Name{}, nil, usageErrorf("--subject: %v", err)
 		}
-		if o.cn != "" {
-			subj.Set("CN", o.cn)
-		}
-		if o.org != "" {
-			subj.Set("O", o.org)
-		}
-		if subj.Name().CommonName == "" && defaultCN != "" && len(defaultCN) <= 64 {
-			subj.Set("CN", defaultCN)
-		}
-		raw, err := subj.DER()
-		if err != nil {
-			return pkix.Name{}, nil, usageErrorf("--subject: %v", err)
-		}
-		return subj.Name(), raw, nil
 	}
 	if o.cn != "" {
-		name.CommonName = o.cn
+		subj.Set("CN", o.cn)
 	}
 	if o.org != "" {
-		name.Organization = []string{o.org}
+		subj.Set("O", o.org)
+	} else if o.subject == "" && defaultOrg != "" {
+		subj.Set("O", defaultOrg)
 	}
-	if name.CommonName == "" && len(defaultCN) <= 64 {
-		// X.520 caps a CN at 64 characters; a longer first host stays in the SANs only.
-		name.CommonName = defaultCN
+	// X.520 caps a CN at 64 characters; a longer first host stays in the SANs only.
+	if subj.Name().CommonName == "" && defaultCN != "" && len(defaultCN) <= 64 {
+		subj.Set("CN", defaultCN)
 	}
-	return name, nil, nil
+	if raw, err = subj.DER(); err != nil {
+		return pkix.Name{}, nil, usageErrorf("--subject: %v", err)
+	}
+	return subj.Name(), raw, nil
 }
 
 // keyOptions choose a new key's type or an existing key, and how keys are protected on disk.

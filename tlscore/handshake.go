@@ -229,7 +229,8 @@ func Handshake(ctx context.Context, opts HandshakeOptions) (*HandshakeResult, er
 			defer authMu.Unlock()
 			auth = &ClientAuth{Requested: true, AcceptableCAs: []string{}, SignatureSchemes: []string{}}
 			for _, raw := range cri.AcceptableCAs {
-				auth.AcceptableCAs = append(auth.AcceptableCAs, rdnString(raw))
+				name, _ := dn.String(raw) // an unparseable name says so, with its size
+				auth.AcceptableCAs = append(auth.AcceptableCAs, name)
 			}
 			for _, s := range cri.SignatureSchemes {
 				auth.SignatureSchemes = append(auth.SignatureSchemes, s.String())

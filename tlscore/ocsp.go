@@ -5,8 +5,6 @@ import (
 	"time"
 
 	"golang.org/x/crypto/ocsp"
-
-	"github.com/tlskit/tlskit/inspect/dn"
 )
 
 // OCSPStatus is what a stapled OCSP response says about the leaf.
@@ -63,11 +61,4 @@ func parseOCSP(der []byte, chain []*x509.Certificate) *OCSPStatus {
 		}
 	}
 	return st
-}
-
-// rdnString renders a DER-encoded distinguished name (as in a CertificateRequest's acceptable
-// CAs) the way certificates' names are shown.
-func rdnString(der []byte) string {
-	s, _ := dn.String(der)
-	return s
 }
