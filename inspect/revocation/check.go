@@ -207,10 +207,12 @@ func revokedDetail(st CertStatus) string {
 // checkOne looks one certificate up in the order its mode says, stopping at the first verdict.
 func checkOne(ctx context.Context, c *x509.Certificate, issuerOf func() *x509.Certificate, staple []byte, leaf bool, mode Mode, opts Options) CertStatus {
 	var why []string
+	var last CertStatus // the last source tried, which an unknown verdict names
 	try := func(st CertStatus) (CertStatus, bool) {
 		if st.Status == StatusGood || st.Status == StatusRevoked {
 			return st, true
 		}
+		last = st
 		if st.Error != "" {
 			why = append(why, st.Error)
 		}
@@ -258,7 +260,7 @@ func checkOne(ctx context.Context, c *x509.Certificate, issuerOf func() *x509.Ce
 	}
 	switch {
 	case len(why) > 0:
-		return CertStatus{Status: StatusUnknown, Error: strings.Join(why, "; ")}
+		return CertStatus{Status: StatusUnknown, Source: last.Source, URL: last.URL, File: last.File, Error: strings.Join(why, "; ")}
 	case mode == ModeStaple:
 		return CertStatus{Status: StatusNotChecked}
 	case opts.Fetcher == nil:

@@ -1,0 +1,59 @@
+package revocation
+
+import (
+	"testing"
+)
+
+// FuzzJudgeOCSP feeds arbitrary bytes to the OCSP judge as a response about a fixed leaf: it
+// must never panic, and never call good or revoked what the issuer did not sign.
+func FuzzJudgeOCSP(f *testing.F) {
+	p := newPKI(f)
+	f.Add(ocspResponse(f, p.leaf.cert, p.inter.cert, p.inter, true))
+	f.Add(ocspResponse(f, p.leaf.cert, p.inter.cert, p.inter, false))
+	f.Add(ocspResponse(f, p.leaf.cert, p.inter.cert, newCert(f, "x", true, nil), false))
+	f.Add([]byte{0x30, 0x03, 0x0a, 0x01, 0x03})
+	f.Fuzz(func(t *testing.T, der []byte) {
+		got := JudgeOCSP(der, p.leaf.cert, p.inter.cert, testNow)
+		switch got.Status {
+		case StatusGood, StatusRevoked, StatusUnknown:
+			if got.Signer == "" {
+				t.Fatalf("%s with no signer", got.Status)
+			}
+		case StatusInvalid:
+			if got.Error == "" {
+				t.Fatal("invalid without a reason")
+			}
+		default:
+			t.Fatalf("status %q", got.Status)
+		}
+	})
+}
+
+// FuzzJudgeCRL parses arbitrary bytes as a CRL and judges a fixed leaf with it.
+func FuzzJudgeCRL(f *testing.F) {
+	p := newPKI(f, withCDP("http://127.0.0.1/a.crl"))
+	f.Add(newCRL(f, p.inter).Raw)
+	f.Add(newCRL(f, p.inter, revoked(p.leaf.cert.SerialNumber, 1)).Raw)
+	f.Add([]byte("-----BEGIN X509 CRL-----\nMAA=\n-----END X509 CRL-----\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		crl, err := ParseCRL(data)
+		if err != nil {
+			return
+		}
+		got := JudgeCRL(crl, p.leaf.cert, p.inter.cert, testNow)
+		if got.Status == StatusInvalid && got.Error == "" {
+			t.Fatal("invalid without a reason")
+		}
+	})
+}
+
+// FuzzParseIssuingDP reads arbitrary issuing distribution point extensions.
+func FuzzParseIssuingDP(f *testing.F) {
+	f.Add([]byte{0x30, 0x03, 0x81, 0x01, 0xff})
+	f.Add([]byte{0x30, 0x0c, 0xa0, 0x0a, 0xa0, 0x08, 0x86, 0x06, 'h', 't', 't', 'p', ':', '/'})
+	p := newPKI(f, withCDP("http://127.0.0.1/a.crl"))
+	f.Fuzz(func(t *testing.T, der []byte) {
+		_, _ = parseIssuingDP(der)
+		_ = checkIssuingDP(der, p.leaf.cert)
+	})
+}
