@@ -66,8 +66,10 @@ func TestFetchBadServers(t *testing.T) {
 				}
 			}
 		},
-		"/loop":  func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/loop", http.StatusFound) },
-		"/ldap":  func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "ldap://127.0.0.1/x", http.StatusFound) },
+		"/loop": func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/loop", http.StatusFound) },
+		"/ldap": func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, "ldap://127.0.0.1/x", http.StatusFound)
+		},
 		"/panic": func(w http.ResponseWriter, r *http.Request) { panic(http.ErrAbortHandler) },
 	})
 	tests := []struct{ path, errHas string }{

@@ -25,9 +25,9 @@ type testCert struct {
 type certOpt func(*x509.Certificate)
 
 func withEKU(u ...x509.ExtKeyUsage) certOpt { return func(t *x509.Certificate) { t.ExtKeyUsage = u } }
-func withCDP(u ...string) certOpt          { return func(t *x509.Certificate) { t.CRLDistributionPoints = u } }
-func withOCSP(u ...string) certOpt         { return func(t *x509.Certificate) { t.OCSPServer = u } }
-func withSerial(n int64) certOpt           { return func(t *x509.Certificate) { t.SerialNumber = big.NewInt(n) } }
+func withCDP(u ...string) certOpt           { return func(t *x509.Certificate) { t.CRLDistributionPoints = u } }
+func withOCSP(u ...string) certOpt          { return func(t *x509.Certificate) { t.OCSPServer = u } }
+func withSerial(n int64) certOpt            { return func(t *x509.Certificate) { t.SerialNumber = big.NewInt(n) } }
 func withValidity(from, to time.Time) certOpt {
 	return func(t *x509.Certificate) { t.NotBefore, t.NotAfter = from, to }
 }
