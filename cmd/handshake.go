@@ -17,6 +17,7 @@ import (
 	"github.com/tlskit/tlskit/certgen"
 	"github.com/tlskit/tlskit/cmd/internal/render"
 	"github.com/tlskit/tlskit/inspect"
+	"github.com/tlskit/tlskit/inspect/revocation"
 	"github.com/tlskit/tlskit/tlscore"
 )
 
@@ -38,6 +39,7 @@ type handshakeOptions struct {
 	warnDays    int
 	concurrency int
 	verbose     bool
+	revocation  revocationFlags
 }
 
 func newHandshakeCmd(a *app) *cobra.Command {
@@ -84,6 +86,7 @@ within --warn-days (--insecure turns a verification failure into a warning).`,
 	fs.IntVar(&o.warnDays, "warn-days", 0, "exit 3 when a certificate in the chain expires within this many days")
 	fs.IntVar(&o.concurrency, "concurrency", 8, "handshakes to run at once with several targets")
 	fs.BoolVarP(&o.verbose, "verbose", "v", false, "show every message's details (offered suites, extensions, signature algorithms)")
+	o.revocation.register(fs, revocation.ModeStaple)
 	return c
 }
 
@@ -186,6 +189,11 @@ func (o *handshakeOptions) build(a *app) (*handshakePlan, error) {
 	if o.warnDays < 0 {
 		return nil, usageErrorf("--warn-days must be 0 or more")
 	}
+	rp, err := o.revocation.build()
+	if err != nil {
+		return nil, err
+	}
+	b.Revocation, b.RevocationHardFail = rp.opts, rp.hardFail
 	if o.concurrency < 1 || o.concurrency > 1024 {
 		return nil, usageErrorf("--concurrency must be 1 to 1024")
 	}
@@ -412,6 +420,7 @@ func (a *app) reportHandshake(o *handshakeOptions, out handshakeOutcome, several
 		if expiringSoon(res, o.warnDays) != "" {
 			code = ExitCheckFailed
 		}
+		a.warnRevocation(res.Target.Address(), res.Revocation, o.revocation.hardFail)
 	}
 	if res == nil {
 		return code, nil
@@ -582,6 +591,9 @@ func (r *handshakeRenderer) chain(res *tlscore.HandshakeResult) {
 			if names != "" {
 				r.line("   %s    names      %s", pipe, esc(names))
 			}
+			if c.Revocation != nil && c.Revocation.Status != revocation.StatusNotChecked {
+				r.line("   %s    revocation %s", pipe, r.revocationColour(c.Revocation.Status)(esc(describeRevocation(c.Revocation, r.now))))
+			}
 			if r.verbose {
 				r.line("   %s    serial     %s", pipe, c.Serial)
 				r.line("   %s    sha256     %s", pipe, c.SHA256)
@@ -596,6 +608,9 @@ func (r *handshakeRenderer) chain(res *tlscore.HandshakeResult) {
 			r.line("certificate.%d.signature_algorithm: %s", i, c.SignatureAlgorithm)
 			r.line("certificate.%d.names: %s", i, esc(names))
 			r.line("certificate.%d.sha256: %s", i, c.SHA256)
+			if c.Revocation != nil && c.Revocation.Status != revocation.StatusNotChecked {
+				r.line("certificate.%d.revocation: %s", i, esc(describeRevocation(c.Revocation, r.now)))
+			}
 		}
 	}
 	v := res.Verification
@@ -626,9 +641,35 @@ func (r *handshakeRenderer) chain(res *tlscore.HandshakeResult) {
 		}
 		r.line("verification.hostname_ok: %t", v.HostnameOK)
 	}
-	if res.OCSP != nil {
-		r.kv("ocsp", res.OCSP.Status)
+	if rev := res.Revocation; rev != nil {
+		if r.human {
+			r.line("   %s    %s", p.Dim("revocation"), r.revocationColour(rev.Status)(esc(describeRevocationReport(rev))))
+		} else {
+			r.line("revocation.status: %s", rev.Status)
+			if rev.Source != "" {
+				r.line("revocation.source: %s", rev.Source)
+			}
+			if rev.Error != "" {
+				r.line("revocation.error: %s", esc(rev.Error))
+			}
+		}
 	}
+	// The staple is shown on its own only where the revocation lines do not already speak of it.
+	if res.OCSP != nil && (res.Revocation == nil || res.Revocation.Status == revocation.StatusOff) {
+		what := res.OCSP.Status
+		if res.OCSP.Error != "" {
+			what += ": " + res.OCSP.Error
+		}
+		if r.human {
+			r.line("   %s  %s", p.Dim("ocsp staple "), r.revocationColour(res.OCSP.Status)(esc(what)))
+		} else {
+			r.line("ocsp: %s", esc(what))
+		}
+	}
+}
+
+func (r *handshakeRenderer) revocationColour(status string) func(string) string {
+	return revocationColour(r.p, status)
 }
 
 func (r *handshakeRenderer) sessionKeys(res *tlscore.HandshakeResult) {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/tlskit/tlskit/inspect"
+	"github.com/tlskit/tlskit/inspect/revocation"
 	"github.com/tlskit/tlskit/tlscore"
 )
 
@@ -30,9 +31,18 @@ func fixtureHandshake(t *testing.T) *tlscore.HandshakeResult {
 		DNSNames: []string{}, IPAddresses: []string{}, Key: "ECDSA P-384", SignatureAlgorithm: "ECDSA-SHA384",
 		IsCA: true, SHA256: "CC:DD",
 	}
+	at := func(d time.Duration) *time.Time {
+		t := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC).Add(d)
+		return &t
+	}
+	leaf.Revocation = &revocation.CertStatus{Status: "good", Source: "staple", ThisUpdate: at(-2 * time.Hour), NextUpdate: at(6 * 24 * time.Hour)}
+	inter.Revocation = &revocation.CertStatus{Status: "good", Source: "crl", URL: "http://crl.example.test/issuing.crl",
+		ThisUpdate: at(-26 * time.Hour), NextUpdate: at(45 * time.Minute)}
 	return &tlscore.HandshakeResult{
 		Target: target, Address: "127.0.0.1:8443", SNI: "example.test",
-		Version: "TLS 1.3", CipherSuite: "TLS_AES_128_GCM_SHA256", KeyExchange: "X25519MLKEM768",
+		OCSP:       &revocation.OCSPResult{Status: "good", Signer: "issuer", ProducedAt: at(-2 * time.Hour), ThisUpdate: at(-2 * time.Hour), NextUpdate: at(6 * 24 * time.Hour)},
+		Revocation: &revocation.Report{Mode: "auto", Status: "good", Source: "staple,crl"},
+		Version:    "TLS 1.3", CipherSuite: "TLS_AES_128_GCM_SHA256", KeyExchange: "X25519MLKEM768",
 		ForwardSecrecy: true, ALPN: "h2",
 		Resumption: &tlscore.Resumption{TicketOffered: true, TicketLifetimeS: 7200},
 		Steps: []tlscore.Step{

@@ -10,17 +10,19 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tlskit/tlskit/cmd/internal/render"
+	"github.com/tlskit/tlskit/inspect/revocation"
 	"github.com/tlskit/tlskit/tlscore"
 	"github.com/tlskit/tlskit/tlscore/scan"
 )
 
 type scanOptions struct {
-	caFile   string
-	starttls string
-	sni      string
-	parallel int
-	rate     int
-	failOn   string
+	caFile     string
+	starttls   string
+	sni        string
+	parallel   int
+	rate       int
+	failOn     string
+	revocation revocationFlags
 }
 
 func newScanCmd(a *app) *cobra.Command {
@@ -49,6 +51,7 @@ Exit codes: 0 no finding at or above --fail-on, 3 otherwise, 1 could not scan.`,
 	fs.IntVar(&o.parallel, "parallel", 8, "probe connections at once")
 	fs.IntVar(&o.rate, "rate", 250, "most new connections per second, so a scan never floods a server")
 	fs.StringVar(&o.failOn, "fail-on", "high", "exit 3 on a finding of this severity or worse: low, medium or high (none to never)")
+	o.revocation.register(fs, revocation.ModeStaple)
 	return c
 }
 
@@ -83,6 +86,10 @@ func runScan(ctx context.Context, a *app, o *scanOptions, args []string) error {
 			roots.AddCert(c)
 		}
 	}
+	rp, err := o.revocation.build()
+	if err != nil {
+		return err
+	}
 	targets, err := a.resolveTargets(args, 443)
 	if err != nil {
 		return err
@@ -96,7 +103,7 @@ func runScan(ctx context.Context, a *app, o *scanOptions, args []string) error {
 		}
 		starttls := (&handshakeOptions{starttls: o.starttls}).starttlsFor(t)
 		res, err := scan.Scan(ctx, scan.Options{Target: t, ServerName: sni, Timeout: a.opts.Timeout, Parallel: o.parallel, Rate: o.rate,
-			StartTLS: starttls, Roots: roots, Now: a.now})
+			StartTLS: starttls, Roots: roots, Now: a.now, Revocation: rp.opts, RevocationHardFail: rp.hardFail})
 		if err != nil {
 			return fmt.Errorf("scanning %s: %w", t.Address(), err)
 		}
@@ -188,6 +195,9 @@ func renderScan(w io.Writer, p palette, rep scanReport, gap bool) error {
 				ocsp = "yes (" + c.OCSPStatus + ")"
 			}
 			fmt.Fprintf(&b, "ocsp stapling: %s\n", ocsp)
+			if rev := c.Revocation; rev != nil && rev.Status != revocation.StatusNotChecked && rev.Status != revocation.StatusOff {
+				fmt.Fprintf(&b, "revocation: %s\n", render.Escape(describeRevocationReport(rev)))
+			}
 			fmt.Fprintf(&b, "resumption ticket: %t\n", c.ResumptionTicket)
 		}
 	}

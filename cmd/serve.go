@@ -26,10 +26,10 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"golang.org/x/crypto/ocsp"
 
 	"github.com/tlskit/tlskit/certgen"
 	"github.com/tlskit/tlskit/cmd/internal/render"
+	"github.com/tlskit/tlskit/inspect/revocation"
 	"github.com/tlskit/tlskit/tlscore/fingerprint"
 	"github.com/tlskit/tlskit/tlscore/server"
 	"github.com/tlskit/tlskit/tlscore/wire"
@@ -234,17 +234,20 @@ func (o *serveOptions) setup(a *app) (*serveSetup, error) {
 	case !o.echo:
 		s.handler = server.InfoHandler(a.now)
 	}
-	var staple []byte
+	var staple *server.StapleSource
 	if o.ocsp != "" {
-		if staple, err = readInputFile(o.ocsp, 1<<20); err != nil {
-			return nil, fmt.Errorf("--ocsp: %w", err)
+		if len(o.certFiles) == 0 {
+			return nil, usageErrorf("--ocsp needs --cert: no OCSP response can be for an ephemeral certificate")
 		}
-		// Stapling garbage would make every client's OCSP check fail; refuse it up front.
-		if _, err := ocsp.ParseResponse(staple, nil); err != nil {
-			return nil, fmt.Errorf("--ocsp: %s is not a DER OCSP response: %v", o.ocsp, err)
-		}
+		staple = &server.StapleSource{File: o.ocsp, Check: func(der []byte, c tls.Certificate) error {
+			return checkStaple(a, der, c)
+		}}
 	}
 	if s.certs, s.ephemeral, err = o.certificates(a, staple); err != nil {
+		var se *server.StapleError
+		if errors.As(err, &se) {
+			return nil, fmt.Errorf("--ocsp: %s cannot be stapled: %v", se.File, se.Err)
+		}
 		return nil, err
 	}
 	lo.Certs = s.certs
@@ -259,9 +262,30 @@ func (o *serveOptions) setup(a *app) (*serveSetup, error) {
 	return s, nil
 }
 
+// checkStaple refuses an OCSP response that is not for the served leaf, is not signed by its
+// issuer (when --cert holds the issuer) or has expired; a valid one that says revoked is
+// stapled, with a warning, since it is the truth.
+func checkStaple(a *app, der []byte, c tls.Certificate) error {
+	var issuer *x509.Certificate
+	if len(c.Certificate) > 1 {
+		issuer, _ = x509.ParseCertificate(c.Certificate[1])
+	}
+	r, err := revocation.CheckStaple(der, c.Leaf, issuer, a.now())
+	if err != nil {
+		return err
+	}
+	switch {
+	case r.Status != revocation.StatusGood:
+		a.warnf("--ocsp: the response says the certificate is %s", r.Status)
+	case issuer == nil:
+		a.warnf("--ocsp: the response's signature is not checked: --cert holds no issuer certificate")
+	}
+	return nil
+}
+
 // certificates loads --cert/--key pairs, or makes the ephemeral certificate (returned too, so
 // it can be announced and saved once the server is listening).
-func (o *serveOptions) certificates(a *app, staple []byte) (*server.CertStore, *x509.Certificate, error) {
+func (o *serveOptions) certificates(a *app, staple *server.StapleSource) (*server.CertStore, *x509.Certificate, error) {
 	var password []byte
 	if o.keyPasswordFile != "" {
 		var err error
@@ -276,6 +300,10 @@ func (o *serveOptions) certificates(a *app, staple []byte) (*server.CertStore, *
 			sources = append(sources, server.CertSource{CertFile: o.certFiles[i], KeyFile: o.keyFiles[i], Load: load})
 		}
 		store, err := server.NewCertStore(sources, staple)
+		var se *server.StapleError
+		if errors.As(err, &se) {
+			return nil, nil, err
+		}
 		if err != nil {
 			return nil, nil, fmt.Errorf("loading certificates: %w", err)
 		}
@@ -297,7 +325,7 @@ func (o *serveOptions) certificates(a *app, staple []byte) (*server.CertStore, *
 	if err != nil {
 		return nil, nil, err
 	}
-	tc := tls.Certificate{Certificate: [][]byte{cert.Raw}, PrivateKey: key, Leaf: cert, OCSPStaple: staple}
+	tc := tls.Certificate{Certificate: [][]byte{cert.Raw}, PrivateKey: key, Leaf: cert}
 	store, err := server.NewCertStore([]server.CertSource{{Static: &tc}}, nil)
 	return store, cert, err
 }
@@ -408,7 +436,10 @@ func watchCertificates(ctx context.Context, a *app, certs *server.CertStore, hup
 				continue
 			}
 		}
-		if err := certs.Reload(); err != nil {
+		var se *server.StapleError
+		if err := certs.Reload(); errors.As(err, &se) {
+			a.warnf("certificates reloaded, but not stapling %s: %v", se.File, se.Err)
+		} else if err != nil {
 			a.warnf("certificate reload failed, still serving the previous certificates: %v", err)
 		} else {
 			a.infof("certificates reloaded")

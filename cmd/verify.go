@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"context"
 	"crypto/x509"
 	"encoding/pem"
 	"fmt"
@@ -14,6 +15,7 @@ import (
 	"github.com/tlskit/tlskit/certgen"
 	"github.com/tlskit/tlskit/cmd/internal/render"
 	"github.com/tlskit/tlskit/inspect"
+	"github.com/tlskit/tlskit/inspect/revocation"
 	"github.com/tlskit/tlskit/tlscore"
 )
 
@@ -23,6 +25,7 @@ type verifyOptions struct {
 	host          string
 	at            string
 	purpose       string
+	revocation    revocationFlags
 }
 
 func newVerifyCmd(a *app) *cobra.Command {
@@ -34,14 +37,21 @@ func newVerifyCmd(a *app) *cobra.Command {
 leaf, the rest are untrusted intermediates. Prints every chain that could be built, as a tree, or
 the exact reason none could.
 
+Revocation is checked with --revocation crl, ocsp or auto (fetching each certificate's CRL or
+asking its OCSP responder, within --timeout) or against local CRL files with --crl; a revoked
+certificate makes the chain invalid (reason revoked), and a status that cannot be determined is
+a warning unless --revocation-hard-fail.
+
 Exit codes: 0 valid, 3 invalid, 1 the file could not be read, 2 usage.`,
 		Example: `  tlskit verify site.pem --host www.example.com
   tlskit verify leaf.pem --intermediates chain.pem --ca root.pem --at 2027-01-01T00:00:00Z
-  tlskit handshake example.com --pem | tlskit verify - --host example.com`,
+  tlskit handshake example.com --pem | tlskit verify - --host example.com
+  tlskit verify site.pem --ca ca/root.pem --crl ca/crl.pem        # a local CRL, no network
+  tlskit verify chain.pem --revocation auto --revocation-hard-fail`,
 		Args:        cobra.ExactArgs(1),
 		Annotations: quickCommand(outputFormats(formatText, formatJSON)),
 		RunE: func(c *cobra.Command, args []string) error {
-			return runVerify(a, o, args[0])
+			return runVerify(c.Context(), a, o, args[0])
 		},
 	}
 	fs := c.Flags()
@@ -50,6 +60,7 @@ Exit codes: 0 valid, 3 invalid, 1 the file could not be read, 2 usage.`,
 	fs.StringVar(&o.host, "host", "", "host name or IP address the leaf must be valid for")
 	fs.StringVar(&o.at, "at", "", "verify as of this time (RFC 3339), for reproducible results")
 	fs.StringVar(&o.purpose, "purpose", "server", "what the leaf is for: server, client or any")
+	o.revocation.register(fs, revocation.ModeStaple)
 	return c
 }
 
@@ -62,10 +73,15 @@ type verifyReport struct {
 	Leaf         inspect.Certificate  `json:"leaf"`
 	Presented    int                  `json:"presented"`
 	Verification inspect.Verification `json:"verification"`
+	Revocation   *revocation.Report   `json:"revocation"`
 }
 
-func runVerify(a *app, o *verifyOptions, file string) error {
+func runVerify(ctx context.Context, a *app, o *verifyOptions, file string) error {
 	opts := inspect.VerifyOptions{AllChains: true, Now: a.now()}
+	rp, err := o.revocation.build()
+	if err != nil {
+		return err
+	}
 	switch o.purpose {
 	case "server":
 		opts.KeyUsages = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}
@@ -101,9 +117,9 @@ func runVerify(a *app, o *verifyOptions, file string) error {
 			return err
 		}
 	}
+	var roots []*x509.Certificate
 	if o.caFile != "" {
-		roots, err := readChainFile(a, o.caFile, "--ca")
-		if err != nil {
+		if roots, err = readChainFile(a, o.caFile, "--ca"); err != nil {
 			return err
 		}
 		opts.Roots = x509.NewCertPool()
@@ -113,8 +129,10 @@ func runVerify(a *app, o *verifyOptions, file string) error {
 	}
 
 	v := inspect.VerifyChain(chain, opts)
+	rev := checkChainRevocation(ctx, a, chain, append(append(append([]*x509.Certificate{}, chain...), opts.Intermediates...), roots...), &v, rp, opts.Now)
 	rep := verifyReport{File: file, At: opts.Now.UTC(), Host: opts.Host, Purpose: o.purpose,
-		Leaf: inspect.Describe(chain[0], opts.Now), Presented: len(chain), Verification: v}
+		Leaf: inspect.Describe(chain[0], opts.Now), Presented: len(chain), Verification: v, Revocation: &rev}
+	a.warnRevocation(file, &rev, rp.hardFail)
 	if a.opts.Output == formatJSON {
 		if err := a.writeJSON(rep); err != nil {
 			return err
@@ -126,6 +144,28 @@ func runVerify(a *app, o *verifyOptions, file string) error {
 		return checkFailed(fmt.Errorf("%s: %s (%s)", file, v.Error, v.Reason))
 	}
 	return nil
+}
+
+// checkChainRevocation looks up the revocation of the verified path (else the chain as given),
+// with certs to find issuers in, and folds the verdict into v.
+func checkChainRevocation(ctx context.Context, a *app, chain, certs []*x509.Certificate, v *inspect.Verification, rp revocationPlan, now time.Time) revocation.Report {
+	path := v.Path
+	if path == nil {
+		path = chain
+	}
+	ro := rp.opts
+	ro.Now = now
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	ctx, cancel := context.WithTimeout(ctx, a.opts.Timeout)
+	defer cancel()
+	rev := revocation.Check(ctx, path, certs, nil, ro)
+	if len(v.Chains) > 0 {
+		inspect.AttachRevocation(v.Chains[0], path, rev, path)
+	}
+	inspect.ApplyRevocation(v, rev, rp.hardFail)
+	return rev
 }
 
 // readChainFile reads certificates from a file ("-" is stdin), refusing what is not one.
@@ -177,6 +217,19 @@ func renderVerify(w io.Writer, p palette, human bool, rep verifyReport) error {
 			}
 			fmt.Fprintf(&b, "chain.%d: %s\n", i, strings.Join(subjects, " <- "))
 		}
+		if rev := rep.Revocation; rev != nil {
+			if len(v.Chains) > 0 {
+				for i, c := range v.Chains[0] {
+					if c.Revocation != nil && c.Revocation.Status != revocation.StatusNotChecked {
+						fmt.Fprintf(&b, "chain.0.%d.revocation: %s\n", i, esc(describeRevocation(c.Revocation, rep.At)))
+					}
+				}
+			}
+			fmt.Fprintf(&b, "revocation.status: %s\n", rev.Status)
+			if rev.Error != "" {
+				fmt.Fprintf(&b, "revocation.error: %s\n", esc(rev.Error))
+			}
+		}
 		_, err := io.WriteString(w, b.String())
 		return err
 	}
@@ -196,7 +249,17 @@ func renderVerify(w io.Writer, p palette, human bool, rep verifyReport) error {
 				branch = "└─ "
 			}
 			fmt.Fprintf(&b, "  %s%s%s %s\n", indent, branch, p.Bold(esc(c.Subject)), p.Dim("("+role+", until "+c.NotAfter.Format("2006-01-02")+")"))
+			if i == 0 && c.Revocation != nil && c.Revocation.Status != revocation.StatusNotChecked {
+				pad := "   " // under the subject, past the branch
+				if depth > 0 {
+					pad = "      "
+				}
+				fmt.Fprintf(&b, "  %s%s%s %s\n", indent, pad, p.Dim("revocation"), revocationColour(p, c.Revocation.Status)(esc(describeRevocation(c.Revocation, rep.At))))
+			}
 		}
+	}
+	if rev := rep.Revocation; rev != nil && rev.Status != revocation.StatusNotChecked && rev.Status != revocation.StatusOff {
+		fmt.Fprintf(&b, "%s %s\n", p.Dim("revocation:"), revocationColour(p, rev.Status)(esc(describeRevocationReport(rev))))
 	}
 	if v.Verified {
 		what := "valid"

@@ -9,6 +9,7 @@ import (
 
 	"github.com/tlskit/tlskit/certgen"
 	"github.com/tlskit/tlskit/inspect/dn"
+	"github.com/tlskit/tlskit/inspect/revocation"
 )
 
 // Certificate is tlskit's one view of a certificate: what handshake, inspect and verify show,
@@ -29,6 +30,8 @@ type Certificate struct {
 	IsCA               bool      `json:"is_ca"`
 	SelfSigned         bool      `json:"self_signed"`
 	SHA256             string    `json:"sha256"`
+	// Revocation is set where revocation was looked up (handshake, verify, scan).
+	Revocation *revocation.CertStatus `json:"revocation,omitempty"`
 }
 
 // Describe builds the view of a certificate at a given time (for days_left).

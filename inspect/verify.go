@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tlskit/tlskit/inspect/dn"
+	"github.com/tlskit/tlskit/inspect/revocation"
 )
 
 // Reason codes for a failed verification: stable strings for scripts (docs/json.md).
@@ -26,6 +27,9 @@ const (
 	ReasonNameConstraints   = "name_constraints"
 	ReasonNoCertificate     = "no_certificate"
 	ReasonRevoked           = "revoked"
+	// ReasonRevocationUnknown fails a chain whose revocation status could not be determined,
+	// only when the user asks for proof of good standing.
+	ReasonRevocationUnknown = "revocation_unknown"
 	ReasonPathLength        = "path_length"
 	ReasonOther             = "other"
 )
@@ -42,6 +46,8 @@ type Verification struct {
 	Chain []string `json:"verified_chain,omitempty"`
 	// Chains are all the verified paths, when asked for (tlskit verify).
 	Chains [][]Certificate `json:"chains,omitempty"`
+	// Path is the first verified path, leaf first and root last, for revocation checking.
+	Path []*x509.Certificate `json:"-"`
 }
 
 // VerifyOptions say what a chain is checked against.
@@ -92,6 +98,7 @@ func VerifyChain(chain []*x509.Certificate, opts VerifyOptions) Verification {
 	chains, err := leaf.Verify(vo)
 	if err == nil {
 		v.Verified = true
+		v.Path = chains[0]
 		for _, c := range chains[0] {
 			v.Chain = append(v.Chain, dn.Subject(c))
 		}
@@ -225,4 +232,39 @@ func namesOf(c *x509.Certificate) string {
 		return "no names"
 	}
 	return strings.Join(names, ", ")
+}
+
+// ApplyRevocation folds a revocation report into a verdict: a revoked certificate fails the
+// chain (reason revoked), and so does an undetermined status when hardFail asks for proof
+// (reason revocation_unknown). A chain that already failed keeps its first reason.
+func ApplyRevocation(v *Verification, rep revocation.Report, hardFail bool) {
+	if !v.Verified {
+		return
+	}
+	switch {
+	case rep.Status == revocation.StatusRevoked:
+		v.Verified, v.Reason, v.Error = false, ReasonRevoked, rep.Error
+	case hardFail && rep.Status != revocation.StatusGood:
+		v.Verified, v.Reason = false, ReasonRevocationUnknown
+		v.Error = rep.Error
+		if rep.Status == revocation.StatusNotChecked || rep.Status == revocation.StatusOff {
+			v.Error = "no certificate's revocation status could be looked up (revocation mode " + string(rep.Mode) + ")"
+		}
+	}
+}
+
+// AttachRevocation puts each certificate's status on its view, matching the checked path to
+// the certificates shown (which may lack the root, or hold extra certificates).
+func AttachRevocation(views []Certificate, shown []*x509.Certificate, rep revocation.Report, path []*x509.Certificate) {
+	for i, c := range shown {
+		if i >= len(views) {
+			return
+		}
+		for j, p := range path {
+			if j < len(rep.Certificates) && bytes.Equal(p.Raw, c.Raw) {
+				st := rep.Certificates[j]
+				views[i].Revocation = &st
+			}
+		}
+	}
 }

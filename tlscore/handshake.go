@@ -16,6 +16,7 @@ import (
 
 	"github.com/tlskit/tlskit/inspect"
 	"github.com/tlskit/tlskit/inspect/dn"
+	"github.com/tlskit/tlskit/inspect/revocation"
 )
 
 // HandshakeOptions describe one handshake. The zero value of each field is a sensible default
@@ -55,6 +56,11 @@ type HandshakeOptions struct {
 	Resolver    *net.Resolver
 	// Verbose fills each step's Detail lines; without it they are not worked out.
 	Verbose bool
+	// Revocation says how the chain's revocation is looked up (staple mode when zero). Its
+	// Now is ignored: the handshake's clock is used. Network lookups share the Timeout.
+	Revocation revocation.Options
+	// RevocationHardFail fails verification unless revocation is proven good.
+	RevocationHardFail bool
 }
 
 // Timing is how long each stage took, in milliseconds.
@@ -92,8 +98,10 @@ type HandshakeResult struct {
 	Steps          []Step                `json:"steps"`
 	Chain          []inspect.Certificate `json:"chain"`
 	Verification   *inspect.Verification `json:"verification,omitempty"`
-	OCSP           *OCSPStatus           `json:"ocsp,omitempty"`
-	Timing         Timing                `json:"timing"`
+	// OCSP is the stapled OCSP response, judged; nil when none was stapled.
+	OCSP       *revocation.OCSPResult `json:"ocsp,omitempty"`
+	Revocation *revocation.Report     `json:"revocation,omitempty"`
+	Timing     Timing                 `json:"timing"`
 	// TranscriptTruncated is set when the peer sent more than the recording limit.
 	TranscriptTruncated bool   `json:"transcript_truncated,omitempty"`
 	Error               string `json:"error,omitempty"`
@@ -256,6 +264,8 @@ func Handshake(ctx context.Context, opts HandshakeOptions) (*HandshakeResult, er
 		cs      tls.ConnectionState
 		chain   []inspect.Certificate
 		verdict inspect.Verification
+		revoc   revocation.Report
+		path    []*x509.Certificate
 		early   *transcriptDecoder
 	)
 	if hsErr == nil {
@@ -278,6 +288,15 @@ func Handshake(ctx context.Context, opts HandshakeOptions) (*HandshakeResult, er
 				chain = append(chain, inspect.Describe(c, at))
 			}
 			verdict = inspect.VerifyChain(cs.PeerCertificates, inspect.VerifyOptions{Roots: roots, Host: verifyName, Now: at})
+			// Revocation is judged on the verified path, which holds each certificate's issuer
+			// (the root included, which a server need not send); else on the chain as sent.
+			path = verdict.Path
+			if path == nil {
+				path = cs.PeerCertificates
+			}
+			ro := opts.Revocation
+			ro.Now = at
+			revoc = revocation.Check(ctx, path, cs.PeerCertificates, cs.OCSPResponse, ro)
 			<-decoded
 		}()
 		// In TLS 1.3 the client's handshake ends before the server has judged the client's
@@ -308,18 +327,10 @@ func Handshake(ctx context.Context, opts HandshakeOptions) (*HandshakeResult, er
 	res.Chain = append(res.Chain, chain...)
 	v := verdict
 	res.Verification = &v
-	if len(cs.OCSPResponse) > 0 {
-		res.OCSP = parseOCSP(cs.OCSPResponse, cs.PeerCertificates)
-		if res.OCSP.Status == "revoked" && v.Verified {
-			// The server itself stapled proof that its certificate is revoked.
-			v.Verified = false
-			v.Reason = inspect.ReasonRevoked
-			v.Error = "the stapled OCSP response says the certificate is revoked"
-			if res.OCSP.RevokedAt != nil {
-				v.Error += " since " + res.OCSP.RevokedAt.Format(time.RFC3339)
-			}
-		}
-	}
+	res.OCSP = revoc.Staple
+	res.Revocation = &revoc
+	inspect.AttachRevocation(res.Chain, cs.PeerCertificates, revoc, path)
+	inspect.ApplyRevocation(&v, revoc, opts.RevocationHardFail)
 	tc.Close()
 	return res, nil
 }

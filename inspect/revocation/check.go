@@ -89,6 +89,9 @@ type Report struct {
 	Error string `json:"error,omitempty"`
 	// Certificates are the statuses, one per certificate of the chain checked, leaf first.
 	Certificates []CertStatus `json:"-"`
+	// Staple is the leaf's stapled OCSP response as judged, in every mode (off included: what
+	// a server staples is a fact about it), nil without one.
+	Staple *OCSPResult `json:"-"`
 }
 
 // LocalCRL is a CRL read from a file (--crl).
@@ -118,6 +121,15 @@ func Check(ctx context.Context, chain []*x509.Certificate, extra []*x509.Certifi
 	if opts.Mode == "" {
 		rep.Mode = ModeStaple
 	}
+	issuers := make([]func() *x509.Certificate, len(chain))
+	for i, c := range chain {
+		// The issuer is found only when a lookup needs it: finding it checks a signature.
+		issuers[i] = sync.OnceValue(func() *x509.Certificate { return findIssuer(c, chain[i+1:], extra) })
+	}
+	if len(staple) > 0 && len(chain) > 0 {
+		st := JudgeOCSP(staple, chain[0], issuers[0](), opts.Now)
+		rep.Staple = &st
+	}
 	if rep.Mode == ModeOff {
 		rep.Status = StatusOff
 		return rep
@@ -131,13 +143,11 @@ func Check(ctx context.Context, chain []*x509.Certificate, extra []*x509.Certifi
 			rep.Certificates[i] = CertStatus{Status: StatusNotChecked}
 			continue
 		}
-		// The issuer is found only when a lookup needs it: finding it checks a signature.
-		issuer := sync.OnceValue(func() *x509.Certificate { return findIssuer(c, chain[i+1:], extra) })
-		var leafStaple []byte
+		var leafStaple *OCSPResult
 		if i == 0 {
-			leafStaple = staple
+			leafStaple = rep.Staple
 		}
-		one := func() { rep.Certificates[i] = checkOne(ctx, c, issuer, leafStaple, i == 0, rep.Mode, opts) }
+		one := func() { rep.Certificates[i] = checkOne(ctx, c, issuers[i], leafStaple, i == 0, rep.Mode, opts) }
 		if !parallel {
 			one()
 			continue
@@ -205,7 +215,7 @@ func revokedDetail(st CertStatus) string {
 }
 
 // checkOne looks one certificate up in the order its mode says, stopping at the first verdict.
-func checkOne(ctx context.Context, c *x509.Certificate, issuerOf func() *x509.Certificate, staple []byte, leaf bool, mode Mode, opts Options) CertStatus {
+func checkOne(ctx context.Context, c *x509.Certificate, issuerOf func() *x509.Certificate, staple *OCSPResult, leaf bool, mode Mode, opts Options) CertStatus {
 	var why []string
 	var last CertStatus // the last source tried, which an unknown verdict names
 	try := func(st CertStatus) (CertStatus, bool) {
@@ -219,8 +229,8 @@ func checkOne(ctx context.Context, c *x509.Certificate, issuerOf func() *x509.Ce
 		return st, false
 	}
 	// A valid staple is the freshest word there is, and costs nothing to judge.
-	if leaf && len(staple) > 0 {
-		if st, ok := try(fromOCSP(JudgeOCSP(staple, c, issuerOf(), opts.Now), SourceStaple, "", "the stapled OCSP response")); ok {
+	if staple != nil {
+		if st, ok := try(fromOCSP(*staple, SourceStaple, "", "the stapled OCSP response")); ok {
 			return st
 		}
 	} else if leaf && mode == ModeStaple && len(opts.CRLs) == 0 {

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"strings"
 	"time"
 
 	"golang.org/x/crypto/cryptobyte"
@@ -353,4 +354,42 @@ func serialHex(n *big.Int) string {
 		return "?"
 	}
 	return fmt.Sprintf("%X", n)
+}
+
+// CheckStaple decides whether a server may staple der for its certificate leaf: the response
+// must pass JudgeOCSP (any status: a valid "revoked" is the truth, and is stapled), or, when
+// the server's chain does not hold the issuer (issuer nil), at least be about leaf's serial
+// and current, since its signature cannot be checked.
+func CheckStaple(der []byte, leaf, issuer *x509.Certificate, now time.Time) (OCSPResult, error) {
+	if issuer != nil {
+		r := JudgeOCSP(der, leaf, issuer, now)
+		if r.Status == StatusInvalid {
+			return r, errors.New(r.Error)
+		}
+		return r, nil
+	}
+	var res OCSPResult
+	resp, err := ocsp.ParseResponseForCert(der, leaf, nil)
+	if err != nil {
+		var re ocsp.ResponseError
+		switch {
+		case errors.As(err, &re):
+			return res, fmt.Errorf("the responder answered %q, not a status", re.Status.String())
+		case strings.Contains(err.Error(), "no response matching"):
+			return res, fmt.Errorf("it is not for this certificate (serial %s)", serialHex(leaf.SerialNumber))
+		}
+		return res, fmt.Errorf("not a valid OCSP response: %v", err)
+	}
+	fillTimes(&res, resp)
+	if !resp.NextUpdate.IsZero() && resp.NextUpdate.Before(now.Add(-Skew)) {
+		return res, fmt.Errorf("it expired: its nextUpdate was %s", resp.NextUpdate.UTC().Format(time.RFC3339))
+	}
+	if resp.ThisUpdate.After(now.Add(Skew)) {
+		return res, fmt.Errorf("its thisUpdate %s is in the future", resp.ThisUpdate.UTC().Format(time.RFC3339))
+	}
+	res.Status = map[int]string{ocsp.Good: StatusGood, ocsp.Revoked: StatusRevoked}[resp.Status]
+	if res.Status == "" {
+		res.Status = StatusUnknown
+	}
+	return res, nil
 }

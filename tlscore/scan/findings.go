@@ -5,6 +5,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/tlskit/tlskit/inspect"
+	"github.com/tlskit/tlskit/inspect/revocation"
 	"github.com/tlskit/tlskit/tlscore/wire"
 )
 
@@ -108,8 +110,16 @@ func Findings(r *Result) []Finding {
 		for _, f := range c.Lint {
 			add("cert-"+f.ID, sevOf[f.Severity], "certificate: %s", f.Message)
 		}
-		if v := c.Verification; v != nil && !v.Verified {
+		if v := c.Verification; v != nil && !v.Verified && v.Reason != inspect.ReasonRevoked {
 			add("cert-untrusted", "medium", "certificate not verified against the system roots: %s", v.Error)
+		}
+		if rev := c.Revocation; rev != nil {
+			switch rev.Status {
+			case revocation.StatusRevoked:
+				add("cert-revoked", "high", "certificate: %s", rev.Error)
+			case revocation.StatusUnknown:
+				add("cert-revocation-unknown", "info", "certificate: %s", rev.Error)
+			}
 		}
 	}
 	rank := map[string]int{"high": 0, "medium": 1, "low": 2, "info": 3}

@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"github.com/tlskit/tlskit/inspect"
+	"github.com/tlskit/tlskit/inspect/revocation"
 	"slices"
 	"sync"
 	"time"
@@ -31,6 +32,10 @@ type Options struct {
 	Now func() time.Time
 	// Roots replaces the system roots when verifying the certificate.
 	Roots *x509.CertPool
+	// Revocation says how the certificate's revocation is looked up (staple mode when zero);
+	// RevocationHardFail makes an undetermined status fail its verification.
+	Revocation         revocation.Options
+	RevocationHardFail bool
 }
 
 // Suite is one cipher suite a server accepted.
@@ -100,6 +105,7 @@ type Connection struct {
 	ResumptionTicket bool                  `json:"resumption_ticket"`
 	Chain            []inspect.Certificate `json:"chain"`
 	Verification     *inspect.Verification `json:"verification,omitempty"`
+	Revocation       *revocation.Report    `json:"revocation,omitempty"`
 	// Lint holds the findings on the leaf certificate.
 	Lint  []inspect.Finding `json:"lint"`
 	Error string            `json:"error,omitempty"`
@@ -122,11 +128,13 @@ func connect(ctx context.Context, opts Options) *Connection {
 		ALPN:       []string{"h2", "http/1.1"},
 		MinVersion: tls.VersionTLS10,
 		// Every suite Go implements, so a server that only has legacy ones still answers.
-		CipherSuites: suites,
-		StartTLS:     opts.StartTLS,
-		Roots:        opts.Roots,
-		Timeout:      opts.Timeout,
-		Now:          now,
+		CipherSuites:       suites,
+		StartTLS:           opts.StartTLS,
+		Roots:              opts.Roots,
+		Timeout:            opts.Timeout,
+		Now:                now,
+		Revocation:         opts.Revocation,
+		RevocationHardFail: opts.RevocationHardFail,
 	}
 	res, err := tlscore.Handshake(ctx, ho)
 	c := &Connection{Chain: []inspect.Certificate{}, Lint: []inspect.Finding{}}
@@ -137,6 +145,7 @@ func connect(ctx context.Context, opts Options) *Connection {
 	c.Version, c.CipherSuite, c.ALPN = res.Version, res.CipherSuite, res.ALPN
 	c.Chain = res.Chain
 	c.Verification = res.Verification
+	c.Revocation = res.Revocation
 	if res.OCSP != nil {
 		c.OCSPStapled, c.OCSPStatus = true, res.OCSP.Status
 	}

@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"sync"
 	"time"
@@ -24,27 +25,51 @@ type CertSource struct {
 // re-read on Reload; connections already established keep the certificate they got.
 type CertStore struct {
 	sources []CertSource
-	staple  []byte
+	staple  *StapleSource
 
 	mu     sync.RWMutex
 	certs  []tls.Certificate
 	mtimes []time.Time
 }
 
-// NewCertStore loads every source once; an error in any is returned.
-func NewCertStore(sources []CertSource, ocspStaple []byte) (*CertStore, error) {
+// StapleSource is an OCSP response file stapled to the first certificate, re-read and
+// re-checked on every Reload.
+type StapleSource struct {
+	File string
+	// Check refuses a response that may not be stapled to cert (another certificate's,
+	// expired); the caller supplies it, so this package does not judge OCSP.
+	Check func(der []byte, cert tls.Certificate) error
+}
+
+// MaxStapleBytes bounds the OCSP response file read.
+const MaxStapleBytes = 1 << 20
+
+// StapleError is a reload whose certificates loaded but whose OCSP response cannot be stapled:
+// the certificates are in use, without a staple.
+type StapleError struct {
+	File string
+	Err  error
+}
+
+func (e *StapleError) Error() string { return fmt.Sprintf("%s: %v", e.File, e.Err) }
+func (e *StapleError) Unwrap() error { return e.Err }
+
+// NewCertStore loads every source once; an error in any is returned, a staple that cannot be
+// used included (a server should not start stapling something wrong).
+func NewCertStore(sources []CertSource, staple *StapleSource) (*CertStore, error) {
 	if len(sources) == 0 {
 		return nil, errors.New("no certificate")
 	}
-	s := &CertStore{sources: sources, staple: ocspStaple}
+	s := &CertStore{sources: sources, staple: staple}
 	if err := s.Reload(); err != nil {
 		return nil, err
 	}
 	return s, nil
 }
 
-// Reload re-reads every certificate file. If any fails, the old certificates stay in use and the
-// error says which file.
+// Reload re-reads every certificate file and the staple. If a certificate fails, the old
+// certificates stay in use and the error says which file; if only the staple fails, the new
+// certificates are used without it and the error is a *StapleError.
 func (s *CertStore) Reload() error {
 	certs := make([]tls.Certificate, 0, len(s.sources))
 	mtimes := make([]time.Time, len(s.sources))
@@ -70,16 +95,43 @@ func (s *CertStore) Reload() error {
 				return fmt.Errorf("%s: %w", src.CertFile, err)
 			}
 		}
-		if len(s.staple) > 0 && i == 0 {
-			c.OCSPStaple = s.staple
-		}
 		certs = append(certs, c)
 		mtimes[i] = newest(src.CertFile, src.KeyFile)
+	}
+	var stapleErr error
+	if s.staple != nil && len(certs) > 0 {
+		der, err := readLimited(s.staple.File, MaxStapleBytes)
+		if err == nil {
+			err = s.staple.Check(der, certs[0])
+		}
+		if err != nil {
+			stapleErr = &StapleError{File: s.staple.File, Err: err}
+		} else {
+			certs[0].OCSPStaple = der
+		}
+		mtimes[0] = newest(s.sources[0].CertFile, s.sources[0].KeyFile, s.staple.File)
 	}
 	s.mu.Lock()
 	s.certs, s.mtimes = certs, mtimes
 	s.mu.Unlock()
-	return nil
+	return stapleErr
+}
+
+// readLimited reads a file, refusing one over limit bytes.
+func readLimited(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("over the %d-byte limit", limit)
+	}
+	return data, nil
 }
 
 // Changed reports whether a certificate or key file changed on disk since the last load.
@@ -90,7 +142,11 @@ func (s *CertStore) Changed() bool {
 		if src.Static != nil {
 			continue
 		}
-		if newest(src.CertFile, src.KeyFile).After(s.mtimes[i]) {
+		files := []string{src.CertFile, src.KeyFile}
+		if i == 0 && s.staple != nil {
+			files = append(files, s.staple.File)
+		}
+		if newest(files...).After(s.mtimes[i]) {
 			return true
 		}
 	}
