@@ -698,8 +698,8 @@ func TestE2EHandshake(t *testing.T) {
 		// The text report says it too; and a response saying "revoked" is reported as such.
 		srv := hsSServer(t, dir, ecdsa, ecdsaKey, "-status_file", "resp.der")
 		out, _, code := runIn(t, dir, nil, "handshake", srv.addr(), "--ca", ca)
-		if code != 0 || !strings.Contains(out, "\nocsp: good\n") {
-			t.Errorf("text output (exit %d) should have an `ocsp: good` line:\n%s", code, out)
+		if code != 0 || !strings.Contains(out, "\nrevocation.status: good\n") || !strings.Contains(out, "\ncertificate.0.revocation: good (stapled OCSP response, updated ") {
+			t.Errorf("text output (exit %d) should have the leaf's and the chain's revocation lines:\n%s", code, out)
 		}
 		revokedAt := time.Now().Add(-time.Hour).UTC().Format("060102150405Z")
 		writeFile(t, dir, "revoked.txt", strings.Replace(strings.Replace(index, "V", "R", 1), "\t\t", "\t"+revokedAt+"\t", 1))

@@ -9,7 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
-	"strings"
+	"slices"
 	"time"
 
 	"golang.org/x/crypto/cryptobyte"
@@ -317,6 +317,11 @@ func matchCertID(ids []certID, cert, issuer *x509.Certificate) (certID, error) {
 		}
 		return certID{}, invalidf("it is for serial %s of another issuer than %q", serialHex(cert.SerialNumber), dn.Subject(issuer))
 	}
+	return certID{}, notThisCertificate(ids, cert)
+}
+
+// notThisCertificate says that a response's CertIDs are all about other certificates.
+func notThisCertificate(ids []certID, cert *x509.Certificate) error {
 	serials := ""
 	for i, id := range ids {
 		if i == 3 {
@@ -328,7 +333,7 @@ func matchCertID(ids []certID, cert, issuer *x509.Certificate) (certID, error) {
 		}
 		serials += serialHex(id.serial)
 	}
-	return certID{}, invalidf("it is for another certificate (serial %s), not this one (serial %s)", serials, serialHex(cert.SerialNumber))
+	return invalidf("it is for another certificate (serial %s), not this one (serial %s)", serials, serialHex(cert.SerialNumber))
 }
 
 func digest(h crypto.Hash, data []byte) []byte {
@@ -369,15 +374,22 @@ func CheckStaple(der []byte, leaf, issuer *x509.Certificate, now time.Time) (OCS
 		return r, nil
 	}
 	var res OCSPResult
-	resp, err := ocsp.ParseResponseForCert(der, leaf, nil)
+	resp, err := ocsp.ParseResponse(der, nil)
 	if err != nil {
 		var re ocsp.ResponseError
-		switch {
-		case errors.As(err, &re):
+		if errors.As(err, &re) {
 			return res, fmt.Errorf("the responder answered %q, not a status", re.Status.String())
-		case strings.Contains(err.Error(), "no response matching"):
-			return res, fmt.Errorf("it is not for this certificate (serial %s)", serialHex(leaf.SerialNumber))
 		}
+		return res, fmt.Errorf("not a valid OCSP response: %v", err)
+	}
+	ids, err := parseCertIDs(resp.TBSResponseData)
+	if err != nil {
+		return res, fmt.Errorf("not a valid OCSP response: %v", err)
+	}
+	if !slices.ContainsFunc(ids, func(id certID) bool { return id.serial.Cmp(leaf.SerialNumber) == 0 }) {
+		return res, notThisCertificate(ids, leaf)
+	}
+	if resp, err = ocsp.ParseResponseForCert(der, leaf, nil); err != nil {
 		return res, fmt.Errorf("not a valid OCSP response: %v", err)
 	}
 	fillTimes(&res, resp)

@@ -1,0 +1,292 @@
+//go:build unix
+
+package main
+
+import (
+	"crypto/x509"
+	"encoding/json"
+	"encoding/pem"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// End-to-end tests of revocation through the binary: OCSP responses made by `openssl ocsp`,
+// stapled by `openssl s_server -status_file`, judged by `tlskit handshake` and, on the same
+// files in the same run, by `openssl ocsp -respin` (the reference); and `tlskit serve --ocsp`
+// refusing what it must not staple.
+
+// rvRevocation is the part of the JSON the tests read.
+type rvRevocation struct {
+	Mode   string `json:"mode"`
+	Status string `json:"status"`
+	Source string `json:"source"`
+	Error  string `json:"error"`
+}
+
+type rvResult struct {
+	Verification struct {
+		Verified bool   `json:"verified"`
+		Reason   string `json:"reason"`
+		Error    string `json:"error"`
+	} `json:"verification"`
+	OCSP *struct {
+		Status string `json:"status"`
+		Signer string `json:"signer"`
+		Error  string `json:"error"`
+	} `json:"ocsp"`
+	Revocation *rvRevocation `json:"revocation"`
+	Chain      []struct {
+		Subject    string `json:"subject"`
+		Revocation *struct {
+			Status string `json:"status"`
+			Source string `json:"source"`
+			Error  string `json:"error"`
+		} `json:"revocation"`
+	} `json:"chain"`
+}
+
+// rvFaketime finds faketime, which makes an expired OCSP response: missing in CI fails.
+func rvFaketime(t *testing.T) string {
+	t.Helper()
+	path, err := exec.LookPath("faketime")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("faketime is not installed; .ci/run installs it")
+		}
+		t.Skip("faketime is not installed")
+	}
+	return path
+}
+
+// rvPKI is a tlskit root and an intermediate under it, leaves issued by the intermediate (leaf
+// for localhost, sibling; their files hold the intermediate too), one for localhost issued by
+// the root (rootleaf), and an unrelated CA.
+type rvPKI struct{ dir string }
+
+func (p rvPKI) path(name string) string { return filepath.Join(p.dir, name) }
+
+func rvMakePKI(t *testing.T) rvPKI {
+	t.Helper()
+	dir := t.TempDir()
+	tk(t, dir, "ca", "create", "--dir", "root")
+	tk(t, dir, "ca", "create", "--dir", "int", "--parent-dir", "root")
+	tk(t, dir, "ca", "create", "--dir", "other")
+	tk(t, dir, "cert", "issue", "localhost", "--ca-dir", "int", "--out", "leaf.pem", "--key-out", "leaf-key.pem")
+	tk(t, dir, "cert", "issue", "sibling.test", "--ca-dir", "int", "--out", "sibling.pem", "--key-out", "sibling-key.pem")
+	tk(t, dir, "cert", "issue", "localhost", "--ca-dir", "root", "--out", "rootleaf.pem", "--key-out", "rootleaf-key.pem")
+	// The intermediate's certificate alone, for openssl's -issuer and -rsigner.
+	writeFile(t, dir, "int-cert.pem", string(pemEncode(pemBlocks(readFile(t, dir, "int/ca.pem"), "CERTIFICATE")[0])))
+	writeFile(t, dir, "root-cert.pem", string(readFile(t, dir, "root/ca.pem")))
+	return rvPKI{dir: dir}
+}
+
+func pemEncode(der []byte) []byte {
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
+}
+
+// rvWaitStderr waits up to 5 s for serve's stderr to hold n lines matching expr.
+func rvWaitStderr(s *svServer, n int, expr string) bool {
+	re := regexp.MustCompile(expr)
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if len(re.FindAllString(s.errOut.String(), -1)) >= n {
+			return true
+		}
+	}
+	return false
+}
+
+func rvCert(t *testing.T, file string) *x509.Certificate {
+	t.Helper()
+	c, err := x509.ParseCertificate(pemBlocks(readFile(t, filepath.Dir(file), filepath.Base(file)), "CERTIFICATE")[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// rvIndexLine is one line of an `openssl ca` index: valid, or revoked an hour ago.
+func rvIndexLine(c *x509.Certificate, revoked bool) string {
+	exp := c.NotAfter.UTC().Format("060102150405Z")
+	if revoked {
+		return fmt.Sprintf("R\t%s\t%s,keyCompromise\t%X\tunknown\t/CN=%s\n", exp, time.Now().Add(-time.Hour).UTC().Format("060102150405Z"), c.SerialNumber, c.Subject.CommonName)
+	}
+	return fmt.Sprintf("V\t%s\t\t%X\tunknown\t/CN=%s\n", exp, c.SerialNumber, c.Subject.CommonName)
+}
+
+// rvOCSPVerdict is `openssl ocsp -respin`'s verdict on a response about cert, with issuer and
+// the trust anchors given: good, revoked, unknown, or invalid when it refuses the response.
+func rvOCSPVerdict(t *testing.T, dir, resp, cert, issuer, caFile string) (string, string) {
+	r := execIn(t, dir, "", nil, "openssl", "ocsp", "-respin", resp, "-issuer", issuer, "-cert", cert, "-CAfile", caFile,
+		"-verify_other", issuer, "-no_nonce")
+	out := r.stdout + r.stderr
+	switch {
+	case strings.Contains(out, "Response Verify Failure"), strings.Contains(out, "No Status found"),
+		strings.Contains(out, "Status times invalid"), !strings.Contains(out, "Response verify OK"):
+		return "invalid", out
+	}
+	for _, s := range []string{"good", "revoked", "unknown"} {
+		if strings.Contains(out, cert+": "+s) {
+			return s, out
+		}
+	}
+	return "?", out
+}
+
+func TestE2EStapledOCSP(t *testing.T) {
+	needOpenSSL(t)
+	hsLocalhost(t)
+	faketime := rvFaketime(t)
+	p := rvMakePKI(t)
+	dir := p.dir
+	leaf, sibling, rootleaf := rvCert(t, p.path("leaf.pem")), rvCert(t, p.path("sibling.pem")), rvCert(t, p.path("rootleaf.pem"))
+	writeFile(t, dir, "int-index.txt", rvIndexLine(leaf, false)+rvIndexLine(sibling, true))
+	writeFile(t, dir, "int-revoked.txt", rvIndexLine(leaf, true))
+	writeFile(t, dir, "root-index.txt", rvIndexLine(rootleaf, false))
+
+	// respond makes a response about cert (issued by issuer) from index, signed by signer.
+	respond := func(out, cert, issuer, index, signer, key string, extra ...string) {
+		t.Helper()
+		req := out + ".req"
+		if r := execIn(t, dir, "", nil, "openssl", "ocsp", "-issuer", issuer, "-cert", cert, "-no_nonce", "-reqout", req); r.code != 0 {
+			t.Fatalf("openssl ocsp request: %s", r.stderr)
+		}
+		args := append([]string{"ocsp", "-index", index, "-CA", issuer, "-rsigner", signer, "-rkey", key, "-reqin", req, "-respout", out, "-ndays", "1"}, extra...)
+		if r := execIn(t, dir, "", nil, "openssl", args...); r.code != 0 {
+			t.Fatalf("openssl %s: %s", strings.Join(args, " "), r.stderr)
+		}
+	}
+	respond("int-embedded.der", "leaf.pem", "int-cert.pem", "int-index.txt", "int-cert.pem", "int/ca-key.pem")
+	respond("int-nocerts.der", "leaf.pem", "int-cert.pem", "int-index.txt", "int-cert.pem", "int/ca-key.pem", "-resp_no_certs")
+	respond("sibling-revoked.der", "sibling.pem", "int-cert.pem", "int-index.txt", "int-cert.pem", "int/ca-key.pem")
+	respond("leaf-revoked.der", "leaf.pem", "int-cert.pem", "int-revoked.txt", "int-cert.pem", "int/ca-key.pem")
+	respond("unrelated.der", "rootleaf.pem", "root-cert.pem", "root-index.txt", "other/ca.pem", "other/ca-key.pem", "-resp_no_certs")
+	// Expired: made three days ago, with a nextUpdate a day after that.
+	if r := execIn(t, dir, "", nil, faketime, "-f", "-3d", "openssl", "ocsp", "-index", "int-index.txt", "-CA", "int-cert.pem",
+		"-rsigner", "int-cert.pem", "-rkey", "int/ca-key.pem", "-reqin", "int-embedded.der.req", "-respout", "expired.der", "-ndays", "1"); r.code != 0 {
+		t.Fatalf("faketime openssl ocsp: %s", r.stderr)
+	}
+
+	tests := []struct {
+		name        string
+		cert, key   string // served: cert holds leaf + intermediate, rootleaf.pem holds the leaf only
+		staple      string
+		about       string // the certificate openssl judges the response for
+		issuer      string
+		want        string // the staple's verdict (tlskit's ocsp.status and openssl's)
+		revocation  string // tlskit's revocation.status
+		code        int
+		errHas      string
+		hardFailErr bool
+	}{
+		// The issue's item 3: issuer-signed with the intermediate embedded, as openssl makes it.
+		{"issuer-signed, intermediate embedded", "leaf.pem", "leaf-key.pem", "int-embedded.der", "leaf.pem", "int-cert.pem", "good", "good", 0, "", false},
+		{"issuer-signed, -resp_no_certs", "leaf.pem", "leaf-key.pem", "int-nocerts.der", "leaf.pem", "int-cert.pem", "good", "good", 0, "", false},
+		// Item 2: another serial's revoked response never makes this leaf revoked.
+		{"another serial, revoked", "leaf.pem", "leaf-key.pem", "sibling-revoked.der", "leaf.pem", "int-cert.pem", "invalid", "unknown", 0, "another certificate", true},
+		{"this leaf, revoked", "leaf.pem", "leaf-key.pem", "leaf-revoked.der", "leaf.pem", "int-cert.pem", "revoked", "revoked", 3, "keyCompromise", false},
+		// Item 1: the server sends only its leaf; the response is signed by an unrelated key.
+		{"unrelated signer, leaf only", "rootleaf.pem", "rootleaf-key.pem", "unrelated.der", "rootleaf.pem", "root-cert.pem", "invalid", "unknown", 0, "not signed by the issuer", true},
+		{"expired nextUpdate", "leaf.pem", "leaf-key.pem", "expired.der", "leaf.pem", "int-cert.pem", "invalid", "unknown", 0, "expired", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			ref, out := rvOCSPVerdict(t, dir, tt.staple, tt.about, tt.issuer, "root-cert.pem")
+			if ref != tt.want {
+				t.Errorf("openssl ocsp says %s, want %s:\n%s", ref, tt.want, out)
+			}
+			args := []string{"-status_file", tt.staple}
+			if tt.cert == "leaf.pem" {
+				args = append(args, "-cert_chain", "int-cert.pem") // s_server sends only -cert's first certificate
+			}
+			srv := hsSServer(t, dir, p.path(tt.cert), p.path(tt.key), args...)
+			var res rvResult
+			r := execIn(t, dir, "", nil, binary, "handshake", srv.addr(), "--ca", "root-cert.pem", "-o", "json")
+			if err := json.Unmarshal([]byte(r.stdout), &res); err != nil {
+				t.Fatalf("exit %d, not JSON: %v\n%s%s", r.code, err, r.stdout, r.stderr)
+			}
+			if res.OCSP == nil || res.OCSP.Status != tt.want {
+				t.Errorf("tlskit ocsp %+v, want %s (as openssl)", res.OCSP, tt.want)
+			}
+			if res.Revocation == nil || res.Revocation.Status != tt.revocation || res.Revocation.Mode != "staple" {
+				t.Fatalf("revocation %+v, want %s", res.Revocation, tt.revocation)
+			}
+			if r.code != tt.code {
+				t.Errorf("exit %d, want %d\n%s", r.code, tt.code, r.stderr)
+			}
+			if !strings.Contains(res.Revocation.Error, tt.errHas) {
+				t.Errorf("revocation error %q does not say %q", res.Revocation.Error, tt.errHas)
+			}
+			if leafRev := res.Chain[0].Revocation; leafRev == nil || leafRev.Status != tt.revocation || leafRev.Source != "staple" {
+				t.Errorf("leaf revocation %+v", leafRev)
+			}
+			switch tt.revocation {
+			case "unknown":
+				if !strings.Contains(r.stderr, "tlskit: warning: ") || !strings.Contains(r.stderr, tt.errHas) {
+					t.Errorf("no warning on stderr: %q", r.stderr)
+				}
+			case "revoked":
+				if res.Verification.Verified || res.Verification.Reason != "revoked" {
+					t.Errorf("verification %+v, want reason revoked", res.Verification)
+				}
+			}
+			if tt.hardFailErr {
+				r := execIn(t, dir, "", nil, binary, "handshake", srv.addr(), "--ca", "root-cert.pem", "--revocation-hard-fail")
+				if r.code != 3 || !strings.Contains(r.stderr, tt.errHas) || strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 {
+					t.Errorf("--revocation-hard-fail: exit %d, stderr %q", r.code, r.stderr)
+				}
+			}
+		})
+	}
+
+	t.Run("serve --ocsp refuses what it must not staple, and re-reads on reload", func(t *testing.T) {
+		t.Parallel()
+		sdir := t.TempDir()
+		chain := []string{"--cert", p.path("leaf.pem"), "--key", p.path("leaf-key.pem")}
+		for _, bad := range []struct{ file, says string }{
+			{"sibling-revoked.der", "another certificate"},
+			{"expired.der", "expired"},
+			{"unrelated.der", "another certificate"},
+		} {
+			out, errOut, code := runIn(t, sdir, nil, append([]string{"serve", "--addr", "127.0.0.1:0", "--ocsp", p.path(bad.file)}, chain...)...)
+			if code == 0 || out != "" || !strings.HasPrefix(errOut, "tlskit: --ocsp: ") || !strings.Contains(errOut, "cannot be stapled") {
+				t.Errorf("%s: exit %d, stdout %q, stderr %q", bad.file, code, out, errOut)
+			}
+		}
+		// A good response is stapled; replaced by a bad one, it is dropped with a warning;
+		// restored, it is stapled again.
+		staple := filepath.Join(sdir, "staple.der")
+		writeFile(t, sdir, "staple.der", string(readFile(t, dir, "int-embedded.der")))
+		s := svStart(t, sdir, append([]string{"--ocsp", staple}, chain...)...)
+		res := hsRunOK(t, dir, "localhost:"+s.port, "--ca", "root-cert.pem")
+		if res.OCSP == nil || res.OCSP.Status != "good" {
+			t.Fatalf("not stapled: %+v", res.OCSP)
+		}
+		later := time.Now().Add(2 * time.Second)
+		writeFile(t, sdir, "staple.der", string(readFile(t, dir, "sibling-revoked.der")))
+		os.Chtimes(staple, later, later)
+		if !rvWaitStderr(s, 1, `not stapling .*staple\.der: it is for another certificate`) {
+			t.Fatalf("no warning after the staple was replaced:\n%s", s.errOut.String())
+		}
+		res = hsRunOK(t, dir, "localhost:"+s.port, "--ca", "root-cert.pem")
+		if res.OCSP != nil {
+			t.Errorf("still stapling after a bad reload: %+v", res.OCSP)
+		}
+		writeFile(t, sdir, "staple.der", string(readFile(t, dir, "int-embedded.der")))
+		later = later.Add(2 * time.Second)
+		os.Chtimes(staple, later, later)
+		if !rvWaitStderr(s, 1, `(?m)certificates reloaded$`) {
+			t.Fatalf("no reload after the staple was restored:\n%s", s.errOut.String())
+		}
+		res = hsRunOK(t, dir, "localhost:"+s.port, "--ca", "root-cert.pem")
+		if res.OCSP == nil || res.OCSP.Status != "good" {
+			t.Errorf("not stapled again after the good response came back: %+v", res.OCSP)
+		}
+	})
+}
