@@ -249,13 +249,21 @@ func TestE2EStapledOCSP(t *testing.T) {
 		t.Parallel()
 		sdir := t.TempDir()
 		chain := []string{"--cert", p.path("leaf.pem"), "--key", p.path("leaf-key.pem")}
+		writeFile(t, sdir, "garbage.der", "this is not an OCSP response")
 		for _, bad := range []struct{ file, says string }{
+			{filepath.Join(sdir, "garbage.der"), "not a valid OCSP response"},
+			{filepath.Join(sdir, "missing.der"), "no such file"},
 			{"sibling-revoked.der", "another certificate"},
 			{"expired.der", "expired"},
 			{"unrelated.der", "another certificate"},
 		} {
-			out, errOut, code := runIn(t, sdir, nil, append([]string{"serve", "--addr", "127.0.0.1:0", "--ocsp", p.path(bad.file)}, chain...)...)
-			if code == 0 || out != "" || !strings.HasPrefix(errOut, "tlskit: --ocsp: ") || !strings.Contains(errOut, "cannot be stapled") {
+			file := bad.file
+			if !filepath.IsAbs(file) {
+				file = p.path(file)
+			}
+			out, errOut, code := runIn(t, sdir, nil, append([]string{"serve", "--addr", "127.0.0.1:0", "--ocsp", file}, chain...)...)
+			if code != 1 || out != "" || !strings.HasPrefix(errOut, "tlskit: --ocsp: ") || !strings.Contains(errOut, "cannot be stapled") ||
+				!strings.Contains(errOut, bad.says) || strings.Count(errOut, "\n") != 1 {
 				t.Errorf("%s: exit %d, stdout %q, stderr %q", bad.file, code, out, errOut)
 			}
 		}

@@ -1,7 +1,6 @@
 package cmd
 
 import (
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -28,6 +27,7 @@ func TestServeFlagErrors(t *testing.T) {
 		{[]string{"serve", "--client-auth", "maybe", "--client-ca", "x"}, "none, request or require"},
 		{[]string{"serve", "--proxy", "ftp://x"}, "--proxy: expected a URL"},
 		{[]string{"serve", "extra"}, `unknown command "extra"`},
+		{[]string{"serve", "--ocsp", "resp.der"}, "--ocsp needs --cert"},
 	}
 	for _, tt := range tests {
 		res := runCLI(t, tt.args...)
@@ -45,10 +45,8 @@ func TestServeMissingFiles(t *testing.T) {
 		{"serve", "--cert", "missing.pem", "--key", "missing-key.pem"},
 		{"serve", "--dir", "no-such-dir"},
 		{"serve", "--client-auth", "require", "--client-ca", "missing-ca.pem"},
-		{"serve", "--ocsp", "not-ocsp.der"},
 	} {
 		t.Chdir(t.TempDir())
-		os.WriteFile("not-ocsp.der", []byte("this is not an OCSP response"), 0o644)
 		res := runCLI(t, args...)
 		if res.code != ExitFailure || !strings.HasPrefix(res.stderr, "tlskit: ") || strings.Count(res.stderr, "\n") != 1 {
 			t.Errorf("%v: exit %d, stderr %q; want exit 1 with one error line", args, res.code, res.stderr)
