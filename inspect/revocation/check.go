@@ -97,7 +97,7 @@ type Report struct {
 // LocalCRL is a CRL read from a file (--crl).
 type LocalCRL struct {
 	File string
-	CRL  *x509.RevocationList
+	CRL  *CRL
 }
 
 // Options say how Check looks revocation up.
@@ -311,7 +311,7 @@ func fromCRL(r CRLResult, url, file, what string) CertStatus {
 func localCRL(c *x509.Certificate, issuerOf func() *x509.Certificate, opts Options) (CertStatus, bool) {
 	var first *CertStatus
 	for _, l := range opts.CRLs {
-		if !bytes.Equal(l.CRL.RawIssuer, c.RawIssuer) {
+		if !bytes.Equal(l.CRL.Header.RawIssuer, c.RawIssuer) {
 			continue
 		}
 		st := fromCRL(JudgeCRL(l.CRL, c, issuerOf(), opts.Now), "", l.File, "the CRL "+l.File)

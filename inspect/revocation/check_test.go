@@ -113,7 +113,7 @@ func TestFetchCRLOnce(t *testing.T) {
 	crl := newCRL(t, p.inter)
 	srv := crlServer(t, map[string]http.HandlerFunc{"/c.crl": func(w http.ResponseWriter, r *http.Request) {
 		hits.Add(1)
-		w.Write(crl.Raw)
+		w.Write(crl.Header.Raw)
 	}})
 	f := NewFetcher(FetcherOptions{})
 	done := make(chan error)
@@ -137,8 +137,8 @@ func TestFetchCRLOnce(t *testing.T) {
 type pkiServer struct {
 	testPKI
 	srv        *httptest.Server
-	interCRL   *x509.RevocationList
-	rootCRL    *x509.RevocationList
+	interCRL   *CRL
+	rootCRL    *CRL
 	ocspStatus int
 }
 
@@ -159,8 +159,8 @@ func newPKIServer(t *testing.T, leafRevoked bool) *pkiServer {
 	}
 	ps.interCRL = newCRL(t, inter, opts...)
 	ps.rootCRL = newCRL(t, root)
-	mux.HandleFunc("/inter.crl", serveBytes(ps.interCRL.Raw))
-	mux.HandleFunc("/root.crl", serveBytes(ps.rootCRL.Raw))
+	mux.HandleFunc("/inter.crl", serveBytes(ps.interCRL.Header.Raw))
+	mux.HandleFunc("/root.crl", serveBytes(ps.rootCRL.Header.Raw))
 	mux.HandleFunc("/ocsp", func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		req, err := ocsp.ParseRequest(body)

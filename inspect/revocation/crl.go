@@ -3,9 +3,7 @@ package revocation
 import (
 	"bytes"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/asn1"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"slices"
@@ -45,29 +43,14 @@ var (
 // certificate is not revoked.
 const removeFromCRL = 8
 
-// ParseCRL reads one CRL, PEM ("X509 CRL") or DER.
-func ParseCRL(data []byte) (*x509.RevocationList, error) {
-	der := data
-	if block, _ := pem.Decode(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))); block != nil {
-		if block.Type != "X509 CRL" {
-			return nil, fmt.Errorf("a PEM %q block, not an X509 CRL", block.Type)
-		}
-		der = block.Bytes
-	}
-	crl, err := x509.ParseRevocationList(der)
-	if err != nil {
-		return nil, fmt.Errorf("not a valid CRL: %w", err)
-	}
-	return crl, nil
-}
-
 // JudgeCRL checks that crl may speak for cert, as RFC 5280 §6.3.3 says, and looks the serial
 // up: the CRL is issued and signed by the certificate's issuer (indirect CRLs are not
 // supported), is current (thisUpdate <= now <= nextUpdate within Skew), is a complete CRL
 // (not a delta) with no critical extension tlskit does not understand, and its issuing
 // distribution point covers the certificate: a partition names one of the certificate's own
 // distribution points, and a CRL of only end-entity (or only CA) certificates covers only those.
-func JudgeCRL(crl *x509.RevocationList, cert, issuer *x509.Certificate, now time.Time) CRLResult {
+func JudgeCRL(c *CRL, cert, issuer *x509.Certificate, now time.Time) CRLResult {
+	crl := c.Header
 	res := CRLResult{}
 	if t := crl.ThisUpdate; !t.IsZero() {
 		t = t.UTC()
@@ -84,28 +67,27 @@ func JudgeCRL(crl *x509.RevocationList, cert, issuer *x509.Certificate, now time
 		res.Status, res.Error = StatusInvalid, err.Error()
 		return res
 	}
-	for _, e := range crl.RevokedCertificateEntries {
-		if e.SerialNumber.Cmp(cert.SerialNumber) != 0 {
-			continue
-		}
-		for _, ext := range e.Extensions {
-			if ext.Critical && !ext.Id.Equal(oidReasonCode) && !ext.Id.Equal(oidInvalidityDate) {
-				res.Status, res.Error = StatusInvalid, fmt.Sprintf("its entry for this serial has a critical extension tlskit does not understand (%v)", ext.Id)
-				return res
-			}
-		}
-		if e.ReasonCode == removeFromCRL {
-			continue
-		}
-		res.Status = StatusRevoked
-		t := e.RevocationTime.UTC()
-		res.RevokedAt = &t
-		if hasExtension(e.Extensions, oidReasonCode) {
-			res.RevocationReason = ReasonName(e.ReasonCode)
-		}
+	e, err := c.Lookup(cert.SerialNumber)
+	switch {
+	case err != nil:
+		res.Status, res.Error = StatusInvalid, fmt.Sprintf("its entry for this serial cannot be read: %v", err)
+		return res
+	case e == nil || (e.HasReason && e.ReasonCode == removeFromCRL):
+		res.Status = StatusGood
 		return res
 	}
-	res.Status = StatusGood
+	for _, ext := range e.Extensions {
+		if ext.Critical && !ext.Id.Equal(oidReasonCode) && !ext.Id.Equal(oidInvalidityDate) {
+			res.Status, res.Error = StatusInvalid, fmt.Sprintf("its entry for this serial has a critical extension tlskit does not understand (%v)", ext.Id)
+			return res
+		}
+	}
+	res.Status = StatusRevoked
+	t := e.RevocationTime.UTC()
+	res.RevokedAt = &t
+	if e.HasReason {
+		res.RevocationReason = ReasonName(e.ReasonCode)
+	}
 	return res
 }
 
@@ -138,10 +120,6 @@ func checkCRL(crl *x509.RevocationList, cert, issuer *x509.Certificate, now time
 		}
 	}
 	return nil
-}
-
-func hasExtension(exts []pkix.Extension, id asn1.ObjectIdentifier) bool {
-	return slices.ContainsFunc(exts, func(e pkix.Extension) bool { return e.Id.Equal(id) })
 }
 
 // issuingDP is what an issuing distribution point extension says (RFC 5280 §5.2.5).

@@ -3,7 +3,6 @@ package revocation
 import (
 	"bytes"
 	"context"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -95,7 +94,7 @@ func NewFetcher(o FetcherOptions) *Fetcher {
 
 type crlEntry struct {
 	done chan struct{}
-	crl  *x509.RevocationList
+	crl  *CRL
 	err  error
 }
 
@@ -106,7 +105,7 @@ type ocspEntry struct {
 }
 
 // CRL downloads and parses the CRL at rawURL, once per Fetcher.
-func (f *Fetcher) CRL(ctx context.Context, rawURL string) (*x509.RevocationList, error) {
+func (f *Fetcher) CRL(ctx context.Context, rawURL string) (*CRL, error) {
 	f.mu.Lock()
 	e, ok := f.crls[rawURL]
 	if !ok {

@@ -1,6 +1,9 @@
 package revocation
 
 import (
+	"bytes"
+	"crypto/x509"
+	"math/big"
 	"testing"
 )
 
@@ -32,8 +35,8 @@ func FuzzJudgeOCSP(f *testing.F) {
 // FuzzJudgeCRL parses arbitrary bytes as a CRL and judges a fixed leaf with it.
 func FuzzJudgeCRL(f *testing.F) {
 	p := newPKI(f, withCDP("http://127.0.0.1/a.crl"))
-	f.Add(newCRL(f, p.inter).Raw)
-	f.Add(newCRL(f, p.inter, revoked(p.leaf.cert.SerialNumber, 1)).Raw)
+	f.Add(newCRL(f, p.inter).Header.Raw)
+	f.Add(newCRL(f, p.inter, revoked(p.leaf.cert.SerialNumber, 1)).Header.Raw)
 	f.Add([]byte("-----BEGIN X509 CRL-----\nMAA=\n-----END X509 CRL-----\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		crl, err := ParseCRL(data)
@@ -55,5 +58,43 @@ func FuzzParseIssuingDP(f *testing.F) {
 	f.Fuzz(func(t *testing.T, der []byte) {
 		_, _ = parseIssuingDP(der)
 		_ = checkIssuingDP(der, p.leaf.cert)
+	})
+}
+
+// FuzzCRLLazyParse checks the lazy CRL parser against crypto/x509's full one: whatever
+// crypto/x509 accepts, ParseCRL accepts too, with the same header, the same number of entries,
+// and every entry found by Lookup with its time and reason.
+func FuzzCRLLazyParse(f *testing.F) {
+	p := newPKI(f)
+	f.Add(newCRL(f, p.inter).Header.Raw)
+	f.Add(newCRL(f, p.inter, revoked(p.leaf.cert.SerialNumber, 1), revoked(big.NewInt(-5), 0), revoked(big.NewInt(128), 6)).Header.Raw)
+	f.Add(bigCRL(f, p.inter, 5))
+	f.Fuzz(func(t *testing.T, der []byte) {
+		full, err := x509.ParseRevocationList(der)
+		lazy, lerr := parseCRL(der)
+		if err != nil {
+			return
+		}
+		if lerr != nil {
+			t.Fatalf("crypto/x509 accepts what ParseCRL refuses: %v", lerr)
+		}
+		h := lazy.Header
+		if !bytes.Equal(h.RawIssuer, full.RawIssuer) || !h.ThisUpdate.Equal(full.ThisUpdate) || !h.NextUpdate.Equal(full.NextUpdate) ||
+			len(h.Extensions) != len(full.Extensions) || !bytes.Equal(h.RawTBSRevocationList, full.RawTBSRevocationList) ||
+			!bytes.Equal(h.Signature, full.Signature) || h.SignatureAlgorithm != full.SignatureAlgorithm {
+			t.Fatalf("headers differ:\n%+v\n%+v", h, full)
+		}
+		if lazy.Entries != len(full.RevokedCertificateEntries) {
+			t.Fatalf("%d entries, crypto/x509 has %d", lazy.Entries, len(full.RevokedCertificateEntries))
+		}
+		for _, e := range full.RevokedCertificateEntries {
+			got, err := lazy.Lookup(e.SerialNumber)
+			if err != nil || got == nil {
+				t.Fatalf("serial %v not found: %v", e.SerialNumber, err)
+			}
+			if !got.RevocationTime.Equal(e.RevocationTime) || (got.HasReason && got.ReasonCode != e.ReasonCode) {
+				t.Fatalf("entry %v: %+v, crypto/x509 says %+v", e.SerialNumber, got, e)
+			}
+		}
 	})
 }

@@ -131,7 +131,7 @@ func crlExt(e pkix.Extension) crlOpt {
 	return func(l *x509.RevocationList) { l.ExtraExtensions = append(l.ExtraExtensions, e) }
 }
 
-func newCRL(t testing.TB, issuer *testCert, opts ...crlOpt) *x509.RevocationList {
+func newCRL(t testing.TB, issuer *testCert, opts ...crlOpt) *CRL {
 	t.Helper()
 	tmpl := &x509.RevocationList{
 		Number:     big.NewInt(1),
@@ -145,7 +145,7 @@ func newCRL(t testing.TB, issuer *testCert, opts ...crlOpt) *x509.RevocationList
 	if err != nil {
 		t.Fatal(err)
 	}
-	crl, err := x509.ParseRevocationList(der)
+	crl, err := ParseCRL(der)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -134,7 +134,7 @@ func TestJudgeCRL(t *testing.T) {
 
 	tests := []struct {
 		name   string
-		crl    *x509.RevocationList
+		crl    *CRL
 		cert   *x509.Certificate
 		issuer *x509.Certificate
 		want   string
@@ -178,7 +178,7 @@ func TestJudgeCRL(t *testing.T) {
 }
 
 // newCRLWithIssuerName makes a CRL that names issuer but is signed by signer's key.
-func newCRLWithIssuerName(t *testing.T, issuer *x509.Certificate, signer *testCert) *x509.RevocationList {
+func newCRLWithIssuerName(t *testing.T, issuer *x509.Certificate, signer *testCert) *CRL {
 	t.Helper()
 	fake := *issuer
 	fake.PublicKey = signer.cert.PublicKey
