@@ -46,7 +46,8 @@ new CA is an intermediate signed by the CA there, and its ca.pem holds the chain
 a leaf (never the root).`,
 		Example: `  tlskit ca create --dir ./ca
   tlskit ca create --dir ./ca-int --parent-dir ./ca --cn "Example Issuing CA"
-  tlskit ca create --dir ./ca --name-constraint internal --name-constraint example.test`,
+  tlskit ca create --dir ./ca --name-constraint internal --name-constraint example.test
+  tlskit ca create --dir ./ca --name-constraint internal --name-constraint 127.0.0.1 --name-constraint 10.0.0.0/8`,
 		Args:        cobra.NoArgs,
 		Annotations: outputFormats(formatText, formatJSON),
 		RunE: func(c *cobra.Command, _ []string) error {
@@ -61,7 +62,7 @@ a leaf (never the root).`,
 	o.keys.register(fs, false)
 	fs.IntVar(&o.days, "days", certgen.DefaultCADays, "validity in days")
 	fs.IntVar(&o.pathLen, "path-len", -1, "how many intermediate CAs may follow this one (default: no limit for a root, one less than the parent's, or 0, for an intermediate)")
-	fs.StringArrayVar(&o.nameConstraints, "name-constraint", nil, "permit only names in this DNS domain (repeatable); RFC 5280 name constraints, critical")
+	fs.StringArrayVar(&o.nameConstraints, "name-constraint", nil, "permit only names in this DNS domain (example.com; .example.com for subdomains only) or IP range (10.0.0.0/8, 127.0.0.1, fd00::/8); repeatable. A kind of name given no constraint is excluded: DNS constraints alone forbid every IP address, IP ranges alone every DNS name. RFC 5280 name constraints, critical")
 	fs.BoolVar(&o.force, "force", false, "overwrite an existing CA in the directory")
 	return c
 }

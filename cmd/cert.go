@@ -84,7 +84,13 @@ func (o *leafOptions) plan(a *app, hosts []string, selfSigned bool) (*leafPlan, 
 	if err != nil {
 		return nil, err
 	}
-	warnings, err := certgen.LeafPolicy(o.days, key.Public(), o.keys.allowWeak)
+	// A CA-issued leaf's validity is checked once it is fitted into the CA's (IssueLeaf).
+	var warnings []certgen.Warning
+	if selfSigned {
+		warnings, err = certgen.LeafPolicy(o.days, key.Public(), o.keys.allowWeak)
+	} else {
+		warnings, err = certgen.KeyPolicy(key.Public(), o.keys.allowWeak)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -351,7 +357,7 @@ func runCertSign(a *app, o *certSignOptions, csrPath string) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", csrPath, err)
 	}
-	warnings, err := certgen.LeafPolicy(o.days, csr.PublicKey, o.allowWeak)
+	warnings, err := certgen.KeyPolicy(csr.PublicKey, o.allowWeak)
 	if err != nil {
 		return fmt.Errorf("%s: %w", csrPath, err)
 	}
