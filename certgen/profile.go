@@ -68,6 +68,9 @@ type Issuer struct {
 	Cert  *x509.Certificate
 	Key   crypto.Signer
 	Chain []*x509.Certificate
+	// Settings are the CA directory's (ca.json): the CRL and OCSP URLs put into every certificate
+	// it issues, leaves and intermediates alike.
+	Settings CASettings
 }
 
 // Validate checks that the issuer can sign: it is a CA, may sign certificates, and its key
@@ -269,6 +272,7 @@ func IssueLeaf(random io.Reader, req LeafRequest, pub crypto.PublicKey, is Issue
 	if err != nil {
 		return nil, nil, err
 	}
+	is.Settings.applyTo(tmpl)
 	cert, err := create(random, tmpl, is.Cert, pub, is.Key)
 	if err != nil {
 		return nil, nil, err
@@ -396,6 +400,7 @@ func CreateIntermediateCA(random io.Reader, req CARequest, pub crypto.PublicKey,
 		// An intermediate that outlives its root is useless past the root's expiry.
 		tmpl.NotAfter = p.NotAfter
 	}
+	parent.Settings.applyTo(tmpl)
 	return create(random, tmpl, p, pub, parent.Key)
 }
 
