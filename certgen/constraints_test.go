@@ -249,3 +249,20 @@ func TestCNLooksLikeDNS(t *testing.T) {
 		}
 	}
 }
+
+func FuzzParseNameConstraints(f *testing.F) {
+	for _, s := range []string{"internal", ".example.test", "10.0.0.0/8", "::1", "::ffff:10.0.0.0/104", "10.1.2.3/8", "a/b", "fe80::1%eth0"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		nc, err := ParseNameConstraints([]string{s})
+		if err != nil {
+			return
+		}
+		for _, p := range nc.IPs {
+			if !p.IsValid() || p.Masked() != p || p.Addr().Is4In6() || p.Addr().Zone() != "" {
+				t.Fatalf("%q: non-canonical range %v", s, p)
+			}
+		}
+	})
+}
