@@ -3,8 +3,10 @@ package certgen
 import (
 	"bytes"
 	"crypto/x509"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"path/filepath"
 )
 
@@ -14,11 +16,87 @@ import (
 //	            it, never the root: exactly what is sent after a leaf it signs
 //	ca-key.pem  its private key (0600, optionally encrypted)
 //	root.pem    for an intermediate, the root certificate clients must trust
+//	ca.json     settings (CASettings): the CRL and OCSP URLs every certificate it issues carries
+//	revoked.json the certificates it has revoked and its last CRL number (RevocationDB)
+//	.lock       held while revoked.json is being changed
 const (
-	CACertFile = "ca.pem"
-	CAKeyFile  = "ca-key.pem"
-	RootFile   = "root.pem"
+	CACertFile      = "ca.pem"
+	CAKeyFile       = "ca-key.pem"
+	RootFile        = "root.pem"
+	CASettingsFile  = "ca.json"
+	RevocationsFile = "revoked.json"
+	LockFile        = ".lock"
 )
+
+// CASettings are what a CA directory records beside its certificate and key (ca.json).
+type CASettings struct {
+	Version int `json:"version"`
+	// CRLURL goes into the CRL Distribution Points of every certificate the CA issues, OCSPURL
+	// into their Authority Information Access.
+	CRLURL  string `json:"crl_url,omitempty"`
+	OCSPURL string `json:"ocsp_url,omitempty"`
+}
+
+const caSettingsVersion = 1
+
+// Empty reports whether there is nothing to record.
+func (s CASettings) Empty() bool { return s.CRLURL == "" && s.OCSPURL == "" }
+
+// Encode writes the settings as ca.json holds them.
+func (s CASettings) Encode() []byte {
+	s.Version = caSettingsVersion
+	out, _ := json.MarshalIndent(s, "", "  ") // strings only: cannot fail
+	return append(out, '\n')
+}
+
+// ParseCASettings reads ca.json, checking its URLs as ca create did.
+func ParseCASettings(data []byte) (CASettings, error) {
+	var s CASettings
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&s); err != nil {
+		return CASettings{}, fmt.Errorf("not tlskit CA settings: %w", err)
+	}
+	if s.Version != caSettingsVersion {
+		return CASettings{}, fmt.Errorf("CA settings version %d, this tlskit reads %d", s.Version, caSettingsVersion)
+	}
+	for _, u := range []string{s.CRLURL, s.OCSPURL} {
+		if u == "" {
+			continue
+		}
+		if _, err := CheckRevocationURL(u); err != nil {
+			return CASettings{}, err
+		}
+	}
+	return s, nil
+}
+
+// CheckRevocationURL checks a CRL or OCSP URL for a certificate: absolute http:// (what RFC 5280
+// and RFC 6960 clients fetch; https would need the chain it is checking) or https://, with a
+// host, as ASCII. It returns the URL as it will be encoded.
+func CheckRevocationURL(raw string) (string, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return "", profileErrorf("invalid URL %q: %v", raw, err)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return "", profileErrorf("invalid URL %q: must be http:// (or https://)", raw)
+	}
+	if u.Host == "" || u.Hostname() == "" {
+		return "", profileErrorf("invalid URL %q: no host", raw)
+	}
+	if !isASCII(raw) {
+		return "", profileErrorf("invalid URL %q: must be ASCII (use punycode and percent-encoding)", raw)
+	}
+	if u.User != nil || u.Fragment != "" {
+		return "", profileErrorf("invalid URL %q: no user information or fragment in a certificate's URL", raw)
+	}
+	return u.String(), nil
+}
 
 // CAPaths returns the certificate, key and root paths of a CA directory.
 func CAPaths(dir string) (cert, key, root string) {
@@ -77,4 +155,14 @@ func isSelfSigned(c *x509.Certificate) bool {
 		return false
 	}
 	return c.CheckSignature(c.SignatureAlgorithm, c.RawTBSCertificate, c.Signature) == nil
+}
+
+// applyTo puts the revocation URLs into a certificate the CA is about to sign.
+func (s CASettings) applyTo(t *x509.Certificate) {
+	if s.CRLURL != "" {
+		t.CRLDistributionPoints = []string{s.CRLURL}
+	}
+	if s.OCSPURL != "" {
+		t.OCSPServer = []string{s.OCSPURL}
+	}
 }

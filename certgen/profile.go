@@ -56,7 +56,8 @@ type CARequest struct {
 	Days       int
 	// PathLen limits how many intermediate CAs may follow this one; -1 sets no limit.
 	PathLen int
-	// NameConstraints are permitted DNS subtrees (e.g. "example.com", "internal").
+	// NameConstraints are --name-constraint values: DNS subtrees ("example.com", "internal") and
+	// IP ranges ("10.0.0.0/8"); see ParseNameConstraints.
 	NameConstraints []string
 	Now             time.Time
 }
@@ -67,6 +68,9 @@ type Issuer struct {
 	Cert  *x509.Certificate
 	Key   crypto.Signer
 	Chain []*x509.Certificate
+	// Settings are the CA directory's (ca.json): the CRL and OCSP URLs put into every certificate
+	// it issues, leaves and intermediates alike.
+	Settings CASettings
 }
 
 // Validate checks that the issuer can sign: it is a CA, may sign certificates, and its key
@@ -104,16 +108,20 @@ type Warning string
 // LeafPolicy checks a leaf's validity and key against what clients accept. RSA below 2048 bits
 // is refused unless allowWeak; the rest are warnings.
 func LeafPolicy(days int, pub crypto.PublicKey, allowWeak bool) ([]Warning, error) {
-	var w []Warning
 	if err := checkDays(days); err != nil {
 		return nil, err
 	}
-	switch {
-	case days > AppleMaxDays:
-		w = append(w, Warning(fmt.Sprintf("validity of %d days exceeds %d, the most Apple platforms accept even from a private root", days, AppleMaxDays)))
-	case days > PublicMaxDays:
-		w = append(w, Warning(fmt.Sprintf("validity of %d days exceeds %d, the most browsers accept for publicly trusted certificates", days, PublicMaxDays)))
+	kw, err := KeyPolicy(pub, allowWeak)
+	if err != nil {
+		return nil, err
 	}
+	return append(validityWarnings(time.Duration(days)*24*time.Hour), kw...), nil
+}
+
+// KeyPolicy is LeafPolicy's check of the key alone. A CA-issued leaf's validity is only known
+// once it is fitted into the CA's (IssueLeaf), so that is checked there.
+func KeyPolicy(pub crypto.PublicKey, allowWeak bool) ([]Warning, error) {
+	var w []Warning
 	if bits := rsaBits(pub); bits > 0 && bits < 2048 {
 		if !allowWeak {
 			return nil, profileErrorf("RSA key of %d bits is too weak (at least 2048 required; --insecure allows it)", bits)
@@ -124,6 +132,19 @@ func LeafPolicy(days int, pub crypto.PublicKey, allowWeak bool) ([]Warning, erro
 		w = append(w, Warning("Ed25519 certificates are not accepted by browsers (Chrome, Firefox, Safari); use ecdsa-p256 for a web server"))
 	}
 	return w, nil
+}
+
+// validityWarnings flags a leaf validity period over the limits clients enforce, with the same
+// thresholds as inspect's lint (validity-over-398, validity-over-825).
+func validityWarnings(period time.Duration) []Warning {
+	days := int(period / (24 * time.Hour))
+	switch {
+	case period > AppleMaxDays*24*time.Hour:
+		return []Warning{Warning(fmt.Sprintf("validity of %d days exceeds %d, the most Apple platforms accept even from a private root", days, AppleMaxDays))}
+	case period > PublicMaxDays*24*time.Hour:
+		return []Warning{Warning(fmt.Sprintf("validity of %d days exceeds %d, the most browsers accept for publicly trusted certificates", days, PublicMaxDays))}
+	}
+	return nil
 }
 
 func checkDays(days int) error {
@@ -240,21 +261,18 @@ func IssueLeaf(random io.Reader, req LeafRequest, pub crypto.PublicKey, is Issue
 	if err := is.Validate(); err != nil {
 		return nil, nil, err
 	}
-	if err := checkNameConstraints(is, req.SANs, req.Subject); err != nil {
+	if err := checkNameConstraints(is, req.SANs, req.Subject.CommonName); err != nil {
 		return nil, nil, err
 	}
 	tmpl, err := leafTemplate(random, req, pub)
 	if err != nil {
 		return nil, nil, err
 	}
-	var warnings []Warning
-	if tmpl.NotAfter.After(is.Cert.NotAfter) {
-		warnings = append(warnings, Warning(fmt.Sprintf("the certificate outlives its CA, which expires %s; clients will reject it after that",
-			is.Cert.NotAfter.UTC().Format(time.RFC3339))))
+	warnings, err := fitValidity(tmpl, is)
+	if err != nil {
+		return nil, nil, err
 	}
-	if tmpl.NotBefore.Before(is.Cert.NotBefore) {
-		tmpl.NotBefore = is.Cert.NotBefore
-	}
+	is.Settings.applyTo(tmpl)
 	cert, err := create(random, tmpl, is.Cert, pub, is.Key)
 	if err != nil {
 		return nil, nil, err
@@ -262,41 +280,31 @@ func IssueLeaf(random io.Reader, req LeafRequest, pub crypto.PublicKey, is Issue
 	return cert, warnings, nil
 }
 
-// checkNameConstraints refuses names outside the permitted DNS subtrees of the issuer and every
-// intermediate above it, rather than issuing a certificate that no client will accept. A subject
-// CN that looks like a host name is checked too: OpenSSL applies DNS constraints to it when the
-// certificate has no DNS SAN.
-func checkNameConstraints(is Issuer, sans SANs, subject pkix.Name) error {
+// fitValidity keeps a leaf's validity within its CA's, as step-ca does: a certificate that
+// outlives a CA above it is rejected by every client from the day that CA expires, so asking
+// for more days than the CA has left gets the CA's notAfter, with a warning that says so. The
+// validity warnings are then about the period the certificate really has.
+func fitValidity(tmpl *x509.Certificate, is Issuer) ([]Warning, error) {
 	cas := append([]*x509.Certificate{is.Cert}, is.Chain...)
 	for _, ca := range cas {
-		if len(ca.PermittedDNSDomains) == 0 {
+		if tmpl.NotBefore.Before(ca.NotBefore) {
+			tmpl.NotBefore = ca.NotBefore
+		}
+	}
+	var w []Warning
+	for _, ca := range cas {
+		if !tmpl.NotAfter.After(ca.NotAfter) {
 			continue
 		}
-		names := append([]string(nil), sans.DNSNames...)
-		if cn := subject.CommonName; cn != "" && len(sans.DNSNames) == 0 {
-			names = append(names, cn)
+		if !ca.NotAfter.After(tmpl.NotBefore) {
+			return nil, profileErrorf("the CA %q expired on %s; it cannot issue certificates", dn.Subject(ca), ca.NotAfter.UTC().Format(time.RFC3339))
 		}
-		for _, name := range names {
-			if !withinAny(strings.ToLower(strings.TrimPrefix(name, "*.")), ca.PermittedDNSDomains) {
-				return profileErrorf("%s is outside the CA's permitted names (%s)", name, strings.Join(ca.PermittedDNSDomains, ", "))
-			}
-		}
+		asked := int(tmpl.NotAfter.Sub(tmpl.NotBefore) / (24 * time.Hour))
+		tmpl.NotAfter = ca.NotAfter
+		w = append(w, Warning(fmt.Sprintf("validity cut to %d days, to end with the CA %q on %s: the %d days asked for would outlive it, and clients reject a certificate after its CA expires",
+			int(tmpl.NotAfter.Sub(tmpl.NotBefore)/(24*time.Hour)), dn.Subject(ca), ca.NotAfter.UTC().Format(time.RFC3339), asked)))
 	}
-	return nil
-}
-
-// effectiveConstraints are the permitted DNS domains that bind what an issuer signs: its own,
-// or else the nearest ones above it.
-func effectiveConstraints(is Issuer) []string {
-	if len(is.Cert.PermittedDNSDomains) > 0 {
-		return is.Cert.PermittedDNSDomains
-	}
-	for _, c := range is.Chain {
-		if len(c.PermittedDNSDomains) > 0 {
-			return c.PermittedDNSDomains
-		}
-	}
-	return nil
+	return append(w, validityWarnings(tmpl.NotAfter.Sub(tmpl.NotBefore))...), nil
 }
 
 // mustRDN encodes a name as it will appear in a certificate, for comparison.
@@ -308,24 +316,8 @@ func mustRDN(n pkix.Name) []byte {
 	return der
 }
 
-func withinAny(name string, domains []string) bool {
-	for _, d := range domains {
-		d = strings.ToLower(d)
-		if strings.HasPrefix(d, ".") {
-			if strings.HasSuffix(name, d) {
-				return true
-			}
-			continue
-		}
-		if name == d || strings.HasSuffix(name, "."+d) {
-			return true
-		}
-	}
-	return false
-}
-
 // caTemplate builds the profile of a CA certificate.
-func caTemplate(random io.Reader, req CARequest, pub crypto.PublicKey) (*x509.Certificate, error) {
+func caTemplate(random io.Reader, req CARequest, nc NameConstraints, pub crypto.PublicKey) (*x509.Certificate, error) {
 	if req.Subject.CommonName == "" && len(req.Subject.Organization) == 0 {
 		return nil, profileErrorf("a CA needs a subject (CN or O)")
 	}
@@ -342,33 +334,17 @@ func caTemplate(random io.Reader, req CARequest, pub crypto.PublicKey) (*x509.Ce
 		t.MaxPathLen = req.PathLen
 		t.MaxPathLenZero = req.PathLen == 0
 	}
-	for _, d := range req.NameConstraints {
-		norm, err := normalizeConstraint(d)
-		if err != nil {
-			return nil, err
-		}
-		t.PermittedDNSDomains = append(t.PermittedDNSDomains, norm)
-	}
-	// RFC 5280 §4.2.1.10: name constraints MUST be critical.
-	t.PermittedDNSDomainsCritical = len(t.PermittedDNSDomains) > 0
+	nc.apply(t)
 	return t, nil
-}
-
-func normalizeConstraint(d string) (string, error) {
-	lead := strings.HasPrefix(d, ".")
-	sans, err := ParseHosts([]string{strings.TrimPrefix(d, ".")})
-	if err != nil || len(sans.DNSNames) != 1 || strings.HasPrefix(sans.DNSNames[0], "*") {
-		return "", profileErrorf("invalid name constraint %q: must be a DNS domain such as example.com", d)
-	}
-	if lead {
-		return "." + sans.DNSNames[0], nil
-	}
-	return sans.DNSNames[0], nil
 }
 
 // CreateRootCA makes a self-signed root CA certificate for key.
 func CreateRootCA(random io.Reader, req CARequest, key crypto.Signer) (*x509.Certificate, error) {
-	tmpl, err := caTemplate(random, req, key.Public())
+	nc, err := ParseNameConstraints(req.NameConstraints)
+	if err != nil {
+		return nil, err
+	}
+	tmpl, err := caTemplate(random, req, nc, key.Public())
 	if err != nil {
 		return nil, err
 	}
@@ -405,18 +381,15 @@ func CreateIntermediateCA(random io.Reader, req CARequest, pub crypto.PublicKey,
 		return nil, profileErrorf("the intermediate's subject %q must differ from its parent's", dn.Of(raw, req.Subject))
 	}
 	// Name constraints narrow as they go down: an intermediate under a constrained CA inherits its
-	// permitted domains, and may only narrow them further.
-	if inherited := effectiveConstraints(parent); len(inherited) > 0 {
-		if len(req.NameConstraints) == 0 {
-			req.NameConstraints = inherited
-		}
-		for _, d := range req.NameConstraints {
-			if !withinAny(strings.TrimPrefix(strings.ToLower(d), "."), inherited) {
-				return nil, profileErrorf("name constraint %q is outside the parent CA's permitted names (%s)", d, strings.Join(inherited, ", "))
-			}
-		}
+	// constraints, and may only narrow them further.
+	nc, err := ParseNameConstraints(req.NameConstraints)
+	if err != nil {
+		return nil, err
 	}
-	tmpl, err := caTemplate(random, req, pub)
+	if nc, err = inheritConstraints(parent, nc); err != nil {
+		return nil, err
+	}
+	tmpl, err := caTemplate(random, req, nc, pub)
 	if err != nil {
 		return nil, err
 	}
@@ -427,6 +400,7 @@ func CreateIntermediateCA(random io.Reader, req CARequest, pub crypto.PublicKey,
 		// An intermediate that outlives its root is useless past the root's expiry.
 		tmpl.NotAfter = p.NotAfter
 	}
+	parent.Settings.applyTo(tmpl)
 	return create(random, tmpl, p, pub, parent.Key)
 }
 

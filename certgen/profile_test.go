@@ -237,15 +237,68 @@ func TestIssuerValidate(t *testing.T) {
 	}
 }
 
-func TestLeafOutlivingCAWarns(t *testing.T) {
-	root := newTestRoot(t, CARequest{Subject: subjectCN("Short Root"), Days: 30, PathLen: -1})
-	key := cachedKey(t, KeyECDSAP256, "leaf")
-	_, warnings, err := IssueLeaf(rand.Reader, LeafRequest{SANs: mustHosts(t, "x.test"), Days: 90, Now: testNow}, key.Public(), root)
-	if err != nil {
-		t.Fatal(err)
+// A leaf never outlives its CA: the days asked for are cut to the CA's notAfter with a warning
+// that says so, and the validity warnings are about the period the certificate really has, as
+// inspect's lint sees it.
+func TestLeafValidityFitsCA(t *testing.T) {
+	tests := []struct {
+		name      string
+		caDays    int
+		leafDays  int
+		wantDays  int // the leaf's validity in days; 0: ends with the CA
+		nWarnings int
+		wantWarns []string
+	}{
+		{name: "within the CA", caDays: 3650, leafDays: 397, wantDays: 397},
+		// The CA was made a minute earlier, so what is left of it is a minute short of 30 days.
+		{name: "outlives a short CA", caDays: 30, leafDays: 90, nWarnings: 1, wantWarns: []string{"validity cut to 29 days", "the 90 days asked for"}},
+		{name: "cut, and still over 825", caDays: 900, leafDays: 1000, nWarnings: 2, wantWarns: []string{"validity cut to 899 days", "exceeds 825"}},
+		{name: "cut to under 398: no validity warning", caDays: 200, leafDays: 900, nWarnings: 1, wantWarns: []string{"validity cut to 199 days"}},
+		{name: "over 825 within the CA", caDays: 3650, leafDays: 826, wantDays: 826, nWarnings: 1, wantWarns: []string{"exceeds 825"}},
 	}
-	if len(warnings) != 1 || !strings.Contains(string(warnings[0]), "outlives its CA") {
-		t.Errorf("warnings = %v", warnings)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			root := newTestRoot(t, CARequest{Subject: subjectCN("Root " + tt.name), Days: tt.caDays, PathLen: -1})
+			key := cachedKey(t, KeyECDSAP256, "leaf")
+			// Issued a minute after the CA, as a user would.
+			req := LeafRequest{SANs: mustHosts(t, "x.test"), Days: tt.leafDays, Now: testNow.Add(time.Minute)}
+			leaf, warnings, err := IssueLeaf(rand.Reader, req, key.Public(), root)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if leaf.NotAfter.After(root.Cert.NotAfter) {
+				t.Errorf("leaf notAfter %s is after the CA's %s", leaf.NotAfter, root.Cert.NotAfter)
+			}
+			if tt.wantDays == 0 && !leaf.NotAfter.Equal(root.Cert.NotAfter) {
+				t.Errorf("leaf notAfter %s, want the CA's %s", leaf.NotAfter, root.Cert.NotAfter)
+			}
+			if tt.wantDays != 0 && leaf.NotAfter.Sub(leaf.NotBefore) != time.Duration(tt.wantDays)*24*time.Hour {
+				t.Errorf("leaf validity %s, want %d days", leaf.NotAfter.Sub(leaf.NotBefore), tt.wantDays)
+			}
+			joined := ""
+			for _, w := range warnings {
+				joined += string(w) + "\n"
+			}
+			if len(warnings) != tt.nWarnings {
+				t.Errorf("warnings = %q, want %d containing %q", joined, tt.nWarnings, tt.wantWarns)
+			}
+			for _, want := range tt.wantWarns {
+				if !strings.Contains(joined, want) {
+					t.Errorf("warnings = %q, want one containing %q", joined, want)
+				}
+			}
+		})
+	}
+}
+
+func TestIssueFromExpiredCARefused(t *testing.T) {
+	root := newTestRoot(t, CARequest{Subject: subjectCN("Expired Root"), Days: 30, PathLen: -1})
+	key := cachedKey(t, KeyECDSAP256, "leaf")
+	req := LeafRequest{SANs: mustHosts(t, "x.test"), Days: 30, Now: testNow.Add(60 * 24 * time.Hour)}
+	_, _, err := IssueLeaf(rand.Reader, req, key.Public(), root)
+	var pe *ProfileError
+	if !errors.As(err, &pe) || !strings.Contains(err.Error(), "expired") {
+		t.Errorf("err = %v, want a ProfileError saying the CA expired", err)
 	}
 }
 

@@ -29,6 +29,10 @@ type Summary struct {
 	KeyType   string        `json:"key_type"`
 	IsCA      bool          `json:"is_ca"`
 	SHA256    string        `json:"sha256_fingerprint,omitempty"`
+	// CRLURLs and OCSPURLs are the revocation URLs the certificate carries (a CA made with
+	// --crl-url/--ocsp-url puts them into what it issues).
+	CRLURLs  []string `json:"crl_urls,omitempty"`
+	OCSPURLs []string `json:"ocsp_urls,omitempty"`
 	// TrustAnchor is the root certificate clients must trust to accept what this CA signs.
 	TrustAnchor string   `json:"trust_anchor,omitempty"`
 	Warnings    []string `json:"warnings"`
@@ -47,6 +51,8 @@ func SummarizeCertificate(c *x509.Certificate) Summary {
 		KeyType:   DescribePublicKey(c.PublicKey),
 		IsCA:      c.IsCA,
 		SHA256:    Fingerprint(c),
+		CRLURLs:   c.CRLDistributionPoints,
+		OCSPURLs:  c.OCSPServer,
 		Warnings:  []string{},
 	}
 }
@@ -63,10 +69,14 @@ func SummarizeCSR(csr *x509.CertificateRequest) Summary {
 }
 
 // Record lists written files in a summary.
-func (s *Summary) Record(files []OutputFile) {
+func (s *Summary) Record(files []OutputFile) { s.Files = append(s.Files, writtenFiles(files)...) }
+
+func writtenFiles(files []OutputFile) []WrittenFile {
+	out := make([]WrittenFile, 0, len(files))
 	for _, f := range files {
-		s.Files = append(s.Files, WrittenFile{Path: f.Path, Kind: f.Kind, Mode: "0" + formatMode(f.Mode)})
+		out = append(out, WrittenFile{Path: f.Path, Kind: f.Kind, Mode: "0" + formatMode(f.Mode)})
 	}
+	return out
 }
 
 func formatMode(m os.FileMode) string {

@@ -5,7 +5,9 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"runtime"
 
 	"github.com/spf13/cobra"
@@ -84,7 +86,13 @@ func (o *leafOptions) plan(a *app, hosts []string, selfSigned bool) (*leafPlan, 
 	if err != nil {
 		return nil, err
 	}
-	warnings, err := certgen.LeafPolicy(o.days, key.Public(), o.keys.allowWeak)
+	// A CA-issued leaf's validity is checked once it is fitted into the CA's (IssueLeaf).
+	var warnings []certgen.Warning
+	if selfSigned {
+		warnings, err = certgen.LeafPolicy(o.days, key.Public(), o.keys.allowWeak)
+	} else {
+		warnings, err = certgen.KeyPolicy(key.Public(), o.keys.allowWeak)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -210,6 +218,7 @@ func (o *caSourceOptions) register(c *cobra.Command) {
 // load reads the issuer and says which root clients must trust.
 func (o *caSourceOptions) load(a *app) (certgen.Issuer, string, error) {
 	certPath, keyPath, trust := o.certFile, o.keyFile, ""
+	var settings certgen.CASettings
 	switch {
 	case o.dir != "" && (o.certFile != "" || o.keyFile != ""):
 		return certgen.Issuer{}, "", usageErrorf("give either --ca-dir or --ca-cert with --ca-key, not both")
@@ -234,6 +243,10 @@ func (o *caSourceOptions) load(a *app) (certgen.Issuer, string, error) {
 		if _, err := os.Stat(root); err == nil {
 			trust = root
 		}
+		var err error
+		if settings, err = readCASettings(dir); err != nil {
+			return certgen.Issuer{}, "", err
+		}
 	}
 	certPEM, err := readInputFile(certPath, maxPEMFile)
 	if err != nil {
@@ -256,7 +269,26 @@ func (o *caSourceOptions) load(a *app) (certgen.Issuer, string, error) {
 		}
 		return certgen.Issuer{}, "", err
 	}
+	is.Settings = settings
 	return is, trust, nil
+}
+
+// readCASettings reads a CA directory's ca.json; a CA made without --crl-url or --ocsp-url has
+// none.
+func readCASettings(dir string) (certgen.CASettings, error) {
+	path := filepath.Join(dir, certgen.CASettingsFile)
+	if _, err := os.Lstat(path); errors.Is(err, fs.ErrNotExist) {
+		return certgen.CASettings{}, nil
+	}
+	data, err := readInputFile(path, maxPEMFile)
+	if err != nil {
+		return certgen.CASettings{}, fmt.Errorf("CA settings: %w", err)
+	}
+	s, err := certgen.ParseCASettings(data)
+	if err != nil {
+		return certgen.CASettings{}, fmt.Errorf("%s: %w", path, err)
+	}
+	return s, nil
 }
 
 type certIssueOptions struct {
@@ -351,7 +383,7 @@ func runCertSign(a *app, o *certSignOptions, csrPath string) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", csrPath, err)
 	}
-	warnings, err := certgen.LeafPolicy(o.days, csr.PublicKey, o.allowWeak)
+	warnings, err := certgen.KeyPolicy(csr.PublicKey, o.allowWeak)
 	if err != nil {
 		return fmt.Errorf("%s: %w", csrPath, err)
 	}

@@ -283,6 +283,12 @@ func (a *app) reportSummary(s certgen.Summary, pemOnStdout bool) error {
 		}
 		fields = append(fields, render.Field{Key: "not_after", Value: value})
 	}
+	for _, u := range s.CRLURLs {
+		fields = append(fields, render.Field{Key: "crl", Value: u})
+	}
+	for _, u := range s.OCSPURLs {
+		fields = append(fields, render.Field{Key: "ocsp", Value: u})
+	}
 	if s.SHA256 != "" {
 		fields = append(fields, render.Field{Key: "sha256", Value: s.SHA256})
 	}
