@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/tlskit/tlskit/inspect/dn"
+	"github.com/tlskit/tlskit/inspect/revocation"
 )
 
 // RevocationReason is an RFC 5280 CRLReason code (§5.3.1).
@@ -34,53 +35,18 @@ const (
 	ReasonAACompromise         RevocationReason = 10
 )
 
-// reasonNames are RFC 5280's names, in code order: what revoked.json records and the output shows.
-var reasonNames = []struct {
-	code RevocationReason
-	name string
-}{
-	{ReasonUnspecified, "unspecified"},
-	{ReasonKeyCompromise, "keyCompromise"},
-	{ReasonCACompromise, "cACompromise"},
-	{ReasonAffiliationChanged, "affiliationChanged"},
-	{ReasonSuperseded, "superseded"},
-	{ReasonCessationOfOperation, "cessationOfOperation"},
-	{ReasonCertificateHold, "certificateHold"},
-	{ReasonPrivilegeWithdrawn, "privilegeWithdrawn"},
-	{ReasonAACompromise, "aACompromise"},
-}
+// The names live with the judging of revocation, in one table for making and reading CRLs.
 
-func (r RevocationReason) String() string {
-	for _, n := range reasonNames {
-		if n.code == r {
-			return n.name
-		}
-	}
-	return fmt.Sprintf("reason(%d)", int(r))
-}
+func (r RevocationReason) String() string { return revocation.ReasonName(int(r)) }
 
-// ReasonNames lists the reason names, for help and error messages.
-func ReasonNames() []string {
-	out := make([]string, len(reasonNames))
-	for i, n := range reasonNames {
-		out[i] = n.name
-	}
-	return out
-}
+// ReasonNames lists the reason names a CA may give, for help and error messages.
+func ReasonNames() []string { return revocation.ReasonNames() }
 
 // ParseRevocationReason reads a reason name in RFC 5280's spelling or any case with hyphens or
 // underscores between words: keyCompromise, key-compromise, KEY_COMPROMISE, ca-compromise.
 func ParseRevocationReason(s string) (RevocationReason, error) {
-	fold := func(v string) string {
-		return strings.ToLower(strings.NewReplacer("-", "", "_", "").Replace(v))
-	}
-	want := fold(s)
-	for _, n := range reasonNames {
-		if fold(n.name) == want {
-			return n.code, nil
-		}
-	}
-	return 0, fmt.Errorf("unknown revocation reason %q (one of %s)", s, strings.Join(ReasonNames(), ", "))
+	code, err := revocation.ParseReason(s)
+	return RevocationReason(code), err
 }
 
 // maxSerialOctets is RFC 5280's limit on a serial number's length.

@@ -192,7 +192,7 @@ func TestParseReason(t *testing.T) {
 			t.Errorf("ParseReason(%q) = %d, %v; want %d", in, got, err, want)
 		}
 	}
-	for _, bad := range []string{"", "7", "compromised", "11"} {
+	for _, bad := range []string{"", "7", "compromised", "11", "removeFromCRL", "8"} {
 		if _, err := ParseReason(bad); err == nil {
 			t.Errorf("ParseReason(%q) accepted", bad)
 		}

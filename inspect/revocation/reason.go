@@ -28,12 +28,13 @@ func ReasonName(code int) string {
 	return fmt.Sprintf("reason %d", code)
 }
 
-// ParseReason reads a reason as RFC 5280 names it, case-insensitively and with or without
-// dashes or underscores (keyCompromise, key-compromise, key_compromise), or as its number.
+// ParseReason reads a reason a CA may give as RFC 5280 names it, case-insensitively and with or
+// without dashes or underscores (keyCompromise, key-compromise, key_compromise), or as its
+// number. removeFromCRL is refused: it un-revokes, in delta CRLs.
 func ParseReason(s string) (int, error) {
 	norm := strings.NewReplacer("-", "", "_", "").Replace(strings.ToLower(s))
 	for code, name := range reasonNames {
-		if strings.ToLower(name) == norm || fmt.Sprint(code) == norm {
+		if code != removeFromCRL && (strings.ToLower(name) == norm || fmt.Sprint(code) == norm) {
 			return code, nil
 		}
 	}
