@@ -7,11 +7,14 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -295,6 +298,148 @@ func TestE2EStapledOCSP(t *testing.T) {
 		res = hsRunOK(t, dir, "localhost:"+s.port, "--ca", "root-cert.pem")
 		if res.OCSP == nil || res.OCSP.Status != "good" {
 			t.Errorf("not stapled again after the good response came back: %+v", res.OCSP)
+		}
+	})
+}
+
+// rvCRLServer serves files from dir over HTTP on loopback; hang makes every request hang until
+// the client gives up.
+func rvCRLServer(t *testing.T, dir string, hang *atomic.Bool) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if hang.Load() {
+			<-r.Context().Done()
+			return
+		}
+		http.ServeFile(w, r, filepath.Join(dir, filepath.Base(r.URL.Path)))
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// CRLs made by tlskit's own CA (ca revoke, ca crl) and served over HTTP from the distribution
+// point the CA put in its certificates: handshake and verify fetch and judge them, and
+// `openssl verify -crl_check` is the reference on the same files.
+func TestE2ECRLRevocation(t *testing.T) {
+	needOpenSSL(t)
+	hsLocalhost(t)
+	dir := t.TempDir()
+	var hang atomic.Bool
+	srv := rvCRLServer(t, dir, &hang)
+	tk(t, dir, "ca", "create", "--dir", "root", "--crl-url", srv.URL+"/root.crl")
+	tk(t, dir, "ca", "create", "--dir", "int", "--parent-dir", "root", "--crl-url", srv.URL+"/int.crl")
+	tk(t, dir, "cert", "issue", "localhost", "--ca-dir", "int", "--out", "good.pem", "--key-out", "good-key.pem")
+	tk(t, dir, "cert", "issue", "localhost", "--ca-dir", "int", "--out", "revoked.pem", "--key-out", "revoked-key.pem")
+	tk(t, dir, "ca", "revoke", "revoked.pem", "--ca-dir", "int", "--reason", "key-compromise")
+	tk(t, dir, "ca", "crl", "--ca-dir", "int", "--out", "int.crl")
+	tk(t, dir, "ca", "crl", "--ca-dir", "root", "--out", "root.crl")
+	writeFile(t, dir, "root-cert.pem", string(readFile(t, dir, "root/ca.pem")))
+	writeFile(t, dir, "int-cert.pem", string(pemEncode(pemBlocks(readFile(t, dir, "int/ca.pem"), "CERTIFICATE")[0])))
+	writeFile(t, dir, "crls.pem", string(readFile(t, dir, "int.crl"))+string(readFile(t, dir, "root.crl")))
+
+	for _, tt := range []struct {
+		cert, want, opensslSays string
+		code                    int
+	}{
+		{"good.pem", "good", ": OK", 0},
+		{"revoked.pem", "revoked", "certificate revoked", 3},
+	} {
+		t.Run(tt.cert, func(t *testing.T) {
+			ref := execIn(t, dir, "", nil, "openssl", "verify", "-crl_check_all", "-CRLfile", "crls.pem", "-CAfile", "root-cert.pem",
+				"-untrusted", "int-cert.pem", tt.cert)
+			if !strings.Contains(ref.stdout+ref.stderr, tt.opensslSays) {
+				t.Errorf("openssl verify -crl_check_all does not say %q:\n%s%s", tt.opensslSays, ref.stdout, ref.stderr)
+			}
+			// verify, fetching every CRL; and with the local CRL files, no network.
+			for _, args := range [][]string{
+				{"--revocation", "crl"},
+				{"--revocation", "auto"},
+				{"--crl", "int.crl", "--crl", "root.crl"},
+			} {
+				all := append([]string{"verify", tt.cert, "--ca", "root-cert.pem", "--host", "localhost", "-o", "json"}, args...)
+				r := execIn(t, dir, "", nil, binary, all...)
+				var rep struct {
+					Verification struct {
+						Verified bool   `json:"verified"`
+						Reason   string `json:"reason"`
+						Chains   [][]struct {
+							Revocation *struct {
+								Status string `json:"status"`
+								Source string `json:"source"`
+								URL    string `json:"url"`
+								File   string `json:"file"`
+							} `json:"revocation"`
+						} `json:"chains"`
+					} `json:"verification"`
+					Revocation rvRevocation `json:"revocation"`
+				}
+				if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+					t.Fatalf("%v: exit %d, %v\n%s", args, r.code, err, r.stderr)
+				}
+				if r.code != tt.code || rep.Revocation.Status != tt.want || rep.Revocation.Source != "crl" {
+					t.Errorf("%v: exit %d, revocation %+v, want %s\n%s", args, r.code, rep.Revocation, tt.want, r.stderr)
+				}
+				if tt.want == "revoked" && (rep.Verification.Reason != "revoked" || !strings.Contains(rep.Revocation.Error, "keyCompromise")) {
+					t.Errorf("%v: %+v %+v", args, rep.Verification, rep.Revocation)
+				}
+				// The leaf and the intermediate are checked, each against its issuer's CRL.
+				if len(rep.Verification.Chains) == 1 && len(rep.Verification.Chains[0]) == 3 {
+					leaf, inter := rep.Verification.Chains[0][0].Revocation, rep.Verification.Chains[0][1].Revocation
+					if leaf == nil || inter == nil || inter.Status != "good" || leaf.Status != tt.want {
+						t.Errorf("%v: per-certificate %+v %+v", args, leaf, inter)
+					} else if args[0] == "--revocation" && (leaf.URL != srv.URL+"/int.crl" || inter.URL != srv.URL+"/root.crl") {
+						t.Errorf("%v: CRLs from %s and %s", args, leaf.URL, inter.URL)
+					} else if args[0] == "--crl" && (leaf.File != "int.crl" || inter.File != "root.crl") {
+						t.Errorf("%v: CRL files %s and %s", args, leaf.File, inter.File)
+					}
+				} else {
+					t.Errorf("%v: chains %+v", args, rep.Verification.Chains)
+				}
+			}
+			// handshake against s_server serving the chain, fetching the CRLs.
+			key := strings.TrimSuffix(tt.cert, ".pem") + "-key.pem"
+			s := hsSServer(t, dir, filepath.Join(dir, tt.cert), filepath.Join(dir, key), "-cert_chain", "int-cert.pem")
+			r := execIn(t, dir, "", nil, binary, "handshake", s.addr(), "--ca", "root-cert.pem", "--revocation", "crl")
+			if r.code != tt.code || !strings.Contains(r.stdout, "certificate.0.revocation: "+map[string]string{"good": "good (CRL ", "revoked": "REVOKED since "}[tt.want]) {
+				t.Errorf("handshake --revocation crl: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+			}
+		})
+	}
+
+	t.Run("a CRL server that hangs", func(t *testing.T) {
+		hang.Store(true)
+		defer hang.Store(false)
+		start := time.Now()
+		r := execIn(t, dir, "", nil, binary, "verify", "good.pem", "--ca", "root-cert.pem", "--revocation", "crl", "--timeout", "1s")
+		took := time.Since(start)
+		if r.code != 0 || !strings.Contains(r.stderr, "tlskit: warning: good.pem: the revocation status of") || !strings.Contains(r.stderr, "timed out") {
+			t.Errorf("exit %d, stderr %q", r.code, r.stderr)
+		}
+		if took > 5*time.Second {
+			t.Errorf("took %v with --timeout 1s", took)
+		}
+		r = execIn(t, dir, "", nil, binary, "verify", "good.pem", "--ca", "root-cert.pem", "--revocation", "crl", "--timeout", "1s", "--revocation-hard-fail")
+		if r.code != 3 || !strings.Contains(r.stderr, "revocation_unknown") {
+			t.Errorf("hard fail: exit %d, stderr %q", r.code, r.stderr)
+		}
+	})
+
+	t.Run("bad flags", func(t *testing.T) {
+		writeFile(t, dir, "garbage.crl", "not a CRL")
+		for _, c := range []struct {
+			args []string
+			code int
+			says string
+		}{
+			{[]string{"--revocation", "always"}, 2, "unknown revocation mode"},
+			{[]string{"--revocation", "off", "--crl", "int.crl"}, 2, "contradict"},
+			{[]string{"--crl", "garbage.crl"}, 1, "garbage.crl: not a valid CRL"},
+			{[]string{"--crl", "missing.crl"}, 1, "missing.crl"},
+		} {
+			r := execIn(t, dir, "", nil, binary, append([]string{"verify", "good.pem"}, c.args...)...)
+			if r.code != c.code || !strings.HasPrefix(r.stderr, "tlskit: ") || !strings.Contains(strings.SplitN(r.stderr, "\n", 2)[0], c.says) {
+				t.Errorf("%v: exit %d, stderr %q", c.args, r.code, r.stderr)
+			}
 		}
 	})
 }
