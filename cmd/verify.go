@@ -258,7 +258,8 @@ func renderVerify(w io.Writer, p palette, human bool, rep verifyReport) error {
 			}
 		}
 	}
-	if rev := rep.Revocation; rev != nil && rev.Status != revocation.StatusNotChecked && rev.Status != revocation.StatusOff {
+	// A revoked chain is said by the "not valid" line; good and unknown get a line of their own.
+	if rev := rep.Revocation; rev != nil && (rev.Status == revocation.StatusGood || rev.Status == revocation.StatusUnknown) {
 		fmt.Fprintf(&b, "%s %s\n", p.Dim("revocation:"), revocationColour(p, rev.Status)(esc(describeRevocationReport(rev))))
 	}
 	if v.Verified {
