@@ -50,3 +50,32 @@ bench_certs() {
 	"$tlskit" cert issue localhost 127.0.0.1 --ca-dir "$dir/ca" "$@" \
 		--out "$dir/leaf.pem" --key-out "$dir/leaf-key.pem" >/dev/null 2>&1 || die "tlskit cert issue failed"
 }
+
+# bench_now sets now to the time in microseconds, without starting a process.
+bench_now() {
+	now=${EPOCHREALTIME//[.,]/}
+	now=$((10#$now))
+}
+
+# bench_time NAME CMD... runs CMD once (stdout to /dev/null, stderr to $tmp/err) and appends its
+# wall time in microseconds to $tmp/NAME.times; a failing run is fatal. A CMD expected to exit
+# non-zero is wrapped by the caller.
+bench_time() {
+	local name=$1 start
+	shift
+	bench_now
+	start=$now
+	if ! "$@" >/dev/null 2>"$tmp/err"; then
+		echo "${bench_name:-bench}: $name failed:" >&2
+		cat "$tmp/err" >&2
+		exit 1
+	fi
+	bench_now
+	echo $((now - start)) >>"$tmp/$name.times"
+}
+
+# bench_median NAME prints the median of $tmp/NAME.times in microseconds.
+bench_median() {
+	sort -n "$tmp/$1.times" | awk '{ v[NR] = $1 } END {
+		if (NR % 2) print v[(NR + 1) / 2]; else printf "%d\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
