@@ -323,6 +323,41 @@ func TestE2EVerifyMatchesOpenSSL(t *testing.T) {
 		}
 	})
 
+	// Files saved by Windows editors start with a UTF-8 byte-order mark: OpenSSL reads them,
+	// and so must every tlskit path that reads PEM (the chain, --intermediates, --ca, inspect).
+	t.Run("byte-order mark", func(t *testing.T) {
+		const bom = "\xef\xbb\xbf"
+		writeFile(t, dir, "bomleaf.pem", bom+good.pem)
+		writeFile(t, dir, "bominter.pem", bom+inter.pem)
+		writeFile(t, dir, "bomroot.pem", bom+root.pem)
+		writeFile(t, dir, "bomchain.pem", bom+good.pem+bom+inter.pem)
+		r := execIn(t, dir, "", nil, "openssl", "verify", "-x509_strict", "-purpose", "sslserver", "-CAfile", "bomroot.pem",
+			"-untrusted", "bominter.pem", "-verify_hostname", "www.example.test", "-attime", osslT, "bomleaf.pem")
+		if r.code != 0 || !strings.Contains(r.stdout, "OK") {
+			t.Fatalf("openssl refuses the files with a byte-order mark: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+		}
+		for _, args := range [][]string{
+			{"verify", "bomchain.pem", "--ca", "bomroot.pem"},
+			{"verify", "bomleaf.pem", "--intermediates", "bominter.pem", "--ca", "bomroot.pem"},
+		} {
+			args = append(args, "--host", "www.example.test", "--at", tkT, "-o", "json")
+			out, errOut, code := runIn(t, dir, []string{"NO_COLOR=1"}, args...)
+			var rep vfReport
+			if err := json.Unmarshal([]byte(out), &rep); err != nil || code != 0 || !rep.Verification.Verified {
+				t.Errorf("BUG: tlskit %s: exit %d, %v, want verified like openssl\n%s%s", strings.Join(args, " "), code, err, out, errOut)
+			}
+		}
+		out, errOut, code := runIn(t, dir, []string{"NO_COLOR=1"}, "inspect", "bomchain.pem", "-o", "json")
+		var rep struct {
+			Items []struct {
+				Kind string `json:"kind"`
+			} `json:"items"`
+		}
+		if err := json.Unmarshal([]byte(out), &rep); err != nil || code != 0 || len(rep.Items) != 2 {
+			t.Errorf("BUG: inspect bomchain.pem: exit %d, %v, %d items, want 2\n%s%s", code, err, len(rep.Items), out, errOut)
+		}
+	})
+
 	t.Run("SHA-1 intermediate", func(t *testing.T) { vfSHA1(t, dir, root, tkT, osslT) })
 
 	t.Run("text output", func(t *testing.T) {

@@ -34,9 +34,27 @@ func EncodePrivateKeyPEM(random io.Reader, key crypto.Signer, password []byte) (
 	return pem.EncodeToMemory(&pem.Block{Type: "ENCRYPTED PRIVATE KEY", Bytes: enc}), nil
 }
 
+// utf8BOM is the UTF-8 byte-order mark, which Windows editors (Notepad before 2019, PowerShell's
+// Out-File -Encoding utf8) put at the start of text files.
+var utf8BOM = []byte("\xef\xbb\xbf")
+
+// StripBOM removes UTF-8 byte-order marks where they hide a PEM BEGIN line from encoding/pem:
+// at the start of the input, and at the start of a line before "-----BEGIN" (files with one
+// concatenated). Every reader of PEM text passes its input through it first. Binary input is
+// returned as it is: DER starts with a SEQUENCE tag, never with a BOM.
+func StripBOM(data []byte) []byte {
+	data = bytes.TrimPrefix(data, utf8BOM)
+	hidden := []byte("\n\xef\xbb\xbf-----BEGIN ")
+	if !bytes.Contains(data, hidden) {
+		return data
+	}
+	return bytes.ReplaceAll(data, hidden, []byte("\n-----BEGIN "))
+}
+
 // ParsePrivateKey reads the first private key in PEM data (PKCS#8, encrypted PKCS#8, PKCS#1 RSA,
 // SEC1 EC), or a DER key. password is used only when the key is encrypted.
 func ParsePrivateKey(data, password []byte) (crypto.Signer, error) {
+	data = StripBOM(data)
 	rest := data
 	sawPEM := false
 	for {
@@ -126,6 +144,7 @@ func EncodeCertificatesPEM(certs ...*x509.Certificate) []byte {
 // ParseCertificates reads every certificate in PEM data (CERTIFICATE and TRUSTED CERTIFICATE
 // blocks), or a single DER certificate.
 func ParseCertificates(data []byte) ([]*x509.Certificate, error) {
+	data = StripBOM(data)
 	var certs []*x509.Certificate
 	rest := data
 	sawPEM := false

@@ -180,7 +180,7 @@ func readChainFile(a *app, path, what string) ([]*x509.Certificate, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", what, err)
 	}
-	if block, _ := pem.Decode(data); block != nil && strings.Contains(block.Type, "CERTIFICATE REQUEST") {
+	if block, _ := pem.Decode(certgen.StripBOM(data)); block != nil && strings.Contains(block.Type, "CERTIFICATE REQUEST") {
 		return nil, fmt.Errorf("%s: %s is a certificate request, not a certificate (sign it first: tlskit cert sign)", what, path)
 	}
 	certs, err := certgen.ParseCertificates(data)

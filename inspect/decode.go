@@ -113,6 +113,7 @@ var (
 // certgen.ErrPasswordRequired and certgen.ErrIncorrectPassword through it), or ErrNothingFound,
 // possibly wrapped with detail. On error no items are returned.
 func Decode(data []byte, opts DecodeOptions) ([]Item, error) {
+	data = certgen.StripBOM(data)
 	if decodeHasPEMStart(data) {
 		return decodePEM(data, opts)
 	}
