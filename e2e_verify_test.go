@@ -450,3 +450,154 @@ func vfSHA1(t *testing.T, dir string, root *vfIssued, tkT, osslT string) {
 		}
 	}
 }
+
+// vfOpenSSLCert has OpenSSL make NAME.pem (and NAME.key) for subj, signed by issuer (a name
+// made the same way) with the extensions in ext, one per line as in an -extfile: OpenSSL writes
+// what crypto/x509 refuses to, which is the point.
+func vfOpenSSLCert(t *testing.T, dir, name, subj, issuer, ext string) {
+	t.Helper()
+	ossl(t, dir, "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+		"-keyout", name+".key", "-subj", subj, "-out", name+".csr")
+	writeFile(t, dir, name+".ext", "subjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n"+ext)
+	ossl(t, dir, "x509", "-req", "-in", name+".csr", "-CA", issuer+".pem", "-CAkey", issuer+".key", "-days", "30",
+		"-extfile", name+".ext", "-out", name+".pem")
+}
+
+// vfOpenSSLLeaf and vfOpenSSLCA are the usual extensions of a TLS server leaf and of an
+// intermediate CA, to which a case adds its own.
+const (
+	vfOpenSSLLeaf = "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n"
+	vfOpenSSLCA   = "basicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=critical,keyCertSign,cRLSign\n"
+)
+
+// TestE2EVerifyOpenSSLMade runs `tlskit verify` and `openssl verify` on chains OpenSSL made with
+// fields Go treats differently: certificates Go refuses to parse (which OpenSSL accepts; see
+// docs/verify-vs-openssl.md), and then `tlskit inspect` on the same files.
+func TestE2EVerifyOpenSSLMade(t *testing.T) {
+	needOpenSSL(t)
+	dir := t.TempDir()
+	ossl(t, dir, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+		"-keyout", "root.key", "-out", "root.pem", "-subj", "/CN=VF OpenSSL Root", "-days", "30",
+		"-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign")
+	// An IP address SAN of five bytes, which no -addext syntax writes: an ASN.1 description.
+	const ip5 = "2.5.29.17=ASN1:SEQUENCE:san\n[san]\ndns=IMPLICIT:2,IA5STRING:ip5.example.test\nip=IMPLICIT:7,FORMAT:HEX,OCTETSTRING:7F00000102\n"
+	vfOpenSSLCert(t, dir, "inter", "/CN=VF OpenSSL Intermediate", "root", vfOpenSSLCA)
+	vfOpenSSLCert(t, dir, "baduri", "/CN=baduri.example.test", "inter", vfOpenSSLLeaf+"subjectAltName=DNS:baduri.example.test,URI:http://a b/\n")
+	vfOpenSSLCert(t, dir, "badip", "/CN=ip5.example.test", "inter", vfOpenSSLLeaf+ip5)
+	vfOpenSSLCert(t, dir, "badinter", "/CN=VF Bad URI Intermediate", "root", vfOpenSSLCA+"subjectAltName=URI:http://[::1\n")
+	vfOpenSSLCert(t, dir, "underbad", "/CN=underbad.example.test", "badinter", vfOpenSSLLeaf+"subjectAltName=DNS:underbad.example.test\n")
+
+	type malformedWant struct {
+		Index   int    `json:"index"`
+		Subject string `json:"subject"`
+		Field   string `json:"field"`
+		Detail  string `json:"detail"`
+	}
+	cases := []struct {
+		name  string
+		chain []string // leaf first
+		host  string
+
+		wantReason string
+		wantError  []string // substrings of the verdict's error
+		malformed  *malformedWant
+		// inspectSays is what `tlskit inspect` on the chain file says, on one line, exit 1.
+		inspectSays string
+		osslSays    string // openssl verify's verdict on the same chain
+	}{
+		{name: "URI SAN Go cannot parse", chain: []string{"baduri", "inter"}, host: "baduri.example.test",
+			wantReason: "malformed", wantError: []string{"certificate 1 of 2", "CN=baduri.example.test", "subject_alt_name", `"http://a b/"`},
+			malformed: &malformedWant{0, "CN=baduri.example.test", "subject_alt_name extension (2.5.29.17)", `cannot parse URI "http://a b/"`},
+			// OpenSSL does not parse URIs at all.
+			inspectSays: `block 1 (CERTIFICATE): malformed certificate "CN=baduri.example.test": Go refuses its subject_alt_name extension`,
+			osslSays:    "OK"},
+		{name: "IP SAN of five bytes", chain: []string{"badip", "inter"}, host: "ip5.example.test",
+			wantReason: "malformed", wantError: []string{"certificate 1 of 2", "CN=ip5.example.test", "IP address of length 5"},
+			malformed:   &malformedWant{0, "CN=ip5.example.test", "subject_alt_name extension (2.5.29.17)", "cannot parse IP address of length 5"},
+			inspectSays: `block 1 (CERTIFICATE): malformed certificate "CN=ip5.example.test": Go refuses its subject_alt_name extension`,
+			// OpenSSL keeps the name as "IP Address:<invalid length=5>" and uses the DNS name.
+			osslSays: "OK"},
+		{name: "malformed intermediate", chain: []string{"underbad", "badinter"}, host: "underbad.example.test",
+			wantReason: "malformed", wantError: []string{"certificate 2 of 2", "CN=VF Bad URI Intermediate", `"http://[::1"`},
+			malformed:   &malformedWant{1, "CN=VF Bad URI Intermediate", "subject_alt_name extension (2.5.29.17)", "missing ']' in host"},
+			inspectSays: `block 2 (CERTIFICATE): malformed certificate "CN=VF Bad URI Intermediate"`,
+			osslSays:    "OK"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			chainFile := strings.ReplaceAll(tc.name, " ", "-") + ".chain.pem"
+			var chain strings.Builder
+			for _, f := range tc.chain {
+				chain.Write(readFile(t, dir, f+".pem"))
+			}
+			writeFile(t, dir, chainFile, chain.String())
+
+			args := []string{"verify", chainFile, "--ca", "root.pem", "--host", tc.host, "-o", "json"}
+			out, errOut, code := runIn(t, dir, []string{"NO_COLOR=1"}, args...)
+			var rep struct {
+				Leaf         *struct{ Subject string } `json:"leaf"`
+				Presented    int                       `json:"presented"`
+				Verification struct {
+					Verified  bool           `json:"verified"`
+					Reason    string         `json:"reason"`
+					Error     string         `json:"error"`
+					Malformed *malformedWant `json:"malformed"`
+				} `json:"verification"`
+			}
+			if err := json.Unmarshal([]byte(out), &rep); err != nil {
+				t.Fatalf("BUG: tlskit %s: exit %d, no JSON verdict (%v)\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), code, err, out, errOut)
+			}
+			v := rep.Verification
+			if code != 3 || v.Verified || v.Reason != tc.wantReason {
+				t.Errorf("BUG: tlskit exit %d verified=%t reason %q (%s); want 3, false, %q", code, v.Verified, v.Reason, v.Error, tc.wantReason)
+			}
+			for _, s := range tc.wantError {
+				if !strings.Contains(v.Error, s) {
+					t.Errorf("error %q does not say %q", v.Error, s)
+				}
+			}
+			if tc.malformed != nil {
+				m := v.Malformed
+				if m == nil || m.Index != tc.malformed.Index || m.Subject != tc.malformed.Subject || m.Field != tc.malformed.Field ||
+					!strings.Contains(m.Detail, tc.malformed.Detail) {
+					t.Errorf("malformed = %+v, want %+v", m, tc.malformed)
+				}
+				if wantLeaf := tc.malformed.Index > 0; (rep.Leaf != nil) != wantLeaf {
+					t.Errorf("leaf = %+v, want one only when the leaf parsed (%t)", rep.Leaf, wantLeaf)
+				}
+				if rep.Presented != len(tc.chain) {
+					t.Errorf("presented %d, want %d", rep.Presented, len(tc.chain))
+				}
+			}
+			inOneLineError(t, "verify", runResult{out, errOut, code}, 3, chainFile, false)
+
+			oargs := []string{"verify", "-x509_strict", "-purpose", "sslserver", "-CAfile", "root.pem"}
+			for _, u := range tc.chain[1:] {
+				oargs = append(oargs, "-untrusted", u+".pem")
+			}
+			oargs = append(oargs, "-verify_hostname", tc.host, tc.chain[0]+".pem")
+			r := execIn(t, dir, "", nil, "openssl", oargs...)
+			if osslOK := r.code == 0; osslOK != (tc.osslSays == "OK") || !strings.Contains(r.stdout+r.stderr, tc.osslSays) {
+				t.Errorf("openssl %s: exit %d, want %q\n%s%s", strings.Join(oargs, " "), r.code, tc.osslSays, r.stdout, r.stderr)
+			}
+
+			if tc.inspectSays != "" {
+				r := tkFail(t, dir, "inspect", chainFile)
+				inOneLineError(t, "inspect", r, 1, chainFile, false)
+				if !strings.Contains(r.stderr, tc.inspectSays) {
+					t.Errorf("inspect says %q, want %q", strings.TrimSpace(r.stderr), tc.inspectSays)
+				}
+			}
+		})
+	}
+
+	// A malformed certificate among the trusted ones is input tlskit cannot use: exit 1, naming it.
+	t.Run("malformed --ca", func(t *testing.T) {
+		writeFile(t, dir, "badroots.pem", string(readFile(t, dir, "root.pem"))+string(readFile(t, dir, "badinter.pem")))
+		r := tkFail(t, dir, "verify", "inter.pem", "--ca", "badroots.pem")
+		inOneLineError(t, "--ca", r, 1, "badroots.pem", false)
+		if !strings.Contains(r.stderr, `certificate 2 of 2 is malformed: "CN=VF Bad URI Intermediate": Go refuses its subject_alt_name extension`) {
+			t.Errorf("--ca error %q does not name the certificate and field", r.stderr)
+		}
+	})
+}

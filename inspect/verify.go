@@ -31,6 +31,7 @@ const (
 	// only when the user asks for proof of good standing.
 	ReasonRevocationUnknown = "revocation_unknown"
 	ReasonPathLength        = "path_length"
+	ReasonMalformed         = "malformed"
 	ReasonOther             = "other"
 )
 
@@ -48,6 +49,8 @@ type Verification struct {
 	Chains [][]Certificate `json:"chains,omitempty"`
 	// Path is the first verified path, leaf first and root last, for revocation checking.
 	Path []*x509.Certificate `json:"-"`
+	// Malformed names the certificate Go could not parse, with reason "malformed".
+	Malformed *Malformed `json:"malformed,omitempty"`
 }
 
 // VerifyOptions say what a chain is checked against.
