@@ -79,7 +79,7 @@ type verifyReport struct {
 }
 
 func runVerify(ctx context.Context, a *app, o *verifyOptions, file string) error {
-	opts := inspect.VerifyOptions{AllChains: true, Now: a.now()}
+	opts := inspect.VerifyOptions{AllChains: true, Now: a.now(), PresentedBy: "the file"}
 	rp, err := o.revocation.build()
 	if err != nil {
 		return err
@@ -165,7 +165,7 @@ func reportVerify(a *app, o *verifyOptions, file string, opts inspect.VerifyOpti
 		return err
 	}
 	if !v.Verified {
-		return checkFailed(fmt.Errorf("%s: %s (%s)", file, v.Error, v.Reason))
+		return withHint(checkFailed(fmt.Errorf("%s: %s (%s)", file, v.Error, v.Reason)), verificationHint(v.Reason, true))
 	}
 	return nil
 }
@@ -190,6 +190,36 @@ func checkChainRevocation(ctx context.Context, a *app, chain, certs []*x509.Cert
 	}
 	inspect.ApplyRevocation(v, rev, rp.hardFail)
 	return rev
+}
+
+// verificationHint is the next step for a chain that failed for reason, presented by a file
+// (tlskit verify) or by a server; "" when there is none to give.
+func verificationHint(reason string, file bool) string {
+	switch {
+	case reason == inspect.ReasonIncompleteChain && file:
+		return "give the missing intermediate with --intermediates FILE (or, if that issuer is a root you trust, with --ca FILE)"
+	case reason == inspect.ReasonIncompleteChain:
+		return "the server must send its intermediate certificates after its own: put the CA's full chain in the server's certificate file (or, if that issuer is a private root, trust it with --ca FILE)"
+	case reason == inspect.ReasonUnknownAuthority && file:
+		return "if the issuer is a root you trust, give it with --ca FILE; if it is an intermediate, with --intermediates FILE"
+	case reason == inspect.ReasonUnknownAuthority:
+		return "if the issuer is a root you trust, give it with --ca FILE; if it is an intermediate, the server must send it"
+	}
+	return ""
+}
+
+// verificationHintFor is the hint for the handshake whose failed verification checkSummary
+// reports.
+func verificationHintFor(outs []handshakeOutcome, o *handshakeOptions) string {
+	for _, out := range outs {
+		if out.res == nil || out.err != nil {
+			continue
+		}
+		if v := out.res.Verification; v != nil && !v.Verified && !o.insecure {
+			return verificationHint(v.Reason, false)
+		}
+	}
+	return ""
 }
 
 // readChainFile reads certificates from a file ("-" is stdin), refusing what is not one.
