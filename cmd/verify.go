@@ -218,6 +218,9 @@ func verificationHintFor(outs []handshakeOutcome, o *handshakeOptions) string {
 		if v := out.res.Verification; v != nil && !v.Verified && !o.insecure {
 			return verificationHint(v.Reason, false)
 		}
+		if expiringSoon(out.res, o.warnDays) != "" {
+			return "" // what checkSummary reports for this one
+		}
 	}
 	return ""
 }
