@@ -851,6 +851,36 @@ func TestE2EHandshake(t *testing.T) {
 		res = hsRunOK(t, dir, srv.addr(), "--ca", ca, "--sni", "other.test")
 		hsCheckVerified(t, "--sni other.test", res)
 	})
+	// A server that sends its leaf without the intermediate, as openssl s_server does unless
+	// given -cert_chain: incomplete_chain, with a hint for the server's operator, where
+	// s_client says "unable to get local issuer certificate"; with the intermediate it verifies.
+	t.Run("verify/missing-intermediate", func(t *testing.T) {
+		t.Parallel()
+		dir := t.TempDir()
+		ossl(t, dir, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+			"-keyout", "root.key", "-out", "root.pem", "-subj", "/CN=HS Root", "-days", "30",
+			"-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign")
+		vfOpenSSLCert(t, dir, "inter", "/CN=HS Intermediate", "root", vfOpenSSLCA)
+		vfOpenSSLCert(t, dir, "leaf", "/CN=localhost", "inter", vfOpenSSLLeaf+"subjectAltName=DNS:localhost\n")
+		srv := hsSServer(t, dir, "leaf.pem", "leaf.key")
+		res, r := hsRun(t, dir, srv.addr(), "--ca", "root.pem")
+		if v := res.Verification; r.code != 3 || v == nil || v.Verified || v.Reason != "incomplete_chain" ||
+			!strings.Contains(v.Error, `the server did not send the certificate of "CN=localhost"'s issuer "CN=HS Intermediate"`) {
+			t.Errorf("BUG: leaf only: exit %d, verification %+v; want 3, incomplete_chain naming the issuer", r.code, v)
+		}
+		hsOneLineError(t, "missing intermediate", r.stderr)
+		if !strings.Contains(r.stderr, "tlskit: hint: the server must send its intermediate certificates") {
+			t.Errorf("no hint for the server's chain in %q", r.stderr)
+		}
+		sc := execIn(t, dir, "", nil, "openssl", "s_client", "-connect", "127.0.0.1:"+srv.port, "-servername", "localhost",
+			"-CAfile", "root.pem", "-verify_return_error", "-brief")
+		if sc.code == 0 || !strings.Contains(sc.stdout+sc.stderr, "unable to get local issuer certificate") {
+			t.Errorf("openssl s_client on the leaf-only server: exit %d, want \"unable to get local issuer certificate\"\n%s%s",
+				sc.code, sc.stdout, sc.stderr)
+		}
+		full := hsSServer(t, dir, "leaf.pem", "leaf.key", "-cert_chain", "inter.pem")
+		hsCheckVerified(t, "with -cert_chain", hsRunOK(t, dir, full.addr(), "--ca", "root.pem"))
+	})
 	t.Run("verify/warn-days", func(t *testing.T) {
 		t.Parallel()
 		dir := t.TempDir()

@@ -125,6 +125,7 @@ type vfCase struct {
 
 	wantValid  bool
 	wantReason string
+	says       string // a substring of tlskit's error, where the case pins it
 	// osslValid is OpenSSL's verdict where it legitimately differs from tlskit's (see
 	// docs/verify-vs-openssl.md); nil means the same as wantValid.
 	osslValid *bool
@@ -174,11 +175,25 @@ func TestE2EVerifyMatchesOpenSSL(t *testing.T) {
 	// A leaf naming its host only in the subject CN.
 	cnOnly := vfSign(t, vfLeaf("cn.example.test", srv), inter)
 
+	// Chains that stop short of a trusted root in different places (inspect's
+	// classifyUnknownAuthority): an intermediate of the same name as inter with another key (what
+	// a server sends when it kept the old one), a second level of intermediates, and a leaf
+	// issued by a certificate that is not a CA.
+	interOld := vfSign(t, vfCA("VF Intermediate", 0), root)
+	inter2T := vfCA("VF Intermediate 2", 0)
+	inter1 := vfSign(t, vfCA("VF Intermediate 1", 1), root)
+	inter2 := vfSign(t, inter2T, inter1)
+	deep := vfSign(t, vfLeaf("deep.example.test", srv, "deep.example.test"), inter2)
+	notCA := vfSign(t, vfLeaf("notca.example.test", srv, "notca.example.test"), inter)
+	underNotCA := vfSign(t, vfLeaf("undernotca.example.test", srv, "undernotca.example.test"), notCA)
+
 	files := map[string]*vfIssued{
 		"root.pem": root, "other.pem": other, "inter.pem": inter, "good.pem": good,
 		"expired.pem": expired, "future.pem": future, "aia.pem": aia, "plroot.pem": plRoot,
 		"plinter.pem": plInter, "plleaf.pem": plLeaf, "ncinter.pem": ncInter, "ncleaf.pem": ncLeaf,
 		"client.pem": clientLeaf, "self.pem": self, "cnonly.pem": cnOnly,
+		"interold.pem": interOld, "inter1.pem": inter1, "inter2.pem": inter2, "deep.pem": deep,
+		"notca.pem": notCA, "undernotca.pem": underNotCA,
 	}
 	for name, c := range files {
 		writeFile(t, dir, name, c.pem)
@@ -199,6 +214,25 @@ func TestE2EVerifyMatchesOpenSSL(t *testing.T) {
 			wantReason: "unknown_authority", osslSays: "unable to get local issuer certificate"},
 		{name: "missing intermediate", chain: []string{"aia.pem"}, ca: "root.pem", host: "aia.example.test",
 			wantReason: "incomplete_chain", osslSays: "unable to get local issuer certificate"},
+		// The same without an AIA caIssuers URL, which the leaf need not have.
+		{name: "missing intermediate, no AIA", chain: []string{"good.pem"}, ca: "root.pem", host: "www.example.test",
+			wantReason: "incomplete_chain", osslSays: "unable to get local issuer certificate",
+			says: `the file did not include the certificate of "CN=www.example.test"'s issuer "CN=VF Intermediate,O=tlskit verify test"`},
+		// Neither the intermediate nor its root is at hand: what is missing first is still the
+		// intermediate (OpenSSL names no reason of its own for either).
+		{name: "leaf of an unknown CA", chain: []string{"good.pem"}, ca: "other.pem", host: "www.example.test",
+			wantReason: "incomplete_chain", osslSays: "unable to get local issuer certificate"},
+		{name: "untrusted root sent", chain: []string{"good.pem", "inter.pem", "root.pem"}, ca: "other.pem", host: "www.example.test",
+			wantReason: "unknown_authority", osslSays: "self-signed certificate in certificate chain",
+			says: `the chain ends at the root "CN=VF Root,O=tlskit verify test", which is not trusted`},
+		// A chain that reaches a CA certificate whose issuer is missing: tlskit judges the root
+		// untrusted rather than a second intermediate missing (docs/json.md); OpenSSL does not say.
+		{name: "second intermediate missing", chain: []string{"deep.pem", "inter2.pem"}, ca: "root.pem", host: "deep.example.test",
+			wantReason: "unknown_authority", osslSays: "unable to get local issuer certificate"},
+		{name: "old intermediate of the same name", chain: []string{"good.pem", "interold.pem"}, ca: "root.pem", host: "www.example.test",
+			wantReason: "incomplete_chain", osslSays: "unable to get local issuer certificate"},
+		{name: "issued by a certificate that is not a CA", chain: []string{"undernotca.pem", "notca.pem", "inter.pem"}, ca: "root.pem",
+			host: "undernotca.example.test", wantReason: "not_authorized_to_sign", osslSays: "invalid CA certificate"},
 		{name: "path length exceeded", chain: []string{"plleaf.pem", "plinter.pem"}, ca: "plroot.pem", host: "pl.example.test",
 			// Go names this x509.TooManyIntermediates, which has no code of its own: "other".
 			wantReason: "path_length", osslSays: "path length constraint exceeded"},
@@ -251,6 +285,9 @@ func TestE2EVerifyMatchesOpenSSL(t *testing.T) {
 			if !tc.wantValid && v.Reason != tc.wantReason {
 				t.Errorf("BUG: tlskit reason %q, want %q (error: %s)\nreproduce: cd %s && %s %s",
 					v.Reason, tc.wantReason, v.Error, dir, binary, strings.Join(args, " "))
+			}
+			if tc.says != "" && !strings.Contains(v.Error, tc.says) {
+				t.Errorf("tlskit error %q does not say %q", v.Error, tc.says)
 			}
 			if tc.wantValid && (v.Reason != "" || len(v.Chains) == 0) {
 				t.Errorf("valid, yet reason %q and %d chains", v.Reason, len(v.Chains))
@@ -323,6 +360,41 @@ func TestE2EVerifyMatchesOpenSSL(t *testing.T) {
 		}
 	})
 
+	// Files saved by Windows editors start with a UTF-8 byte-order mark: OpenSSL reads them,
+	// and so must every tlskit path that reads PEM (the chain, --intermediates, --ca, inspect).
+	t.Run("byte-order mark", func(t *testing.T) {
+		const bom = "\xef\xbb\xbf"
+		writeFile(t, dir, "bomleaf.pem", bom+good.pem)
+		writeFile(t, dir, "bominter.pem", bom+inter.pem)
+		writeFile(t, dir, "bomroot.pem", bom+root.pem)
+		writeFile(t, dir, "bomchain.pem", bom+good.pem+bom+inter.pem)
+		r := execIn(t, dir, "", nil, "openssl", "verify", "-x509_strict", "-purpose", "sslserver", "-CAfile", "bomroot.pem",
+			"-untrusted", "bominter.pem", "-verify_hostname", "www.example.test", "-attime", osslT, "bomleaf.pem")
+		if r.code != 0 || !strings.Contains(r.stdout, "OK") {
+			t.Fatalf("openssl refuses the files with a byte-order mark: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+		}
+		for _, args := range [][]string{
+			{"verify", "bomchain.pem", "--ca", "bomroot.pem"},
+			{"verify", "bomleaf.pem", "--intermediates", "bominter.pem", "--ca", "bomroot.pem"},
+		} {
+			args = append(args, "--host", "www.example.test", "--at", tkT, "-o", "json")
+			out, errOut, code := runIn(t, dir, []string{"NO_COLOR=1"}, args...)
+			var rep vfReport
+			if err := json.Unmarshal([]byte(out), &rep); err != nil || code != 0 || !rep.Verification.Verified {
+				t.Errorf("BUG: tlskit %s: exit %d, %v, want verified like openssl\n%s%s", strings.Join(args, " "), code, err, out, errOut)
+			}
+		}
+		out, errOut, code := runIn(t, dir, []string{"NO_COLOR=1"}, "inspect", "bomchain.pem", "-o", "json")
+		var rep struct {
+			Items []struct {
+				Kind string `json:"kind"`
+			} `json:"items"`
+		}
+		if err := json.Unmarshal([]byte(out), &rep); err != nil || code != 0 || len(rep.Items) != 2 {
+			t.Errorf("BUG: inspect bomchain.pem: exit %d, %v, %d items, want 2\n%s%s", code, err, len(rep.Items), out, errOut)
+		}
+	})
+
 	t.Run("SHA-1 intermediate", func(t *testing.T) { vfSHA1(t, dir, root, tkT, osslT) })
 
 	t.Run("text output", func(t *testing.T) {
@@ -334,6 +406,11 @@ func TestE2EVerifyMatchesOpenSSL(t *testing.T) {
 			t.Errorf("unknown root: exit %d, want 3", r.code)
 		}
 		mustContain(t, "text output, invalid", r.stdout, "verified: false", "reason: unknown_authority")
+		// A missing intermediate says which, and where to give it.
+		r = tkFail(t, dir, "verify", "good.pem", "--ca", "root.pem", "--at", tkT)
+		inOneLineError(t, "missing intermediate", r, 3, "good.pem", true)
+		mustContain(t, "missing intermediate", r.stderr, `issuer "CN=VF Intermediate,O=tlskit verify test"`, "(incomplete_chain)",
+			"tlskit: hint: give the missing intermediate with --intermediates FILE")
 	})
 
 	t.Run("unreadable and usage", func(t *testing.T) {
@@ -414,4 +491,194 @@ func vfSHA1(t *testing.T, dir string, root *vfIssued, tkT, osslT string) {
 				lv.level, r.code, lv.ok, lv.says, r.stdout, r.stderr)
 		}
 	}
+}
+
+// vfOpenSSLCert has OpenSSL make NAME.pem (and NAME.key) for subj, signed by issuer (a name
+// made the same way) with the extensions in ext, one per line as in an -extfile: OpenSSL writes
+// what crypto/x509 refuses to, which is the point.
+func vfOpenSSLCert(t *testing.T, dir, name, subj, issuer, ext string) {
+	t.Helper()
+	ossl(t, dir, "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+		"-keyout", name+".key", "-subj", subj, "-out", name+".csr")
+	writeFile(t, dir, name+".ext", "subjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n"+ext)
+	ossl(t, dir, "x509", "-req", "-in", name+".csr", "-CA", issuer+".pem", "-CAkey", issuer+".key", "-days", "30",
+		"-extfile", name+".ext", "-out", name+".pem")
+}
+
+// vfOpenSSLLeaf and vfOpenSSLCA are the usual extensions of a TLS server leaf and of an
+// intermediate CA, to which a case adds its own.
+const (
+	vfOpenSSLLeaf = "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n"
+	vfOpenSSLCA   = "basicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=critical,keyCertSign,cRLSign\n"
+)
+
+// TestE2EVerifyOpenSSLMade runs `tlskit verify` and `openssl verify` on chains OpenSSL made with
+// fields crypto/x509 will not write: certificates Go refuses to parse (which OpenSSL accepts; see
+// docs/verify-vs-openssl.md) and extensions nobody knows, and then `tlskit inspect` on the same
+// files.
+func TestE2EVerifyOpenSSLMade(t *testing.T) {
+	needOpenSSL(t)
+	dir := t.TempDir()
+	ossl(t, dir, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+		"-keyout", "root.key", "-out", "root.pem", "-subj", "/CN=VF OpenSSL Root", "-days", "30",
+		"-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign")
+	// An IP address SAN of five bytes, which no -addext syntax writes: an ASN.1 description.
+	const ip5 = "2.5.29.17=ASN1:SEQUENCE:san\n[san]\ndns=IMPLICIT:2,IA5STRING:ip5.example.test\nip=IMPLICIT:7,FORMAT:HEX,OCTETSTRING:7F00000102\n"
+	vfOpenSSLCert(t, dir, "inter", "/CN=VF OpenSSL Intermediate", "root", vfOpenSSLCA)
+	vfOpenSSLCert(t, dir, "baduri", "/CN=baduri.example.test", "inter", vfOpenSSLLeaf+"subjectAltName=DNS:baduri.example.test,URI:http://a b/\n")
+	vfOpenSSLCert(t, dir, "badip", "/CN=ip5.example.test", "inter", vfOpenSSLLeaf+ip5)
+	vfOpenSSLCert(t, dir, "badinter", "/CN=VF Bad URI Intermediate", "root", vfOpenSSLCA+"subjectAltName=URI:http://[::1\n")
+	vfOpenSSLCert(t, dir, "underbad", "/CN=underbad.example.test", "badinter", vfOpenSSLLeaf+"subjectAltName=DNS:underbad.example.test\n")
+	// Extensions nobody knows, critical or not, on a leaf and on an intermediate.
+	vfOpenSSLCert(t, dir, "critleaf", "/CN=crit.example.test", "inter", vfOpenSSLLeaf+"subjectAltName=DNS:crit.example.test\n1.2.3.4=critical,DER:0500\n")
+	vfOpenSSLCert(t, dir, "noncritleaf", "/CN=noncrit.example.test", "inter", vfOpenSSLLeaf+"subjectAltName=DNS:noncrit.example.test\n1.2.3.4=DER:0500\n")
+	vfOpenSSLCert(t, dir, "critinter", "/CN=VF Critical Intermediate", "root", vfOpenSSLCA+"1.2.3.4=critical,DER:0500\n")
+	vfOpenSSLCert(t, dir, "undercrit", "/CN=undercrit.example.test", "critinter", vfOpenSSLLeaf+"subjectAltName=DNS:undercrit.example.test\n")
+
+	type malformedWant struct {
+		Index   int    `json:"index"`
+		Subject string `json:"subject"`
+		Field   string `json:"field"`
+		Detail  string `json:"detail"`
+	}
+	cases := []struct {
+		name  string
+		chain []string // leaf first
+		host  string
+
+		wantReason string   // "" for a valid chain (exit 0)
+		wantError  []string // substrings of the verdict's error
+		malformed  *malformedWant
+		// inspectSays is what `tlskit inspect` on the chain file says, on one line, exit 1.
+		inspectSays string
+		osslSays    string // openssl verify's verdict on the same chain
+	}{
+		{name: "URI SAN Go cannot parse", chain: []string{"baduri", "inter"}, host: "baduri.example.test",
+			wantReason: "malformed", wantError: []string{"certificate 1 of 2", "CN=baduri.example.test", "subject_alt_name", `"http://a b/"`},
+			malformed: &malformedWant{0, "CN=baduri.example.test", "subject_alt_name extension (2.5.29.17)", `cannot parse URI "http://a b/"`},
+			// OpenSSL does not parse URIs at all.
+			inspectSays: `block 1 (CERTIFICATE): malformed certificate "CN=baduri.example.test": Go refuses its subject_alt_name extension`,
+			osslSays:    "OK"},
+		{name: "IP SAN of five bytes", chain: []string{"badip", "inter"}, host: "ip5.example.test",
+			wantReason: "malformed", wantError: []string{"certificate 1 of 2", "CN=ip5.example.test", "IP address of length 5"},
+			malformed:   &malformedWant{0, "CN=ip5.example.test", "subject_alt_name extension (2.5.29.17)", "cannot parse IP address of length 5"},
+			inspectSays: `block 1 (CERTIFICATE): malformed certificate "CN=ip5.example.test": Go refuses its subject_alt_name extension`,
+			// OpenSSL keeps the name as "IP Address:<invalid length=5>" and uses the DNS name.
+			osslSays: "OK"},
+		{name: "malformed intermediate", chain: []string{"underbad", "badinter"}, host: "underbad.example.test",
+			wantReason: "malformed", wantError: []string{"certificate 2 of 2", "CN=VF Bad URI Intermediate", `"http://[::1"`},
+			malformed:   &malformedWant{1, "CN=VF Bad URI Intermediate", "subject_alt_name extension (2.5.29.17)", "missing ']' in host"},
+			inspectSays: `block 2 (CERTIFICATE): malformed certificate "CN=VF Bad URI Intermediate"`,
+			osslSays:    "OK"},
+		{name: "unknown critical extension on the leaf", chain: []string{"critleaf", "inter"}, host: "crit.example.test",
+			wantReason: "unhandled_critical_extension", wantError: []string{`the certificate "CN=crit.example.test"`, "critical extension 1.2.3.4"},
+			osslSays: "unhandled critical extension"},
+		{name: "unknown critical extension on the intermediate", chain: []string{"undercrit", "critinter"}, host: "undercrit.example.test",
+			wantReason: "unhandled_critical_extension", wantError: []string{`the CA certificate "CN=VF Critical Intermediate"`, "critical extension 1.2.3.4"},
+			osslSays: "unhandled critical extension"},
+		{name: "unknown extension, not critical", chain: []string{"noncritleaf", "inter"}, host: "noncrit.example.test", osslSays: "OK"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			chainFile := strings.ReplaceAll(tc.name, " ", "-") + ".chain.pem"
+			var chain strings.Builder
+			for _, f := range tc.chain {
+				chain.Write(readFile(t, dir, f+".pem"))
+			}
+			writeFile(t, dir, chainFile, chain.String())
+
+			args := []string{"verify", chainFile, "--ca", "root.pem", "--host", tc.host, "-o", "json"}
+			out, errOut, code := runIn(t, dir, []string{"NO_COLOR=1"}, args...)
+			var rep struct {
+				Leaf         *struct{ Subject string } `json:"leaf"`
+				Presented    int                       `json:"presented"`
+				Verification struct {
+					Verified  bool           `json:"verified"`
+					Reason    string         `json:"reason"`
+					Error     string         `json:"error"`
+					Malformed *malformedWant `json:"malformed"`
+				} `json:"verification"`
+			}
+			if err := json.Unmarshal([]byte(out), &rep); err != nil {
+				t.Fatalf("BUG: tlskit %s: exit %d, no JSON verdict (%v)\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), code, err, out, errOut)
+			}
+			v := rep.Verification
+			wantCode, wantValid := 3, tc.wantReason == ""
+			if wantValid {
+				wantCode = 0
+			}
+			if code != wantCode || v.Verified != wantValid || v.Reason != tc.wantReason {
+				t.Errorf("BUG: tlskit exit %d verified=%t reason %q (%s); want %d, %t, %q", code, v.Verified, v.Reason, v.Error,
+					wantCode, wantValid, tc.wantReason)
+			}
+			for _, s := range tc.wantError {
+				if !strings.Contains(v.Error, s) {
+					t.Errorf("error %q does not say %q", v.Error, s)
+				}
+			}
+			if tc.malformed != nil {
+				m := v.Malformed
+				if m == nil || m.Index != tc.malformed.Index || m.Subject != tc.malformed.Subject || m.Field != tc.malformed.Field ||
+					!strings.Contains(m.Detail, tc.malformed.Detail) {
+					t.Errorf("malformed = %+v, want %+v", m, tc.malformed)
+				}
+				if wantLeaf := tc.malformed.Index > 0; (rep.Leaf != nil) != wantLeaf {
+					t.Errorf("leaf = %+v, want one only when the leaf parsed (%t)", rep.Leaf, wantLeaf)
+				}
+				if rep.Presented != len(tc.chain) {
+					t.Errorf("presented %d, want %d", rep.Presented, len(tc.chain))
+				}
+			}
+			if !wantValid {
+				inOneLineError(t, "verify", runResult{out, errOut, code}, 3, chainFile, false)
+			}
+
+			oargs := []string{"verify", "-x509_strict", "-purpose", "sslserver", "-CAfile", "root.pem"}
+			for _, u := range tc.chain[1:] {
+				oargs = append(oargs, "-untrusted", u+".pem")
+			}
+			oargs = append(oargs, "-verify_hostname", tc.host, tc.chain[0]+".pem")
+			r := execIn(t, dir, "", nil, "openssl", oargs...)
+			if osslOK := r.code == 0; osslOK != (tc.osslSays == "OK") || !strings.Contains(r.stdout+r.stderr, tc.osslSays) {
+				t.Errorf("openssl %s: exit %d, want %q\n%s%s", strings.Join(oargs, " "), r.code, tc.osslSays, r.stdout, r.stderr)
+			}
+
+			if tc.inspectSays != "" {
+				r := tkFail(t, dir, "inspect", chainFile)
+				inOneLineError(t, "inspect", r, 1, chainFile, false)
+				if !strings.Contains(r.stderr, tc.inspectSays) {
+					t.Errorf("inspect says %q, want %q", strings.TrimSpace(r.stderr), tc.inspectSays)
+				}
+			}
+		})
+	}
+
+	// inspect shows the unknown critical extension, which OpenSSL's -text marks critical too, and
+	// --lint makes it an error.
+	t.Run("inspect unknown critical extension", func(t *testing.T) {
+		text := ossl(t, dir, "x509", "-in", "critleaf.pem", "-noout", "-text")
+		if !strings.Contains(text, "1.2.3.4: critical") || !strings.Contains(text, "X509v3 Key Usage: critical") {
+			t.Fatalf("openssl x509 -text does not show the critical extensions:\n%s", text)
+		}
+		out := tk(t, dir, "inspect", "critleaf.pem", "-v")
+		mustContain(t, "inspect -v", out, "key usage: digital_signature (critical)", "basic constraints: CA:FALSE (critical)",
+			"extensions: 1.2.3.4 (critical, not understood: verifiers refuse the certificate)")
+		if strings.Contains(tk(t, dir, "inspect", "noncritleaf.pem", "-v"), "1.2.3.4 (critical") {
+			t.Error("the non-critical 1.2.3.4 is shown as critical")
+		}
+		r := tkFail(t, dir, "inspect", "critleaf.pem", "--lint")
+		if r.code != 3 || !strings.Contains(r.stdout, "lint: error unhandled-critical-extension: critical extension 1.2.3.4") {
+			t.Errorf("BUG: --lint: exit %d, want 3 with an unhandled-critical-extension error\n%s%s", r.code, r.stdout, r.stderr)
+		}
+	})
+
+	// A malformed certificate among the trusted ones is input tlskit cannot use: exit 1, naming it.
+	t.Run("malformed --ca", func(t *testing.T) {
+		writeFile(t, dir, "badroots.pem", string(readFile(t, dir, "root.pem"))+string(readFile(t, dir, "badinter.pem")))
+		r := tkFail(t, dir, "verify", "inter.pem", "--ca", "badroots.pem")
+		inOneLineError(t, "--ca", r, 1, "badroots.pem", false)
+		if !strings.Contains(r.stderr, `certificate 2 of 2 is malformed: "CN=VF Bad URI Intermediate": Go refuses its subject_alt_name extension`) {
+			t.Errorf("--ca error %q does not name the certificate and field", r.stderr)
+		}
+	})
 }

@@ -45,6 +45,7 @@ func EncodeCSRPEM(csr *x509.CertificateRequest) []byte {
 // ParseCSR reads a certificate request (PEM "CERTIFICATE REQUEST" or "NEW CERTIFICATE REQUEST",
 // or DER) and checks its self-signature, which proves the requester holds the private key.
 func ParseCSR(data []byte) (*x509.CertificateRequest, error) {
+	data = StripBOM(data)
 	der := derBytes(data)
 	rest := data
 	sawPEM := false

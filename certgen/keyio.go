@@ -12,6 +12,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+
+	"golang.org/x/crypto/cryptobyte"
+	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
 )
 
 // ErrPasswordRequired is returned when a key is encrypted and no password was given.
@@ -34,9 +37,27 @@ func EncodePrivateKeyPEM(random io.Reader, key crypto.Signer, password []byte) (
 	return pem.EncodeToMemory(&pem.Block{Type: "ENCRYPTED PRIVATE KEY", Bytes: enc}), nil
 }
 
+// utf8BOM is the UTF-8 byte-order mark, which Windows editors (Notepad before 2019, PowerShell's
+// Out-File -Encoding utf8) put at the start of text files.
+var utf8BOM = []byte("\xef\xbb\xbf")
+
+// StripBOM removes UTF-8 byte-order marks where they hide a PEM BEGIN line from encoding/pem:
+// at the start of the input, and at the start of a line before "-----BEGIN" (files with one
+// concatenated). Every reader of PEM text passes its input through it first. Binary input is
+// returned as it is: DER starts with a SEQUENCE tag, never with a BOM.
+func StripBOM(data []byte) []byte {
+	data = bytes.TrimPrefix(data, utf8BOM)
+	hidden := []byte("\n\xef\xbb\xbf-----BEGIN ")
+	if !bytes.Contains(data, hidden) {
+		return data
+	}
+	return bytes.ReplaceAll(data, hidden, []byte("\n-----BEGIN "))
+}
+
 // ParsePrivateKey reads the first private key in PEM data (PKCS#8, encrypted PKCS#8, PKCS#1 RSA,
 // SEC1 EC), or a DER key. password is used only when the key is encrypted.
 func ParsePrivateKey(data, password []byte) (crypto.Signer, error) {
+	data = StripBOM(data)
 	rest := data
 	sawPEM := false
 	for {
@@ -123,17 +144,63 @@ func EncodeCertificatesPEM(certs ...*x509.Certificate) []byte {
 	return b.Bytes()
 }
 
+// CertificateError is a certificate in the input that crypto/x509 refuses to parse.
+type CertificateError struct {
+	// Index is the certificate's position among the input's certificates, from 0.
+	Index int
+	// Total is the number of certificates in the input, this one included.
+	Total int
+	// DER is the refused certificate, for a diagnosis (inspect.DiagnoseMalformed).
+	DER []byte
+	Err error
+}
+
+func (e *CertificateError) Error() string {
+	return fmt.Sprintf("parsing certificate %d: %v", e.Index+1, e.Err)
+}
+
+func (e *CertificateError) Unwrap() error { return e.Err }
+
 // ParseCertificates reads every certificate in PEM data (CERTIFICATE and TRUSTED CERTIFICATE
-// blocks), or a single DER certificate.
+// blocks), or a single DER certificate. When one does not parse, the error is a
+// *CertificateError and the certificates before it are returned with it, so that a caller can
+// still describe the ones it has.
 func ParseCertificates(data []byte) ([]*x509.Certificate, error) {
-	var certs []*x509.Certificate
+	data = StripBOM(data)
+	ders, sawPEM := certificateBlocks(data)
+	if !sawPEM {
+		c, err := x509.ParseCertificate(derBytes(data))
+		if err != nil {
+			if looksLikeCertificate(derBytes(data)) {
+				return nil, &CertificateError{Total: 1, DER: derBytes(data), Err: err}
+			}
+			return nil, errors.New("no certificate found (expected PEM or DER)")
+		}
+		return []*x509.Certificate{c}, nil
+	}
+	if len(ders) == 0 {
+		return nil, errors.New("no certificate found (the PEM holds no CERTIFICATE block)")
+	}
+	certs := make([]*x509.Certificate, 0, len(ders))
+	for i, der := range ders {
+		c, err := x509.ParseCertificate(der)
+		if err != nil {
+			return certs, &CertificateError{Index: i, Total: len(ders), DER: der, Err: err}
+		}
+		certs = append(certs, c)
+	}
+	return certs, nil
+}
+
+// certificateBlocks returns the DER of every certificate block in PEM data, and whether data
+// held any PEM block at all.
+func certificateBlocks(data []byte) (ders [][]byte, sawPEM bool) {
 	rest := data
-	sawPEM := false
 	for {
 		var block *pem.Block
 		block, rest = pem.Decode(rest)
 		if block == nil {
-			break
+			return ders, sawPEM
 		}
 		sawPEM = true
 		if block.Type != "CERTIFICATE" && block.Type != "TRUSTED CERTIFICATE" {
@@ -147,23 +214,33 @@ func ParseCertificates(data []byte) ([]*x509.Certificate, error) {
 				der = raw.FullBytes
 			}
 		}
-		c, err := x509.ParseCertificate(der)
-		if err != nil {
-			return nil, fmt.Errorf("parsing certificate %d: %w", len(certs)+1, err)
+		ders = append(ders, der)
+	}
+}
+
+// looksLikeCertificate reports whether DER input has a certificate's outline, so that a
+// certificate Go refuses is told apart from input that is no certificate at all: a SEQUENCE of
+// the to-be-signed SEQUENCE, an algorithm SEQUENCE and a BIT STRING, where the to-be-signed part
+// has, after its optional version, a serial number and four SEQUENCEs (signature algorithm,
+// issuer, validity, subject). Requests and CRLs have other elements there.
+func looksLikeCertificate(der []byte) bool {
+	in := cryptobyte.String(der)
+	var cert, tbs, alg, elem cryptobyte.String
+	var sig asn1.BitString
+	if !in.ReadASN1(&cert, cbasn1.SEQUENCE) || !in.Empty() || !cert.ReadASN1(&tbs, cbasn1.SEQUENCE) ||
+		!cert.ReadASN1(&alg, cbasn1.SEQUENCE) || !cert.ReadASN1BitString(&sig) || !cert.Empty() {
+		return false
+	}
+	var tag cbasn1.Tag
+	if tbs.PeekASN1Tag(cbasn1.Tag(0).Constructed().ContextSpecific()) && !tbs.ReadAnyASN1Element(&elem, &tag) {
+		return false
+	}
+	for i := 0; i < 5; i++ {
+		if !tbs.ReadAnyASN1Element(&elem, &tag) || i > 0 && tag != cbasn1.SEQUENCE {
+			return false
 		}
-		certs = append(certs, c)
 	}
-	if !sawPEM {
-		c, err := x509.ParseCertificate(derBytes(data))
-		if err != nil {
-			return nil, errors.New("no certificate found (expected PEM or DER)")
-		}
-		certs = append(certs, c)
-	}
-	if len(certs) == 0 {
-		return nil, errors.New("no certificate found (the PEM holds no CERTIFICATE block)")
-	}
-	return certs, nil
+	return true
 }
 
 // publicKeysEqual compares two public keys.

@@ -330,7 +330,7 @@ func runHandshake(ctx context.Context, a *app, o *handshakeOptions, args []strin
 	case worst == ExitFailure:
 		return fmt.Errorf("%d of %d handshakes could not complete", countFailed(outcomes), len(targets))
 	case worst == ExitCheckFailed:
-		return checkFailed(errors.New(checkSummary(outcomes, o, a)))
+		return withHint(checkFailed(errors.New(checkSummary(outcomes, o, a))), verificationHintFor(outcomes, o))
 	}
 	return nil
 }

@@ -339,46 +339,7 @@ func writeInspectItem(b *strings.Builder, p palette, it inspectItem, brief bool)
 			return
 		}
 		fmt.Fprintf(b, "[%d] %s%s %s\n", it.Index, p.Bold("certificate"), origin, esc(c.Subject))
-		field("issuer", c.Issuer)
-		field("serial", c.Serial)
-		fmt.Fprintf(b, "  %s %s to %s (%s)\n", p.Dim("validity:"), c.NotBefore.Format(time.RFC3339), c.NotAfter.Format(time.RFC3339), left)
-		var sans []string
-		sans = append(sans, c.DNSNames...)
-		sans = append(sans, c.IPAddresses...)
-		sans = append(sans, c.EmailAddresses...)
-		sans = append(sans, c.URIs...)
-		list("sans", sans)
-		field("public key", c.Key+", pin "+c.PublicKey.SPKISHA256)
-		field("signature", c.SignatureAlgorithm)
-		list("key usage", c.KeyUsage)
-		list("extended key usage", c.ExtKeyUsage)
-		if bc := c.BasicConstraints; bc != nil {
-			v := "CA:FALSE"
-			if bc.CA {
-				v = "CA:TRUE"
-				if bc.PathLen != nil {
-					v += fmt.Sprintf(", path length %d", *bc.PathLen)
-				}
-			}
-			field("basic constraints", v)
-		}
-		if c.SubjectKeyID != "" {
-			field("subject key id", c.SubjectKeyID)
-		}
-		if c.AuthorityKeyID != "" {
-			field("authority key id", c.AuthorityKeyID)
-		}
-		list("ocsp", c.OCSPServers)
-		list("ca issuers", c.CAIssuers)
-		list("crl", c.CRLDistributionPoints)
-		list("policies", c.Policies)
-		for _, s := range c.SCTs {
-			field("sct", s.LogID+" at "+s.Timestamp.Format(time.RFC3339))
-		}
-		if nc := c.NameConstraints; nc != nil {
-			list("permitted names", append(append([]string{}, nc.PermittedDNS...), nc.PermittedIPRanges...))
-			list("excluded names", append(append([]string{}, nc.ExcludedDNS...), nc.ExcludedIPRanges...))
-		}
+		writeCertificateFields(b, p, c, left)
 		field("sha256", c.SHA256)
 		field("sha1", c.SHA1)
 		if it.KeyMatches != nil {
@@ -412,6 +373,114 @@ func writeInspectItem(b *strings.Builder, p palette, it inspectItem, brief bool)
 			field("next update", c.NextUpdate.Format(time.RFC3339))
 		}
 		field("revoked", fmt.Sprint(c.RevokedCount))
+	}
+}
+
+// Extensions whose contents writeCertificateFields shows as fields of their own.
+const (
+	oidSAN             = "2.5.29.17"
+	oidKeyUsage        = "2.5.29.15"
+	oidExtKeyUsage     = "2.5.29.37"
+	oidBasicConstraint = "2.5.29.19"
+	oidSubjectKeyID    = "2.5.29.14"
+	oidAuthorityKeyID  = "2.5.29.35"
+	oidAIA             = "1.3.6.1.5.5.7.1.1"
+	oidCRLDP           = "2.5.29.31"
+	oidPolicies        = "2.5.29.32"
+	oidSCTList         = "1.3.6.1.4.1.11129.2.4.2"
+	oidNameConstraints = "2.5.29.30"
+)
+
+// writeCertificateFields writes a certificate's fields from its issuer to its public key and
+// extensions. A field that comes from a critical extension says "(critical)"; every extension
+// not shown as a field is listed on an "extensions:" line by name (or OID), so that none goes
+// unseen, and one Go does not handle says so.
+func writeCertificateFields(b *strings.Builder, p palette, c *inspect.CertificateDetails, left string) {
+	esc := render.Escape
+	exts := map[string]inspect.ExtensionInfo{}
+	for _, e := range c.Extensions {
+		exts[e.OID] = e
+	}
+	shown := map[string]bool{}
+	// from marks the field as showing extension oid, and says so when it is critical.
+	from := func(oid string) string {
+		shown[oid] = true
+		if exts[oid].Critical {
+			return " " + p.Warn("(critical)")
+		}
+		return ""
+	}
+	field := func(k, v, oid string) {
+		mark := ""
+		if oid != "" {
+			mark = from(oid)
+		}
+		fmt.Fprintf(b, "  %s %s%s\n", p.Dim(k+":"), esc(v), mark)
+	}
+	list := func(k string, vs []string, oid string) {
+		if len(vs) > 0 {
+			field(k, strings.Join(vs, ", "), oid)
+		}
+	}
+	field("issuer", c.Issuer, "")
+	field("serial", c.Serial, "")
+	fmt.Fprintf(b, "  %s %s to %s (%s)\n", p.Dim("validity:"), c.NotBefore.Format(time.RFC3339), c.NotAfter.Format(time.RFC3339), left)
+	var sans []string
+	sans = append(sans, c.DNSNames...)
+	sans = append(sans, c.IPAddresses...)
+	sans = append(sans, c.EmailAddresses...)
+	sans = append(sans, c.URIs...)
+	list("sans", sans, oidSAN)
+	field("public key", c.Key+", pin "+c.PublicKey.SPKISHA256, "")
+	field("signature", c.SignatureAlgorithm, "")
+	list("key usage", c.KeyUsage, oidKeyUsage)
+	list("extended key usage", c.ExtKeyUsage, oidExtKeyUsage)
+	if bc := c.BasicConstraints; bc != nil {
+		v := "CA:FALSE"
+		if bc.CA {
+			v = "CA:TRUE"
+			if bc.PathLen != nil {
+				v += fmt.Sprintf(", path length %d", *bc.PathLen)
+			}
+		}
+		field("basic constraints", v, oidBasicConstraint)
+	}
+	if c.SubjectKeyID != "" {
+		field("subject key id", c.SubjectKeyID, oidSubjectKeyID)
+	}
+	if c.AuthorityKeyID != "" {
+		field("authority key id", c.AuthorityKeyID, oidAuthorityKeyID)
+	}
+	list("ocsp", c.OCSPServers, oidAIA)
+	list("ca issuers", c.CAIssuers, oidAIA)
+	list("crl", c.CRLDistributionPoints, oidCRLDP)
+	list("policies", c.Policies, oidPolicies)
+	for _, s := range c.SCTs {
+		field("sct", s.LogID+" at "+s.Timestamp.Format(time.RFC3339), oidSCTList)
+	}
+	if nc := c.NameConstraints; nc != nil {
+		list("permitted names", append(append([]string{}, nc.PermittedDNS...), nc.PermittedIPRanges...), oidNameConstraints)
+		list("excluded names", append(append([]string{}, nc.ExcludedDNS...), nc.ExcludedIPRanges...), oidNameConstraints)
+	}
+	var rest []string
+	for _, e := range c.Extensions {
+		if shown[e.OID] {
+			continue
+		}
+		name := e.OID
+		if e.Name != "" {
+			name = e.Name + " (" + e.OID + ")"
+		}
+		switch {
+		case e.Unhandled:
+			name += " " + p.Bad("(critical, not understood: verifiers refuse the certificate)")
+		case e.Critical:
+			name += " " + p.Warn("(critical)")
+		}
+		rest = append(rest, name)
+	}
+	if len(rest) > 0 {
+		fmt.Fprintf(b, "  %s %s\n", p.Dim("extensions:"), strings.Join(rest, ", "))
 	}
 }
 

@@ -1,11 +1,20 @@
 package cmd
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
 	"encoding/json"
+	"encoding/pem"
+	"math/big"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestInspectCommand(t *testing.T) {
@@ -29,6 +38,8 @@ func TestInspectCommand(t *testing.T) {
 		t.Fatal(res.stderr)
 	}
 
+	writeCriticalCert(t, filepath.Join(dir, "crit.pem"))
+
 	tests := []struct {
 		name string
 		args []string
@@ -36,6 +47,11 @@ func TestInspectCommand(t *testing.T) {
 		out  []string
 		err  string
 	}{
+		{"critical extensions marked", []string{"inspect", "crit.pem"}, ExitOK, []string{
+			"key usage: digital_signature (critical)", "basic constraints: CA:FALSE (critical)", "extended key usage: server_auth\n",
+			"extensions: 1.2.3.4 (critical, not understood: verifiers refuse the certificate), 1.2.3.5, policy_constraints (2.5.29.36) (critical)\n"}, ""},
+		{"lint unknown critical extension", []string{"inspect", "crit.pem", "--lint"}, ExitCheckFailed,
+			[]string{"lint: error unhandled-critical-extension: critical extension 1.2.3.4 is not understood"}, "unhandled-critical-extension"},
 		{"bundle one line each", []string{"inspect", "bundle.pem"}, ExitOK, []string{"source: bundle.pem (2 items)", "[0] CN=svc.test | until", "[1] CN=other.test | until"}, ""},
 		{"verbose shows fields", []string{"inspect", "svc.test.pem", "-v"}, ExitOK, []string{"[0] certificate CN=svc.test", "sans: svc.test", "extended key usage: server_auth", "authority key id:", "sha1:"}, ""},
 		{"key never printed", []string{"inspect", "svc.test-key.pem"}, ExitOK, []string{"[0] private key ECDSA P-256, pin sha256//"}, ""},
@@ -86,5 +102,34 @@ func TestInspectCommand(t *testing.T) {
 		if _, ok := rep.Items[0].Certificate[k]; !ok {
 			t.Errorf("certificate JSON lacks %q", k)
 		}
+	}
+}
+
+// writeCriticalCert writes a self-signed leaf with critical key usage and basic constraints, a
+// critical extension nobody knows (1.2.3.4), a non-critical one (1.2.3.5), and one that Go
+// handles and tlskit names but shows no field for (policy constraints, critical as RFC 5280 wants).
+func writeCriticalCert(t *testing.T, path string) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(7), Subject: pkix.Name{CommonName: "crit.test"}, DNSNames: []string{"crit.test"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(90 * 24 * time.Hour),
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		BasicConstraintsValid: true,
+		ExtraExtensions: []pkix.Extension{
+			{Id: asn1.ObjectIdentifier{1, 2, 3, 4}, Critical: true, Value: []byte{5, 0}},
+			{Id: asn1.ObjectIdentifier{1, 2, 3, 5}, Value: []byte{5, 0}},
+			{Id: asn1.ObjectIdentifier{2, 5, 29, 36}, Critical: true, Value: []byte{0x30, 0x03, 0x80, 0x01, 0x00}},
+		},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/x509"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"io"
 	"net/netip"
@@ -66,18 +67,19 @@ Exit codes: 0 valid, 3 invalid, 1 the file could not be read, 2 usage.`,
 
 // verifyReport is the JSON of `tlskit verify` (docs/json.md).
 type verifyReport struct {
-	File         string               `json:"file"`
-	At           time.Time            `json:"at"`
-	Host         string               `json:"host,omitempty"`
-	Purpose      string               `json:"purpose"`
-	Leaf         inspect.Certificate  `json:"leaf"`
+	File    string    `json:"file"`
+	At      time.Time `json:"at"`
+	Host    string    `json:"host,omitempty"`
+	Purpose string    `json:"purpose"`
+	// Leaf is absent when the leaf itself is malformed.
+	Leaf         *inspect.Certificate `json:"leaf,omitempty"`
 	Presented    int                  `json:"presented"`
 	Verification inspect.Verification `json:"verification"`
 	Revocation   *revocation.Report   `json:"revocation"`
 }
 
 func runVerify(ctx context.Context, a *app, o *verifyOptions, file string) error {
-	opts := inspect.VerifyOptions{AllChains: true, Now: a.now()}
+	opts := inspect.VerifyOptions{AllChains: true, Now: a.now(), PresentedBy: "the file"}
 	rp, err := o.revocation.build()
 	if err != nil {
 		return err
@@ -108,9 +110,10 @@ func runVerify(ctx context.Context, a *app, o *verifyOptions, file string) error
 			return usageErrorf("--host: %v", err)
 		}
 	}
-	chain, err := readChainFile(a, file, "certificate chain")
-	if err != nil {
-		return err
+	chain, chainErr := readChainFile(a, file, "certificate chain")
+	var malformed *certgen.CertificateError
+	if chainErr != nil && !errors.As(chainErr, &malformed) {
+		return chainErr
 	}
 	if o.intermediates != "" {
 		if opts.Intermediates, err = readChainFile(a, o.intermediates, "--intermediates"); err != nil {
@@ -127,12 +130,33 @@ func runVerify(ctx context.Context, a *app, o *verifyOptions, file string) error
 			opts.Roots.AddCert(c)
 		}
 	}
+	if malformed != nil {
+		// Go refuses a certificate of the chain itself: that is the verdict, not a read error.
+		// Nothing of such a chain is looked up for revocation.
+		rev := revocation.Report{Mode: rp.opts.Mode, Status: revocation.StatusNotChecked}
+		if rp.opts.Mode == revocation.ModeOff {
+			rev.Status = revocation.StatusOff
+		}
+		return reportVerify(a, o, file, opts, chain, malformed.Total,
+			inspect.MalformedChain(chain, malformed.Total, malformed.DER, malformed.Err, opts), &rev)
+	}
 
 	v := inspect.VerifyChain(chain, opts)
 	rev := checkChainRevocation(ctx, a, chain, append(append(append([]*x509.Certificate{}, chain...), opts.Intermediates...), roots...), &v, rp, opts.Now)
-	rep := verifyReport{File: file, At: opts.Now.UTC(), Host: opts.Host, Purpose: o.purpose,
-		Leaf: inspect.Describe(chain[0], opts.Now), Presented: len(chain), Verification: v, Revocation: &rev}
 	a.warnRevocation(file, &rev, rp.hardFail)
+	return reportVerify(a, o, file, opts, chain, len(chain), v, &rev)
+}
+
+// reportVerify prints the verdict on the chain in file, of which the certificates in chain
+// parsed (all of them, or those before a malformed one), and returns the exit status.
+func reportVerify(a *app, o *verifyOptions, file string, opts inspect.VerifyOptions, chain []*x509.Certificate, presented int,
+	v inspect.Verification, rev *revocation.Report) error {
+	rep := verifyReport{File: file, At: opts.Now.UTC(), Host: opts.Host, Purpose: o.purpose,
+		Presented: presented, Verification: v, Revocation: rev}
+	if len(chain) > 0 {
+		leaf := inspect.Describe(chain[0], opts.Now)
+		rep.Leaf = &leaf
+	}
 	if a.opts.Output == formatJSON {
 		if err := a.writeJSON(rep); err != nil {
 			return err
@@ -141,7 +165,7 @@ func runVerify(ctx context.Context, a *app, o *verifyOptions, file string) error
 		return err
 	}
 	if !v.Verified {
-		return checkFailed(fmt.Errorf("%s: %s (%s)", file, v.Error, v.Reason))
+		return withHint(checkFailed(fmt.Errorf("%s: %s (%s)", file, v.Error, v.Reason)), verificationHint(v.Reason, true))
 	}
 	return nil
 }
@@ -168,6 +192,39 @@ func checkChainRevocation(ctx context.Context, a *app, chain, certs []*x509.Cert
 	return rev
 }
 
+// verificationHint is the next step for a chain that failed for reason, presented by a file
+// (tlskit verify) or by a server; "" when there is none to give.
+func verificationHint(reason string, file bool) string {
+	switch {
+	case reason == inspect.ReasonIncompleteChain && file:
+		return "give the missing intermediate with --intermediates FILE (or, if that issuer is a root you trust, with --ca FILE)"
+	case reason == inspect.ReasonIncompleteChain:
+		return "the server must send its intermediate certificates after its own: put the CA's full chain in the server's certificate file (or, if that issuer is a private root, trust it with --ca FILE)"
+	case reason == inspect.ReasonUnknownAuthority && file:
+		return "if the issuer is a root you trust, give it with --ca FILE; if it is an intermediate, with --intermediates FILE"
+	case reason == inspect.ReasonUnknownAuthority:
+		return "if the issuer is a root you trust, give it with --ca FILE; if it is an intermediate, the server must send it"
+	}
+	return ""
+}
+
+// verificationHintFor is the hint for the handshake whose failed verification checkSummary
+// reports.
+func verificationHintFor(outs []handshakeOutcome, o *handshakeOptions) string {
+	for _, out := range outs {
+		if out.res == nil || out.err != nil {
+			continue
+		}
+		if v := out.res.Verification; v != nil && !v.Verified && !o.insecure {
+			return verificationHint(v.Reason, false)
+		}
+		if expiringSoon(out.res, o.warnDays) != "" {
+			return "" // what checkSummary reports for this one
+		}
+	}
+	return ""
+}
+
 // readChainFile reads certificates from a file ("-" is stdin), refusing what is not one.
 func readChainFile(a *app, path, what string) ([]*x509.Certificate, error) {
 	var data []byte
@@ -180,15 +237,33 @@ func readChainFile(a *app, path, what string) ([]*x509.Certificate, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", what, err)
 	}
-	if block, _ := pem.Decode(data); block != nil && strings.Contains(block.Type, "CERTIFICATE REQUEST") {
+	if block, _ := pem.Decode(certgen.StripBOM(data)); block != nil && strings.Contains(block.Type, "CERTIFICATE REQUEST") {
 		return nil, fmt.Errorf("%s: %s is a certificate request, not a certificate (sign it first: tlskit cert sign)", what, path)
 	}
 	certs, err := certgen.ParseCertificates(data)
+	var malformed *certgen.CertificateError
+	if errors.As(err, &malformed) {
+		return certs, &malformedFileError{what: what, path: path, cause: malformed}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: %s: %w", what, path, err)
 	}
 	return certs, nil
 }
+
+// malformedFileError is a file holding a certificate Go refuses to parse. For the chain under
+// judgement that is the verdict; for --ca and --intermediates, input that cannot be used.
+type malformedFileError struct {
+	what, path string
+	cause      *certgen.CertificateError
+}
+
+func (e *malformedFileError) Error() string {
+	m := inspect.DiagnoseMalformed(e.cause.DER, e.cause.Err)
+	return fmt.Sprintf("%s: %s: certificate %d of %d is malformed: %s", e.what, e.path, e.cause.Index+1, e.cause.Total, m)
+}
+
+func (e *malformedFileError) Unwrap() error { return e.cause }
 
 func renderVerify(w io.Writer, p palette, human bool, rep verifyReport) error {
 	var b strings.Builder
@@ -201,7 +276,9 @@ func renderVerify(w io.Writer, p palette, human bool, rep verifyReport) error {
 			fmt.Fprintf(&b, "host: %s\n", rep.Host)
 		}
 		fmt.Fprintf(&b, "purpose: %s\n", rep.Purpose)
-		fmt.Fprintf(&b, "leaf: %s\n", esc(rep.Leaf.Subject))
+		if rep.Leaf != nil {
+			fmt.Fprintf(&b, "leaf: %s\n", esc(rep.Leaf.Subject))
+		}
 		fmt.Fprintf(&b, "verified: %t\n", v.Verified)
 		if !v.Verified {
 			fmt.Fprintf(&b, "reason: %s\n", v.Reason)

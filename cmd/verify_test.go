@@ -29,20 +29,24 @@ func TestVerifyCommand(t *testing.T) {
 		code int
 		out  string // substring of stdout
 		err  string // substring of the first stderr line
+		hint string // substring of the "tlskit: hint:" line that must follow it
 	}{
-		{"valid", []string{"verify", "svc.test.pem", "--ca", "ca/ca.pem", "--host", "svc.test"}, ExitOK, "verified: true", ""},
-		{"valid json", []string{"verify", "svc.test.pem", "--ca", "ca/ca.pem", "-o", "json"}, ExitOK, `"verified": true`, ""},
-		{"wrong host", []string{"verify", "svc.test.pem", "--ca", "ca/ca.pem", "--host", "other.test"}, ExitCheckFailed, "reason: hostname_mismatch", "not other.test"},
-		{"untrusted", []string{"verify", "svc.test.pem", "--ca", "other/ca.pem"}, ExitCheckFailed, "reason: unknown_authority", "not a trusted root"},
-		{"expired at", []string{"verify", "svc.test.pem", "--ca", "ca/ca.pem", "--at", "2040-01-01T00:00:00Z"}, ExitCheckFailed, "reason: expired", "expired"},
-		{"client purpose", []string{"verify", "svc.test.pem", "--ca", "ca/ca.pem", "--purpose", "client"}, ExitCheckFailed, "reason: incompatible_usage", "purpose"},
-		{"any purpose", []string{"verify", "svc.test.pem", "--ca", "ca/ca.pem", "--purpose", "any"}, ExitOK, "verified: true", ""},
-		{"csr", []string{"verify", "req.test.csr"}, ExitFailure, "", "certificate request, not a certificate"},
-		{"empty", []string{"verify", "empty.pem"}, ExitFailure, "", "no certificate found"},
-		{"missing", []string{"verify", "nope.pem"}, ExitFailure, "", "nope.pem"},
-		{"bad at", []string{"verify", "svc.test.pem", "--at", "tomorrow"}, ExitUsage, "", "--at"},
-		{"bad purpose", []string{"verify", "svc.test.pem", "--purpose", "email"}, ExitUsage, "", "--purpose"},
-		{"bad host", []string{"verify", "svc.test.pem", "--host", "bad host"}, ExitUsage, "", "--host"},
+		{"valid", []string{"verify", "svc.test.pem", "--ca", "ca/ca.pem", "--host", "svc.test"}, ExitOK, "verified: true", "", ""},
+		{"valid json", []string{"verify", "svc.test.pem", "--ca", "ca/ca.pem", "-o", "json"}, ExitOK, `"verified": true`, "", ""},
+		{"wrong host", []string{"verify", "svc.test.pem", "--ca", "ca/ca.pem", "--host", "other.test"}, ExitCheckFailed, "reason: hostname_mismatch", "not other.test", ""},
+		// Both CAs have the default name: the one trusted is not the one that signed.
+		{"untrusted", []string{"verify", "svc.test.pem", "--ca", "other/ca.pem"}, ExitCheckFailed, "reason: unknown_authority", "a trusted root of that name exists, but its key did not sign", "--ca FILE"},
+		// The CA's own certificate is neither in the file nor among the system roots.
+		{"issuer missing", []string{"verify", "svc.test.pem"}, ExitCheckFailed, "reason: incomplete_chain", "the file did not include the certificate of", "--intermediates FILE"},
+		{"expired at", []string{"verify", "svc.test.pem", "--ca", "ca/ca.pem", "--at", "2040-01-01T00:00:00Z"}, ExitCheckFailed, "reason: expired", "expired", ""},
+		{"client purpose", []string{"verify", "svc.test.pem", "--ca", "ca/ca.pem", "--purpose", "client"}, ExitCheckFailed, "reason: incompatible_usage", "purpose", ""},
+		{"any purpose", []string{"verify", "svc.test.pem", "--ca", "ca/ca.pem", "--purpose", "any"}, ExitOK, "verified: true", "", ""},
+		{"csr", []string{"verify", "req.test.csr"}, ExitFailure, "", "certificate request, not a certificate", ""},
+		{"empty", []string{"verify", "empty.pem"}, ExitFailure, "", "no certificate found", ""},
+		{"missing", []string{"verify", "nope.pem"}, ExitFailure, "", "nope.pem", ""},
+		{"bad at", []string{"verify", "svc.test.pem", "--at", "tomorrow"}, ExitUsage, "", "--at", ""},
+		{"bad purpose", []string{"verify", "svc.test.pem", "--purpose", "email"}, ExitUsage, "", "--purpose", ""},
+		{"bad host", []string{"verify", "svc.test.pem", "--host", "bad host"}, ExitUsage, "", "--host", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -56,6 +60,10 @@ func TestVerifyCommand(t *testing.T) {
 			first := strings.SplitN(res.stderr, "\n", 2)[0]
 			if tt.err != "" && (!strings.HasPrefix(first, "tlskit: ") || !strings.Contains(first, tt.err)) {
 				t.Errorf("stderr first line %q, want tlskit: ...%q", first, tt.err)
+			}
+			lines := strings.Split(strings.TrimSuffix(res.stderr, "\n"), "\n")
+			if tt.hint != "" && (len(lines) != 2 || !strings.HasPrefix(lines[1], "tlskit: hint: ") || !strings.Contains(lines[1], tt.hint)) {
+				t.Errorf("stderr %q, want a second line \"tlskit: hint: ...%s...\"", res.stderr, tt.hint)
 			}
 			if tt.code == ExitOK && res.stderr != "" {
 				t.Errorf("stderr %q on success", res.stderr)

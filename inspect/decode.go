@@ -113,6 +113,7 @@ var (
 // certgen.ErrPasswordRequired and certgen.ErrIncorrectPassword through it), or ErrNothingFound,
 // possibly wrapped with detail. On error no items are returned.
 func Decode(data []byte, opts DecodeOptions) ([]Item, error) {
+	data = certgen.StripBOM(data)
 	if decodeHasPEMStart(data) {
 		return decodePEM(data, opts)
 	}
@@ -228,7 +229,7 @@ func decodePEMBlock(block *pem.Block, index int, opts DecodeOptions) (item Item,
 		}
 		c, err := x509.ParseCertificate(der)
 		if err != nil {
-			return fail("certificate", err)
+			return Item{}, true, &DecodeError{Index: index, PEMType: block.Type, Reason: malformedCertificateReason(der, err)}
 		}
 		item.Kind, item.Cert, item.PublicKey = KindCertificate, c, c.PublicKey
 	case "CERTIFICATE REQUEST", "NEW CERTIFICATE REQUEST":
@@ -294,6 +295,15 @@ func decodePEMBlock(block *pem.Block, index int, opts DecodeOptions) (item Item,
 		return Item{}, false, nil
 	}
 	return item, true, nil
+}
+
+// malformedCertificateReason says which certificate Go refused and which of its fields.
+func malformedCertificateReason(der []byte, err error) string {
+	m := DiagnoseMalformed(der, err)
+	if m.Subject == "" && m.Field == "" {
+		return decodeReason("certificate", err)
+	}
+	return "malformed certificate " + m.String()
 }
 
 func (it *Item) setPrivateKey(k crypto.Signer) {
@@ -411,6 +421,11 @@ func decodeDER(data []byte, opts DecodeOptions) ([]Item, error) {
 	}
 	if crl, err := x509.ParseRevocationList(der); err == nil {
 		return one(Item{Kind: KindCRL, CRL: crl})
+	}
+	if _, ok := splitCertificate(der); ok {
+		// Shaped like a certificate, but refused: say why, rather than that it is nothing.
+		_, err := x509.ParseCertificate(der)
+		return nil, &DecodeError{Reason: malformedCertificateReason(der, err)}
 	}
 	if k, err := decodePKCS8(der); err == nil {
 		it := Item{}

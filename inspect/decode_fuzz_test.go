@@ -3,6 +3,7 @@ package inspect
 import (
 	"bytes"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/pem"
 	"errors"
 	"strings"
@@ -61,6 +62,10 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte("garbage \x00\x01\x02 text"), false)
 	f.Add([]byte{0x30, 0x80, 0x02, 0x01, 0x03, 0x00, 0x00}, true)
 	f.Add(m.p12Pass[:len(m.p12Pass)/3], true)
+	// A certificate Go refuses (a URI it cannot parse), bare and in PEM after a byte-order mark.
+	malformed := mintRaw(f, &x509.Certificate{ExtraExtensions: []pkix.Extension{{Id: oidSAN, Value: rawSAN(f, 6, []byte("http://a b/"))}}})
+	f.Add(malformed, false)
+	f.Add(decCat([]byte("\xef\xbb\xbf"), decPEM("CERTIFICATE", malformed)), false)
 
 	f.Fuzz(func(t *testing.T, data []byte, withPassword bool) {
 		var opts DecodeOptions

@@ -226,6 +226,16 @@ func TestDecode(t *testing.T) {
 		{"pem public key", decPEM("PUBLIC KEY", pkix1), "", []decWant{{KindPublicKey, 0, "PUBLIC KEY", false, decIsKey(m.edKey.Public())}}},
 		{"pem rsa public key", decPEM("RSA PUBLIC KEY", rsaPub), "", []decWant{{KindPublicKey, 0, "RSA PUBLIC KEY", false, decIsKey(&m.rsaKey.PublicKey)}}},
 		{"pem crl", decPEM("X509 CRL", m.crlDER), "", []decWant{{KindCRL, 0, "X509 CRL", false, crlCheck}}},
+		// A UTF-8 byte-order mark (Windows editors) before the first BEGIN line, and before a
+		// second file's BEGIN line in a concatenation.
+		{"pem after a byte-order mark", decCat([]byte("\xef\xbb\xbf"), decPEM("CERTIFICATE", m.cert.Raw)), "", []decWant{{KindCertificate, 0, "CERTIFICATE", false, decIsCert(m.cert)}}},
+		{"pem bundle with a byte-order mark before each file", decCat(
+			[]byte("\xef\xbb\xbf"), decPEM("CERTIFICATE", m.leaf.Raw),
+			[]byte("\xef\xbb\xbf"), decPEM("CERTIFICATE", m.cert.Raw),
+		), "", []decWant{
+			{KindCertificate, 0, "CERTIFICATE", false, decIsCert(m.leaf)},
+			{KindCertificate, 1, "CERTIFICATE", false, decIsCert(m.cert)},
+		}},
 		{"pem crlf line endings", bytes.ReplaceAll(decPEM("CERTIFICATE", m.cert.Raw), []byte("\n"), []byte("\r\n")), "", []decWant{{KindCertificate, 0, "CERTIFICATE", false, decIsCert(m.cert)}}},
 
 		// Each DER form.

@@ -113,6 +113,9 @@ type ExtensionInfo struct {
 	// Name is a snake_case name for the extensions tlskit knows, "" for the others.
 	Name     string `json:"name,omitempty"`
 	Critical bool   `json:"critical"`
+	// Unhandled says the extension is critical and Go does not process it, so no verifier built
+	// on Go (tlskit verify, Go clients) accepts the certificate; RFC 5280 says none should.
+	Unhandled bool `json:"unhandled,omitempty"`
 }
 
 // KeyDetails describes a public or private key without ever including private material.
@@ -183,7 +186,8 @@ func Details(c *x509.Certificate, now time.Time) CertificateDetails {
 	}
 	for _, e := range c.Extensions {
 		oid := e.Id.String()
-		d.Extensions = append(d.Extensions, ExtensionInfo{OID: oid, Name: extensionNames[oid], Critical: e.Critical})
+		d.Extensions = append(d.Extensions, ExtensionInfo{OID: oid, Name: extensionNames[oid], Critical: e.Critical,
+			Unhandled: isUnhandled(c, e.Id)})
 		switch oid {
 		case oidBasicConstraints:
 			if c.BasicConstraintsValid {
@@ -201,6 +205,24 @@ func Details(c *x509.Certificate, now time.Time) CertificateDetails {
 		}
 	}
 	return d
+}
+
+// extensionLabel is an extension's OID, with tlskit's name for it when there is one.
+func extensionLabel(oid string) string {
+	if name := extensionNames[oid]; name != "" {
+		return fmt.Sprintf("%s (%s)", name, oid)
+	}
+	return oid
+}
+
+// isUnhandled reports whether oid is among the critical extensions Go left unprocessed in c.
+func isUnhandled(c *x509.Certificate, oid asn1.ObjectIdentifier) bool {
+	for _, u := range c.UnhandledCriticalExtensions {
+		if u.Equal(oid) {
+			return true
+		}
+	}
+	return false
 }
 
 func basicConstraints(c *x509.Certificate, critical bool) *BasicConstraints {

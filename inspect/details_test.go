@@ -166,6 +166,11 @@ func TestDetailsAllFields(t *testing.T) {
 		URIs:                        []*url.URL{uri},
 		ExtraExtensions: []pkix.Extension{{
 			Id: asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 11129, 2, 4, 2}, Value: sctListValue(t, logA, logB),
+		}, {
+			// Extensions nobody knows: Go processes neither, and fails verification on the critical one.
+			Id: asn1.ObjectIdentifier{1, 2, 3, 4}, Critical: true, Value: []byte{5, 0},
+		}, {
+			Id: asn1.ObjectIdentifier{1, 2, 3, 5}, Value: []byte{5, 0},
 		}},
 	}
 	c := detailsIssue(t, tmpl, root, caKey, rootKey)
@@ -243,6 +248,8 @@ func TestDetailsAllFields(t *testing.T) {
 		"2.5.29.31":               {OID: "2.5.29.31", Name: "crl_distribution_points"},
 		"2.5.29.32":               {OID: "2.5.29.32", Name: "certificate_policies"},
 		"1.3.6.1.4.1.11129.2.4.2": {OID: "1.3.6.1.4.1.11129.2.4.2", Name: "ct_sct_list"},
+		"1.2.3.4":                 {OID: "1.2.3.4", Critical: true, Unhandled: true},
+		"1.2.3.5":                 {OID: "1.2.3.5"},
 	}
 	if len(d.Extensions) != len(c.Extensions) || len(d.Extensions) != len(wantExt) {
 		t.Errorf("got %d extensions %v, want %d", len(d.Extensions), d.Extensions, len(wantExt))

@@ -123,6 +123,10 @@ func Lint(c *x509.Certificate, now time.Time) []Finding {
 	if c.IsCA && len(c.SubjectKeyId) == 0 {
 		add("missing-ski", SeverityWarning, "CA without a subject key identifier; certificates it issues cannot name it by key")
 	}
+	for _, oid := range c.UnhandledCriticalExtensions {
+		add("unhandled-critical-extension", SeverityError, "critical extension %s is not understood by Go, so Go clients and tlskit verify refuse the certificate (RFC 5280 requires any verifier that does not know it to refuse it)",
+			extensionLabel(oid.String()))
+	}
 
 	// Serial number.
 	if s := c.SerialNumber; s != nil {

@@ -184,6 +184,16 @@ func TestLint(t *testing.T) {
 			return ca.leafFor(t, nil, func(c *x509.Certificate) { c.DNSNames = []string{"*.example.test"} })
 		}, []string{}},
 		{"ed25519 leaf", func(t *testing.T) *x509.Certificate { return ca.leafFor(t, edKey, nil) }, []string{"info:ed25519-leaf"}},
+		{"unknown critical extension", func(t *testing.T) *x509.Certificate {
+			return ca.leafFor(t, nil, func(c *x509.Certificate) {
+				c.ExtraExtensions = []pkix.Extension{{Id: []int{1, 2, 3, 4}, Critical: true, Value: []byte{5, 0}}}
+			})
+		}, []string{"error:unhandled-critical-extension"}},
+		{"unknown extension, not critical", func(t *testing.T) *x509.Certificate {
+			return ca.leafFor(t, nil, func(c *x509.Certificate) {
+				c.ExtraExtensions = []pkix.Extension{{Id: []int{1, 2, 3, 4}, Value: []byte{5, 0}}}
+			})
+		}, []string{}},
 		{"missing ski on ca", func(t *testing.T) *x509.Certificate {
 			c := *ca.cert
 			c.SubjectKeyId = nil

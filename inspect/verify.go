@@ -31,6 +31,8 @@ const (
 	// only when the user asks for proof of good standing.
 	ReasonRevocationUnknown = "revocation_unknown"
 	ReasonPathLength        = "path_length"
+	ReasonMalformed         = "malformed"
+	ReasonUnhandledCritical = "unhandled_critical_extension"
 	ReasonOther             = "other"
 )
 
@@ -48,6 +50,8 @@ type Verification struct {
 	Chains [][]Certificate `json:"chains,omitempty"`
 	// Path is the first verified path, leaf first and root last, for revocation checking.
 	Path []*x509.Certificate `json:"-"`
+	// Malformed names the certificate Go could not parse, with reason "malformed".
+	Malformed *Malformed `json:"malformed,omitempty"`
 }
 
 // VerifyOptions say what a chain is checked against.
@@ -64,6 +68,9 @@ type VerifyOptions struct {
 	KeyUsages []x509.ExtKeyUsage
 	// AllChains asks for every chain that was built, not only the first.
 	AllChains bool
+	// PresentedBy names who presented the chain, in messages: "the server" when empty, "the
+	// file" for tlskit verify.
+	PresentedBy string
 }
 
 // VerifyChain checks a chain as a server presented it (leaf first): trust to a root, validity
@@ -118,8 +125,20 @@ func VerifyChain(chain []*x509.Certificate, opts VerifyOptions) Verification {
 }
 
 // classify turns Go's verification error into a reason code and a message that says exactly
-// what is wrong, checking dates and algorithms first since Go reports those only indirectly.
+// what is wrong, checking extensions, dates and algorithms first since Go reports those only
+// indirectly (and OpenSSL, the reference, checks critical extensions before dates too).
 func classify(err error, chain []*x509.Certificate, opts VerifyOptions) (string, string) {
+	path := issuerPath(chain, opts.Intermediates)
+	for i, c := range path {
+		if len(c.UnhandledCriticalExtensions) > 0 {
+			return ReasonUnhandledCritical, unhandledMessage(roleOf(i), c)
+		}
+	}
+	if errors.As(err, new(x509.UnhandledCriticalExtension)) {
+		// Not one of the certificates sent: a trusted root that would issue the last of them.
+		return ReasonUnhandledCritical, fmt.Sprintf("the trusted root that issued %q has a critical extension Go does not handle, so it cannot be used",
+			dn.Subject(path[len(path)-1]))
+	}
 	for i, c := range chain {
 		role := roleOf(i)
 		if opts.Now.After(c.NotAfter) {
@@ -147,17 +166,7 @@ func classify(err error, chain []*x509.Certificate, opts VerifyOptions) (string,
 	}
 	var uaErr x509.UnknownAuthorityError
 	if errors.As(err, &uaErr) {
-		leaf := chain[0]
-		switch {
-		case len(chain) == 1 && isSelfSigned(leaf):
-			return ReasonSelfSigned, fmt.Sprintf("the certificate %q is self-signed and not trusted", leaf.Subject.String())
-		case isIncomplete(chain):
-			return ReasonIncompleteChain, fmt.Sprintf("the server did not send the intermediate that issued %q (issuer %q): the chain is incomplete",
-				chain[len(chain)-1].Subject.String(), chain[len(chain)-1].Issuer.String())
-		default:
-			top := chain[len(chain)-1]
-			return ReasonUnknownAuthority, fmt.Sprintf("the chain ends at %q, issued by %q, which is not a trusted root", top.Subject.String(), top.Issuer.String())
-		}
+		return classifyUnknownAuthority(uaErr, chain, path, opts)
 	}
 	var invalid x509.CertificateInvalidError
 	if errors.As(err, &invalid) {
@@ -189,29 +198,123 @@ func classify(err error, chain []*x509.Certificate, opts VerifyOptions) (string,
 	return ReasonOther, strings.TrimPrefix(err.Error(), "x509: ")
 }
 
+// classifyUnknownAuthority says why no trusted root was reached, from where the path that the
+// presented certificates (and --intermediates) make ends. The rule, which docs/json.md states:
+//
+//   - it ends at the leaf, which is self-signed: self_signed;
+//   - it ends at another self-signed certificate, a root: unknown_authority, that root is not
+//     trusted (OpenSSL: "self-signed certificate in certificate chain");
+//   - a certificate of the issuer's name was presented, but its key did not sign: the wrong
+//     certificate was sent for the issuer, incomplete_chain;
+//   - it ends at a certificate that is not a CA (the leaf, whatever else was sent), whose issuer
+//     was not presented and is not trusted: incomplete_chain. That issuer is a CA that must
+//     either be sent (an intermediate: every public CA issues leaves from one) or be trusted
+//     (a private root issuing leaves directly); the message says both;
+//   - it ends at a CA certificate whose issuer was not presented and is not trusted:
+//     unknown_authority. A server that sends its intermediates has sent what it should (a root
+//     need not be sent), so the likelier fault is a root this machine does not trust; a second
+//     missing intermediate looks the same, and the message says that too.
+//
+// OpenSSL says "unable to get local issuer certificate" in both of the last two cases: it does
+// not guess, and tlskit's two codes are one code of OpenSSL's split by that judgement.
+func classifyUnknownAuthority(uaErr x509.UnknownAuthorityError, chain, path []*x509.Certificate, opts VerifyOptions) (string, string) {
+	who, sent := opts.PresentedBy, "include"
+	if who == "" {
+		who, sent = "the server", "send"
+	}
+	for i := 1; i < len(path); i++ {
+		if err := path[i-1].CheckSignatureFrom(path[i]); err != nil {
+			// Its key signed, but it may not sign certificates (OpenSSL: "invalid CA certificate").
+			return ReasonNotAuthorized, fmt.Sprintf("%q is issued by %q, which is not allowed to issue certificates (%s)",
+				dn.Subject(path[i-1]), dn.Subject(path[i]), strings.TrimPrefix(err.Error(), "x509: "))
+		}
+	}
+	end := path[len(path)-1]
+	subject, issuer := dn.Subject(end), dn.Issuer(end)
+	switch {
+	case len(path) == 1 && isSelfSigned(end):
+		return ReasonSelfSigned, fmt.Sprintf("the certificate %q is self-signed and not trusted", subject)
+	case isSelfSigned(end):
+		return ReasonUnknownAuthority, fmt.Sprintf("the chain ends at the root %q, which is not trusted", subject)
+	case namedIssuer(end, chain, opts.Intermediates):
+		return ReasonIncompleteChain, fmt.Sprintf("%s did not %s the certificate that issued %q: the one named %q that it has is another (its key did not sign; an old or wrong intermediate)",
+			who, sent, subject, issuer)
+	case strings.Contains(uaErr.Error(), "while trying to verify candidate authority certificate"):
+		// Go found a trusted certificate of that name, whose key did not sign.
+		return ReasonUnknownAuthority, fmt.Sprintf("%q is issued by %q: a trusted root of that name exists, but its key did not sign the certificate",
+			subject, issuer)
+	case !end.IsCA:
+		return ReasonIncompleteChain, fmt.Sprintf("the chain is incomplete: %s did not %s the certificate of %q's issuer %q, and it is not a trusted root",
+			who, sent, subject, issuer)
+	}
+	return ReasonUnknownAuthority, fmt.Sprintf("the chain ends at %q, issued by %q, which is not a trusted root (nor did %s %s it, should it be an intermediate)",
+		subject, issuer, who, sent)
+}
+
+// issuerPath follows issuers from the leaf through the other presented certificates and extra
+// intermediates, in whatever order they came: each step is a certificate named as the previous
+// one's issuer whose key made its signature (whether it may sign is judged by the caller). It
+// stops at a self-signed certificate or where no issuer is at hand, and never visits a
+// certificate twice. The leaf is always first.
+func issuerPath(chain, extra []*x509.Certificate) []*x509.Certificate {
+	pool := append(append([]*x509.Certificate{}, chain[1:]...), extra...)
+	path := []*x509.Certificate{chain[0]}
+	used := map[*x509.Certificate]bool{chain[0]: true}
+	for cur := chain[0]; !isSelfSigned(cur); {
+		var next *x509.Certificate
+		for _, c := range pool {
+			if !used[c] && signedBy(cur, c) {
+				next = c
+				break
+			}
+		}
+		if next == nil {
+			break
+		}
+		used[next] = true
+		path = append(path, next)
+		cur = next
+	}
+	return path
+}
+
+// signedBy reports whether parent is named as c's issuer and its key made c's signature.
+func signedBy(c, parent *x509.Certificate) bool {
+	return bytes.Equal(parent.RawSubject, c.RawIssuer) &&
+		parent.CheckSignature(c.SignatureAlgorithm, c.RawTBSCertificate, c.Signature) == nil
+}
+
+// namedIssuer reports whether a presented certificate has c's issuer as its subject but did not
+// sign c.
+func namedIssuer(c *x509.Certificate, chain, extra []*x509.Certificate) bool {
+	for _, p := range append(append([]*x509.Certificate{}, chain...), extra...) {
+		if p != c && bytes.Equal(p.RawSubject, c.RawIssuer) && !signedBy(c, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// unhandledMessage names a certificate's critical extensions that Go does not process, which
+// RFC 5280 (4.2) says make the certificate unacceptable to a verifier that does not know them.
+func unhandledMessage(role string, c *x509.Certificate) string {
+	var oids []string
+	for _, oid := range c.UnhandledCriticalExtensions {
+		oids = append(oids, extensionLabel(oid.String()))
+	}
+	what := "the critical extension"
+	if len(oids) > 1 {
+		what = "the critical extensions"
+	}
+	return fmt.Sprintf("%s %q has %s %s, which Go does not handle (RFC 5280: a verifier must refuse a certificate with a critical extension it does not know)",
+		role, dn.Subject(c), what, strings.Join(oids, ", "))
+}
+
 func roleOf(i int) string {
 	if i == 0 {
 		return "the certificate"
 	}
 	return "the CA certificate"
-}
-
-// isIncomplete guesses whether an untrusted chain lacks an intermediate rather than a trusted
-// root. The chain cannot say which is missing, so it judges by what the server sent last: a
-// leaf whose issuer was not sent but is published (AIA caIssuers, as every public CA's leaf has)
-// points to a missing intermediate; a chain ending in a CA certificate reached as far as servers
-// go, so what is missing is trust in its root.
-func isIncomplete(chain []*x509.Certificate) bool {
-	last := chain[len(chain)-1]
-	if last.IsCA || isSelfSigned(last) {
-		return false
-	}
-	for _, c := range chain {
-		if c != last && bytes.Equal(c.RawSubject, last.RawIssuer) {
-			return false
-		}
-	}
-	return len(last.IssuingCertificateURL) > 0
 }
 
 func isInsecureAlgorithm(a x509.SignatureAlgorithm) bool {

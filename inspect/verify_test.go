@@ -8,6 +8,7 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/asn1"
 	"math/big"
 	"net"
 	"strings"
@@ -103,10 +104,31 @@ func TestVerifyChain(t *testing.T) {
 	}
 	good := leaf(t, inter, nil)
 	self := leaf(t, nil, nil)
+	// Another intermediate of the same name, with its own key: what a server sends after its CA
+	// rolled its key, when it kept the old certificate.
+	interOldKey := ca(t, "Test Intermediate", root)
+	inter2 := ca(t, "Test Intermediate 2", inter)
+	underInter2 := leaf(t, inter2, nil)
+	notCA := leaf(t, root, func(c *x509.Certificate) { c.Subject.CommonName = "Not A CA" })
+	underNotCA := leaf(t, notCA, nil)
+	unhandled := func(c *x509.Certificate) {
+		c.ExtraExtensions = []pkix.Extension{{Id: asn1.ObjectIdentifier{1, 2, 3, 4}, Critical: true, Value: []byte{5, 0}}}
+	}
+	critLeaf := leaf(t, inter, unhandled)
+	critInterT := &x509.Certificate{Subject: pkix.Name{CommonName: "Critical Intermediate"}, IsCA: true}
+	unhandled(critInterT)
+	critInter := mint(t, critInterT, root, nil)
+	underCritInter := leaf(t, critInter, nil)
+	critRootT := &x509.Certificate{Subject: pkix.Name{CommonName: "Critical Root"}, IsCA: true}
+	unhandled(critRootT)
+	critRoot := mint(t, critRootT, nil, nil)
+	underCritRoot := leaf(t, critRoot, nil)
 
 	tests := []struct {
 		name       string
 		chain      []*x509.Certificate
+		extra      []*x509.Certificate // --intermediates
+		by         string              // VerifyOptions.PresentedBy
 		roots      *x509.CertPool
 		host       string
 		verified   bool
@@ -115,6 +137,7 @@ func TestVerifyChain(t *testing.T) {
 		msg        string
 	}{
 		{name: "good", chain: chain(good, inter), roots: pool(root), host: "www.example.test", verified: true, hostnameOK: true},
+		{name: "good, intermediate given apart", chain: chain(good), extra: chain(inter), roots: pool(root), host: "www.example.test", verified: true, hostnameOK: true},
 		{name: "good ip", chain: chain(leaf(t, root, func(c *x509.Certificate) { c.IPAddresses = []net.IP{net.ParseIP("127.0.0.1")} })), roots: pool(root), host: "127.0.0.1", verified: true, hostnameOK: true},
 		{name: "expired", chain: chain(leaf(t, inter, func(c *x509.Certificate) { c.NotAfter = now.Add(-72 * time.Hour) }), inter), roots: pool(root), host: "www.example.test",
 			reason: ReasonExpired, hostnameOK: true, msg: "expired 2026-11-24T12:00:00Z (3 days ago)"},
@@ -123,10 +146,36 @@ func TestVerifyChain(t *testing.T) {
 		{name: "wrong host", chain: chain(good, inter), roots: pool(root), host: "other.test",
 			reason: ReasonHostnameMismatch, msg: "valid for www.example.test, example.test, not other.test"},
 		{name: "self-signed", chain: chain(self), roots: pool(root), host: "www.example.test", reason: ReasonSelfSigned, hostnameOK: true, msg: "self-signed"},
-		{name: "unknown root", chain: chain(good, inter), roots: pool(otherRoot), host: "www.example.test", reason: ReasonUnknownAuthority, hostnameOK: true, msg: "not a trusted root"},
-		{name: "missing intermediate", chain: chain(leaf(t, inter, func(c *x509.Certificate) { c.IssuingCertificateURL = []string{"http://ca.example.test/int.crt"} })), roots: pool(root), host: "www.example.test",
-			reason: ReasonIncompleteChain, hostnameOK: true, msg: "did not send the intermediate"},
-		{name: "leaf of an unknown CA", chain: chain(good), roots: pool(otherRoot), host: "www.example.test", reason: ReasonUnknownAuthority, hostnameOK: true, msg: "not a trusted root"},
+
+		// Where the chain stops short of a trusted root (classifyUnknownAuthority's rule).
+		{name: "unknown root", chain: chain(good, inter), roots: pool(otherRoot), host: "www.example.test", reason: ReasonUnknownAuthority, hostnameOK: true,
+			msg: `the chain ends at "CN=Test Intermediate", issued by "CN=Test Root", which is not a trusted root`},
+		{name: "untrusted root sent", chain: chain(good, inter, root), roots: pool(otherRoot), host: "www.example.test", reason: ReasonUnknownAuthority, hostnameOK: true,
+			msg: `the chain ends at the root "CN=Test Root", which is not trusted`},
+		{name: "missing intermediate, AIA", chain: chain(leaf(t, inter, func(c *x509.Certificate) { c.IssuingCertificateURL = []string{"http://ca.example.test/int.crt"} })), roots: pool(root), host: "www.example.test",
+			reason: ReasonIncompleteChain, hostnameOK: true, msg: `the server did not send the certificate of "CN=www.example.test"'s issuer "CN=Test Intermediate"`},
+		{name: "missing intermediate, no AIA", chain: chain(good), roots: pool(root), host: "www.example.test",
+			reason: ReasonIncompleteChain, hostnameOK: true, msg: `did not send the certificate of "CN=www.example.test"'s issuer "CN=Test Intermediate"`},
+		{name: "missing intermediate, in a file", chain: chain(good), by: "the file", roots: pool(root), host: "www.example.test",
+			reason: ReasonIncompleteChain, hostnameOK: true, msg: `the file did not include the certificate of "CN=www.example.test"'s issuer`},
+		{name: "leaf of an unknown CA", chain: chain(good), roots: pool(otherRoot), host: "www.example.test", reason: ReasonIncompleteChain, hostnameOK: true, msg: "is not a trusted root"},
+		{name: "unrelated CA sent instead", chain: chain(good, otherRoot), roots: pool(root), host: "www.example.test", reason: ReasonIncompleteChain, hostnameOK: true,
+			msg: `issuer "CN=Test Intermediate"`},
+		{name: "old intermediate of the same name", chain: chain(good, interOldKey), roots: pool(root), host: "www.example.test", reason: ReasonIncompleteChain, hostnameOK: true,
+			msg: `the one named "CN=Test Intermediate" that it has is another`},
+		{name: "second intermediate missing", chain: chain(underInter2, inter2), roots: pool(root), host: "www.example.test", reason: ReasonUnknownAuthority, hostnameOK: true,
+			msg: `the chain ends at "CN=Test Intermediate 2", issued by "CN=Test Intermediate"`},
+		{name: "issued by a certificate that is not a CA", chain: chain(underNotCA, notCA), roots: pool(root), host: "www.example.test", reason: ReasonNotAuthorized, hostnameOK: true,
+			msg: `is issued by "CN=Not A CA", which is not allowed to issue certificates`},
+
+		// Critical extensions Go does not handle, on each certificate of the chain in turn.
+		{name: "unhandled critical extension, leaf", chain: chain(critLeaf, inter), roots: pool(root), host: "www.example.test", reason: ReasonUnhandledCritical, hostnameOK: true,
+			msg: `the certificate "CN=www.example.test" has the critical extension 1.2.3.4, which Go does not handle`},
+		{name: "unhandled critical extension, intermediate", chain: chain(underCritInter, critInter), roots: pool(root), host: "www.example.test", reason: ReasonUnhandledCritical, hostnameOK: true,
+			msg: `the CA certificate "CN=Critical Intermediate" has the critical extension 1.2.3.4, which Go does not handle`},
+		{name: "unhandled critical extension, trusted root", chain: chain(underCritRoot), roots: pool(critRoot), host: "www.example.test", reason: ReasonUnhandledCritical, hostnameOK: true,
+			msg: `the trusted root that issued "CN=www.example.test" has a critical extension`},
+
 		{name: "sha1 signature", chain: chain(leaf(t, rsaRoot, func(c *x509.Certificate) { c.SignatureAlgorithm = x509.SHA1WithRSA })), roots: pool(rsaRoot), host: "www.example.test",
 			reason: ReasonInsecureSignature, hostnameOK: true, msg: "SHA1-RSA"},
 		{name: "cn without san", chain: chain(leaf(t, root, func(c *x509.Certificate) { c.DNSNames = nil })), roots: pool(root), host: "www.example.test",
@@ -135,7 +184,7 @@ func TestVerifyChain(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			v := VerifyChain(tt.chain, VerifyOptions{Roots: tt.roots, Host: tt.host, Now: now})
+			v := VerifyChain(tt.chain, VerifyOptions{Roots: tt.roots, Intermediates: tt.extra, PresentedBy: tt.by, Host: tt.host, Now: now})
 			if v.Verified != tt.verified || v.Reason != tt.reason {
 				t.Fatalf("verified=%v reason=%q (%s); want verified=%v reason=%q", v.Verified, v.Reason, v.Error, tt.verified, tt.reason)
 			}
