@@ -86,6 +86,16 @@ func rvMakePKI(t *testing.T) rvPKI {
 	// The intermediate's certificate alone, for openssl's -issuer and -rsigner.
 	writeFile(t, dir, "int-cert.pem", string(pemEncode(pemBlocks(readFile(t, dir, "int/ca.pem"), "CERTIFICATE")[0])))
 	writeFile(t, dir, "root-cert.pem", string(readFile(t, dir, "root/ca.pem")))
+	// Delegated OCSP responders issued by the intermediate, with and without id-kp-OCSPSigning
+	// (tlskit issues only TLS certificates, so openssl makes these).
+	writeFile(t, dir, "responder.cnf", "[ocsp]\nbasicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=OCSPSigning\n"+
+		"[noeku]\nbasicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n")
+	for i, r := range []struct{ name, ext string }{{"responder", "ocsp"}, {"noeku", "noeku"}} {
+		ossl(t, dir, "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", r.name+"-key.pem",
+			"-out", r.name+".csr", "-subj", "/CN=Test "+r.name)
+		ossl(t, dir, "x509", "-req", "-in", r.name+".csr", "-CA", "int-cert.pem", "-CAkey", "int/ca-key.pem", "-set_serial", fmt.Sprint(0x7000+i),
+			"-days", "30", "-extfile", "responder.cnf", "-extensions", r.ext, "-out", r.name+".pem")
+	}
 	return rvPKI{dir: dir}
 }
 
@@ -168,6 +178,8 @@ func TestE2EStapledOCSP(t *testing.T) {
 	respond("int-nocerts.der", "leaf.pem", "int-cert.pem", "int-index.txt", "int-cert.pem", "int/ca-key.pem", "-resp_no_certs")
 	respond("sibling-revoked.der", "sibling.pem", "int-cert.pem", "int-index.txt", "int-cert.pem", "int/ca-key.pem")
 	respond("leaf-revoked.der", "leaf.pem", "int-cert.pem", "int-revoked.txt", "int-cert.pem", "int/ca-key.pem")
+	respond("delegated.der", "leaf.pem", "int-cert.pem", "int-index.txt", "responder.pem", "responder-key.pem")
+	respond("delegated-noeku.der", "leaf.pem", "int-cert.pem", "int-index.txt", "noeku.pem", "noeku-key.pem")
 	respond("unrelated.der", "rootleaf.pem", "root-cert.pem", "root-index.txt", "other/ca.pem", "other/ca-key.pem", "-resp_no_certs")
 	// Expired: made three days ago, with a nextUpdate a day after that.
 	if r := execIn(t, dir, "", nil, faketime, "-f", "-3d", "openssl", "ocsp", "-index", "int-index.txt", "-CA", "int-cert.pem",
@@ -190,6 +202,8 @@ func TestE2EStapledOCSP(t *testing.T) {
 		// The issue's item 3: issuer-signed with the intermediate embedded, as openssl makes it.
 		{"issuer-signed, intermediate embedded", "leaf.pem", "leaf-key.pem", "int-embedded.der", "leaf.pem", "int-cert.pem", "good", "good", 0, "", false},
 		{"issuer-signed, -resp_no_certs", "leaf.pem", "leaf-key.pem", "int-nocerts.der", "leaf.pem", "int-cert.pem", "good", "good", 0, "", false},
+		{"delegated responder with OCSPSigning", "leaf.pem", "leaf-key.pem", "delegated.der", "leaf.pem", "int-cert.pem", "good", "good", 0, "", false},
+		{"delegated responder without OCSPSigning", "leaf.pem", "leaf-key.pem", "delegated-noeku.der", "leaf.pem", "int-cert.pem", "invalid", "unknown", 0, "id-kp-OCSPSigning", true},
 		// Item 2: another serial's revoked response never makes this leaf revoked.
 		{"another serial, revoked", "leaf.pem", "leaf-key.pem", "sibling-revoked.der", "leaf.pem", "int-cert.pem", "invalid", "unknown", 0, "another certificate", true},
 		{"this leaf, revoked", "leaf.pem", "leaf-key.pem", "leaf-revoked.der", "leaf.pem", "int-cert.pem", "revoked", "revoked", 3, "keyCompromise", false},
@@ -247,6 +261,31 @@ func TestE2EStapledOCSP(t *testing.T) {
 			}
 		})
 	}
+
+	t.Run("scan reports a revoked certificate", func(t *testing.T) {
+		t.Parallel()
+		srv := hsSServer(t, dir, p.path("leaf.pem"), p.path("leaf-key.pem"), "-status_file", "leaf-revoked.der", "-cert_chain", "int-cert.pem")
+		r := execIn(t, dir, "", nil, binary, "scan", srv.addr(), "--ca", "root-cert.pem", "-o", "json")
+		var rep struct {
+			Connection struct {
+				Revocation rvRevocation `json:"revocation"`
+			} `json:"connection"`
+			Findings []struct{ ID, Severity string } `json:"findings"`
+		}
+		if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+			t.Fatalf("exit %d: %v\n%s", r.code, err, r.stderr)
+		}
+		found := false
+		for _, f := range rep.Findings {
+			found = found || (f.ID == "cert-revoked" && f.Severity == "high")
+			if f.ID == "cert-untrusted" {
+				t.Errorf("revoked is also reported as untrusted")
+			}
+		}
+		if r.code != 3 || rep.Connection.Revocation.Status != "revoked" || !found {
+			t.Errorf("exit %d, revocation %+v, findings %+v", r.code, rep.Connection.Revocation, rep.Findings)
+		}
+	})
 
 	t.Run("serve --ocsp refuses what it must not staple, and re-reads on reload", func(t *testing.T) {
 		t.Parallel()
