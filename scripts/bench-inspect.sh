@@ -51,36 +51,10 @@ die() {
 . "$repo/scripts/lib/bench.sh"
 bench_tlskit "$repo" "$tmp"
 
-# now_us sets now to the time in microseconds, without starting a process.
-now_us() {
-	now=${EPOCHREALTIME//[.,]/}
-	now=$((10#$now))
-}
-
 run_tlskit() { "$tlskit" inspect "$bundle" -v >/dev/null 2>"$tmp/err"; }
 run_openssl() {
 	"$openssl" crl2pkcs7 -nocrl -certfile "$bundle" 2>"$tmp/err" |
 		"$openssl" pkcs7 -print_certs -text -noout >/dev/null 2>>"$tmp/err"
-}
-
-# time_one NAME FUNC appends one run's duration (µs) to $tmp/NAME.times.
-time_one() {
-	local start
-	now_us
-	start=$now
-	if ! "$2"; then
-		echo "bench-inspect: $1 failed:" >&2
-		cat "$tmp/err" >&2
-		exit 1
-	fi
-	now_us
-	echo $((now - start)) >>"$tmp/$1.times"
-}
-
-# median_us NAME prints the median of $tmp/NAME.times (the mean of the middle two for even N).
-median_us() {
-	sort -n "$tmp/$1.times" | awk '{ v[NR] = $1 } END {
-		if (NR % 2) print v[(NR + 1) / 2]; else printf "%d\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
 certs=$(grep -c -- '-----BEGIN CERTIFICATE-----' "$bundle" || true)
@@ -101,12 +75,12 @@ run_openssl || {
 }
 
 for ((i = 0; i < n; i++)); do
-	time_one tlskit run_tlskit
-	time_one openssl run_openssl
+	bench_time tlskit run_tlskit
+	bench_time openssl run_openssl
 done
 
-t=$(median_us tlskit)
-o=$(median_us openssl)
+t=$(bench_median tlskit)
+o=$(bench_median openssl)
 echo "rounds: $n (interleaved)"
 awk -v t="$t" -v o="$o" 'BEGIN {
 	printf "tlskit inspect -v   median %8.2f ms\n", t / 1000
