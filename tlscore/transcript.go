@@ -587,6 +587,29 @@ func (d *transcriptDecoder) detail(v any) []string {
 	return nil
 }
 
+// serverCertificates is the chain the server's Certificate message carried, from the decoded
+// timeline: what a handshake that failed after it still shows. nil when there was no such
+// message, it was empty, or a certificate in it does not parse (a partial chain would pass
+// for the whole one).
+func serverCertificates(steps []Step) []*x509.Certificate {
+	for _, s := range steps {
+		m, ok := s.Details.(*wire.Certificate)
+		if !ok || s.Direction != Received {
+			continue
+		}
+		var certs []*x509.Certificate
+		for _, e := range m.Entries {
+			c, err := x509.ParseCertificate(e.DER)
+			if err != nil {
+				return nil
+			}
+			certs = append(certs, c)
+		}
+		return certs
+	}
+	return nil
+}
+
 // certificate parses a certificate from the Certificate message, reusing crypto/tls's parse of
 // the same bytes when there is one; nil when it does not parse.
 func (d *transcriptDecoder) certificate(der []byte) *x509.Certificate {
