@@ -206,7 +206,12 @@ func fetchChain(ctx context.Context, a *app, src string) ([]inspect.Item, error)
 	}
 	res, err := tlscore.Handshake(ctx, tlscore.HandshakeOptions{Target: t, Timeout: a.opts.Timeout, Now: a.now})
 	if err != nil {
-		return nil, handshakeError(err)
+		if res == nil || len(res.PeerCertificates) == 0 {
+			return nil, handshakeError(err)
+		}
+		// The server sent its whole chain and refused afterwards: the chain is what was asked
+		// for, so it is shown, and the refusal is a warning (inspect has no --cert to offer).
+		a.warnf("%s: %s; its chain is shown as it was sent", src, refusalAfterChain(res, err))
 	}
 	var items []inspect.Item
 	for i, c := range res.PeerCertificates {
@@ -216,6 +221,14 @@ func fetchChain(ctx context.Context, a *app, src string) ([]inspect.Item, error)
 		return nil, errors.New("the server sent no certificate")
 	}
 	return items, nil
+}
+
+// refusalAfterChain says why a server refused a handshake after sending its chain.
+func refusalAfterChain(res *tlscore.HandshakeResult, err error) string {
+	if ca := res.ClientAuth; ca != nil && ca.Requested && !ca.CertificateSent {
+		return "the server asked for a client certificate and refused the handshake without one"
+	}
+	return "the handshake failed after the server sent its chain (" + errorMessage(handshakeError(err)) + ")"
 }
 
 func viewItem(it inspect.Item, now time.Time, lint bool) inspectItem {
