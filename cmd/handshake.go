@@ -298,7 +298,7 @@ func runHandshake(ctx context.Context, a *app, o *handshakeOptions, args []strin
 	}
 
 	// Print in input order as each result becomes available.
-	tally := newTargetTally("handshakes", len(targets))
+	tally := newTargetTally("handshakes could not complete", len(targets))
 	for i := range targets {
 		<-done[i]
 		out := outcomes[i]
@@ -404,7 +404,7 @@ func (a *app) reportHandshake(o *handshakeOptions, out handshakeOutcome, several
 			}
 		}
 		if several && out.err != nil {
-			a.warnTarget(res.Target.Address(), handshakeError(out.err))
+			a.warnTarget(fmt.Errorf("%s: %w", res.Target.Address(), handshakeError(out.err)))
 		}
 	case a.opts.Output == formatJSON:
 		var err error
@@ -425,7 +425,7 @@ func (a *app) reportHandshake(o *handshakeOptions, out handshakeOutcome, several
 			return code, err
 		}
 		if several && out.err != nil {
-			a.warnTarget(res.Target.Address(), handshakeError(out.err))
+			a.warnTarget(fmt.Errorf("%s: %w", res.Target.Address(), handshakeError(out.err)))
 		}
 	}
 	return code, nil

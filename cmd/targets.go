@@ -2,7 +2,6 @@ package cmd
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/tlskit/tlskit/tlscore"
 )
@@ -46,15 +45,17 @@ func (a *app) resolveTargets(args []string, defaultPort int) ([]tlscore.Target, 
 // theirs. "Could not complete" outranks "a check failed": a script must see that some target
 // was not judged at all.
 type targetTally struct {
-	noun         string // what each target got, plural: "handshakes", "scans", "inputs"
+	// failed says what befell the targets that could not complete, after their count:
+	// "handshakes could not complete", "inputs could not be read".
+	failed       string
 	total        int
 	failures     int
 	firstFailure error // the first target that could not complete, as its own error
 	firstCheck   error // the first failed check, for the line exit 3 prints
 }
 
-func newTargetTally(noun string, total int) *targetTally {
-	return &targetTally{noun: noun, total: total}
+func newTargetTally(failed string, total int) *targetTally {
+	return &targetTally{failed: failed, total: total}
 }
 
 // fail counts a target that could not complete.
@@ -79,7 +80,7 @@ func (t *targetTally) err() error {
 	case t.failures > 0 && t.total == 1:
 		return t.firstFailure
 	case t.failures > 0:
-		return fmt.Errorf("%d of %d %s could not complete", t.failures, t.total, t.noun)
+		return fmt.Errorf("%d of %d %s", t.failures, t.total, t.failed)
 	case t.firstCheck != nil:
 		return checkFailed(t.firstCheck)
 	}
@@ -95,12 +96,8 @@ type targetFailure struct {
 	Error  string          `json:"error"`
 }
 
-// warnTarget says on stderr that one of several targets could not be done; the run's own
-// error line only counts them.
-func (a *app) warnTarget(name string, err error) {
-	msg := errorMessage(err)
-	if !strings.HasPrefix(msg, name+":") && !strings.HasPrefix(msg, name+" ") {
-		msg = name + ": " + msg
-	}
-	a.warnf("%s", msg)
+// warnTarget says on stderr that one of several targets could not be done (err names it); the
+// run's own error line only counts them.
+func (a *app) warnTarget(err error) {
+	a.warnf("%s", errorMessage(err))
 }
