@@ -186,6 +186,11 @@ func TestHandshakeRenderingRefusedAfterChain(t *testing.T) {
 		res := fixtureHandshake(t)
 		res.Version, res.CipherSuite, res.KeyExchange, res.ALPN = "", "", "", ""
 		res.ForwardSecrecy, res.Resumption = false, nil
+		// A refused handshake's chain is judged, but its revocation is not looked up.
+		res.OCSP, res.Revocation = nil, nil
+		for i := range res.Chain {
+			res.Chain[i].Revocation = nil
+		}
 		res.ClientAuth = &tlscore.ClientAuth{Requested: true, AcceptableCAs: []string{"CN=Example Root,O=Example"}, SignatureSchemes: []string{}}
 		res.Steps = append(res.Steps[:6:6],
 			tlscore.Step{AtMs: 1.83, Direction: tlscore.Sent, Message: "Certificate", Encrypted: true, Length: 8, Summary: "no certificate"},
