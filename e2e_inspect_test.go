@@ -14,6 +14,7 @@ import (
 	"math/big"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -725,4 +726,99 @@ func inJSONEqual(a, b any) bool {
 	x, err1 := json.Marshal(a)
 	y, err2 := json.Marshal(b)
 	return err1 == nil && err2 == nil && bytes.Equal(x, y)
+}
+
+// TestE2EInspectSeveralInputs checks that every input is read and reported in input order, one
+// that cannot be read with its own block of text or JSON line with "error" and "source", and
+// that the exit code is the worst: 1 when any could not be read, else 3 when --lint found an
+// error. The certificates are made by OpenSSL, and what inspect says of them is OpenSSL's
+// subject.
+func TestE2EInspectSeveralInputs(t *testing.T) {
+	needOpenSSL(t)
+	dir := t.TempDir()
+	ossl(t, dir, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-subj", "/CN=good.test",
+		"-addext", "subjectAltName=DNS:good.test", "-days", "30", "-keyout", "good-key.pem", "-out", "good.pem")
+	// A leaf without subjectAltName: tlskit's lint calls that an error (no-san).
+	ossl(t, dir, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-subj", "/CN=nosan.test",
+		"-addext", "basicConstraints=critical,CA:FALSE", "-days", "30", "-keyout", "nosan-key.pem", "-out", "nosan.pem")
+	writeFile(t, dir, "garbage.pem", "not a certificate\n")
+	subject := func(file string) string {
+		return strings.TrimPrefix(strings.TrimSpace(ossl(t, dir, "x509", "-in", file, "-noout", "-subject", "-nameopt", "RFC2253")), "subject=")
+	}
+
+	cases := []struct {
+		name   string
+		inputs []string
+		lint   bool
+		code   int
+		last   string // the run's error line
+	}{
+		{"some-unreadable", []string{"good.pem", "missing.pem", "garbage.pem", "nosan.pem"}, false, 1, "tlskit: 2 of 4 inputs could not be read"},
+		{"unreadable-outranks-lint", []string{"nosan.pem", "missing.pem", "good.pem"}, true, 1, "tlskit: 1 of 3 inputs could not be read"},
+		{"lint-error", []string{"good.pem", "nosan.pem"}, true, 3, "tlskit: nosan.pem: certificate 0: no-san"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			args := append([]string{"inspect"}, c.inputs...)
+			if c.lint {
+				args = append(args, "--lint")
+			}
+			out, errOut, code := runIn(t, dir, []string{"NO_COLOR=1"}, append(args, "-o", "json")...)
+			if code != c.code {
+				t.Errorf("BUG: -o json: exit %d, want %d\nstderr:\n%s", code, c.code, errOut)
+			}
+			lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+			if len(lines) != len(c.inputs) {
+				t.Fatalf("BUG: -o json: %d lines for %d inputs:\n%s\nstderr:\n%s", len(lines), len(c.inputs), out, errOut)
+			}
+			for i, l := range lines {
+				var line struct {
+					inReport
+					Error string `json:"error"`
+				}
+				if err := json.Unmarshal([]byte(l), &line); err != nil {
+					t.Fatalf("line %d is not JSON: %v\n%s", i+1, err, l)
+				}
+				in := c.inputs[i]
+				if line.Source != in {
+					t.Errorf("line %d is for %q, want %q (input order)", i+1, line.Source, in)
+				}
+				readable := fileExists(dir, in) && in != "garbage.pem"
+				switch {
+				case !readable && (line.Error == "" || !strings.HasPrefix(line.Error, in+": ") || len(line.Items) > 0):
+					t.Errorf("line %d (%s): error %q and %d items, want an error naming it and no items", i+1, in, line.Error, len(line.Items))
+				case readable && (line.Error != "" || len(line.Items) != 1 || line.Items[0].Certificate == nil):
+					t.Errorf("line %d (%s): error %q and %d items, want the certificate", i+1, in, line.Error, len(line.Items))
+				case readable && line.Items[0].Certificate.Subject != subject(in):
+					t.Errorf("line %d (%s): subject %q, openssl says %q", i+1, in, line.Items[0].Certificate.Subject, subject(in))
+				}
+			}
+			if errOut == "" || !strings.HasPrefix(strings.Split(errOut, "\n")[0], c.last) || strings.Count(errOut, "\n") != 1 {
+				t.Errorf("-o json: stderr %q, want the one line %q... (each failure is in its JSON line)", errOut, c.last)
+			}
+
+			// Text: one block per input, in order; one that cannot be read says why, and warns.
+			out, errOut, code = runIn(t, dir, []string{"NO_COLOR=1"}, args...)
+			if code != c.code {
+				t.Errorf("text: exit %d, want %d", code, c.code)
+			}
+			blocks := regexp.MustCompile(`(?m)^source: (\S+)`).FindAllStringSubmatch(out, -1)
+			if len(blocks) != len(c.inputs) {
+				t.Fatalf("BUG: text: %d blocks for %d inputs:\n%s", len(blocks), len(c.inputs), out)
+			}
+			for i, b := range blocks {
+				if b[1] != c.inputs[i] {
+					t.Errorf("text block %d is for %s, want %s", i+1, b[1], c.inputs[i])
+				}
+			}
+			for _, in := range c.inputs {
+				if !fileExists(dir, in) && !strings.Contains(errOut, "tlskit: warning: "+in+": ") {
+					t.Errorf("text: no warning for %s on stderr:\n%s", in, errOut)
+				}
+			}
+			if lines := strings.Split(strings.TrimSuffix(errOut, "\n"), "\n"); !strings.HasPrefix(lines[len(lines)-1], c.last) {
+				t.Errorf("text: last stderr line %q, want %q...", lines[len(lines)-1], c.last)
+			}
+		})
+	}
 }

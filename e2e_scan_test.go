@@ -9,8 +9,11 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"os"
+	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -556,4 +559,175 @@ func scKeys(m map[string]bool) []string {
 		out = append(out, k)
 	}
 	return out
+}
+
+// TestE2EScanNotTLS checks a port that does not speak TLS: a plain HTTP server (Go's net/http),
+// a plaintext SMTP banner and a silent listener. The scan cannot say what such a port accepts,
+// so it fails (exit 1) with one line saying what it saw, prints no report (no versions, no
+// findings built on no answers), and a silent port costs one --timeout, not one per probe.
+func TestE2EScanNotTLS(t *testing.T) {
+	httpLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	httpSrv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "hello\n") }),
+		ReadHeaderTimeout: 5 * time.Second}
+	go httpSrv.Serve(httpLn)
+	t.Cleanup(func() { httpSrv.Close() })
+
+	const parallel = 2
+	cases := []struct {
+		name   string
+		addr   func(conns *atomic.Int64) string
+		why    string
+		bounds bool // the number of connections is bounded by the first wave of probes
+	}{
+		{"http", func(*atomic.Int64) string { return httpLn.Addr().String() },
+			"does not speak TLS (it answered with an HTTP response; is this a plain-HTTP port?)", false},
+		{"smtp-banner", func(conns *atomic.Int64) string {
+			return scBadPeer(t, func(n int64, c net.Conn) {
+				conns.Add(1)
+				defer c.Close()
+				c.SetDeadline(time.Now().Add(5 * time.Second))
+				io.WriteString(c, "220 mail.test ESMTP Postfix\r\n")
+				c.Read(make([]byte, 4096))
+				io.WriteString(c, "500 5.5.2 Error: bad syntax\r\n")
+			})
+		}, "does not speak TLS (it answered with a plaintext SMTP greeting; try --starttls smtp)", false},
+		{"silent", func(conns *atomic.Int64) string {
+			return scBadPeer(t, func(n int64, c net.Conn) {
+				conns.Add(1)
+				io.Copy(io.Discard, c) // never answers; returns when the cleanup closes c
+			})
+		}, "does not speak TLS (it answered no ClientHello within 1s)", true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			var conns atomic.Int64
+			addr := c.addr(&conns)
+			for _, output := range []string{"text", "json"} {
+				before := conns.Load()
+				start := time.Now()
+				out, errOut, code := runIn(t, t.TempDir(), []string{"NO_COLOR=1"}, "scan", addr, "--timeout", "1s",
+					"--parallel", strconv.Itoa(parallel), "-o", output)
+				t.Logf("-o %s: exit %d after %v, %d connections", output, code, time.Since(start).Round(time.Millisecond), conns.Load()-before)
+				if code != 1 {
+					t.Errorf("BUG: -o %s: exit %d, want 1 (nothing could be scanned)\nstdout:\n%s", output, code, out)
+				}
+				if want := "tlskit: " + addr + " " + c.why + "\n"; errOut != want {
+					t.Errorf("-o %s: stderr %q, want %q", output, errOut, want)
+				}
+				if out != "" {
+					t.Errorf("-o %s: a report built on no answers:\n%s", output, out)
+				}
+				// The scan's full handshake and the first wave of probes (--parallel) find the
+				// port silent; no probe is started after that.
+				if c.bounds && conns.Load()-before > parallel+1 {
+					t.Errorf("BUG: the scan made %d connections to a silent port, each waiting out --timeout; %d (the first wave and the full handshake) show it is silent",
+						conns.Load()-before, parallel+1)
+				}
+			}
+		})
+	}
+}
+
+// TestE2EScanSeveralTargets checks that every target is scanned and reported in input order,
+// one that cannot be scanned with its own block of text or JSON line with "error", and that the
+// exit code is the worst: 1 when any could not be scanned, else 3 when a finding is at or above
+// --fail-on.
+func TestE2EScanSeveralTargets(t *testing.T) {
+	needOpenSSL(t)
+	fx := scMakeFixture(t)
+	ca := fx.path("ca/ca.pem")
+	dir := t.TempDir()
+	tlsAddr := "127.0.0.1:" + hsSServer(t, dir, fx.path("ecdsa.pem"), fx.path("ecdsa-key.pem")).port
+	httpAddr := scBadPeer(t, func(n int64, c net.Conn) {
+		defer c.Close()
+		c.SetDeadline(time.Now().Add(5 * time.Second))
+		c.Read(make([]byte, 4096))
+		io.WriteString(c, "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+	})
+	closedAddr := "127.0.0.1:" + hsFreePort(t)
+
+	cases := []struct {
+		name    string
+		targets []string
+		failOn  string
+		code    int
+		failed  []bool // per target: reported as an error
+		last    string // the run's error line
+	}{
+		{"one-fails", []string{httpAddr, tlsAddr, closedAddr}, "low", 1, []bool{true, false, true}, "tlskit: 2 of 3 scans could not complete"},
+		{"findings", []string{tlsAddr, tlsAddr}, "low", 3, []bool{false, false}, "tlskit: " + tlsAddr + ": low finding"},
+		{"clean", []string{tlsAddr, tlsAddr}, "none", 0, []bool{false, false}, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			args := append([]string{"scan", "--sni", "localhost", "--ca", ca, "--timeout", "2s", "--fail-on", c.failOn}, c.targets...)
+			out, errOut, code := runIn(t, dir, []string{"NO_COLOR=1"}, append(args, "-o", "json")...)
+			if code != c.code {
+				t.Errorf("BUG: -o json: exit %d, want %d\nstderr:\n%s", code, c.code, errOut)
+			}
+			lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+			if len(lines) != len(c.targets) {
+				t.Fatalf("BUG: -o json: %d lines for %d targets:\n%s\nstderr:\n%s", len(lines), len(c.targets), out, errOut)
+			}
+			for i, l := range lines {
+				var line struct {
+					Target struct {
+						Input string `json:"input"`
+					} `json:"target"`
+					Versions []json.RawMessage `json:"versions"`
+					Error    string            `json:"error"`
+				}
+				if err := json.Unmarshal([]byte(l), &line); err != nil {
+					t.Fatalf("line %d is not JSON: %v\n%s", i+1, err, l)
+				}
+				if line.Target.Input != c.targets[i] {
+					t.Errorf("line %d is for %q, want %q (input order)", i+1, line.Target.Input, c.targets[i])
+				}
+				if failed := line.Error != ""; failed != c.failed[i] || failed == (len(line.Versions) > 0) {
+					t.Errorf("line %d (%s): error %q with %d versions; want failed=%t", i+1, c.targets[i], line.Error, len(line.Versions), c.failed[i])
+				}
+			}
+			if c.failed[0] && !strings.Contains(lines[0], `"error":"`+httpAddr+` does not speak TLS`) {
+				t.Errorf("line 1 does not say the HTTP port does not speak TLS: %s", lines[0])
+			}
+			errLines := strings.Split(strings.TrimSuffix(errOut, "\n"), "\n")
+			if c.last == "" {
+				if errOut != "" {
+					t.Errorf("stderr %q, want nothing", errOut)
+				}
+			} else if !strings.HasPrefix(errLines[len(errLines)-1], c.last) {
+				t.Errorf("last stderr line %q, want it to start %q", errLines[len(errLines)-1], c.last)
+			}
+			if len(errLines) > 1 {
+				t.Errorf("-o json: stderr has more than the run's error line (each failure is in its JSON line):\n%s", errOut)
+			}
+
+			// Text: one block per target, in order, a failed one saying why, and a warning.
+			out, errOut, code = runIn(t, dir, []string{"NO_COLOR=1"}, args...)
+			if code != c.code {
+				t.Errorf("text: exit %d, want %d", code, c.code)
+			}
+			for i, failed := range c.failed {
+				if failed && !regexp.MustCompile(`(?m)^tlskit: warning: .*`+regexp.QuoteMeta(c.targets[i])).MatchString(errOut) {
+					t.Errorf("text: no warning on stderr for %s:\n%s", c.targets[i], errOut)
+				}
+			}
+			blocks := regexp.MustCompile(`(?m)^scan of (\S+)`).FindAllStringSubmatch(out, -1)
+			if len(blocks) != len(c.targets) {
+				t.Fatalf("BUG: text: %d blocks for %d targets:\n%s", len(blocks), len(c.targets), out)
+			}
+			for i, b := range blocks {
+				if b[1] != c.targets[i] {
+					t.Errorf("text block %d is for %s, want %s", i+1, b[1], c.targets[i])
+				}
+			}
+			if failures := strings.Count(out, "\nfailed: "); failures != strings.Count(fmt.Sprint(c.failed), "true") {
+				t.Errorf("text: %d failed blocks, want %d:\n%s", failures, strings.Count(fmt.Sprint(c.failed), "true"), out)
+			}
+		})
+	}
 }

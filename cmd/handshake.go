@@ -298,8 +298,7 @@ func runHandshake(ctx context.Context, a *app, o *handshakeOptions, args []strin
 	}
 
 	// Print in input order as each result becomes available.
-	worst := ExitOK
-	var firstErr error
+	tally := newTargetTally("handshakes could not complete", len(targets))
 	for i := range targets {
 		<-done[i]
 		out := outcomes[i]
@@ -310,29 +309,14 @@ func runHandshake(ctx context.Context, a *app, o *handshakeOptions, args []strin
 		if err != nil {
 			return err
 		}
-		// "Could not complete" outranks "a check failed": a script must see that some target
-		// was not judged at all.
 		switch code {
 		case ExitFailure:
-			worst = ExitFailure
+			tally.fail(handshakeError(out.err))
 		case ExitCheckFailed:
-			if worst == ExitOK {
-				worst = ExitCheckFailed
-			}
-		}
-		if firstErr == nil && out.err != nil {
-			firstErr = out.err
+			tally.failCheck(withHint(errors.New(checkProblem(out.res, o)), verificationHintFor(out.res, o)))
 		}
 	}
-	switch {
-	case worst == ExitFailure && len(targets) == 1:
-		return handshakeError(firstErr)
-	case worst == ExitFailure:
-		return fmt.Errorf("%d of %d handshakes could not complete", countFailed(outcomes), len(targets))
-	case worst == ExitCheckFailed:
-		return withHint(checkFailed(errors.New(checkSummary(outcomes, o, a))), verificationHintFor(outcomes, o))
-	}
-	return nil
+	return tally.err()
 }
 
 func (o *handshakeOptions) starttlsFor(t tlscore.Target) string {
@@ -362,30 +346,15 @@ func handshakeError(err error) error {
 	return err
 }
 
-func countFailed(outs []handshakeOutcome) int {
-	n := 0
-	for _, o := range outs {
-		if o.err != nil {
-			n++
-		}
+// checkProblem is the error line for exit 3: the check the target failed.
+func checkProblem(res *tlscore.HandshakeResult, o *handshakeOptions) string {
+	if v := res.Verification; v != nil && !v.Verified && !o.insecure {
+		return fmt.Sprintf("%s: verification failed: %s", res.Target.Address(), v.Error)
 	}
-	return n
-}
-
-// checkSummary is the error line for exit 3.
-func checkSummary(outs []handshakeOutcome, o *handshakeOptions, a *app) string {
-	for _, out := range outs {
-		if out.res == nil || out.err != nil {
-			continue
-		}
-		if v := out.res.Verification; v != nil && !v.Verified && !o.insecure {
-			return fmt.Sprintf("%s: verification failed: %s", out.res.Target.Address(), v.Error)
-		}
-		if msg := expiringSoon(out.res, o.warnDays); msg != "" {
-			return fmt.Sprintf("%s: %s", out.res.Target.Address(), msg)
-		}
+	if msg := expiringSoon(res, o.warnDays); msg != "" {
+		return fmt.Sprintf("%s: %s", res.Target.Address(), msg)
 	}
-	return "a check failed"
+	return res.Target.Address() + ": a check failed"
 }
 
 func expiringSoon(res *tlscore.HandshakeResult, days int) string {
@@ -427,13 +396,15 @@ func (a *app) reportHandshake(o *handshakeOptions, out handshakeOutcome, several
 	}
 	switch {
 	case o.pem:
-		if out.err == nil {
+		// A handshake the server refused after sending its chain (it requires a client
+		// certificate) still has the chain to print; the exit code says the handshake failed.
+		if len(res.PeerCertificates) > 0 {
 			if _, err := a.streams.Out.Write(certgen.EncodeCertificatesPEM(res.PeerCertificates...)); err != nil {
 				return code, err
 			}
 		}
 		if several && out.err != nil {
-			a.warnf("%s: %s", res.Target.Address(), res.Error)
+			a.warnTarget(fmt.Errorf("%s: %w", res.Target.Address(), handshakeError(out.err)))
 		}
 	case a.opts.Output == formatJSON:
 		var err error
@@ -454,7 +425,7 @@ func (a *app) reportHandshake(o *handshakeOptions, out handshakeOutcome, several
 			return code, err
 		}
 		if several && out.err != nil {
-			a.warnf("%s: %s", res.Target.Address(), res.Error)
+			a.warnTarget(fmt.Errorf("%s: %w", res.Target.Address(), handshakeError(out.err)))
 		}
 	}
 	return code, nil
@@ -531,6 +502,14 @@ func (r *handshakeRenderer) render(res *tlscore.HandshakeResult) error {
 			r.line("%s %s", p.Bad("failed:"), esc(res.Error))
 		} else {
 			r.line("error: %s", esc(res.Error))
+		}
+		if len(res.Chain) > 0 {
+			// The server sent its chain before refusing: how it proved who it is still shows.
+			if r.human {
+				r.line("")
+				r.line("%s %s", p.Bold("authentication"), p.Dim("(the chain the server sent before the handshake failed)"))
+			}
+			r.chain(res)
 		}
 		r.timing(res)
 		_, err := io.WriteString(r.w, r.b.String())

@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -174,5 +175,60 @@ func TestStartTLSForTarget(t *testing.T) {
 		if got := o.starttlsFor(target); got != tt.want {
 			t.Errorf("%s with --starttls %q: %q, want %q", tt.target, tt.flag, got, tt.want)
 		}
+	}
+}
+
+// TestHandshakeRenderingRefusedAfterChain pins the report of a handshake the server refused
+// after sending its chain (it requires a client certificate): the failure, then the chain and
+// its verification, which the refusal does not take away.
+func TestHandshakeRenderingRefusedAfterChain(t *testing.T) {
+	refused := func() handshakeOutcome {
+		res := fixtureHandshake(t)
+		res.Version, res.CipherSuite, res.KeyExchange, res.ALPN = "", "", "", ""
+		res.ForwardSecrecy, res.Resumption = false, nil
+		// A refused handshake's chain is judged, but its revocation is not looked up.
+		res.OCSP, res.Revocation = nil, nil
+		for i := range res.Chain {
+			res.Chain[i].Revocation = nil
+		}
+		res.ClientAuth = &tlscore.ClientAuth{Requested: true, AcceptableCAs: []string{"CN=Example Root,O=Example"}, SignatureSchemes: []string{}}
+		res.Steps = append(res.Steps[:6:6],
+			tlscore.Step{AtMs: 1.83, Direction: tlscore.Sent, Message: "Certificate", Encrypted: true, Length: 8, Summary: "no certificate"},
+			tlscore.Step{AtMs: 1.84, Direction: tlscore.Sent, Message: "Finished", Encrypted: true, Length: 36, Summary: "verify data 32 bytes"},
+			tlscore.Step{AtMs: 2.31, Direction: tlscore.Received, Message: "Alert", Encrypted: true, Length: 2, Summary: "fatal certificate_required"})
+		err := &tlscore.HandshakeError{Stage: tlscore.StageHandshake, Addr: "127.0.0.1:8443", Result: res,
+			Err: errors.New("server sent alert fatal certificate_required (the server asked for a client certificate and none was sent; give one with --cert and --key)")}
+		return handshakeOutcome{res: res, err: err}
+	}
+	render := func(tty bool, output string) string {
+		t.Helper()
+		streams := NewTestStreams("")
+		streams.OutTTY = tty
+		a := newApp(streams.IOStreams, func(k string) string {
+			if k == "NO_COLOR" {
+				return "1"
+			}
+			return ""
+		}, testBuild)
+		a.now = func() time.Time { return time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC) }
+		a.opts.Output = output
+		code, err := a.reportHandshake(&handshakeOptions{}, refused(), false, 0)
+		if err != nil || code != ExitFailure {
+			t.Fatalf("reportHandshake: code %d (want %d), err %v", code, ExitFailure, err)
+		}
+		return streams.OutBuf.String()
+	}
+	golden(t, "handshake-refused-after-chain.txt", render(false, formatText))
+	golden(t, "handshake-refused-after-chain-tty.txt", render(true, formatText))
+	var doc struct {
+		Chain        []inspect.Certificate `json:"chain"`
+		Verification *inspect.Verification `json:"verification"`
+		Error        string                `json:"error"`
+	}
+	if err := json.Unmarshal([]byte(render(false, formatJSON)), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Chain) != 2 || doc.Verification == nil || !doc.Verification.Verified || !strings.Contains(doc.Error, "certificate_required") {
+		t.Errorf("JSON chain %d certificates, verification %+v, error %q; want the chain, its verification and the error", len(doc.Chain), doc.Verification, doc.Error)
 	}
 }

@@ -127,18 +127,27 @@ func runInspect(ctx context.Context, a *app, o *inspectOptions, args []string) e
 		}
 	}
 	now := a.now()
-	worst := ExitOK
-	var firstProblem error
+	tally := newTargetTally("inputs could not be read", len(args))
+	several := len(args) > 1
 	for n, src := range args {
 		items, err := decodeSource(ctx, a, src, opts)
 		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err() // interrupted: the rest would be too
+			}
 			if !strings.HasPrefix(err.Error(), src+":") {
 				err = fmt.Errorf("%s: %w", src, err)
 			}
 			if errors.Is(err, certgen.ErrPasswordRequired) {
-				return withHint(err, "give the password with --password-file FILE")
+				err = withHint(err, "give the password with --password-file FILE")
 			}
-			return err
+			tally.fail(err)
+			if several {
+				if err := a.reportInspectFailure(src, err, n); err != nil {
+					return err
+				}
+			}
+			continue
 		}
 		rep := inspectReport{Source: src}
 		anyMatch := false
@@ -150,24 +159,42 @@ func runInspect(ctx context.Context, a *app, o *inspectOptions, args []string) e
 				anyMatch = anyMatch || m
 			}
 			for _, f := range item.Lint {
-				if f.Severity == inspect.SeverityError && worst == ExitOK {
-					worst = ExitCheckFailed
-					firstProblem = fmt.Errorf("%s: certificate %d: %s: %s", src, it.Index, f.ID, f.Message)
+				if f.Severity == inspect.SeverityError {
+					tally.failCheck(fmt.Errorf("%s: certificate %d: %s: %s", src, it.Index, f.ID, f.Message))
 				}
 			}
 			rep.Items = append(rep.Items, item)
 		}
-		if matchKey != nil && !anyMatch && worst == ExitOK {
-			worst = ExitCheckFailed
-			firstProblem = fmt.Errorf("the key in %s belongs to no certificate in %s", o.match, src)
+		if matchKey != nil && !anyMatch {
+			tally.failCheck(fmt.Errorf("the key in %s belongs to no certificate in %s", o.match, src))
 		}
 		if err := a.writeInspect(rep, n, len(args), o); err != nil {
 			return err
 		}
 	}
-	if worst == ExitCheckFailed {
-		return checkFailed(firstProblem)
+	return tally.err()
+}
+
+// reportInspectFailure gives one of several inputs that could not be read its place in the
+// output: a JSON line with error, or its own block of text (none with -o pem) and a warning.
+func (a *app) reportInspectFailure(src string, err error, index int) error {
+	var werr error
+	switch a.opts.Output {
+	case formatJSON:
+		return a.writeJSONLine(targetFailure{Source: src, Error: errorMessage(err)})
+	case formatPEM:
+	default:
+		p := a.outPalette()
+		gap := ""
+		if index > 0 {
+			gap = "\n"
+		}
+		_, werr = fmt.Fprintf(a.streams.Out, "%s%s %s\n  %s %s\n", gap, p.Bold("source:"), render.Escape(src), p.Bad("failed:"), strings.TrimPrefix(errorMessage(err), src+": "))
 	}
+	if werr != nil {
+		return werr
+	}
+	a.warnTarget(err)
 	return nil
 }
 
@@ -206,7 +233,12 @@ func fetchChain(ctx context.Context, a *app, src string) ([]inspect.Item, error)
 	}
 	res, err := tlscore.Handshake(ctx, tlscore.HandshakeOptions{Target: t, Timeout: a.opts.Timeout, Now: a.now})
 	if err != nil {
-		return nil, handshakeError(err)
+		if res == nil || len(res.PeerCertificates) == 0 {
+			return nil, handshakeError(err)
+		}
+		// The server sent its whole chain and refused afterwards: the chain is what was asked
+		// for, so it is shown, and the refusal is a warning (inspect has no --cert to offer).
+		a.warnf("%s: %s; its chain is shown as it was sent", src, refusalAfterChain(res, err))
 	}
 	var items []inspect.Item
 	for i, c := range res.PeerCertificates {
@@ -216,6 +248,14 @@ func fetchChain(ctx context.Context, a *app, src string) ([]inspect.Item, error)
 		return nil, errors.New("the server sent no certificate")
 	}
 	return items, nil
+}
+
+// refusalAfterChain says why a server refused a handshake after sending its chain.
+func refusalAfterChain(res *tlscore.HandshakeResult, err error) string {
+	if ca := res.ClientAuth; ca != nil && ca.Requested && !ca.CertificateSent {
+		return "the server asked for a client certificate and refused the handshake without one"
+	}
+	return "the handshake failed after the server sent its chain (" + errorMessage(handshakeError(err)) + ")"
 }
 
 func viewItem(it inspect.Item, now time.Time, lint bool) inspectItem {

@@ -3,6 +3,7 @@ package cmd
 import (
 	"context"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -34,7 +35,9 @@ func newScanCmd(a *app) *cobra.Command {
 suites) and list the protocol versions, cipher suites (in the server's preference order when it
 has one) and key-exchange groups it accepts, with findings about weak settings.
 
-Exit codes: 0 no finding at or above --fail-on, 3 otherwise, 1 could not scan.`,
+Exit codes: 0 no finding at or above --fail-on, 3 otherwise, 1 could not scan (unreachable, not
+TLS, or no version could be determined). With several targets every one is scanned and the
+worst code wins.`,
 		Example: `  tlskit scan example.com
   tlskit scan 127.0.0.1:8443 -o json | jq '.versions[] | select(.supported) | .version'
   tlskit scan mail.example.com:443 --fail-on medium`,
@@ -94,8 +97,8 @@ func runScan(ctx context.Context, a *app, o *scanOptions, args []string) error {
 	if err != nil {
 		return err
 	}
-	failed := 0
-	var firstFinding string
+	tally := newTargetTally("scans could not complete", len(targets))
+	several := len(targets) > 1
 	for i, t := range targets {
 		sni := t.ServerName()
 		if o.sni != "" {
@@ -105,11 +108,21 @@ func runScan(ctx context.Context, a *app, o *scanOptions, args []string) error {
 		res, err := scan.Scan(ctx, scan.Options{Target: t, ServerName: sni, Timeout: a.opts.Timeout, Parallel: o.parallel, Rate: o.rate,
 			StartTLS: starttls, Roots: roots, Now: a.now, Revocation: rp.opts, RevocationHardFail: rp.hardFail})
 		if err != nil {
-			return fmt.Errorf("scanning %s: %w", t.Address(), err)
+			if ctx.Err() != nil {
+				return ctx.Err() // interrupted: the rest would be too
+			}
+			err = scanError(t, err)
+			tally.fail(err)
+			if several {
+				if err := a.reportScanFailure(t, err, i); err != nil {
+					return err
+				}
+			}
+			continue
 		}
 		rep := scanReport{Result: res, Findings: scan.Findings(res)}
 		if a.opts.Output == formatJSON {
-			if len(targets) > 1 {
+			if several {
 				err = a.writeJSONLine(rep)
 			} else {
 				err = a.writeJSON(rep)
@@ -122,17 +135,39 @@ func runScan(ctx context.Context, a *app, o *scanOptions, args []string) error {
 		}
 		for _, f := range rep.Findings {
 			if o.failOn != "none" && severityRank[f.Severity] >= threshold {
-				failed++
-				if firstFinding == "" {
-					firstFinding = fmt.Sprintf("%s: %s finding %s: %s", t.Address(), f.Severity, f.ID, f.Message)
-				}
+				tally.failCheck(fmt.Errorf("%s: %s finding %s: %s", t.Address(), f.Severity, f.ID, f.Message))
 				break
 			}
 		}
 	}
-	if failed > 0 {
-		return checkFailed(fmt.Errorf("%s", firstFinding))
+	return tally.err()
+}
+
+// scanError names the target in an error that does not already.
+func scanError(t tlscore.Target, err error) error {
+	var ns *scan.NotScannedError
+	if errors.As(err, &ns) {
+		return err
 	}
+	return fmt.Errorf("scanning %s: %w", t.Address(), err)
+}
+
+// reportScanFailure gives one of several targets that could not be scanned its place in the
+// output: a JSON line with error, or its own block of text and a warning.
+func (a *app) reportScanFailure(t tlscore.Target, err error, index int) error {
+	if a.opts.Output == formatJSON {
+		return a.writeJSONLine(targetFailure{Target: &t, Error: errorMessage(err)})
+	}
+	p := a.outPalette()
+	var b strings.Builder
+	if index > 0 {
+		b.WriteString("\n")
+	}
+	fmt.Fprintf(&b, "%s %s\n%s %s\n", p.Bold("scan of"), t.Address(), p.Bad("failed:"), errorMessage(err))
+	if _, werr := io.WriteString(a.streams.Out, b.String()); werr != nil {
+		return werr
+	}
+	a.warnTarget(err)
 	return nil
 }
 

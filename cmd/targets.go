@@ -1,6 +1,8 @@
 package cmd
 
 import (
+	"fmt"
+
 	"github.com/tlskit/tlskit/tlscore"
 )
 
@@ -36,4 +38,66 @@ func (a *app) resolveTargets(args []string, defaultPort int) ([]tlscore.Target, 
 		return nil, usageErrorf("no target given")
 	}
 	return targets, nil
+}
+
+// targetTally is how a command that takes several targets ends its run (docs/exit-codes.md):
+// every target is tried and reported on its own, and the run's exit code is the worst of
+// theirs. "Could not complete" outranks "a check failed": a script must see that some target
+// was not judged at all.
+type targetTally struct {
+	// failed says what befell the targets that could not complete, after their count:
+	// "handshakes could not complete", "inputs could not be read".
+	failed       string
+	total        int
+	failures     int
+	firstFailure error // the first target that could not complete, as its own error
+	firstCheck   error // the first failed check, for the line exit 3 prints
+}
+
+func newTargetTally(failed string, total int) *targetTally {
+	return &targetTally{failed: failed, total: total}
+}
+
+// fail counts a target that could not complete.
+func (t *targetTally) fail(err error) {
+	t.failures++
+	if t.firstFailure == nil {
+		t.firstFailure = err
+	}
+}
+
+// failCheck counts a target that completed but failed a check.
+func (t *targetTally) failCheck(err error) {
+	if t.firstCheck == nil {
+		t.firstCheck = err
+	}
+}
+
+// err is the run's outcome: nil, the one target's own error, a count of the targets that could
+// not complete, or the first failed check (exit 3).
+func (t *targetTally) err() error {
+	switch {
+	case t.failures > 0 && t.total == 1:
+		return t.firstFailure
+	case t.failures > 0:
+		return fmt.Errorf("%d of %d %s", t.failures, t.total, t.failed)
+	case t.firstCheck != nil:
+		return checkFailed(t.firstCheck)
+	}
+	return nil
+}
+
+// targetFailure is the JSON line of a target that could not be done, among several (JSON
+// Lines, docs/json.md): which target, and why. handshake's line is its whole result instead,
+// which still shows what was seen.
+type targetFailure struct {
+	Target *tlscore.Target `json:"target,omitempty"`
+	Source string          `json:"source,omitempty"`
+	Error  string          `json:"error"`
+}
+
+// warnTarget says on stderr that one of several targets could not be done (err names it); the
+// run's own error line only counts them.
+func (a *app) warnTarget(err error) {
+	a.warnf("%s", errorMessage(err))
 }

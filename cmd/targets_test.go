@@ -1,6 +1,8 @@
 package cmd
 
 import (
+	"errors"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -46,6 +48,44 @@ func TestResolveTargets(t *testing.T) {
 			}
 			if strings.Join(addrs, " ") != strings.Join(tt.want, " ") {
 				t.Fatalf("targets = %v, want %v", addrs, tt.want)
+			}
+		})
+	}
+}
+
+// TestTargetTally pins how a run over several targets ends: the worst outcome, with "could not
+// complete" over "a check failed", the one target's own error when there is one target, and a
+// count when there are several.
+func TestTargetTally(t *testing.T) {
+	failure, check := errors.New("b.test:443: connection refused"), errors.New("a.test:443: verification failed")
+	for _, tc := range []struct {
+		name     string
+		total    int
+		failures []error
+		checks   []error
+		code     int
+		msg      string
+	}{
+		{"all fine", 3, nil, nil, ExitOK, ""},
+		{"one target fails", 1, []error{failure}, nil, ExitFailure, failure.Error()},
+		{"one of several fails", 3, []error{failure}, []error{check}, ExitFailure, "1 of 3 scans could not complete"},
+		{"two of several fail", 3, []error{failure, failure}, nil, ExitFailure, "2 of 3 scans could not complete"},
+		{"a check fails", 2, nil, []error{check, failure}, ExitCheckFailed, check.Error()},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tally := newTargetTally("scans could not complete", tc.total)
+			for _, err := range tc.failures {
+				tally.fail(err)
+			}
+			for _, err := range tc.checks {
+				tally.failCheck(err)
+			}
+			err := tally.err()
+			if code := exitCodeFor(err); code != tc.code {
+				t.Errorf("exit %d, want %d (%v)", code, tc.code, err)
+			}
+			if msg := fmt.Sprint(err); tc.msg != "" && msg != tc.msg {
+				t.Errorf("error %q, want %q", msg, tc.msg)
 			}
 		})
 	}

@@ -208,19 +208,11 @@ func verificationHint(reason string, file bool) string {
 	return ""
 }
 
-// verificationHintFor is the hint for the handshake whose failed verification checkSummary
-// reports.
-func verificationHintFor(outs []handshakeOutcome, o *handshakeOptions) string {
-	for _, out := range outs {
-		if out.res == nil || out.err != nil {
-			continue
-		}
-		if v := out.res.Verification; v != nil && !v.Verified && !o.insecure {
-			return verificationHint(v.Reason, false)
-		}
-		if expiringSoon(out.res, o.warnDays) != "" {
-			return "" // what checkSummary reports for this one
-		}
+// verificationHintFor is the hint for a handshake whose failed verification checkProblem
+// reports ("" when what it reports is something else, or nothing failed).
+func verificationHintFor(res *tlscore.HandshakeResult, o *handshakeOptions) string {
+	if v := res.Verification; v != nil && !v.Verified && !o.insecure {
+		return verificationHint(v.Reason, false)
 	}
 	return ""
 }

@@ -261,7 +261,9 @@ func Handshake(ctx context.Context, opts HandshakeOptions) (*HandshakeResult, er
 	hsErr := tc.HandshakeContext(ctx)
 	res.Timing.HandshakeMs = ms(time.Since(hsStart))
 	var (
-		cs      tls.ConnectionState
+		cs tls.ConnectionState
+		// peer is the chain the server sent, chain and verdict what was made of it.
+		peer    []*x509.Certificate
 		chain   []inspect.Certificate
 		verdict inspect.Verification
 		revoc   revocation.Report
@@ -274,6 +276,7 @@ func Handshake(ctx context.Context, opts HandshakeOptions) (*HandshakeResult, er
 		// is idle time. Each in its own goroutine: a server that sent its tickets with its
 		// flight (Go's) leaves no wait to hide them in, and the two then share the cores.
 		cs = tc.ConnectionState()
+		peer = cs.PeerCertificates
 		sofar, klog := rec.Chunks(), bytes.Clone(keylog.Bytes())
 		background := make(chan struct{})
 		decoded := make(chan struct{})
@@ -284,10 +287,7 @@ func Handshake(ctx context.Context, opts HandshakeOptions) (*HandshakeResult, er
 		go func() {
 			defer close(background)
 			at := now()
-			for _, c := range cs.PeerCertificates {
-				chain = append(chain, inspect.Describe(c, at))
-			}
-			verdict = inspect.VerifyChain(cs.PeerCertificates, inspect.VerifyOptions{Roots: roots, Host: verifyName, Now: at})
+			chain, verdict = judgeChain(peer, roots, verifyName, at)
 			// Revocation is judged on the verified path, which holds each certificate's issuer
 			// (the root included, which a server need not send); else on the chain as sent.
 			path = verdict.Path
@@ -308,13 +308,25 @@ func Handshake(ctx context.Context, opts HandshakeOptions) (*HandshakeResult, er
 		early.finish(res, rec.Chunks())
 	} else {
 		res.Timing.TotalMs = ms(time.Since(start))
-		// Decode what was recorded all the same: a failed handshake still shows its messages.
+		// Decode what was recorded all the same: a failed handshake still shows its messages,
+		// and the chain its Certificate message carried (TLS 1.3's decrypted).
 		decodeTranscript(res, rec, keylog.Bytes(), decodeOptions{verbose: opts.Verbose})
+		if peer = serverCertificates(res.Steps); len(peer) > 0 {
+			chain, verdict = judgeChain(peer, roots, verifyName, now())
+		}
 	}
 	res.ClientAuth = auth
 	res.TranscriptTruncated = rec.Truncated()
 
 	if hsErr != nil {
+		if len(peer) > 0 {
+			// The server sent its chain before refusing (one that requires a client
+			// certificate asks for it after sending its own): show it, judged like any
+			// other. The failure is the handshake's, and the error says so.
+			res.PeerCertificates = peer
+			res.Chain = append(res.Chain, chain...)
+			res.Verification = &verdict
+		}
 		return res, &HandshakeError{Stage: StageHandshake, Addr: dialTo.Address(), Err: explainHandshakeError(hsErr, res), Result: res}
 	}
 	res.Version = VersionName(cs.Version)
@@ -333,6 +345,16 @@ func Handshake(ctx context.Context, opts HandshakeOptions) (*HandshakeResult, er
 	inspect.ApplyRevocation(&v, revoc, opts.RevocationHardFail)
 	tc.Close()
 	return res, nil
+}
+
+// judgeChain describes each certificate the server sent and verifies the chain for host at the
+// time at.
+func judgeChain(certs []*x509.Certificate, roots *x509.CertPool, host string, at time.Time) ([]inspect.Certificate, inspect.Verification) {
+	var chain []inspect.Certificate
+	for _, c := range certs {
+		chain = append(chain, inspect.Describe(c, at))
+	}
+	return chain, inspect.VerifyChain(certs, inspect.VerifyOptions{Roots: roots, Host: host, Now: at})
 }
 
 // awaitTickets gives a TLS 1.3 server a moment to send its NewSessionTickets, which arrive after

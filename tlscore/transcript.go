@@ -435,17 +435,30 @@ func clientRandom(recs []wire.Record) string {
 }
 
 func describeNotTLS(e *wire.NotTLSError) string {
+	what, hint := NotTLSAnswer(e)
+	if e.Guess != "unknown" {
+		what += ", not TLS"
+	}
+	if hint != "" {
+		what += " (" + hint + ")"
+	}
+	return what
+}
+
+// NotTLSAnswer names what a peer sent instead of TLS ("an HTTP response") and, where one helps,
+// the next step ("is this a plain-HTTP port?").
+func NotTLSAnswer(e *wire.NotTLSError) (what, hint string) {
 	switch e.Guess {
 	case "HTTP":
-		return "an HTTP response, not TLS (is this a plain-HTTP port?)"
+		return "an HTTP response", "is this a plain-HTTP port?"
 	case "SMTP", "FTP", "POP3", "IMAP":
-		return fmt.Sprintf("a plaintext %s greeting, not TLS (try --starttls %s)", e.Guess, strings.ToLower(e.Guess))
+		return fmt.Sprintf("a plaintext %s greeting", e.Guess), "try --starttls " + strings.ToLower(e.Guess)
 	case "SSH":
-		return "an SSH banner, not TLS"
+		return "an SSH banner", ""
 	case "SSLv2":
-		return "an SSLv2 record, not TLS"
+		return "an SSLv2 record", ""
 	}
-	return fmt.Sprintf("bytes that are not TLS (%q)", e.Prefix)
+	return fmt.Sprintf("bytes that are not TLS (%q)", e.Prefix), ""
 }
 
 // summary is a decoded message's one line for the timeline: the one or two facts that matter.
@@ -583,6 +596,29 @@ func (d *transcriptDecoder) detail(v any) []string {
 			}
 		}
 		return detail
+	}
+	return nil
+}
+
+// serverCertificates is the chain the server's Certificate message carried, from the decoded
+// timeline: what a handshake that failed after it still shows. nil when there was no such
+// message, it was empty, or a certificate in it does not parse (a partial chain would pass
+// for the whole one).
+func serverCertificates(steps []Step) []*x509.Certificate {
+	for _, s := range steps {
+		m, ok := s.Details.(*wire.Certificate)
+		if !ok || s.Direction != Received {
+			continue
+		}
+		var certs []*x509.Certificate
+		for _, e := range m.Entries {
+			c, err := x509.ParseCertificate(e.DER)
+			if err != nil {
+				return nil
+			}
+			certs = append(certs, c)
+		}
+		return certs
 	}
 	return nil
 }

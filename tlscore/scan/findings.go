@@ -19,15 +19,19 @@ type Finding struct {
 
 // Findings judges a scan result: old protocol versions, weak or unauthenticated suites, missing
 // forward secrecy, CBC in TLS 1.2, no server preference, a weak DHE group, no post-quantum
-// group.
+// group. Each finding rests on what the server did: a suite or version it picked, or a
+// refusal it gave. Something it was never seen to refuse (a version or group whose probes
+// proved nothing, or that was not probed at all) is never reported as missing.
 func Findings(r *Result) []Finding {
 	var out []Finding
 	add := func(id, sev, format string, args ...any) {
 		out = append(out, Finding{ID: id, Severity: sev, Message: fmt.Sprintf(format, args...)})
 	}
 	supported := map[string]bool{}
+	refused := map[string]bool{} // versions the server was seen to turn down
 	for _, v := range r.Versions {
 		supported[v.Version] = v.Supported
+		refused[v.Version] = !v.Supported && !v.Inconclusive
 	}
 	if supported["SSL 2.0"] {
 		add("sslv2", "high", "SSL 2.0 is accepted (prohibited by RFC 6176; DROWN)")
@@ -41,7 +45,7 @@ func Findings(r *Result) []Finding {
 	if supported["TLS 1.1"] {
 		add("tls11", "medium", "TLS 1.1 is accepted (deprecated by RFC 8996)")
 	}
-	if !supported["TLS 1.3"] {
+	if refused["TLS 1.3"] {
 		add("no-tls13", "low", "TLS 1.3 is not accepted")
 	}
 	kinds := map[string][]string{}
@@ -93,15 +97,17 @@ func Findings(r *Result) []Finding {
 	case b > 0 && b < 2048:
 		add("weak-dh", "medium", "DHE uses a %d-bit prime (below 2048 bits)", b)
 	}
-	// A post-quantum group whose probe proved nothing might be accepted: no finding then.
-	pq, pqUnknown := false, false
+	// A post-quantum group whose probe proved nothing might be accepted, and one never probed
+	// was never refused: no finding then.
+	pq, pqUnknown, pqProbed := false, false, false
 	for _, g := range r.Groups {
 		if strings.Contains(strings.ToUpper(g.Name), "MLKEM") {
 			pq = pq || g.Supported
 			pqUnknown = pqUnknown || g.Inconclusive
+			pqProbed = true
 		}
 	}
-	if supported["TLS 1.3"] && !pq && !pqUnknown {
+	if supported["TLS 1.3"] && pqProbed && !pq && !pqUnknown {
 		add("no-post-quantum", "info", "no post-quantum key exchange group (X25519MLKEM768) is accepted")
 	}
 	if c := r.Connection; c != nil {

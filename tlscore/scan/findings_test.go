@@ -34,6 +34,7 @@ func TestFindings(t *testing.T) {
 			{Version: "SSL 3.0", Supported: true},
 			{Version: "TLS 1.0", Supported: true, ServerPreference: &no, Suites: []Suite{suiteOf(t, "DES-CBC3-SHA"), suiteOf(t, "RC4-SHA"), suiteOf(t, "ADH-AES128-SHA")}},
 			{Version: "TLS 1.2", Supported: true, Suites: []Suite{suiteOf(t, "AES128-SHA"), suiteOf(t, "NULL-SHA256")}},
+			{Version: "TLS 1.3"}, // refused
 		},
 	}
 	got := map[string]string{}
@@ -55,5 +56,41 @@ func TestFindings(t *testing.T) {
 	}
 	if f := Findings(old); f[0].Severity != "high" || f[len(f)-1].Severity != "low" {
 		t.Errorf("findings not ordered by severity: %+v", f)
+	}
+}
+
+// TestFindingsNeverOnInconclusive checks that no finding rests on what was not seen: a version or
+// group whose probes proved nothing, or that was never probed, is not reported as missing.
+func TestFindingsNeverOnInconclusive(t *testing.T) {
+	tls12 := VersionResult{Version: "TLS 1.2", Supported: true, Suites: []Suite{suiteOf(t, "ECDHE-ECDSA-AES128-GCM-SHA256")}}
+	tls13 := VersionResult{Version: "TLS 1.3", Supported: true, Suites: []Suite{suiteOf(t, "TLS_AES_128_GCM_SHA256")}}
+	x25519 := GroupResult{Name: "x25519", Supported: true}
+	var allInconclusive []VersionResult
+	for _, v := range []string{"SSL 2.0", "SSL 3.0", "TLS 1.0", "TLS 1.1", "TLS 1.2", "TLS 1.3"} {
+		allInconclusive = append(allInconclusive, VersionResult{Version: v, Inconclusive: true})
+	}
+	for _, tc := range []struct {
+		name     string
+		versions []VersionResult
+		groups   []GroupResult
+		want     []string // finding ids, in order
+	}{
+		{"tls13 refused", []VersionResult{tls12, {Version: "TLS 1.3"}}, nil, []string{"no-tls13"}},
+		{"tls13 inconclusive", []VersionResult{tls12, {Version: "TLS 1.3", Inconclusive: true}}, nil, nil},
+		{"tls13 not probed", []VersionResult{tls12}, nil, nil},
+		{"every version inconclusive", allInconclusive, nil, nil},
+		{"no post-quantum group", []VersionResult{tls12, tls13}, []GroupResult{x25519, {Name: "X25519MLKEM768"}}, []string{"no-post-quantum"}},
+		{"post-quantum group inconclusive", []VersionResult{tls12, tls13}, []GroupResult{x25519, {Name: "X25519MLKEM768", Inconclusive: true}}, nil},
+		{"groups not probed", []VersionResult{tls12, tls13}, nil, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var got []string
+			for _, f := range Findings(&Result{Versions: tc.versions, Groups: tc.groups}) {
+				got = append(got, f.ID)
+			}
+			if strings.Join(got, ",") != strings.Join(tc.want, ",") {
+				t.Errorf("findings %v, want %v", got, tc.want)
+			}
+		})
 	}
 }

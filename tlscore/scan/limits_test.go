@@ -24,7 +24,7 @@ func TestRateAndParallelLimits(t *testing.T) {
 	})
 	const rate, parallel = 40, 3
 	opts := Options{Target: localTarget(port), Timeout: 150 * time.Millisecond, Parallel: parallel, Rate: rate}
-	p := newProber(opts)
+	p := newProber(opts, func() {}) // never stopped: the test is of the bounds on silent probes
 	s := &scanner{p: p, opts: opts}
 	var wg sync.WaitGroup
 	for range 12 {

@@ -84,16 +84,112 @@ type prober struct {
 	connected atomic.Int64
 	// active and maxActive count connections in flight, for tests of the Parallel bound.
 	active, maxActive atomic.Int64
-	mu                sync.Mutex
-	dialErr           error
+	// stop ends the scan early, once the peer is known not to speak TLS.
+	stop    context.CancelFunc
+	mu      sync.Mutex
+	dialErr error
+	peer    peerEvidence
 }
 
-func newProber(opts Options) *prober {
+// peerEvidence is what the probes learned about the peer itself, whatever it accepts: whether
+// it ever answered in TLS and, until it does, what it did instead.
+type peerEvidence struct {
+	// spoke: a probe (or the scan's one full handshake) got a TLS or SSL 2.0 answer: a hello,
+	// an alert, an SSL 2.0 error.
+	spoke bool
+	// notTLS is the first answer in another protocol (an HTTP response, an SMTP banner).
+	notTLS *wire.NotTLSError
+	// silent: a probe got not one byte back within its timeout; silentStartTLS: so did a
+	// STARTTLS upgrade.
+	silent, silentStartTLS bool
+	// startTLS is the first STARTTLS upgrade that failed otherwise.
+	startTLS error
+	// unproven is the first probe error that proved nothing (a reset, a malformed answer).
+	unproven error
+}
+
+func newProber(opts Options, stop context.CancelFunc) *prober {
 	return &prober{
 		opts: opts,
 		sem:  make(chan struct{}, opts.Parallel),
 		lim:  &limiter{interval: time.Second / time.Duration(opts.Rate)},
+		stop: stop,
 	}
+}
+
+// observe records what a probe's outcome says about the peer. A peer that answers a
+// ClientHello in another protocol, or not at all within the timeout, before anything has
+// answered in TLS, does not speak TLS: the scan stops there, since every other probe would only
+// learn the same after as long a wait. (A TLS server answers the scan's full handshake, which
+// starts first, within milliseconds.) received is what the peer sent after the hello, or after
+// the STARTTLS upgrade when that failed. Outcomes of a scan already stopped say nothing.
+func (p *prober) observe(ctx context.Context, out outcome, received int64, startTLSErr error) {
+	if ctx.Err() != nil {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	ev := &p.peer
+	var nt *wire.NotTLSError
+	silent := received == 0 && isTimeout(out.err)
+	switch {
+	case startTLSErr != nil && silent:
+		ev.silentStartTLS = true
+	case startTLSErr != nil:
+		// Not conclusive on its own: a server may turn away a connection over its limit
+		// ("421 too many connections") while it upgrades the others.
+		if ev.startTLS == nil {
+			ev.startTLS = startTLSErr
+		}
+	case answeredTLS(out):
+		ev.spoke = true
+	case errors.As(out.err, &nt):
+		if ev.notTLS == nil {
+			ev.notTLS = nt
+		}
+	case silent:
+		ev.silent = true
+	}
+	if unproven(out) && ev.unproven == nil {
+		ev.unproven = out.err
+	}
+	if !ev.spoke && (ev.notTLS != nil || ev.silent || ev.silentStartTLS) {
+		p.stop()
+	}
+}
+
+// sawTLS records that the peer answered in TLS outside the probes.
+func (p *prober) sawTLS() {
+	p.mu.Lock()
+	p.peer.spoke = true
+	p.mu.Unlock()
+}
+
+// answeredTLS reports whether a probe got an answer in TLS or SSL 2.0, whatever it said.
+func answeredTLS(out outcome) bool {
+	var se *wire.SSLv2Error
+	return out.kind == outHello || out.alert != nil || errors.As(out.err, &se) || errors.Is(out.err, errAnsweredInTLS)
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// errAnsweredInTLS is an SSL 2.0 probe answered with a TLS ServerHello: a refusal of SSL 2.0 by
+// a server that speaks TLS.
+var errAnsweredInTLS = errors.New("the server answered SSL 2.0 in TLS")
+
+// countingConn counts the bytes read, so a probe can tell silence from a slow answer.
+type countingConn struct {
+	net.Conn
+	n int64
+}
+
+func (c *countingConn) Read(b []byte) (int, error) {
+	n, err := c.Conn.Read(b)
+	c.n += int64(n)
+	return n, err
 }
 
 // probe sends one ClientHello on a fresh connection and reads up to the ServerHello.
@@ -169,10 +265,13 @@ func (p *prober) send(ctx context.Context, hello []byte, read func(net.Conn) out
 		p.mu.Unlock()
 		return outcome{kind: outDialError, err: err}
 	}
+	cc := &countingConn{Conn: conn}
 	if p.opts.StartTLS != "" {
-		if err := tlscore.StartTLS(pctx, conn, p.opts.StartTLS, p.opts.ServerName); err != nil {
+		if err := tlscore.StartTLS(pctx, cc, p.opts.StartTLS, p.opts.ServerName); err != nil {
 			conn.Close()
-			return outcome{kind: outInconclusive, err: err}
+			out := outcome{kind: outInconclusive, err: err}
+			p.observe(ctx, out, cc.n, err)
+			return out
 		}
 	}
 	p.connected.Add(1)
@@ -194,7 +293,10 @@ func (p *prober) send(ctx context.Context, hello []byte, read func(net.Conn) out
 	if _, err := conn.Write(hello); err != nil {
 		return outcome{kind: outInconclusive, err: err}
 	}
-	return read(conn)
+	before := cc.n
+	out := read(cc)
+	p.observe(ctx, out, cc.n-before, nil)
+	return out
 }
 
 // readSSLv2ServerHello reads the answer to an SSL 2.0 CLIENT-HELLO. A SERVER-HELLO for version 2
@@ -232,7 +334,7 @@ func readSSLv2ServerHello(conn net.Conn) outcome {
 				}
 				if herr == nil && len(msgs) > 0 && msgs[0].Type == wire.TypeServerHello {
 					if _, serr := wire.ParseServerHello(msgs[0].Body); serr == nil {
-						return outcome{kind: outRefused, err: errors.New("the server answered SSL 2.0 in TLS")}
+						return outcome{kind: outRefused, err: errAnsweredInTLS}
 					}
 				}
 				if herr != nil || len(msgs) > 0 {

@@ -4,17 +4,18 @@
 package scan
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
-
-	"context"
 	"errors"
-	"github.com/tlskit/tlskit/inspect"
-	"github.com/tlskit/tlskit/inspect/revocation"
+	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
+	"github.com/tlskit/tlskit/inspect"
+	"github.com/tlskit/tlskit/inspect/revocation"
 	"github.com/tlskit/tlskit/tlscore"
 	"github.com/tlskit/tlskit/tlscore/wire"
 )
@@ -111,8 +112,18 @@ type Connection struct {
 	Error string            `json:"error,omitempty"`
 }
 
-// connect runs one full handshake with Go's TLS stack for the facts probes cannot see.
-func connect(ctx context.Context, opts Options) *Connection {
+// NotScannedError says a scan has nothing to report about its target: the target does not
+// speak TLS, or no protocol version could be determined. Why says what was seen.
+type NotScannedError struct {
+	Addr string
+	Why  string
+}
+
+func (e *NotScannedError) Error() string { return e.Addr + " " + e.Why }
+
+// connect runs one full handshake with Go's TLS stack for the facts probes cannot see. spoke
+// says whether the server answered it in TLS at all (an alert counts).
+func connect(ctx context.Context, opts Options) (c *Connection, spoke bool) {
 	now := time.Now
 	if opts.Now != nil {
 		now = opts.Now
@@ -137,10 +148,11 @@ func connect(ctx context.Context, opts Options) *Connection {
 		RevocationHardFail: opts.RevocationHardFail,
 	}
 	res, err := tlscore.Handshake(ctx, ho)
-	c := &Connection{Chain: []inspect.Certificate{}, Lint: []inspect.Finding{}}
+	c = &Connection{Chain: []inspect.Certificate{}, Lint: []inspect.Finding{}}
 	if err != nil {
 		c.Error = err.Error()
-		return c
+		// The timeline holds only what parsed as TLS records.
+		return c, slices.ContainsFunc(res.Steps, func(s tlscore.Step) bool { return s.Direction == tlscore.Received })
 	}
 	c.Version, c.CipherSuite, c.ALPN = res.Version, res.CipherSuite, res.ALPN
 	c.Chain = res.Chain
@@ -153,7 +165,7 @@ func connect(ctx context.Context, opts Options) *Connection {
 	if len(res.PeerCertificates) > 0 {
 		c.Lint = inspect.Lint(res.PeerCertificates[0], now())
 	}
-	return c
+	return c, true
 }
 
 // maxBatch bounds the suites in one ClientHello; some servers reject huge hellos.
@@ -181,7 +193,9 @@ var sigAlgs = []uint16{
 	0x0602, 0x0203, 0x0201, 0x0202,
 }
 
-// Scan probes the target and reports what it accepts.
+// Scan probes the target and reports what it accepts. A target that does not speak TLS, or
+// whose every probe proved nothing, is a *NotScannedError: a scan built on no answers would
+// report nothing accepted, which is not what was found.
 func Scan(ctx context.Context, opts Options) (*Result, error) {
 	if opts.Timeout <= 0 {
 		opts.Timeout = 5 * time.Second
@@ -195,7 +209,13 @@ func Scan(ctx context.Context, opts Options) (*Result, error) {
 	if opts.Target.Host == "" || opts.Target.Port <= 0 || opts.Target.Port > 65535 {
 		return nil, errors.New("scan: target needs a host and a port")
 	}
-	s := &scanner{p: newProber(opts), opts: opts, states: make(map[uint16]*versionState)}
+	// The probes stop the scan (sctx) early once the peer is known not to speak TLS; ctx is
+	// the caller's.
+	sctx, stop := context.WithCancel(ctx)
+	defer stop()
+	parent := ctx
+	ctx = sctx
+	s := &scanner{p: newProber(opts, stop), opts: opts, states: make(map[uint16]*versionState)}
 	for _, v := range scanVersions {
 		s.states[v] = &versionState{}
 	}
@@ -203,7 +223,10 @@ func Scan(ctx context.Context, opts Options) (*Result, error) {
 	connDone := make(chan struct{})
 	go func() {
 		defer close(connDone)
-		conn = connect(ctx, opts)
+		var spoke bool
+		if conn, spoke = connect(ctx, opts); spoke {
+			s.p.sawTLS()
+		}
 	}()
 	var v2 outcome
 	v2Done := make(chan struct{})
@@ -229,11 +252,14 @@ func Scan(ctx context.Context, opts Options) (*Result, error) {
 	<-connDone
 	<-v2Done
 
-	if err := ctx.Err(); err != nil {
+	if err := parent.Err(); err != nil {
 		return nil, err
 	}
 	if s.p.connected.Load() == 0 && s.p.dialErr != nil {
 		return nil, s.p.dialErr
+	}
+	if err := s.p.notTLS(); err != nil {
+		return nil, err
 	}
 	res := &Result{Target: opts.Target, Groups: s.groupResults, HelloRetryRequest: s.hrr,
 		Probes: int(s.p.probes.Load()), Connection: conn, DHGroupBits: dhBits}
@@ -250,7 +276,65 @@ func Scan(ctx context.Context, opts Options) (*Result, error) {
 		}
 		res.Versions = append(res.Versions, vr)
 	}
+	if err := s.p.undetermined(res); err != nil {
+		return nil, err
+	}
 	return res, nil
+}
+
+// notTLS is the scan's error when no probe got an answer in TLS: what the peer did instead.
+func (p *prober) notTLS() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	ev, addr := &p.peer, p.opts.Target.Address()
+	why := ""
+	switch {
+	case ev.spoke:
+		return nil
+	case ev.notTLS != nil:
+		what, hint := tlscore.NotTLSAnswer(ev.notTLS)
+		if hint != "" {
+			what += "; " + hint
+		}
+		why = "does not speak TLS (it answered with " + what + ")"
+	case ev.silentStartTLS:
+		why = fmt.Sprintf("did not answer STARTTLS %s (it sent nothing within %v)", p.opts.StartTLS, p.opts.Timeout)
+	case ev.silent:
+		why = fmt.Sprintf("does not speak TLS (it answered no ClientHello within %v)", p.opts.Timeout)
+	case ev.startTLS != nil:
+		why = fmt.Sprintf("could not be upgraded with STARTTLS %s: %v", p.opts.StartTLS, ev.startTLS)
+	case ev.unproven != nil:
+		why = fmt.Sprintf("gave no usable TLS answer (%v)", ev.unproven)
+	default:
+		why = "does not speak TLS (it closed every connection without answering)"
+	}
+	return &NotScannedError{Addr: addr, Why: why}
+}
+
+// undetermined is the scan's error when the peer speaks TLS but no version was found and some
+// could not be judged: "nothing accepted" would then be a guess.
+func (p *prober) undetermined(res *Result) error {
+	var unknown []string
+	for _, v := range res.Versions {
+		if v.Supported {
+			return nil
+		}
+		if v.Inconclusive {
+			unknown = append(unknown, v.Version)
+		}
+	}
+	if len(unknown) == 0 {
+		return nil
+	}
+	p.mu.Lock()
+	cause := p.peer.unproven
+	p.mu.Unlock()
+	why := fmt.Sprintf("answered in TLS, but no version it accepts could be determined (the probes of %s proved nothing", strings.Join(unknown, ", "))
+	if cause != nil {
+		why += ": " + cause.Error()
+	}
+	why += ")"
+	return &NotScannedError{Addr: p.opts.Target.Address(), Why: why}
 }
 
 // sslv2Result is SSL 2.0's row, from the one SSL 2.0 probe: the cipher kinds the server

@@ -1,9 +1,12 @@
 package scan
 
 import (
+	"context"
+	"errors"
 	"io"
 	"net"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -95,11 +98,23 @@ func TestScanFindsSSLv2(t *testing.T) {
 }
 
 // TestScanSSLv2NoSharedCipher is an SSL 2.0 server that shares no cipher with the client and
-// says so with an ERROR: SSL 2.0 is refused, conclusively.
+// says so with an ERROR: SSL 2.0 is refused, conclusively. It speaks no TLS, so the scan as a
+// whole has no version it accepts to report, and says which versions it could not judge: all
+// but SSL 2.0.
 func TestScanSSLv2NoSharedCipher(t *testing.T) {
 	t.Parallel()
-	res, _ := runScan(t, sslv2Server(t, []uint32{0x123456}), 3*time.Second)
-	if v := version(t, res, "SSL 2.0"); v.Supported || v.Inconclusive {
-		t.Errorf("SSL 2.0: %+v, want refused", v)
+	port := sslv2Server(t, []uint32{0x123456})
+	opts := Options{Target: localTarget(port), Timeout: 3 * time.Second, Parallel: 1, Rate: 250}
+	out := newProber(opts, func() {}).probeSSLv2(context.Background())
+	if v := sslv2Result(out); v.Supported || v.Inconclusive {
+		t.Errorf("SSL 2.0: %+v (probe %+v), want refused", v, out)
+	}
+	_, err := Scan(context.Background(), Options{Target: localTarget(port), Timeout: 3 * time.Second})
+	var ne *NotScannedError
+	if !errors.As(err, &ne) {
+		t.Fatalf("Scan: %v (%T), want a *NotScannedError", err, err)
+	}
+	if !strings.Contains(err.Error(), "the probes of SSL 3.0, TLS 1.0, TLS 1.1, TLS 1.2, TLS 1.3 proved nothing") {
+		t.Errorf("error %q should name every version but SSL 2.0 as undetermined", err)
 	}
 }
