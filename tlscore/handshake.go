@@ -326,6 +326,9 @@ func Handshake(ctx context.Context, opts HandshakeOptions) (*HandshakeResult, er
 			res.PeerCertificates = peer
 			res.Chain = append(res.Chain, chain...)
 			res.Verification = &verdict
+			if revoc.Mode != "" { // judged while the TLS 1.3 refusal was on its way
+				attachRevocation(res, revoc, path, opts.RevocationHardFail)
+			}
 		}
 		return res, &HandshakeError{Stage: StageHandshake, Addr: dialTo.Address(), Err: explainHandshakeError(hsErr, res), Result: res}
 	}
@@ -339,12 +342,18 @@ func Handshake(ctx context.Context, opts HandshakeOptions) (*HandshakeResult, er
 	res.Chain = append(res.Chain, chain...)
 	v := verdict
 	res.Verification = &v
-	res.OCSP = revoc.Staple
-	res.Revocation = &revoc
-	inspect.AttachRevocation(res.Chain, cs.PeerCertificates, revoc, path)
-	inspect.ApplyRevocation(&v, revoc, opts.RevocationHardFail)
+	attachRevocation(res, revoc, path, opts.RevocationHardFail)
 	tc.Close()
 	return res, nil
+}
+
+// attachRevocation puts the revocation verdict on the result: the staple, the report, each
+// certificate's status, and its bearing on the verification.
+func attachRevocation(res *HandshakeResult, revoc revocation.Report, path []*x509.Certificate, hardFail bool) {
+	res.OCSP = revoc.Staple
+	res.Revocation = &revoc
+	inspect.AttachRevocation(res.Chain, res.PeerCertificates, revoc, path)
+	inspect.ApplyRevocation(res.Verification, revoc, hardFail)
 }
 
 // judgeChain describes each certificate the server sent and verifies the chain for host at the
