@@ -189,7 +189,7 @@ func (o *handshakeOptions) build(a *app) (*handshakePlan, error) {
 	if o.warnDays < 0 {
 		return nil, usageErrorf("--warn-days must be 0 or more")
 	}
-	rp, err := o.revocation.build()
+	rp, err := o.revocation.build(a.opts.Timeout)
 	if err != nil {
 		return nil, err
 	}

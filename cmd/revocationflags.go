@@ -32,7 +32,7 @@ type revocationPlan struct {
 	hardFail bool
 }
 
-func (f *revocationFlags) build() (revocationPlan, error) {
+func (f *revocationFlags) build(timeout time.Duration) (revocationPlan, error) {
 	mode, err := revocation.ParseMode(f.mode)
 	if err != nil {
 		return revocationPlan{}, usageErrorf("--revocation: %v", err)
@@ -57,7 +57,7 @@ func (f *revocationFlags) build() (revocationPlan, error) {
 	}
 	switch mode {
 	case revocation.ModeCRL, revocation.ModeOCSP, revocation.ModeAuto:
-		p.opts.Fetcher = revocation.NewFetcher(revocation.FetcherOptions{})
+		p.opts.Fetcher = revocation.NewFetcher(revocation.FetcherOptions{Timeout: timeout})
 	}
 	return p, nil
 }

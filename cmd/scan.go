@@ -89,7 +89,7 @@ func runScan(ctx context.Context, a *app, o *scanOptions, args []string) error {
 			roots.AddCert(c)
 		}
 	}
-	rp, err := o.revocation.build()
+	rp, err := o.revocation.build(a.opts.Timeout)
 	if err != nil {
 		return err
 	}
@@ -121,6 +121,9 @@ func runScan(ctx context.Context, a *app, o *scanOptions, args []string) error {
 			continue
 		}
 		rep := scanReport{Result: res, Findings: scan.Findings(res)}
+		if c := res.Connection; c != nil {
+			a.warnRevocation(t.Address(), c.Revocation, rp.hardFail)
+		}
 		if a.opts.Output == formatJSON {
 			if several {
 				err = a.writeJSONLine(rep)

@@ -80,7 +80,7 @@ type verifyReport struct {
 
 func runVerify(ctx context.Context, a *app, o *verifyOptions, file string) error {
 	opts := inspect.VerifyOptions{AllChains: true, Now: a.now(), PresentedBy: "the file"}
-	rp, err := o.revocation.build()
+	rp, err := o.revocation.build(a.opts.Timeout)
 	if err != nil {
 		return err
 	}

@@ -347,13 +347,28 @@ func ApplyRevocation(v *Verification, rep revocation.Report, hardFail bool) {
 	switch {
 	case rep.Status == revocation.StatusRevoked:
 		v.Verified, v.Reason, v.Error = false, ReasonRevoked, rep.Error
-	case hardFail && rep.Status != revocation.StatusGood:
+	case hardFail && !rep.Proven:
 		v.Verified, v.Reason = false, ReasonRevocationUnknown
 		v.Error = rep.Error
-		if rep.Status == revocation.StatusNotChecked || rep.Status == revocation.StatusOff {
-			v.Error = "no certificate's revocation status could be looked up (revocation mode " + string(rep.Mode) + ")"
+		if rep.Status != revocation.StatusUnknown {
+			v.Error = fmt.Sprintf("%s not proven unrevoked (revocation mode %s)", uncheckedList(rep), rep.Mode)
 		}
 	}
+}
+
+// uncheckedList names the certificates a report could not prove good, by their place.
+func uncheckedList(rep revocation.Report) string {
+	var places []string
+	for _, i := range rep.Unproven() {
+		places = append(places, fmt.Sprint(i))
+	}
+	if len(places) == 0 {
+		return "the chain is"
+	}
+	if len(places) == 1 {
+		return "certificate " + places[0] + " of the chain (0 is the leaf) is"
+	}
+	return "certificates " + strings.Join(places, ", ") + " of the chain (0 is the leaf) are"
 }
 
 // AttachRevocation puts each certificate's status on its view, matching the checked path to

@@ -74,6 +74,8 @@ type CertStatus struct {
 	RevokedAt        *time.Time `json:"revoked_at,omitempty"`
 	RevocationReason string     `json:"revocation_reason,omitempty"`
 	Error            string     `json:"error,omitempty"`
+
+	root bool // a self-issued root, which nobody can revoke
 }
 
 // Report is the revocation verdict on a chain: `revocation` in the JSON documents.
@@ -89,6 +91,9 @@ type Report struct {
 	Error string `json:"error,omitempty"`
 	// Certificates are the statuses, one per certificate of the chain checked, leaf first.
 	Certificates []CertStatus `json:"-"`
+	// Proven is set when every certificate but the root is good: what a hard-fail check asks.
+	// Status can be good with some certificates not checked (staple mode judges only the leaf).
+	Proven bool `json:"-"`
 	// Staple is the leaf's stapled OCSP response as judged, in every mode (off included: what
 	// a server staples is a fact about it), nil without one.
 	Staple *OCSPResult `json:"-"`
@@ -140,7 +145,7 @@ func Check(ctx context.Context, chain []*x509.Certificate, extra []*x509.Certifi
 	var wg sync.WaitGroup
 	for i, c := range chain {
 		if isSelfIssued(c) {
-			rep.Certificates[i] = CertStatus{Status: StatusNotChecked}
+			rep.Certificates[i] = CertStatus{Status: StatusNotChecked, root: true}
 			continue
 		}
 		var leafStaple *OCSPResult
@@ -163,8 +168,21 @@ func Check(ctx context.Context, chain []*x509.Certificate, extra []*x509.Certifi
 	return rep
 }
 
+// Unproven lists the places in the chain (0 is the leaf) of the certificates, roots aside, whose
+// status is not good.
+func (r Report) Unproven() []int {
+	var out []int
+	for i, st := range r.Certificates {
+		if !st.root && st.Status != StatusGood {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
 func summarise(rep *Report, chain []*x509.Certificate) {
 	rep.Status = StatusNotChecked
+	rep.Proven = len(rep.Unproven()) == 0
 	var sources []string
 	for i, st := range rep.Certificates {
 		if st.Source != "" && (len(sources) == 0 || sources[len(sources)-1] != st.Source) {
@@ -234,7 +252,7 @@ func checkOne(ctx context.Context, c *x509.Certificate, issuerOf func() *x509.Ce
 			return st
 		}
 	} else if leaf && mode == ModeStaple && len(opts.CRLs) == 0 {
-		return CertStatus{Status: StatusNotChecked, Error: "the server stapled no OCSP response"}
+		return CertStatus{Status: StatusNotChecked, Error: "no OCSP response was stapled"}
 	}
 	if local, ok := localCRL(c, issuerOf, opts); ok {
 		if st, ok := try(local); ok {

@@ -86,10 +86,8 @@ func TestFetchBadServers(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.path, func(t *testing.T) {
 			t.Parallel()
-			f := NewFetcher(FetcherOptions{MaxCRLBytes: 1 << 20})
-			ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
-			defer cancel()
-			_, err := f.CRL(ctx, srv.URL+tt.path)
+			f := NewFetcher(FetcherOptions{MaxCRLBytes: 1 << 20, Timeout: 300 * time.Millisecond})
+			_, err := f.CRL(context.Background(), srv.URL+tt.path)
 			if err == nil || !strings.Contains(err.Error(), tt.errHas) {
 				t.Fatalf("error %v, want one saying %q", err, tt.errHas)
 			}
@@ -272,9 +270,54 @@ func TestCheckHangingServer(t *testing.T) {
 	leaf := newCert(t, "leaf.test", false, root, withCDP(srv.URL+"/x.crl"))
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
-	rep := Check(ctx, []*x509.Certificate{leaf.cert, root.cert}, nil, nil, Options{Mode: ModeAuto, Now: testNow, Fetcher: NewFetcher(FetcherOptions{})})
+	rep := Check(ctx, []*x509.Certificate{leaf.cert, root.cert}, nil, nil, Options{Mode: ModeAuto, Now: testNow,
+		Fetcher: NewFetcher(FetcherOptions{Timeout: time.Second})})
 	if rep.Status != StatusUnknown || !strings.Contains(rep.Error, "timed out") {
 		t.Fatalf("%+v", rep)
+	}
+}
+
+// A caller that gives up does not fail the others waiting for the same download.
+func TestFetchOutlivesItsFirstCaller(t *testing.T) {
+	p := newPKI(t)
+	crl := newCRL(t, p.inter)
+	var hits atomic.Int32
+	srv := crlServer(t, map[string]http.HandlerFunc{"/c.crl": func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		time.Sleep(300 * time.Millisecond)
+		w.Write(crl.Header.Raw)
+	}})
+	f := NewFetcher(FetcherOptions{Timeout: 5 * time.Second})
+	short, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if _, err := f.CRL(short, srv.URL+"/c.crl"); err == nil || !strings.Contains(err.Error(), "timed out") {
+		t.Fatalf("the impatient caller: %v", err)
+	}
+	if _, err := f.CRL(context.Background(), srv.URL+"/c.crl"); err != nil {
+		t.Fatalf("the patient caller: %v", err)
+	}
+	if n := hits.Load(); n != 1 {
+		t.Errorf("%d downloads, want 1", n)
+	}
+}
+
+// Past the cache's bound, a download is handed over and not kept.
+func TestFetchCacheBound(t *testing.T) {
+	p := newPKI(t)
+	crl := newCRL(t, p.inter)
+	var hits atomic.Int32
+	srv := crlServer(t, map[string]http.HandlerFunc{"/c.crl": func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		w.Write(crl.Header.Raw)
+	}})
+	f := NewFetcher(FetcherOptions{MaxCacheBytes: int64(len(crl.Header.Raw)) - 1})
+	for i := 0; i < 2; i++ {
+		if _, err := f.CRL(context.Background(), srv.URL+"/c.crl"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := hits.Load(); n != 2 {
+		t.Errorf("%d downloads, want 2 (nothing kept)", n)
 	}
 }
 
@@ -286,5 +329,20 @@ func TestParseMode(t *testing.T) {
 	}
 	if _, err := ParseMode("always"); err == nil || !strings.Contains(err.Error(), "staple, crl, ocsp, auto, off") {
 		t.Errorf("%v", err)
+	}
+}
+
+// Proven asks more than a good status: every certificate but the root good. A good staple
+// says nothing of the intermediate.
+func TestCheckProven(t *testing.T) {
+	ps := newPKIServer(t, false)
+	staple := ocspResponse(t, ps.leaf.cert, ps.inter.cert, ps.inter, true)
+	rep := Check(context.Background(), ps.chain(), nil, staple, Options{Mode: ModeStaple, Now: testNow})
+	if rep.Status != StatusGood || rep.Proven || len(rep.Unproven()) != 1 || rep.Unproven()[0] != 1 {
+		t.Errorf("staple mode: %s, proven %t, unproven %v", rep.Status, rep.Proven, rep.Unproven())
+	}
+	rep = Check(context.Background(), ps.chain(), nil, staple, Options{Mode: ModeAuto, Now: testNow, Fetcher: NewFetcher(FetcherOptions{})})
+	if rep.Status != StatusGood || !rep.Proven {
+		t.Errorf("auto mode: %s, proven %t, unproven %v", rep.Status, rep.Proven, rep.Unproven())
 	}
 }

@@ -67,6 +67,10 @@ func JudgeCRL(c *CRL, cert, issuer *x509.Certificate, now time.Time) CRLResult {
 		res.Status, res.Error = StatusInvalid, err.Error()
 		return res
 	}
+	if c.entryCritical != nil {
+		res.Status, res.Error = StatusInvalid, fmt.Sprintf("an entry has a critical extension tlskit does not understand (%v), so the CRL cannot be used (RFC 5280 §5.3)", c.entryCritical)
+		return res
+	}
 	e, err := c.Lookup(cert.SerialNumber)
 	switch {
 	case err != nil:
@@ -75,12 +79,6 @@ func JudgeCRL(c *CRL, cert, issuer *x509.Certificate, now time.Time) CRLResult {
 	case e == nil || (e.HasReason && e.ReasonCode == removeFromCRL):
 		res.Status = StatusGood
 		return res
-	}
-	for _, ext := range e.Extensions {
-		if ext.Critical && !ext.Id.Equal(oidReasonCode) && !ext.Id.Equal(oidInvalidityDate) {
-			res.Status, res.Error = StatusInvalid, fmt.Sprintf("its entry for this serial has a critical extension tlskit does not understand (%v)", ext.Id)
-			return res
-		}
 	}
 	res.Status = StatusRevoked
 	t := e.RevocationTime.UTC()

@@ -31,23 +31,34 @@ type FetchError struct {
 func (e *FetchError) Error() string { return fmt.Sprintf("fetching %s: %v", e.URL, e.Err) }
 func (e *FetchError) Unwrap() error { return e.Err }
 
-// Fetcher gets CRLs and OCSP responses over HTTP, each bounded in size, in time (by the context
-// it is given) and in redirects, and remembers each within a run: a thousand leaves under one
-// intermediate cost one CRL download and one parse. Safe for concurrent use.
+// Fetcher gets CRLs and OCSP responses over HTTP, each bounded in size, in time and in
+// redirects, and remembers each within a run: a thousand leaves under one intermediate cost one
+// CRL download and one parse. Each download runs under the Fetcher's own timeout, not under the
+// context of whichever caller asked first, so a caller that gives up (its target's time ran
+// out) does not fail the others that wait for the same URL; each caller waits only as long as
+// its own context allows. Safe for concurrent use.
 type Fetcher struct {
 	client       *http.Client
 	maxCRLBytes  int64
 	maxOCSPBytes int64
+	timeout      time.Duration
+	maxCache     int64
 
-	mu    sync.Mutex
-	crls  map[string]*crlEntry
-	ocsps map[string]*ocspEntry
+	mu     sync.Mutex
+	crls   map[string]*crlEntry
+	ocsps  map[string]*ocspEntry
+	cached int64 // bytes of the CRLs and responses kept
 }
 
 // FetcherOptions tune a Fetcher; zero values take the defaults.
 type FetcherOptions struct {
 	MaxCRLBytes  int64
 	MaxOCSPBytes int64
+	// Timeout bounds each download (10s when 0).
+	Timeout time.Duration
+	// MaxCacheBytes bounds what is remembered (64 MiB when 0); past it, new downloads are
+	// handed to their callers and not kept.
+	MaxCacheBytes int64
 	// Transport replaces the HTTP transport (tests); the default honours HTTP_PROXY and
 	// NO_PROXY as curl does.
 	Transport http.RoundTripper
@@ -58,8 +69,16 @@ func NewFetcher(o FetcherOptions) *Fetcher {
 	f := &Fetcher{
 		maxCRLBytes:  o.MaxCRLBytes,
 		maxOCSPBytes: o.MaxOCSPBytes,
+		timeout:      o.Timeout,
+		maxCache:     o.MaxCacheBytes,
 		crls:         map[string]*crlEntry{},
 		ocsps:        map[string]*ocspEntry{},
+	}
+	if f.timeout <= 0 {
+		f.timeout = 10 * time.Second
+	}
+	if f.maxCache <= 0 {
+		f.maxCache = 64 << 20
 	}
 	if f.maxCRLBytes <= 0 {
 		f.maxCRLBytes = DefaultMaxCRLBytes
@@ -116,17 +135,14 @@ func (f *Fetcher) CRL(ctx context.Context, rawURL string) (*CRL, error) {
 	if !ok {
 		go func() {
 			defer close(e.done)
-			body, err := f.get(ctx, http.MethodGet, rawURL, nil, "", f.maxCRLBytes)
+			body, err := f.download(http.MethodGet, rawURL, nil, "", f.maxCRLBytes)
 			if err == nil {
-				e.crl, err = ParseCRL(body)
-			}
-			if err != nil {
-				var fe *FetchError
-				if !errors.As(err, &fe) {
+				if e.crl, err = ParseCRL(body); err != nil {
 					err = &FetchError{URL: rawURL, Err: err}
 				}
 			}
 			e.err = err
+			f.keep(len(body), func() { delete(f.crls, rawURL) })
 		}()
 	}
 	select {
@@ -151,7 +167,8 @@ func (f *Fetcher) OCSP(ctx context.Context, rawURL string, request []byte) ([]by
 	if !ok {
 		go func() {
 			defer close(e.done)
-			e.der, e.err = f.get(ctx, http.MethodPost, rawURL, request, "application/ocsp-request", f.maxOCSPBytes)
+			e.der, e.err = f.download(http.MethodPost, rawURL, request, "application/ocsp-request", f.maxOCSPBytes)
+			f.keep(len(e.der)+len(key), func() { delete(f.ocsps, key) })
 		}()
 	}
 	select {
@@ -160,6 +177,25 @@ func (f *Fetcher) OCSP(ctx context.Context, rawURL string, request []byte) ([]by
 	case <-ctx.Done():
 		return nil, &FetchError{URL: rawURL, Err: timeoutError(ctx)}
 	}
+}
+
+// keep counts a finished download against the cache's bound, or, past it, forgets it (forget
+// runs under the lock): its waiters have it already, later callers download again.
+func (f *Fetcher) keep(n int, forget func()) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.cached+int64(n) > f.maxCache {
+		forget()
+		return
+	}
+	f.cached += int64(n)
+}
+
+// download runs one request under the Fetcher's own timeout.
+func (f *Fetcher) download(method, rawURL string, body []byte, contentType string, limit int64) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), f.timeout)
+	defer cancel()
+	return f.get(ctx, method, rawURL, body, contentType, limit)
 }
 
 func (f *Fetcher) get(ctx context.Context, method, rawURL string, body []byte, contentType string, limit int64) ([]byte, error) {

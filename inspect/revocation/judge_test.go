@@ -1,9 +1,11 @@
 package revocation
 
 import (
+	"bytes"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
+	"encoding/pem"
 	"math/big"
 	"strings"
 	"testing"
@@ -91,8 +93,9 @@ func TestJudgeOCSP(t *testing.T) {
 	})
 }
 
-// A response that answers for several certificates is judged on the one for this certificate.
-func TestJudgeOCSPPicksItsSingleResponse(t *testing.T) {
+// A CertID matches on serial and on the issuer's name and key hashes (responses about several
+// certificates are judged against openssl in TestOCSPAgainstOpenSSL).
+func TestCertIDMatching(t *testing.T) {
 	p := newPKI(t)
 	ids, err := parseCertIDs(mustTBS(t, ocspResponse(t, p.leaf.cert, p.inter.cert, p.inter, false)))
 	if err != nil || len(ids) != 1 || ids[0].serial.Cmp(p.leaf.cert.SerialNumber) != 0 || ids[0].hash.String() != "SHA-1" {
@@ -155,6 +158,8 @@ func TestJudgeCRL(t *testing.T) {
 		{"only end-entity certificates, for a leaf", newCRL(t, p.inter, idp(onlyUser, true)), leaf, p.inter.cert, StatusGood, ""},
 		{"delta CRL", newCRL(t, p.inter, crlExt(pkix.Extension{Id: asn1.ObjectIdentifier{2, 5, 29, 27}, Critical: true, Value: []byte{2, 1, 1}})), leaf, p.inter.cert, StatusInvalid, "delta"},
 		{"unknown critical extension", newCRL(t, p.inter, crlExt(pkix.Extension{Id: asn1.ObjectIdentifier{1, 2, 3, 4}, Critical: true, Value: []byte{5, 0}})), leaf, p.inter.cert, StatusInvalid, "1.2.3.4"},
+		{"unknown critical extension on another entry", newCRL(t, p.inter, revokedWithExt(big.NewInt(9), pkix.Extension{Id: asn1.ObjectIdentifier{1, 2, 3, 5}, Critical: true, Value: []byte{5, 0}})), leaf, p.inter.cert, StatusInvalid, "1.2.3.5"},
+		{"unknown non-critical extension on another entry", newCRL(t, p.inter, revokedWithExt(big.NewInt(9), pkix.Extension{Id: asn1.ObjectIdentifier{1, 2, 3, 5}, Value: []byte{5, 0}})), leaf, p.inter.cert, StatusGood, ""},
 		{"unknown non-critical extension", newCRL(t, p.inter, crlExt(pkix.Extension{Id: asn1.ObjectIdentifier{1, 2, 3, 4}, Value: []byte{5, 0}})), leaf, p.inter.cert, StatusGood, ""},
 	}
 	for _, tt := range tests {
@@ -199,5 +204,37 @@ func TestParseReason(t *testing.T) {
 	}
 	if ReasonName(1) != "keyCompromise" || ReasonName(7) != "reason 7" {
 		t.Error("ReasonName")
+	}
+}
+
+func revokedWithExt(serial *big.Int, ext pkix.Extension) crlOpt {
+	return func(l *x509.RevocationList) {
+		l.RevokedCertificateEntries = append(l.RevokedCertificateEntries, x509.RevocationListEntry{
+			SerialNumber: serial, RevocationTime: testNow.Add(-2 * time.Hour), ExtraExtensions: []pkix.Extension{ext},
+		})
+	}
+}
+
+// ParseCRLs reads every CRL of a bundle, with text around them as `openssl crl -text` writes;
+// ParseCRL refuses a bundle rather than read its first CRL only.
+func TestParseCRLs(t *testing.T) {
+	p := newPKI(t)
+	a, b := newCRL(t, p.root), newCRL(t, p.inter)
+	pemOf := func(c *CRL) string {
+		return string(pem.EncodeToMemory(&pem.Block{Type: "X509 CRL", Bytes: c.Header.Raw}))
+	}
+	bundle := "Certificate Revocation List (CRL):\n  Version 2\n" + pemOf(a) + "\n" + pemOf(b)
+	crls, err := ParseCRLs([]byte(bundle))
+	if err != nil || len(crls) != 2 || !bytes.Equal(crls[1].Header.RawIssuer, p.inter.cert.RawSubject) {
+		t.Fatalf("%d CRLs, %v", len(crls), err)
+	}
+	if _, err := ParseCRL([]byte(bundle)); err == nil || !strings.Contains(err.Error(), "2 CRLs") {
+		t.Errorf("ParseCRL of a bundle: %v", err)
+	}
+	if _, err := ParseCRLs([]byte(pemOf(a) + "-----BEGIN CERTIFICATE-----\nMAA=\n-----END CERTIFICATE-----\n")); err == nil || !strings.Contains(err.Error(), "CERTIFICATE") {
+		t.Errorf("a certificate among CRLs: %v", err)
+	}
+	if got, err := ParseCRLs(a.Header.Raw); err != nil || len(got) != 1 {
+		t.Errorf("DER: %v", err)
 	}
 }

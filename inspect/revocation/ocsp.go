@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"math/big"
 	"slices"
+	"strings"
 	"time"
 
 	"golang.org/x/crypto/cryptobyte"
@@ -82,15 +83,24 @@ func judgeOCSP(der []byte, cert, issuer *x509.Certificate, now time.Time) (OCSPR
 	if issuer == nil {
 		return res, invalidf("its signature cannot be checked: the issuer's certificate was neither sent nor trusted")
 	}
-	// x/crypto/ocsp decodes the response and, when a certificate is embedded, checks that the
-	// response's signature verifies with it. It is given no issuer: it would take any embedded
-	// certificate for a delegated responder, refusing the issuer's own (RFC 6960 allows both),
-	// and it matches only the serial. Both checks are made here instead.
-	resp, err := ocsp.ParseResponse(der, nil)
+	// x/crypto/ocsp decodes the response (picking the SingleResponse with this serial) and,
+	// when a certificate is embedded, checks that the response's signature verifies with it.
+	// It is given no issuer: it would take any embedded certificate for a delegated
+	// responder, refusing the issuer's own (RFC 6960 allows both), and it matches only the
+	// serial. Both checks are made here instead.
+	resp, err := ocsp.ParseResponseForCert(der, cert, nil)
 	if err != nil {
 		var re ocsp.ResponseError
-		if errors.As(err, &re) {
+		switch {
+		case errors.As(err, &re):
 			return res, invalidf("the responder answered %q, not a status", re.Status.String())
+		case strings.Contains(err.Error(), "no response matching"):
+			if one, perr := ocsp.ParseResponse(der, nil); perr == nil {
+				if ids, perr := parseCertIDs(one.TBSResponseData); perr == nil {
+					return res, notThisCertificate(ids, cert)
+				}
+			}
+			return res, invalidf("it holds no response for this certificate (serial %s)", serialHex(cert.SerialNumber))
 		}
 		return res, invalidf("not a valid OCSP response: %v", err)
 	}
@@ -102,10 +112,14 @@ func judgeOCSP(der []byte, cert, issuer *x509.Certificate, now time.Time) (OCSPR
 	if err != nil {
 		return res, err
 	}
-	// With several SingleResponses, x/crypto/ocsp's fields describe the first: read ours.
-	if single.index != 0 {
-		if resp, err = ocsp.ParseResponseForCert(der, cert, nil); err != nil {
-			return res, invalidf("not a valid OCSP response: %v", err)
+	// x/crypto/ocsp's fields describe the first SingleResponse with this serial; they are ours
+	// only if that is the one whose issuer hashes matched.
+	for _, id := range ids {
+		if id.serial.Cmp(cert.SerialNumber) == 0 {
+			if id.index != single.index {
+				return res, invalidf("it holds several responses for serial %s, and the first is about another issuer's certificate", serialHex(cert.SerialNumber))
+			}
+			break
 		}
 	}
 	fillTimes(&res, resp)

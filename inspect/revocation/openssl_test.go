@@ -202,6 +202,10 @@ func TestOCSPAgainstOpenSSL(t *testing.T) {
 	respond("impostor.der", "good.pem", "impostor.pem", "impostor.key", "-resp_no_certs")
 	respond("revoked.der", "revoked.pem", "ca.pem", "ca.key")
 	respond("unknown.der", "unknown.pem", "ca.pem", "ca.key")
+	// One response about two certificates: each is judged on its own SingleResponse.
+	p.run(openssl, "ocsp", "-issuer", "ca.pem", "-cert", "good.pem", "-cert", "revoked.pem", "-reqout", "multi.req", "-no_nonce")
+	p.run(openssl, "ocsp", "-index", "index.txt", "-CA", "ca.pem", "-rsigner", "ca.pem", "-rkey", "ca.key",
+		"-reqin", "multi.req", "-respout", "multi.der", "-ndays", "1")
 	// An expired response: made three days ago with a nextUpdate one day after.
 	p.run(openssl, "ocsp", "-issuer", "ca.pem", "-cert", "good.pem", "-reqout", "expired.req", "-no_nonce")
 	p.runIn([]string{faketime, "-f", "-3d"}, openssl, "ocsp", "-index", "index.txt", "-CA", "ca.pem", "-rsigner", "ca.pem",
@@ -224,6 +228,9 @@ func TestOCSPAgainstOpenSSL(t *testing.T) {
 		{"another serial (revoked) for this leaf", "revoked.der", "good.pem", StatusInvalid, "another certificate"},
 		{"not in the responder's index", "unknown.der", "unknown.pem", StatusUnknown, ""},
 		{"expired nextUpdate", "expired.der", "good.pem", StatusInvalid, "expired"},
+		{"two responses in one, the good one", "multi.der", "good.pem", StatusGood, ""},
+		{"two responses in one, the revoked one", "multi.der", "revoked.pem", StatusRevoked, ""},
+		{"two responses in one, neither this", "multi.der", "unknown.pem", StatusInvalid, "no response for this certificate"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -116,14 +116,19 @@ func Findings(r *Result) []Finding {
 		for _, f := range c.Lint {
 			add("cert-"+f.ID, sevOf[f.Severity], "certificate: %s", f.Message)
 		}
-		if v := c.Verification; v != nil && !v.Verified && v.Reason != inspect.ReasonRevoked {
+		v := c.Verification
+		revocationVerdict := v != nil && (v.Reason == inspect.ReasonRevoked || v.Reason == inspect.ReasonRevocationUnknown)
+		if v != nil && !v.Verified && !revocationVerdict {
 			add("cert-untrusted", "medium", "certificate not verified against the system roots: %s", v.Error)
 		}
 		if rev := c.Revocation; rev != nil {
-			switch rev.Status {
-			case revocation.StatusRevoked:
+			switch {
+			case rev.Status == revocation.StatusRevoked:
 				add("cert-revoked", "high", "certificate: %s", rev.Error)
-			case revocation.StatusUnknown:
+			case v != nil && v.Reason == inspect.ReasonRevocationUnknown:
+				// Proof was asked for (hard fail) and is missing: as grave as a revocation.
+				add("cert-revocation-unknown", "high", "certificate: revocation not proven good: %s", v.Error)
+			case rev.Status == revocation.StatusUnknown:
 				add("cert-revocation-unknown", "info", "certificate: %s", rev.Error)
 			}
 		}
