@@ -394,6 +394,7 @@ func TestE2ECRLRevocation(t *testing.T) {
 				{"--revocation", "crl"},
 				{"--revocation", "auto"},
 				{"--crl", "int.crl", "--crl", "root.crl"},
+				{"--crl", "crls.pem"}, // both CRLs in one file, as openssl's -CRLfile takes them
 			} {
 				all := append([]string{"verify", tt.cert, "--ca", "root-cert.pem", "--host", "localhost", "-o", "json"}, args...)
 				r := execIn(t, dir, "", nil, binary, all...)
@@ -428,7 +429,9 @@ func TestE2ECRLRevocation(t *testing.T) {
 						t.Errorf("%v: per-certificate %+v %+v", args, leaf, inter)
 					} else if args[0] == "--revocation" && (leaf.URL != srv.URL+"/int.crl" || inter.URL != srv.URL+"/root.crl") {
 						t.Errorf("%v: CRLs from %s and %s", args, leaf.URL, inter.URL)
-					} else if args[0] == "--crl" && (leaf.File != "int.crl" || inter.File != "root.crl") {
+					} else if len(args) == 2 && args[1] == "crls.pem" && (leaf.File != "crls.pem" || inter.File != "crls.pem") {
+						t.Errorf("%v: CRL files %s and %s", args, leaf.File, inter.File)
+					} else if len(args) == 4 && (leaf.File != "int.crl" || inter.File != "root.crl") {
 						t.Errorf("%v: CRL files %s and %s", args, leaf.File, inter.File)
 					}
 				} else {

@@ -55,12 +55,18 @@ of a handshake: the version agreed, the cipher suite chosen, how the server prov
 (its chain, verified separately so a bad chain is still shown), and how the session keys were
 made.
 
-Exit codes: 0 verified, 1 could not complete, 3 verification failed or a certificate expires
-within --warn-days (--insecure turns a verification failure into a warning).`,
+Revocation: a stapled OCSP response is judged by default (--revocation staple); --revocation crl,
+ocsp or auto look each certificate up (within --timeout), --crl FILE checks local CRLs. An
+undetermined status is a warning, or a failure with --revocation-hard-fail.
+
+Exit codes: 0 verified, 1 could not complete, 3 verification failed (a revoked certificate
+included, or an unproven one with --revocation-hard-fail) or a certificate expires within
+--warn-days (--insecure turns a verification failure into a warning).`,
 		Example: `  tlskit handshake example.com
   tlskit handshake localhost:8443 --ca ca.pem -v
   tlskit handshake mail.example.com:25              # STARTTLS smtp, from the port
   tlskit handshake example.com --pem | openssl x509 -noout -dates
+  tlskit handshake example.com --revocation auto --revocation-hard-fail
   cat hosts.txt | tlskit handshake - -o json --concurrency 32 | jq -r '.target.host + " " + .version'`,
 		Args:        cobra.MinimumNArgs(1),
 		Annotations: quickCommand(outputFormats(formatText, formatJSON)),

@@ -21,7 +21,7 @@ func (f *revocationFlags) register(fs *pflag.FlagSet, defaultMode revocation.Mod
 	fs.StringVar(&f.mode, "revocation", string(defaultMode),
 		"where to look revocation up: staple (judge a stapled OCSP response, no network), crl (fetch each certificate's CRL), "+
 			"ocsp (ask its OCSP responder), auto (CRL, else OCSP) or off")
-	fs.StringArrayVar(&f.crls, "crl", nil, "check against this CRL file (PEM or DER; repeatable), with no network")
+	fs.StringArrayVar(&f.crls, "crl", nil, "check against the CRLs in this file (DER, or PEM with any number of CRLs; repeatable), with no network")
 	fs.BoolVar(&f.hardFail, "revocation-hard-fail", false, "exit 3 unless every certificate's revocation status is proven good (default: an unknown status is a warning)")
 }
 
@@ -49,11 +49,13 @@ func (f *revocationFlags) build(timeout time.Duration) (revocationPlan, error) {
 		if err != nil {
 			return p, fmt.Errorf("--crl: %w", err)
 		}
-		crl, err := revocation.ParseCRL(data)
+		crls, err := revocation.ParseCRLs(data)
 		if err != nil {
 			return p, fmt.Errorf("--crl %s: %w", file, err)
 		}
-		p.opts.CRLs = append(p.opts.CRLs, revocation.LocalCRL{File: file, CRL: crl})
+		for _, crl := range crls {
+			p.opts.CRLs = append(p.opts.CRLs, revocation.LocalCRL{File: file, CRL: crl})
+		}
 	}
 	switch mode {
 	case revocation.ModeCRL, revocation.ModeOCSP, revocation.ModeAuto:

@@ -239,7 +239,7 @@ func (o *serveOptions) setup(a *app) (*serveSetup, error) {
 		if len(o.certFiles) == 0 {
 			return nil, usageErrorf("--ocsp needs --cert: no OCSP response can be for an ephemeral certificate")
 		}
-		staple = &server.StapleSource{File: o.ocsp, Check: func(der []byte, c tls.Certificate) error {
+		staple = &server.StapleSource{File: o.ocsp, Check: func(der []byte, c tls.Certificate) (time.Time, error) {
 			return checkStaple(a, der, c)
 		}}
 	}
@@ -265,14 +265,19 @@ func (o *serveOptions) setup(a *app) (*serveSetup, error) {
 // checkStaple refuses an OCSP response that is not for the served leaf, is not signed by its
 // issuer (when --cert holds the issuer) or has expired; a valid one that says revoked is
 // stapled, with a warning, since it is the truth.
-func checkStaple(a *app, der []byte, c tls.Certificate) error {
+func checkStaple(a *app, der []byte, c tls.Certificate) (time.Time, error) {
+	// The issuer is whichever certificate of the chain signed the leaf, in whatever order the
+	// file has them.
 	var issuer *x509.Certificate
-	if len(c.Certificate) > 1 {
-		issuer, _ = x509.ParseCertificate(c.Certificate[1])
+	for _, raw := range c.Certificate[1:] {
+		if cand, err := x509.ParseCertificate(raw); err == nil && c.Leaf.CheckSignatureFrom(cand) == nil {
+			issuer = cand
+			break
+		}
 	}
 	r, err := revocation.CheckStaple(der, c.Leaf, issuer, a.now())
 	if err != nil {
-		return err
+		return time.Time{}, err
 	}
 	switch {
 	case r.Status != revocation.StatusGood:
@@ -280,7 +285,12 @@ func checkStaple(a *app, der []byte, c tls.Certificate) error {
 	case issuer == nil:
 		a.warnf("--ocsp: the response's signature is not checked: --cert holds no issuer certificate")
 	}
-	return nil
+	var until time.Time
+	if r.NextUpdate != nil {
+		// Clients allow the same skew past nextUpdate as tlskit does.
+		until = r.NextUpdate.Add(revocation.Skew)
+	}
+	return until, nil
 }
 
 // certificates loads --cert/--key pairs, or makes the ephemeral certificate (returned too, so

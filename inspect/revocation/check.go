@@ -325,22 +325,31 @@ func fromCRL(r CRLResult, url, file, what string) CertStatus {
 	return st
 }
 
-// localCRL judges the certificate against the first --crl from its issuer.
+// localCRL judges the certificate against the --crl files from its issuer. Of those that can
+// be used, the newest (latest thisUpdate) speaks: an older CRL that is still current may not
+// list a revocation a newer one does. When none can be used, the first one's reason is given.
 func localCRL(c *x509.Certificate, issuerOf func() *x509.Certificate, opts Options) (CertStatus, bool) {
-	var first *CertStatus
+	var best, first *CertStatus
+	var bestTime time.Time
 	for _, l := range opts.CRLs {
 		if !bytes.Equal(l.CRL.Header.RawIssuer, c.RawIssuer) {
 			continue
 		}
 		st := fromCRL(JudgeCRL(l.CRL, c, issuerOf(), opts.Now), "", l.File, "the CRL "+l.File)
-		if st.Status != StatusUnknown {
-			return st, true
+		if st.Status == StatusUnknown {
+			if first == nil {
+				first = &st
+			}
+			continue
 		}
-		if first == nil {
-			first = &st
+		if best == nil || l.CRL.Header.ThisUpdate.After(bestTime) {
+			best, bestTime = &st, l.CRL.Header.ThisUpdate
 		}
 	}
-	if first != nil {
+	switch {
+	case best != nil:
+		return *best, true
+	case first != nil:
 		return *first, true
 	}
 	return CertStatus{}, false

@@ -346,3 +346,16 @@ func TestCheckProven(t *testing.T) {
 		t.Errorf("auto mode: %s, proven %t, unproven %v", rep.Status, rep.Proven, rep.Unproven())
 	}
 }
+
+// Of two current CRLs from one issuer, the newer speaks, whatever order they come in.
+func TestLocalCRLNewestWins(t *testing.T) {
+	ps := newPKIServer(t, false)
+	older := newCRL(t, ps.inter, crlTimes(testNow.Add(-48*time.Hour), testNow.Add(48*time.Hour)))
+	newer := newCRL(t, ps.inter, revoked(ps.leaf.cert.SerialNumber, 1))
+	for _, order := range [][]*CRL{{older, newer}, {newer, older}} {
+		opts := Options{Mode: ModeStaple, Now: testNow, CRLs: []LocalCRL{{File: "a", CRL: order[0]}, {File: "b", CRL: order[1]}}}
+		if rep := Check(context.Background(), ps.chain(), nil, nil, opts); rep.Certificates[0].Status != StatusRevoked {
+			t.Errorf("%+v", rep.Certificates[0])
+		}
+	}
+}

@@ -30,6 +30,9 @@ type CertStore struct {
 	mu     sync.RWMutex
 	certs  []tls.Certificate
 	mtimes []time.Time
+	// stapleUntil is when the staple in use expires: Changed reports it, so the reload that
+	// follows stops stapling a response clients would refuse.
+	stapleUntil time.Time
 }
 
 // StapleSource is an OCSP response file stapled to the first certificate, re-read and
@@ -37,8 +40,9 @@ type CertStore struct {
 type StapleSource struct {
 	File string
 	// Check refuses a response that may not be stapled to cert (another certificate's,
-	// expired); the caller supplies it, so this package does not judge OCSP.
-	Check func(der []byte, cert tls.Certificate) error
+	// expired), and says until when an accepted one may be stapled (its nextUpdate; zero for
+	// no limit); the caller supplies it, so this package does not judge OCSP.
+	Check func(der []byte, cert tls.Certificate) (until time.Time, err error)
 }
 
 // MaxStapleBytes bounds the OCSP response file read.
@@ -99,20 +103,22 @@ func (s *CertStore) Reload() error {
 		mtimes[i] = newest(src.CertFile, src.KeyFile)
 	}
 	var stapleErr error
+	var until time.Time
 	if s.staple != nil && len(certs) > 0 {
 		der, err := readLimited(s.staple.File, MaxStapleBytes)
 		if err == nil {
-			err = s.staple.Check(der, certs[0])
+			until, err = s.staple.Check(der, certs[0])
 		}
 		if err != nil {
 			stapleErr = &StapleError{File: s.staple.File, Err: err}
+			until = time.Time{}
 		} else {
 			certs[0].OCSPStaple = der
 		}
 		mtimes[0] = newest(s.sources[0].CertFile, s.sources[0].KeyFile, s.staple.File)
 	}
 	s.mu.Lock()
-	s.certs, s.mtimes = certs, mtimes
+	s.certs, s.mtimes, s.stapleUntil = certs, mtimes, until
 	s.mu.Unlock()
 	return stapleErr
 }
@@ -134,10 +140,14 @@ func readLimited(path string, limit int64) ([]byte, error) {
 	return data, nil
 }
 
-// Changed reports whether a certificate or key file changed on disk since the last load.
+// Changed reports whether a certificate, key or staple file changed on disk since the last
+// load, or the staple in use has expired.
 func (s *CertStore) Changed() bool {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
+	if !s.stapleUntil.IsZero() && time.Now().After(s.stapleUntil) {
+		return true
+	}
 	for i, src := range s.sources {
 		if src.Static != nil {
 			continue
