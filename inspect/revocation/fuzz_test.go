@@ -4,23 +4,39 @@ import (
 	"bytes"
 	"crypto/x509"
 	"math/big"
+	"slices"
 	"testing"
+
+	"golang.org/x/crypto/ocsp"
 )
 
 // FuzzJudgeOCSP feeds arbitrary bytes to the OCSP judge as a response about a fixed leaf: it
-// must never panic, and never call good or revoked what the issuer did not sign.
+// must never panic, and never give a verdict on what the issuer (or its responder) did not sign.
 func FuzzJudgeOCSP(f *testing.F) {
 	p := newPKI(f)
 	f.Add(ocspResponse(f, p.leaf.cert, p.inter.cert, p.inter, true))
 	f.Add(ocspResponse(f, p.leaf.cert, p.inter.cert, p.inter, false))
 	f.Add(ocspResponse(f, p.leaf.cert, p.inter.cert, newCert(f, "x", true, nil), false))
+	f.Add(ocspResponse(f, p.leaf.cert, p.inter.cert, newCert(f, "r", false, p.inter, withEKU(x509.ExtKeyUsageOCSPSigning)), true))
 	f.Add([]byte{0x30, 0x03, 0x0a, 0x01, 0x03})
 	f.Fuzz(func(t *testing.T, der []byte) {
 		got := JudgeOCSP(der, p.leaf.cert, p.inter.cert, testNow)
 		switch got.Status {
 		case StatusGood, StatusRevoked, StatusUnknown:
-			if got.Signer == "" {
-				t.Fatalf("%s with no signer", got.Status)
+			// An independent check of what a verdict requires: a response about this serial,
+			// signed by the issuer's key or by a responder the issuer certified for OCSP.
+			resp, err := ocsp.ParseResponseForCert(der, p.leaf.cert, nil)
+			if err != nil {
+				t.Fatalf("%s, but x/crypto/ocsp refuses it: %v", got.Status, err)
+			}
+			if resp.SerialNumber.Cmp(p.leaf.cert.SerialNumber) != 0 {
+				t.Fatalf("%s for serial %v", got.Status, resp.SerialNumber)
+			}
+			byIssuer := resp.CheckSignatureFrom(p.inter.cert) == nil
+			byResponder := resp.Certificate != nil && resp.Certificate.CheckSignatureFrom(p.inter.cert) == nil &&
+				slices.Contains(resp.Certificate.ExtKeyUsage, x509.ExtKeyUsageOCSPSigning) && resp.CheckSignatureFrom(resp.Certificate) == nil
+			if !byIssuer && !byResponder {
+				t.Fatalf("%s, but neither the issuer nor a responder it certified signed it", got.Status)
 			}
 		case StatusInvalid:
 			if got.Error == "" {
