@@ -178,7 +178,7 @@ func checkChainRevocation(ctx context.Context, a *app, chain, certs []*x509.Cert
 		path = chain
 	}
 	ro := rp.opts
-	ro.Now = now
+	ro.Now, ro.PathVerified = now, v.Path != nil
 	if ctx == nil {
 		ctx = context.Background()
 	}

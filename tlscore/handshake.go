@@ -295,7 +295,7 @@ func Handshake(ctx context.Context, opts HandshakeOptions) (*HandshakeResult, er
 				path = cs.PeerCertificates
 			}
 			ro := opts.Revocation
-			ro.Now = at
+			ro.Now, ro.PathVerified = at, verdict.Path != nil
 			revoc = revocation.Check(ctx, path, cs.PeerCertificates, cs.OCSPResponse, ro)
 			<-decoded
 		}()
