@@ -302,7 +302,18 @@ func Handshake(ctx context.Context, opts HandshakeOptions) (*HandshakeResult, er
 		// In TLS 1.3 the client's handshake ends before the server has judged the client's
 		// Finished (and certificate): a refusal such as certificate_required arrives as an
 		// alert afterwards, and is as much a failed handshake as one during it.
-		hsErr = awaitTickets(rec, tc, watch, ticketWindow(dt.Connect))
+		window := ticketWindow(dt.Connect)
+		authMu.Lock()
+		refusalLikely := auth != nil && auth.Requested && !auth.CertificateSent
+		authMu.Unlock()
+		if refusalLikely {
+			// The server asked for a client certificate and got none: a server that requires
+			// one refuses only once it has read the client's Finished, and on a busy machine
+			// that alert comes later than tickets would. Wait for it as long as a refusal
+			// takes in practice, so the verdict does not depend on the machine's load.
+			window = max(window, clientAuthRefusalWindow)
+		}
+		hsErr = awaitTickets(rec, tc, watch, window)
 		res.Timing.TotalMs = ms(time.Since(start))
 		<-background
 		early.finish(res, rec.Chunks())
@@ -418,6 +429,10 @@ func awaitTickets(rec *RecordingConn, tc *tls.Conn, watch *ticketWatch, first ti
 	}
 	return nil
 }
+
+// clientAuthRefusalWindow is how long a TLS 1.3 handshake that was asked for a client
+// certificate, and sent none, waits for the server's verdict (its tickets, or a refusal).
+const clientAuthRefusalWindow = time.Second
 
 // ticketWindow is how long to wait for the first ticket: a few round trips (the connect time
 // stands for one), at least 5 ms, at most 250 ms.
