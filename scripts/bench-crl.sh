@@ -61,18 +61,7 @@ run_tlskit() { "$tlskit" verify leaf.pem --ca ca/ca.pem --crl big.crl; }
 run_openssl() { "$openssl" verify -crl_check -CRLfile big.crl -CAfile ca/ca.pem leaf.pem; }
 bench_time warmup run_tlskit
 bench_time warmup run_openssl
-for ((i = 0; i < n; i++)); do
-	bench_time tlskit run_tlskit
-	bench_time openssl run_openssl
-done
-t=$(bench_median tlskit)
-o=$(bench_median openssl)
-echo "rounds: $n (interleaved)"
-awk -v t="$t" -v o="$o" 'BEGIN {
-	printf "tlskit verify --crl        median %8.2f ms\n", t / 1000
-	printf "openssl verify -crl_check  median %8.2f ms\n", o / 1000
-	if (o > 0) printf "ratio tlskit/openssl: %.2f\n", t / o
-}'
+bench_versus "$n" "tlskit verify --crl" "openssl verify -crl_check"
 
 echo "library alone (parse, check, look up; 20 000 entries, budget 20 ms):"
 (cd "$repo" && go test -run XXX -bench 'CRL20000$' -benchtime "${n}x" ./inspect/revocation) | grep -E '^Benchmark' |

@@ -74,17 +74,5 @@ run_openssl || {
 	exit 1
 }
 
-for ((i = 0; i < n; i++)); do
-	bench_time tlskit run_tlskit
-	bench_time openssl run_openssl
-done
-
-t=$(bench_median tlskit)
-o=$(bench_median openssl)
-echo "rounds: $n (interleaved)"
-awk -v t="$t" -v o="$o" 'BEGIN {
-	printf "tlskit inspect -v   median %8.2f ms\n", t / 1000
-	printf "openssl pkcs7 -text median %8.2f ms\n", o / 1000
-	if (o > 0) printf "ratio tlskit/openssl: %.2f (target <= 1.00)\n", t / o
-}'
+bench_versus "$n" "tlskit inspect -v" "openssl pkcs7 -text" "<= 1.00"
 exit 0

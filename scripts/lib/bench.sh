@@ -79,3 +79,22 @@ bench_median() {
 	sort -n "$tmp/$1.times" | awk '{ v[NR] = $1 } END {
 		if (NR % 2) print v[(NR + 1) / 2]; else printf "%d\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
+
+# bench_versus N TLSKIT_LABEL OPENSSL_LABEL [TARGET] runs the caller's run_tlskit and run_openssl
+# N times, interleaved so that machine noise hits both alike, and prints each median and the
+# ratio tlskit/openssl (with TARGET, e.g. "<= 1.00", after it).
+bench_versus() {
+	local n=$1 i t o
+	for ((i = 0; i < n; i++)); do
+		bench_time tlskit run_tlskit
+		bench_time openssl run_openssl
+	done
+	t=$(bench_median tlskit)
+	o=$(bench_median openssl)
+	echo "rounds: $n (interleaved)"
+	awk -v t="$t" -v o="$o" -v tl="$2" -v ol="$3" -v target="${4:-}" 'BEGIN {
+		printf "%-26s median %8.2f ms\n", tl, t / 1000
+		printf "%-26s median %8.2f ms\n", ol, o / 1000
+		if (o > 0) printf "ratio tlskit/openssl: %.2f%s\n", t / o, target == "" ? "" : " (target " target ")"
+	}'
+}
