@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -484,4 +485,78 @@ func TestE2ECRLRevocation(t *testing.T) {
 			}
 		}
 	})
+}
+
+// OCSP looked up through the binary: tlskit's CA names a responder (ca create --ocsp-url), the
+// responder is OpenSSL's (`openssl ocsp -index ... -reqin -respout`, run per request behind a
+// loopback HTTP front, as OpenSSL 3.0's -port listens on every interface), and `handshake` and
+// `verify` with --revocation ocsp and auto ask it; `openssl ocsp -url` asks it too.
+func TestE2EOCSPRevocation(t *testing.T) {
+	needOpenSSL(t)
+	hsLocalhost(t)
+	dir := t.TempDir()
+	mux := http.NewServeMux()
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	var requests atomic.Int32
+	mux.HandleFunc("/ocsp", func(w http.ResponseWriter, r *http.Request) {
+		n := requests.Add(1)
+		body, _ := io.ReadAll(io.LimitReader(r.Body, 64<<10))
+		req, resp := fmt.Sprintf("r%d.req", n), fmt.Sprintf("r%d.der", n)
+		writeFile(t, dir, req, string(body))
+		if rr := execIn(t, dir, "", nil, "openssl", "ocsp", "-index", "index.txt", "-rsigner", "int-cert.pem", "-rkey", "int/ca-key.pem",
+			"-CA", "int-cert.pem", "-ndays", "1", "-reqin", req, "-respout", resp); rr.code != 0 {
+			http.Error(w, rr.stderr, http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", "application/ocsp-response")
+		w.Write(readFile(t, dir, resp))
+	})
+	tk(t, dir, "ca", "create", "--dir", "root")
+	tk(t, dir, "ca", "create", "--dir", "int", "--parent-dir", "root", "--ocsp-url", srv.URL+"/ocsp")
+	tk(t, dir, "cert", "issue", "localhost", "--ca-dir", "int", "--out", "good.pem", "--key-out", "good-key.pem")
+	tk(t, dir, "cert", "issue", "localhost", "--ca-dir", "int", "--out", "revoked.pem", "--key-out", "revoked-key.pem")
+	writeFile(t, dir, "root-cert.pem", string(readFile(t, dir, "root/ca.pem")))
+	writeFile(t, dir, "int-cert.pem", string(pemEncode(pemBlocks(readFile(t, dir, "int/ca.pem"), "CERTIFICATE")[0])))
+	writeFile(t, dir, "index.txt", rvIndexLine(rvCert(t, filepath.Join(dir, "good.pem")), false)+rvIndexLine(rvCert(t, filepath.Join(dir, "revoked.pem")), true))
+
+	for _, tt := range []struct {
+		cert, want string
+		code       int
+	}{{"good.pem", "good", 0}, {"revoked.pem", "revoked", 3}} {
+		t.Run(tt.cert, func(t *testing.T) {
+			ref := execIn(t, dir, "", nil, "openssl", "ocsp", "-url", srv.URL+"/ocsp", "-issuer", "int-cert.pem", "-cert", tt.cert,
+				"-CAfile", "root-cert.pem", "-verify_other", "int-cert.pem", "-no_nonce")
+			if !strings.Contains(ref.stdout+ref.stderr, "Response verify OK") || !strings.Contains(ref.stdout, tt.cert+": "+tt.want) {
+				t.Errorf("openssl ocsp -url does not say %s:\n%s%s", tt.want, ref.stdout, ref.stderr)
+			}
+			key := strings.TrimSuffix(tt.cert, ".pem") + "-key.pem"
+			s := hsSServer(t, dir, filepath.Join(dir, tt.cert), filepath.Join(dir, key), "-cert_chain", "int-cert.pem")
+			for _, mode := range []string{"ocsp", "auto"} {
+				var res rvResult
+				r := execIn(t, dir, "", nil, binary, "handshake", s.addr(), "--ca", "root-cert.pem", "--revocation", mode, "-o", "json")
+				if err := json.Unmarshal([]byte(r.stdout), &res); err != nil {
+					t.Fatalf("%s: exit %d: %v\n%s", mode, r.code, err, r.stderr)
+				}
+				leaf := res.Chain[0].Revocation
+				if r.code != tt.code || leaf == nil || leaf.Status != tt.want || leaf.Source != "ocsp" {
+					t.Errorf("handshake --revocation %s: exit %d, leaf %+v\n%s", mode, r.code, leaf, r.stderr)
+				}
+				// The intermediate names no responder and no CRL: unknown, a warning, not a failure.
+				if inter := res.Chain[1].Revocation; inter == nil || inter.Status != "unknown" {
+					t.Errorf("handshake --revocation %s: intermediate %+v", mode, inter)
+				}
+				if tt.want == "good" && !strings.Contains(r.stderr, "tlskit: warning: ") {
+					t.Errorf("handshake --revocation %s: no warning for the unknown intermediate: %q", mode, r.stderr)
+				}
+			}
+			r := execIn(t, dir, "", nil, binary, "verify", tt.cert, "--ca", "root-cert.pem", "--revocation", "ocsp")
+			if r.code != tt.code {
+				t.Errorf("verify --revocation ocsp: exit %d, want %d\n%s%s", r.code, tt.code, r.stdout, r.stderr)
+			}
+		})
+	}
+	if n := requests.Load(); n < 4 {
+		t.Errorf("the responder was asked %d times", n)
+	}
 }
