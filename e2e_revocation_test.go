@@ -16,6 +16,7 @@ import (
 	"regexp"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -558,5 +559,75 @@ func TestE2EOCSPRevocation(t *testing.T) {
 	}
 	if n := requests.Load(); n < 4 {
 		t.Errorf("the responder was asked %d times", n)
+	}
+}
+
+// `tlskit ca serve`, tlskit's own OCSP responder, asked by `openssl ocsp -url` (the reference)
+// and by `tlskit verify --revocation ocsp`; a revocation recorded while it runs counts from the
+// next request on.
+func TestE2ECAServeOCSP(t *testing.T) {
+	needOpenSSL(t)
+	dir := t.TempDir()
+	port := hsFreePort(t)
+	url := "http://127.0.0.1:" + port + "/ocsp"
+	tk(t, dir, "ca", "create", "--dir", "root")
+	tk(t, dir, "ca", "create", "--dir", "int", "--parent-dir", "root", "--ocsp-url", url)
+	tk(t, dir, "ca", "create", "--dir", "other")
+	for _, name := range []string{"good", "revoked", "later"} {
+		tk(t, dir, "cert", "issue", name+".test", "--ca-dir", "int", "--out", name+".pem", "--key-out", name+"-key.pem")
+	}
+	tk(t, dir, "cert", "issue", "stranger.test", "--ca-dir", "other", "--out", "stranger.pem", "--key-out", "stranger-key.pem")
+	tk(t, dir, "ca", "revoke", "revoked.pem", "--ca-dir", "int", "--reason", "key-compromise")
+	writeFile(t, dir, "root-cert.pem", string(readFile(t, dir, "root/ca.pem")))
+	writeFile(t, dir, "int-cert.pem", string(pemEncode(pemBlocks(readFile(t, dir, "int/ca.pem"), "CERTIFICATE")[0])))
+
+	cmd := exec.Command(binary, "ca", "serve", "--ca-dir", "int", "--addr", "127.0.0.1:"+port)
+	cmd.Dir = dir
+	var out, errOut hsBuffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	for deadline := time.Now().Add(5 * time.Second); !strings.HasPrefix(out.String(), "http://127.0.0.1:"+port+"/\n"); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("ca serve did not start:\n%s%s", out.String(), errOut.String())
+		}
+	}
+
+	check := func(cert, issuer, caFile, want string, code int) {
+		t.Helper()
+		ref := execIn(t, dir, "", nil, "openssl", "ocsp", "-url", url, "-issuer", issuer, "-cert", cert, "-CAfile", caFile, "-verify_other", issuer, "-no_nonce")
+		if want == "unauthorized" {
+			if !strings.Contains(ref.stdout+ref.stderr, "unauthorized") {
+				t.Errorf("%s: openssl ocsp does not say unauthorized:\n%s%s", cert, ref.stdout, ref.stderr)
+			}
+			return
+		}
+		if !strings.Contains(ref.stdout+ref.stderr, "Response verify OK") || !strings.Contains(ref.stdout, cert+": "+want) {
+			t.Errorf("%s: openssl ocsp -url does not say %s:\n%s%s", cert, want, ref.stdout, ref.stderr)
+		}
+		r := execIn(t, dir, "", nil, binary, "verify", cert, "--ca", caFile, "--revocation", "ocsp", "-o", "json")
+		if r.code != code || !strings.Contains(r.stdout, `"status": "`+want+`"`) {
+			t.Errorf("%s: tlskit verify --revocation ocsp: exit %d, want %d and %s\n%s%s", cert, r.code, code, want, r.stdout, r.stderr)
+		}
+	}
+	check("good.pem", "int-cert.pem", "root-cert.pem", "good", 0)
+	check("revoked.pem", "int-cert.pem", "root-cert.pem", "revoked", 3)
+	check("later.pem", "int-cert.pem", "root-cert.pem", "good", 0)
+	tk(t, dir, "ca", "revoke", "later.pem", "--ca-dir", "int", "--reason", "superseded")
+	check("later.pem", "int-cert.pem", "root-cert.pem", "revoked", 3)
+	check("stranger.pem", "other/ca.pem", "other/ca.pem", "unauthorized", 1)
+
+	if n := strings.Count(out.String(), "\n"); n < 8 {
+		t.Errorf("%d log lines, want the URL and one per request:\n%s", n, out.String())
+	}
+	if !strings.Contains(out.String(), " revoked ") || !strings.Contains(out.String(), " unauthorized ") {
+		t.Errorf("the log does not say what was answered:\n%s", out.String())
+	}
+	// SIGTERM stops it, exit 0.
+	cmd.Process.Signal(syscall.SIGTERM)
+	if err := cmd.Wait(); err != nil {
+		t.Errorf("after SIGTERM: %v\n%s", err, errOut.String())
 	}
 }

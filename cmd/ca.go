@@ -23,7 +23,7 @@ func newCACmd(a *app) *cobra.Command {
 		Use:   "ca",
 		Short: "Manage a small local certificate authority",
 	}
-	c.AddCommand(newCACreateCmd(a), newCARevokeCmd(a), newCACRLCmd(a))
+	c.AddCommand(newCACreateCmd(a), newCARevokeCmd(a), newCACRLCmd(a), newCAServeCmd(a))
 	return c
 }
 

@@ -419,3 +419,13 @@ func CheckStaple(der []byte, leaf, issuer *x509.Certificate, now time.Time) (OCS
 	}
 	return res, nil
 }
+
+// IssuedBy reports whether a CertID's issuer hashes (of the issuer's name and public key, with
+// hash h) are issuer's: how a responder knows a request is about its own certificates.
+func IssuedBy(h crypto.Hash, nameHash, keyHash []byte, issuer *x509.Certificate) bool {
+	if !h.Available() {
+		return false
+	}
+	bits, err := publicKeyBits(issuer)
+	return err == nil && bytes.Equal(nameHash, digest(h, issuer.RawSubject)) && bytes.Equal(keyHash, digest(h, bits))
+}
