@@ -55,4 +55,3 @@ func AnswerOCSP(is Issuer, db RevocationDB, der []byte, now time.Time) (answer [
 	status = map[int]string{ocsp.Good: "good", ocsp.Revoked: "revoked"}[tmpl.Status]
 	return resp, status + " " + FormatSerial(req.SerialNumber)
 }
-
