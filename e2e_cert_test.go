@@ -120,6 +120,20 @@ var (
 )
 
 // needOpenSSL skips the test unless OpenSSL 3 is on PATH.
+// needPeer finds a reference tool on PATH. In CI (CI set, as .ci/run is run) a missing one
+// fails the test, since .ci/run installs every peer; elsewhere the test is skipped, saying so.
+func needPeer(t *testing.T, name string) string {
+	t.Helper()
+	path, err := exec.LookPath(name)
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("%s is not installed; .ci/run installs it", name)
+		}
+		t.Skipf("%s is not installed", name)
+	}
+	return path
+}
+
 func needOpenSSL(t *testing.T) {
 	t.Helper()
 	opensslOnce.Do(func() {

@@ -14,10 +14,7 @@ import (
 // (VERIFY_X509_STRICT + VERIFY_X509_PARTIAL_CHAIN), which refuses, among other things, a
 // certificate without an authority key identifier.
 func TestE2EPythonStrictVerification(t *testing.T) {
-	python, err := exec.LookPath("python3")
-	if err != nil {
-		t.Skip("python3 not on PATH")
-	}
+	python := needPeer(t, "python3")
 	script, err := filepath.Abs(filepath.Join("testdata", "strict_client.py"))
 	if err != nil {
 		t.Fatal(err)

@@ -56,19 +56,6 @@ type rvResult struct {
 	} `json:"chain"`
 }
 
-// rvFaketime finds faketime, which makes an expired OCSP response: missing in CI fails.
-func rvFaketime(t *testing.T) string {
-	t.Helper()
-	path, err := exec.LookPath("faketime")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("faketime is not installed; .ci/run installs it")
-		}
-		t.Skip("faketime is not installed")
-	}
-	return path
-}
-
 // rvPKI is a tlskit root and an intermediate under it, leaves issued by the intermediate (leaf
 // for localhost, sibling; their files hold the intermediate too), one for localhost issued by
 // the root (rootleaf), and an unrelated CA.
@@ -156,7 +143,7 @@ func rvOCSPVerdict(t *testing.T, dir, resp, cert, issuer, caFile string) (string
 func TestE2EStapledOCSP(t *testing.T) {
 	needOpenSSL(t)
 	hsLocalhost(t)
-	faketime := rvFaketime(t)
+	faketime := needPeer(t, "faketime")
 	p := rvMakePKI(t)
 	dir := p.dir
 	leaf, sibling, rootleaf := rvCert(t, p.path("leaf.pem")), rvCert(t, p.path("sibling.pem")), rvCert(t, p.path("rootleaf.pem"))
