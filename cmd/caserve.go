@@ -100,13 +100,7 @@ func runCAServe(ctx context.Context, a *app, o *caServeOptions) error {
 		MaxHeaderBytes:    16 << 10,
 		ErrorLog:          discardLogger(),
 	}
-	url := "http://" + ln.Addr().String() + "/"
-	if a.opts.Output == formatJSON {
-		err = a.writeJSONLine(map[string]string{"event": "listening", "url": url})
-	} else {
-		_, err = fmt.Fprintln(a.streams.Out, url)
-	}
-	if err != nil {
+	if err := a.announce("http", ln.Addr().(*net.TCPAddr)); err != nil {
 		ln.Close()
 		return err
 	}

@@ -376,7 +376,7 @@ func runServe(ctx context.Context, a *app, o *serveOptions) error {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
-	if err := a.announce(ln.Addr().(*net.TCPAddr)); err != nil {
+	if err := a.announce("https", ln.Addr().(*net.TCPAddr)); err != nil {
 		return err
 	}
 	logger.start()
@@ -417,12 +417,12 @@ func runServe(ctx context.Context, a *app, o *serveOptions) error {
 
 // announce prints the URL as the first line of stdout (a JSON object with -o json), so a script
 // can start the server and read where it is.
-func (a *app) announce(addr *net.TCPAddr) error {
+func (a *app) announce(scheme string, addr *net.TCPAddr) error {
 	host := addr.IP.String()
 	if addr.IP.IsUnspecified() {
 		host = "127.0.0.1"
 	}
-	u := "https://" + net.JoinHostPort(host, fmt.Sprint(addr.Port)) + "/"
+	u := scheme + "://" + net.JoinHostPort(host, fmt.Sprint(addr.Port)) + "/"
 	var err error
 	if a.opts.Output == formatJSON {
 		err = a.writeJSONLine(map[string]string{"event": "listening", "url": u})

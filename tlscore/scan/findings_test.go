@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tlskit/tlskit/inspect"
+	"github.com/tlskit/tlskit/inspect/revocation"
 	"github.com/tlskit/tlskit/tlscore/wire"
 )
 
@@ -90,6 +92,41 @@ func TestFindingsNeverOnInconclusive(t *testing.T) {
 			}
 			if strings.Join(got, ",") != strings.Join(tc.want, ",") {
 				t.Errorf("findings %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+// The certificate's revocation verdict becomes one finding, and never also "untrusted".
+func TestFindingsRevocation(t *testing.T) {
+	tests := []struct {
+		name      string
+		v         inspect.Verification
+		rev       revocation.Report
+		id, sev   string
+		untrusted bool
+	}{
+		{"revoked", inspect.Verification{Reason: inspect.ReasonRevoked, Error: "x is revoked"}, revocation.Report{Status: "revoked", Error: "x is revoked"}, "cert-revoked", "high", false},
+		{"unknown", inspect.Verification{Verified: true}, revocation.Report{Status: "unknown", Error: "the CRL timed out"}, "cert-revocation-unknown", "info", false},
+		{"unknown under hard fail", inspect.Verification{Reason: inspect.ReasonRevocationUnknown, Error: "the CRL timed out"}, revocation.Report{Status: "unknown", Error: "the CRL timed out"}, "cert-revocation-unknown", "high", false},
+		{"good", inspect.Verification{Verified: true}, revocation.Report{Status: "good"}, "", "", false},
+		{"good but untrusted", inspect.Verification{Reason: inspect.ReasonUnknownAuthority, Error: "no root"}, revocation.Report{Status: "good"}, "", "", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v, rev := tt.v, tt.rev
+			got := map[string]string{}
+			for _, f := range Findings(&Result{Connection: &Connection{Verification: &v, Revocation: &rev}}) {
+				got[f.ID] = f.Severity
+			}
+			if tt.id != "" && got[tt.id] != tt.sev {
+				t.Errorf("%s: %q, want %q (all %v)", tt.id, got[tt.id], tt.sev, got)
+			}
+			if _, ok := got["cert-untrusted"]; ok != tt.untrusted {
+				t.Errorf("cert-untrusted %t, want %t (all %v)", ok, tt.untrusted, got)
+			}
+			if tt.id == "" && (got["cert-revoked"] != "" || got["cert-revocation-unknown"] != "") {
+				t.Errorf("a revocation finding on %s: %v", tt.name, got)
 			}
 		})
 	}
