@@ -98,7 +98,7 @@ func runCAServe(ctx context.Context, a *app, o *caServeOptions) error {
 		WriteTimeout:      10 * time.Second,
 		IdleTimeout:       30 * time.Second,
 		MaxHeaderBytes:    16 << 10,
-		ErrorLog:          discardLogger(),
+		ErrorLog:          server.DiscardLogger(),
 	}
 	if err := a.announce("http", ln.Addr().(*net.TCPAddr)); err != nil {
 		ln.Close()

@@ -10,11 +10,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
-	"log"
 	"net"
 	"net/http"
-	"net/http/httputil"
 	"net/url"
 	"os"
 	"os/signal"
@@ -213,24 +210,17 @@ func (o *serveOptions) setup(a *app) (*serveSetup, error) {
 
 	switch {
 	case o.dir != "":
-		root, err := os.OpenRoot(o.dir)
+		h, err := server.FileHandler(o.dir)
 		if err != nil {
 			return nil, fmt.Errorf("--dir: %w", fileError(err))
 		}
-		// os.Root confines every open to the directory, symlinks included.
-		s.handler = http.FileServerFS(confinedFS{root.FS()})
+		s.handler = h
 	case o.proxy != "":
 		u, err := url.Parse(o.proxy)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return nil, usageErrorf("--proxy: expected a URL such as http://127.0.0.1:3000")
 		}
-		s.handler = &httputil.ReverseProxy{
-			Rewrite: func(r *httputil.ProxyRequest) {
-				r.SetURL(u)
-				r.SetXForwarded()
-			},
-			ErrorLog: discardLogger(),
-		}
+		s.handler = server.ProxyHandler(u)
 	case !o.echo:
 		s.handler = server.InfoHandler(a.now)
 	}
@@ -383,34 +373,16 @@ func runServe(ctx context.Context, a *app, o *serveOptions) error {
 	go watchCertificates(ctx, a, s.certs, hup)
 
 	if o.echo {
-		return serveEcho(ctx, ln, o.idleTimeout)
+		return server.ServeEcho(ctx, ln, o.idleTimeout)
 	}
-	srv := &http.Server{
+	srv := server.NewHTTPServer(ln, server.HTTPOptions{
 		Handler:           s.handler,
 		ReadHeaderTimeout: o.readHeaderTimeout,
 		IdleTimeout:       o.idleTimeout,
 		MaxHeaderBytes:    o.maxHeaderBytes,
-		TLSConfig:         ln.TLSConfig(),
-		ConnContext:       server.ConnContext,
-		ConnState: func(c net.Conn, st http.ConnState) {
-			if st == http.StateClosed || st == http.StateHijacked {
-				ln.Release(c)
-			}
-		},
-		ErrorLog: discardLogger(),
-	}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err := <-errc:
+	})
+	if err := server.ServeHTTP(ctx, srv, ln); err != nil {
 		return fmt.Errorf("serving: %w", err)
-	case <-ctx.Done():
-	}
-	// Stop accepting, let requests in flight finish for up to 5s, then close the rest.
-	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(shutdown); err != nil {
-		srv.Close()
 	}
 	return nil
 }
@@ -454,71 +426,6 @@ func watchCertificates(ctx context.Context, a *app, certs *server.CertStore, hup
 		} else {
 			a.infof("certificates reloaded")
 		}
-	}
-}
-
-// serveEcho copies each connection's bytes back until the client closes or goes idle. On
-// shutdown it stops accepting, gives open connections up to 5s, then closes them.
-func serveEcho(ctx context.Context, ln *server.Listener, idle time.Duration) error {
-	var (
-		wg    sync.WaitGroup
-		mu    sync.Mutex
-		conns = map[net.Conn]bool{}
-	)
-	stopped := make(chan struct{})
-	go func() {
-		<-ctx.Done()
-		ln.Close()
-		close(stopped)
-	}()
-	for {
-		c, err := ln.Accept()
-		if err != nil {
-			if ctx.Err() == nil {
-				return err
-			}
-			<-stopped
-			drained := make(chan struct{})
-			go func() { wg.Wait(); close(drained) }()
-			select {
-			case <-drained:
-			case <-time.After(5 * time.Second):
-				mu.Lock()
-				for c := range conns {
-					c.Close()
-				}
-				mu.Unlock()
-				<-drained
-			}
-			return nil
-		}
-		mu.Lock()
-		conns[c] = true
-		mu.Unlock()
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer func() {
-				mu.Lock()
-				delete(conns, c)
-				mu.Unlock()
-				c.Close()
-				ln.Release(c)
-			}()
-			buf := make([]byte, 16<<10)
-			for {
-				c.SetReadDeadline(time.Now().Add(idle))
-				n, err := c.Read(buf)
-				if n > 0 {
-					if _, werr := c.Write(buf[:n]); werr != nil {
-						return
-					}
-				}
-				if err != nil {
-					return
-				}
-			}
-		}()
 	}
 }
 
@@ -630,28 +537,12 @@ func quoteIfSpace(s string) string {
 	return s
 }
 
-// discardLogger keeps net/http's own per-connection complaints (a client that hung up) off
-// stderr; tlskit reports connections through its event log.
-func discardLogger() *log.Logger { return log.New(io.Discard, "", 0) }
-
 func ipStrings(c *x509.Certificate) []string {
 	var out []string
 	for _, ip := range c.IPAddresses {
 		out = append(out, ip.String())
 	}
 	return out
-}
-
-// confinedFS reports a path that would leave the served directory (through a symlink) as
-// "permission denied", which the file server answers with 403, instead of an unexplained 500.
-type confinedFS struct{ fs.FS }
-
-func (c confinedFS) Open(name string) (fs.File, error) {
-	f, err := c.FS.Open(name)
-	if err != nil && !errors.Is(err, fs.ErrNotExist) && strings.Contains(err.Error(), "escapes") {
-		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrPermission}
-	}
-	return f, err
 }
 
 // canCarryHTTP2 reports whether a TLS 1.2 suite list includes one HTTP/2 may use.

@@ -1,0 +1,62 @@
+package server
+
+import (
+	"context"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"time"
+)
+
+// HTTPOptions configure the HTTP server run over a Listener's connections.
+type HTTPOptions struct {
+	Handler           http.Handler
+	ReadHeaderTimeout time.Duration
+	IdleTimeout       time.Duration
+	MaxHeaderBytes    int
+}
+
+// DrainTimeout is how long a stopping server lets requests in flight finish.
+const DrainTimeout = 5 * time.Second
+
+// NewHTTPServer is the http.Server serve runs over ln: its limits, and the connection slots
+// handed back to ln as connections close.
+func NewHTTPServer(ln *Listener, o HTTPOptions) *http.Server {
+	return &http.Server{
+		Handler:           o.Handler,
+		ReadHeaderTimeout: o.ReadHeaderTimeout,
+		IdleTimeout:       o.IdleTimeout,
+		MaxHeaderBytes:    o.MaxHeaderBytes,
+		TLSConfig:         ln.TLSConfig(),
+		ConnContext:       ConnContext,
+		ConnState: func(c net.Conn, st http.ConnState) {
+			if st == http.StateClosed || st == http.StateHijacked {
+				ln.Release(c)
+			}
+		},
+		ErrorLog: DiscardLogger(),
+	}
+}
+
+// ServeHTTP serves ln with srv until ctx ends, then stops accepting, lets requests in flight
+// finish for up to DrainTimeout and closes the rest.
+func ServeHTTP(ctx context.Context, srv *http.Server, ln *Listener) error {
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), DrainTimeout)
+	defer cancel()
+	if err := srv.Shutdown(shutdown); err != nil {
+		srv.Close()
+	}
+	return nil
+}
+
+// DiscardLogger keeps net/http's own per-connection complaints (a client that hung up) off
+// stderr; the server reports connections through its events.
+func DiscardLogger() *log.Logger { return log.New(io.Discard, "", 0) }
