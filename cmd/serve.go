@@ -297,7 +297,7 @@ func (o *serveOptions) certificates(a *app, staple *server.StapleSource) (*serve
 		load := func(certPEM, keyPEM []byte) (tls.Certificate, error) { return keyPair(certPEM, keyPEM, password) }
 		var sources []server.CertSource
 		for i := range o.certFiles {
-			sources = append(sources, server.CertSource{CertFile: o.certFiles[i], KeyFile: o.keyFiles[i], Load: load})
+			sources = append(sources, server.CertSource{CertFile: o.certFiles[i], KeyFile: o.keyFiles[i], Load: load, MaxBytes: maxPEMFile})
 		}
 		store, err := server.NewCertStore(sources, staple)
 		var se *server.StapleError
