@@ -83,7 +83,9 @@ func TestCertStoreRefusesHostileFiles(t *testing.T) {
 		{"fifo as cert", "cert", csFIFO, ErrNotRegularFile, "named pipe"},
 		{"fifo as key", "key", csFIFO, ErrNotRegularFile, "named pipe"},
 		{"directory", "cert", csDir, ErrNotRegularFile, "directory"},
-		{"/dev/zero", "key", func(t *testing.T, path string) { csSwap(t, path, func(p string, _ os.FileMode) error { return os.Symlink("/dev/zero", p) }) }, ErrNotRegularFile, "character device"},
+		{"/dev/zero", "key", func(t *testing.T, path string) {
+			csSwap(t, path, func(p string, _ os.FileMode) error { return os.Symlink("/dev/zero", p) })
+		}, ErrNotRegularFile, "character device"},
 		// Truncate makes a sparse file: 3 GB of size, no disk.
 		{"3 GB sparse file", "cert", func(t *testing.T, path string) { csSparse(t, path, 3<<30) }, ErrFileTooLarge, "3221225472 bytes"},
 		{"one byte over the cap", "key", func(t *testing.T, path string) { csSparse(t, path, MaxCertFileBytes+1) }, ErrFileTooLarge, "the limit is 1048576"},
