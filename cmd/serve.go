@@ -68,9 +68,10 @@ Modes:
               X-Forwarded-* headers)
   --echo      raw TLS echo, for non-HTTP clients
 
-The first line on stdout is the URL; then one log line per connection (JSON Lines with -o json).
-SIGHUP, or a change on disk, reloads --cert/--key without dropping connections; SIGINT/SIGTERM
-stop accepting, drain for up to 5s and exit 0.`,
+The first line on stdout is the URL; then one log line per connection (JSON Lines with -o json),
+until stdout is closed (serving goes on). SIGHUP, or a change on disk, reloads --cert/--key
+(regular files up to 1 MiB) without dropping connections; SIGINT/SIGTERM stop accepting, drain
+for up to 5s and exit 0.`,
 		Example: `  tlskit serve                                   # https://127.0.0.1:8443/
   tlskit serve --addr 127.0.0.1:0 --write-cert cert.pem
   tlskit serve --cert site.pem --key site-key.pem --dir ./public
