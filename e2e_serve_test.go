@@ -861,9 +861,21 @@ func svSNI(t *testing.T, fx svFixture, caFile string) {
 
 func svReload(t *testing.T, fx svFixture, caFile string) {
 	dir := t.TempDir()
+	// The poll compares each file's time, size and inode, so a change only SIGHUP can see is
+	// one written in place (same inode), padded to one size, with its times put back.
 	issue := func() {
 		t.Helper()
-		tk(t, dir, "cert", "issue", "localhost", "127.0.0.1", "--ca-dir", fx.path("ca"), "--out", "same.pem", "--key-out", "same-key.pem", "--force")
+		tk(t, dir, "cert", "issue", "localhost", "127.0.0.1", "--ca-dir", fx.path("ca"), "--out", "next.pem", "--key-out", "next-key.pem", "--force")
+		for _, f := range [][2]string{{"next.pem", "same.pem"}, {"next-key.pem", "same-key.pem"}} {
+			data, err := os.ReadFile(filepath.Join(dir, f[0]))
+			if err != nil || len(data) > 8192 {
+				t.Fatalf("%s: %d bytes, %v", f[0], len(data), err)
+			}
+			data = append(data, bytes.Repeat([]byte("\n"), 8192-len(data))...)
+			if err := os.WriteFile(filepath.Join(dir, f[1]), data, 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
 	}
 	issue()
 	certFile, keyFile := filepath.Join(dir, "same.pem"), filepath.Join(dir, "same-key.pem")
@@ -908,7 +920,7 @@ func svReload(t *testing.T, fx svFixture, caFile string) {
 	}
 
 	// Re-issue in place, then put the files' times back so that only SIGHUP can tell the
-	// server about the change (the once-a-second poll compares modification times).
+	// server about the change.
 	cst, err1 := os.Stat(certFile)
 	kst, err2 := os.Stat(keyFile)
 	if err1 != nil || err2 != nil {

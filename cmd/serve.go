@@ -1,12 +1,9 @@
 package cmd
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -17,8 +14,6 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -73,9 +68,10 @@ Modes:
               X-Forwarded-* headers)
   --echo      raw TLS echo, for non-HTTP clients
 
-The first line on stdout is the URL; then one log line per connection (JSON Lines with -o json).
-SIGHUP, or a change on disk, reloads --cert/--key without dropping connections; SIGINT/SIGTERM
-stop accepting, drain for up to 5s and exit 0.`,
+The first line on stdout is the URL; then one log line per connection (JSON Lines with -o json),
+until stdout is closed (serving goes on). SIGHUP, or a change on disk, reloads --cert/--key
+(regular files up to 1 MiB) without dropping connections; SIGINT/SIGTERM stop accepting, drain
+for up to 5s and exit 0.`,
 		Example: `  tlskit serve                                   # https://127.0.0.1:8443/
   tlskit serve --addr 127.0.0.1:0 --write-cert cert.pem
   tlskit serve --cert site.pem --key site-key.pem --dir ./public
@@ -297,7 +293,7 @@ func (o *serveOptions) certificates(a *app, staple *server.StapleSource) (*serve
 		load := func(certPEM, keyPEM []byte) (tls.Certificate, error) { return keyPair(certPEM, keyPEM, password) }
 		var sources []server.CertSource
 		for i := range o.certFiles {
-			sources = append(sources, server.CertSource{CertFile: o.certFiles[i], KeyFile: o.keyFiles[i], Load: load})
+			sources = append(sources, server.CertSource{CertFile: o.certFiles[i], KeyFile: o.keyFiles[i], Load: load, MaxBytes: maxPEMFile})
 		}
 		store, err := server.NewCertStore(sources, staple)
 		var se *server.StapleError
@@ -341,7 +337,7 @@ func runServe(ctx context.Context, a *app, o *serveOptions) error {
 	// megabytes for ~10% more handshakes per second (scripts/bench-serve.sh).
 	debug.SetGCPercent(400)
 
-	logger := newEventLog(a)
+	logger := newEventLog(ctx, a)
 	defer logger.close()
 	s.listen.Events = logger.log
 	ja4 := func(ch *wire.ClientHello) string { fp, _ := fingerprint.JA4(ch, false); return fp }
@@ -369,6 +365,8 @@ func runServe(ctx context.Context, a *app, o *serveOptions) error {
 	if err := a.announce("https", ln.Addr().(*net.TCPAddr)); err != nil {
 		return err
 	}
+	// Only now does a closed stdout stop being fatal (see eventLog.start): a reader gone before
+	// the URL line ends the run quietly, as for every other command.
 	logger.start()
 	go watchCertificates(ctx, a, s.certs, hup)
 
@@ -426,83 +424,6 @@ func watchCertificates(ctx context.Context, a *app, certs *server.CertStore, hup
 		} else {
 			a.infof("certificates reloaded")
 		}
-	}
-}
-
-// eventLog writes one line per connection from its own goroutine, so a slow stdout never holds
-// up the accept loop or a handshake: when the queue is full, events are dropped and counted.
-// Lines are formatted by the connection that logs them and written in batches.
-type eventLog struct {
-	a       *app
-	lines   chan []byte
-	done    chan struct{}
-	started bool
-	dropped atomic.Int64
-
-	mu     sync.Mutex
-	closed bool
-}
-
-func newEventLog(a *app) *eventLog {
-	return &eventLog{a: a, lines: make(chan []byte, 1024), done: make(chan struct{})}
-}
-
-// start begins writing; events logged before it wait in the queue, so nothing is printed
-// before the URL line.
-func (l *eventLog) start() {
-	l.started = true
-	go l.run()
-}
-
-func (l *eventLog) log(ev server.Event) {
-	ev.Hello = nil // not logged; keeping it queued would only give the GC more to scan
-	var line []byte
-	if l.a.opts.Output == formatJSON {
-		var b bytes.Buffer
-		enc := json.NewEncoder(&b)
-		enc.SetEscapeHTML(false) // same encoding as every other tlskit JSON line
-		if err := enc.Encode(ev); err != nil {
-			return
-		}
-		line = b.Bytes()
-	} else {
-		line = []byte(formatEvent(ev) + "\n")
-	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.closed {
-		return // a handshake that finished after shutdown began
-	}
-	select {
-	case l.lines <- line:
-	default:
-		l.dropped.Add(1)
-	}
-}
-
-func (l *eventLog) run() {
-	defer close(l.done)
-	w := bufio.NewWriterSize(l.a.streams.Out, 32<<10)
-	for line := range l.lines {
-		w.Write(line)
-		// Flush once the queue is empty: under load many lines share one write.
-		if len(l.lines) == 0 {
-			w.Flush()
-		}
-	}
-	w.Flush()
-}
-
-func (l *eventLog) close() {
-	l.mu.Lock()
-	l.closed = true
-	close(l.lines)
-	l.mu.Unlock()
-	if l.started {
-		<-l.done
-	}
-	if n := l.dropped.Load(); n > 0 {
-		l.a.warnf("%d connection log lines were dropped because output could not keep up", n)
 	}
 }
 

@@ -5,8 +5,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"io"
-	"os"
+	"io/fs"
 	"sync"
 	"time"
 )
@@ -17,6 +16,8 @@ type CertSource struct {
 	// Load parses the two files' contents (and decrypts the key); the caller supplies it so
 	// this package does not need to know key formats or passwords.
 	Load func(certPEM, keyPEM []byte) (tls.Certificate, error)
+	// MaxBytes bounds each file read; zero means MaxCertFileBytes.
+	MaxBytes int64
 	// Static is used instead of files when set (an ephemeral certificate).
 	Static *tls.Certificate
 }
@@ -27,12 +28,18 @@ type CertStore struct {
 	sources []CertSource
 	staple  *StapleSource
 
-	mu     sync.RWMutex
-	certs  []tls.Certificate
-	mtimes []time.Time
+	mu    sync.RWMutex
+	certs []tls.Certificate
 	// stapleUntil is when the staple in use expires: Changed reports it, so the reload that
 	// follows stops stapling a response clients would refuse.
 	stapleUntil time.Time
+	// seen is the files' state at the last reload, whether it worked or not: Changed reports
+	// nothing until the files differ from it, so a broken file is reported once per change on
+	// disk, not on every poll.
+	seen [][]fileState
+	// tried is when the last reload ran: an expired staple asks for one reload, not one per
+	// poll.
+	tried time.Time
 }
 
 // StapleSource is an OCSP response file stapled to the first certificate, re-read and
@@ -72,105 +79,147 @@ func NewCertStore(sources []CertSource, staple *StapleSource) (*CertStore, error
 }
 
 // Reload re-reads every certificate file and the staple. If a certificate fails, the old
-// certificates stay in use and the error says which file; if only the staple fails, the new
-// certificates are used without it and the error is a *StapleError.
+// certificates stay in use (less a staple that has expired) and the error says which file; if
+// only the staple fails, the new certificates are used without it and the error is a
+// *StapleError. Files are read only if they are regular files within the size limit, so a
+// reload never blocks on a named pipe or reads a device or a huge file.
 func (s *CertStore) Reload() error {
+	// The state is taken before the files are read: a change during the read then shows as a
+	// difference at the next Changed.
+	states := s.snapshot()
+	certs, until, err := s.load()
+	var se *StapleError
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.seen, s.tried = states, time.Now()
+	if err != nil && !errors.As(err, &se) {
+		if !s.stapleUntil.IsZero() && s.tried.After(s.stapleUntil) && len(s.certs) > 0 {
+			s.certs[0].OCSPStaple = nil
+			s.stapleUntil = time.Time{}
+		}
+		return err
+	}
+	s.certs, s.stapleUntil = certs, until
+	return err
+}
+
+// load reads and parses every source and the staple.
+func (s *CertStore) load() ([]tls.Certificate, time.Time, error) {
 	certs := make([]tls.Certificate, 0, len(s.sources))
-	mtimes := make([]time.Time, len(s.sources))
-	for i, src := range s.sources {
+	for _, src := range s.sources {
 		if src.Static != nil {
 			certs = append(certs, *src.Static)
 			continue
 		}
-		certPEM, err := os.ReadFile(src.CertFile)
-		if err != nil {
-			return fmt.Errorf("reading %s: %w", src.CertFile, err)
+		limit := src.MaxBytes
+		if limit <= 0 {
+			limit = MaxCertFileBytes
 		}
-		keyPEM, err := os.ReadFile(src.KeyFile)
+		certPEM, err := readRegularFile(src.CertFile, limit)
 		if err != nil {
-			return fmt.Errorf("reading %s: %w", src.KeyFile, err)
+			return nil, time.Time{}, shortPathError(err)
+		}
+		keyPEM, err := readRegularFile(src.KeyFile, limit)
+		if err != nil {
+			return nil, time.Time{}, shortPathError(err)
 		}
 		c, err := src.Load(certPEM, keyPEM)
 		if err != nil {
-			return fmt.Errorf("%s: %w", src.CertFile, err)
+			return nil, time.Time{}, fmt.Errorf("%s: %w", src.CertFile, err)
 		}
 		if c.Leaf == nil && len(c.Certificate) > 0 {
 			if c.Leaf, err = x509.ParseCertificate(c.Certificate[0]); err != nil {
-				return fmt.Errorf("%s: %w", src.CertFile, err)
+				return nil, time.Time{}, fmt.Errorf("%s: %w", src.CertFile, err)
 			}
 		}
 		certs = append(certs, c)
-		mtimes[i] = newest(src.CertFile, src.KeyFile)
 	}
-	var stapleErr error
 	var until time.Time
 	if s.staple != nil && len(certs) > 0 {
-		der, err := readLimited(s.staple.File, MaxStapleBytes)
+		der, err := readRegularFile(s.staple.File, MaxStapleBytes)
 		if err == nil {
 			until, err = s.staple.Check(der, certs[0])
 		}
 		if err != nil {
-			stapleErr = &StapleError{File: s.staple.File, Err: err}
-			until = time.Time{}
-		} else {
-			certs[0].OCSPStaple = der
+			return certs, time.Time{}, &StapleError{File: s.staple.File, Err: unwrapPathError(err)}
 		}
-		mtimes[0] = newest(s.sources[0].CertFile, s.sources[0].KeyFile, s.staple.File)
+		certs[0].OCSPStaple = der
 	}
-	s.mu.Lock()
-	s.certs, s.mtimes, s.stapleUntil = certs, mtimes, until
-	s.mu.Unlock()
-	return stapleErr
+	return certs, until, nil
 }
 
-// readLimited reads a file, refusing one over limit bytes.
-func readLimited(path string, limit int64) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
+// shortPathError turns "stat cert.pem: no such file or directory" into "cert.pem: no such
+// file or directory", as every other file error of tlskit reads.
+func shortPathError(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("%s: %w", pe.Path, pe.Err)
 	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("over the %d-byte limit", limit)
-	}
-	return data, nil
+	return err
 }
 
-// Changed reports whether a certificate, key or staple file changed on disk since the last
-// load, or the staple in use has expired.
+// unwrapPathError is the reason alone, where the file is named beside it.
+func unwrapPathError(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// files are the paths source i is loaded from: its certificate and key, and for the first the
+// staple.
+func (s *CertStore) files(i int) []string {
+	var files []string
+	if src := s.sources[i]; src.Static == nil {
+		files = append(files, src.CertFile, src.KeyFile)
+	}
+	if i == 0 && s.staple != nil {
+		files = append(files, s.staple.File)
+	}
+	return files
+}
+
+// snapshot is the state of every source's files.
+func (s *CertStore) snapshot() [][]fileState {
+	out := make([][]fileState, len(s.sources))
+	for i := range s.sources {
+		for _, f := range s.files(i) {
+			out[i] = append(out[i], statFile(f))
+		}
+	}
+	return out
+}
+
+// Changed reports whether a reload is due: a certificate, key or staple file is not as it was
+// at the last reload (its time, size or identity differ: rewritten, replaced, deleted), or the
+// staple in use has expired. It only stats the files, so it never blocks on what they are.
 func (s *CertStore) Changed() bool {
+	states := s.snapshot()
+	now := time.Now()
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	if !s.stapleUntil.IsZero() && time.Now().After(s.stapleUntil) {
+	if !s.stapleUntil.IsZero() && now.After(s.stapleUntil) && s.tried.Before(s.stapleUntil) {
 		return true
 	}
-	for i, src := range s.sources {
-		if src.Static != nil {
-			continue
-		}
-		files := []string{src.CertFile, src.KeyFile}
-		if i == 0 && s.staple != nil {
-			files = append(files, s.staple.File)
-		}
-		if newest(files...).After(s.mtimes[i]) {
-			return true
-		}
-	}
-	return false
+	return !sameStates(states, s.seen)
 }
 
-func newest(paths ...string) time.Time {
-	var t time.Time
-	for _, p := range paths {
-		if st, err := os.Stat(p); err == nil && st.ModTime().After(t) {
-			t = st.ModTime()
+func sameStates(a, b [][]fileState) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if len(a[i]) != len(b[i]) {
+			return false
+		}
+		for j := range a[i] {
+			if !a[i][j].equal(b[i][j]) {
+				return false
+			}
 		}
 	}
-	return t
+	return true
 }
 
 // Leaves returns the current leaf certificates, for showing what is served.

@@ -1,0 +1,307 @@
+//go:build linux
+
+package main
+
+import (
+	"bufio"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// What `tlskit serve` does when its stdout misbehaves (issue #12, item 6): a reader that goes
+// away (`tlskit serve | head -1`) stops the connection log, not the server; a reader that never
+// reads does not keep SIGTERM from ending the process within the promised 5 s drain.
+
+// soServer is a `tlskit serve` whose stdout is a pipe the test holds the read end of.
+type soServer struct {
+	cmd    *exec.Cmd
+	out    *os.File // read end of stdout; the URL line has been read from it
+	addr   string
+	errOut *hsBuffer
+	exited chan struct{}
+	status string
+	code   int
+}
+
+// soURL finds the address in the URL line, text or JSON.
+var soURL = regexp.MustCompile(`https://(127\.0\.0\.1:\d+)/`)
+
+// soStart starts serve with its stdout a pipe, reads the URL line, and leaves the rest of the
+// pipe to the test. The process group is killed when the test ends, whatever happened.
+func soStart(t *testing.T, args ...string) *soServer {
+	t.Helper()
+	all := append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)
+	c := exec.Command(binary, all...)
+	c.Dir = t.TempDir()
+	c.Env = append(os.Environ(), "NO_COLOR=1")
+	c.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &soServer{cmd: c, out: pr, errOut: &hsBuffer{}, exited: make(chan struct{})}
+	c.Stdout, c.Stderr = pw, s.errOut
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	pw.Close()
+	go func() {
+		err := c.Wait()
+		var ee *exec.ExitError
+		switch {
+		case err == nil:
+			s.status = "exit 0"
+		case errors.As(err, &ee):
+			s.code = ee.ExitCode()
+			s.status = fmt.Sprintf("exit %d", s.code)
+			if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+				s.code, s.status = -1, "ended by signal: "+ws.Signal().String()
+			}
+		default:
+			s.code, s.status = -1, err.Error()
+		}
+		close(s.exited)
+	}()
+	t.Cleanup(func() {
+		syscall.Kill(-c.Process.Pid, syscall.SIGKILL)
+		<-s.exited
+		pr.Close()
+	})
+	// Byte by byte, so nothing after the URL line is taken out of the pipe.
+	line, err := bufio.NewReaderSize(io.LimitReader(pr, 200), 16).ReadString('\n')
+	m := soURL.FindStringSubmatch(line)
+	if err != nil || m == nil {
+		t.Fatalf("first stdout line %q (%v); stderr:\n%s", line, err, s.errOut.String())
+	}
+	s.addr = m[1]
+	return s
+}
+
+// stop sends SIGTERM and returns how long the process took to exit (it is killed after 10 s).
+func (s *soServer) stop(t *testing.T) time.Duration {
+	t.Helper()
+	start := time.Now()
+	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatalf("SIGTERM: %v", err)
+	}
+	select {
+	case <-s.exited:
+	case <-time.After(10 * time.Second):
+		syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
+		<-s.exited
+		t.Errorf("serve still running 10 s after SIGTERM (killed)")
+	}
+	return time.Since(start)
+}
+
+// soGet makes one HTTPS request on a new connection (each connection is one log line).
+func soGet(addr string) error {
+	tr := &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}, DisableKeepAlives: true}
+	defer tr.CloseIdleConnections()
+	client := &http.Client{Transport: tr, Timeout: 5 * time.Second}
+	resp, err := client.Get("https://" + addr + "/")
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	io.Copy(io.Discard, resp.Body)
+	if resp.StatusCode != 200 {
+		return fmt.Errorf("status %d", resp.StatusCode)
+	}
+	return nil
+}
+
+// `tlskit serve | head -1`: the reader closes the pipe after the URL line. The first
+// connection's log line used to kill the server with SIGPIPE; now the log stops with one
+// warning and every later connection is served.
+func TestE2EServeStdoutClosedKeepsServing(t *testing.T) {
+	for _, format := range []string{"text", "json"} {
+		t.Run(format, func(t *testing.T) {
+			s := soStart(t, "-o", format)
+			s.out.Close()
+			const warning = "tlskit: warning: stdout closed; connection log stopped"
+			if err := soGet(s.addr); err != nil {
+				select {
+				case <-s.exited:
+				case <-time.After(time.Second):
+				}
+				t.Fatalf("first request after stdout closed: %v (serve: %s)", err, s.status)
+			}
+			for deadline := time.Now().Add(3 * time.Second); !strings.Contains(s.errOut.String(), warning); time.Sleep(20 * time.Millisecond) {
+				select {
+				case <-s.exited:
+					t.Fatalf("serve ended (%s) at its first log line after stdout closed; stderr:\n%s", s.status, s.errOut.String())
+				default:
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("no %q within 3 s; stderr:\n%s", warning, s.errOut.String())
+				}
+			}
+			for i := range 5 {
+				if err := soGet(s.addr); err != nil {
+					t.Fatalf("request %d after stdout closed: %v (serve: %s)", i+2, err, s.status)
+				}
+			}
+			if took := s.stop(t); s.code != 0 {
+				t.Errorf("after SIGTERM: %s in %v, want exit 0", s.status, took)
+			}
+			if n := strings.Count(s.errOut.String(), warning); n != 1 {
+				t.Errorf("the warning came %d times, want once; stderr:\n%s", n, s.errOut.String())
+			}
+		})
+	}
+}
+
+// A reader that never reads: the pipe (64 KiB) and the log queue fill up, the log writer
+// blocks in write(2), and SIGTERM must still end serve with exit 0 within the 5 s drain plus
+// a 1 s margin (it used to wait for the writer forever).
+func TestE2EServeStdoutNeverReadStopsWithin6s(t *testing.T) {
+	s := soStart(t)
+	fd := int(s.out.Fd())
+	// A connection that is not TLS is one quick log line (a handshake error).
+	hit := func() {
+		c, err := net.DialTimeout("tcp", s.addr, 2*time.Second)
+		if err != nil {
+			return
+		}
+		c.SetDeadline(time.Now().Add(2 * time.Second))
+		io.WriteString(c, "GET / HTTP/1.0\r\n\r\n")
+		io.Copy(io.Discard, c)
+		c.Close()
+	}
+	full := false
+	for sent := 0; sent < 6000 && !full; {
+		var wg sync.WaitGroup
+		for range 100 {
+			wg.Add(1)
+			go func() { defer wg.Done(); hit() }()
+		}
+		wg.Wait()
+		sent += 100
+		n, err := unix.IoctlGetInt(fd, unix.TIOCINQ) // FIONREAD: bytes unread in the pipe
+		if err != nil {
+			t.Fatalf("TIOCINQ: %v", err)
+		}
+		// Full to within a page: the blocked write(2) holds the rest.
+		full = n > 60<<10
+		if full {
+			t.Logf("stdout pipe full (%d bytes unread) after %d connections", n, sent)
+		}
+	}
+	if !full {
+		t.Fatalf("the stdout pipe never filled; serve: %s; stderr:\n%s", s.status, s.errOut.String())
+	}
+	// More lines than the log's buffer and queue hold, so its writer is surely blocked.
+	for range 10 {
+		var wg sync.WaitGroup
+		for range 100 {
+			wg.Add(1)
+			go func() { defer wg.Done(); hit() }()
+		}
+		wg.Wait()
+	}
+	took := s.stop(t)
+	t.Logf("exited %v after SIGTERM (%s)", took.Round(10*time.Millisecond), s.status)
+	if s.code != 0 || took > 6*time.Second {
+		t.Errorf("SIGTERM with stdout never read: %s after %v, want exit 0 within 6 s; stderr:\n%s", s.status, took, s.errOut.String())
+	}
+	if !strings.Contains(s.errOut.String(), "stdout is not being read") {
+		t.Errorf("no warning that stdout is not being read; stderr:\n%s", s.errOut.String())
+	}
+}
+
+// Every other command keeps Unix's answer to a reader that went away: the process ends by
+// SIGPIPE, silently (no Go panic, no error line), as `tlskit inspect ... | head -1` does. serve
+// too, when stdout is gone before its URL line; a URL line that cannot be written for another
+// reason is an error, exit 1.
+func TestE2EStdoutClosedOtherCommands(t *testing.T) {
+	dir := t.TempDir()
+	tk(t, dir, "cert", "selfsign", "localhost", "--out", "c.pem", "--key-out", "k.pem")
+	cases := []struct {
+		name   string
+		args   []string
+		stdout string // "closed" (a pipe whose reader is gone) or "full" (/dev/full)
+		want   string // "SIGPIPE" or the error line's start
+	}{
+		{"inspect", []string{"inspect", "c.pem"}, "closed", "SIGPIPE"},
+		{"inspect json", []string{"inspect", "c.pem", "-o", "json"}, "closed", "SIGPIPE"},
+		{"version", []string{"version"}, "closed", "SIGPIPE"},
+		{"serve before its URL", []string{"serve", "--addr", "127.0.0.1:0"}, "closed", "SIGPIPE"},
+		{"serve URL to /dev/full", []string{"serve", "--addr", "127.0.0.1:0"}, "full", "tlskit: /dev/stdout: no space left on device"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c := exec.Command(binary, tc.args...)
+			c.Dir = dir
+			c.Env = append(os.Environ(), "NO_COLOR=1")
+			var errOut strings.Builder
+			c.Stderr = &errOut
+			switch tc.stdout {
+			case "closed":
+				pr, pw, err := os.Pipe()
+				if err != nil {
+					t.Fatal(err)
+				}
+				pr.Close()
+				defer pw.Close()
+				c.Stdout = pw
+			case "full":
+				f, err := os.OpenFile("/dev/full", os.O_WRONLY, 0)
+				if err != nil {
+					t.Skipf("no /dev/full: %v", err)
+				}
+				defer f.Close()
+				c.Stdout = f
+			}
+			if err := c.Start(); err != nil {
+				t.Fatal(err)
+			}
+			done := make(chan error, 1)
+			go func() { done <- c.Wait() }()
+			var err error
+			select {
+			case err = <-done:
+			case <-time.After(10 * time.Second):
+				c.Process.Kill()
+				<-done
+				t.Fatalf("still running after 10 s")
+			}
+			var ee *exec.ExitError
+			if !errors.As(err, &ee) {
+				t.Fatalf("exit %v, want a failure", err)
+			}
+			ws := ee.Sys().(syscall.WaitStatus)
+			stderr := errOut.String()
+			if strings.Contains(stderr, "panic") || strings.Contains(stderr, "goroutine ") {
+				t.Errorf("a Go panic on stderr:\n%s", stderr)
+			}
+			if tc.want == "SIGPIPE" {
+				if !ws.Signaled() || ws.Signal() != syscall.SIGPIPE {
+					t.Errorf("ended with %v, want killed by SIGPIPE; stderr:\n%s", err, stderr)
+				}
+				if strings.Contains(stderr, "tlskit:") {
+					t.Errorf("an error or warning on stderr:\n%s", stderr)
+				}
+				return
+			}
+			lines := strings.Split(strings.TrimSpace(stderr), "\n")
+			if ee.ExitCode() != 1 || !strings.HasPrefix(lines[len(lines)-1], tc.want) {
+				t.Errorf("exit %d, stderr:\n%s\nwant exit 1 and a last line starting %q", ee.ExitCode(), stderr, tc.want)
+			}
+		})
+	}
+}
