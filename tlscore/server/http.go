@@ -24,12 +24,15 @@ const DrainTimeout = 5 * time.Second
 // handed back to ln as connections close.
 func NewHTTPServer(ln *Listener, o HTTPOptions) *http.Server {
 	return &http.Server{
-		Handler:           o.Handler,
+		Handler:           guardHTTP2(o.Handler),
 		ReadHeaderTimeout: o.ReadHeaderTimeout,
 		IdleTimeout:       o.IdleTimeout,
 		MaxHeaderBytes:    o.MaxHeaderBytes,
 		TLSConfig:         ln.TLSConfig(),
-		ConnContext:       ConnContext,
+		ConnContext: func(ctx context.Context, c net.Conn) context.Context {
+			return withStreamBudget(ConnContext(ctx, c), c)
+		},
+		HTTP2: http2Config(),
 		ConnState: func(c net.Conn, st http.ConnState) {
 			if st == http.StateClosed || st == http.StateHijacked {
 				ln.Release(c)
