@@ -282,7 +282,7 @@ func Handshake(ctx context.Context, opts HandshakeOptions) (*HandshakeResult, er
 		decoded := make(chan struct{})
 		go func() {
 			defer close(decoded)
-			early = newTranscriptDecoder(sofar, klog, decodeOptions{verbose: opts.Verbose, peerCertificates: cs.PeerCertificates})
+			early = newTranscriptDecoder(sofar, klog, decodeOptions{verbose: opts.Verbose, peerCertificates: cs.PeerCertificates, done: ctx.Done()})
 		}()
 		go func() {
 			defer close(background)
@@ -315,8 +315,19 @@ func Handshake(ctx context.Context, opts HandshakeOptions) (*HandshakeResult, er
 		}
 		hsErr = awaitTickets(rec, tc, watch, window)
 		res.Timing.TotalMs = ms(time.Since(start))
-		<-background
+		// The work on what the server sent is part of the run and shares its deadline: a
+		// flight built to be slow to judge must not hold the caller past --timeout. The
+		// goroutines are left to finish (the decoder stops at the deadline, verification is
+		// bounded) and touch nothing returned.
+		select {
+		case <-background:
+		case <-ctx.Done():
+			return res, afterHandshakeTimeout(ctx, res, rec, auth, dialTo)
+		}
 		early.finish(res, rec.Chunks())
+		if ctx.Err() != nil {
+			return res, afterHandshakeTimeout(ctx, res, rec, auth, dialTo)
+		}
 	} else {
 		res.Timing.TotalMs = ms(time.Since(start))
 		// Decode what was recorded all the same: a failed handshake still shows its messages,
@@ -356,6 +367,17 @@ func Handshake(ctx context.Context, opts HandshakeOptions) (*HandshakeResult, er
 	attachRevocation(res, revoc, path, opts.RevocationHardFail)
 	tc.Close()
 	return res, nil
+}
+
+// afterHandshakeTimeout is the error of a handshake whose deadline passed while its transcript
+// was decoded or its chain judged: the run's timeout, like one on the wire. The result keeps
+// the timings and what needs no decoding; its steps are left out, being incomplete.
+func afterHandshakeTimeout(ctx context.Context, res *HandshakeResult, rec *RecordingConn, auth *ClientAuth, to Target) error {
+	res.Steps = []Step{}
+	res.ClientAuth = auth
+	res.TranscriptTruncated = rec.Truncated()
+	err := fmt.Errorf("decoding and judging what the server sent: %w", context.Cause(ctx))
+	return &HandshakeError{Stage: StageHandshake, Addr: to.Address(), Err: err, Result: res}
 }
 
 // attachRevocation puts the revocation verdict on the result: the staple, the report, each

@@ -68,7 +68,24 @@ type decodeOptions struct {
 	// peerCertificates are the server's certificates as crypto/tls parsed them, so describing
 	// the Certificate message need not parse them again.
 	peerCertificates []*x509.Certificate
+	// done, when closed, stops the decoding where it is (the run's deadline passed): the
+	// caller then discards the steps.
+	done <-chan struct{}
 }
+
+// stopped reports whether done has been closed.
+func (o decodeOptions) stopped() bool {
+	select {
+	case <-o.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// stopCheckEvery is how many records or steps go between looks at decodeOptions.done: often
+// enough to stop within a millisecond, rarely enough to cost nothing.
+const stopCheckEvery = 1024
 
 // transcriptDecoder decodes a recording that may still be growing. Feeding it the recording
 // again later decodes only the records added since, so Handshake can do the bulk of the work
@@ -163,8 +180,8 @@ func (d *transcriptDecoder) decode(sentRecs, recvRecs []wire.Record, recvErr err
 	}
 
 	var events []event
-	events = append(events, d.sent.read(d.sentStream, sentRecs, d.st, &d.seq)...)
-	events = append(events, d.received.read(d.recvStream, recvRecs, d.st, &d.seq)...)
+	events = append(events, d.sent.read(d.sentStream, sentRecs, d.st, &d.seq, d.opts)...)
+	events = append(events, d.received.read(d.recvStream, recvRecs, d.st, &d.seq, d.opts)...)
 	sort.SliceStable(events, func(i, j int) bool {
 		if events[i].at != events[j].at {
 			return events[i].at < events[j].at
@@ -177,7 +194,10 @@ func (d *transcriptDecoder) decode(sentRecs, recvRecs []wire.Record, recvErr err
 		d.outOfOrder = true
 		return
 	}
-	for _, ev := range events {
+	for i, ev := range events {
+		if i%stopCheckEvery == stopCheckEvery-1 && d.opts.stopped() {
+			return
+		}
 		d.steps = append(d.steps, d.step(ev))
 		d.lastAt = ev.at
 	}
@@ -282,8 +302,8 @@ func (l *lazyDecrypter) get() *keys.RecordDecrypter {
 	return l.dec
 }
 
-// read turns the records of s not read before into events.
-func (r *directionReader) read(s Stream, recs []wire.Record, st transcriptState, seq *int) []event {
+// read turns the records of s not read before into events, until opts says to stop.
+func (r *directionReader) read(s Stream, recs []wire.Record, st transcriptState, seq *int, opts decodeOptions) []event {
 	var out []event
 	add := func(ev event) {
 		ev.dir = r.dir
@@ -291,8 +311,8 @@ func (r *directionReader) read(s Stream, recs []wire.Record, st transcriptState,
 		*seq++
 		out = append(out, ev)
 	}
-	for _, rec := range recs {
-		if r.stopped {
+	for i, rec := range recs {
+		if r.stopped || (i%stopCheckEvery == stopCheckEvery-1 && opts.stopped()) {
 			break
 		}
 		if rec.Offset < r.consumed {
