@@ -1,0 +1,133 @@
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/tlskit/tlskit/tlscore/server"
+)
+
+// The end-to-end tests (e2e_serve_stdout_test.go) run these cases on a real pipe; here the
+// writer is a fake, so each case is exact and quick.
+
+// logWriter fails with err after ok writes, or blocks until released when block is set.
+type logWriter struct {
+	mu     sync.Mutex
+	ok     int
+	err    error
+	block  chan struct{}
+	writes int
+}
+
+func (w *logWriter) Write(p []byte) (int, error) {
+	if w.block != nil {
+		<-w.block
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.writes++
+	if w.writes > w.ok {
+		return 0, w.err
+	}
+	return len(p), nil
+}
+
+// lockedBuffer is stderr shared by the log goroutine and the test.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
+
+func logTestApp(out *logWriter) (*app, *lockedBuffer) {
+	errBuf := &lockedBuffer{}
+	return newApp(&IOStreams{Out: out, Err: errBuf}, nil, BuildInfo{}), errBuf
+}
+
+func TestEventLogStopsOnWriteError(t *testing.T) {
+	cases := []struct {
+		name string
+		err  error
+		want string
+	}{
+		{"reader gone", fmt.Errorf("write /dev/stdout: %w", syscall.EPIPE), "tlskit: warning: stdout closed; connection log stopped\n"},
+		{"disk full", errors.New("write out.log: no space left on device"), "tlskit: warning: writing the connection log: write out.log: no space left on device; connection log stopped\n"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			out := &logWriter{ok: 1, err: tc.err}
+			a, errBuf := logTestApp(out)
+			l := newEventLog(context.Background(), a)
+			l.start()
+			ev := server.Event{Time: time.Unix(0, 0).UTC(), Remote: "127.0.0.1:1"}
+			for i := 0; i < 50; i++ {
+				l.log(ev)
+				time.Sleep(time.Millisecond) // one flush each, mostly
+			}
+			l.close()
+			if got := errBuf.String(); got != tc.want {
+				t.Errorf("stderr = %q, want %q", got, tc.want)
+			}
+			if !l.stopped.Load() {
+				t.Errorf("the log did not stop")
+			}
+		})
+	}
+}
+
+// close gives a writer blocked for good logFlushGrace, not forever (it used to wait for it).
+func TestEventLogCloseDoesNotWaitForStuckWriter(t *testing.T) {
+	out := &logWriter{ok: 1 << 30, block: make(chan struct{})}
+	defer close(out.block)
+	a, errBuf := logTestApp(out)
+	l := newEventLog(context.Background(), a)
+	l.start()
+	l.log(server.Event{Time: time.Unix(0, 0).UTC(), Remote: "127.0.0.1:1"})
+	done := make(chan struct{})
+	start := time.Now()
+	go func() { l.close(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(logFlushGrace + 2*time.Second):
+		t.Fatalf("close still waiting %v after it began", time.Since(start))
+	}
+	if !strings.Contains(errBuf.String(), "stdout is not being read") {
+		t.Errorf("stderr = %q", errBuf.String())
+	}
+}
+
+func TestLogDeadline(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 10, 0, time.UTC)
+	cases := []struct {
+		name   string
+		stopAt time.Time
+		want   time.Duration // from now
+	}{
+		{"no signal: the grace", time.Time{}, logFlushGrace},
+		{"quick drain: the grace", now.Add(-100 * time.Millisecond), logFlushGrace},
+		{"drain took 4.8 s: up to the promise", now.Add(-4800 * time.Millisecond), server.DrainTimeout + shutdownMargin - 4800*time.Millisecond},
+		{"drain took the full 5 s", now.Add(-server.DrainTimeout), shutdownMargin},
+	}
+	for _, tc := range cases {
+		if got := logDeadline(now, tc.stopAt).Sub(now); got != tc.want {
+			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
