@@ -26,8 +26,14 @@ type Chunk struct {
 // hundred; a peer that sends more must not make tlskit grow without bound.
 const DefaultRecordLimit = 1 << 20
 
+// bytesPerChunk is what the chunk cap allows each chunk on average: a recorder keeps at most
+// limit/bytesPerChunk chunks (65 536 under the default limit; a handshake has a few dozen).
+// Each chunk costs some 60 bytes kept beyond its data, and more in allocations, so a peer that
+// sent its bytes one per read made 300 000 bytes cost 99 MiB of allocations (20 MiB capped).
+const bytesPerChunk = 16
+
 // RecordingConn wraps a connection and keeps a timestamped copy of every byte read and written,
-// up to a limit. crypto/tls drives it; the transcript is decoded afterwards, so recording never
+// up to a limit (of bytes, and of chunks). crypto/tls drives it; the transcript is decoded afterwards, so recording never
 // changes what goes on the wire.
 type RecordingConn struct {
 	net.Conn
@@ -84,7 +90,7 @@ func (c *RecordingConn) record(dir Direction, p []byte) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	room := c.limit - c.kept
-	if room <= 0 {
+	if room <= 0 || len(c.chunks) >= max(c.limit/bytesPerChunk, 1) {
 		c.truncated = true
 		return
 	}

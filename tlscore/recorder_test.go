@@ -2,7 +2,10 @@ package tlscore
 
 import (
 	"fmt"
+	"io"
 	"math/rand/v2"
+	"net"
+	"runtime"
 	"testing"
 	"time"
 
@@ -141,5 +144,45 @@ func BenchmarkTranscriptOneByteRecords(b *testing.B) {
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(len(chunks)), "ns/record")
 		})
+	}
+}
+
+// TestRecordingConnChunkCap is a peer whose bytes arrive one per read, 300 000 of them: the
+// recorder keeps at most DefaultRecordLimit/bytesPerChunk (65 536) chunks, says it truncated,
+// and allocates under 32 MiB doing so, net.Pipe's own share included (measured 20 MiB; 99 MiB
+// and 300 000 chunks without the cap). Not parallel, so the allocation figure is its own.
+func TestRecordingConnChunkCap(t *testing.T) {
+	const bytes = 300_000
+	a, b := net.Pipe()
+	defer a.Close()
+	go func() {
+		one := []byte{0x42}
+		for range bytes {
+			if _, err := b.Write(one); err != nil {
+				return
+			}
+		}
+		b.Close()
+	}()
+	runtime.GC()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	rec := NewRecordingConn(a, time.Now(), 0)
+	got, err := io.Copy(io.Discard, rec)
+	chunks := len(rec.Chunks())
+	runtime.ReadMemStats(&after)
+	alloc := after.TotalAlloc - before.TotalAlloc
+	t.Logf("%d chunks kept, %d KiB allocated", chunks, alloc>>10)
+	if err != nil || got != bytes {
+		t.Fatalf("read %d bytes (err %v), want %d: recording must not change what is read", got, err, bytes)
+	}
+	if limit := DefaultRecordLimit / bytesPerChunk; chunks > limit {
+		t.Errorf("BUG: kept %d chunks, over the cap of %d", chunks, limit)
+	}
+	if !rec.Truncated() {
+		t.Errorf("Truncated() is false after %d one-byte reads", bytes)
+	}
+	if alloc > 32<<20 {
+		t.Errorf("BUG: recording %d one-byte reads allocated %d MiB (bound 32 MiB)", bytes, alloc>>20)
 	}
 }

@@ -303,48 +303,16 @@ func (p *prober) send(ctx context.Context, hello []byte, read func(net.Conn) out
 // is acceptance; an SSL 2.0 ERROR, a TLS alert, a TLS answer or a clean close is refusal (a TLS
 // server does not speak SSL 2.0); anything else proves nothing.
 func readSSLv2ServerHello(conn net.Conn) outcome {
-	var stream []byte
-	buf := make([]byte, 8192)
+	r := newFlightReader(conn, probeMaxBytes)
 	for {
-		n, err := conn.Read(buf)
-		stream = append(stream, buf[:n]...)
-		if len(stream) > 0 && stream[0]&0x80 == 0 {
+		err := r.fill()
+		if r.pending() > 0 && r.tail[0]&0x80 == 0 {
 			// A TLS record header: the server answered in TLS.
-			records, _, perr := wire.ParseRecords(stream)
-			switch {
-			case perr != nil:
-				return outcome{kind: outInconclusive, err: perr}
-			case len(records) > 0 && records[0].Type == wire.ContentAlert:
-				a, aerr := wire.ParseAlert(records[0].Payload)
-				if aerr != nil {
-					return outcome{kind: outInconclusive, err: aerr}
-				}
-				return outcome{kind: outRefused, alert: a}
-			case len(records) > 0 && records[0].Type == wire.ContentHandshake:
-				// A TLS server that took the hello for an SSL 2.0-compatible TLS one. A
-				// ServerHello proves it speaks TLS and not SSL 2.0; anything else proves nothing.
-				var asm wire.Assembler
-				var msgs []wire.Message
-				var herr error
-				for _, r := range records {
-					if r.Type != wire.ContentHandshake || len(msgs) > 0 || herr != nil {
-						break
-					}
-					msgs, herr = asm.Add(r.Payload)
-				}
-				if herr == nil && len(msgs) > 0 && msgs[0].Type == wire.TypeServerHello {
-					if _, serr := wire.ParseServerHello(msgs[0].Body); serr == nil {
-						return outcome{kind: outRefused, err: errAnsweredInTLS}
-					}
-				}
-				if herr != nil || len(msgs) > 0 {
-					return outcome{kind: outInconclusive, err: errors.New("the server answered SSL 2.0 with a TLS record that is not a ServerHello")}
-				}
-			case len(records) > 0:
-				return outcome{kind: outInconclusive, err: fmt.Errorf("the server answered SSL 2.0 with a TLS %s record", wire.ContentTypeName(records[0].Type))}
-			}
-		} else if len(stream) > 0 {
-			body, perr := wire.ParseSSLv2Record(stream)
+			return readSSLv2AnsweredInTLS(r, err)
+		}
+		if r.pending() > 0 {
+			// An SSL 2.0 record is at most 32 KiB: the reader's bound covers it whole.
+			body, perr := wire.ParseSSLv2Record(r.tail)
 			if perr == nil {
 				sh, herr := wire.ParseSSLv2ServerHello(body)
 				var se *wire.SSLv2Error
@@ -363,7 +331,7 @@ func readSSLv2ServerHello(conn net.Conn) outcome {
 			}
 		}
 		if err != nil {
-			if errors.Is(err, io.EOF) && len(stream) == 0 {
+			if errors.Is(err, io.EOF) && r.pending() == 0 {
 				return outcome{kind: outRefused, err: err}
 			}
 			return outcome{kind: outInconclusive, err: err}
@@ -371,54 +339,91 @@ func readSSLv2ServerHello(conn net.Conn) outcome {
 	}
 }
 
-// readServerHello reads records until the first handshake message or an alert.
-func readServerHello(conn net.Conn) outcome {
-	var stream []byte
+// readSSLv2AnsweredInTLS reads on an answer to the SSL 2.0 probe that came in TLS records: an
+// alert is a refusal; so is a ServerHello, from a TLS server that took the hello for an SSL
+// 2.0-compatible TLS one: it speaks TLS and not SSL 2.0. Anything else proves nothing. err is
+// the error of the read that brought the first bytes.
+func readSSLv2AnsweredInTLS(r *flightReader, err error) outcome {
 	var asm wire.Assembler
-	buf := make([]byte, 8192)
+	first := true
 	for {
-		n, err := conn.Read(buf)
-		stream = append(stream, buf[:n]...)
-		if n > 0 {
-			records, rest, perr := wire.ParseRecords(stream)
-			if perr != nil {
-				return outcome{kind: outInconclusive, err: perr}
+		records, perr := r.records()
+		for _, rec := range records {
+			switch {
+			case first && rec.Type == wire.ContentAlert:
+				a, aerr := wire.ParseAlert(rec.Payload)
+				if aerr != nil {
+					return outcome{kind: outInconclusive, err: aerr}
+				}
+				return outcome{kind: outRefused, alert: a}
+			case rec.Type != wire.ContentHandshake:
+				return outcome{kind: outInconclusive, err: fmt.Errorf("the server answered SSL 2.0 with a TLS %s record", wire.ContentTypeName(rec.Type))}
 			}
-			for _, r := range records {
-				switch r.Type {
-				case wire.ContentAlert:
-					a, aerr := wire.ParseAlert(r.Payload)
-					if aerr != nil {
-						return outcome{kind: outInconclusive, err: aerr}
-					}
-					return outcome{kind: outRefused, alert: a}
-				case wire.ContentHandshake:
-					msgs, herr := asm.Add(r.Payload)
-					if herr != nil {
-						return outcome{kind: outInconclusive, err: herr}
-					}
-					if len(msgs) == 0 {
-						continue
-					}
-					m := msgs[0]
-					if m.Type != wire.TypeServerHello {
-						return outcome{kind: outInconclusive,
-							err: fmt.Errorf("server sent %s before ServerHello", m.Name())}
-					}
-					sh, serr := wire.ParseServerHello(m.Body)
-					if serr != nil {
-						return outcome{kind: outInconclusive, err: serr}
-					}
-					return outcome{kind: outHello, hello: sh}
-				default:
-					return outcome{kind: outInconclusive,
-						err: fmt.Errorf("server sent a %s record before ServerHello", wire.ContentTypeName(r.Type))}
+			first = false
+			msgs, herr := asm.Add(rec.Payload)
+			if herr == nil && len(msgs) == 0 {
+				continue
+			}
+			if herr == nil && msgs[0].Type == wire.TypeServerHello {
+				if _, serr := wire.ParseServerHello(msgs[0].Body); serr == nil {
+					return outcome{kind: outRefused, err: errAnsweredInTLS}
 				}
 			}
-			stream = append(stream[:0:0], rest...)
+			return outcome{kind: outInconclusive, err: errors.New("the server answered SSL 2.0 with a TLS record that is not a ServerHello")}
+		}
+		if perr != nil {
+			return outcome{kind: outInconclusive, err: perr}
 		}
 		if err != nil {
-			if errors.Is(err, io.EOF) && len(stream) == 0 && asm.Pending() == 0 {
+			return outcome{kind: outInconclusive, err: err}
+		}
+		err = r.fill()
+	}
+}
+
+// readServerHello reads records until the first handshake message or an alert.
+func readServerHello(conn net.Conn) outcome {
+	r := newFlightReader(conn, probeMaxBytes)
+	var asm wire.Assembler
+	for {
+		err := r.fill()
+		records, perr := r.records()
+		if perr != nil {
+			return outcome{kind: outInconclusive, err: perr}
+		}
+		for _, rec := range records {
+			switch rec.Type {
+			case wire.ContentAlert:
+				a, aerr := wire.ParseAlert(rec.Payload)
+				if aerr != nil {
+					return outcome{kind: outInconclusive, err: aerr}
+				}
+				return outcome{kind: outRefused, alert: a}
+			case wire.ContentHandshake:
+				msgs, herr := asm.Add(rec.Payload)
+				if herr != nil {
+					return outcome{kind: outInconclusive, err: herr}
+				}
+				if len(msgs) == 0 {
+					continue
+				}
+				m := msgs[0]
+				if m.Type != wire.TypeServerHello {
+					return outcome{kind: outInconclusive,
+						err: fmt.Errorf("server sent %s before ServerHello", m.Name())}
+				}
+				sh, serr := wire.ParseServerHello(m.Body)
+				if serr != nil {
+					return outcome{kind: outInconclusive, err: serr}
+				}
+				return outcome{kind: outHello, hello: sh}
+			default:
+				return outcome{kind: outInconclusive,
+					err: fmt.Errorf("server sent a %s record before ServerHello", wire.ContentTypeName(rec.Type))}
+			}
+		}
+		if err != nil {
+			if errors.Is(err, io.EOF) && r.pending() == 0 && asm.Pending() == 0 {
 				// A clean close with nothing said: how many servers refuse an offer.
 				return outcome{kind: outRefused, err: err}
 			}
@@ -440,89 +445,79 @@ const (
 // ServerHello's version. The outcome's ske is nil when the server sent none, the
 // message did not parse, or a bound was hit; kind and hello are as for readServerHello.
 func readServerKeyExchange(conn net.Conn) outcome {
-	var stream []byte
+	r := newFlightReader(conn, skeMaxBytes)
 	var asm wire.Assembler
 	asm.MaxMessageSize = skeMaxBytes
 	var res outcome
 	res.kind = outInconclusive
-	total, nrec := 0, 0
-	buf := make([]byte, 8192)
+	nrec := 0
 	for {
-		n, err := conn.Read(buf[:min(len(buf), skeMaxBytes-total)])
-		total += n
-		stream = append(stream, buf[:n]...)
-		if n > 0 {
-			records, rest, perr := wire.ParseRecords(stream)
-			if perr != nil {
-				res.err = perr
-				return res
-			}
-			for _, r := range records {
-				if nrec++; nrec > skeMaxRecords {
-					res.err = fmt.Errorf("no ServerKeyExchange within %d records", skeMaxRecords)
-					return res
-				}
-				switch r.Type {
-				case wire.ContentAlert:
-					if res.hello == nil {
-						a, aerr := wire.ParseAlert(r.Payload)
-						if aerr != nil {
-							res.err = aerr
-							return res
-						}
-						return outcome{kind: outRefused, alert: a}
-					}
-					res.err = errors.New("alert before ServerKeyExchange")
-					return res
-				case wire.ContentHandshake:
-					msgs, herr := asm.Add(r.Payload)
-					if herr != nil {
-						res.err = herr
-						return res
-					}
-					for _, m := range msgs {
-						if res.hello == nil {
-							if m.Type != wire.TypeServerHello {
-								res.err = fmt.Errorf("server sent %s before ServerHello", m.Name())
-								return res
-							}
-							sh, serr := wire.ParseServerHello(m.Body)
-							if serr != nil {
-								res.err = serr
-								return res
-							}
-							res.kind, res.hello = outHello, sh
-							continue
-						}
-						switch m.Type {
-						case wire.TypeCertificate, wire.TypeCertificateStatus:
-							continue
-						case wire.TypeServerKeyExchange:
-							cs, ok := wire.CipherSuiteByID(res.hello.CipherSuite)
-							if !ok {
-								res.err = fmt.Errorf("unknown suite %04x", res.hello.CipherSuite)
-								return res
-							}
-							res.ske, res.err = wire.ParseServerKeyExchange(m.Body, cs.KeyExchange, res.hello.Version())
-							return res
-						default:
-							res.err = fmt.Errorf("server sent %s, no ServerKeyExchange", m.Name())
-							return res
-						}
-					}
-				default:
-					res.err = fmt.Errorf("server sent a %s record before ServerKeyExchange", wire.ContentTypeName(r.Type))
-					return res
-				}
-			}
-			stream = append(stream[:0:0], rest...)
-		}
-		if total >= skeMaxBytes {
-			res.err = fmt.Errorf("no ServerKeyExchange within %d bytes", skeMaxBytes)
+		err := r.fill()
+		records, perr := r.records()
+		if perr != nil {
+			res.err = perr
 			return res
 		}
+		for _, rec := range records {
+			if nrec++; nrec > skeMaxRecords {
+				res.err = fmt.Errorf("no ServerKeyExchange within %d records", skeMaxRecords)
+				return res
+			}
+			switch rec.Type {
+			case wire.ContentAlert:
+				if res.hello == nil {
+					a, aerr := wire.ParseAlert(rec.Payload)
+					if aerr != nil {
+						res.err = aerr
+						return res
+					}
+					return outcome{kind: outRefused, alert: a}
+				}
+				res.err = errors.New("alert before ServerKeyExchange")
+				return res
+			case wire.ContentHandshake:
+				msgs, herr := asm.Add(rec.Payload)
+				if herr != nil {
+					res.err = herr
+					return res
+				}
+				for _, m := range msgs {
+					if res.hello == nil {
+						if m.Type != wire.TypeServerHello {
+							res.err = fmt.Errorf("server sent %s before ServerHello", m.Name())
+							return res
+						}
+						sh, serr := wire.ParseServerHello(m.Body)
+						if serr != nil {
+							res.err = serr
+							return res
+						}
+						res.kind, res.hello = outHello, sh
+						continue
+					}
+					switch m.Type {
+					case wire.TypeCertificate, wire.TypeCertificateStatus:
+						continue
+					case wire.TypeServerKeyExchange:
+						cs, ok := wire.CipherSuiteByID(res.hello.CipherSuite)
+						if !ok {
+							res.err = fmt.Errorf("unknown suite %04x", res.hello.CipherSuite)
+							return res
+						}
+						res.ske, res.err = wire.ParseServerKeyExchange(m.Body, cs.KeyExchange, res.hello.Version())
+						return res
+					default:
+						res.err = fmt.Errorf("server sent %s, no ServerKeyExchange", m.Name())
+						return res
+					}
+				}
+			default:
+				res.err = fmt.Errorf("server sent a %s record before ServerKeyExchange", wire.ContentTypeName(rec.Type))
+				return res
+			}
+		}
 		if err != nil {
-			if res.hello == nil && errors.Is(err, io.EOF) && len(stream) == 0 && asm.Pending() == 0 {
+			if res.hello == nil && errors.Is(err, io.EOF) && r.pending() == 0 && asm.Pending() == 0 {
 				return outcome{kind: outRefused, err: err}
 			}
 			res.err = err

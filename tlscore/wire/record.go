@@ -100,6 +100,12 @@ func knownContentType(t uint8) bool {
 // *RecordTooLargeError. On error, records holds what was parsed before the bad header and
 // rest starts at it.
 func ParseRecords(stream []byte) (records []Record, rest []byte, err error) {
+	return AppendRecords(nil, stream)
+}
+
+// AppendRecords is ParseRecords appending to records, so a reader that frames a stream read
+// by read can reuse one slice (a peer sending one-byte records makes thousands per read).
+func AppendRecords(records []Record, stream []byte) ([]Record, []byte, error) {
 	off := 0
 	for {
 		if len(stream)-off == 0 {
@@ -108,7 +114,7 @@ func ParseRecords(stream []byte) (records []Record, rest []byte, err error) {
 		hdr := stream[off:]
 		if off == 0 {
 			if nt := sniffNotTLS(hdr); nt != nil {
-				return nil, stream, nt
+				return records, stream, nt
 			}
 		} else if !knownContentType(hdr[0]) {
 			return records, hdr, &UnknownContentTypeError{Offset: off, Type: hdr[0]}
