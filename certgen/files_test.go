@@ -123,6 +123,20 @@ func checkWritten(t *testing.T, root string, files []OutputFile) {
 	}
 }
 
+// withLink is osOps with another link.
+func withLink(link func(oldname, newname string) error) fileOps {
+	o := osOps
+	o.link = link
+	return o
+}
+
+// namedStaging is o staging named temporary files, as on systems or filesystems without
+// O_TMPFILE.
+func namedStaging(o fileOps) fileOps {
+	o.openTmpfile = nil
+	return o
+}
+
 // linkUnsupported fails the way os.Link does on a filesystem without hard links.
 func linkUnsupported(oldname, newname string) error {
 	return &os.LinkError{Op: "link", Old: oldname, New: newname, Err: syscall.EPERM}
@@ -138,7 +152,9 @@ func TestWriteFilesModesIgnoreUmask(t *testing.T) {
 		existing bool
 	}{
 		{name: "hard link", ops: osOps},
-		{name: "fallback without hard links", ops: fileOps{createTemp: os.CreateTemp, link: linkUnsupported, rename: os.Rename}},
+		{name: "fallback without hard links", ops: withLink(linkUnsupported)},
+		{name: "named staging", ops: namedStaging(osOps)},
+		{name: "named staging, fallback without hard links", ops: namedStaging(withLink(linkUnsupported))},
 		{name: "force over existing files", ops: osOps, force: true, existing: true},
 	}
 	for _, umask := range []int{0o000, 0o077} {
@@ -433,7 +449,7 @@ func TestWriteFilesRollsBack(t *testing.T) {
 					if newname == second {
 						writeTestFile(t, second, raced, 0o644)
 					}
-					return os.Link(oldname, newname)
+					return osOps.link(oldname, newname)
 				}
 				return o
 			},
@@ -491,9 +507,16 @@ func TestWriteFilesRollsBack(t *testing.T) {
 			check:    wantInjected(errInjected),
 		},
 		{
+			// Without O_TMPFILE, or where it fails: the named file is the last resort.
 			name: "second temporary file cannot be created",
 			ops: func(t *testing.T, second string) fileOps {
 				o := osOps
+				o.openTmpfile = func(dir string) (*os.File, error) {
+					if dir == filepath.Dir(second) || osOps.openTmpfile == nil {
+						return nil, errInjected
+					}
+					return osOps.openTmpfile(dir)
+				}
 				o.createTemp = func(dir, pattern string) (*os.File, error) {
 					if dir == filepath.Dir(second) {
 						return nil, errInjected
@@ -576,31 +599,46 @@ func wantInjected(injected error) func(t *testing.T, err error, second string) {
 	}
 }
 
-// Temporary files go beside their targets so that publishing them never crosses filesystems,
-// and are named so that one left by a crash is recognisably tlskit's.
+// Temporary files go beside their targets so that publishing them never crosses filesystems:
+// named so that one left by a crash is recognisably tlskit's, or (Linux) unnamed in the target's
+// directory and linked from /proc.
 func TestWriteFilesStagesBesideTarget(t *testing.T) {
 	t.Parallel()
-	root := t.TempDir()
-	a, b := filepath.Join(root, "a"), filepath.Join(root, "b")
-	mustMkdir(t, a)
-	mustMkdir(t, b)
-	files := []OutputFile{certOut(filepath.Join(a, "localhost.pem")), keyOut(filepath.Join(b, "localhost-key.pem"))}
-
-	var links []string
-	o := osOps
-	o.link = func(oldname, newname string) error {
-		links = append(links, oldname+" -> "+newname)
-		base := filepath.Base(oldname)
-		if filepath.Dir(oldname) != filepath.Dir(newname) || !strings.HasPrefix(base, ".tlskit-") || !strings.HasSuffix(base, ".tmp") {
-			t.Errorf("staged %s for %s", oldname, newname)
+	for _, named := range []bool{true, false} {
+		if !named && osOps.openTmpfile == nil {
+			continue
 		}
-		return os.Link(oldname, newname)
+		root := t.TempDir()
+		a, b := filepath.Join(root, "a"), filepath.Join(root, "b")
+		mustMkdir(t, a)
+		mustMkdir(t, b)
+		files := []OutputFile{certOut(filepath.Join(a, "localhost.pem")), keyOut(filepath.Join(b, "localhost-key.pem"))}
+
+		var links []string
+		o := osOps
+		if named {
+			o = namedStaging(o)
+		}
+		o.link = func(oldname, newname string) error {
+			links = append(links, oldname+" -> "+newname)
+			staged, base := oldname, filepath.Base(oldname)
+			ok := strings.HasPrefix(base, ".tlskit-") && strings.HasSuffix(base, ".tmp")
+			if !named {
+				// An unnamed file shows as "DIR/#INODE (deleted)".
+				target, err := os.Readlink(oldname)
+				staged, ok = target, err == nil && strings.HasPrefix(oldname, "/proc/self/fd/")
+			}
+			if !ok || filepath.Dir(staged) != filepath.Dir(newname) {
+				t.Errorf("named %v: staged %s (%s) for %s", named, oldname, staged, newname)
+			}
+			return osOps.link(oldname, newname)
+		}
+		if err := o.writeFiles(files, false); err != nil {
+			t.Fatal(err)
+		}
+		if len(links) != len(files) {
+			t.Errorf("published with %d links, want %d: %q", len(links), len(files), links)
+		}
+		checkWritten(t, root, files)
 	}
-	if err := o.writeFiles(files, false); err != nil {
-		t.Fatal(err)
-	}
-	if len(links) != len(files) {
-		t.Errorf("published with %d links, want %d: %q", len(links), len(files), links)
-	}
-	checkWritten(t, root, files)
 }

@@ -31,13 +31,7 @@ const DefaultPBKDF2Iterations = 600000
 // integrity check, so a wrong password and a damaged ciphertext look the same.
 var ErrIncorrectPassword = errors.New("incorrect password or corrupt encrypted key")
 
-const (
-	// pbes2MaxIterations bounds the work a hostile file can make us do: at this count one key
-	// derivation already takes seconds.
-	pbes2MaxIterations = 10_000_000
-
-	pbes2SaltLen = 16
-)
+const pbes2SaltLen = 16
 
 var (
 	oidPBES2  = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 5, 13}
@@ -332,8 +326,8 @@ func parsePBKDF2Params(alg pkix.AlgorithmIdentifier) (*pbkdf2Settings, error) {
 	if s.iterations < 1 {
 		return nil, fmt.Errorf("malformed PBKDF2 parameters: iteration count %d is not positive", s.iterations)
 	}
-	if s.iterations > pbes2MaxIterations {
-		return nil, fmt.Errorf("PBKDF2 iteration count %d exceeds the limit of %d", s.iterations, pbes2MaxIterations)
+	if s.iterations > MaxKDFIterations {
+		return nil, &KDFLimitError{Where: "PBKDF2", What: "iteration count", Value: s.iterations, Limit: MaxKDFIterations}
 	}
 
 	i := 2

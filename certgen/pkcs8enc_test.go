@@ -424,7 +424,7 @@ func TestDecryptPKCS8Rejects(t *testing.T) {
 		{"prf with parameters", buildBlob(t, blobSpec{prfDER: algID(t, oidHMACWithSHA1, mustMarshal(t, 5))}), "unexpected parameters"},
 		{"AES-GCM", buildBlob(t, blobSpec{cipher: oid(2, 16, 840, 1, 101, 3, 4, 1, 46)}), "aes256-GCM"},
 		{"single DES", buildBlob(t, blobSpec{cipher: oid(1, 3, 14, 3, 2, 7)}), "des-CBC"},
-		{"iterations above cap", buildBlob(t, blobSpec{iterDER: mustMarshal(t, pbes2MaxIterations+1)}), "exceeds the limit"},
+		{"iterations above cap", buildBlob(t, blobSpec{iterDER: mustMarshal(t, MaxKDFIterations+1)}), "exceeds the limit"},
 		{"huge iterations", buildBlob(t, blobSpec{iterDER: mustMarshal(t, int64(1)<<62)}), "exceeds the limit"},
 		{"oversized iteration integer", buildBlob(t, blobSpec{iterDER: append([]byte{2, 9, 1}, make([]byte, 8)...)}), "iteration count"},
 		{"zero iterations", buildBlob(t, blobSpec{iterDER: mustMarshal(t, 0)}), "not positive"},

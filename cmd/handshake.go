@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/url"
-	"os"
 	"strings"
 	"sync"
 	"time"
@@ -204,9 +203,9 @@ func (o *handshakeOptions) build(a *app) (*handshakePlan, error) {
 		return nil, usageErrorf("--concurrency must be 1 to 1024")
 	}
 	if o.keylog != "" {
-		f, err := os.OpenFile(o.keylog, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+		f, err := openKeyLog(o.keylog)
 		if err != nil {
-			return nil, fmt.Errorf("--keylog: %w", fileError(err))
+			return nil, err
 		}
 		p.keylogW = &lockedWriter{w: f}
 		b.KeyLog = p.keylogW

@@ -214,7 +214,7 @@ func decodeSource(ctx context.Context, a *app, src string, opts inspect.DecodeOp
 	if err != nil {
 		return nil, err
 	}
-	return inspect.Decode(data, opts)
+	return inspect.DecodeContext(ctx, data, opts)
 }
 
 // looksLikeHost reports whether an argument that is not a file names a server.

@@ -238,9 +238,9 @@ func (o *serveOptions) setup(a *app) (*serveSetup, error) {
 	}
 	lo.Certs = s.certs
 	if o.keylog != "" {
-		f, err := os.OpenFile(o.keylog, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+		f, err := openKeyLog(o.keylog)
 		if err != nil {
-			return nil, fmt.Errorf("--keylog: %w", fileError(err))
+			return nil, err
 		}
 		lo.KeyLog = &lockedWriter{w: f}
 		s.closeLog = f.Close

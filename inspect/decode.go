@@ -2,6 +2,7 @@ package inspect
 
 import (
 	"bytes"
+	"context"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/ed25519"
@@ -14,8 +15,6 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-
-	"software.sslmate.com/src/go-pkcs12"
 
 	"github.com/tlskit/tlskit/certgen"
 )
@@ -96,10 +95,6 @@ func (e *DecodeError) Error() string {
 // Unwrap returns the cause, for errors.Is.
 func (e *DecodeError) Unwrap() error { return e.Err }
 
-// decodeMaxPKCS12MACIterations bounds the work a PKCS#12 file can demand before its password is
-// even checked (the same bound certgen puts on PBKDF2 in encrypted keys).
-const decodeMaxPKCS12MACIterations = 10_000_000
-
 var (
 	decodePEMStart = []byte("-----BEGIN ")
 	decodePEMLine  = []byte("\n-----BEGIN ")
@@ -110,14 +105,44 @@ var (
 // key, encrypted PKCS#8 private key, PKIX/PKCS#1 public key, or PKCS#12).
 //
 // Errors are *DecodeError for a part that does not parse (errors.Is finds
-// certgen.ErrPasswordRequired and certgen.ErrIncorrectPassword through it), or ErrNothingFound,
-// possibly wrapped with detail. On error no items are returned.
+// certgen.ErrPasswordRequired and certgen.ErrIncorrectPassword through it, errors.As a
+// *certgen.KDFLimitError for a key derivation over its bound), or ErrNothingFound, possibly
+// wrapped with detail. On error no items are returned.
 func Decode(data []byte, opts DecodeOptions) ([]Item, error) {
+	return DecodeContext(context.Background(), data, opts)
+}
+
+// DecodeContext is Decode under ctx: the password-based key derivations of encrypted keys and
+// PKCS#12 files (each bounded by certgen.MaxKDFIterations, but seconds at that bound) are
+// abandoned when ctx is done, and DecodeContext then returns context.Cause(ctx) at once.
+func DecodeContext(ctx context.Context, data []byte, opts DecodeOptions) ([]Item, error) {
 	data = certgen.StripBOM(data)
 	if decodeHasPEMStart(data) {
-		return decodePEM(data, opts)
+		return decodePEM(ctx, data, opts)
 	}
-	return decodeDER(data, opts)
+	return decodeDER(ctx, data, opts)
+}
+
+// interruptible runs f, which cannot be interrupted, in a goroutine and returns its result, or
+// context.Cause(ctx) as soon as ctx is done; f then finishes in the background, its result
+// dropped. It is for bounded work only (a capped key derivation), never an endless one.
+func interruptible[T any](ctx context.Context, f func() (T, error)) (T, error) {
+	type result struct {
+		v   T
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		v, err := f()
+		done <- result{v, err}
+	}()
+	select {
+	case r := <-done:
+		return r.v, r.err
+	case <-ctx.Done():
+		var zero T
+		return zero, context.Cause(ctx)
+	}
 }
 
 // decodeHasPEMStart reports whether data has a BEGIN line where pem.Decode would look for one.
@@ -156,12 +181,15 @@ func decodeBeginType(data []byte) string {
 	return string(t)
 }
 
-func decodePEM(data []byte, opts DecodeOptions) ([]Item, error) {
+func decodePEM(ctx context.Context, data []byte, opts DecodeOptions) ([]Item, error) {
 	var items []Item
 	var unknown []string
 	index := 0
 	rest := data
 	for {
+		if ctx.Err() != nil {
+			return nil, context.Cause(ctx)
+		}
 		block, next := pem.Decode(rest)
 		if block == nil {
 			if decodeHasPEMStart(rest) {
@@ -176,7 +204,7 @@ func decodePEM(data []byte, opts DecodeOptions) ([]Item, error) {
 			return nil, decodeMalformedPEM(index, consumed)
 		}
 		rest = next
-		item, known, err := decodePEMBlock(block, index, opts)
+		item, known, err := decodePEMBlock(ctx, block, index, opts)
 		if err != nil {
 			return nil, err
 		}
@@ -212,7 +240,7 @@ func decodeMalformedPEM(index int, data []byte) error {
 }
 
 // decodePEMBlock decodes one block; known is false for block types Decode does not handle.
-func decodePEMBlock(block *pem.Block, index int, opts DecodeOptions) (item Item, known bool, err error) {
+func decodePEMBlock(ctx context.Context, block *pem.Block, index int, opts DecodeOptions) (item Item, known bool, err error) {
 	item = Item{Index: index, PEMType: block.Type}
 	fail := func(what string, cause error) (Item, bool, error) {
 		return Item{}, true, &DecodeError{Index: index, PEMType: block.Type, Reason: decodeReason(what, cause)}
@@ -245,7 +273,10 @@ func decodePEMBlock(block *pem.Block, index int, opts DecodeOptions) (item Item,
 		}
 		item.setPrivateKey(k)
 	case "ENCRYPTED PRIVATE KEY":
-		k, err := decodeEncryptedPKCS8(der, opts.Password)
+		k, err := decodeEncryptedPKCS8(ctx, der, opts.Password)
+		if ctx.Err() != nil {
+			return Item{}, true, context.Cause(ctx)
+		}
 		if err != nil {
 			e := &DecodeError{Index: index, PEMType: block.Type, Reason: err.Error()}
 			if errors.Is(err, certgen.ErrPasswordRequired) || errors.Is(err, certgen.ErrIncorrectPassword) {
@@ -357,11 +388,11 @@ func decodeSigner(k any) (crypto.Signer, error) {
 
 // decodeEncryptedPKCS8 decrypts and parses an encrypted PKCS#8 key. Its errors are meant to be read
 // on their own ("the private key is encrypted; a password is required").
-func decodeEncryptedPKCS8(der, password []byte) (crypto.Signer, error) {
+func decodeEncryptedPKCS8(ctx context.Context, der, password []byte) (crypto.Signer, error) {
 	if len(password) == 0 {
 		return nil, certgen.ErrPasswordRequired
 	}
-	plain, err := certgen.DecryptPKCS8(der, password)
+	plain, err := interruptible(ctx, func() ([]byte, error) { return certgen.DecryptPKCS8(der, password) })
 	if err != nil {
 		return nil, err
 	}
@@ -379,7 +410,7 @@ type decodeEncryptedPKCS8Shape struct {
 	Data      []byte
 }
 
-// decodePFXShape is the outside of a PKCS#12 PFX (RFC 7292), to recognise one and bound its cost.
+// decodePFXShape is the outside of a PKCS#12 PFX (RFC 7292), to recognise one (walkPFX reads it).
 type decodePFXShape struct {
 	Version  int
 	AuthSafe struct {
@@ -399,7 +430,7 @@ func decodeExact(der []byte, v any) bool {
 	return err == nil && len(rest) == 0
 }
 
-func decodeDER(data []byte, opts DecodeOptions) ([]Item, error) {
+func decodeDER(ctx context.Context, data []byte, opts DecodeOptions) ([]Item, error) {
 	der := data
 	if len(der) == 0 || der[0] != 0x30 {
 		// A DER structure starts with a SEQUENCE tag and may end in any byte, so whitespace is
@@ -450,7 +481,10 @@ func decodeDER(data []byte, opts DecodeOptions) ([]Item, error) {
 	}
 	var epki decodeEncryptedPKCS8Shape
 	if decodeExact(der, &epki) && len(epki.Algorithm.Algorithm) > 0 {
-		k, err := decodeEncryptedPKCS8(der, opts.Password)
+		k, err := decodeEncryptedPKCS8(ctx, der, opts.Password)
+		if ctx.Err() != nil {
+			return nil, context.Cause(ctx)
+		}
 		if err == nil {
 			it := Item{Encrypted: true}
 			it.setPrivateKey(k)
@@ -469,7 +503,7 @@ func decodeDER(data []byte, opts DecodeOptions) ([]Item, error) {
 	}
 	var pfx decodePFXShape
 	if decodeExact(der, &pfx) && pfx.Version == 3 {
-		return decodePKCS12(der, pfx, opts)
+		return decodePKCS12(ctx, der, opts)
 	}
 	return nil, fmt.Errorf("%w (the DER is not a certificate, request, CRL, key or PKCS#12 file)", ErrNothingFound)
 }
@@ -482,45 +516,4 @@ func decodeIsPBEOID(oid asn1.ObjectIdentifier) bool {
 		return false
 	}
 	return oid[5] == 5 || (oid[5] == 12 && oid[6] == 1)
-}
-
-func decodePKCS12(der []byte, pfx decodePFXShape, opts DecodeOptions) ([]Item, error) {
-	if pfx.MacData.Iterations > decodeMaxPKCS12MACIterations {
-		return nil, &DecodeError{Reason: fmt.Sprintf("PKCS#12 file: MAC iteration count %d exceeds the limit of %d", pfx.MacData.Iterations, decodeMaxPKCS12MACIterations)}
-	}
-	password := ""
-	key, leaf, chain, err := pkcs12.DecodeChain(der, password)
-	if errors.Is(err, pkcs12.ErrIncorrectPassword) || errors.Is(err, pkcs12.ErrDecryption) {
-		if len(opts.Password) == 0 {
-			return nil, &DecodeError{Reason: "PKCS#12 file: a password is required", Err: certgen.ErrPasswordRequired}
-		}
-		password = string(opts.Password)
-		key, leaf, chain, err = pkcs12.DecodeChain(der, password)
-		if errors.Is(err, pkcs12.ErrIncorrectPassword) || errors.Is(err, pkcs12.ErrDecryption) {
-			return nil, &DecodeError{Reason: "PKCS#12 file: incorrect password", Err: certgen.ErrIncorrectPassword}
-		}
-	}
-	var certs []*x509.Certificate
-	if err == nil {
-		certs = append([]*x509.Certificate{leaf}, chain...)
-	} else if ts, tsErr := pkcs12.DecodeTrustStore(der, password); tsErr == nil && len(ts) > 0 {
-		// A Java trust store: certificates only.
-		certs, key = ts, nil
-	} else {
-		return nil, &DecodeError{Reason: decodeReason("PKCS#12 file", err)}
-	}
-	var items []Item
-	for _, c := range certs {
-		items = append(items, Item{Kind: KindCertificate, Index: len(items), Cert: c, PublicKey: c.PublicKey, FromPKCS12: true})
-	}
-	if key != nil {
-		k, err := decodeSigner(key)
-		if err != nil {
-			return nil, &DecodeError{Reason: "PKCS#12 file: " + err.Error()}
-		}
-		it := Item{Index: len(items), Encrypted: password != "", FromPKCS12: true}
-		it.setPrivateKey(k)
-		items = append(items, it)
-	}
-	return items, nil
 }
