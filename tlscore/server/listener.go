@@ -5,11 +5,13 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"os"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/tlskit/tlskit/inspect/dn"
 	"github.com/tlskit/tlskit/tlscore/wire"
@@ -30,8 +32,13 @@ type Options struct {
 	// HandshakeTimeout bounds the time from accept to a finished handshake (10s when 0).
 	HandshakeTimeout time.Duration
 	// MaxConns caps connections open at once (1024 when 0); further clients wait in the
-	// kernel's accept queue.
+	// kernel's accept queue. A connection holds its slot until it is closed, upgraded
+	// (hijacked) ones included.
 	MaxConns int
+	// IdleTimeout closes an established connection that makes no progress for this long: no
+	// write gets through and fewer than ReadProgressBytes arrive (progressConn). 0 means no
+	// such bound.
+	IdleTimeout time.Duration
 	// Events receives one event per connection when the handshake ends, well or badly. It is
 	// called from the connection's goroutine and must not block for long.
 	Events func(Event)
@@ -67,7 +74,6 @@ type Listener struct {
 	ja4     func(*wire.ClientHello) string
 	closeMu sync.Mutex
 	closed  bool
-	active  map[*tls.Conn]bool
 }
 
 // Listen starts listening. ja4 computes the fingerprint shown in events (nil for none).
@@ -86,13 +92,12 @@ func Listen(opts Options, ja4 func(*wire.ClientHello) string) (*Listener, error)
 		return nil, err
 	}
 	l := &Listener{
-		inner:  inner,
-		opts:   opts,
-		ready:  make(chan *tls.Conn),
-		slots:  make(chan struct{}, opts.MaxConns),
-		done:   make(chan struct{}),
-		ja4:    ja4,
-		active: map[*tls.Conn]bool{},
+		inner: inner,
+		opts:  opts,
+		ready: make(chan *tls.Conn),
+		slots: make(chan struct{}, opts.MaxConns),
+		done:  make(chan struct{}),
+		ja4:   ja4,
 	}
 	l.cfg = &tls.Config{
 		GetCertificate:   opts.Certs.GetCertificate,
@@ -150,8 +155,10 @@ func (l *Listener) isClosed() bool {
 
 // handshake completes one connection's handshake under the deadline and either hands it to
 // Accept or closes it, reporting the outcome either way.
-func (l *Listener) handshake(raw net.Conn) {
+func (l *Listener) handshake(tcp net.Conn) {
 	start := time.Now()
+	// From here on the slot is given back when the connection is closed, whoever closes it.
+	raw := newProgressConn(tcp, l.opts.IdleTimeout, func() { <-l.slots })
 	hc := &helloConn{Conn: raw}
 	tc := tls.Server(hc, l.cfg)
 	ctx, cancel := context.WithTimeout(context.Background(), l.opts.HandshakeTimeout)
@@ -160,7 +167,7 @@ func (l *Listener) handshake(raw net.Conn) {
 	err := tc.HandshakeContext(ctx)
 	ev := Event{Time: start.UTC(), Remote: raw.RemoteAddr().String(), HandshakeMs: float64(time.Since(start).Microseconds()) / 1000, Hello: hc.Hello}
 	if hc.Hello != nil {
-		ev.SNI = hc.Hello.ServerName
+		ev.SNI = capSNI(hc.Hello.ServerName)
 		if l.ja4 != nil {
 			ev.JA4 = l.ja4(hc.Hello)
 		}
@@ -174,10 +181,9 @@ func (l *Listener) handshake(raw net.Conn) {
 		ev.Error = describeHandshakeError(err, hc, raw)
 		l.emit(ev)
 		tc.Close()
-		<-l.slots
 		return
 	}
-	raw.SetDeadline(time.Time{})
+	raw.track()
 	cs := tc.ConnectionState()
 	ev.Version = wire.VersionName(cs.Version)
 	ev.CipherSuite = tls.CipherSuiteName(cs.CipherSuite)
@@ -190,8 +196,23 @@ func (l *Listener) handshake(raw net.Conn) {
 	case l.ready <- tc:
 	case <-l.done:
 		tc.Close()
-		<-l.slots
 	}
+}
+
+// maxLoggedSNI is the most of a client's server_name an event carries: 255 bytes is the
+// longest DNS name, and a ClientHello may carry 64 KiB of anything.
+const maxLoggedSNI = 255
+
+// capSNI cuts an overlong SNI (at a UTF-8 boundary) and says how long it was.
+func capSNI(s string) string {
+	if len(s) <= maxLoggedSNI {
+		return s
+	}
+	cut := maxLoggedSNI
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%s...[%d bytes]", s[:cut], len(s))
 }
 
 func (l *Listener) emit(ev Event) {
@@ -230,32 +251,29 @@ func isTimeout(err error) bool {
 }
 
 // Accept returns the next connection whose handshake succeeded. It is a plain *tls.Conn, so
-// servers recognise it as TLS; call Release when it is closed to free its slot.
+// servers recognise it as TLS; its slot is freed when it is closed.
 func (l *Listener) Accept() (net.Conn, error) {
 	select {
 	case c := <-l.ready:
-		l.closeMu.Lock()
-		l.active[c] = true
-		l.closeMu.Unlock()
 		return c, nil
 	case <-l.done:
 		return nil, net.ErrClosed
 	}
 }
 
-// Release frees the connection slot of a connection Accept returned; calling it again, or for
-// another connection, does nothing. (http.Server reports closes through ConnState.)
+// Release frees the connection slot of a connection Accept returned, if closing it has not
+// already; calling it again, or for a connection that is not a Listener's, does nothing.
+// Closing the connection is enough; Release is for servers that free slots as they see
+// connections end (http.Server's ConnState).
 func (l *Listener) Release(c net.Conn) {
 	tc, ok := c.(*tls.Conn)
 	if !ok {
 		return
 	}
-	l.closeMu.Lock()
-	had := l.active[tc]
-	delete(l.active, tc)
-	l.closeMu.Unlock()
-	if had {
-		<-l.slots
+	if hc, ok := tc.NetConn().(*helloConn); ok {
+		if pc, ok := hc.Conn.(*progressConn); ok {
+			pc.releaseSlot()
+		}
 	}
 }
 
