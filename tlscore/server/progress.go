@@ -1,7 +1,9 @@
 package server
 
 import (
+	"fmt"
 	"net"
+	"os"
 	"sync"
 	"time"
 )
@@ -86,17 +88,19 @@ func (c *progressConn) applyReadLocked() {
 
 func (c *progressConn) Read(p []byte) (int, error) {
 	n, err := c.Conn.Read(p)
-	if n > 0 {
-		c.mu.Lock()
-		if c.tracking {
-			c.unread += n
-			if c.unread >= ReadProgressBytes {
-				c.unread = 0
-				c.last = time.Now()
-				c.applyReadLocked()
-			}
+	c.mu.Lock()
+	if n > 0 && c.tracking {
+		c.unread += n
+		if c.unread >= ReadProgressBytes {
+			c.unread = 0
+			c.last = time.Now()
+			c.applyReadLocked()
 		}
-		c.mu.Unlock()
+	}
+	expired := err != nil && isTimeout(err) && c.expiredLocked(c.userRead, c.last)
+	c.mu.Unlock()
+	if expired {
+		return n, c.stalled()
 	}
 	return n, err
 }
@@ -106,16 +110,20 @@ func (c *progressConn) Write(p []byte) (int, error) {
 	for len(p) > 0 {
 		chunk := p[:min(len(p), writeChunk)]
 		c.mu.Lock()
+		began := time.Now()
 		if c.tracking {
-			now := time.Now()
-			c.writing = now
-			c.Conn.SetWriteDeadline(earliest(c.userWrt, now.Add(c.idle)))
+			c.writing = began
+			c.Conn.SetWriteDeadline(earliest(c.userWrt, began.Add(c.idle)))
 		}
 		c.mu.Unlock()
 		n, err := c.Conn.Write(chunk)
 		written += n
 		c.mu.Lock()
 		c.writing = time.Time{}
+		if err != nil && isTimeout(err) && c.expiredLocked(c.userWrt, began) {
+			c.mu.Unlock()
+			return written, c.stalled()
+		}
 		if n > 0 && c.tracking {
 			// The client took our bytes: it is alive, so a read waiting meanwhile (net/http's
 			// background read during a download, the far side of a tunnel) waits on.
@@ -178,6 +186,32 @@ func (c *progressConn) setWriteLocked(t time.Time) error {
 		d = earliest(t, c.writing.Add(c.idle))
 	}
 	return c.Conn.SetWriteDeadline(d)
+}
+
+// expiredLocked reports whether an operation that timed out was ended by the progress
+// deadline (since+idle) rather than by one set from above, which net/http handles itself.
+func (c *progressConn) expiredLocked(user, since time.Time) bool {
+	if !c.tracking {
+		return false
+	}
+	dl := since.Add(c.idle)
+	if !user.IsZero() && !user.After(dl) {
+		return false
+	}
+	return !time.Now().Before(dl)
+}
+
+// ErrNoProgress ends every operation on a connection closed for making no progress. It is a
+// timeout (os.ErrDeadlineExceeded).
+var ErrNoProgress = fmt.Errorf("connection made no progress for the idle timeout: %w", os.ErrDeadlineExceeded)
+
+// stalled closes a connection that made no progress in time and frees its slot now: a timed
+// out read or write is not the end of a connection to net/http (it may write an error
+// response, which extends the deadline, and read on), nor to a tunnel's other direction.
+func (c *progressConn) stalled() error {
+	c.Conn.Close()
+	c.releaseSlot()
+	return ErrNoProgress
 }
 
 // Close closes the connection and gives its slot back.

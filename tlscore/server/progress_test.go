@@ -113,11 +113,14 @@ func pgClosed(c net.Conn, limit time.Duration) (time.Duration, int64, error) {
 }
 
 // TestSlowBodyClosedAfterIdle: a request body sent a byte every 50 ms, with --idle-timeout
-// 300ms, is closed within 2 s, over HTTP/1.1 whether or not the handler reads the body (net/http
-// reads up to 256 KiB of what a handler left), and over HTTP/2. Before, only ReadHeaderTimeout
-// and IdleTimeout were set and the connection stayed open for as long as the client dripped
-// (4 s here, forever in real life).
+// 300ms, is closed within 1.8 idle timeouts (540 ms), over HTTP/1.1 whether or not the handler
+// reads the body (net/http reads up to 256 KiB of what a handler left), and over HTTP/2. Before,
+// only ReadHeaderTimeout and IdleTimeout were set and the connection stayed open for as long as
+// the client dripped (4 s here, forever in real life). The bound is below two idle timeouts on
+// purpose: a timed-out read alone does not end a connection (net/http writes its 400, which is
+// progress, and reads on), so without closing it at the first one it lasted 2 x 300 ms.
 func TestSlowBodyClosedAfterIdle(t *testing.T) {
+	bound := pgIdle * 18 / 10
 	h, _ := pgHandler()
 	s := hsStart(t, h, hsConfig{idle: pgIdle})
 	for _, tc := range []struct{ name, head string }{
@@ -132,8 +135,8 @@ func TestSlowBodyClosedAfterIdle(t *testing.T) {
 			go pgDrip(c, tc.head, stop)
 			took, _, err := pgClosed(c, 4*time.Second)
 			t.Logf("closed after %v", took.Round(time.Millisecond))
-			if err != nil || took > 2*time.Second {
-				t.Errorf("BUG: a body dripping 1 byte/50ms with idle timeout %v: %v", pgIdle, err)
+			if err != nil || took > bound {
+				t.Errorf("BUG: a body dripping 1 byte/50ms with idle timeout %v: closed after %v, want under %v (%v)", pgIdle, took, bound, err)
 			}
 		})
 	}
@@ -165,7 +168,7 @@ func TestSlowBodyClosedAfterIdle(t *testing.T) {
 			resp.Body.Close()
 		}
 		t.Logf("ended after %v: %v, status %s", took.Round(time.Millisecond), err, status)
-		if took > 2*time.Second || (err == nil && resp.StatusCode == http.StatusOK) {
+		if took > bound || (err == nil && resp.StatusCode == http.StatusOK) {
 			t.Errorf("BUG: an HTTP/2 body dripping 1 byte/50ms with idle timeout %v lasted %v (%v, %s)", pgIdle, took, err, status)
 		}
 	})
