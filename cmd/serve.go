@@ -101,7 +101,7 @@ for up to 5s and exit 0.`,
 	fs.DurationVar(&o.handshakeTimeout, "handshake-timeout", 10*time.Second, "time a client has from connecting to finishing its handshake")
 	fs.DurationVar(&o.readHeaderTimeout, "read-header-timeout", 10*time.Second, "time to read a request's headers")
 	fs.DurationVar(&o.idleTimeout, "idle-timeout", 2*time.Minute, "close a connection that makes no progress for this long: idle, a request body arriving at under 4 KiB per interval, a response not being read (upgraded connections too)")
-	fs.IntVar(&o.maxConns, "max-conns", 1024, "connections open at once; more wait to be accepted")
+	fs.IntVar(&o.maxConns, "max-conns", 1024, "connections open at once; more wait to be accepted, and get the slot of one that has made no progress for 1s")
 	fs.IntVar(&o.maxHeaderBytes, "max-header-bytes", 64<<10, "largest request header accepted")
 	return c
 }

@@ -33,7 +33,9 @@ type Options struct {
 	HandshakeTimeout time.Duration
 	// MaxConns caps connections open at once (1024 when 0); further clients wait in the
 	// kernel's accept queue. A connection holds its slot until it is closed, upgraded
-	// (hijacked) ones included.
+	// (hijacked) ones included. With IdleTimeout set, a client waiting for a slot gets the one
+	// of the connection that has gone longest without progress, once that is EvictAfter (or
+	// IdleTimeout, if shorter).
 	MaxConns int
 	// IdleTimeout closes an established connection that makes no progress for this long: no
 	// write gets through and fewer than ReadProgressBytes arrive (progressConn). 0 means no
@@ -74,6 +76,9 @@ type Listener struct {
 	ja4     func(*wire.ClientHello) string
 	closeMu sync.Mutex
 	closed  bool
+
+	connMu sync.Mutex
+	conns  map[*progressConn]struct{} // every connection holding a slot
 }
 
 // Listen starts listening. ja4 computes the fingerprint shown in events (nil for none).
@@ -98,6 +103,7 @@ func Listen(opts Options, ja4 func(*wire.ClientHello) string) (*Listener, error)
 		slots: make(chan struct{}, opts.MaxConns),
 		done:  make(chan struct{}),
 		ja4:   ja4,
+		conns: map[*progressConn]struct{}{},
 	}
 	l.cfg = &tls.Config{
 		GetCertificate:   opts.Certs.GetCertificate,
@@ -124,14 +130,8 @@ func (l *Listener) TLSConfig() *tls.Config { return l.cfg }
 func (l *Listener) acceptLoop() {
 	defer l.wg.Done()
 	for {
-		select {
-		case l.slots <- struct{}{}:
-		case <-l.done:
-			return
-		}
 		raw, err := l.inner.Accept()
 		if err != nil {
-			<-l.slots
 			var ne net.Error
 			if errors.As(err, &ne) && ne.Timeout() {
 				continue
@@ -143,7 +143,81 @@ func (l *Listener) acceptLoop() {
 			time.Sleep(10 * time.Millisecond)
 			continue
 		}
-		go l.handshake(raw)
+		// The one connection accepted beyond the cap waits here for a slot, and makes room.
+		if !l.takeSlot() {
+			raw.Close()
+			return
+		}
+		var pc *progressConn
+		// From here on the slot is given back when the connection is closed, whoever closes it.
+		pc = newProgressConn(raw, l.opts.IdleTimeout, func() {
+			l.connMu.Lock()
+			delete(l.conns, pc)
+			l.connMu.Unlock()
+			<-l.slots
+		})
+		l.connMu.Lock()
+		l.conns[pc] = struct{}{}
+		l.connMu.Unlock()
+		go l.handshake(pc)
+	}
+}
+
+// EvictAfter is how long a connection must have gone without progress (see progressConn) to
+// be closed for a client waiting for a slot: with every slot taken by connections that stall
+// (slow bodies, clients that do not read, idle tunnels and keep-alives) until the idle timeout,
+// a real client would otherwise wait that long. A transfer that keeps moving is never closed.
+const EvictAfter = time.Second
+
+// evictPoll is how often a client waiting for a slot looks again for one to take.
+const evictPoll = 100 * time.Millisecond
+
+// takeSlot waits for a free slot, making room while every slot is taken; it reports false
+// once the listener is closed.
+func (l *Listener) takeSlot() bool {
+	select {
+	case l.slots <- struct{}{}:
+		return true
+	case <-l.done:
+		return false
+	default:
+	}
+	var tick <-chan time.Time
+	if l.opts.IdleTimeout > 0 {
+		t := time.NewTicker(evictPoll)
+		defer t.Stop()
+		tick = t.C
+		l.evictStalest()
+	}
+	for {
+		select {
+		case l.slots <- struct{}{}:
+			return true
+		case <-l.done:
+			return false
+		case <-tick:
+			l.evictStalest()
+		}
+	}
+}
+
+// evictStalest closes the connection that has gone longest without progress, if that is
+// long enough.
+func (l *Listener) evictStalest() {
+	after := min(EvictAfter, l.opts.IdleTimeout)
+	var (
+		stalest *progressConn
+		since   time.Time
+	)
+	l.connMu.Lock()
+	for pc := range l.conns {
+		if t := pc.quietSince(); stalest == nil || t.Before(since) {
+			stalest, since = pc, t
+		}
+	}
+	l.connMu.Unlock()
+	if stalest != nil && time.Since(since) >= after {
+		stalest.evict()
 	}
 }
 
@@ -155,10 +229,8 @@ func (l *Listener) isClosed() bool {
 
 // handshake completes one connection's handshake under the deadline and either hands it to
 // Accept or closes it, reporting the outcome either way.
-func (l *Listener) handshake(tcp net.Conn) {
+func (l *Listener) handshake(raw *progressConn) {
 	start := time.Now()
-	// From here on the slot is given back when the connection is closed, whoever closes it.
-	raw := newProgressConn(tcp, l.opts.IdleTimeout, func() { <-l.slots })
 	hc := &helloConn{Conn: raw}
 	tc := tls.Server(hc, l.cfg)
 	ctx, cancel := context.WithTimeout(context.Background(), l.opts.HandshakeTimeout)
@@ -225,6 +297,8 @@ func (l *Listener) emit(ev Event) {
 func describeHandshakeError(err error, hc *helloConn, raw net.Conn) string {
 	var nt *NotTLSError
 	switch {
+	case isEvicted(raw):
+		return "closed during the handshake to make room for another client (--max-conns)"
 	case errors.As(hc.Err, &nt):
 		if nt.Guess == "HTTP" {
 			// A browser or curl pointed at http:// on our port: tell it, then close.

@@ -5,6 +5,7 @@ import (
 	"net"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -42,6 +43,8 @@ type progressConn struct {
 	idle    time.Duration
 	release func()
 	once    sync.Once
+	born    time.Time
+	evicted atomic.Bool
 
 	mu       sync.Mutex
 	tracking bool      // after the handshake, with a non-zero idle
@@ -53,7 +56,7 @@ type progressConn struct {
 }
 
 func newProgressConn(c net.Conn, idle time.Duration, release func()) *progressConn {
-	return &progressConn{Conn: c, idle: idle, release: release}
+	return &progressConn{Conn: c, idle: idle, release: release, born: time.Now()}
 }
 
 // NetConn is the TCP connection underneath.
@@ -212,6 +215,29 @@ func (c *progressConn) stalled() error {
 	c.Conn.Close()
 	c.releaseSlot()
 	return ErrNoProgress
+}
+
+// quietSince is when the connection last made progress: its accept, until the handshake is
+// over.
+func (c *progressConn) quietSince() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.tracking {
+		return c.last
+	}
+	return c.born
+}
+
+// evict closes the connection to give its slot to a client waiting for one.
+func (c *progressConn) evict() {
+	c.evicted.Store(true)
+	c.Conn.Close()
+	c.releaseSlot()
+}
+
+func isEvicted(c net.Conn) bool {
+	pc, ok := c.(*progressConn)
+	return ok && pc.evicted.Load()
 }
 
 // Close closes the connection and gives its slot back.

@@ -24,7 +24,7 @@ import (
 const pgIdle = 300 * time.Millisecond
 
 // pgHandler: POST / reads the body, /ignore answers without reading it, /big writes up to
-// 256 MiB, /drip writes 1 KiB every 100 ms for 0.8 s, /file writes 256 KiB through a small
+// 256 MiB, /drip writes 1 KiB every 100 ms for 0.8 s (/stream for 1.2 s), /file writes 256 KiB through a small
 // socket send buffer (so the writes wait on the client); anything else says ok.
 func pgHandler() (http.Handler, *pgStats) {
 	st := &pgStats{}
@@ -45,9 +45,13 @@ func pgHandler() (http.Handler, *pgStats) {
 				}
 			}
 			return
-		case "/drip":
+		case "/drip", "/stream":
+			n := 8
+			if r.URL.Path == "/stream" {
+				n = 12
+			}
 			buf := bytes.Repeat([]byte("x"), 1024)
-			for i := 0; i < 8; i++ {
+			for i := 0; i < n; i++ {
 				if _, err := w.Write(buf); err != nil {
 					return
 				}
@@ -385,5 +389,67 @@ func TestUpgradeHoldsSlotAndIdles(t *testing.T) {
 	}
 	if !strings.HasPrefix(backend.URL, "http://127.0.0.1") {
 		t.Fatalf("backend not on loopback: %s", backend.URL)
+	}
+}
+
+// TestFullServerEvictsStalled: with every slot taken by connections that have stalled (two
+// slow bodies, two clients that do not read) and an idle timeout of 30 s, a
+// real client is answered within 3 s: the connection longest without progress is closed for it
+// once it has been quiet for EvictAfter (1 s). Before, it waited for the idle timeout (1 024
+// slow bodies served 0 of 7 real requests in 60 s, and 2 minutes with the progress bound alone).
+func TestFullServerEvictsStalled(t *testing.T) {
+	h, _ := pgHandler()
+	s := hsStart(t, h, hsConfig{maxConns: 4, idle: 30 * time.Second})
+	stop := make(chan struct{})
+	defer close(stop)
+	for i := 0; i < 2; i++ {
+		go pgDrip(s.dial(t, 0), "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n", stop)
+	}
+	pgHog(t, s, "/big")
+	pgHog(t, s, "/big")
+	time.Sleep(100 * time.Millisecond)
+	status, took, err := s.get("/", 3*time.Second)
+	t.Logf("real client behind 4 stalled ones: %d after %v (%v)", status, took.Round(time.Millisecond), err)
+	if err != nil || status != 200 {
+		t.Errorf("BUG: a real request with --max-conns 4 held by stalled clients: %d, %v after %v", status, err, took)
+	}
+}
+
+// TestFullServerKeepsMovingTransfer: a download that keeps moving is not closed for a client
+// waiting for its slot (--max-conns 1); the waiting client is served once the download is over
+// and its connection, now an idle keep-alive, has been quiet for EvictAfter.
+func TestFullServerKeepsMovingTransfer(t *testing.T) {
+	h, _ := pgHandler()
+	s := hsStart(t, h, hsConfig{maxConns: 1, idle: 30 * time.Second})
+	c := s.client(false, 10*time.Second)
+	defer c.CloseIdleConnections()
+	resp, err := c.Get(s.url + "/stream")
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	type result struct {
+		status int
+		took   time.Duration
+		err    error
+	}
+	waiting := make(chan result, 1)
+	go func() {
+		status, _, err := s.get("/", 10*time.Second)
+		waiting <- result{status, time.Since(start), err}
+	}()
+	b, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	downloaded := time.Since(start)
+	if err != nil || len(b) != 12<<10 {
+		t.Errorf("BUG: a moving download with a client waiting for its slot: %d bytes, %v", len(b), err)
+	}
+	r := <-waiting
+	t.Logf("download over after %v; the waiting client answered %d after %v (%v)", downloaded.Round(time.Millisecond), r.status, r.took.Round(time.Millisecond), r.err)
+	if r.err != nil || r.status != 200 {
+		t.Errorf("the waiting client: %d, %v", r.status, r.err)
+	}
+	if r.took < downloaded {
+		t.Errorf("BUG: the waiting client was served (after %v) before the download was over (%v)", r.took, downloaded)
 	}
 }
