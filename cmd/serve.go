@@ -100,8 +100,8 @@ for up to 5s and exit 0.`,
 	fs.StringVar(&o.ocsp, "ocsp", "", "DER OCSP response to staple")
 	fs.DurationVar(&o.handshakeTimeout, "handshake-timeout", 10*time.Second, "time a client has from connecting to finishing its handshake")
 	fs.DurationVar(&o.readHeaderTimeout, "read-header-timeout", 10*time.Second, "time to read a request's headers")
-	fs.DurationVar(&o.idleTimeout, "idle-timeout", 2*time.Minute, "how long an idle keep-alive connection stays open")
-	fs.IntVar(&o.maxConns, "max-conns", 1024, "connections open at once; more wait to be accepted")
+	fs.DurationVar(&o.idleTimeout, "idle-timeout", 2*time.Minute, "close a connection that makes no progress for this long: idle, a request body arriving at under 4 KiB per interval, a response not being read (upgraded connections too)")
+	fs.IntVar(&o.maxConns, "max-conns", 1024, "connections open at once; more wait to be accepted, and get the slot of one that has made no progress for 1s")
 	fs.IntVar(&o.maxHeaderBytes, "max-header-bytes", 64<<10, "largest request header accepted")
 	return c
 }
@@ -152,6 +152,7 @@ func (o *serveOptions) setup(a *app) (*serveSetup, error) {
 	lo.Addr = o.addr
 	lo.HandshakeTimeout = o.handshakeTimeout
 	lo.MaxConns = o.maxConns
+	lo.IdleTimeout = o.idleTimeout
 	params, err := o.params.parse()
 	if err != nil {
 		return nil, err

@@ -33,8 +33,9 @@ func NewHTTPServer(ln *Listener, o HTTPOptions) *http.Server {
 			return withStreamBudget(ConnContext(ctx, c), c)
 		},
 		HTTP2: http2Config(),
+		// A hijacked (upgraded) connection keeps its slot until it is closed (progressConn).
 		ConnState: func(c net.Conn, st http.ConnState) {
-			if st == http.StateClosed || st == http.StateHijacked {
+			if st == http.StateClosed {
 				ln.Release(c)
 			}
 		},

@@ -5,11 +5,13 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"os"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/tlskit/tlskit/inspect/dn"
 	"github.com/tlskit/tlskit/tlscore/wire"
@@ -30,8 +32,15 @@ type Options struct {
 	// HandshakeTimeout bounds the time from accept to a finished handshake (10s when 0).
 	HandshakeTimeout time.Duration
 	// MaxConns caps connections open at once (1024 when 0); further clients wait in the
-	// kernel's accept queue.
+	// kernel's accept queue. A connection holds its slot until it is closed, upgraded
+	// (hijacked) ones included. With IdleTimeout set, a client waiting for a slot gets the one
+	// of the connection that has gone longest without progress, once that is EvictAfter (or
+	// IdleTimeout, if shorter).
 	MaxConns int
+	// IdleTimeout closes an established connection that makes no progress for this long: no
+	// write gets through and fewer than ReadProgressBytes arrive (progressConn). 0 means no
+	// such bound.
+	IdleTimeout time.Duration
 	// Events receives one event per connection when the handshake ends, well or badly. It is
 	// called from the connection's goroutine and must not block for long.
 	Events func(Event)
@@ -67,7 +76,9 @@ type Listener struct {
 	ja4     func(*wire.ClientHello) string
 	closeMu sync.Mutex
 	closed  bool
-	active  map[*tls.Conn]bool
+
+	connMu sync.Mutex
+	conns  map[*progressConn]struct{} // every connection holding a slot
 }
 
 // Listen starts listening. ja4 computes the fingerprint shown in events (nil for none).
@@ -86,13 +97,13 @@ func Listen(opts Options, ja4 func(*wire.ClientHello) string) (*Listener, error)
 		return nil, err
 	}
 	l := &Listener{
-		inner:  inner,
-		opts:   opts,
-		ready:  make(chan *tls.Conn),
-		slots:  make(chan struct{}, opts.MaxConns),
-		done:   make(chan struct{}),
-		ja4:    ja4,
-		active: map[*tls.Conn]bool{},
+		inner: inner,
+		opts:  opts,
+		ready: make(chan *tls.Conn),
+		slots: make(chan struct{}, opts.MaxConns),
+		done:  make(chan struct{}),
+		ja4:   ja4,
+		conns: map[*progressConn]struct{}{},
 	}
 	l.cfg = &tls.Config{
 		GetCertificate:   opts.Certs.GetCertificate,
@@ -119,14 +130,8 @@ func (l *Listener) TLSConfig() *tls.Config { return l.cfg }
 func (l *Listener) acceptLoop() {
 	defer l.wg.Done()
 	for {
-		select {
-		case l.slots <- struct{}{}:
-		case <-l.done:
-			return
-		}
 		raw, err := l.inner.Accept()
 		if err != nil {
-			<-l.slots
 			var ne net.Error
 			if errors.As(err, &ne) && ne.Timeout() {
 				continue
@@ -138,7 +143,81 @@ func (l *Listener) acceptLoop() {
 			time.Sleep(10 * time.Millisecond)
 			continue
 		}
-		go l.handshake(raw)
+		// The one connection accepted beyond the cap waits here for a slot, and makes room.
+		if !l.takeSlot() {
+			raw.Close()
+			return
+		}
+		var pc *progressConn
+		// From here on the slot is given back when the connection is closed, whoever closes it.
+		pc = newProgressConn(raw, l.opts.IdleTimeout, func() {
+			l.connMu.Lock()
+			delete(l.conns, pc)
+			l.connMu.Unlock()
+			<-l.slots
+		})
+		l.connMu.Lock()
+		l.conns[pc] = struct{}{}
+		l.connMu.Unlock()
+		go l.handshake(pc)
+	}
+}
+
+// EvictAfter is how long a connection must have gone without progress (see progressConn) to
+// be closed for a client waiting for a slot: with every slot taken by connections that stall
+// (slow bodies, clients that do not read, idle tunnels and keep-alives) until the idle timeout,
+// a real client would otherwise wait that long. A transfer that keeps moving is never closed.
+const EvictAfter = time.Second
+
+// evictPoll is how often a client waiting for a slot looks again for one to take.
+const evictPoll = 100 * time.Millisecond
+
+// takeSlot waits for a free slot, making room while every slot is taken; it reports false
+// once the listener is closed.
+func (l *Listener) takeSlot() bool {
+	select {
+	case l.slots <- struct{}{}:
+		return true
+	case <-l.done:
+		return false
+	default:
+	}
+	var tick <-chan time.Time
+	if l.opts.IdleTimeout > 0 {
+		t := time.NewTicker(evictPoll)
+		defer t.Stop()
+		tick = t.C
+		l.evictStalest()
+	}
+	for {
+		select {
+		case l.slots <- struct{}{}:
+			return true
+		case <-l.done:
+			return false
+		case <-tick:
+			l.evictStalest()
+		}
+	}
+}
+
+// evictStalest closes the connection that has gone longest without progress, if that is
+// long enough.
+func (l *Listener) evictStalest() {
+	after := min(EvictAfter, l.opts.IdleTimeout)
+	var (
+		stalest *progressConn
+		since   time.Time
+	)
+	l.connMu.Lock()
+	for pc := range l.conns {
+		if t := pc.quietSince(); stalest == nil || t.Before(since) {
+			stalest, since = pc, t
+		}
+	}
+	l.connMu.Unlock()
+	if stalest != nil && time.Since(since) >= after {
+		stalest.evict()
 	}
 }
 
@@ -150,7 +229,7 @@ func (l *Listener) isClosed() bool {
 
 // handshake completes one connection's handshake under the deadline and either hands it to
 // Accept or closes it, reporting the outcome either way.
-func (l *Listener) handshake(raw net.Conn) {
+func (l *Listener) handshake(raw *progressConn) {
 	start := time.Now()
 	hc := &helloConn{Conn: raw}
 	tc := tls.Server(hc, l.cfg)
@@ -160,7 +239,7 @@ func (l *Listener) handshake(raw net.Conn) {
 	err := tc.HandshakeContext(ctx)
 	ev := Event{Time: start.UTC(), Remote: raw.RemoteAddr().String(), HandshakeMs: float64(time.Since(start).Microseconds()) / 1000, Hello: hc.Hello}
 	if hc.Hello != nil {
-		ev.SNI = hc.Hello.ServerName
+		ev.SNI = capSNI(hc.Hello.ServerName)
 		if l.ja4 != nil {
 			ev.JA4 = l.ja4(hc.Hello)
 		}
@@ -174,10 +253,9 @@ func (l *Listener) handshake(raw net.Conn) {
 		ev.Error = describeHandshakeError(err, hc, raw)
 		l.emit(ev)
 		tc.Close()
-		<-l.slots
 		return
 	}
-	raw.SetDeadline(time.Time{})
+	raw.track()
 	cs := tc.ConnectionState()
 	ev.Version = wire.VersionName(cs.Version)
 	ev.CipherSuite = tls.CipherSuiteName(cs.CipherSuite)
@@ -190,8 +268,23 @@ func (l *Listener) handshake(raw net.Conn) {
 	case l.ready <- tc:
 	case <-l.done:
 		tc.Close()
-		<-l.slots
 	}
+}
+
+// maxLoggedSNI is the most of a client's server_name an event carries: 255 bytes is the
+// longest DNS name, and a ClientHello may carry 64 KiB of anything.
+const maxLoggedSNI = 255
+
+// capSNI cuts an overlong SNI (at a UTF-8 boundary) and says how long it was.
+func capSNI(s string) string {
+	if len(s) <= maxLoggedSNI {
+		return s
+	}
+	cut := maxLoggedSNI
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%s...[%d bytes]", s[:cut], len(s))
 }
 
 func (l *Listener) emit(ev Event) {
@@ -204,6 +297,8 @@ func (l *Listener) emit(ev Event) {
 func describeHandshakeError(err error, hc *helloConn, raw net.Conn) string {
 	var nt *NotTLSError
 	switch {
+	case isEvicted(raw):
+		return "closed during the handshake to make room for another client (--max-conns)"
 	case errors.As(hc.Err, &nt):
 		if nt.Guess == "HTTP" {
 			// A browser or curl pointed at http:// on our port: tell it, then close.
@@ -230,32 +325,29 @@ func isTimeout(err error) bool {
 }
 
 // Accept returns the next connection whose handshake succeeded. It is a plain *tls.Conn, so
-// servers recognise it as TLS; call Release when it is closed to free its slot.
+// servers recognise it as TLS; its slot is freed when it is closed.
 func (l *Listener) Accept() (net.Conn, error) {
 	select {
 	case c := <-l.ready:
-		l.closeMu.Lock()
-		l.active[c] = true
-		l.closeMu.Unlock()
 		return c, nil
 	case <-l.done:
 		return nil, net.ErrClosed
 	}
 }
 
-// Release frees the connection slot of a connection Accept returned; calling it again, or for
-// another connection, does nothing. (http.Server reports closes through ConnState.)
+// Release frees the connection slot of a connection Accept returned, if closing it has not
+// already; calling it again, or for a connection that is not a Listener's, does nothing.
+// Closing the connection is enough; Release is for servers that free slots as they see
+// connections end (http.Server's ConnState).
 func (l *Listener) Release(c net.Conn) {
 	tc, ok := c.(*tls.Conn)
 	if !ok {
 		return
 	}
-	l.closeMu.Lock()
-	had := l.active[tc]
-	delete(l.active, tc)
-	l.closeMu.Unlock()
-	if had {
-		<-l.slots
+	if hc, ok := tc.NetConn().(*helloConn); ok {
+		if pc, ok := hc.Conn.(*progressConn); ok {
+			pc.releaseSlot()
+		}
 	}
 }
 

@@ -20,6 +20,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/tlskit/tlskit/tlscore/wire"
 )
 
 // In-process tests of the listener against misbehaving clients: everything the binary's
@@ -412,5 +414,56 @@ func TestListenerSlotsReleased(t *testing.T) {
 		roundTrip(fmt.Sprintf("sequential client %d", i), time.Second)
 		// Let the server see the close and release the slot.
 		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// TestListenerLongSNICapped: a ClientHello may carry a 60 KB server_name, which was logged
+// verbatim, 60 KB a line. The event carries at most 255 bytes of it (the longest DNS name) and
+// says how long it was.
+func TestListenerLongSNICapped(t *testing.T) {
+	s := ltStart(t, 300*time.Millisecond, 0)
+	sni := strings.Repeat("a", 60000) + ".example"
+	msg, err := wire.MarshalClientHello(wire.ClientHelloSpec{
+		ServerName:        sni,
+		CipherSuites:      []uint16{tls.TLS_AES_128_GCM_SHA256},
+		SupportedVersions: []uint16{tls.VersionTLS13},
+		Groups:            []uint16{uint16(tls.X25519)},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var recs []byte
+	for len(msg) > 0 {
+		n := min(len(msg), 16384)
+		recs = append(recs, 22, 3, 1, byte(n>>8), byte(n))
+		recs = append(recs, msg[:n]...)
+		msg = msg[n:]
+	}
+	c := ltDial(t, s.addr())
+	defer c.Close()
+	c.Write(recs)
+	evs := s.waitEvents(map[string]bool{c.LocalAddr().String(): true}, 3*time.Second)
+	if len(evs) != 1 {
+		t.Fatalf("%d events", len(evs))
+	}
+	got := evs[0].SNI
+	want := strings.Repeat("a", 255) + "...[60008 bytes]"
+	if got != want {
+		t.Errorf("BUG: a %d-byte SNI logged as %d bytes (%.40q...), want %q", len(sni), len(got), got, want)
+	}
+}
+
+func TestCapSNI(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"", ""},
+		{"example.com", "example.com"},
+		{strings.Repeat("b", 255), strings.Repeat("b", 255)},
+		{strings.Repeat("b", 256), strings.Repeat("b", 255) + "...[256 bytes]"},
+		// A multi-byte character across the cut is left out whole.
+		{strings.Repeat("b", 254) + "é" + "x", strings.Repeat("b", 254) + "...[257 bytes]"},
+	} {
+		if got := capSNI(tc.in); got != tc.want {
+			t.Errorf("capSNI(%d bytes) = %q, want %q", len(tc.in), got, tc.want)
+		}
 	}
 }
