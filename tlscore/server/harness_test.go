@@ -51,7 +51,10 @@ func hsStart(t *testing.T, h http.Handler, cfg hsConfig) *hsServer {
 	if idle == 0 {
 		idle = time.Minute
 	}
-	srv := NewHTTPServer(ln, HTTPOptions{Handler: h, ReadHeaderTimeout: 2 * time.Second, IdleTimeout: idle, MaxHeaderBytes: 64 << 10})
+	srv, err := NewHTTPServer(ln, HTTPOptions{Handler: h, ReadHeaderTimeout: 2 * time.Second, IdleTimeout: idle, MaxHeaderBytes: 64 << 10})
+	if err != nil {
+		t.Fatal(err)
+	}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)

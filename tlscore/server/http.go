@@ -20,17 +20,17 @@ type HTTPOptions struct {
 // DrainTimeout is how long a stopping server lets requests in flight finish.
 const DrainTimeout = 5 * time.Second
 
-// NewHTTPServer is the http.Server serve runs over ln: its limits, and the connection slots
-// handed back to ln as connections close.
-func NewHTTPServer(ln *Listener, o HTTPOptions) *http.Server {
-	return &http.Server{
+// NewHTTPServer is the http.Server serve runs over ln: its limits, HTTP/2 with its stream
+// budgets (http2.go), and the connection slots handed back to ln as connections close.
+func NewHTTPServer(ln *Listener, o HTTPOptions) (*http.Server, error) {
+	srv := &http.Server{
 		Handler:           guardHTTP2(o.Handler),
 		ReadHeaderTimeout: o.ReadHeaderTimeout,
 		IdleTimeout:       o.IdleTimeout,
 		MaxHeaderBytes:    o.MaxHeaderBytes,
 		TLSConfig:         ln.TLSConfig(),
 		ConnContext: func(ctx context.Context, c net.Conn) context.Context {
-			return withStreamBudget(ConnContext(ctx, c), c)
+			return withStreamBudget(ConnContext(ctx, c))
 		},
 		HTTP2: http2Config(),
 		// A hijacked (upgraded) connection keeps its slot until it is closed (progressConn).
@@ -41,6 +41,10 @@ func NewHTTPServer(ln *Listener, o HTTPOptions) *http.Server {
 		},
 		ErrorLog: DiscardLogger(),
 	}
+	if err := enableHTTP2(srv, ln, o.IdleTimeout); err != nil {
+		return nil, err
+	}
+	return srv, nil
 }
 
 // ServeHTTP serves ln with srv until ctx ends, then stops accepting, lets requests in flight
