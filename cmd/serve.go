@@ -12,7 +12,6 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -327,26 +326,6 @@ func (o *serveOptions) certificates(a *app, staple *server.StapleSource) (*serve
 	return store, cert, err
 }
 
-// serveMemoryLimit is the heap size at which serve's garbage collector runs however its GC
-// percent is set: under attack (issue 12: 300 rapid-reset connections) the heap stays near it
-// instead of growing with the load, well under the 300 MB serve promises.
-const serveMemoryLimit = 192 << 20
-
-// setServeMemoryLimits bounds serve's memory by a limit rather than by the GC percent alone.
-// A server allocates per connection and keeps little: at Go's default the collector runs with
-// a 4 MB heap target many times a second under load, so below the limit the target is larger
-// (~10% more handshakes per second, scripts/bench-serve.sh); raised alone it made memory
-// under attack 2.4 times worse. GOGC and GOMEMLIMIT in the environment win, as for any Go
-// program.
-func setServeMemoryLimits() {
-	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(serveMemoryLimit)
-	}
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(400)
-	}
-}
-
 func runServe(ctx context.Context, a *app, o *serveOptions) error {
 	s, err := o.setup(a)
 	if err != nil {
@@ -354,6 +333,7 @@ func runServe(ctx context.Context, a *app, o *serveOptions) error {
 	}
 	defer s.closeLog()
 	setServeMemoryLimits()
+	go returnIdleMemory(ctx)
 
 	logger := newEventLog(ctx, a)
 	defer logger.close()

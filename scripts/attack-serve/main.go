@@ -7,14 +7,17 @@
 // dir mode serves a directory holding a 64 MiB file and a FIFO; proxy mode proxies to a
 // backend (started here) that upgrades /ws to a tunnel and serves /big. Both get slow bodies,
 // non-reading clients and HTTP/2 rapid reset; dir mode adds HTTP/2 stream floods at the FIFO,
-// proxy mode WebSocket tunnels held open. Every 500 ms a fresh real client (new connection,
-// verified against the served certificate) GETs / and its time is recorded.
+// proxy mode WebSocket tunnels held open. The attackers run in a child process at nice 10
+// (-attacker-nice), as if on another machine; every 500 ms a fresh real client (new
+// connection, verified against the served certificate) GETs / from this one and its time is
+// recorded.
 //
 // It exits 0 when every target held, 1 when one did not, 2 when it could not measure.
 package main
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -23,6 +26,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -67,10 +71,17 @@ func run() (int, error) {
 	scaleName := flag.String("scale", "short", "short or full")
 	dur := flag.Duration("d", 20*time.Second, "how long the attack runs")
 	settle := flag.Duration("settle", 30*time.Second, "how long RSS has to come back to idle after the attack")
+	serveLog := flag.String("serve-log", "", "keep serve's stderr (and its log, in FILE.stdout) in this file")
+	attackerNice := flag.Int("attacker-nice", 10, "run the attackers in a child process at this nice level (0: same priority)")
+	attackAddr := flag.String("attack-addr", "", "internal: be the attacking child, against this address")
 	flag.Parse()
 	sc, ok := scales[*scaleName]
 	if !ok || (*mode != "dir" && *mode != "proxy") {
 		return 2, fmt.Errorf("-scale short|full and -mode dir|proxy")
+	}
+	if *attackAddr != "" {
+		attack(*attackAddr, *mode, sc, *dur)
+		return 0, nil
 	}
 	work, err := os.MkdirTemp("", "attack-serve-")
 	if err != nil {
@@ -93,7 +104,8 @@ func run() (int, error) {
 		}
 		args = append(args, "--proxy", "http://"+backend)
 	}
-	srv, err := startServe(*bin, work, args)
+	logPath := cmp.Or(*serveLog, filepath.Join(work, "serve.err"))
+	srv, err := startServe(*bin, logPath, args)
 	if err != nil {
 		return 2, err
 	}
@@ -111,27 +123,19 @@ func run() (int, error) {
 	time.Sleep(time.Second)
 	idle := srv.rss()
 
+	// The attackers run in a child process, by default at a lower priority: on one machine
+	// they would otherwise take the CPU from the real client and the server alike, which
+	// measures the machine, not the server (an attacker elsewhere pays for its own CPU).
+	attacker := exec.Command(os.Args[0], "-attack-addr", srv.addr, "-mode", *mode, "-scale", *scaleName, "-d", dur.String())
+	if *attackerNice != 0 {
+		attacker = exec.Command("nice", append([]string{"-n", strconv.Itoa(*attackerNice)}, attacker.Args...)...)
+	}
+	var attackStats strings.Builder
+	attacker.Stdout, attacker.Stderr = &attackStats, os.Stderr
+	if err := attacker.Start(); err != nil {
+		return 2, fmt.Errorf("starting the attackers: %w", err)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), *dur)
-	target := servertest.Target{Addr: srv.addr, Host: "localhost", TLS: &tls.Config{InsecureSkipVerify: true}}
-	stats := map[string]*servertest.Stats{}
-	var wg sync.WaitGroup
-	launch := func(name string, n int, f func(*servertest.Stats)) {
-		st := &servertest.Stats{}
-		stats[name] = st
-		for i := 0; i < n; i++ {
-			wg.Add(1)
-			go func() { defer wg.Done(); f(st) }()
-		}
-	}
-	big := "/big"
-	launch("slow-body", sc.slowBodies, func(st *servertest.Stats) { servertest.SlowBody(ctx, target, st, "/", 10*time.Second) })
-	launch("non-reader", sc.nonReaders, func(st *servertest.Stats) { servertest.NonReader(ctx, target, st, big) })
-	launch("rapid-reset", sc.rapidResets, func(st *servertest.Stats) { servertest.RapidReset(ctx, target, st, "/") })
-	if *mode == "dir" {
-		launch("fifo-flood", sc.floodConns, func(st *servertest.Stats) { servertest.StreamFlood(ctx, target, st, "/fifo", sc.floodStreams) })
-	} else {
-		launch("tunnels", sc.tunnels, func(st *servertest.Stats) { servertest.Upgrade(ctx, target, st, "/ws") })
-	}
 
 	var (
 		peak     int64
@@ -163,7 +167,9 @@ func run() (int, error) {
 	tick.Stop()
 	cancel()
 	<-probeDone
-	wg.Wait()
+	if err := attacker.Wait(); err != nil {
+		return 2, fmt.Errorf("the attackers: %w", err)
+	}
 	hwm := srv.hwm()
 
 	// Back to idle: within 32 MB or 1.5x of the idle RSS.
@@ -183,12 +189,8 @@ func run() (int, error) {
 	if len(answers) > 0 {
 		worst = answers[len(answers)-1]
 	}
-	fmt.Printf("mode=%s scale=%s duration=%s\n", *mode, *scaleName, *dur)
-	for _, name := range []string{"slow-body", "non-reader", "rapid-reset", "fifo-flood", "tunnels"} {
-		if st := stats[name]; st != nil {
-			fmt.Printf("  %-12s %s\n", name, st)
-		}
-	}
+	fmt.Printf("mode=%s scale=%s duration=%s attacker-nice=%d\n", *mode, *scaleName, *dur, *attackerNice)
+	fmt.Print(attackStats.String())
 	fmt.Printf("  real client: %d answered, %d failed, slowest %s\n", len(answers), len(failures), worst.Round(time.Millisecond))
 	fmt.Printf("  rss: idle %s, peak %s (VmHWM %s), after %s\n", mb(idle), mb(peak), mb(hwm), mb(after))
 	held := true
@@ -212,6 +214,39 @@ func run() (int, error) {
 		return 1, nil
 	}
 	return 0, nil
+}
+
+// attack is the attacking child: every attacker of the scale against addr for d, then one
+// line of counts per kind of attack on stdout.
+func attack(addr, mode string, sc scale, d time.Duration) {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	target := servertest.Target{Addr: addr, Host: "localhost", TLS: &tls.Config{InsecureSkipVerify: true}}
+	var (
+		wg    sync.WaitGroup
+		names []string
+		stats = map[string]*servertest.Stats{}
+	)
+	launch := func(name string, n int, f func(*servertest.Stats)) {
+		st := &servertest.Stats{}
+		names, stats[name] = append(names, name), st
+		for i := 0; i < n; i++ {
+			wg.Add(1)
+			go func() { defer wg.Done(); f(st) }()
+		}
+	}
+	launch("slow-body", sc.slowBodies, func(st *servertest.Stats) { servertest.SlowBody(ctx, target, st, "/", 10*time.Second) })
+	launch("non-reader", sc.nonReaders, func(st *servertest.Stats) { servertest.NonReader(ctx, target, st, "/big") })
+	launch("rapid-reset", sc.rapidResets, func(st *servertest.Stats) { servertest.RapidReset(ctx, target, st, "/") })
+	if mode == "dir" {
+		launch("fifo-flood", sc.floodConns, func(st *servertest.Stats) { servertest.StreamFlood(ctx, target, st, "/fifo", sc.floodStreams) })
+	} else {
+		launch("tunnels", sc.tunnels, func(st *servertest.Stats) { servertest.Upgrade(ctx, target, st, "/ws") })
+	}
+	wg.Wait()
+	for _, name := range names {
+		fmt.Printf("  %-12s %s\n", name, stats[name])
+	}
 }
 
 func mb(n int64) string { return fmt.Sprintf("%.1f MB", float64(n)/(1<<20)) }
@@ -271,13 +306,13 @@ type serveProc struct {
 	addr string
 }
 
-func startServe(bin, work string, args []string) (*serveProc, error) {
+func startServe(bin, logPath string, args []string) (*serveProc, error) {
 	cmd := exec.Command(bin, args...)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		return nil, err
 	}
-	logf, err := os.Create(filepath.Join(work, "serve.err"))
+	logf, err := os.Create(logPath)
 	if err != nil {
 		return nil, err
 	}
@@ -291,8 +326,15 @@ func startServe(bin, work string, args []string) (*serveProc, error) {
 		cmd.Process.Kill()
 		return nil, fmt.Errorf("tlskit serve printed no URL: %w", err)
 	}
-	// The connection log is read and thrown away, as a terminal would.
-	go io.Copy(io.Discard, r)
+	// The connection log is read, as a terminal would, and kept beside serve's stderr when
+	// -serve-log asks for it.
+	var logOut io.Writer = io.Discard
+	if logPath != "" {
+		if f, err := os.Create(logPath + ".stdout"); err == nil {
+			logOut = f
+		}
+	}
+	go io.Copy(logOut, r)
 	u := strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(line), "https://"), "/")
 	return &serveProc{cmd: cmd, addr: u}, nil
 }
@@ -343,17 +385,34 @@ func realRequest(addr string, pool *x509.CertPool) (time.Duration, error) {
 	tr := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, ServerName: "localhost"}, DisableKeepAlives: true}
 	defer tr.CloseIdleConnections()
 	client := &http.Client{Transport: tr, Timeout: 10 * time.Second}
+	// Where a slow or failed request spent its time: connect (the accept queue), TLS (the
+	// handshake, which waits for a slot), then the response.
+	var connected, handshaken time.Duration
 	start := time.Now()
-	resp, err := client.Get("https://" + addr + "/")
+	trace := &httptrace.ClientTrace{
+		ConnectDone:      func(string, string, error) { connected = time.Since(start) },
+		TLSHandshakeDone: func(tls.ConnectionState, error) { handshaken = time.Since(start) },
+	}
+	req, err := http.NewRequestWithContext(httptrace.WithClientTrace(context.Background(), trace), http.MethodGet, "https://"+addr+"/", nil)
 	if err != nil {
 		return 0, err
 	}
+	phases := func() string {
+		return fmt.Sprintf("connected after %v, handshake done after %v, gave up after %v", connected.Round(time.Millisecond), handshaken.Round(time.Millisecond), time.Since(start).Round(time.Millisecond))
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, fmt.Errorf("%w (%s)", err, phases())
+	}
 	defer resp.Body.Close()
 	if _, err := io.Copy(io.Discard, resp.Body); err != nil {
-		return 0, err
+		return 0, fmt.Errorf("%w (%s)", err, phases())
 	}
 	if resp.StatusCode != http.StatusOK {
 		return 0, fmt.Errorf("status %s", resp.Status)
+	}
+	if d := time.Since(start); d > maxAnswer {
+		fmt.Printf("  slow answer: %v (%s)\n", d.Round(time.Millisecond), phases())
 	}
 	return time.Since(start), nil
 }

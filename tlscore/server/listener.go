@@ -211,7 +211,7 @@ func (l *Listener) evictStalest() {
 	)
 	l.connMu.Lock()
 	for pc := range l.conns {
-		if t := pc.quietSince(); stalest == nil || t.Before(since) {
+		if t, waiting := pc.quietSince(); waiting && (stalest == nil || t.Before(since)) {
 			stalest, since = pc, t
 		}
 	}

@@ -112,7 +112,10 @@ func SlowBody(ctx context.Context, t Target, st *Stats, path string, interval ti
 		defer closeOnDone(ctx, c)()
 		dead := make(chan struct{})
 		go func() { waitClosed(ctx, st, c); close(dead) }()
-		fmt.Fprintf(c, "POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: text/plain\r\nContent-Length: 1000000\r\n\r\n", path, t.Host)
+		// 64 KiB: under net/http's 256 KiB limit for draining a body its handler left
+		// unread, so even a handler that never reads (the info page) is held while the server
+		// drains it; with a larger body net/http just closes the connection after answering.
+		fmt.Fprintf(c, "POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: text/plain\r\nContent-Length: 65536\r\n\r\n", path, t.Host)
 		tick := time.NewTicker(interval)
 		defer tick.Stop()
 		for {
