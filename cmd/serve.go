@@ -35,6 +35,8 @@ type serveOptions struct {
 	writeCert         string
 	dir               string
 	proxy             string
+	proxyTimeout      time.Duration
+	proxyTimeoutSet   bool
 	echo              bool
 	params            tlsParamFlags
 	alpn              []string
@@ -64,7 +66,9 @@ Modes:
               text for curl, HTML for browsers, JSON for /json or Accept: application/json
   --dir DIR   static files (directory listings, content types, no escape from DIR)
   --proxy URL TLS-terminating reverse proxy for a local app (HTTP/1.1, HTTP/2, WebSocket,
-              X-Forwarded-* headers)
+              X-Forwarded-* headers); a backend that sends no response headers within
+              --proxy-timeout gets the client a 504, one that stops moving a body for as long
+              has the transfer cut, each failure warned about on stderr (at most once a second)
   --echo      raw TLS echo, for non-HTTP clients
 
 The first line on stdout is the URL; then one log line per connection (JSON Lines with -o json),
@@ -78,6 +82,7 @@ for up to 5s and exit 0.`,
 		Args:        cobra.NoArgs,
 		Annotations: outputFormats(formatText, formatJSON),
 		RunE: func(c *cobra.Command, _ []string) error {
+			o.proxyTimeoutSet = c.Flags().Changed("proxy-timeout")
 			return runServe(c.Context(), a, o)
 		},
 	}
@@ -90,6 +95,7 @@ for up to 5s and exit 0.`,
 	fs.StringVar(&o.writeCert, "write-cert", "", "save the ephemeral certificate (public part) to this file")
 	fs.StringVar(&o.dir, "dir", "", "serve the files in this directory")
 	fs.StringVar(&o.proxy, "proxy", "", "reverse-proxy to this local http:// URL")
+	fs.DurationVar(&o.proxyTimeout, "proxy-timeout", server.DefaultProxyTimeout, "with --proxy: time the backend has to send response headers, and to move a body on (either way); not applied to upgraded (WebSocket) connections")
 	fs.BoolVar(&o.echo, "echo", false, "echo raw bytes back over TLS instead of HTTP")
 	o.params.register(fs, "accept")
 	fs.StringSliceVar(&o.alpn, "alpn", nil, "application protocols to offer (default h2,http/1.1 for HTTP; none for --echo)")
@@ -114,6 +120,8 @@ type serveSetup struct {
 	handler   http.Handler
 	closeLog  func() error
 	keylog    io.Writer
+	// proxyWarnings rate-limits the warnings about a failing --proxy backend.
+	proxyWarnings *proxyWarnings
 }
 
 func (o *serveOptions) setup(a *app) (*serveSetup, error) {
@@ -139,6 +147,12 @@ func (o *serveOptions) setup(a *app) (*serveSetup, error) {
 		if d.v <= 0 {
 			return nil, usageErrorf("%s must be greater than zero", d.name)
 		}
+	}
+	if o.proxyTimeoutSet && o.proxy == "" {
+		return nil, usageErrorf("--proxy-timeout needs --proxy")
+	}
+	if o.proxyTimeout <= 0 {
+		return nil, usageErrorf("--proxy-timeout must be greater than zero")
 	}
 	if o.maxConns < 1 {
 		return nil, usageErrorf("--max-conns must be at least 1")
@@ -216,7 +230,8 @@ func (o *serveOptions) setup(a *app) (*serveSetup, error) {
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return nil, usageErrorf("--proxy: expected a URL such as http://127.0.0.1:3000")
 		}
-		s.handler = server.ProxyHandler(u)
+		s.proxyWarnings = newProxyWarnings(a.warnf)
+		s.handler = server.ProxyHandler(server.ProxyOptions{Backend: u, Timeout: o.proxyTimeout, OnError: s.proxyWarnings.report})
 	case !o.echo:
 		s.handler = server.InfoHandler(a.now)
 	}
@@ -334,6 +349,9 @@ func runServe(ctx context.Context, a *app, o *serveOptions) error {
 	defer s.closeLog()
 	setServeMemoryLimits()
 	go returnIdleMemory(ctx)
+	if s.proxyWarnings != nil {
+		defer s.proxyWarnings.close()
+	}
 
 	logger := newEventLog(ctx, a)
 	defer logger.close()

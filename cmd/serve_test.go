@@ -26,6 +26,10 @@ func TestServeFlagErrors(t *testing.T) {
 		{[]string{"serve", "--client-ca", "ca.pem"}, "--client-ca needs --client-auth"},
 		{[]string{"serve", "--client-auth", "maybe", "--client-ca", "x"}, "none, request or require"},
 		{[]string{"serve", "--proxy", "ftp://x"}, "--proxy: expected a URL"},
+		{[]string{"serve", "--proxy", "http://127.0.0.1:1", "--proxy-timeout", "0s"}, "--proxy-timeout must be greater than zero"},
+		{[]string{"serve", "--proxy", "http://127.0.0.1:1", "--proxy-timeout=-5s"}, "--proxy-timeout must be greater than zero"},
+		{[]string{"serve", "--proxy-timeout", "5s"}, "--proxy-timeout needs --proxy"},
+		{[]string{"serve", "--dir", ".", "--proxy-timeout", "5s"}, "--proxy-timeout needs --proxy"},
 		{[]string{"serve", "extra"}, `unknown command "extra"`},
 		{[]string{"serve", "--ocsp", "resp.der"}, "--ocsp needs --cert"},
 	}

@@ -6,7 +6,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"os/signal"
 	"sync"
@@ -199,4 +201,111 @@ func logDeadline(now, stopAt time.Time) time.Time {
 		}
 	}
 	return d
+}
+
+// proxyWarnEvery is the most often a failing --proxy backend is warned about.
+const proxyWarnEvery = time.Second
+
+// proxyWarnings turns --proxy backend failures into warnings on stderr, at most one line per
+// proxyWarnEvery: a backend that is down fails every request, and a flood of requests must not
+// become a flood of lines. A line shows the latest failure and how many others it stands for.
+// Lines are written from a timer's goroutine, never the request's, so a slow stderr holds up
+// no request.
+type proxyWarnings struct {
+	warn  func(format string, args ...any)
+	every time.Duration
+	// after is time.AfterFunc; tests run the flushes themselves.
+	after func(time.Duration, func())
+
+	mu        sync.Mutex
+	last      time.Time // when the last line was written
+	latest    server.ProxyError
+	count     int // failures since the last line, latest included
+	scheduled bool
+	closed    bool
+}
+
+func newProxyWarnings(warn func(format string, args ...any)) *proxyWarnings {
+	return &proxyWarnings{warn: warn, every: proxyWarnEvery, after: func(d time.Duration, f func()) { time.AfterFunc(d, f) }}
+}
+
+// report is server.ProxyOptions.OnError.
+func (w *proxyWarnings) report(e server.ProxyError) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.closed {
+		return
+	}
+	w.latest = e
+	w.count++
+	if w.scheduled {
+		return
+	}
+	w.scheduled = true
+	w.after(max(0, time.Until(w.last.Add(w.every))), w.flush)
+}
+
+func (w *proxyWarnings) flush() {
+	w.mu.Lock()
+	e, n := w.latest, w.count
+	w.count = 0
+	w.mu.Unlock()
+	if n > 0 {
+		w.warn("%s", formatProxyError(e, n-1))
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.last = time.Now()
+	w.scheduled = false
+	if w.count > 0 && !w.closed {
+		// Failures that came while the line was being written.
+		w.scheduled = true
+		w.after(w.every, w.flush)
+	}
+}
+
+// close stops the warnings, writing the failures not yet warned about (without waiting long:
+// stderr may be a pipe nobody reads).
+func (w *proxyWarnings) close() {
+	w.mu.Lock()
+	w.closed = true
+	e, n := w.latest, w.count
+	w.count = 0
+	w.mu.Unlock()
+	if n == 0 {
+		return
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		w.warn("%s", formatProxyError(e, n-1))
+	}()
+	t := time.NewTimer(closeWarnWait)
+	defer t.Stop()
+	select {
+	case <-done:
+	case <-t.C:
+	}
+}
+
+// maxWarnedPath bounds the request target quoted in a warning (a client chooses it, up to
+// --max-header-bytes).
+const maxWarnedPath = 200
+
+// formatProxyError is the warning for a failed --proxy request, standing for more others.
+// Escaping the client's path is warnf's (sanitizeLine).
+func formatProxyError(e server.ProxyError, more int) string {
+	path := e.Path
+	if len(path) > maxWarnedPath {
+		path = path[:maxWarnedPath] + "..."
+	}
+	outcome := "response cut"
+	if e.Status != 0 {
+		outcome = fmt.Sprintf("answered %d %s", e.Status, http.StatusText(e.Status))
+	}
+	msg := fmt.Sprintf("proxy: %s %s from %s: %v; %s", e.Method, path, e.Remote, e.Err, outcome)
+	if more > 0 {
+		msg += fmt.Sprintf(" (and %d other failed requests since the last warning)", more)
+	}
+	return msg
 }

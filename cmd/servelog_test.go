@@ -149,3 +149,66 @@ func TestShouldReturnMemory(t *testing.T) {
 		}
 	}
 }
+
+// TestProxyWarningsRateLimited: a flood of --proxy failures (a backend that is down fails every
+// request) used to be silent, with no way to tell why clients got 502s; warning on each would
+// flood stderr. The first failure is warned about at once, the next 99 within the interval make
+// one line, written when the interval is up, showing the latest and counting the rest; a
+// failure after that waits for its interval too, and one pending at shutdown is written then.
+func TestProxyWarningsRateLimited(t *testing.T) {
+	var lines []string
+	var timers []func()
+	var waits []time.Duration
+	w := newProxyWarnings(func(format string, args ...any) { lines = append(lines, fmt.Sprintf(format, args...)) })
+	w.after = func(d time.Duration, f func()) { waits, timers = append(waits, d), append(timers, f) }
+	fire := func() {
+		f := timers[0]
+		timers = timers[1:]
+		f()
+	}
+	fail := func(path string, status int) {
+		w.report(server.ProxyError{Method: "GET", Path: path, Remote: "127.0.0.1:5000", Status: status, Err: errors.New("connection refused")})
+	}
+	fail("/0", 502)
+	if len(timers) != 1 || waits[0] != 0 {
+		t.Fatalf("first failure: %d timers, waits %v; want one, at once", len(timers), waits)
+	}
+	fire()
+	for i := 1; i < 100; i++ {
+		fail(fmt.Sprintf("/%d", i), 502)
+	}
+	if len(lines) != 1 || len(timers) != 1 || waits[1] <= 0 || waits[1] > proxyWarnEvery {
+		t.Fatalf("during the interval: %d lines, %d timers, waits %v; want 1 line and one timer within %v", len(lines), len(timers), waits, proxyWarnEvery)
+	}
+	fire()
+	fail("/last", 504)
+	fire()
+	fail("/pending", 0)
+	w.close()
+	fail("/after-close", 502)
+	want := []string{
+		"proxy: GET /0 from 127.0.0.1:5000: connection refused; answered 502 Bad Gateway",
+		"proxy: GET /99 from 127.0.0.1:5000: connection refused; answered 502 Bad Gateway (and 98 other failed requests since the last warning)",
+		"proxy: GET /last from 127.0.0.1:5000: connection refused; answered 504 Gateway Timeout",
+		"proxy: GET /pending from 127.0.0.1:5000: connection refused; response cut",
+	}
+	if strings.Join(lines, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("lines:\n%s\nwant:\n%s", strings.Join(lines, "\n"), strings.Join(want, "\n"))
+	}
+	if len(timers) != 1 {
+		t.Fatalf("%d timers pending, want the one for /pending (a no-op now)", len(timers))
+	}
+	fire()
+	if len(lines) != len(want) {
+		t.Fatalf("a line after close: %q", lines[len(lines)-1])
+	}
+}
+
+// TestFormatProxyErrorCapsPath: a client chooses the path, up to --max-header-bytes; the
+// warning quotes 200 bytes of it.
+func TestFormatProxyErrorCapsPath(t *testing.T) {
+	got := formatProxyError(server.ProxyError{Method: "GET", Path: "/" + strings.Repeat("a", 1000), Remote: "r", Status: 502, Err: errors.New("e")}, 0)
+	if len(got) > 300 || !strings.Contains(got, "a...") {
+		t.Fatalf("%d bytes: %q", len(got), got)
+	}
+}

@@ -325,7 +325,7 @@ func TestUpgradeHoldsSlotAndIdles(t *testing.T) {
 	}))
 	defer backend.Close()
 	u, _ := url.Parse(backend.URL)
-	s := hsStart(t, ProxyHandler(u), hsConfig{maxConns: 3, idle: idle})
+	s := hsStart(t, ProxyHandler(ProxyOptions{Backend: u}), hsConfig{maxConns: 3, idle: idle})
 
 	var tunnels []net.Conn
 	stops := []chan struct{}{}
