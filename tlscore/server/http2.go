@@ -150,11 +150,7 @@ var errCutOff = errors.New("http2: client cut off")
 func (m *h2Meter) Read(p []byte) (int, error) {
 	select {
 	case <-m.cut:
-		for {
-			if _, err := m.Conn.Read(p); err != nil {
-				return 0, errCutOff
-			}
-		}
+		return 0, m.drain(p)
 	default:
 	}
 	n, err := m.Conn.Read(p)
@@ -163,11 +159,23 @@ func (m *h2Meter) Read(p []byte) (int, error) {
 		reason, stopAt = m.count(h, time.Now()), max(at, 0)
 		return reason == ""
 	})
-	if reason != "" {
-		m.cutOff(reason)
+	if reason == "" {
+		return n, err
+	}
+	m.cutOff(reason)
+	if stopAt > 0 {
 		return stopAt, nil
 	}
-	return n, err
+	return 0, m.drain(p)
+}
+
+// drain reads and drops what the client still sends until the close cutOff scheduled.
+func (m *h2Meter) drain(buf []byte) error {
+	for {
+		if _, err := m.Conn.Read(buf); err != nil {
+			return errCutOff
+		}
+	}
 }
 
 // count records one client frame and returns why the client is cut off, if it is.
