@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"strings"
 	"time"
 
@@ -142,13 +143,53 @@ func readInputFile(path string, limit int64) ([]byte, error) {
 	return data, nil
 }
 
+// readAllLimited reads r to its end, refusing anything over limit bytes. A regular file is read
+// into one buffer of its size; anything else into chunks (doubling up to 1 MiB) joined once at
+// the end, twice the input at the peak. io.ReadAll allocates 2-2.5x the input whatever r is,
+// and its chunks, live at a collection during its final copy, set the GC's next goal: reading
+// a 64 MiB file, the heap reached 308 MB before the next collection, more than the rest of
+// inspect needs.
 func readAllLimited(r io.Reader, limit int64) ([]byte, error) {
-	data, err := io.ReadAll(io.LimitReader(r, limit+1))
-	if err != nil {
-		return nil, err
+	lr := io.LimitReader(r, limit+1)
+	next := 512
+	if f, ok := r.(interface{ Stat() (os.FileInfo, error) }); ok {
+		if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
+			// One byte over the size, to see the end without another chunk. The file may
+			// have grown, or (stdin) be read from part way: the size is only a hint.
+			next = int(min(st.Size(), limit)) + 1
+		}
 	}
-	if int64(len(data)) > limit {
+	var chunks [][]byte
+	total := 0
+	for {
+		chunk := make([]byte, next)
+		n, err := io.ReadFull(lr, chunk)
+		chunks = append(chunks, chunk[:n])
+		total += n
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		next = max(min(2*next, 1<<20), 512)
+	}
+	if int64(total) > limit {
 		return nil, fmt.Errorf("larger than %d bytes", limit)
+	}
+	if len(chunks) == 1 {
+		return chunks[0], nil
+	}
+	data := make([]byte, 0, total)
+	for _, c := range chunks {
+		data = append(data, c...)
+	}
+	if total > 4<<20 {
+		// The chunks are garbage now, but a collection during the copy found them live, and
+		// the runtime lets the heap grow to twice what that collection found: 64 MiB piped
+		// to inspect peaked at 275 MB RSS. Collecting them now bases the goal on the input
+		// alone (pointer-free bytes: a millisecond or two). TestReadAllLimitedHeapGoal.
+		runtime.GC()
 	}
 	return data, nil
 }

@@ -1,9 +1,12 @@
 package cmd
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"crypto/x509"
 	"encoding/hex"
+	"encoding/json"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -61,12 +64,8 @@ keys).`,
 	return c
 }
 
-// inspectReport is one input's JSON (docs/json.md).
-type inspectReport struct {
-	Source string        `json:"source"`
-	Items  []inspectItem `json:"items"`
-}
-
+// inspectItem is one item of an input's JSON document, {"source": ..., "items": [...]}
+// (docs/json.md), which writeInspectJSON writes an item at a time.
 type inspectItem struct {
 	Index       int                         `json:"index"`
 	Kind        inspect.Kind                `json:"kind"`
@@ -112,15 +111,20 @@ func runInspect(ctx context.Context, a *app, o *inspectOptions, args []string) e
 	}
 	var matchKey *inspect.Item
 	if o.match != "" {
-		items, err := decodeSource(ctx, a, o.match, opts)
+		b, err := decodeSource(ctx, a, o.match, opts)
 		if err != nil {
 			return fmt.Errorf("--match: %w", err)
 		}
-		for i := range items {
-			if items[i].Kind == inspect.KindPrivateKey {
-				matchKey = &items[i]
-				break
+		errFound := errors.New("found")
+		err = b.Each(ctx, func(it inspect.Item) error {
+			if it.Kind != inspect.KindPrivateKey {
+				return nil
 			}
+			matchKey = &it
+			return errFound
+		})
+		if err != nil && !errors.Is(err, errFound) {
+			return err
 		}
 		if matchKey == nil {
 			return fmt.Errorf("--match: %s holds no private key", o.match)
@@ -130,7 +134,7 @@ func runInspect(ctx context.Context, a *app, o *inspectOptions, args []string) e
 	tally := newTargetTally("inputs could not be read", len(args))
 	several := len(args) > 1
 	for n, src := range args {
-		items, err := decodeSource(ctx, a, src, opts)
+		b, err := decodeSource(ctx, a, src, opts)
 		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err() // interrupted: the rest would be too
@@ -149,9 +153,10 @@ func runInspect(ctx context.Context, a *app, o *inspectOptions, args []string) e
 			}
 			continue
 		}
-		rep := inspectReport{Source: src}
+		// Each item is viewed, judged and written before the next is decoded: a bundle's items
+		// are never all in memory at once (docs/architecture.md).
 		anyMatch := false
-		for _, it := range items {
+		view := func(it inspect.Item) inspectItem {
 			item := viewItem(it, now, o.lint)
 			if matchKey != nil && it.Kind == inspect.KindCertificate {
 				m := inspect.KeyMatches(it.Cert, matchKey.PrivateKey)
@@ -163,13 +168,13 @@ func runInspect(ctx context.Context, a *app, o *inspectOptions, args []string) e
 					tally.failCheck(fmt.Errorf("%s: certificate %d: %s: %s", src, it.Index, f.ID, f.Message))
 				}
 			}
-			rep.Items = append(rep.Items, item)
+			return item
+		}
+		if err := a.writeInspect(ctx, src, b, view, n, len(args), o); err != nil {
+			return err
 		}
 		if matchKey != nil && !anyMatch {
 			tally.failCheck(fmt.Errorf("the key in %s belongs to no certificate in %s", o.match, src))
-		}
-		if err := a.writeInspect(rep, n, len(args), o); err != nil {
-			return err
 		}
 	}
 	return tally.err()
@@ -198,8 +203,9 @@ func (a *app) reportInspectFailure(src string, err error, index int) error {
 	return nil
 }
 
-// decodeSource reads one input: stdin, a file, or a live server's chain.
-func decodeSource(ctx context.Context, a *app, src string, opts inspect.DecodeOptions) ([]inspect.Item, error) {
+// decodeSource reads one input: stdin, a file, or a live server's chain. The input is checked
+// whole before anything of it is shown, so a bad block anywhere shows nothing but the error.
+func decodeSource(ctx context.Context, a *app, src string, opts inspect.DecodeOptions) (*inspect.Bundle, error) {
 	var data []byte
 	var err error
 	switch {
@@ -214,7 +220,7 @@ func decodeSource(ctx context.Context, a *app, src string, opts inspect.DecodeOp
 	if err != nil {
 		return nil, err
 	}
-	return inspect.DecodeContext(ctx, data, opts)
+	return inspect.DecodeBundle(ctx, data, opts)
 }
 
 // looksLikeHost reports whether an argument that is not a file names a server.
@@ -226,7 +232,7 @@ func looksLikeHost(s string) bool {
 	return err == nil
 }
 
-func fetchChain(ctx context.Context, a *app, src string) ([]inspect.Item, error) {
+func fetchChain(ctx context.Context, a *app, src string) (*inspect.Bundle, error) {
 	t, err := tlscore.ParseTarget(src, 443)
 	if err != nil {
 		return nil, err
@@ -247,7 +253,7 @@ func fetchChain(ctx context.Context, a *app, src string) ([]inspect.Item, error)
 	if len(items) == 0 {
 		return nil, errors.New("the server sent no certificate")
 	}
-	return items, nil
+	return inspect.NewBundle(items), nil
 }
 
 // refusalAfterChain says why a server refused a handshake after sending its chain.
@@ -302,48 +308,121 @@ func nonNilStrings(s []string) []string {
 	return s
 }
 
-func (a *app) writeInspect(rep inspectReport, n, total int, o *inspectOptions) error {
+// writeInspect writes one input's report, an item at a time: view turns each item into what is
+// shown. The bytes are those of the whole report rendered at once (TestInspectStreamsWholeReport).
+func (a *app) writeInspect(ctx context.Context, src string, b *inspect.Bundle, view func(inspect.Item) inspectItem, n, total int, o *inspectOptions) error {
+	// Buffered because a bundle's brief listing is a short write per certificate; flushed before
+	// returning, so that stdout is complete before anything goes to stderr after it.
+	w := bufio.NewWriterSize(a.streams.Out, 64<<10)
+	each := func(f func(inspectItem) error) error {
+		return b.Each(ctx, func(it inspect.Item) error { return f(view(it)) })
+	}
+	var err error
 	switch a.opts.Output {
 	case formatJSON:
-		if total > 1 {
-			return a.writeJSONLine(rep)
+		if err = writeInspectJSON(w, src, b.Len(), total > 1, each); err == nil {
+			err = w.Flush()
 		}
-		return a.writeJSON(rep)
+		if err != nil && ctx.Err() == nil {
+			err = fmt.Errorf("writing JSON: %w", err)
+		}
+		return err
 	case formatPEM:
 		skipped := 0
-		for _, it := range rep.Items {
+		err = each(func(it inspectItem) error {
 			if it.raw == nil {
 				if it.Kind == inspect.KindPrivateKey {
 					skipped++
 				}
-				continue
+				return nil
 			}
-			if err := pem.Encode(a.streams.Out, &pem.Block{Type: it.pem, Bytes: it.raw}); err != nil {
-				return err
-			}
+			return pem.Encode(w, &pem.Block{Type: it.pem, Bytes: it.raw})
+		})
+		if err == nil {
+			err = w.Flush()
+		}
+		if err != nil {
+			return err
 		}
 		if skipped > 0 {
-			a.warnf("%s: %d private key(s) not printed: tlskit never prints private key material", rep.Source, skipped)
+			a.warnf("%s: %d private key(s) not printed: tlskit never prints private key material", src, skipped)
 		}
 		return nil
 	}
-	var b strings.Builder
 	p := a.outPalette()
 	if n > 0 {
-		b.WriteString("\n")
+		w.WriteString("\n")
 	}
-	certs := 0
-	for _, it := range rep.Items {
-		if it.Kind == inspect.KindCertificate {
-			certs++
+	fmt.Fprintf(w, "%s %s (%d item%s)\n", p.Bold("source:"), render.Escape(src), b.Len(), plural(b.Len()))
+	brief := b.Count(inspect.KindCertificate) > 1 && !o.verbose
+	err = each(func(it inspectItem) error {
+		writeInspectItem(w, p, it, brief)
+		// A failed write sticks to w, and Write returns it: stop decoding what cannot be shown.
+		_, err := w.Write(nil)
+		return err
+	})
+	if err == nil {
+		err = w.Flush()
+	}
+	return err
+}
+
+// writeInspectJSON writes one input's JSON document, {"source": ..., "items": [...]}, of count
+// items, indented as writeJSON does, or, as one line among several inputs, compact as
+// writeJSONLine does. Each item is encoded on its own, which gives the same bytes as encoding
+// the whole document: indentation depends only on depth.
+func writeInspectJSON(w io.Writer, src string, count int, line bool, each func(func(inspectItem) error) error) error {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	open, sep, end := "{\n  \"source\": %s,\n  \"items\": [\n    ", ",\n    ", "\n  ]\n}\n"
+	if line {
+		open, sep, end = "{\"source\":%s,\"items\":[", ",", "]}\n"
+	} else {
+		enc.SetIndent("    ", "  ")
+	}
+	encode := func(v any) ([]byte, error) {
+		buf.Reset()
+		if err := enc.Encode(v); err != nil {
+			return nil, err
 		}
+		return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 	}
-	fmt.Fprintf(&b, "%s %s (%d item%s)\n", p.Bold("source:"), render.Escape(rep.Source), len(rep.Items), plural(len(rep.Items)))
-	brief := certs > 1 && !o.verbose
-	for _, it := range rep.Items {
-		writeInspectItem(&b, p, it, brief)
+	source, err := encode(src)
+	if err != nil {
+		return err
 	}
-	_, err := io.WriteString(a.streams.Out, b.String())
+	if count == 0 {
+		// What the whole report's nil slice encodes to; a decoded input always has an item.
+		format := "{\n  \"source\": %s,\n  \"items\": null\n}\n"
+		if line {
+			format = "{\"source\":%s,\"items\":null}\n"
+		}
+		_, err := fmt.Fprintf(w, format, source)
+		return err
+	}
+	if _, err := fmt.Fprintf(w, open, source); err != nil {
+		return err
+	}
+	first := true
+	err = each(func(it inspectItem) error {
+		if !first {
+			if _, err := io.WriteString(w, sep); err != nil {
+				return err
+			}
+		}
+		first = false
+		data, err := encode(it)
+		if err != nil {
+			return err
+		}
+		_, err = w.Write(data)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	_, err = io.WriteString(w, end)
 	return err
 }
 
@@ -354,7 +433,7 @@ func plural(n int) string {
 	return "s"
 }
 
-func writeInspectItem(b *strings.Builder, p palette, it inspectItem, brief bool) {
+func writeInspectItem(b io.Writer, p palette, it inspectItem, brief bool) {
 	esc := render.Escape
 	field := func(k, v string) { fmt.Fprintf(b, "  %s %s\n", p.Dim(k+":"), esc(v)) }
 	list := func(k string, vs []string) {
@@ -435,7 +514,7 @@ const (
 // extensions. A field that comes from a critical extension says "(critical)"; every extension
 // not shown as a field is listed on an "extensions:" line by name (or OID), so that none goes
 // unseen, and one Go does not handle says so.
-func writeCertificateFields(b *strings.Builder, p palette, c *inspect.CertificateDetails, left string) {
+func writeCertificateFields(b io.Writer, p palette, c *inspect.CertificateDetails, left string) {
 	esc := render.Escape
 	exts := map[string]inspect.ExtensionInfo{}
 	for _, e := range c.Extensions {
@@ -534,7 +613,7 @@ func describeKeyLine(k inspect.KeyDetails) string {
 	return s + ", pin " + k.SPKISHA256
 }
 
-func writeFindings(b *strings.Builder, p palette, it inspectItem) {
+func writeFindings(b io.Writer, p palette, it inspectItem) {
 	for _, f := range it.Lint {
 		sev := f.Severity
 		switch sev {

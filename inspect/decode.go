@@ -107,7 +107,8 @@ var (
 // Errors are *DecodeError for a part that does not parse (errors.Is finds
 // certgen.ErrPasswordRequired and certgen.ErrIncorrectPassword through it, errors.As a
 // *certgen.KDFLimitError for a key derivation over its bound), or ErrNothingFound, possibly
-// wrapped with detail. On error no items are returned.
+// wrapped with detail. On error no items are returned. Every item is held at once: to show a
+// large bundle an item at a time, use DecodeBundle.
 func Decode(data []byte, opts DecodeOptions) ([]Item, error) {
 	return DecodeContext(context.Background(), data, opts)
 }
@@ -183,17 +184,33 @@ func decodeBeginType(data []byte) string {
 
 func decodePEM(ctx context.Context, data []byte, opts DecodeOptions) ([]Item, error) {
 	var items []Item
+	err := walkPEM(ctx, data, opts, nil, func(it Item) error {
+		items = append(items, it)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+// walkPEM decodes data's PEM blocks in order and hands each item to yield as soon as it is
+// decoded, so that a caller need hold no more than one. A block whose index is in kept is not
+// decoded again: kept[index] is its item. walkPEM stops at the first error, its own or
+// yield's; the items before a decoding error have been yielded by then. When no block is of a
+// known type, the error is ErrNothingFound.
+func walkPEM(ctx context.Context, data []byte, opts DecodeOptions, kept map[int]Item, yield func(Item) error) error {
 	var unknown []string
-	index := 0
+	index, found := 0, 0
 	rest := data
 	for {
 		if ctx.Err() != nil {
-			return nil, context.Cause(ctx)
+			return context.Cause(ctx)
 		}
 		block, next := pem.Decode(rest)
 		if block == nil {
 			if decodeHasPEMStart(rest) {
-				return nil, decodeMalformedPEM(index, rest)
+				return decodeMalformedPEM(index, rest)
 			}
 			break
 		}
@@ -201,25 +218,32 @@ func decodePEM(ctx context.Context, data []byte, opts DecodeOptions) ([]Item, er
 		// text it passed over must hold exactly one BEGIN line, the returned block's.
 		consumed := rest[:len(rest)-len(next)]
 		if decodeCountPEMStarts(consumed) > 1 {
-			return nil, decodeMalformedPEM(index, consumed)
+			return decodeMalformedPEM(index, consumed)
 		}
 		rest = next
-		item, known, err := decodePEMBlock(ctx, block, index, opts)
-		if err != nil {
-			return nil, err
+		item, known := kept[index]
+		if !known {
+			var err error
+			item, known, err = decodePEMBlock(ctx, block, index, opts)
+			if err != nil {
+				return err
+			}
 		}
 		if known {
-			items = append(items, item)
+			found++
+			if err := yield(item); err != nil {
+				return err
+			}
 		} else if !decodeContains(unknown, block.Type) {
 			unknown = append(unknown, block.Type)
 		}
 		index++
 	}
-	if len(items) == 0 {
+	if found == 0 {
 		sort.Strings(unknown)
-		return nil, fmt.Errorf("%w (the PEM holds only blocks of type %s)", ErrNothingFound, strings.Join(unknown, ", "))
+		return fmt.Errorf("%w (the PEM holds only blocks of type %s)", ErrNothingFound, strings.Join(unknown, ", "))
 	}
-	return items, nil
+	return nil
 }
 
 func decodeContains(list []string, s string) bool {

@@ -2,17 +2,20 @@ package inspect
 
 import (
 	"bytes"
+	"context"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 )
 
 // FuzzDecode checks that Decode never panics, that what it returns is consistent (items in
-// increasing Index order, each with the field its Kind promises) and that its errors are one line.
+// increasing Index order, each with the field its Kind promises), that its errors are one line,
+// and that DecodeBundle and Each give the same error or the same items.
 //
 // Run by hand: go test ./inspect -run '^$' -fuzz FuzzDecode -fuzztime 30s
 func FuzzDecode(f *testing.F) {
@@ -76,6 +79,16 @@ func FuzzDecode(f *testing.F) {
 		items, err := Decode(data, opts)
 		if d := time.Since(start); d > 2*time.Second {
 			t.Fatalf("Decode took %v", d)
+		}
+		// A Bundle, which inspect shows an item at a time, holds what Decode returns.
+		b, berr := DecodeBundle(context.Background(), data, opts)
+		if fmt.Sprint(berr) != fmt.Sprint(err) || (b == nil) != (err != nil) {
+			t.Fatalf("DecodeBundle: %v, Decode: %v", berr, err)
+		}
+		if b != nil {
+			if diff := sameItems(bundleItems(t, b), items); diff != "" {
+				t.Fatalf("Bundle: %s", diff)
+			}
 		}
 		if err != nil {
 			if items != nil {
