@@ -11,6 +11,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/tlskit/tlskit/certgen/filecheck"
 )
 
 // OutputFile is one file a command wants to write.
@@ -256,7 +258,7 @@ func (o fileOps) sweepStale(pending []*pendingFile) {
 				continue
 			}
 			fi, err := e.Info()
-			if err != nil || !fi.Mode().IsRegular() || !ownedByUs(fi) || o.now().Sub(fi.ModTime()) < staleTempAge {
+			if err != nil || !fi.Mode().IsRegular() || !filecheck.OwnedByUs(fi) || o.now().Sub(fi.ModTime()) < staleTempAge {
 				continue
 			}
 			_ = os.Remove(filepath.Join(p.dir, name))

@@ -5,9 +5,7 @@ package certgen
 import (
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
-	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -76,10 +74,4 @@ func flockWait(d *os.File, wait time.Duration) error {
 			delay *= 2
 		}
 	}
-}
-
-// ownedByUs reports whether this process's user owns the file.
-func ownedByUs(fi fs.FileInfo) bool {
-	st, ok := fi.Sys().(*syscall.Stat_t)
-	return ok && int(st.Uid) == os.Geteuid()
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+
+	"github.com/tlskit/tlskit/certgen/filecheck"
 )
 
 // openKeyLog opens the --keylog file of handshake and serve for appending: created 0600 if it is
@@ -42,25 +44,11 @@ func keyLogRefusal(path string, fi fs.FileInfo) error {
 	case fi.Mode()&fs.ModeSymlink != 0:
 		return fmt.Errorf("--keylog: %s is a symbolic link, which tlskit does not follow for session secrets", path)
 	case !fi.Mode().IsRegular():
-		return fmt.Errorf("--keylog: %s is not a regular file (it is %s)", path, describeFileType(fi.Mode()))
-	case !ownedByUs(fi):
+		return fmt.Errorf("--keylog: %s is not a regular file (it is %s)", path, filecheck.Kind(fi.Mode()))
+	case !filecheck.OwnedByUs(fi):
 		return fmt.Errorf("--keylog: %s belongs to another user, who could read the session secrets", path)
 	case !privateMode(fi):
 		return fmt.Errorf("--keylog: %s has mode %#o, open to group or others, who could read the session secrets (chmod 600 it, or choose a new file)", path, uint32(fi.Mode().Perm()))
 	}
 	return nil
-}
-
-func describeFileType(m fs.FileMode) string {
-	switch {
-	case m.IsDir():
-		return "a directory"
-	case m&fs.ModeNamedPipe != 0:
-		return "a named pipe"
-	case m&fs.ModeSocket != 0:
-		return "a socket"
-	case m&fs.ModeDevice != 0:
-		return "a device"
-	}
-	return "not a plain file"
 }

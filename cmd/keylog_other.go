@@ -9,6 +9,4 @@ import "io/fs"
 // regular-file check applies there.
 const keyLogOpenFlags = 0
 
-func ownedByUs(fs.FileInfo) bool { return true }
-
 func privateMode(fs.FileInfo) bool { return true }

@@ -8,6 +8,8 @@ import (
 	"os"
 	"syscall"
 	"time"
+
+	"github.com/tlskit/tlskit/certgen/filecheck"
 )
 
 // MaxCertFileBytes bounds each certificate or key file read, the cap tlskit puts on every PEM
@@ -60,29 +62,12 @@ func readRegularFile(path string, limit int64) ([]byte, error) {
 // can name the file or not.
 func checkRegular(path string, st fs.FileInfo, limit int64) error {
 	if !st.Mode().IsRegular() {
-		return &fs.PathError{Op: "read", Path: path, Err: fmt.Errorf("%w (%s)", ErrNotRegularFile, fileKind(st.Mode()))}
+		return &fs.PathError{Op: "read", Path: path, Err: fmt.Errorf("%w (%s)", ErrNotRegularFile, filecheck.Kind(st.Mode()))}
 	}
 	if st.Size() > limit {
 		return &fs.PathError{Op: "read", Path: path, Err: fmt.Errorf("%w (%d bytes, the limit is %d)", ErrFileTooLarge, st.Size(), limit)}
 	}
 	return nil
-}
-
-func fileKind(m fs.FileMode) string {
-	switch {
-	case m.IsDir():
-		return "a directory"
-	case m&fs.ModeNamedPipe != 0:
-		return "a named pipe"
-	case m&fs.ModeSocket != 0:
-		return "a socket"
-	case m&fs.ModeCharDevice != 0:
-		return "a character device"
-	case m&fs.ModeDevice != 0:
-		return "a device"
-	default:
-		return "type " + m.Type().String()
-	}
 }
 
 // fileState is what the watcher compares to tell that a file changed: a rewrite in place
