@@ -242,13 +242,8 @@ func batchDirs(files []OutputFile) []string {
 // this user and older than staleTempAge. It is best effort: a file it cannot remove is no reason
 // to fail a write.
 func (o fileOps) sweepStale(pending []*pendingFile) {
-	done := make(map[string]bool, len(pending))
-	for _, p := range pending {
-		if done[p.dir] {
-			continue
-		}
-		done[p.dir] = true
-		entries, err := os.ReadDir(p.dir)
+	for _, dir := range pendingDirs(pending) {
+		entries, err := os.ReadDir(dir)
 		if err != nil {
 			continue
 		}
@@ -261,7 +256,7 @@ func (o fileOps) sweepStale(pending []*pendingFile) {
 			if err != nil || !fi.Mode().IsRegular() || !filecheck.OwnedByUs(fi) || o.now().Sub(fi.ModTime()) < staleTempAge {
 				continue
 			}
-			_ = os.Remove(filepath.Join(p.dir, name))
+			_ = os.Remove(filepath.Join(dir, name))
 		}
 	}
 }
@@ -460,17 +455,25 @@ func rollback(pending []*pendingFile) {
 // platforms (Windows) cannot sync a directory; the files are already synced, so that is only a
 // smaller guarantee, not a failure.
 func syncDirs(pending []*pendingFile) {
-	done := make(map[string]bool, len(pending))
-	for _, p := range pending {
-		if done[p.dir] {
-			continue
-		}
-		done[p.dir] = true
-		d, err := os.Open(p.dir)
+	for _, dir := range pendingDirs(pending) {
+		d, err := os.Open(dir)
 		if err != nil {
 			continue
 		}
 		_ = d.Sync()
 		_ = d.Close()
 	}
+}
+
+// pendingDirs is the directories the pending files go to, each once, in the batch's order.
+func pendingDirs(pending []*pendingFile) []string {
+	seen := make(map[string]bool, len(pending))
+	var dirs []string
+	for _, p := range pending {
+		if !seen[p.dir] {
+			seen[p.dir] = true
+			dirs = append(dirs, p.dir)
+		}
+	}
+	return dirs
 }
