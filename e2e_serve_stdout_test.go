@@ -28,13 +28,8 @@ import (
 
 // soServer is a `tlskit serve` whose stdout is a pipe the test holds the read end of.
 type soServer struct {
-	cmd    *exec.Cmd
-	out    *os.File // read end of stdout; the URL line has been read from it
-	addr   string
-	errOut *hsBuffer
-	exited chan struct{}
-	status string
-	code   int
+	*serveProc // stdout: the URL line has been read from it, the rest is the test's
+	addr       string
 }
 
 // soURL finds the address in the URL line, text or JSON.
@@ -44,40 +39,10 @@ var soURL = regexp.MustCompile(`https://(127\.0\.0\.1:\d+)/`)
 // pipe to the test. The process group is killed when the test ends, whatever happened.
 func soStart(t *testing.T, args ...string) *soServer {
 	t.Helper()
-	all := append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)
-	c := exec.Command(binary, all...)
-	c.Dir = t.TempDir()
-	c.Env = append(os.Environ(), "NO_COLOR=1")
-	c.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	pr, pw, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &soServer{cmd: c, out: pr, errOut: &hsBuffer{}, exited: make(chan struct{})}
-	c.Stdout, c.Stderr = pw, s.errOut
-	if err := c.Start(); err != nil {
-		t.Fatal(err)
-	}
-	pw.Close()
-	go func() {
-		err := c.Wait()
-		var ee *exec.ExitError
-		switch {
-		case err == nil:
-			s.status = "exit 0"
-		case errors.As(err, &ee):
-			s.code = ee.ExitCode()
-			s.status = fmt.Sprintf("exit %d", s.code)
-			if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-				s.code, s.status = -1, "ended by signal: "+ws.Signal().String()
-			}
-		default:
-			s.code, s.status = -1, err.Error()
-		}
-		close(s.exited)
-	}()
+	s := &soServer{serveProc: startServeProc(t, t.TempDir(), args...)}
+	pr := s.stdout
 	t.Cleanup(func() {
-		syscall.Kill(-c.Process.Pid, syscall.SIGKILL)
+		syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
 		<-s.exited
 		pr.Close()
 	})
@@ -132,7 +97,7 @@ func TestE2EServeStdoutClosedKeepsServing(t *testing.T) {
 	for _, format := range []string{"text", "json"} {
 		t.Run(format, func(t *testing.T) {
 			s := soStart(t, "-o", format)
-			s.out.Close()
+			s.stdout.Close()
 			const warning = "tlskit: warning: stdout closed; connection log stopped"
 			if err := soGet(s.addr); err != nil {
 				select {
@@ -171,7 +136,7 @@ func TestE2EServeStdoutClosedKeepsServing(t *testing.T) {
 // a 1 s margin (it used to wait for the writer forever).
 func TestE2EServeStdoutNeverReadStopsWithin6s(t *testing.T) {
 	s := soStart(t)
-	fd := int(s.out.Fd())
+	fd := int(s.stdout.Fd())
 	// A connection that is not TLS is one quick log line (a handshake error).
 	hit := func() {
 		c, err := net.DialTimeout("tcp", s.addr, 2*time.Second)

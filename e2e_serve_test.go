@@ -94,15 +94,10 @@ func svMakeFixture(t *testing.T) svFixture {
 
 // svServer is a running `tlskit serve`.
 type svServer struct {
-	cmd    *exec.Cmd
-	args   []string
-	url    string
-	port   string
-	out    *hsBuffer // stdout
-	errOut *hsBuffer // stderr
-	exited chan struct{}
-	status string // how it ended, once exited is closed
-	code   int
+	*serveProc
+	url  string
+	port string
+	out  *hsBuffer // stdout, copied from the pipe
 
 	firstLine chan struct{} // closed when stdout has a complete first line
 	outDone   chan struct{} // closed when stdout is at EOF
@@ -117,25 +112,34 @@ func (s *svServer) addr() string { return "127.0.0.1:" + s.port }
 // at is an https URL for host (which must resolve to 127.0.0.1) and path.
 func (s *svServer) at(host, path string) string { return "https://" + host + ":" + s.port + path }
 
-// svStart starts `tlskit serve --addr 127.0.0.1:0 ARGS...` in dir, reads the URL from the first
-// line of stdout (a JSON "listening" event with -o json) and arranges for the server to be
-// stopped with SIGINT when the test ends, which must make it exit 0 within 6 s.
-func svStart(t *testing.T, dir string, args ...string) *svServer {
+// serveProc is a running `tlskit serve --addr 127.0.0.1:0 ARGS...`, in its own process group
+// (so one kill reaches anything it started), with stderr collected and stdout a pipe whose read
+// end the caller reads and closes. exited is closed once it has ended; status and code then say
+// how (code -1 when a signal ended it).
+type serveProc struct {
+	cmd    *exec.Cmd
+	args   []string  // the command line after the binary
+	stdout *os.File  // read end of the stdout pipe
+	errOut *hsBuffer // stderr
+	exited chan struct{}
+	status string
+	code   int
+}
+
+// startServeProc starts serve in dir with NO_COLOR=1; the caller arranges how it is stopped.
+func startServeProc(t *testing.T, dir string, args ...string) *serveProc {
 	t.Helper()
 	all := append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)
 	c := exec.Command(binary, all...)
 	c.Dir = dir
 	c.Env = append(os.Environ(), "NO_COLOR=1")
 	c.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	s := &svServer{cmd: c, args: all, out: &hsBuffer{}, errOut: &hsBuffer{}, exited: make(chan struct{}),
-		firstLine: make(chan struct{}), outDone: make(chan struct{})}
-	// stdout is a pipe read here directly (no copying goroutine of os/exec), so the URL line is
-	// seen as soon as it is written.
 	pr, pw, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	c.Stdout, c.Stderr = pw, s.errOut
+	p := &serveProc{cmd: c, args: all, stdout: pr, errOut: &hsBuffer{}, exited: make(chan struct{})}
+	c.Stdout, c.Stderr = pw, p.errOut
 	if err := c.Start(); err != nil {
 		pr.Close()
 		pw.Close()
@@ -143,12 +147,41 @@ func svStart(t *testing.T, dir string, args ...string) *svServer {
 	}
 	pw.Close()
 	go func() {
+		err := c.Wait()
+		var ee *exec.ExitError
+		switch {
+		case err == nil:
+			p.status = "exit 0"
+		case errors.As(err, &ee):
+			p.code = ee.ExitCode()
+			p.status = fmt.Sprintf("exit %d", p.code)
+			if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+				p.code, p.status = -1, "killed by "+ws.Signal().String()
+			}
+		default:
+			p.code, p.status = -1, err.Error()
+		}
+		close(p.exited)
+	}()
+	return p
+}
+
+// svStart starts `tlskit serve --addr 127.0.0.1:0 ARGS...` in dir, reads the URL from the first
+// line of stdout (a JSON "listening" event with -o json) and arranges for the server to be
+// stopped with SIGINT when the test ends, which must make it exit 0 within 6 s.
+func svStart(t *testing.T, dir string, args ...string) *svServer {
+	t.Helper()
+	p := startServeProc(t, dir, args...)
+	s := &svServer{serveProc: p, out: &hsBuffer{}, firstLine: make(chan struct{}), outDone: make(chan struct{})}
+	// stdout is a pipe read here directly (no copying goroutine of os/exec), so the URL line is
+	// seen as soon as it is written.
+	go func() {
 		defer close(s.outDone)
-		defer pr.Close()
+		defer p.stdout.Close()
 		buf := make([]byte, 64<<10)
 		seen := false
 		for {
-			n, err := pr.Read(buf)
+			n, err := p.stdout.Read(buf)
 			if n > 0 {
 				s.out.Write(buf[:n])
 				if !seen && bytes.IndexByte(buf[:n], '\n') >= 0 {
@@ -160,26 +193,6 @@ func svStart(t *testing.T, dir string, args ...string) *svServer {
 				return
 			}
 		}
-	}()
-	go func() {
-		err := c.Wait()
-		var ee *exec.ExitError
-		switch {
-		case err == nil:
-			s.status = "exit 0"
-		case errors.As(err, &ee):
-			s.code = ee.ExitCode()
-			if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-				s.code = -1
-				s.status = "killed by " + ws.Signal().String()
-			} else {
-				s.status = fmt.Sprintf("exit %d", s.code)
-			}
-		default:
-			s.code = -1
-			s.status = err.Error()
-		}
-		close(s.exited)
 	}()
 	t.Cleanup(func() {
 		s.mu.Lock()
@@ -206,10 +219,10 @@ func svStart(t *testing.T, dir string, args ...string) *svServer {
 	case <-s.outDone:
 		<-s.exited
 		t.Fatalf("tlskit %s exited (%s) before printing its URL\nstdout:\n%s\nstderr:\n%s",
-			strings.Join(all, " "), s.status, s.out.String(), s.errOut.String())
+			strings.Join(s.args, " "), s.status, s.out.String(), s.errOut.String())
 	case <-time.After(10 * time.Second):
 		t.Fatalf("tlskit %s printed no URL line within 10s\nstdout:\n%s\nstderr:\n%s",
-			strings.Join(all, " "), s.out.String(), s.errOut.String())
+			strings.Join(s.args, " "), s.out.String(), s.errOut.String())
 	}
 	return nil
 }
