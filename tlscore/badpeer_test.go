@@ -80,22 +80,47 @@ func bpTarget(t testing.TB, addr string) Target {
 	return tg
 }
 
-var (
-	bpCertOnce sync.Once
-	bpCert     tls.Certificate
-	bpCertErr  error
-)
+// bpOnceCert is a test certificate made the first time it is asked for and shared after.
+type bpOnceCert struct {
+	once sync.Once
+	cert tls.Certificate
+	err  error
+}
+
+// get makes the certificate from template's on the first call and returns it on every call.
+func (o *bpOnceCert) get(t testing.TB, what string, template func() *x509.Certificate) tls.Certificate {
+	t.Helper()
+	o.once.Do(func() { o.cert, o.err = bpSelfSigned(template()) })
+	if o.err != nil {
+		t.Fatalf("making %s: %v", what, o.err)
+	}
+	return o.cert
+}
+
+// bpSelfSigned is tmpl signed by a fresh ECDSA P-256 key of its own, its leaf parsed.
+func bpSelfSigned(tmpl *x509.Certificate) (tls.Certificate, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	leaf, err := x509.ParseCertificate(der)
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, nil
+}
+
+var bpCert bpOnceCert
 
 // bpCertificate is a self-signed ECDSA certificate for 127.0.0.1 and localhost, made once.
 func bpCertificate(t testing.TB) tls.Certificate {
 	t.Helper()
-	bpCertOnce.Do(func() {
-		key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-		if err != nil {
-			bpCertErr = err
-			return
-		}
-		tmpl := &x509.Certificate{
+	return bpCert.get(t, "the test certificate", func() *x509.Certificate {
+		return &x509.Certificate{
 			SerialNumber:          big.NewInt(0x7e57),
 			Subject:               pkix.Name{CommonName: "tlscore test server"},
 			NotBefore:             time.Now().Add(-time.Hour),
@@ -107,22 +132,7 @@ func bpCertificate(t testing.TB) tls.Certificate {
 			DNSNames:              []string{"localhost"},
 			IPAddresses:           []net.IP{net.IPv4(127, 0, 0, 1)},
 		}
-		der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
-		if err != nil {
-			bpCertErr = err
-			return
-		}
-		leaf, err := x509.ParseCertificate(der)
-		if err != nil {
-			bpCertErr = err
-			return
-		}
-		bpCert = tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}
 	})
-	if bpCertErr != nil {
-		t.Fatalf("making the test certificate: %v", bpCertErr)
-	}
-	return bpCert
 }
 
 // bpServerConfig is a TLS server configuration with the test certificate.
@@ -137,11 +147,14 @@ func bpRoots(t testing.TB) *x509.CertPool {
 	return pool
 }
 
-// bpServeTLS finishes a TLS handshake as the server on c and keeps the connection open until
-// the client closes it.
-func bpServeTLS(t testing.TB, c net.Conn) {
-	tc := tls.Server(c, bpServerConfig(t))
-	tc.SetDeadline(time.Now().Add(5 * time.Second))
+// bpServeTLS finishes a TLS handshake as the server on c with the test certificate and keeps
+// the connection open until the client closes it.
+func bpServeTLS(t testing.TB, c net.Conn) { bpServeTLSConfig(c, bpServerConfig(t), 5*time.Second) }
+
+// bpServeTLSConfig is bpServeTLS with cfg, the connection given up limit after it starts.
+func bpServeTLSConfig(c net.Conn, cfg *tls.Config, limit time.Duration) {
+	tc := tls.Server(c, cfg)
+	tc.SetDeadline(time.Now().Add(limit))
 	if err := tc.Handshake(); err != nil {
 		return
 	}

@@ -9,13 +9,11 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"fmt"
-	"io"
 	"math/big"
 	"net"
 	"net/http"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -72,22 +70,13 @@ func (c *reframeConn) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-var (
-	bigCertOnce sync.Once
-	bigCert     tls.Certificate
-	bigCertErr  error
-)
+var bigCert bpOnceCert
 
 // bigCertificate is a self-signed certificate for 127.0.0.1 padded with DNS names to about
-// size bytes, so the server's Certificate message is large.
+// size bytes (the first call's), so the server's Certificate message is large.
 func bigCertificate(t testing.TB, size int) tls.Certificate {
 	t.Helper()
-	bigCertOnce.Do(func() {
-		key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-		if err != nil {
-			bigCertErr = err
-			return
-		}
+	return bigCert.get(t, "the big certificate", func() *x509.Certificate {
 		tmpl := &x509.Certificate{
 			SerialNumber: big.NewInt(0x7e58),
 			Subject:      pkix.Name{CommonName: "tiny records test server"},
@@ -100,31 +89,17 @@ func bigCertificate(t testing.TB, size int) tls.Certificate {
 		for n := 0; n < size; n += 36 {
 			tmpl.DNSNames = append(tmpl.DNSNames, fmt.Sprintf("host-%06d.tiny-records.example", len(tmpl.DNSNames)))
 		}
-		der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
-		if err != nil {
-			bigCertErr = err
-			return
-		}
-		bigCert = tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
+		return tmpl
 	})
-	if bigCertErr != nil {
-		t.Fatalf("making the big certificate: %v", bigCertErr)
-	}
-	return bigCert
 }
 
 // tinyRecordServer serves TLS 1.2 with cert, every plaintext handshake record cut to one byte.
 func tinyRecordServer(t testing.TB, cert tls.Certificate) string {
 	return bpServe(t, func(ctx context.Context, c net.Conn) {
-		tc := tls.Server(&reframeConn{Conn: c}, &tls.Config{
+		bpServeTLSConfig(&reframeConn{Conn: c}, &tls.Config{
 			Certificates: []tls.Certificate{cert},
 			MaxVersion:   tls.VersionTLS12,
-		})
-		tc.SetDeadline(time.Now().Add(30 * time.Second))
-		if err := tc.Handshake(); err != nil {
-			return
-		}
-		io.Copy(io.Discard, tc)
+		}, 30*time.Second)
 	})
 }
 
@@ -200,11 +175,7 @@ func TestHandshakeDeadlineCoversRevocation(t *testing.T) {
 	}
 	cert := tls.Certificate{Certificate: [][]byte{leafDER}, PrivateKey: leafKey}
 	addr := bpServe(t, func(ctx context.Context, c net.Conn) {
-		tc := tls.Server(c, &tls.Config{Certificates: []tls.Certificate{cert}})
-		tc.SetDeadline(time.Now().Add(5 * time.Second))
-		if tc.Handshake() == nil {
-			io.Copy(io.Discard, tc)
-		}
+		bpServeTLSConfig(c, &tls.Config{Certificates: []tls.Certificate{cert}}, 5*time.Second)
 	})
 	roots := x509.NewCertPool()
 	roots.AddCert(ca)
