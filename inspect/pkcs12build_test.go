@@ -188,67 +188,66 @@ type p12MAC func(t testing.TB, authSafe []byte) []byte
 func p12ClassicMAC(password []byte, iterations int64) p12MAC {
 	return func(t testing.TB, authSafe []byte) []byte {
 		salt := make([]byte, 8)
-		digest := make([]byte, 32)
+		var key []byte
 		if iterations <= 100_000 {
+			var err error
 			h := pkcs12Hash{sha256.New, 32, 64}
-			key, err := pkcs12KDF(context.Background(), h, 3, salt, password, iterations, 32)
-			if err != nil {
+			if key, err = pkcs12KDF(context.Background(), h, 3, salt, password, iterations, 32); err != nil {
 				t.Fatal(err)
 			}
-			m := hmac.New(sha256.New, key)
-			m.Write(authSafe)
-			digest = m.Sum(nil)
 		}
-		return p12Build(t, func(b *cryptobyte.Builder) {
-			b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
-				b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
-					b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
-						p12AddOID(b, oidSHA256DER)
-						b.AddASN1NULL()
-					})
-					b.AddASN1OctetString(digest)
-				})
-				b.AddASN1OctetString(salt)
-				b.AddASN1Int64(iterations)
-			})
-		})
+		return p12MacData(t, authSafe, key, func(b *cryptobyte.Builder) {
+			p12AddOID(b, oidSHA256DER)
+			b.AddASN1NULL()
+		}, salt, iterations)
 	}
 }
 
-// p12PBMAC1 is a PBMAC1 MAC (PBKDF2-HMAC-SHA-256, HMAC-SHA-256) under password (UTF-8).
+// p12PBMAC1 is a PBMAC1 MAC (PBKDF2-HMAC-SHA-256, HMAC-SHA-256) under password (UTF-8); with a
+// count or key length too large to compute, the digest is zeros.
 func p12PBMAC1(password string, iterations, keyLength int64) p12MAC {
 	return func(t testing.TB, authSafe []byte) []byte {
 		salt := make([]byte, 8)
-		digest := make([]byte, 32)
+		var key []byte
 		if iterations <= 100_000 && keyLength > 0 && keyLength <= 64 {
-			key, err := pbkdf2.Key(sha256.New, password, salt, int(iterations), int(keyLength))
-			if err != nil {
+			var err error
+			if key, err = pbkdf2.Key(sha256.New, password, salt, int(iterations), int(keyLength)); err != nil {
 				t.Fatal(err)
 			}
-			m := hmac.New(sha256.New, key)
-			m.Write(authSafe)
-			digest = m.Sum(nil)
 		}
-		return p12Build(t, func(b *cryptobyte.Builder) {
+		// RFC 9579: the PBKDF2 parameters carry the salt and count; MacData's own are unused.
+		return p12MacData(t, authSafe, key, func(b *cryptobyte.Builder) {
+			p12AddOID(b, pfxOIDPBMAC1)
 			b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
+				p12PBKDF2(b, salt, iterations, keyLength)
 				b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
-					b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
-						p12AddOID(b, pfxOIDPBMAC1)
-						b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
-							p12PBKDF2(b, salt, iterations, keyLength)
-							b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
-								p12AddOID(b, p12OIDHMACSHA256)
-								b.AddASN1NULL()
-							})
-						})
-					})
-					b.AddASN1OctetString(digest)
+					p12AddOID(b, p12OIDHMACSHA256)
+					b.AddASN1NULL()
 				})
-				b.AddASN1OctetString([]byte("NOT USED"))
-				b.AddASN1Int64(1)
 			})
-		})
+		}, []byte("NOT USED"), 1)
 	}
+}
+
+// p12MacData is a MacData: a DigestInfo of the HMAC-SHA-256 of authSafe under key (zeros when
+// key is nil) with the digest algorithm alg writes, then macSalt and iterations.
+func p12MacData(t testing.TB, authSafe, key []byte, alg func(b *cryptobyte.Builder), macSalt []byte, iterations int64) []byte {
+	digest := make([]byte, 32)
+	if key != nil {
+		m := hmac.New(sha256.New, key)
+		m.Write(authSafe)
+		digest = m.Sum(nil)
+	}
+	return p12Build(t, func(b *cryptobyte.Builder) {
+		b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
+			b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
+				b.AddASN1(cbasn1.SEQUENCE, alg)
+				b.AddASN1OctetString(digest)
+			})
+			b.AddASN1OctetString(macSalt)
+			b.AddASN1Int64(iterations)
+		})
+	})
 }
 
 // p12PFX assembles a PFX from whole ContentInfo elements.
