@@ -371,22 +371,8 @@ func (o fileOps) commit(p *pendingFile, force bool) error {
 		p.created = !p.existed
 		return nil
 	}
-	if err := o.link(p.temp, p.abs); err != nil {
-		if errors.Is(err, fs.ErrExist) {
-			return &ExistsError{Path: p.Path, Kind: p.Kind}
-		}
-		// Filesystems without hard links fail in ways that differ by OS and filesystem (EPERM on
-		// FAT, ENOTSUP, EXDEV on some network and overlay mounts, Windows error codes), so any
-		// other failure falls back to exclusive creation, which is just as safe against
-		// clobbering. A failure with a real cause fails there again and is reported from there.
-		if err := writeExclusive(p); err != nil {
-			if errors.Is(err, fs.ErrExist) {
-				return &ExistsError{Path: p.Path, Kind: p.Kind}
-			}
-			return err
-		}
-	} else {
-		p.created = true
+	if err := o.publishLink(p.temp, p); err != nil {
+		return err
 	}
 	if err := os.Remove(p.temp); err != nil {
 		return err
@@ -397,22 +383,28 @@ func (o fileOps) commit(p *pendingFile, force bool) error {
 
 // commitUnnamed links an unnamed staged file into place, which fails if the target exists.
 func (o fileOps) commitUnnamed(p *pendingFile) error {
-	err := o.link(procFDPath(p.tmpfile), p.abs)
+	return o.publishLink(procFDPath(p.tmpfile), p)
+}
+
+// publishLink publishes the staged file at staged as p's target with a hard link, which fails
+// (an *ExistsError) if the target exists. Filesystems without hard links fail in ways that
+// differ by OS and filesystem (EPERM on FAT, ENOTSUP, EXDEV on some network and overlay mounts,
+// Windows error codes), so any other failure falls back to exclusive creation, which is just as
+// safe against clobbering. A failure with a real cause fails there again and is reported from
+// there.
+func (o fileOps) publishLink(staged string, p *pendingFile) error {
+	err := o.link(staged, p.abs)
 	if err == nil {
 		p.created = true
 		return nil
 	}
+	if !errors.Is(err, fs.ErrExist) {
+		err = writeExclusive(p)
+	}
 	if errors.Is(err, fs.ErrExist) {
 		return &ExistsError{Path: p.Path, Kind: p.Kind}
 	}
-	// As for named files: any other failure falls back to exclusive creation.
-	if err := writeExclusive(p); err != nil {
-		if errors.Is(err, fs.ErrExist) {
-			return &ExistsError{Path: p.Path, Kind: p.Kind}
-		}
-		return err
-	}
-	return nil
+	return err
 }
 
 // writeExclusive publishes without a hard link. Unlike a link it is not atomic: a crash part-way
