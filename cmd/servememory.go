@@ -12,7 +12,7 @@ import (
 // percent is set: under attack the heap stays near it instead of growing with the load, well
 // under the 300 MB serve promises. scripts/attack-serve's full attack peaks at 131 MB RSS with
 // it (191 MB with 192 MiB, after which RSS came back to 50-58 MB instead of 44-54 MB), and a
-// real client is answered as fast; 8 to 1 024 real connections live in far less.
+// real client is answered as fast.
 const serveMemoryLimit = 128 << 20
 
 // setServeMemoryLimits bounds serve's memory by a limit rather than by the GC percent alone.
