@@ -10,10 +10,11 @@ import (
 
 // serveMemoryLimit is the heap size at which serve's garbage collector runs however its GC
 // percent is set: under attack the heap stays near it instead of growing with the load, well
-// under the 300 MB serve promises. scripts/attack-serve's full attack peaks at 131 MB RSS with
-// it (191 MB with 192 MiB, after which RSS came back to 50-58 MB instead of 44-54 MB), and a
-// real client is answered as fast.
-const serveMemoryLimit = 128 << 20
+// under the 300 MB serve promises. Measured (scripts/attack-serve, full combined attack):
+// peak RSS 101-104 MB and back to 36-50 MB after (idle 15 MB); with 192 MiB the peak was 191
+// MB and RSS came back to 50-58 MB only. 1 000 concurrent real clients (bench-serve load
+// -c 1000, handshake and GET) run at the same rate as with 192 MiB, peaking at 103 MB.
+const serveMemoryLimit = 96 << 20
 
 // setServeMemoryLimits bounds serve's memory by a limit rather than by the GC percent alone.
 // A server allocates per connection and keeps little: at Go's default the collector runs with
