@@ -31,6 +31,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/tlskit/tlskit/tlscore/peertest"
 )
 
 // End-to-end tests of `tlskit cert ...` and `tlskit ca create` against the real OpenSSL 3 and
@@ -119,29 +121,12 @@ var (
 	opensslErr  string
 )
 
-// needOpenSSL skips the test unless OpenSSL 3 is on PATH.
-// needPeer finds a reference tool on PATH. In CI (CI set, as .ci/run is run) a missing one
-// fails the test, since .ci/run installs every peer; elsewhere the test is skipped, saying so.
-func needPeer(t *testing.T, name string) string {
-	t.Helper()
-	path, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s is not installed; .ci/run installs it", name)
-		}
-		t.Skipf("%s is not installed", name)
-	}
-	return path
-}
-
+// needOpenSSL ends the test unless OpenSSL 3 is on PATH (peertest.Need's rule: a skip on a
+// developer's machine, a failure where peers are required).
 func needOpenSSL(t *testing.T) {
 	t.Helper()
+	path := peertest.Need(t, "openssl")
 	opensslOnce.Do(func() {
-		path, err := exec.LookPath("openssl")
-		if err != nil {
-			opensslErr = "openssl not on PATH"
-			return
-		}
 		out, err := exec.Command(path, "version").Output()
 		if err != nil {
 			opensslErr = "openssl version: " + err.Error()
@@ -151,6 +136,9 @@ func needOpenSSL(t *testing.T) {
 			opensslErr = "need OpenSSL 3, have " + strings.TrimSpace(string(out))
 		}
 	})
+	if opensslErr != "" && peertest.Required() {
+		t.Fatal(opensslErr)
+	}
 	if opensslErr != "" {
 		t.Skip(opensslErr)
 	}
@@ -158,9 +146,7 @@ func needOpenSSL(t *testing.T) {
 
 func needCurl(t *testing.T) {
 	t.Helper()
-	if _, err := exec.LookPath("curl"); err != nil {
-		t.Skip("curl not on PATH")
-	}
+	peertest.Need(t, "curl")
 }
 
 // x509Text is `openssl x509 -noout -text` of the first certificate in a file.

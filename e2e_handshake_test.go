@@ -20,6 +20,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/tlskit/tlskit/tlscore/peertest"
 )
 
 // End-to-end tests of `tlskit handshake` against real TLS peers on loopback: OpenSSL 3's
@@ -99,10 +101,7 @@ func hsFreePort(t *testing.T) string {
 // is killed when the test ends.
 func hsServe(t *testing.T, dir string, ready func(port, out string) bool, name string, args func(port string) []string) *hsServer {
 	t.Helper()
-	path, err := exec.LookPath(name)
-	if err != nil {
-		t.Skipf("%s not on PATH", name)
-	}
+	path := peertest.Need(t, name)
 	var lastOut string
 	for attempt := 0; attempt < 5; attempt++ {
 		port := hsFreePort(t)

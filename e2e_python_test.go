@@ -8,13 +8,15 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/tlskit/tlskit/tlscore/peertest"
 )
 
 // TestE2EPythonStrictVerification checks certificates against Python 3.13's strict default
 // (VERIFY_X509_STRICT + VERIFY_X509_PARTIAL_CHAIN), which refuses, among other things, a
 // certificate without an authority key identifier.
 func TestE2EPythonStrictVerification(t *testing.T) {
-	python := needPeer(t, "python3")
+	python := peertest.Need(t, "python3")
 	script, err := filepath.Abs(filepath.Join("testdata", "strict_client.py"))
 	if err != nil {
 		t.Fatal(err)

@@ -19,6 +19,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/tlskit/tlskit/tlscore/peertest"
 )
 
 // End-to-end tests of revocation through the binary: OCSP responses made by `openssl ocsp`,
@@ -143,7 +145,7 @@ func rvOCSPVerdict(t *testing.T, dir, resp, cert, issuer, caFile string) (string
 func TestE2EStapledOCSP(t *testing.T) {
 	needOpenSSL(t)
 	hsLocalhost(t)
-	faketime := needPeer(t, "faketime")
+	faketime := peertest.Need(t, "faketime")
 	p := rvMakePKI(t)
 	dir := p.dir
 	leaf, sibling, rootleaf := rvCert(t, p.path("leaf.pem")), rvCert(t, p.path("sibling.pem")), rvCert(t, p.path("rootleaf.pem"))

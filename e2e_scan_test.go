@@ -10,7 +10,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
 	"regexp"
 	"sort"
 	"strconv"
@@ -19,6 +18,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/tlskit/tlskit/tlscore/peertest"
 )
 
 // End-to-end tests of `tlskit scan`: against OpenSSL 3's s_server in several configurations,
@@ -26,8 +27,6 @@ import (
 // accepts; and against misbehaving TCP peers, which must neither hang the scan nor make it
 // report suites nobody accepted. Every certificate is made by the tlskit binary; servers listen
 // on 127.0.0.1 only (hsSServer in e2e_handshake_test.go starts and reaps them).
-
-const scSSLScan = "/usr/bin/sslscan"
 
 // scReport is the part of `tlskit scan -o json` these tests read.
 type scReport struct {
@@ -145,7 +144,7 @@ type scSSLScanResult struct {
 
 func scRunSSLScan(t *testing.T, dir, port string) scSSLScanResult {
 	t.Helper()
-	r := execIn(t, dir, "", nil, scSSLScan, "--no-colour", "--xml=-", "127.0.0.1:"+port)
+	r := execIn(t, dir, "", nil, peertest.Need(t, "sslscan"), "--no-colour", "--xml=-", "127.0.0.1:"+port)
 	if r.code != 0 {
 		t.Fatalf("sslscan: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
@@ -209,10 +208,7 @@ func scMakeFixture(t *testing.T) hsFixture {
 
 func TestE2EScanMatchesSSLScan(t *testing.T) {
 	needOpenSSL(t)
-	if _, err := os.Stat(scSSLScan); err != nil {
-		needPeer(t, "sslscan") // fails in CI, skips elsewhere
-		t.Skip("sslscan is on PATH but not at " + scSSLScan)
-	}
+	peertest.Need(t, "sslscan")
 	fx := scMakeFixture(t)
 	ca := fx.path("ca/ca.pem")
 

@@ -42,6 +42,8 @@ import (
 	"time"
 
 	"golang.org/x/crypto/cryptobyte"
+
+	"github.com/tlskit/tlskit/tlscore/peertest"
 )
 
 // End-to-end tests of `tlskit serve`: every case starts its own server process on
@@ -622,10 +624,8 @@ func svClients(t *testing.T, fx svFixture, caFile string, certArgs []string) {
 	newEvent("openssl s_client", ok(""))
 
 	// gnutls-cli 3.7 verifies against --x509cafile and the host name given; stdin's EOF ends it.
-	if _, err := exec.LookPath("gnutls-cli"); err != nil {
-		t.Log("gnutls-cli not on PATH: skipping that client")
-	} else {
-		r := execIn(t, dir, "\n", nil, "gnutls-cli", "--x509cafile", caFile, "-p", s.port, "localhost")
+	if gnutls, found := peertest.Find(t, "gnutls-cli"); found {
+		r := execIn(t, dir, "\n", nil, gnutls, "--x509cafile", caFile, "-p", s.port, "localhost")
 		all := r.stdout + r.stderr
 		if r.code != 0 || !strings.Contains(all, "Handshake was completed") || strings.Contains(all, "verification failed") ||
 			!strings.Contains(all, "certificate is trusted") {

@@ -29,6 +29,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/tlskit/tlskit/tlscore/peertest"
 )
 
 // Low enough that the many encryptions in these tests stay fast; the work factor itself is
@@ -534,11 +536,7 @@ func TestEncryptPKCS8DefaultIterations(t *testing.T) {
 
 func lookOpenSSL(t *testing.T) string {
 	t.Helper()
-	path, err := exec.LookPath("openssl")
-	if err != nil {
-		t.Skip("openssl not on PATH")
-	}
-	return path
+	return peertest.Need(t, "openssl")
 }
 
 func runOpenSSL(t *testing.T, openssl string, args ...string) string {

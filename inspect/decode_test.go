@@ -25,6 +25,7 @@ import (
 	"software.sslmate.com/src/go-pkcs12"
 
 	"github.com/tlskit/tlskit/certgen"
+	"github.com/tlskit/tlskit/tlscore/peertest"
 )
 
 // decMaterial is everything the decode tests feed in, generated once.
@@ -415,15 +416,13 @@ func TestDecodeErrors(t *testing.T) {
 
 func TestDecodeTrustedCertificateOpenSSL(t *testing.T) {
 	m := decTestMaterial(t)
-	if _, err := exec.LookPath("openssl"); err != nil {
-		t.Skip("openssl not on PATH")
-	}
+	openssl := peertest.Need(t, "openssl")
 	dir := t.TempDir()
 	in := filepath.Join(dir, "ca.pem")
 	if err := os.WriteFile(in, decPEM("CERTIFICATE", m.cert.Raw), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	out, err := exec.Command("openssl", "x509", "-in", in, "-addtrust", "serverAuth", "-trustout").Output()
+	out, err := exec.Command(openssl, "x509", "-in", in, "-addtrust", "serverAuth", "-trustout").Output()
 	if err != nil {
 		t.Skipf("openssl x509 -addtrust: %v", err)
 	}

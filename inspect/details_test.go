@@ -28,6 +28,8 @@ import (
 	"time"
 
 	"golang.org/x/crypto/cryptobyte"
+
+	"github.com/tlskit/tlskit/tlscore/peertest"
 )
 
 var detailsNow = time.Date(2026, time.March, 1, 12, 0, 0, 0, time.UTC)
@@ -513,10 +515,7 @@ func TestKeyMatches(t *testing.T) {
 
 // TestDetailsOpenSSL reads a certificate made by OpenSSL with every extension Details shows.
 func TestDetailsOpenSSL(t *testing.T) {
-	openssl := "/usr/bin/openssl"
-	if _, err := os.Stat(openssl); err != nil {
-		t.Skip("no /usr/bin/openssl")
-	}
+	openssl := peertest.Need(t, "openssl")
 	dir := t.TempDir()
 	certPath, keyPath := filepath.Join(dir, "c.pem"), filepath.Join(dir, "k.pem")
 	cmd := exec.Command(openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",

@@ -19,20 +19,9 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
-)
 
-// needPeer finds a reference tool: missing in CI fails the run, elsewhere it skips visibly.
-func needPeer(t *testing.T, name string) string {
-	t.Helper()
-	path, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s is not installed; .ci/run installs it", name)
-		}
-		t.Skipf("%s is not installed", name)
-	}
-	return path
-}
+	"github.com/tlskit/tlskit/tlscore/peertest"
+)
 
 // osslPKI is a CA made by openssl in dir, with its index for `openssl ca` and `openssl ocsp`.
 type osslPKI struct {
@@ -179,8 +168,8 @@ func opensslOCSPVerdict(p *osslPKI, openssl, resp, cert string) (string, string)
 }
 
 func TestOCSPAgainstOpenSSL(t *testing.T) {
-	openssl := needPeer(t, "openssl")
-	faketime := needPeer(t, "faketime")
+	openssl := peertest.Need(t, "openssl")
+	faketime := peertest.Need(t, "faketime")
 	p := newOSSLPKI(t, openssl, "http://127.0.0.1:9")
 	now := time.Now()
 	ca := p.cert("ca.pem")
@@ -258,7 +247,7 @@ func TestOCSPAgainstOpenSSL(t *testing.T) {
 // responder is `openssl ocsp -reqin -respout` run for each request behind a loopback HTTP front:
 // the index lookup and the signing are OpenSSL's, only the HTTP is the test's.
 func TestOCSPResponderAgainstOpenSSL(t *testing.T) {
-	openssl := needPeer(t, "openssl")
+	openssl := peertest.Need(t, "openssl")
 	mux := http.NewServeMux()
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
@@ -307,8 +296,8 @@ func TestOCSPResponderAgainstOpenSSL(t *testing.T) {
 // CRLs made by `openssl ca -gencrl`, served by a local HTTP server, judged by tlskit (fetched
 // from the leaves' distribution point) and by `openssl verify -crl_check`.
 func TestCRLAgainstOpenSSL(t *testing.T) {
-	openssl := needPeer(t, "openssl")
-	faketime := needPeer(t, "faketime")
+	openssl := peertest.Need(t, "openssl")
+	faketime := peertest.Need(t, "faketime")
 	serve := map[string][]byte{}
 	mux := http.NewServeMux()
 	srv := httptest.NewServer(mux)

@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"github.com/tlskit/tlskit/tlscore/keys"
+	"github.com/tlskit/tlskit/tlscore/peertest"
 )
 
 // Handshake message types, RFC 8446 §4.
@@ -352,10 +353,7 @@ func runGoPair(t *testing.T, serverCfg, clientCfg *tls.Config) (*recordingConn, 
 // TestOpenSSLHandshake talks to the real OpenSSL s_server with each TLS 1.3 suite crypto/tls
 // supports, so the decryption is checked against an implementation other than Go's.
 func TestOpenSSLHandshake(t *testing.T) {
-	openssl, err := exec.LookPath("openssl")
-	if err != nil {
-		t.Skip("openssl not on PATH")
-	}
+	openssl := peertest.Need(t, "openssl")
 	dir := t.TempDir()
 	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
 	writePEM(t, newCert(t, "localhost"), certFile, keyFile)

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tlskit/tlskit/tlscore/peertest"
 	"github.com/tlskit/tlskit/tlscore/wire"
 )
 
@@ -17,7 +18,7 @@ import (
 func dhparamFile(t *testing.T, bits int) string {
 	t.Helper()
 	f := filepath.Join(t.TempDir(), "dh.pem")
-	out, err := exec.Command(opensslPath, "dhparam", "-out", f, itoa(bits)).CombinedOutput()
+	out, err := exec.Command(peertest.Need(t, "openssl"), "dhparam", "-out", f, itoa(bits)).CombinedOutput()
 	if err != nil {
 		t.Fatalf("openssl dhparam: %v\n%s", err, out)
 	}

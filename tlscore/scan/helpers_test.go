@@ -21,9 +21,8 @@ import (
 	"time"
 
 	"github.com/tlskit/tlskit/tlscore"
+	"github.com/tlskit/tlskit/tlscore/peertest"
 )
-
-const opensslPath = "/usr/bin/openssl"
 
 // testCert makes a self-signed certificate ("rsa" or "ecdsa") and writes cert.pem and
 // key.pem to a temporary directory.
@@ -97,15 +96,13 @@ func freePort(t *testing.T) int {
 // arguments, waits until it accepts connections, and kills it at cleanup.
 func startOpenSSL(t *testing.T, args ...string) int {
 	t.Helper()
-	if _, err := os.Stat(opensslPath); err != nil {
-		t.Skip("openssl not installed")
-	}
+	openssl := peertest.Need(t, "openssl")
 	certFile, keyFile, _ := testCert(t, "rsa")
 	for attempt := 0; attempt < 3; attempt++ {
 		port := freePort(t)
 		argv := append([]string{"s_server", "-accept", "127.0.0.1:" + itoa(port), "-cert", certFile,
 			"-key", keyFile, "-www", "-quiet"}, args...)
-		cmd := exec.Command(opensslPath, argv...)
+		cmd := exec.Command(openssl, argv...)
 		cmd.Stdin = nil
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)

@@ -4,12 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/xml"
-	"os"
 	"os/exec"
 	"slices"
 	"testing"
 	"time"
 
+	"github.com/tlskit/tlskit/tlscore/peertest"
 	"github.com/tlskit/tlskit/tlscore/wire"
 )
 
@@ -104,10 +104,7 @@ var sslscanVersions = map[string]string{
 
 func TestOpenSSLAllVersusSSLScan(t *testing.T) {
 	t.Parallel()
-	const sslscan = "/usr/bin/sslscan"
-	if _, err := os.Stat(sslscan); err != nil {
-		t.Skip("sslscan not installed")
-	}
+	sslscan := peertest.Need(t, "sslscan")
 	port := startOpenSSL(t, "-cipher", "ALL:@SECLEVEL=0")
 	res, d := runScan(t, port, 3*time.Second)
 	t.Logf("scan: %v, %d probes", d, res.Probes)

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tlskit/tlskit/tlscore/peertest"
 )
 
 func TestIsGREASE(t *testing.T) {
@@ -391,10 +393,7 @@ func TestCipherSuiteTable(t *testing.T) {
 // TestCipherSuitesMatchOpenSSL checks every suite the local OpenSSL can name against the
 // table, so the OpenSSL names are verified by OpenSSL itself rather than by memory.
 func TestCipherSuitesMatchOpenSSL(t *testing.T) {
-	path, err := exec.LookPath("openssl")
-	if err != nil {
-		t.Skip("openssl not installed")
-	}
+	path := peertest.Need(t, "openssl")
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	out, err := exec.CommandContext(ctx, path, "ciphers", "-V", "ALL:COMPLEMENTOFALL:@SECLEVEL=0").Output()

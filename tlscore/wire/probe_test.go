@@ -16,6 +16,8 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/tlskit/tlskit/tlscore/peertest"
 )
 
 // These tests do what the scanner will: send a hand-built ClientHello to a real server and
@@ -172,10 +174,7 @@ func TestProbeGoServerTLS12(t *testing.T) {
 // TestProbeOpenSSLDHE gets a real finite-field DHE ServerKeyExchange, which crypto/tls cannot
 // produce, from openssl s_server.
 func TestProbeOpenSSLDHE(t *testing.T) {
-	path, err := exec.LookPath("openssl")
-	if err != nil {
-		t.Skip("openssl not installed")
-	}
+	path := peertest.Need(t, "openssl")
 	k := testKeyPairs(t)
 	dir := t.TempDir()
 	keyDER, err := x509.MarshalPKCS8PrivateKey(k.rsaCert.PrivateKey)

@@ -1,0 +1,54 @@
+// Package peertest finds the reference peers that interop tests run beside tlskit (openssl,
+// gnutls-cli and gnutls-serv, curl, sslscan, python3, faketime). A peer missing on a
+// developer's machine skips the test that needs it, saying which; where .ci/run runs the
+// tests (RequireEnv set, or CI) a missing peer fails it, since .ci/run installs every peer and
+// a comparison that silently does not run proves nothing. Like net/http/httptest it is for
+// tests only.
+package peertest
+
+import (
+	"os"
+	"os/exec"
+	"testing"
+)
+
+// RequireEnv, set to 1 (as .ci/run does), turns a missing peer into a test failure.
+const RequireEnv = "TLSKIT_REQUIRE_PEERS"
+
+// Required reports whether a missing peer fails the test rather than skipping it.
+func Required() bool {
+	return os.Getenv(RequireEnv) == "1" || os.Getenv("CI") != ""
+}
+
+// Find returns the path of the peer command name on PATH, for a test that can go on without
+// it (one client of several): where peers are required a missing one fails the test, on a
+// developer's machine it is logged and Find reports false.
+func Find(t testing.TB, name string) (string, bool) {
+	t.Helper()
+	path, err := exec.LookPath(name)
+	if err == nil {
+		return path, true
+	}
+	if Required() {
+		t.Fatalf("peer %s is not installed (.ci/run installs it; %s=1 or CI makes a missing peer a failure)", name, RequireEnv)
+		return "", false
+	}
+	t.Logf("peer %s is not installed: that part is skipped (set %s=1 to fail instead)", name, RequireEnv)
+	return "", false
+}
+
+// Need returns the path of the peer command name on PATH, or ends the test: a skip on a
+// developer's machine, a failure where peers are required.
+func Need(t testing.TB, name string) string {
+	t.Helper()
+	path, err := exec.LookPath(name)
+	if err == nil {
+		return path
+	}
+	if Required() {
+		t.Fatalf("peer %s is not installed (.ci/run installs it; %s=1 or CI makes a missing peer a failure)", name, RequireEnv)
+		return ""
+	}
+	t.Skipf("peer %s is not installed: skipped (set %s=1 to fail instead)", name, RequireEnv)
+	return ""
+}
