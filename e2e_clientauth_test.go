@@ -19,6 +19,7 @@ import (
 // chain and its verdict.
 
 func TestE2EChainBeforeClientCertRefusal(t *testing.T) {
+	t.Parallel()
 	needOpenSSL(t)
 	hsLocalhost(t)
 	fx := hsMakeFixture(t)

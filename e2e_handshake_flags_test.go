@@ -18,6 +18,7 @@ import (
 // TestE2EHandshakeFlags checks, against a real openssl s_server, that the connection flags
 // change what goes on the wire: each case asserts something only that flag can cause.
 func TestE2EHandshakeFlags(t *testing.T) {
+	t.Parallel()
 	needOpenSSL(t)
 	hsLocalhost(t)
 	fx := hsMakeFixture(t)
@@ -189,6 +190,7 @@ func TestE2EHandshakeFlags(t *testing.T) {
 // naming the file, exit 1, and not a byte of TLS sent to the server (the file is read while the
 // connection is made, and checked before the ClientHello), for one target and for several.
 func TestE2EHandshakeBadCA(t *testing.T) {
+	t.Parallel()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

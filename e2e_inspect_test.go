@@ -239,6 +239,7 @@ const inFullExts = `-addext subjectAltName=DNS:full.test,IP:192.0.2.1,email:ops@
 -addext nameConstraints=critical,permitted;DNS:full.test`
 
 func TestE2EInspect(t *testing.T) {
+	t.Parallel()
 	needOpenSSL(t)
 	dir := t.TempDir()
 
@@ -734,6 +735,7 @@ func inJSONEqual(a, b any) bool {
 // error. The certificates are made by OpenSSL, and what inspect says of them is OpenSSL's
 // subject.
 func TestE2EInspectSeveralInputs(t *testing.T) {
+	t.Parallel()
 	needOpenSSL(t)
 	dir := t.TempDir()
 	ossl(t, dir, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-subj", "/CN=good.test",

@@ -16,6 +16,7 @@ import (
 // (VERIFY_X509_STRICT + VERIFY_X509_PARTIAL_CHAIN), which refuses, among other things, a
 // certificate without an authority key identifier.
 func TestE2EPythonStrictVerification(t *testing.T) {
+	t.Parallel()
 	python := peertest.Need(t, "python3")
 	script, err := filepath.Abs(filepath.Join("testdata", "strict_client.py"))
 	if err != nil {

@@ -143,6 +143,7 @@ func rvOCSPVerdict(t *testing.T, dir, resp, cert, issuer, caFile string) (string
 }
 
 func TestE2EStapledOCSP(t *testing.T) {
+	t.Parallel()
 	needOpenSSL(t)
 	hsLocalhost(t)
 	faketime := peertest.Need(t, "faketime")
@@ -351,6 +352,7 @@ func rvCRLServer(t *testing.T, dir string, hang *atomic.Bool) *httptest.Server {
 // point the CA put in its certificates: handshake and verify fetch and judge them, and
 // `openssl verify -crl_check` is the reference on the same files.
 func TestE2ECRLRevocation(t *testing.T) {
+	t.Parallel()
 	needOpenSSL(t)
 	hsLocalhost(t)
 	dir := t.TempDir()
@@ -482,6 +484,7 @@ func TestE2ECRLRevocation(t *testing.T) {
 // loopback HTTP front, as OpenSSL 3.0's -port listens on every interface), and `handshake` and
 // `verify` with --revocation ocsp and auto ask it; `openssl ocsp -url` asks it too.
 func TestE2EOCSPRevocation(t *testing.T) {
+	t.Parallel()
 	needOpenSSL(t)
 	hsLocalhost(t)
 	dir := t.TempDir()
@@ -555,6 +558,7 @@ func TestE2EOCSPRevocation(t *testing.T) {
 // and by `tlskit verify --revocation ocsp`; a revocation recorded while it runs counts from the
 // next request on.
 func TestE2ECAServeOCSP(t *testing.T) {
+	t.Parallel()
 	needOpenSSL(t)
 	dir := t.TempDir()
 	port := hsFreePort(t)
@@ -608,6 +612,12 @@ func TestE2ECAServeOCSP(t *testing.T) {
 	check("later.pem", "int-cert.pem", "root-cert.pem", "revoked", 3)
 	check("stranger.pem", "other/ca.pem", "other/ca.pem", "unauthorized", 1)
 
+	// The log line of the last request may still be on its way (it is written after the
+	// answer): wait for it rather than read the log at once, which under a parallel test run
+	// missed it now and then.
+	for deadline := time.Now().Add(5 * time.Second); !strings.Contains(out.String(), " unauthorized ") && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
 	if n := strings.Count(out.String(), "\n"); n < 8 {
 		t.Errorf("%d log lines, want the URL and one per request:\n%s", n, out.String())
 	}

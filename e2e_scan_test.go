@@ -207,6 +207,7 @@ func scMakeFixture(t *testing.T) hsFixture {
 }
 
 func TestE2EScanMatchesSSLScan(t *testing.T) {
+	t.Parallel()
 	needOpenSSL(t)
 	peertest.Need(t, "sslscan")
 	fx := scMakeFixture(t)
@@ -443,6 +444,7 @@ func scBadPeer(t *testing.T, handle func(n int64, c net.Conn)) string {
 }
 
 func TestE2EScanBadPeers(t *testing.T) {
+	t.Parallel()
 	fx := scMakeFixture(t)
 	cert, err := tls.LoadX509KeyPair(fx.path("ecdsa.pem"), fx.path("ecdsa-key.pem"))
 	if err != nil {
@@ -563,6 +565,7 @@ func scKeys(m map[string]bool) []string {
 // so it fails (exit 1) with one line saying what it saw, prints no report (no versions, no
 // findings built on no answers), and a silent port costs one --timeout, not one per probe.
 func TestE2EScanNotTLS(t *testing.T) {
+	t.Parallel()
 	httpLn, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -634,6 +637,7 @@ func TestE2EScanNotTLS(t *testing.T) {
 // exit code is the worst: 1 when any could not be scanned, else 3 when a finding is at or above
 // --fail-on.
 func TestE2EScanSeveralTargets(t *testing.T) {
+	t.Parallel()
 	needOpenSSL(t)
 	fx := scMakeFixture(t)
 	ca := fx.path("ca/ca.pem")

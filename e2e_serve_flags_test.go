@@ -21,6 +21,7 @@ import (
 // TestE2EServeFlags checks, with `tlskit handshake` as the client, that serve's TLS flags change
 // what the server does: each case asserts something only that flag can cause.
 func TestE2EServeFlags(t *testing.T) {
+	t.Parallel()
 	needOpenSSL(t)
 	fx := svMakeFixture(t)
 	ca := fx.path("ca/ca.pem")
@@ -137,6 +138,7 @@ func TestE2EServeFlags(t *testing.T) {
 // TestE2EServeLimits checks that the robustness flags bite: each case observes something only
 // that flag causes.
 func TestE2EServeLimits(t *testing.T) {
+	t.Parallel()
 	needOpenSSL(t)
 	fx := svMakeFixture(t)
 	cert := []string{"--cert", fx.path("localhost.pem"), "--key", fx.path("localhost-key.pem")}

@@ -94,6 +94,7 @@ func soGet(addr string) error {
 // connection's log line used to kill the server with SIGPIPE; now the log stops with one
 // warning and every later connection is served.
 func TestE2EServeStdoutClosedKeepsServing(t *testing.T) {
+	t.Parallel()
 	for _, format := range []string{"text", "json"} {
 		t.Run(format, func(t *testing.T) {
 			s := soStart(t, "-o", format)
@@ -198,6 +199,7 @@ func TestE2EServeStdoutNeverReadStopsWithin6s(t *testing.T) {
 // too, when stdout is gone before its URL line; a URL line that cannot be written for another
 // reason is an error, exit 1.
 func TestE2EStdoutClosedOtherCommands(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	tk(t, dir, "cert", "selfsign", "localhost", "--out", "c.pem", "--key-out", "k.pem")
 	cases := []struct {

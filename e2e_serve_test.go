@@ -473,6 +473,7 @@ func svDecodeReport(t *testing.T, what, body string) svReport {
 
 // TestE2EServe runs every `tlskit serve` case as a parallel subtest.
 func TestE2EServe(t *testing.T) {
+	t.Parallel()
 	hsLocalhost(t)
 	fx := svMakeFixture(t)
 	caFile := fx.path("ca/ca.pem")

@@ -136,6 +136,7 @@ type vfCase struct {
 func vfBool(b bool) *bool { return &b }
 
 func TestE2EVerifyMatchesOpenSSL(t *testing.T) {
+	t.Parallel()
 	needOpenSSL(t)
 	dir := t.TempDir()
 	srv := []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}
@@ -517,6 +518,7 @@ const (
 // docs/verify-vs-openssl.md) and extensions nobody knows, and then `tlskit inspect` on the same
 // files.
 func TestE2EVerifyOpenSSLMade(t *testing.T) {
+	t.Parallel()
 	needOpenSSL(t)
 	dir := t.TempDir()
 	ossl(t, dir, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
