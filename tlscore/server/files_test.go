@@ -62,6 +62,7 @@ func fsDir(t *testing.T) string {
 // symlink to it) are all answered 403 within 5 s, and the process gains fewer than 40 threads
 // (before: every request hung and threads grew by one per request, 264 here).
 func TestFileHandlerFIFORefused(t *testing.T) {
+	t.Parallel()
 	dir := fsDir(t)
 	h, err := FileHandler(dir)
 	if err != nil {
@@ -157,6 +158,7 @@ func TestFileHandlerFIFORefused(t *testing.T) {
 // the syscall with EINVAL, and net/http maps anything unknown to 500). They are malformed: 400.
 // A name too long to exist is 404.
 func TestFileHandlerMalformedPaths(t *testing.T) {
+	t.Parallel()
 	h, err := FileHandler(fsDir(t))
 	if err != nil {
 		t.Fatal(err)

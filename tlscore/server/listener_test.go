@@ -303,6 +303,7 @@ func TestListenerHostileClientsNoGoroutineLeak(t *testing.T) {
 // TestListenerSilentClientsLoggedAsTimeout: a client that connects and says nothing, or stops
 // halfway through its ClientHello, must be logged as a timeout, every time.
 func TestListenerSilentClientsLoggedAsTimeout(t *testing.T) {
+	t.Parallel()
 	s := ltStart(t, 300*time.Millisecond, 0)
 	hello := ltClientHello(t, &tls.Config{ServerName: "localhost", RootCAs: s.pool})
 	remotes := map[string]bool{}
@@ -373,6 +374,7 @@ func TestListenerHTTPRequestGets400(t *testing.T) {
 // TestListenerSlotsReleased: failed handshakes and closed connections give their --max-conns
 // slot back, and a client waiting for a slot is served once one frees up.
 func TestListenerSlotsReleased(t *testing.T) {
+	t.Parallel()
 	const timeout = 300 * time.Millisecond
 	s := ltStart(t, timeout, 3)
 	cfg := &tls.Config{ServerName: "localhost", RootCAs: s.pool, NextProtos: []string{"echo"}}
@@ -421,6 +423,7 @@ func TestListenerSlotsReleased(t *testing.T) {
 // verbatim, 60 KB a line. The event carries at most 255 bytes of it (the longest DNS name) and
 // says how long it was.
 func TestListenerLongSNICapped(t *testing.T) {
+	t.Parallel()
 	s := ltStart(t, 300*time.Millisecond, 0)
 	sni := strings.Repeat("a", 60000) + ".example"
 	msg, err := wire.MarshalClientHello(wire.ClientHelloSpec{

@@ -124,6 +124,7 @@ func pgClosed(c net.Conn, limit time.Duration) (time.Duration, int64, error) {
 // purpose: a timed-out read alone does not end a connection (net/http writes its 400, which is
 // progress, and reads on), so without closing it at the first one it lasted 2 x 300 ms.
 func TestSlowBodyClosedAfterIdle(t *testing.T) {
+	t.Parallel()
 	bound := pgIdle * 18 / 10
 	h, _ := pgHandler()
 	s := hsStart(t, h, hsConfig{idle: pgIdle})
@@ -192,6 +193,7 @@ func pgHog(t *testing.T, s *hsServer, path string) net.Conn {
 // Now, with --idle-timeout 300ms, its connection is closed and a real client is answered within
 // 3 s.
 func TestNonReadingClientFreesSlot(t *testing.T) {
+	t.Parallel()
 	h, _ := pgHandler()
 	s := hsStart(t, h, hsConfig{maxConns: 1, idle: pgIdle})
 	hog := pgHog(t, s, "/big")
@@ -213,6 +215,7 @@ func TestNonReadingClientFreesSlot(t *testing.T) {
 // 3 s. Before, it waited for as long as they stayed (1 024 slow clients served 0 of 7 real
 // requests in 60 s).
 func TestSlowClientFloodSlotsFreed(t *testing.T) {
+	t.Parallel()
 	h, _ := pgHandler()
 	s := hsStart(t, h, hsConfig{maxConns: 4, idle: pgIdle})
 	stop := make(chan struct{})
@@ -312,6 +315,7 @@ func pgTunnel(t *testing.T, s *hsServer) net.Conn {
 // (no handshake within 800 ms, though that is more than the 400 ms idle timeout); it is served
 // once one tunnel closes; and tunnels left idle are closed within 2 s.
 func TestUpgradeHoldsSlotAndIdles(t *testing.T) {
+	t.Parallel()
 	const idle = 400 * time.Millisecond
 	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c, brw, err := http.NewResponseController(w).Hijack()
@@ -398,6 +402,7 @@ func TestUpgradeHoldsSlotAndIdles(t *testing.T) {
 // once it has been quiet for EvictAfter (1 s). Before, it waited for the idle timeout (1 024
 // slow bodies served 0 of 7 real requests in 60 s, and 2 minutes with the progress bound alone).
 func TestFullServerEvictsStalled(t *testing.T) {
+	t.Parallel()
 	h, _ := pgHandler()
 	s := hsStart(t, h, hsConfig{maxConns: 4, idle: 30 * time.Second})
 	stop := make(chan struct{})
@@ -419,6 +424,7 @@ func TestFullServerEvictsStalled(t *testing.T) {
 // waiting for its slot (--max-conns 1); the waiting client is served once the download is over
 // and its connection, now an idle keep-alive, has been quiet for EvictAfter.
 func TestFullServerKeepsMovingTransfer(t *testing.T) {
+	t.Parallel()
 	h, _ := pgHandler()
 	s := hsStart(t, h, hsConfig{maxConns: 1, idle: 30 * time.Second})
 	c := s.client(false, 10*time.Second)

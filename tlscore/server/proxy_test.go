@@ -155,6 +155,7 @@ func pxTimedOut(t *testing.T, rec *pxRecorder, phase ProxyPhase, status int) {
 // only by the 2 min --idle-timeout, with no status). Now the client gets 504 within pxLimit of
 // a 300 ms timeout, over HTTP/1.1 and HTTP/2, and OnError is told once.
 func TestProxyNoResponseHeaders(t *testing.T) {
+	t.Parallel()
 	backend := pxBackend(t, 0, func(c net.Conn, _ <-chan struct{}) {
 		_, br := pxReadRequest(c)
 		io.Copy(io.Discard, br) // reads on, never answers
@@ -188,6 +189,7 @@ func TestProxyNoResponseHeaders(t *testing.T) {
 // Content-Length (ReverseProxy holds the headers back until 4 KiB of body: the client gets no
 // response at all).
 func TestProxyDrippingBody(t *testing.T) {
+	t.Parallel()
 	for _, chunked := range []bool{true, false} {
 		backend := pxBackend(t, 0, func(c net.Conn, stop <-chan struct{}) {
 			pxReadRequest(c)
@@ -249,6 +251,7 @@ func (pxEndless) Read(p []byte) (int, error) {
 // acts, since nothing reads the client's connection meanwhile). Now the client gets 504 within
 // pxLimit of a 300 ms timeout, and OnError is told of a timeout taking the request.
 func TestProxyUploadNotRead(t *testing.T) {
+	t.Parallel()
 	backend := pxBackend(t, 4096, func(_ net.Conn, stop <-chan struct{}) { <-stop })
 	for _, h2 := range []bool{false, true} {
 		t.Run(pxProto(h2), func(t *testing.T) {
@@ -323,6 +326,7 @@ func TestProxySlowButMoving(t *testing.T) {
 // (the server's idle timeout bounds it): one left idle for 700 ms, more than twice a 300 ms
 // timeout, still echoes.
 func TestProxyTunnelNotTimed(t *testing.T) {
+	t.Parallel()
 	backend := pxBackend(t, 0, func(c net.Conn, _ <-chan struct{}) {
 		_, br := pxReadRequest(c)
 		io.WriteString(c, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n")
@@ -346,6 +350,7 @@ func TestProxyTunnelNotTimed(t *testing.T) {
 
 // TestProxyClientGoneNotReported: a client that gives up is not the backend's failure.
 func TestProxyClientGoneNotReported(t *testing.T) {
+	t.Parallel()
 	backend := pxBackend(t, 0, func(c net.Conn, _ <-chan struct{}) {
 		_, br := pxReadRequest(c)
 		io.Copy(io.Discard, br) // reads on, never answers
