@@ -15,6 +15,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -274,5 +275,105 @@ func TestE2EStdoutClosedOtherCommands(t *testing.T) {
 				t.Errorf("exit %d, stderr:\n%s\nwant exit 1 and a last line starting %q", ee.ExitCode(), stderr, tc.want)
 			}
 		})
+	}
+}
+
+// caServeStart starts `tlskit ca serve` on a new CA with stdout a pipe, reads its URL line
+// byte by byte, and returns it with the responder's address.
+func caServeStart(t *testing.T) *soServer {
+	t.Helper()
+	dir := t.TempDir()
+	tk(t, dir, "ca", "create", "--dir", "ca")
+	s := &soServer{serveProc: startServingProc(t, dir, "ca", "serve", "--ca-dir", "ca", "--addr", "127.0.0.1:0")}
+	pr := s.stdout
+	t.Cleanup(func() {
+		syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
+		<-s.exited
+		pr.Close()
+	})
+	line, err := bufio.NewReaderSize(io.LimitReader(pr, 200), 16).ReadString('\n')
+	m := regexp.MustCompile(`http://(127\.0\.0\.1:\d+)/`).FindStringSubmatch(line)
+	if err != nil || m == nil {
+		t.Fatalf("first stdout line %q (%v); stderr:\n%s", line, err, s.errOut.String())
+	}
+	s.addr = m[1]
+	return s
+}
+
+// caOCSPFlood posts n requests that are not OCSP (each is answered malformedRequest and logged)
+// over a few keep-alive connections, and returns how many were answered.
+func caOCSPFlood(addr string, n int) int {
+	client := &http.Client{Timeout: 2 * time.Second}
+	defer client.CloseIdleConnections()
+	var answered atomic.Int32
+	var wg sync.WaitGroup
+	for w := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < n; i += 8 {
+				resp, err := client.Post("http://"+addr+"/", "application/ocsp-request", strings.NewReader("not an OCSP request"))
+				if err != nil {
+					return
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				answered.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	return int(answered.Load())
+}
+
+// ca serve logs through serve's request log (cmd/servelog.go). With stdout never read, the
+// pipe fills and the log's writer blocks; requests are still answered and SIGTERM ends it with
+// exit 0 within 4 s. Before, its one loop wrote the log line itself: the first blocked write
+// stopped it from seeing SIGTERM at all (still running 10 s later) and answers queued behind it.
+func TestE2ECAServeStdoutNeverReadStops(t *testing.T) {
+	s := caServeStart(t)
+	fd := int(s.stdout.Fd())
+	full, last := false, -1
+	for sent := 0; sent < 20000 && !full; sent += 500 {
+		caOCSPFlood(s.addr, 500)
+		n, err := unix.IoctlGetInt(fd, unix.TIOCINQ)
+		if err != nil {
+			t.Fatalf("TIOCINQ: %v", err)
+		}
+		full, last = n >= 32<<10 && n == last, n
+	}
+	if !full {
+		t.Fatalf("the stdout pipe never filled; stderr:\n%s", s.errOut.String())
+	}
+	if got := caOCSPFlood(s.addr, 200); got != 200 {
+		t.Errorf("with stdout full, %d of 200 requests answered", got)
+	}
+	took := s.stop(t)
+	t.Logf("exited %v after SIGTERM (%s)", took.Round(10*time.Millisecond), s.status)
+	if s.code != 0 || took > 4*time.Second {
+		t.Errorf("SIGTERM with stdout never read: %s after %v, want exit 0 within 4 s; stderr:\n%s", s.status, took, s.errOut.String())
+	}
+}
+
+// `tlskit ca serve | head -1`: once the reader is gone the log stops with one warning and the
+// responder goes on answering (it used to die of SIGPIPE at the first request).
+func TestE2ECAServeStdoutClosedKeepsServing(t *testing.T) {
+	s := caServeStart(t)
+	s.stdout.Close()
+	const warning = "tlskit: warning: stdout closed; connection log stopped"
+	if got := caOCSPFlood(s.addr, 20); got != 20 {
+		t.Fatalf("%d of 20 requests answered after stdout closed (%s); stderr:\n%s", got, s.status, s.errOut.String())
+	}
+	for deadline := time.Now().Add(3 * time.Second); !strings.Contains(s.errOut.String(), warning) && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if got := caOCSPFlood(s.addr, 20); got != 20 {
+		t.Errorf("%d of 20 requests answered after the log stopped (%s)", got, s.status)
+	}
+	if took := s.stop(t); s.code != 0 {
+		t.Errorf("after SIGTERM: %s in %v, want exit 0", s.status, took)
+	}
+	if n := strings.Count(s.errOut.String(), warning); n != 1 {
+		t.Errorf("the warning came %d times, want once; stderr:\n%s", n, s.errOut.String())
 	}
 }

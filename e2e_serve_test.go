@@ -131,7 +131,12 @@ type serveProc struct {
 // startServeProc starts serve in dir with NO_COLOR=1; the caller arranges how it is stopped.
 func startServeProc(t *testing.T, dir string, args ...string) *serveProc {
 	t.Helper()
-	all := append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)
+	return startServingProc(t, dir, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...)
+}
+
+// startServingProc starts any serving command (serve, ca serve) as startServeProc does.
+func startServingProc(t *testing.T, dir string, all ...string) *serveProc {
+	t.Helper()
 	c := exec.Command(binary, all...)
 	c.Dir = dir
 	c.Env = append(os.Environ(), "NO_COLOR=1")

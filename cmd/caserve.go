@@ -80,12 +80,16 @@ func runCAServe(ctx context.Context, a *app, o *caServeOptions) error {
 		}
 		return certgen.AnswerOCSP(issuer, db, req, a.now())
 	}
-	lines := make(chan ocspLogLine, 256)
+	// The request log is serve's: its own goroutine, lines dropped rather than answers
+	// delayed, a stdout that goes away (| head -1) or is never read stops the log, not the
+	// responder nor its shutdown.
+	logger := newEventLog(ctx, a)
+	defer logger.close()
 	logLine := func(remote, status string) {
-		select {
-		case lines <- ocspLogLine{Time: a.now().UTC(), Remote: remote, Answer: status}:
-		default: // a stdout that lags drops log lines, never answers
-		}
+		l := ocspLogLine{Time: a.now().UTC(), Remote: remote, Answer: status}
+		logger.record(l, func() string {
+			return fmt.Sprintf("%s %s %s", l.Time.Format("2006-01-02T15:04:05.000Z"), render.Escape(l.Remote), l.Answer)
+		})
 	}
 	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
@@ -104,32 +108,21 @@ func runCAServe(ctx context.Context, a *app, o *caServeOptions) error {
 		ln.Close()
 		return err
 	}
+	logger.start()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	for {
-		select {
-		case l := <-lines:
-			if a.opts.Output == formatJSON {
-				err = a.writeJSONLine(l)
-			} else {
-				_, err = fmt.Fprintf(a.streams.Out, "%s %s %s\n", l.Time.Format("2006-01-02T15:04:05.000Z"), render.Escape(l.Remote), l.Answer)
-			}
-			if err != nil {
-				srv.Close()
-				return err
-			}
-		case err := <-errc:
-			if errors.Is(err, http.ErrServerClosed) {
-				return nil
-			}
-			return fmt.Errorf("serving: %w", err)
-		case <-ctx.Done():
-			shutdown, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-			defer cancel()
-			if err := srv.Shutdown(shutdown); err != nil {
-				srv.Close()
-			}
+	select {
+	case err := <-errc:
+		if errors.Is(err, http.ErrServerClosed) {
 			return nil
 		}
+		return fmt.Errorf("serving: %w", err)
+	case <-ctx.Done():
+		shutdown, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		if err := srv.Shutdown(shutdown); err != nil {
+			srv.Close()
+		}
+		return nil
 	}
 }

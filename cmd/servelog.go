@@ -19,7 +19,7 @@ import (
 	"github.com/tlskit/tlskit/tlscore/server"
 )
 
-// eventLog writes one line per connection from its own goroutine, so a slow stdout never holds
+// eventLog writes one line per connection (serve) or request (ca serve) from its own goroutine, so a slow stdout never holds
 // up the accept loop or a handshake: when the queue is full, events are dropped and counted.
 // Lines are formatted by the connection that logs them and written in batches. Stdout is not
 // the server's business: when writing to it fails (a reader that went away, `| head -1`), the
@@ -77,22 +77,32 @@ func (l *eventLog) start() {
 	go l.run()
 }
 
+// log queues serve's line for one connection.
 func (l *eventLog) log(ev server.Event) {
 	if l.stopped.Load() {
 		return
 	}
 	ev.Hello = nil // not logged; keeping it queued would only give the GC more to scan
+	l.record(ev, func() string { return formatEvent(ev) })
+}
+
+// record queues one log line: v as a JSON line with -o json, else text(). It is the whole
+// logging path of every serving command (serve's connections, ca serve's OCSP requests).
+func (l *eventLog) record(v any, text func() string) {
+	if l.stopped.Load() {
+		return
+	}
 	var line []byte
 	if l.a.opts.Output == formatJSON {
 		var b bytes.Buffer
 		enc := json.NewEncoder(&b)
 		enc.SetEscapeHTML(false) // same encoding as every other tlskit JSON line
-		if err := enc.Encode(ev); err != nil {
+		if err := enc.Encode(v); err != nil {
 			return
 		}
 		line = b.Bytes()
 	} else {
-		line = []byte(formatEvent(ev) + "\n")
+		line = []byte(text() + "\n")
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
