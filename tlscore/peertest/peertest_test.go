@@ -31,11 +31,19 @@ func TestNeed(t *testing.T) {
 				t.Fatalf("a missing peer found at %q", p)
 			}
 			if f.skipped != c.skipped || f.failed != c.failed {
-				t.Errorf("skipped %v, failed %v; want %v, %v", f.skipped, f.failed, c.skipped, c.failed)
+				t.Errorf("Need: skipped %v, failed %v; want %v, %v", f.skipped, f.failed, c.skipped, c.failed)
+			}
+			// Find never skips: it fails where peers are required, else reports false.
+			g := &fakeTB{TB: t}
+			if _, ok := Find(g, "tlskit-no-such-peer"); ok || g.skipped || g.failed != c.failed {
+				t.Errorf("Find: found %v, skipped %v, failed %v; want false, false, %v", ok, g.skipped, g.failed, c.failed)
 			}
 		})
 	}
 	if p := Need(t, "sh"); p == "" {
 		t.Error("sh not found")
+	}
+	if p, ok := Find(t, "sh"); !ok || p == "" {
+		t.Error("Find: sh not found")
 	}
 }

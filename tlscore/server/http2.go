@@ -122,7 +122,6 @@ type h2Meter struct {
 
 	cut      chan struct{} // closed when the client is cut off
 	closed   chan struct{} // closed with the connection, h2CutOffGrace after cut
-	stopOnce sync.Once
 	timerMu  sync.Mutex
 	timer    *time.Timer
 

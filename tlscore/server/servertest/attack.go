@@ -119,7 +119,7 @@ func waitClosed(ctx context.Context, st *Stats, c net.Conn) {
 	}
 }
 
-// SlowBody sends an HTTP/1.1 POST whose body promises size bytes and delivers one byte every
+// SlowBody sends an HTTP/1.1 POST whose body promises 64 KiB and delivers one byte every
 // interval: slowloris after the headers.
 func SlowBody(ctx context.Context, t Target, st *Stats, path string, interval time.Duration) {
 	t.overHTTP1(ctx, st, func(ctx context.Context, c *tls.Conn) {
