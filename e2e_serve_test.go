@@ -1953,3 +1953,44 @@ func svGraceful(t *testing.T, caFile string, certArgs []string) {
 		t.Errorf("port still accepts connections after exit")
 	}
 }
+
+// --proxy-timeout reaches the proxy and its warning reaches stderr: to a backend that reads
+// the request and never answers, with --proxy-timeout 300ms, the client gets 504 after about
+// 300 ms and stderr one warning naming the request. (The library tests prove the timeout
+// itself; this one fails if the command stops passing the flag or the warnings on.)
+func TestE2EServeProxyTimeout(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() { defer c.Close(); io.Copy(io.Discard, c) }() // reads, never answers
+		}
+	}()
+	s := svStart(t, t.TempDir(), "--proxy", "http://"+ln.Addr().String(), "--proxy-timeout", "300ms")
+	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
+	start := time.Now()
+	resp, err := client.Get(s.at("localhost", "/stalled?q=1"))
+	if err != nil {
+		t.Fatalf("through a backend that never answers: %v after %v, want 504", err, time.Since(start))
+	}
+	resp.Body.Close()
+	took := time.Since(start)
+	if resp.StatusCode != http.StatusGatewayTimeout || took > 3*time.Second {
+		t.Errorf("through a backend that never answers: %s after %v, want 504 after about 300 ms", resp.Status, took)
+	}
+	const warned = "tlskit: warning: proxy: GET /stalled?q=1"
+	for deadline := time.Now().Add(3 * time.Second); !strings.Contains(s.errOut.String(), warned) && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if got := s.errOut.String(); strings.Count(got, warned) != 1 || !strings.Contains(got, "504") {
+		t.Errorf("stderr, want one warning %q ... 504:\n%s", warned, got)
+	}
+}

@@ -101,7 +101,7 @@ func (r statReader) Stat() (os.FileInfo, error) { return r.st, nil }
 // stream (2.13x; io.ReadAll 2.03x, and 2.46x at inspect's 64 MiB cap).
 func TestReadAllLimitedAllocates(t *testing.T) {
 	data, path := readTestInput(t)
-	const slack = 64 << 10 // the reader's own small allocations
+	const slack = 512 << 10 // the reader's own small allocations, and any other goroutine's meanwhile
 	for _, tc := range []struct {
 		name  string
 		r     io.Reader

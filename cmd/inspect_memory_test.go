@@ -34,8 +34,9 @@ const inspectMemoryChild = "TLSKIT_TEST_INSPECT_MEMORY"
 //
 // Each run is a child process with GOGC=100, so nothing else in the heap (other tests, a GOGC
 // in the environment) moves the figure. The peak is sampled, and a sample can only miss a
-// peak, never make one up, so the test cannot fail spuriously; and the memory held before
-// streaming grew over the whole run (about a second), which sampling every 200 µs does not miss.
+// peak, never make one up; the real peak still moves with when collections fall (2.4-3.2x
+// measured), which leaves the 6x bound its margin. The memory held before streaming grew over
+// the whole run (about a second), which sampling every 200 µs does not miss.
 func TestInspectMemoryBounded(t *testing.T) {
 	if spec := os.Getenv(inspectMemoryChild); spec != "" {
 		inspectMemoryRun(t, spec)

@@ -187,12 +187,18 @@ func (l *eventLog) close() {
 
 // warnBounded warns on stderr without waiting long for it: stderr may be the stuck pipe too.
 func (l *eventLog) warnBounded(format string, args ...any) {
+	warnWithin(closeWarnWait, l.a.warnf, format, args...)
+}
+
+// warnWithin calls warn in a goroutine and waits for it at most d: at shutdown, a warning must
+// not hold the exit on a stderr nobody reads.
+func warnWithin(d time.Duration, warn func(string, ...any), format string, args ...any) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		l.a.warnf(format, args...)
+		warn(format, args...)
 	}()
-	t := time.NewTimer(closeWarnWait)
+	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-done:
@@ -282,19 +288,8 @@ func (w *proxyWarnings) close() {
 	e, n := w.latest, w.count
 	w.count = 0
 	w.mu.Unlock()
-	if n == 0 {
-		return
-	}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		w.warn("%s", formatProxyError(e, n-1))
-	}()
-	t := time.NewTimer(closeWarnWait)
-	defer t.Stop()
-	select {
-	case <-done:
-	case <-t.C:
+	if n > 0 {
+		warnWithin(closeWarnWait, w.warn, "%s", formatProxyError(e, n-1))
 	}
 }
 

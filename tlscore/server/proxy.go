@@ -259,7 +259,7 @@ type exchange struct {
 	bodyRead   bool      // a read of the backend's response body is pending
 	hasBody    bool      // the request has a body
 	bodyDone   bool      // the request body was read to its end
-	done       bool      // switched protocols, timed out or finished: no more watching
+	done       bool      // timed out or finished: no more watching
 	reported   bool
 }
 
@@ -353,13 +353,9 @@ func (t watchedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	x.change(func() { x.roundTrip = true }, false)
 	res, err := t.base.RoundTrip(req)
-	x.change(func() {
-		x.roundTrip = false
-		if err == nil && res.StatusCode == http.StatusSwitchingProtocols {
-			// A tunnel from here on, idle or not: the server's idle timeout bounds it.
-			x.done = true
-		}
-	}, true)
+	// After a 101 the body is not watched (below) and the round trip is over, so the clock
+	// stops for good: a tunnel, idle or not, is bounded by the server's idle timeout.
+	x.change(func() { x.roundTrip = false }, true)
 	if err == nil && res.StatusCode != http.StatusSwitchingProtocols && res.Body != nil && res.Body != http.NoBody {
 		res.Body = &responseBody{ReadCloser: res.Body, x: x}
 	}

@@ -108,6 +108,14 @@ func (r *pxRecorder) all() []ProxyError {
 }
 
 // wait returns what was reported once n reports are in, or whatever there is after pxLimit.
+// none fails the test if anything was reported.
+func (r *pxRecorder) none(t *testing.T) {
+	t.Helper()
+	if errs := r.all(); len(errs) > 0 {
+		t.Fatalf("OnError told of %v", errs)
+	}
+}
+
 func (r *pxRecorder) wait(n int) []ProxyError {
 	for deadline := time.Now().Add(pxLimit); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
 		if errs := r.all(); len(errs) >= n {
@@ -315,11 +323,42 @@ func TestProxySlowButMoving(t *testing.T) {
 			if err != nil || n != 100 || resp.StatusCode != 200 || resp.Header.Get("X-Uploaded") != "2000" {
 				t.Fatalf("%s, uploaded %s, %d of 100 bytes, err %v; want all of it", resp.Status, resp.Header.Get("X-Uploaded"), n, err)
 			}
-			if errs := rec.all(); len(errs) > 0 {
-				t.Fatalf("OnError told of %v", errs)
-			}
+			rec.none(t)
 		})
 	}
+}
+
+// TestProxyEarlyHintsAreProgress: a 1xx answer is the backend moving too. Four 103 Early
+// Hints 100 ms apart, then the 200: 400 ms before the final headers under a 300 ms timeout,
+// answered whole with nothing reported (without the Got1xxResponse trace it is a 504).
+func TestProxyEarlyHintsAreProgress(t *testing.T) {
+	backend := pxBackend(t, 0, func(c net.Conn, _ <-chan struct{}) {
+		req, br := pxReadRequest(c)
+		if req == nil {
+			return
+		}
+		for range 4 {
+			time.Sleep(100 * time.Millisecond)
+			if _, err := io.WriteString(c, "HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n"); err != nil {
+				return
+			}
+		}
+		io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+		br.Peek(1) // until the proxy hangs up
+	})
+	s, rec := pxStart(t, backend, pxTimeout)
+	c := s.client(false, 3*time.Second)
+	defer c.CloseIdleConnections()
+	resp, err := c.Get(s.url + "/hints")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != 200 || string(body) != "ok" {
+		t.Fatalf("%s, body %q, err %v; want 200 ok", resp.Status, body, err)
+	}
+	rec.none(t)
 }
 
 // TestProxyTunnelNotTimed: an upgraded (WebSocket) tunnel is not subject to the proxy timeout
@@ -343,9 +382,7 @@ func TestProxyTunnelNotTimed(t *testing.T) {
 	if _, err := io.ReadFull(c, buf); err != nil || string(buf) != "ping\n" {
 		t.Fatalf("echo %q, %v", buf, err)
 	}
-	if errs := rec.all(); len(errs) > 0 {
-		t.Fatalf("OnError told of %v", errs)
-	}
+	rec.none(t)
 }
 
 // TestProxyClientGoneNotReported: a client that gives up is not the backend's failure.
@@ -362,9 +399,7 @@ func TestProxyClientGoneNotReported(t *testing.T) {
 		t.Fatal("the backend answered")
 	}
 	time.Sleep(200 * time.Millisecond)
-	if errs := rec.all(); len(errs) > 0 {
-		t.Fatalf("OnError told of %v", errs)
-	}
+	rec.none(t)
 }
 
 // pxOpenFDs is the number of this process's open file descriptors.
