@@ -120,10 +120,10 @@ type h2Meter struct {
 	resets      int
 	windowStart time.Time
 
-	cut      chan struct{} // closed when the client is cut off
-	closed   chan struct{} // closed with the connection, h2CutOffGrace after cut
-	timerMu  sync.Mutex
-	timer    *time.Timer
+	cut     chan struct{} // closed when the client is cut off
+	closed  chan struct{} // closed with the connection, h2CutOffGrace after cut
+	timerMu sync.Mutex
+	timer   *time.Timer
 
 	wmu       sync.Mutex // serialises the server's writes with the GOAWAY
 	out       frameTracker
