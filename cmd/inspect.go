@@ -314,6 +314,13 @@ func (a *app) writeInspect(ctx context.Context, src string, b *inspect.Bundle, v
 	// Buffered because a bundle's brief listing is a short write per certificate; flushed before
 	// returning, so that stdout is complete before anything goes to stderr after it.
 	w := bufio.NewWriterSize(a.streams.Out, 64<<10)
+	defer func() {
+		if ctx.Err() != nil {
+			// Interrupted between two items: what is buffered ends with a whole one, so stdout
+			// stops at an item's end rather than wherever the buffer last filled.
+			w.Flush()
+		}
+	}()
 	each := func(f func(inspectItem) error) error {
 		return b.Each(ctx, func(it inspect.Item) error { return f(view(it)) })
 	}

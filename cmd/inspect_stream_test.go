@@ -389,3 +389,52 @@ func TestInspectJSONEmptyItems(t *testing.T) {
 		}
 	}
 }
+
+// Ctrl-C during a bundle's output ends stdout after a whole item: the text report ends with a
+// complete certificate line, the JSON with a complete item object, the PEM with a complete
+// block. Before, the buffered tail was dropped and stdout ended wherever the 64 KiB buffer
+// last filled (mid-line, mid-block).
+func TestInspectInterruptedEndsAtAnItem(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "bundle.pem")
+	writeLargeBundle(t, path, 256<<10) // about 300 certificates: several buffer fills
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := inspect.DecodeBundle(context.Background(), data, inspect.DecodeOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		format string
+		ends   func(string) bool
+	}{
+		{formatText, func(s string) bool { return strings.HasSuffix(s, "\n") && !strings.HasSuffix(s, "\n\n") }},
+		{formatJSON, func(s string) bool { return strings.HasSuffix(strings.TrimRight(s, " \n"), "}") }},
+		{formatPEM, func(s string) bool { return strings.HasSuffix(s, "-----END CERTIFICATE-----\n") }},
+	} {
+		t.Run(c.format, func(t *testing.T) {
+			var out bytes.Buffer
+			a := newApp(&IOStreams{Out: &out, Err: io.Discard}, nil, testBuild)
+			a.opts.Output = c.format
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			seen := 0
+			view := func(it inspect.Item) inspectItem {
+				if seen++; seen == 250 {
+					cancel() // as Ctrl-C does, while item 250 is being shown
+				}
+				return viewItem(it, time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC), false)
+			}
+			err := a.writeInspect(ctx, path, b, view, 0, 1, &inspectOptions{verbose: true})
+			if !errors.Is(err, context.Canceled) {
+				t.Fatalf("err %v, want the cancellation", err)
+			}
+			got := out.String()
+			if out.Len() < 64<<10 || !c.ends(got) {
+				t.Errorf("%d bytes written, ending %q: want stdout to end after a whole item", out.Len(), got[max(0, len(got)-80):])
+			}
+		})
+	}
+}
