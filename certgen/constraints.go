@@ -6,7 +6,7 @@ import (
 	"net/netip"
 	"strings"
 
-	"github.com/tlskit/tlskit/inspect/dn"
+	"github.com/tlskit/tlskit/tlscore/names/dn"
 )
 
 // NameConstraints are what a CA made by tlskit permits (RFC 5280 §4.2.1.10): DNS subtrees and

@@ -9,7 +9,7 @@ import (
 	"math/big"
 	"time"
 
-	"github.com/tlskit/tlskit/inspect/dn"
+	"github.com/tlskit/tlskit/tlscore/names/dn"
 )
 
 // CRL validity: a week by default, as many CAs publish; at most a year.

@@ -16,7 +16,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tlskit/tlskit/inspect/dn"
+	"github.com/tlskit/tlskit/tlscore/names/dn"
 )
 
 // Validity defaults and limits, in days.

@@ -15,8 +15,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tlskit/tlskit/inspect/dn"
 	"github.com/tlskit/tlskit/inspect/revocation"
+	"github.com/tlskit/tlskit/tlscore/names/dn"
 )
 
 // RevocationReason is an RFC 5280 CRLReason code (§5.3.1).

@@ -8,7 +8,7 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/tlskit/tlskit/tlscore/hostname"
+	"github.com/tlskit/tlskit/tlscore/names/hostname"
 )
 
 // SANs are a certificate's subject alternative names, by kind.

@@ -6,7 +6,7 @@ import (
 	"os"
 	"time"
 
-	"github.com/tlskit/tlskit/inspect/dn"
+	"github.com/tlskit/tlskit/tlscore/names/dn"
 )
 
 // WrittenFile is one file a command wrote.

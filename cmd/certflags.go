@@ -16,6 +16,7 @@ import (
 
 	"github.com/tlskit/tlskit/certgen"
 	"github.com/tlskit/tlskit/cmd/internal/render"
+	"github.com/tlskit/tlskit/tlscore/names/dn"
 )
 
 // subjectOptions are the flags that name a certificate's subject.
@@ -36,9 +37,9 @@ func (o *subjectOptions) register(fs *pflag.FlagSet) {
 // its encoding, in the order written (openssl -subj's order for the slash form; O before CN for
 // the defaults, as Go orders them), which the certificate or request carries as it is.
 func (o *subjectOptions) build(defaultCN, defaultOrg string) (name pkix.Name, raw []byte, err error) {
-	var subj certgen.Subject
+	var subj dn.Name
 	if o.subject != "" {
-		if subj, err = certgen.ParseSubjectOrdered(o.subject); err != nil {
+		if subj, err = dn.Parse(o.subject); err != nil {
 			return pkix.Name{}, nil, usageErrorf("--subject: %v", err)
 		}
 	}
@@ -51,13 +52,13 @@ func (o *subjectOptions) build(defaultCN, defaultOrg string) (name pkix.Name, ra
 		subj.Set("O", defaultOrg)
 	}
 	// X.520 caps a CN at 64 characters; a longer first host stays in the SANs only.
-	if subj.Name().CommonName == "" && defaultCN != "" && len(defaultCN) <= 64 {
+	if subj.PKIX().CommonName == "" && defaultCN != "" && len(defaultCN) <= 64 {
 		subj.Set("CN", defaultCN)
 	}
 	if raw, err = subj.DER(); err != nil {
 		return pkix.Name{}, nil, usageErrorf("--subject: %v", err)
 	}
-	return subj.Name(), raw, nil
+	return subj.PKIX(), raw, nil
 }
 
 // keyOptions choose a new key's type or an existing key, and how keys are protected on disk.

@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	"github.com/tlskit/tlskit/certgen"
-	"github.com/tlskit/tlskit/tlscore"
+	"github.com/tlskit/tlskit/tlscore/connect"
 )
 
 // Exit codes, the same for every command (docs/exit-codes.md).
@@ -65,7 +65,7 @@ func exitCodeFor(err error) int {
 		return ce.code
 	}
 	var (
-		te *tlscore.TargetError
+		te *connect.TargetError
 		he *certgen.HostError
 		pe *certgen.ProfileError
 	)

@@ -17,7 +17,8 @@ import (
 	"github.com/tlskit/tlskit/cmd/internal/render"
 	"github.com/tlskit/tlskit/inspect"
 	"github.com/tlskit/tlskit/inspect/revocation"
-	"github.com/tlskit/tlskit/tlscore"
+	"github.com/tlskit/tlskit/tlscore/connect"
+	"github.com/tlskit/tlskit/tlscore/handshake"
 )
 
 type handshakeOptions struct {
@@ -83,7 +84,7 @@ included, or an unproven one with --revocation-hard-fail) or a certificate expir
 	fs.StringVar(&o.certFile, "cert", "", "client certificate to offer when the server asks (PEM, with its chain)")
 	fs.StringVar(&o.keyFile, "key", "", "private key of --cert")
 	fs.StringVar(&o.keyPassword, "key-password-file", "", "password of an encrypted --key")
-	fs.StringVar(&o.starttls, "starttls", "", "upgrade a plaintext protocol first: "+strings.Join(tlscore.StartTLSProtocols, ", ")+" (default: from the port, e.g. 25 -> smtp; 'none' to disable)")
+	fs.StringVar(&o.starttls, "starttls", "", "upgrade a plaintext protocol first: "+strings.Join(connect.StartTLSProtocols, ", ")+" (default: from the port, e.g. 25 -> smtp; 'none' to disable)")
 	fs.StringVar(&o.connectTo, "connect-to", "", "connect to this HOST:PORT instead, keeping the target's name for SNI and verification")
 	fs.StringVar(&o.proxy, "proxy", "", "connect through this HTTP proxy (http://HOST:PORT) with CONNECT")
 	fs.StringVar(&o.keylog, "keylog", "", "append the session secrets to this file (NSS key log format, for Wireshark; created 0600)")
@@ -97,7 +98,7 @@ included, or an unproven one with --revocation-hard-fail) or a certificate expir
 
 // handshakePlan is the validated configuration shared by every target.
 type handshakePlan struct {
-	base     tlscore.HandshakeOptions
+	base     handshake.Options
 	keylogW  io.Writer
 	closeLog func() error
 	// roots reads and parses --ca (once); nil without --ca.
@@ -127,7 +128,7 @@ func (o *handshakeOptions) build(a *app) (*handshakePlan, error) {
 		return nil, usageErrorf("--sni and --no-sni contradict each other")
 	}
 	if o.sni != "" {
-		if b.ServerName, err = tlscore.NormalizeHostname(o.sni); err != nil {
+		if b.ServerName, err = connect.NormalizeHostname(o.sni); err != nil {
 			return nil, usageErrorf("--sni: %v", err)
 		}
 	}
@@ -173,12 +174,12 @@ func (o *handshakeOptions) build(a *app) (*handshakePlan, error) {
 	switch o.starttls {
 	case "", "none":
 	default:
-		if !contains(tlscore.StartTLSProtocols, o.starttls) {
-			return nil, usageErrorf("--starttls: unknown protocol %q (choose %s)", o.starttls, strings.Join(tlscore.StartTLSProtocols, ", "))
+		if !contains(connect.StartTLSProtocols, o.starttls) {
+			return nil, usageErrorf("--starttls: unknown protocol %q (choose %s)", o.starttls, strings.Join(connect.StartTLSProtocols, ", "))
 		}
 	}
 	if o.connectTo != "" {
-		t, err := tlscore.ParseTarget(o.connectTo, 443)
+		t, err := connect.ParseTarget(o.connectTo, 443)
 		if err != nil {
 			return nil, usageErrorf("--connect-to: %v", err)
 		}
@@ -237,7 +238,7 @@ func contains(list []string, s string) bool {
 
 // handshakeOutcome is one target's result, kept in input order.
 type handshakeOutcome struct {
-	res *tlscore.HandshakeResult
+	res *handshake.Result
 	err error
 }
 
@@ -260,11 +261,11 @@ func runHandshake(ctx context.Context, a *app, o *handshakeOptions, args []strin
 	for i := range done {
 		done[i] = make(chan struct{})
 	}
-	run := func(i int, t tlscore.Target) {
+	run := func(i int, t connect.Target) {
 		opts := plan.base
 		opts.Target = t
 		opts.StartTLS = o.starttlsFor(t)
-		res, err := tlscore.Handshake(ctx, opts)
+		res, err := handshake.Run(ctx, opts)
 		outcomes[i] = handshakeOutcome{res: res, err: err}
 	}
 	if len(targets) == 1 {
@@ -294,7 +295,7 @@ func runHandshake(ctx context.Context, a *app, o *handshakeOptions, args []strin
 					}
 					return
 				}
-				go func(i int, t tlscore.Target) {
+				go func(i int, t connect.Target) {
 					defer func() { <-sem; close(done[i]) }()
 					run(i, t)
 				}(i, t)
@@ -324,7 +325,7 @@ func runHandshake(ctx context.Context, a *app, o *handshakeOptions, args []strin
 	return tally.err()
 }
 
-func (o *handshakeOptions) starttlsFor(t tlscore.Target) string {
+func (o *handshakeOptions) starttlsFor(t connect.Target) string {
 	switch {
 	case o.starttls == "none":
 		return ""
@@ -334,7 +335,7 @@ func (o *handshakeOptions) starttlsFor(t tlscore.Target) string {
 	if t.Scheme != "" {
 		return startTLSForScheme[t.Scheme]
 	}
-	return tlscore.StartTLSForPort(t.Port)
+	return connect.StartTLSForPort(t.Port)
 }
 
 // startTLSForScheme maps a target URL's scheme to the upgrade it implies.
@@ -344,7 +345,7 @@ var startTLSForScheme = map[string]string{
 }
 
 func handshakeError(err error) error {
-	var he *tlscore.HandshakeError
+	var he *handshake.Error
 	if errors.As(err, &he) {
 		return errors.New(he.Error())
 	}
@@ -352,7 +353,7 @@ func handshakeError(err error) error {
 }
 
 // checkProblem is the error line for exit 3: the check the target failed.
-func checkProblem(res *tlscore.HandshakeResult, o *handshakeOptions) string {
+func checkProblem(res *handshake.Result, o *handshakeOptions) string {
 	if v := res.Verification; v != nil && !v.Verified && !o.insecure {
 		return fmt.Sprintf("%s: verification failed: %s", res.Target.Address(), v.Error)
 	}
@@ -362,7 +363,7 @@ func checkProblem(res *tlscore.HandshakeResult, o *handshakeOptions) string {
 	return res.Target.Address() + ": a check failed"
 }
 
-func expiringSoon(res *tlscore.HandshakeResult, days int) string {
+func expiringSoon(res *handshake.Result, days int) string {
 	if days <= 0 {
 		return ""
 	}
@@ -452,7 +453,7 @@ func (r *handshakeRenderer) line(format string, args ...any) {
 	r.b.WriteByte('\n')
 }
 
-func (r *handshakeRenderer) render(res *tlscore.HandshakeResult) error {
+func (r *handshakeRenderer) render(res *handshake.Result) error {
 	esc := render.Escape
 	p := r.p
 	sni := res.SNI
@@ -481,7 +482,7 @@ func (r *handshakeRenderer) render(res *tlscore.HandshakeResult) error {
 		}
 		if r.human {
 			arrow := p.Accent("→")
-			if s.Direction == tlscore.Received {
+			if s.Direction == handshake.Received {
 				arrow = p.Good("←")
 			}
 			r.line("  %8.2f ms  %s  %-22s %s", s.AtMs, arrow, p.Bold(name), esc(s.Summary))
@@ -544,7 +545,7 @@ func (r *handshakeRenderer) kv(key, value string) {
 	}
 }
 
-func (r *handshakeRenderer) chain(res *tlscore.HandshakeResult) {
+func (r *handshakeRenderer) chain(res *handshake.Result) {
 	esc := render.Escape
 	p := r.p
 	for i, c := range res.Chain {
@@ -656,7 +657,7 @@ func (r *handshakeRenderer) revocationColour(status string) func(string) string 
 	return revocationColour(r.p, status)
 }
 
-func (r *handshakeRenderer) sessionKeys(res *tlscore.HandshakeResult) {
+func (r *handshakeRenderer) sessionKeys(res *handshake.Result) {
 	fs := "no"
 	if res.ForwardSecrecy {
 		fs = "yes"
@@ -699,7 +700,7 @@ func (r *handshakeRenderer) sessionKeys(res *tlscore.HandshakeResult) {
 	}
 }
 
-func (r *handshakeRenderer) timing(res *tlscore.HandshakeResult) {
+func (r *handshakeRenderer) timing(res *handshake.Result) {
 	t := res.Timing
 	if r.human {
 		r.line("")

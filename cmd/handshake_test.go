@@ -9,13 +9,14 @@ import (
 
 	"github.com/tlskit/tlskit/inspect"
 	"github.com/tlskit/tlskit/inspect/revocation"
-	"github.com/tlskit/tlskit/tlscore"
+	"github.com/tlskit/tlskit/tlscore/connect"
+	"github.com/tlskit/tlskit/tlscore/handshake"
 )
 
 // fixtureHandshake is a fixed TLS 1.3 result, so the rendering can be pinned by golden files.
-func fixtureHandshake(t *testing.T) *tlscore.HandshakeResult {
+func fixtureHandshake(t *testing.T) *handshake.Result {
 	t.Helper()
-	target, err := tlscore.ParseTarget("example.test:8443", 443)
+	target, err := connect.ParseTarget("example.test:8443", 443)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,31 +40,31 @@ func fixtureHandshake(t *testing.T) *tlscore.HandshakeResult {
 	leaf.Revocation = &revocation.CertStatus{Status: "good", Source: "staple", ThisUpdate: at(-2 * time.Hour), NextUpdate: at(6 * 24 * time.Hour)}
 	inter.Revocation = &revocation.CertStatus{Status: "good", Source: "crl", URL: "http://crl.example.test/issuing.crl",
 		ThisUpdate: at(-26 * time.Hour), NextUpdate: at(45 * time.Minute)}
-	return &tlscore.HandshakeResult{
+	return &handshake.Result{
 		Target: target, Address: "127.0.0.1:8443", SNI: "example.test",
 		OCSP:       &revocation.OCSPResult{Status: "good", Signer: "issuer", ProducedAt: at(-2 * time.Hour), ThisUpdate: at(-2 * time.Hour), NextUpdate: at(6 * 24 * time.Hour)},
 		Revocation: &revocation.Report{Mode: "auto", Status: "good", Source: "staple,crl"},
 		Version:    "TLS 1.3", CipherSuite: "TLS_AES_128_GCM_SHA256", KeyExchange: "X25519MLKEM768",
 		ForwardSecrecy: true, ALPN: "h2",
-		Resumption: &tlscore.Resumption{TicketOffered: true, TicketLifetimeS: 7200},
-		Steps: []tlscore.Step{
-			{AtMs: 0.41, Direction: tlscore.Sent, Message: "ClientHello", Length: 1549, Summary: "TLS 1.3, 1.2; 13 cipher suites; SNI example.test; key shares X25519MLKEM768, x25519; ALPN h2",
+		Resumption: &handshake.Resumption{TicketOffered: true, TicketLifetimeS: 7200},
+		Steps: []handshake.Step{
+			{AtMs: 0.41, Direction: handshake.Sent, Message: "ClientHello", Length: 1549, Summary: "TLS 1.3, 1.2; 13 cipher suites; SNI example.test; key shares X25519MLKEM768, x25519; ALPN h2",
 				Detail: []string{"cipher suites: TLS_AES_128_GCM_SHA256", "extensions: server_name, key_share"}},
-			{AtMs: 1.52, Direction: tlscore.Received, Message: "ServerHello", Length: 1222, Summary: "TLS 1.3, TLS_AES_128_GCM_SHA256, X25519MLKEM768"},
-			{AtMs: 1.52, Direction: tlscore.Received, Message: "EncryptedExtensions", Encrypted: true, Length: 21, Summary: "ALPN h2"},
-			{AtMs: 1.60, Direction: tlscore.Received, Message: "Certificate", Encrypted: true, Length: 1200, Summary: "2 certificates, CN=example.test"},
-			{AtMs: 1.60, Direction: tlscore.Received, Message: "CertificateVerify", Encrypted: true, Length: 79, Summary: "signed with ecdsa_secp256r1_sha256"},
-			{AtMs: 1.60, Direction: tlscore.Received, Message: "Finished", Encrypted: true, Length: 36, Summary: "verify data 32 bytes"},
-			{AtMs: 1.83, Direction: tlscore.Sent, Message: "Finished", Encrypted: true, Length: 36, Summary: "verify data 32 bytes"},
-			{AtMs: 2.10, Direction: tlscore.Received, Message: "NewSessionTicket", Encrypted: true, Length: 250, Summary: "resumption ticket, lifetime 7200s"},
+			{AtMs: 1.52, Direction: handshake.Received, Message: "ServerHello", Length: 1222, Summary: "TLS 1.3, TLS_AES_128_GCM_SHA256, X25519MLKEM768"},
+			{AtMs: 1.52, Direction: handshake.Received, Message: "EncryptedExtensions", Encrypted: true, Length: 21, Summary: "ALPN h2"},
+			{AtMs: 1.60, Direction: handshake.Received, Message: "Certificate", Encrypted: true, Length: 1200, Summary: "2 certificates, CN=example.test"},
+			{AtMs: 1.60, Direction: handshake.Received, Message: "CertificateVerify", Encrypted: true, Length: 79, Summary: "signed with ecdsa_secp256r1_sha256"},
+			{AtMs: 1.60, Direction: handshake.Received, Message: "Finished", Encrypted: true, Length: 36, Summary: "verify data 32 bytes"},
+			{AtMs: 1.83, Direction: handshake.Sent, Message: "Finished", Encrypted: true, Length: 36, Summary: "verify data 32 bytes"},
+			{AtMs: 2.10, Direction: handshake.Received, Message: "NewSessionTicket", Encrypted: true, Length: 250, Summary: "resumption ticket, lifetime 7200s"},
 		},
 		Chain:        []inspect.Certificate{leaf, inter},
 		Verification: &inspect.Verification{Verified: true, HostnameOK: true, Chain: []string{"CN=example.test"}},
-		Timing:       tlscore.Timing{DNSMs: 0.12, ConnectMs: 0.2, HandshakeMs: 1.9, TotalMs: 2.4},
+		Timing:       handshake.Timing{DNSMs: 0.12, ConnectMs: 0.2, HandshakeMs: 1.9, TotalMs: 2.4},
 	}
 }
 
-func renderFixture(t *testing.T, res *tlscore.HandshakeResult, tty, verbose bool, output string) string {
+func renderFixture(t *testing.T, res *handshake.Result, tty, verbose bool, output string) string {
 	t.Helper()
 	streams := NewTestStreams("")
 	streams.OutTTY = tty
@@ -167,7 +168,7 @@ func TestStartTLSForTarget(t *testing.T) {
 		{"x.test:443", "ftp", "ftp"},
 	}
 	for _, tt := range tests {
-		target, err := tlscore.ParseTarget(tt.target, 443)
+		target, err := connect.ParseTarget(tt.target, 443)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -191,12 +192,12 @@ func TestHandshakeRenderingRefusedAfterChain(t *testing.T) {
 		for i := range res.Chain {
 			res.Chain[i].Revocation = nil
 		}
-		res.ClientAuth = &tlscore.ClientAuth{Requested: true, AcceptableCAs: []string{"CN=Example Root,O=Example"}, SignatureSchemes: []string{}}
+		res.ClientAuth = &handshake.ClientAuth{Requested: true, AcceptableCAs: []string{"CN=Example Root,O=Example"}, SignatureSchemes: []string{}}
 		res.Steps = append(res.Steps[:6:6],
-			tlscore.Step{AtMs: 1.83, Direction: tlscore.Sent, Message: "Certificate", Encrypted: true, Length: 8, Summary: "no certificate"},
-			tlscore.Step{AtMs: 1.84, Direction: tlscore.Sent, Message: "Finished", Encrypted: true, Length: 36, Summary: "verify data 32 bytes"},
-			tlscore.Step{AtMs: 2.31, Direction: tlscore.Received, Message: "Alert", Encrypted: true, Length: 2, Summary: "fatal certificate_required"})
-		err := &tlscore.HandshakeError{Stage: tlscore.StageHandshake, Addr: "127.0.0.1:8443", Result: res,
+			handshake.Step{AtMs: 1.83, Direction: handshake.Sent, Message: "Certificate", Encrypted: true, Length: 8, Summary: "no certificate"},
+			handshake.Step{AtMs: 1.84, Direction: handshake.Sent, Message: "Finished", Encrypted: true, Length: 36, Summary: "verify data 32 bytes"},
+			handshake.Step{AtMs: 2.31, Direction: handshake.Received, Message: "Alert", Encrypted: true, Length: 2, Summary: "fatal certificate_required"})
+		err := &handshake.Error{Stage: connect.StageHandshake, Addr: "127.0.0.1:8443", Result: res,
 			Err: errors.New("server sent alert fatal certificate_required (the server asked for a client certificate and none was sent; give one with --cert and --key)")}
 		return handshakeOutcome{res: res, err: err}
 	}

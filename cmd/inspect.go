@@ -20,8 +20,9 @@ import (
 	"github.com/tlskit/tlskit/certgen"
 	"github.com/tlskit/tlskit/cmd/internal/render"
 	"github.com/tlskit/tlskit/inspect"
-	"github.com/tlskit/tlskit/inspect/dn"
-	"github.com/tlskit/tlskit/tlscore"
+	"github.com/tlskit/tlskit/tlscore/connect"
+	"github.com/tlskit/tlskit/tlscore/handshake"
+	"github.com/tlskit/tlskit/tlscore/names/dn"
 )
 
 type inspectOptions struct {
@@ -228,16 +229,16 @@ func looksLikeHost(s string) bool {
 	if !strings.Contains(s, ":") || strings.ContainsAny(s, `/\`) && !strings.Contains(s, "://") {
 		return false
 	}
-	_, err := tlscore.ParseTarget(s, 443)
+	_, err := connect.ParseTarget(s, 443)
 	return err == nil
 }
 
 func fetchChain(ctx context.Context, a *app, src string) (*inspect.Bundle, error) {
-	t, err := tlscore.ParseTarget(src, 443)
+	t, err := connect.ParseTarget(src, 443)
 	if err != nil {
 		return nil, err
 	}
-	res, err := tlscore.Handshake(ctx, tlscore.HandshakeOptions{Target: t, Timeout: a.opts.Timeout, Now: a.now})
+	res, err := handshake.Run(ctx, handshake.Options{Target: t, Timeout: a.opts.Timeout, Now: a.now})
 	if err != nil {
 		if res == nil || len(res.PeerCertificates) == 0 {
 			return nil, handshakeError(err)
@@ -257,7 +258,7 @@ func fetchChain(ctx context.Context, a *app, src string) (*inspect.Bundle, error
 }
 
 // refusalAfterChain says why a server refused a handshake after sending its chain.
-func refusalAfterChain(res *tlscore.HandshakeResult, err error) string {
+func refusalAfterChain(res *handshake.Result, err error) string {
 	if ca := res.ClientAuth; ca != nil && ca.Requested && !ca.CertificateSent {
 		return "the server asked for a client certificate and refused the handshake without one"
 	}

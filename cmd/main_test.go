@@ -13,7 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/tlskit/tlskit/tlscore"
+	"github.com/tlskit/tlskit/tlscore/connect"
 )
 
 func TestUsageErrors(t *testing.T) {
@@ -180,7 +180,7 @@ func TestExitCodeFor(t *testing.T) {
 		{"wrapped usage", fmt.Errorf("context: %w", usageErrorf("bad")), ExitUsage},
 		{"check", checkFailed(errors.New("certificate expired")), ExitCheckFailed},
 		{"hinted check keeps its code", withHint(checkFailed(errors.New("x")), "try --insecure"), ExitCheckFailed},
-		{"target error", &tlscore.TargetError{Input: "x", Reason: "y"}, ExitUsage},
+		{"target error", &connect.TargetError{Input: "x", Reason: "y"}, ExitUsage},
 		{"interrupted", fmt.Errorf("dial: %w", errInterrupted), ExitInterrupted},
 		{"timeout", context.DeadlineExceeded, ExitFailure},
 	}

@@ -12,7 +12,7 @@ import (
 
 	"github.com/tlskit/tlskit/cmd/internal/render"
 	"github.com/tlskit/tlskit/inspect/revocation"
-	"github.com/tlskit/tlskit/tlscore"
+	"github.com/tlskit/tlskit/tlscore/connect"
 	"github.com/tlskit/tlskit/tlscore/scan"
 )
 
@@ -50,7 +50,7 @@ worst code wins.`,
 	fs := c.Flags()
 	fs.StringVar(&o.sni, "sni", "", "server name to send (default: the target's host name)")
 	fs.StringVar(&o.caFile, "ca", "", "verify the certificate against these roots instead of the system's")
-	fs.StringVar(&o.starttls, "starttls", "", "upgrade a plaintext protocol before each probe: "+strings.Join(tlscore.StartTLSProtocols, ", ")+" (default: from the port; 'none' to disable)")
+	fs.StringVar(&o.starttls, "starttls", "", "upgrade a plaintext protocol before each probe: "+strings.Join(connect.StartTLSProtocols, ", ")+" (default: from the port; 'none' to disable)")
 	fs.IntVar(&o.parallel, "parallel", 8, "probe connections at once")
 	fs.IntVar(&o.rate, "rate", 250, "most new connections per second, so a scan never floods a server")
 	fs.StringVar(&o.failOn, "fail-on", "high", "exit 3 on a finding of this severity or worse: low, medium or high (none to never)")
@@ -75,8 +75,8 @@ func runScan(ctx context.Context, a *app, o *scanOptions, args []string) error {
 	if o.rate < 1 {
 		return usageErrorf("--rate must be at least 1")
 	}
-	if o.starttls != "" && o.starttls != "none" && !contains(tlscore.StartTLSProtocols, o.starttls) {
-		return usageErrorf("--starttls: unknown protocol %q (choose %s)", o.starttls, strings.Join(tlscore.StartTLSProtocols, ", "))
+	if o.starttls != "" && o.starttls != "none" && !contains(connect.StartTLSProtocols, o.starttls) {
+		return usageErrorf("--starttls: unknown protocol %q (choose %s)", o.starttls, strings.Join(connect.StartTLSProtocols, ", "))
 	}
 	var roots *x509.CertPool
 	if o.caFile != "" {
@@ -147,7 +147,7 @@ func runScan(ctx context.Context, a *app, o *scanOptions, args []string) error {
 }
 
 // scanError names the target in an error that does not already.
-func scanError(t tlscore.Target, err error) error {
+func scanError(t connect.Target, err error) error {
 	var ns *scan.NotScannedError
 	if errors.As(err, &ns) {
 		return err
@@ -157,7 +157,7 @@ func scanError(t tlscore.Target, err error) error {
 
 // reportScanFailure gives one of several targets that could not be scanned its place in the
 // output: a JSON line with error, or its own block of text and a warning.
-func (a *app) reportScanFailure(t tlscore.Target, err error, index int) error {
+func (a *app) reportScanFailure(t connect.Target, err error, index int) error {
 	if a.opts.Output == formatJSON {
 		return a.writeJSONLine(targetFailure{Target: &t, Error: errorMessage(err)})
 	}

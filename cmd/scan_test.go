@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tlskit/tlskit/tlscore"
+	"github.com/tlskit/tlskit/tlscore/connect"
 	"github.com/tlskit/tlskit/tlscore/scan"
 )
 
@@ -39,7 +39,7 @@ func TestRenderScanGroups(t *testing.T) {
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			rep := scanReport{Result: &scan.Result{Target: tlscore.Target{Input: "h:1", Host: "h", Port: 1}, Groups: tc.groups}}
+			rep := scanReport{Result: &scan.Result{Target: connect.Target{Input: "h:1", Host: "h", Port: 1}, Groups: tc.groups}}
 			var b strings.Builder
 			if err := renderScan(&b, newPalette(false), rep, false); err != nil {
 				t.Fatal(err)

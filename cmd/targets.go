@@ -3,14 +3,14 @@ package cmd
 import (
 	"fmt"
 
-	"github.com/tlskit/tlskit/tlscore"
+	"github.com/tlskit/tlskit/tlscore/connect"
 )
 
 // resolveTargets turns a networked command's arguments into targets, in input order. "-" reads
 // more targets from stdin, one a line (blank lines and '#' comments skipped), where it stands.
 // Any target that does not parse is a usage error naming it (and its stdin line).
-func (a *app) resolveTargets(args []string, defaultPort int) ([]tlscore.Target, error) {
-	var targets []tlscore.Target
+func (a *app) resolveTargets(args []string, defaultPort int) ([]connect.Target, error) {
+	var targets []connect.Target
 	readStdin := false
 	for _, arg := range args {
 		if arg == "-" {
@@ -18,14 +18,14 @@ func (a *app) resolveTargets(args []string, defaultPort int) ([]tlscore.Target, 
 				return nil, usageErrorf("'-' (read targets from stdin) given more than once")
 			}
 			readStdin = true
-			listed, err := tlscore.ParseTargetList(a.streams.In, "stdin", defaultPort)
+			listed, err := connect.ParseTargetList(a.streams.In, "stdin", defaultPort)
 			if err != nil {
 				return nil, err
 			}
 			targets = append(targets, listed...)
 			continue
 		}
-		t, err := tlscore.ParseTarget(arg, defaultPort)
+		t, err := connect.ParseTarget(arg, defaultPort)
 		if err != nil {
 			return nil, err
 		}
@@ -91,7 +91,7 @@ func (t *targetTally) err() error {
 // Lines, docs/json.md): which target, and why. handshake's line is its whole result instead,
 // which still shows what was seen.
 type targetFailure struct {
-	Target *tlscore.Target `json:"target,omitempty"`
+	Target *connect.Target `json:"target,omitempty"`
 	Source string          `json:"source,omitempty"`
 	Error  string          `json:"error"`
 }

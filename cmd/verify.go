@@ -17,7 +17,8 @@ import (
 	"github.com/tlskit/tlskit/cmd/internal/render"
 	"github.com/tlskit/tlskit/inspect"
 	"github.com/tlskit/tlskit/inspect/revocation"
-	"github.com/tlskit/tlskit/tlscore"
+	"github.com/tlskit/tlskit/tlscore/connect"
+	"github.com/tlskit/tlskit/tlscore/handshake"
 )
 
 type verifyOptions struct {
@@ -104,7 +105,7 @@ func runVerify(ctx context.Context, a *app, o *verifyOptions, file string) error
 	if o.host != "" {
 		if addr, err := netip.ParseAddr(strings.Trim(o.host, "[]")); err == nil {
 			opts.Host = addr.String()
-		} else if h, err := tlscore.NormalizeHostname(o.host); err == nil {
+		} else if h, err := connect.NormalizeHostname(o.host); err == nil {
 			opts.Host = h
 		} else {
 			return usageErrorf("--host: %v", err)
@@ -210,7 +211,7 @@ func verificationHint(reason string, file bool) string {
 
 // verificationHintFor is the hint for a handshake whose failed verification checkProblem
 // reports ("" when what it reports is something else, or nothing failed).
-func verificationHintFor(res *tlscore.HandshakeResult, o *handshakeOptions) string {
+func verificationHintFor(res *handshake.Result, o *handshakeOptions) string {
 	if v := res.Verification; v != nil && !v.Verified && !o.insecure {
 		return verificationHint(v.Reason, false)
 	}

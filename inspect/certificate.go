@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/tlskit/tlskit/certgen"
-	"github.com/tlskit/tlskit/inspect/dn"
 	"github.com/tlskit/tlskit/inspect/revocation"
+	"github.com/tlskit/tlskit/tlscore/names/dn"
 )
 
 // Certificate is tlskit's one view of a certificate: what handshake, inspect and verify show,

@@ -9,7 +9,7 @@ import (
 	"golang.org/x/crypto/cryptobyte"
 	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
 
-	"github.com/tlskit/tlskit/inspect/dn"
+	"github.com/tlskit/tlskit/tlscore/names/dn"
 )
 
 // Malformed says what is wrong with a certificate that crypto/x509 refuses to parse. Such a

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tlskit/tlskit/inspect/dn"
 	"github.com/tlskit/tlskit/inspect/revocation"
+	"github.com/tlskit/tlskit/tlscore/names/dn"
 )
 
 // Reason codes for a failed verification: stable strings for scripts (docs/json.md).

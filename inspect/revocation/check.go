@@ -12,7 +12,7 @@ import (
 
 	"golang.org/x/crypto/ocsp"
 
-	"github.com/tlskit/tlskit/inspect/dn"
+	"github.com/tlskit/tlskit/tlscore/names/dn"
 )
 
 // Mode says where revocation is looked up.

@@ -17,7 +17,7 @@ import (
 	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
 	"golang.org/x/crypto/ocsp"
 
-	"github.com/tlskit/tlskit/inspect/dn"
+	"github.com/tlskit/tlskit/tlscore/names/dn"
 )
 
 // Skew is how far thisUpdate may lie in the future, and nextUpdate in the past, before a

@@ -7,6 +7,9 @@
 package peertest
 
 import (
+	"context"
+	"errors"
+	"net"
 	"os"
 	"os/exec"
 	"testing"
@@ -51,4 +54,12 @@ func Need(t testing.TB, name string) string {
 	}
 	t.Skipf("peer %s is not installed: skipped (set %s=1 to fail instead)", name, RequireEnv)
 	return ""
+}
+
+// NoDNS is a resolver that answers from /etc/hosts only and fails any DNS query, so a test
+// can never send one off the machine.
+func NoDNS() *net.Resolver {
+	return &net.Resolver{PreferGo: true, Dial: func(context.Context, string, string) (net.Conn, error) {
+		return nil, errors.New("no DNS in tests")
+	}}
 }

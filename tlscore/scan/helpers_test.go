@@ -20,7 +20,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tlskit/tlskit/tlscore"
+	"github.com/tlskit/tlskit/tlscore/connect"
 	"github.com/tlskit/tlskit/tlscore/peertest"
 )
 
@@ -135,8 +135,8 @@ func startOpenSSL(t *testing.T, args ...string) int {
 
 func itoa(n int) string { return strconv.Itoa(n) }
 
-func localTarget(port int) tlscore.Target {
-	return tlscore.Target{Input: "127.0.0.1:" + itoa(port), Host: "127.0.0.1", Port: port}
+func localTarget(port int) connect.Target {
+	return connect.Target{Input: "127.0.0.1:" + itoa(port), Host: "127.0.0.1", Port: port}
 }
 
 func runScan(t *testing.T, port int, timeout time.Duration) (*Result, time.Duration) {

@@ -13,7 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/tlskit/tlskit/tlscore"
+	"github.com/tlskit/tlskit/tlscore/connect"
 	"github.com/tlskit/tlskit/tlscore/wire"
 )
 
@@ -258,7 +258,7 @@ func (p *prober) send(ctx context.Context, hello []byte, read func(net.Conn) out
 	pctx, cancel := context.WithTimeout(ctx, p.opts.Timeout)
 	defer cancel()
 	p.probes.Add(1)
-	conn, _, err := tlscore.Dial(pctx, tlscore.DialOptions{Host: p.opts.Target.Host, Port: p.opts.Target.Port})
+	conn, _, err := connect.Dial(pctx, connect.DialOptions{Host: p.opts.Target.Host, Port: p.opts.Target.Port})
 	if err != nil {
 		p.mu.Lock()
 		p.dialErr = err
@@ -267,7 +267,7 @@ func (p *prober) send(ctx context.Context, hello []byte, read func(net.Conn) out
 	}
 	cc := &countingConn{Conn: conn}
 	if p.opts.StartTLS != "" {
-		if err := tlscore.StartTLS(pctx, cc, p.opts.StartTLS, p.opts.ServerName); err != nil {
+		if err := connect.StartTLS(pctx, cc, p.opts.StartTLS, p.opts.ServerName); err != nil {
 			conn.Close()
 			out := outcome{kind: outInconclusive, err: err}
 			p.observe(ctx, out, cc.n, err)

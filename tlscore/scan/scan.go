@@ -16,18 +16,19 @@ import (
 
 	"github.com/tlskit/tlskit/inspect"
 	"github.com/tlskit/tlskit/inspect/revocation"
-	"github.com/tlskit/tlskit/tlscore"
+	"github.com/tlskit/tlskit/tlscore/connect"
+	"github.com/tlskit/tlskit/tlscore/handshake"
 	"github.com/tlskit/tlskit/tlscore/wire"
 )
 
 // Options configure a scan.
 type Options struct {
-	Target     tlscore.Target
+	Target     connect.Target
 	ServerName string        // SNI ("" = none)
 	Timeout    time.Duration // per probe connection (default 5s)
 	Parallel   int           // concurrent probes to the one host (default 8)
 	Rate       int           // max new connections per second (default 250)
-	// StartTLS is a plaintext protocol to upgrade before each probe (as tlscore.StartTLS).
+	// StartTLS is a plaintext protocol to upgrade before each probe (as connect.StartTLS).
 	StartTLS string
 	// Now is the clock for the certificate checks; nil means time.Now.
 	Now func() time.Time
@@ -79,7 +80,7 @@ type GroupResult struct {
 
 // Result is the outcome of a scan.
 type Result struct {
-	Target   tlscore.Target  `json:"target"`
+	Target   connect.Target  `json:"target"`
 	Versions []VersionResult `json:"versions"`
 	// Groups are TLS 1.3 groups, or TLS 1.2 ECDHE curves when TLS 1.3 is absent.
 	Groups []GroupResult `json:"groups"`
@@ -121,9 +122,9 @@ type NotScannedError struct {
 
 func (e *NotScannedError) Error() string { return e.Addr + " " + e.Why }
 
-// connect runs one full handshake with Go's TLS stack for the facts probes cannot see. spoke
+// reachServer runs one full handshake with Go's TLS stack for the facts probes cannot see. spoke
 // says whether the server answered it in TLS at all (an alert counts).
-func connect(ctx context.Context, opts Options) (c *Connection, spoke bool) {
+func reachServer(ctx context.Context, opts Options) (c *Connection, spoke bool) {
 	now := time.Now
 	if opts.Now != nil {
 		now = opts.Now
@@ -132,7 +133,7 @@ func connect(ctx context.Context, opts Options) (c *Connection, spoke bool) {
 	for _, cs := range append(tls.CipherSuites(), tls.InsecureCipherSuites()...) {
 		suites = append(suites, cs.ID)
 	}
-	ho := tlscore.HandshakeOptions{
+	ho := handshake.Options{
 		Target:     opts.Target,
 		ServerName: opts.ServerName,
 		NoSNI:      opts.ServerName == "",
@@ -147,12 +148,12 @@ func connect(ctx context.Context, opts Options) (c *Connection, spoke bool) {
 		Revocation:         opts.Revocation,
 		RevocationHardFail: opts.RevocationHardFail,
 	}
-	res, err := tlscore.Handshake(ctx, ho)
+	res, err := handshake.Run(ctx, ho)
 	c = &Connection{Chain: []inspect.Certificate{}, Lint: []inspect.Finding{}}
 	if err != nil {
 		c.Error = err.Error()
 		// The timeline holds only what parsed as TLS records.
-		return c, slices.ContainsFunc(res.Steps, func(s tlscore.Step) bool { return s.Direction == tlscore.Received })
+		return c, slices.ContainsFunc(res.Steps, func(s handshake.Step) bool { return s.Direction == handshake.Received })
 	}
 	c.Version, c.CipherSuite, c.ALPN = res.Version, res.CipherSuite, res.ALPN
 	c.Chain = res.Chain
@@ -224,7 +225,7 @@ func Scan(ctx context.Context, opts Options) (*Result, error) {
 	go func() {
 		defer close(connDone)
 		var spoke bool
-		if conn, spoke = connect(ctx, opts); spoke {
+		if conn, spoke = reachServer(ctx, opts); spoke {
 			s.p.sawTLS()
 		}
 	}()
@@ -292,7 +293,7 @@ func (p *prober) notTLS() error {
 	case ev.spoke:
 		return nil
 	case ev.notTLS != nil:
-		what, hint := tlscore.NotTLSAnswer(ev.notTLS)
+		what, hint := handshake.NotTLSAnswer(ev.notTLS)
 		if hint != "" {
 			what += "; " + hint
 		}

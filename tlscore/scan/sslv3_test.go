@@ -8,14 +8,14 @@ import (
 
 	"golang.org/x/crypto/cryptobyte"
 
-	"github.com/tlskit/tlskit/tlscore"
+	"github.com/tlskit/tlskit/tlscore/connect"
 	"github.com/tlskit/tlskit/tlscore/wire"
 )
 
 // sslv3Server answers a ClientHello offering SSL 3.0 (legacy_version 0x0300) with an SSL 3.0
 // ServerHello choosing DES-CBC3-SHA when offered, and anything else with a protocol_version
 // alert: the shape of a server from 2010. OpenSSL 3 cannot be one, so it is built by hand.
-func sslv3Server(t *testing.T) tlscore.Target {
+func sslv3Server(t *testing.T) connect.Target {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -63,7 +63,7 @@ func sslv3Server(t *testing.T) tlscore.Target {
 			}()
 		}
 	}()
-	t2, err := tlscore.ParseTarget(ln.Addr().String(), 443)
+	t2, err := connect.ParseTarget(ln.Addr().String(), 443)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tlskit/tlskit/tlscore"
+	"github.com/tlskit/tlskit/tlscore/connect"
 )
 
 // TestScanThroughSMTPStartTLS scans a server that speaks SMTP first: every probe must do the
@@ -53,7 +53,7 @@ func TestScanThroughSMTPStartTLS(t *testing.T) {
 			}()
 		}
 	}()
-	target, err := tlscore.ParseTarget(ln.Addr().String(), 443)
+	target, err := connect.ParseTarget(ln.Addr().String(), 443)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,7 +13,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/tlskit/tlskit/inspect/dn"
+	"github.com/tlskit/tlskit/tlscore/names/dn"
 	"github.com/tlskit/tlskit/tlscore/wire"
 )
 

@@ -7,7 +7,7 @@ import (
 
 	"golang.org/x/crypto/cryptobyte"
 
-	"github.com/tlskit/tlskit/inspect/dn"
+	"github.com/tlskit/tlskit/tlscore/names/dn"
 )
 
 // ClientHello is a decoded ClientHello (RFC 8446 section 4.1.2, RFC 5246 section 7.4.1.2).

@@ -1,0 +1,560 @@
+package handshake
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/tlskit/tlskit/tlscore/connect"
+
+	"github.com/tlskit/tlskit/inspect"
+	"github.com/tlskit/tlskit/inspect/revocation"
+	"github.com/tlskit/tlskit/tlscore/names/dn"
+)
+
+// Options describe one handshake. The zero value of each field is a sensible default
+// except Target.
+type Options struct {
+	Target connect.Target
+	// ServerName overrides SNI and the name verified; NoSNI sends none (the name is still verified).
+	ServerName string
+	NoSNI      bool
+	// ConnectTo dials another host:port while keeping the target's name for SNI and checks.
+	ConnectTo *connect.Target
+	ALPN      []string
+	// MinVersion and MaxVersion are tls.VersionTLS10..tls.VersionTLS13; 0 means TLS 1.2 and 1.3.
+	MinVersion, MaxVersion uint16
+	// CipherSuites limits the TLS 1.0-1.2 suites offered (Go does not allow choosing 1.3 suites).
+	CipherSuites []uint16
+	Groups       []tls.CurveID
+	// Roots replaces the system roots for verification when set.
+	Roots *x509.CertPool
+	// RootsFunc, when set, supplies Roots instead: it is called once the TCP connection is up
+	// (or has failed) and before anything is sent, so reading the roots overlaps connecting.
+	// Its error ends Handshake before the ClientHello, and is returned as it is: a bad roots
+	// file is the caller's input error, whatever the network did.
+	RootsFunc func() (*x509.CertPool, error)
+	// ClientCertificate is offered when the server asks for one.
+	ClientCertificate *tls.Certificate
+	StartTLS          string
+	Proxy             *url.URL
+	// KeyLog also receives the NSS key log (the in-memory copy is always kept).
+	KeyLog io.Writer
+	// Timeout bounds the whole connection; 0 means 10s.
+	Timeout time.Duration
+	// Now is the clock for verification and days left; nil means time.Now.
+	Now func() time.Time
+	// RecordLimit caps the recorded transcript (DefaultRecordLimit when 0).
+	RecordLimit int
+	Resolver    *net.Resolver
+	// Verbose fills each step's Detail lines; without it they are not worked out.
+	Verbose bool
+	// Revocation says how the chain's revocation is looked up (staple mode when zero). Its
+	// Now is ignored: the handshake's clock is used. Network lookups share the Timeout.
+	Revocation revocation.Options
+	// RevocationHardFail fails verification unless revocation is proven good.
+	RevocationHardFail bool
+}
+
+// Timing is how long each stage took, in milliseconds.
+type Timing struct {
+	DNSMs       float64 `json:"dns_ms"`
+	ConnectMs   float64 `json:"connect_ms"`
+	StartTLSMs  float64 `json:"starttls_ms,omitempty"`
+	HandshakeMs float64 `json:"handshake_ms"`
+	TotalMs     float64 `json:"total_ms"`
+}
+
+// ClientAuth is what the server asked of the client, if anything.
+type ClientAuth struct {
+	Requested          bool     `json:"requested"`
+	AcceptableCAs      []string `json:"acceptable_cas"`
+	SignatureSchemes   []string `json:"signature_schemes"`
+	CertificateSent    bool     `json:"certificate_sent"`
+	CertificateSubject string   `json:"certificate_subject,omitempty"`
+}
+
+// Result is everything a handshake showed: the JSON of `tlskit handshake -o json`.
+type Result struct {
+	Target         connect.Target        `json:"target"`
+	Address        string                `json:"address"`
+	SNI            string                `json:"sni"`
+	StartTLS       string                `json:"starttls,omitempty"`
+	Version        string                `json:"version,omitempty"`
+	CipherSuite    string                `json:"cipher_suite,omitempty"`
+	KeyExchange    string                `json:"key_exchange,omitempty"`
+	ForwardSecrecy bool                  `json:"forward_secrecy"`
+	ALPN           string                `json:"alpn"`
+	HelloRetry     bool                  `json:"hello_retry"`
+	Resumption     *Resumption           `json:"resumption,omitempty"`
+	ClientAuth     *ClientAuth           `json:"client_auth,omitempty"`
+	Steps          []Step                `json:"steps"`
+	Chain          []inspect.Certificate `json:"chain"`
+	Verification   *inspect.Verification `json:"verification,omitempty"`
+	// OCSP is the stapled OCSP response, judged; nil when none was stapled.
+	OCSP       *revocation.OCSPResult `json:"ocsp,omitempty"`
+	Revocation *revocation.Report     `json:"revocation,omitempty"`
+	Timing     Timing                 `json:"timing"`
+	// TranscriptTruncated is set when the peer sent more than the recording limit.
+	TranscriptTruncated bool   `json:"transcript_truncated,omitempty"`
+	Error               string `json:"error,omitempty"`
+
+	// PeerCertificates is the chain as sent, for --pem and verification.
+	PeerCertificates []*x509.Certificate `json:"-"`
+
+	// notTLS describes what the peer sent instead of TLS, when it did.
+	notTLS string
+}
+
+// Resumption says whether the server offered a session ticket.
+type Resumption struct {
+	TicketOffered   bool `json:"ticket_offered"`
+	TicketLifetimeS int  `json:"ticket_lifetime_s,omitempty"`
+}
+
+// Error is a handshake that could not complete. The result still holds what was seen
+// (steps up to the failure, timings) so a caller can show it.
+type Error struct {
+	Stage  connect.Stage
+	Addr   string
+	Err    error
+	Result *Result
+}
+
+func (e *Error) Error() string {
+	return (&connect.ConnError{Stage: e.Stage, Addr: e.Addr, Err: e.Err}).Error()
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Run connects to the target, runs a real TLS handshake with crypto/tls while recording
+// the wire and the session secrets, decodes every message, and verifies the chain separately so
+// a bad chain is still shown. Verification failure is not an error: it is in the result.
+func Run(ctx context.Context, opts Options) (*Result, error) {
+	now := time.Now
+	if opts.Now != nil {
+		now = opts.Now
+	}
+	timeout := opts.Timeout
+	if timeout <= 0 {
+		timeout = 10 * time.Second
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	t := opts.Target
+	serverName := t.ServerName()
+	if opts.ServerName != "" {
+		serverName = opts.ServerName
+	}
+	verifyName := serverName
+	if verifyName == "" {
+		verifyName = t.Host // an IP address target is verified against the IP SANs
+	}
+	sni := serverName
+	if opts.NoSNI {
+		sni = ""
+	}
+	res := &Result{Target: t, SNI: sni, Steps: []Step{}, Chain: []inspect.Certificate{}}
+
+	dialTo := t
+	if opts.ConnectTo != nil {
+		dialTo = *opts.ConnectTo
+	}
+	start := time.Now()
+	conn, dt, err := connect.Dial(ctx, connect.DialOptions{Host: dialTo.Host, Port: dialTo.Port, Proxy: opts.Proxy, Resolver: opts.Resolver})
+	res.Timing.DNSMs, res.Timing.ConnectMs = ms(dt.DNS), ms(dt.Connect)
+	res.Address = dt.Address
+	roots := opts.Roots
+	if opts.RootsFunc != nil {
+		r, rerr := opts.RootsFunc()
+		if rerr != nil {
+			if conn != nil {
+				conn.Close()
+			}
+			return res, rerr
+		}
+		roots = r
+	}
+	if err != nil {
+		res.Timing.TotalMs = ms(time.Since(start))
+		// The dial error names what failed: the target, or the proxy in front of it.
+		herr := &Error{Stage: connect.StageConnect, Addr: dialTo.Address(), Err: err, Result: res}
+		var ce *connect.ConnError
+		if errors.As(err, &ce) {
+			herr.Stage, herr.Addr, herr.Err = ce.Stage, ce.Addr, ce.Err
+		}
+		return res, herr
+	}
+	defer conn.Close()
+	if dl, ok := ctx.Deadline(); ok {
+		conn.SetDeadline(dl)
+	}
+
+	proto := opts.StartTLS
+	if proto != "" {
+		res.StartTLS = proto
+		st := time.Now()
+		if err := connect.StartTLS(ctx, conn, proto, serverName); err != nil {
+			res.Timing.StartTLSMs = ms(time.Since(st))
+			res.Timing.TotalMs = ms(time.Since(start))
+			return res, &Error{Stage: connect.StageStartTLS, Addr: dialTo.Address(), Err: err, Result: res}
+		}
+		res.Timing.StartTLSMs = ms(time.Since(st))
+	}
+
+	rec := NewRecordingConn(conn, start, opts.RecordLimit)
+	var keylog bytes.Buffer
+	var klw io.Writer = &keylog
+	if opts.KeyLog != nil {
+		klw = io.MultiWriter(&keylog, opts.KeyLog)
+	}
+	var authMu sync.Mutex
+	var auth *ClientAuth
+	watch := &ticketWatch{}
+	cfg := &tls.Config{
+		ServerName: sni,
+		// Verification happens after the handshake, on our terms, so a bad chain is still shown.
+		InsecureSkipVerify: true,
+		NextProtos:         opts.ALPN,
+		MinVersion:         opts.MinVersion,
+		MaxVersion:         opts.MaxVersion,
+		CipherSuites:       opts.CipherSuites,
+		CurvePreferences:   opts.Groups,
+		KeyLogWriter:       klw,
+		// Offering resumption is what makes servers send NewSessionTickets, which the
+		// timeline shows; the cache keeps none of them (see ticketWatch).
+		ClientSessionCache: watch,
+		GetClientCertificate: func(cri *tls.CertificateRequestInfo) (*tls.Certificate, error) {
+			authMu.Lock()
+			defer authMu.Unlock()
+			auth = &ClientAuth{Requested: true, AcceptableCAs: []string{}, SignatureSchemes: []string{}}
+			for _, raw := range cri.AcceptableCAs {
+				name, _ := dn.String(raw) // an unparseable name says so, with its size
+				auth.AcceptableCAs = append(auth.AcceptableCAs, name)
+			}
+			for _, s := range cri.SignatureSchemes {
+				auth.SignatureSchemes = append(auth.SignatureSchemes, s.String())
+			}
+			if opts.ClientCertificate != nil {
+				auth.CertificateSent = true
+				if leaf, err := x509.ParseCertificate(opts.ClientCertificate.Certificate[0]); err == nil {
+					auth.CertificateSubject = dn.Subject(leaf)
+				}
+				return opts.ClientCertificate, nil
+			}
+			return &tls.Certificate{}, nil
+		},
+	}
+	if cfg.MinVersion == 0 {
+		cfg.MinVersion = tls.VersionTLS12
+	}
+	tc := tls.Client(rec, cfg)
+	hsStart := time.Now()
+	hsErr := tc.HandshakeContext(ctx)
+	res.Timing.HandshakeMs = ms(time.Since(hsStart))
+	var (
+		cs tls.ConnectionState
+		// peer is the chain the server sent, chain and verdict what was made of it.
+		peer    []*x509.Certificate
+		chain   []inspect.Certificate
+		verdict inspect.Verification
+		revoc   revocation.Report
+		path    []*x509.Certificate
+		early   *transcriptDecoder
+	)
+	if hsErr == nil {
+		// While the server writes its tickets, which the timeline waits for, judge the chain
+		// and decode what was recorded so far: neither depends on the tickets, and the wait
+		// is idle time. Each in its own goroutine: a server that sent its tickets with its
+		// flight (Go's) leaves no wait to hide them in, and the two then share the cores.
+		cs = tc.ConnectionState()
+		peer = cs.PeerCertificates
+		sofar, klog := rec.Chunks(), bytes.Clone(keylog.Bytes())
+		background := make(chan struct{})
+		decoded := make(chan struct{})
+		go func() {
+			defer close(decoded)
+			early = newTranscriptDecoder(sofar, klog, decodeOptions{verbose: opts.Verbose, peerCertificates: cs.PeerCertificates, done: ctx.Done()})
+		}()
+		go func() {
+			defer close(background)
+			at := now()
+			chain, verdict = judgeChain(peer, roots, verifyName, at)
+			// Revocation is judged on the verified path, which holds each certificate's issuer
+			// (the root included, which a server need not send); else on the chain as sent.
+			path = verdict.Path
+			if path == nil {
+				path = cs.PeerCertificates
+			}
+			ro := opts.Revocation
+			ro.Now, ro.PathVerified = at, verdict.Path != nil
+			revoc = revocation.Check(ctx, path, cs.PeerCertificates, cs.OCSPResponse, ro)
+			<-decoded
+		}()
+		// In TLS 1.3 the client's handshake ends before the server has judged the client's
+		// Finished (and certificate): a refusal such as certificate_required arrives as an
+		// alert afterwards, and is as much a failed handshake as one during it.
+		window := ticketWindow(dt.Connect)
+		authMu.Lock()
+		refusalLikely := auth != nil && auth.Requested && !auth.CertificateSent
+		authMu.Unlock()
+		if refusalLikely {
+			// The server asked for a client certificate and got none: a server that requires
+			// one refuses only once it has read the client's Finished, and on a busy machine
+			// that alert comes later than tickets would. Wait for it as long as a refusal
+			// takes in practice, so the verdict does not depend on the machine's load.
+			window = max(window, clientAuthRefusalWindow)
+		}
+		hsErr = awaitTickets(rec, tc, watch, window)
+		res.Timing.TotalMs = ms(time.Since(start))
+		// The work on what the server sent is part of the run and shares its deadline: a
+		// flight built to be slow to judge must not hold the caller past --timeout. The
+		// goroutines are left to finish (the decoder stops at the deadline, verification is
+		// bounded) and touch nothing returned.
+		select {
+		case <-background:
+		case <-ctx.Done():
+			return res, afterHandshakeTimeout(ctx, res, rec, auth, dialTo)
+		}
+		early.finish(res, rec.Chunks())
+		if ctx.Err() != nil {
+			return res, afterHandshakeTimeout(ctx, res, rec, auth, dialTo)
+		}
+	} else {
+		res.Timing.TotalMs = ms(time.Since(start))
+		// Decode what was recorded all the same: a failed handshake still shows its messages,
+		// and the chain its Certificate message carried (TLS 1.3's decrypted).
+		decodeTranscript(res, rec, keylog.Bytes(), decodeOptions{verbose: opts.Verbose})
+		if peer = serverCertificates(res.Steps); len(peer) > 0 {
+			chain, verdict = judgeChain(peer, roots, verifyName, now())
+		}
+	}
+	res.ClientAuth = auth
+	res.TranscriptTruncated = rec.Truncated()
+
+	if hsErr != nil {
+		if len(peer) > 0 {
+			// The server sent its chain before refusing (one that requires a client
+			// certificate asks for it after sending its own): show it, judged like any
+			// other. The failure is the handshake's, and the error says so.
+			res.PeerCertificates = peer
+			res.Chain = append(res.Chain, chain...)
+			res.Verification = &verdict
+			if revoc.Mode != "" { // judged while the TLS 1.3 refusal was on its way
+				attachRevocation(res, revoc, path, opts.RevocationHardFail)
+			}
+		}
+		return res, &Error{Stage: connect.StageHandshake, Addr: dialTo.Address(), Err: explainHandshakeError(hsErr, res), Result: res}
+	}
+	res.Version = VersionName(cs.Version)
+	res.CipherSuite = tls.CipherSuiteName(cs.CipherSuite)
+	res.KeyExchange = keyExchangeName(cs)
+	res.ForwardSecrecy = forwardSecret(cs)
+	res.ALPN = cs.NegotiatedProtocol
+	res.HelloRetry = cs.HelloRetryRequest
+	res.PeerCertificates = cs.PeerCertificates
+	res.Chain = append(res.Chain, chain...)
+	v := verdict
+	res.Verification = &v
+	attachRevocation(res, revoc, path, opts.RevocationHardFail)
+	tc.Close()
+	return res, nil
+}
+
+// afterHandshakeTimeout is the error of a handshake whose deadline passed while its transcript
+// was decoded or its chain judged: the run's timeout, like one on the wire. The result keeps
+// the timings and what needs no decoding; its steps are left out, being incomplete.
+func afterHandshakeTimeout(ctx context.Context, res *Result, rec *RecordingConn, auth *ClientAuth, to connect.Target) error {
+	res.Steps = []Step{}
+	res.ClientAuth = auth
+	res.TranscriptTruncated = rec.Truncated()
+	err := fmt.Errorf("decoding and judging what the server sent: %w", context.Cause(ctx))
+	return &Error{Stage: connect.StageHandshake, Addr: to.Address(), Err: err, Result: res}
+}
+
+// attachRevocation puts the revocation verdict on the result: the staple, the report, each
+// certificate's status, and its bearing on the verification.
+func attachRevocation(res *Result, revoc revocation.Report, path []*x509.Certificate, hardFail bool) {
+	res.OCSP = revoc.Staple
+	res.Revocation = &revoc
+	inspect.AttachRevocation(res.Chain, res.PeerCertificates, revoc, path)
+	inspect.ApplyRevocation(res.Verification, revoc, hardFail)
+}
+
+// judgeChain describes each certificate the server sent and verifies the chain for host at the
+// time at.
+func judgeChain(certs []*x509.Certificate, roots *x509.CertPool, host string, at time.Time) ([]inspect.Certificate, inspect.Verification) {
+	var chain []inspect.Certificate
+	for _, c := range certs {
+		chain = append(chain, inspect.Describe(c, at))
+	}
+	return chain, inspect.VerifyChain(certs, inspect.VerifyOptions{Roots: roots, Host: host, Now: at})
+}
+
+// awaitTickets gives a TLS 1.3 server a moment to send its NewSessionTickets, which arrive after
+// the handshake: reading processes them. It waits up to first for the first post-handshake
+// record; after each record it stops as soon as the socket is empty and nothing follows within
+// microseconds (or, where the socket cannot be asked, after a millisecond of quiet). So a server
+// that sends its tickets at once costs a fraction of a millisecond, and one that sends none costs
+// the first window. Tickets that came with the server's last flight (Go servers send them before
+// the client's Finished) are already in crypto/tls's buffer: watch reports them as crypto/tls
+// processes them, since no socket read does. A fatal alert read meanwhile is returned: it is the
+// server refusing the handshake.
+func awaitTickets(rec *RecordingConn, tc *tls.Conn, watch *ticketWatch, first time.Duration) error {
+	if tc.ConnectionState().Version != tls.VersionTLS13 {
+		return nil
+	}
+	// However the server trickles, the wait ends by this time.
+	hardStop := time.Now().Add(first + 100*time.Millisecond)
+	settle := func() {
+		next := time.Now().Add(time.Millisecond)
+		if more, ok := moreComing(rec.Conn); ok {
+			if more {
+				next = hardStop
+			} else {
+				next = time.Now() // nothing else is on its way: stop reading now
+			}
+		}
+		if next.After(hardStop) {
+			next = hardStop
+		}
+		rec.Conn.SetReadDeadline(next)
+	}
+	// Both hooks run on this goroutine, inside tc.Read.
+	socketRead := false
+	rec.setReadHook(func() {
+		socketRead = true
+		settle()
+	})
+	watch.setHook(func() {
+		if !socketRead { // a ticket from the socket has had its settle in the read hook
+			settle()
+		}
+	})
+	defer func() {
+		rec.setReadHook(nil)
+		watch.setHook(nil)
+		tc.SetReadDeadline(time.Time{})
+	}()
+	tc.SetReadDeadline(time.Now().Add(first))
+	_, err := tc.Read(make([]byte, 1))
+	if isRemoteAlert(err) {
+		return err
+	}
+	return nil
+}
+
+// clientAuthRefusalWindow is how long a TLS 1.3 handshake that was asked for a client
+// certificate, and sent none, waits for the server's verdict (its tickets, or a refusal).
+const clientAuthRefusalWindow = time.Second
+
+// ticketWindow is how long to wait for the first ticket: a few round trips (the connect time
+// stands for one), at most 250 ms, and at least 20 ms, a floor that only a loopback peer
+// reaches. A server that sends its tickets at once ends the wait as they arrive; the floor is
+// for one that is slow to: OpenSSL sends them once it has read the client's Finished, which on
+// a busy 2-core machine took over 5 ms (the floor before) now and then, and the report then
+// said the server offered no ticket (1 in about 6 full test runs). It costs 20 ms only against
+// a local TLS 1.3 server that sends no ticket at all.
+func ticketWindow(rtt time.Duration) time.Duration {
+	return min(max(4*rtt, 20*time.Millisecond), 250*time.Millisecond)
+}
+
+// ticketWatch is the client session cache crypto/tls is given. Offering resumption is what makes
+// servers send NewSessionTickets, but there is never a second connection to resume, so it
+// keeps nothing; it only tells awaitTickets each time crypto/tls has processed a ticket.
+type ticketWatch struct {
+	mu    sync.Mutex
+	onPut func()
+}
+
+func (w *ticketWatch) Get(string) (*tls.ClientSessionState, bool) { return nil, false }
+
+func (w *ticketWatch) Put(_ string, cs *tls.ClientSessionState) {
+	if cs == nil {
+		return // crypto/tls dropping a session that failed to resume
+	}
+	w.mu.Lock()
+	hook := w.onPut
+	w.mu.Unlock()
+	if hook != nil {
+		hook()
+	}
+}
+
+func (w *ticketWatch) setHook(f func()) {
+	w.mu.Lock()
+	w.onPut = f
+	w.mu.Unlock()
+}
+
+// isRemoteAlert reports whether a read failed because the peer sent a fatal alert (crypto/tls
+// reports those as a net.OpError with Op "remote error").
+func isRemoteAlert(err error) bool {
+	var oe *net.OpError
+	return errors.As(err, &oe) && oe.Op == "remote error"
+}
+
+func ms(d time.Duration) float64 {
+	return float64(d.Microseconds()) / 1000
+}
+
+// keyExchangeName names how the session keys were agreed.
+func keyExchangeName(cs tls.ConnectionState) string {
+	if cs.CurveID != 0 {
+		return GroupName(uint16(cs.CurveID))
+	}
+	if cs.Version < tls.VersionTLS13 && strings.Contains(tls.CipherSuiteName(cs.CipherSuite), "_RSA_WITH_") &&
+		!strings.Contains(tls.CipherSuiteName(cs.CipherSuite), "ECDHE") {
+		return "RSA"
+	}
+	return ""
+}
+
+func forwardSecret(cs tls.ConnectionState) bool {
+	if cs.Version == tls.VersionTLS13 {
+		return true
+	}
+	name := tls.CipherSuiteName(cs.CipherSuite)
+	return strings.Contains(name, "ECDHE") || strings.Contains(name, "DHE")
+}
+
+// explainHandshakeError says what the peer did, from the transcript when the error alone is
+// vague: a plaintext protocol answering, an alert, or a close mid-handshake.
+func explainHandshakeError(err error, res *Result) error {
+	if res.notTLS != "" {
+		return fmt.Errorf("server sent %s", res.notTLS)
+	}
+	// A refusal after the server asked for a client certificate that was not given is almost
+	// always about that certificate, whatever alert the server chose to send.
+	clientCertHint := ""
+	if ca := res.ClientAuth; ca != nil && ca.Requested && !ca.CertificateSent {
+		clientCertHint = " (the server asked for a client certificate and none was sent; give one with --cert and --key)"
+	}
+	for i := len(res.Steps) - 1; i >= 0; i-- {
+		s := res.Steps[i]
+		if s.Message == "Alert" && s.Direction == Received {
+			return fmt.Errorf("server sent alert %s%s", s.Summary, clientCertHint)
+		}
+	}
+	if clientCertHint != "" {
+		return fmt.Errorf("%s%s", strings.TrimPrefix(err.Error(), "tls: "), clientCertHint)
+	}
+	switch {
+	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
+		return errors.New("server closed the connection during the handshake")
+	case errors.Is(err, context.DeadlineExceeded) || connect.IsTimeout(err):
+		return errors.New("timed out waiting for the server")
+	}
+	msg := strings.TrimPrefix(err.Error(), "tls: ")
+	return errors.New(msg)
+}

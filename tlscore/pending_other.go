@@ -1,8 +1,0 @@
-//go:build !unix
-
-package tlscore
-
-import "net"
-
-// moreComing cannot look into the socket on this platform; callers fall back to a timer.
-func moreComing(net.Conn) (more, ok bool) { return false, false }
