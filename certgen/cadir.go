@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"net/url"
 	"path/filepath"
+
+	"github.com/tlskit/tlskit/inspect/material"
 )
 
 // A CA directory holds one CA:
@@ -128,11 +130,11 @@ func DefaultCADir(getenv func(string) string, goos, home string) (string, error)
 // LoadIssuer builds an Issuer from a CA certificate file's contents (the CA's certificate first,
 // then any intermediates above it) and its private key's.
 func LoadIssuer(certPEM, keyPEM, password []byte) (Issuer, error) {
-	certs, err := ParseCertificates(certPEM)
+	certs, err := material.ParseCertificates(certPEM)
 	if err != nil {
 		return Issuer{}, fmt.Errorf("CA certificate: %w", err)
 	}
-	key, err := ParsePrivateKey(keyPEM, password)
+	key, err := material.ParsePrivateKey(keyPEM, password)
 	if err != nil {
 		return Issuer{}, fmt.Errorf("CA key: %w", err)
 	}

@@ -42,40 +42,6 @@ func EncodeCSRPEM(csr *x509.CertificateRequest) []byte {
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: csr.Raw})
 }
 
-// ParseCSR reads a certificate request (PEM "CERTIFICATE REQUEST" or "NEW CERTIFICATE REQUEST",
-// or DER) and checks its self-signature, which proves the requester holds the private key.
-func ParseCSR(data []byte) (*x509.CertificateRequest, error) {
-	data = StripBOM(data)
-	der := derBytes(data)
-	rest := data
-	sawPEM := false
-	for {
-		var block *pem.Block
-		block, rest = pem.Decode(rest)
-		if block == nil {
-			break
-		}
-		sawPEM = true
-		if block.Type == "CERTIFICATE REQUEST" || block.Type == "NEW CERTIFICATE REQUEST" {
-			der = block.Bytes
-			sawPEM = false
-			break
-		}
-	}
-	if sawPEM {
-		return nil, errors.New("no certificate request found (the PEM holds no CERTIFICATE REQUEST block)")
-	}
-	csr, err := x509.ParseCertificateRequest(der)
-	if err != nil {
-		// The ASN.1 decoder's own message names Go types; what the user needs is what the file is not.
-		return nil, errors.New("malformed certificate request (expected PEM CERTIFICATE REQUEST or DER PKCS#10)")
-	}
-	if err := csr.CheckSignature(); err != nil {
-		return nil, fmt.Errorf("the certificate request's signature is invalid: %w", err)
-	}
-	return csr, nil
-}
-
 // SANsFromCSR takes the names a request asks for, validated as if given on the command line.
 // Only the subject and these names are used from a request; its other requested extensions
 // (key usage, basic constraints, ...) are ignored, since the signing profile decides those. A

@@ -73,26 +73,3 @@ func GenerateKey(random io.Reader, kt KeyType) (crypto.Signer, error) {
 	}
 	return key, nil
 }
-
-// DescribePublicKey names a public key's algorithm and size the way people say it:
-// "ECDSA P-256", "RSA 2048", "Ed25519".
-func DescribePublicKey(pub crypto.PublicKey) string {
-	switch k := pub.(type) {
-	case *ecdsa.PublicKey:
-		return "ECDSA " + k.Curve.Params().Name
-	case *rsa.PublicKey:
-		return fmt.Sprintf("RSA %d", k.N.BitLen())
-	case ed25519.PublicKey:
-		return "Ed25519"
-	default:
-		return fmt.Sprintf("%T", pub)
-	}
-}
-
-// rsaBits returns an RSA key's modulus size, or 0 for other keys.
-func rsaBits(pub crypto.PublicKey) int {
-	if k, ok := pub.(*rsa.PublicKey); ok {
-		return k.N.BitLen()
-	}
-	return 0
-}

@@ -13,9 +13,9 @@ import (
 	"fmt"
 	"io"
 	"math/big"
-	"strings"
 	"time"
 
+	"github.com/tlskit/tlskit/inspect/material"
 	"github.com/tlskit/tlskit/tlscore/names/dn"
 )
 
@@ -24,11 +24,6 @@ const (
 	DefaultLeafDays = 397 // under the 398-day limit browsers enforce for public certificates
 	DefaultCADays   = 3650
 	maxDays         = 36500
-
-	// AppleMaxDays is Apple's cap for TLS server certificates from private roots.
-	AppleMaxDays = 825
-	// PublicMaxDays is the CA/Browser Forum and browser limit for publicly trusted certificates.
-	PublicMaxDays = 398
 )
 
 // backdate is how far NotBefore is set in the past, so a client whose clock is a little behind
@@ -85,7 +80,7 @@ func (is Issuer) Validate() error {
 	if is.Cert.KeyUsage != 0 && is.Cert.KeyUsage&x509.KeyUsageCertSign == 0 {
 		return fmt.Errorf("CA certificate %q may not sign certificates (no keyCertSign key usage)", dn.Subject(is.Cert))
 	}
-	if !publicKeysEqual(is.Key.Public(), is.Cert.PublicKey) {
+	if !material.PublicKeysEqual(is.Key.Public(), is.Cert.PublicKey) {
 		return errors.New("the CA certificate and key do not match")
 	}
 	return nil
@@ -122,7 +117,7 @@ func LeafPolicy(days int, pub crypto.PublicKey, allowWeak bool) ([]Warning, erro
 // once it is fitted into the CA's (IssueLeaf), so that is checked there.
 func KeyPolicy(pub crypto.PublicKey, allowWeak bool) ([]Warning, error) {
 	var w []Warning
-	if bits := rsaBits(pub); bits > 0 && bits < 2048 {
+	if bits := material.RSABits(pub); bits > 0 && bits < 2048 {
 		if !allowWeak {
 			return nil, profileErrorf("RSA key of %d bits is too weak (at least 2048 required; --insecure allows it)", bits)
 		}
@@ -139,10 +134,10 @@ func KeyPolicy(pub crypto.PublicKey, allowWeak bool) ([]Warning, error) {
 func validityWarnings(period time.Duration) []Warning {
 	days := int(period / (24 * time.Hour))
 	switch {
-	case period > AppleMaxDays*24*time.Hour:
-		return []Warning{Warning(fmt.Sprintf("validity of %d days exceeds %d, the most Apple platforms accept even from a private root", days, AppleMaxDays))}
-	case period > PublicMaxDays*24*time.Hour:
-		return []Warning{Warning(fmt.Sprintf("validity of %d days exceeds %d, the most browsers accept for publicly trusted certificates", days, PublicMaxDays))}
+	case period > material.AppleMaxDays*24*time.Hour:
+		return []Warning{Warning(fmt.Sprintf("validity of %d days exceeds %d, the most Apple platforms accept even from a private root", days, material.AppleMaxDays))}
+	case period > material.PublicMaxDays*24*time.Hour:
+		return []Warning{Warning(fmt.Sprintf("validity of %d days exceeds %d, the most browsers accept for publicly trusted certificates", days, material.PublicMaxDays))}
 	}
 	return nil
 }
@@ -414,20 +409,4 @@ func create(random io.Reader, tmpl, parent *x509.Certificate, pub crypto.PublicK
 		return nil, fmt.Errorf("parsing the new certificate: %w", err)
 	}
 	return cert, nil
-}
-
-// Fingerprint is the SHA-256 of a certificate's DER, as colon-separated upper-case hex (the form
-// openssl x509 -fingerprint -sha256 prints).
-func Fingerprint(cert *x509.Certificate) string {
-	sum := sha256.Sum256(cert.Raw)
-	const hexdigits = "0123456789ABCDEF"
-	var b strings.Builder
-	for i, c := range sum {
-		if i > 0 {
-			b.WriteByte(':')
-		}
-		b.WriteByte(hexdigits[c>>4])
-		b.WriteByte(hexdigits[c&0xf])
-	}
-	return b.String()
 }

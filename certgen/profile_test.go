@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/tlskit/tlskit/inspect/material"
 )
 
 var testNow = time.Date(2026, time.November, 27, 12, 0, 0, 0, time.UTC)
@@ -355,38 +357,38 @@ func TestLeafPolicy(t *testing.T) {
 func TestKeyRoundTrip(t *testing.T) {
 	for _, kt := range []KeyType{KeyECDSAP256, KeyRSA2048, KeyEd25519} {
 		key := cachedKey(t, kt, "leaf")
-		plain, err := EncodePrivateKeyPEM(rand.Reader, key, nil)
+		plain, err := material.EncodePrivateKeyPEM(rand.Reader, key, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if !bytes.HasPrefix(plain, []byte("-----BEGIN PRIVATE KEY-----")) {
 			t.Errorf("%s: unencrypted key is not PKCS#8 PEM", kt)
 		}
-		back, err := ParsePrivateKey(plain, nil)
-		if err != nil || !publicKeysEqual(back.Public(), key.Public()) {
+		back, err := material.ParsePrivateKey(plain, nil)
+		if err != nil || !material.PublicKeysEqual(back.Public(), key.Public()) {
 			t.Errorf("%s: round trip: %v", kt, err)
 		}
 	}
 	// Encrypted: the default iteration count makes this slower, so once.
 	key := cachedKey(t, KeyECDSAP256, "leaf")
-	enc, err := EncodePrivateKeyPEM(rand.Reader, key, []byte("s3cret"))
+	enc, err := material.EncodePrivateKeyPEM(rand.Reader, key, []byte("s3cret"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.HasPrefix(enc, []byte("-----BEGIN ENCRYPTED PRIVATE KEY-----")) {
 		t.Fatal("encrypted key has the wrong PEM type")
 	}
-	if _, err := ParsePrivateKey(enc, nil); !errors.Is(err, ErrPasswordRequired) {
+	if _, err := material.ParsePrivateKey(enc, nil); !errors.Is(err, material.ErrPasswordRequired) {
 		t.Errorf("no password: %v, want ErrPasswordRequired", err)
 	}
-	if _, err := ParsePrivateKey(enc, []byte("wrong")); !errors.Is(err, ErrIncorrectPassword) {
+	if _, err := material.ParsePrivateKey(enc, []byte("wrong")); !errors.Is(err, material.ErrIncorrectPassword) {
 		t.Errorf("wrong password: %v, want ErrIncorrectPassword", err)
 	}
-	back, err := ParsePrivateKey(enc, []byte("s3cret"))
-	if err != nil || !publicKeysEqual(back.Public(), key.Public()) {
+	back, err := material.ParsePrivateKey(enc, []byte("s3cret"))
+	if err != nil || !material.PublicKeysEqual(back.Public(), key.Public()) {
 		t.Errorf("right password: %v", err)
 	}
-	if _, err := ParsePrivateKey([]byte("not a key"), nil); err == nil {
+	if _, err := material.ParsePrivateKey([]byte("not a key"), nil); err == nil {
 		t.Error("garbage parsed as a key")
 	}
 }
@@ -397,7 +399,7 @@ func TestParseCSR(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	parsed, err := ParseCSR(EncodeCSRPEM(csr))
+	parsed, err := material.ParseCSR(EncodeCSRPEM(csr))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -408,10 +410,10 @@ func TestParseCSR(t *testing.T) {
 	// Corrupt the signature: the last byte of the DER is inside it.
 	raw := append([]byte(nil), csr.Raw...)
 	raw[len(raw)-1] ^= 0xff
-	if _, err := ParseCSR(raw); err == nil || !strings.Contains(err.Error(), "signature") {
+	if _, err := material.ParseCSR(raw); err == nil || !strings.Contains(err.Error(), "signature") {
 		t.Errorf("bad signature: %v", err)
 	}
-	if _, err := ParseCSR([]byte("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")); err == nil {
+	if _, err := material.ParseCSR([]byte("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")); err == nil {
 		t.Error("a certificate PEM was taken as a request")
 	}
 }

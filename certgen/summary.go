@@ -6,6 +6,8 @@ import (
 	"os"
 	"time"
 
+	"github.com/tlskit/tlskit/inspect/material"
+
 	"github.com/tlskit/tlskit/tlscore/names/dn"
 )
 
@@ -48,9 +50,9 @@ func SummarizeCertificate(c *x509.Certificate) Summary {
 		Serial:    hex.EncodeToString(c.SerialNumber.Bytes()),
 		NotBefore: &nb,
 		NotAfter:  &na,
-		KeyType:   DescribePublicKey(c.PublicKey),
+		KeyType:   material.DescribePublicKey(c.PublicKey),
 		IsCA:      c.IsCA,
-		SHA256:    Fingerprint(c),
+		SHA256:    material.Fingerprint(c),
 		CRLURLs:   c.CRLDistributionPoints,
 		OCSPURLs:  c.OCSPServer,
 		Warnings:  []string{},
@@ -63,7 +65,7 @@ func SummarizeCSR(csr *x509.CertificateRequest) Summary {
 	return Summary{
 		Subject:  dn.Of(csr.RawSubject, csr.Subject),
 		SANs:     nonNil(sans.Strings()),
-		KeyType:  DescribePublicKey(csr.PublicKey),
+		KeyType:  material.DescribePublicKey(csr.PublicKey),
 		Warnings: []string{},
 	}
 }

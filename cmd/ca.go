@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tlskit/tlskit/inspect/material"
+
 	"github.com/spf13/cobra"
 
 	"github.com/tlskit/tlskit/certgen"
@@ -131,7 +133,7 @@ func runCACreate(a *app, o *caCreateOptions, pathLenSet bool) error {
 		if err != nil {
 			return fmt.Errorf("parent CA root: %w", err)
 		}
-		roots, err := certgen.ParseCertificates(rootPEM)
+		roots, err := material.ParseCertificates(rootPEM)
 		if err != nil {
 			return fmt.Errorf("parent CA root %s: %w", trustPath, err)
 		}
@@ -169,7 +171,7 @@ func runCACreate(a *app, o *caCreateOptions, pathLenSet bool) error {
 	if err != nil {
 		return err
 	}
-	keyPEM, err := certgen.EncodePrivateKeyPEM(a.random, key, password)
+	keyPEM, err := material.EncodePrivateKeyPEM(a.random, key, password)
 	if err != nil {
 		return err
 	}
@@ -179,12 +181,12 @@ func runCACreate(a *app, o *caCreateOptions, pathLenSet bool) error {
 		chain = append(chain, parent.Chain...)
 	}
 	files := []certgen.OutputFile{
-		{Path: certPath, Data: certgen.EncodeCertificatesPEM(chain...), Mode: 0o644, Kind: "certificate"},
+		{Path: certPath, Data: material.EncodeCertificatesPEM(chain...), Mode: 0o644, Kind: "certificate"},
 		{Path: keyPath, Data: keyPEM, Mode: 0o600, Kind: "private key"},
 	}
 	trust := certPath
 	if parentRoot != nil {
-		files = append(files, certgen.OutputFile{Path: rootPath, Data: certgen.EncodeCertificatesPEM(parentRoot), Mode: 0o644, Kind: "root"})
+		files = append(files, certgen.OutputFile{Path: rootPath, Data: material.EncodeCertificatesPEM(parentRoot), Mode: 0o644, Kind: "root"})
 		trust = rootPath
 	}
 	files = append(files, stateFiles(dir, settings)...)
@@ -428,7 +430,7 @@ func revocationOf(a *app, target string, caCert *x509.Certificate, reason certge
 		if err != nil {
 			return certgen.Revocation{}, err
 		}
-		certs, err := certgen.ParseCertificates(data)
+		certs, err := material.ParseCertificates(data)
 		if err != nil {
 			return certgen.Revocation{}, fmt.Errorf("%s: %w", target, err)
 		}
@@ -451,7 +453,7 @@ func readCACertificate(dir string) (*x509.Certificate, error) {
 	if err != nil {
 		return nil, fmt.Errorf("CA certificate: %w", err)
 	}
-	certs, err := certgen.ParseCertificates(data)
+	certs, err := material.ParseCertificates(data)
 	if err != nil {
 		return nil, fmt.Errorf("CA certificate %s: %w", certPath, err)
 	}

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"runtime"
 
+	"github.com/tlskit/tlskit/inspect/material"
+
 	"github.com/spf13/cobra"
 	"software.sslmate.com/src/go-pkcs12"
 
@@ -106,7 +108,7 @@ func (o *leafOptions) plan(a *app, hosts []string, selfSigned bool) (*leafPlan, 
 // all or nothing, then reports.
 func (o *leafOptions) writeLeaf(a *app, plan *leafPlan, cert *x509.Certificate, chain []*x509.Certificate, trust string, extra []certgen.Warning) error {
 	certPath, keyPath := o.output.paths(plan.hosts[0])
-	certPEM := certgen.EncodeCertificatesPEM(append([]*x509.Certificate{cert}, chain...)...)
+	certPEM := material.EncodeCertificatesPEM(append([]*x509.Certificate{cert}, chain...)...)
 	var files []certgen.OutputFile
 	toStdout := o.output.out == "-"
 	if !toStdout {
@@ -117,7 +119,7 @@ func (o *leafOptions) writeLeaf(a *app, plan *leafPlan, cert *x509.Certificate, 
 		if err != nil {
 			return err
 		}
-		keyPEM, err := certgen.EncodePrivateKeyPEM(a.random, plan.key, password)
+		keyPEM, err := material.EncodePrivateKeyPEM(a.random, plan.key, password)
 		if err != nil {
 			return err
 		}
@@ -128,7 +130,7 @@ func (o *leafOptions) writeLeaf(a *app, plan *leafPlan, cert *x509.Certificate, 
 		if err != nil {
 			return err
 		}
-		p12, err := pkcs12.Modern2023.WithRand(a.random).WithIterations(certgen.DefaultPBKDF2Iterations).
+		p12, err := pkcs12.Modern2023.WithRand(a.random).WithIterations(material.DefaultPBKDF2Iterations).
 			Encode(plan.key, cert, chain, string(password))
 		if err != nil {
 			return fmt.Errorf("encoding PKCS#12: %w", err)
@@ -264,7 +266,7 @@ func (o *caSourceOptions) load(a *app) (certgen.Issuer, string, error) {
 	}
 	is, err := certgen.LoadIssuer(certPEM, keyPEM, password)
 	if err != nil {
-		if errors.Is(err, certgen.ErrPasswordRequired) {
+		if errors.Is(err, material.ErrPasswordRequired) {
 			return certgen.Issuer{}, "", withHint(err, "give the CA key's password with --ca-key-password-file FILE")
 		}
 		return certgen.Issuer{}, "", err
@@ -375,7 +377,7 @@ func runCertSign(a *app, o *certSignOptions, csrPath string) error {
 	if err != nil {
 		return err
 	}
-	csr, err := certgen.ParseCSR(data)
+	csr, err := material.ParseCSR(data)
 	if err != nil {
 		return fmt.Errorf("%s: %w", csrPath, err)
 	}
@@ -402,7 +404,7 @@ func runCertSign(a *app, o *certSignOptions, csrPath string) error {
 		first = sans.FirstHost()
 	}
 	certPath, _ := o.output.paths(first)
-	certPEM := certgen.EncodeCertificatesPEM(append([]*x509.Certificate{cert}, issuer.Chain...)...)
+	certPEM := material.EncodeCertificatesPEM(append([]*x509.Certificate{cert}, issuer.Chain...)...)
 	var files []certgen.OutputFile
 	toStdout := o.output.out == "-"
 	if !toStdout {
@@ -497,7 +499,7 @@ func runCertCSR(a *app, o *certCSROptions, hosts []string) error {
 		if err != nil {
 			return err
 		}
-		keyPEM, err := certgen.EncodePrivateKeyPEM(a.random, key, password)
+		keyPEM, err := material.EncodePrivateKeyPEM(a.random, key, password)
 		if err != nil {
 			return err
 		}

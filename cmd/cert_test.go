@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tlskit/tlskit/inspect/material"
+
 	"github.com/tlskit/tlskit/certgen"
 )
 
@@ -46,11 +48,11 @@ func TestCertSelfsignWritesFilesAndSummary(t *testing.T) {
 	if strings.Join(s.SANs, ",") != "DNS:localhost,IP:127.0.0.1" || s.Subject != "CN=localhost" || s.NotAfter == nil {
 		t.Errorf("summary = %+v", s)
 	}
-	certs, err := certgen.ParseCertificates(mustRead(t, certPath))
-	if err != nil || certgen.Fingerprint(certs[0]) != s.SHA256 {
+	certs, err := material.ParseCertificates(mustRead(t, certPath))
+	if err != nil || material.Fingerprint(certs[0]) != s.SHA256 {
 		t.Fatalf("certificate on disk does not match the summary: %v", err)
 	}
-	if _, err := certgen.ParsePrivateKey(mustRead(t, keyPath), nil); err != nil {
+	if _, err := material.ParsePrivateKey(mustRead(t, keyPath), nil); err != nil {
 		t.Fatalf("key on disk: %v", err)
 	}
 }
@@ -130,7 +132,7 @@ func TestCertPEMToStdout(t *testing.T) {
 	if res.code != ExitOK {
 		t.Fatalf("exit %d: %s", res.code, res.stderr)
 	}
-	if _, err := certgen.ParseCertificates([]byte(res.stdout)); err != nil || strings.Contains(res.stdout, "PRIVATE KEY") {
+	if _, err := material.ParseCertificates([]byte(res.stdout)); err != nil || strings.Contains(res.stdout, "PRIVATE KEY") {
 		t.Fatalf("stdout should be the certificate PEM only: %v\n%s", err, res.stdout)
 	}
 	if !strings.Contains(res.stderr, "subject: CN=pipe.test") {

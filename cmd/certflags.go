@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tlskit/tlskit/inspect/material"
+
 	"github.com/spf13/pflag"
 
 	"github.com/tlskit/tlskit/certgen"
@@ -211,9 +213,9 @@ func readPrivateKey(path string, password []byte) (crypto.Signer, error) {
 	if err != nil {
 		return nil, err
 	}
-	key, err := certgen.ParsePrivateKey(data, password)
+	key, err := material.ParsePrivateKey(data, password)
 	if err != nil {
-		if errors.Is(err, certgen.ErrPasswordRequired) {
+		if errors.Is(err, material.ErrPasswordRequired) {
 			return nil, withHint(fmt.Errorf("%s: %w", path, err), "give the password with --key-password-file FILE")
 		}
 		return nil, fmt.Errorf("%s: %w", path, err)

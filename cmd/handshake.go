@@ -11,9 +11,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/tlskit/tlskit/inspect/material"
+
 	"github.com/spf13/cobra"
 
-	"github.com/tlskit/tlskit/certgen"
 	"github.com/tlskit/tlskit/cmd/internal/render"
 	"github.com/tlskit/tlskit/inspect"
 	"github.com/tlskit/tlskit/inspect/revocation"
@@ -148,7 +149,7 @@ func (o *handshakeOptions) build(a *app) (*handshakePlan, error) {
 			if err != nil {
 				return nil, &rootsError{fmt.Errorf("--ca: %w", err)}
 			}
-			certs, err := certgen.ParseCertificates(data)
+			certs, err := material.ParseCertificates(data)
 			if err != nil {
 				return nil, &rootsError{fmt.Errorf("--ca %s: %w", caFile, err)}
 			}
@@ -405,7 +406,7 @@ func (a *app) reportHandshake(o *handshakeOptions, out handshakeOutcome, several
 		// A handshake the server refused after sending its chain (it requires a client
 		// certificate) still has the chain to print; the exit code says the handshake failed.
 		if len(res.PeerCertificates) > 0 {
-			if _, err := a.streams.Out.Write(certgen.EncodeCertificatesPEM(res.PeerCertificates...)); err != nil {
+			if _, err := a.streams.Out.Write(material.EncodeCertificatesPEM(res.PeerCertificates...)); err != nil {
 				return code, err
 			}
 		}

@@ -15,6 +15,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tlskit/tlskit/inspect/material"
+
 	"github.com/spf13/cobra"
 
 	"github.com/tlskit/tlskit/certgen"
@@ -143,7 +145,7 @@ func runInspect(ctx context.Context, a *app, o *inspectOptions, args []string) e
 			if !strings.HasPrefix(err.Error(), src+":") {
 				err = fmt.Errorf("%s: %w", src, err)
 			}
-			if errors.Is(err, certgen.ErrPasswordRequired) {
+			if errors.Is(err, material.ErrPasswordRequired) {
 				err = withHint(err, "give the password with --password-file FILE")
 			}
 			tally.fail(err)
@@ -612,13 +614,7 @@ func writeCertificateFields(b io.Writer, p palette, c *inspect.CertificateDetail
 }
 
 func describeKeyLine(k inspect.KeyDetails) string {
-	s := k.Type
-	if k.Curve != "" {
-		s += " " + k.Curve
-	} else if k.Bits > 0 {
-		s += fmt.Sprintf(" %d", k.Bits)
-	}
-	return s + ", pin " + k.SPKISHA256
+	return material.KeyAlgorithm{Type: k.Type, Bits: k.Bits, Curve: k.Curve}.String() + ", pin " + k.SPKISHA256
 }
 
 func writeFindings(b io.Writer, p palette, it inspectItem) {

@@ -22,7 +22,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tlskit/tlskit/certgen"
+	"github.com/tlskit/tlskit/inspect/material"
+
 	"github.com/tlskit/tlskit/cmd/internal/render"
 	"github.com/tlskit/tlskit/inspect"
 )
@@ -164,7 +165,7 @@ func writeStreamFixtures(t *testing.T, dir string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	enc, err := certgen.EncryptPKCS8(rand.Reader, edPKCS8, []byte("pw"), 1000)
+	enc, err := material.EncryptPKCS8(rand.Reader, edPKCS8, []byte("pw"), 1000)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -270,7 +271,7 @@ func wholeRunInspect(ctx context.Context, a *app, o *inspectOptions, args []stri
 			if !strings.HasPrefix(err.Error(), src+":") {
 				err = fmt.Errorf("%s: %w", src, err)
 			}
-			if errors.Is(err, certgen.ErrPasswordRequired) {
+			if errors.Is(err, material.ErrPasswordRequired) {
 				err = withHint(err, "give the password with --password-file FILE")
 			}
 			tally.fail(err)

@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/tlskit/tlskit/inspect/material"
+
 	"github.com/spf13/cobra"
 
 	"github.com/tlskit/tlskit/certgen"
@@ -188,7 +190,7 @@ func (o *serveOptions) setup(a *app) (*serveSetup, error) {
 		if err != nil {
 			return nil, fmt.Errorf("--client-ca: %w", err)
 		}
-		certs, err := certgen.ParseCertificates(data)
+		certs, err := material.ParseCertificates(data)
 		if err != nil {
 			return nil, fmt.Errorf("--client-ca %s: %w", o.clientCA, err)
 		}
@@ -366,12 +368,12 @@ func runServe(ctx context.Context, a *app, o *serveOptions) error {
 	if c := s.ephemeral; c != nil {
 		if o.writeCert != "" {
 			// Rewritten on every start: the file is only good for this run's certificate.
-			f := certgen.OutputFile{Path: o.writeCert, Data: certgen.EncodeCertificatesPEM(c), Mode: 0o644, Kind: "certificate"}
+			f := certgen.OutputFile{Path: o.writeCert, Data: material.EncodeCertificatesPEM(c), Mode: 0o644, Kind: "certificate"}
 			if err := certgen.WriteFiles([]certgen.OutputFile{f}, true); err != nil {
 				return err
 			}
 		}
-		a.infof("ephemeral certificate for %s, SHA-256 %s", strings.Join(append(c.DNSNames, ipStrings(c)...), ", "), certgen.Fingerprint(c))
+		a.infof("ephemeral certificate for %s, SHA-256 %s", strings.Join(append(c.DNSNames, ipStrings(c)...), ", "), material.Fingerprint(c))
 	}
 	// Listen for SIGHUP before telling anyone where we are: a reload requested right after the
 	// URL line must not find the default action (terminate) still in place.

@@ -8,9 +8,10 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/tlskit/tlskit/inspect/material"
+
 	"github.com/spf13/pflag"
 
-	"github.com/tlskit/tlskit/certgen"
 	"github.com/tlskit/tlskit/tlscore/wire"
 )
 
@@ -104,11 +105,11 @@ func goSupportsGroup(id tls.CurveID) bool {
 // keyPair builds a tls.Certificate from a certificate file's contents (leaf first, then its
 // chain) and a private key's, checking that they belong together.
 func keyPair(certPEM, keyPEM, password []byte) (tls.Certificate, error) {
-	certs, err := certgen.ParseCertificates(certPEM)
+	certs, err := material.ParseCertificates(certPEM)
 	if err != nil {
 		return tls.Certificate{}, err
 	}
-	key, err := certgen.ParsePrivateKey(keyPEM, password)
+	key, err := material.ParsePrivateKey(keyPEM, password)
 	if err != nil {
 		return tls.Certificate{}, err
 	}
@@ -145,7 +146,7 @@ func loadKeyPair(certFile, keyFile, passwordFile string) (*tls.Certificate, erro
 	}
 	tc, err := keyPair(certPEM, keyPEM, password)
 	if err != nil {
-		if errors.Is(err, certgen.ErrPasswordRequired) {
+		if errors.Is(err, material.ErrPasswordRequired) {
 			return nil, withHint(fmt.Errorf("%s: %w", keyFile, err), "give the password with --key-password-file FILE")
 		}
 		return nil, fmt.Errorf("%s / %s: %w", certFile, keyFile, err)

@@ -11,9 +11,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tlskit/tlskit/inspect/material"
+
 	"github.com/spf13/cobra"
 
-	"github.com/tlskit/tlskit/certgen"
 	"github.com/tlskit/tlskit/cmd/internal/render"
 	"github.com/tlskit/tlskit/inspect"
 	"github.com/tlskit/tlskit/inspect/revocation"
@@ -112,7 +113,7 @@ func runVerify(ctx context.Context, a *app, o *verifyOptions, file string) error
 		}
 	}
 	chain, chainErr := readChainFile(a, file, "certificate chain")
-	var malformed *certgen.CertificateError
+	var malformed *material.CertificateError
 	if chainErr != nil && !errors.As(chainErr, &malformed) {
 		return chainErr
 	}
@@ -230,11 +231,11 @@ func readChainFile(a *app, path, what string) ([]*x509.Certificate, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", what, err)
 	}
-	if block, _ := pem.Decode(certgen.StripBOM(data)); block != nil && strings.Contains(block.Type, "CERTIFICATE REQUEST") {
+	if block, _ := pem.Decode(material.StripBOM(data)); block != nil && strings.Contains(block.Type, "CERTIFICATE REQUEST") {
 		return nil, fmt.Errorf("%s: %s is a certificate request, not a certificate (sign it first: tlskit cert sign)", what, path)
 	}
-	certs, err := certgen.ParseCertificates(data)
-	var malformed *certgen.CertificateError
+	certs, err := material.ParseCertificates(data)
+	var malformed *material.CertificateError
 	if errors.As(err, &malformed) {
 		return certs, &malformedFileError{what: what, path: path, cause: malformed}
 	}
@@ -248,7 +249,7 @@ func readChainFile(a *app, path, what string) ([]*x509.Certificate, error) {
 // judgement that is the verdict; for --ca and --intermediates, input that cannot be used.
 type malformedFileError struct {
 	what, path string
-	cause      *certgen.CertificateError
+	cause      *material.CertificateError
 }
 
 func (e *malformedFileError) Error() string {

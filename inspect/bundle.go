@@ -3,7 +3,7 @@ package inspect
 import (
 	"context"
 
-	"github.com/tlskit/tlskit/certgen"
+	"github.com/tlskit/tlskit/inspect/material"
 )
 
 // Bundle is input that decoded without error, for callers that show it an item at a time: a
@@ -19,7 +19,7 @@ type Bundle struct {
 	opts  DecodeOptions
 	items []Item
 	// kept are the PEM blocks that needed the password, by index: a key derivation takes up to
-	// seconds (certgen.MaxKDFIterations), so each is done once, and the decrypted key kept.
+	// seconds (material.MaxKDFIterations), so each is done once, and the decrypted key kept.
 	kept   map[int]Item
 	n      int
 	counts map[Kind]int
@@ -29,7 +29,7 @@ type Bundle struct {
 // whose Each yields the items DecodeContext would return, in the same order. The Bundle reads
 // data again: it must not change while the Bundle is in use.
 func DecodeBundle(ctx context.Context, data []byte, opts DecodeOptions) (*Bundle, error) {
-	data = certgen.StripBOM(data)
+	data = material.StripBOM(data)
 	if !decodeHasPEMStart(data) {
 		items, err := decodeDER(ctx, data, opts)
 		if err != nil {

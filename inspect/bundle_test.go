@@ -111,7 +111,7 @@ func TestDecodeBundle(t *testing.T) {
 }
 
 // TestBundleDecryptsOnce checks that Each hands over the key DecodeBundle decrypted rather than
-// deriving the password's key again (up to seconds each, at certgen.MaxKDFIterations): the same
+// deriving the password's key again (up to seconds each, at material.MaxKDFIterations): the same
 // *ecdsa.PrivateKey every time, where decoding again would make a new one.
 func TestBundleDecryptsOnce(t *testing.T) {
 	m := decTestMaterial(t)

@@ -7,7 +7,8 @@ import (
 	"math"
 	"time"
 
-	"github.com/tlskit/tlskit/certgen"
+	"github.com/tlskit/tlskit/inspect/material"
+
 	"github.com/tlskit/tlskit/inspect/revocation"
 	"github.com/tlskit/tlskit/tlscore/names/dn"
 )
@@ -46,11 +47,11 @@ func Describe(c *x509.Certificate, now time.Time) Certificate {
 		DNSNames:           nonNil(c.DNSNames),
 		IPAddresses:        []string{},
 		EmailAddresses:     c.EmailAddresses,
-		Key:                certgen.DescribePublicKey(c.PublicKey),
+		Key:                material.DescribePublicKey(c.PublicKey),
 		SignatureAlgorithm: c.SignatureAlgorithm.String(),
 		IsCA:               c.IsCA,
 		SelfSigned:         isSelfSigned(c),
-		SHA256:             certgen.Fingerprint(c),
+		SHA256:             material.Fingerprint(c),
 	}
 	if c.SerialNumber.Sign() < 0 {
 		v.Serial = "-" + v.Serial

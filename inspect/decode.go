@@ -4,9 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto"
-	"crypto/ecdsa"
-	"crypto/ed25519"
-	"crypto/rsa"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
@@ -16,7 +13,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/tlskit/tlskit/certgen"
+	"github.com/tlskit/tlskit/inspect/material"
 )
 
 // Kind of an item found in input.
@@ -79,8 +76,8 @@ type DecodeError struct {
 	PEMType string
 	// Reason says what is wrong, for people, in one line.
 	Reason string
-	// Err is the underlying cause when it is one callers test for (certgen.ErrPasswordRequired,
-	// certgen.ErrIncorrectPassword); nil otherwise.
+	// Err is the underlying cause when it is one callers test for (material.ErrPasswordRequired,
+	// material.ErrIncorrectPassword); nil otherwise.
 	Err error
 }
 
@@ -105,8 +102,8 @@ var (
 // key, encrypted PKCS#8 private key, PKIX/PKCS#1 public key, or PKCS#12).
 //
 // Errors are *DecodeError for a part that does not parse (errors.Is finds
-// certgen.ErrPasswordRequired and certgen.ErrIncorrectPassword through it, errors.As a
-// *certgen.KDFLimitError for a key derivation over its bound), or ErrNothingFound, possibly
+// material.ErrPasswordRequired and material.ErrIncorrectPassword through it, errors.As a
+// *material.KDFLimitError for a key derivation over its bound), or ErrNothingFound, possibly
 // wrapped with detail. On error no items are returned. Every item is held at once: to show a
 // large bundle an item at a time, use DecodeBundle.
 func Decode(data []byte, opts DecodeOptions) ([]Item, error) {
@@ -114,10 +111,10 @@ func Decode(data []byte, opts DecodeOptions) ([]Item, error) {
 }
 
 // DecodeContext is Decode under ctx: the password-based key derivations of encrypted keys and
-// PKCS#12 files (each bounded by certgen.MaxKDFIterations, but seconds at that bound) are
+// PKCS#12 files (each bounded by material.MaxKDFIterations, but seconds at that bound) are
 // abandoned when ctx is done, and DecodeContext then returns context.Cause(ctx) at once.
 func DecodeContext(ctx context.Context, data []byte, opts DecodeOptions) ([]Item, error) {
-	data = certgen.StripBOM(data)
+	data = material.StripBOM(data)
 	if decodeHasPEMStart(data) {
 		return decodePEM(ctx, data, opts)
 	}
@@ -290,10 +287,14 @@ func decodePEMBlock(ctx context.Context, block *pem.Block, index int, opts Decod
 			return fail("certificate request", err)
 		}
 		item.Kind, item.CSR, item.PublicKey = KindCertificateRequest, csr, csr.PublicKey
-	case "PRIVATE KEY":
-		k, err := decodePKCS8(der)
-		if err != nil {
-			return fail("PKCS#8 private key", err)
+	case "PRIVATE KEY", "RSA PRIVATE KEY", "EC PRIVATE KEY":
+		k, err := material.ParsePrivateKeyBlock(block, nil)
+		var ke *material.KeyError
+		switch {
+		case errors.As(err, &ke):
+			return fail(ke.What, ke.Err)
+		case err != nil:
+			return Item{}, true, &DecodeError{Index: index, PEMType: block.Type, Reason: err.Error()}
 		}
 		item.setPrivateKey(k)
 	case "ENCRYPTED PRIVATE KEY":
@@ -303,31 +304,13 @@ func decodePEMBlock(ctx context.Context, block *pem.Block, index int, opts Decod
 		}
 		if err != nil {
 			e := &DecodeError{Index: index, PEMType: block.Type, Reason: err.Error()}
-			if errors.Is(err, certgen.ErrPasswordRequired) || errors.Is(err, certgen.ErrIncorrectPassword) {
+			if errors.Is(err, material.ErrPasswordRequired) || errors.Is(err, material.ErrIncorrectPassword) {
 				e.Err = err
 			}
 			return Item{}, true, e
 		}
 		item.setPrivateKey(k)
 		item.Encrypted = true
-	case "RSA PRIVATE KEY", "EC PRIVATE KEY":
-		if strings.Contains(block.Headers["Proc-Type"], "ENCRYPTED") || block.Headers["DEK-Info"] != "" {
-			return Item{}, true, &DecodeError{Index: index, PEMType: block.Type,
-				Reason: "legacy PEM encryption (Proc-Type: 4,ENCRYPTED) is not supported; convert the key with: openssl pkcs8 -topk8 -v2 aes-256-cbc -in OLD.key -out NEW.key"}
-		}
-		if block.Type == "RSA PRIVATE KEY" {
-			k, err := x509.ParsePKCS1PrivateKey(der)
-			if err != nil {
-				return fail("RSA private key", err)
-			}
-			item.setPrivateKey(k)
-		} else {
-			k, err := x509.ParseECPrivateKey(der)
-			if err != nil {
-				return fail("EC private key", err)
-			}
-			item.setPrivateKey(k)
-		}
 	case "PUBLIC KEY":
 		k, err := x509.ParsePKIXPublicKey(der)
 		if err != nil {
@@ -388,43 +371,18 @@ func decodeReason(what string, cause error) string {
 	return reason
 }
 
-// decodePKCS8 parses an unencrypted PKCS#8 key that can sign.
-func decodePKCS8(der []byte) (crypto.Signer, error) {
-	k, err := x509.ParsePKCS8PrivateKey(der)
-	if err != nil {
-		return nil, err
-	}
-	return decodeSigner(k)
-}
-
-func decodeSigner(k any) (crypto.Signer, error) {
-	switch k := k.(type) {
-	case *rsa.PrivateKey:
-		return k, nil
-	case *ecdsa.PrivateKey:
-		return k, nil
-	case ed25519.PrivateKey:
-		return k, nil
-	default:
-		return nil, fmt.Errorf("unsupported private key type %T", k)
-	}
-}
-
-// decodeEncryptedPKCS8 decrypts and parses an encrypted PKCS#8 key. Its errors are meant to be read
-// on their own ("the private key is encrypted; a password is required").
+// decodeEncryptedPKCS8 decrypts and parses an encrypted PKCS#8 key, giving up when ctx ends. Its
+// errors are meant to be read on their own ("the private key is encrypted; a password is
+// required").
 func decodeEncryptedPKCS8(ctx context.Context, der, password []byte) (crypto.Signer, error) {
-	if len(password) == 0 {
-		return nil, certgen.ErrPasswordRequired
+	k, err := interruptible(ctx, func() (crypto.Signer, error) {
+		return material.ParsePrivateKeyBlock(&pem.Block{Type: "ENCRYPTED PRIVATE KEY", Bytes: der}, password)
+	})
+	var ke *material.KeyError
+	if errors.As(err, &ke) {
+		return nil, fmt.Errorf("decrypted private key: %s", decodeReason(ke.What, ke.Err))
 	}
-	plain, err := interruptible(ctx, func() ([]byte, error) { return certgen.DecryptPKCS8(der, password) })
-	if err != nil {
-		return nil, err
-	}
-	k, err := decodePKCS8(plain)
-	if err != nil {
-		return nil, fmt.Errorf("decrypted private key: %s", decodeReason("PKCS#8 private key", err))
-	}
-	return k, nil
+	return k, err
 }
 
 // decodeEncryptedPKCS8Shape is EncryptedPrivateKeyInfo (RFC 5208), to recognise one before asking
@@ -482,17 +440,7 @@ func decodeDER(ctx context.Context, data []byte, opts DecodeOptions) ([]Item, er
 		_, err := x509.ParseCertificate(der)
 		return nil, &DecodeError{Reason: malformedCertificateReason(der, err)}
 	}
-	if k, err := decodePKCS8(der); err == nil {
-		it := Item{}
-		it.setPrivateKey(k)
-		return one(it)
-	}
-	if k, err := x509.ParsePKCS1PrivateKey(der); err == nil {
-		it := Item{}
-		it.setPrivateKey(k)
-		return one(it)
-	}
-	if k, err := x509.ParseECPrivateKey(der); err == nil {
+	if k, ok := material.ParseUnencryptedKeyDER(der); ok {
 		it := Item{}
 		it.setPrivateKey(k)
 		return one(it)
@@ -517,7 +465,7 @@ func decodeDER(ctx context.Context, data []byte, opts DecodeOptions) ([]Item, er
 		// A structure this generic may be something else entirely; only report on it when the
 		// password was the problem or the key clearly was PBES2/PBE-encrypted.
 		e := &DecodeError{Reason: "encrypted private key: " + err.Error()}
-		if errors.Is(err, certgen.ErrPasswordRequired) || errors.Is(err, certgen.ErrIncorrectPassword) {
+		if errors.Is(err, material.ErrPasswordRequired) || errors.Is(err, material.ErrIncorrectPassword) {
 			e.Err = err
 			return nil, e
 		}

@@ -22,9 +22,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tlskit/tlskit/inspect/material"
+
 	"software.sslmate.com/src/go-pkcs12"
 
-	"github.com/tlskit/tlskit/certgen"
 	"github.com/tlskit/tlskit/tlscore/peertest"
 )
 
@@ -114,7 +115,7 @@ func decBuild(m *decMaterial) error {
 	if m.pkcs8, err = x509.MarshalPKCS8PrivateKey(m.ecKey); err != nil {
 		return err
 	}
-	if m.encPKCS8, err = certgen.EncryptPKCS8(rand.Reader, m.pkcs8, []byte("secret"), 10); err != nil {
+	if m.encPKCS8, err = material.EncryptPKCS8(rand.Reader, m.pkcs8, []byte("secret"), 10); err != nil {
 		return err
 	}
 	chain := []*x509.Certificate{m.cert}
@@ -369,14 +370,14 @@ func TestDecodeErrors(t *testing.T) {
 		{"malformed ec key", decPEM("EC PRIVATE KEY", []byte("nope")), "", nil, 0, "EC PRIVATE KEY", "malformed EC private key"},
 		{"malformed public key", decPEM("PUBLIC KEY", []byte("nope")), "", nil, 0, "PUBLIC KEY", "malformed public key"},
 		{"malformed rsa public key", decPEM("RSA PUBLIC KEY", []byte("nope")), "", nil, 0, "RSA PUBLIC KEY", "malformed RSA public key"},
-		{"encrypted pem key without password", decCat(good, decPEM("ENCRYPTED PRIVATE KEY", m.encPKCS8)), "", certgen.ErrPasswordRequired, 1, "ENCRYPTED PRIVATE KEY", "password is required"},
-		{"encrypted pem key wrong password", decPEM("ENCRYPTED PRIVATE KEY", m.encPKCS8), "wrong", certgen.ErrIncorrectPassword, 0, "ENCRYPTED PRIVATE KEY", "incorrect password"},
-		{"encrypted der key without password", m.encPKCS8, "", certgen.ErrPasswordRequired, 0, "", "password is required"},
-		{"encrypted der key wrong password", m.encPKCS8, "wrong", certgen.ErrIncorrectPassword, 0, "", "incorrect password"},
+		{"encrypted pem key without password", decCat(good, decPEM("ENCRYPTED PRIVATE KEY", m.encPKCS8)), "", material.ErrPasswordRequired, 1, "ENCRYPTED PRIVATE KEY", "password is required"},
+		{"encrypted pem key wrong password", decPEM("ENCRYPTED PRIVATE KEY", m.encPKCS8), "wrong", material.ErrIncorrectPassword, 0, "ENCRYPTED PRIVATE KEY", "incorrect password"},
+		{"encrypted der key without password", m.encPKCS8, "", material.ErrPasswordRequired, 0, "", "password is required"},
+		{"encrypted der key wrong password", m.encPKCS8, "wrong", material.ErrIncorrectPassword, 0, "", "incorrect password"},
 		{"legacy encrypted pem key", decCat(good, legacy), "", nil, 1, "RSA PRIVATE KEY", "openssl pkcs8 -topk8"},
-		{"pkcs12 without password", m.p12Pass, "", certgen.ErrPasswordRequired, 0, "", "PKCS#12 file: a password is required"},
-		{"pkcs12 wrong password", m.p12Pass, "wrong", certgen.ErrIncorrectPassword, 0, "", "PKCS#12 file: incorrect password"},
-		{"pkcs12 rc2 wrong password", m.p12RC2, "wrong", certgen.ErrIncorrectPassword, 0, "", "incorrect password"},
+		{"pkcs12 without password", m.p12Pass, "", material.ErrPasswordRequired, 0, "", "PKCS#12 file: a password is required"},
+		{"pkcs12 wrong password", m.p12Pass, "wrong", material.ErrIncorrectPassword, 0, "", "PKCS#12 file: incorrect password"},
+		{"pkcs12 rc2 wrong password", m.p12RC2, "wrong", material.ErrIncorrectPassword, 0, "", "incorrect password"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -2,9 +2,6 @@ package inspect
 
 import (
 	"crypto"
-	"crypto/ecdsa"
-	"crypto/ed25519"
-	"crypto/rsa"
 	"crypto/sha1"
 	"crypto/sha256"
 	"crypto/x509"
@@ -13,9 +10,9 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
+	"github.com/tlskit/tlskit/inspect/material"
 	"golang.org/x/crypto/cryptobyte"
 	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
 )
@@ -171,8 +168,8 @@ func Details(c *x509.Certificate, now time.Time) CertificateDetails {
 		PublicKey:             publicKeyInfo(c.PublicKey),
 		KeyUsage:              keyUsageNames(c.KeyUsage),
 		ExtKeyUsage:           extKeyUsageNames(c.ExtKeyUsage, c.UnknownExtKeyUsage),
-		SubjectKeyID:          colonHex(c.SubjectKeyId),
-		AuthorityKeyID:        colonHex(c.AuthorityKeyId),
+		SubjectKeyID:          material.ColonHex(c.SubjectKeyId),
+		AuthorityKeyID:        material.ColonHex(c.AuthorityKeyId),
 		OCSPServers:           nonNil(c.OCSPServer),
 		CAIssuers:             nonNil(c.IssuingCertificateURL),
 		CRLDistributionPoints: nonNil(c.CRLDistributionPoints),
@@ -339,25 +336,8 @@ func publicKeyInfo(pub crypto.PublicKey) PublicKeyInfo {
 // DescribeKey describes a public key; private says whether it was read from a private key. Only
 // public values are ever used: the SPKI pin is of the public key.
 func DescribeKey(pub crypto.PublicKey, private bool) KeyDetails {
-	d := KeyDetails{Private: private}
-	switch k := pub.(type) {
-	case *ecdsa.PublicKey:
-		d.Type = "ECDSA"
-		if k.Curve != nil {
-			d.Bits = k.Curve.Params().BitSize
-			d.Curve = k.Curve.Params().Name
-		}
-	case *rsa.PublicKey:
-		d.Type = "RSA"
-		if k.N != nil {
-			d.Bits = k.N.BitLen()
-		}
-	case ed25519.PublicKey:
-		d.Type = "Ed25519"
-		d.Bits = 256
-	default:
-		d.Type = fmt.Sprintf("%T", pub)
-	}
+	alg := material.DescribeKey(pub)
+	d := KeyDetails{Private: private, Type: alg.Type, Bits: alg.Bits, Curve: alg.Curve}
 	if der, err := x509.MarshalPKIXPublicKey(pub); err == nil {
 		sum := sha256.Sum256(der)
 		d.SPKISHA256 = "sha256//" + base64.StdEncoding.EncodeToString(sum[:])
@@ -371,27 +351,12 @@ func KeyMatches(c *x509.Certificate, key crypto.Signer) bool {
 	if c == nil || key == nil {
 		return false
 	}
-	type equaler interface{ Equal(crypto.PublicKey) bool }
-	pub, ok := c.PublicKey.(equaler)
-	return ok && pub.Equal(key.Public())
-}
-
-func colonHex(b []byte) string {
-	const digits = "0123456789ABCDEF"
-	var s strings.Builder
-	for i, c := range b {
-		if i > 0 {
-			s.WriteByte(':')
-		}
-		s.WriteByte(digits[c>>4])
-		s.WriteByte(digits[c&0xf])
-	}
-	return s.String()
+	return material.PublicKeysEqual(c.PublicKey, key.Public())
 }
 
 func sha1Fingerprint(der []byte) string {
 	sum := sha1.Sum(der)
-	return colonHex(sum[:])
+	return material.ColonHex(sum[:])
 }
 
 // maxSCTTimestamp is the last millisecond of year 9999, the last a JSON time can hold.

@@ -29,6 +29,7 @@ import (
 
 	"golang.org/x/crypto/cryptobyte"
 
+	"github.com/tlskit/tlskit/inspect/material"
 	"github.com/tlskit/tlskit/tlscore/peertest"
 )
 
@@ -228,7 +229,7 @@ func TestDetailsAllFields(t *testing.T) {
 			PermittedURIDomain: []string{".example.test"},
 			ExcludedURIDomain:  []string{"bad.example.test"},
 		}},
-		{"sha1", d.SHA1, colonHex(sha1Sum[:])},
+		{"sha1", d.SHA1, material.ColonHex(sha1Sum[:])},
 		{"sha1 form", len(d.SHA1), 59},
 		{"is_ca", d.IsCA, true},
 	}

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tlskit/tlskit/certgen"
+	"github.com/tlskit/tlskit/inspect/material"
 )
 
 // Finding severities, most serious first.
@@ -71,10 +71,10 @@ func Lint(c *x509.Certificate, now time.Time) []Finding {
 		period := c.NotAfter.Sub(c.NotBefore)
 		days := DaysLeft(c.NotAfter, c.NotBefore)
 		switch {
-		case period > certgen.AppleMaxDays*24*time.Hour:
-			add("validity-over-825", SeverityError, "validity of %d days exceeds %d, the most Apple platforms accept for a TLS server certificate even from a private root", days, certgen.AppleMaxDays)
-		case period > certgen.PublicMaxDays*24*time.Hour:
-			add("validity-over-398", SeverityWarning, "validity of %d days exceeds %d, the most browsers accept for a publicly trusted certificate", days, certgen.PublicMaxDays)
+		case period > material.AppleMaxDays*24*time.Hour:
+			add("validity-over-825", SeverityError, "validity of %d days exceeds %d, the most Apple platforms accept for a TLS server certificate even from a private root", days, material.AppleMaxDays)
+		case period > material.PublicMaxDays*24*time.Hour:
+			add("validity-over-398", SeverityWarning, "validity of %d days exceeds %d, the most browsers accept for a publicly trusted certificate", days, material.PublicMaxDays)
 		}
 	}
 

@@ -7,11 +7,11 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/tlskit/tlskit/inspect/material"
+
 	"golang.org/x/crypto/cryptobyte"
 	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
 	"software.sslmate.com/src/go-pkcs12"
-
-	"github.com/tlskit/tlskit/certgen"
 )
 
 // Reading a PKCS#12 file: walkPFX bounds every key derivation it can see, then go-pkcs12 decodes,
@@ -42,9 +42,9 @@ type pfxDecoded struct {
 }
 
 func decodePKCS12(ctx context.Context, der []byte, opts DecodeOptions) ([]Item, error) {
-	w, err := walkPFX(der, certgen.MaxKDFIterations)
+	w, err := walkPFX(der, material.MaxKDFIterations)
 	if err != nil {
-		var le *certgen.KDFLimitError
+		var le *material.KDFLimitError
 		if errors.As(err, &le) {
 			return nil, &DecodeError{Reason: "PKCS#12 file: " + le.Error(), Err: le}
 		}
@@ -71,12 +71,12 @@ func (w *pfxWalk) decode(ctx context.Context, given []byte) ([]Item, error) {
 	d, err := w.decodeChain(ctx, password)
 	if incorrect(err) {
 		if len(given) == 0 {
-			return nil, &DecodeError{Reason: "PKCS#12 file: a password is required", Err: certgen.ErrPasswordRequired}
+			return nil, &DecodeError{Reason: "PKCS#12 file: a password is required", Err: material.ErrPasswordRequired}
 		}
 		password = string(given)
 		d, err = w.decodeChain(ctx, password)
 		if incorrect(err) {
-			return nil, &DecodeError{Reason: "PKCS#12 file: incorrect password", Err: certgen.ErrIncorrectPassword}
+			return nil, &DecodeError{Reason: "PKCS#12 file: incorrect password", Err: material.ErrIncorrectPassword}
 		}
 	}
 	if ctx.Err() != nil {
@@ -101,7 +101,7 @@ func (w *pfxWalk) decode(ctx context.Context, given []byte) ([]Item, error) {
 		items = append(items, Item{Kind: KindCertificate, Index: len(items), Cert: c, PublicKey: c.PublicKey, FromPKCS12: true})
 	}
 	if key != nil {
-		k, err := decodeSigner(key)
+		k, err := material.Signer(key)
 		if err != nil {
 			return nil, &DecodeError{Reason: "PKCS#12 file: " + err.Error()}
 		}

@@ -4,10 +4,10 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/tlskit/tlskit/inspect/material"
+
 	"golang.org/x/crypto/cryptobyte"
 	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
-
-	"github.com/tlskit/tlskit/certgen"
 )
 
 // The PKCS#12 walker reads a PFX (RFC 7292) far enough to find every key derivation go-pkcs12
@@ -100,8 +100,8 @@ func pfxMalformed(format string, args ...any) error {
 }
 
 // walkPFX reads der, a PFX whose outer shape Decode has recognised, and checks every key
-// derivation in sight against limit (certgen.MaxKDFIterations; the fuzz test's is lower, so that
-// go-pkcs12 can be run on whatever passes). Errors are *certgen.KDFLimitError or wrap
+// derivation in sight against limit (material.MaxKDFIterations; the fuzz test's is lower, so that
+// go-pkcs12 can be run on whatever passes). Errors are *material.KDFLimitError or wrap
 // errPFXMalformed.
 func walkPFX(der []byte, limit int64) (*pfxWalk, error) {
 	w := &pfxWalk{der: der, limit: limit}
@@ -213,7 +213,7 @@ func (w *pfxWalk) costOfMAC() error {
 		return err
 	}
 	if p.keyLength > maxPBMAC1KeyLength {
-		return &certgen.KDFLimitError{Where: "PBMAC1", What: "key length", Value: p.keyLength, Limit: maxPBMAC1KeyLength}
+		return &material.KDFLimitError{Where: "PBMAC1", What: "key length", Value: p.keyLength, Limit: maxPBMAC1KeyLength}
 	}
 	return nil
 }
@@ -424,7 +424,7 @@ func parsePBMAC1(der []byte) (*pbmac1Params, error) {
 func (w *pfxWalk) checkIterations(where string, n int64) error {
 	w.counts = append(w.counts, pfxCount{where, n})
 	if n > w.limit {
-		return &certgen.KDFLimitError{Where: where, What: "iteration count", Value: n, Limit: w.limit}
+		return &material.KDFLimitError{Where: where, What: "iteration count", Value: n, Limit: w.limit}
 	}
 	return nil
 }

@@ -10,9 +10,9 @@ import (
 	"testing"
 	"time"
 
-	"software.sslmate.com/src/go-pkcs12"
+	"github.com/tlskit/tlskit/inspect/material"
 
-	"github.com/tlskit/tlskit/certgen"
+	"software.sslmate.com/src/go-pkcs12"
 )
 
 // fuzzLimit is the walker's bound in FuzzPKCS12Walk: low, so that go-pkcs12 can be run on any
@@ -44,7 +44,7 @@ func FuzzPKCS12Walk(f *testing.F) {
 		if !decodeExact(data, &shape) || shape.Version != 3 {
 			return // Decode never walks it
 		}
-		var le *certgen.KDFLimitError
+		var le *material.KDFLimitError
 		if errors.As(err, &le) {
 			return // go-pkcs12 could take any time
 		}
@@ -142,7 +142,7 @@ func libraryDecode(data []byte, password string) libraryResult {
 		}
 	}
 	if err == nil {
-		if _, err := decodeSigner(key); err != nil {
+		if _, err := material.Signer(key); err != nil {
 			return libraryResult{err: err}
 		}
 		return libraryResult{key: key, certs: append([]*x509.Certificate{leaf}, chain...)}
@@ -238,7 +238,7 @@ func opensslPKCS12Seeds(tb testing.TB, m *decMaterial) [][]byte {
 // TestPKCS12WalkSeeds runs the fuzz properties over the seeds alone, in every test run.
 func TestPKCS12WalkSeeds(t *testing.T) {
 	for i, seed := range pkcs12Seeds(t) {
-		w, err := walkPFX(seed, certgen.MaxKDFIterations)
+		w, err := walkPFX(seed, material.MaxKDFIterations)
 		if err != nil {
 			t.Fatalf("seed %d: walk: %v", i, err)
 		}

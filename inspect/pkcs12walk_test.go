@@ -9,9 +9,9 @@ import (
 	"testing"
 	"time"
 
-	"software.sslmate.com/src/go-pkcs12"
+	"github.com/tlskit/tlskit/inspect/material"
 
-	"github.com/tlskit/tlskit/certgen"
+	"software.sslmate.com/src/go-pkcs12"
 )
 
 // decodeWithin runs Decode and fails the test when it has not answered within d: the files here
@@ -40,13 +40,13 @@ func decodeWithin(t *testing.T, d time.Duration, data []byte, password string) (
 const huge = 4_000_000_000_000_000_000
 
 // TestPKCS12EveryIterationCountBounded puts an excessive count in each place a PKCS#12 file can
-// carry one and expects a *certgen.KDFLimitError naming that place, within 3 s (before the fix:
+// carry one and expects a *material.KDFLimitError naming that place, within 3 s (before the fix:
 // only the MAC's count was checked, and each of the others never returned).
 func TestPKCS12EveryIterationCountBounded(t *testing.T) {
 	m := decTestMaterial(t)
 	cert := p12CertBag(t, m.leaf.Raw)
 	ct := make([]byte, 32)
-	over := int64(certgen.MaxKDFIterations + 1)
+	over := int64(material.MaxKDFIterations + 1)
 	tests := []struct {
 		name  string
 		file  []byte
@@ -76,11 +76,11 @@ func TestPKCS12EveryIterationCountBounded(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			start := time.Now()
 			_, err := decodeWithin(t, 3*time.Second, tt.file, "secret")
-			var le *certgen.KDFLimitError
+			var le *material.KDFLimitError
 			if !errors.As(err, &le) {
 				t.Fatalf("err = %v, want a KDFLimitError", err)
 			}
-			if le.Where != tt.where || le.What != tt.what || le.Value != tt.value || le.Limit != certgen.MaxKDFIterations && le.What == "iteration count" {
+			if le.Where != tt.where || le.What != tt.what || le.Value != tt.value || le.Limit != material.MaxKDFIterations && le.What == "iteration count" {
 				t.Fatalf("limit error = %+v, want %s %s %d", le, tt.where, tt.what, tt.value)
 			}
 			var de *DecodeError
@@ -97,12 +97,12 @@ func TestPKCS12EveryIterationCountBounded(t *testing.T) {
 func TestPKCS12CountsAtTheLimitAccepted(t *testing.T) {
 	m := decTestMaterial(t)
 	cert := p12CertBag(t, m.leaf.Raw)
-	file := p12PFX(t, p12ClassicMAC(p12Empty, certgen.MaxKDFIterations), p12Data(t, cert))
-	w, err := walkPFX(file, certgen.MaxKDFIterations)
+	file := p12PFX(t, p12ClassicMAC(p12Empty, material.MaxKDFIterations), p12Data(t, cert))
+	w, err := walkPFX(file, material.MaxKDFIterations)
 	if err != nil {
 		t.Fatalf("walk: %v", err)
 	}
-	if len(w.counts) != 1 || w.counts[0] != (pfxCount{"MAC", certgen.MaxKDFIterations}) {
+	if len(w.counts) != 1 || w.counts[0] != (pfxCount{"MAC", material.MaxKDFIterations}) {
 		t.Fatalf("counts = %+v", w.counts)
 	}
 }
@@ -210,7 +210,7 @@ func TestPKCS12RebuiltCopyDecodesLikeTheFile(t *testing.T) {
 			compareWithLibrary(t, tt.file, tt.password)
 			tampered := append([]byte(nil), tt.file...)
 			tampered[len(tampered)/2] ^= 1
-			if _, err := walkPFX(tampered, certgen.MaxKDFIterations); err == nil {
+			if _, err := walkPFX(tampered, material.MaxKDFIterations); err == nil {
 				compareWithLibrary(t, tampered, tt.password)
 			}
 		})
@@ -219,7 +219,7 @@ func TestPKCS12RebuiltCopyDecodesLikeTheFile(t *testing.T) {
 
 func mustWalk(t testing.TB, file []byte) *pfxWalk {
 	t.Helper()
-	w, err := walkPFX(file, certgen.MaxKDFIterations)
+	w, err := walkPFX(file, material.MaxKDFIterations)
 	if err != nil {
 		t.Fatalf("walk: %v", err)
 	}
@@ -285,10 +285,10 @@ func TestPKCS12DecodeStopsWhenCancelled(t *testing.T) {
 		file []byte
 	}{
 		// An encrypted content before the certificate: inspect checks the MAC itself.
-		{"own MAC derivation", p12PFX(t, p12ClassicMAC(p12Empty, certgen.MaxKDFIterations),
+		{"own MAC derivation", p12PFX(t, p12ClassicMAC(p12Empty, material.MaxKDFIterations),
 			p12Encrypted(t, p12PBES2(t, 1), ct), p12Data(t, p12CertBag(t, m.leaf.Raw)))},
 		// No MAC, the key first: go-pkcs12 derives the key bag's key.
-		{"go-pkcs12's derivation", p12PFX(t, nil, p12Data(t, p12Shrouded(t, p12PBES2(t, certgen.MaxKDFIterations), ct)))},
+		{"go-pkcs12's derivation", p12PFX(t, nil, p12Data(t, p12Shrouded(t, p12PBES2(t, material.MaxKDFIterations), ct)))},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"encoding/base64"
-	"github.com/tlskit/tlskit/tlscore/connect"
 	"io"
 	"net"
 	"net/url"
@@ -12,6 +11,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/tlskit/tlskit/tlscore/connect"
 
 	"github.com/tlskit/tlskit/tlscore/peertest"
 )

@@ -4,12 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
-	"github.com/tlskit/tlskit/tlscore/connect"
 	"io"
 	"net"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tlskit/tlskit/tlscore/connect"
 
 	"github.com/tlskit/tlskit/tlscore/peertest"
 )

@@ -1,11 +1,8 @@
-package certgen
+package material
 
 import (
 	"bytes"
 	"crypto"
-	"crypto/ecdsa"
-	"crypto/ed25519"
-	"crypto/rsa"
 	"crypto/x509"
 	"encoding/asn1"
 	"encoding/pem"
@@ -54,8 +51,8 @@ func StripBOM(data []byte) []byte {
 	return bytes.ReplaceAll(data, hidden, []byte("\n-----BEGIN "))
 }
 
-// ParsePrivateKey reads the first private key in PEM data (PKCS#8, encrypted PKCS#8, PKCS#1 RSA,
-// SEC1 EC), or a DER key. password is used only when the key is encrypted.
+// ParsePrivateKey reads the first private key in PEM data (see ParsePrivateKeyBlock), or a DER
+// key. password is used only when the key is encrypted.
 func ParsePrivateKey(data, password []byte) (crypto.Signer, error) {
 	data = StripBOM(data)
 	rest := data
@@ -67,47 +64,15 @@ func ParsePrivateKey(data, password []byte) (crypto.Signer, error) {
 			break
 		}
 		sawPEM = true
-		switch block.Type {
-		case "PRIVATE KEY":
-			return parsePKCS8Signer(block.Bytes)
-		case "ENCRYPTED PRIVATE KEY":
-			if len(password) == 0 {
-				return nil, ErrPasswordRequired
-			}
-			der, err := DecryptPKCS8(block.Bytes, password)
-			if err != nil {
-				return nil, err
-			}
-			return parsePKCS8Signer(der)
-		case "RSA PRIVATE KEY", "EC PRIVATE KEY":
-			if _, ok := block.Headers["DEK-Info"]; ok {
-				return nil, errors.New("legacy PEM encryption (DEK-Info) is not supported; convert the key with: openssl pkcs8 -topk8 -v2 aes-256-cbc")
-			}
-			if block.Type == "RSA PRIVATE KEY" {
-				k, err := x509.ParsePKCS1PrivateKey(block.Bytes)
-				if err != nil {
-					return nil, fmt.Errorf("parsing RSA private key: %w", err)
-				}
-				return k, nil
-			}
-			k, err := x509.ParseECPrivateKey(block.Bytes)
-			if err != nil {
-				return nil, fmt.Errorf("parsing EC private key: %w", err)
-			}
-			return k, nil
+		if IsPrivateKeyBlock(block.Type) {
+			return ParsePrivateKeyBlock(block, password)
 		}
 	}
 	if sawPEM {
 		return nil, errors.New("no private key found (the PEM holds no PRIVATE KEY block)")
 	}
 	der := derBytes(data)
-	if k, err := parsePKCS8Signer(der); err == nil {
-		return k, nil
-	}
-	if k, err := x509.ParsePKCS1PrivateKey(der); err == nil {
-		return k, nil
-	}
-	if k, err := x509.ParseECPrivateKey(der); err == nil {
+	if k, ok := ParseUnencryptedKeyDER(der); ok {
 		return k, nil
 	}
 	if len(password) > 0 {
@@ -116,23 +81,6 @@ func ParsePrivateKey(data, password []byte) (crypto.Signer, error) {
 		}
 	}
 	return nil, errors.New("no private key found (expected PEM or DER)")
-}
-
-func parsePKCS8Signer(der []byte) (crypto.Signer, error) {
-	k, err := x509.ParsePKCS8PrivateKey(der)
-	if err != nil {
-		return nil, fmt.Errorf("parsing PKCS#8 private key: %w", err)
-	}
-	switch k := k.(type) {
-	case *rsa.PrivateKey:
-		return k, nil
-	case *ecdsa.PrivateKey:
-		return k, nil
-	case ed25519.PrivateKey:
-		return k, nil
-	default:
-		return nil, fmt.Errorf("unsupported private key type %T", k)
-	}
 }
 
 // EncodeCertificatesPEM writes certificates as concatenated PEM blocks, in order.
@@ -243,8 +191,9 @@ func looksLikeCertificate(der []byte) bool {
 	return true
 }
 
-// publicKeysEqual compares two public keys.
-func publicKeysEqual(a, b crypto.PublicKey) bool {
+// PublicKeysEqual compares two public keys.
+// PublicKeysEqual reports whether two public keys are the same key.
+func PublicKeysEqual(a, b crypto.PublicKey) bool {
 	type equaler interface{ Equal(crypto.PublicKey) bool }
 	ea, ok := a.(equaler)
 	return ok && ea.Equal(b)
@@ -258,4 +207,38 @@ func derBytes(data []byte) []byte {
 		return data
 	}
 	return bytes.TrimSpace(data)
+}
+
+// ParseCSR reads a certificate request (PEM "CERTIFICATE REQUEST" or "NEW CERTIFICATE REQUEST",
+// or DER) and checks its self-signature, which proves the requester holds the private key.
+func ParseCSR(data []byte) (*x509.CertificateRequest, error) {
+	data = StripBOM(data)
+	der := derBytes(data)
+	rest := data
+	sawPEM := false
+	for {
+		var block *pem.Block
+		block, rest = pem.Decode(rest)
+		if block == nil {
+			break
+		}
+		sawPEM = true
+		if block.Type == "CERTIFICATE REQUEST" || block.Type == "NEW CERTIFICATE REQUEST" {
+			der = block.Bytes
+			sawPEM = false
+			break
+		}
+	}
+	if sawPEM {
+		return nil, errors.New("no certificate request found (the PEM holds no CERTIFICATE REQUEST block)")
+	}
+	csr, err := x509.ParseCertificateRequest(der)
+	if err != nil {
+		// The ASN.1 decoder's own message names Go types; what the user needs is what the file is not.
+		return nil, errors.New("malformed certificate request (expected PEM CERTIFICATE REQUEST or DER PKCS#10)")
+	}
+	if err := csr.CheckSignature(); err != nil {
+		return nil, fmt.Errorf("the certificate request's signature is invalid: %w", err)
+	}
+	return csr, nil
 }

@@ -1,4 +1,4 @@
-package certgen
+package material
 
 import (
 	"bytes"
