@@ -357,7 +357,7 @@ func TestLeafPolicy(t *testing.T) {
 func TestKeyRoundTrip(t *testing.T) {
 	for _, kt := range []KeyType{KeyECDSAP256, KeyRSA2048, KeyEd25519} {
 		key := cachedKey(t, kt, "leaf")
-		plain, err := material.EncodePrivateKeyPEM(rand.Reader, key, nil)
+		plain, err := material.EncodePrivateKeyPEM(rand.Reader, key, nil, 1000)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -371,7 +371,7 @@ func TestKeyRoundTrip(t *testing.T) {
 	}
 	// Encrypted: the default iteration count makes this slower, so once.
 	key := cachedKey(t, KeyECDSAP256, "leaf")
-	enc, err := material.EncodePrivateKeyPEM(rand.Reader, key, []byte("s3cret"))
+	enc, err := material.EncodePrivateKeyPEM(rand.Reader, key, []byte("s3cret"), 1000)
 	if err != nil {
 		t.Fatal(err)
 	}

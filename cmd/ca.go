@@ -171,7 +171,7 @@ func runCACreate(a *app, o *caCreateOptions, pathLenSet bool) error {
 	if err != nil {
 		return err
 	}
-	keyPEM, err := material.EncodePrivateKeyPEM(a.random, key, password)
+	keyPEM, err := material.EncodePrivateKeyPEM(a.random, key, password, a.kdfIterations)
 	if err != nil {
 		return err
 	}

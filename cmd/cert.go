@@ -119,7 +119,7 @@ func (o *leafOptions) writeLeaf(a *app, plan *leafPlan, cert *x509.Certificate, 
 		if err != nil {
 			return err
 		}
-		keyPEM, err := material.EncodePrivateKeyPEM(a.random, plan.key, password)
+		keyPEM, err := material.EncodePrivateKeyPEM(a.random, plan.key, password, a.kdfIterations)
 		if err != nil {
 			return err
 		}
@@ -130,7 +130,7 @@ func (o *leafOptions) writeLeaf(a *app, plan *leafPlan, cert *x509.Certificate, 
 		if err != nil {
 			return err
 		}
-		p12, err := pkcs12.Modern2023.WithRand(a.random).WithIterations(material.DefaultPBKDF2Iterations).
+		p12, err := pkcs12.Modern2023.WithRand(a.random).WithIterations(a.kdfIterations).
 			Encode(plan.key, cert, chain, string(password))
 		if err != nil {
 			return fmt.Errorf("encoding PKCS#12: %w", err)
@@ -499,7 +499,7 @@ func runCertCSR(a *app, o *certCSROptions, hosts []string) error {
 		if err != nil {
 			return err
 		}
-		keyPEM, err := material.EncodePrivateKeyPEM(a.random, key, password)
+		keyPEM, err := material.EncodePrivateKeyPEM(a.random, key, password, a.kdfIterations)
 		if err != nil {
 			return err
 		}

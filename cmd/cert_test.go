@@ -5,6 +5,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/asn1"
 	"encoding/json"
+	"encoding/pem"
 	"os"
 	"path/filepath"
 	"sort"
@@ -263,5 +264,44 @@ func TestSubjectDefaultsEncodedAsGo(t *testing.T) {
 		if !bytes.Equal(raw, want) {
 			t.Errorf("%+v with defaults %q, %q: encoded %x, Go encodes %x", tc.opts, tc.defaultCN, tc.defaultOrg, raw, want)
 		}
+	}
+}
+
+// TestEncryptedKeyCost checks both sides of the in-process KDF hook: a run as the binary makes
+// it encrypts with PBKDF2 at 600 000 rounds (INTEGER 0x0927C0 in the key's parameters), and a
+// test run at TestKDFIterations (0x03E8), so the hook cannot leak into, or hide, the default.
+func TestEncryptedKeyCost(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		full bool
+		want []byte
+	}{
+		{"production cost", true, []byte{0x02, 0x03, 0x09, 0x27, 0xc0}},
+		{"test cost", false, []byte{0x02, 0x02, 0x03, 0xe8}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			pw := filepath.Join(dir, "pw")
+			if err := os.WriteFile(pw, []byte("s3cret\n"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			key := filepath.Join(dir, "k.pem")
+			res := cliRun{args: []string{"cert", "selfsign", "x.test", "--out", filepath.Join(dir, "c.pem"),
+				"--key-out", key, "--key-password-file", pw}, fullKDFCost: tc.full}.run(t)
+			if res.code != 0 {
+				t.Fatalf("exit %d: %s", res.code, res.stderr)
+			}
+			data, err := os.ReadFile(key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			block, _ := pem.Decode(data)
+			if block == nil || block.Type != "ENCRYPTED PRIVATE KEY" {
+				t.Fatalf("not an encrypted key:\n%s", data)
+			}
+			if !bytes.Contains(block.Bytes, tc.want) {
+				t.Errorf("iteration count % x not in the key's parameters", tc.want)
+			}
+		})
 	}
 }

@@ -26,6 +26,8 @@ type cliRun struct {
 	stdin  string
 	outTTY bool
 	errTTY bool
+	// fullKDFCost keeps the production PBKDF2 cost for keys the run encrypts.
+	fullKDFCost bool
 }
 
 type cliResult struct {
@@ -43,7 +45,11 @@ func (r cliRun) run(t *testing.T) cliResult {
 		env = map[string]string{}
 	}
 	getenv := func(k string) string { return env[k] }
-	code := Main(r.args, streams.IOStreams, getenv, testBuild)
+	code := mainWith(r.args, streams.IOStreams, getenv, testBuild, func(a *app) {
+		if !r.fullKDFCost {
+			a.kdfIterations = TestKDFIterations
+		}
+	})
 	return cliResult{code: code, stdout: streams.OutBuf.String(), stderr: streams.ErrBuf.String()}
 }
 

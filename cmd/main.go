@@ -19,9 +19,18 @@ import (
 // Main runs tlskit with the given arguments (without the program name) and returns the exit
 // code. It is the only entry point: main.go passes the result to os.Exit.
 func Main(args []string, streams *IOStreams, getenv func(string) string, build BuildInfo) int {
+	return mainWith(args, streams, getenv, build, nil)
+}
+
+// mainWith is Main with configure applied to the run before it starts: the in-process tests'
+// hook (export_test.go), never reachable from the binary.
+func mainWith(args []string, streams *IOStreams, getenv func(string) string, build BuildInfo, configure func(*app)) int {
 	ctx, guard := interruptible(context.Background())
 	defer guard.stop()
 	a := newApp(streams, getenv, build)
+	if configure != nil {
+		configure(a)
+	}
 	a.interrupts = guard
 	guard.installAfter(quickRunGrace)
 	return a.execute(ctx, newRootCmd(a, args...), args)

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/tlskit/tlskit/inspect/material"
 )
 
 // Output formats. Every reporting command takes text and json; some add pem.
@@ -58,6 +59,10 @@ type app struct {
 	// random and now are the sources of randomness and time handed to the libraries.
 	random io.Reader
 	now    func() time.Time
+	// kdfIterations is the PBKDF2 cost of the keys and PKCS#12 files tlskit encrypts:
+	// material.DefaultPBKDF2Iterations, lowered only by in-process tests (mainWith), which would
+	// otherwise spend a quarter of a second of CPU on each encrypted key they write.
+	kdfIterations int
 	// interrupts turns Ctrl-C into the cancellation of the run's context (nil in tests that
 	// build commands without Main).
 	interrupts *interrupts
@@ -67,7 +72,8 @@ func newApp(streams *IOStreams, getenv func(string) string, build BuildInfo) *ap
 	if getenv == nil {
 		getenv = func(string) string { return "" }
 	}
-	return &app{streams: streams, getenv: getenv, build: build, random: rand.Reader, now: time.Now}
+	return &app{streams: streams, getenv: getenv, build: build, random: rand.Reader, now: time.Now,
+		kdfIterations: material.DefaultPBKDF2Iterations}
 }
 
 func (a *app) colors() colorPolicy {

@@ -17,9 +17,10 @@ import (
 // ErrPasswordRequired is returned when a key is encrypted and no password was given.
 var ErrPasswordRequired = errors.New("the private key is encrypted; a password is required")
 
-// EncodePrivateKeyPEM writes a private key as PKCS#8 PEM, encrypted (PBES2, PBKDF2-HMAC-SHA256 with
-// DefaultPBKDF2Iterations, AES-256-CBC) when a password is given.
-func EncodePrivateKeyPEM(random io.Reader, key crypto.Signer, password []byte) ([]byte, error) {
+// EncodePrivateKeyPEM writes a private key as PKCS#8 PEM, encrypted (PBES2, PBKDF2-HMAC-SHA256,
+// AES-256-CBC) when a password is given, with iterations rounds of PBKDF2
+// (DefaultPBKDF2Iterations when 0; tests pass a low count to spare the machine).
+func EncodePrivateKeyPEM(random io.Reader, key crypto.Signer, password []byte, iterations int) ([]byte, error) {
 	der, err := x509.MarshalPKCS8PrivateKey(key)
 	if err != nil {
 		return nil, fmt.Errorf("encoding private key: %w", err)
@@ -27,7 +28,10 @@ func EncodePrivateKeyPEM(random io.Reader, key crypto.Signer, password []byte) (
 	if len(password) == 0 {
 		return pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), nil
 	}
-	enc, err := EncryptPKCS8(random, der, password, DefaultPBKDF2Iterations)
+	if iterations == 0 {
+		iterations = DefaultPBKDF2Iterations
+	}
+	enc, err := EncryptPKCS8(random, der, password, iterations)
 	if err != nil {
 		return nil, fmt.Errorf("encrypting private key: %w", err)
 	}

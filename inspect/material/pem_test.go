@@ -31,7 +31,7 @@ func TestReadersAcceptByteOrderMark(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	keyPEM, err := EncodePrivateKeyPEM(rand.Reader, key, nil)
+	keyPEM, err := EncodePrivateKeyPEM(rand.Reader, key, nil, 1000)
 	if err != nil {
 		t.Fatal(err)
 	}
