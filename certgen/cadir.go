@@ -105,6 +105,10 @@ func CAPaths(dir string) (cert, key, root string) {
 	return filepath.Join(dir, CACertFile), filepath.Join(dir, CAKeyFile), filepath.Join(dir, RootFile)
 }
 
+// ErrNoHome is DefaultCADir finding neither XDG_DATA_HOME nor a home directory: the caller has to
+// be given a directory.
+var ErrNoHome = errors.New("cannot find a home directory for the default CA directory")
+
 // DefaultCADir is where `tlskit ca create` keeps its CA without --dir: $XDG_DATA_HOME/tlskit/ca,
 // else the platform's per-user data directory.
 func DefaultCADir(getenv func(string) string, goos, home string) (string, error) {
@@ -122,7 +126,7 @@ func DefaultCADir(getenv func(string) string, goos, home string) (string, error)
 		}
 	}
 	if home == "" {
-		return "", errors.New("cannot find a home directory for the default CA directory; give --dir")
+		return "", ErrNoHome
 	}
 	return filepath.Join(home, ".local", "share", "tlskit", "ca"), nil
 }

@@ -89,12 +89,23 @@ func (is Issuer) Validate() error {
 // ProfileError says a request asks for a certificate the profile does not allow (bad validity,
 // weak key, name outside the CA's constraints, path length). It is the caller's input that must
 // change, not the environment.
-type ProfileError struct{ msg string }
+type ProfileError struct {
+	msg string
+	err error // the typed cause a caller may act on (a *WeakKeyError), or nil
+}
 
 func (e *ProfileError) Error() string { return e.msg }
+func (e *ProfileError) Unwrap() error { return e.err }
 
 func profileErrorf(format string, args ...any) error {
 	return &ProfileError{msg: fmt.Sprintf(format, args...)}
+}
+
+// WeakKeyError is an RSA key below 2048 bits, refused unless the caller allows weak keys.
+type WeakKeyError struct{ Bits int }
+
+func (e *WeakKeyError) Error() string {
+	return fmt.Sprintf("RSA key of %d bits is too weak (at least 2048 required)", e.Bits)
 }
 
 // Warning is a note about a certificate that is allowed but may not be accepted everywhere.
@@ -119,7 +130,8 @@ func KeyPolicy(pub crypto.PublicKey, allowWeak bool) ([]Warning, error) {
 	var w []Warning
 	if bits := material.RSABits(pub); bits > 0 && bits < 2048 {
 		if !allowWeak {
-			return nil, profileErrorf("RSA key of %d bits is too weak (at least 2048 required; --insecure allows it)", bits)
+			we := &WeakKeyError{Bits: bits}
+			return nil, &ProfileError{msg: we.Error(), err: we}
 		}
 		w = append(w, Warning(fmt.Sprintf("RSA key of %d bits is rejected by modern clients", bits)))
 	}

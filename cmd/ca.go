@@ -113,8 +113,7 @@ func runCACreate(a *app, o *caCreateOptions, pathLenSet bool) error {
 	}
 	dir, createParents := o.dir, false
 	if dir == "" {
-		home, _ := os.UserHomeDir()
-		if dir, err = certgen.DefaultCADir(a.getenv, runtime.GOOS, home); err != nil {
+		if dir, err = a.defaultCADir("--dir"); err != nil {
 			return err
 		}
 		createParents = true
@@ -293,9 +292,8 @@ func (o *caDirOptions) register(c *cobra.Command, withKey bool) {
 func (o *caDirOptions) resolve(a *app) (string, error) {
 	dir := o.dir
 	if dir == "" {
-		home, _ := os.UserHomeDir()
 		var err error
-		if dir, err = certgen.DefaultCADir(a.getenv, runtime.GOOS, home); err != nil {
+		if dir, err = a.defaultCADir("--ca-dir"); err != nil {
 			return "", err
 		}
 	}
@@ -608,4 +606,15 @@ func writeFieldsOut(a *app, fields []render.Field) error {
 		}
 	}
 	return render.WriteFields(a.streams.Out, fields, render.FieldStyle{Human: tty, Key: a.outPalette().Dim})
+}
+
+// defaultCADir is the default CA directory of this user; flag is the one that gives another,
+// named in the hint when there is no home to find it in.
+func (a *app) defaultCADir(flag string) (string, error) {
+	home, _ := os.UserHomeDir()
+	dir, err := certgen.DefaultCADir(a.getenv, runtime.GOOS, home)
+	if errors.Is(err, certgen.ErrNoHome) {
+		return "", withHint(err, "give "+flag)
+	}
+	return dir, err
 }

@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
 
 	"github.com/tlskit/tlskit/inspect/material"
 
@@ -229,9 +228,8 @@ func (o *caSourceOptions) load(a *app) (certgen.Issuer, string, error) {
 	case o.certFile == "":
 		dir := o.dir
 		if dir == "" {
-			home, _ := os.UserHomeDir()
 			var err error
-			if dir, err = certgen.DefaultCADir(a.getenv, runtime.GOOS, home); err != nil {
+			if dir, err = a.defaultCADir("--ca-dir"); err != nil {
 				return certgen.Issuer{}, "", err
 			}
 			if _, err := os.Stat(dir); err != nil {

@@ -2,6 +2,9 @@ package cmd
 
 import (
 	"bytes"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
 	"encoding/json"
@@ -303,5 +306,28 @@ func TestEncryptedKeyCost(t *testing.T) {
 				t.Errorf("iteration count % x not in the key's parameters", tc.want)
 			}
 		})
+	}
+}
+
+// TestWeakKeyHint checks that certgen's refusal of a weak key says what is wrong and that cmd,
+// not the library, names the flag that allows it.
+func TestWeakKeyHint(t *testing.T) {
+	dir := t.TempDir()
+	weak, err := rsa.GenerateKey(rand.Reader, 1024)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(weak)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyFile := filepath.Join(dir, "weak.pem")
+	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	res := runCLI(t, "cert", "selfsign", "x.test", "--key", keyFile, "--out", filepath.Join(dir, "c.pem"))
+	want := "tlskit: RSA key of 1024 bits is too weak (at least 2048 required)\ntlskit: hint: --insecure allows a weak key (only for tests: clients refuse it)\n"
+	if res.code != ExitUsage || !strings.HasPrefix(res.stderr, want) {
+		t.Errorf("exit %d, stderr %q; want exit %d and %q", res.code, res.stderr, ExitUsage, want)
 	}
 }

@@ -75,17 +75,27 @@ func exitCodeFor(err error) int {
 	return ExitFailure
 }
 
-// hintFor returns the innermost hint attached to an error chain, if any.
+// hintFor returns the innermost hint attached to an error chain, if any, or else the hint for
+// a library's typed error: libraries say what went wrong, and only cmd names the flags.
 func hintFor(err error) string {
 	var ce *cliError
 	for e := err; e != nil; {
 		if !errors.As(e, &ce) {
-			return ""
+			break
 		}
 		if ce.hint != "" {
 			return ce.hint
 		}
 		e = ce.err
+	}
+	return libraryHint(err)
+}
+
+// libraryHint is the next step for the libraries' typed errors that have one flag as the way out.
+func libraryHint(err error) string {
+	var we *certgen.WeakKeyError
+	if errors.As(err, &we) {
+		return "--insecure allows a weak key (only for tests: clients refuse it)"
 	}
 	return ""
 }

@@ -345,12 +345,21 @@ var startTLSForScheme = map[string]string{
 	"xmpp": "xmpp", "ldap": "ldap", "postgres": "postgres", "postgresql": "postgres",
 }
 
+// handshakeError is a target's failure as the run's error line, with the flags that would
+// have helped as its hint.
 func handshakeError(err error) error {
 	var he *handshake.Error
-	if errors.As(err, &he) {
-		return errors.New(he.Error())
+	if !errors.As(err, &he) {
+		return err
 	}
-	return err
+	plain := errors.New(he.Error())
+	if he.Result == nil {
+		return plain
+	}
+	if ca := he.Result.ClientAuth; ca != nil && ca.Requested && !ca.CertificateSent {
+		return withHint(plain, "give a client certificate with --cert and --key")
+	}
+	return plain
 }
 
 // checkProblem is the error line for exit 3: the check the target failed.

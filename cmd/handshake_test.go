@@ -198,7 +198,7 @@ func TestHandshakeRenderingRefusedAfterChain(t *testing.T) {
 			handshake.Step{AtMs: 1.84, Direction: handshake.Sent, Message: "Finished", Encrypted: true, Length: 36, Summary: "verify data 32 bytes"},
 			handshake.Step{AtMs: 2.31, Direction: handshake.Received, Message: "Alert", Encrypted: true, Length: 2, Summary: "fatal certificate_required"})
 		err := &handshake.Error{Stage: connect.StageHandshake, Addr: "127.0.0.1:8443", Result: res,
-			Err: errors.New("server sent alert fatal certificate_required (the server asked for a client certificate and none was sent; give one with --cert and --key)")}
+			Err: errors.New("server sent alert fatal certificate_required (the server asked for a client certificate and none was sent)")}
 		return handshakeOutcome{res: res, err: err}
 	}
 	render := func(tty bool, output string) string {
@@ -231,5 +231,39 @@ func TestHandshakeRenderingRefusedAfterChain(t *testing.T) {
 	}
 	if len(doc.Chain) != 2 || doc.Verification == nil || !doc.Verification.Verified || !strings.Contains(doc.Error, "certificate_required") {
 		t.Errorf("JSON chain %d certificates, verification %+v, error %q; want the chain, its verification and the error", len(doc.Chain), doc.Verification, doc.Error)
+	}
+}
+
+// TestHandshakeErrorHints checks that the flags naming a way out are cmd's: the library's
+// message says what happened, and the hint for a missing client certificate is attached here.
+func TestHandshakeErrorHints(t *testing.T) {
+	refused := func(ca *handshake.ClientAuth) error {
+		return &handshake.Error{Stage: connect.StageHandshake, Addr: "127.0.0.1:8443",
+			Err: errors.New("server sent alert fatal certificate_required"), Result: &handshake.Result{ClientAuth: ca}}
+	}
+	for _, tc := range []struct {
+		name     string
+		err      error
+		wantHint string
+	}{
+		{"certificate asked for, none sent", refused(&handshake.ClientAuth{Requested: true}), "give a client certificate with --cert and --key"},
+		{"certificate sent", refused(&handshake.ClientAuth{Requested: true, CertificateSent: true}), ""},
+		{"none asked for", refused(nil), ""},
+		{"no result", &handshake.Error{Stage: connect.StageConnect, Addr: "x:1", Err: errors.New("refused")}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := handshakeError(tc.err)
+			var ce *cliError
+			hint := ""
+			if errors.As(err, &ce) {
+				hint = ce.hint
+			}
+			if hint != tc.wantHint {
+				t.Errorf("hint %q, want %q", hint, tc.wantHint)
+			}
+			if strings.Contains(err.Error(), "--") {
+				t.Errorf("message names a flag: %q", err)
+			}
+		})
 	}
 }

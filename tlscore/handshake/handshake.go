@@ -535,10 +535,11 @@ func explainHandshakeError(err error, res *Result) error {
 		return fmt.Errorf("server sent %s", res.notTLS)
 	}
 	// A refusal after the server asked for a client certificate that was not given is almost
-	// always about that certificate, whatever alert the server chose to send.
+	// always about that certificate, whatever alert the server chose to send. (Which flags give
+	// one is the caller's to say: Result.ClientAuth holds the facts.)
 	clientCertHint := ""
 	if ca := res.ClientAuth; ca != nil && ca.Requested && !ca.CertificateSent {
-		clientCertHint = " (the server asked for a client certificate and none was sent; give one with --cert and --key)"
+		clientCertHint = " (the server asked for a client certificate and none was sent)"
 	}
 	for i := len(res.Steps) - 1; i >= 0; i-- {
 		s := res.Steps[i]
