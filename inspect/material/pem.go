@@ -59,18 +59,9 @@ func StripBOM(data []byte) []byte {
 // key. password is used only when the key is encrypted.
 func ParsePrivateKey(data, password []byte) (crypto.Signer, error) {
 	data = StripBOM(data)
-	rest := data
-	sawPEM := false
-	for {
-		var block *pem.Block
-		block, rest = pem.Decode(rest)
-		if block == nil {
-			break
-		}
-		sawPEM = true
-		if IsPrivateKeyBlock(block.Type) {
-			return ParsePrivateKeyBlock(block, password)
-		}
+	block, sawPEM := firstBlock(data, IsPrivateKeyBlock)
+	if block != nil {
+		return ParsePrivateKeyBlock(block, password)
 	}
 	if sawPEM {
 		return nil, errors.New("no private key found (the PEM holds no PRIVATE KEY block)")
@@ -195,7 +186,6 @@ func looksLikeCertificate(der []byte) bool {
 	return true
 }
 
-// PublicKeysEqual compares two public keys.
 // PublicKeysEqual reports whether two public keys are the same key.
 func PublicKeysEqual(a, b crypto.PublicKey) bool {
 	type equaler interface{ Equal(crypto.PublicKey) bool }
@@ -218,20 +208,11 @@ func derBytes(data []byte) []byte {
 func ParseCSR(data []byte) (*x509.CertificateRequest, error) {
 	data = StripBOM(data)
 	der := derBytes(data)
-	rest := data
-	sawPEM := false
-	for {
-		var block *pem.Block
-		block, rest = pem.Decode(rest)
-		if block == nil {
-			break
-		}
-		sawPEM = true
-		if block.Type == "CERTIFICATE REQUEST" || block.Type == "NEW CERTIFICATE REQUEST" {
-			der = block.Bytes
-			sawPEM = false
-			break
-		}
+	block, sawPEM := firstBlock(data, func(typ string) bool {
+		return typ == "CERTIFICATE REQUEST" || typ == "NEW CERTIFICATE REQUEST"
+	})
+	if block != nil {
+		der, sawPEM = block.Bytes, false
 	}
 	if sawPEM {
 		return nil, errors.New("no certificate request found (the PEM holds no CERTIFICATE REQUEST block)")
@@ -245,4 +226,19 @@ func ParseCSR(data []byte) (*x509.CertificateRequest, error) {
 		return nil, fmt.Errorf("the certificate request's signature is invalid: %w", err)
 	}
 	return csr, nil
+}
+
+// firstBlock is the first PEM block in data whose type is wanted; sawPEM says whether data held
+// any PEM block at all (so a caller can tell "PEM of another kind" from "not PEM").
+func firstBlock(data []byte, wanted func(typ string) bool) (block *pem.Block, sawPEM bool) {
+	for rest := data; ; {
+		block, rest = pem.Decode(rest)
+		if block == nil {
+			return nil, sawPEM
+		}
+		sawPEM = true
+		if wanted(block.Type) {
+			return block, true
+		}
+	}
 }

@@ -12,20 +12,11 @@ import (
 // ReadLine reads one line (up to '\n', without the line ending) a byte at a time, so nothing
 // the client sends after it is taken from the TLS server.
 func ReadLine(c net.Conn) (string, error) {
-	c.SetReadDeadline(time.Now().Add(5 * time.Second))
-	defer c.SetReadDeadline(time.Time{})
-	var b []byte
-	one := make([]byte, 1)
-	for len(b) < 1<<16 {
-		if _, err := io.ReadFull(c, one); err != nil {
-			return string(b), err
-		}
-		if one[0] == '\n' {
-			return strings.TrimRight(string(b), "\r"), nil
-		}
-		b = append(b, one[0])
+	line, err := ReadUntil(c, "\n")
+	if err != nil {
+		return line, err
 	}
-	return string(b), errors.New("line too long")
+	return strings.TrimRight(line, "\r\n"), nil
 }
 
 // ReadUntil reads a byte at a time until what was read ends with marker.
