@@ -7,48 +7,28 @@ import (
 	"errors"
 	"io"
 	"net"
+	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/tlskit/tlskit/tlscore/peertest"
 	"github.com/tlskit/tlskit/tlscore/wire"
 )
 
-// badServer accepts connections and hands each to handle; it stops at cleanup.
+// badServer runs handle for every connection (peertest.Serve) and returns the port. A
+// connection stays open after handle returns, until the test ends (a silent peer is a handler
+// that returns at once), unless handle closes it.
 func badServer(t *testing.T, handle func(net.Conn)) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var mu sync.Mutex
-	var conns []net.Conn
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-			go handle(c)
-		}
-	}()
-	t.Cleanup(func() {
-		l.Close()
-		<-done
-		mu.Lock()
-		defer mu.Unlock()
-		for _, c := range conns {
-			c.Close()
-		}
+	addr := peertest.Serve(t, func(ctx context.Context, c net.Conn) {
+		handle(c)
+		<-ctx.Done()
 	})
-	return l.Addr().(*net.TCPAddr).Port
+	_, port, _ := net.SplitHostPort(addr)
+	n, _ := strconv.Atoi(port)
+	return n
 }
 
 func readHello(c net.Conn) {
@@ -171,7 +151,12 @@ func TestSilentOnOldHellosOnly(t *testing.T) {
 		if _, err := up.Write(append(hdr, body...)); err != nil {
 			return
 		}
-		go io.Copy(up, c)
+		go func() {
+			// The client's side closing (or the test's cleanup closing it) ends the backend's
+			// too, so the copy below returns instead of waiting out the backend.
+			_, _ = io.Copy(up, c)
+			up.Close()
+		}()
 		_, _ = io.Copy(c, up)
 	})
 	// One probe at a time, so the first may well be an old hello that is never answered.

@@ -9,6 +9,7 @@ import (
 	"golang.org/x/crypto/cryptobyte"
 
 	"github.com/tlskit/tlskit/tlscore/connect"
+	"github.com/tlskit/tlskit/tlscore/peertest"
 	"github.com/tlskit/tlskit/tlscore/wire"
 )
 
@@ -17,53 +18,39 @@ import (
 // alert: the shape of a server from 2010. OpenSSL 3 cannot be one, so it is built by hand.
 func sslv3Server(t *testing.T) connect.Target {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				c.SetDeadline(time.Now().Add(5 * time.Second))
-				buf := make([]byte, 1<<16)
-				n, _ := c.Read(buf)
-				recs, _, err := wire.ParseRecords(buf[:n])
-				if err != nil || len(recs) == 0 || len(recs[0].Payload) < 4 {
-					return
-				}
-				ch, err := wire.ParseClientHello(recs[0].Payload[4:])
-				if err != nil || ch.LegacyVersion != wire.VersionSSL30 || len(ch.SupportedVersions) > 0 {
-					c.Write([]byte{21, 3, 0, 0, 2, 2, 70}) // fatal protocol_version
-					return
-				}
-				offered := false
-				for _, s := range ch.CipherSuites {
-					offered = offered || s == 0x000a
-				}
-				if !offered {
-					c.Write([]byte{21, 3, 0, 0, 2, 2, 40}) // fatal handshake_failure
-					return
-				}
-				var b cryptobyte.Builder
-				b.AddUint8(wire.TypeServerHello)
-				b.AddUint24LengthPrefixed(func(b *cryptobyte.Builder) {
-					b.AddUint16(wire.VersionSSL30)
-					b.AddBytes(make([]byte, 32))
-					b.AddUint8(0) // session id
-					b.AddUint16(0x000a)
-					b.AddUint8(0) // compression
-				})
-				c.Write(wire.WrapRecords(wire.ContentHandshake, wire.VersionSSL30, b.BytesOrPanic()))
-			}()
+	addr := peertest.Serve(t, func(_ context.Context, c net.Conn) {
+		c.SetDeadline(time.Now().Add(5 * time.Second))
+		buf := make([]byte, 1<<16)
+		n, _ := c.Read(buf)
+		recs, _, err := wire.ParseRecords(buf[:n])
+		if err != nil || len(recs) == 0 || len(recs[0].Payload) < 4 {
+			return
 		}
-	}()
-	t2, err := connect.ParseTarget(ln.Addr().String(), 443)
+		ch, err := wire.ParseClientHello(recs[0].Payload[4:])
+		if err != nil || ch.LegacyVersion != wire.VersionSSL30 || len(ch.SupportedVersions) > 0 {
+			c.Write([]byte{21, 3, 0, 0, 2, 2, 70}) // fatal protocol_version
+			return
+		}
+		offered := false
+		for _, s := range ch.CipherSuites {
+			offered = offered || s == 0x000a
+		}
+		if !offered {
+			c.Write([]byte{21, 3, 0, 0, 2, 2, 40}) // fatal handshake_failure
+			return
+		}
+		var b cryptobyte.Builder
+		b.AddUint8(wire.TypeServerHello)
+		b.AddUint24LengthPrefixed(func(b *cryptobyte.Builder) {
+			b.AddUint16(wire.VersionSSL30)
+			b.AddBytes(make([]byte, 32))
+			b.AddUint8(0) // session id
+			b.AddUint16(0x000a)
+			b.AddUint8(0) // compression
+		})
+		c.Write(wire.WrapRecords(wire.ContentHandshake, wire.VersionSSL30, b.BytesOrPanic()))
+	})
+	t2, err := connect.ParseTarget(addr, 443)
 	if err != nil {
 		t.Fatal(err)
 	}

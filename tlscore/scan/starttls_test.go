@@ -10,50 +10,37 @@ import (
 	"time"
 
 	"github.com/tlskit/tlskit/tlscore/connect"
+	"github.com/tlskit/tlskit/tlscore/peertest"
 )
 
 // TestScanThroughSMTPStartTLS scans a server that speaks SMTP first: every probe must do the
 // STARTTLS dance before its ClientHello, or the server would see garbage.
 func TestScanThroughSMTPStartTLS(t *testing.T) {
 	_, _, pair := testCert(t, "ecdsa")
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
 	cfg := &tls.Config{Certificates: []tls.Certificate{pair}, MinVersion: tls.VersionTLS12}
-	go func() {
+	addr := peertest.Serve(t, func(_ context.Context, c net.Conn) {
+		c.SetDeadline(time.Now().Add(5 * time.Second))
+		r := bufio.NewReader(c)
+		c.Write([]byte("220 mail.test ESMTP\r\n"))
 		for {
-			c, err := ln.Accept()
+			line, err := r.ReadString('\n')
 			if err != nil {
 				return
 			}
-			go func() {
-				defer c.Close()
-				c.SetDeadline(time.Now().Add(5 * time.Second))
-				r := bufio.NewReader(c)
-				c.Write([]byte("220 mail.test ESMTP\r\n"))
-				for {
-					line, err := r.ReadString('\n')
-					if err != nil {
-						return
-					}
-					switch cmd := strings.ToUpper(strings.TrimSpace(line)); {
-					case strings.HasPrefix(cmd, "EHLO"):
-						c.Write([]byte("250-mail.test\r\n250 STARTTLS\r\n"))
-					case cmd == "STARTTLS":
-						c.Write([]byte("220 go ahead\r\n"))
-						tc := tls.Server(c, cfg)
-						tc.Handshake()
-						return
-					default:
-						c.Write([]byte("500 what\r\n"))
-					}
-				}
-			}()
+			switch cmd := strings.ToUpper(strings.TrimSpace(line)); {
+			case strings.HasPrefix(cmd, "EHLO"):
+				c.Write([]byte("250-mail.test\r\n250 STARTTLS\r\n"))
+			case cmd == "STARTTLS":
+				c.Write([]byte("220 go ahead\r\n"))
+				tc := tls.Server(c, cfg)
+				tc.Handshake()
+				return
+			default:
+				c.Write([]byte("500 what\r\n"))
+			}
 		}
-	}()
-	target, err := connect.ParseTarget(ln.Addr().String(), 443)
+	})
+	target, err := connect.ParseTarget(addr, 443)
 	if err != nil {
 		t.Fatal(err)
 	}
