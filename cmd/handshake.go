@@ -32,7 +32,7 @@ type handshakeOptions struct {
 	certFile    string
 	keyFile     string
 	keyPassword string
-	starttls    string
+	starttls    starttlsFlag
 	connectTo   string
 	proxy       string
 	keylog      string
@@ -85,7 +85,7 @@ included, or an unproven one with --revocation-hard-fail) or a certificate expir
 	fs.StringVar(&o.certFile, "cert", "", "client certificate to offer when the server asks (PEM, with its chain)")
 	fs.StringVar(&o.keyFile, "key", "", "private key of --cert")
 	fs.StringVar(&o.keyPassword, "key-password-file", "", "password of an encrypted --key")
-	fs.StringVar(&o.starttls, "starttls", "", "upgrade a plaintext protocol first: "+strings.Join(connect.StartTLSProtocols, ", ")+" (default: from the port, e.g. 25 -> smtp; 'none' to disable)")
+	o.starttls.register(fs, "first", ", e.g. 25 -> smtp")
 	fs.StringVar(&o.connectTo, "connect-to", "", "connect to this HOST:PORT instead, keeping the target's name for SNI and verification")
 	fs.StringVar(&o.proxy, "proxy", "", "connect through this HTTP proxy (http://HOST:PORT) with CONNECT")
 	fs.StringVar(&o.keylog, "keylog", "", "append the session secrets to this file (NSS key log format, for Wireshark; created 0600)")
@@ -172,12 +172,8 @@ func (o *handshakeOptions) build(a *app) (*handshakePlan, error) {
 		}
 		b.ClientCertificate = cert
 	}
-	switch o.starttls {
-	case "", "none":
-	default:
-		if !contains(connect.StartTLSProtocols, o.starttls) {
-			return nil, usageErrorf("--starttls: unknown protocol %q (choose %s)", o.starttls, strings.Join(connect.StartTLSProtocols, ", "))
-		}
+	if err := o.starttls.check(); err != nil {
+		return nil, err
 	}
 	if o.connectTo != "" {
 		t, err := connect.ParseTarget(o.connectTo, 443)
@@ -265,7 +261,7 @@ func runHandshake(ctx context.Context, a *app, o *handshakeOptions, args []strin
 	run := func(i int, t connect.Target) {
 		opts := plan.base
 		opts.Target = t
-		opts.StartTLS = o.starttlsFor(t)
+		opts.StartTLS = o.starttls.forTarget(t)
 		res, err := handshake.Run(ctx, opts)
 		outcomes[i] = handshakeOutcome{res: res, err: err}
 	}
@@ -324,25 +320,6 @@ func runHandshake(ctx context.Context, a *app, o *handshakeOptions, args []strin
 		}
 	}
 	return tally.err()
-}
-
-func (o *handshakeOptions) starttlsFor(t connect.Target) string {
-	switch {
-	case o.starttls == "none":
-		return ""
-	case o.starttls != "":
-		return o.starttls
-	}
-	if t.Scheme != "" {
-		return startTLSForScheme[t.Scheme]
-	}
-	return connect.StartTLSForPort(t.Port)
-}
-
-// startTLSForScheme maps a target URL's scheme to the upgrade it implies.
-var startTLSForScheme = map[string]string{
-	"smtp": "smtp", "submission": "smtp", "imap": "imap", "pop3": "pop3", "ftp": "ftp",
-	"xmpp": "xmpp", "ldap": "ldap", "postgres": "postgres", "postgresql": "postgres",
 }
 
 // handshakeError is a target's failure as the run's error line, with the flags that would

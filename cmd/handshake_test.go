@@ -172,8 +172,7 @@ func TestStartTLSForTarget(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		o := &handshakeOptions{starttls: tt.flag}
-		if got := o.starttlsFor(target); got != tt.want {
+		if got := starttlsFlag(tt.flag).forTarget(target); got != tt.want {
 			t.Errorf("%s with --starttls %q: %q, want %q", tt.target, tt.flag, got, tt.want)
 		}
 	}
