@@ -145,17 +145,9 @@ func (o *handshakeOptions) build(a *app) (*handshakePlan, error) {
 		// connected, before it sends anything (see runHandshake for several targets).
 		caFile := o.caFile
 		p.roots = sync.OnceValues(func() (*x509.CertPool, error) {
-			data, err := readInputFile(caFile, 16<<20)
+			pool, _, err := readRoots(a, "--ca", caFile)
 			if err != nil {
-				return nil, &rootsError{fmt.Errorf("--ca: %w", err)}
-			}
-			certs, err := material.ParseCertificates(data)
-			if err != nil {
-				return nil, &rootsError{fmt.Errorf("--ca %s: %w", caFile, err)}
-			}
-			pool := x509.NewCertPool()
-			for _, c := range certs {
-				pool.AddCert(c)
+				return nil, &rootsError{err}
 			}
 			return pool, nil
 		})
@@ -240,6 +232,9 @@ type handshakeOutcome struct {
 }
 
 func runHandshake(ctx context.Context, a *app, o *handshakeOptions, args []string) error {
+	if err := stdinOnce("--ca", o.caFile, args); err != nil {
+		return err
+	}
 	plan, err := o.build(a)
 	if err != nil {
 		return err

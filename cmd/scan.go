@@ -78,15 +78,14 @@ func runScan(ctx context.Context, a *app, o *scanOptions, args []string) error {
 	if err := o.starttls.check(); err != nil {
 		return err
 	}
+	if err := stdinOnce("--ca", o.caFile, args); err != nil {
+		return err
+	}
 	var roots *x509.CertPool
 	if o.caFile != "" {
-		certs, err := readChainFile(a, o.caFile, "--ca")
-		if err != nil {
+		var err error
+		if roots, _, err = readRoots(a, "--ca", o.caFile); err != nil {
 			return err
-		}
-		roots = x509.NewCertPool()
-		for _, c := range certs {
-			roots.AddCert(c)
 		}
 	}
 	rp, err := o.revocation.build(a.opts.Timeout)
