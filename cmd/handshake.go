@@ -100,7 +100,6 @@ included, or an unproven one with --revocation-hard-fail) or a certificate expir
 // handshakePlan is the validated configuration shared by every target.
 type handshakePlan struct {
 	base     handshake.Options
-	keylogW  io.Writer
 	closeLog func() error
 	// roots reads and parses --ca (once); nil without --ca.
 	roots func() (*x509.CertPool, error)
@@ -193,27 +192,13 @@ func (o *handshakeOptions) build(a *app) (*handshakePlan, error) {
 		return nil, usageErrorf("--concurrency must be 1 to 1024")
 	}
 	if o.keylog != "" {
-		f, err := openKeyLog(o.keylog)
+		kl, err := openKeyLog(o.keylog)
 		if err != nil {
 			return nil, err
 		}
-		p.keylogW = &lockedWriter{w: f}
-		b.KeyLog = p.keylogW
-		p.closeLog = f.Close
+		b.KeyLog, p.closeLog = kl, kl.Close
 	}
 	return p, nil
-}
-
-// lockedWriter serialises key log lines from concurrent handshakes.
-type lockedWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
 }
 
 func contains(list []string, s string) bool {
