@@ -14,13 +14,7 @@ import (
 // 1: ..." for a malformed one, scan and verify "--ca: notpem.pem: ..." and "certificate 1 of 1 is
 // malformed"; handshake and serve took neither a certificate request's nor stdin's special case.
 func TestReadRootsSameEverywhere(t *testing.T) {
-	t.Chdir(t.TempDir())
-	if res := runCLI(t, "ca", "create", "--dir", "ca"); res.code != ExitOK {
-		t.Fatalf("ca create: exit %d: %s", res.code, res.stderr)
-	}
-	if res := runCLI(t, "cert", "issue", "svc.test", "--ca-dir", "ca"); res.code != ExitOK {
-		t.Fatalf("cert issue: exit %d: %s", res.code, res.stderr)
-	}
+	issuedInTempDir(t)
 	if res := runCLI(t, "cert", "csr", "req.test", "--out", "req.csr", "--key-out", "req-key.pem"); res.code != ExitOK {
 		t.Fatalf("cert csr: exit %d: %s", res.code, res.stderr)
 	}
@@ -79,13 +73,7 @@ func TestReadRootsSameEverywhere(t *testing.T) {
 // it all (before, handshake looked for a file named "-", and scan read the roots from stdin
 // and then found no targets there).
 func TestRootsFromStdin(t *testing.T) {
-	t.Chdir(t.TempDir())
-	if res := runCLI(t, "ca", "create", "--dir", "ca"); res.code != ExitOK {
-		t.Fatalf("ca create: exit %d: %s", res.code, res.stderr)
-	}
-	if res := runCLI(t, "cert", "issue", "svc.test", "--ca-dir", "ca"); res.code != ExitOK {
-		t.Fatalf("cert issue: exit %d: %s", res.code, res.stderr)
-	}
+	issuedInTempDir(t)
 	ca := string(mustRead(t, "ca/ca.pem"))
 	if res := (cliRun{args: []string{"verify", "svc.test.pem", "--ca", "-"}, stdin: ca}).run(t); res.code != ExitOK {
 		t.Errorf("verify --ca -: exit %d: %s", res.code, res.stderr)
@@ -99,5 +87,18 @@ func TestRootsFromStdin(t *testing.T) {
 		if want := "tlskit: --ca - and the target - cannot both read stdin"; res.code != ExitUsage || !strings.HasPrefix(res.stderr, want) {
 			t.Errorf("%s - --ca -: exit %d, stderr %q; want exit 2 and %q", cmd, res.code, res.stderr, want)
 		}
+	}
+}
+
+// issuedInTempDir moves the test into a new directory holding a CA (ca/) and a certificate
+// it issued for svc.test (svc.test.pem).
+func issuedInTempDir(t *testing.T) {
+	t.Helper()
+	t.Chdir(t.TempDir())
+	if res := runCLI(t, "ca", "create", "--dir", "ca"); res.code != ExitOK {
+		t.Fatalf("ca create: exit %d: %s", res.code, res.stderr)
+	}
+	if res := runCLI(t, "cert", "issue", "svc.test", "--ca-dir", "ca"); res.code != ExitOK {
+		t.Fatalf("cert issue: exit %d: %s", res.code, res.stderr)
 	}
 }
