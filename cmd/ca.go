@@ -170,47 +170,39 @@ func runCACreate(a *app, o *caCreateOptions, pathLenSet bool) error {
 	if err != nil {
 		return err
 	}
-	keyPEM, err := material.EncodePrivateKeyPEM(a.random, key, password, a.kdfIterations)
-	if err != nil {
-		return err
-	}
 	certPath, keyPath, rootPath := certgen.CAPaths(dir)
 	chain := []*x509.Certificate{cert}
 	if parent != nil {
 		chain = append(chain, parent.Chain...)
 	}
-	files := []certgen.OutputFile{
-		{Path: certPath, Data: material.EncodeCertificatesPEM(chain...), Mode: 0o644, Kind: "certificate"},
-		{Path: keyPath, Data: keyPEM, Mode: 0o600, Kind: "private key"},
+	m := &certOutput{existsHint: "a CA already exists there; choose another --dir, or add --force to replace it"}
+	m.files = append(m.files, certgen.OutputFile{Path: certPath, Data: material.EncodeCertificatesPEM(chain...), Mode: 0o644, Kind: "certificate"})
+	if err := m.addKey(a, key, keyPath, password); err != nil {
+		return err
 	}
 	trust := certPath
 	if parentRoot != nil {
-		files = append(files, certgen.OutputFile{Path: rootPath, Data: material.EncodeCertificatesPEM(parentRoot), Mode: 0o644, Kind: "root"})
+		m.files = append(m.files, certgen.OutputFile{Path: rootPath, Data: material.EncodeCertificatesPEM(parentRoot), Mode: 0o644, Kind: "root"})
 		trust = rootPath
 	}
-	files = append(files, stateFiles(dir, settings)...)
+	m.files = append(m.files, stateFiles(dir, settings)...)
 
 	created, err := ensureCADir(dir, createParents)
 	if err != nil {
 		return err
 	}
-	if err := certgen.WriteFiles(files, o.force); err != nil {
+	if err := m.write(a, o.force); err != nil {
 		if created {
 			_ = os.Remove(dir)
 		}
-		var ee *certgen.ExistsError
-		if errors.As(err, &ee) {
-			return withHint(err, "a CA already exists there; choose another --dir, or add --force to replace it")
-		}
 		return err
 	}
-	s := certgen.SummarizeCertificate(cert)
-	s.Record(files)
-	s.TrustAnchor = trust
 	if password == nil {
 		a.infof("note: %s is unencrypted (mode 0600); anyone who reads it can issue certificates your clients trust (--key-password-file encrypts it)", keyPath)
 	}
-	return a.reportSummary(s, false)
+	s := certgen.SummarizeCertificate(cert)
+	s.TrustAnchor = trust
+	return m.report(a, s, nil)
 }
 
 // stateFiles are the settings and revocation files of a new CA. Settings are written when there

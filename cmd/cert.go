@@ -107,22 +107,15 @@ func (o *leafOptions) plan(a *app, hosts []string, selfSigned bool) (*leafPlan, 
 // all or nothing, then reports.
 func (o *leafOptions) writeLeaf(a *app, plan *leafPlan, cert *x509.Certificate, chain []*x509.Certificate, trust string, extra []certgen.Warning) error {
 	certPath, keyPath := o.output.paths(plan.hosts[0])
-	certPEM := material.EncodeCertificatesPEM(append([]*x509.Certificate{cert}, chain...)...)
-	var files []certgen.OutputFile
-	toStdout := o.output.out == "-"
-	if !toStdout {
-		files = append(files, certgen.OutputFile{Path: certPath, Data: certPEM, Mode: 0o644, Kind: "certificate"})
-	}
+	m := o.output.newCertOutput("certificate", certPath, material.EncodeCertificatesPEM(append([]*x509.Certificate{cert}, chain...)...))
 	if plan.newKey {
 		password, err := o.keys.password()
 		if err != nil {
 			return err
 		}
-		keyPEM, err := material.EncodePrivateKeyPEM(a.random, plan.key, password, a.kdfIterations)
-		if err != nil {
+		if err := m.addKey(a, plan.key, keyPath, password); err != nil {
 			return err
 		}
-		files = append(files, certgen.OutputFile{Path: keyPath, Data: keyPEM, Mode: 0o600, Kind: "private key"})
 	}
 	if o.output.p12 != "" {
 		password, err := readPasswordFile(o.output.p12PasswordFile, "--p12-password-file")
@@ -134,32 +127,11 @@ func (o *leafOptions) writeLeaf(a *app, plan *leafPlan, cert *x509.Certificate, 
 		if err != nil {
 			return fmt.Errorf("encoding PKCS#12: %w", err)
 		}
-		files = append(files, certgen.OutputFile{Path: o.output.p12, Data: p12, Mode: 0o600, Kind: "pkcs12"})
-	}
-	if err := certgen.WriteFiles(files, o.output.force); err != nil {
-		return fileWriteError(err)
-	}
-	if toStdout {
-		if _, err := a.streams.Out.Write(certPEM); err != nil {
-			return fmt.Errorf("writing certificate: %w", err)
-		}
+		m.files = append(m.files, certgen.OutputFile{Path: o.output.p12, Data: p12, Mode: 0o600, Kind: "pkcs12"})
 	}
 	s := certgen.SummarizeCertificate(cert)
-	s.Record(files)
 	s.TrustAnchor = trust
-	for _, w := range append(plan.warnings, extra...) {
-		s.Warnings = append(s.Warnings, string(w))
-	}
-	return a.reportSummary(s, toStdout)
-}
-
-// fileWriteError adds the --force hint to a refusal to overwrite.
-func fileWriteError(err error) error {
-	var ee *certgen.ExistsError
-	if errors.As(err, &ee) {
-		return withHint(err, "choose another --out/--key-out, or add --force to replace it")
-	}
-	return err
+	return m.emit(a, o.output.force, s, append(plan.warnings, extra...))
 }
 
 type certSelfsignOptions struct{ leafOptions }
@@ -402,24 +374,10 @@ func runCertSign(a *app, o *certSignOptions, csrPath string) error {
 		first = sans.FirstHost()
 	}
 	certPath, _ := o.output.paths(first)
-	certPEM := material.EncodeCertificatesPEM(append([]*x509.Certificate{cert}, issuer.Chain...)...)
-	var files []certgen.OutputFile
-	toStdout := o.output.out == "-"
-	if !toStdout {
-		files = append(files, certgen.OutputFile{Path: certPath, Data: certPEM, Mode: 0o644, Kind: "certificate"})
-		if err := certgen.WriteFiles(files, o.output.force); err != nil {
-			return fileWriteError(err)
-		}
-	} else if _, err := a.streams.Out.Write(certPEM); err != nil {
-		return fmt.Errorf("writing certificate: %w", err)
-	}
+	m := o.output.newCertOutput("certificate", certPath, material.EncodeCertificatesPEM(append([]*x509.Certificate{cert}, issuer.Chain...)...))
 	s := certgen.SummarizeCertificate(cert)
-	s.Record(files)
 	s.TrustAnchor = trust
-	for _, w := range append(warnings, more...) {
-		s.Warnings = append(s.Warnings, string(w))
-	}
-	return a.reportSummary(s, toStdout)
+	return m.emit(a, o.output.force, s, append(warnings, more...))
 }
 
 func readCSRInput(a *app, path string) ([]byte, error) {
@@ -486,37 +444,15 @@ func runCertCSR(a *app, o *certCSROptions, hosts []string) error {
 		return err
 	}
 	csrPath, keyPath := o.output.paths(hosts[0])
-	csrPEM := certgen.EncodeCSRPEM(csr)
-	toStdout := o.output.out == "-"
-	var files []certgen.OutputFile
-	if !toStdout {
-		files = append(files, certgen.OutputFile{Path: csrPath, Data: csrPEM, Mode: 0o644, Kind: "csr"})
-	}
+	m := o.output.newCertOutput("csr", csrPath, certgen.EncodeCSRPEM(csr))
 	if newKey {
 		password, err := o.keys.password()
 		if err != nil {
 			return err
 		}
-		keyPEM, err := material.EncodePrivateKeyPEM(a.random, key, password, a.kdfIterations)
-		if err != nil {
+		if err := m.addKey(a, key, keyPath, password); err != nil {
 			return err
 		}
-		files = append(files, certgen.OutputFile{Path: keyPath, Data: keyPEM, Mode: 0o600, Kind: "private key"})
 	}
-	if err := certgen.WriteFiles(files, o.output.force); err != nil {
-		return fileWriteError(err)
-	}
-	if toStdout {
-		if _, err := a.streams.Out.Write(csrPEM); err != nil {
-			return fmt.Errorf("writing request: %w", err)
-		}
-	}
-	s := certgen.SummarizeCSR(csr)
-	s.Record(files)
-	for _, w := range warnings {
-		if w != "" {
-			s.Warnings = append(s.Warnings, string(w))
-		}
-	}
-	return a.reportSummary(s, toStdout)
+	return m.emit(a, o.output.force, certgen.SummarizeCSR(csr), warnings)
 }

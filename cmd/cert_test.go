@@ -331,3 +331,51 @@ func TestWeakKeyHint(t *testing.T) {
 		t.Errorf("exit %d, stderr %q; want exit %d and %q", res.code, res.stderr, ExitUsage, want)
 	}
 }
+
+// TestCertOutputSameEverywhere: every command that makes certificate material (selfsign,
+// csr, issue, sign, ca create) refuses an existing file with the same two lines, naming its
+// --force hint, and with --out - prints the PEM alone on stdout and the summary on stderr. The
+// five assembled their output in four places before certOutput.emit; this holds them to one.
+func TestCertOutputSameEverywhere(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	if res := runCLI(t, "ca", "create", "--dir", "ca"); res.code != ExitOK {
+		t.Fatalf("ca create: exit %d: %s", res.code, res.stderr)
+	}
+	if res := runCLI(t, "cert", "csr", "req.test", "--out", "req.csr", "--key-out", "req-key.pem"); res.code != ExitOK {
+		t.Fatalf("csr: exit %d: %s", res.code, res.stderr)
+	}
+	const leafHint = "tlskit: hint: choose another --out/--key-out, or add --force to replace it"
+	for _, tt := range []struct {
+		args      []string
+		hint      string
+		pemHeader string // "" for a command without --out -
+	}{
+		{[]string{"cert", "selfsign", "self.test"}, leafHint, "-----BEGIN CERTIFICATE-----"},
+		{[]string{"cert", "csr", "csr.test"}, leafHint, "-----BEGIN CERTIFICATE REQUEST-----"},
+		{[]string{"cert", "issue", "issued.test", "--ca-dir", "ca"}, leafHint, "-----BEGIN CERTIFICATE-----"},
+		{[]string{"cert", "sign", "req.csr", "--ca-dir", "ca", "--out", "signed.pem"}, leafHint, "-----BEGIN CERTIFICATE-----"},
+		{[]string{"ca", "create", "--dir", "ca"}, "tlskit: hint: a CA already exists there; choose another --dir, or add --force to replace it", ""},
+	} {
+		name := strings.Join(tt.args[:2], " ")
+		if tt.args[1] != "create" {
+			if res := runCLI(t, tt.args...); res.code != ExitOK {
+				t.Fatalf("%s: exit %d: %s", name, res.code, res.stderr)
+			}
+		}
+		res := runCLI(t, tt.args...)
+		lines := strings.Split(strings.TrimSpace(res.stderr), "\n")
+		if res.code != ExitFailure || len(lines) != 2 || !strings.Contains(lines[0], "already exists") || lines[1] != tt.hint {
+			t.Errorf("%s again: exit %d, stderr %q; want exit 1, the existing file, then %q", name, res.code, res.stderr, tt.hint)
+		}
+		if tt.pemHeader == "" {
+			continue
+		}
+		args := append(append([]string{}, tt.args...), "--out", "-", "--force")
+		res = runCLI(t, args...)
+		if res.code != ExitOK || !strings.HasPrefix(res.stdout, tt.pemHeader) || strings.Contains(res.stdout, "subject") ||
+			!strings.Contains(res.stderr, "subject") {
+			t.Errorf("%s --out -: exit %d, stdout %q, stderr %q; want the PEM alone on stdout, the summary on stderr", name, res.code, res.stdout, res.stderr)
+		}
+	}
+}

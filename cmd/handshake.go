@@ -5,18 +5,12 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"io"
 	"net/url"
-	"strings"
 	"sync"
-	"time"
-
-	"github.com/tlskit/tlskit/inspect/material"
 
 	"github.com/spf13/cobra"
 
-	"github.com/tlskit/tlskit/cmd/internal/render"
-	"github.com/tlskit/tlskit/inspect"
+	"github.com/tlskit/tlskit/inspect/material"
 	"github.com/tlskit/tlskit/inspect/revocation"
 	"github.com/tlskit/tlskit/tlscore/connect"
 	"github.com/tlskit/tlskit/tlscore/handshake"
@@ -32,7 +26,7 @@ type handshakeOptions struct {
 	certFile    string
 	keyFile     string
 	keyPassword string
-	starttls    string
+	starttls    starttlsFlag
 	connectTo   string
 	proxy       string
 	keylog      string
@@ -85,7 +79,7 @@ included, or an unproven one with --revocation-hard-fail) or a certificate expir
 	fs.StringVar(&o.certFile, "cert", "", "client certificate to offer when the server asks (PEM, with its chain)")
 	fs.StringVar(&o.keyFile, "key", "", "private key of --cert")
 	fs.StringVar(&o.keyPassword, "key-password-file", "", "password of an encrypted --key")
-	fs.StringVar(&o.starttls, "starttls", "", "upgrade a plaintext protocol first: "+strings.Join(connect.StartTLSProtocols, ", ")+" (default: from the port, e.g. 25 -> smtp; 'none' to disable)")
+	o.starttls.register(fs, "first", ", e.g. 25 -> smtp")
 	fs.StringVar(&o.connectTo, "connect-to", "", "connect to this HOST:PORT instead, keeping the target's name for SNI and verification")
 	fs.StringVar(&o.proxy, "proxy", "", "connect through this HTTP proxy (http://HOST:PORT) with CONNECT")
 	fs.StringVar(&o.keylog, "keylog", "", "append the session secrets to this file (NSS key log format, for Wireshark; created 0600)")
@@ -100,7 +94,6 @@ included, or an unproven one with --revocation-hard-fail) or a certificate expir
 // handshakePlan is the validated configuration shared by every target.
 type handshakePlan struct {
 	base     handshake.Options
-	keylogW  io.Writer
 	closeLog func() error
 	// roots reads and parses --ca (once); nil without --ca.
 	roots func() (*x509.CertPool, error)
@@ -145,17 +138,9 @@ func (o *handshakeOptions) build(a *app) (*handshakePlan, error) {
 		// connected, before it sends anything (see runHandshake for several targets).
 		caFile := o.caFile
 		p.roots = sync.OnceValues(func() (*x509.CertPool, error) {
-			data, err := readInputFile(caFile, 16<<20)
+			pool, _, err := readRoots(a, "--ca", caFile)
 			if err != nil {
-				return nil, &rootsError{fmt.Errorf("--ca: %w", err)}
-			}
-			certs, err := material.ParseCertificates(data)
-			if err != nil {
-				return nil, &rootsError{fmt.Errorf("--ca %s: %w", caFile, err)}
-			}
-			pool := x509.NewCertPool()
-			for _, c := range certs {
-				pool.AddCert(c)
+				return nil, &rootsError{err}
 			}
 			return pool, nil
 		})
@@ -172,12 +157,8 @@ func (o *handshakeOptions) build(a *app) (*handshakePlan, error) {
 		}
 		b.ClientCertificate = cert
 	}
-	switch o.starttls {
-	case "", "none":
-	default:
-		if !contains(connect.StartTLSProtocols, o.starttls) {
-			return nil, usageErrorf("--starttls: unknown protocol %q (choose %s)", o.starttls, strings.Join(connect.StartTLSProtocols, ", "))
-		}
+	if err := o.starttls.check(); err != nil {
+		return nil, err
 	}
 	if o.connectTo != "" {
 		t, err := connect.ParseTarget(o.connectTo, 443)
@@ -205,27 +186,13 @@ func (o *handshakeOptions) build(a *app) (*handshakePlan, error) {
 		return nil, usageErrorf("--concurrency must be 1 to 1024")
 	}
 	if o.keylog != "" {
-		f, err := openKeyLog(o.keylog)
+		kl, err := openKeyLog(o.keylog)
 		if err != nil {
 			return nil, err
 		}
-		p.keylogW = &lockedWriter{w: f}
-		b.KeyLog = p.keylogW
-		p.closeLog = f.Close
+		b.KeyLog, p.closeLog = kl, kl.Close
 	}
 	return p, nil
-}
-
-// lockedWriter serialises key log lines from concurrent handshakes.
-type lockedWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
 }
 
 func contains(list []string, s string) bool {
@@ -244,6 +211,9 @@ type handshakeOutcome struct {
 }
 
 func runHandshake(ctx context.Context, a *app, o *handshakeOptions, args []string) error {
+	if err := stdinOnce("--ca", o.caFile, args); err != nil {
+		return err
+	}
 	plan, err := o.build(a)
 	if err != nil {
 		return err
@@ -265,7 +235,7 @@ func runHandshake(ctx context.Context, a *app, o *handshakeOptions, args []strin
 	run := func(i int, t connect.Target) {
 		opts := plan.base
 		opts.Target = t
-		opts.StartTLS = o.starttlsFor(t)
+		opts.StartTLS = o.starttls.forTarget(t)
 		res, err := handshake.Run(ctx, opts)
 		outcomes[i] = handshakeOutcome{res: res, err: err}
 	}
@@ -324,25 +294,6 @@ func runHandshake(ctx context.Context, a *app, o *handshakeOptions, args []strin
 		}
 	}
 	return tally.err()
-}
-
-func (o *handshakeOptions) starttlsFor(t connect.Target) string {
-	switch {
-	case o.starttls == "none":
-		return ""
-	case o.starttls != "":
-		return o.starttls
-	}
-	if t.Scheme != "" {
-		return startTLSForScheme[t.Scheme]
-	}
-	return connect.StartTLSForPort(t.Port)
-}
-
-// startTLSForScheme maps a target URL's scheme to the upgrade it implies.
-var startTLSForScheme = map[string]string{
-	"smtp": "smtp", "submission": "smtp", "imap": "imap", "pop3": "pop3", "ftp": "ftp",
-	"xmpp": "xmpp", "ldap": "ldap", "postgres": "postgres", "postgresql": "postgres",
 }
 
 // handshakeError is a target's failure as the run's error line, with the flags that would
@@ -436,8 +387,7 @@ func (a *app) reportHandshake(o *handshakeOptions, out handshakeOutcome, several
 		if several && index > 0 {
 			fmt.Fprintln(a.streams.Out)
 		}
-		r := handshakeRenderer{w: a.streams.Out, p: a.outPalette(), human: a.streams.OutTTY, verbose: o.verbose, now: a.now(), insecure: o.insecure}
-		if err := r.render(res); err != nil {
+		if err := a.renderHandshakeText(res, o); err != nil {
 			return code, err
 		}
 		if several && out.err != nil {
@@ -445,289 +395,6 @@ func (a *app) reportHandshake(o *handshakeOptions, out handshakeOutcome, several
 		}
 	}
 	return code, nil
-}
-
-// handshakeRenderer writes the text report: the timeline, the four parts, the timings.
-type handshakeRenderer struct {
-	w        io.Writer
-	p        palette
-	human    bool
-	verbose  bool
-	insecure bool
-	now      time.Time
-	b        strings.Builder
-}
-
-func (r *handshakeRenderer) line(format string, args ...any) {
-	fmt.Fprintf(&r.b, format, args...)
-	r.b.WriteByte('\n')
-}
-
-func (r *handshakeRenderer) render(res *handshake.Result) error {
-	esc := render.Escape
-	p := r.p
-	sni := res.SNI
-	if sni == "" {
-		sni = "(none)"
-	}
-	if r.human {
-		r.line("%s %s (%s), SNI %s", p.Bold("handshake with"), p.Bold(res.Target.Address()), orDash(res.Address), esc(sni))
-	} else {
-		r.line("target: %s", res.Target.Address())
-		r.line("address: %s", orDash(res.Address))
-		r.line("sni: %s", esc(sni))
-	}
-	if res.StartTLS != "" {
-		r.kv("starttls", res.StartTLS)
-	}
-	if r.human {
-		r.line("")
-	}
-	encryptedSeen := false
-	for _, s := range res.Steps {
-		name := s.Message
-		if s.Encrypted {
-			name += "*"
-			encryptedSeen = true
-		}
-		if r.human {
-			arrow := p.Accent("→")
-			if s.Direction == handshake.Received {
-				arrow = p.Good("←")
-			}
-			r.line("  %8.2f ms  %s  %-22s %s", s.AtMs, arrow, p.Bold(name), esc(s.Summary))
-		} else {
-			r.line("step: %.3f %s %s %s", s.AtMs, s.Direction, name, esc(s.Summary))
-		}
-		if r.verbose {
-			for _, d := range s.Detail {
-				if r.human {
-					r.line("  %s %s", strings.Repeat(" ", 16), p.Dim(esc(d)))
-				} else {
-					r.line("detail: %s", esc(d))
-				}
-			}
-		}
-	}
-	if encryptedSeen && r.human {
-		r.line("%s", p.Dim("  * encrypted on the wire; decrypted with this session's own secrets (TLS 1.3)"))
-	}
-	if res.Error != "" {
-		if r.human {
-			r.line("")
-			r.line("%s %s", p.Bad("failed:"), esc(res.Error))
-		} else {
-			r.line("error: %s", esc(res.Error))
-		}
-		if len(res.Chain) > 0 {
-			// The server sent its chain before refusing: how it proved who it is still shows.
-			if r.human {
-				r.line("")
-				r.line("%s %s", p.Bold("authentication"), p.Dim("(the chain the server sent before the handshake failed)"))
-			}
-			r.chain(res)
-		}
-		r.timing(res)
-		_, err := io.WriteString(r.w, r.b.String())
-		return err
-	}
-	if r.human {
-		r.line("")
-		r.line("%s %s", p.Bold("1. version       "), res.Version)
-		r.line("%s %s", p.Bold("2. cipher suite  "), res.CipherSuite)
-		r.line("%s", p.Bold("3. authentication"))
-	} else {
-		r.line("version: %s", res.Version)
-		r.line("cipher_suite: %s", res.CipherSuite)
-	}
-	r.chain(res)
-	r.sessionKeys(res)
-	r.timing(res)
-	_, err := io.WriteString(r.w, r.b.String())
-	return err
-}
-
-func (r *handshakeRenderer) kv(key, value string) {
-	if r.human {
-		r.line("%s %s", r.p.Dim(key+":"), render.Escape(value))
-	} else {
-		r.line("%s: %s", key, render.Escape(value))
-	}
-}
-
-func (r *handshakeRenderer) chain(res *handshake.Result) {
-	esc := render.Escape
-	p := r.p
-	for i, c := range res.Chain {
-		validity := fmt.Sprintf("%s to %s", c.NotBefore.Format(time.RFC3339), c.NotAfter.Format(time.RFC3339))
-		names := strings.Join(append(append([]string{}, c.DNSNames...), c.IPAddresses...), ", ")
-		if r.human {
-			branch, pipe := "├─", "│ "
-			if i == len(res.Chain)-1 {
-				branch, pipe = "└─", "  "
-			}
-			left := relativeDays(c.NotAfter.Sub(r.now))
-			if c.DaysLeft < 0 {
-				left = p.Bad("expired " + left)
-			} else if c.DaysLeft < 30 {
-				left = p.Warn(left)
-			}
-			role := "leaf"
-			if i > 0 {
-				role = "intermediate"
-				if c.SelfSigned {
-					role = "root"
-				}
-			}
-			r.line("   %s %s %s", branch, p.Bold(esc(c.Subject)), p.Dim("("+role+")"))
-			r.line("   %s    issuer     %s", pipe, esc(c.Issuer))
-			r.line("   %s    valid      %s (%s)", pipe, validity, left)
-			r.line("   %s    key        %s, signed with %s", pipe, c.Key, c.SignatureAlgorithm)
-			if names != "" {
-				r.line("   %s    names      %s", pipe, esc(names))
-			}
-			if c.Revocation != nil && c.Revocation.Status != revocation.StatusNotChecked {
-				r.line("   %s    revocation %s", pipe, r.revocationColour(c.Revocation.Status)(esc(describeRevocation(c.Revocation, r.now))))
-			}
-			if r.verbose {
-				r.line("   %s    serial     %s", pipe, c.Serial)
-				r.line("   %s    sha256     %s", pipe, c.SHA256)
-			}
-		} else {
-			r.line("certificate.%d.subject: %s", i, esc(c.Subject))
-			r.line("certificate.%d.issuer: %s", i, esc(c.Issuer))
-			r.line("certificate.%d.not_before: %s", i, c.NotBefore.Format(time.RFC3339))
-			r.line("certificate.%d.not_after: %s", i, c.NotAfter.Format(time.RFC3339))
-			r.line("certificate.%d.days_left: %d", i, c.DaysLeft)
-			r.line("certificate.%d.key: %s", i, c.Key)
-			r.line("certificate.%d.signature_algorithm: %s", i, c.SignatureAlgorithm)
-			r.line("certificate.%d.names: %s", i, esc(names))
-			r.line("certificate.%d.sha256: %s", i, c.SHA256)
-			if c.Revocation != nil && c.Revocation.Status != revocation.StatusNotChecked {
-				r.line("certificate.%d.revocation: %s", i, esc(describeRevocation(c.Revocation, r.now)))
-			}
-		}
-	}
-	v := res.Verification
-	if v == nil {
-		return
-	}
-	verdict := "OK: the chain leads to a trusted root and is valid for " + res.Target.Host
-	if !v.Verified {
-		verdict = "FAILED (" + v.Reason + "): " + v.Error
-	}
-	if r.human {
-		colour := p.Good
-		if !v.Verified {
-			colour = p.Bad
-			if r.insecure {
-				colour = p.Warn
-			}
-		}
-		r.line("   %s  %s", p.Dim("verification"), colour(esc(verdict)))
-		if !v.HostnameOK && v.Reason != inspect.ReasonHostnameMismatch {
-			r.line("   %s  %s", p.Dim("hostname    "), p.Bad("the certificate is not valid for "+esc(res.Target.Host)))
-		}
-	} else {
-		r.line("verification.verified: %t", v.Verified)
-		if !v.Verified {
-			r.line("verification.reason: %s", v.Reason)
-			r.line("verification.error: %s", esc(v.Error))
-		}
-		r.line("verification.hostname_ok: %t", v.HostnameOK)
-	}
-	if rev := res.Revocation; rev != nil {
-		if r.human {
-			r.line("   %s    %s", p.Dim("revocation"), r.revocationColour(rev.Status)(esc(describeRevocationReport(rev))))
-		} else {
-			r.line("revocation.status: %s", rev.Status)
-			if rev.Source != "" {
-				r.line("revocation.source: %s", rev.Source)
-			}
-			if rev.Error != "" {
-				r.line("revocation.error: %s", esc(rev.Error))
-			}
-		}
-	}
-	// The staple is shown on its own only where the revocation lines do not already speak of it.
-	if res.OCSP != nil && (res.Revocation == nil || res.Revocation.Status == revocation.StatusOff) {
-		what := res.OCSP.Status
-		if res.OCSP.Error != "" {
-			what += ": " + res.OCSP.Error
-		}
-		if r.human {
-			r.line("   %s  %s", p.Dim("ocsp staple "), r.revocationColour(res.OCSP.Status)(esc(what)))
-		} else {
-			r.line("ocsp: %s", esc(what))
-		}
-	}
-}
-
-func (r *handshakeRenderer) revocationColour(status string) func(string) string {
-	return revocationColour(r.p, status)
-}
-
-func (r *handshakeRenderer) sessionKeys(res *handshake.Result) {
-	fs := "no"
-	if res.ForwardSecrecy {
-		fs = "yes"
-	}
-	ticket := "none"
-	if res.Resumption != nil && res.Resumption.TicketOffered {
-		ticket = "offered"
-		if res.Resumption.TicketLifetimeS > 0 {
-			ticket += fmt.Sprintf(" (lifetime %ds)", res.Resumption.TicketLifetimeS)
-		}
-	}
-	alpn := res.ALPN
-	if alpn == "" {
-		alpn = "none"
-	}
-	if r.human {
-		hrr := ""
-		if res.HelloRetry {
-			hrr = ", after a HelloRetryRequest"
-		}
-		r.line("%s %s%s; forward secrecy: %s; resumption ticket: %s; ALPN: %s", r.p.Bold("4. session keys  "),
-			orDash(res.KeyExchange), hrr, fs, ticket, render.Escape(alpn))
-		if ca := res.ClientAuth; ca != nil && ca.Requested {
-			sent := "none sent (no --cert)"
-			if ca.CertificateSent {
-				sent = "sent " + render.Escape(ca.CertificateSubject)
-			}
-			r.line("   %s  the server asked for a client certificate: %s", r.p.Dim("client auth "), sent)
-		}
-	} else {
-		r.line("key_exchange: %s", orDash(res.KeyExchange))
-		r.line("hello_retry: %t", res.HelloRetry)
-		r.line("forward_secrecy: %s", fs)
-		r.line("resumption_ticket: %s", ticket)
-		r.line("alpn: %s", render.Escape(alpn))
-		if ca := res.ClientAuth; ca != nil && ca.Requested {
-			r.line("client_auth.requested: true")
-			r.line("client_auth.certificate_sent: %t", ca.CertificateSent)
-		}
-	}
-}
-
-func (r *handshakeRenderer) timing(res *handshake.Result) {
-	t := res.Timing
-	if r.human {
-		r.line("")
-		st := ""
-		if res.StartTLS != "" {
-			st = fmt.Sprintf(", starttls %.1f ms", t.StartTLSMs)
-		}
-		r.line("%s dns %.1f ms, connect %.1f ms%s, handshake %.1f ms, total %.1f ms", r.p.Dim("timing:"), t.DNSMs, t.ConnectMs, st, t.HandshakeMs, t.TotalMs)
-		return
-	}
-	r.line("timing.dns_ms: %.3f", t.DNSMs)
-	r.line("timing.connect_ms: %.3f", t.ConnectMs)
-	if res.StartTLS != "" {
-		r.line("timing.starttls_ms: %.3f", t.StartTLSMs)
-	}
-	r.line("timing.handshake_ms: %.3f", t.HandshakeMs)
-	r.line("timing.total_ms: %.3f", t.TotalMs)
 }
 
 func orDash(s string) string {

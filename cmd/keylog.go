@@ -2,8 +2,10 @@ package cmd
 
 import (
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
+	"sync"
 
 	"github.com/tlskit/tlskit/certgen/filecheck"
 )
@@ -14,7 +16,9 @@ import (
 // others (the session secrets would be readable by them). The checks are made on the opened
 // file (fstat), not on the path beforehand, so the file cannot be swapped between check and use.
 // Refusals are plain errors (exit 1: a file that cannot be written, docs/exit-codes.md).
-func openKeyLog(path string) (*os.File, error) {
+// The writer returned serialises the lines of concurrent handshakes (handshake --concurrency,
+// serve's connections), so a caller hands it to the TLS library as it is.
+func openKeyLog(path string) (*keyLog, error) {
 	// keyLogOpenFlags adds O_NOFOLLOW, and O_NONBLOCK so that a FIFO without a reader fails
 	// instead of blocking the open (a regular file ignores it).
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE|keyLogOpenFlags, 0o600)
@@ -35,7 +39,28 @@ func openKeyLog(path string) (*os.File, error) {
 		f.Close()
 		return nil, err
 	}
-	return f, nil
+	return &keyLog{lockedWriter: lockedWriter{w: f}, f: f}, nil
+}
+
+// keyLog is an open --keylog file.
+type keyLog struct {
+	lockedWriter
+	f *os.File
+}
+
+func (k *keyLog) Close() error { return k.f.Close() }
+
+// lockedWriter serialises writes from concurrent handshakes, so that key log lines never
+// interleave.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
 
 // keyLogRefusal is the reason a key log file is not written to, or nil.

@@ -67,7 +67,7 @@ func TestOpenKeyLog(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := f.WriteString("CLIENT_RANDOM 00 11\n"); err != nil {
+			if _, err := f.Write([]byte("CLIENT_RANDOM 00 11\n")); err != nil {
 				t.Fatal(err)
 			}
 			f.Close()

@@ -18,7 +18,7 @@ import (
 
 type scanOptions struct {
 	caFile     string
-	starttls   string
+	starttls   starttlsFlag
 	sni        string
 	parallel   int
 	rate       int
@@ -50,7 +50,7 @@ worst code wins.`,
 	fs := c.Flags()
 	fs.StringVar(&o.sni, "sni", "", "server name to send (default: the target's host name)")
 	fs.StringVar(&o.caFile, "ca", "", "verify the certificate against these roots instead of the system's")
-	fs.StringVar(&o.starttls, "starttls", "", "upgrade a plaintext protocol before each probe: "+strings.Join(connect.StartTLSProtocols, ", ")+" (default: from the port; 'none' to disable)")
+	o.starttls.register(fs, "before each probe", "")
 	fs.IntVar(&o.parallel, "parallel", 8, "probe connections at once")
 	fs.IntVar(&o.rate, "rate", 250, "most new connections per second, so a scan never floods a server")
 	fs.StringVar(&o.failOn, "fail-on", "high", "exit 3 on a finding of this severity or worse: low, medium or high (none to never)")
@@ -75,18 +75,17 @@ func runScan(ctx context.Context, a *app, o *scanOptions, args []string) error {
 	if o.rate < 1 {
 		return usageErrorf("--rate must be at least 1")
 	}
-	if o.starttls != "" && o.starttls != "none" && !contains(connect.StartTLSProtocols, o.starttls) {
-		return usageErrorf("--starttls: unknown protocol %q (choose %s)", o.starttls, strings.Join(connect.StartTLSProtocols, ", "))
+	if err := o.starttls.check(); err != nil {
+		return err
+	}
+	if err := stdinOnce("--ca", o.caFile, args); err != nil {
+		return err
 	}
 	var roots *x509.CertPool
 	if o.caFile != "" {
-		certs, err := readChainFile(a, o.caFile, "--ca")
-		if err != nil {
+		var err error
+		if roots, _, err = readRoots(a, "--ca", o.caFile); err != nil {
 			return err
-		}
-		roots = x509.NewCertPool()
-		for _, c := range certs {
-			roots.AddCert(c)
 		}
 	}
 	rp, err := o.revocation.build(a.opts.Timeout)
@@ -104,9 +103,8 @@ func runScan(ctx context.Context, a *app, o *scanOptions, args []string) error {
 		if o.sni != "" {
 			sni = o.sni
 		}
-		starttls := (&handshakeOptions{starttls: o.starttls}).starttlsFor(t)
 		res, err := scan.Scan(ctx, scan.Options{Target: t, ServerName: sni, Timeout: a.opts.Timeout, Parallel: o.parallel, Rate: o.rate,
-			StartTLS: starttls, Roots: roots, Now: a.now, Revocation: rp.opts, RevocationHardFail: rp.hardFail})
+			StartTLS: o.starttls.forTarget(t), Roots: roots, Now: a.now, Revocation: rp.opts, RevocationHardFail: rp.hardFail})
 		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err() // interrupted: the rest would be too

@@ -186,17 +186,8 @@ func (o *serveOptions) setup(a *app) (*serveSetup, error) {
 		if o.clientAuth == "require" {
 			lo.ClientAuth = tls.RequireAndVerifyClientCert
 		}
-		data, err := readInputFile(o.clientCA, 16<<20)
-		if err != nil {
-			return nil, fmt.Errorf("--client-ca: %w", err)
-		}
-		certs, err := material.ParseCertificates(data)
-		if err != nil {
-			return nil, fmt.Errorf("--client-ca %s: %w", o.clientCA, err)
-		}
-		lo.ClientCAs = x509.NewCertPool()
-		for _, c := range certs {
-			lo.ClientCAs.AddCert(c)
+		if lo.ClientCAs, _, err = readRoots(a, "--client-ca", o.clientCA); err != nil {
+			return nil, err
 		}
 	default:
 		return nil, usageErrorf("--client-auth must be none, request or require")

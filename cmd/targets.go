@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/tlskit/tlskit/tlscore/connect"
 )
@@ -100,4 +101,13 @@ type targetFailure struct {
 // run's own error line only counts them.
 func (a *app) warnTarget(err error) {
 	a.warnf("%s", errorMessage(err))
+}
+
+// stdinOnce refuses a flag that reads stdin ("-") when the targets are read from it too: the
+// first reader would take all of it, and the roots of handshake are read while it dials.
+func stdinOnce(flag, path string, args []string) error {
+	if path == "-" && slices.Contains(args, "-") {
+		return usageErrorf("%s - and the target - cannot both read stdin", flag)
+	}
+	return nil
 }

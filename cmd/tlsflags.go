@@ -6,12 +6,13 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
-
-	"github.com/tlskit/tlskit/inspect/material"
 
 	"github.com/spf13/pflag"
 
+	"github.com/tlskit/tlskit/inspect/material"
+	"github.com/tlskit/tlskit/tlscore/connect"
 	"github.com/tlskit/tlskit/tlscore/wire"
 )
 
@@ -152,4 +153,34 @@ func loadKeyPair(certFile, keyFile, passwordFile string) (*tls.Certificate, erro
 		return nil, fmt.Errorf("%s / %s: %w", certFile, keyFile, err)
 	}
 	return &tc, nil
+}
+
+// starttlsFlag is --starttls of handshake and scan: a protocol to upgrade every target with,
+// "none" for no upgrade, or "" for what each target implies (its scheme, else its port; see
+// connect.Target.ImpliedStartTLS).
+type starttlsFlag string
+
+// register adds --starttls; when says when the upgrade runs ("first", "before each probe"), and
+// example follows "default: from the port" in the help (", e.g. 25 -> smtp", or "").
+func (f *starttlsFlag) register(fs *pflag.FlagSet, when, example string) {
+	fs.StringVar((*string)(f), "starttls", "", "upgrade a plaintext protocol "+when+": "+strings.Join(connect.StartTLSProtocols, ", ")+
+		" (default: from the port"+example+"; 'none' to disable)")
+}
+
+func (f starttlsFlag) check() error {
+	if f != "" && f != "none" && !slices.Contains(connect.StartTLSProtocols, string(f)) {
+		return usageErrorf("--starttls: unknown protocol %q (choose %s)", string(f), strings.Join(connect.StartTLSProtocols, ", "))
+	}
+	return nil
+}
+
+// forTarget is the upgrade to run before the handshake with t ("" for none).
+func (f starttlsFlag) forTarget(t connect.Target) string {
+	switch f {
+	case "none":
+		return ""
+	case "":
+		return t.ImpliedStartTLS()
+	}
+	return string(f)
 }

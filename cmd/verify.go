@@ -3,7 +3,6 @@ package cmd
 import (
 	"context"
 	"crypto/x509"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
@@ -112,24 +111,20 @@ func runVerify(ctx context.Context, a *app, o *verifyOptions, file string) error
 			return usageErrorf("--host: %v", err)
 		}
 	}
-	chain, chainErr := readChainFile(a, file, "certificate chain")
+	chain, chainErr := readCertFile(a, "certificate chain", file)
 	var malformed *material.CertificateError
 	if chainErr != nil && !errors.As(chainErr, &malformed) {
 		return chainErr
 	}
 	if o.intermediates != "" {
-		if opts.Intermediates, err = readChainFile(a, o.intermediates, "--intermediates"); err != nil {
+		if opts.Intermediates, err = readCertFile(a, "--intermediates", o.intermediates); err != nil {
 			return err
 		}
 	}
 	var roots []*x509.Certificate
 	if o.caFile != "" {
-		if roots, err = readChainFile(a, o.caFile, "--ca"); err != nil {
+		if opts.Roots, roots, err = readRoots(a, "--ca", o.caFile); err != nil {
 			return err
-		}
-		opts.Roots = x509.NewCertPool()
-		for _, c := range roots {
-			opts.Roots.AddCert(c)
 		}
 	}
 	if malformed != nil {
@@ -218,46 +213,6 @@ func verificationHintFor(res *handshake.Result, o *handshakeOptions) string {
 	}
 	return ""
 }
-
-// readChainFile reads certificates from a file ("-" is stdin), refusing what is not one.
-func readChainFile(a *app, path, what string) ([]*x509.Certificate, error) {
-	var data []byte
-	var err error
-	if path == "-" {
-		data, err = readAllLimited(a.streams.In, 64<<20)
-	} else {
-		data, err = readInputFile(path, 64<<20)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", what, err)
-	}
-	if block, _ := pem.Decode(material.StripBOM(data)); block != nil && strings.Contains(block.Type, "CERTIFICATE REQUEST") {
-		return nil, fmt.Errorf("%s: %s is a certificate request, not a certificate (sign it first: tlskit cert sign)", what, path)
-	}
-	certs, err := material.ParseCertificates(data)
-	var malformed *material.CertificateError
-	if errors.As(err, &malformed) {
-		return certs, &malformedFileError{what: what, path: path, cause: malformed}
-	}
-	if err != nil {
-		return nil, fmt.Errorf("%s: %s: %w", what, path, err)
-	}
-	return certs, nil
-}
-
-// malformedFileError is a file holding a certificate Go refuses to parse. For the chain under
-// judgement that is the verdict; for --ca and --intermediates, input that cannot be used.
-type malformedFileError struct {
-	what, path string
-	cause      *material.CertificateError
-}
-
-func (e *malformedFileError) Error() string {
-	m := inspect.DiagnoseMalformed(e.cause.DER, e.cause.Err)
-	return fmt.Sprintf("%s: %s: certificate %d of %d is malformed: %s", e.what, e.path, e.cause.Index+1, e.cause.Total, m)
-}
-
-func (e *malformedFileError) Unwrap() error { return e.cause }
 
 func renderVerify(w io.Writer, p palette, human bool, rep verifyReport) error {
 	var b strings.Builder

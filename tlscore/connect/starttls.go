@@ -9,30 +9,32 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"slices"
 	"strings"
 	"time"
 )
 
-// StartTLSProtocols are the plaintext protocols tlskit can upgrade before the handshake.
-var StartTLSProtocols = []string{"smtp", "imap", "pop3", "ftp", "xmpp", "postgres", "ldap"}
+// StartTLSProtocols are the plaintext protocols tlskit can upgrade before the handshake: the
+// distinct STARTTLS protocols of Schemes, in its order.
+var StartTLSProtocols = startTLSProtocols()
 
-// StartTLSForPort guesses the STARTTLS protocol from a well-known port ("" when none applies).
+func startTLSProtocols() []string {
+	var protos []string
+	for _, s := range Schemes {
+		if s.StartTLS != "" && !slices.Contains(protos, s.StartTLS) {
+			protos = append(protos, s.StartTLS)
+		}
+	}
+	return protos
+}
+
+// StartTLSForPort guesses the STARTTLS protocol from a well-known port: that of the scheme
+// whose default port it is ("" when none applies).
 func StartTLSForPort(port int) string {
-	switch port {
-	case 25, 587:
-		return "smtp"
-	case 143:
-		return "imap"
-	case 110:
-		return "pop3"
-	case 21:
-		return "ftp"
-	case 5222:
-		return "xmpp"
-	case 5432:
-		return "postgres"
-	case 389:
-		return "ldap"
+	for _, s := range Schemes {
+		if s.StartTLS != "" && s.DefaultPort == port {
+			return s.StartTLS
+		}
 	}
 	return ""
 }

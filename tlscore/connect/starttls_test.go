@@ -4,6 +4,8 @@ import (
 	"context"
 	"io"
 	"net"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -49,10 +51,53 @@ func TestStartTLSForPort(t *testing.T) {
 	for _, s := range Schemes {
 		got := StartTLSForPort(s.DefaultPort)
 		switch {
-		case s.StartTLS && !known[got]:
+		case s.StartTLS != "" && got != s.StartTLS:
+			t.Errorf("scheme %s (port %d): StartTLSForPort gives %q, not its %q", s.Name, s.DefaultPort, got, s.StartTLS)
+		case s.StartTLS != "" && !known[got]:
 			t.Errorf("scheme %s (port %d): StartTLSForPort gives %q, not a STARTTLS protocol", s.Name, s.DefaultPort, got)
-		case !s.StartTLS && got != "":
+		case s.StartTLS == "" && got != "":
 			t.Errorf("implicit-TLS scheme %s (port %d): StartTLSForPort gives %q", s.Name, s.DefaultPort, got)
+		}
+	}
+}
+
+// TestStartTLSTable: the protocols derived from Schemes are the seven StartTLS speaks, in the
+// order help text has always listed them, and a target implies its scheme's upgrade, else its
+// port's. Before the table was one, the same facts stood in three lists (Schemes' bools, a
+// port switch here and a scheme map in cmd/handshake.go).
+func TestStartTLSTable(t *testing.T) {
+	t.Parallel()
+	want := []string{"smtp", "imap", "pop3", "ftp", "xmpp", "postgres", "ldap"}
+	if !slices.Equal(StartTLSProtocols, want) {
+		t.Errorf("StartTLSProtocols = %v, want %v", StartTLSProtocols, want)
+	}
+	for _, proto := range StartTLSProtocols {
+		a, b := net.Pipe()
+		b.Close()
+		err := StartTLS(context.Background(), a, proto, "x.test")
+		a.Close()
+		if err == nil || strings.Contains(err.Error(), "unknown STARTTLS protocol") {
+			t.Errorf("StartTLS(%s) over a closed pipe: %v, want the protocol's own failure", proto, err)
+		}
+	}
+	for _, tt := range []struct{ target, want string }{
+		{"mail.test:25", "smtp"},
+		{"mail.test:587", "smtp"},
+		{"mail.test:465", ""},
+		{"db.test:5432", "postgres"},
+		{"imap://mail.test", "imap"},
+		{"submission://mail.test", "smtp"},
+		{"postgresql://db.test", "postgres"},
+		{"ldap://dir.test:10389", "ldap"},
+		{"https://web.test:25", ""},
+		{"smtps://mail.test", ""},
+	} {
+		target, err := ParseTarget(tt.target, 443)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := target.ImpliedStartTLS(); got != tt.want {
+			t.Errorf("%s: ImpliedStartTLS() = %q, want %q", tt.target, got, tt.want)
 		}
 	}
 }

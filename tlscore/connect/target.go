@@ -50,15 +50,19 @@ func (t Target) ServerName() string {
 	return t.Host
 }
 
-// Scheme describes a URL scheme tlskit understands in a target.
+// Scheme describes a URL scheme tlskit understands in a target. Schemes is the one table of
+// schemes, default ports and STARTTLS upgrades: ParseTarget's default ports, StartTLSProtocols,
+// StartTLSForPort and Target.ImpliedStartTLS all read it, so a protocol is added in one row.
 type Scheme struct {
 	Name        string
 	DefaultPort int
-	// StartTLS is true for protocols that begin in plaintext and upgrade (smtp, imap, ...).
-	StartTLS bool
+	// StartTLS is the plaintext protocol StartTLS upgrades for this scheme ("smtp" for
+	// submission too), or "" for a scheme whose connections begin with TLS.
+	StartTLS string
 }
 
-// Schemes lists the URL schemes accepted in targets, with their IANA default ports.
+// Schemes lists the URL schemes accepted in targets, with their IANA default ports. The
+// STARTTLS rows are in the order StartTLSProtocols lists their protocols (and help text shows).
 var Schemes = []Scheme{
 	{Name: "https", DefaultPort: 443},
 	{Name: "wss", DefaultPort: 443},
@@ -71,15 +75,15 @@ var Schemes = []Scheme{
 	{Name: "amqps", DefaultPort: 5671},
 	{Name: "ircs", DefaultPort: 6697},
 	{Name: "mqtts", DefaultPort: 8883},
-	{Name: "smtp", DefaultPort: 25, StartTLS: true},
-	{Name: "submission", DefaultPort: 587, StartTLS: true},
-	{Name: "imap", DefaultPort: 143, StartTLS: true},
-	{Name: "pop3", DefaultPort: 110, StartTLS: true},
-	{Name: "ldap", DefaultPort: 389, StartTLS: true},
-	{Name: "ftp", DefaultPort: 21, StartTLS: true},
-	{Name: "xmpp", DefaultPort: 5222, StartTLS: true},
-	{Name: "postgres", DefaultPort: 5432, StartTLS: true},
-	{Name: "postgresql", DefaultPort: 5432, StartTLS: true},
+	{Name: "smtp", DefaultPort: 25, StartTLS: "smtp"},
+	{Name: "submission", DefaultPort: 587, StartTLS: "smtp"},
+	{Name: "imap", DefaultPort: 143, StartTLS: "imap"},
+	{Name: "pop3", DefaultPort: 110, StartTLS: "pop3"},
+	{Name: "ftp", DefaultPort: 21, StartTLS: "ftp"},
+	{Name: "xmpp", DefaultPort: 5222, StartTLS: "xmpp"},
+	{Name: "postgres", DefaultPort: 5432, StartTLS: "postgres"},
+	{Name: "postgresql", DefaultPort: 5432, StartTLS: "postgres"},
+	{Name: "ldap", DefaultPort: 389, StartTLS: "ldap"},
 }
 
 // LookupScheme finds a scheme by name (case-insensitive).
@@ -91,6 +95,16 @@ func LookupScheme(name string) (Scheme, bool) {
 		}
 	}
 	return Scheme{}, false
+}
+
+// ImpliedStartTLS is the STARTTLS upgrade the target itself implies ("" for none): its URL
+// scheme's when it was given as a URL (https://host:25 upgrades nothing), else its port's.
+func (t Target) ImpliedStartTLS() string {
+	if t.Scheme != "" {
+		s, _ := LookupScheme(t.Scheme)
+		return s.StartTLS
+	}
+	return StartTLSForPort(t.Port)
 }
 
 // TargetError says why a target could not be parsed. Line is set (from 1) when the target came

@@ -1,0 +1,353 @@
+package cmd
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/tlskit/tlskit/cmd/internal/render"
+	"github.com/tlskit/tlskit/inspect"
+	"github.com/tlskit/tlskit/inspect/revocation"
+	"github.com/tlskit/tlskit/tlscore/handshake"
+)
+
+// renderHandshakeText writes one handshake's text report on stdout: the terminal layout
+// (handshakeReport) or, in a pipe, the fields list (handshakeFields). Both show the values
+// newHandshakeView computes once, so they cannot drift apart in what they say.
+func (a *app) renderHandshakeText(res *handshake.Result, o *handshakeOptions) error {
+	now := a.now()
+	v := newHandshakeView(res, now)
+	var b strings.Builder
+	if a.streams.OutTTY {
+		r := handshakeReport{b: &b, p: a.outPalette(), verbose: o.verbose, insecure: o.insecure, now: now}
+		r.render(v)
+	} else {
+		// A strings.Builder does not fail; the write below is the one that can.
+		_ = render.WriteFields(&b, handshakeFields(v, o.verbose), render.FieldStyle{})
+	}
+	_, err := io.WriteString(a.streams.Out, b.String())
+	return err
+}
+
+// handshakeView holds what both layouts show of a handshake, computed from its result.
+type handshakeView struct {
+	res *handshake.Result
+	// address is the address connected to, "-" when none was.
+	address string
+	// sni is the server name sent, "(none)" when none was.
+	sni   string
+	certs []certView
+	// verdict is the verification's one line, "" without verification.
+	verdict string
+	// ocsp is the stapled response, where the revocation lines do not already speak of it
+	// ("" otherwise).
+	ocsp string
+	// forwardSecrecy, ticket and alpn describe the session keys: "yes"/"no", "none" or
+	// "offered ...", the protocol or "none".
+	forwardSecrecy, ticket, alpn string
+}
+
+// certView is one certificate of the chain as both layouts show it.
+type certView struct {
+	cert inspect.Certificate
+	// validity is "NOT_BEFORE to NOT_AFTER" in RFC 3339.
+	validity string
+	// names are the DNS names and IP addresses, comma-separated.
+	names string
+	// revocation is the certificate's revocation status in words, "" when it was not checked.
+	revocation string
+}
+
+func newHandshakeView(res *handshake.Result, now time.Time) *handshakeView {
+	v := &handshakeView{res: res, address: orDash(res.Address), sni: res.SNI, forwardSecrecy: "no", ticket: "none", alpn: res.ALPN}
+	if v.sni == "" {
+		v.sni = "(none)"
+	}
+	for _, c := range res.Chain {
+		cv := certView{
+			cert:     c,
+			validity: fmt.Sprintf("%s to %s", c.NotBefore.Format(time.RFC3339), c.NotAfter.Format(time.RFC3339)),
+			names:    strings.Join(append(append([]string{}, c.DNSNames...), c.IPAddresses...), ", "),
+		}
+		if c.Revocation != nil && c.Revocation.Status != revocation.StatusNotChecked {
+			cv.revocation = describeRevocation(c.Revocation, now)
+		}
+		v.certs = append(v.certs, cv)
+	}
+	if ver := res.Verification; ver != nil {
+		v.verdict = "OK: the chain leads to a trusted root and is valid for " + res.Target.Host
+		if !ver.Verified {
+			v.verdict = "FAILED (" + ver.Reason + "): " + ver.Error
+		}
+	}
+	if res.OCSP != nil && (res.Revocation == nil || res.Revocation.Status == revocation.StatusOff) {
+		v.ocsp = res.OCSP.Status
+		if res.OCSP.Error != "" {
+			v.ocsp += ": " + res.OCSP.Error
+		}
+	}
+	if res.ForwardSecrecy {
+		v.forwardSecrecy = "yes"
+	}
+	if res.Resumption != nil && res.Resumption.TicketOffered {
+		v.ticket = "offered"
+		if res.Resumption.TicketLifetimeS > 0 {
+			v.ticket += fmt.Sprintf(" (lifetime %ds)", res.Resumption.TicketLifetimeS)
+		}
+	}
+	if v.alpn == "" {
+		v.alpn = "none"
+	}
+	return v
+}
+
+// stepName is a message's name, starred when it crossed the wire encrypted.
+func stepName(s handshake.Step) string {
+	if s.Encrypted {
+		return s.Message + "*"
+	}
+	return s.Message
+}
+
+// handshakeReport writes the terminal layout: the timeline, the four parts of a handshake,
+// the timings.
+type handshakeReport struct {
+	b        *strings.Builder
+	p        palette
+	verbose  bool
+	insecure bool
+	now      time.Time
+}
+
+func (r *handshakeReport) line(format string, args ...any) {
+	fmt.Fprintf(r.b, format, args...)
+	r.b.WriteByte('\n')
+}
+
+func (r *handshakeReport) render(v *handshakeView) {
+	esc, p, res := render.Escape, r.p, v.res
+	r.line("%s %s (%s), SNI %s", p.Bold("handshake with"), p.Bold(res.Target.Address()), v.address, esc(v.sni))
+	if res.StartTLS != "" {
+		r.line("%s %s", p.Dim("starttls:"), esc(res.StartTLS))
+	}
+	r.line("")
+	encryptedSeen := false
+	for _, s := range res.Steps {
+		encryptedSeen = encryptedSeen || s.Encrypted
+		arrow := p.Accent("→")
+		if s.Direction == handshake.Received {
+			arrow = p.Good("←")
+		}
+		r.line("  %8.2f ms  %s  %-22s %s", s.AtMs, arrow, p.Bold(stepName(s)), esc(s.Summary))
+		if r.verbose {
+			for _, d := range s.Detail {
+				r.line("  %s %s", strings.Repeat(" ", 16), p.Dim(esc(d)))
+			}
+		}
+	}
+	if encryptedSeen {
+		r.line("%s", p.Dim("  * encrypted on the wire; decrypted with this session's own secrets (TLS 1.3)"))
+	}
+	if res.Error != "" {
+		r.line("")
+		r.line("%s %s", p.Bad("failed:"), esc(res.Error))
+		if len(res.Chain) > 0 {
+			// The server sent its chain before refusing: how it proved who it is still shows.
+			r.line("")
+			r.line("%s %s", p.Bold("authentication"), p.Dim("(the chain the server sent before the handshake failed)"))
+			r.chain(v)
+		}
+		r.timing(res)
+		return
+	}
+	r.line("")
+	r.line("%s %s", p.Bold("1. version       "), res.Version)
+	r.line("%s %s", p.Bold("2. cipher suite  "), res.CipherSuite)
+	r.line("%s", p.Bold("3. authentication"))
+	r.chain(v)
+	r.sessionKeys(v)
+	r.timing(res)
+}
+
+func (r *handshakeReport) chain(v *handshakeView) {
+	esc, p, res := render.Escape, r.p, v.res
+	for i, cv := range v.certs {
+		c := cv.cert
+		branch, pipe := "├─", "│ "
+		if i == len(v.certs)-1 {
+			branch, pipe = "└─", "  "
+		}
+		left := relativeDays(c.NotAfter.Sub(r.now))
+		if c.DaysLeft < 0 {
+			left = p.Bad("expired " + left)
+		} else if c.DaysLeft < 30 {
+			left = p.Warn(left)
+		}
+		role := "leaf"
+		if i > 0 {
+			role = "intermediate"
+			if c.SelfSigned {
+				role = "root"
+			}
+		}
+		r.line("   %s %s %s", branch, p.Bold(esc(c.Subject)), p.Dim("("+role+")"))
+		r.line("   %s    issuer     %s", pipe, esc(c.Issuer))
+		r.line("   %s    valid      %s (%s)", pipe, cv.validity, left)
+		r.line("   %s    key        %s, signed with %s", pipe, c.Key, c.SignatureAlgorithm)
+		if cv.names != "" {
+			r.line("   %s    names      %s", pipe, esc(cv.names))
+		}
+		if cv.revocation != "" {
+			r.line("   %s    revocation %s", pipe, revocationColour(p, c.Revocation.Status)(esc(cv.revocation)))
+		}
+		if r.verbose {
+			r.line("   %s    serial     %s", pipe, c.Serial)
+			r.line("   %s    sha256     %s", pipe, c.SHA256)
+		}
+	}
+	ver := res.Verification
+	if ver == nil {
+		return
+	}
+	colour := p.Good
+	if !ver.Verified {
+		colour = p.Bad
+		if r.insecure {
+			colour = p.Warn
+		}
+	}
+	r.line("   %s  %s", p.Dim("verification"), colour(esc(v.verdict)))
+	if !ver.HostnameOK && ver.Reason != inspect.ReasonHostnameMismatch {
+		r.line("   %s  %s", p.Dim("hostname    "), p.Bad("the certificate is not valid for "+esc(res.Target.Host)))
+	}
+	if rev := res.Revocation; rev != nil {
+		r.line("   %s    %s", p.Dim("revocation"), revocationColour(p, rev.Status)(esc(describeRevocationReport(rev))))
+	}
+	if v.ocsp != "" {
+		r.line("   %s  %s", p.Dim("ocsp staple "), revocationColour(p, res.OCSP.Status)(esc(v.ocsp)))
+	}
+}
+
+func (r *handshakeReport) sessionKeys(v *handshakeView) {
+	res := v.res
+	hrr := ""
+	if res.HelloRetry {
+		hrr = ", after a HelloRetryRequest"
+	}
+	r.line("%s %s%s; forward secrecy: %s; resumption ticket: %s; ALPN: %s", r.p.Bold("4. session keys  "),
+		orDash(res.KeyExchange), hrr, v.forwardSecrecy, v.ticket, render.Escape(v.alpn))
+	if ca := res.ClientAuth; ca != nil && ca.Requested {
+		sent := "none sent (no --cert)"
+		if ca.CertificateSent {
+			sent = "sent " + render.Escape(ca.CertificateSubject)
+		}
+		r.line("   %s  the server asked for a client certificate: %s", r.p.Dim("client auth "), sent)
+	}
+}
+
+func (r *handshakeReport) timing(res *handshake.Result) {
+	t := res.Timing
+	r.line("")
+	st := ""
+	if res.StartTLS != "" {
+		st = fmt.Sprintf(", starttls %.1f ms", t.StartTLSMs)
+	}
+	r.line("%s dns %.1f ms, connect %.1f ms%s, handshake %.1f ms, total %.1f ms", r.p.Dim("timing:"), t.DNSMs, t.ConnectMs, st, t.HandshakeMs, t.TotalMs)
+}
+
+// handshakeFields is the pipe layout: one stable key: value field a line, in the order of the
+// terminal report (render.WriteFields escapes every value).
+func handshakeFields(v *handshakeView, verbose bool) []render.Field {
+	res := v.res
+	var f fieldList
+	f.add("target", res.Target.Address())
+	f.add("address", v.address)
+	f.add("sni", v.sni)
+	if res.StartTLS != "" {
+		f.add("starttls", res.StartTLS)
+	}
+	for _, s := range res.Steps {
+		f.add("step", fmt.Sprintf("%.3f %s %s %s", s.AtMs, s.Direction, stepName(s), s.Summary))
+		if verbose {
+			for _, d := range s.Detail {
+				f.add("detail", d)
+			}
+		}
+	}
+	if res.Error != "" {
+		f.add("error", res.Error)
+		if len(res.Chain) > 0 {
+			chainFields(&f, v)
+		}
+	} else {
+		f.add("version", res.Version)
+		f.add("cipher_suite", res.CipherSuite)
+		chainFields(&f, v)
+		f.add("key_exchange", orDash(res.KeyExchange))
+		f.add("hello_retry", fmt.Sprint(res.HelloRetry))
+		f.add("forward_secrecy", v.forwardSecrecy)
+		f.add("resumption_ticket", v.ticket)
+		f.add("alpn", v.alpn)
+		if ca := res.ClientAuth; ca != nil && ca.Requested {
+			f.add("client_auth.requested", "true")
+			f.add("client_auth.certificate_sent", fmt.Sprint(ca.CertificateSent))
+		}
+	}
+	t := res.Timing
+	f.add("timing.dns_ms", fmt.Sprintf("%.3f", t.DNSMs))
+	f.add("timing.connect_ms", fmt.Sprintf("%.3f", t.ConnectMs))
+	if res.StartTLS != "" {
+		f.add("timing.starttls_ms", fmt.Sprintf("%.3f", t.StartTLSMs))
+	}
+	f.add("timing.handshake_ms", fmt.Sprintf("%.3f", t.HandshakeMs))
+	f.add("timing.total_ms", fmt.Sprintf("%.3f", t.TotalMs))
+	return f
+}
+
+func chainFields(f *fieldList, v *handshakeView) {
+	res := v.res
+	for i, cv := range v.certs {
+		c := cv.cert
+		key := func(name string) string { return fmt.Sprintf("certificate.%d.%s", i, name) }
+		f.add(key("subject"), c.Subject)
+		f.add(key("issuer"), c.Issuer)
+		f.add(key("not_before"), c.NotBefore.Format(time.RFC3339))
+		f.add(key("not_after"), c.NotAfter.Format(time.RFC3339))
+		f.add(key("days_left"), fmt.Sprint(c.DaysLeft))
+		f.add(key("key"), c.Key)
+		f.add(key("signature_algorithm"), c.SignatureAlgorithm)
+		f.add(key("names"), cv.names)
+		f.add(key("sha256"), c.SHA256)
+		if cv.revocation != "" {
+			f.add(key("revocation"), cv.revocation)
+		}
+	}
+	ver := res.Verification
+	if ver == nil {
+		return
+	}
+	f.add("verification.verified", fmt.Sprint(ver.Verified))
+	if !ver.Verified {
+		f.add("verification.reason", ver.Reason)
+		f.add("verification.error", ver.Error)
+	}
+	f.add("verification.hostname_ok", fmt.Sprint(ver.HostnameOK))
+	if rev := res.Revocation; rev != nil {
+		f.add("revocation.status", rev.Status)
+		if rev.Source != "" {
+			f.add("revocation.source", rev.Source)
+		}
+		if rev.Error != "" {
+			f.add("revocation.error", rev.Error)
+		}
+	}
+	if v.ocsp != "" {
+		f.add("ocsp", v.ocsp)
+	}
+}
+
+// fieldList collects the fields of a pipe layout.
+type fieldList []render.Field
+
+func (l *fieldList) add(key, value string) { *l = append(*l, render.Field{Key: key, Value: value}) }
