@@ -14,6 +14,15 @@ import (
 // short, since a revocation should reach clients soon, and long enough to be stapled.
 const OCSPValidity = time.Hour
 
+// OCSPLogEntry is the log line of `tlskit ca serve` for one request (docs/json.md): when, from
+// whom, and what AnswerOCSP answered. Pinned by testdata/ocsp-log.json (TestDocumentsGolden).
+type OCSPLogEntry struct {
+	Time   time.Time `json:"time"`
+	Remote string    `json:"remote"`
+	// Answer is AnswerOCSP's status: "good SERIAL", "revoked SERIAL", "malformed request", ...
+	Answer string `json:"answer"`
+}
+
 // AnswerOCSP answers one DER OCSP request as the CA (RFC 6960), from its revocation database:
 // revoked (with time and reason) for a serial the database lists, good for any other serial of
 // this CA (there is no record of what it issued, so "good" means "not revoked", as §2.2 allows),

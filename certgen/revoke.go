@@ -120,6 +120,15 @@ func RevocationFor(cert *x509.Certificate, reason RevocationReason, now time.Tim
 	}
 }
 
+// RevokeSummary is what `tlskit ca revoke` reports (docs/json.md): the entry that stands in
+// the database (the first one, when the serial was revoked before), whether it was already
+// there, and the database file. Pinned by testdata/revoke.json (TestDocumentsGolden).
+type RevokeSummary struct {
+	Revocation
+	AlreadyRevoked bool   `json:"already_revoked"`
+	Database       string `json:"database"`
+}
+
 // RevocationDB is a CA directory's revoked.json: every certificate it has revoked, and the
 // number of the last CRL it signed (CRL numbers only ever increase, RFC 5280 §5.2.3).
 type RevocationDB struct {

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/tlskit/tlskit/inspect/material"
 	"github.com/tlskit/tlskit/tlscore/names/hostname"
 )
 
@@ -25,22 +26,9 @@ func (s SANs) Empty() bool {
 }
 
 // Strings lists the names as OpenSSL prints them ("DNS:example.com", "IP:127.0.0.1", ...), in
-// the order they appear in the certificate.
+// the order they appear in the certificate (material.SANStrings).
 func (s SANs) Strings() []string {
-	var out []string
-	for _, d := range s.DNSNames {
-		out = append(out, "DNS:"+d)
-	}
-	for _, e := range s.EmailAddresses {
-		out = append(out, "email:"+e)
-	}
-	for _, ip := range s.IPAddresses {
-		out = append(out, "IP:"+ip.String())
-	}
-	for _, u := range s.URIs {
-		out = append(out, "URI:"+u.String())
-	}
-	return out
+	return material.SANStrings(s.DNSNames, s.EmailAddresses, s.IPAddresses, s.URIs)
 }
 
 // HostError says why a HOST argument cannot be a subject alternative name.

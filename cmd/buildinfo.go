@@ -5,16 +5,6 @@ import (
 	"runtime/debug"
 )
 
-// BuildInfo describes the binary: what the release process stamped into it, or, for a plain
-// `go build`/`go install`, what the Go toolchain recorded.
-type BuildInfo struct {
-	Version   string `json:"version"`
-	Commit    string `json:"commit"`
-	Date      string `json:"date"`
-	GoVersion string `json:"go_version"`
-	Platform  string `json:"platform"`
-}
-
 // ResolveBuildInfo fills what -ldflags left empty from the module and VCS information the Go
 // toolchain embeds, so `go install github.com/tlskit/tlskit@v1.2.3` still reports v1.2.3.
 func ResolveBuildInfo(version, commit, date string) BuildInfo {

@@ -332,13 +332,6 @@ as RFC 5280 asks for "unspecified".`,
 	return c
 }
 
-// revokeResult is what `tlskit ca revoke` reports (docs/json.md).
-type revokeResult struct {
-	certgen.Revocation
-	AlreadyRevoked bool   `json:"already_revoked"`
-	Database       string `json:"database"`
-}
-
 func runCARevoke(ctx context.Context, a *app, o *caRevokeOptions, target string) error {
 	reason := certgen.ReasonUnspecified
 	if o.reason != "" {
@@ -359,7 +352,7 @@ func runCARevoke(ctx context.Context, a *app, o *caRevokeOptions, target string)
 	if err != nil {
 		return err
 	}
-	var result revokeResult
+	var result certgen.RevokeSummary
 	ctx, cancel := context.WithTimeout(ctx, lockWait)
 	defer cancel()
 	err = certgen.UpdateRevocationDB(ctx, dir, func(db *certgen.RevocationDB) error {
@@ -389,7 +382,7 @@ func runCARevoke(ctx context.Context, a *app, o *caRevokeOptions, target string)
 }
 
 // reportRevoke prints what ca revoke recorded.
-func (a *app) reportRevoke(result revokeResult) error {
+func (a *app) reportRevoke(result certgen.RevokeSummary) error {
 	if a.opts.Output == formatJSON {
 		return a.writeJSON(result)
 	}

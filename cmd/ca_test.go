@@ -11,11 +11,11 @@ import (
 func TestCARevocationRendering(t *testing.T) {
 	at := time.Date(2026, 11, 27, 11, 55, 0, 0, time.UTC)
 	na := at.Add(397 * 24 * time.Hour)
-	revoked := revokeResult{
+	revoked := certgen.RevokeSummary{
 		Revocation: certgen.Revocation{Serial: "32dd8b1dba02f6b3145940e31732abb913f9947e", RevokedAt: at, Reason: "keyCompromise", Subject: "CN=app.test", NotAfter: &na},
 		Database:   "ca/revoked.json",
 	}
-	bySerial := revokeResult{
+	bySerial := certgen.RevokeSummary{
 		Revocation:     certgen.Revocation{Serial: "0102", RevokedAt: at, Reason: "unspecified"},
 		AlreadyRevoked: true,
 		Database:       "ca/revoked.json",

@@ -52,13 +52,6 @@ SIGINT or SIGTERM stops it (exit 0).`,
 	return c
 }
 
-// ocspLogLine is one answered request, a JSON line with -o json.
-type ocspLogLine struct {
-	Time   time.Time `json:"time"`
-	Remote string    `json:"remote"`
-	Answer string    `json:"answer"`
-}
-
 func runCAServe(ctx context.Context, a *app, o *caServeOptions) error {
 	dir, err := o.ca.resolve(a)
 	if err != nil {
@@ -86,7 +79,7 @@ func runCAServe(ctx context.Context, a *app, o *caServeOptions) error {
 	logger := newEventLog(ctx, a)
 	defer logger.close()
 	logLine := func(remote, status string) {
-		l := ocspLogLine{Time: a.now().UTC(), Remote: remote, Answer: status}
+		l := certgen.OCSPLogEntry{Time: a.now().UTC(), Remote: remote, Answer: status}
 		logger.record(l, func() string {
 			return fmt.Sprintf("%s %s %s", l.Time.Format("2006-01-02T15:04:05.000Z"), render.Escape(l.Remote), l.Answer)
 		})

@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/x509"
-	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
 	"errors"
@@ -19,12 +18,10 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/tlskit/tlskit/certgen"
 	"github.com/tlskit/tlskit/cmd/internal/render"
 	"github.com/tlskit/tlskit/inspect"
 	"github.com/tlskit/tlskit/tlscore/connect"
 	"github.com/tlskit/tlskit/tlscore/handshake"
-	"github.com/tlskit/tlskit/tlscore/names/dn"
 )
 
 type inspectOptions struct {
@@ -67,40 +64,13 @@ keys).`,
 	return c
 }
 
-// inspectItem is one item of an input's JSON document, {"source": ..., "items": [...]}
-// (docs/json.md), which writeInspectJSON writes an item at a time.
+// inspectItem is one item as inspect shows it: its report (inspect.ItemReport, what -o json
+// writes) and, for -o pem, its DER and PEM block type.
 type inspectItem struct {
-	Index       int                         `json:"index"`
-	Kind        inspect.Kind                `json:"kind"`
-	PEMType     string                      `json:"pem_type,omitempty"`
-	FromPKCS12  bool                        `json:"from_pkcs12,omitempty"`
-	Encrypted   bool                        `json:"encrypted,omitempty"`
-	Certificate *inspect.CertificateDetails `json:"certificate,omitempty"`
-	Request     *requestView                `json:"certificate_request,omitempty"`
-	Key         *inspect.KeyDetails         `json:"key,omitempty"`
-	CRL         *crlView                    `json:"crl,omitempty"`
-	Lint        []inspect.Finding           `json:"lint,omitempty"`
-	// KeyMatches is set with --match: whether that key belongs to this certificate.
-	KeyMatches *bool `json:"key_matches,omitempty"`
+	inspect.ItemReport
 
 	raw []byte // DER, for -o pem
 	pem string // block type for -o pem
-}
-
-type requestView struct {
-	Subject            string             `json:"subject"`
-	SANs               []string           `json:"sans"`
-	Key                inspect.KeyDetails `json:"key"`
-	SignatureAlgorithm string             `json:"signature_algorithm"`
-	SignatureValid     bool               `json:"signature_valid"`
-}
-
-type crlView struct {
-	Issuer       string    `json:"issuer"`
-	Number       string    `json:"number,omitempty"`
-	ThisUpdate   time.Time `json:"this_update"`
-	NextUpdate   time.Time `json:"next_update,omitzero"`
-	RevokedCount int       `json:"revoked_count"`
 }
 
 func runInspect(ctx context.Context, a *app, o *inspectOptions, args []string) error {
@@ -268,47 +238,20 @@ func refusalAfterChain(res *handshake.Result, err error) string {
 }
 
 func viewItem(it inspect.Item, now time.Time, lint bool) inspectItem {
-	v := inspectItem{Index: it.Index, Kind: it.Kind, PEMType: it.PEMType, FromPKCS12: it.FromPKCS12, Encrypted: it.Encrypted}
+	v := inspectItem{ItemReport: inspect.DescribeItem(it, now, lint)}
 	switch it.Kind {
 	case inspect.KindCertificate:
-		d := inspect.Details(it.Cert, now)
-		v.Certificate = &d
 		v.raw, v.pem = it.Cert.Raw, "CERTIFICATE"
-		if lint {
-			v.Lint = inspect.Lint(it.Cert, now)
-		}
 	case inspect.KindCertificateRequest:
-		sans := certgen.SANs{DNSNames: it.CSR.DNSNames, IPAddresses: it.CSR.IPAddresses, EmailAddresses: it.CSR.EmailAddresses, URIs: it.CSR.URIs}
-		v.Request = &requestView{Subject: dn.Of(it.CSR.RawSubject, it.CSR.Subject), SANs: nonNilStrings(sans.Strings()),
-			Key: inspect.DescribeKey(it.CSR.PublicKey, false), SignatureAlgorithm: it.CSR.SignatureAlgorithm.String(),
-			SignatureValid: it.CSR.CheckSignature() == nil}
 		v.raw, v.pem = it.CSR.Raw, "CERTIFICATE REQUEST"
-	case inspect.KindPrivateKey:
-		k := inspect.DescribeKey(it.PrivateKey.Public(), true)
-		v.Key = &k
 	case inspect.KindPublicKey:
-		k := inspect.DescribeKey(it.PublicKey, false)
-		v.Key = &k
 		if der, err := x509.MarshalPKIXPublicKey(it.PublicKey); err == nil {
 			v.raw, v.pem = der, "PUBLIC KEY"
 		}
 	case inspect.KindCRL:
-		c := it.CRL
-		view := &crlView{Issuer: dn.Of(c.RawIssuer, c.Issuer), ThisUpdate: c.ThisUpdate.UTC(), NextUpdate: c.NextUpdate.UTC(), RevokedCount: len(c.RevokedCertificateEntries)}
-		if c.Number != nil {
-			view.Number = hex.EncodeToString(c.Number.Bytes())
-		}
-		v.CRL = view
-		v.raw, v.pem = c.Raw, "X509 CRL"
+		v.raw, v.pem = it.CRL.Raw, "X509 CRL"
 	}
 	return v
-}
-
-func nonNilStrings(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s
 }
 
 // writeInspect writes one input's report, an item at a time: view turns each item into what is
@@ -377,10 +320,10 @@ func (a *app) writeInspect(ctx context.Context, src string, b *inspect.Bundle, v
 	return err
 }
 
-// writeInspectJSON writes one input's JSON document, {"source": ..., "items": [...]}, of count
-// items, indented as writeJSON does, or, as one line among several inputs, compact as
-// writeJSONLine does. Each item is encoded on its own, which gives the same bytes as encoding
-// the whole document: indentation depends only on depth.
+// writeInspectJSON writes one input's JSON document, an inspect.Report of count items, indented
+// as writeJSON does, or, as one line among several inputs, compact as writeJSONLine does. Each
+// item is encoded on its own, which gives the same bytes as encoding the whole Report:
+// indentation depends only on depth.
 func writeInspectJSON(w io.Writer, src string, count int, line bool, each func(func(inspectItem) error) error) error {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
@@ -422,7 +365,7 @@ func writeInspectJSON(w io.Writer, src string, count int, line bool, each func(f
 			}
 		}
 		first = false
-		data, err := encode(it)
+		data, err := encode(it.ItemReport)
 		if err != nil {
 			return err
 		}

@@ -326,10 +326,15 @@ func wholeDecodeSource(ctx context.Context, a *app, src string, opts inspect.Dec
 func (a *app) wholeWriteInspect(rep wholeInspectReport, n, total int, o *inspectOptions) error {
 	switch a.opts.Output {
 	case formatJSON:
-		if total > 1 {
-			return a.writeJSONLine(rep)
+		// The streamed document is held to the library's type (inspect.Report) encoded whole.
+		doc := inspect.Report{Source: rep.Source}
+		for _, it := range rep.Items {
+			doc.Items = append(doc.Items, it.ItemReport)
 		}
-		return a.writeJSON(rep)
+		if total > 1 {
+			return a.writeJSONLine(doc)
+		}
+		return a.writeJSON(doc)
 	case formatPEM:
 		skipped := 0
 		for _, it := range rep.Items {
@@ -379,7 +384,7 @@ func TestInspectJSONEmptyItems(t *testing.T) {
 			t.Fatal(err)
 		}
 		a := newApp(&IOStreams{Out: &want}, nil, testBuild)
-		rep := wholeInspectReport{Source: "a<b>"}
+		rep := inspect.Report{Source: "a<b>"}
 		if line {
 			a.writeJSONLine(rep)
 		} else {

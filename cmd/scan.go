@@ -58,12 +58,6 @@ worst code wins.`,
 	return c
 }
 
-// scanReport is the JSON of `tlskit scan` (docs/json.md).
-type scanReport struct {
-	*scan.Result
-	Findings []scan.Finding `json:"findings"`
-}
-
 func runScan(ctx context.Context, a *app, o *scanOptions, args []string) error {
 	threshold, ok := severityRank[o.failOn]
 	if !ok && o.failOn != "none" {
@@ -118,7 +112,7 @@ func runScan(ctx context.Context, a *app, o *scanOptions, args []string) error {
 			}
 			continue
 		}
-		rep := scanReport{Result: res, Findings: scan.Findings(res)}
+		rep := scan.NewReport(res)
 		if c := res.Connection; c != nil {
 			a.warnRevocation(t.Address(), c.Revocation, rp.hardFail)
 		}
@@ -174,7 +168,7 @@ func (a *app) reportScanFailure(t connect.Target, err error, index int) error {
 
 var severityRank = map[string]int{"info": 0, "low": 1, "medium": 2, "high": 3}
 
-func renderScan(w io.Writer, p palette, rep scanReport, gap bool) error {
+func renderScan(w io.Writer, p palette, rep scan.Report, gap bool) error {
 	var b strings.Builder
 	if gap {
 		b.WriteString("\n")

@@ -39,7 +39,7 @@ func TestRenderScanGroups(t *testing.T) {
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			rep := scanReport{Result: &scan.Result{Target: connect.Target{Input: "h:1", Host: "h", Port: 1}, Groups: tc.groups}}
+			rep := scan.Report{Result: &scan.Result{Target: connect.Target{Input: "h:1", Host: "h", Port: 1}, Groups: tc.groups}}
 			var b strings.Builder
 			if err := renderScan(&b, newPalette(false), rep, false); err != nil {
 				t.Fatal(err)

@@ -407,7 +407,7 @@ func (a *app) announce(scheme string, addr *net.TCPAddr) error {
 	u := scheme + "://" + net.JoinHostPort(host, fmt.Sprint(addr.Port)) + "/"
 	var err error
 	if a.opts.Output == formatJSON {
-		err = a.writeJSONLine(map[string]string{"event": "listening", "url": u})
+		err = a.writeJSONLine(listeningEvent{Event: "listening", URL: u})
 	} else {
 		_, err = fmt.Fprintln(a.streams.Out, u)
 	}

@@ -88,15 +88,6 @@ func (t *targetTally) err() error {
 	return nil
 }
 
-// targetFailure is the JSON line of a target that could not be done, among several (JSON
-// Lines, docs/json.md): which target, and why. handshake's line is its whole result instead,
-// which still shows what was seen.
-type targetFailure struct {
-	Target *connect.Target `json:"target,omitempty"`
-	Source string          `json:"source,omitempty"`
-	Error  string          `json:"error"`
-}
-
 // warnTarget says on stderr that one of several targets could not be done (err names it); the
 // run's own error line only counts them.
 func (a *app) warnTarget(err error) {

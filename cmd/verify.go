@@ -66,19 +66,6 @@ Exit codes: 0 valid, 3 invalid, 1 the file could not be read, 2 usage.`,
 	return c
 }
 
-// verifyReport is the JSON of `tlskit verify` (docs/json.md).
-type verifyReport struct {
-	File    string    `json:"file"`
-	At      time.Time `json:"at"`
-	Host    string    `json:"host,omitempty"`
-	Purpose string    `json:"purpose"`
-	// Leaf is absent when the leaf itself is malformed.
-	Leaf         *inspect.Certificate `json:"leaf,omitempty"`
-	Presented    int                  `json:"presented"`
-	Verification inspect.Verification `json:"verification"`
-	Revocation   *revocation.Report   `json:"revocation"`
-}
-
 func runVerify(ctx context.Context, a *app, o *verifyOptions, file string) error {
 	opts := inspect.VerifyOptions{AllChains: true, Now: a.now(), PresentedBy: "the file"}
 	rp, err := o.revocation.build(a.opts.Timeout)
@@ -148,7 +135,7 @@ func runVerify(ctx context.Context, a *app, o *verifyOptions, file string) error
 // parsed (all of them, or those before a malformed one), and returns the exit status.
 func reportVerify(a *app, o *verifyOptions, file string, opts inspect.VerifyOptions, chain []*x509.Certificate, presented int,
 	v inspect.Verification, rev *revocation.Report) error {
-	rep := verifyReport{File: file, At: opts.Now.UTC(), Host: opts.Host, Purpose: o.purpose,
+	rep := inspect.VerifyReport{File: file, At: opts.Now.UTC(), Host: opts.Host, Purpose: o.purpose,
 		Presented: presented, Verification: v, Revocation: rev}
 	if len(chain) > 0 {
 		leaf := inspect.Describe(chain[0], opts.Now)
@@ -214,7 +201,7 @@ func verificationHintFor(res *handshake.Result, o *handshakeOptions) string {
 	return ""
 }
 
-func renderVerify(w io.Writer, p palette, human bool, rep verifyReport) error {
+func renderVerify(w io.Writer, p palette, human bool, rep inspect.VerifyReport) error {
 	var b strings.Builder
 	esc := render.Escape
 	v := rep.Verification

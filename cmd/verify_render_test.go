@@ -12,7 +12,7 @@ import (
 
 // fixtureVerify is a fixed verify report of a chain whose leaf a CRL says is revoked and whose
 // intermediate is good, so the rendering and JSON of revocation are pinned by golden files.
-func fixtureVerify(revoked bool) verifyReport {
+func fixtureVerify(revoked bool) inspect.VerifyReport {
 	at := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
 	ago := func(d time.Duration) *time.Time { t := at.Add(-d); return &t }
 	in := func(d time.Duration) *time.Time { t := at.Add(d); return &t }
@@ -39,7 +39,7 @@ func fixtureVerify(revoked bool) verifyReport {
 		v = inspect.Verification{Reason: inspect.ReasonRevoked, Error: rep.Error, HostnameOK: true}
 	}
 	v.Chains = [][]inspect.Certificate{{leaf, inter, root}}
-	return verifyReport{File: "svc.pem", At: at, Host: "svc.test", Purpose: "server", Leaf: &leaf, Presented: 2, Verification: v, Revocation: rep}
+	return inspect.VerifyReport{File: "svc.pem", At: at, Host: "svc.test", Purpose: "server", Leaf: &leaf, Presented: 2, Verification: v, Revocation: rep}
 }
 
 func TestVerifyRendering(t *testing.T) {

@@ -8,6 +8,8 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"fmt"
+	"net"
+	"net/url"
 	"strings"
 )
 
@@ -80,4 +82,24 @@ func ColonHex(b []byte) string {
 		s.WriteByte(digits[c&0xf])
 	}
 	return s.String()
+}
+
+// SANStrings lists subject alternative names as OpenSSL prints them ("DNS:example.com",
+// "email:a@example.com", "IP:127.0.0.1", "URI:spiffe://..."), by kind in that order (how Go
+// encodes them): the form of certgen's summaries and of inspect's request view.
+func SANStrings(dnsNames, emails []string, ips []net.IP, uris []*url.URL) []string {
+	var out []string
+	for _, d := range dnsNames {
+		out = append(out, "DNS:"+d)
+	}
+	for _, e := range emails {
+		out = append(out, "email:"+e)
+	}
+	for _, ip := range ips {
+		out = append(out, "IP:"+ip.String())
+	}
+	for _, u := range uris {
+		out = append(out, "URI:"+u.String())
+	}
+	return out
 }

@@ -1,0 +1,67 @@
+package scan
+
+import (
+	"testing"
+	"time"
+
+	"github.com/tlskit/tlskit/inspect"
+	"github.com/tlskit/tlskit/inspect/revocation"
+	"github.com/tlskit/tlskit/tlscore/connect"
+)
+
+// TestReportGolden pins the JSON of `tlskit scan` (scan.Report, docs/json.md) with every key
+// set at least once, its findings judged by Findings from the result. The golden's
+// "null-cipher" finding on SSL 2.0's RC4-MD5 is what Findings says today: it looks SSL 2.0
+// suites up by ID, which is 0 (TLS_NULL_WITH_NULL_NULL) for them, not by sslv2_kind.
+func TestReportGolden(t *testing.T) {
+	goldenJSON(t, "report.json", NewReport(fixtureResult()))
+}
+
+func fixtureResult() *Result {
+	nb := time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC)
+	at := func(d time.Duration) *time.Time {
+		t := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC).Add(d)
+		return &t
+	}
+	yes, no := true, false
+	leaf := inspect.Certificate{
+		Subject: "CN=scan.example.test", Issuer: "CN=Example Issuing CA,O=Example", Serial: "0a1b2c",
+		NotBefore: nb, NotAfter: nb.Add(120 * 24 * time.Hour), DaysLeft: 33,
+		DNSNames: []string{"scan.example.test"}, IPAddresses: []string{"127.0.0.1"},
+		EmailAddresses: []string{"ops@example.test"}, URIs: []string{"spiffe://example.test/scan"},
+		Key: "ECDSA P-256", SignatureAlgorithm: "ECDSA-SHA256", SHA256: "AA:BB:CC",
+		Revocation: &revocation.CertStatus{Status: revocation.StatusRevoked, Source: "crl", URL: "http://crl.example.test/issuing.crl",
+			ThisUpdate: at(-2 * time.Hour), NextUpdate: at(22 * time.Hour), RevokedAt: at(-26 * time.Hour), RevocationReason: "keyCompromise"},
+	}
+	return &Result{
+		Target: connect.Target{Input: "smtp://scan.example.test:2525", Scheme: "smtp", Host: "scan.example.test", Port: 2525},
+		Versions: []VersionResult{
+			{Version: "SSL 2.0", Supported: true, Suites: []Suite{{SSLv2Kind: 0x010080, Name: "SSL_CK_RC4_128_WITH_MD5", OpenSSLName: "RC4-MD5", Bits: 128, KeyExchange: "RSA"}}},
+			{Version: "SSL 3.0", Supported: false, Suites: []Suite{}},
+			{Version: "TLS 1.0", Supported: false, Inconclusive: true, Suites: []Suite{}},
+			{Version: "TLS 1.1", Supported: true, ServerPreference: &no, Suites: []Suite{
+				{ID: 0x0033, Name: "TLS_DHE_RSA_WITH_AES_128_CBC_SHA", OpenSSLName: "DHE-RSA-AES128-SHA", Bits: 128, ForwardSecrecy: true, KeyExchange: "DHE"}}},
+			{Version: "TLS 1.2", Supported: true, ServerPreference: &yes, Suites: []Suite{
+				{ID: 0xc02b, Name: "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", OpenSSLName: "ECDHE-ECDSA-AES128-GCM-SHA256", Bits: 128, ForwardSecrecy: true, AEAD: true, KeyExchange: "ECDHE"}}},
+			{Version: "TLS 1.3", Supported: true, ServerPreference: &yes, Suites: []Suite{
+				{ID: 0x1301, Name: "TLS_AES_128_GCM_SHA256", OpenSSLName: "TLS_AES_128_GCM_SHA256", Bits: 128, ForwardSecrecy: true, AEAD: true, KeyExchange: "ECDHE"}}},
+		},
+		Groups: []GroupResult{
+			{ID: 29, Name: "x25519", Supported: true},
+			{ID: 4588, Name: "X25519MLKEM768", Supported: false, Inconclusive: true},
+		},
+		HelloRetryRequest: true,
+		Probes:            73,
+		DHGroupBits:       1024,
+		Connection: &Connection{
+			Version: "TLS 1.3", CipherSuite: "TLS_AES_128_GCM_SHA256", ALPN: "h2",
+			OCSPStapled: true, OCSPStatus: "good", ResumptionTicket: true,
+			Chain:        []inspect.Certificate{leaf},
+			Verification: &inspect.Verification{Verified: false, Reason: inspect.ReasonRevoked, Error: `"CN=scan.example.test" is revoked`, HostnameOK: true},
+			Revocation:   &revocation.Report{Mode: revocation.ModeAuto, Status: revocation.StatusRevoked, Source: "crl", Error: `"CN=scan.example.test" is revoked since 2026-11-26T10:00:00Z (keyCompromise), says the CRL http://crl.example.test/issuing.crl`},
+			Lint:         []inspect.Finding{{ID: "expires-soon", Severity: inspect.SeverityWarning, Message: "expires in 33 days"}},
+			// Error is set only when the ordinary handshake failed; here it is set to pin its key.
+			Error: "the second handshake was reset",
+		},
+	}
+}
