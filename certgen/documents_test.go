@@ -3,6 +3,8 @@ package certgen
 import (
 	"testing"
 	"time"
+
+	"github.com/tlskit/tlskit/tlscore/goldentest"
 )
 
 // TestDocumentsGolden pins certgen's JSON documents (docs/json.md) with every key set at least
@@ -42,6 +44,6 @@ func TestDocumentsGolden(t *testing.T) {
 	goldenJSON(t, "ocsp-log.jsonl", OCSPLogEntry{Time: time.Date(2026, 11, 27, 12, 0, 0, 123e6, time.UTC), Remote: "127.0.0.1:40312", Answer: "revoked 7e3770f7"})
 
 	db := RevocationDB{CRLNumber: 2, Revoked: []Revocation{entry, {Serial: "0102", RevokedAt: nb, Reason: "unspecified"}}}
-	golden(t, "revoked.json", db.Encode())
-	golden(t, "ca.json", CASettings{CRLURL: "http://127.0.0.1:8080/ca.crl", OCSPURL: "http://127.0.0.1:8080/"}.Encode())
+	goldentest.File(t, *update, "revoked.json", db.Encode())
+	goldentest.File(t, *update, "ca.json", CASettings{CRLURL: "http://127.0.0.1:8080/ca.crl", OCSPURL: "http://127.0.0.1:8080/"}.Encode())
 }

@@ -2,10 +2,11 @@ package cmd
 
 import (
 	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/tlskit/tlskit/tlscore/goldentest"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files from the current output")
@@ -61,23 +62,7 @@ func runCLI(t *testing.T, args ...string) cliResult {
 // golden compares got with testdata/golden/NAME, or rewrites it under -update.
 func golden(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", "golden", name)
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("reading golden file (run go test ./cmd -update to create it): %v", err)
-	}
-	if got != string(want) {
-		t.Errorf("output differs from %s (run go test ./cmd -update if the change is intended)\n--- got ---\n%s\n--- want ---\n%s", path, got, want)
-	}
+	goldentest.File(t, *update, filepath.Join("golden", name), []byte(got))
 }
 
 func hasANSI(s string) bool { return strings.Contains(s, "\x1b[") }

@@ -31,7 +31,7 @@ var layers = []struct {
 }
 
 // testSupport are packages only tests import; no production package may.
-var testSupport = []string{"tlscore/peertest", "tlscore/server/servertest"}
+var testSupport = []string{"tlscore/peertest", "tlscore/goldentest", "tlscore/server/servertest"}
 
 const module = "github.com/tlskit/tlskit"
 

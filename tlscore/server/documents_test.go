@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tlskit/tlskit/inspect"
+	"github.com/tlskit/tlskit/tlscore/goldentest"
 	"github.com/tlskit/tlskit/tlscore/wire"
 )
 
@@ -60,5 +61,5 @@ func TestDocumentsGolden(t *testing.T) {
 	if err := enc.Encode(rep); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "client-report.json", b.Bytes())
+	goldentest.File(t, *update, "client-report.json", b.Bytes())
 }
