@@ -76,7 +76,9 @@ func runCAServe(ctx context.Context, a *app, o *caServeOptions) error {
 	// The request log is serve's: its own goroutine, lines dropped rather than answers
 	// delayed, a stdout that goes away (| head -1) or is never read stops the log, not the
 	// responder nor its shutdown.
-	logger := newEventLog(ctx, a)
+	// The log's deadline counts serve's drain, as it always has, though this responder's
+	// shutdown below waits 2 s at most.
+	logger := newEventLog(ctx, a, serveDrain)
 	defer logger.close()
 	logLine := func(remote, status string) {
 		l := certgen.OCSPLogEntry{Time: a.now().UTC(), Remote: remote, Answer: status}

@@ -123,8 +123,13 @@ type serveSetup struct {
 	closeLog  func() error
 	keylog    io.Writer
 	// proxyWarnings rate-limits the warnings about a failing --proxy backend.
-	proxyWarnings *proxyWarnings
+	proxyWarnings *server.ProxyErrorDigest
 }
+
+// serveDrain is how long serve, once told to stop, lets open connections finish (the help
+// text promises it): long enough for a request in flight, short enough for Ctrl-C to feel
+// prompt.
+const serveDrain = 5 * time.Second
 
 func (o *serveOptions) setup(a *app) (*serveSetup, error) {
 	modes := 0
@@ -168,6 +173,7 @@ func (o *serveOptions) setup(a *app) (*serveSetup, error) {
 	lo.HandshakeTimeout = o.handshakeTimeout
 	lo.MaxConns = o.maxConns
 	lo.IdleTimeout = o.idleTimeout
+	lo.Drain = serveDrain
 	params, err := o.params.parse()
 	if err != nil {
 		return nil, err
@@ -224,7 +230,7 @@ func (o *serveOptions) setup(a *app) (*serveSetup, error) {
 			return nil, usageErrorf("--proxy: expected a URL such as http://127.0.0.1:3000")
 		}
 		s.proxyWarnings = newProxyWarnings(a.warnf)
-		s.handler = server.ProxyHandler(server.ProxyOptions{Backend: u, Timeout: o.proxyTimeout, OnError: s.proxyWarnings.report})
+		s.handler = server.ProxyHandler(server.ProxyOptions{Backend: u, Timeout: o.proxyTimeout, OnError: s.proxyWarnings.Add})
 	case !o.echo:
 		s.handler = server.InfoHandler(a.now)
 	}
@@ -343,10 +349,10 @@ func runServe(ctx context.Context, a *app, o *serveOptions) error {
 	setServeMemoryLimits()
 	go returnIdleMemory(ctx)
 	if s.proxyWarnings != nil {
-		defer s.proxyWarnings.close()
+		defer closeProxyWarnings(s.proxyWarnings, a.warnf)
 	}
 
-	logger := newEventLog(ctx, a)
+	logger := newEventLog(ctx, a, serveDrain)
 	defer logger.close()
 	s.listen.Events = logger.log
 	ja4 := func(ch *wire.ClientHello) string { fp, _ := fingerprint.JA4(ch, false); return fp }
@@ -377,7 +383,7 @@ func runServe(ctx context.Context, a *app, o *serveOptions) error {
 	// Only now does a closed stdout stop being fatal (see eventLog.start): a reader gone before
 	// the URL line ends the run quietly, as for every other command.
 	logger.start()
-	go watchCertificates(ctx, a, s.certs, hup)
+	go s.certs.Watch(ctx, server.WatchOptions{Reload: hup, OnReload: func(err error) { reportReload(a, err) }})
 
 	if o.echo {
 		return server.ServeEcho(ctx, ln, o.idleTimeout)
@@ -414,28 +420,16 @@ func (a *app) announce(scheme string, addr *net.TCPAddr) error {
 	return err
 }
 
-// watchCertificates reloads the certificate files on SIGHUP and when they change on disk.
-func watchCertificates(ctx context.Context, a *app, certs *server.CertStore, hup <-chan os.Signal) {
-	tick := time.NewTicker(time.Second)
-	defer tick.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-hup:
-		case <-tick.C:
-			if !certs.Changed() {
-				continue
-			}
-		}
-		var se *server.StapleError
-		if err := certs.Reload(); errors.As(err, &se) {
-			a.warnf("certificates reloaded, but not stapling %s: %v", se.File, se.Err)
-		} else if err != nil {
-			a.warnf("certificate reload failed, still serving the previous certificates: %v", err)
-		} else {
-			a.infof("certificates reloaded")
-		}
+// reportReload tells of a reload of the certificates (on SIGHUP or a change on disk).
+func reportReload(a *app, err error) {
+	var se *server.StapleError
+	switch {
+	case errors.As(err, &se):
+		a.warnf("certificates reloaded, but not stapling %s: %v", se.File, se.Err)
+	case err != nil:
+		a.warnf("certificate reload failed, still serving the previous certificates: %v", err)
+	default:
+		a.infof("certificates reloaded")
 	}
 }
 

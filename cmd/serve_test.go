@@ -1,6 +1,8 @@
 package cmd
 
 import (
+	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -68,5 +70,51 @@ func TestFormatEvent(t *testing.T) {
 	golden(t, "serve-events.txt", got)
 	if strings.Contains(got, "\x1b") {
 		t.Fatal("a client-chosen SNI reached the log unescaped")
+	}
+}
+
+// reportReload words each outcome of a certificate reload (CertStore.Watch's OnReload).
+func TestReportReload(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want string
+	}{
+		{nil, "certificates reloaded\n"},
+		{&server.StapleError{File: "resp.der", Err: errors.New("it expired")}, "tlskit: warning: certificates reloaded, but not stapling resp.der: it expired\n"},
+		{errors.New("cert.pem: not a regular file (named pipe)"), "tlskit: warning: certificate reload failed, still serving the previous certificates: cert.pem: not a regular file (named pipe)\n"},
+	} {
+		a, errBuf := logTestApp(&logWriter{})
+		reportReload(a, tc.err)
+		if got := errBuf.String(); got != tc.want {
+			t.Errorf("%v: stderr %q, want %q", tc.err, got, tc.want)
+		}
+	}
+}
+
+// The --proxy failures not yet warned about at shutdown are warned about then, once.
+func TestCloseProxyWarnings(t *testing.T) {
+	var lines []string
+	warn := func(format string, args ...any) { lines = append(lines, fmt.Sprintf(format, args...)) }
+	d := server.NewProxyErrorDigest(time.Hour, func(server.ProxyError, int) {})
+	closeProxyWarnings(d, warn) // nothing pending: nothing said
+	// The first failure is warned about at once (here: reported on first); the next two wait
+	// for the hour to pass, and are what close warns about.
+	first := make(chan struct{})
+	d = server.NewProxyErrorDigest(time.Hour, func(server.ProxyError, int) { close(first) })
+	fail := func(p string) {
+		d.Add(server.ProxyError{Method: "GET", Path: p, Remote: "r", Status: 502, Err: errors.New("refused")})
+	}
+	fail("/a")
+	select {
+	case <-first:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the first failure was not reported within 5s")
+	}
+	fail("/b")
+	fail("/c")
+	closeProxyWarnings(d, warn)
+	want := "proxy: GET /c from r: refused; answered 502 Bad Gateway (and 1 other failed requests since the last warning)"
+	if len(lines) != 1 || lines[0] != want {
+		t.Errorf("warned %q, want [%q]", lines, want)
 	}
 }

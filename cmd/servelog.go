@@ -1,68 +1,41 @@
 package cmd
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"os/signal"
-	"sync"
-	"sync/atomic"
 	"syscall"
 	"time"
 
 	"github.com/tlskit/tlskit/tlscore/server"
+	"github.com/tlskit/tlskit/tlscore/server/eventlog"
 )
 
-// eventLog writes one line per connection (serve) or request (ca serve) from its own goroutine, so a slow stdout never holds
-// up the accept loop or a handshake: when the queue is full, events are dropped and counted.
-// Lines are formatted by the connection that logs them and written in batches. Stdout is not
-// the server's business: when writing to it fails (a reader that went away, `| head -1`), the
-// log stops with one warning and serving goes on; when nobody reads it, shutdown does not wait
-// for it past its deadline.
+// eventLog is the connection log of serve (and the request log of ca serve) on stdout: the
+// queue and its writer are eventlog's; here each event is rendered as a text or JSON line, the
+// log's failures become warnings, and a stdout that goes away does not kill the process.
 type eventLog struct {
-	a       *app
-	out     io.Writer
-	lines   chan []byte
-	done    chan struct{}
-	started bool
-	dropped atomic.Int64
-	// stopped is set once a write failed: later events are not even formatted.
-	stopped atomic.Bool
+	a *app
+	q *eventlog.Log
 	// pipe notifies SIGPIPE while the log runs, so a write to a closed stdout fails with EPIPE
 	// instead of killing the process.
 	pipe chan os.Signal
-	// stopAt is when the run's context ended (the stop signal): it bounds how long close waits.
-	stopAt    atomic.Pointer[time.Time]
-	stopWatch func() bool
-
-	mu     sync.Mutex
-	closed bool
 }
 
-// Bounds on how long shutdown waits for the log to be written. After serving ends the log has
-// logFlushGrace to write what is queued, but never past the drain serve promises
-// (server.DrainTimeout after the signal) plus shutdownMargin: a reader that is merely slow
-// gets its lines, one that never reads does not keep the process alive.
-const (
-	logFlushGrace  = time.Second
-	shutdownMargin = 500 * time.Millisecond
-	// closeWarnWait bounds the final warning on stderr, which may be the same stuck pipe
-	// (2>&1).
-	closeWarnWait = 100 * time.Millisecond
-)
+// closeWarnWait bounds the final warnings on stderr, which may be the same stuck pipe (2>&1).
+const closeWarnWait = 100 * time.Millisecond
 
-func newEventLog(ctx context.Context, a *app) *eventLog {
-	l := &eventLog{a: a, out: a.streams.Out, lines: make(chan []byte, 1024), done: make(chan struct{})}
-	l.stopWatch = context.AfterFunc(ctx, func() {
-		now := time.Now()
-		l.stopAt.Store(&now)
-	})
+// newEventLog is the log of a server that promises to drain for up to drain once ctx ends:
+// a reader of stdout that is merely slow gets its lines, one that never reads does not keep
+// the process alive past the drain plus eventlog.DefaultMargin.
+func newEventLog(ctx context.Context, a *app, drain time.Duration) *eventLog {
+	l := &eventLog{a: a}
+	l.q = eventlog.New(ctx, eventlog.Options{Out: a.streams.Out, Drain: drain, OnStop: l.stopped})
 	return l
 }
 
@@ -71,78 +44,39 @@ func newEventLog(ctx context.Context, a *app) *eventLog {
 // end the server: Go kills a process whose write to fd 1 or 2 fails with EPIPE unless SIGPIPE
 // is notified (os/signal, "SIGPIPE"); notified, the write returns EPIPE and the log stops.
 func (l *eventLog) start() {
-	l.started = true
 	l.pipe = make(chan os.Signal, 1) // never read: notifying is what changes the write's fate
 	signal.Notify(l.pipe, syscall.SIGPIPE)
-	go l.run()
+	l.q.Start()
 }
 
 // log queues serve's line for one connection.
 func (l *eventLog) log(ev server.Event) {
-	if l.stopped.Load() {
-		return
+	ev.Hello = nil // not logged
+	if errors.Is(ev.Cause, server.ErrEvicted) {
+		ev.Error += " (--max-conns)"
 	}
-	ev.Hello = nil // not logged; keeping it queued would only give the GC more to scan
 	l.record(ev, func() string { return formatEvent(ev) })
 }
 
 // record queues one log line: v as a JSON line with -o json, else text(). It is the whole
 // logging path of every serving command (serve's connections, ca serve's OCSP requests).
 func (l *eventLog) record(v any, text func() string) {
-	if l.stopped.Load() {
-		return
-	}
-	var line []byte
-	if l.a.opts.Output == formatJSON {
+	l.q.Add(func() []byte {
+		if l.a.opts.Output != formatJSON {
+			return []byte(text() + "\n")
+		}
 		var b bytes.Buffer
 		enc := json.NewEncoder(&b)
 		enc.SetEscapeHTML(false) // same encoding as every other tlskit JSON line
 		if err := enc.Encode(v); err != nil {
-			return
+			return nil
 		}
-		line = b.Bytes()
-	} else {
-		line = []byte(text() + "\n")
-	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.closed {
-		return // a handshake that finished after shutdown began
-	}
-	select {
-	case l.lines <- line:
-	default:
-		l.dropped.Add(1)
-	}
+		return b.Bytes()
+	})
 }
 
-func (l *eventLog) run() {
-	defer close(l.done)
-	w := bufio.NewWriterSize(l.out, 32<<10)
-	var err error
-	for line := range l.lines {
-		if err != nil {
-			continue // stopped: empty the queue so close need not wait
-		}
-		_, err = w.Write(line)
-		// Flush once the queue is empty: under load many lines share one write.
-		if err == nil && len(l.lines) == 0 {
-			err = w.Flush()
-		}
-		if err != nil {
-			l.stop(err)
-		}
-	}
-	if err == nil {
-		if err = w.Flush(); err != nil {
-			l.stop(err)
-		}
-	}
-}
-
-// stop ends logging after a failed write, with one warning.
-func (l *eventLog) stop(err error) {
-	l.stopped.Store(true)
+// stopped warns, once, that a write failed and the log stopped.
+func (l *eventLog) stopped(err error) {
 	if errors.Is(err, syscall.EPIPE) {
 		l.a.warnf("stdout closed; connection log stopped")
 		return
@@ -150,38 +84,20 @@ func (l *eventLog) stop(err error) {
 	l.a.warnf("writing the connection log: %v; connection log stopped", err)
 }
 
-// close stops logging and waits until logDeadline at most for the queued lines to be written.
-// A writer still blocked then (in write(2) on a pipe nobody reads, which nothing can cancel) is
-// left to the process's exit.
+// close stops logging and waits, within eventlog's deadline, for the queued lines. A writer
+// still blocked then is left to the process's exit, SIGPIPE still notified: the stuck write
+// may yet fail before the exit.
 func (l *eventLog) close() {
-	l.stopWatch()
-	var stopAt time.Time
-	if p := l.stopAt.Load(); p != nil {
-		stopAt = *p
+	res := l.q.Close()
+	if res.Abandoned {
+		l.warnBounded("stdout is not being read; exiting without writing the last connection log lines")
+		return
 	}
-	deadline := logDeadline(time.Now(), stopAt)
-	l.mu.Lock()
-	l.closed = true
-	close(l.lines)
-	l.mu.Unlock()
-	if l.started {
-		t := time.NewTimer(time.Until(deadline))
-		defer t.Stop()
-		select {
-		case <-l.done:
-		case <-t.C:
-			select {
-			case <-l.done: // finished just as the time ran out
-			default:
-				// SIGPIPE stays notified: the stuck write may still fail before the exit.
-				l.warnBounded("stdout is not being read; exiting without writing the last connection log lines")
-				return
-			}
-		}
+	if l.pipe != nil {
 		signal.Stop(l.pipe)
 	}
-	if n := l.dropped.Load(); n > 0 {
-		l.warnBounded("%d connection log lines were dropped because output could not keep up", n)
+	if res.Dropped > 0 {
+		l.warnBounded("%d connection log lines were dropped because output could not keep up", res.Dropped)
 	}
 }
 
@@ -206,90 +122,23 @@ func warnWithin(d time.Duration, warn func(string, ...any), format string, args 
 	}
 }
 
-// logDeadline is when shutdown stops waiting for the log: logFlushGrace from now, but no later
-// than the promised drain plus shutdownMargin after stopAt (zero when serving ended without a
-// signal).
-func logDeadline(now, stopAt time.Time) time.Time {
-	d := now.Add(logFlushGrace)
-	if !stopAt.IsZero() {
-		if limit := stopAt.Add(server.DrainTimeout + shutdownMargin); limit.Before(d) {
-			d = limit
-		}
-	}
-	return d
-}
-
 // proxyWarnEvery is the most often a failing --proxy backend is warned about.
 const proxyWarnEvery = time.Second
 
-// proxyWarnings turns --proxy backend failures into warnings on stderr, at most one line per
-// proxyWarnEvery: a backend that is down fails every request, and a flood of requests must not
-// become a flood of lines. A line shows the latest failure and how many others it stands for.
-// Lines are written from a timer's goroutine, never the request's, so a slow stderr holds up
-// no request.
-type proxyWarnings struct {
-	warn  func(format string, args ...any)
-	every time.Duration
-	// after is time.AfterFunc; tests run the flushes themselves.
-	after func(time.Duration, func())
-
-	mu        sync.Mutex
-	last      time.Time // when the last line was written
-	latest    server.ProxyError
-	count     int // failures since the last line, latest included
-	scheduled bool
-	closed    bool
+// newProxyWarnings turns --proxy backend failures into warnings on stderr, at most one line per
+// proxyWarnEvery (server.ProxyErrorDigest): the latest failure and how many others it stands
+// for.
+func newProxyWarnings(warn func(format string, args ...any)) *server.ProxyErrorDigest {
+	return server.NewProxyErrorDigest(proxyWarnEvery, func(e server.ProxyError, more int) {
+		warn("%s", formatProxyError(e, more))
+	})
 }
 
-func newProxyWarnings(warn func(format string, args ...any)) *proxyWarnings {
-	return &proxyWarnings{warn: warn, every: proxyWarnEvery, after: func(d time.Duration, f func()) { time.AfterFunc(d, f) }}
-}
-
-// report is server.ProxyOptions.OnError.
-func (w *proxyWarnings) report(e server.ProxyError) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.closed {
-		return
-	}
-	w.latest = e
-	w.count++
-	if w.scheduled {
-		return
-	}
-	w.scheduled = true
-	w.after(max(0, time.Until(w.last.Add(w.every))), w.flush)
-}
-
-func (w *proxyWarnings) flush() {
-	w.mu.Lock()
-	e, n := w.latest, w.count
-	w.count = 0
-	w.mu.Unlock()
-	if n > 0 {
-		w.warn("%s", formatProxyError(e, n-1))
-	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.last = time.Now()
-	w.scheduled = false
-	if w.count > 0 && !w.closed {
-		// Failures that came while the line was being written.
-		w.scheduled = true
-		w.after(w.every, w.flush)
-	}
-}
-
-// close stops the warnings, writing the failures not yet warned about (without waiting long:
-// stderr may be a pipe nobody reads).
-func (w *proxyWarnings) close() {
-	w.mu.Lock()
-	w.closed = true
-	e, n := w.latest, w.count
-	w.count = 0
-	w.mu.Unlock()
-	if n > 0 {
-		warnWithin(closeWarnWait, w.warn, "%s", formatProxyError(e, n-1))
+// closeProxyWarnings writes the failures not yet warned about (without waiting long: stderr
+// may be a pipe nobody reads).
+func closeProxyWarnings(d *server.ProxyErrorDigest, warn func(format string, args ...any)) {
+	if e, more, ok := d.Close(); ok {
+		warnWithin(closeWarnWait, warn, "%s", formatProxyError(e, more))
 	}
 }
 

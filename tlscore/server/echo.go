@@ -8,7 +8,8 @@ import (
 )
 
 // ServeEcho copies each connection's bytes back until the client closes or is idle for idle.
-// When ctx ends it stops accepting, gives open connections up to DrainTimeout, then closes them.
+// When ctx ends it stops accepting, gives open connections up to the listener's Options.Drain,
+// then closes them.
 func ServeEcho(ctx context.Context, ln *Listener, idle time.Duration) error {
 	var (
 		wg    sync.WaitGroup
@@ -32,7 +33,7 @@ func ServeEcho(ctx context.Context, ln *Listener, idle time.Duration) error {
 			go func() { wg.Wait(); close(drained) }()
 			select {
 			case <-drained:
-			case <-time.After(DrainTimeout):
+			case <-time.After(ln.opts.Drain):
 				mu.Lock()
 				for c := range conns {
 					c.Close()

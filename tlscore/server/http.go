@@ -17,9 +17,6 @@ type HTTPOptions struct {
 	MaxHeaderBytes    int
 }
 
-// DrainTimeout is how long a stopping server lets requests in flight finish.
-const DrainTimeout = 5 * time.Second
-
 // NewHTTPServer is the http.Server serve runs over ln: its limits, HTTP/2 with its stream
 // budgets (http2.go), and the connection slots handed back to ln as connections close.
 func NewHTTPServer(ln *Listener, o HTTPOptions) (*http.Server, error) {
@@ -48,7 +45,7 @@ func NewHTTPServer(ln *Listener, o HTTPOptions) (*http.Server, error) {
 }
 
 // ServeHTTP serves ln with srv until ctx ends, then stops accepting, lets requests in flight
-// finish for up to DrainTimeout and closes the rest.
+// finish for up to the listener's Options.Drain and closes the rest.
 func ServeHTTP(ctx context.Context, srv *http.Server, ln *Listener) error {
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -57,7 +54,7 @@ func ServeHTTP(ctx context.Context, srv *http.Server, ln *Listener) error {
 		return err
 	case <-ctx.Done():
 	}
-	shutdown, cancel := context.WithTimeout(context.Background(), DrainTimeout)
+	shutdown, cancel := context.WithTimeout(context.Background(), ln.opts.Drain)
 	defer cancel()
 	if err := srv.Shutdown(shutdown); err != nil {
 		srv.Close()

@@ -41,6 +41,10 @@ type Options struct {
 	// write gets through and fewer than ReadProgressBytes arrive (progressConn). 0 means no
 	// such bound.
 	IdleTimeout time.Duration
+	// Drain is how long ServeHTTP and ServeEcho, once their context ends, let the connections
+	// still open finish before closing them. 0 closes them at once: the caller chooses the
+	// grace (serve promises 5 s), so a test need not sit through it.
+	Drain time.Duration
 	// Events receives one event per connection when the handshake ends, well or badly. It is
 	// called from the connection's goroutine and must not block for long.
 	Events func(Event)
@@ -48,18 +52,24 @@ type Options struct {
 
 // Event is what a connection's handshake showed: the log line of `tlskit serve`.
 type Event struct {
-	Time        time.Time         `json:"time"`
-	Remote      string            `json:"remote"`
-	SNI         string            `json:"sni"`
-	Version     string            `json:"version,omitempty"`
-	CipherSuite string            `json:"cipher_suite,omitempty"`
-	ALPN        string            `json:"alpn,omitempty"`
-	JA4         string            `json:"ja4,omitempty"`
-	ClientCert  string            `json:"client_certificate,omitempty"`
-	HandshakeMs float64           `json:"handshake_ms"`
-	Error       string            `json:"error,omitempty"`
-	Hello       *wire.ClientHello `json:"-"`
+	Time        time.Time `json:"time"`
+	Remote      string    `json:"remote"`
+	SNI         string    `json:"sni"`
+	Version     string    `json:"version,omitempty"`
+	CipherSuite string    `json:"cipher_suite,omitempty"`
+	ALPN        string    `json:"alpn,omitempty"`
+	JA4         string    `json:"ja4,omitempty"`
+	ClientCert  string    `json:"client_certificate,omitempty"`
+	HandshakeMs float64   `json:"handshake_ms"`
+	Error       string    `json:"error,omitempty"`
+	// Cause is the error Error describes, for a caller that tells causes apart (ErrEvicted,
+	// whose hint names a setting of the caller's, not this package's).
+	Cause error             `json:"-"`
+	Hello *wire.ClientHello `json:"-"`
 }
+
+// ErrEvicted is a handshake closed to give its slot to a client waiting for one (MaxConns).
+var ErrEvicted = errors.New("closed during the handshake to make room for another client")
 
 // Listener accepts TCP connections, completes their TLS handshakes concurrently (never in the
 // accept loop), and hands out only established *tls.Conn values, so an http.Server serving it
@@ -250,7 +260,11 @@ func (l *Listener) handshake(raw *progressConn) {
 			// timeout) does not matter.
 			err = context.DeadlineExceeded
 		}
-		ev.Error = describeHandshakeError(err, hc, raw)
+		if isEvicted(raw) {
+			ev.Error, ev.Cause = ErrEvicted.Error(), ErrEvicted
+		} else {
+			ev.Error, ev.Cause = describeHandshakeError(err, hc, raw), err
+		}
 		l.emit(ev)
 		tc.Close()
 		return
@@ -297,8 +311,6 @@ func (l *Listener) emit(ev Event) {
 func describeHandshakeError(err error, hc *helloConn, raw net.Conn) string {
 	var nt *NotTLSError
 	switch {
-	case isEvicted(raw):
-		return "closed during the handshake to make room for another client (--max-conns)"
 	case errors.As(hc.Err, &nt):
 		if nt.Guess == "HTTP" {
 			// A browser or curl pointed at http:// on our port: tell it, then close.

@@ -470,3 +470,62 @@ func TestCapSNI(t *testing.T) {
 		}
 	}
 }
+
+// TestListenerEvictedHandshakeEvent: a handshake closed to make room for a waiting client is
+// logged as ErrEvicted, its description without the CLI's flag: it used to read "... (--max-conns)",
+// a flag this package does not have; cmd now adds that hint.
+func TestListenerEvictedHandshakeEvent(t *testing.T) {
+	t.Parallel()
+	cert, pool := ltCert(t)
+	store, err := NewCertStore([]CertSource{{Static: &cert}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	events := make(chan Event, 4)
+	ln, err := Listen(Options{
+		Addr: "127.0.0.1:0", Certs: store, MaxConns: 1, IdleTimeout: 200 * time.Millisecond,
+		HandshakeTimeout: 10 * time.Second, Events: func(ev Event) { events <- ev },
+	}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	silent := ltDial(t, ln.Addr().String())
+	defer silent.Close()
+	// The silent client has the only slot before the real one comes.
+	for deadline := time.Now().Add(5 * time.Second); len(ln.slots) < 1; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the silent client never took the slot")
+		}
+	}
+	waiting, err := tls.DialWithDialer(&net.Dialer{Timeout: 5 * time.Second}, "tcp", ln.Addr().String(), &tls.Config{ServerName: "localhost", RootCAs: pool})
+	if err != nil {
+		t.Fatalf("the waiting client: %v", err)
+	}
+	waiting.Close()
+	// The waiting client's event may come first: the slot is free once the silent connection
+	// is closed, before its handshake goroutine reports.
+	for timeout := time.After(5 * time.Second); ; {
+		select {
+		case ev := <-events:
+			if ev.Remote != silent.LocalAddr().String() {
+				continue
+			}
+			if !errors.Is(ev.Cause, ErrEvicted) || ev.Error != ErrEvicted.Error() || strings.Contains(ev.Error, "--") {
+				t.Errorf("the silent client's event %+v, want ErrEvicted, described as %q", ev, ErrEvicted)
+			}
+			return
+		case <-timeout:
+			t.Fatal("no event for the evicted handshake")
+		}
+	}
+}
