@@ -27,6 +27,8 @@ type CertSource struct {
 type CertStore struct {
 	sources []CertSource
 	staple  *StapleSource
+	// now is the clock staples expire by: time.Now, a fake one in tests.
+	now func() time.Time
 
 	mu    sync.RWMutex
 	certs []tls.Certificate
@@ -71,7 +73,7 @@ func NewCertStore(sources []CertSource, staple *StapleSource) (*CertStore, error
 	if len(sources) == 0 {
 		return nil, errors.New("no certificate")
 	}
-	s := &CertStore{sources: sources, staple: staple}
+	s := &CertStore{sources: sources, staple: staple, now: time.Now}
 	if err := s.Reload(); err != nil {
 		return nil, err
 	}
@@ -91,7 +93,7 @@ func (s *CertStore) Reload() error {
 	var se *StapleError
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.seen, s.tried = states, time.Now()
+	s.seen, s.tried = states, s.now()
 	if err != nil && !errors.As(err, &se) {
 		if !s.stapleUntil.IsZero() && s.tried.After(s.stapleUntil) && len(s.certs) > 0 {
 			s.certs[0].OCSPStaple = nil
@@ -196,7 +198,7 @@ func (s *CertStore) snapshot() [][]fileState {
 // staple in use has expired. It only stats the files, so it never blocks on what they are.
 func (s *CertStore) Changed() bool {
 	states := s.snapshot()
-	now := time.Now()
+	now := s.now()
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	if !s.stapleUntil.IsZero() && now.After(s.stapleUntil) && s.tried.Before(s.stapleUntil) {

@@ -183,7 +183,8 @@ func TestCertStoreFailedReloadReportedOnce(t *testing.T) {
 }
 
 // An expired staple asks for one reload; when that reload fails, the staple is dropped (clients
-// would refuse it) and the store does not ask again on every poll.
+// would refuse it) and the store does not ask again on every poll. The clock is moved past the
+// expiry (the test used to sleep 150 ms for it).
 func TestCertStoreExpiredStapleFailedReload(t *testing.T) {
 	cert, _ := ltCert(t)
 	dir := t.TempDir()
@@ -192,18 +193,20 @@ func TestCertStoreExpiredStapleFailedReload(t *testing.T) {
 	if err := os.WriteFile(staple, []byte("response"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	until := time.Now().Add(100 * time.Millisecond)
+	clock := &csClock{time.Now()}
+	until := clock.t.Add(100 * time.Millisecond)
 	check := func([]byte, tls.Certificate) (time.Time, error) { return until, nil }
 	store, err := NewCertStore([]CertSource{src}, &StapleSource{File: staple, Check: check})
 	if err != nil {
 		t.Fatal(err)
 	}
+	store.now = clock.now
 	// The certificate breaks before the staple expires: one failed reload for that.
 	csFIFO(t, src.CertFile)
 	if err, _ := csReload(t, store); !errors.Is(err, ErrNotRegularFile) {
 		t.Fatalf("Reload = %v", err)
 	}
-	time.Sleep(150 * time.Millisecond)
+	clock.t = until.Add(50 * time.Millisecond)
 	if !store.Changed() {
 		t.Fatal("the expired staple did not ask for a reload")
 	}

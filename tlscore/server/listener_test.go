@@ -414,8 +414,12 @@ func TestListenerSlotsReleased(t *testing.T) {
 	}
 	for i := 0; i < 12; i++ {
 		roundTrip(fmt.Sprintf("sequential client %d", i), time.Second)
-		// Let the server see the close and release the slot.
-		time.Sleep(5 * time.Millisecond)
+		// Until the server has seen the close and given the slot back.
+		for deadline := time.Now().Add(5 * time.Second); len(s.ln.slots) > 0; time.Sleep(time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("sequential client %d: %d slots still held 5s after every client left", i, len(s.ln.slots))
+			}
+		}
 	}
 }
 

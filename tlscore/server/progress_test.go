@@ -38,6 +38,9 @@ func pgHandler() (http.Handler, *pgStats) {
 				}
 			}
 		case "/big":
+			st.mu.Lock()
+			st.big++
+			st.mu.Unlock()
 			buf := make([]byte, 32<<10)
 			for i := 0; i < 8<<10; i++ {
 				if _, err := w.Write(buf); err != nil {
@@ -79,6 +82,24 @@ func pgHandler() (http.Handler, *pgStats) {
 type pgStats struct {
 	mu        sync.Mutex
 	fileWrite time.Duration
+	big       int // /big responses begun
+}
+
+// waitBig waits until n /big responses have begun (their clients then hold their slots as
+// non-readers), polling every millisecond for up to 5 s. It replaces a fixed 100 ms sleep.
+func (st *pgStats) waitBig(t *testing.T, n int) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(time.Millisecond) {
+		st.mu.Lock()
+		big := st.big
+		st.mu.Unlock()
+		if big >= n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d /big responses begun after 5s", big, n)
+		}
+	}
 }
 
 // pgDrip sends an HTTP/1.1 request head, then its body one byte every 50 ms (six bytes per
@@ -194,10 +215,10 @@ func pgHog(t *testing.T, s *hsServer, path string) net.Conn {
 // 3 s.
 func TestNonReadingClientFreesSlot(t *testing.T) {
 	t.Parallel()
-	h, _ := pgHandler()
+	h, st := pgHandler()
 	s := hsStart(t, h, hsConfig{maxConns: 1, idle: pgIdle})
 	hog := pgHog(t, s, "/big")
-	time.Sleep(100 * time.Millisecond) // let it take the slot and fill the buffers
+	st.waitBig(t, 1) // it has the slot, and its response is being written
 	status, took, err := s.get("/", 3*time.Second)
 	t.Logf("real client behind a non-reading one: %d after %v (%v)", status, took.Round(time.Millisecond), err)
 	if err != nil || status != 200 {
@@ -216,7 +237,7 @@ func TestNonReadingClientFreesSlot(t *testing.T) {
 // requests in 60 s).
 func TestSlowClientFloodSlotsFreed(t *testing.T) {
 	t.Parallel()
-	h, _ := pgHandler()
+	h, st := pgHandler()
 	s := hsStart(t, h, hsConfig{maxConns: 4, idle: pgIdle})
 	stop := make(chan struct{})
 	defer close(stop)
@@ -224,7 +245,7 @@ func TestSlowClientFloodSlotsFreed(t *testing.T) {
 		go pgDrip(s.dial(t, 0), "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n", stop)
 		pgHog(t, s, "/big")
 	}
-	time.Sleep(100 * time.Millisecond)
+	st.waitBig(t, 2) // every slot is held (a dial returns after the handshake, so after its slot)
 	status, took, err := s.get("/", 3*time.Second)
 	t.Logf("real client behind 4 slow ones: %d after %v (%v)", status, took.Round(time.Millisecond), err)
 	if err != nil || status != 200 {
@@ -238,6 +259,7 @@ func TestSlowClientFloodSlotsFreed(t *testing.T) {
 // client reads slowly (8 KiB every 30 ms, through small socket buffers, so the server's writes
 // wait on it for longer than the idle timeout in all). The three run at once.
 func TestMovingTransfersOutliveIdle(t *testing.T) {
+	t.Parallel()
 	h, st := pgHandler()
 	s := hsStart(t, h, hsConfig{idle: pgIdle})
 	var wg sync.WaitGroup
@@ -403,7 +425,7 @@ func TestUpgradeHoldsSlotAndIdles(t *testing.T) {
 // slow bodies served 0 of 7 real requests in 60 s, and 2 minutes with the progress bound alone).
 func TestFullServerEvictsStalled(t *testing.T) {
 	t.Parallel()
-	h, _ := pgHandler()
+	h, st := pgHandler()
 	s := hsStart(t, h, hsConfig{maxConns: 4, idle: 30 * time.Second})
 	stop := make(chan struct{})
 	defer close(stop)
@@ -412,7 +434,7 @@ func TestFullServerEvictsStalled(t *testing.T) {
 	}
 	pgHog(t, s, "/big")
 	pgHog(t, s, "/big")
-	time.Sleep(100 * time.Millisecond)
+	st.waitBig(t, 2) // every slot is held (a dial returns after the handshake, so after its slot)
 	status, took, err := s.get("/", 3*time.Second)
 	t.Logf("real client behind 4 stalled ones: %d after %v (%v)", status, took.Round(time.Millisecond), err)
 	if err != nil || status != 200 {

@@ -285,6 +285,7 @@ func TestProxyUploadNotRead(t *testing.T) {
 // idle timeout bounds, not the proxy timeout), both under a 300 ms timeout, go through whole
 // with nothing reported.
 func TestProxySlowButMoving(t *testing.T) {
+	t.Parallel() // mostly sleeps: it used to hold the serial part of the run for 1.4 s
 	backend := pxBackend(t, 0, func(c net.Conn, _ <-chan struct{}) {
 		req, br := pxReadRequest(c)
 		if req == nil {
@@ -332,6 +333,7 @@ func TestProxySlowButMoving(t *testing.T) {
 // Hints 100 ms apart, then the 200: 400 ms before the final headers under a 300 ms timeout,
 // answered whole with nothing reported (without the Got1xxResponse trace it is a 504).
 func TestProxyEarlyHintsAreProgress(t *testing.T) {
+	t.Parallel()
 	backend := pxBackend(t, 0, func(c net.Conn, _ <-chan struct{}) {
 		req, br := pxReadRequest(c)
 		if req == nil {
