@@ -25,7 +25,7 @@ var layers = []struct {
 	{"making certificate material", []string{"certgen"}},
 	{"reaching a server", []string{"tlscore/connect"}},
 	{"the recorded handshake", []string{"tlscore/handshake"}},
-	{"scanner and server", []string{"tlscore/scan", "tlscore/server"}},
+	{"scanner and server", []string{"tlscore/scan", "tlscore/server", "tlscore/server/eventlog"}},
 	{"the command line", []string{"cmd"}},
 	{"programs", []string{"", "scripts/attack-serve", "scripts/bench-handshake", "scripts/bench-serve", "scripts/gendocs"}},
 }
