@@ -53,6 +53,12 @@ func Findings(r *Result) []Finding {
 	for _, v := range r.Versions {
 		for _, s := range v.Suites {
 			cs, _ := wire.CipherSuiteByID(s.ID)
+			if s.SSLv2Kind != 0 {
+				// SSL 2.0 kinds have no two-byte ID; looked up by it they were ID 0,
+				// TLS_NULL_WITH_NULL_NULL, and RC4-MD5 was reported as a NULL cipher.
+				c, _ := wire.SSLv2CipherByKind(s.SSLv2Kind)
+				cs = c.Suite()
+			}
 			switch {
 			case strings.Contains(cs.Cipher, "NULL"):
 				kinds["null-cipher"] = append(kinds["null-cipher"], v.Version+" "+s.Name)

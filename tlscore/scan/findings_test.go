@@ -131,3 +131,30 @@ func TestFindingsRevocation(t *testing.T) {
 		})
 	}
 }
+
+// TestFindingsSSLv2Suites checks that SSL 2.0's cipher kinds are judged as what they are. They
+// have no two-byte ID, and were looked up as ID 0 (TLS_NULL_WITH_NULL_NULL): an SSL 2.0 server
+// with RC4-MD5 got a high null-cipher finding and no rc4-cipher one.
+func TestFindingsSSLv2Suites(t *testing.T) {
+	var suites []Suite
+	for _, name := range []string{"RC4-MD5", "EXP-RC2-CBC-MD5", "DES-CBC3-MD5"} {
+		for _, c := range wire.SSLv2Ciphers {
+			if c.OpenSSLName == name {
+				suites = append(suites, Suite{SSLv2Kind: c.Kind, Name: c.Name, OpenSSLName: c.OpenSSLName, Bits: c.Bits, KeyExchange: "RSA"})
+			}
+		}
+	}
+	r := &Result{Versions: []VersionResult{{Version: "SSL 2.0", Supported: true, Suites: suites}}}
+	got := map[string]string{}
+	for _, f := range Findings(r) {
+		got[f.ID] = f.Message
+	}
+	for _, id := range []string{"sslv2", "rc4-cipher", "export-cipher", "des-cipher"} {
+		if _, ok := got[id]; !ok {
+			t.Errorf("no %s finding (all: %v)", id, got)
+		}
+	}
+	if msg, ok := got["null-cipher"]; ok {
+		t.Errorf("SSL 2.0 suites reported as NULL ciphers: %s", msg)
+	}
+}

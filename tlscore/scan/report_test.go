@@ -10,9 +10,7 @@ import (
 )
 
 // TestReportGolden pins the JSON of `tlskit scan` (scan.Report, docs/json.md) with every key
-// set at least once, its findings judged by Findings from the result. The golden's
-// "null-cipher" finding on SSL 2.0's RC4-MD5 is what Findings says today: it looks SSL 2.0
-// suites up by ID, which is 0 (TLS_NULL_WITH_NULL_NULL) for them, not by sslv2_kind.
+// set at least once, its findings judged by Findings from the result.
 func TestReportGolden(t *testing.T) {
 	goldenJSON(t, "report.json", NewReport(fixtureResult()))
 }

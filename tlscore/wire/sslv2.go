@@ -25,20 +25,30 @@ type SSLv2Cipher struct {
 	Kind        uint32 // the three bytes, e.g. 0x010080
 	Name        string // the specification's, e.g. SSL_CK_RC4_128_WITH_MD5
 	OpenSSLName string
-	Bits        int // effective key bits
+	Bits        int    // effective key bits
+	Cipher      string // the bulk cipher in CipherSuite.Cipher's words ("RC4-128", "3DES-EDE-CBC")
+}
+
+// Suite describes the cipher kind in the terms of a TLS cipher suite, so that what is judged of
+// suites (RC4, DES, EXPORT) is judged of SSL 2.0's too: RSA key transport and authentication,
+// MD5 for the MAC, export when the key is cut to 40 bits. ID is 0: SSL 2.0 kinds have no
+// two-byte number.
+func (c SSLv2Cipher) Suite() CipherSuite {
+	return CipherSuite{Name: c.Name, OpenSSLName: c.OpenSSLName, KeyExchange: "RSA", Auth: "RSA",
+		Cipher: c.Cipher, Bits: c.Bits, MAC: "MD5", Export: c.Bits == 40}
 }
 
 // SSLv2Ciphers are the cipher kinds of the SSL 2.0 specification, plus the 64-bit RC4 one
 // that OpenSSL and others shipped.
 var SSLv2Ciphers = []SSLv2Cipher{
-	{0x010080, "SSL_CK_RC4_128_WITH_MD5", "RC4-MD5", 128},
-	{0x020080, "SSL_CK_RC4_128_EXPORT40_WITH_MD5", "EXP-RC4-MD5", 40},
-	{0x030080, "SSL_CK_RC2_128_CBC_WITH_MD5", "RC2-CBC-MD5", 128},
-	{0x040080, "SSL_CK_RC2_128_CBC_EXPORT40_WITH_MD5", "EXP-RC2-CBC-MD5", 40},
-	{0x050080, "SSL_CK_IDEA_128_CBC_WITH_MD5", "IDEA-CBC-MD5", 128},
-	{0x060040, "SSL_CK_DES_64_CBC_WITH_MD5", "DES-CBC-MD5", 56},
-	{0x0700c0, "SSL_CK_DES_192_EDE3_CBC_WITH_MD5", "DES-CBC3-MD5", 168},
-	{0x080080, "SSL_CK_RC4_64_WITH_MD5", "RC4-64-MD5", 64},
+	{0x010080, "SSL_CK_RC4_128_WITH_MD5", "RC4-MD5", 128, "RC4-128"},
+	{0x020080, "SSL_CK_RC4_128_EXPORT40_WITH_MD5", "EXP-RC4-MD5", 40, "RC4-40"},
+	{0x030080, "SSL_CK_RC2_128_CBC_WITH_MD5", "RC2-CBC-MD5", 128, "RC2-128-CBC"},
+	{0x040080, "SSL_CK_RC2_128_CBC_EXPORT40_WITH_MD5", "EXP-RC2-CBC-MD5", 40, "RC2-40-CBC"},
+	{0x050080, "SSL_CK_IDEA_128_CBC_WITH_MD5", "IDEA-CBC-MD5", 128, "IDEA-CBC"},
+	{0x060040, "SSL_CK_DES_64_CBC_WITH_MD5", "DES-CBC-MD5", 56, "DES-CBC"},
+	{0x0700c0, "SSL_CK_DES_192_EDE3_CBC_WITH_MD5", "DES-CBC3-MD5", 168, "3DES-EDE-CBC"},
+	{0x080080, "SSL_CK_RC4_64_WITH_MD5", "RC4-64-MD5", 64, "RC4-64"},
 }
 
 // SSLv2CipherByKind looks a cipher kind up; ok is false for one not in SSLv2Ciphers.
