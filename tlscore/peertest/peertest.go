@@ -9,9 +9,11 @@ package peertest
 import (
 	"context"
 	"errors"
+	"flag"
 	"net"
 	"os"
 	"os/exec"
+	"strconv"
 	"testing"
 )
 
@@ -62,4 +64,15 @@ func NoDNS() *net.Resolver {
 	return &net.Resolver{PreferGo: true, Dial: func(context.Context, string, string) (net.Conn, error) {
 		return nil, errors.New("no DNS in tests")
 	}}
+}
+
+// DefaultParallel sets how many parallel tests run at once when -parallel is not given, for a
+// package's TestMain (after flag.Parse). Tests that wait on peers and processes leave the CPU
+// idle at the default of GOMAXPROCS (2 on CI machines).
+func DefaultParallel(n int) {
+	set := false
+	flag.Visit(func(f *flag.Flag) { set = set || f.Name == "test.parallel" })
+	if !set {
+		flag.Set("test.parallel", strconv.Itoa(n))
+	}
 }

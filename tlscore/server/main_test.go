@@ -3,8 +3,9 @@ package server
 import (
 	"flag"
 	"os"
-	"strconv"
 	"testing"
+
+	"github.com/tlskit/tlskit/tlscore/peertest"
 )
 
 // serverParallel is how many of this package's parallel tests run at once unless -parallel
@@ -19,10 +20,6 @@ const serverParallel = 4
 
 func TestMain(m *testing.M) {
 	flag.Parse()
-	set := false
-	flag.Visit(func(f *flag.Flag) { set = set || f.Name == "test.parallel" })
-	if !set {
-		flag.Set("test.parallel", strconv.Itoa(serverParallel))
-	}
+	peertest.DefaultParallel(serverParallel)
 	os.Exit(m.Run())
 }
