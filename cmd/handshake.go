@@ -304,6 +304,9 @@ func handshakeError(err error) error {
 		return err
 	}
 	plain := errors.New(he.Error())
+	if he.StartTLS != "" {
+		return withHint(plain, "try --starttls "+he.StartTLS)
+	}
 	if he.Result == nil {
 		return plain
 	}

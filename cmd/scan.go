@@ -142,6 +142,9 @@ func runScan(ctx context.Context, a *app, o *scanOptions, args []string) error {
 func scanError(t connect.Target, err error) error {
 	var ns *scan.NotScannedError
 	if errors.As(err, &ns) {
+		if ns.StartTLS != "" {
+			return withHint(err, "try --starttls "+ns.StartTLS)
+		}
 		return err
 	}
 	return fmt.Errorf("scanning %s: %w", t.Address(), err)

@@ -77,6 +77,8 @@ func TestHandshakeBadPeers(t *testing.T) {
 		// slow is true when the failure is a timeout: the handshake must last about the
 		// timeout, not end early.
 		slow bool
+		// startTLS is the Error's StartTLS: the protocol the greeting asked for.
+		startTLS string
 		// noClientHello is true for failures before TLS starts.
 		noClientHello bool
 		check         func(t *testing.T, res *Result)
@@ -99,8 +101,9 @@ func TestHandshakeBadPeers(t *testing.T) {
 				io.WriteString(c, "220 mail ESMTP\r\n")
 				peertest.Drain(c)
 			},
-			stage: connect.StageHandshake,
-			want:  []string{"SMTP", "starttls"},
+			stage:    connect.StageHandshake,
+			want:     []string{"SMTP greeting"},
+			startTLS: "smtp",
 		},
 		{
 			name:    "SSH banner",
@@ -235,6 +238,12 @@ func TestHandshakeBadPeers(t *testing.T) {
 				if !strings.Contains(err.Error(), w) {
 					t.Errorf("BUG: error %q does not mention %q", err, w)
 				}
+			}
+			if he.StartTLS != tt.startTLS {
+				t.Errorf("StartTLS %q, want %q", he.StartTLS, tt.startTLS)
+			}
+			if strings.Contains(err.Error(), "--") {
+				t.Errorf("the library's message names a flag: %q", err)
 			}
 			if tt.slow && elapsed < tt.timeout*9/10 {
 				t.Errorf("timed out after %v, before the %v timeout", elapsed, tt.timeout)

@@ -111,8 +111,9 @@ type Result struct {
 	// PeerCertificates is the chain as sent, for --pem and verification.
 	PeerCertificates []*x509.Certificate `json:"-"`
 
-	// notTLS describes what the peer sent instead of TLS, when it did.
-	notTLS string
+	// notTLS describes what the peer sent instead of TLS, when it did; notTLSStartTLS is the
+	// STARTTLS protocol its greeting asked for (GreetingStartTLS).
+	notTLS, notTLSStartTLS string
 }
 
 // Resumption says whether the server offered a session ticket.
@@ -128,6 +129,9 @@ type Error struct {
 	Addr   string
 	Err    error
 	Result *Result
+	// StartTLS is the STARTTLS protocol ("smtp") the server's plaintext greeting asked for,
+	// when it answered the ClientHello with one: what a caller can suggest next.
+	StartTLS string
 }
 
 func (e *Error) Error() string {
@@ -354,7 +358,8 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 				attachRevocation(res, revoc, path, opts.RevocationHardFail)
 			}
 		}
-		return res, &Error{Stage: connect.StageHandshake, Addr: dialTo.Address(), Err: explainHandshakeError(hsErr, res), Result: res}
+		return res, &Error{Stage: connect.StageHandshake, Addr: dialTo.Address(), Err: explainHandshakeError(hsErr, res), Result: res,
+			StartTLS: res.notTLSStartTLS}
 	}
 	res.Version = VersionName(cs.Version)
 	res.CipherSuite = tls.CipherSuiteName(cs.CipherSuite)

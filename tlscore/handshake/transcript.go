@@ -104,6 +104,7 @@ type transcriptDecoder struct {
 	lastAt                 time.Duration // time of the last event turned into a step
 	resumption             *Resumption
 	notTLS                 string
+	notTLSStartTLS         string
 	// haveServerHello says the first feed held the ServerHello that fixes how the rest is
 	// read; without it finish decodes the whole recording afresh.
 	haveServerHello bool
@@ -176,6 +177,7 @@ func (d *transcriptDecoder) decode(sentRecs, recvRecs []wire.Record, recvErr err
 		var notTLS *wire.NotTLSError
 		if errors.As(recvErr, &notTLS) {
 			d.notTLS = describeNotTLS(notTLS)
+			d.notTLSStartTLS = GreetingStartTLS(notTLS)
 		}
 	}
 
@@ -249,7 +251,7 @@ func (d *transcriptDecoder) finish(res *Result, chunks []Chunk) {
 			d = newTranscriptDecoder(chunks, d.keylog, d.opts)
 		}
 	}
-	res.notTLS = d.notTLS
+	res.notTLS, res.notTLSStartTLS = d.notTLS, d.notTLSStartTLS
 	res.Steps = append(res.Steps, d.steps...)
 	if d.resumption != nil {
 		res.Resumption = d.resumption
@@ -465,14 +467,25 @@ func describeNotTLS(e *wire.NotTLSError) string {
 	return what
 }
 
-// NotTLSAnswer names what a peer sent instead of TLS ("an HTTP response") and, where one helps,
-// the next step ("is this a plain-HTTP port?").
+// GreetingStartTLS is the STARTTLS protocol a plaintext greeting asks for ("smtp" for an SMTP
+// one), or "" when what the peer sent is no such greeting. Naming the flag that upgrades is
+// the caller's.
+func GreetingStartTLS(e *wire.NotTLSError) string {
+	switch e.Guess {
+	case "SMTP", "FTP", "POP3", "IMAP":
+		return strings.ToLower(e.Guess)
+	}
+	return ""
+}
+
+// NotTLSAnswer names what a peer sent instead of TLS ("an HTTP response") and, where one helps
+// without naming a flag, the next step ("is this a plain-HTTP port?").
 func NotTLSAnswer(e *wire.NotTLSError) (what, hint string) {
 	switch e.Guess {
 	case "HTTP":
 		return "an HTTP response", "is this a plain-HTTP port?"
 	case "SMTP", "FTP", "POP3", "IMAP":
-		return fmt.Sprintf("a plaintext %s greeting", e.Guess), "try --starttls " + strings.ToLower(e.Guess)
+		return fmt.Sprintf("a plaintext %s greeting", e.Guess), ""
 	case "SSH":
 		return "an SSH banner", ""
 	case "SSLv2":

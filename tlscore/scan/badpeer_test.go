@@ -69,7 +69,7 @@ func TestBadPeers(t *testing.T) {
 			readHello(c)
 			_, _ = c.Write([]byte("500 5.5.2 what?\r\n"))
 			c.Close()
-		}, "does not speak TLS (it answered with a plaintext SMTP greeting; try --starttls smtp)", 0},
+		}, "does not speak TLS (it answered with a plaintext SMTP greeting)", 0},
 		{"reset", func(c net.Conn) {
 			readHello(c)
 			_ = c.(*net.TCPConn).SetLinger(0)

@@ -118,6 +118,9 @@ type Connection struct {
 type NotScannedError struct {
 	Addr string
 	Why  string
+	// StartTLS is the STARTTLS protocol ("smtp") the target's plaintext greeting asked for, when
+	// it answered with one: what a caller can suggest next.
+	StartTLS string
 }
 
 func (e *NotScannedError) Error() string { return e.Addr + " " + e.Why }
@@ -288,7 +291,7 @@ func (p *prober) notTLS() error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	ev, addr := &p.peer, p.opts.Target.Address()
-	why := ""
+	why, startTLS := "", ""
 	switch {
 	case ev.spoke:
 		return nil
@@ -298,6 +301,7 @@ func (p *prober) notTLS() error {
 			what += "; " + hint
 		}
 		why = "does not speak TLS (it answered with " + what + ")"
+		startTLS = handshake.GreetingStartTLS(ev.notTLS)
 	case ev.silentStartTLS:
 		why = fmt.Sprintf("did not answer STARTTLS %s (it sent nothing within %v)", p.opts.StartTLS, p.opts.Timeout)
 	case ev.silent:
@@ -309,7 +313,7 @@ func (p *prober) notTLS() error {
 	default:
 		why = "does not speak TLS (it closed every connection without answering)"
 	}
-	return &NotScannedError{Addr: addr, Why: why}
+	return &NotScannedError{Addr: addr, Why: why, StartTLS: startTLS}
 }
 
 // undetermined is the scan's error when the peer speaks TLS but no version was found and some
