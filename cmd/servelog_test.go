@@ -14,7 +14,7 @@ import (
 	"github.com/tlskit/tlskit/tlscore/server/eventlog"
 )
 
-// The end-to-end tests (e2e_serve_stdout_test.go) run these cases on a real pipe; here the
+// The end-to-end tests (cmd/internal/e2e/serve/stdout_test.go) run these cases on a real pipe; here the
 // writer is a fake, so each case is exact and quick.
 
 // logWriter fails with err after ok writes, or blocks until released when block is set.

@@ -1,9 +1,7 @@
 package keyschedule_test
 
 import (
-	"bufio"
 	"bytes"
-	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -18,10 +16,8 @@ import (
 	"math/big"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -353,7 +349,6 @@ func runGoPair(t *testing.T, serverCfg, clientCfg *tls.Config) (*recordingConn, 
 // TestOpenSSLHandshake talks to the real OpenSSL s_server with each TLS 1.3 suite crypto/tls
 // supports, so the decryption is checked against an implementation other than Go's.
 func TestOpenSSLHandshake(t *testing.T) {
-	openssl := peertest.Need(t, "openssl")
 	dir := t.TempDir()
 	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
 	writePEM(t, newCert(t, "localhost"), certFile, keyFile)
@@ -371,15 +366,13 @@ func TestOpenSSLHandshake(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			args := []string{"s_server", "-accept", "127.0.0.1:" + freePort(t),
-				"-cert", certFile, "-key", keyFile, "-tls1_3", "-ciphersuites", tls.CipherSuiteName(tt.suite),
-				"-www", "-naccept", "1"}
+			args := []string{"-tls1_3", "-ciphersuites", tls.CipherSuiteName(tt.suite), "-naccept", "1"}
 			if tt.clientAuth {
 				// Asks for a certificate; the self-signed one fails verification, which
 				// s_server reports but tolerates without -verify_return_error.
 				args = append(args, "-verify", "1")
 			}
-			addr := startOpenSSL(t, openssl, args)
+			addr := peertest.OpenSSLServer(t, dir, certFile, keyFile, args...).Addr()
 
 			var keyLog lockedBuffer
 			cfg := &tls.Config{
@@ -435,78 +428,6 @@ func TestOpenSSLHandshake(t *testing.T) {
 			}
 		})
 	}
-}
-
-// freePort finds a loopback port for s_server. Another process could take it before
-// s_server binds; startOpenSSL then fails clearly rather than talking to a stranger, since it
-// waits for s_server's own "ACCEPT".
-func freePort(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	_, port, err := net.SplitHostPort(ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return port
-}
-
-// startOpenSSL starts s_server and returns its address once it is listening: s_server prints
-// "ACCEPT" on stdout after it has bound the socket. The process is killed when the test ends.
-func startOpenSSL(t *testing.T, openssl string, args []string) string {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 3*testTimeout)
-	cmd := exec.CommandContext(ctx, openssl, args...)
-	cmd.Stdin = nil // /dev/null; -www never reads it
-	var stderr lockedBuffer
-	cmd.Stderr = &stderr
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	exited := make(chan struct{})
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		<-exited
-		cancel()
-	})
-
-	ready := make(chan struct{})
-	go func() {
-		// Keep draining stdout so s_server never blocks on a full pipe.
-		sc := bufio.NewScanner(stdout)
-		signalled := false
-		for sc.Scan() {
-			if !signalled && strings.HasPrefix(sc.Text(), "ACCEPT") {
-				close(ready)
-				signalled = true
-			}
-		}
-		io.Copy(io.Discard, stdout)
-		cmd.Wait()
-		close(exited)
-	}()
-	select {
-	case <-ready:
-	case <-exited:
-		t.Fatalf("openssl %s exited before listening: %s", strings.Join(args, " "), stderr.Bytes())
-	case <-time.After(testTimeout):
-		t.Fatalf("openssl s_server did not start listening: %s", stderr.Bytes())
-	}
-	for i, a := range args {
-		if a == "-accept" {
-			return args[i+1]
-		}
-	}
-	t.Fatal("no -accept argument")
-	return ""
 }
 
 func writePEM(t *testing.T, cert tls.Certificate, certFile, keyFile string) {

@@ -13,7 +13,6 @@ import (
 	"math/big"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -81,56 +80,26 @@ func testCert(t *testing.T, kind string) (certFile, keyFile string, pair tls.Cer
 	return certFile, keyFile, pair
 }
 
+// freePort is a loopback port nothing listens on (for a while).
 func freePort(t *testing.T) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	port, err := strconv.Atoi(peertest.FreePort(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
 	return port
 }
 
-// startOpenSSL runs openssl s_server -www on a free port with an RSA certificate and extra
-// arguments, waits until it accepts connections, and kills it at cleanup.
+// startOpenSSL runs openssl s_server -www with an RSA certificate and extra arguments on a free
+// port and returns the port once it listens.
 func startOpenSSL(t *testing.T, args ...string) int {
 	t.Helper()
-	openssl := peertest.Need(t, "openssl")
 	certFile, keyFile, _ := testCert(t, "rsa")
-	for attempt := 0; attempt < 3; attempt++ {
-		port := freePort(t)
-		argv := append([]string{"s_server", "-accept", "127.0.0.1:" + itoa(port), "-cert", certFile,
-			"-key", keyFile, "-www", "-quiet"}, args...)
-		cmd := exec.Command(openssl, argv...)
-		cmd.Stdin = nil
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		exited := make(chan struct{})
-		go func() { _ = cmd.Wait(); close(exited) }()
-		t.Cleanup(func() {
-			_ = cmd.Process.Kill()
-			<-exited
-		})
-		deadline := time.Now().Add(5 * time.Second)
-		for time.Now().Before(deadline) {
-			select {
-			case <-exited:
-				deadline = time.Time{} // died (port taken?): try another port
-				continue
-			default:
-			}
-			c, err := net.DialTimeout("tcp", "127.0.0.1:"+itoa(port), time.Second)
-			if err == nil {
-				c.Close()
-				return port
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
+	port, err := strconv.Atoi(peertest.OpenSSLServer(t, "", certFile, keyFile, args...).Port)
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Fatal("openssl s_server did not start")
-	return 0
+	return port
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }

@@ -2,18 +2,14 @@ package wire
 
 import (
 	"bytes"
-	"context"
 	"crypto/ecdh"
 	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/pem"
-	"io"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strconv"
 	"testing"
 	"time"
 
@@ -174,7 +170,6 @@ func TestProbeGoServerTLS12(t *testing.T) {
 // TestProbeOpenSSLDHE gets a real finite-field DHE ServerKeyExchange, which crypto/tls cannot
 // produce, from openssl s_server.
 func TestProbeOpenSSLDHE(t *testing.T) {
-	path := peertest.Need(t, "openssl")
 	k := testKeyPairs(t)
 	dir := t.TempDir()
 	keyDER, err := x509.MarshalPKCS8PrivateKey(k.rsaCert.PrivateKey)
@@ -185,42 +180,11 @@ func TestProbeOpenSSLDHE(t *testing.T) {
 	os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: k.rsaCert.Leaf.Raw}), 0o600)
 	os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), 0o600)
 
-	// Reserve a port, release it, and hand it to s_server; a lost race just retries.
-	var conn net.Conn
-	for attempt := 0; attempt < 3 && conn == nil; attempt++ {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		port := ln.Addr().(*net.TCPAddr).Port
-		ln.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-		t.Cleanup(cancel)
-		cmd := exec.CommandContext(ctx, path, "s_server", "-quiet", "-naccept", "1", "-accept", "127.0.0.1:"+strconv.Itoa(port),
-			"-cert", certFile, "-key", keyFile, "-tls1_2", "-cipher", "DHE-RSA-AES128-GCM-SHA256:@SECLEVEL=0")
-		// s_server relays stdin to the client and may hang up at its EOF, so give it a
-		// stdin that stays open until the test ends.
-		stdin, err := cmd.StdinPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
-		if err := cmd.Start(); err != nil {
-			t.Skipf("starting openssl s_server: %v", err)
-		}
-		t.Cleanup(func() { stdin.Close(); cmd.Process.Kill(); cmd.Wait() })
-		deadline := time.Now().Add(5 * time.Second)
-		for time.Now().Before(deadline) {
-			c, err := net.Dial("tcp", "127.0.0.1:"+strconv.Itoa(port))
-			if err == nil {
-				conn = c
-				break
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-	}
-	if conn == nil {
-		t.Skip("openssl s_server did not start listening")
+	// -naccept 1: the probe below is the one connection s_server takes.
+	srv := peertest.OpenSSLServer(t, dir, certFile, keyFile, "-naccept", "1", "-tls1_2", "-cipher", "DHE-RSA-AES128-GCM-SHA256:@SECLEVEL=0")
+	conn, err := net.DialTimeout("tcp", srv.Addr(), 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
 	}
 	defer conn.Close()
 

@@ -1,6 +1,6 @@
 //go:build unix
 
-package main
+package serve
 
 import (
 	"bufio"
@@ -16,14 +16,17 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tlskit/tlskit/cmd/internal/e2etest"
+	"github.com/tlskit/tlskit/tlscore/peertest"
 )
 
-// TestE2EServeFlags checks, with `tlskit handshake` as the client, that serve's TLS flags change
+// TestServeFlags checks, with `tlskit handshake` as the client, that serve's TLS flags change
 // what the server does: each case asserts something only that flag can cause.
-func TestE2EServeFlags(t *testing.T) {
+func TestServeFlags(t *testing.T) {
 	t.Parallel()
-	needOpenSSL(t)
-	fx := svMakeFixture(t)
+	peertest.NeedOpenSSL3(t)
+	fx := makeFixture(t)
 	ca := fx.path("ca/ca.pem")
 	cert := []string{"--cert", fx.path("localhost.pem"), "--key", fx.path("localhost-key.pem")}
 
@@ -31,24 +34,24 @@ func TestE2EServeFlags(t *testing.T) {
 		name   string
 		serve  []string
 		client []string
-		check  func(t *testing.T, res hsResult)
+		check  func(t *testing.T, res e2etest.HandshakeReport)
 	}{
-		{"tls-max", []string{"--tls-max", "1.2"}, nil, func(t *testing.T, res hsResult) {
+		{"tls-max", []string{"--tls-max", "1.2"}, nil, func(t *testing.T, res e2etest.HandshakeReport) {
 			if res.Version != "TLS 1.2" {
 				t.Errorf("version %q, want TLS 1.2", res.Version)
 			}
 		}},
-		{"ciphers", []string{"--tls-max", "1.2", "--ciphers", "ECDHE-ECDSA-AES256-GCM-SHA384"}, nil, func(t *testing.T, res hsResult) {
+		{"ciphers", []string{"--tls-max", "1.2", "--ciphers", "ECDHE-ECDSA-AES256-GCM-SHA384"}, nil, func(t *testing.T, res e2etest.HandshakeReport) {
 			if res.CipherSuite != "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384" {
 				t.Errorf("cipher_suite %q", res.CipherSuite)
 			}
 		}},
-		{"groups", []string{"--groups", "p384"}, nil, func(t *testing.T, res hsResult) {
+		{"groups", []string{"--groups", "p384"}, nil, func(t *testing.T, res e2etest.HandshakeReport) {
 			if res.KeyExchange != "P-384" {
 				t.Errorf("key_exchange %q, want P-384", res.KeyExchange)
 			}
 		}},
-		{"alpn", []string{"--alpn", "h2"}, []string{"--alpn", "http/1.1,h2"}, func(t *testing.T, res hsResult) {
+		{"alpn", []string{"--alpn", "h2"}, []string{"--alpn", "http/1.1,h2"}, func(t *testing.T, res e2etest.HandshakeReport) {
 			if res.ALPN != "h2" {
 				t.Errorf("alpn %q, want h2", res.ALPN)
 			}
@@ -58,8 +61,8 @@ func TestE2EServeFlags(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			dir := t.TempDir()
-			s := svStart(t, dir, append(append([]string{}, cert...), tc.serve...)...)
-			res := hsRunOK(t, dir, append([]string{"localhost:" + s.port, "--ca", ca}, tc.client...)...)
+			s := e2etest.StartServe(t, dir, append(append([]string{}, cert...), tc.serve...)...)
+			res := e2etest.HandshakeOK(t, dir, append([]string{"localhost:" + s.Port, "--ca", ca}, tc.client...)...)
 			tc.check(t, res)
 		})
 	}
@@ -67,8 +70,8 @@ func TestE2EServeFlags(t *testing.T) {
 	t.Run("ephemeral host names", func(t *testing.T) {
 		t.Parallel()
 		dir := t.TempDir()
-		svStart(t, dir, "--host", "extra.test", "--host", "10.1.2.3", "--write-cert", "eph.pem")
-		text := ossl(t, dir, "x509", "-in", "eph.pem", "-noout", "-text")
+		e2etest.StartServe(t, dir, "--host", "extra.test", "--host", "10.1.2.3", "--write-cert", "eph.pem")
+		text := e2etest.OpenSSL(t, dir, "x509", "-in", "eph.pem", "-noout", "-text")
 		for _, want := range []string{"DNS:localhost", "DNS:extra.test", "IP Address:127.0.0.1", "IP Address:10.1.2.3"} {
 			if !strings.Contains(text, want) {
 				t.Errorf("ephemeral certificate lacks %s:\n%s", want, text)
@@ -79,8 +82,8 @@ func TestE2EServeFlags(t *testing.T) {
 	t.Run("keylog", func(t *testing.T) {
 		t.Parallel()
 		dir := t.TempDir()
-		s := svStart(t, dir, append(append([]string{}, cert...), "--keylog", "keys.txt")...)
-		hsRunOK(t, dir, "localhost:"+s.port, "--ca", ca)
+		s := e2etest.StartServe(t, dir, append(append([]string{}, cert...), "--keylog", "keys.txt")...)
+		e2etest.HandshakeOK(t, dir, "localhost:"+s.Port, "--ca", ca)
 		st, err := os.Stat(filepath.Join(dir, "keys.txt"))
 		if err != nil {
 			t.Fatal(err)
@@ -88,7 +91,7 @@ func TestE2EServeFlags(t *testing.T) {
 		if st.Mode().Perm() != 0o600 {
 			t.Errorf("key log mode %o, want 600", st.Mode().Perm())
 		}
-		if data := string(readFile(t, dir, "keys.txt")); !strings.Contains(data, "SERVER_HANDSHAKE_TRAFFIC_SECRET ") {
+		if data := string(e2etest.ReadFile(t, dir, "keys.txt")); !strings.Contains(data, "SERVER_HANDSHAKE_TRAFFIC_SECRET ") {
 			t.Errorf("key log holds no TLS 1.3 secrets:\n%s", data)
 		}
 	})
@@ -96,15 +99,15 @@ func TestE2EServeFlags(t *testing.T) {
 	t.Run("encrypted key", func(t *testing.T) {
 		t.Parallel()
 		dir := t.TempDir()
-		writeFile(t, dir, "pw", "correct horse\n")
-		tk(t, dir, "cert", "issue", "localhost", "--ca-dir", fx.path("ca"), "--key-password-file", "pw", "--out", "enc.pem", "--key-out", "enc-key.pem")
-		s := svStart(t, dir, "--cert", "enc.pem", "--key", "enc-key.pem", "--key-password-file", "pw")
-		res := hsRunOK(t, dir, "localhost:"+s.port, "--ca", ca)
+		e2etest.WriteFile(t, dir, "pw", "correct horse\n")
+		e2etest.Tlskit(t, dir, "cert", "issue", "localhost", "--ca-dir", fx.path("ca"), "--key-password-file", "pw", "--out", "enc.pem", "--key-out", "enc-key.pem")
+		s := e2etest.StartServe(t, dir, "--cert", "enc.pem", "--key", "enc-key.pem", "--key-password-file", "pw")
+		res := e2etest.HandshakeOK(t, dir, "localhost:"+s.Port, "--ca", ca)
 		if !res.Verification.Verified {
 			t.Errorf("not verified: %+v", res.Verification)
 		}
 		// Without the password, serve refuses to start with one error line.
-		out, errOut, code := runIn(t, dir, nil, "serve", "--addr", "127.0.0.1:0", "--cert", "enc.pem", "--key", "enc-key.pem")
+		out, errOut, code := e2etest.RunTlskit(t, dir, nil, "serve", "--addr", "127.0.0.1:0", "--cert", "enc.pem", "--key", "enc-key.pem")
 		if code != 1 || out != "" || !strings.HasPrefix(errOut, "tlskit: ") {
 			t.Errorf("no password: exit %d, stdout %q, stderr %q", code, out, errOut)
 		}
@@ -113,39 +116,39 @@ func TestE2EServeFlags(t *testing.T) {
 	t.Run("ocsp staple", func(t *testing.T) {
 		t.Parallel()
 		dir := t.TempDir()
-		leafPEM := readFile(t, fx.dir, "localhost.pem")
-		leaf, err := x509.ParseCertificate(pemBlocks(leafPEM, "CERTIFICATE")[0])
+		leafPEM := e2etest.ReadFile(t, fx.dir, "localhost.pem")
+		leaf, err := x509.ParseCertificate(e2etest.PEMBlocks(leafPEM, "CERTIFICATE")[0])
 		if err != nil {
 			t.Fatal(err)
 		}
 		index := fmt.Sprintf("V\t%s\t\t%X\tunknown\t/CN=localhost\n", leaf.NotAfter.UTC().Format("060102150405Z"), leaf.SerialNumber)
-		writeFile(t, dir, "index.txt", index)
-		if r := execIn(t, dir, "", nil, "openssl", "ocsp", "-issuer", ca, "-cert", fx.path("localhost.pem"), "-no_nonce", "-reqout", "req.der"); r.code != 0 {
-			t.Skipf("this OpenSSL cannot build an OCSP request: %s", r.stderr)
+		e2etest.WriteFile(t, dir, "index.txt", index)
+		if r := e2etest.Exec(t, dir, "", nil, "openssl", "ocsp", "-issuer", ca, "-cert", fx.path("localhost.pem"), "-no_nonce", "-reqout", "req.der"); r.Code != 0 {
+			t.Skipf("this OpenSSL cannot build an OCSP request: %s", r.Stderr)
 		}
-		if r := execIn(t, dir, "", nil, "openssl", "ocsp", "-index", "index.txt", "-rsigner", ca, "-rkey", fx.path("ca/ca-key.pem"),
-			"-CA", ca, "-reqin", "req.der", "-respout", "resp.der", "-ndays", "1"); r.code != 0 {
-			t.Skipf("this OpenSSL cannot make an OCSP response: %s", r.stderr)
+		if r := e2etest.Exec(t, dir, "", nil, "openssl", "ocsp", "-index", "index.txt", "-rsigner", ca, "-rkey", fx.path("ca/ca-key.pem"),
+			"-CA", ca, "-reqin", "req.der", "-respout", "resp.der", "-ndays", "1"); r.Code != 0 {
+			t.Skipf("this OpenSSL cannot make an OCSP response: %s", r.Stderr)
 		}
-		s := svStart(t, dir, append(append([]string{}, cert...), "--ocsp", "resp.der")...)
-		res := hsRunOK(t, dir, "localhost:"+s.port, "--ca", ca)
+		s := e2etest.StartServe(t, dir, append(append([]string{}, cert...), "--ocsp", "resp.der")...)
+		res := e2etest.HandshakeOK(t, dir, "localhost:"+s.Port, "--ca", ca)
 		if res.OCSP == nil || res.OCSP.Status != "good" {
 			t.Errorf("ocsp %+v, want a stapled good response", res.OCSP)
 		}
 	})
 }
 
-// TestE2EServeLimits checks that the robustness flags bite: each case observes something only
+// TestServeLimits checks that the robustness flags bite: each case observes something only
 // that flag causes.
-func TestE2EServeLimits(t *testing.T) {
+func TestServeLimits(t *testing.T) {
 	t.Parallel()
-	needOpenSSL(t)
-	fx := svMakeFixture(t)
+	peertest.NeedOpenSSL3(t)
+	fx := makeFixture(t)
 	cert := []string{"--cert", fx.path("localhost.pem"), "--key", fx.path("localhost-key.pem")}
-	pool := svPool(t, fx.path("ca/ca.pem"))
-	dial := func(t *testing.T, s *svServer) *tls.Conn {
+	pool := certPool(t, fx.path("ca/ca.pem"))
+	dial := func(t *testing.T, s *e2etest.Server) *tls.Conn {
 		t.Helper()
-		c, err := tls.Dial("tcp", s.addr(), &tls.Config{RootCAs: pool, ServerName: "localhost", NextProtos: []string{"http/1.1"}})
+		c, err := tls.Dial("tcp", s.Addr(), &tls.Config{RootCAs: pool, ServerName: "localhost", NextProtos: []string{"http/1.1"}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -161,7 +164,7 @@ func TestE2EServeLimits(t *testing.T) {
 
 	t.Run("max-header-bytes", func(t *testing.T) {
 		t.Parallel()
-		s := svStart(t, t.TempDir(), append(append([]string{}, cert...), "--max-header-bytes", "2048")...)
+		s := e2etest.StartServe(t, t.TempDir(), append(append([]string{}, cert...), "--max-header-bytes", "2048")...)
 		c := dial(t, s)
 		defer c.Close()
 		fmt.Fprintf(c, "GET / HTTP/1.1\r\nHost: localhost\r\nX-Big: %s\r\n\r\n", strings.Repeat("a", 8192))
@@ -172,7 +175,7 @@ func TestE2EServeLimits(t *testing.T) {
 	})
 	t.Run("read-header-timeout", func(t *testing.T) {
 		t.Parallel()
-		s := svStart(t, t.TempDir(), append(append([]string{}, cert...), "--read-header-timeout", "1s")...)
+		s := e2etest.StartServe(t, t.TempDir(), append(append([]string{}, cert...), "--read-header-timeout", "1s")...)
 		c := dial(t, s)
 		defer c.Close()
 		fmt.Fprint(c, "GET / HTTP/1.1\r\nHost: local") // never finished
@@ -182,7 +185,7 @@ func TestE2EServeLimits(t *testing.T) {
 	})
 	t.Run("idle-timeout", func(t *testing.T) {
 		t.Parallel()
-		s := svStart(t, t.TempDir(), append(append([]string{}, cert...), "--idle-timeout", "1s")...)
+		s := e2etest.StartServe(t, t.TempDir(), append(append([]string{}, cert...), "--idle-timeout", "1s")...)
 		c := dial(t, s)
 		defer c.Close()
 		fmt.Fprint(c, "GET /json HTTP/1.1\r\nHost: localhost\r\n\r\n")
@@ -202,11 +205,11 @@ func TestE2EServeLimits(t *testing.T) {
 	})
 	t.Run("max-conns", func(t *testing.T) {
 		t.Parallel()
-		s := svStart(t, t.TempDir(), append(append([]string{}, cert...), "--max-conns", "1")...)
+		s := e2etest.StartServe(t, t.TempDir(), append(append([]string{}, cert...), "--max-conns", "1")...)
 		first := dial(t, s) // holds the only slot
 		done := make(chan error, 1)
 		go func() {
-			c, err := tls.DialWithDialer(&net.Dialer{Timeout: 5 * time.Second}, "tcp", s.addr(),
+			c, err := tls.DialWithDialer(&net.Dialer{Timeout: 5 * time.Second}, "tcp", s.Addr(),
 				&tls.Config{RootCAs: pool, ServerName: "localhost"})
 			if err == nil {
 				c.Close()

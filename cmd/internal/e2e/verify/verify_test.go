@@ -1,6 +1,6 @@
 //go:build unix
 
-package main
+package verify
 
 import (
 	"crypto"
@@ -17,6 +17,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tlskit/tlskit/cmd/internal/e2etest"
+	"github.com/tlskit/tlskit/tlscore/peertest"
 )
 
 // End-to-end checks that `tlskit verify` says what `openssl verify` says about the same chains,
@@ -25,24 +28,24 @@ import (
 // OpenSSL legitimately disagree, the difference is asserted and explained in
 // docs/verify-vs-openssl.md.
 
-// vfAt is the fixed verification time: well inside the validity of the good certificates.
-var vfAt = time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+// verifyAt is the fixed verification time: well inside the validity of the good certificates.
+var verifyAt = time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
 
 var (
-	vfNotBefore = time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
-	vfNotAfter  = time.Date(2035, 1, 1, 0, 0, 0, 0, time.UTC)
+	notBefore = time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	notAfter  = time.Date(2035, 1, 1, 0, 0, 0, 0, time.UTC)
 )
 
-// vfIssued is a certificate with its key, to sign others with.
-type vfIssued struct {
+// issued is a certificate with its key, to sign others with.
+type issued struct {
 	cert *x509.Certificate
 	key  crypto.Signer
 	pem  string
 }
 
-var vfSerial int64 = 1000
+var lastSerial int64 = 1000
 
-func vfKey(t *testing.T) *ecdsa.PrivateKey {
+func newKey(t *testing.T) *ecdsa.PrivateKey {
 	t.Helper()
 	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -51,17 +54,17 @@ func vfKey(t *testing.T) *ecdsa.PrivateKey {
 	return k
 }
 
-// vfSign issues tmpl with a fresh P-256 key, signed by parent (self-signed when parent is nil).
-func vfSign(t *testing.T, tmpl *x509.Certificate, parent *vfIssued) *vfIssued {
+// sign issues tmpl with a fresh P-256 key, signed by parent (self-signed when parent is nil).
+func sign(t *testing.T, tmpl *x509.Certificate, parent *issued) *issued {
 	t.Helper()
-	key := vfKey(t)
-	vfSerial++
-	tmpl.SerialNumber = big.NewInt(vfSerial)
+	key := newKey(t)
+	lastSerial++
+	tmpl.SerialNumber = big.NewInt(lastSerial)
 	if tmpl.NotBefore.IsZero() {
-		tmpl.NotBefore = vfNotBefore
+		tmpl.NotBefore = notBefore
 	}
 	if tmpl.NotAfter.IsZero() {
-		tmpl.NotAfter = vfNotAfter
+		tmpl.NotAfter = notAfter
 	}
 	p, signer := tmpl, crypto.Signer(key)
 	if parent != nil {
@@ -75,10 +78,10 @@ func vfSign(t *testing.T, tmpl *x509.Certificate, parent *vfIssued) *vfIssued {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &vfIssued{cert: c, key: key, pem: string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))}
+	return &issued{cert: c, key: key, pem: string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))}
 }
 
-func vfCA(cn string, maxPathLen int) *x509.Certificate {
+func caTemplate(cn string, maxPathLen int) *x509.Certificate {
 	return &x509.Certificate{
 		Subject:               pkix.Name{CommonName: cn, Organization: []string{"tlskit verify test"}},
 		IsCA:                  true,
@@ -89,7 +92,7 @@ func vfCA(cn string, maxPathLen int) *x509.Certificate {
 	}
 }
 
-func vfLeaf(cn string, eku []x509.ExtKeyUsage, dns ...string) *x509.Certificate {
+func leafTemplate(cn string, eku []x509.ExtKeyUsage, dns ...string) *x509.Certificate {
 	return &x509.Certificate{
 		Subject:               pkix.Name{CommonName: cn},
 		DNSNames:              dns,
@@ -99,8 +102,8 @@ func vfLeaf(cn string, eku []x509.ExtKeyUsage, dns ...string) *x509.Certificate 
 	}
 }
 
-// vfReport is the part of `tlskit verify -o json` the test looks at.
-type vfReport struct {
+// report is the part of `tlskit verify -o json` the test looks at.
+type report struct {
 	Host         string `json:"host"`
 	Purpose      string `json:"purpose"`
 	Presented    int    `json:"presented"`
@@ -113,7 +116,7 @@ type vfReport struct {
 	} `json:"verification"`
 }
 
-type vfCase struct {
+type verifyCase struct {
 	name    string
 	chain   []string // PEM files, leaf first, concatenated into the CHAIN_FILE
 	leaf    string   // leaf file for openssl
@@ -133,62 +136,64 @@ type vfCase struct {
 	osslSays string
 }
 
-func vfBool(b bool) *bool { return &b }
+func boolp(b bool) *bool { return &b }
 
-func TestE2EVerifyMatchesOpenSSL(t *testing.T) {
+func TestMain(m *testing.M) { e2etest.Main(m) }
+
+func TestVerifyMatchesOpenSSL(t *testing.T) {
 	t.Parallel()
-	needOpenSSL(t)
+	peertest.NeedOpenSSL3(t)
 	dir := t.TempDir()
 	srv := []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}
 
-	root := vfSign(t, vfCA("VF Root", 1), nil)
-	other := vfSign(t, vfCA("VF Other Root", 1), nil)
-	inter := vfSign(t, vfCA("VF Intermediate", 0), root)
+	root := sign(t, caTemplate("VF Root", 1), nil)
+	other := sign(t, caTemplate("VF Other Root", 1), nil)
+	inter := sign(t, caTemplate("VF Intermediate", 0), root)
 
-	good := vfSign(t, vfLeaf("www.example.test", srv, "www.example.test"), inter)
-	expiredT := vfLeaf("expired.example.test", srv, "expired.example.test")
-	expiredT.NotBefore, expiredT.NotAfter = vfNotBefore, vfAt.AddDate(-1, 0, 0)
-	expired := vfSign(t, expiredT, inter)
-	futureT := vfLeaf("future.example.test", srv, "future.example.test")
-	futureT.NotBefore = vfAt.AddDate(1, 0, 0)
-	future := vfSign(t, futureT, inter)
-	aiaT := vfLeaf("aia.example.test", srv, "aia.example.test")
+	good := sign(t, leafTemplate("www.example.test", srv, "www.example.test"), inter)
+	expiredT := leafTemplate("expired.example.test", srv, "expired.example.test")
+	expiredT.NotBefore, expiredT.NotAfter = notBefore, verifyAt.AddDate(-1, 0, 0)
+	expired := sign(t, expiredT, inter)
+	futureT := leafTemplate("future.example.test", srv, "future.example.test")
+	futureT.NotBefore = verifyAt.AddDate(1, 0, 0)
+	future := sign(t, futureT, inter)
+	aiaT := leafTemplate("aia.example.test", srv, "aia.example.test")
 	aiaT.IssuingCertificateURL = []string{"http://ca.invalid/int.crt"}
-	aia := vfSign(t, aiaT, inter)
+	aia := sign(t, aiaT, inter)
 
 	// Path length: a root allowing no intermediate at all, with one under it.
-	plRoot := vfSign(t, vfCA("VF PathLen0 Root", 0), nil)
-	plInter := vfSign(t, vfCA("VF PathLen Intermediate", 0), plRoot)
-	plLeaf := vfSign(t, vfLeaf("pl.example.test", srv, "pl.example.test"), plInter)
+	plRoot := sign(t, caTemplate("VF PathLen0 Root", 0), nil)
+	plInter := sign(t, caTemplate("VF PathLen Intermediate", 0), plRoot)
+	plLeaf := sign(t, leafTemplate("pl.example.test", srv, "pl.example.test"), plInter)
 
 	// Name constraints: an intermediate limited to example.test, a leaf for other.test.
-	ncT := vfCA("VF Constrained Intermediate", 0)
+	ncT := caTemplate("VF Constrained Intermediate", 0)
 	ncT.PermittedDNSDomainsCritical = true
 	ncT.PermittedDNSDomains = []string{".example.test"}
-	ncInter := vfSign(t, ncT, root)
-	ncLeaf := vfSign(t, vfLeaf("other.test", srv, "other.test"), ncInter)
+	ncInter := sign(t, ncT, root)
+	ncLeaf := sign(t, leafTemplate("other.test", srv, "other.test"), ncInter)
 
-	clientLeaf := vfSign(t, vfLeaf("client.example.test", []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}, "client.example.test"), inter)
+	clientLeaf := sign(t, leafTemplate("client.example.test", []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}, "client.example.test"), inter)
 
-	selfT := vfLeaf("self.example.test", srv, "self.example.test")
-	self := vfSign(t, selfT, nil)
+	selfT := leafTemplate("self.example.test", srv, "self.example.test")
+	self := sign(t, selfT, nil)
 
 	// A leaf naming its host only in the subject CN.
-	cnOnly := vfSign(t, vfLeaf("cn.example.test", srv), inter)
+	cnOnly := sign(t, leafTemplate("cn.example.test", srv), inter)
 
 	// Chains that stop short of a trusted root in different places (inspect's
 	// classifyUnknownAuthority): an intermediate of the same name as inter with another key (what
 	// a server sends when it kept the old one), a second level of intermediates, and a leaf
 	// issued by a certificate that is not a CA.
-	interOld := vfSign(t, vfCA("VF Intermediate", 0), root)
-	inter2T := vfCA("VF Intermediate 2", 0)
-	inter1 := vfSign(t, vfCA("VF Intermediate 1", 1), root)
-	inter2 := vfSign(t, inter2T, inter1)
-	deep := vfSign(t, vfLeaf("deep.example.test", srv, "deep.example.test"), inter2)
-	notCA := vfSign(t, vfLeaf("notca.example.test", srv, "notca.example.test"), inter)
-	underNotCA := vfSign(t, vfLeaf("undernotca.example.test", srv, "undernotca.example.test"), notCA)
+	interOld := sign(t, caTemplate("VF Intermediate", 0), root)
+	inter2T := caTemplate("VF Intermediate 2", 0)
+	inter1 := sign(t, caTemplate("VF Intermediate 1", 1), root)
+	inter2 := sign(t, inter2T, inter1)
+	deep := sign(t, leafTemplate("deep.example.test", srv, "deep.example.test"), inter2)
+	notCA := sign(t, leafTemplate("notca.example.test", srv, "notca.example.test"), inter)
+	underNotCA := sign(t, leafTemplate("undernotca.example.test", srv, "undernotca.example.test"), notCA)
 
-	files := map[string]*vfIssued{
+	files := map[string]*issued{
 		"root.pem": root, "other.pem": other, "inter.pem": inter, "good.pem": good,
 		"expired.pem": expired, "future.pem": future, "aia.pem": aia, "plroot.pem": plRoot,
 		"plinter.pem": plInter, "plleaf.pem": plLeaf, "ncinter.pem": ncInter, "ncleaf.pem": ncLeaf,
@@ -197,10 +202,10 @@ func TestE2EVerifyMatchesOpenSSL(t *testing.T) {
 		"notca.pem": notCA, "undernotca.pem": underNotCA,
 	}
 	for name, c := range files {
-		writeFile(t, dir, name, c.pem)
+		e2etest.WriteFile(t, dir, name, c.pem)
 	}
 
-	cases := []vfCase{
+	cases := []verifyCase{
 		{name: "good", chain: []string{"good.pem", "inter.pem"}, ca: "root.pem", host: "www.example.test",
 			wantValid: true, osslSays: "OK"},
 		{name: "good, intermediate from --intermediates", chain: []string{"good.pem"}, ca: "root.pem",
@@ -247,19 +252,19 @@ func TestE2EVerifyMatchesOpenSSL(t *testing.T) {
 			wantReason: "self_signed", osslSays: "self-signed certificate"},
 		// Known difference: OpenSSL still matches the subject CN when there is no SAN.
 		{name: "CN without SAN", chain: []string{"cnonly.pem", "inter.pem"}, ca: "root.pem", host: "cn.example.test",
-			wantReason: "cn_without_san", osslValid: vfBool(true), osslSays: "OK"},
+			wantReason: "cn_without_san", osslValid: boolp(true), osslSays: "OK"},
 	}
 
-	tkT := vfAt.Format(time.RFC3339)
-	osslT := strconv.FormatInt(vfAt.Unix(), 10)
+	tkT := verifyAt.Format(time.RFC3339)
+	osslT := strconv.FormatInt(verifyAt.Unix(), 10)
 	for i, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			chainFile := fmt.Sprintf("chain%d.pem", i)
 			var chain strings.Builder
 			for _, f := range tc.chain {
-				chain.Write(readFile(t, dir, f))
+				chain.Write(e2etest.ReadFile(t, dir, f))
 			}
-			writeFile(t, dir, chainFile, chain.String())
+			e2etest.WriteFile(t, dir, chainFile, chain.String())
 			purpose := tc.purpose
 			if purpose == "" {
 				purpose = "server"
@@ -267,8 +272,8 @@ func TestE2EVerifyMatchesOpenSSL(t *testing.T) {
 			args := []string{"verify", chainFile, "--ca", tc.ca, "--host", tc.host, "--at", tkT,
 				"--purpose", purpose, "-o", "json"}
 			args = append(args, tc.extra...)
-			out, errOut, code := runIn(t, dir, []string{"NO_COLOR=1"}, args...)
-			var rep vfReport
+			out, errOut, code := e2etest.RunTlskit(t, dir, []string{"NO_COLOR=1"}, args...)
+			var rep report
 			if err := json.Unmarshal([]byte(out), &rep); err != nil {
 				t.Fatalf("tlskit %s: exit %d, bad JSON: %v\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), code, err, out, errOut)
 			}
@@ -285,7 +290,7 @@ func TestE2EVerifyMatchesOpenSSL(t *testing.T) {
 			}
 			if !tc.wantValid && v.Reason != tc.wantReason {
 				t.Errorf("BUG: tlskit reason %q, want %q (error: %s)\nreproduce: cd %s && %s %s",
-					v.Reason, tc.wantReason, v.Error, dir, binary, strings.Join(args, " "))
+					v.Reason, tc.wantReason, v.Error, dir, e2etest.Binary(), strings.Join(args, " "))
 			}
 			if tc.says != "" && !strings.Contains(v.Error, tc.says) {
 				t.Errorf("tlskit error %q does not say %q", v.Error, tc.says)
@@ -311,45 +316,45 @@ func TestE2EVerifyMatchesOpenSSL(t *testing.T) {
 				oargs = append(oargs, "-untrusted", u)
 			}
 			oargs = append(oargs, "-verify_hostname", tc.host, "-attime", osslT, tc.chain[0])
-			r := execIn(t, dir, "", nil, "openssl", oargs...)
-			osslOK := r.code == 0
+			r := e2etest.Exec(t, dir, "", nil, "openssl", oargs...)
+			osslOK := r.Code == 0
 			wantOssl := tc.wantValid
 			if tc.osslValid != nil {
 				wantOssl = *tc.osslValid
 			}
 			if osslOK != wantOssl {
-				t.Errorf("openssl %s: exit %d (valid=%t), want valid=%t\n%s%s", strings.Join(oargs, " "), r.code,
-					osslOK, wantOssl, r.stdout, r.stderr)
+				t.Errorf("openssl %s: exit %d (valid=%t), want valid=%t\n%s%s", strings.Join(oargs, " "), r.Code,
+					osslOK, wantOssl, r.Stdout, r.Stderr)
 			}
 			if tc.osslValid == nil && osslOK != v.Verified {
 				t.Errorf("tlskit (verified=%t) and openssl (valid=%t) disagree", v.Verified, osslOK)
 			}
-			if tc.osslSays != "" && !strings.Contains(r.stdout+r.stderr, tc.osslSays) {
-				t.Errorf("openssl output lacks %q:\n%s%s", tc.osslSays, r.stdout, r.stderr)
+			if tc.osslSays != "" && !strings.Contains(r.Stdout+r.Stderr, tc.osslSays) {
+				t.Errorf("openssl output lacks %q:\n%s%s", tc.osslSays, r.Stdout, r.Stderr)
 			}
 		})
 	}
 
 	t.Run("expired trusted root", func(t *testing.T) {
-		rt := vfCA("VF Expired Root", 1)
-		rt.NotAfter = vfAt.AddDate(-1, 0, 0)
-		oldRoot := vfSign(t, rt, nil)
-		oi := vfSign(t, vfCA("VF Intermediate Under Expired Root", 0), oldRoot)
-		ol := vfSign(t, vfLeaf("old.example.test", srv, "old.example.test"), oi)
-		writeFile(t, dir, "oldroot.pem", oldRoot.pem)
-		writeFile(t, dir, "oldinter.pem", oi.pem)
-		writeFile(t, dir, "oldleaf.pem", ol.pem)
-		writeFile(t, dir, "oldchain.pem", ol.pem+oi.pem)
+		rt := caTemplate("VF Expired Root", 1)
+		rt.NotAfter = verifyAt.AddDate(-1, 0, 0)
+		oldRoot := sign(t, rt, nil)
+		oi := sign(t, caTemplate("VF Intermediate Under Expired Root", 0), oldRoot)
+		ol := sign(t, leafTemplate("old.example.test", srv, "old.example.test"), oi)
+		e2etest.WriteFile(t, dir, "oldroot.pem", oldRoot.pem)
+		e2etest.WriteFile(t, dir, "oldinter.pem", oi.pem)
+		e2etest.WriteFile(t, dir, "oldleaf.pem", ol.pem)
+		e2etest.WriteFile(t, dir, "oldchain.pem", ol.pem+oi.pem)
 		args := []string{"verify", "oldchain.pem", "--ca", "oldroot.pem", "--host", "old.example.test", "--at", tkT, "-o", "json"}
-		out, errOut, code := runIn(t, dir, []string{"NO_COLOR=1"}, args...)
-		var rep vfReport
+		out, errOut, code := e2etest.RunTlskit(t, dir, []string{"NO_COLOR=1"}, args...)
+		var rep report
 		if err := json.Unmarshal([]byte(out), &rep); err != nil {
 			t.Fatalf("bad JSON (exit %d): %v\n%s\n%s", code, err, out, errOut)
 		}
-		r := execIn(t, dir, "", nil, "openssl", "verify", "-x509_strict", "-purpose", "sslserver", "-CAfile", "oldroot.pem",
+		r := e2etest.Exec(t, dir, "", nil, "openssl", "verify", "-x509_strict", "-purpose", "sslserver", "-CAfile", "oldroot.pem",
 			"-untrusted", "oldinter.pem", "-verify_hostname", "old.example.test", "-attime", osslT, "oldleaf.pem")
-		if r.code == 0 || !strings.Contains(r.stdout+r.stderr, "certificate has expired") {
-			t.Errorf("openssl: exit %d, want an expired root\n%s%s", r.code, r.stdout, r.stderr)
+		if r.Code == 0 || !strings.Contains(r.Stdout+r.Stderr, "certificate has expired") {
+			t.Errorf("openssl: exit %d, want an expired root\n%s%s", r.Code, r.Stdout, r.Stderr)
 		}
 		if code != 3 || rep.Verification.Verified {
 			t.Fatalf("tlskit: exit %d verified=%t, want 3 false", code, rep.Verification.Verified)
@@ -357,7 +362,7 @@ func TestE2EVerifyMatchesOpenSSL(t *testing.T) {
 		if rep.Verification.Reason != "expired" {
 			t.Errorf("BUG: tlskit reason %q (error: %s), want \"expired\" like openssl: the trusted root (from --ca) expired; "+
 				"classify checks only the presented chain's dates and does not map x509.Expired\nreproduce: cd %s && %s %s",
-				rep.Verification.Reason, rep.Verification.Error, dir, binary, strings.Join(args, " "))
+				rep.Verification.Reason, rep.Verification.Error, dir, e2etest.Binary(), strings.Join(args, " "))
 		}
 	})
 
@@ -365,27 +370,27 @@ func TestE2EVerifyMatchesOpenSSL(t *testing.T) {
 	// and so must every tlskit path that reads PEM (the chain, --intermediates, --ca, inspect).
 	t.Run("byte-order mark", func(t *testing.T) {
 		const bom = "\xef\xbb\xbf"
-		writeFile(t, dir, "bomleaf.pem", bom+good.pem)
-		writeFile(t, dir, "bominter.pem", bom+inter.pem)
-		writeFile(t, dir, "bomroot.pem", bom+root.pem)
-		writeFile(t, dir, "bomchain.pem", bom+good.pem+bom+inter.pem)
-		r := execIn(t, dir, "", nil, "openssl", "verify", "-x509_strict", "-purpose", "sslserver", "-CAfile", "bomroot.pem",
+		e2etest.WriteFile(t, dir, "bomleaf.pem", bom+good.pem)
+		e2etest.WriteFile(t, dir, "bominter.pem", bom+inter.pem)
+		e2etest.WriteFile(t, dir, "bomroot.pem", bom+root.pem)
+		e2etest.WriteFile(t, dir, "bomchain.pem", bom+good.pem+bom+inter.pem)
+		r := e2etest.Exec(t, dir, "", nil, "openssl", "verify", "-x509_strict", "-purpose", "sslserver", "-CAfile", "bomroot.pem",
 			"-untrusted", "bominter.pem", "-verify_hostname", "www.example.test", "-attime", osslT, "bomleaf.pem")
-		if r.code != 0 || !strings.Contains(r.stdout, "OK") {
-			t.Fatalf("openssl refuses the files with a byte-order mark: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+		if r.Code != 0 || !strings.Contains(r.Stdout, "OK") {
+			t.Fatalf("openssl refuses the files with a byte-order mark: exit %d\n%s%s", r.Code, r.Stdout, r.Stderr)
 		}
 		for _, args := range [][]string{
 			{"verify", "bomchain.pem", "--ca", "bomroot.pem"},
 			{"verify", "bomleaf.pem", "--intermediates", "bominter.pem", "--ca", "bomroot.pem"},
 		} {
 			args = append(args, "--host", "www.example.test", "--at", tkT, "-o", "json")
-			out, errOut, code := runIn(t, dir, []string{"NO_COLOR=1"}, args...)
-			var rep vfReport
+			out, errOut, code := e2etest.RunTlskit(t, dir, []string{"NO_COLOR=1"}, args...)
+			var rep report
 			if err := json.Unmarshal([]byte(out), &rep); err != nil || code != 0 || !rep.Verification.Verified {
 				t.Errorf("BUG: tlskit %s: exit %d, %v, want verified like openssl\n%s%s", strings.Join(args, " "), code, err, out, errOut)
 			}
 		}
-		out, errOut, code := runIn(t, dir, []string{"NO_COLOR=1"}, "inspect", "bomchain.pem", "-o", "json")
+		out, errOut, code := e2etest.RunTlskit(t, dir, []string{"NO_COLOR=1"}, "inspect", "bomchain.pem", "-o", "json")
 		var rep struct {
 			Items []struct {
 				Kind string `json:"kind"`
@@ -396,61 +401,61 @@ func TestE2EVerifyMatchesOpenSSL(t *testing.T) {
 		}
 	})
 
-	t.Run("SHA-1 intermediate", func(t *testing.T) { vfSHA1(t, dir, root, tkT, osslT) })
+	t.Run("SHA-1 intermediate", func(t *testing.T) { checkSHA1(t, dir, root, tkT, osslT) })
 
 	t.Run("text output", func(t *testing.T) {
-		writeFile(t, dir, "goodchain.pem", good.pem+inter.pem)
-		out := tk(t, dir, "verify", "goodchain.pem", "--ca", "root.pem", "--host", "www.example.test", "--at", tkT)
-		mustContain(t, "text output", out, "verified: true", "chain.0: ", "hostname_ok: true", "purpose: server")
-		r := tkFail(t, dir, "verify", "goodchain.pem", "--ca", "other.pem", "--at", tkT)
-		if r.code != 3 {
-			t.Errorf("unknown root: exit %d, want 3", r.code)
+		e2etest.WriteFile(t, dir, "goodchain.pem", good.pem+inter.pem)
+		out := e2etest.Tlskit(t, dir, "verify", "goodchain.pem", "--ca", "root.pem", "--host", "www.example.test", "--at", tkT)
+		e2etest.MustContain(t, "text output", out, "verified: true", "chain.0: ", "hostname_ok: true", "purpose: server")
+		r := e2etest.TlskitFails(t, dir, "verify", "goodchain.pem", "--ca", "other.pem", "--at", tkT)
+		if r.Code != 3 {
+			t.Errorf("unknown root: exit %d, want 3", r.Code)
 		}
-		mustContain(t, "text output, invalid", r.stdout, "verified: false", "reason: unknown_authority")
+		e2etest.MustContain(t, "text output, invalid", r.Stdout, "verified: false", "reason: unknown_authority")
 		// A missing intermediate says which, and where to give it.
-		r = tkFail(t, dir, "verify", "good.pem", "--ca", "root.pem", "--at", tkT)
-		inOneLineError(t, "missing intermediate", r, 3, "good.pem", true)
-		mustContain(t, "missing intermediate", r.stderr, `issuer "CN=VF Intermediate,O=tlskit verify test"`, "(incomplete_chain)",
+		r = e2etest.TlskitFails(t, dir, "verify", "good.pem", "--ca", "root.pem", "--at", tkT)
+		e2etest.ErrorLine(t, "missing intermediate", r, 3, "good.pem", true)
+		e2etest.MustContain(t, "missing intermediate", r.Stderr, `issuer "CN=VF Intermediate,O=tlskit verify test"`, "(incomplete_chain)",
 			"tlskit: hint: give the missing intermediate with --intermediates FILE")
 	})
 
 	t.Run("unreadable and usage", func(t *testing.T) {
-		key := vfKey(t)
+		key := newKey(t)
 		csr, err := x509.CreateCertificateRequest(rand.Reader, &x509.CertificateRequest{
 			Subject: pkix.Name{CommonName: "csr.example.test"}, DNSNames: []string{"csr.example.test"}}, key)
 		if err != nil {
 			t.Fatal(err)
 		}
-		writeFile(t, dir, "req.csr", string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: csr})))
-		writeFile(t, dir, "empty.pem", "")
-		r := tkFail(t, dir, "verify", "req.csr", "--ca", "root.pem")
-		if r.code != 1 || !strings.Contains(r.stderr, "certificate request") {
-			t.Errorf("CSR as chain: exit %d, want 1 and an error about a certificate request\n%s", r.code, r.stderr)
+		e2etest.WriteFile(t, dir, "req.csr", string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: csr})))
+		e2etest.WriteFile(t, dir, "empty.pem", "")
+		r := e2etest.TlskitFails(t, dir, "verify", "req.csr", "--ca", "root.pem")
+		if r.Code != 1 || !strings.Contains(r.Stderr, "certificate request") {
+			t.Errorf("CSR as chain: exit %d, want 1 and an error about a certificate request\n%s", r.Code, r.Stderr)
 		}
-		r = tkFail(t, dir, "verify", "empty.pem", "--ca", "root.pem")
-		if r.code != 1 {
-			t.Errorf("empty file: exit %d, want 1\n%s", r.code, r.stderr)
+		r = e2etest.TlskitFails(t, dir, "verify", "empty.pem", "--ca", "root.pem")
+		if r.Code != 1 {
+			t.Errorf("empty file: exit %d, want 1\n%s", r.Code, r.Stderr)
 		}
-		r = tkFail(t, dir, "verify", "good.pem", "--ca", "root.pem", "--at", "nonsense")
-		if r.code != 2 {
-			t.Errorf("--at nonsense: exit %d, want 2\n%s", r.code, r.stderr)
+		r = e2etest.TlskitFails(t, dir, "verify", "good.pem", "--ca", "root.pem", "--at", "nonsense")
+		if r.Code != 2 {
+			t.Errorf("--at nonsense: exit %d, want 2\n%s", r.Code, r.Stderr)
 		}
-		if strings.Contains(r.stdout, "verified") {
-			t.Errorf("--at nonsense printed a verdict:\n%s", r.stdout)
+		if strings.Contains(r.Stdout, "verified") {
+			t.Errorf("--at nonsense printed a verdict:\n%s", r.Stdout)
 		}
 	})
 }
 
-// vfSHA1 checks an intermediate signed with ECDSA-SHA1 by a trusted root: Go refuses SHA-1
+// checkSHA1 checks an intermediate signed with ECDSA-SHA1 by a trusted root: Go refuses SHA-1
 // signatures outright; `openssl verify` accepts them by default and at -auth_level 0, and
 // refuses them from -auth_level 1 up (docs/verify-vs-openssl.md).
-func vfSHA1(t *testing.T, dir string, root *vfIssued, tkT, osslT string) {
-	tmpl := vfCA("VF SHA1 Intermediate", 0)
+func checkSHA1(t *testing.T, dir string, root *issued, tkT, osslT string) {
+	tmpl := caTemplate("VF SHA1 Intermediate", 0)
 	tmpl.SignatureAlgorithm = x509.ECDSAWithSHA1
-	key := vfKey(t)
-	vfSerial++
-	tmpl.SerialNumber = big.NewInt(vfSerial)
-	tmpl.NotBefore, tmpl.NotAfter = vfNotBefore, vfNotAfter
+	key := newKey(t)
+	lastSerial++
+	tmpl.SerialNumber = big.NewInt(lastSerial)
+	tmpl.NotBefore, tmpl.NotAfter = notBefore, notAfter
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, root.cert, key.Public(), root.key)
 	if err != nil {
 		t.Skipf("crypto/x509 will not sign with SHA-1 here: %v", err)
@@ -459,15 +464,15 @@ func vfSHA1(t *testing.T, dir string, root *vfIssued, tkT, osslT string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sha1Inter := &vfIssued{cert: c, key: key, pem: string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))}
-	leaf := vfSign(t, vfLeaf("sha1.example.test", []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}, "sha1.example.test"), sha1Inter)
-	writeFile(t, dir, "sha1inter.pem", sha1Inter.pem)
-	writeFile(t, dir, "sha1leaf.pem", leaf.pem)
-	writeFile(t, dir, "sha1chain.pem", leaf.pem+sha1Inter.pem)
+	sha1Inter := &issued{cert: c, key: key, pem: string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))}
+	leaf := sign(t, leafTemplate("sha1.example.test", []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}, "sha1.example.test"), sha1Inter)
+	e2etest.WriteFile(t, dir, "sha1inter.pem", sha1Inter.pem)
+	e2etest.WriteFile(t, dir, "sha1leaf.pem", leaf.pem)
+	e2etest.WriteFile(t, dir, "sha1chain.pem", leaf.pem+sha1Inter.pem)
 
-	out, errOut, code := runIn(t, dir, []string{"NO_COLOR=1"}, "verify", "sha1chain.pem", "--ca", "root.pem",
+	out, errOut, code := e2etest.RunTlskit(t, dir, []string{"NO_COLOR=1"}, "verify", "sha1chain.pem", "--ca", "root.pem",
 		"--host", "sha1.example.test", "--at", tkT, "-o", "json")
-	var rep vfReport
+	var rep report
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		t.Fatalf("bad JSON (exit %d): %v\n%s\n%s", code, err, out, errOut)
 	}
@@ -486,56 +491,37 @@ func vfSHA1(t *testing.T, dir string, root *vfIssued, tkT, osslT string) {
 		}
 		oargs = append(oargs, "-CAfile", "root.pem", "-untrusted", "sha1inter.pem", "-verify_hostname",
 			"sha1.example.test", "-attime", osslT, "sha1leaf.pem")
-		r := execIn(t, dir, "", nil, "openssl", oargs...)
-		if (r.code == 0) != lv.ok || !strings.Contains(r.stdout+r.stderr, lv.says) {
+		r := e2etest.Exec(t, dir, "", nil, "openssl", oargs...)
+		if (r.Code == 0) != lv.ok || !strings.Contains(r.Stdout+r.Stderr, lv.says) {
 			t.Errorf("openssl -auth_level %s on a SHA-1 intermediate: exit %d, want valid=%t and %q\n%s%s",
-				lv.level, r.code, lv.ok, lv.says, r.stdout, r.stderr)
+				lv.level, r.Code, lv.ok, lv.says, r.Stdout, r.Stderr)
 		}
 	}
 }
 
-// vfOpenSSLCert has OpenSSL make NAME.pem (and NAME.key) for subj, signed by issuer (a name
-// made the same way) with the extensions in ext, one per line as in an -extfile: OpenSSL writes
-// what crypto/x509 refuses to, which is the point.
-func vfOpenSSLCert(t *testing.T, dir, name, subj, issuer, ext string) {
-	t.Helper()
-	ossl(t, dir, "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-		"-keyout", name+".key", "-subj", subj, "-out", name+".csr")
-	writeFile(t, dir, name+".ext", "subjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n"+ext)
-	ossl(t, dir, "x509", "-req", "-in", name+".csr", "-CA", issuer+".pem", "-CAkey", issuer+".key", "-days", "30",
-		"-extfile", name+".ext", "-out", name+".pem")
-}
-
-// vfOpenSSLLeaf and vfOpenSSLCA are the usual extensions of a TLS server leaf and of an
-// intermediate CA, to which a case adds its own.
-const (
-	vfOpenSSLLeaf = "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n"
-	vfOpenSSLCA   = "basicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=critical,keyCertSign,cRLSign\n"
-)
-
-// TestE2EVerifyOpenSSLMade runs `tlskit verify` and `openssl verify` on chains OpenSSL made with
+// TestVerifyOpenSSLMade runs `tlskit verify` and `openssl verify` on chains OpenSSL made with
 // fields crypto/x509 will not write: certificates Go refuses to parse (which OpenSSL accepts; see
 // docs/verify-vs-openssl.md) and extensions nobody knows, and then `tlskit inspect` on the same
 // files.
-func TestE2EVerifyOpenSSLMade(t *testing.T) {
+func TestVerifyOpenSSLMade(t *testing.T) {
 	t.Parallel()
-	needOpenSSL(t)
+	peertest.NeedOpenSSL3(t)
 	dir := t.TempDir()
-	ossl(t, dir, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+	e2etest.OpenSSL(t, dir, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
 		"-keyout", "root.key", "-out", "root.pem", "-subj", "/CN=VF OpenSSL Root", "-days", "30",
 		"-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign")
 	// An IP address SAN of five bytes, which no -addext syntax writes: an ASN.1 description.
 	const ip5 = "2.5.29.17=ASN1:SEQUENCE:san\n[san]\ndns=IMPLICIT:2,IA5STRING:ip5.example.test\nip=IMPLICIT:7,FORMAT:HEX,OCTETSTRING:7F00000102\n"
-	vfOpenSSLCert(t, dir, "inter", "/CN=VF OpenSSL Intermediate", "root", vfOpenSSLCA)
-	vfOpenSSLCert(t, dir, "baduri", "/CN=baduri.example.test", "inter", vfOpenSSLLeaf+"subjectAltName=DNS:baduri.example.test,URI:http://a b/\n")
-	vfOpenSSLCert(t, dir, "badip", "/CN=ip5.example.test", "inter", vfOpenSSLLeaf+ip5)
-	vfOpenSSLCert(t, dir, "badinter", "/CN=VF Bad URI Intermediate", "root", vfOpenSSLCA+"subjectAltName=URI:http://[::1\n")
-	vfOpenSSLCert(t, dir, "underbad", "/CN=underbad.example.test", "badinter", vfOpenSSLLeaf+"subjectAltName=DNS:underbad.example.test\n")
+	e2etest.OpenSSLCert(t, dir, "inter", "/CN=VF OpenSSL Intermediate", "root", e2etest.OpenSSLCAExt)
+	e2etest.OpenSSLCert(t, dir, "baduri", "/CN=baduri.example.test", "inter", e2etest.OpenSSLLeafExt+"subjectAltName=DNS:baduri.example.test,URI:http://a b/\n")
+	e2etest.OpenSSLCert(t, dir, "badip", "/CN=ip5.example.test", "inter", e2etest.OpenSSLLeafExt+ip5)
+	e2etest.OpenSSLCert(t, dir, "badinter", "/CN=VF Bad URI Intermediate", "root", e2etest.OpenSSLCAExt+"subjectAltName=URI:http://[::1\n")
+	e2etest.OpenSSLCert(t, dir, "underbad", "/CN=underbad.example.test", "badinter", e2etest.OpenSSLLeafExt+"subjectAltName=DNS:underbad.example.test\n")
 	// Extensions nobody knows, critical or not, on a leaf and on an intermediate.
-	vfOpenSSLCert(t, dir, "critleaf", "/CN=crit.example.test", "inter", vfOpenSSLLeaf+"subjectAltName=DNS:crit.example.test\n1.2.3.4=critical,DER:0500\n")
-	vfOpenSSLCert(t, dir, "noncritleaf", "/CN=noncrit.example.test", "inter", vfOpenSSLLeaf+"subjectAltName=DNS:noncrit.example.test\n1.2.3.4=DER:0500\n")
-	vfOpenSSLCert(t, dir, "critinter", "/CN=VF Critical Intermediate", "root", vfOpenSSLCA+"1.2.3.4=critical,DER:0500\n")
-	vfOpenSSLCert(t, dir, "undercrit", "/CN=undercrit.example.test", "critinter", vfOpenSSLLeaf+"subjectAltName=DNS:undercrit.example.test\n")
+	e2etest.OpenSSLCert(t, dir, "critleaf", "/CN=crit.example.test", "inter", e2etest.OpenSSLLeafExt+"subjectAltName=DNS:crit.example.test\n1.2.3.4=critical,DER:0500\n")
+	e2etest.OpenSSLCert(t, dir, "noncritleaf", "/CN=noncrit.example.test", "inter", e2etest.OpenSSLLeafExt+"subjectAltName=DNS:noncrit.example.test\n1.2.3.4=DER:0500\n")
+	e2etest.OpenSSLCert(t, dir, "critinter", "/CN=VF Critical Intermediate", "root", e2etest.OpenSSLCAExt+"1.2.3.4=critical,DER:0500\n")
+	e2etest.OpenSSLCert(t, dir, "undercrit", "/CN=undercrit.example.test", "critinter", e2etest.OpenSSLLeafExt+"subjectAltName=DNS:undercrit.example.test\n")
 
 	type malformedWant struct {
 		Index   int    `json:"index"`
@@ -585,12 +571,12 @@ func TestE2EVerifyOpenSSLMade(t *testing.T) {
 			chainFile := strings.ReplaceAll(tc.name, " ", "-") + ".chain.pem"
 			var chain strings.Builder
 			for _, f := range tc.chain {
-				chain.Write(readFile(t, dir, f+".pem"))
+				chain.Write(e2etest.ReadFile(t, dir, f+".pem"))
 			}
-			writeFile(t, dir, chainFile, chain.String())
+			e2etest.WriteFile(t, dir, chainFile, chain.String())
 
 			args := []string{"verify", chainFile, "--ca", "root.pem", "--host", tc.host, "-o", "json"}
-			out, errOut, code := runIn(t, dir, []string{"NO_COLOR=1"}, args...)
+			out, errOut, code := e2etest.RunTlskit(t, dir, []string{"NO_COLOR=1"}, args...)
 			var rep struct {
 				Leaf         *struct{ Subject string } `json:"leaf"`
 				Presented    int                       `json:"presented"`
@@ -632,7 +618,7 @@ func TestE2EVerifyOpenSSLMade(t *testing.T) {
 				}
 			}
 			if !wantValid {
-				inOneLineError(t, "verify", runResult{out, errOut, code}, 3, chainFile, false)
+				e2etest.ErrorLine(t, "verify", e2etest.Result{Stdout: out, Stderr: errOut, Code: code}, 3, chainFile, false)
 			}
 
 			oargs := []string{"verify", "-x509_strict", "-purpose", "sslserver", "-CAfile", "root.pem"}
@@ -640,16 +626,16 @@ func TestE2EVerifyOpenSSLMade(t *testing.T) {
 				oargs = append(oargs, "-untrusted", u+".pem")
 			}
 			oargs = append(oargs, "-verify_hostname", tc.host, tc.chain[0]+".pem")
-			r := execIn(t, dir, "", nil, "openssl", oargs...)
-			if osslOK := r.code == 0; osslOK != (tc.osslSays == "OK") || !strings.Contains(r.stdout+r.stderr, tc.osslSays) {
-				t.Errorf("openssl %s: exit %d, want %q\n%s%s", strings.Join(oargs, " "), r.code, tc.osslSays, r.stdout, r.stderr)
+			r := e2etest.Exec(t, dir, "", nil, "openssl", oargs...)
+			if osslOK := r.Code == 0; osslOK != (tc.osslSays == "OK") || !strings.Contains(r.Stdout+r.Stderr, tc.osslSays) {
+				t.Errorf("openssl %s: exit %d, want %q\n%s%s", strings.Join(oargs, " "), r.Code, tc.osslSays, r.Stdout, r.Stderr)
 			}
 
 			if tc.inspectSays != "" {
-				r := tkFail(t, dir, "inspect", chainFile)
-				inOneLineError(t, "inspect", r, 1, chainFile, false)
-				if !strings.Contains(r.stderr, tc.inspectSays) {
-					t.Errorf("inspect says %q, want %q", strings.TrimSpace(r.stderr), tc.inspectSays)
+				r := e2etest.TlskitFails(t, dir, "inspect", chainFile)
+				e2etest.ErrorLine(t, "inspect", r, 1, chainFile, false)
+				if !strings.Contains(r.Stderr, tc.inspectSays) {
+					t.Errorf("inspect says %q, want %q", strings.TrimSpace(r.Stderr), tc.inspectSays)
 				}
 			}
 		})
@@ -658,29 +644,29 @@ func TestE2EVerifyOpenSSLMade(t *testing.T) {
 	// inspect shows the unknown critical extension, which OpenSSL's -text marks critical too, and
 	// --lint makes it an error.
 	t.Run("inspect unknown critical extension", func(t *testing.T) {
-		text := ossl(t, dir, "x509", "-in", "critleaf.pem", "-noout", "-text")
+		text := e2etest.OpenSSL(t, dir, "x509", "-in", "critleaf.pem", "-noout", "-text")
 		if !strings.Contains(text, "1.2.3.4: critical") || !strings.Contains(text, "X509v3 Key Usage: critical") {
 			t.Fatalf("openssl x509 -text does not show the critical extensions:\n%s", text)
 		}
-		out := tk(t, dir, "inspect", "critleaf.pem", "-v")
-		mustContain(t, "inspect -v", out, "key usage: digital_signature (critical)", "basic constraints: CA:FALSE (critical)",
+		out := e2etest.Tlskit(t, dir, "inspect", "critleaf.pem", "-v")
+		e2etest.MustContain(t, "inspect -v", out, "key usage: digital_signature (critical)", "basic constraints: CA:FALSE (critical)",
 			"extensions: 1.2.3.4 (critical, not understood: verifiers refuse the certificate)")
-		if strings.Contains(tk(t, dir, "inspect", "noncritleaf.pem", "-v"), "1.2.3.4 (critical") {
+		if strings.Contains(e2etest.Tlskit(t, dir, "inspect", "noncritleaf.pem", "-v"), "1.2.3.4 (critical") {
 			t.Error("the non-critical 1.2.3.4 is shown as critical")
 		}
-		r := tkFail(t, dir, "inspect", "critleaf.pem", "--lint")
-		if r.code != 3 || !strings.Contains(r.stdout, "lint: error unhandled-critical-extension: critical extension 1.2.3.4") {
-			t.Errorf("BUG: --lint: exit %d, want 3 with an unhandled-critical-extension error\n%s%s", r.code, r.stdout, r.stderr)
+		r := e2etest.TlskitFails(t, dir, "inspect", "critleaf.pem", "--lint")
+		if r.Code != 3 || !strings.Contains(r.Stdout, "lint: error unhandled-critical-extension: critical extension 1.2.3.4") {
+			t.Errorf("BUG: --lint: exit %d, want 3 with an unhandled-critical-extension error\n%s%s", r.Code, r.Stdout, r.Stderr)
 		}
 	})
 
 	// A malformed certificate among the trusted ones is input tlskit cannot use: exit 1, naming it.
 	t.Run("malformed --ca", func(t *testing.T) {
-		writeFile(t, dir, "badroots.pem", string(readFile(t, dir, "root.pem"))+string(readFile(t, dir, "badinter.pem")))
-		r := tkFail(t, dir, "verify", "inter.pem", "--ca", "badroots.pem")
-		inOneLineError(t, "--ca", r, 1, "badroots.pem", false)
-		if !strings.Contains(r.stderr, `certificate 2 of 2 is malformed: "CN=VF Bad URI Intermediate": Go refuses its subject_alt_name extension`) {
-			t.Errorf("--ca error %q does not name the certificate and field", r.stderr)
+		e2etest.WriteFile(t, dir, "badroots.pem", string(e2etest.ReadFile(t, dir, "root.pem"))+string(e2etest.ReadFile(t, dir, "badinter.pem")))
+		r := e2etest.TlskitFails(t, dir, "verify", "inter.pem", "--ca", "badroots.pem")
+		e2etest.ErrorLine(t, "--ca", r, 1, "badroots.pem", false)
+		if !strings.Contains(r.Stderr, `certificate 2 of 2 is malformed: "CN=VF Bad URI Intermediate": Go refuses its subject_alt_name extension`) {
+			t.Errorf("--ca error %q does not name the certificate and field", r.Stderr)
 		}
 	})
 }

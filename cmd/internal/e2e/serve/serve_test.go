@@ -1,6 +1,6 @@
 //go:build unix
 
-package main
+package serve
 
 import (
 	"bufio"
@@ -30,7 +30,6 @@ import (
 	"net/http/httptest"
 	"net/http/httptrace"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -43,6 +42,7 @@ import (
 
 	"golang.org/x/crypto/cryptobyte"
 
+	"github.com/tlskit/tlskit/cmd/internal/e2etest"
 	"github.com/tlskit/tlskit/tlscore/peertest"
 )
 
@@ -52,12 +52,12 @@ import (
 // the process with exit code 0 within 6 s. Certificates are made once by the tlskit binary and
 // shared by absolute path.
 
-// svFixture holds the certificates every case draws from.
-type svFixture struct{ dir string }
+// fixture holds the certificates every case draws from.
+type fixture struct{ dir string }
 
-func (f svFixture) path(name string) string { return filepath.Join(f.dir, name) }
+func (f fixture) path(name string) string { return filepath.Join(f.dir, name) }
 
-func svMakeFixture(t *testing.T) svFixture {
+func makeFixture(t *testing.T) fixture {
 	t.Helper()
 	dir := t.TempDir()
 	var wg sync.WaitGroup
@@ -66,7 +66,7 @@ func svMakeFixture(t *testing.T) svFixture {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			tk(t, dir, "ca", "create", "--dir", ca)
+			e2etest.Tlskit(t, dir, "ca", "create", "--dir", ca)
 		}()
 	}
 	wg.Wait()
@@ -84,240 +84,18 @@ func svMakeFixture(t *testing.T) svFixture {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			tk(t, dir, append([]string{"cert", "issue"}, args...)...)
+			e2etest.Tlskit(t, dir, append([]string{"cert", "issue"}, args...)...)
 		}()
 	}
 	wg.Wait()
 	if t.Failed() {
 		t.FailNow()
 	}
-	return svFixture{dir: dir}
+	return fixture{dir: dir}
 }
 
-// svServer is a running `tlskit serve`.
-type svServer struct {
-	*serveProc
-	url  string
-	port string
-	out  *hsBuffer // stdout, copied from the pipe
-
-	firstLine chan struct{} // closed when stdout has a complete first line
-	outDone   chan struct{} // closed when stdout is at EOF
-
-	mu      sync.Mutex
-	stopped bool
-}
-
-// addr is the server's address on 127.0.0.1.
-func (s *svServer) addr() string { return "127.0.0.1:" + s.port }
-
-// at is an https URL for host (which must resolve to 127.0.0.1) and path.
-func (s *svServer) at(host, path string) string { return "https://" + host + ":" + s.port + path }
-
-// serveProc is a running `tlskit serve --addr 127.0.0.1:0 ARGS...`, in its own process group
-// (so one kill reaches anything it started), with stderr collected and stdout a pipe whose read
-// end the caller reads and closes. exited is closed once it has ended; status and code then say
-// how (code -1 when a signal ended it).
-type serveProc struct {
-	cmd    *exec.Cmd
-	args   []string  // the command line after the binary
-	stdout *os.File  // read end of the stdout pipe
-	errOut *hsBuffer // stderr
-	exited chan struct{}
-	status string
-	code   int
-}
-
-// startServeProc starts serve in dir with NO_COLOR=1; the caller arranges how it is stopped.
-func startServeProc(t *testing.T, dir string, args ...string) *serveProc {
-	t.Helper()
-	return startServingProc(t, dir, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...)
-}
-
-// startServingProc starts any serving command (serve, ca serve) as startServeProc does.
-func startServingProc(t *testing.T, dir string, all ...string) *serveProc {
-	t.Helper()
-	c := exec.Command(binary, all...)
-	c.Dir = dir
-	c.Env = append(os.Environ(), "NO_COLOR=1")
-	c.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	pr, pw, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &serveProc{cmd: c, args: all, stdout: pr, errOut: &hsBuffer{}, exited: make(chan struct{})}
-	c.Stdout, c.Stderr = pw, p.errOut
-	if err := c.Start(); err != nil {
-		pr.Close()
-		pw.Close()
-		t.Fatalf("starting tlskit serve: %v", err)
-	}
-	pw.Close()
-	go func() {
-		err := c.Wait()
-		var ee *exec.ExitError
-		switch {
-		case err == nil:
-			p.status = "exit 0"
-		case errors.As(err, &ee):
-			p.code = ee.ExitCode()
-			p.status = fmt.Sprintf("exit %d", p.code)
-			if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-				p.code, p.status = -1, "killed by "+ws.Signal().String()
-			}
-		default:
-			p.code, p.status = -1, err.Error()
-		}
-		close(p.exited)
-	}()
-	return p
-}
-
-// svStart starts `tlskit serve --addr 127.0.0.1:0 ARGS...` in dir, reads the URL from the first
-// line of stdout (a JSON "listening" event with -o json) and arranges for the server to be
-// stopped with SIGINT when the test ends, which must make it exit 0 within 6 s.
-func svStart(t *testing.T, dir string, args ...string) *svServer {
-	t.Helper()
-	p := startServeProc(t, dir, args...)
-	s := &svServer{serveProc: p, out: &hsBuffer{}, firstLine: make(chan struct{}), outDone: make(chan struct{})}
-	// stdout is a pipe read here directly (no copying goroutine of os/exec), so the URL line is
-	// seen as soon as it is written.
-	go func() {
-		defer close(s.outDone)
-		defer p.stdout.Close()
-		buf := make([]byte, 64<<10)
-		seen := false
-		for {
-			n, err := p.stdout.Read(buf)
-			if n > 0 {
-				s.out.Write(buf[:n])
-				if !seen && bytes.IndexByte(buf[:n], '\n') >= 0 {
-					seen = true
-					close(s.firstLine)
-				}
-			}
-			if err != nil {
-				return
-			}
-		}
-	}()
-	t.Cleanup(func() {
-		s.mu.Lock()
-		stopped := s.stopped
-		s.mu.Unlock()
-		if stopped {
-			return
-		}
-		select {
-		case <-s.exited:
-			t.Errorf("tlskit %s ended by itself before the test stopped it (%s)\nstderr:\n%s",
-				strings.Join(s.args, " "), s.status, s.errOut.String())
-			return
-		default:
-		}
-		s.stopCheck(t, syscall.SIGINT, "")
-	})
-
-	select {
-	case <-s.firstLine:
-		out := s.out.String()
-		s.parseURL(t, out[:strings.IndexByte(out, '\n')])
-		return s
-	case <-s.outDone:
-		<-s.exited
-		t.Fatalf("tlskit %s exited (%s) before printing its URL\nstdout:\n%s\nstderr:\n%s",
-			strings.Join(s.args, " "), s.status, s.out.String(), s.errOut.String())
-	case <-time.After(10 * time.Second):
-		t.Fatalf("tlskit %s printed no URL line within 10s\nstdout:\n%s\nstderr:\n%s",
-			strings.Join(s.args, " "), s.out.String(), s.errOut.String())
-	}
-	return nil
-}
-
-var svURLPattern = regexp.MustCompile(`^https://127\.0\.0\.1:(\d+)/$`)
-
-func (s *svServer) parseURL(t *testing.T, line string) {
-	t.Helper()
-	u := line
-	if strings.HasPrefix(line, "{") {
-		var ev struct {
-			Event string `json:"event"`
-			URL   string `json:"url"`
-		}
-		if err := json.Unmarshal([]byte(line), &ev); err != nil || ev.Event != "listening" {
-			t.Fatalf("first JSON line is not a listening event: %q (%v)", line, err)
-		}
-		u = ev.URL
-	}
-	m := svURLPattern.FindStringSubmatch(u)
-	if m == nil {
-		t.Fatalf("first stdout line %q is not https://127.0.0.1:PORT/", line)
-	}
-	s.url, s.port = u, m[1]
-}
-
-// signal sends sig to the server and marks it as stopped by the test.
-func (s *svServer) signal(t *testing.T, sig syscall.Signal) {
-	t.Helper()
-	s.mu.Lock()
-	s.stopped = true
-	s.mu.Unlock()
-	if err := s.cmd.Process.Signal(sig); err != nil {
-		t.Errorf("signalling serve: %v", err)
-	}
-}
-
-// waitExit waits up to limit for the server to exit; when it does not, its process group is
-// killed. It reports whether the server exited by itself.
-func (s *svServer) waitExit(limit time.Duration) bool {
-	ok := true
-	select {
-	case <-s.exited:
-	case <-time.After(limit):
-		syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
-		<-s.exited
-		ok = false
-	}
-	select {
-	case <-s.outDone:
-	case <-time.After(time.Second):
-	}
-	return ok
-}
-
-// stopCheck sends sig and requires exit code 0 within 6 s; bug, when set, prefixes the failure
-// (the case expects a known defect there).
-func (s *svServer) stopCheck(t *testing.T, sig syscall.Signal, bug string) time.Duration {
-	t.Helper()
-	start := time.Now()
-	s.signal(t, sig)
-	ok := s.waitExit(6 * time.Second)
-	took := time.Since(start)
-	switch {
-	case !ok:
-		t.Errorf("%stlskit %s did not exit within 6s of %v (killed)\nstderr:\n%s",
-			bug, strings.Join(s.args, " "), sig, s.errOut.String())
-	case s.code != 0:
-		t.Errorf("%stlskit %s: %s after %v, want exit 0\nstderr:\n%s",
-			bug, strings.Join(s.args, " "), s.status, sig, s.errOut.String())
-	}
-	return took
-}
-
-// lines are the stdout lines after the URL.
-func (s *svServer) lines() []string {
-	out := s.out.String()
-	all := strings.Split(out, "\n")
-	if len(all) <= 1 {
-		return nil
-	}
-	all = all[1:]
-	// Drop a trailing partial line.
-	return all[:len(all)-1]
-}
-
-// svEvent is a JSON log line of `tlskit serve -o json`.
-type svEvent struct {
+// event is a JSON log line of `tlskit serve -o json`.
+type event struct {
 	Time        string  `json:"time"`
 	Remote      string  `json:"remote"`
 	SNI         string  `json:"sni"`
@@ -330,11 +108,11 @@ type svEvent struct {
 	Error       string  `json:"error"`
 }
 
-func (s *svServer) events(t *testing.T) []svEvent {
+func events(t *testing.T, s *e2etest.Server) []event {
 	t.Helper()
-	var evs []svEvent
-	for _, l := range s.lines() {
-		var ev svEvent
+	var evs []event
+	for _, l := range s.Lines() {
+		var ev event
 		if err := json.Unmarshal([]byte(l), &ev); err != nil {
 			t.Errorf("log line is not JSON: %q: %v", l, err)
 			continue
@@ -345,58 +123,40 @@ func (s *svServer) events(t *testing.T) []svEvent {
 }
 
 // waitEvent waits up to 3 s for a JSON log line matching pred.
-func (s *svServer) waitEvent(t *testing.T, what string, pred func(svEvent) bool) (svEvent, bool) {
+func waitEvent(t *testing.T, s *e2etest.Server, what string, pred func(event) bool) (event, bool) {
 	t.Helper()
 	deadline := time.Now().Add(3 * time.Second)
 	for {
-		for _, ev := range s.events(t) {
+		for _, ev := range events(t, s) {
 			if pred(ev) {
 				return ev, true
 			}
 		}
 		if time.Now().After(deadline) {
-			t.Errorf("%s: no matching log line on serve's stdout; got:\n%s", what, strings.Join(s.lines(), "\n"))
-			return svEvent{}, false
+			t.Errorf("%s: no matching log line on serve's stdout; got:\n%s", what, strings.Join(s.Lines(), "\n"))
+			return event{}, false
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
 }
 
-// waitLine waits up to 3 s for a text log line matching re.
-func (s *svServer) waitLine(t *testing.T, what string, re *regexp.Regexp) (string, bool) {
+// curl runs curl in dir with a time limit.
+func curl(t *testing.T, dir string, args ...string) e2etest.Result {
 	t.Helper()
-	deadline := time.Now().Add(3 * time.Second)
-	for {
-		for _, l := range s.lines() {
-			if re.MatchString(l) {
-				return l, true
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Errorf("%s: no log line matching %s on serve's stdout; got:\n%s", what, re, strings.Join(s.lines(), "\n"))
-			return "", false
-		}
-		time.Sleep(10 * time.Millisecond)
+	return e2etest.Exec(t, dir, "", nil, "curl", append([]string{"-sS", "--max-time", "10"}, args...)...)
+}
+
+// curlOK runs curl and fails the test unless it exits 0.
+func curlOK(t *testing.T, dir string, args ...string) string {
+	t.Helper()
+	r := curl(t, dir, args...)
+	if r.Code != 0 {
+		t.Errorf("curl %s: exit %d\n%s%s", strings.Join(args, " "), r.Code, r.Stdout, r.Stderr)
 	}
+	return r.Stdout
 }
 
-// svCurl runs curl in dir with a time limit.
-func svCurl(t *testing.T, dir string, args ...string) runResult {
-	t.Helper()
-	return execIn(t, dir, "", nil, "curl", append([]string{"-sS", "--max-time", "10"}, args...)...)
-}
-
-// svCurlOK runs curl and fails the test unless it exits 0.
-func svCurlOK(t *testing.T, dir string, args ...string) string {
-	t.Helper()
-	r := svCurl(t, dir, args...)
-	if r.code != 0 {
-		t.Errorf("curl %s: exit %d\n%s%s", strings.Join(args, " "), r.code, r.stdout, r.stderr)
-	}
-	return r.stdout
-}
-
-func svPool(t *testing.T, file string) *x509.CertPool {
+func certPool(t *testing.T, file string) *x509.CertPool {
 	t.Helper()
 	data, err := os.ReadFile(file)
 	if err != nil {
@@ -409,8 +169,8 @@ func svPool(t *testing.T, file string) *x509.CertPool {
 	return pool
 }
 
-// svLeafSerial is the serial number of the first certificate in a PEM file.
-func svLeafSerial(t *testing.T, file string) *big.Int {
+// leafSerial is the serial number of the first certificate in a PEM file.
+func leafSerial(t *testing.T, file string) *big.Int {
 	t.Helper()
 	data, err := os.ReadFile(file)
 	if err != nil {
@@ -427,8 +187,8 @@ func svLeafSerial(t *testing.T, file string) *big.Int {
 	return c.SerialNumber
 }
 
-// svClient is an HTTP client trusting pool; h2 lets it negotiate HTTP/2.
-func svClient(pool *x509.CertPool, h2 bool) *http.Client {
+// httpClient is an HTTP client trusting pool; h2 lets it negotiate HTTP/2.
+func httpClient(pool *x509.CertPool, h2 bool) *http.Client {
 	return &http.Client{
 		Timeout: 10 * time.Second,
 		Transport: &http.Transport{
@@ -438,8 +198,8 @@ func svClient(pool *x509.CertPool, h2 bool) *http.Client {
 	}
 }
 
-// svReport is the /json answer of the info mode.
-type svReport struct {
+// infoReport is the /json answer of the info mode.
+type infoReport struct {
 	Remote            string `json:"remote"`
 	HTTPProtocol      string `json:"http_protocol"`
 	SNI               string `json:"sni"`
@@ -467,95 +227,97 @@ type svReport struct {
 	JA4Raw  string `json:"ja4_r"`
 }
 
-func svDecodeReport(t *testing.T, what, body string) svReport {
+func decodeInfo(t *testing.T, what, body string) infoReport {
 	t.Helper()
-	var rep svReport
+	var rep infoReport
 	if err := json.Unmarshal([]byte(body), &rep); err != nil {
 		t.Fatalf("%s: /json answer is not JSON: %v\n%s", what, err, body)
 	}
 	return rep
 }
 
-// TestE2EServe runs every `tlskit serve` case as a parallel subtest.
-func TestE2EServe(t *testing.T) {
+func TestMain(m *testing.M) { e2etest.Main(m) }
+
+// TestServe runs every `tlskit serve` case as a parallel subtest.
+func TestServe(t *testing.T) {
 	t.Parallel()
-	hsLocalhost(t)
-	fx := svMakeFixture(t)
+	e2etest.Localhost(t)
+	fx := makeFixture(t)
 	caFile := fx.path("ca/ca.pem")
 	certArgs := []string{"--cert", fx.path("localhost.pem"), "--key", fx.path("localhost-key.pem")}
 
 	t.Run("clients", func(t *testing.T) {
 		t.Parallel()
-		svClients(t, fx, caFile, certArgs)
+		clientsCase(t, fx, caFile, certArgs)
 	})
 	t.Run("ephemeral", func(t *testing.T) {
 		t.Parallel()
-		svEphemeral(t)
+		ephemeralCase(t)
 	})
 	t.Run("mtls-require", func(t *testing.T) {
 		t.Parallel()
-		svMTLSRequire(t, fx, caFile, certArgs)
+		mtlsRequireCase(t, fx, caFile, certArgs)
 	})
 	t.Run("mtls-request", func(t *testing.T) {
 		t.Parallel()
-		svMTLSRequest(t, fx, caFile, certArgs)
+		mtlsRequestCase(t, fx, caFile, certArgs)
 	})
 	t.Run("sni", func(t *testing.T) {
 		t.Parallel()
-		svSNI(t, fx, caFile)
+		sniCase(t, fx, caFile)
 	})
 	t.Run("reload", func(t *testing.T) {
 		t.Parallel()
-		svReload(t, fx, caFile)
+		reloadCase(t, fx, caFile)
 	})
 	t.Run("sighup-right-after-start", func(t *testing.T) {
 		t.Parallel()
-		svSIGHUPAtStart(t, certArgs)
+		sighupAtStartCase(t, certArgs)
 	})
 	t.Run("dir", func(t *testing.T) {
 		t.Parallel()
-		svDir(t, caFile, certArgs)
+		dirCase(t, caFile, certArgs)
 	})
 	t.Run("proxy", func(t *testing.T) {
 		t.Parallel()
-		svProxy(t, caFile, certArgs)
+		proxyCase(t, caFile, certArgs)
 	})
 	t.Run("echo", func(t *testing.T) {
 		t.Parallel()
-		svEcho(t, caFile, certArgs)
+		echoCase(t, caFile, certArgs)
 	})
 	t.Run("echo-stop-with-client-connected", func(t *testing.T) {
 		t.Parallel()
-		svEchoStop(t, caFile, certArgs)
+		echoStopCase(t, caFile, certArgs)
 	})
 	t.Run("ja4", func(t *testing.T) {
 		t.Parallel()
-		svJA4Case(t, caFile, certArgs)
+		ja4Case(t, caFile, certArgs)
 	})
 	t.Run("hostile", func(t *testing.T) {
 		t.Parallel()
-		svHostile(t, caFile, certArgs)
+		hostileCase(t, caFile, certArgs)
 	})
 	t.Run("graceful", func(t *testing.T) {
 		t.Parallel()
-		svGraceful(t, caFile, certArgs)
+		gracefulCase(t, caFile, certArgs)
 	})
 }
 
 // --- 1. clients --------------------------------------------------------------------------------
 
-func svClients(t *testing.T, fx svFixture, caFile string, certArgs []string) {
-	needCurl(t)
-	needOpenSSL(t)
+func clientsCase(t *testing.T, fx fixture, caFile string, certArgs []string) {
+	peertest.Need(t, "curl")
+	peertest.NeedOpenSSL3(t)
 	dir := t.TempDir()
-	s := svStart(t, dir, append([]string{"-o", "json"}, certArgs...)...)
+	s := e2etest.StartServe(t, dir, append([]string{"-o", "json"}, certArgs...)...)
 	seen := 0
 	// newEvent waits for a log line after the ones already looked at.
-	newEvent := func(what string, pred func(svEvent) bool) svEvent {
+	newEvent := func(what string, pred func(event) bool) event {
 		t.Helper()
 		deadline := time.Now().Add(3 * time.Second)
 		for {
-			evs := s.events(t)
+			evs := events(t, s)
 			for i := seen; i < len(evs); i++ {
 				if pred(evs[i]) {
 					seen = len(evs)
@@ -563,15 +325,15 @@ func svClients(t *testing.T, fx svFixture, caFile string, certArgs []string) {
 				}
 			}
 			if time.Now().After(deadline) {
-				t.Errorf("%s: no log line for its connection on serve's stdout; got:\n%s", what, strings.Join(s.lines(), "\n"))
+				t.Errorf("%s: no log line for its connection on serve's stdout; got:\n%s", what, strings.Join(s.Lines(), "\n"))
 				seen = len(evs)
-				return svEvent{}
+				return event{}
 			}
 			time.Sleep(10 * time.Millisecond)
 		}
 	}
-	ok := func(alpn string) func(svEvent) bool {
-		return func(ev svEvent) bool {
+	ok := func(alpn string) func(event) bool {
+		return func(ev event) bool {
 			return ev.Error == "" && ev.SNI == "localhost" && ev.Version == "TLS 1.3" && ev.ALPN == alpn &&
 				strings.HasPrefix(ev.JA4, "t13d") && ev.CipherSuite != "" && strings.HasPrefix(ev.Remote, "127.0.0.1:")
 		}
@@ -584,8 +346,8 @@ func svClients(t *testing.T, fx svFixture, caFile string, certArgs []string) {
 		{"--http1.1", "HTTP/1.1", "http/1.1", "1.1"},
 		{"--http2", "HTTP/2.0", "h2", "2"},
 	} {
-		body := svCurlOK(t, dir, v.flag, "--cacert", caFile, s.at("localhost", "/json"))
-		rep := svDecodeReport(t, "curl "+v.flag, body)
+		body := curlOK(t, dir, v.flag, "--cacert", caFile, s.At("localhost", "/json"))
+		rep := decodeInfo(t, "curl "+v.flag, body)
 		if rep.HTTPProtocol != v.proto || rep.ALPN != v.alpn || rep.SNI != "localhost" || rep.Version != "TLS 1.3" {
 			t.Errorf("curl %s /json: http_protocol %q alpn %q sni %q version %q, want %s %s localhost TLS 1.3",
 				v.flag, rep.HTTPProtocol, rep.ALPN, rep.SNI, rep.Version, v.proto, v.alpn)
@@ -598,7 +360,7 @@ func svClients(t *testing.T, fx svFixture, caFile string, certArgs []string) {
 		}
 		newEvent("curl "+v.flag+" /json", ok(v.alpn))
 
-		text := svCurlOK(t, dir, v.flag, "--cacert", caFile, "-w", "\nCURL_HTTP_VERSION=%{http_version}\n", s.at("localhost", "/"))
+		text := curlOK(t, dir, v.flag, "--cacert", caFile, "-w", "\nCURL_HTTP_VERSION=%{http_version}\n", s.At("localhost", "/"))
 		for _, re := range []string{
 			`(?m)^http:\s+` + regexp.QuoteMeta(v.proto) + `$`,
 			`(?m)^sni:\s+localhost$`,
@@ -615,27 +377,27 @@ func svClients(t *testing.T, fx svFixture, caFile string, certArgs []string) {
 		newEvent("curl "+v.flag+" /", ok(v.alpn))
 	}
 	// A browser gets HTML.
-	html := svCurlOK(t, dir, "--cacert", caFile, "-H", "Accept: text/html", "-w", "\nCT=%{content_type}\n", s.at("localhost", "/"))
+	html := curlOK(t, dir, "--cacert", caFile, "-H", "Accept: text/html", "-w", "\nCT=%{content_type}\n", s.At("localhost", "/"))
 	if !strings.Contains(html, "<html") || !strings.Contains(html, "CT=text/html") || !strings.Contains(html, "TLS 1.3") {
 		t.Errorf("Accept: text/html answer is not the HTML page:\n%s", html)
 	}
 	newEvent("curl HTML", ok("h2"))
 
 	// openssl s_client must verify the chain and the name.
-	r := execIn(t, dir, "", nil, "openssl", "s_client", "-connect", s.addr(), "-servername", "localhost",
+	r := e2etest.Exec(t, dir, "", nil, "openssl", "s_client", "-connect", s.Addr(), "-servername", "localhost",
 		"-verify_return_error", "-verify_hostname", "localhost", "-CAfile", caFile)
-	if r.code != 0 || !strings.Contains(r.stdout, "Verify return code: 0 (ok)") {
-		t.Errorf("openssl s_client: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	if r.Code != 0 || !strings.Contains(r.Stdout, "Verify return code: 0 (ok)") {
+		t.Errorf("openssl s_client: exit %d\n%s%s", r.Code, r.Stdout, r.Stderr)
 	}
 	newEvent("openssl s_client", ok(""))
 
 	// gnutls-cli 3.7 verifies against --x509cafile and the host name given; stdin's EOF ends it.
 	if gnutls, found := peertest.Find(t, "gnutls-cli"); found {
-		r := execIn(t, dir, "\n", nil, gnutls, "--x509cafile", caFile, "-p", s.port, "localhost")
-		all := r.stdout + r.stderr
-		if r.code != 0 || !strings.Contains(all, "Handshake was completed") || strings.Contains(all, "verification failed") ||
+		r := e2etest.Exec(t, dir, "\n", nil, gnutls, "--x509cafile", caFile, "-p", s.Port, "localhost")
+		all := r.Stdout + r.Stderr
+		if r.Code != 0 || !strings.Contains(all, "Handshake was completed") || strings.Contains(all, "verification failed") ||
 			!strings.Contains(all, "certificate is trusted") {
-			t.Errorf("gnutls-cli: exit %d\n%s", r.code, all)
+			t.Errorf("gnutls-cli: exit %d\n%s", r.Code, all)
 		}
 		newEvent("gnutls-cli", ok(""))
 	}
@@ -643,7 +405,7 @@ func svClients(t *testing.T, fx svFixture, caFile string, certArgs []string) {
 	// Go's net/http, matched to its log line by its local address.
 	var local string
 	var localMu sync.Mutex
-	pool := svPool(t, caFile)
+	pool := certPool(t, caFile)
 	tr := &http.Transport{
 		TLSClientConfig:   &tls.Config{RootCAs: pool},
 		ForceAttemptHTTP2: true,
@@ -658,13 +420,13 @@ func svClients(t *testing.T, fx svFixture, caFile string, certArgs []string) {
 		},
 	}
 	defer tr.CloseIdleConnections()
-	resp, err := (&http.Client{Transport: tr, Timeout: 10 * time.Second}).Get(s.at("localhost", "/json"))
+	resp, err := (&http.Client{Transport: tr, Timeout: 10 * time.Second}).Get(s.At("localhost", "/json"))
 	if err != nil {
 		t.Errorf("Go client: %v", err)
 	} else {
 		body, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
-		rep := svDecodeReport(t, "Go client", string(body))
+		rep := decodeInfo(t, "Go client", string(body))
 		if resp.StatusCode != 200 || rep.HTTPProtocol != "HTTP/2.0" || rep.ALPN != "h2" || rep.SNI != "localhost" {
 			t.Errorf("Go client: status %d, http_protocol %q, alpn %q, sni %q", resp.StatusCode, rep.HTTPProtocol, rep.ALPN, rep.SNI)
 		}
@@ -677,45 +439,45 @@ func svClients(t *testing.T, fx svFixture, caFile string, certArgs []string) {
 		if rep.Remote != want {
 			t.Errorf("Go client: remote %q, its address is %q", rep.Remote, want)
 		}
-		ev := newEvent("Go client", func(ev svEvent) bool { return ev.Remote == want })
+		ev := newEvent("Go client", func(ev event) bool { return ev.Remote == want })
 		if !ok("h2")(ev) {
 			t.Errorf("Go client's log line: %+v", ev)
 		}
 	}
 
 	// tlskit's own handshake command.
-	res, rr := hsRun(t, dir, "localhost:"+s.port, "--ca", caFile)
-	if rr.code != 0 {
-		t.Errorf("tlskit handshake: exit %d\n%s", rr.code, rr.stderr)
+	res, rr := e2etest.Handshake(t, dir, "localhost:"+s.Port, "--ca", caFile)
+	if rr.Code != 0 {
+		t.Errorf("tlskit handshake: exit %d\n%s", rr.Code, rr.Stderr)
 	}
-	hsCheckVerified(t, "tlskit handshake", res)
+	e2etest.CheckVerified(t, "tlskit handshake", res)
 	if res.Version != "TLS 1.3" || res.SNI != "localhost" {
 		t.Errorf("tlskit handshake: version %q sni %q", res.Version, res.SNI)
 	}
-	newEvent("tlskit handshake", func(ev svEvent) bool { return ev.Error == "" && ev.SNI == "localhost" })
+	newEvent("tlskit handshake", func(ev event) bool { return ev.Error == "" && ev.SNI == "localhost" })
 }
 
 // --- 2. ephemeral certificate --------------------------------------------------------------------
 
-func svEphemeral(t *testing.T) {
-	needCurl(t)
-	needOpenSSL(t)
+func ephemeralCase(t *testing.T) {
+	peertest.Need(t, "curl")
+	peertest.NeedOpenSSL3(t)
 	dir := t.TempDir()
-	s := svStart(t, dir, "--write-cert", "cert.pem")
+	s := e2etest.StartServe(t, dir, "--write-cert", "cert.pem")
 	re := regexp.MustCompile(`SHA-256 ((?:[0-9A-F]{2}:){31}[0-9A-F]{2})`)
 	var printed string
 	deadline := time.Now().Add(3 * time.Second)
 	for printed == "" && time.Now().Before(deadline) {
-		if m := re.FindStringSubmatch(s.errOut.String()); m != nil {
+		if m := re.FindStringSubmatch(s.Stderr.String()); m != nil {
 			printed = m[1]
 			break
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
 	if printed == "" {
-		t.Fatalf("no SHA-256 fingerprint on stderr:\n%s", s.errOut.String())
+		t.Fatalf("no SHA-256 fingerprint on stderr:\n%s", s.Stderr.String())
 	}
-	out := ossl(t, dir, "x509", "-noout", "-fingerprint", "-sha256", "-in", "cert.pem")
+	out := e2etest.OpenSSL(t, dir, "x509", "-noout", "-fingerprint", "-sha256", "-in", "cert.pem")
 	i := strings.Index(out, "Fingerprint=")
 	if i < 0 {
 		t.Fatalf("openssl printed no fingerprint: %s", out)
@@ -723,10 +485,10 @@ func svEphemeral(t *testing.T) {
 	if got := strings.TrimSpace(out[i+len("Fingerprint="):]); got != printed {
 		t.Errorf("fingerprint on stderr %s, openssl says %s for --write-cert's file", printed, got)
 	}
-	text := ossl(t, dir, "x509", "-noout", "-text", "-in", "cert.pem")
-	mustContain(t, "ephemeral certificate", text, "DNS:localhost", "IP Address:127.0.0.1")
+	text := e2etest.OpenSSL(t, dir, "x509", "-noout", "-text", "-in", "cert.pem")
+	e2etest.MustContain(t, "ephemeral certificate", text, "DNS:localhost", "IP Address:127.0.0.1")
 	for _, host := range []string{"localhost", "127.0.0.1"} {
-		body := svCurlOK(t, dir, "--cacert", "cert.pem", s.at(host, "/"))
+		body := curlOK(t, dir, "--cacert", "cert.pem", s.At(host, "/"))
 		if !strings.Contains(body, "TLS 1.3") {
 			t.Errorf("curl https://%s: %s", host, body)
 		}
@@ -734,36 +496,36 @@ func svEphemeral(t *testing.T) {
 	if st, err := os.Stat(filepath.Join(dir, "cert.pem")); err != nil || st.Mode().Perm() != 0o644 {
 		t.Errorf("cert.pem: %v %v, want mode 0644", st.Mode(), err)
 	}
-	if pk := pemBlocks(readFile(t, dir, "cert.pem"), "PRIVATE KEY"); len(pk) > 0 {
+	if pk := e2etest.PEMBlocks(e2etest.ReadFile(t, dir, "cert.pem"), "PRIVATE KEY"); len(pk) > 0 {
 		t.Errorf("--write-cert wrote a private key")
 	}
 }
 
 // --- 3. mutual TLS ---------------------------------------------------------------------------------
 
-func svMTLSRequire(t *testing.T, fx svFixture, caFile string, certArgs []string) {
-	needCurl(t)
+func mtlsRequireCase(t *testing.T, fx fixture, caFile string, certArgs []string) {
+	peertest.Need(t, "curl")
 	dir := t.TempDir()
-	s := svStart(t, dir, append([]string{"--client-auth", "require", "--client-ca", caFile}, certArgs...)...)
+	s := e2etest.StartServe(t, dir, append([]string{"--client-auth", "require", "--client-ca", caFile}, certArgs...)...)
 
 	// A valid client certificate.
-	body := svCurlOK(t, dir, "--cacert", caFile, "--cert", fx.path("client.pem"), "--key", fx.path("client-key.pem"),
-		"-w", "\nSTATUS=%{http_code}\n", s.at("localhost", "/json"))
+	body := curlOK(t, dir, "--cacert", caFile, "--cert", fx.path("client.pem"), "--key", fx.path("client-key.pem"),
+		"-w", "\nSTATUS=%{http_code}\n", s.At("localhost", "/json"))
 	if !strings.Contains(body, "\nSTATUS=200\n") {
 		t.Errorf("with a client certificate: %s", body)
 	}
-	rep := svDecodeReport(t, "mTLS /json", strings.Split(body, "\nSTATUS=")[0])
+	rep := decodeInfo(t, "mTLS /json", strings.Split(body, "\nSTATUS=")[0])
 	if rep.ClientCertificate == nil || rep.ClientCertificate.Subject != "CN=client.test" {
 		t.Errorf("client_certificate = %+v, want subject CN=client.test", rep.ClientCertificate)
 	}
-	s.waitLine(t, "valid client certificate", regexp.MustCompile(
+	s.WaitLine(t, "valid client certificate", regexp.MustCompile(
 		`^\S+ 127\.0\.0\.1:\d+ sni=localhost version=TLS1\.3 cipher=\S+ alpn=h2 client=CN=client\.test ja4=t13d\S+ handshake_ms=[0-9.]+$`))
 
 	// No certificate: the handshake fails, and the log says so.
-	before := len(s.lines())
-	r := svCurl(t, dir, "--cacert", caFile, s.at("localhost", "/json"))
-	if r.code == 0 {
-		t.Errorf("without a client certificate curl succeeded: %s", r.stdout)
+	before := len(s.Lines())
+	r := curl(t, dir, "--cacert", caFile, s.At("localhost", "/json"))
+	if r.Code == 0 {
+		t.Errorf("without a client certificate curl succeeded: %s", r.Stdout)
 	}
 	// error= holds a quoted string when the message has spaces or quotes: it must be one
 	// well-formed quoted string, followed by the SNI and JA4 fields.
@@ -779,7 +541,7 @@ func svMTLSRequire(t *testing.T, fx svFixture, caFile string, certArgs []string)
 		}
 		return u
 	}
-	if l, ok := svWaitNewLine(t, s, before, errLine, "no client certificate"); ok {
+	if l, ok := waitNewLine(t, s, before, errLine, "no client certificate"); ok {
 		if e := errField(l); !strings.Contains(e, "certificate") {
 			t.Errorf("no-certificate log line does not mention the certificate: %s", l)
 		}
@@ -787,12 +549,12 @@ func svMTLSRequire(t *testing.T, fx svFixture, caFile string, certArgs []string)
 
 	// A certificate from another CA (with the same name as ours, so Go's error message quotes
 	// another error: the log line must still quote it as one field).
-	before = len(s.lines())
-	r = svCurl(t, dir, "--cacert", caFile, "--cert", fx.path("evil.pem"), "--key", fx.path("evil-key.pem"), s.at("localhost", "/json"))
-	if r.code == 0 {
-		t.Errorf("with another CA's client certificate curl succeeded: %s", r.stdout)
+	before = len(s.Lines())
+	r = curl(t, dir, "--cacert", caFile, "--cert", fx.path("evil.pem"), "--key", fx.path("evil-key.pem"), s.At("localhost", "/json"))
+	if r.Code == 0 {
+		t.Errorf("with another CA's client certificate curl succeeded: %s", r.Stdout)
 	}
-	if l, ok := svWaitNewLine(t, s, before, regexp.MustCompile(` error=`), "client certificate from another CA"); ok {
+	if l, ok := waitNewLine(t, s, before, regexp.MustCompile(` error=`), "client certificate from another CA"); ok {
 		switch {
 		case errLine.MatchString(l):
 			if e := errField(l); !strings.Contains(e, "unknown authority") {
@@ -810,12 +572,12 @@ func svMTLSRequire(t *testing.T, fx svFixture, caFile string, certArgs []string)
 	}
 }
 
-// svWaitNewLine waits for a text log line matching re after the first `before` lines.
-func svWaitNewLine(t *testing.T, s *svServer, before int, re *regexp.Regexp, what string) (string, bool) {
+// waitNewLine waits for a text log line matching re after the first `before` lines.
+func waitNewLine(t *testing.T, s *e2etest.Server, before int, re *regexp.Regexp, what string) (string, bool) {
 	t.Helper()
 	deadline := time.Now().Add(3 * time.Second)
 	for {
-		ls := s.lines()
+		ls := s.Lines()
 		for i := before; i < len(ls); i++ {
 			if re.MatchString(ls[i]) {
 				return ls[i], true
@@ -829,41 +591,41 @@ func svWaitNewLine(t *testing.T, s *svServer, before int, re *regexp.Regexp, wha
 	}
 }
 
-func svMTLSRequest(t *testing.T, fx svFixture, caFile string, certArgs []string) {
-	needCurl(t)
+func mtlsRequestCase(t *testing.T, fx fixture, caFile string, certArgs []string) {
+	peertest.Need(t, "curl")
 	dir := t.TempDir()
-	s := svStart(t, dir, append([]string{"-o", "json", "--client-auth", "request", "--client-ca", caFile}, certArgs...)...)
-	body := svCurlOK(t, dir, "--cacert", caFile, "-w", "\nSTATUS=%{http_code}\n", s.at("localhost", "/json"))
+	s := e2etest.StartServe(t, dir, append([]string{"-o", "json", "--client-auth", "request", "--client-ca", caFile}, certArgs...)...)
+	body := curlOK(t, dir, "--cacert", caFile, "-w", "\nSTATUS=%{http_code}\n", s.At("localhost", "/json"))
 	if !strings.Contains(body, "\nSTATUS=200\n") {
 		t.Errorf("request mode without a certificate: %s", body)
 	}
 	if strings.Contains(body, "client_certificate") {
 		t.Errorf("request mode without a certificate reports one: %s", body)
 	}
-	s.waitEvent(t, "request mode, no certificate", func(ev svEvent) bool { return ev.Error == "" && ev.ClientCert == "" })
+	waitEvent(t, s, "request mode, no certificate", func(ev event) bool { return ev.Error == "" && ev.ClientCert == "" })
 
-	body = svCurlOK(t, dir, "--cacert", caFile, "--cert", fx.path("client.pem"), "--key", fx.path("client-key.pem"), s.at("localhost", "/json"))
-	if rep := svDecodeReport(t, "request mode", body); rep.ClientCertificate == nil || rep.ClientCertificate.Subject != "CN=client.test" {
+	body = curlOK(t, dir, "--cacert", caFile, "--cert", fx.path("client.pem"), "--key", fx.path("client-key.pem"), s.At("localhost", "/json"))
+	if rep := decodeInfo(t, "request mode", body); rep.ClientCertificate == nil || rep.ClientCertificate.Subject != "CN=client.test" {
 		t.Errorf("request mode with a certificate: client_certificate %+v", rep.ClientCertificate)
 	}
-	s.waitEvent(t, "request mode, certificate", func(ev svEvent) bool { return ev.Error == "" && ev.ClientCert == "CN=client.test" })
+	waitEvent(t, s, "request mode, certificate", func(ev event) bool { return ev.Error == "" && ev.ClientCert == "CN=client.test" })
 }
 
 // --- 4. SNI ------------------------------------------------------------------------------------------
 
-func svSNI(t *testing.T, fx svFixture, caFile string) {
-	needCurl(t)
+func sniCase(t *testing.T, fx fixture, caFile string) {
+	peertest.Need(t, "curl")
 	dir := t.TempDir()
-	s := svStart(t, dir, "--cert", fx.path("a.pem"), "--key", fx.path("a-key.pem"), "--cert", fx.path("b.pem"), "--key", fx.path("b-key.pem"))
-	pool := svPool(t, caFile)
+	s := e2etest.StartServe(t, dir, "--cert", fx.path("a.pem"), "--key", fx.path("a-key.pem"), "--cert", fx.path("b.pem"), "--key", fx.path("b-key.pem"))
+	pool := certPool(t, caFile)
 	for _, host := range []string{"a.test", "b.test"} {
-		body := svCurlOK(t, dir, "--cacert", caFile, "--resolve", host+":"+s.port+":127.0.0.1", s.at(host, "/json"))
-		if rep := svDecodeReport(t, host, body); rep.SNI != host {
+		body := curlOK(t, dir, "--cacert", caFile, "--resolve", host+":"+s.Port+":127.0.0.1", s.At(host, "/json"))
+		if rep := decodeInfo(t, host, body); rep.SNI != host {
 			t.Errorf("%s: sni %q", host, rep.SNI)
 		}
-		s.waitLine(t, host, regexp.MustCompile(`^\S+ 127\.0\.0\.1:\d+ sni=`+regexp.QuoteMeta(host)+` version=TLS1\.3 cipher=\S+ alpn=h2 ja4=t13d\S+ handshake_ms=[0-9.]+$`))
+		s.WaitLine(t, host, regexp.MustCompile(`^\S+ 127\.0\.0\.1:\d+ sni=`+regexp.QuoteMeta(host)+` version=TLS1\.3 cipher=\S+ alpn=h2 ja4=t13d\S+ handshake_ms=[0-9.]+$`))
 
-		c, err := tls.DialWithDialer(&net.Dialer{Timeout: 5 * time.Second}, "tcp", s.addr(), &tls.Config{ServerName: host, RootCAs: pool})
+		c, err := tls.DialWithDialer(&net.Dialer{Timeout: 5 * time.Second}, "tcp", s.Addr(), &tls.Config{ServerName: host, RootCAs: pool})
 		if err != nil {
 			t.Errorf("Go client for %s: %v", host, err)
 			continue
@@ -878,13 +640,13 @@ func svSNI(t *testing.T, fx svFixture, caFile string) {
 
 // --- 5. reload ----------------------------------------------------------------------------------------
 
-func svReload(t *testing.T, fx svFixture, caFile string) {
+func reloadCase(t *testing.T, fx fixture, caFile string) {
 	dir := t.TempDir()
 	// The poll compares each file's time, size and inode, so a change only SIGHUP can see is
 	// one written in place (same inode), padded to one size, with its times put back.
 	issue := func() {
 		t.Helper()
-		tk(t, dir, "cert", "issue", "localhost", "127.0.0.1", "--ca-dir", fx.path("ca"), "--out", "next.pem", "--key-out", "next-key.pem", "--force")
+		e2etest.Tlskit(t, dir, "cert", "issue", "localhost", "127.0.0.1", "--ca-dir", fx.path("ca"), "--out", "next.pem", "--key-out", "next-key.pem", "--force")
 		for _, f := range [][2]string{{"next.pem", "same.pem"}, {"next-key.pem", "same-key.pem"}} {
 			data, err := os.ReadFile(filepath.Join(dir, f[0]))
 			if err != nil || len(data) > 8192 {
@@ -898,8 +660,8 @@ func svReload(t *testing.T, fx svFixture, caFile string) {
 	}
 	issue()
 	certFile, keyFile := filepath.Join(dir, "same.pem"), filepath.Join(dir, "same-key.pem")
-	s := svStart(t, dir, "--cert", "same.pem", "--key", "same-key.pem")
-	pool := svPool(t, caFile)
+	s := e2etest.StartServe(t, dir, "--cert", "same.pem", "--key", "same-key.pem")
+	pool := certPool(t, caFile)
 
 	// One keep-alive HTTP/1.1 connection, kept in the transport's pool.
 	tr := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}
@@ -909,7 +671,7 @@ func svReload(t *testing.T, fx svFixture, caFile string) {
 		t.Helper()
 		var info httptrace.GotConnInfo
 		ctx := httptrace.WithClientTrace(context.Background(), &httptrace.ClientTrace{GotConn: func(i httptrace.GotConnInfo) { info = i }})
-		req, _ := http.NewRequestWithContext(ctx, "GET", s.at("localhost", "/json"), nil)
+		req, _ := http.NewRequestWithContext(ctx, "GET", s.At("localhost", "/json"), nil)
 		resp, err := client.Do(req)
 		if err != nil {
 			t.Fatalf("%s: %v", what, err)
@@ -924,7 +686,7 @@ func svReload(t *testing.T, fx svFixture, caFile string) {
 	// fresh is the serial a new connection gets.
 	fresh := func() *big.Int {
 		t.Helper()
-		c, err := tls.DialWithDialer(&net.Dialer{Timeout: 5 * time.Second}, "tcp", s.addr(), &tls.Config{ServerName: "localhost", RootCAs: pool})
+		c, err := tls.DialWithDialer(&net.Dialer{Timeout: 5 * time.Second}, "tcp", s.Addr(), &tls.Config{ServerName: "localhost", RootCAs: pool})
 		if err != nil {
 			t.Fatalf("new connection: %v", err)
 		}
@@ -932,7 +694,7 @@ func svReload(t *testing.T, fx svFixture, caFile string) {
 		return c.ConnectionState().PeerCertificates[0].SerialNumber
 	}
 
-	first := svLeafSerial(t, certFile)
+	first := leafSerial(t, certFile)
 	oldSerial, _ := get("first request")
 	if oldSerial.Cmp(first) != 0 {
 		t.Fatalf("served serial %x, file has %x", oldSerial, first)
@@ -945,21 +707,21 @@ func svReload(t *testing.T, fx svFixture, caFile string) {
 	if err1 != nil || err2 != nil {
 		t.Fatal(err1, err2)
 	}
-	reloadsBefore := strings.Count(s.errOut.String(), "certificates reloaded")
+	reloadsBefore := strings.Count(s.Stderr.String(), "certificates reloaded")
 	issue()
 	os.Chtimes(certFile, cst.ModTime(), cst.ModTime())
 	os.Chtimes(keyFile, kst.ModTime(), kst.ModTime())
-	second := svLeafSerial(t, certFile)
+	second := leafSerial(t, certFile)
 	if second.Cmp(first) == 0 {
 		t.Fatal("re-issuing kept the serial")
 	}
 	time.Sleep(1200 * time.Millisecond) // at least one poll
-	if n := strings.Count(s.errOut.String(), "certificates reloaded"); n != reloadsBefore {
+	if n := strings.Count(s.Stderr.String(), "certificates reloaded"); n != reloadsBefore {
 		t.Logf("the poll reloaded before SIGHUP (the re-issue raced it); SIGHUP is not isolated this time")
 	} else if got := fresh(); got.Cmp(first) != 0 {
 		t.Errorf("before SIGHUP, with the files' times unchanged, a new connection got serial %x (want the old %x) and no reload was reported", got, first)
 	}
-	s.cmd.Process.Signal(syscall.SIGHUP)
+	s.Cmd.Process.Signal(syscall.SIGHUP)
 	var got *big.Int
 	deadline := time.Now().Add(2 * time.Second)
 	for {
@@ -970,17 +732,17 @@ func svReload(t *testing.T, fx svFixture, caFile string) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	if got.Cmp(second) != 0 {
-		t.Errorf("after SIGHUP a new connection got serial %x, want the re-issued %x (old %x)\nstderr:\n%s", got, second, first, s.errOut.String())
+		t.Errorf("after SIGHUP a new connection got serial %x, want the re-issued %x (old %x)\nstderr:\n%s", got, second, first, s.Stderr.String())
 	}
 	// The reload is announced just after it takes effect, so the new certificate can be seen
 	// a moment before the line is written.
-	for end := time.Now().Add(2 * time.Second); !strings.Contains(s.errOut.String(), "certificates reloaded") && time.Now().Before(end); {
+	for end := time.Now().Add(2 * time.Second); !strings.Contains(s.Stderr.String(), "certificates reloaded") && time.Now().Before(end); {
 		time.Sleep(20 * time.Millisecond)
 	}
-	if !strings.Contains(s.errOut.String(), "certificates reloaded") {
-		t.Errorf("no \"certificates reloaded\" on stderr after SIGHUP:\n%s", s.errOut.String())
+	if !strings.Contains(s.Stderr.String(), "certificates reloaded") {
+		t.Errorf("no \"certificates reloaded\" on stderr after SIGHUP:\n%s", s.Stderr.String())
 	}
-	if s.cmd.ProcessState != nil {
+	if s.Cmd.ProcessState != nil {
 		t.Fatalf("serve ended on SIGHUP")
 	}
 	// The old connection still serves, with the certificate it was made with.
@@ -993,7 +755,7 @@ func svReload(t *testing.T, fx svFixture, caFile string) {
 
 	// A change on disk alone is picked up by the poll.
 	issue()
-	third := svLeafSerial(t, certFile)
+	third := leafSerial(t, certFile)
 	start := time.Now()
 	for {
 		got = fresh()
@@ -1003,43 +765,41 @@ func svReload(t *testing.T, fx svFixture, caFile string) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	if got.Cmp(third) != 0 {
-		t.Errorf("3.5s after re-issuing on disk a new connection still gets serial %x, want %x\nstderr:\n%s", got, third, s.errOut.String())
+		t.Errorf("3.5s after re-issuing on disk a new connection still gets serial %x, want %x\nstderr:\n%s", got, third, s.Stderr.String())
 	} else {
 		t.Logf("on-disk change picked up after %v", time.Since(start).Round(10*time.Millisecond))
 	}
 }
 
-// svSIGHUPAtStart sends SIGHUP as soon as the URL line is out: the server is up, so a reload
+// sighupAtStartCase sends SIGHUP as soon as the URL line is out: the server is up, so a reload
 // request must not kill it.
-func svSIGHUPAtStart(t *testing.T, certArgs []string) {
+func sighupAtStartCase(t *testing.T, certArgs []string) {
 	dir := t.TempDir()
 	for attempt := 0; attempt < 10; attempt++ {
-		s := svStart(t, dir, certArgs...)
-		s.cmd.Process.Signal(syscall.SIGHUP)
+		s := e2etest.StartServe(t, dir, certArgs...)
+		s.Cmd.Process.Signal(syscall.SIGHUP)
 		time.Sleep(150 * time.Millisecond)
 		select {
-		case <-s.exited:
-			s.mu.Lock()
-			s.stopped = true
-			s.mu.Unlock()
+		case <-s.Exited:
+			s.MarkStopped()
 			t.Fatalf("BUG: SIGHUP sent right after the URL line ended tlskit serve (%s) on attempt %d; "+
 				"the SIGHUP handler is installed by a goroutine started after the URL is printed "+
 				"(cmd/serve.go runServe: announce, then go watchCertificates). Repro: "+
 				"tlskit serve --addr 127.0.0.1:0 --cert C --key K | (read url; kill -HUP $PID)\nstderr:\n%s",
-				s.status, attempt+1, s.errOut.String())
+				s.Status, attempt+1, s.Stderr.String())
 		default:
 		}
-		s.stopCheck(t, syscall.SIGINT, "")
+		s.StopCheck(t, syscall.SIGINT, "")
 	}
 }
 
 // --- 6. --dir ----------------------------------------------------------------------------------------
 
-func svDir(t *testing.T, caFile string, certArgs []string) {
-	needCurl(t)
+func dirCase(t *testing.T, caFile string, certArgs []string) {
+	peertest.Need(t, "curl")
 	dir := t.TempDir()
 	const secret = "TOP-SECRET-outside-dir-7f3a"
-	writeFile(t, dir, "secret", secret+"\n")
+	e2etest.WriteFile(t, dir, "secret", secret+"\n")
 	www := filepath.Join(dir, "www")
 	if err := os.MkdirAll(filepath.Join(www, "sub", "deeper"), 0o755); err != nil {
 		t.Fatal(err)
@@ -1057,7 +817,7 @@ func svDir(t *testing.T, caFile string, certArgs []string) {
 		"www/sub/b one.md": "file b\n",
 	}
 	for name, content := range files {
-		writeFile(t, dir, name, content)
+		e2etest.WriteFile(t, dir, name, content)
 	}
 	// Symlinks inside DIR that lead out of it.
 	for name, target := range map[string]string{
@@ -1070,8 +830,8 @@ func svDir(t *testing.T, caFile string, certArgs []string) {
 			t.Fatal(err)
 		}
 	}
-	s := svStart(t, dir, append([]string{"--dir", "www"}, certArgs...)...)
-	client := svClient(svPool(t, caFile), true)
+	s := e2etest.StartServe(t, dir, append([]string{"--dir", "www"}, certArgs...)...)
+	client := httpClient(certPool(t, caFile), true)
 	defer client.Transport.(*http.Transport).CloseIdleConnections()
 
 	for _, f := range []struct{ path, mediaType, body string }{
@@ -1080,7 +840,7 @@ func svDir(t *testing.T, caFile string, certArgs []string) {
 		{"/data.json", "application/json", files["www/data.json"]},
 		{"/img.png", "image/png", files["www/img.png"]},
 	} {
-		resp, err := client.Get(s.at("localhost", f.path))
+		resp, err := client.Get(s.At("localhost", f.path))
 		if err != nil {
 			t.Errorf("GET %s: %v", f.path, err)
 			continue
@@ -1094,7 +854,7 @@ func svDir(t *testing.T, caFile string, certArgs []string) {
 		}
 	}
 	// Directory listing.
-	resp, err := client.Get(s.at("localhost", "/sub/"))
+	resp, err := client.Get(s.At("localhost", "/sub/"))
 	if err != nil {
 		t.Fatalf("GET /sub/: %v", err)
 	}
@@ -1108,25 +868,25 @@ func svDir(t *testing.T, caFile string, certArgs []string) {
 	// Nothing outside DIR, however asked for.
 	for _, p := range []string{"/../secret", "/sub/../../secret", "/%2e%2e/secret", "/..%2fsecret", "/sub/..%2f..%2fsecret",
 		"/link", "/abslink", "/updir/secret", "/sub/uplink2", "/updir/"} {
-		r := svCurl(t, dir, "--path-as-is", "--cacert", caFile, "-w", "\nSTATUS=%{http_code}\n", s.at("localhost", p))
-		if strings.Contains(r.stdout, secret) {
-			t.Errorf("GET %s returned the file outside --dir:\n%s", p, r.stdout)
+		r := curl(t, dir, "--path-as-is", "--cacert", caFile, "-w", "\nSTATUS=%{http_code}\n", s.At("localhost", p))
+		if strings.Contains(r.Stdout, secret) {
+			t.Errorf("GET %s returned the file outside --dir:\n%s", p, r.Stdout)
 		}
-		if strings.Contains(r.stdout, "\nSTATUS=200\n") {
-			t.Errorf("GET %s: status 200 for a path outside --dir:\n%s", p, r.stdout)
+		if strings.Contains(r.Stdout, "\nSTATUS=200\n") {
+			t.Errorf("GET %s: status 200 for a path outside --dir:\n%s", p, r.Stdout)
 		}
 	}
 }
 
 // --- 7. --proxy --------------------------------------------------------------------------------------
 
-// svBackend is a plain HTTP app on 127.0.0.1: "/ws" is a hand-written WebSocket echo of one
+// httpBackend is a plain HTTP app on 127.0.0.1: "/ws" is a hand-written WebSocket echo of one
 // message, "/slow" answers after a second (announcing on started when it begins), anything else
 // answers with the request it got as JSON.
-func svBackend(t *testing.T) (*httptest.Server, chan struct{}) {
+func httpBackend(t *testing.T) (*httptest.Server, chan struct{}) {
 	started := make(chan struct{}, 8)
 	mux := http.NewServeMux()
-	mux.HandleFunc("/ws", svWSBackend)
+	mux.HandleFunc("/ws", wsBackend)
 	mux.HandleFunc("/slow", func(w http.ResponseWriter, r *http.Request) {
 		select {
 		case started <- struct{}{}:
@@ -1144,14 +904,14 @@ func svBackend(t *testing.T) (*httptest.Server, chan struct{}) {
 	return srv, started
 }
 
-const svWSGUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+const wsGUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
-func svWSAccept(key string) string {
-	sum := sha1.Sum([]byte(key + svWSGUID))
+func wsAccept(key string) string {
+	sum := sha1.Sum([]byte(key + wsGUID))
 	return base64.StdEncoding.EncodeToString(sum[:])
 }
 
-func svHeaderHasToken(h http.Header, name, token string) bool {
+func headerHasToken(h http.Header, name, token string) bool {
 	for _, v := range h.Values(name) {
 		for _, part := range strings.Split(v, ",") {
 			if strings.EqualFold(strings.TrimSpace(part), token) {
@@ -1162,10 +922,10 @@ func svHeaderHasToken(h http.Header, name, token string) bool {
 	return false
 }
 
-// svWSBackend answers an RFC 6455 upgrade and echoes one masked text frame back unmasked.
-func svWSBackend(w http.ResponseWriter, r *http.Request) {
+// wsBackend answers an RFC 6455 upgrade and echoes one masked text frame back unmasked.
+func wsBackend(w http.ResponseWriter, r *http.Request) {
 	key := r.Header.Get("Sec-WebSocket-Key")
-	if !strings.EqualFold(r.Header.Get("Upgrade"), "websocket") || !svHeaderHasToken(r.Header, "Connection", "upgrade") ||
+	if !strings.EqualFold(r.Header.Get("Upgrade"), "websocket") || !headerHasToken(r.Header, "Connection", "upgrade") ||
 		key == "" || r.Header.Get("Sec-WebSocket-Version") != "13" {
 		http.Error(w, "not a WebSocket upgrade", http.StatusBadRequest)
 		return
@@ -1181,21 +941,21 @@ func svWSBackend(w http.ResponseWriter, r *http.Request) {
 	}
 	defer conn.Close()
 	conn.SetDeadline(time.Now().Add(10 * time.Second))
-	fmt.Fprintf(rw, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n\r\n", svWSAccept(key))
+	fmt.Fprintf(rw, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n\r\n", wsAccept(key))
 	if rw.Flush() != nil {
 		return
 	}
-	op, payload, masked, err := svReadFrame(rw.Reader)
+	op, payload, masked, err := readFrame(rw.Reader)
 	if err != nil || !masked || op != 1 {
 		return // client frames must be masked text here
 	}
-	svWriteFrame(rw.Writer, 1, payload, nil)
+	writeFrame(rw.Writer, 1, payload, nil)
 	rw.Flush()
 	io.Copy(io.Discard, rw) // until the client hangs up
 }
 
-// svReadFrame reads one WebSocket frame and unmasks its payload.
-func svReadFrame(r *bufio.Reader) (op byte, payload []byte, masked bool, err error) {
+// readFrame reads one WebSocket frame and unmasks its payload.
+func readFrame(r *bufio.Reader) (op byte, payload []byte, masked bool, err error) {
 	var h [2]byte
 	if _, err = io.ReadFull(r, h[:]); err != nil {
 		return
@@ -1237,8 +997,8 @@ func svReadFrame(r *bufio.Reader) (op byte, payload []byte, masked bool, err err
 	return op, payload, masked, nil
 }
 
-// svWriteFrame writes one final frame, masked with mask when it is not nil.
-func svWriteFrame(w io.Writer, op byte, payload, mask []byte) error {
+// writeFrame writes one final frame, masked with mask when it is not nil.
+func writeFrame(w io.Writer, op byte, payload, mask []byte) error {
 	b := []byte{0x80 | op}
 	var mbit byte
 	if mask != nil {
@@ -1265,11 +1025,11 @@ func svWriteFrame(w io.Writer, op byte, payload, mask []byte) error {
 	return err
 }
 
-func svProxy(t *testing.T, caFile string, certArgs []string) {
-	needCurl(t)
+func proxyCase(t *testing.T, caFile string, certArgs []string) {
+	peertest.Need(t, "curl")
 	dir := t.TempDir()
-	backend, _ := svBackend(t)
-	s := svStart(t, dir, append([]string{"--proxy", backend.URL}, certArgs...)...)
+	backend, _ := httpBackend(t)
+	s := e2etest.StartServe(t, dir, append([]string{"--proxy", backend.URL}, certArgs...)...)
 
 	type echoed struct {
 		Host    string      `json:"host"`
@@ -1278,7 +1038,7 @@ func svProxy(t *testing.T, caFile string, certArgs []string) {
 		Headers http.Header `json:"headers"`
 	}
 	for _, v := range []struct{ flag, version string }{{"--http1.1", "1.1"}, {"--http2", "2"}} {
-		out := svCurlOK(t, dir, v.flag, "--cacert", caFile, "-w", "\nCURL_HTTP_VERSION=%{http_version}\n", s.at("localhost", "/some/path?q=1"))
+		out := curlOK(t, dir, v.flag, "--cacert", caFile, "-w", "\nCURL_HTTP_VERSION=%{http_version}\n", s.At("localhost", "/some/path?q=1"))
 		body, ver, _ := strings.Cut(out, "\nCURL_HTTP_VERSION=")
 		if strings.TrimSpace(ver) != v.version {
 			t.Errorf("curl %s through the proxy spoke HTTP/%s", v.flag, strings.TrimSpace(ver))
@@ -1290,7 +1050,7 @@ func svProxy(t *testing.T, caFile string, certArgs []string) {
 		}
 		want := map[string]string{
 			"X-Forwarded-For":   "127.0.0.1",
-			"X-Forwarded-Host":  "localhost:" + s.port,
+			"X-Forwarded-Host":  "localhost:" + s.Port,
 			"X-Forwarded-Proto": "https",
 		}
 		for k, w := range want {
@@ -1304,8 +1064,8 @@ func svProxy(t *testing.T, caFile string, certArgs []string) {
 	}
 
 	// WebSocket through the proxy, by hand, over HTTP/1.1.
-	pool := svPool(t, caFile)
-	conn, err := tls.DialWithDialer(&net.Dialer{Timeout: 5 * time.Second}, "tcp", s.addr(),
+	pool := certPool(t, caFile)
+	conn, err := tls.DialWithDialer(&net.Dialer{Timeout: 5 * time.Second}, "tcp", s.Addr(),
 		&tls.Config{ServerName: "localhost", RootCAs: pool, NextProtos: []string{"http/1.1"}})
 	if err != nil {
 		t.Fatalf("WebSocket dial: %v", err)
@@ -1319,7 +1079,7 @@ func svProxy(t *testing.T, caFile string, certArgs []string) {
 	rand.Read(nonce[:])
 	key := base64.StdEncoding.EncodeToString(nonce[:])
 	fmt.Fprintf(conn, "GET /ws HTTP/1.1\r\nHost: localhost:%s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
-		"Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n\r\n", s.port, key)
+		"Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n\r\n", s.Port, key)
 	br := bufio.NewReader(conn)
 	resp, err := http.ReadResponse(br, nil)
 	if err != nil {
@@ -1329,18 +1089,18 @@ func svProxy(t *testing.T, caFile string, certArgs []string) {
 		b, _ := io.ReadAll(resp.Body)
 		t.Fatalf("WebSocket upgrade: %s\n%s", resp.Status, b)
 	}
-	if got := resp.Header.Get("Sec-WebSocket-Accept"); got != svWSAccept(key) {
-		t.Errorf("Sec-WebSocket-Accept %q, want %q", got, svWSAccept(key))
+	if got := resp.Header.Get("Sec-WebSocket-Accept"); got != wsAccept(key) {
+		t.Errorf("Sec-WebSocket-Accept %q, want %q", got, wsAccept(key))
 	}
 	if !strings.EqualFold(resp.Header.Get("Upgrade"), "websocket") {
 		t.Errorf("Upgrade header %q", resp.Header.Get("Upgrade"))
 	}
 	mask := make([]byte, 4)
 	rand.Read(mask)
-	if err := svWriteFrame(conn, 1, []byte("hello"), mask); err != nil {
+	if err := writeFrame(conn, 1, []byte("hello"), mask); err != nil {
 		t.Fatalf("writing the frame: %v", err)
 	}
-	op, payload, masked, err := svReadFrame(br)
+	op, payload, masked, err := readFrame(br)
 	if err != nil {
 		t.Fatalf("reading the echoed frame: %v", err)
 	}
@@ -1351,10 +1111,10 @@ func svProxy(t *testing.T, caFile string, certArgs []string) {
 
 // --- 8. --echo ---------------------------------------------------------------------------------------
 
-func svEchoDial(t *testing.T, s *svServer, caFile string) *tls.Conn {
+func echoDial(t *testing.T, s *e2etest.Server, caFile string) *tls.Conn {
 	t.Helper()
-	c, err := tls.DialWithDialer(&net.Dialer{Timeout: 5 * time.Second}, "tcp", s.addr(),
-		&tls.Config{ServerName: "localhost", RootCAs: svPool(t, caFile)})
+	c, err := tls.DialWithDialer(&net.Dialer{Timeout: 5 * time.Second}, "tcp", s.Addr(),
+		&tls.Config{ServerName: "localhost", RootCAs: certPool(t, caFile)})
 	if err != nil {
 		t.Fatalf("echo dial: %v", err)
 	}
@@ -1369,10 +1129,10 @@ func svEchoDial(t *testing.T, s *svServer, caFile string) *tls.Conn {
 	return c
 }
 
-func svEcho(t *testing.T, caFile string, certArgs []string) {
+func echoCase(t *testing.T, caFile string, certArgs []string) {
 	dir := t.TempDir()
-	s := svStart(t, dir, append([]string{"--echo", "-o", "json"}, certArgs...)...)
-	c := svEchoDial(t, s, caFile)
+	s := e2etest.StartServe(t, dir, append([]string{"--echo", "-o", "json"}, certArgs...)...)
+	c := echoDial(t, s, caFile)
 	if p := c.ConnectionState().NegotiatedProtocol; p != "" {
 		t.Errorf("--echo negotiated ALPN %q", p)
 	}
@@ -1385,24 +1145,24 @@ func svEcho(t *testing.T, caFile string, certArgs []string) {
 	}
 	local := c.LocalAddr().String()
 	c.Close()
-	s.waitEvent(t, "echo", func(ev svEvent) bool { return ev.Remote == local && ev.Error == "" && ev.ALPN == "" })
+	waitEvent(t, s, "echo", func(ev event) bool { return ev.Remote == local && ev.Error == "" && ev.ALPN == "" })
 }
 
-// svEchoStop stops an --echo server while a client is still connected and idle: the help
+// echoStopCase stops an --echo server while a client is still connected and idle: the help
 // promises SIGINT drains for up to 5 s and exits 0.
-func svEchoStop(t *testing.T, caFile string, certArgs []string) {
+func echoStopCase(t *testing.T, caFile string, certArgs []string) {
 	dir := t.TempDir()
-	s := svStart(t, dir, append([]string{"--echo"}, certArgs...)...)
-	c := svEchoDial(t, s, caFile)
+	s := e2etest.StartServe(t, dir, append([]string{"--echo"}, certArgs...)...)
+	c := echoDial(t, s, caFile)
 	defer c.Close()
-	s.stopCheck(t, syscall.SIGINT, "BUG: --echo with an idle client connected must still stop (drain at most 5s). Repro: "+
+	s.StopCheck(t, syscall.SIGINT, "BUG: --echo with an idle client connected must still stop (drain at most 5s). Repro: "+
 		"tlskit serve --echo & openssl s_client -connect 127.0.0.1:PORT (stay connected); kill -INT $SERVE_PID: ")
 }
 
 // --- 9. JA3 / JA4 -----------------------------------------------------------------------------------
 
-// svHello is what JA3 and JA4 read from a ClientHello, parsed here from the raw bytes.
-type svHello struct {
+// clientHello is what JA3 and JA4 read from a ClientHello, parsed here from the raw bytes.
+type clientHello struct {
 	legacyVersion uint16
 	ciphers       []uint16
 	extensions    []uint16
@@ -1414,8 +1174,8 @@ type svHello struct {
 	pointFormats  []uint8
 }
 
-// svParseHello parses a handshake message (4-byte header included) that must be a ClientHello.
-func svParseHello(msg []byte) (*svHello, error) {
+// parseHello parses a handshake message (4-byte header included) that must be a ClientHello.
+func parseHello(msg []byte) (*clientHello, error) {
 	bad := errors.New("malformed ClientHello")
 	s := cryptobyte.String(msg)
 	var typ uint8
@@ -1423,7 +1183,7 @@ func svParseHello(msg []byte) (*svHello, error) {
 	if !s.ReadUint8(&typ) || typ != 1 || !s.ReadUint24LengthPrefixed(&body) || !s.Empty() {
 		return nil, errors.New("not one ClientHello message")
 	}
-	h := &svHello{}
+	h := &clientHello{}
 	var sid, suites, comp cryptobyte.String
 	if !body.ReadUint16(&h.legacyVersion) || !body.Skip(32) || !body.ReadUint8LengthPrefixed(&sid) ||
 		!body.ReadUint16LengthPrefixed(&suites) || !body.ReadUint8LengthPrefixed(&comp) {
@@ -1504,26 +1264,26 @@ func svParseHello(msg []byte) (*svHello, error) {
 	return h, nil
 }
 
-// svGREASE reports an RFC 8701 GREASE value (0x0a0a, 0x1a1a, ... 0xfafa).
-func svGREASE(v uint16) bool { return v&0x0f0f == 0x0a0a && v>>8 == v&0xff }
+// isGREASE reports an RFC 8701 GREASE value (0x0a0a, 0x1a1a, ... 0xfafa).
+func isGREASE(v uint16) bool { return v&0x0f0f == 0x0a0a && v>>8 == v&0xff }
 
-func svNoGREASE(vs []uint16) []uint16 {
+func withoutGREASE(vs []uint16) []uint16 {
 	var out []uint16
 	for _, v := range vs {
-		if !svGREASE(v) {
+		if !isGREASE(v) {
 			out = append(out, v)
 		}
 	}
 	return out
 }
 
-// svJA4 computes JA4 and JA4_r for a ClientHello received over TCP, following FoxIO's
+// ja4 computes JA4 and JA4_r for a ClientHello received over TCP, following FoxIO's
 // specification: t, version, d/i, cipher count, extension count, ALPN first+last character;
 // then the truncated SHA-256 of the sorted ciphers, and of the sorted extensions (SNI and ALPN
 // excluded) joined with the signature algorithms in wire order.
-func svJA4(h *svHello) (fp, raw string) {
+func ja4(h *clientHello) (fp, raw string) {
 	ver := h.legacyVersion
-	if vs := svNoGREASE(h.versions); len(vs) > 0 {
+	if vs := withoutGREASE(h.versions); len(vs) > 0 {
 		ver = 0
 		for _, v := range vs {
 			if v > ver {
@@ -1539,7 +1299,7 @@ func svJA4(h *svHello) (fp, raw string) {
 	if h.sni {
 		sni = "d"
 	}
-	ciphers, exts := svNoGREASE(h.ciphers), svNoGREASE(h.extensions)
+	ciphers, exts := withoutGREASE(h.ciphers), withoutGREASE(h.extensions)
 	alpn := "00"
 	if len(h.alpn) > 0 && h.alpn[0] != "" {
 		p := h.alpn[0]
@@ -1570,7 +1330,7 @@ func svJA4(h *svHello) (fp, raw string) {
 	sort.Strings(es)
 	b := strings.Join(cs, ",")
 	c := strings.Join(es, ",")
-	if sigs := hexes(svNoGREASE(h.sigAlgs)); len(sigs) > 0 {
+	if sigs := hexes(withoutGREASE(h.sigAlgs)); len(sigs) > 0 {
 		c += "_" + strings.Join(sigs, ",")
 	}
 	hash12 := func(s string, empty bool) string {
@@ -1583,12 +1343,12 @@ func svJA4(h *svHello) (fp, raw string) {
 	return a + "_" + hash12(b, len(cs) == 0) + "_" + hash12(c, len(es) == 0), a + "_" + b + "_" + c
 }
 
-// svJA3 is the JA3 string (legacy version, ciphers, extensions, groups, point formats; decimal,
+// ja3 is the JA3 string (legacy version, ciphers, extensions, groups, point formats; decimal,
 // GREASE removed) and its MD5.
-func svJA3(h *svHello) (text, hash string) {
+func ja3(h *clientHello) (text, hash string) {
 	dec := func(vs []uint16) string {
 		var parts []string
-		for _, v := range svNoGREASE(vs) {
+		for _, v := range withoutGREASE(vs) {
 			parts = append(parts, strconv.Itoa(int(v)))
 		}
 		return strings.Join(parts, "-")
@@ -1602,9 +1362,9 @@ func svJA3(h *svHello) (text, hash string) {
 	return text, hex.EncodeToString(sum[:])
 }
 
-// svCaptureHello runs a crypto/tls client with cfg against a bare TCP listener and returns the
+// captureHello runs a crypto/tls client with cfg against a bare TCP listener and returns the
 // TLS records carrying its ClientHello and the ClientHello message itself.
-func svCaptureHello(t *testing.T, cfg *tls.Config) (records, msg []byte) {
+func captureHello(t *testing.T, cfg *tls.Config) (records, msg []byte) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -1655,8 +1415,8 @@ func svCaptureHello(t *testing.T, cfg *tls.Config) (records, msg []byte) {
 	}
 }
 
-// svGetJSON asks for /json over one TLS connection made with exactly cfg and plain HTTP/1.1.
-func svGetJSON(t *testing.T, addr string, cfg *tls.Config) (svReport, string) {
+// getJSON asks for /json over one TLS connection made with exactly cfg and plain HTTP/1.1.
+func getJSON(t *testing.T, addr string, cfg *tls.Config) (infoReport, string) {
 	t.Helper()
 	c, err := tls.DialWithDialer(&net.Dialer{Timeout: 5 * time.Second}, "tcp", addr, cfg.Clone())
 	if err != nil {
@@ -1671,13 +1431,13 @@ func svGetJSON(t *testing.T, addr string, cfg *tls.Config) (svReport, string) {
 	}
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	return svDecodeReport(t, "/json", string(body)), c.LocalAddr().String()
+	return decodeInfo(t, "/json", string(body)), c.LocalAddr().String()
 }
 
-func svJA4Case(t *testing.T, caFile string, certArgs []string) {
+func ja4Case(t *testing.T, caFile string, certArgs []string) {
 	dir := t.TempDir()
-	s := svStart(t, dir, append([]string{"-o", "json"}, certArgs...)...)
-	pool := svPool(t, caFile)
+	s := e2etest.StartServe(t, dir, append([]string{"-o", "json"}, certArgs...)...)
+	pool := certPool(t, caFile)
 	configs := map[string]*tls.Config{
 		// TLS 1.3 with SNI and ALPN http/1.1.
 		"tls13-sni-alpn": {ServerName: "localhost", RootCAs: pool, NextProtos: []string{"http/1.1"}},
@@ -1689,14 +1449,14 @@ func svJA4Case(t *testing.T, caFile string, certArgs []string) {
 		"alpn-hex": {ServerName: "localhost", RootCAs: pool, NextProtos: []string{"/weird-", "http/1.1"}},
 	}
 	for name, cfg := range configs {
-		_, msg := svCaptureHello(t, cfg)
-		h, err := svParseHello(msg)
+		_, msg := captureHello(t, cfg)
+		h, err := parseHello(msg)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
-		wantJA4, wantRaw := svJA4(h)
-		wantJA3, wantJA3Hash := svJA3(h)
-		rep, local := svGetJSON(t, s.addr(), cfg)
+		wantJA4, wantRaw := ja4(h)
+		wantJA3, wantJA3Hash := ja3(h)
+		rep, local := getJSON(t, s.Addr(), cfg)
 		if rep.JA4 != wantJA4 {
 			t.Errorf("%s: serve says ja4 %s, computed from the raw ClientHello %s", name, rep.JA4, wantJA4)
 		}
@@ -1709,7 +1469,7 @@ func svJA4Case(t *testing.T, caFile string, certArgs []string) {
 		if rep.ClientHello == nil || rep.ClientHello.Length != len(msg) {
 			t.Errorf("%s: client_hello.length %v, captured ClientHello is %d bytes", name, rep.ClientHello, len(msg))
 		}
-		if ev, ok := s.waitEvent(t, name, func(ev svEvent) bool { return ev.Remote == local }); ok && ev.JA4 != wantJA4 {
+		if ev, ok := waitEvent(t, s, name, func(ev event) bool { return ev.Remote == local }); ok && ev.JA4 != wantJA4 {
 			t.Errorf("%s: log line ja4 %s, want %s", name, ev.JA4, wantJA4)
 		}
 		t.Logf("%s: ja4 %s ja3 %s", name, wantJA4, wantJA3Hash)
@@ -1718,17 +1478,17 @@ func svJA4Case(t *testing.T, caFile string, certArgs []string) {
 
 // --- 10. hostile clients ----------------------------------------------------------------------------
 
-// svClosed reports whether err from a read means the peer closed the connection (not a timeout).
-func svClosed(err error) bool {
+// isClosed reports whether err from a read means the peer closed the connection (not a timeout).
+func isClosed(err error) bool {
 	return errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
 }
 
-func svHostile(t *testing.T, caFile string, certArgs []string) {
-	needCurl(t)
+func hostileCase(t *testing.T, caFile string, certArgs []string) {
+	peertest.Need(t, "curl")
 	dir := t.TempDir()
-	pool := svPool(t, caFile)
-	records, _ := svCaptureHello(t, &tls.Config{ServerName: "localhost", RootCAs: pool})
-	s := svStart(t, dir, append([]string{"-o", "json", "--handshake-timeout", "2s"}, certArgs...)...)
+	pool := certPool(t, caFile)
+	records, _ := captureHello(t, &tls.Config{ServerName: "localhost", RootCAs: pool})
+	s := e2etest.StartServe(t, dir, append([]string{"-o", "json", "--handshake-timeout", "2s"}, certArgs...)...)
 
 	const n = 500
 	conns := make([]net.Conn, 0, n)
@@ -1739,7 +1499,7 @@ func svHostile(t *testing.T, caFile string, certArgs []string) {
 		}
 	})
 	for i := 0; i < n; i++ {
-		c, err := net.DialTimeout("tcp", s.addr(), 5*time.Second)
+		c, err := net.DialTimeout("tcp", s.Addr(), 5*time.Second)
 		if err != nil {
 			t.Fatalf("silent connection %d: %v", i, err)
 		}
@@ -1750,9 +1510,9 @@ func svHostile(t *testing.T, caFile string, certArgs []string) {
 
 	// A normal client is still served at once.
 	start := time.Now()
-	r := svCurl(t, dir, "--cacert", caFile, s.at("localhost", "/json"))
-	if took := time.Since(start); r.code != 0 || took > 2*time.Second {
-		t.Errorf("curl with %d silent connections open: exit %d after %v (want success < 2s)\n%s", n, r.code, took, r.stderr)
+	r := curl(t, dir, "--cacert", caFile, s.At("localhost", "/json"))
+	if took := time.Since(start); r.Code != 0 || took > 2*time.Second {
+		t.Errorf("curl with %d silent connections open: exit %d after %v (want success < 2s)\n%s", n, r.Code, took, r.Stderr)
 	}
 
 	// Other misbehaviour, each on its own connection, concurrently.
@@ -1774,7 +1534,7 @@ func svHostile(t *testing.T, caFile string, certArgs []string) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			c, err := net.DialTimeout("tcp", s.addr(), 5*time.Second)
+			c, err := net.DialTimeout("tcp", s.Addr(), 5*time.Second)
 			if err != nil {
 				p.err = err
 				return
@@ -1804,7 +1564,7 @@ func svHostile(t *testing.T, caFile string, certArgs []string) {
 		c.SetReadDeadline(deadline)
 		_, err := c.Read(buf)
 		switch {
-		case svClosed(err):
+		case isClosed(err):
 		case errors.Is(err, os.ErrDeadlineExceeded):
 			stillOpen++
 		default:
@@ -1822,7 +1582,7 @@ func svHostile(t *testing.T, caFile string, certArgs []string) {
 	addrRE := regexp.MustCompile(`\d+\.\d+\.\d+\.\d+:\d+`)
 	for {
 		kinds, logged = map[string]int{}, 0
-		for _, ev := range s.events(t) {
+		for _, ev := range events(t, s) {
 			if silent[ev.Remote] {
 				logged++
 				kinds[addrRE.ReplaceAllString(ev.Error, "ADDR")]++
@@ -1847,8 +1607,8 @@ func svHostile(t *testing.T, caFile string, certArgs []string) {
 	}
 
 	wg.Wait()
-	events := s.events(t)
-	eventFor := func(local string) *svEvent {
+	events := events(t, s)
+	eventFor := func(local string) *event {
 		for i := range events {
 			if events[i].Remote == local {
 				return &events[i]
@@ -1857,7 +1617,7 @@ func svHostile(t *testing.T, caFile string, certArgs []string) {
 		return nil
 	}
 	for _, p := range probes {
-		if !svClosed(p.err) {
+		if !isClosed(p.err) {
 			t.Errorf("%s: connection not closed cleanly: %v after %v", p.name, p.err, p.elapsed)
 			continue
 		}
@@ -1886,7 +1646,7 @@ func svHostile(t *testing.T, caFile string, certArgs []string) {
 					"(log error %q). The server's HTTP detection uses tlscore/wire's sniffer, which only knows "+
 					"HTTP responses (\"HTTP/\", \"<html\"), not requests (\"GET \", \"POST \", ...), so "+
 					"describeHandshakeError never sees Guess \"HTTP\" from a client. Repro: tlskit serve --addr 127.0.0.1:8443 & "+
-					"printf 'GET / HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n' | nc 127.0.0.1 8443  (prints nothing)", p.got, svErrOf(ev))
+					"printf 'GET / HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n' | nc 127.0.0.1 8443  (prints nothing)", p.got, errOf(ev))
 			}
 			if ev != nil && !strings.Contains(ev.Error, "HTTP") {
 				t.Errorf("BUG: the log line for an HTTP request says %q, not that the client sent HTTP", ev.Error)
@@ -1895,7 +1655,7 @@ func svHostile(t *testing.T, caFile string, certArgs []string) {
 	}
 }
 
-func svErrOf(ev *svEvent) string {
+func errOf(ev *event) string {
 	if ev == nil {
 		return "<no log line>"
 	}
@@ -1904,11 +1664,11 @@ func svErrOf(ev *svEvent) string {
 
 // --- 11. graceful shutdown --------------------------------------------------------------------------
 
-func svGraceful(t *testing.T, caFile string, certArgs []string) {
+func gracefulCase(t *testing.T, caFile string, certArgs []string) {
 	dir := t.TempDir()
-	backend, started := svBackend(t)
-	s := svStart(t, dir, append([]string{"--proxy", backend.URL}, certArgs...)...)
-	client := svClient(svPool(t, caFile), true)
+	backend, started := httpBackend(t)
+	s := e2etest.StartServe(t, dir, append([]string{"--proxy", backend.URL}, certArgs...)...)
+	client := httpClient(certPool(t, caFile), true)
 	defer client.Transport.(*http.Transport).CloseIdleConnections()
 	type result struct {
 		status int
@@ -1918,7 +1678,7 @@ func svGraceful(t *testing.T, caFile string, certArgs []string) {
 	}
 	done := make(chan result, 1)
 	go func() {
-		resp, err := client.Get(s.at("localhost", "/slow"))
+		resp, err := client.Get(s.At("localhost", "/slow"))
 		if err != nil {
 			done <- result{err: err, at: time.Now()}
 			return
@@ -1934,21 +1694,21 @@ func svGraceful(t *testing.T, caFile string, certArgs []string) {
 	}
 	time.Sleep(100 * time.Millisecond) // well inside the backend's second
 	sent := time.Now()
-	s.signal(t, syscall.SIGTERM)
+	s.Signal(t, syscall.SIGTERM)
 	res := <-done
 	if res.err != nil || res.status != 200 || res.body != "slow done\n" {
 		t.Errorf("request in flight at SIGTERM: status %d body %q err %v, want 200 \"slow done\"", res.status, res.body, res.err)
 	}
-	if !s.waitExit(6 * time.Second) {
-		t.Fatalf("serve did not exit within 6s of SIGTERM (killed)\nstderr:\n%s", s.errOut.String())
+	if !s.WaitExit(6 * time.Second) {
+		t.Fatalf("serve did not exit within 6s of SIGTERM (killed)\nstderr:\n%s", s.Stderr.String())
 	}
 	exitAfter := time.Since(sent)
-	if s.code != 0 {
-		t.Errorf("serve: %s after SIGTERM, want exit 0\nstderr:\n%s", s.status, s.errOut.String())
+	if s.Code != 0 {
+		t.Errorf("serve: %s after SIGTERM, want exit 0\nstderr:\n%s", s.Status, s.Stderr.String())
 	}
 	t.Logf("request finished %v after SIGTERM; serve exited within %v", res.at.Sub(sent).Round(time.Millisecond), exitAfter.Round(time.Millisecond))
 	// No longer listening.
-	if c, err := net.DialTimeout("tcp", s.addr(), time.Second); err == nil {
+	if c, err := net.DialTimeout("tcp", s.Addr(), time.Second); err == nil {
 		c.Close()
 		t.Errorf("port still accepts connections after exit")
 	}
@@ -1958,7 +1718,7 @@ func svGraceful(t *testing.T, caFile string, certArgs []string) {
 // the request and never answers, with --proxy-timeout 300ms, the client gets 504 after about
 // 300 ms and stderr one warning naming the request. (The library tests prove the timeout
 // itself; this one fails if the command stops passing the flag or the warnings on.)
-func TestE2EServeProxyTimeout(t *testing.T) {
+func TestServeProxyTimeout(t *testing.T) {
 	t.Parallel()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -1974,10 +1734,10 @@ func TestE2EServeProxyTimeout(t *testing.T) {
 			go func() { defer c.Close(); io.Copy(io.Discard, c) }() // reads, never answers
 		}
 	}()
-	s := svStart(t, t.TempDir(), "--proxy", "http://"+ln.Addr().String(), "--proxy-timeout", "300ms")
+	s := e2etest.StartServe(t, t.TempDir(), "--proxy", "http://"+ln.Addr().String(), "--proxy-timeout", "300ms")
 	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
 	start := time.Now()
-	resp, err := client.Get(s.at("localhost", "/stalled?q=1"))
+	resp, err := client.Get(s.At("localhost", "/stalled?q=1"))
 	if err != nil {
 		t.Fatalf("through a backend that never answers: %v after %v, want 504", err, time.Since(start))
 	}
@@ -1987,10 +1747,10 @@ func TestE2EServeProxyTimeout(t *testing.T) {
 		t.Errorf("through a backend that never answers: %s after %v, want 504 after about 300 ms", resp.Status, took)
 	}
 	const warned = "tlskit: warning: proxy: GET /stalled?q=1"
-	for deadline := time.Now().Add(3 * time.Second); !strings.Contains(s.errOut.String(), warned) && time.Now().Before(deadline); {
+	for deadline := time.Now().Add(3 * time.Second); !strings.Contains(s.Stderr.String(), warned) && time.Now().Before(deadline); {
 		time.Sleep(20 * time.Millisecond)
 	}
-	if got := s.errOut.String(); strings.Count(got, warned) != 1 || !strings.Contains(got, "504") {
+	if got := s.Stderr.String(); strings.Count(got, warned) != 1 || !strings.Contains(got, "504") {
 		t.Errorf("stderr, want one warning %q ... 504:\n%s", warned, got)
 	}
 }

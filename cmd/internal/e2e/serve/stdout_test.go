@@ -1,6 +1,6 @@
 //go:build linux
 
-package main
+package serve
 
 import (
 	"bufio"
@@ -20,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tlskit/tlskit/cmd/internal/e2etest"
 	"golang.org/x/sys/unix"
 )
 
@@ -27,55 +28,55 @@ import (
 // away (`tlskit serve | head -1`) stops the connection log, not the server; a reader that never
 // reads does not keep SIGTERM from ending the process within the promised 5 s drain.
 
-// soServer is a `tlskit serve` whose stdout is a pipe the test holds the read end of.
-type soServer struct {
-	*serveProc // stdout: the URL line has been read from it, the rest is the test's
-	addr       string
+// pipedServer is a `tlskit serve` whose stdout is a pipe the test holds the read end of.
+type pipedServer struct {
+	*e2etest.Process // stdout: the URL line has been read from it, the rest is the test's
+	addr             string
 }
 
-// soURL finds the address in the URL line, text or JSON.
-var soURL = regexp.MustCompile(`https://(127\.0\.0\.1:\d+)/`)
+// urlInLine finds the address in the URL line, text or JSON.
+var urlInLine = regexp.MustCompile(`https://(127\.0\.0\.1:\d+)/`)
 
-// soStart starts serve with its stdout a pipe, reads the URL line, and leaves the rest of the
+// startPiped starts serve with its stdout a pipe, reads the URL line, and leaves the rest of the
 // pipe to the test. The process group is killed when the test ends, whatever happened.
-func soStart(t *testing.T, args ...string) *soServer {
+func startPiped(t *testing.T, args ...string) *pipedServer {
 	t.Helper()
-	s := &soServer{serveProc: startServeProc(t, t.TempDir(), args...)}
-	pr := s.stdout
+	s := &pipedServer{Process: e2etest.StartServeProcess(t, t.TempDir(), args...)}
+	pr := s.Stdout
 	t.Cleanup(func() {
-		syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
-		<-s.exited
+		syscall.Kill(-s.Cmd.Process.Pid, syscall.SIGKILL)
+		<-s.Exited
 		pr.Close()
 	})
 	// Byte by byte, so nothing after the URL line is taken out of the pipe.
 	line, err := bufio.NewReaderSize(io.LimitReader(pr, 200), 16).ReadString('\n')
-	m := soURL.FindStringSubmatch(line)
+	m := urlInLine.FindStringSubmatch(line)
 	if err != nil || m == nil {
-		t.Fatalf("first stdout line %q (%v); stderr:\n%s", line, err, s.errOut.String())
+		t.Fatalf("first stdout line %q (%v); stderr:\n%s", line, err, s.Stderr.String())
 	}
 	s.addr = m[1]
 	return s
 }
 
 // stop sends SIGTERM and returns how long the process took to exit (it is killed after 10 s).
-func (s *soServer) stop(t *testing.T) time.Duration {
+func (s *pipedServer) stop(t *testing.T) time.Duration {
 	t.Helper()
 	start := time.Now()
-	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+	if err := s.Cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatalf("SIGTERM: %v", err)
 	}
 	select {
-	case <-s.exited:
+	case <-s.Exited:
 	case <-time.After(10 * time.Second):
-		syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
-		<-s.exited
+		syscall.Kill(-s.Cmd.Process.Pid, syscall.SIGKILL)
+		<-s.Exited
 		t.Errorf("serve still running 10 s after SIGTERM (killed)")
 	}
 	return time.Since(start)
 }
 
-// soGet makes one HTTPS request on a new connection (each connection is one log line).
-func soGet(addr string) error {
+// getOnce makes one HTTPS request on a new connection (each connection is one log line).
+func getOnce(addr string) error {
 	tr := &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}, DisableKeepAlives: true}
 	defer tr.CloseIdleConnections()
 	client := &http.Client{Transport: tr, Timeout: 5 * time.Second}
@@ -94,40 +95,40 @@ func soGet(addr string) error {
 // `tlskit serve | head -1`: the reader closes the pipe after the URL line. The first
 // connection's log line used to kill the server with SIGPIPE; now the log stops with one
 // warning and every later connection is served.
-func TestE2EServeStdoutClosedKeepsServing(t *testing.T) {
+func TestServeStdoutClosedKeepsServing(t *testing.T) {
 	t.Parallel()
 	for _, format := range []string{"text", "json"} {
 		t.Run(format, func(t *testing.T) {
-			s := soStart(t, "-o", format)
-			s.stdout.Close()
+			s := startPiped(t, "-o", format)
+			s.Stdout.Close()
 			const warning = "tlskit: warning: stdout closed; connection log stopped"
-			if err := soGet(s.addr); err != nil {
+			if err := getOnce(s.addr); err != nil {
 				select {
-				case <-s.exited:
+				case <-s.Exited:
 				case <-time.After(time.Second):
 				}
-				t.Fatalf("first request after stdout closed: %v (serve: %s)", err, s.status)
+				t.Fatalf("first request after stdout closed: %v (serve: %s)", err, s.Status)
 			}
-			for deadline := time.Now().Add(3 * time.Second); !strings.Contains(s.errOut.String(), warning); time.Sleep(20 * time.Millisecond) {
+			for deadline := time.Now().Add(3 * time.Second); !strings.Contains(s.Stderr.String(), warning); time.Sleep(20 * time.Millisecond) {
 				select {
-				case <-s.exited:
-					t.Fatalf("serve ended (%s) at its first log line after stdout closed; stderr:\n%s", s.status, s.errOut.String())
+				case <-s.Exited:
+					t.Fatalf("serve ended (%s) at its first log line after stdout closed; stderr:\n%s", s.Status, s.Stderr.String())
 				default:
 				}
 				if time.Now().After(deadline) {
-					t.Fatalf("no %q within 3 s; stderr:\n%s", warning, s.errOut.String())
+					t.Fatalf("no %q within 3 s; stderr:\n%s", warning, s.Stderr.String())
 				}
 			}
 			for i := range 5 {
-				if err := soGet(s.addr); err != nil {
-					t.Fatalf("request %d after stdout closed: %v (serve: %s)", i+2, err, s.status)
+				if err := getOnce(s.addr); err != nil {
+					t.Fatalf("request %d after stdout closed: %v (serve: %s)", i+2, err, s.Status)
 				}
 			}
-			if took := s.stop(t); s.code != 0 {
-				t.Errorf("after SIGTERM: %s in %v, want exit 0", s.status, took)
+			if took := s.stop(t); s.Code != 0 {
+				t.Errorf("after SIGTERM: %s in %v, want exit 0", s.Status, took)
 			}
-			if n := strings.Count(s.errOut.String(), warning); n != 1 {
-				t.Errorf("the warning came %d times, want once; stderr:\n%s", n, s.errOut.String())
+			if n := strings.Count(s.Stderr.String(), warning); n != 1 {
+				t.Errorf("the warning came %d times, want once; stderr:\n%s", n, s.Stderr.String())
 			}
 		})
 	}
@@ -136,9 +137,9 @@ func TestE2EServeStdoutClosedKeepsServing(t *testing.T) {
 // A reader that never reads: the pipe (64 KiB) and the log queue fill up, the log writer
 // blocks in write(2), and SIGTERM must still end serve with exit 0 within the 5 s drain plus
 // a 1 s margin (it used to wait for the writer forever).
-func TestE2EServeStdoutNeverReadStopsWithin6s(t *testing.T) {
-	s := soStart(t)
-	fd := int(s.stdout.Fd())
+func TestServeStdoutNeverReadStopsWithin6s(t *testing.T) {
+	s := startPiped(t)
+	fd := int(s.Stdout.Fd())
 	// A connection that is not TLS is one quick log line (a handshake error).
 	hit := func() {
 		c, err := net.DialTimeout("tcp", s.addr, 2*time.Second)
@@ -174,7 +175,7 @@ func TestE2EServeStdoutNeverReadStopsWithin6s(t *testing.T) {
 		}
 	}
 	if !full {
-		t.Fatalf("the stdout pipe never filled; serve: %s; stderr:\n%s", s.status, s.errOut.String())
+		t.Fatalf("the stdout pipe never filled; serve: %s; stderr:\n%s", s.Status, s.Stderr.String())
 	}
 	// More lines than the log's buffer and queue hold, so its writer is surely blocked.
 	for range 10 {
@@ -186,12 +187,12 @@ func TestE2EServeStdoutNeverReadStopsWithin6s(t *testing.T) {
 		wg.Wait()
 	}
 	took := s.stop(t)
-	t.Logf("exited %v after SIGTERM (%s)", took.Round(10*time.Millisecond), s.status)
-	if s.code != 0 || took > 6*time.Second {
-		t.Errorf("SIGTERM with stdout never read: %s after %v, want exit 0 within 6 s; stderr:\n%s", s.status, took, s.errOut.String())
+	t.Logf("exited %v after SIGTERM (%s)", took.Round(10*time.Millisecond), s.Status)
+	if s.Code != 0 || took > 6*time.Second {
+		t.Errorf("SIGTERM with stdout never read: %s after %v, want exit 0 within 6 s; stderr:\n%s", s.Status, took, s.Stderr.String())
 	}
-	if !strings.Contains(s.errOut.String(), "stdout is not being read") {
-		t.Errorf("no warning that stdout is not being read; stderr:\n%s", s.errOut.String())
+	if !strings.Contains(s.Stderr.String(), "stdout is not being read") {
+		t.Errorf("no warning that stdout is not being read; stderr:\n%s", s.Stderr.String())
 	}
 }
 
@@ -199,10 +200,10 @@ func TestE2EServeStdoutNeverReadStopsWithin6s(t *testing.T) {
 // SIGPIPE, silently (no Go panic, no error line), as `tlskit inspect ... | head -1` does. serve
 // too, when stdout is gone before its URL line; a URL line that cannot be written for another
 // reason is an error, exit 1.
-func TestE2EStdoutClosedOtherCommands(t *testing.T) {
+func TestStdoutClosedOtherCommands(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	tk(t, dir, "cert", "selfsign", "localhost", "--out", "c.pem", "--key-out", "k.pem")
+	e2etest.Tlskit(t, dir, "cert", "selfsign", "localhost", "--out", "c.pem", "--key-out", "k.pem")
 	cases := []struct {
 		name   string
 		args   []string
@@ -217,7 +218,7 @@ func TestE2EStdoutClosedOtherCommands(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			c := exec.Command(binary, tc.args...)
+			c := exec.Command(e2etest.Binary(), tc.args...)
 			c.Dir = dir
 			c.Env = append(os.Environ(), "NO_COLOR=1")
 			var errOut strings.Builder
@@ -278,31 +279,31 @@ func TestE2EStdoutClosedOtherCommands(t *testing.T) {
 	}
 }
 
-// caServeStart starts `tlskit ca serve` on a new CA with stdout a pipe, reads its URL line
+// startCAServe starts `tlskit ca serve` on a new CA with stdout a pipe, reads its URL line
 // byte by byte, and returns it with the responder's address.
-func caServeStart(t *testing.T) *soServer {
+func startCAServe(t *testing.T) *pipedServer {
 	t.Helper()
 	dir := t.TempDir()
-	tk(t, dir, "ca", "create", "--dir", "ca")
-	s := &soServer{serveProc: startServingProc(t, dir, "ca", "serve", "--ca-dir", "ca", "--addr", "127.0.0.1:0")}
-	pr := s.stdout
+	e2etest.Tlskit(t, dir, "ca", "create", "--dir", "ca")
+	s := &pipedServer{Process: e2etest.StartProcess(t, dir, "ca", "serve", "--ca-dir", "ca", "--addr", "127.0.0.1:0")}
+	pr := s.Stdout
 	t.Cleanup(func() {
-		syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
-		<-s.exited
+		syscall.Kill(-s.Cmd.Process.Pid, syscall.SIGKILL)
+		<-s.Exited
 		pr.Close()
 	})
 	line, err := bufio.NewReaderSize(io.LimitReader(pr, 200), 16).ReadString('\n')
 	m := regexp.MustCompile(`http://(127\.0\.0\.1:\d+)/`).FindStringSubmatch(line)
 	if err != nil || m == nil {
-		t.Fatalf("first stdout line %q (%v); stderr:\n%s", line, err, s.errOut.String())
+		t.Fatalf("first stdout line %q (%v); stderr:\n%s", line, err, s.Stderr.String())
 	}
 	s.addr = m[1]
 	return s
 }
 
-// caOCSPFlood posts n requests that are not OCSP (each is answered malformedRequest and logged)
+// ocspFlood posts n requests that are not OCSP (each is answered malformedRequest and logged)
 // over a few keep-alive connections, and returns how many were answered.
-func caOCSPFlood(addr string, n int) int {
+func ocspFlood(addr string, n int) int {
 	client := &http.Client{Timeout: 2 * time.Second}
 	defer client.CloseIdleConnections()
 	var answered atomic.Int32
@@ -330,12 +331,12 @@ func caOCSPFlood(addr string, n int) int {
 // pipe fills and the log's writer blocks; requests are still answered and SIGTERM ends it with
 // exit 0 within 4 s. Before, its one loop wrote the log line itself: the first blocked write
 // stopped it from seeing SIGTERM at all (still running 10 s later) and answers queued behind it.
-func TestE2ECAServeStdoutNeverReadStops(t *testing.T) {
-	s := caServeStart(t)
-	fd := int(s.stdout.Fd())
+func TestCAServeStdoutNeverReadStops(t *testing.T) {
+	s := startCAServe(t)
+	fd := int(s.Stdout.Fd())
 	full, last := false, -1
 	for sent := 0; sent < 20000 && !full; sent += 500 {
-		caOCSPFlood(s.addr, 500)
+		ocspFlood(s.addr, 500)
 		n, err := unix.IoctlGetInt(fd, unix.TIOCINQ)
 		if err != nil {
 			t.Fatalf("TIOCINQ: %v", err)
@@ -343,37 +344,37 @@ func TestE2ECAServeStdoutNeverReadStops(t *testing.T) {
 		full, last = n >= 32<<10 && n == last, n
 	}
 	if !full {
-		t.Fatalf("the stdout pipe never filled; stderr:\n%s", s.errOut.String())
+		t.Fatalf("the stdout pipe never filled; stderr:\n%s", s.Stderr.String())
 	}
-	if got := caOCSPFlood(s.addr, 200); got != 200 {
+	if got := ocspFlood(s.addr, 200); got != 200 {
 		t.Errorf("with stdout full, %d of 200 requests answered", got)
 	}
 	took := s.stop(t)
-	t.Logf("exited %v after SIGTERM (%s)", took.Round(10*time.Millisecond), s.status)
-	if s.code != 0 || took > 4*time.Second {
-		t.Errorf("SIGTERM with stdout never read: %s after %v, want exit 0 within 4 s; stderr:\n%s", s.status, took, s.errOut.String())
+	t.Logf("exited %v after SIGTERM (%s)", took.Round(10*time.Millisecond), s.Status)
+	if s.Code != 0 || took > 4*time.Second {
+		t.Errorf("SIGTERM with stdout never read: %s after %v, want exit 0 within 4 s; stderr:\n%s", s.Status, took, s.Stderr.String())
 	}
 }
 
 // `tlskit ca serve | head -1`: once the reader is gone the log stops with one warning and the
 // responder goes on answering (it used to die of SIGPIPE at the first request).
-func TestE2ECAServeStdoutClosedKeepsServing(t *testing.T) {
-	s := caServeStart(t)
-	s.stdout.Close()
+func TestCAServeStdoutClosedKeepsServing(t *testing.T) {
+	s := startCAServe(t)
+	s.Stdout.Close()
 	const warning = "tlskit: warning: stdout closed; connection log stopped"
-	if got := caOCSPFlood(s.addr, 20); got != 20 {
-		t.Fatalf("%d of 20 requests answered after stdout closed (%s); stderr:\n%s", got, s.status, s.errOut.String())
+	if got := ocspFlood(s.addr, 20); got != 20 {
+		t.Fatalf("%d of 20 requests answered after stdout closed (%s); stderr:\n%s", got, s.Status, s.Stderr.String())
 	}
-	for deadline := time.Now().Add(3 * time.Second); !strings.Contains(s.errOut.String(), warning) && time.Now().Before(deadline); {
+	for deadline := time.Now().Add(3 * time.Second); !strings.Contains(s.Stderr.String(), warning) && time.Now().Before(deadline); {
 		time.Sleep(20 * time.Millisecond)
 	}
-	if got := caOCSPFlood(s.addr, 20); got != 20 {
-		t.Errorf("%d of 20 requests answered after the log stopped (%s)", got, s.status)
+	if got := ocspFlood(s.addr, 20); got != 20 {
+		t.Errorf("%d of 20 requests answered after the log stopped (%s)", got, s.Status)
 	}
-	if took := s.stop(t); s.code != 0 {
-		t.Errorf("after SIGTERM: %s in %v, want exit 0", s.status, took)
+	if took := s.stop(t); s.Code != 0 {
+		t.Errorf("after SIGTERM: %s in %v, want exit 0", s.Status, took)
 	}
-	if n := strings.Count(s.errOut.String(), warning); n != 1 {
-		t.Errorf("the warning came %d times, want once; stderr:\n%s", n, s.errOut.String())
+	if n := strings.Count(s.Stderr.String(), warning); n != 1 {
+		t.Errorf("the warning came %d times, want once; stderr:\n%s", n, s.Stderr.String())
 	}
 }

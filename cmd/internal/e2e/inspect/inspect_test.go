@@ -1,6 +1,6 @@
 //go:build unix
 
-package main
+package inspect
 
 import (
 	"bytes"
@@ -18,6 +18,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tlskit/tlskit/cmd/internal/e2etest"
+	"github.com/tlskit/tlskit/tlscore/peertest"
 )
 
 // End-to-end tests of `tlskit inspect` on material made by the real OpenSSL 3: every field the
@@ -25,13 +28,13 @@ import (
 // form (PEM, DER, PKCS#12, encrypted PKCS#8, CSR, CRL, public key, a live server) must be read,
 // and bad input must end in one line naming the file, exit 1, never a panic.
 
-// inReport is `tlskit inspect -o json` for one input.
-type inReport struct {
-	Source string   `json:"source"`
-	Items  []inItem `json:"items"`
+// report is `tlskit inspect -o json` for one input.
+type report struct {
+	Source string `json:"source"`
+	Items  []item `json:"items"`
 }
 
-type inItem struct {
+type item struct {
 	Index       int    `json:"index"`
 	Kind        string `json:"kind"`
 	PEMType     string `json:"pem_type"`
@@ -90,11 +93,11 @@ type inItem struct {
 	Request *struct {
 		Subject            string   `json:"subject"`
 		SANs               []string `json:"sans"`
-		Key                inKey    `json:"key"`
+		Key                keyInfo  `json:"key"`
 		SignatureAlgorithm string   `json:"signature_algorithm"`
 		SignatureValid     bool     `json:"signature_valid"`
 	} `json:"certificate_request"`
-	Key *inKey `json:"key"`
+	Key *keyInfo `json:"key"`
 	CRL *struct {
 		Issuer       string    `json:"issuer"`
 		Number       string    `json:"number"`
@@ -110,7 +113,7 @@ type inItem struct {
 	KeyMatches *bool `json:"key_matches"`
 }
 
-type inKey struct {
+type keyInfo struct {
 	Type       string `json:"type"`
 	Bits       int    `json:"bits"`
 	Curve      string `json:"curve"`
@@ -118,19 +121,19 @@ type inKey struct {
 	Private    bool   `json:"private"`
 }
 
-// inJSON runs `tlskit inspect ARGS... -o json` (which must exit 0) and decodes its one document.
-func inJSON(t *testing.T, dir string, args ...string) inReport {
+// inspectJSON runs `tlskit inspect ARGS... -o json` (which must exit 0) and decodes its one document.
+func inspectJSON(t *testing.T, dir string, args ...string) report {
 	t.Helper()
-	out := tk(t, dir, append(append([]string{"inspect"}, args...), "-o", "json")...)
-	var rep inReport
+	out := e2etest.Tlskit(t, dir, append(append([]string{"inspect"}, args...), "-o", "json")...)
+	var rep report
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		t.Fatalf("inspect %v: not JSON: %v\n%s", args, err, out)
 	}
 	return rep
 }
 
-// inKeysOf returns the keys of the JSON object at path (object keys) in out's first item.
-func inKeysOf(t *testing.T, out string, path ...string) map[string]bool {
+// keysOf returns the keys of the JSON object at path (object keys) in out's first item.
+func keysOf(t *testing.T, out string, path ...string) map[string]bool {
 	t.Helper()
 	var doc map[string]any
 	if err := json.Unmarshal([]byte(out), &doc); err != nil {
@@ -151,49 +154,18 @@ func inKeysOf(t *testing.T, out string, path ...string) map[string]bool {
 	return keys
 }
 
-// inOneLineError checks a failed run: the exit code, and stderr being exactly one "tlskit: "
-// line naming file (plus, with hint, a "tlskit: hint: " line), with no panic.
-func inOneLineError(t *testing.T, what string, r runResult, wantCode int, file string, hint bool) {
+// sh runs a shell pipeline in dir and returns its trimmed stdout.
+func sh(t *testing.T, dir, script string) string {
 	t.Helper()
-	if r.code != wantCode {
-		t.Errorf("%s: exit %d, want %d\nstderr:\n%s", what, r.code, wantCode, r.stderr)
+	r := e2etest.Exec(t, dir, "", nil, "sh", "-c", "set -e; "+script)
+	if r.Code != 0 {
+		t.Fatalf("sh -c %q: exit %d\n%s", script, r.Code, r.Stderr)
 	}
-	if strings.Contains(r.stderr, "panic") || strings.Contains(r.stderr, "goroutine ") {
-		t.Errorf("BUG: %s: panicked:\n%s", what, r.stderr)
-		return
-	}
-	lines := strings.Split(strings.TrimRight(r.stderr, "\n"), "\n")
-	want := 1
-	if hint {
-		want = 2
-	}
-	if len(lines) != want {
-		t.Errorf("%s: stderr has %d lines, want %d:\n%s", what, len(lines), want, r.stderr)
-		return
-	}
-	if !strings.HasPrefix(lines[0], "tlskit: ") {
-		t.Errorf("%s: error %q does not start with \"tlskit: \"", what, lines[0])
-	}
-	if file != "" && !strings.Contains(lines[0], file) {
-		t.Errorf("%s: error %q does not name %s", what, lines[0], file)
-	}
-	if hint && !strings.HasPrefix(lines[1], "tlskit: hint: ") {
-		t.Errorf("%s: second line %q is not a hint", what, lines[1])
-	}
+	return strings.TrimSpace(r.Stdout)
 }
 
-// inSh runs a shell pipeline in dir and returns its trimmed stdout.
-func inSh(t *testing.T, dir, script string) string {
-	t.Helper()
-	r := execIn(t, dir, "", nil, "sh", "-c", "set -e; "+script)
-	if r.code != 0 {
-		t.Fatalf("sh -c %q: exit %d\n%s", script, r.code, r.stderr)
-	}
-	return strings.TrimSpace(r.stdout)
-}
-
-// inAfter returns what follows "prefix" on openssl's output line that starts with it.
-func inAfter(t *testing.T, out, prefix string) string {
+// after returns what follows "prefix" on openssl's output line that starts with it.
+func after(t *testing.T, out, prefix string) string {
 	t.Helper()
 	for _, l := range strings.Split(out, "\n") {
 		if v, ok := strings.CutPrefix(strings.TrimSpace(l), prefix); ok {
@@ -204,9 +176,9 @@ func inAfter(t *testing.T, out, prefix string) string {
 	return ""
 }
 
-// inSelfSigned writes a self-signed ECDSA leaf made with Go (OpenSSL cannot back-date a whole
+// selfSigned writes a self-signed ECDSA leaf made with Go (OpenSSL cannot back-date a whole
 // validity period) and its key.
-func inSelfSigned(t *testing.T, dir, name string, notBefore, notAfter time.Time) {
+func selfSigned(t *testing.T, dir, name string, notBefore, notAfter time.Time) {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -226,10 +198,10 @@ func inSelfSigned(t *testing.T, dir, name string, notBefore, notAfter time.Time)
 	if err != nil {
 		t.Fatal(err)
 	}
-	writeFile(t, dir, name+".pem", string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})))
+	e2etest.WriteFile(t, dir, name+".pem", string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})))
 }
 
-const inFullExts = `-addext subjectAltName=DNS:full.test,IP:192.0.2.1,email:ops@full.test,URI:spiffe://full.test/svc
+const fullExts = `-addext subjectAltName=DNS:full.test,IP:192.0.2.1,email:ops@full.test,URI:spiffe://full.test/svc
 -addext authorityInfoAccess=OCSP;URI:http://ocsp.full.test,caIssuers;URI:http://ca.full.test/ca.crt
 -addext crlDistributionPoints=URI:http://crl.full.test/ca.crl
 -addext certificatePolicies=2.23.140.1.2.1
@@ -238,34 +210,36 @@ const inFullExts = `-addext subjectAltName=DNS:full.test,IP:192.0.2.1,email:ops@
 -addext extendedKeyUsage=serverAuth,clientAuth
 -addext nameConstraints=critical,permitted;DNS:full.test`
 
-func TestE2EInspect(t *testing.T) {
+func TestMain(m *testing.M) { e2etest.Main(m) }
+
+func TestInspect(t *testing.T) {
 	t.Parallel()
-	needOpenSSL(t)
+	peertest.NeedOpenSSL3(t)
 	dir := t.TempDir()
 
 	// The fully loaded certificate and its key.
 	args := []string{"req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
 		"-subj", "/CN=full.test/O=Example", "-days", "30", "-keyout", "k.pem", "-out", "c.pem"}
-	args = append(args, strings.Fields(inFullExts)...)
-	ossl(t, dir, args...)
-	writeFile(t, dir, "pw.txt", "secret\n")
-	writeFile(t, dir, "wrong.txt", "not-the-password\n")
-	writeFile(t, dir, "x.txt", "x\n")
+	args = append(args, strings.Fields(fullExts)...)
+	e2etest.OpenSSL(t, dir, args...)
+	e2etest.WriteFile(t, dir, "pw.txt", "secret\n")
+	e2etest.WriteFile(t, dir, "wrong.txt", "not-the-password\n")
+	e2etest.WriteFile(t, dir, "x.txt", "x\n")
 
 	// What openssl says about it.
-	pin := "sha256//" + inSh(t, dir, "openssl pkey -in k.pem -pubout | openssl pkey -pubin -outform DER | openssl dgst -sha256 -binary | openssl base64 -A")
-	pinHex := strings.Fields(inSh(t, dir, "openssl pkey -in k.pem -pubout | openssl pkey -pubin -outform DER | openssl dgst -sha256 -r") + " ")[0]
-	serial := strings.ToLower(inAfter(t, ossl(t, dir, "x509", "-in", "c.pem", "-noout", "-serial"), "serial="))
-	fp256 := inAfter(t, ossl(t, dir, "x509", "-in", "c.pem", "-noout", "-fingerprint", "-sha256"), "sha256 Fingerprint=")
-	fp1 := inAfter(t, ossl(t, dir, "x509", "-in", "c.pem", "-noout", "-fingerprint", "-sha1"), "sha1 Fingerprint=")
-	text := x509Text(t, dir, "c.pem")
-	ski := extValue(text, "X509v3 Subject Key Identifier:")
-	aki := extValue(text, "X509v3 Authority Key Identifier:")
+	pin := "sha256//" + sh(t, dir, "openssl pkey -in k.pem -pubout | openssl pkey -pubin -outform DER | openssl dgst -sha256 -binary | openssl base64 -A")
+	pinHex := strings.Fields(sh(t, dir, "openssl pkey -in k.pem -pubout | openssl pkey -pubin -outform DER | openssl dgst -sha256 -r") + " ")[0]
+	serial := strings.ToLower(after(t, e2etest.OpenSSL(t, dir, "x509", "-in", "c.pem", "-noout", "-serial"), "serial="))
+	fp256 := after(t, e2etest.OpenSSL(t, dir, "x509", "-in", "c.pem", "-noout", "-fingerprint", "-sha256"), "sha256 Fingerprint=")
+	fp1 := after(t, e2etest.OpenSSL(t, dir, "x509", "-in", "c.pem", "-noout", "-fingerprint", "-sha1"), "sha1 Fingerprint=")
+	text := e2etest.X509Text(t, dir, "c.pem")
+	ski := e2etest.ExtValue(text, "X509v3 Subject Key Identifier:")
+	aki := e2etest.ExtValue(text, "X509v3 Authority Key Identifier:")
 	if ski == "" || aki == "" {
 		t.Fatalf("openssl shows no SKI/AKI:\n%s", text)
 	}
-	start := inSh(t, dir, "openssl x509 -in c.pem -noout -startdate | sed 's/^notBefore=//'")
-	end := inSh(t, dir, "openssl x509 -in c.pem -noout -enddate | sed 's/^notAfter=//'")
+	start := sh(t, dir, "openssl x509 -in c.pem -noout -startdate | sed 's/^notBefore=//'")
+	end := sh(t, dir, "openssl x509 -in c.pem -noout -enddate | sed 's/^notAfter=//'")
 	const osslTime = "Jan _2 15:04:05 2006 MST"
 	wantNB, err1 := time.Parse(osslTime, start)
 	wantNA, err2 := time.Parse(osslTime, end)
@@ -274,27 +248,27 @@ func TestE2EInspect(t *testing.T) {
 	}
 
 	t.Run("full-json", func(t *testing.T) {
-		out := tk(t, dir, "inspect", "c.pem", "-o", "json")
+		out := e2etest.Tlskit(t, dir, "inspect", "c.pem", "-o", "json")
 		for _, k := range []string{"subject", "issuer", "serial", "not_before", "not_after", "days_left", "dns_names",
 			"ip_addresses", "email_addresses", "uris", "key", "signature_algorithm", "is_ca", "self_signed", "sha256",
 			"version", "public_key", "key_usage", "ext_key_usage", "basic_constraints", "subject_key_id",
 			"authority_key_id", "ocsp_servers", "ca_issuers", "crl_distribution_points", "policies", "scts",
 			"name_constraints", "sha1", "extensions"} {
-			if !inKeysOf(t, out, "certificate")[k] {
+			if !keysOf(t, out, "certificate")[k] {
 				t.Errorf("certificate JSON lacks %q", k)
 			}
 		}
 		for _, k := range []string{"type", "bits", "curve", "spki_sha256", "fingerprint_sha256"} {
-			if !inKeysOf(t, out, "certificate", "public_key")[k] {
+			if !keysOf(t, out, "certificate", "public_key")[k] {
 				t.Errorf("public_key JSON lacks %q", k)
 			}
 		}
 		for _, k := range []string{"ca", "path_len", "critical"} {
-			if !inKeysOf(t, out, "certificate", "basic_constraints")[k] {
+			if !keysOf(t, out, "certificate", "basic_constraints")[k] {
 				t.Errorf("basic_constraints JSON lacks %q", k)
 			}
 		}
-		rep := inJSON(t, dir, "c.pem")
+		rep := inspectJSON(t, dir, "c.pem")
 		if rep.Source != "c.pem" || len(rep.Items) != 1 {
 			t.Fatalf("source %q, %d items, want c.pem and 1", rep.Source, len(rep.Items))
 		}
@@ -308,7 +282,7 @@ func TestE2EInspect(t *testing.T) {
 		}
 		eq := func(what string, got, want any) {
 			t.Helper()
-			if !inJSONEqual(got, want) {
+			if !jsonEqual(got, want) {
 				t.Errorf("%s = %v, want %v", what, got, want)
 			}
 		}
@@ -316,7 +290,7 @@ func TestE2EInspect(t *testing.T) {
 		// -subj /CN=full.test/O=Example puts CN first in the certificate.
 		eq("subject", c.Subject, "O=Example,CN=full.test")
 		eq("issuer", c.Issuer, "O=Example,CN=full.test")
-		if want := strings.TrimPrefix(strings.TrimSpace(ossl(t, dir, "x509", "-in", "c.pem", "-noout", "-subject", "-nameopt", "RFC2253")), "subject="); c.Subject != want {
+		if want := strings.TrimPrefix(strings.TrimSpace(e2etest.OpenSSL(t, dir, "x509", "-in", "c.pem", "-noout", "-subject", "-nameopt", "RFC2253")), "subject="); c.Subject != want {
 			t.Errorf("subject %q, openssl -nameopt RFC2253 says %q", c.Subject, want)
 		}
 		eq("serial", c.Serial, serial)
@@ -355,7 +329,7 @@ func TestE2EInspect(t *testing.T) {
 		if c.SCTs == nil || len(c.SCTs) != 0 {
 			t.Errorf("scts = %v, want []", c.SCTs)
 		}
-		if nc := c.NameConstraints; nc == nil || !nc.Critical || !inJSONEqual(nc.PermittedDNS, []string{"full.test"}) || len(nc.ExcludedDNS) != 0 {
+		if nc := c.NameConstraints; nc == nil || !nc.Critical || !jsonEqual(nc.PermittedDNS, []string{"full.test"}) || len(nc.ExcludedDNS) != 0 {
 			t.Errorf("name_constraints = %+v, want critical permitted full.test", nc)
 		}
 		// Every extension, in openssl's order, with its criticality.
@@ -400,8 +374,8 @@ func TestE2EInspect(t *testing.T) {
 	})
 
 	t.Run("full-text", func(t *testing.T) {
-		out := tk(t, dir, "inspect", "c.pem", "-v")
-		mustContain(t, "inspect -v", out,
+		out := e2etest.Tlskit(t, dir, "inspect", "c.pem", "-v")
+		e2etest.MustContain(t, "inspect -v", out,
 			"source: c.pem (1 item)",
 			"[0] certificate O=Example,CN=full.test",
 			"issuer: O=Example,CN=full.test",
@@ -426,17 +400,17 @@ func TestE2EInspect(t *testing.T) {
 	})
 
 	t.Run("pkcs12", func(t *testing.T) {
-		ossl(t, dir, "pkcs12", "-export", "-in", "c.pem", "-inkey", "k.pem", "-out", "b.p12", "-passout", "pass:secret")
+		e2etest.OpenSSL(t, dir, "pkcs12", "-export", "-in", "c.pem", "-inkey", "k.pem", "-out", "b.p12", "-passout", "pass:secret")
 		files := []string{"b.p12"}
-		r := execIn(t, dir, "", nil, "openssl", "pkcs12", "-export", "-legacy", "-in", "c.pem", "-inkey", "k.pem",
+		r := e2etest.Exec(t, dir, "", nil, "openssl", "pkcs12", "-export", "-legacy", "-in", "c.pem", "-inkey", "k.pem",
 			"-out", "legacy.p12", "-passout", "pass:secret")
-		if r.code == 0 {
+		if r.Code == 0 {
 			files = append(files, "legacy.p12")
 		} else {
-			t.Logf("openssl pkcs12 -legacy unsupported here (skipping the legacy file): %s", r.stderr)
+			t.Logf("openssl pkcs12 -legacy unsupported here (skipping the legacy file): %s", r.Stderr)
 		}
 		for _, f := range files {
-			rep := inJSON(t, dir, f, "--password-file", "pw.txt")
+			rep := inspectJSON(t, dir, f, "--password-file", "pw.txt")
 			if len(rep.Items) != 2 {
 				t.Fatalf("%s: %d items, want certificate + private key", f, len(rep.Items))
 			}
@@ -447,88 +421,88 @@ func TestE2EInspect(t *testing.T) {
 			if k.Kind != "private_key" || !k.FromPKCS12 || k.Key == nil || !k.Key.Private || k.Key.SPKISHA256 != pin || k.Index != 1 {
 				t.Errorf("%s: item 1 = %+v (key %+v), want the private key from_pkcs12", f, k, k.Key)
 			}
-			text := tk(t, dir, "inspect", f, "--password-file", "pw.txt")
-			mustContain(t, f+" text", text, "certificate (from PKCS#12) O=Example,CN=full.test", "private key (encrypted) (from PKCS#12) ECDSA P-256, pin "+pin)
+			text := e2etest.Tlskit(t, dir, "inspect", f, "--password-file", "pw.txt")
+			e2etest.MustContain(t, f+" text", text, "certificate (from PKCS#12) O=Example,CN=full.test", "private key (encrypted) (from PKCS#12) ECDSA P-256, pin "+pin)
 			if strings.Contains(text, "BEGIN") {
 				t.Errorf("%s: text output holds PEM:\n%s", f, text)
 			}
-			inOneLineError(t, f+" wrong password", tkFail(t, dir, "inspect", f, "--password-file", "wrong.txt"), 1, f, false)
-			r := tkFail(t, dir, "inspect", f)
-			inOneLineError(t, f+" no password", r, 1, f, true)
-			mustContain(t, f+" no password", r.stderr, "--password-file")
+			e2etest.ErrorLine(t, f+" wrong password", e2etest.TlskitFails(t, dir, "inspect", f, "--password-file", "wrong.txt"), 1, f, false)
+			r := e2etest.TlskitFails(t, dir, "inspect", f)
+			e2etest.ErrorLine(t, f+" no password", r, 1, f, true)
+			e2etest.MustContain(t, f+" no password", r.Stderr, "--password-file")
 			// -o pem never prints the key.
-			out, errOut, code := runIn(t, dir, []string{"NO_COLOR=1"}, "inspect", f, "--password-file", "pw.txt", "-o", "pem")
-			if code != 0 || strings.Contains(out, "PRIVATE") || len(pemBlocks([]byte(out), "CERTIFICATE")) != 1 {
+			out, errOut, code := e2etest.RunTlskit(t, dir, []string{"NO_COLOR=1"}, "inspect", f, "--password-file", "pw.txt", "-o", "pem")
+			if code != 0 || strings.Contains(out, "PRIVATE") || len(e2etest.PEMBlocks([]byte(out), "CERTIFICATE")) != 1 {
 				t.Errorf("%s -o pem: exit %d, stdout:\n%s", f, code, out)
 			}
-			mustContain(t, f+" -o pem stderr", errOut, "private key")
+			e2etest.MustContain(t, f+" -o pem stderr", errOut, "private key")
 		}
 	})
 
 	// Other forms of the same material.
-	ossl(t, dir, "x509", "-in", "c.pem", "-outform", "DER", "-out", "c.der")
-	ossl(t, dir, "pkey", "-in", "k.pem", "-outform", "DER", "-out", "k.der")
-	ossl(t, dir, "pkey", "-in", "k.pem", "-pubout", "-out", "pub.pem")
-	ossl(t, dir, "req", "-new", "-key", "k.pem", "-subj", "/CN=csr.test", "-addext", "subjectAltName=DNS:csr.test", "-out", "r.csr")
-	ossl(t, dir, "req", "-new", "-key", "k.pem", "-subj", "/CN=csr.test", "-addext", "subjectAltName=DNS:csr.test", "-outform", "DER", "-out", "r.der")
-	ossl(t, dir, "pkcs8", "-topk8", "-v2", "aes-256-cbc", "-in", "k.pem", "-passout", "pass:x", "-out", "enc.pem")
-	ossl(t, dir, "pkcs8", "-topk8", "-v2", "aes-256-cbc", "-in", "k.pem", "-passout", "pass:x", "-outform", "DER", "-out", "enc.der")
+	e2etest.OpenSSL(t, dir, "x509", "-in", "c.pem", "-outform", "DER", "-out", "c.der")
+	e2etest.OpenSSL(t, dir, "pkey", "-in", "k.pem", "-outform", "DER", "-out", "k.der")
+	e2etest.OpenSSL(t, dir, "pkey", "-in", "k.pem", "-pubout", "-out", "pub.pem")
+	e2etest.OpenSSL(t, dir, "req", "-new", "-key", "k.pem", "-subj", "/CN=csr.test", "-addext", "subjectAltName=DNS:csr.test", "-out", "r.csr")
+	e2etest.OpenSSL(t, dir, "req", "-new", "-key", "k.pem", "-subj", "/CN=csr.test", "-addext", "subjectAltName=DNS:csr.test", "-outform", "DER", "-out", "r.der")
+	e2etest.OpenSSL(t, dir, "pkcs8", "-topk8", "-v2", "aes-256-cbc", "-in", "k.pem", "-passout", "pass:x", "-out", "enc.pem")
+	e2etest.OpenSSL(t, dir, "pkcs8", "-topk8", "-v2", "aes-256-cbc", "-in", "k.pem", "-passout", "pass:x", "-outform", "DER", "-out", "enc.der")
 
 	// A CRL from `openssl ca -gencrl`, with one revoked certificate.
 	if err := os.Mkdir(filepath.Join(dir, "crlca"), 0o700); err != nil {
 		t.Fatal(err)
 	}
-	writeFile(t, dir, "crlca/index.txt", "")
-	writeFile(t, dir, "crlca/crlnumber", "1000\n")
-	writeFile(t, dir, "crlca/ca.cnf", "[ ca ]\ndefault_ca = CA_default\n[ CA_default ]\ndatabase = crlca/index.txt\n"+
+	e2etest.WriteFile(t, dir, "crlca/index.txt", "")
+	e2etest.WriteFile(t, dir, "crlca/crlnumber", "1000\n")
+	e2etest.WriteFile(t, dir, "crlca/ca.cnf", "[ ca ]\ndefault_ca = CA_default\n[ CA_default ]\ndatabase = crlca/index.txt\n"+
 		"crlnumber = crlca/crlnumber\ndefault_md = sha256\ndefault_crl_days = 7\n")
 	args = []string{"req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-subj", "/CN=revoked.test",
 		"-days", "30", "-keyout", "revoked-key.pem", "-out", "revoked.pem"}
-	ossl(t, dir, args...)
-	ossl(t, dir, "ca", "-config", "crlca/ca.cnf", "-keyfile", "k.pem", "-cert", "c.pem", "-revoke", "revoked.pem")
-	ossl(t, dir, "ca", "-config", "crlca/ca.cnf", "-keyfile", "k.pem", "-cert", "c.pem", "-gencrl", "-out", "crl.pem")
-	ossl(t, dir, "crl", "-in", "crl.pem", "-outform", "DER", "-out", "crl.der")
-	crlNumber := strings.ToLower(strings.TrimPrefix(inAfter(t, ossl(t, dir, "crl", "-in", "crl.pem", "-noout", "-crlnumber"), "crlNumber="), "0x"))
+	e2etest.OpenSSL(t, dir, args...)
+	e2etest.OpenSSL(t, dir, "ca", "-config", "crlca/ca.cnf", "-keyfile", "k.pem", "-cert", "c.pem", "-revoke", "revoked.pem")
+	e2etest.OpenSSL(t, dir, "ca", "-config", "crlca/ca.cnf", "-keyfile", "k.pem", "-cert", "c.pem", "-gencrl", "-out", "crl.pem")
+	e2etest.OpenSSL(t, dir, "crl", "-in", "crl.pem", "-outform", "DER", "-out", "crl.der")
+	crlNumber := strings.ToLower(strings.TrimPrefix(after(t, e2etest.OpenSSL(t, dir, "crl", "-in", "crl.pem", "-noout", "-crlnumber"), "crlNumber="), "0x"))
 
 	t.Run("forms", func(t *testing.T) {
-		rep := inJSON(t, dir, "c.der")
+		rep := inspectJSON(t, dir, "c.der")
 		if it := rep.Items; len(it) != 1 || it[0].Kind != "certificate" || it[0].PEMType != "" || it[0].Certificate == nil ||
 			it[0].Certificate.SHA256 != fp256 || it[0].Certificate.Serial != serial {
 			t.Errorf("c.der: %+v", rep.Items)
 		}
 		for _, f := range []string{"k.der", "k.pem"} {
-			rep = inJSON(t, dir, f)
+			rep = inspectJSON(t, dir, f)
 			if it := rep.Items; len(it) != 1 || it[0].Kind != "private_key" || it[0].Key == nil ||
-				*it[0].Key != (inKey{"ECDSA", 256, "P-256", pin, true}) || it[0].Encrypted {
+				*it[0].Key != (keyInfo{"ECDSA", 256, "P-256", pin, true}) || it[0].Encrypted {
 				t.Errorf("%s: %+v", f, rep.Items)
 			}
 		}
 		for _, f := range []string{"enc.pem", "enc.der"} {
-			rep = inJSON(t, dir, f, "--password-file", "x.txt")
+			rep = inspectJSON(t, dir, f, "--password-file", "x.txt")
 			if it := rep.Items; len(it) != 1 || it[0].Kind != "private_key" || it[0].Key == nil ||
-				*it[0].Key != (inKey{"ECDSA", 256, "P-256", pin, true}) || !it[0].Encrypted {
+				*it[0].Key != (keyInfo{"ECDSA", 256, "P-256", pin, true}) || !it[0].Encrypted {
 				t.Errorf("%s: %+v", f, rep.Items)
 			}
-			r := tkFail(t, dir, "inspect", f)
-			inOneLineError(t, f+" no password", r, 1, f, true)
-			inOneLineError(t, f+" wrong password", tkFail(t, dir, "inspect", f, "--password-file", "wrong.txt"), 1, f, false)
+			r := e2etest.TlskitFails(t, dir, "inspect", f)
+			e2etest.ErrorLine(t, f+" no password", r, 1, f, true)
+			e2etest.ErrorLine(t, f+" wrong password", e2etest.TlskitFails(t, dir, "inspect", f, "--password-file", "wrong.txt"), 1, f, false)
 		}
-		mustContain(t, "enc.pem text", tk(t, dir, "inspect", "enc.pem", "--password-file", "x.txt"),
+		e2etest.MustContain(t, "enc.pem text", e2etest.Tlskit(t, dir, "inspect", "enc.pem", "--password-file", "x.txt"),
 			"private key (encrypted) ECDSA P-256, pin "+pin)
-		rep = inJSON(t, dir, "pub.pem")
+		rep = inspectJSON(t, dir, "pub.pem")
 		if it := rep.Items; len(it) != 1 || it[0].Kind != "public_key" || it[0].PEMType != "PUBLIC KEY" || it[0].Key == nil ||
-			*it[0].Key != (inKey{"ECDSA", 256, "P-256", pin, false}) {
+			*it[0].Key != (keyInfo{"ECDSA", 256, "P-256", pin, false}) {
 			t.Errorf("pub.pem: %+v", rep.Items)
 		}
 		for _, f := range []string{"r.csr", "r.der"} {
-			rep = inJSON(t, dir, f)
+			rep = inspectJSON(t, dir, f)
 			it := rep.Items
 			if len(it) != 1 || it[0].Kind != "certificate_request" || it[0].Request == nil {
 				t.Errorf("%s: %+v", f, it)
 				continue
 			}
 			q := it[0].Request
-			if q.Subject != "CN=csr.test" || !inJSONEqual(q.SANs, []string{"DNS:csr.test"}) || q.Key != (inKey{"ECDSA", 256, "P-256", pin, false}) ||
+			if q.Subject != "CN=csr.test" || !jsonEqual(q.SANs, []string{"DNS:csr.test"}) || q.Key != (keyInfo{"ECDSA", 256, "P-256", pin, false}) ||
 				q.SignatureAlgorithm != "ECDSA-SHA256" || !q.SignatureValid {
 				t.Errorf("%s: request %+v", f, q)
 			}
@@ -536,15 +510,15 @@ func TestE2EInspect(t *testing.T) {
 				t.Errorf("%s: pem_type %q", f, it[0].PEMType)
 			}
 		}
-		mustContain(t, "r.csr text", tk(t, dir, "inspect", "r.csr"), "certificate request CN=csr.test", "sans: DNS:csr.test",
+		e2etest.MustContain(t, "r.csr text", e2etest.Tlskit(t, dir, "inspect", "r.csr"), "certificate request CN=csr.test", "sans: DNS:csr.test",
 			"public key: ECDSA P-256, pin "+pin, "signature: ECDSA-SHA256 (valid)")
-		revSerial := strings.ToLower(inAfter(t, ossl(t, dir, "x509", "-in", "revoked.pem", "-noout", "-serial"), "serial="))
-		crlText := ossl(t, dir, "crl", "-in", "crl.pem", "-noout", "-text")
+		revSerial := strings.ToLower(after(t, e2etest.OpenSSL(t, dir, "x509", "-in", "revoked.pem", "-noout", "-serial"), "serial="))
+		crlText := e2etest.OpenSSL(t, dir, "crl", "-in", "crl.pem", "-noout", "-text")
 		if !strings.Contains(strings.ToLower(crlText), revSerial) {
 			t.Fatalf("openssl's CRL does not list %s:\n%s", revSerial, crlText)
 		}
 		for _, f := range []string{"crl.pem", "crl.der"} {
-			rep = inJSON(t, dir, f)
+			rep = inspectJSON(t, dir, f)
 			it := rep.Items
 			if len(it) != 1 || it[0].Kind != "crl" || it[0].CRL == nil {
 				t.Errorf("%s: %+v", f, it)
@@ -556,17 +530,17 @@ func TestE2EInspect(t *testing.T) {
 				t.Errorf("%s: crl %+v, want issuer full.test, number %s, 1 revoked, 7 days", f, c, crlNumber)
 			}
 		}
-		mustContain(t, "crl.pem text", tk(t, dir, "inspect", "crl.pem"), "crl O=Example,CN=full.test", "revoked: 1", "next update:")
+		e2etest.MustContain(t, "crl.pem text", e2etest.Tlskit(t, dir, "inspect", "crl.pem"), "crl O=Example,CN=full.test", "revoked: 1", "next update:")
 	})
 
 	t.Run("pem-output", func(t *testing.T) {
 		var bundle []byte
 		for _, f := range []string{"c.pem", "k.pem", "r.csr", "crl.pem", "pub.pem"} {
-			bundle = append(bundle, readFile(t, dir, f)...)
+			bundle = append(bundle, e2etest.ReadFile(t, dir, f)...)
 			bundle = append(bundle, "some text between blocks\n"...)
 		}
-		writeFile(t, dir, "mixed.pem", string(bundle))
-		out, errOut, code := runIn(t, dir, []string{"NO_COLOR=1"}, "inspect", "mixed.pem", "-o", "pem")
+		e2etest.WriteFile(t, dir, "mixed.pem", string(bundle))
+		out, errOut, code := e2etest.RunTlskit(t, dir, []string{"NO_COLOR=1"}, "inspect", "mixed.pem", "-o", "pem")
 		if code != 0 {
 			t.Fatalf("inspect mixed.pem -o pem: exit %d: %s", code, errOut)
 		}
@@ -586,19 +560,19 @@ func TestE2EInspect(t *testing.T) {
 		if strings.TrimSpace(string(rest)) != "" {
 			t.Errorf("-o pem: text outside PEM blocks: %q", rest)
 		}
-		if want := []string{"CERTIFICATE", "CERTIFICATE REQUEST", "X509 CRL", "PUBLIC KEY"}; !inJSONEqual(types, want) {
+		if want := []string{"CERTIFICATE", "CERTIFICATE REQUEST", "X509 CRL", "PUBLIC KEY"}; !jsonEqual(types, want) {
 			t.Errorf("-o pem: blocks %v, want %v", types, want)
 		}
 		// Re-encoded byte for byte.
 		for typ, f := range map[string]string{"CERTIFICATE": "c.pem", "CERTIFICATE REQUEST": "r.csr", "X509 CRL": "crl.pem", "PUBLIC KEY": "pub.pem"} {
-			got, want := pemBlocks([]byte(out), typ), pemBlocks(readFile(t, dir, f), typ)
+			got, want := e2etest.PEMBlocks([]byte(out), typ), e2etest.PEMBlocks(e2etest.ReadFile(t, dir, f), typ)
 			if len(got) != 1 || len(want) != 1 || !bytes.Equal(got[0], want[0]) {
 				t.Errorf("-o pem: %s block differs from %s", typ, f)
 			}
 		}
-		mustContain(t, "-o pem stderr", errOut, "mixed.pem", "private key")
+		e2etest.MustContain(t, "-o pem stderr", errOut, "mixed.pem", "private key")
 		// The DER key alone: nothing on stdout, a warning on stderr.
-		out, errOut, code = runIn(t, dir, []string{"NO_COLOR=1"}, "inspect", "k.der", "-o", "pem")
+		out, errOut, code = e2etest.RunTlskit(t, dir, []string{"NO_COLOR=1"}, "inspect", "k.der", "-o", "pem")
 		if code != 0 || out != "" || !strings.Contains(errOut, "private key") {
 			t.Errorf("inspect k.der -o pem: exit %d, stdout %q, stderr %q", code, out, errOut)
 		}
@@ -606,73 +580,73 @@ func TestE2EInspect(t *testing.T) {
 
 	t.Run("lint", func(t *testing.T) {
 		// SHA-1 signed leaf from openssl.
-		r := execIn(t, dir, "", nil, "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+		r := e2etest.Exec(t, dir, "", nil, "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
 			"-sha1", "-subj", "/CN=sha1.test", "-days", "30", "-keyout", "sha1-key.pem", "-out", "sha1.pem",
 			"-addext", "subjectAltName=DNS:sha1.test", "-addext", "basicConstraints=critical,CA:FALSE")
-		if r.code != 0 {
-			t.Logf("openssl refuses -sha1 here, skipping: %s", r.stderr)
+		if r.Code != 0 {
+			t.Logf("openssl refuses -sha1 here, skipping: %s", r.Stderr)
 		} else {
-			res := tkFail(t, dir, "inspect", "sha1.pem", "--lint")
-			if res.code != 3 || !strings.Contains(res.stderr, "weak-signature") || !strings.Contains(res.stdout, "lint: error weak-signature") {
-				t.Errorf("sha1.pem --lint: exit %d, want 3 with weak-signature\nstdout:\n%s\nstderr:\n%s", res.code, res.stdout, res.stderr)
+			res := e2etest.TlskitFails(t, dir, "inspect", "sha1.pem", "--lint")
+			if res.Code != 3 || !strings.Contains(res.Stderr, "weak-signature") || !strings.Contains(res.Stdout, "lint: error weak-signature") {
+				t.Errorf("sha1.pem --lint: exit %d, want 3 with weak-signature\nstdout:\n%s\nstderr:\n%s", res.Code, res.Stdout, res.Stderr)
 			}
 		}
 		now := time.Now()
-		inSelfSigned(t, dir, "expired", now.Add(-60*24*time.Hour), now.Add(-30*24*time.Hour))
-		res := tkFail(t, dir, "inspect", "expired.pem", "--lint")
-		if res.code != 3 || !strings.Contains(res.stderr, "expired") {
-			t.Errorf("expired.pem --lint: exit %d, want 3 naming expired\nstderr:\n%s", res.code, res.stderr)
+		selfSigned(t, dir, "expired", now.Add(-60*24*time.Hour), now.Add(-30*24*time.Hour))
+		res := e2etest.TlskitFails(t, dir, "inspect", "expired.pem", "--lint")
+		if res.Code != 3 || !strings.Contains(res.Stderr, "expired") {
+			t.Errorf("expired.pem --lint: exit %d, want 3 naming expired\nstderr:\n%s", res.Code, res.Stderr)
 		}
 		// JSON with the finding (exit 3 as well).
-		o2, _, code := runIn(t, dir, []string{"NO_COLOR=1"}, "inspect", "expired.pem", "--lint", "-o", "json")
-		var rep inReport
+		o2, _, code := e2etest.RunTlskit(t, dir, []string{"NO_COLOR=1"}, "inspect", "expired.pem", "--lint", "-o", "json")
+		var rep report
 		if err := json.Unmarshal([]byte(o2), &rep); err != nil || code != 3 || len(rep.Items) != 1 || len(rep.Items[0].Lint) == 0 ||
 			rep.Items[0].Lint[0].ID != "expired" || rep.Items[0].Lint[0].Severity != "error" {
 			t.Errorf("expired.pem --lint -o json: exit %d, %v\n%s", code, err, o2)
 		}
 		// A clean tlskit-issued leaf.
-		tk(t, dir, "ca", "create", "--dir", "ca")
-		tk(t, dir, "cert", "issue", "clean.test", "--ca-dir", "ca", "--out", "leaf.pem", "--key-out", "leaf-key.pem")
-		out := tk(t, dir, "inspect", "leaf.pem", "--lint")
+		e2etest.Tlskit(t, dir, "ca", "create", "--dir", "ca")
+		e2etest.Tlskit(t, dir, "cert", "issue", "clean.test", "--ca-dir", "ca", "--out", "leaf.pem", "--key-out", "leaf-key.pem")
+		out := e2etest.Tlskit(t, dir, "inspect", "leaf.pem", "--lint")
 		if strings.Contains(out, "lint:") {
 			t.Errorf("clean leaf has findings:\n%s", out)
 		}
 	})
 
 	t.Run("match", func(t *testing.T) {
-		if !fileExists(dir, "leaf.pem") {
-			tk(t, dir, "ca", "create", "--dir", "ca")
-			tk(t, dir, "cert", "issue", "clean.test", "--ca-dir", "ca", "--out", "leaf.pem", "--key-out", "leaf-key.pem")
+		if !e2etest.Exists(dir, "leaf.pem") {
+			e2etest.Tlskit(t, dir, "ca", "create", "--dir", "ca")
+			e2etest.Tlskit(t, dir, "cert", "issue", "clean.test", "--ca-dir", "ca", "--out", "leaf.pem", "--key-out", "leaf-key.pem")
 		}
-		rep := inJSON(t, dir, "leaf.pem", "--match", "leaf-key.pem")
+		rep := inspectJSON(t, dir, "leaf.pem", "--match", "leaf-key.pem")
 		if len(rep.Items) != 1 || rep.Items[0].KeyMatches == nil || !*rep.Items[0].KeyMatches {
 			t.Errorf("leaf.pem --match leaf-key.pem: %+v", rep.Items)
 		}
-		rep = inJSON(t, dir, "c.pem", "--match", "enc.pem", "--password-file", "x.txt")
+		rep = inspectJSON(t, dir, "c.pem", "--match", "enc.pem", "--password-file", "x.txt")
 		if len(rep.Items) != 1 || rep.Items[0].KeyMatches == nil || !*rep.Items[0].KeyMatches {
 			t.Errorf("c.pem --match enc.pem: %+v", rep.Items)
 		}
-		mustContain(t, "--match text", tk(t, dir, "inspect", "leaf.pem", "--match", "leaf-key.pem"), "key: matches")
-		res := tkFail(t, dir, "inspect", "leaf.pem", "--match", "k.pem")
-		if res.code != 3 || !strings.Contains(res.stdout, "key: does not match") {
-			t.Errorf("leaf.pem --match k.pem: exit %d, want 3\nstdout:\n%s\nstderr:\n%s", res.code, res.stdout, res.stderr)
+		e2etest.MustContain(t, "--match text", e2etest.Tlskit(t, dir, "inspect", "leaf.pem", "--match", "leaf-key.pem"), "key: matches")
+		res := e2etest.TlskitFails(t, dir, "inspect", "leaf.pem", "--match", "k.pem")
+		if res.Code != 3 || !strings.Contains(res.Stdout, "key: does not match") {
+			t.Errorf("leaf.pem --match k.pem: exit %d, want 3\nstdout:\n%s\nstderr:\n%s", res.Code, res.Stdout, res.Stderr)
 		}
-		inOneLineError(t, "--match wrong key", res, 3, "k.pem", false)
-		inOneLineError(t, "--match without key", tkFail(t, dir, "inspect", "leaf.pem", "--match", "pub.pem"), 1, "pub.pem", false)
+		e2etest.ErrorLine(t, "--match wrong key", res, 3, "k.pem", false)
+		e2etest.ErrorLine(t, "--match without key", e2etest.TlskitFails(t, dir, "inspect", "leaf.pem", "--match", "pub.pem"), 1, "pub.pem", false)
 	})
 
 	t.Run("bad-input", func(t *testing.T) {
-		writeFile(t, dir, "zero.pem", "")
-		writeFile(t, dir, "garbage.bin", "this is not a certificate at all\n\x00\x01\x02")
-		der := readFile(t, dir, "c.der")
-		writeFile(t, dir, "truncated.der", string(der[:len(der)/2]))
-		lines := strings.Split(string(readFile(t, dir, "c.pem")), "\n")
+		e2etest.WriteFile(t, dir, "zero.pem", "")
+		e2etest.WriteFile(t, dir, "garbage.bin", "this is not a certificate at all\n\x00\x01\x02")
+		der := e2etest.ReadFile(t, dir, "c.der")
+		e2etest.WriteFile(t, dir, "truncated.der", string(der[:len(der)/2]))
+		lines := strings.Split(string(e2etest.ReadFile(t, dir, "c.pem")), "\n")
 		lines[3] = "!!!!" + lines[3][4:]
-		writeFile(t, dir, "badbase64.pem", strings.Join(lines, "\n"))
+		e2etest.WriteFile(t, dir, "badbase64.pem", strings.Join(lines, "\n"))
 		for _, f := range []string{"zero.pem", "garbage.bin", "truncated.der", "badbase64.pem"} {
-			inOneLineError(t, f, tkFail(t, dir, "inspect", f), 1, f, false)
+			e2etest.ErrorLine(t, f, e2etest.TlskitFails(t, dir, "inspect", f), 1, f, false)
 		}
-		inOneLineError(t, "verify CSR", tkFail(t, dir, "verify", "r.csr", "--ca", "c.pem"), 1, "r.csr", false)
+		e2etest.ErrorLine(t, "verify CSR", e2etest.TlskitFails(t, dir, "verify", "r.csr", "--ca", "c.pem"), 1, "r.csr", false)
 
 		// 50 MB of random bytes, and the same behind a SEQUENCE header claiming ~2 GB.
 		big := make([]byte, 50<<20)
@@ -689,27 +663,27 @@ func TestE2EInspect(t *testing.T) {
 		}
 		for _, f := range []string{"random.bin", "random.der"} {
 			start := time.Now()
-			r := tkFail(t, dir, "inspect", f)
+			r := e2etest.TlskitFails(t, dir, "inspect", f)
 			if took := time.Since(start); took > 5*time.Second {
 				t.Errorf("inspect %s took %v, want < 5s", f, took)
 			}
-			inOneLineError(t, f, r, 1, f, false)
+			e2etest.ErrorLine(t, f, r, 1, f, false)
 		}
 
 		// The error names the file even when the file's name happens to occur in the message.
-		writeFile(t, dir, "empty", "")
-		r := tkFail(t, dir, "inspect", "empty")
-		if !strings.HasPrefix(r.stderr, "tlskit: empty: ") {
+		e2etest.WriteFile(t, dir, "empty", "")
+		r := e2etest.TlskitFails(t, dir, "inspect", "empty")
+		if !strings.HasPrefix(r.Stderr, "tlskit: empty: ") {
 			t.Errorf("BUG: an empty file named \"empty\" is not named in the error (cmd/inspect.go only prefixes the "+
-				"source when the message does not already contain it as a substring): %q", r.stderr)
+				"source when the message does not already contain it as a substring): %q", r.Stderr)
 		}
 	})
 
 	t.Run("live", func(t *testing.T) {
-		s := svStart(t, dir)
-		rep := inJSON(t, dir, s.addr())
-		if rep.Source != s.addr() || len(rep.Items) == 0 || rep.Items[0].Certificate == nil {
-			t.Fatalf("inspect %s: %+v", s.addr(), rep)
+		s := e2etest.StartServe(t, dir)
+		rep := inspectJSON(t, dir, s.Addr())
+		if rep.Source != s.Addr() || len(rep.Items) == 0 || rep.Items[0].Certificate == nil {
+			t.Fatalf("inspect %s: %+v", s.Addr(), rep)
 		}
 		c := rep.Items[0].Certificate
 		if !strings.Contains(c.Subject, "CN=tlskit serve (ephemeral)") {
@@ -718,34 +692,34 @@ func TestE2EInspect(t *testing.T) {
 		if c.Version != 3 || c.SHA256 == "" || c.PublicKey.SPKISHA256 == "" || rep.Items[0].PEMType != "" {
 			t.Errorf("live leaf: %+v", c)
 		}
-		mustContain(t, "live text", tk(t, dir, "inspect", s.addr()), "CN=tlskit serve (ephemeral)")
+		e2etest.MustContain(t, "live text", e2etest.Tlskit(t, dir, "inspect", s.Addr()), "CN=tlskit serve (ephemeral)")
 	})
 }
 
-// inJSONEqual compares two values by their JSON encodings.
-func inJSONEqual(a, b any) bool {
+// jsonEqual compares two values by their JSON encodings.
+func jsonEqual(a, b any) bool {
 	x, err1 := json.Marshal(a)
 	y, err2 := json.Marshal(b)
 	return err1 == nil && err2 == nil && bytes.Equal(x, y)
 }
 
-// TestE2EInspectSeveralInputs checks that every input is read and reported in input order, one
+// TestInspectSeveralInputs checks that every input is read and reported in input order, one
 // that cannot be read with its own block of text or JSON line with "error" and "source", and
 // that the exit code is the worst: 1 when any could not be read, else 3 when --lint found an
 // error. The certificates are made by OpenSSL, and what inspect says of them is OpenSSL's
 // subject.
-func TestE2EInspectSeveralInputs(t *testing.T) {
+func TestInspectSeveralInputs(t *testing.T) {
 	t.Parallel()
-	needOpenSSL(t)
+	peertest.NeedOpenSSL3(t)
 	dir := t.TempDir()
-	ossl(t, dir, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-subj", "/CN=good.test",
+	e2etest.OpenSSL(t, dir, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-subj", "/CN=good.test",
 		"-addext", "subjectAltName=DNS:good.test", "-days", "30", "-keyout", "good-key.pem", "-out", "good.pem")
 	// A leaf without subjectAltName: tlskit's lint calls that an error (no-san).
-	ossl(t, dir, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-subj", "/CN=nosan.test",
+	e2etest.OpenSSL(t, dir, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-subj", "/CN=nosan.test",
 		"-addext", "basicConstraints=critical,CA:FALSE", "-days", "30", "-keyout", "nosan-key.pem", "-out", "nosan.pem")
-	writeFile(t, dir, "garbage.pem", "not a certificate\n")
+	e2etest.WriteFile(t, dir, "garbage.pem", "not a certificate\n")
 	subject := func(file string) string {
-		return strings.TrimPrefix(strings.TrimSpace(ossl(t, dir, "x509", "-in", file, "-noout", "-subject", "-nameopt", "RFC2253")), "subject=")
+		return strings.TrimPrefix(strings.TrimSpace(e2etest.OpenSSL(t, dir, "x509", "-in", file, "-noout", "-subject", "-nameopt", "RFC2253")), "subject=")
 	}
 
 	cases := []struct {
@@ -765,7 +739,7 @@ func TestE2EInspectSeveralInputs(t *testing.T) {
 			if c.lint {
 				args = append(args, "--lint")
 			}
-			out, errOut, code := runIn(t, dir, []string{"NO_COLOR=1"}, append(args, "-o", "json")...)
+			out, errOut, code := e2etest.RunTlskit(t, dir, []string{"NO_COLOR=1"}, append(args, "-o", "json")...)
 			if code != c.code {
 				t.Errorf("BUG: -o json: exit %d, want %d\nstderr:\n%s", code, c.code, errOut)
 			}
@@ -775,7 +749,7 @@ func TestE2EInspectSeveralInputs(t *testing.T) {
 			}
 			for i, l := range lines {
 				var line struct {
-					inReport
+					report
 					Error string `json:"error"`
 				}
 				if err := json.Unmarshal([]byte(l), &line); err != nil {
@@ -785,7 +759,7 @@ func TestE2EInspectSeveralInputs(t *testing.T) {
 				if line.Source != in {
 					t.Errorf("line %d is for %q, want %q (input order)", i+1, line.Source, in)
 				}
-				readable := fileExists(dir, in) && in != "garbage.pem"
+				readable := e2etest.Exists(dir, in) && in != "garbage.pem"
 				switch {
 				case !readable && (line.Error == "" || !strings.HasPrefix(line.Error, in+": ") || len(line.Items) > 0):
 					t.Errorf("line %d (%s): error %q and %d items, want an error naming it and no items", i+1, in, line.Error, len(line.Items))
@@ -800,7 +774,7 @@ func TestE2EInspectSeveralInputs(t *testing.T) {
 			}
 
 			// Text: one block per input, in order; one that cannot be read says why, and warns.
-			out, errOut, code = runIn(t, dir, []string{"NO_COLOR=1"}, args...)
+			out, errOut, code = e2etest.RunTlskit(t, dir, []string{"NO_COLOR=1"}, args...)
 			if code != c.code {
 				t.Errorf("text: exit %d, want %d", code, c.code)
 			}
@@ -814,7 +788,7 @@ func TestE2EInspectSeveralInputs(t *testing.T) {
 				}
 			}
 			for _, in := range c.inputs {
-				if !fileExists(dir, in) && !strings.Contains(errOut, "tlskit: warning: "+in+": ") {
+				if !e2etest.Exists(dir, in) && !strings.Contains(errOut, "tlskit: warning: "+in+": ") {
 					t.Errorf("text: no warning for %s on stderr:\n%s", in, errOut)
 				}
 			}

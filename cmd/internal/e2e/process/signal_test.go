@@ -1,6 +1,6 @@
 //go:build unix
 
-package main
+package process
 
 import (
 	"errors"
@@ -10,11 +10,13 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/tlskit/tlskit/cmd/internal/e2etest"
 )
 
-// TestE2EInterruptExits130 sends Ctrl-C's SIGINT to a handshake waiting on a server that never
+// TestInterruptExits130 sends Ctrl-C's SIGINT to a handshake waiting on a server that never
 // answers: tlskit must stop at once (not at --timeout), say so, and exit 130.
-func TestE2EInterruptExits130(t *testing.T) {
+func TestInterruptExits130(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -30,7 +32,7 @@ func TestE2EInterruptExits130(t *testing.T) {
 		}
 	}()
 
-	cmd := exec.Command(binary, "handshake", ln.Addr().String(), "--timeout", "30s")
+	cmd := exec.Command(e2etest.Binary(), "handshake", ln.Addr().String(), "--timeout", "30s")
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {

@@ -1,6 +1,6 @@
 //go:build unix
 
-package main
+package handshake
 
 import (
 	"bytes"
@@ -8,6 +8,9 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/tlskit/tlskit/cmd/internal/e2etest"
+	"github.com/tlskit/tlskit/tlscore/peertest"
 )
 
 // End-to-end tests of what tlskit shows of a server that requires a client certificate when none
@@ -18,11 +21,11 @@ import (
 // s_client -showcerts, which prints the chain before the refusal too, is the reference for the
 // chain and its verdict.
 
-func TestE2EChainBeforeClientCertRefusal(t *testing.T) {
+func TestChainBeforeClientCertRefusal(t *testing.T) {
 	t.Parallel()
-	needOpenSSL(t)
-	hsLocalhost(t)
-	fx := hsMakeFixture(t)
+	peertest.NeedOpenSSL3(t)
+	e2etest.Localhost(t)
+	fx := makeFixture(t)
 	ca := fx.path("ca/ca.pem")
 	cert, key := fx.path("ecdsa.pem"), fx.path("ecdsa-key.pem")
 
@@ -32,16 +35,16 @@ func TestE2EChainBeforeClientCertRefusal(t *testing.T) {
 		start func(t *testing.T, dir string) string
 	}{
 		{"openssl-tls13", "certificate_required", func(t *testing.T, dir string) string {
-			return hsSServer(t, dir, cert, key, "-tls1_3", "-Verify", "1", "-CAfile", ca).port
+			return peertest.OpenSSLServer(t, dir, cert, key, "-tls1_3", "-Verify", "1", "-CAfile", ca).Port
 		}},
 		{"openssl-tls12", "handshake_failure", func(t *testing.T, dir string) string {
-			return hsSServer(t, dir, cert, key, "-tls1_2", "-Verify", "1", "-CAfile", ca).port
+			return peertest.OpenSSLServer(t, dir, cert, key, "-tls1_2", "-Verify", "1", "-CAfile", ca).Port
 		}},
 		{"tlskit-serve-tls13", "certificate_required", func(t *testing.T, dir string) string {
-			return svStart(t, dir, "--client-auth", "require", "--client-ca", ca, "--cert", cert, "--key", key).port
+			return e2etest.StartServe(t, dir, "--client-auth", "require", "--client-ca", ca, "--cert", cert, "--key", key).Port
 		}},
 		{"tlskit-serve-tls12", "", func(t *testing.T, dir string) string {
-			return svStart(t, dir, "--client-auth", "require", "--client-ca", ca, "--cert", cert, "--key", key, "--tls-max", "1.2").port
+			return e2etest.StartServe(t, dir, "--client-auth", "require", "--client-ca", ca, "--cert", cert, "--key", key, "--tls-max", "1.2").Port
 		}},
 	}
 	for _, c := range cases {
@@ -52,24 +55,24 @@ func TestE2EChainBeforeClientCertRefusal(t *testing.T) {
 			target := "localhost:" + port
 
 			// The reference: the chain s_client was sent, and its verdict on it.
-			ref := execIn(t, dir, "", nil, "openssl", "s_client", "-connect", "127.0.0.1:"+port, "-servername", "localhost",
+			ref := e2etest.Exec(t, dir, "", nil, "openssl", "s_client", "-connect", "127.0.0.1:"+port, "-servername", "localhost",
 				"-verify_hostname", "localhost", "-CAfile", ca, "-showcerts")
-			want := pemBlocks([]byte(ref.stdout), "CERTIFICATE")
+			want := e2etest.PEMBlocks([]byte(ref.Stdout), "CERTIFICATE")
 			if len(want) == 0 {
-				t.Fatalf("openssl s_client printed no chain:\n%s%s", ref.stdout, ref.stderr)
+				t.Fatalf("openssl s_client printed no chain:\n%s%s", ref.Stdout, ref.Stderr)
 			}
-			m := regexp.MustCompile(`Verify return code: (\d+)`).FindStringSubmatch(ref.stdout + ref.stderr)
+			m := regexp.MustCompile(`Verify return code: (\d+)`).FindStringSubmatch(ref.Stdout + ref.Stderr)
 			if m == nil {
-				t.Fatalf("openssl s_client gave no verify return code:\n%s%s", ref.stdout, ref.stderr)
+				t.Fatalf("openssl s_client gave no verify return code:\n%s%s", ref.Stdout, ref.Stderr)
 			}
 			osslVerified := m[1] == "0"
 
 			// handshake -o json: failed, with the chain and its verification.
-			res, r := hsRun(t, dir, target, "--ca", ca)
-			if r.code != 1 {
-				t.Errorf("handshake: exit %d, want 1 (the server refused the handshake)\nstderr:\n%s", r.code, r.stderr)
+			res, r := e2etest.Handshake(t, dir, target, "--ca", ca)
+			if r.Code != 1 {
+				t.Errorf("handshake: exit %d, want 1 (the server refused the handshake)\nstderr:\n%s", r.Code, r.Stderr)
 			}
-			hsOneLineError(t, "handshake", r.stderr)
+			oneLineError(t, "handshake", r.Stderr)
 			if res.Error == "" || !strings.Contains(res.Error, c.alert) || !strings.Contains(res.Error, "client certificate") {
 				t.Errorf("handshake: JSON error %q should name the alert %q and the missing client certificate", res.Error, c.alert)
 			}
@@ -83,21 +86,21 @@ func TestE2EChainBeforeClientCertRefusal(t *testing.T) {
 			}
 
 			// The text report shows the same.
-			out, _, code := runIn(t, dir, []string{"NO_COLOR=1"}, "handshake", target, "--ca", ca)
+			out, _, code := e2etest.RunTlskit(t, dir, []string{"NO_COLOR=1"}, "handshake", target, "--ca", ca)
 			if code != 1 || !strings.Contains(out, "certificate.0.subject: CN=localhost") || !strings.Contains(out, "verification.verified: true") {
 				t.Errorf("handshake text: exit %d, want 1 with the chain and its verification:\n%s", code, out)
 			}
 
 			// handshake --pem: the chain as sent, byte for byte as s_client got it.
-			out, errOut, code := runIn(t, dir, nil, "handshake", target, "--ca", ca, "--pem")
+			out, errOut, code := e2etest.RunTlskit(t, dir, nil, "handshake", target, "--ca", ca, "--pem")
 			if code != 1 {
 				t.Errorf("handshake --pem: exit %d, want 1", code)
 			}
-			hsOneLineError(t, "handshake --pem", errOut)
-			ceSameChain(t, "handshake --pem", pemBlocks([]byte(out), "CERTIFICATE"), want)
+			oneLineError(t, "handshake --pem", errOut)
+			sameChain(t, "handshake --pem", e2etest.PEMBlocks([]byte(out), "CERTIFICATE"), want)
 
 			// inspect HOST:PORT reads the chain: it is what was asked for; the refusal is a warning.
-			out, errOut, code = runIn(t, dir, []string{"NO_COLOR=1"}, "inspect", "127.0.0.1:"+port, "-o", "pem")
+			out, errOut, code = e2etest.RunTlskit(t, dir, []string{"NO_COLOR=1"}, "inspect", "127.0.0.1:"+port, "-o", "pem")
 			if code != 0 {
 				t.Errorf("inspect -o pem: exit %d, want 0\nstderr:\n%s", code, errOut)
 			}
@@ -108,9 +111,16 @@ func TestE2EChainBeforeClientCertRefusal(t *testing.T) {
 			if !warned && (errOut != "" || !strings.Contains(c.name, "tls13")) {
 				t.Errorf("inspect: stderr should be one warning about the client certificate, got %q", errOut)
 			}
-			ceSameChain(t, "inspect -o pem", pemBlocks([]byte(out), "CERTIFICATE"), want)
-			out, _, _ = runIn(t, dir, nil, "inspect", "127.0.0.1:"+port, "-o", "json")
-			var rep inReport
+			sameChain(t, "inspect -o pem", e2etest.PEMBlocks([]byte(out), "CERTIFICATE"), want)
+			out, _, _ = e2etest.RunTlskit(t, dir, nil, "inspect", "127.0.0.1:"+port, "-o", "json")
+			// Only the subjects are read here; cmd/internal/e2e/inspect holds the whole schema.
+			var rep struct {
+				Items []struct {
+					Certificate *struct {
+						Subject string `json:"subject"`
+					} `json:"certificate"`
+				} `json:"items"`
+			}
 			if err := json.Unmarshal([]byte(out), &rep); err != nil {
 				t.Fatalf("inspect -o json: %v\n%s", err, out)
 			}
@@ -121,8 +131,8 @@ func TestE2EChainBeforeClientCertRefusal(t *testing.T) {
 	}
 }
 
-// ceSameChain checks a chain tlskit printed against the one OpenSSL got, certificate by certificate.
-func ceSameChain(t *testing.T, what string, got, want [][]byte) {
+// sameChain checks a chain tlskit printed against the one OpenSSL got, certificate by certificate.
+func sameChain(t *testing.T, what string, got, want [][]byte) {
 	t.Helper()
 	if len(got) != len(want) {
 		t.Errorf("BUG: %s printed %d certificates; openssl s_client was sent %d", what, len(got), len(want))

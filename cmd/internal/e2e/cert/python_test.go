@@ -1,6 +1,6 @@
 //go:build unix
 
-package main
+package cert
 
 import (
 	"os"
@@ -9,13 +9,14 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tlskit/tlskit/cmd/internal/e2etest"
 	"github.com/tlskit/tlskit/tlscore/peertest"
 )
 
-// TestE2EPythonStrictVerification checks certificates against Python 3.13's strict default
+// TestPythonStrictVerification checks certificates against Python 3.13's strict default
 // (VERIFY_X509_STRICT + VERIFY_X509_PARTIAL_CHAIN), which refuses, among other things, a
 // certificate without an authority key identifier.
-func TestE2EPythonStrictVerification(t *testing.T) {
+func TestPythonStrictVerification(t *testing.T) {
 	t.Parallel()
 	python := peertest.Need(t, "python3")
 	script, err := filepath.Abs(filepath.Join("testdata", "strict_client.py"))
@@ -23,20 +24,12 @@ func TestE2EPythonStrictVerification(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	tk := func(args ...string) {
-		t.Helper()
-		c := exec.Command(binary, args...)
-		c.Dir = dir
-		if out, err := c.CombinedOutput(); err != nil {
-			t.Fatalf("tlskit %s: %v\n%s", strings.Join(args, " "), err, out)
-		}
-	}
-	tk("ca", "create", "--dir", "ca")
-	tk("ca", "create", "--dir", "int", "--parent-dir", "ca")
-	tk("cert", "selfsign", "localhost", "--out", "self.pem", "--key-out", "self-key.pem")
-	tk("cert", "issue", "localhost", "--ca-dir", "ca", "--out", "root-leaf.pem", "--key-out", "root-leaf-key.pem")
-	tk("cert", "issue", "localhost", "--ca-dir", "int", "--out", "int-leaf.pem", "--key-out", "int-leaf-key.pem")
-	tk("cert", "issue", "localhost", "--ca-dir", "ca", "--key-type", "rsa-2048", "--out", "rsa.pem", "--key-out", "rsa-key.pem")
+	e2etest.Tlskit(t, dir, "ca", "create", "--dir", "ca")
+	e2etest.Tlskit(t, dir, "ca", "create", "--dir", "int", "--parent-dir", "ca")
+	e2etest.Tlskit(t, dir, "cert", "selfsign", "localhost", "--out", "self.pem", "--key-out", "self-key.pem")
+	e2etest.Tlskit(t, dir, "cert", "issue", "localhost", "--ca-dir", "ca", "--out", "root-leaf.pem", "--key-out", "root-leaf-key.pem")
+	e2etest.Tlskit(t, dir, "cert", "issue", "localhost", "--ca-dir", "int", "--out", "int-leaf.pem", "--key-out", "int-leaf-key.pem")
+	e2etest.Tlskit(t, dir, "cert", "issue", "localhost", "--ca-dir", "ca", "--key-type", "rsa-2048", "--out", "rsa.pem", "--key-out", "rsa-key.pem")
 
 	tests := []struct{ name, cert, key, ca string }{
 		{"self-signed", "self.pem", "self-key.pem", "self.pem"},

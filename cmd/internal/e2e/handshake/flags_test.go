@@ -1,6 +1,6 @@
 //go:build unix
 
-package main
+package handshake
 
 import (
 	"bufio"
@@ -13,22 +13,25 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/tlskit/tlskit/cmd/internal/e2etest"
+	"github.com/tlskit/tlskit/tlscore/peertest"
 )
 
-// TestE2EHandshakeFlags checks, against a real openssl s_server, that the connection flags
+// TestHandshakeFlags checks, against a real openssl s_server, that the connection flags
 // change what goes on the wire: each case asserts something only that flag can cause.
-func TestE2EHandshakeFlags(t *testing.T) {
+func TestHandshakeFlags(t *testing.T) {
 	t.Parallel()
-	needOpenSSL(t)
-	hsLocalhost(t)
-	fx := hsMakeFixture(t)
+	peertest.NeedOpenSSL3(t)
+	e2etest.Localhost(t)
+	fx := makeFixture(t)
 	ca := fx.path("ca/ca.pem")
-	srv := hsSServer(t, t.TempDir(), fx.path("ecdsa.pem"), fx.path("ecdsa-key.pem"))
-	srv12 := hsSServer(t, t.TempDir(), fx.path("ecdsa.pem"), fx.path("ecdsa-key.pem"), "-tls1_2")
+	srv := peertest.OpenSSLServer(t, t.TempDir(), fx.path("ecdsa.pem"), fx.path("ecdsa-key.pem"))
+	srv12 := peertest.OpenSSLServer(t, t.TempDir(), fx.path("ecdsa.pem"), fx.path("ecdsa-key.pem"), "-tls1_2")
 
 	t.Run("keylog", func(t *testing.T) {
 		dir := t.TempDir()
-		hsRunOK(t, dir, srv.addr(), "--ca", ca, "--keylog", "keys.txt")
+		e2etest.HandshakeOK(t, dir, srv.Localhost(), "--ca", ca, "--keylog", "keys.txt")
 		st, err := os.Stat(filepath.Join(dir, "keys.txt"))
 		if err != nil {
 			t.Fatal(err)
@@ -51,11 +54,11 @@ func TestE2EHandshakeFlags(t *testing.T) {
 	})
 
 	t.Run("verbose", func(t *testing.T) {
-		plain := tk(t, t.TempDir(), "handshake", srv.addr(), "--ca", ca)
+		plain := e2etest.Tlskit(t, t.TempDir(), "handshake", srv.Localhost(), "--ca", ca)
 		if strings.Contains(plain, "detail:") {
 			t.Errorf("detail lines without -v:\n%s", plain)
 		}
-		out := tk(t, t.TempDir(), "handshake", srv.addr(), "--ca", ca, "-v")
+		out := e2etest.Tlskit(t, t.TempDir(), "handshake", srv.Localhost(), "--ca", ca, "-v")
 		for _, want := range []string{
 			"detail: cipher suites: TLS_ECDHE_",
 			"TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384",
@@ -72,15 +75,15 @@ func TestE2EHandshakeFlags(t *testing.T) {
 
 	t.Run("connect-to keeps the target's name", func(t *testing.T) {
 		// The target's port is wrong on purpose: only --connect-to can make this succeed.
-		res := hsRunOK(t, t.TempDir(), "localhost:1", "--ca", ca, "--connect-to", "127.0.0.1:"+srv.port)
+		res := e2etest.HandshakeOK(t, t.TempDir(), "localhost:1", "--ca", ca, "--connect-to", "127.0.0.1:"+srv.Port)
 		if res.SNI != "localhost" || !res.Verification.Verified {
 			t.Errorf("sni %q verified %v; want localhost, true", res.SNI, res.Verification.Verified)
 		}
 	})
 
 	t.Run("no-sni", func(t *testing.T) {
-		res := hsRunOK(t, t.TempDir(), srv.addr(), "--ca", ca, "--no-sni")
-		ch := hsFind(res.Steps, "sent", "ClientHello")
+		res := e2etest.HandshakeOK(t, t.TempDir(), srv.Localhost(), "--ca", ca, "--no-sni")
+		ch := find(res.Steps, "sent", "ClientHello")
 		if res.SNI != "" || ch == nil || strings.Contains(string(ch.Details), `"server_name":"`) {
 			t.Errorf("sni %q; ClientHello details %s", res.SNI, ch.Details)
 		}
@@ -91,28 +94,28 @@ func TestE2EHandshakeFlags(t *testing.T) {
 	})
 
 	t.Run("sni", func(t *testing.T) {
-		res, r := hsRun(t, t.TempDir(), srv.addr(), "--ca", ca, "--sni", "other.test")
-		if res.SNI != "other.test" || r.code != 3 || res.Verification.Reason != "hostname_mismatch" {
-			t.Errorf("sni %q exit %d reason %q; want other.test, 3, hostname_mismatch", res.SNI, r.code, res.Verification.Reason)
+		res, r := e2etest.Handshake(t, t.TempDir(), srv.Localhost(), "--ca", ca, "--sni", "other.test")
+		if res.SNI != "other.test" || r.Code != 3 || res.Verification.Reason != "hostname_mismatch" {
+			t.Errorf("sni %q exit %d reason %q; want other.test, 3, hostname_mismatch", res.SNI, r.Code, res.Verification.Reason)
 		}
 	})
 
 	t.Run("groups", func(t *testing.T) {
-		res := hsRunOK(t, t.TempDir(), srv.addr(), "--ca", ca, "--groups", "p384")
+		res := e2etest.HandshakeOK(t, t.TempDir(), srv.Localhost(), "--ca", ca, "--groups", "p384")
 		if res.KeyExchange != "P-384" {
 			t.Errorf("key_exchange %q, want P-384", res.KeyExchange)
 		}
 	})
 
 	t.Run("ciphers", func(t *testing.T) {
-		res := hsRunOK(t, t.TempDir(), srv12.addr(), "--ca", ca, "--ciphers", "ECDHE-ECDSA-CHACHA20-POLY1305")
+		res := e2etest.HandshakeOK(t, t.TempDir(), srv12.Localhost(), "--ca", ca, "--ciphers", "ECDHE-ECDSA-CHACHA20-POLY1305")
 		if res.CipherSuite != "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256" {
 			t.Errorf("cipher_suite %q", res.CipherSuite)
 		}
 	})
 
 	t.Run("tls-max", func(t *testing.T) {
-		res := hsRunOK(t, t.TempDir(), srv.addr(), "--ca", ca, "--tls-max", "1.2")
+		res := e2etest.HandshakeOK(t, t.TempDir(), srv.Localhost(), "--ca", ca, "--tls-max", "1.2")
 		if res.Version != "TLS 1.2" {
 			t.Errorf("version %q, want TLS 1.2", res.Version)
 		}
@@ -139,7 +142,7 @@ func TestE2EHandshakeFlags(t *testing.T) {
 				return
 			}
 			asked <- req.Host
-			up, err := net.Dial("tcp", "127.0.0.1:"+srv.port)
+			up, err := net.Dial("tcp", "127.0.0.1:"+srv.Port)
 			if err != nil {
 				return
 			}
@@ -148,11 +151,11 @@ func TestE2EHandshakeFlags(t *testing.T) {
 			go io.Copy(up, br)
 			io.Copy(c, up)
 		}()
-		res := hsRunOK(t, t.TempDir(), srv.addr(), "--ca", ca, "--proxy", "http://"+ln.Addr().String())
+		res := e2etest.HandshakeOK(t, t.TempDir(), srv.Localhost(), "--ca", ca, "--proxy", "http://"+ln.Addr().String())
 		select {
 		case host := <-asked:
-			if host != srv.addr() {
-				t.Errorf("proxy asked to CONNECT %q, want %q", host, srv.addr())
+			if host != srv.Localhost() {
+				t.Errorf("proxy asked to CONNECT %q, want %q", host, srv.Localhost())
 			}
 		default:
 			t.Error("the handshake did not go through the proxy")
@@ -164,32 +167,32 @@ func TestE2EHandshakeFlags(t *testing.T) {
 
 	t.Run("client key password", func(t *testing.T) {
 		dir := t.TempDir()
-		writeFile(t, dir, "pw", "s3cret\n")
-		tk(t, dir, "cert", "issue", "client.test", "--client", "--ca-dir", fx.path("ca"), "--key-password-file", "pw", "--out", "c.pem", "--key-out", "c-key.pem")
-		mtls := hsSServer(t, t.TempDir(), fx.path("ecdsa.pem"), fx.path("ecdsa-key.pem"), "-Verify", "1", "-CAfile", ca)
-		res := hsRunOK(t, dir, mtls.addr(), "--ca", ca, "--cert", "c.pem", "--key", "c-key.pem", "--key-password-file", "pw")
+		e2etest.WriteFile(t, dir, "pw", "s3cret\n")
+		e2etest.Tlskit(t, dir, "cert", "issue", "client.test", "--client", "--ca-dir", fx.path("ca"), "--key-password-file", "pw", "--out", "c.pem", "--key-out", "c-key.pem")
+		mtls := peertest.OpenSSLServer(t, t.TempDir(), fx.path("ecdsa.pem"), fx.path("ecdsa-key.pem"), "-Verify", "1", "-CAfile", ca)
+		res := e2etest.HandshakeOK(t, dir, mtls.Localhost(), "--ca", ca, "--cert", "c.pem", "--key", "c-key.pem", "--key-password-file", "pw")
 		if res.ClientAuth == nil || !res.ClientAuth.CertificateSent {
 			t.Errorf("client certificate not sent: %+v", res.ClientAuth)
 		}
-		_, errOut, code := runIn(t, dir, nil, "handshake", mtls.addr(), "--ca", ca, "--cert", "c.pem", "--key", "c-key.pem")
+		_, errOut, code := e2etest.RunTlskit(t, dir, nil, "handshake", mtls.Localhost(), "--ca", ca, "--cert", "c.pem", "--key", "c-key.pem")
 		if code != 1 || !strings.HasPrefix(errOut, "tlskit: ") || !strings.Contains(errOut, "--key-password-file") {
 			t.Errorf("encrypted key without password: exit %d, stderr %q", code, errOut)
 		}
 	})
 
 	t.Run("alpn offered", func(t *testing.T) {
-		res := hsRunOK(t, t.TempDir(), srv.addr(), "--ca", ca, "--alpn", "h2,http/1.1")
-		ch := hsFind(res.Steps, "sent", "ClientHello")
+		res := e2etest.HandshakeOK(t, t.TempDir(), srv.Localhost(), "--ca", ca, "--alpn", "h2,http/1.1")
+		ch := find(res.Steps, "sent", "ClientHello")
 		if ch == nil || !strings.Contains(ch.Summary, "ALPN h2, http/1.1") {
 			t.Errorf("ClientHello summary %q", ch.Summary)
 		}
 	})
 }
 
-// TestE2EHandshakeBadCA is --ca naming a file that is missing or holds no certificate: one line
+// TestHandshakeBadCA is --ca naming a file that is missing or holds no certificate: one line
 // naming the file, exit 1, and not a byte of TLS sent to the server (the file is read while the
 // connection is made, and checked before the ClientHello), for one target and for several.
-func TestE2EHandshakeBadCA(t *testing.T) {
+func TestHandshakeBadCA(t *testing.T) {
 	t.Parallel()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -213,7 +216,7 @@ func TestE2EHandshakeBadCA(t *testing.T) {
 		}
 	}()
 	dir := t.TempDir()
-	writeFile(t, dir, "notpem.pem", "this is not a certificate\n")
+	e2etest.WriteFile(t, dir, "notpem.pem", "this is not a certificate\n")
 	addr := ln.Addr().String()
 	for _, tc := range []struct {
 		name  string
@@ -226,9 +229,9 @@ func TestE2EHandshakeBadCA(t *testing.T) {
 		{"several targets", []string{"handshake", "-", "--ca", "notpem.pem"}, addr + "\n" + addr + "\n", "tlskit: --ca notpem.pem: "},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r := execIn(t, dir, tc.stdin, []string{"NO_COLOR=1"}, binary, tc.args...)
-			if r.code != 1 || !strings.HasPrefix(r.stderr, tc.want) || strings.Count(r.stderr, "\n") != 1 || r.stdout != "" {
-				t.Errorf("exit %d, stdout %q, stderr %q; want 1, nothing, one line starting %q", r.code, r.stdout, r.stderr, tc.want)
+			r := e2etest.Exec(t, dir, tc.stdin, []string{"NO_COLOR=1"}, e2etest.Binary(), tc.args...)
+			if r.Code != 1 || !strings.HasPrefix(r.Stderr, tc.want) || strings.Count(r.Stderr, "\n") != 1 || r.Stdout != "" {
+				t.Errorf("exit %d, stdout %q, stderr %q; want 1, nothing, one line starting %q", r.Code, r.Stdout, r.Stderr, tc.want)
 			}
 		})
 	}

@@ -1,6 +1,6 @@
 //go:build unix
 
-package main
+package handshake
 
 import (
 	"bufio"
@@ -10,17 +10,15 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
-	"net"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/tlskit/tlskit/cmd/internal/e2etest"
 	"github.com/tlskit/tlskit/tlscore/peertest"
 )
 
@@ -31,293 +29,43 @@ import (
 // the tests still only ever connect to 127.0.0.1), each in its own process group that is killed
 // when the test ends.
 //
+// The reference servers start through peertest.OpenSSLServer and peertest.GnuTLSServer.
+//
 // One top-level test makes the certificates once and runs every case as a parallel subtest, each
 // in its own t.TempDir() (the shared certificates are referenced by absolute path).
 
-// hsFixture is the set of certificates every case draws from.
-type hsFixture struct {
+// fixture is the set of certificates every case draws from.
+type fixture struct {
 	dir string
 }
 
 // path is the absolute path of a fixture file.
-func (f hsFixture) path(name string) string { return filepath.Join(f.dir, name) }
+func (f fixture) path(name string) string { return filepath.Join(f.dir, name) }
 
-func hsMakeFixture(t *testing.T) hsFixture {
+func makeFixture(t *testing.T) fixture {
 	t.Helper()
 	dir := t.TempDir()
-	tk(t, dir, "ca", "create", "--dir", "ca")
-	tk(t, dir, "cert", "issue", "localhost", "127.0.0.1", "--ca-dir", "ca", "--out", "ecdsa.pem", "--key-out", "ecdsa-key.pem")
-	tk(t, dir, "cert", "issue", "localhost", "127.0.0.1", "--ca-dir", "ca", "--key-type", "rsa-2048", "--out", "rsa.pem", "--key-out", "rsa-key.pem")
-	tk(t, dir, "cert", "issue", "client.test", "--client", "--ca-dir", "ca", "--out", "client.pem", "--key-out", "client-key.pem")
-	tk(t, dir, "cert", "issue", "other.test", "--ca-dir", "ca", "--out", "other.pem", "--key-out", "other-key.pem")
-	tk(t, dir, "cert", "selfsign", "localhost", "127.0.0.1", "--out", "self.pem", "--key-out", "self-key.pem")
-	return hsFixture{dir: dir}
+	e2etest.Tlskit(t, dir, "ca", "create", "--dir", "ca")
+	e2etest.Tlskit(t, dir, "cert", "issue", "localhost", "127.0.0.1", "--ca-dir", "ca", "--out", "ecdsa.pem", "--key-out", "ecdsa-key.pem")
+	e2etest.Tlskit(t, dir, "cert", "issue", "localhost", "127.0.0.1", "--ca-dir", "ca", "--key-type", "rsa-2048", "--out", "rsa.pem", "--key-out", "rsa-key.pem")
+	e2etest.Tlskit(t, dir, "cert", "issue", "client.test", "--client", "--ca-dir", "ca", "--out", "client.pem", "--key-out", "client-key.pem")
+	e2etest.Tlskit(t, dir, "cert", "issue", "other.test", "--ca-dir", "ca", "--out", "other.pem", "--key-out", "other-key.pem")
+	e2etest.Tlskit(t, dir, "cert", "selfsign", "localhost", "127.0.0.1", "--out", "self.pem", "--key-out", "self-key.pem")
+	return fixture{dir: dir}
 }
 
-// hsBuffer collects a server's output from its pipe goroutines.
-type hsBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *hsBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *hsBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
-
-// hsServer is a peer process listening on 127.0.0.1:port.
-type hsServer struct {
-	port string
-	out  *hsBuffer
-}
-
-// addr is the target to give tlskit: the name "localhost" (which the certificates are for) and
-// the server's port. tlskit resolves it; the servers are on 127.0.0.1, which is where
-// "localhost" resolves first on the test machines (see hsLocalhost).
-func (s *hsServer) addr() string { return "localhost:" + s.port }
-
-// hsFreePort asks the kernel for a free port on 127.0.0.1 and releases it for a server to take.
-func hsFreePort(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, port, _ := net.SplitHostPort(ln.Addr().String())
-	ln.Close()
-	return port
-}
-
-// hsServe starts name with the arguments args(port) gives for a free port, in dir, and waits
-// until it has announced that it listens (ready) and the port accepts a connection. A server
-// that exits first (another process took the port) is retried on a new port. The process group
-// is killed when the test ends.
-func hsServe(t *testing.T, dir string, ready func(port, out string) bool, name string, args func(port string) []string) *hsServer {
-	t.Helper()
-	path := peertest.Need(t, name)
-	var lastOut string
-	for attempt := 0; attempt < 5; attempt++ {
-		port := hsFreePort(t)
-		s := &hsServer{port: port, out: &hsBuffer{}}
-		c := exec.Command(path, args(port)...)
-		c.Dir = dir
-		c.Stdout, c.Stderr = s.out, s.out
-		c.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-		if err := c.Start(); err != nil {
-			t.Fatalf("starting %s: %v", name, err)
-		}
-		exited := make(chan struct{})
-		go func() {
-			c.Wait()
-			close(exited)
-		}()
-		pgid := c.Process.Pid
-		// Kill the server's process group (it is the group's leader) unless it has already
-		// been reaped, so that a recycled id is never signalled.
-		stop := func() {
-			select {
-			case <-exited:
-			default:
-				syscall.Kill(-pgid, syscall.SIGKILL)
-				<-exited
-			}
-		}
-		t.Cleanup(stop)
-		deadline := time.Now().Add(5 * time.Second)
-	wait:
-		for time.Now().Before(deadline) {
-			select {
-			case <-exited:
-				break wait // most likely the port was taken: try another
-			default:
-			}
-			if ready(port, s.out.String()) {
-				conn, err := net.DialTimeout("tcp", net.JoinHostPort("127.0.0.1", port), time.Second)
-				if err == nil {
-					conn.Close()
-					return s
-				}
-			}
-			time.Sleep(10 * time.Millisecond)
-		}
-		lastOut = s.out.String()
-		stop()
-	}
-	t.Fatalf("%s never listened on 127.0.0.1 after 5 attempts; last output:\n%s", name, lastOut)
-	return nil
-}
-
-// hsSServer starts `openssl s_server -accept 127.0.0.1:PORT -cert CERT -key KEY -www EXTRA...`.
-func hsSServer(t *testing.T, dir, cert, key string, extra ...string) *hsServer {
-	t.Helper()
-	return hsServe(t, dir, func(_, out string) bool { return strings.Contains(out, "ACCEPT") }, "openssl",
-		func(port string) []string {
-			return append([]string{"s_server", "-accept", "127.0.0.1:" + port, "-cert", cert, "-key", key, "-www"}, extra...)
-		})
-}
-
-// hsGnuTLSServ starts gnutls-serv with a certificate; it listens on every interface (it has no
-// option to choose one).
-func hsGnuTLSServ(t *testing.T, dir, cert, key string, extra ...string) *hsServer {
-	t.Helper()
-	return hsServe(t, dir, func(port, out string) bool { return strings.Contains(out, "port "+port+"...done") }, "gnutls-serv",
-		func(port string) []string {
-			return append([]string{"--port", port, "--x509certfile", cert, "--x509keyfile", key, "--http"}, extra...)
-		})
-}
-
-var (
-	hsLocalhostOnce sync.Once
-	hsLocalhostErr  string
-)
-
-// hsLocalhost skips the test unless "localhost" resolves to 127.0.0.1 here, which the targets
-// (localhost:PORT, so that the certificate names match) rely on to reach the servers.
-func hsLocalhost(t *testing.T) {
-	t.Helper()
-	hsLocalhostOnce.Do(func() {
-		addrs, err := net.LookupHost("localhost")
-		if err != nil {
-			hsLocalhostErr = "cannot resolve localhost: " + err.Error()
-			return
-		}
-		for _, a := range addrs {
-			if a == "127.0.0.1" {
-				return
-			}
-		}
-		hsLocalhostErr = fmt.Sprintf("localhost resolves to %v, not 127.0.0.1", addrs)
-	})
-	if hsLocalhostErr != "" {
-		t.Skip(hsLocalhostErr)
-	}
-}
-
-// hsStep and hsResult are the parts of `tlskit handshake -o json` the tests read.
-type hsStep struct {
-	AtMs      float64         `json:"at_ms"`
-	Direction string          `json:"direction"`
-	Message   string          `json:"message"`
-	Encrypted bool            `json:"encrypted"`
-	Length    int             `json:"length"`
-	Summary   string          `json:"summary"`
-	Details   json.RawMessage `json:"details"`
-}
-
-type hsResult struct {
-	Target struct {
-		Input string `json:"input"`
-		Host  string `json:"host"`
-		Port  int    `json:"port"`
-	} `json:"target"`
-	SNI          string            `json:"sni"`
-	Version      string            `json:"version"`
-	CipherSuite  string            `json:"cipher_suite"`
-	KeyExchange  string            `json:"key_exchange"`
-	ALPN         string            `json:"alpn"`
-	HelloRetry   bool              `json:"hello_retry"`
-	Steps        []hsStep          `json:"steps"`
-	Chain        []json.RawMessage `json:"chain"`
-	Verification *struct {
-		Verified   bool   `json:"verified"`
-		Reason     string `json:"reason"`
-		Error      string `json:"error"`
-		HostnameOK bool   `json:"hostname_ok"`
-	} `json:"verification"`
-	OCSP *struct {
-		Status string `json:"status"`
-		Error  string `json:"error"`
-	} `json:"ocsp"`
-	ClientAuth *struct {
-		Requested       bool `json:"requested"`
-		CertificateSent bool `json:"certificate_sent"`
-	} `json:"client_auth"`
-	Resumption *struct {
-		TicketOffered bool `json:"ticket_offered"`
-	} `json:"resumption"`
-	Error string `json:"error"`
-}
-
-// hsRun runs `tlskit handshake ARGS... -o json` in dir and decodes the single JSON document.
-func hsRun(t *testing.T, dir string, args ...string) (hsResult, runResult) {
-	t.Helper()
-	out, errOut, code := runIn(t, dir, nil, append(append([]string{"handshake"}, args...), "-o", "json")...)
-	r := runResult{out, errOut, code}
-	var res hsResult
-	if err := json.Unmarshal([]byte(out), &res); err != nil {
-		t.Fatalf("tlskit handshake %s -o json: exit %d, stdout is not one JSON document: %v\nstdout:\n%s\nstderr:\n%s",
-			strings.Join(args, " "), code, err, out, errOut)
-	}
-	hsCheckTimeline(t, res)
-	return res, r
-}
-
-// hsRunOK is hsRun that fails the test unless tlskit exits 0 with nothing but a possible
-// warning on stderr.
-func hsRunOK(t *testing.T, dir string, args ...string) hsResult {
-	t.Helper()
-	res, r := hsRun(t, dir, args...)
-	if r.code != 0 {
-		t.Fatalf("tlskit handshake %s: exit %d, want 0\nstderr:\n%s\nsteps: %s", strings.Join(args, " "), r.code, r.stderr, hsSeq(res.Steps))
-	}
-	if res.Error != "" {
-		t.Errorf("exit 0 but JSON error %q", res.Error)
-	}
-	return res
-}
-
-// hsCheckTimeline checks what holds for every timeline: times never go backwards, directions
-// are "sent" or "received", and each step names its message.
-func hsCheckTimeline(t *testing.T, res hsResult) {
-	t.Helper()
-	for i, s := range res.Steps {
-		if s.Direction != "sent" && s.Direction != "received" {
-			t.Errorf("step %d (%s): direction %q", i, s.Message, s.Direction)
-		}
-		if s.Message == "" {
-			t.Errorf("step %d: no message name", i)
-		}
-		if i > 0 && s.AtMs < res.Steps[i-1].AtMs {
-			t.Errorf("step %d (%s at %.3f ms) comes before step %d (%.3f ms) in time", i, s.Message, s.AtMs, i-1, res.Steps[i-1].AtMs)
-		}
-		if s.Message == "EncryptedRecord" {
-			t.Errorf("step %d: a record was not decrypted: %s", i, s.Summary)
-		}
-	}
-}
-
-// hsSeq renders steps as "sent ClientHello, received Finished*, ..." (* = encrypted).
-func hsSeq(steps []hsStep) string {
-	var parts []string
+// without drops the steps named in names (e.g. TLS 1.3's middlebox ChangeCipherSpecs).
+func without(steps []e2etest.Step, names ...string) []e2etest.Step {
+	var out []e2etest.Step
 	for _, s := range steps {
-		p := s.Direction + " " + s.Message
-		if s.Encrypted {
-			p += "*"
-		}
-		parts = append(parts, p)
-	}
-	return strings.Join(parts, ", ")
-}
-
-// hsWithout drops the steps named in names (e.g. TLS 1.3's middlebox ChangeCipherSpecs).
-func hsWithout(steps []hsStep, names ...string) []hsStep {
-	var out []hsStep
-	for _, s := range steps {
-		if !hsContains(names, s.Message) {
+		if !contains(names, s.Message) {
 			out = append(out, s)
 		}
 	}
 	return out
 }
 
-func hsContains(list []string, s string) bool {
+func contains(list []string, s string) bool {
 	for _, x := range list {
 		if x == s {
 			return true
@@ -326,11 +74,11 @@ func hsContains(list []string, s string) bool {
 	return false
 }
 
-// hsExpectSeq checks steps against want, each "sent Name" or "received Name", with "*" for an
+// expectSeq checks steps against want, each "sent Name" or "received Name", with "*" for an
 // encrypted message; a trailing "?" makes one optional.
-func hsExpectSeq(t *testing.T, what string, steps []hsStep, want []string) {
+func expectSeq(t *testing.T, what string, steps []e2etest.Step, want []string) {
 	t.Helper()
-	got := strings.Split(hsSeq(steps), ", ")
+	got := strings.Split(e2etest.Seq(steps), ", ")
 	i := 0
 	for _, w := range want {
 		optional := strings.HasSuffix(w, "?")
@@ -350,8 +98,8 @@ func hsExpectSeq(t *testing.T, what string, steps []hsStep, want []string) {
 	}
 }
 
-// hsFind returns the first step with a direction and message name.
-func hsFind(steps []hsStep, dir, name string) *hsStep {
+// find returns the first step with a direction and message name.
+func find(steps []e2etest.Step, dir, name string) *e2etest.Step {
 	for i := range steps {
 		if steps[i].Direction == dir && steps[i].Message == name {
 			return &steps[i]
@@ -360,13 +108,13 @@ func hsFind(steps []hsStep, dir, name string) *hsStep {
 	return nil
 }
 
-func hsHasDetails(s *hsStep) bool {
+func hasDetails(s *e2etest.Step) bool {
 	return s != nil && len(s.Details) > 0 && string(s.Details) != "null"
 }
 
-// hsOneLineError checks that stderr is one tlskit error line, optionally followed by the one
+// oneLineError checks that stderr is one tlskit error line, optionally followed by the one
 // "tlskit: hint: ..." line docs/exit-codes.md allows.
-func hsOneLineError(t *testing.T, what, stderr string) {
+func oneLineError(t *testing.T, what, stderr string) {
 	t.Helper()
 	lines := strings.Split(strings.TrimSuffix(stderr, "\n"), "\n")
 	ok := strings.HasSuffix(stderr, "\n") && strings.HasPrefix(lines[0], "tlskit: ") &&
@@ -377,10 +125,10 @@ func hsOneLineError(t *testing.T, what, stderr string) {
 	}
 }
 
-// hsCheckTLS13 checks a complete TLS 1.3 handshake with an s_server-like peer: the exact message
+// checkTLS13 checks a complete TLS 1.3 handshake with an s_server-like peer: the exact message
 // order (the middlebox ChangeCipherSpecs aside), what was encrypted, and that every encrypted
 // message was decrypted and decoded.
-func hsCheckTLS13(t *testing.T, what string, res hsResult) {
+func checkTLS13(t *testing.T, what string, res e2etest.HandshakeReport) {
 	t.Helper()
 	if res.Version != "TLS 1.3" {
 		t.Errorf("%s: version %q, want TLS 1.3", what, res.Version)
@@ -388,7 +136,7 @@ func hsCheckTLS13(t *testing.T, what string, res hsResult) {
 	if res.CipherSuite == "" || res.KeyExchange == "" {
 		t.Errorf("%s: cipher_suite %q, key_exchange %q: both should be set", what, res.CipherSuite, res.KeyExchange)
 	}
-	steps := hsWithout(res.Steps, "ChangeCipherSpec")
+	steps := without(res.Steps, "ChangeCipherSpec")
 	// Everything after the client's Finished must be session tickets.
 	var tickets int
 	cut := len(steps)
@@ -406,17 +154,17 @@ func hsCheckTLS13(t *testing.T, what string, res hsResult) {
 		}
 	}
 	if tickets == 0 {
-		t.Errorf("%s: no encrypted NewSessionTicket received; steps: %s", what, hsSeq(res.Steps))
+		t.Errorf("%s: no encrypted NewSessionTicket received; steps: %s", what, e2etest.Seq(res.Steps))
 	}
 	if res.Resumption == nil || !res.Resumption.TicketOffered {
 		t.Errorf("%s: resumption.ticket_offered should be true", what)
 	}
-	hsExpectSeq(t, what, steps[:cut], []string{
+	expectSeq(t, what, steps[:cut], []string{
 		"sent ClientHello", "received ServerHello", "received EncryptedExtensions*", "received Certificate*",
 		"received CertificateVerify*", "received Finished*", "sent Finished*",
 	})
 	for _, s := range steps {
-		if s.Encrypted && !hsHasDetails(&s) {
+		if s.Encrypted && !hasDetails(&s) {
 			t.Errorf("%s: encrypted %s %s was not decoded (no details; summary %q)", what, s.Direction, s.Message, s.Summary)
 		}
 	}
@@ -437,23 +185,14 @@ func hsCheckTLS13(t *testing.T, what string, res hsResult) {
 	}
 }
 
-// hsCheckVerified checks a chain verified against the test CA.
-func hsCheckVerified(t *testing.T, what string, res hsResult) {
-	t.Helper()
-	if v := res.Verification; v == nil || !v.Verified || !v.HostnameOK {
-		t.Errorf("%s: verification %+v, want verified with hostname_ok", what, v)
-	}
-	if len(res.Chain) == 0 {
-		t.Errorf("%s: empty chain", what)
-	}
-}
+// TestHandshake runs `tlskit handshake` against real servers.
+func TestMain(m *testing.M) { e2etest.Main(m) }
 
-// TestE2EHandshake runs `tlskit handshake` against real servers.
-func TestE2EHandshake(t *testing.T) {
-	needOpenSSL(t)
-	hsLocalhost(t)
+func TestHandshake(t *testing.T) {
+	peertest.NeedOpenSSL3(t)
+	e2etest.Localhost(t)
 	t.Parallel()
-	fx := hsMakeFixture(t)
+	fx := makeFixture(t)
 	ca := fx.path("ca/ca.pem")
 	ecdsa, ecdsaKey := fx.path("ecdsa.pem"), fx.path("ecdsa-key.pem")
 	rsa, rsaKey := fx.path("rsa.pem"), fx.path("rsa-key.pem")
@@ -466,14 +205,14 @@ func TestE2EHandshake(t *testing.T) {
 		t.Run("tls13/"+kt.name, func(t *testing.T) {
 			t.Parallel()
 			dir := t.TempDir()
-			srv := hsSServer(t, dir, kt.cert, kt.key)
-			res := hsRunOK(t, dir, srv.addr(), "--ca", ca)
-			hsCheckTLS13(t, "TLS 1.3 "+kt.name, res)
-			hsCheckVerified(t, "TLS 1.3 "+kt.name, res)
-			if cv := hsFind(res.Steps, "received", "CertificateVerify"); cv == nil || !strings.Contains(cv.Summary, kt.sig) {
+			srv := peertest.OpenSSLServer(t, dir, kt.cert, kt.key)
+			res := e2etest.HandshakeOK(t, dir, srv.Localhost(), "--ca", ca)
+			checkTLS13(t, "TLS 1.3 "+kt.name, res)
+			e2etest.CheckVerified(t, "TLS 1.3 "+kt.name, res)
+			if cv := find(res.Steps, "received", "CertificateVerify"); cv == nil || !strings.Contains(cv.Summary, kt.sig) {
 				t.Errorf("CertificateVerify %+v: want signed with %s", cv, kt.sig)
 			}
-			if s := hsFind(res.Steps, "received", "Certificate"); s == nil || !strings.Contains(s.Summary, "CN=localhost") {
+			if s := find(res.Steps, "received", "Certificate"); s == nil || !strings.Contains(s.Summary, "CN=localhost") {
 				t.Errorf("received Certificate step %+v: want the leaf CN=localhost in its summary", s)
 			}
 		})
@@ -487,19 +226,19 @@ func TestE2EHandshake(t *testing.T) {
 		t.Run("tls12/"+kt.name, func(t *testing.T) {
 			t.Parallel()
 			dir := t.TempDir()
-			srv := hsSServer(t, dir, kt.cert, kt.key, "-tls1_2")
-			res := hsRunOK(t, dir, srv.addr(), "--ca", ca)
+			srv := peertest.OpenSSLServer(t, dir, kt.cert, kt.key, "-tls1_2")
+			res := e2etest.HandshakeOK(t, dir, srv.Localhost(), "--ca", ca)
 			if res.Version != "TLS 1.2" || !strings.HasPrefix(res.CipherSuite, kt.suite) || res.KeyExchange == "" {
 				t.Errorf("version %q, cipher_suite %q, key_exchange %q; want TLS 1.2, %s*, a key exchange", res.Version, res.CipherSuite, res.KeyExchange, kt.suite)
 			}
-			hsCheckVerified(t, "TLS 1.2 "+kt.name, res)
-			hsExpectSeq(t, "TLS 1.2 "+kt.name, res.Steps, []string{
+			e2etest.CheckVerified(t, "TLS 1.2 "+kt.name, res)
+			expectSeq(t, "TLS 1.2 "+kt.name, res.Steps, []string{
 				"sent ClientHello", "received ServerHello", "received Certificate", "received ServerKeyExchange",
 				"received ServerHelloDone", "sent ClientKeyExchange", "sent ChangeCipherSpec", "sent Finished*",
 				"received NewSessionTicket?", "received ChangeCipherSpec", "received Finished*",
 			})
 			for _, name := range []string{"ServerHello", "Certificate", "ServerKeyExchange"} {
-				if s := hsFind(res.Steps, "received", name); !hsHasDetails(s) {
+				if s := find(res.Steps, "received", name); !hasDetails(s) {
 					t.Errorf("received %s has no details: %+v", name, s)
 				}
 			}
@@ -511,35 +250,35 @@ func TestE2EHandshake(t *testing.T) {
 		t.Run("legacy/"+v.version, func(t *testing.T) {
 			t.Parallel()
 			dir := t.TempDir()
-			srv := hsSServer(t, dir, ecdsa, ecdsaKey, v.flag, "-cipher", "DEFAULT:@SECLEVEL=0")
-			res := hsRunOK(t, dir, srv.addr(), "--ca", ca, "--tls-min", "1.0")
+			srv := peertest.OpenSSLServer(t, dir, ecdsa, ecdsaKey, v.flag, "-cipher", "DEFAULT:@SECLEVEL=0")
+			res := e2etest.HandshakeOK(t, dir, srv.Localhost(), "--ca", ca, "--tls-min", "1.0")
 			if res.Version != v.version || res.CipherSuite == "" {
 				t.Errorf("version %q, cipher_suite %q; want %s and a suite", res.Version, res.CipherSuite, v.version)
 			}
-			hsCheckVerified(t, v.version, res)
-			hsExpectSeq(t, v.version, res.Steps, []string{
+			e2etest.CheckVerified(t, v.version, res)
+			expectSeq(t, v.version, res.Steps, []string{
 				"sent ClientHello", "received ServerHello", "received Certificate", "received ServerKeyExchange",
 				"received ServerHelloDone", "sent ClientKeyExchange", "sent ChangeCipherSpec", "sent Finished*",
 				"received NewSessionTicket?", "received ChangeCipherSpec", "received Finished*",
 			})
 
-			out, errOut, code := runIn(t, dir, nil, "handshake", srv.addr(), "--ca", ca)
+			out, errOut, code := e2etest.RunTlskit(t, dir, nil, "handshake", srv.Localhost(), "--ca", ca)
 			if code != 1 {
 				t.Errorf("without --tls-min: exit %d, want 1\nstdout:\n%s", code, out)
 			}
-			hsOneLineError(t, "without --tls-min", errOut)
+			oneLineError(t, "without --tls-min", errOut)
 			if !strings.Contains(errOut, "protocol_version") {
 				t.Errorf("without --tls-min: error %q should name the server's protocol_version alert", errOut)
 			}
 			if !strings.Contains(out, "error: ") {
 				t.Errorf("without --tls-min: the text output should end with the error:\n%s", out)
 			}
-			jr, r := hsRun(t, dir, srv.addr(), "--ca", ca)
-			if r.code != 1 || jr.Error == "" || jr.Version != "" {
-				t.Errorf("-o json without --tls-min: exit %d, error %q, version %q; want exit 1, an error and no version", r.code, jr.Error, jr.Version)
+			jr, r := e2etest.Handshake(t, dir, srv.Localhost(), "--ca", ca)
+			if r.Code != 1 || jr.Error == "" || jr.Version != "" {
+				t.Errorf("-o json without --tls-min: exit %d, error %q, version %q; want exit 1, an error and no version", r.Code, jr.Error, jr.Version)
 			}
-			if a := hsFind(jr.Steps, "received", "Alert"); a == nil || !strings.Contains(a.Summary, "protocol_version") {
-				t.Errorf("-o json without --tls-min: want a received protocol_version Alert step; steps: %s", hsSeq(jr.Steps))
+			if a := find(jr.Steps, "received", "Alert"); a == nil || !strings.Contains(a.Summary, "protocol_version") {
+				t.Errorf("-o json without --tls-min: want a received protocol_version Alert step; steps: %s", e2etest.Seq(jr.Steps))
 			}
 		})
 	}
@@ -548,14 +287,14 @@ func TestE2EHandshake(t *testing.T) {
 	t.Run("chacha20", func(t *testing.T) {
 		t.Parallel()
 		dir := t.TempDir()
-		srv := hsSServer(t, dir, ecdsa, ecdsaKey, "-tls1_3", "-ciphersuites", "TLS_CHACHA20_POLY1305_SHA256")
-		res := hsRunOK(t, dir, srv.addr(), "--ca", ca)
+		srv := peertest.OpenSSLServer(t, dir, ecdsa, ecdsaKey, "-tls1_3", "-ciphersuites", "TLS_CHACHA20_POLY1305_SHA256")
+		res := e2etest.HandshakeOK(t, dir, srv.Localhost(), "--ca", ca)
 		if res.CipherSuite != "TLS_CHACHA20_POLY1305_SHA256" {
 			t.Errorf("cipher_suite %q, want TLS_CHACHA20_POLY1305_SHA256", res.CipherSuite)
 		}
-		hsCheckTLS13(t, "ChaCha20", res)
-		hsCheckVerified(t, "ChaCha20", res)
-		if c := hsFind(res.Steps, "received", "Certificate"); !hsHasDetails(c) || !c.Encrypted {
+		checkTLS13(t, "ChaCha20", res)
+		e2etest.CheckVerified(t, "ChaCha20", res)
+		if c := find(res.Steps, "received", "Certificate"); !hasDetails(c) || !c.Encrypted {
 			t.Errorf("received Certificate should be encrypted and decoded: %+v", c)
 		}
 	})
@@ -564,15 +303,15 @@ func TestE2EHandshake(t *testing.T) {
 	t.Run("alpn", func(t *testing.T) {
 		t.Parallel()
 		dir := t.TempDir()
-		srv := hsSServer(t, dir, ecdsa, ecdsaKey, "-alpn", "h2,http/1.1")
-		res := hsRunOK(t, dir, srv.addr(), "--ca", ca, "--alpn", "h2")
+		srv := peertest.OpenSSLServer(t, dir, ecdsa, ecdsaKey, "-alpn", "h2,http/1.1")
+		res := e2etest.HandshakeOK(t, dir, srv.Localhost(), "--ca", ca, "--alpn", "h2")
 		if res.ALPN != "h2" {
 			t.Errorf("alpn %q, want h2", res.ALPN)
 		}
-		if ee := hsFind(res.Steps, "received", "EncryptedExtensions"); ee == nil || !strings.Contains(ee.Summary, "ALPN h2") {
+		if ee := find(res.Steps, "received", "EncryptedExtensions"); ee == nil || !strings.Contains(ee.Summary, "ALPN h2") {
 			t.Errorf("EncryptedExtensions %+v should say ALPN h2", ee)
 		}
-		if ch := hsFind(res.Steps, "sent", "ClientHello"); ch == nil || !strings.Contains(ch.Summary, "ALPN h2") {
+		if ch := find(res.Steps, "sent", "ClientHello"); ch == nil || !strings.Contains(ch.Summary, "ALPN h2") {
 			t.Errorf("ClientHello %+v should offer ALPN h2", ch)
 		}
 	})
@@ -582,37 +321,37 @@ func TestE2EHandshake(t *testing.T) {
 		t.Run("client-auth/"+v.name, func(t *testing.T) {
 			t.Parallel()
 			dir := t.TempDir()
-			srv := hsSServer(t, dir, ecdsa, ecdsaKey, v.flag, "-Verify", "1", "-CAfile", ca)
-			res := hsRunOK(t, dir, srv.addr(), "--ca", ca, "--cert", fx.path("client.pem"), "--key", fx.path("client-key.pem"))
+			srv := peertest.OpenSSLServer(t, dir, ecdsa, ecdsaKey, v.flag, "-Verify", "1", "-CAfile", ca)
+			res := e2etest.HandshakeOK(t, dir, srv.Localhost(), "--ca", ca, "--cert", fx.path("client.pem"), "--key", fx.path("client-key.pem"))
 			if auth := res.ClientAuth; auth == nil || !auth.Requested || !auth.CertificateSent {
 				t.Errorf("client_auth %+v: want requested and certificate_sent", auth)
 			}
-			if cr := hsFind(res.Steps, "received", "CertificateRequest"); !hsHasDetails(cr) {
-				t.Errorf("no decoded CertificateRequest received; steps: %s", hsSeq(res.Steps))
+			if cr := find(res.Steps, "received", "CertificateRequest"); !hasDetails(cr) {
+				t.Errorf("no decoded CertificateRequest received; steps: %s", e2etest.Seq(res.Steps))
 			}
-			if c := hsFind(res.Steps, "sent", "Certificate"); c == nil || !strings.Contains(c.Summary, "client.test") {
+			if c := find(res.Steps, "sent", "Certificate"); c == nil || !strings.Contains(c.Summary, "client.test") {
 				t.Errorf("sent Certificate %+v should carry CN=client.test", c)
 			}
-			if hsFind(res.Steps, "sent", "CertificateVerify") == nil {
-				t.Errorf("no CertificateVerify sent; steps: %s", hsSeq(res.Steps))
+			if find(res.Steps, "sent", "CertificateVerify") == nil {
+				t.Errorf("no CertificateVerify sent; steps: %s", e2etest.Seq(res.Steps))
 			}
 
 			// Without --cert the server refuses: in TLS 1.2 during the handshake, in TLS 1.3
 			// with an alert right after the client's Finished.
-			out, errOut, code := runIn(t, dir, nil, "handshake", srv.addr(), "--ca", ca, "-o", "json")
-			var jr hsResult
+			out, errOut, code := e2etest.RunTlskit(t, dir, nil, "handshake", srv.Localhost(), "--ca", ca, "-o", "json")
+			var jr e2etest.HandshakeReport
 			if err := json.Unmarshal([]byte(out), &jr); err != nil {
 				t.Fatalf("without --cert: stdout is not JSON: %v\n%s", err, out)
 			}
 			if jr.ClientAuth == nil || !jr.ClientAuth.Requested || jr.ClientAuth.CertificateSent {
 				t.Errorf("without --cert: client_auth %+v, want requested and not sent", jr.ClientAuth)
 			}
-			if hsFind(jr.Steps, "received", "CertificateRequest") == nil {
-				t.Errorf("without --cert: no CertificateRequest step; steps: %s", hsSeq(jr.Steps))
+			if find(jr.Steps, "received", "CertificateRequest") == nil {
+				t.Errorf("without --cert: no CertificateRequest step; steps: %s", e2etest.Seq(jr.Steps))
 			}
-			alert := hsFind(jr.Steps, "received", "Alert")
+			alert := find(jr.Steps, "received", "Alert")
 			if alert == nil {
-				t.Errorf("without --cert: the server's alert is not in the steps: %s", hsSeq(jr.Steps))
+				t.Errorf("without --cert: the server's alert is not in the steps: %s", e2etest.Seq(jr.Steps))
 			}
 			if code == 0 {
 				alertText := "(none recorded)"
@@ -631,7 +370,7 @@ func TestE2EHandshake(t *testing.T) {
 			if code != 1 {
 				t.Errorf("without --cert: exit %d, want 1", code)
 			}
-			hsOneLineError(t, "without --cert", errOut)
+			oneLineError(t, "without --cert", errOut)
 			if jr.Error == "" {
 				t.Errorf("without --cert: the JSON has no \"error\"")
 			}
@@ -651,7 +390,7 @@ func TestE2EHandshake(t *testing.T) {
 	t.Run("ocsp", func(t *testing.T) {
 		t.Parallel()
 		dir := t.TempDir()
-		der := pemBlocks(readFile(t, fx.dir, "ecdsa.pem"), "CERTIFICATE")
+		der := e2etest.PEMBlocks(e2etest.ReadFile(t, fx.dir, "ecdsa.pem"), "CERTIFICATE")
 		if len(der) == 0 {
 			t.Fatal("no certificate in ecdsa.pem")
 		}
@@ -661,17 +400,17 @@ func TestE2EHandshake(t *testing.T) {
 		}
 		// The CA database: V, expiry (YYMMDDHHMMSSZ), no revocation date, serial, file, subject.
 		index := fmt.Sprintf("V\t%s\t\t%X\tunknown\t/CN=localhost\n", leaf.NotAfter.UTC().Format("060102150405Z"), leaf.SerialNumber)
-		writeFile(t, dir, "index.txt", index)
-		r := execIn(t, dir, "", nil, "openssl", "ocsp", "-issuer", ca, "-cert", ecdsa, "-no_nonce", "-reqout", "req.der")
-		if r.code != 0 {
-			t.Skipf("this OpenSSL cannot build an OCSP request: %s%s", r.stdout, r.stderr)
+		e2etest.WriteFile(t, dir, "index.txt", index)
+		r := e2etest.Exec(t, dir, "", nil, "openssl", "ocsp", "-issuer", ca, "-cert", ecdsa, "-no_nonce", "-reqout", "req.der")
+		if r.Code != 0 {
+			t.Skipf("this OpenSSL cannot build an OCSP request: %s%s", r.Stdout, r.Stderr)
 		}
-		r = execIn(t, dir, "", nil, "openssl", "ocsp", "-index", "index.txt", "-rsigner", ca, "-rkey", fx.path("ca/ca-key.pem"),
+		r = e2etest.Exec(t, dir, "", nil, "openssl", "ocsp", "-index", "index.txt", "-rsigner", ca, "-rkey", fx.path("ca/ca-key.pem"),
 			"-CA", ca, "-reqin", "req.der", "-respout", "resp.der", "-ndays", "1")
-		if r.code != 0 || !fileExists(dir, "resp.der") {
-			t.Skipf("this OpenSSL cannot make an OCSP response: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+		if r.Code != 0 || !e2etest.Exists(dir, "resp.der") {
+			t.Skipf("this OpenSSL cannot make an OCSP response: exit %d\n%s%s", r.Code, r.Stdout, r.Stderr)
 		}
-		text := ossl(t, dir, "ocsp", "-respin", "resp.der", "-resp_text", "-noverify")
+		text := e2etest.OpenSSL(t, dir, "ocsp", "-respin", "resp.der", "-resp_text", "-noverify")
 		if !strings.Contains(text, "Cert Status: good") {
 			t.Skipf("openssl ocsp made a response that is not \"good\":\n%s", text)
 		}
@@ -683,32 +422,32 @@ func TestE2EHandshake(t *testing.T) {
 			{"with issuer", []string{"-cert_chain", ca}},
 		} {
 			for _, tlsv := range []string{"-tls1_3", "-tls1_2"} {
-				srv := hsSServer(t, dir, ecdsa, ecdsaKey, append([]string{"-status_file", "resp.der", tlsv}, c.extra...)...)
-				res := hsRunOK(t, dir, srv.addr(), "--ca", ca)
+				srv := peertest.OpenSSLServer(t, dir, ecdsa, ecdsaKey, append([]string{"-status_file", "resp.der", tlsv}, c.extra...)...)
+				res := e2etest.HandshakeOK(t, dir, srv.Localhost(), "--ca", ca)
 				if res.OCSP == nil || res.OCSP.Status != "good" {
 					t.Errorf("%s %s: ocsp %+v, want status good", c.name, tlsv, res.OCSP)
 				}
-				if tlsv == "-tls1_2" && hsFind(res.Steps, "received", "CertificateStatus") == nil {
-					t.Errorf("%s TLS 1.2: no CertificateStatus step; steps: %s", c.name, hsSeq(res.Steps))
+				if tlsv == "-tls1_2" && find(res.Steps, "received", "CertificateStatus") == nil {
+					t.Errorf("%s TLS 1.2: no CertificateStatus step; steps: %s", c.name, e2etest.Seq(res.Steps))
 				}
 			}
 		}
 
 		// The text report says it too; and a response saying "revoked" is reported as such.
-		srv := hsSServer(t, dir, ecdsa, ecdsaKey, "-status_file", "resp.der")
-		out, _, code := runIn(t, dir, nil, "handshake", srv.addr(), "--ca", ca)
+		srv := peertest.OpenSSLServer(t, dir, ecdsa, ecdsaKey, "-status_file", "resp.der")
+		out, _, code := e2etest.RunTlskit(t, dir, nil, "handshake", srv.Localhost(), "--ca", ca)
 		if code != 0 || !strings.Contains(out, "\nrevocation.status: good\n") || !strings.Contains(out, "\ncertificate.0.revocation: good (stapled OCSP response, updated ") {
 			t.Errorf("text output (exit %d) should have the leaf's and the chain's revocation lines:\n%s", code, out)
 		}
 		revokedAt := time.Now().Add(-time.Hour).UTC().Format("060102150405Z")
-		writeFile(t, dir, "revoked.txt", strings.Replace(strings.Replace(index, "V", "R", 1), "\t\t", "\t"+revokedAt+"\t", 1))
-		r = execIn(t, dir, "", nil, "openssl", "ocsp", "-index", "revoked.txt", "-rsigner", ca, "-rkey", fx.path("ca/ca-key.pem"),
+		e2etest.WriteFile(t, dir, "revoked.txt", strings.Replace(strings.Replace(index, "V", "R", 1), "\t\t", "\t"+revokedAt+"\t", 1))
+		r = e2etest.Exec(t, dir, "", nil, "openssl", "ocsp", "-index", "revoked.txt", "-rsigner", ca, "-rkey", fx.path("ca/ca-key.pem"),
 			"-CA", ca, "-reqin", "req.der", "-respout", "revoked.der", "-ndays", "1")
-		if r.code != 0 {
-			t.Fatalf("openssl ocsp (revoked): exit %d\n%s%s", r.code, r.stdout, r.stderr)
+		if r.Code != 0 {
+			t.Fatalf("openssl ocsp (revoked): exit %d\n%s%s", r.Code, r.Stdout, r.Stderr)
 		}
-		srv = hsSServer(t, dir, ecdsa, ecdsaKey, "-status_file", "revoked.der", "-cert_chain", ca)
-		res, _ := hsRun(t, dir, srv.addr(), "--ca", ca)
+		srv = peertest.OpenSSLServer(t, dir, ecdsa, ecdsaKey, "-status_file", "revoked.der", "-cert_chain", ca)
+		res, _ := e2etest.Handshake(t, dir, srv.Localhost(), "--ca", ca)
 		if res.OCSP == nil || res.OCSP.Status != "revoked" {
 			t.Errorf("revoked: ocsp %+v, want status revoked", res.OCSP)
 		}
@@ -718,19 +457,19 @@ func TestE2EHandshake(t *testing.T) {
 	t.Run("hello-retry", func(t *testing.T) {
 		t.Parallel()
 		dir := t.TempDir()
-		srv := hsSServer(t, dir, ecdsa, ecdsaKey, "-tls1_3", "-groups", "P-384")
-		res := hsRunOK(t, dir, srv.addr(), "--ca", ca)
+		srv := peertest.OpenSSLServer(t, dir, ecdsa, ecdsaKey, "-tls1_3", "-groups", "P-384")
+		res := e2etest.HandshakeOK(t, dir, srv.Localhost(), "--ca", ca)
 		if !res.HelloRetry {
 			t.Errorf("hello_retry false, want true")
 		}
 		if !strings.Contains(res.KeyExchange, "384") {
 			t.Errorf("key_exchange %q, want P-384", res.KeyExchange)
 		}
-		hsExpectSeq(t, "HelloRetryRequest", hsWithout(res.Steps, "ChangeCipherSpec", "NewSessionTicket"), []string{
+		expectSeq(t, "HelloRetryRequest", without(res.Steps, "ChangeCipherSpec", "NewSessionTicket"), []string{
 			"sent ClientHello", "received HelloRetryRequest", "sent ClientHello", "received ServerHello",
 			"received EncryptedExtensions*", "received Certificate*", "received CertificateVerify*", "received Finished*", "sent Finished*",
 		})
-		var hellos []hsStep
+		var hellos []e2etest.Step
 		for _, s := range res.Steps {
 			if s.Direction == "sent" && s.Message == "ClientHello" {
 				hellos = append(hellos, s)
@@ -739,7 +478,7 @@ func TestE2EHandshake(t *testing.T) {
 		if len(hellos) == 2 && !strings.Contains(hellos[1].Summary, "P-384") {
 			t.Errorf("the second ClientHello should carry a P-384 key share: %q", hellos[1].Summary)
 		}
-		if hrr := hsFind(res.Steps, "received", "HelloRetryRequest"); hrr == nil || !strings.Contains(hrr.Summary, "P-384") {
+		if hrr := find(res.Steps, "received", "HelloRetryRequest"); hrr == nil || !strings.Contains(hrr.Summary, "P-384") {
 			t.Errorf("HelloRetryRequest %+v should ask for P-384", hrr)
 		}
 	})
@@ -749,11 +488,11 @@ func TestE2EHandshake(t *testing.T) {
 		t.Run("vs-s_client/"+v.name, func(t *testing.T) {
 			t.Parallel()
 			dir := t.TempDir()
-			srv := hsSServer(t, dir, ecdsa, ecdsaKey, v.flag)
-			osslSteps := hsOpenSSLView(t, dir, srv.port, v.flag)
-			want := hsUpToClientFinished(osslSteps)
-			res := hsRunOK(t, dir, srv.addr(), "--ca", ca)
-			got := hsUpToClientFinished(hsComparable(res.Steps))
+			srv := peertest.OpenSSLServer(t, dir, ecdsa, ecdsaKey, v.flag)
+			osslSteps := opensslView(t, dir, srv.Port, v.flag)
+			want := upToClientFinished(osslSteps)
+			res := e2etest.HandshakeOK(t, dir, srv.Localhost(), "--ca", ca)
+			got := upToClientFinished(comparableSteps(res.Steps))
 			t.Logf("s_client: %s", strings.Join(want, ", "))
 			if strings.Join(got, ", ") != strings.Join(want, ", ") {
 				t.Errorf("tlskit's sequence differs from openssl s_client -msg's:\ntlskit:   %s\ns_client: %s", strings.Join(got, ", "), strings.Join(want, ", "))
@@ -761,7 +500,7 @@ func TestE2EHandshake(t *testing.T) {
 			// The server's Certificate message is the same bytes for both clients (neither asks
 			// for anything that changes it), so its length, header included, must agree: for
 			// TLS 1.3 this checks tlskit's decryption and framing against OpenSSL's.
-			oc, tc := hsFind(osslSteps, "received", "Certificate"), hsFind(res.Steps, "received", "Certificate")
+			oc, tc := find(osslSteps, "received", "Certificate"), find(res.Steps, "received", "Certificate")
 			if oc == nil || tc == nil || oc.Length != tc.Length {
 				t.Errorf("received Certificate: tlskit %+v, s_client %+v: lengths should agree", tc, oc)
 			}
@@ -772,20 +511,20 @@ func TestE2EHandshake(t *testing.T) {
 	t.Run("gnutls/tls13", func(t *testing.T) {
 		t.Parallel()
 		dir := t.TempDir()
-		srv := hsGnuTLSServ(t, dir, ecdsa, ecdsaKey)
-		res := hsRunOK(t, dir, srv.addr(), "--ca", ca)
+		srv := peertest.GnuTLSServer(t, dir, ecdsa, ecdsaKey)
+		res := e2etest.HandshakeOK(t, dir, srv.Localhost(), "--ca", ca)
 		if res.Version != "TLS 1.3" || res.CipherSuite == "" || res.KeyExchange == "" {
 			t.Errorf("version %q, cipher_suite %q, key_exchange %q", res.Version, res.CipherSuite, res.KeyExchange)
 		}
-		hsCheckVerified(t, "gnutls TLS 1.3", res)
+		e2etest.CheckVerified(t, "gnutls TLS 1.3", res)
 		// gnutls-serv asks for an optional client certificate by default; tlskit answers with an
 		// empty Certificate.
-		hsExpectSeq(t, "gnutls TLS 1.3", hsWithout(res.Steps, "ChangeCipherSpec", "NewSessionTicket"), []string{
+		expectSeq(t, "gnutls TLS 1.3", without(res.Steps, "ChangeCipherSpec", "NewSessionTicket"), []string{
 			"sent ClientHello", "received ServerHello", "received EncryptedExtensions*", "received CertificateRequest*?",
 			"received Certificate*", "received CertificateVerify*", "received Finished*", "sent Certificate*?", "sent Finished*",
 		})
 		for _, s := range res.Steps {
-			if s.Encrypted && !hsHasDetails(&s) {
+			if s.Encrypted && !hasDetails(&s) {
 				t.Errorf("encrypted %s %s not decoded", s.Direction, s.Message)
 			}
 		}
@@ -793,13 +532,13 @@ func TestE2EHandshake(t *testing.T) {
 	t.Run("gnutls/tls12", func(t *testing.T) {
 		t.Parallel()
 		dir := t.TempDir()
-		srv := hsGnuTLSServ(t, dir, rsa, rsaKey, "--priority", "NORMAL:-VERS-TLS1.3")
-		res := hsRunOK(t, dir, srv.addr(), "--ca", ca)
+		srv := peertest.GnuTLSServer(t, dir, rsa, rsaKey, "--priority", "NORMAL:-VERS-TLS1.3")
+		res := e2etest.HandshakeOK(t, dir, srv.Localhost(), "--ca", ca)
 		if res.Version != "TLS 1.2" || !strings.HasPrefix(res.CipherSuite, "TLS_ECDHE_RSA_") {
 			t.Errorf("version %q, cipher_suite %q; want TLS 1.2 with ECDHE_RSA", res.Version, res.CipherSuite)
 		}
-		hsCheckVerified(t, "gnutls TLS 1.2", res)
-		hsExpectSeq(t, "gnutls TLS 1.2", res.Steps, []string{
+		e2etest.CheckVerified(t, "gnutls TLS 1.2", res)
+		expectSeq(t, "gnutls TLS 1.2", res.Steps, []string{
 			"sent ClientHello", "received ServerHello", "received Certificate", "received ServerKeyExchange",
 			"received CertificateRequest?", "received ServerHelloDone", "sent Certificate?", "sent ClientKeyExchange",
 			"sent ChangeCipherSpec", "sent Finished*", "received NewSessionTicket?", "received ChangeCipherSpec", "received Finished*",
@@ -810,10 +549,10 @@ func TestE2EHandshake(t *testing.T) {
 	t.Run("verify/self-signed", func(t *testing.T) {
 		t.Parallel()
 		dir := t.TempDir()
-		srv := hsSServer(t, dir, fx.path("self.pem"), fx.path("self-key.pem"))
-		res, r := hsRun(t, dir, srv.addr())
-		if r.code != 3 {
-			t.Errorf("self-signed without --ca: exit %d, want 3", r.code)
+		srv := peertest.OpenSSLServer(t, dir, fx.path("self.pem"), fx.path("self-key.pem"))
+		res, r := e2etest.Handshake(t, dir, srv.Localhost())
+		if r.Code != 3 {
+			t.Errorf("self-signed without --ca: exit %d, want 3", r.Code)
 		}
 		if v := res.Verification; v == nil || v.Verified || (v.Reason != "self_signed" && v.Reason != "unknown_authority") {
 			t.Errorf("verification %+v: want not verified, reason self_signed", v)
@@ -821,34 +560,34 @@ func TestE2EHandshake(t *testing.T) {
 		if res.Version != "TLS 1.3" || len(res.Chain) != 1 {
 			t.Errorf("a failed verification should still show the handshake: version %q, %d certificates", res.Version, len(res.Chain))
 		}
-		hsOneLineError(t, "self-signed", r.stderr)
-		if !strings.Contains(r.stderr, "verification failed") {
-			t.Errorf("stderr %q should say verification failed", r.stderr)
+		oneLineError(t, "self-signed", r.Stderr)
+		if !strings.Contains(r.Stderr, "verification failed") {
+			t.Errorf("stderr %q should say verification failed", r.Stderr)
 		}
-		out, errOut, code := runIn(t, dir, nil, "handshake", srv.addr(), "--insecure")
+		out, errOut, code := e2etest.RunTlskit(t, dir, nil, "handshake", srv.Localhost(), "--insecure")
 		if code != 0 {
 			t.Errorf("--insecure: exit %d, want 0\n%s", code, errOut)
 		}
 		if !strings.HasPrefix(errOut, "tlskit: warning: ") || strings.Count(errOut, "\n") != 1 || !strings.Contains(errOut, "self_signed") {
 			t.Errorf("--insecure: want one warning line naming self_signed on stderr, got %q", errOut)
 		}
-		mustContain(t, "--insecure text", out, "verification.verified: false\n", "verification.reason: self_signed\n")
+		e2etest.MustContain(t, "--insecure text", out, "verification.verified: false\n", "verification.reason: self_signed\n")
 	})
 	t.Run("verify/hostname-mismatch", func(t *testing.T) {
 		t.Parallel()
 		dir := t.TempDir()
-		srv := hsSServer(t, dir, fx.path("other.pem"), fx.path("other-key.pem"))
-		res, r := hsRun(t, dir, srv.addr(), "--ca", ca)
-		if r.code != 3 {
-			t.Errorf("wrong host: exit %d, want 3", r.code)
+		srv := peertest.OpenSSLServer(t, dir, fx.path("other.pem"), fx.path("other-key.pem"))
+		res, r := e2etest.Handshake(t, dir, srv.Localhost(), "--ca", ca)
+		if r.Code != 3 {
+			t.Errorf("wrong host: exit %d, want 3", r.Code)
 		}
 		if v := res.Verification; v == nil || v.Verified || v.Reason != "hostname_mismatch" || v.HostnameOK {
 			t.Errorf("verification %+v: want reason hostname_mismatch, hostname_ok false", v)
 		}
-		hsOneLineError(t, "hostname mismatch", r.stderr)
+		oneLineError(t, "hostname mismatch", r.Stderr)
 		// Asking for the name the certificate is for (with --sni) makes it verify.
-		res = hsRunOK(t, dir, srv.addr(), "--ca", ca, "--sni", "other.test")
-		hsCheckVerified(t, "--sni other.test", res)
+		res = e2etest.HandshakeOK(t, dir, srv.Localhost(), "--ca", ca, "--sni", "other.test")
+		e2etest.CheckVerified(t, "--sni other.test", res)
 	})
 	// A server that sends its leaf without the intermediate, as openssl s_server does unless
 	// given -cert_chain: incomplete_chain, with a hint for the server's operator, where
@@ -856,43 +595,43 @@ func TestE2EHandshake(t *testing.T) {
 	t.Run("verify/missing-intermediate", func(t *testing.T) {
 		t.Parallel()
 		dir := t.TempDir()
-		ossl(t, dir, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+		e2etest.OpenSSL(t, dir, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
 			"-keyout", "root.key", "-out", "root.pem", "-subj", "/CN=HS Root", "-days", "30",
 			"-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign")
-		vfOpenSSLCert(t, dir, "inter", "/CN=HS Intermediate", "root", vfOpenSSLCA)
-		vfOpenSSLCert(t, dir, "leaf", "/CN=localhost", "inter", vfOpenSSLLeaf+"subjectAltName=DNS:localhost\n")
-		srv := hsSServer(t, dir, "leaf.pem", "leaf.key")
-		res, r := hsRun(t, dir, srv.addr(), "--ca", "root.pem")
-		if v := res.Verification; r.code != 3 || v == nil || v.Verified || v.Reason != "incomplete_chain" ||
+		e2etest.OpenSSLCert(t, dir, "inter", "/CN=HS Intermediate", "root", e2etest.OpenSSLCAExt)
+		e2etest.OpenSSLCert(t, dir, "leaf", "/CN=localhost", "inter", e2etest.OpenSSLLeafExt+"subjectAltName=DNS:localhost\n")
+		srv := peertest.OpenSSLServer(t, dir, "leaf.pem", "leaf.key")
+		res, r := e2etest.Handshake(t, dir, srv.Localhost(), "--ca", "root.pem")
+		if v := res.Verification; r.Code != 3 || v == nil || v.Verified || v.Reason != "incomplete_chain" ||
 			!strings.Contains(v.Error, `the server did not send the certificate of "CN=localhost"'s issuer "CN=HS Intermediate"`) {
-			t.Errorf("BUG: leaf only: exit %d, verification %+v; want 3, incomplete_chain naming the issuer", r.code, v)
+			t.Errorf("BUG: leaf only: exit %d, verification %+v; want 3, incomplete_chain naming the issuer", r.Code, v)
 		}
-		hsOneLineError(t, "missing intermediate", r.stderr)
-		if !strings.Contains(r.stderr, "tlskit: hint: the server must send its intermediate certificates") {
-			t.Errorf("no hint for the server's chain in %q", r.stderr)
+		oneLineError(t, "missing intermediate", r.Stderr)
+		if !strings.Contains(r.Stderr, "tlskit: hint: the server must send its intermediate certificates") {
+			t.Errorf("no hint for the server's chain in %q", r.Stderr)
 		}
-		sc := execIn(t, dir, "", nil, "openssl", "s_client", "-connect", "127.0.0.1:"+srv.port, "-servername", "localhost",
+		sc := e2etest.Exec(t, dir, "", nil, "openssl", "s_client", "-connect", "127.0.0.1:"+srv.Port, "-servername", "localhost",
 			"-CAfile", "root.pem", "-verify_return_error", "-brief")
-		if sc.code == 0 || !strings.Contains(sc.stdout+sc.stderr, "unable to get local issuer certificate") {
+		if sc.Code == 0 || !strings.Contains(sc.Stdout+sc.Stderr, "unable to get local issuer certificate") {
 			t.Errorf("openssl s_client on the leaf-only server: exit %d, want \"unable to get local issuer certificate\"\n%s%s",
-				sc.code, sc.stdout, sc.stderr)
+				sc.Code, sc.Stdout, sc.Stderr)
 		}
-		full := hsSServer(t, dir, "leaf.pem", "leaf.key", "-cert_chain", "inter.pem")
-		hsCheckVerified(t, "with -cert_chain", hsRunOK(t, dir, full.addr(), "--ca", "root.pem"))
+		full := peertest.OpenSSLServer(t, dir, "leaf.pem", "leaf.key", "-cert_chain", "inter.pem")
+		e2etest.CheckVerified(t, "with -cert_chain", e2etest.HandshakeOK(t, dir, full.Localhost(), "--ca", "root.pem"))
 	})
 	t.Run("verify/warn-days", func(t *testing.T) {
 		t.Parallel()
 		dir := t.TempDir()
-		srv := hsSServer(t, dir, ecdsa, ecdsaKey)
-		_, errOut, code := runIn(t, dir, nil, "handshake", srv.addr(), "--ca", ca, "--warn-days", "400")
+		srv := peertest.OpenSSLServer(t, dir, ecdsa, ecdsaKey)
+		_, errOut, code := e2etest.RunTlskit(t, dir, nil, "handshake", srv.Localhost(), "--ca", ca, "--warn-days", "400")
 		if code != 3 {
 			t.Errorf("--warn-days 400 on a 397-day certificate: exit %d, want 3", code)
 		}
-		hsOneLineError(t, "--warn-days 400", errOut)
+		oneLineError(t, "--warn-days 400", errOut)
 		if !strings.Contains(errOut, "--warn-days 400") || !strings.Contains(errOut, "expires in") {
 			t.Errorf("--warn-days 400: stderr %q", errOut)
 		}
-		if _, errOut, code := runIn(t, dir, nil, "handshake", srv.addr(), "--ca", ca, "--warn-days", "30"); code != 0 {
+		if _, errOut, code := e2etest.RunTlskit(t, dir, nil, "handshake", srv.Localhost(), "--ca", ca, "--warn-days", "30"); code != 0 {
 			t.Errorf("--warn-days 30: exit %d, want 0\n%s", code, errOut)
 		}
 	})
@@ -901,12 +640,12 @@ func TestE2EHandshake(t *testing.T) {
 	t.Run("text-and-pem", func(t *testing.T) {
 		t.Parallel()
 		dir := t.TempDir()
-		srv := hsSServer(t, dir, ecdsa, ecdsaKey)
-		out, errOut, code := runIn(t, dir, nil, "handshake", srv.addr(), "--ca", ca)
+		srv := peertest.OpenSSLServer(t, dir, ecdsa, ecdsaKey)
+		out, errOut, code := e2etest.RunTlskit(t, dir, nil, "handshake", srv.Localhost(), "--ca", ca)
 		if code != 0 || errOut != "" {
 			t.Fatalf("exit %d, stderr %q", code, errOut)
 		}
-		mustContain(t, "text output", out, "\nversion: TLS 1.3\n", "\nverification.verified: true\n", "target: "+srv.addr()+"\n")
+		e2etest.MustContain(t, "text output", out, "\nversion: TLS 1.3\n", "\nverification.verified: true\n", "target: "+srv.Localhost()+"\n")
 		if !regexp.MustCompile(`(?m)^step: [0-9]+\.[0-9]{3} received EncryptedExtensions\* \S`).MatchString(out) {
 			t.Errorf("no `step: MS received EncryptedExtensions* ...` line in:\n%s", out)
 		}
@@ -917,14 +656,14 @@ func TestE2EHandshake(t *testing.T) {
 			t.Errorf("colour in a pipe:\n%q", out)
 		}
 
-		pemOut, errOut, code := runIn(t, dir, nil, "handshake", srv.addr(), "--ca", ca, "--pem")
+		pemOut, errOut, code := e2etest.RunTlskit(t, dir, nil, "handshake", srv.Localhost(), "--ca", ca, "--pem")
 		if code != 0 || errOut != "" {
 			t.Fatalf("--pem: exit %d, stderr %q", code, errOut)
 		}
 		if b, rest := pem.Decode([]byte(pemOut)); b == nil || b.Type != "CERTIFICATE" || strings.TrimSpace(string(rest)) != "" {
 			t.Errorf("--pem should print exactly the one certificate sent, got:\n%s", pemOut)
 		}
-		subj := osslIn(t, dir, pemOut, "x509", "-noout", "-subject")
+		subj := e2etest.OpenSSLIn(t, dir, pemOut, "x509", "-noout", "-subject")
 		if !strings.Contains(strings.ReplaceAll(subj, " ", ""), "subject=CN=localhost") {
 			t.Errorf("openssl x509 -subject of --pem: %q", subj)
 		}
@@ -934,41 +673,41 @@ func TestE2EHandshake(t *testing.T) {
 	t.Run("several-targets", func(t *testing.T) {
 		t.Parallel()
 		dir := t.TempDir()
-		a := hsSServer(t, dir, ecdsa, ecdsaKey)
-		b := hsSServer(t, dir, rsa, rsaKey, "-tls1_2")
-		closed := hsFreePort(t) // nothing listens there once released
+		a := peertest.OpenSSLServer(t, dir, ecdsa, ecdsaKey)
+		b := peertest.OpenSSLServer(t, dir, rsa, rsaKey, "-tls1_2")
+		closed := peertest.FreePort(t) // nothing listens there once released
 
 		// Both servers, one as an argument and one on stdin.
-		r := execIn(t, dir, "localhost:"+b.port+"\n", nil, binary, "handshake", a.addr(), "-", "--ca", ca, "-o", "json")
-		if r.code != 0 {
-			t.Errorf("two servers: exit %d\n%s", r.code, r.stderr)
+		r := e2etest.Exec(t, dir, "localhost:"+b.Port+"\n", nil, e2etest.Binary(), "handshake", a.Localhost(), "-", "--ca", ca, "-o", "json")
+		if r.Code != 0 {
+			t.Errorf("two servers: exit %d\n%s", r.Code, r.Stderr)
 		}
-		lines := hsJSONLines(t, r.stdout, 2)
-		hsCheckLine(t, lines, 0, a.port, "TLS 1.3", false)
-		hsCheckLine(t, lines, 1, b.port, "TLS 1.2", false)
+		lines := jsonLines(t, r.Stdout, 2)
+		checkLine(t, lines, 0, a.Port, "TLS 1.3", false)
+		checkLine(t, lines, 1, b.Port, "TLS 1.2", false)
 
 		// All on stdin, the unreachable one in the middle.
-		stdin := fmt.Sprintf("# targets\n%s\n\nlocalhost:%s\n%s\n", b.addr(), closed, a.addr())
-		r = execIn(t, dir, stdin, nil, binary, "handshake", "-", "--ca", ca, "-o", "json", "--concurrency", "3")
-		if r.code != 1 {
-			t.Errorf("with an unreachable target: exit %d, want 1", r.code)
+		stdin := fmt.Sprintf("# targets\n%s\n\nlocalhost:%s\n%s\n", b.Localhost(), closed, a.Localhost())
+		r = e2etest.Exec(t, dir, stdin, nil, e2etest.Binary(), "handshake", "-", "--ca", ca, "-o", "json", "--concurrency", "3")
+		if r.Code != 1 {
+			t.Errorf("with an unreachable target: exit %d, want 1", r.Code)
 		}
-		hsOneLineError(t, "with an unreachable target", r.stderr)
-		lines = hsJSONLines(t, r.stdout, 3)
-		hsCheckLine(t, lines, 0, b.port, "TLS 1.2", false)
-		hsCheckLine(t, lines, 1, closed, "", true)
-		hsCheckLine(t, lines, 2, a.port, "TLS 1.3", false)
+		oneLineError(t, "with an unreachable target", r.Stderr)
+		lines = jsonLines(t, r.Stdout, 3)
+		checkLine(t, lines, 0, b.Port, "TLS 1.2", false)
+		checkLine(t, lines, 1, closed, "", true)
+		checkLine(t, lines, 2, a.Port, "TLS 1.3", false)
 	})
 }
 
-// hsJSONLines decodes JSON Lines output, one compact object per line, and wants n of them.
-func hsJSONLines(t *testing.T, out string, n int) []hsResult {
+// jsonLines decodes JSON Lines output, one compact object per line, and wants n of them.
+func jsonLines(t *testing.T, out string, n int) []e2etest.HandshakeReport {
 	t.Helper()
-	var res []hsResult
+	var res []e2etest.HandshakeReport
 	sc := bufio.NewScanner(strings.NewReader(out))
 	sc.Buffer(make([]byte, 1<<20), 16<<20)
 	for sc.Scan() {
-		var r hsResult
+		var r e2etest.HandshakeReport
 		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
 			t.Fatalf("line %d is not a JSON object: %v\n%s", len(res)+1, err, sc.Text())
 		}
@@ -980,7 +719,7 @@ func hsJSONLines(t *testing.T, out string, n int) []hsResult {
 	return res
 }
 
-func hsCheckLine(t *testing.T, lines []hsResult, i int, port, version string, wantErr bool) {
+func checkLine(t *testing.T, lines []e2etest.HandshakeReport, i int, port, version string, wantErr bool) {
 	t.Helper()
 	l := lines[i]
 	if fmt.Sprint(l.Target.Port) != port {
@@ -997,12 +736,12 @@ func hsCheckLine(t *testing.T, lines []hsResult, i int, port, version string, wa
 	}
 }
 
-// hsMsgLine is one line of `openssl s_client -msg`: direction, record type, and for handshake
+// msgLine is one line of `openssl s_client -msg`: direction, record type, and for handshake
 // records the message name, e.g. ">>> TLS 1.3, Handshake [length 0136], ClientHello".
-var hsMsgLine = regexp.MustCompile(`^(>>>|<<<) [^,]+, ([A-Za-z]+) \[length ([0-9a-fA-F]+)\](?:, (\w+))?`)
+var msgLine = regexp.MustCompile(`^(>>>|<<<) [^,]+, ([A-Za-z]+) \[length ([0-9a-fA-F]+)\](?:, (\w+))?`)
 
-// hsOpenSSLNames maps OpenSSL's handshake message names (apps/lib/s_cb.c) to tlskit's.
-var hsOpenSSLNames = map[string]string{
+// opensslNames maps OpenSSL's handshake message names (apps/lib/s_cb.c) to tlskit's.
+var opensslNames = map[string]string{
 	"HelloRequest": "HelloRequest", "ClientHello": "ClientHello", "ServerHello": "ServerHello",
 	"NewSessionTicket": "NewSessionTicket", "EndOfEarlyData": "EndOfEarlyData",
 	"EncryptedExtensions": "EncryptedExtensions", "Certificate": "Certificate",
@@ -1012,7 +751,7 @@ var hsOpenSSLNames = map[string]string{
 	"KeyUpdate": "KeyUpdate", "CompressedCertificate": "CompressedCertificate",
 }
 
-// hsOpenSSLView runs `openssl s_client -msg` against the server and returns the messages it
+// opensslView runs `openssl s_client -msg` against the server and returns the messages it
 // shows that tlskit's timeline can be compared with (with their lengths, header included).
 //
 // What is compared, and why:
@@ -1027,7 +766,7 @@ var hsOpenSSLNames = map[string]string{
 //
 // s_client's ClientHello offers different extensions and key shares than Go's, but against the
 // same server the sequence of messages must be the same.
-func hsOpenSSLView(t *testing.T, dir, port, versionFlag string) []hsStep {
+func opensslView(t *testing.T, dir, port, versionFlag string) []e2etest.Step {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -1039,9 +778,9 @@ func hsOpenSSLView(t *testing.T, dir, port, versionFlag string) []hsStep {
 	if err := c.Run(); err != nil && ctx.Err() != nil {
 		t.Fatalf("openssl s_client timed out:\n%s", out.String())
 	}
-	var steps []hsStep
+	var steps []e2etest.Step
 	for _, line := range strings.Split(out.String(), "\n") {
-		m := hsMsgLine.FindStringSubmatch(line)
+		m := msgLine.FindStringSubmatch(line)
 		if m == nil {
 			continue
 		}
@@ -1052,26 +791,26 @@ func hsOpenSSLView(t *testing.T, dir, port, versionFlag string) []hsStep {
 		length, _ := strconv.ParseInt(m[3], 16, 32)
 		switch m[2] {
 		case "Handshake":
-			name, ok := hsOpenSSLNames[m[4]]
+			name, ok := opensslNames[m[4]]
 			if !ok {
 				t.Fatalf("openssl s_client -msg: unmapped handshake message %q in %q", m[4], line)
 			}
-			steps = append(steps, hsStep{Direction: dir, Message: name, Length: int(length)})
+			steps = append(steps, e2etest.Step{Direction: dir, Message: name, Length: int(length)})
 		case "ChangeCipherSpec":
-			steps = append(steps, hsStep{Direction: dir, Message: "ChangeCipherSpec", Length: int(length)})
+			steps = append(steps, e2etest.Step{Direction: dir, Message: "ChangeCipherSpec", Length: int(length)})
 		}
 	}
-	steps = hsComparable(steps)
-	view := hsUpToClientFinished(steps)
+	steps = comparableSteps(steps)
+	view := upToClientFinished(steps)
 	if len(view) == 0 || view[len(view)-1] != "sent Finished" {
 		t.Fatalf("openssl s_client -msg showed no complete handshake:\n%s", out.String())
 	}
 	return steps
 }
 
-// hsComparable drops what OpenSSL's -msg trace does not show (see hsOpenSSLView).
-func hsComparable(steps []hsStep) []hsStep {
-	var out []hsStep
+// comparableSteps drops what OpenSSL's -msg trace does not show (see opensslView).
+func comparableSteps(steps []e2etest.Step) []e2etest.Step {
+	var out []e2etest.Step
 	for _, s := range steps {
 		switch {
 		case s.Message == "ChangeCipherSpec" && s.Direction == "received":
@@ -1083,8 +822,8 @@ func hsComparable(steps []hsStep) []hsStep {
 	return out
 }
 
-// hsUpToClientFinished renders steps as "dir Name" up to and including the first sent Finished.
-func hsUpToClientFinished(steps []hsStep) []string {
+// upToClientFinished renders steps as "dir Name" up to and including the first sent Finished.
+func upToClientFinished(steps []e2etest.Step) []string {
 	var out []string
 	for _, s := range steps {
 		out = append(out, s.Direction+" "+s.Message)

@@ -1,8 +1,9 @@
 //go:build unix
 
-package main
+package scan
 
 import (
+	"context"
 	"crypto/tls"
 	"encoding/json"
 	"encoding/xml"
@@ -10,15 +11,16 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/tlskit/tlskit/cmd/internal/e2etest"
 	"github.com/tlskit/tlskit/tlscore/peertest"
 )
 
@@ -26,10 +28,10 @@ import (
 // with sslscan (2.0.7) as the reference for which (version, suite) pairs and groups a server
 // accepts; and against misbehaving TCP peers, which must neither hang the scan nor make it
 // report suites nobody accepted. Every certificate is made by the tlskit binary; servers listen
-// on 127.0.0.1 only (hsSServer in e2e_handshake_test.go starts and reaps them).
+// on 127.0.0.1 only (peertest.OpenSSLServer starts and reaps them).
 
-// scReport is the part of `tlskit scan -o json` these tests read.
-type scReport struct {
+// report is the part of `tlskit scan -o json` these tests read.
+type report struct {
 	Versions []struct {
 		Version          string `json:"version"`
 		Supported        bool   `json:"supported"`
@@ -62,17 +64,17 @@ type scReport struct {
 	} `json:"findings"`
 }
 
-func scParse(t *testing.T, what, out string) scReport {
+func parseReport(t *testing.T, what, out string) report {
 	t.Helper()
-	var r scReport
+	var r report
 	if err := json.Unmarshal([]byte(out), &r); err != nil {
 		t.Fatalf("%s: bad JSON: %v\n%s", what, err, out)
 	}
 	return r
 }
 
-// scPairs is tlskit's accepted (version, suite) pairs, "TLS 1.2 TLS_ECDHE_..." (IANA names).
-func scPairs(r scReport) map[string]bool {
+// pairsOf is tlskit's accepted (version, suite) pairs, "TLS 1.2 TLS_ECDHE_..." (IANA names).
+func pairsOf(r report) map[string]bool {
 	m := map[string]bool{}
 	for _, v := range r.Versions {
 		if !v.Supported {
@@ -85,8 +87,8 @@ func scPairs(r scReport) map[string]bool {
 	return m
 }
 
-// scGroupsOf is the names of the groups tlskit says the server accepts.
-func scGroupsOf(r scReport) []string {
+// groupsOf is the names of the groups tlskit says the server accepts.
+func groupsOf(r report) []string {
 	var g []string
 	for _, x := range r.Groups {
 		if x.Supported {
@@ -97,7 +99,7 @@ func scGroupsOf(r scReport) []string {
 	return g
 }
 
-func scHasFinding(r scReport, id string) bool {
+func hasFinding(r report, id string) bool {
 	for _, f := range r.Findings {
 		if f.ID == id {
 			return true
@@ -108,7 +110,7 @@ func scHasFinding(r scReport, id string) bool {
 
 // sslscan's XML (sslscan --xml=-): <cipher sslversion= cipher= id=/> and <group sslversion=
 // name= id=/> elements inside <ssltest>.
-type scSSLScanXML struct {
+type sslscanXML struct {
 	Tests []struct {
 		Ciphers []struct {
 			SSLVersion string `xml:"sslversion,attr"`
@@ -122,52 +124,52 @@ type scSSLScanXML struct {
 	} `xml:"ssltest"`
 }
 
-// scVersion maps sslscan's protocol names to tlskit's.
-var scVersion = map[string]string{"SSLv2": "SSL 2.0", "SSLv3": "SSL 3.0", "TLSv1.0": "TLS 1.0",
+// sslscanVersionOf maps sslscan's protocol names to tlskit's.
+var sslscanVersionOf = map[string]string{"SSLv2": "SSL 2.0", "SSLv3": "SSL 3.0", "TLSv1.0": "TLS 1.0",
 	"TLSv1.1": "TLS 1.1", "TLSv1.2": "TLS 1.2", "TLSv1.3": "TLS 1.3"}
 
-// scGroupName maps sslscan's group names (the part before any " (NIST P-256)") to tlskit's,
+// sslscanGroupOf maps sslscan's group names (the part before any " (NIST P-256)") to tlskit's,
 // for the groups tlskit probes: x25519, P-256, P-384, P-521, x448, ffdhe2048..8192 and the
 // ML-KEM hybrids (which sslscan 2.0.7 does not know, so it never lists them). sslscan also
 // lists, from other OpenSSL builds, secp224r1/secp192r1, brainpool and binary sect* curves for
 // TLS 1.2 and below, which tlskit does not probe and which are therefore not compared.
-var scGroupName = map[string]string{"x25519": "x25519", "secp256r1": "P-256", "prime256v1": "P-256",
+var sslscanGroupOf = map[string]string{"x25519": "x25519", "secp256r1": "P-256", "prime256v1": "P-256",
 	"secp384r1": "P-384", "secp521r1": "P-521", "X25519MLKEM768": "X25519MLKEM768", "x448": "x448",
 	"ffdhe2048": "ffdhe2048", "ffdhe3072": "ffdhe3072", "ffdhe4096": "ffdhe4096", "ffdhe6144": "ffdhe6144", "ffdhe8192": "ffdhe8192"}
 
-type scSSLScanResult struct {
+type sslscanResult struct {
 	pairs    map[string]string   // "TLSv1.2 ECDHE-RSA-AES128-GCM-SHA256" -> id "0xC02F"
 	groups   map[string][]string // sslscan version -> tlskit group names it lists
 	versions []string            // sslscan versions with groups, in listing order
 	raw      string
 }
 
-func scRunSSLScan(t *testing.T, dir, port string) scSSLScanResult {
+func runSSLScan(t *testing.T, dir, port string) sslscanResult {
 	t.Helper()
-	r := execIn(t, dir, "", nil, peertest.Need(t, "sslscan"), "--no-colour", "--xml=-", "127.0.0.1:"+port)
-	if r.code != 0 {
-		t.Fatalf("sslscan: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	r := e2etest.Exec(t, dir, "", nil, peertest.Need(t, "sslscan"), "--no-colour", "--xml=-", "127.0.0.1:"+port)
+	if r.Code != 0 {
+		t.Fatalf("sslscan: exit %d\n%s%s", r.Code, r.Stdout, r.Stderr)
 	}
 	// sslscan writes its text report to stdout too; the XML document starts at "<?xml".
-	doc := r.stdout
+	doc := r.Stdout
 	if i := strings.Index(doc, "<?xml"); i >= 0 {
 		doc = doc[i:]
 	}
 	var x struct {
 		XMLName xml.Name `xml:"document"`
-		scSSLScanXML
+		sslscanXML
 	}
 	if err := xml.Unmarshal([]byte(doc), &x); err != nil {
-		t.Fatalf("sslscan XML: %v\n%s", err, r.stdout)
+		t.Fatalf("sslscan XML: %v\n%s", err, r.Stdout)
 	}
-	res := scSSLScanResult{pairs: map[string]string{}, groups: map[string][]string{}, raw: r.stdout}
+	res := sslscanResult{pairs: map[string]string{}, groups: map[string][]string{}, raw: r.Stdout}
 	for _, tst := range x.Tests {
 		for _, c := range tst.Ciphers {
 			res.pairs[c.SSLVersion+" "+c.Cipher] = strings.ToUpper(strings.TrimPrefix(c.ID, "0x"))
 		}
 		for _, g := range tst.Groups {
 			name, _, _ := strings.Cut(g.Name, " (")
-			tn, ok := scGroupName[strings.TrimSpace(name)]
+			tn, ok := sslscanGroupOf[strings.TrimSpace(name)]
 			if !ok {
 				continue // a group tlskit does not probe
 			}
@@ -178,13 +180,13 @@ func scRunSSLScan(t *testing.T, dir, port string) scSSLScanResult {
 		}
 	}
 	if len(res.pairs) == 0 {
-		t.Fatalf("sslscan found no cipher at all:\n%s%s", r.stdout, r.stderr)
+		t.Fatalf("sslscan found no cipher at all:\n%s%s", r.Stdout, r.Stderr)
 	}
 	return res
 }
 
-// scSet is a sorted, deduplicated copy.
-func scSet(s []string) []string {
+// sortedSet is a sorted, deduplicated copy.
+func sortedSet(s []string) []string {
 	m := map[string]bool{}
 	for _, x := range s {
 		m[x] = true
@@ -197,20 +199,28 @@ func scSet(s []string) []string {
 	return out
 }
 
-func scMakeFixture(t *testing.T) hsFixture {
+// fixture is the certificates the scanned servers use.
+type fixture struct{ dir string }
+
+// path is the absolute path of a fixture file.
+func (f fixture) path(name string) string { return filepath.Join(f.dir, name) }
+
+func makeFixture(t *testing.T) fixture {
 	t.Helper()
 	dir := t.TempDir()
-	tk(t, dir, "ca", "create", "--dir", "ca")
-	tk(t, dir, "cert", "issue", "localhost", "127.0.0.1", "--ca-dir", "ca", "--out", "ecdsa.pem", "--key-out", "ecdsa-key.pem")
-	tk(t, dir, "cert", "issue", "localhost", "127.0.0.1", "--ca-dir", "ca", "--key-type", "rsa-2048", "--out", "rsa.pem", "--key-out", "rsa-key.pem")
-	return hsFixture{dir: dir}
+	e2etest.Tlskit(t, dir, "ca", "create", "--dir", "ca")
+	e2etest.Tlskit(t, dir, "cert", "issue", "localhost", "127.0.0.1", "--ca-dir", "ca", "--out", "ecdsa.pem", "--key-out", "ecdsa-key.pem")
+	e2etest.Tlskit(t, dir, "cert", "issue", "localhost", "127.0.0.1", "--ca-dir", "ca", "--key-type", "rsa-2048", "--out", "rsa.pem", "--key-out", "rsa-key.pem")
+	return fixture{dir: dir}
 }
 
-func TestE2EScanMatchesSSLScan(t *testing.T) {
+func TestMain(m *testing.M) { e2etest.Main(m) }
+
+func TestScanMatchesSSLScan(t *testing.T) {
 	t.Parallel()
-	needOpenSSL(t)
+	peertest.NeedOpenSSL3(t)
 	peertest.Need(t, "sslscan")
-	fx := scMakeFixture(t)
+	fx := makeFixture(t)
 	ca := fx.path("ca/ca.pem")
 
 	cases := []struct {
@@ -235,18 +245,18 @@ func TestE2EScanMatchesSSLScan(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			dir := t.TempDir()
-			srv := hsSServer(t, dir, fx.path(c.key+".pem"), fx.path(c.key+"-key.pem"), c.args...)
-			target := "127.0.0.1:" + srv.port
+			srv := peertest.OpenSSLServer(t, dir, fx.path(c.key+".pem"), fx.path(c.key+"-key.pem"), c.args...)
+			target := "127.0.0.1:" + srv.Port
 
 			start := time.Now()
-			out, errOut, code := runIn(t, dir, []string{"NO_COLOR=1"}, "scan", target, "--sni", "localhost", "--ca", ca, "-o", "json", "--fail-on", "none")
+			out, errOut, code := e2etest.RunTlskit(t, dir, []string{"NO_COLOR=1"}, "scan", target, "--sni", "localhost", "--ca", ca, "-o", "json", "--fail-on", "none")
 			took := time.Since(start)
 			if code != 0 {
 				t.Fatalf("tlskit scan --fail-on none: exit %d\nstderr:\n%s\nstdout:\n%s", code, errOut, out)
 			}
-			rep := scParse(t, "tlskit scan", out)
+			rep := parseReport(t, "tlskit scan", out)
 			start = time.Now()
-			ss := scRunSSLScan(t, dir, srv.port)
+			ss := runSSLScan(t, dir, srv.Port)
 			t.Logf("tlskit scan %v (%d probes), sslscan %v", took.Round(time.Millisecond), rep.Probes, time.Since(start).Round(time.Millisecond))
 
 			for _, v := range rep.Versions {
@@ -264,7 +274,7 @@ func TestE2EScanMatchesSSLScan(t *testing.T) {
 				}
 				for _, s := range v.Suites {
 					tkList = append(tkList, v.Version+" "+s.OpenSSLName)
-					if want, ok := ss.pairs[scToSSLScanVersion(v.Version)+" "+s.OpenSSLName]; ok {
+					if want, ok := ss.pairs[toSSLScanVersion(v.Version)+" "+s.OpenSSLName]; ok {
 						if got := fmt.Sprintf("%04X", s.ID); got != want {
 							t.Errorf("%s %s: tlskit id 0x%s, sslscan id 0x%s for %s", v.Version, s.Name, got, want, s.OpenSSLName)
 						}
@@ -274,31 +284,31 @@ func TestE2EScanMatchesSSLScan(t *testing.T) {
 			var ssList []string
 			for k := range ss.pairs {
 				ver, name, _ := strings.Cut(k, " ")
-				tv, ok := scVersion[ver]
+				tv, ok := sslscanVersionOf[ver]
 				if !ok {
 					t.Errorf("sslscan version %q unknown", ver)
 					continue
 				}
 				ssList = append(ssList, tv+" "+name)
 			}
-			tkList, ssList = scSet(tkList), scSet(ssList)
-			if missing, extra := scDiff(ssList, tkList); len(missing)+len(extra) > 0 {
+			tkList, ssList = sortedSet(tkList), sortedSet(ssList)
+			if missing, extra := diff(ssList, tkList); len(missing)+len(extra) > 0 {
 				t.Errorf("(version, suite) pairs differ from sslscan's:\nonly sslscan: %v\nonly tlskit: %v", missing, extra)
 			}
 			if c.want != nil {
-				if missing, extra := scDiff(c.want, tkList); len(missing)+len(extra) > 0 {
+				if missing, extra := diff(c.want, tkList); len(missing)+len(extra) > 0 {
 					t.Errorf("(version, suite) pairs differ from the configured ones:\nmissing: %v\nunexpected: %v", missing, extra)
 				}
 			}
 
 			// Groups: tlskit tests TLS 1.3 groups when TLS 1.3 is accepted, else the ECDHE
 			// curves of the highest older version with an ECDHE suite.
-			gotGroups := scGroupsOf(rep)
+			gotGroups := groupsOf(rep)
 			var wantGroups []string
 			if _, ok := rep13(rep); ok {
 				wantGroups = ss.groups["TLSv1.3"]
-			} else if hv := scHighestECDHE(rep); hv != "" {
-				wantGroups = ss.groups[scToSSLScanVersion(hv)]
+			} else if hv := highestECDHE(rep); hv != "" {
+				wantGroups = ss.groups[toSSLScanVersion(hv)]
 				if wantGroups == nil && len(ss.versions) > 0 {
 					// sslscan lists pre-1.3 groups once, under the highest version it tests.
 					for _, v := range ss.versions {
@@ -309,7 +319,7 @@ func TestE2EScanMatchesSSLScan(t *testing.T) {
 					}
 				}
 			}
-			if w := scSet(wantGroups); strings.Join(w, ",") != strings.Join(gotGroups, ",") {
+			if w := sortedSet(wantGroups); strings.Join(w, ",") != strings.Join(gotGroups, ",") {
 				t.Errorf("groups: tlskit %v, sslscan %v (sslscan lists per version %v)", gotGroups, w, ss.groups)
 			}
 
@@ -320,11 +330,11 @@ func TestE2EScanMatchesSSLScan(t *testing.T) {
 			}
 
 			if c.all {
-				out, errOut, code := runIn(t, dir, []string{"NO_COLOR=1"}, "scan", target, "--sni", "localhost", "--ca", ca, "-o", "json")
+				out, errOut, code := e2etest.RunTlskit(t, dir, []string{"NO_COLOR=1"}, "scan", target, "--sni", "localhost", "--ca", ca, "-o", "json")
 				if code != 3 {
 					t.Errorf("default --fail-on high against ALL:@SECLEVEL=0: exit %d, want 3\nstderr:\n%s", code, errOut)
 				}
-				r := scParse(t, "tlskit scan (fail-on high)", out)
+				r := parseReport(t, "tlskit scan (fail-on high)", out)
 				high := false
 				for _, f := range r.Findings {
 					high = high || f.Severity == "high"
@@ -333,7 +343,7 @@ func TestE2EScanMatchesSSLScan(t *testing.T) {
 					t.Errorf("no high finding against ALL:@SECLEVEL=0: %+v", r.Findings)
 				}
 			}
-			if c.tls10 && !scHasFinding(rep, "tls10") {
+			if c.tls10 && !hasFinding(rep, "tls10") {
 				t.Errorf("no tls10 finding for a TLS 1.0-only server: %+v", rep.Findings)
 			}
 			if t.Failed() {
@@ -343,7 +353,7 @@ func TestE2EScanMatchesSSLScan(t *testing.T) {
 	}
 }
 
-func rep13(r scReport) (int, bool) {
+func rep13(r report) (int, bool) {
 	for i, v := range r.Versions {
 		if v.Version == "TLS 1.3" && v.Supported {
 			return i, true
@@ -352,8 +362,8 @@ func rep13(r scReport) (int, bool) {
 	return 0, false
 }
 
-// scHighestECDHE is the highest version below TLS 1.3 with an accepted ECDHE suite.
-func scHighestECDHE(r scReport) string {
+// highestECDHE is the highest version below TLS 1.3 with an accepted ECDHE suite.
+func highestECDHE(r report) string {
 	best := ""
 	for _, v := range r.Versions {
 		if !v.Supported || v.Version == "TLS 1.3" {
@@ -368,8 +378,8 @@ func scHighestECDHE(r scReport) string {
 	return best
 }
 
-func scToSSLScanVersion(v string) string {
-	for k, x := range scVersion {
+func toSSLScanVersion(v string) string {
+	for k, x := range sslscanVersionOf {
 		if x == v {
 			return k
 		}
@@ -377,8 +387,8 @@ func scToSSLScanVersion(v string) string {
 	return v
 }
 
-// scDiff is what is in want but not got, and in got but not want (both sorted sets).
-func scDiff(want, got []string) (missing, extra []string) {
+// diff is what is in want but not got, and in got but not want (both sorted sets).
+func diff(want, got []string) (missing, extra []string) {
 	w, g := map[string]bool{}, map[string]bool{}
 	for _, x := range want {
 		w[x] = true
@@ -399,53 +409,16 @@ func scDiff(want, got []string) (missing, extra []string) {
 	return missing, extra
 }
 
-// scBadPeer listens on 127.0.0.1 and hands each accepted connection (numbered from 1) to
-// handle in its own goroutine; everything is closed when the test ends.
-func scBadPeer(t *testing.T, handle func(n int64, c net.Conn)) string {
+// badPeer is peertest.Serve with each accepted connection numbered from 1.
+func badPeer(t *testing.T, handle func(n int64, c net.Conn)) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var (
-		mu    sync.Mutex
-		conns []net.Conn
-		n     atomic.Int64
-		wg    sync.WaitGroup
-	)
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				handle(n.Add(1), c)
-			}()
-		}
-	}()
-	t.Cleanup(func() {
-		ln.Close()
-		mu.Lock()
-		for _, c := range conns {
-			c.Close()
-		}
-		mu.Unlock()
-		wg.Wait()
-	})
-	return ln.Addr().String()
+	var n atomic.Int64
+	return peertest.Serve(t, func(_ context.Context, c net.Conn) { handle(n.Add(1), c) })
 }
 
-func TestE2EScanBadPeers(t *testing.T) {
+func TestScanBadPeers(t *testing.T) {
 	t.Parallel()
-	fx := scMakeFixture(t)
+	fx := makeFixture(t)
 	cert, err := tls.LoadX509KeyPair(fx.path("ecdsa.pem"), fx.path("ecdsa-key.pem"))
 	if err != nil {
 		t.Fatal(err)
@@ -503,9 +476,9 @@ func TestE2EScanBadPeers(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			addr := scBadPeer(t, c.handle)
+			addr := badPeer(t, c.handle)
 			start := time.Now()
-			out, errOut, code := runIn(t, t.TempDir(), []string{"NO_COLOR=1"}, "scan", addr, "--sni", "localhost",
+			out, errOut, code := e2etest.RunTlskit(t, t.TempDir(), []string{"NO_COLOR=1"}, "scan", addr, "--sni", "localhost",
 				"--ca", fx.path("ca/ca.pem"), "--timeout", "1s", "-o", "json")
 			took := time.Since(start)
 			t.Logf("exit %d after %v", code, took.Round(time.Millisecond))
@@ -521,8 +494,8 @@ func TestE2EScanBadPeers(t *testing.T) {
 				}
 				return
 			}
-			rep := scParse(t, "tlskit scan", out)
-			for k := range scPairs(rep) {
+			rep := parseReport(t, "tlskit scan", out)
+			for k := range pairsOf(rep) {
 				if !c.tls || !goAccepts[k] {
 					t.Errorf("BUG: reported %q, which the peer never accepts\nrepro: %s\nJSON:\n%s", k, c.name, out)
 				}
@@ -546,13 +519,13 @@ func TestE2EScanBadPeers(t *testing.T) {
 						inc = append(inc, v.Version)
 					}
 				}
-				t.Logf("drop-every-second: found %v of the %d pairs Go accepts, inconclusive %v, %d probes", scSet(scKeys(scPairs(rep))), len(goAccepts), inc, rep.Probes)
+				t.Logf("drop-every-second: found %v of the %d pairs Go accepts, inconclusive %v, %d probes", sortedSet(sortedKeys(pairsOf(rep))), len(goAccepts), inc, rep.Probes)
 			}
 		})
 	}
 }
 
-func scKeys(m map[string]bool) []string {
+func sortedKeys(m map[string]bool) []string {
 	var out []string
 	for k := range m {
 		out = append(out, k)
@@ -560,11 +533,11 @@ func scKeys(m map[string]bool) []string {
 	return out
 }
 
-// TestE2EScanNotTLS checks a port that does not speak TLS: a plain HTTP server (Go's net/http),
+// TestScanNotTLS checks a port that does not speak TLS: a plain HTTP server (Go's net/http),
 // a plaintext SMTP banner and a silent listener. The scan cannot say what such a port accepts,
 // so it fails (exit 1) with one line saying what it saw, prints no report (no versions, no
 // findings built on no answers), and a silent port costs one --timeout, not one per probe.
-func TestE2EScanNotTLS(t *testing.T) {
+func TestScanNotTLS(t *testing.T) {
 	t.Parallel()
 	httpLn, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -585,7 +558,7 @@ func TestE2EScanNotTLS(t *testing.T) {
 		{"http", func(*atomic.Int64) string { return httpLn.Addr().String() },
 			"does not speak TLS (it answered with an HTTP response; is this a plain-HTTP port?)", false},
 		{"smtp-banner", func(conns *atomic.Int64) string {
-			return scBadPeer(t, func(n int64, c net.Conn) {
+			return badPeer(t, func(n int64, c net.Conn) {
 				conns.Add(1)
 				defer c.Close()
 				c.SetDeadline(time.Now().Add(5 * time.Second))
@@ -595,7 +568,7 @@ func TestE2EScanNotTLS(t *testing.T) {
 			})
 		}, "does not speak TLS (it answered with a plaintext SMTP greeting; try --starttls smtp)", false},
 		{"silent", func(conns *atomic.Int64) string {
-			return scBadPeer(t, func(n int64, c net.Conn) {
+			return badPeer(t, func(n int64, c net.Conn) {
 				conns.Add(1)
 				io.Copy(io.Discard, c) // never answers; returns when the cleanup closes c
 			})
@@ -609,7 +582,7 @@ func TestE2EScanNotTLS(t *testing.T) {
 			for _, output := range []string{"text", "json"} {
 				before := conns.Load()
 				start := time.Now()
-				out, errOut, code := runIn(t, t.TempDir(), []string{"NO_COLOR=1"}, "scan", addr, "--timeout", "1s",
+				out, errOut, code := e2etest.RunTlskit(t, t.TempDir(), []string{"NO_COLOR=1"}, "scan", addr, "--timeout", "1s",
 					"--parallel", strconv.Itoa(parallel), "-o", output)
 				t.Logf("-o %s: exit %d after %v, %d connections", output, code, time.Since(start).Round(time.Millisecond), conns.Load()-before)
 				if code != 1 {
@@ -632,24 +605,24 @@ func TestE2EScanNotTLS(t *testing.T) {
 	}
 }
 
-// TestE2EScanSeveralTargets checks that every target is scanned and reported in input order,
+// TestScanSeveralTargets checks that every target is scanned and reported in input order,
 // one that cannot be scanned with its own block of text or JSON line with "error", and that the
 // exit code is the worst: 1 when any could not be scanned, else 3 when a finding is at or above
 // --fail-on.
-func TestE2EScanSeveralTargets(t *testing.T) {
+func TestScanSeveralTargets(t *testing.T) {
 	t.Parallel()
-	needOpenSSL(t)
-	fx := scMakeFixture(t)
+	peertest.NeedOpenSSL3(t)
+	fx := makeFixture(t)
 	ca := fx.path("ca/ca.pem")
 	dir := t.TempDir()
-	tlsAddr := "127.0.0.1:" + hsSServer(t, dir, fx.path("ecdsa.pem"), fx.path("ecdsa-key.pem")).port
-	httpAddr := scBadPeer(t, func(n int64, c net.Conn) {
+	tlsAddr := "127.0.0.1:" + peertest.OpenSSLServer(t, dir, fx.path("ecdsa.pem"), fx.path("ecdsa-key.pem")).Port
+	httpAddr := badPeer(t, func(n int64, c net.Conn) {
 		defer c.Close()
 		c.SetDeadline(time.Now().Add(5 * time.Second))
 		c.Read(make([]byte, 4096))
 		io.WriteString(c, "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
 	})
-	closedAddr := "127.0.0.1:" + hsFreePort(t)
+	closedAddr := "127.0.0.1:" + peertest.FreePort(t)
 
 	cases := []struct {
 		name    string
@@ -666,7 +639,7 @@ func TestE2EScanSeveralTargets(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			args := append([]string{"scan", "--sni", "localhost", "--ca", ca, "--timeout", "2s", "--fail-on", c.failOn}, c.targets...)
-			out, errOut, code := runIn(t, dir, []string{"NO_COLOR=1"}, append(args, "-o", "json")...)
+			out, errOut, code := e2etest.RunTlskit(t, dir, []string{"NO_COLOR=1"}, append(args, "-o", "json")...)
 			if code != c.code {
 				t.Errorf("BUG: -o json: exit %d, want %d\nstderr:\n%s", code, c.code, errOut)
 			}
@@ -708,7 +681,7 @@ func TestE2EScanSeveralTargets(t *testing.T) {
 			}
 
 			// Text: one block per target, in order, a failed one saying why, and a warning.
-			out, errOut, code = runIn(t, dir, []string{"NO_COLOR=1"}, args...)
+			out, errOut, code = e2etest.RunTlskit(t, dir, []string{"NO_COLOR=1"}, args...)
 			if code != c.code {
 				t.Errorf("text: exit %d, want %d", code, c.code)
 			}

@@ -1,20 +1,17 @@
 //go:build unix
 
-package main
+package cert
 
 import (
 	"bytes"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
-	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
-	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -22,16 +19,15 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/tlskit/tlskit/cmd/internal/e2etest"
 	"github.com/tlskit/tlskit/tlscore/peertest"
 )
 
@@ -39,239 +35,7 @@ import (
 // curl on the machine: what tlskit writes must be what those tools accept. Every test works in
 // its own t.TempDir(); nothing here talks to anything but 127.0.0.1.
 
-// runResult is what a process did.
-type runResult struct {
-	stdout, stderr string
-	code           int
-}
-
-// execIn runs name with args in dir, with stdin as its input (closed when empty), and reports
-// its output and exit code. A failure to start the process at all fails the test.
-func execIn(t *testing.T, dir, stdin string, env []string, name string, args ...string) runResult {
-	t.Helper()
-	c := exec.Command(name, args...)
-	c.Dir = dir
-	c.Env = append(os.Environ(), env...)
-	c.Stdin = strings.NewReader(stdin)
-	var out, errOut strings.Builder
-	c.Stdout, c.Stderr = &out, &errOut
-	err := c.Run()
-	r := runResult{stdout: out.String(), stderr: errOut.String()}
-	var ee *exec.ExitError
-	switch {
-	case err == nil:
-	case errors.As(err, &ee):
-		r.code = ee.ExitCode()
-	default:
-		t.Fatalf("running %s %v: %v", name, args, err)
-	}
-	return r
-}
-
-// runIn runs the tlskit binary built by TestMain in dir.
-func runIn(t *testing.T, dir string, env []string, args ...string) (stdout, stderr string, code int) {
-	t.Helper()
-	r := execIn(t, dir, "", env, binary, args...)
-	return r.stdout, r.stderr, r.code
-}
-
-// tk runs tlskit in dir and fails the test unless it exits 0; it returns stdout.
-func tk(t *testing.T, dir string, args ...string) string {
-	t.Helper()
-	out, errOut, code := runIn(t, dir, []string{"NO_COLOR=1"}, args...)
-	if code != 0 {
-		t.Fatalf("tlskit %s: exit %d\nstderr:\n%s", strings.Join(args, " "), code, errOut)
-	}
-	return out
-}
-
-// tkFail runs tlskit in dir and fails the test if it exits 0; it returns the result.
-func tkFail(t *testing.T, dir string, args ...string) runResult {
-	t.Helper()
-	out, errOut, code := runIn(t, dir, []string{"NO_COLOR=1"}, args...)
-	if code == 0 {
-		t.Errorf("tlskit %s: exit 0, want a failure\nstdout:\n%s", strings.Join(args, " "), out)
-	}
-	return runResult{out, errOut, code}
-}
-
-// ossl runs openssl in dir and fails the test unless it exits 0; it returns stdout and stderr
-// together, since OpenSSL prints its verdicts on either.
-func ossl(t *testing.T, dir string, args ...string) string {
-	t.Helper()
-	r := execIn(t, dir, "", nil, "openssl", args...)
-	if r.code != 0 {
-		t.Fatalf("openssl %s: exit %d\n%s%s", strings.Join(args, " "), r.code, r.stdout, r.stderr)
-	}
-	return r.stdout + r.stderr
-}
-
-// osslIn is ossl with input on stdin.
-func osslIn(t *testing.T, dir, stdin string, args ...string) string {
-	t.Helper()
-	r := execIn(t, dir, stdin, nil, "openssl", args...)
-	if r.code != 0 {
-		t.Fatalf("openssl %s: exit %d\n%s%s", strings.Join(args, " "), r.code, r.stdout, r.stderr)
-	}
-	return r.stdout + r.stderr
-}
-
-var (
-	opensslOnce sync.Once
-	opensslErr  string
-)
-
-// needOpenSSL ends the test unless OpenSSL 3 is on PATH (peertest.Need's rule: a skip on a
-// developer's machine, a failure where peers are required).
-func needOpenSSL(t *testing.T) {
-	t.Helper()
-	path := peertest.Need(t, "openssl")
-	opensslOnce.Do(func() {
-		out, err := exec.Command(path, "version").Output()
-		if err != nil {
-			opensslErr = "openssl version: " + err.Error()
-			return
-		}
-		if !strings.HasPrefix(string(out), "OpenSSL 3.") {
-			opensslErr = "need OpenSSL 3, have " + strings.TrimSpace(string(out))
-		}
-	})
-	if opensslErr != "" && peertest.Required() {
-		t.Fatal(opensslErr)
-	}
-	if opensslErr != "" {
-		t.Skip(opensslErr)
-	}
-}
-
-func needCurl(t *testing.T) {
-	t.Helper()
-	peertest.Need(t, "curl")
-}
-
-// x509Text is `openssl x509 -noout -text` of the first certificate in a file.
-func x509Text(t *testing.T, dir, file string) string {
-	t.Helper()
-	return ossl(t, dir, "x509", "-in", file, "-noout", "-text")
-}
-
-// extValue returns the first line after an extension's header in openssl's text, trimmed, with
-// a "keyid:" prefix (some OpenSSL versions print it for the AKI) removed.
-func extValue(text, header string) string {
-	i := strings.Index(text, header)
-	if i < 0 {
-		return ""
-	}
-	rest := text[i+len(header):]
-	j := strings.IndexByte(rest, '\n')
-	if j < 0 {
-		return ""
-	}
-	rest = rest[j+1:]
-	if k := strings.IndexByte(rest, '\n'); k >= 0 {
-		rest = rest[:k]
-	}
-	return strings.TrimPrefix(strings.TrimSpace(rest), "keyid:")
-}
-
-// mustContain reports each want missing from text.
-func mustContain(t *testing.T, what, text string, wants ...string) {
-	t.Helper()
-	for _, w := range wants {
-		if !strings.Contains(text, w) {
-			t.Errorf("%s: missing %q in:\n%s", what, w, text)
-		}
-	}
-}
-
-func writeFile(t *testing.T, dir, name, content string) {
-	t.Helper()
-	if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o600); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func readFile(t *testing.T, dir, name string) []byte {
-	t.Helper()
-	data, err := os.ReadFile(filepath.Join(dir, name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return data
-}
-
-func fileExists(dir, name string) bool {
-	_, err := os.Lstat(filepath.Join(dir, name))
-	return err == nil
-}
-
-// pemBlocks decodes every PEM block of a type in data.
-func pemBlocks(data []byte, typ string) [][]byte {
-	var out [][]byte
-	for {
-		var b *pem.Block
-		b, data = pem.Decode(data)
-		if b == nil {
-			return out
-		}
-		if b.Type == typ {
-			out = append(out, b.Bytes)
-		}
-	}
-}
-
-// snapshot maps every path under dir to its mode and a digest of its contents.
-func snapshot(t *testing.T, dir string) map[string]string {
-	t.Helper()
-	m := map[string]string{}
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, p)
-		info, err := d.Info()
-		if err != nil {
-			return err
-		}
-		if d.IsDir() {
-			m[rel+"/"] = info.Mode().String()
-			return nil
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		sum := sha256.Sum256(data)
-		m[rel] = info.Mode().String() + " " + hex.EncodeToString(sum[:8])
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return m
-}
-
-// sameSnapshot reports files that a failed command created, changed or removed.
-func sameSnapshot(t *testing.T, what string, before, after map[string]string) {
-	t.Helper()
-	var diffs []string
-	for p, v := range after {
-		if w, ok := before[p]; !ok {
-			diffs = append(diffs, "new "+p)
-		} else if w != v {
-			diffs = append(diffs, "changed "+p)
-		}
-	}
-	for p := range before {
-		if _, ok := after[p]; !ok {
-			diffs = append(diffs, "removed "+p)
-		}
-	}
-	sort.Strings(diffs)
-	if len(diffs) > 0 {
-		t.Errorf("%s: the failed command touched the directory: %s", what, strings.Join(diffs, ", "))
-	}
-}
+func TestMain(m *testing.M) { e2etest.Main(m) }
 
 // pubKeyOf is the PEM public key of a certificate, request or private key file.
 func pubKeyOf(t *testing.T, dir, kind, file string, extra ...string) string {
@@ -285,11 +49,11 @@ func pubKeyOf(t *testing.T, dir, kind, file string, extra ...string) string {
 	case "pkey":
 		args = []string{"pkey", "-in", file, "-pubout"}
 	}
-	r := execIn(t, dir, "", nil, "openssl", append(args, extra...)...)
-	if r.code != 0 {
-		t.Fatalf("openssl %v: exit %d: %s", args, r.code, r.stderr)
+	r := e2etest.Exec(t, dir, "", nil, "openssl", append(args, extra...)...)
+	if r.Code != 0 {
+		t.Fatalf("openssl %v: exit %d: %s", args, r.Code, r.Stderr)
 	}
-	return r.stdout
+	return r.Stdout
 }
 
 const localhostSANs = "DNS:localhost, IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1"
@@ -297,13 +61,13 @@ const localhostSANs = "DNS:localhost, IP Address:127.0.0.1, IP Address:0:0:0:0:0
 // checkLeafText checks the server profile of a leaf in openssl's text.
 func checkLeafText(t *testing.T, what, text string, rsa bool) {
 	t.Helper()
-	mustContain(t, what, text,
+	e2etest.MustContain(t, what, text,
 		"CA:FALSE",
 		"TLS Web Server Authentication",
 		"X509v3 Subject Key Identifier:",
 		"X509v3 Authority Key Identifier:",
 	)
-	ku := extValue(text, "X509v3 Key Usage:")
+	ku := e2etest.ExtValue(text, "X509v3 Key Usage:")
 	want := "Digital Signature"
 	if rsa {
 		want = "Digital Signature, Key Encipherment"
@@ -322,10 +86,10 @@ func checkCAText(t *testing.T, what, text string) {
 	if !regexp.MustCompile(`X509v3 Basic Constraints: critical\s+CA:TRUE`).MatchString(text) {
 		t.Errorf("%s: basic constraints not critical CA:TRUE:\n%s", what, text)
 	}
-	if ku := extValue(text, "X509v3 Key Usage:"); !strings.Contains(ku, "Certificate Sign, CRL Sign") {
+	if ku := e2etest.ExtValue(text, "X509v3 Key Usage:"); !strings.Contains(ku, "Certificate Sign, CRL Sign") {
 		t.Errorf("%s: key usage %q lacks Certificate Sign, CRL Sign", what, ku)
 	}
-	if extValue(text, "X509v3 Subject Key Identifier:") == "" {
+	if e2etest.ExtValue(text, "X509v3 Subject Key Identifier:") == "" {
 		t.Errorf("%s: no subject key identifier", what)
 	}
 }
@@ -338,9 +102,9 @@ func verifyServer(t *testing.T, dir, caFile, file string, untrusted bool) {
 		args = append(args, "-untrusted", file)
 	}
 	args = append(args, file)
-	r := execIn(t, dir, "", nil, "openssl", args...)
-	if r.code != 0 || !strings.Contains(r.stdout, file+": OK") {
-		t.Errorf("openssl %s: exit %d\n%s%s", strings.Join(args, " "), r.code, r.stdout, r.stderr)
+	r := e2etest.Exec(t, dir, "", nil, "openssl", args...)
+	if r.Code != 0 || !strings.Contains(r.Stdout, file+": OK") {
+		t.Errorf("openssl %s: exit %d\n%s%s", strings.Join(args, " "), r.Code, r.Stdout, r.Stderr)
 	}
 }
 
@@ -352,15 +116,15 @@ func verifyCSR(t *testing.T, dir, file, stdin string) {
 	if file != "" {
 		args = append(args, "-in", file)
 	}
-	r := execIn(t, dir, stdin, nil, "openssl", args...)
-	if out := r.stdout + r.stderr; r.code != 0 || !strings.Contains(out, "self-signature verify OK") {
-		t.Errorf("openssl %s: exit %d\n%s", strings.Join(args, " "), r.code, out)
+	r := e2etest.Exec(t, dir, stdin, nil, "openssl", args...)
+	if out := r.Stdout + r.Stderr; r.Code != 0 || !strings.Contains(out, "self-signature verify OK") {
+		t.Errorf("openssl %s: exit %d\n%s", strings.Join(args, " "), r.Code, out)
 	}
 }
 
 // 1. Every key type, for the leaf and (except RSA-4096, generated once only) for the CA.
-func TestE2ECertKeyTypes(t *testing.T) {
-	needOpenSSL(t)
+func TestCertKeyTypes(t *testing.T) {
+	peertest.NeedOpenSSL3(t)
 	t.Parallel()
 	tests := []struct {
 		leafType, caType string
@@ -378,22 +142,22 @@ func TestE2ECertKeyTypes(t *testing.T) {
 		t.Run(tc.leafType, func(t *testing.T) {
 			t.Parallel()
 			dir := t.TempDir()
-			tk(t, dir, "ca", "create", "--dir", "ca", "--key-type", tc.caType)
-			tk(t, dir, "cert", "issue", "localhost", "127.0.0.1", "::1", "--ca-dir", "ca", "--key-type", tc.leafType)
+			e2etest.Tlskit(t, dir, "ca", "create", "--dir", "ca", "--key-type", tc.caType)
+			e2etest.Tlskit(t, dir, "cert", "issue", "localhost", "127.0.0.1", "::1", "--ca-dir", "ca", "--key-type", tc.leafType)
 
-			caText := x509Text(t, dir, "ca/ca.pem")
+			caText := e2etest.X509Text(t, dir, "ca/ca.pem")
 			checkCAText(t, "CA "+tc.caType, caText)
-			leaf := x509Text(t, dir, "localhost.pem")
-			if got := extValue(leaf, "X509v3 Subject Alternative Name:"); got != localhostSANs {
+			leaf := e2etest.X509Text(t, dir, "localhost.pem")
+			if got := e2etest.ExtValue(leaf, "X509v3 Subject Alternative Name:"); got != localhostSANs {
 				t.Errorf("SANs %q, want %q", got, localhostSANs)
 			}
 			checkLeafText(t, "leaf "+tc.leafType, leaf, tc.rsa)
-			aki := extValue(leaf, "X509v3 Authority Key Identifier:")
-			caSKI := extValue(caText, "X509v3 Subject Key Identifier:")
+			aki := e2etest.ExtValue(leaf, "X509v3 Authority Key Identifier:")
+			caSKI := e2etest.ExtValue(caText, "X509v3 Subject Key Identifier:")
 			if aki == "" || aki != caSKI {
 				t.Errorf("leaf AKI %q != CA SKI %q", aki, caSKI)
 			}
-			if ski := extValue(leaf, "X509v3 Subject Key Identifier:"); ski == "" || ski == caSKI {
+			if ski := e2etest.ExtValue(leaf, "X509v3 Subject Key Identifier:"); ski == "" || ski == caSKI {
 				t.Errorf("leaf SKI %q (CA SKI %q)", ski, caSKI)
 			}
 			if got, want := pubKeyOf(t, dir, "x509", "localhost.pem"), pubKeyOf(t, dir, "pkey", "localhost-key.pem"); got != want {
@@ -405,29 +169,29 @@ func TestE2ECertKeyTypes(t *testing.T) {
 }
 
 // 2. Intermediates: the leaf file carries the chain without the root.
-func TestE2ECAIntermediate(t *testing.T) {
-	needOpenSSL(t)
+func TestCAIntermediate(t *testing.T) {
+	peertest.NeedOpenSSL3(t)
 	t.Parallel()
 	dir := t.TempDir()
-	tk(t, dir, "ca", "create", "--dir", "ca")
-	tk(t, dir, "ca", "create", "--dir", "int", "--parent-dir", "ca")
-	tk(t, dir, "cert", "issue", "localhost", "127.0.0.1", "::1", "--ca-dir", "int", "--out", "leaf.pem", "--key-out", "leaf-key.pem")
+	e2etest.Tlskit(t, dir, "ca", "create", "--dir", "ca")
+	e2etest.Tlskit(t, dir, "ca", "create", "--dir", "int", "--parent-dir", "ca")
+	e2etest.Tlskit(t, dir, "cert", "issue", "localhost", "127.0.0.1", "::1", "--ca-dir", "int", "--out", "leaf.pem", "--key-out", "leaf-key.pem")
 
-	intText := x509Text(t, dir, "int/ca.pem")
+	intText := e2etest.X509Text(t, dir, "int/ca.pem")
 	checkCAText(t, "intermediate", intText)
 	if !strings.Contains(intText, "pathlen:0") {
 		t.Errorf("intermediate under a root without a limit should default to pathlen:0:\n%s", intText)
 	}
-	if !bytes.Equal(readFile(t, dir, "int/root.pem"), readFile(t, dir, "ca/ca.pem")) {
+	if !bytes.Equal(e2etest.ReadFile(t, dir, "int/root.pem"), e2etest.ReadFile(t, dir, "ca/ca.pem")) {
 		t.Errorf("int/root.pem is not the root ca/ca.pem")
 	}
-	if n := len(pemBlocks(readFile(t, dir, "int/ca.pem"), "CERTIFICATE")); n != 1 {
+	if n := len(e2etest.PEMBlocks(e2etest.ReadFile(t, dir, "int/ca.pem"), "CERTIFICATE")); n != 1 {
 		t.Errorf("int/ca.pem holds %d certificates, want 1 (never the root)", n)
 	}
 
-	certs := pemBlocks(readFile(t, dir, "leaf.pem"), "CERTIFICATE")
-	root := pemBlocks(readFile(t, dir, "ca/ca.pem"), "CERTIFICATE")[0]
-	inter := pemBlocks(readFile(t, dir, "int/ca.pem"), "CERTIFICATE")[0]
+	certs := e2etest.PEMBlocks(e2etest.ReadFile(t, dir, "leaf.pem"), "CERTIFICATE")
+	root := e2etest.PEMBlocks(e2etest.ReadFile(t, dir, "ca/ca.pem"), "CERTIFICATE")[0]
+	inter := e2etest.PEMBlocks(e2etest.ReadFile(t, dir, "int/ca.pem"), "CERTIFICATE")[0]
 	if len(certs) != 2 {
 		t.Fatalf("leaf.pem holds %d certificates, want 2 (leaf + intermediate)", len(certs))
 	}
@@ -439,44 +203,44 @@ func TestE2ECAIntermediate(t *testing.T) {
 			t.Errorf("leaf.pem certificate %d is the root", i)
 		}
 	}
-	leaf := x509Text(t, dir, "leaf.pem")
+	leaf := e2etest.X509Text(t, dir, "leaf.pem")
 	checkLeafText(t, "leaf", leaf, false)
-	if aki, ski := extValue(leaf, "X509v3 Authority Key Identifier:"), extValue(intText, "X509v3 Subject Key Identifier:"); aki != ski {
+	if aki, ski := e2etest.ExtValue(leaf, "X509v3 Authority Key Identifier:"), e2etest.ExtValue(intText, "X509v3 Subject Key Identifier:"); aki != ski {
 		t.Errorf("leaf AKI %q != intermediate SKI %q", aki, ski)
 	}
 	verifyServer(t, dir, "int/root.pem", "leaf.pem", true)
 
 	// A CA file that also carries the root (as people concatenate them): the root stays out.
-	full := append(readFile(t, dir, "int/ca.pem"), readFile(t, dir, "int/root.pem")...)
-	writeFile(t, dir, "full-chain.pem", string(full))
-	tk(t, dir, "cert", "issue", "full.example.test", "--ca-cert", "full-chain.pem", "--ca-key", "int/ca-key.pem")
-	fullCerts := pemBlocks(readFile(t, dir, "full.example.test.pem"), "CERTIFICATE")
+	full := append(e2etest.ReadFile(t, dir, "int/ca.pem"), e2etest.ReadFile(t, dir, "int/root.pem")...)
+	e2etest.WriteFile(t, dir, "full-chain.pem", string(full))
+	e2etest.Tlskit(t, dir, "cert", "issue", "full.example.test", "--ca-cert", "full-chain.pem", "--ca-key", "int/ca-key.pem")
+	fullCerts := e2etest.PEMBlocks(e2etest.ReadFile(t, dir, "full.example.test.pem"), "CERTIFICATE")
 	if len(fullCerts) != 2 || !bytes.Equal(fullCerts[1], inter) {
 		t.Errorf("issued with --ca-cert full-chain.pem: %d certificates, want leaf + intermediate", len(fullCerts))
 	}
 	verifyServer(t, dir, "int/root.pem", "full.example.test.pem", true)
 
 	// Without the intermediate the root alone must not be enough.
-	if r := execIn(t, dir, "", nil, "openssl", "verify", "-x509_strict", "-purpose", "sslserver", "-CAfile", "ca/ca.pem", "leaf.pem"); r.code == 0 {
+	if r := e2etest.Exec(t, dir, "", nil, "openssl", "verify", "-x509_strict", "-purpose", "sslserver", "-CAfile", "ca/ca.pem", "leaf.pem"); r.Code == 0 {
 		t.Errorf("leaf verified without its intermediate: the test is not testing the chain")
 	}
 
 	// Two levels: root -> int1 (path-len 1) -> int2 -> leaf; the leaf file holds leaf, int2, int1.
 	// int2b has its own --cn; int2 takes the default names, as a user following the docs would.
-	tk(t, dir, "ca", "create", "--dir", "int1", "--parent-dir", "ca", "--path-len", "1")
-	tk(t, dir, "ca", "create", "--dir", "int2b", "--parent-dir", "int1", "--cn", "Second Level CA")
-	tk(t, dir, "cert", "issue", "deep.example.test", "--ca-dir", "int2b", "--out", "deepb.pem", "--key-out", "deepb-key.pem")
-	if n := len(pemBlocks(readFile(t, dir, "deepb.pem"), "CERTIFICATE")); n != 3 {
+	e2etest.Tlskit(t, dir, "ca", "create", "--dir", "int1", "--parent-dir", "ca", "--path-len", "1")
+	e2etest.Tlskit(t, dir, "ca", "create", "--dir", "int2b", "--parent-dir", "int1", "--cn", "Second Level CA")
+	e2etest.Tlskit(t, dir, "cert", "issue", "deep.example.test", "--ca-dir", "int2b", "--out", "deepb.pem", "--key-out", "deepb-key.pem")
+	if n := len(e2etest.PEMBlocks(e2etest.ReadFile(t, dir, "deepb.pem"), "CERTIFICATE")); n != 3 {
 		t.Errorf("deepb.pem holds %d certificates, want 3 (leaf + two intermediates)", n)
 	}
-	if !bytes.Equal(readFile(t, dir, "int2b/root.pem"), readFile(t, dir, "ca/ca.pem")) {
+	if !bytes.Equal(e2etest.ReadFile(t, dir, "int2b/root.pem"), e2etest.ReadFile(t, dir, "ca/ca.pem")) {
 		t.Errorf("int2b/root.pem is not the root")
 	}
 	verifyServer(t, dir, "int2b/root.pem", "deepb.pem", true)
 
-	tk(t, dir, "ca", "create", "--dir", "int2", "--parent-dir", "int1")
-	tk(t, dir, "cert", "issue", "deep.example.test", "--ca-dir", "int2", "--out", "deep.pem", "--key-out", "deep-key.pem")
-	names := ossl(t, dir, "x509", "-in", "int2/ca.pem", "-noout", "-subject", "-issuer", "-nameopt", "RFC2253")
+	e2etest.Tlskit(t, dir, "ca", "create", "--dir", "int2", "--parent-dir", "int1")
+	e2etest.Tlskit(t, dir, "cert", "issue", "deep.example.test", "--ca-dir", "int2", "--out", "deep.pem", "--key-out", "deep-key.pem")
+	names := e2etest.OpenSSL(t, dir, "x509", "-in", "int2/ca.pem", "-noout", "-subject", "-issuer", "-nameopt", "RFC2253")
 	var subject, issuer string
 	for _, line := range strings.Split(names, "\n") {
 		if v, ok := strings.CutPrefix(line, "subject="); ok {
@@ -492,98 +256,98 @@ func TestE2ECAIntermediate(t *testing.T) {
 	verifyServer(t, dir, "int2/root.pem", "deep.pem", true)
 }
 
-func TestE2ECAPathLen(t *testing.T) {
-	needOpenSSL(t)
+func TestCAPathLen(t *testing.T) {
+	peertest.NeedOpenSSL3(t)
 	t.Parallel()
 	dir := t.TempDir()
-	tk(t, dir, "ca", "create", "--dir", "r1", "--path-len", "1")
-	if text := x509Text(t, dir, "r1/ca.pem"); !strings.Contains(text, "CA:TRUE, pathlen:1") {
+	e2etest.Tlskit(t, dir, "ca", "create", "--dir", "r1", "--path-len", "1")
+	if text := e2etest.X509Text(t, dir, "r1/ca.pem"); !strings.Contains(text, "CA:TRUE, pathlen:1") {
 		t.Errorf("--path-len 1 root:\n%s", text)
 	}
-	tk(t, dir, "ca", "create", "--dir", "i1", "--parent-dir", "r1")
-	if text := x509Text(t, dir, "i1/ca.pem"); !strings.Contains(text, "CA:TRUE, pathlen:0") {
+	e2etest.Tlskit(t, dir, "ca", "create", "--dir", "i1", "--parent-dir", "r1")
+	if text := e2etest.X509Text(t, dir, "i1/ca.pem"); !strings.Contains(text, "CA:TRUE, pathlen:0") {
 		t.Errorf("intermediate under pathlen:1 should get pathlen:0:\n%s", text)
 	}
 	// pathlen:0 signs leaves only.
-	before := snapshot(t, dir)
-	r := tkFail(t, dir, "ca", "create", "--dir", "i2", "--parent-dir", "i1")
-	if r.code != 2 {
-		t.Errorf("sub-intermediate under pathlen:0: exit %d, want 2\n%s", r.code, r.stderr)
+	before := e2etest.Snapshot(t, dir)
+	r := e2etest.TlskitFails(t, dir, "ca", "create", "--dir", "i2", "--parent-dir", "i1")
+	if r.Code != 2 {
+		t.Errorf("sub-intermediate under pathlen:0: exit %d, want 2\n%s", r.Code, r.Stderr)
 	}
-	sameSnapshot(t, "ca create under pathlen:0", before, snapshot(t, dir))
-	r = tkFail(t, dir, "ca", "create", "--dir", "i3", "--parent-dir", "r1", "--path-len", "1")
-	if r.code != 2 {
-		t.Errorf("--path-len 1 under pathlen:1: exit %d, want 2\n%s", r.code, r.stderr)
+	e2etest.SameSnapshot(t, "ca create under pathlen:0", before, e2etest.Snapshot(t, dir))
+	r = e2etest.TlskitFails(t, dir, "ca", "create", "--dir", "i3", "--parent-dir", "r1", "--path-len", "1")
+	if r.Code != 2 {
+		t.Errorf("--path-len 1 under pathlen:1: exit %d, want 2\n%s", r.Code, r.Stderr)
 	}
-	sameSnapshot(t, "ca create --path-len too long", before, snapshot(t, dir))
+	e2etest.SameSnapshot(t, "ca create --path-len too long", before, e2etest.Snapshot(t, dir))
 
-	tk(t, dir, "cert", "issue", "localhost", "--ca-dir", "i1", "--out", "leaf.pem", "--key-out", "leaf-key.pem")
+	e2etest.Tlskit(t, dir, "cert", "issue", "localhost", "--ca-dir", "i1", "--out", "leaf.pem", "--key-out", "leaf-key.pem")
 	verifyServer(t, dir, "i1/root.pem", "leaf.pem", true)
 
-	tk(t, dir, "ca", "create", "--dir", "r0", "--path-len", "0")
-	if text := x509Text(t, dir, "r0/ca.pem"); !strings.Contains(text, "CA:TRUE, pathlen:0") {
+	e2etest.Tlskit(t, dir, "ca", "create", "--dir", "r0", "--path-len", "0")
+	if text := e2etest.X509Text(t, dir, "r0/ca.pem"); !strings.Contains(text, "CA:TRUE, pathlen:0") {
 		t.Errorf("--path-len 0 root:\n%s", text)
 	}
-	before = snapshot(t, dir)
-	if r := tkFail(t, dir, "ca", "create", "--dir", "i0", "--parent-dir", "r0"); r.code != 2 {
-		t.Errorf("intermediate under pathlen:0 root: exit %d, want 2\n%s", r.code, r.stderr)
+	before = e2etest.Snapshot(t, dir)
+	if r := e2etest.TlskitFails(t, dir, "ca", "create", "--dir", "i0", "--parent-dir", "r0"); r.Code != 2 {
+		t.Errorf("intermediate under pathlen:0 root: exit %d, want 2\n%s", r.Code, r.Stderr)
 	}
-	sameSnapshot(t, "ca create under pathlen:0 root", before, snapshot(t, dir))
+	e2etest.SameSnapshot(t, "ca create under pathlen:0 root", before, e2etest.Snapshot(t, dir))
 }
 
-func TestE2ECANameConstraint(t *testing.T) {
-	needOpenSSL(t)
+func TestCANameConstraint(t *testing.T) {
+	peertest.NeedOpenSSL3(t)
 	t.Parallel()
 	dir := t.TempDir()
-	tk(t, dir, "ca", "create", "--dir", "ca", "--name-constraint", "example.test")
-	text := x509Text(t, dir, "ca/ca.pem")
+	e2etest.Tlskit(t, dir, "ca", "create", "--dir", "ca", "--name-constraint", "example.test")
+	text := e2etest.X509Text(t, dir, "ca/ca.pem")
 	if !regexp.MustCompile(`X509v3 Name Constraints: critical\s+Permitted:\s+DNS:example.test`).MatchString(text) {
 		t.Errorf("name constraints not critical permitted DNS:example.test:\n%s", text)
 	}
-	tk(t, dir, "cert", "issue", "a.example.test", "--ca-dir", "ca")
+	e2etest.Tlskit(t, dir, "cert", "issue", "a.example.test", "--ca-dir", "ca")
 	verifyServer(t, dir, "ca/ca.pem", "a.example.test.pem", false)
-	tk(t, dir, "cert", "issue", "*.example.test", "--ca-dir", "ca")
+	e2etest.Tlskit(t, dir, "cert", "issue", "*.example.test", "--ca-dir", "ca")
 	verifyServer(t, dir, "ca/ca.pem", "_wildcard.example.test.pem", false)
 
 	for _, host := range []string{"other.test", "example.test.evil", "notexample.test"} {
-		before := snapshot(t, dir)
-		r := tkFail(t, dir, "cert", "issue", host, "--ca-dir", "ca")
-		if r.code != 2 {
-			t.Errorf("issue %s outside the constraint: exit %d, want 2\n%s", host, r.code, r.stderr)
+		before := e2etest.Snapshot(t, dir)
+		r := e2etest.TlskitFails(t, dir, "cert", "issue", host, "--ca-dir", "ca")
+		if r.Code != 2 {
+			t.Errorf("issue %s outside the constraint: exit %d, want 2\n%s", host, r.Code, r.Stderr)
 		}
-		sameSnapshot(t, "issue "+host, before, snapshot(t, dir))
+		e2etest.SameSnapshot(t, "issue "+host, before, e2etest.Snapshot(t, dir))
 	}
 
 	// Constraints of a root bind its intermediates' leaves too.
-	tk(t, dir, "ca", "create", "--dir", "int", "--parent-dir", "ca")
-	tk(t, dir, "cert", "issue", "b.example.test", "--ca-dir", "int")
+	e2etest.Tlskit(t, dir, "ca", "create", "--dir", "int", "--parent-dir", "ca")
+	e2etest.Tlskit(t, dir, "cert", "issue", "b.example.test", "--ca-dir", "int")
 	verifyServer(t, dir, "int/root.pem", "b.example.test.pem", true)
-	before := snapshot(t, dir)
-	out, errOut, code := runIn(t, dir, []string{"NO_COLOR=1"}, "cert", "issue", "other.test", "--ca-dir", "int")
+	before := e2etest.Snapshot(t, dir)
+	out, errOut, code := e2etest.RunTlskit(t, dir, []string{"NO_COLOR=1"}, "cert", "issue", "other.test", "--ca-dir", "int")
 	if code == 0 {
-		r := execIn(t, dir, "", nil, "openssl", "verify", "-x509_strict", "-purpose", "sslserver", "-CAfile", "int/root.pem", "-untrusted", "other.test.pem", "other.test.pem")
+		r := e2etest.Exec(t, dir, "", nil, "openssl", "verify", "-x509_strict", "-purpose", "sslserver", "-CAfile", "int/root.pem", "-untrusted", "other.test.pem", "other.test.pem")
 		t.Errorf("BUG: `tlskit ca create --dir ca --name-constraint example.test && tlskit ca create --dir int --parent-dir ca && "+
 			"tlskit cert issue other.test --ca-dir int` exits 0 (the root's constraint is not checked for an intermediate's leaf); "+
-			"OpenSSL verify exits %d:\n%s%s%s", r.code, r.stdout, r.stderr, out)
+			"OpenSSL verify exits %d:\n%s%s%s", r.Code, r.Stdout, r.Stderr, out)
 	} else {
 		if code != 2 {
 			t.Errorf("issue other.test from an intermediate under a constrained root: exit %d, want 2\n%s", code, errOut)
 		}
-		sameSnapshot(t, "issue other.test from int", before, snapshot(t, dir))
+		e2etest.SameSnapshot(t, "issue other.test from int", before, e2etest.Snapshot(t, dir))
 	}
 
 	// An IP address from a CA constrained to DNS names: the CA excludes every IP address, so
-	// tlskit refuses it (TestE2ENameConstraintsIPs has OpenSSL's verdict on such a certificate).
-	before = snapshot(t, dir)
-	if r := tkFail(t, dir, "cert", "issue", "127.0.0.1", "--ca-dir", "ca"); r.code != 2 {
-		t.Errorf("issue 127.0.0.1 from a DNS-constrained CA: exit %d, want 2\n%s", r.code, r.stderr)
+	// tlskit refuses it (TestNameConstraintsIPs has OpenSSL's verdict on such a certificate).
+	before = e2etest.Snapshot(t, dir)
+	if r := e2etest.TlskitFails(t, dir, "cert", "issue", "127.0.0.1", "--ca-dir", "ca"); r.Code != 2 {
+		t.Errorf("issue 127.0.0.1 from a DNS-constrained CA: exit %d, want 2\n%s", r.Code, r.Stderr)
 	}
-	sameSnapshot(t, "issue 127.0.0.1 from a DNS-constrained CA", before, snapshot(t, dir))
+	e2etest.SameSnapshot(t, "issue 127.0.0.1 from a DNS-constrained CA", before, e2etest.Snapshot(t, dir))
 }
 
 // 3. Self-signed certificates.
-func TestE2ESelfsign(t *testing.T) {
-	needOpenSSL(t)
+func TestSelfsign(t *testing.T) {
+	peertest.NeedOpenSSL3(t)
 	t.Parallel()
 	tests := []struct {
 		name     string
@@ -603,7 +367,7 @@ func TestE2ESelfsign(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			dir := t.TempDir()
-			tk(t, dir, append([]string{"cert", "selfsign"}, tc.args...)...)
+			e2etest.Tlskit(t, dir, append([]string{"cert", "selfsign"}, tc.args...)...)
 			file := tc.file
 			if file == "" {
 				// The file name of an IDN is not specified; take the one certificate written.
@@ -617,7 +381,7 @@ func TestE2ESelfsign(t *testing.T) {
 					t.Fatalf("no certificate written; files: %v", matches)
 				}
 			}
-			if !fileExists(dir, file) {
+			if !e2etest.Exists(dir, file) {
 				entries, _ := os.ReadDir(dir)
 				var names []string
 				for _, e := range entries {
@@ -626,15 +390,15 @@ func TestE2ESelfsign(t *testing.T) {
 				t.Fatalf("%s not written; directory holds %v", file, names)
 			}
 			keyFile := strings.TrimSuffix(file, ".pem") + "-key.pem"
-			if !fileExists(dir, keyFile) {
+			if !e2etest.Exists(dir, keyFile) {
 				t.Errorf("%s not written", keyFile)
 			}
-			text := x509Text(t, dir, file)
-			if got := extValue(text, "X509v3 Subject Alternative Name:"); got != tc.wantSANs {
+			text := e2etest.X509Text(t, dir, file)
+			if got := e2etest.ExtValue(text, "X509v3 Subject Alternative Name:"); got != tc.wantSANs {
 				t.Errorf("SANs %q, want %q", got, tc.wantSANs)
 			}
 			checkLeafText(t, file, text, strings.Contains(tc.name, "rsa"))
-			if aki, ski := extValue(text, "X509v3 Authority Key Identifier:"), extValue(text, "X509v3 Subject Key Identifier:"); aki != ski {
+			if aki, ski := e2etest.ExtValue(text, "X509v3 Authority Key Identifier:"), e2etest.ExtValue(text, "X509v3 Subject Key Identifier:"); aki != ski {
 				t.Errorf("self-signed AKI %q != SKI %q", aki, ski)
 			}
 			verifyServer(t, dir, file, file, false)
@@ -643,57 +407,57 @@ func TestE2ESelfsign(t *testing.T) {
 }
 
 // 4. Requests: tlskit's CSRs satisfy OpenSSL, and OpenSSL's CSRs are signed by tlskit's profile.
-func TestE2ECSR(t *testing.T) {
-	needOpenSSL(t)
+func TestCSR(t *testing.T) {
+	peertest.NeedOpenSSL3(t)
 	t.Parallel()
 	dir := t.TempDir()
-	tk(t, dir, "ca", "create", "--dir", "ca")
+	e2etest.Tlskit(t, dir, "ca", "create", "--dir", "ca")
 
-	tk(t, dir, "cert", "csr", "app.example.test", "www.app.example.test")
+	e2etest.Tlskit(t, dir, "cert", "csr", "app.example.test", "www.app.example.test")
 	verifyCSR(t, dir, "app.example.test.csr", "")
-	out := ossl(t, dir, "req", "-in", "app.example.test.csr", "-noout", "-text")
-	mustContain(t, "tlskit CSR", out, "DNS:app.example.test, DNS:www.app.example.test", "CN = app.example.test")
+	out := e2etest.OpenSSL(t, dir, "req", "-in", "app.example.test.csr", "-noout", "-text")
+	e2etest.MustContain(t, "tlskit CSR", out, "DNS:app.example.test, DNS:www.app.example.test", "CN = app.example.test")
 	if pubKeyOf(t, dir, "req", "app.example.test.csr") != pubKeyOf(t, dir, "pkey", "app.example.test-key.pem") {
 		t.Errorf("CSR and app.example.test-key.pem hold different keys")
 	}
-	tk(t, dir, "cert", "sign", "app.example.test.csr", "--ca-dir", "ca")
+	e2etest.Tlskit(t, dir, "cert", "sign", "app.example.test.csr", "--ca-dir", "ca")
 	verifyServer(t, dir, "ca/ca.pem", "app.example.test.pem", false)
 	if pubKeyOf(t, dir, "x509", "app.example.test.pem") != pubKeyOf(t, dir, "pkey", "app.example.test-key.pem") {
 		t.Errorf("signed certificate does not hold the CSR's key")
 	}
 
 	// OpenSSL's request asking to be a CA: only subject and SANs are taken.
-	ossl(t, dir, "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+	e2etest.OpenSSL(t, dir, "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
 		"-subj", "/CN=req.example.test", "-addext", "subjectAltName=DNS:req.example.test",
 		"-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign",
 		"-keyout", "k.pem", "-out", "r.csr")
-	tk(t, dir, "cert", "sign", "r.csr", "--ca-dir", "ca")
-	text := x509Text(t, dir, "req.example.test.pem")
+	e2etest.Tlskit(t, dir, "cert", "sign", "r.csr", "--ca-dir", "ca")
+	text := e2etest.X509Text(t, dir, "req.example.test.pem")
 	checkLeafText(t, "signed OpenSSL CSR", text, false)
 	if strings.Contains(text, "CA:TRUE") || strings.Contains(text, "Certificate Sign") {
 		t.Errorf("requested CA extensions were copied:\n%s", text)
 	}
-	if got := extValue(text, "X509v3 Subject Alternative Name:"); got != "DNS:req.example.test" {
+	if got := e2etest.ExtValue(text, "X509v3 Subject Alternative Name:"); got != "DNS:req.example.test" {
 		t.Errorf("SANs %q", got)
 	}
 	verifyServer(t, dir, "ca/ca.pem", "req.example.test.pem", false)
 
-	// The same request through stdin (DER requests: TestE2EDERInputs).
-	sr := execIn(t, dir, string(readFile(t, dir, "r.csr")), []string{"NO_COLOR=1"}, binary, "cert", "sign", "-", "--ca-dir", "ca", "--out", "from-stdin.pem")
-	if sr.code != 0 {
-		t.Errorf("cert sign - (stdin): exit %d: %s", sr.code, sr.stderr)
+	// The same request through stdin (DER requests: TestDERInputs).
+	sr := e2etest.Exec(t, dir, string(e2etest.ReadFile(t, dir, "r.csr")), []string{"NO_COLOR=1"}, e2etest.Binary(), "cert", "sign", "-", "--ca-dir", "ca", "--out", "from-stdin.pem")
+	if sr.Code != 0 {
+		t.Errorf("cert sign - (stdin): exit %d: %s", sr.Code, sr.Stderr)
 	} else {
 		verifyServer(t, dir, "ca/ca.pem", "from-stdin.pem", false)
 	}
 
 	// The request's subject is kept exactly: attributes Go's pkix.Name does not know (DC,
 	// emailAddress), their order, one RDN with two values.
-	ossl(t, dir, "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+	e2etest.OpenSSL(t, dir, "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
 		"-subj", "/DC=test/DC=example/CN=dn.example.test+OU=Ops/emailAddress=ops@example.test",
 		"-addext", "subjectAltName=DNS:dn.example.test", "-keyout", "dn-key.pem", "-out", "dn.csr")
-	tk(t, dir, "cert", "sign", "dn.csr", "--ca-dir", "ca", "--out", "dn.pem")
-	wantDN := strings.TrimSpace(ossl(t, dir, "req", "-in", "dn.csr", "-noout", "-subject", "-nameopt", "RFC2253"))
-	gotDN := strings.TrimSpace(ossl(t, dir, "x509", "-in", "dn.pem", "-noout", "-subject", "-nameopt", "RFC2253"))
+	e2etest.Tlskit(t, dir, "cert", "sign", "dn.csr", "--ca-dir", "ca", "--out", "dn.pem")
+	wantDN := strings.TrimSpace(e2etest.OpenSSL(t, dir, "req", "-in", "dn.csr", "-noout", "-subject", "-nameopt", "RFC2253"))
+	gotDN := strings.TrimSpace(e2etest.OpenSSL(t, dir, "x509", "-in", "dn.pem", "-noout", "-subject", "-nameopt", "RFC2253"))
 	if gotDN != wantDN || !strings.Contains(gotDN, "DC=example") || !strings.Contains(gotDN, "emailAddress=ops@example.test") {
 		t.Errorf("signed subject %q, the request's %q", gotDN, wantDN)
 	}
@@ -701,7 +465,7 @@ func TestE2ECSR(t *testing.T) {
 	// And tlskit shows that name as openssl's RFC 2253 form does, DC and emailAddress by name
 	// (the values of a multi-valued RDN may come in either order: RFC 4514 section 2.2).
 	shown := ""
-	for _, line := range strings.Split(tk(t, dir, "inspect", "dn.pem"), "\n") {
+	for _, line := range strings.Split(e2etest.Tlskit(t, dir, "inspect", "dn.pem"), "\n") {
 		if rest, ok := strings.CutPrefix(line, "[0] certificate "); ok {
 			shown = rest
 		}
@@ -711,38 +475,38 @@ func TestE2ECSR(t *testing.T) {
 	}
 
 	// A request without SANs uses its CN.
-	ossl(t, dir, "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+	e2etest.OpenSSL(t, dir, "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
 		"-subj", "/CN=cnonly.example.test", "-keyout", "cn-key.pem", "-out", "cn.csr")
-	tk(t, dir, "cert", "sign", "cn.csr", "--ca-dir", "ca")
-	if got := extValue(x509Text(t, dir, "cnonly.example.test.pem"), "X509v3 Subject Alternative Name:"); got != "DNS:cnonly.example.test" {
+	e2etest.Tlskit(t, dir, "cert", "sign", "cn.csr", "--ca-dir", "ca")
+	if got := e2etest.ExtValue(e2etest.X509Text(t, dir, "cnonly.example.test.pem"), "X509v3 Subject Alternative Name:"); got != "DNS:cnonly.example.test" {
 		t.Errorf("CN-only CSR: SANs %q", got)
 	}
 
 	// A broken signature: flip a byte inside the signature (the DER's last byte).
-	der := pemBlocks(readFile(t, dir, "r.csr"), "CERTIFICATE REQUEST")[0]
+	der := e2etest.PEMBlocks(e2etest.ReadFile(t, dir, "r.csr"), "CERTIFICATE REQUEST")[0]
 	bad := append([]byte(nil), der...)
 	bad[len(bad)-1] ^= 0x01
-	writeFile(t, dir, "bad.csr", string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: bad})))
-	if r := execIn(t, dir, "", nil, "openssl", "req", "-in", "bad.csr", "-verify", "-noout"); r.code == 0 && strings.Contains(r.stdout+r.stderr, "verify OK") {
-		t.Fatalf("openssl accepts bad.csr: the corruption missed the signature\n%s%s", r.stdout, r.stderr)
+	e2etest.WriteFile(t, dir, "bad.csr", string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: bad})))
+	if r := e2etest.Exec(t, dir, "", nil, "openssl", "req", "-in", "bad.csr", "-verify", "-noout"); r.Code == 0 && strings.Contains(r.Stdout+r.Stderr, "verify OK") {
+		t.Fatalf("openssl accepts bad.csr: the corruption missed the signature\n%s%s", r.Stdout, r.Stderr)
 	}
-	writeFile(t, dir, "garbage.csr", "this is not a certificate request\n")
-	writeFile(t, dir, "wrongpem.csr", string(readFile(t, dir, "ca/ca.pem")))
+	e2etest.WriteFile(t, dir, "garbage.csr", "this is not a certificate request\n")
+	e2etest.WriteFile(t, dir, "wrongpem.csr", string(e2etest.ReadFile(t, dir, "ca/ca.pem")))
 	for _, tc := range []struct{ name, file string }{
 		{"bad signature", "bad.csr"},
 		{"garbage", "garbage.csr"},
 		{"certificate, not request", "wrongpem.csr"},
 		{"missing file", "nope.csr"},
 	} {
-		before := snapshot(t, dir)
-		r := tkFail(t, dir, "cert", "sign", tc.file, "--ca-dir", "ca", "--out", "refused.pem")
-		if !strings.HasPrefix(r.stderr, "tlskit: ") {
-			t.Errorf("%s: stderr %q", tc.name, r.stderr)
+		before := e2etest.Snapshot(t, dir)
+		r := e2etest.TlskitFails(t, dir, "cert", "sign", tc.file, "--ca-dir", "ca", "--out", "refused.pem")
+		if !strings.HasPrefix(r.Stderr, "tlskit: ") {
+			t.Errorf("%s: stderr %q", tc.name, r.Stderr)
 		}
-		if r.stdout != "" {
-			t.Errorf("%s: stdout %q", tc.name, r.stdout)
+		if r.Stdout != "" {
+			t.Errorf("%s: stdout %q", tc.name, r.Stdout)
 		}
-		sameSnapshot(t, "sign "+tc.name, before, snapshot(t, dir))
+		e2etest.SameSnapshot(t, "sign "+tc.name, before, e2etest.Snapshot(t, dir))
 	}
 }
 
@@ -762,11 +526,11 @@ func derEndingIn(t *testing.T, want bool, gen func() []byte) []byte {
 }
 
 // DER inputs are binary: any byte, white space included, may end them.
-func TestE2EDERInputs(t *testing.T) {
-	needOpenSSL(t)
+func TestDERInputs(t *testing.T) {
+	peertest.NeedOpenSSL3(t)
 	t.Parallel()
 	dir := t.TempDir()
-	tk(t, dir, "ca", "create", "--dir", "ca")
+	e2etest.Tlskit(t, dir, "ca", "create", "--dir", "ca")
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		t.Fatal(err)
@@ -797,13 +561,13 @@ func TestE2EDERInputs(t *testing.T) {
 	}{{"ordinary last byte", false}, {"white space last byte", true}} {
 		csr := derEndingIn(t, tc.whitespace, makeCSR)
 		file := fmt.Sprintf("req-%t.der", tc.whitespace)
-		writeFile(t, dir, file, string(csr))
-		r := execIn(t, dir, "", nil, "openssl", "req", "-inform", "DER", "-in", file, "-verify", "-noout")
-		if r.code != 0 || !strings.Contains(r.stdout+r.stderr, "verify OK") {
-			t.Fatalf("openssl rejects %s: %s%s", file, r.stdout, r.stderr)
+		e2etest.WriteFile(t, dir, file, string(csr))
+		r := e2etest.Exec(t, dir, "", nil, "openssl", "req", "-inform", "DER", "-in", file, "-verify", "-noout")
+		if r.Code != 0 || !strings.Contains(r.Stdout+r.Stderr, "verify OK") {
+			t.Fatalf("openssl rejects %s: %s%s", file, r.Stdout, r.Stderr)
 		}
 		out := fmt.Sprintf("csr-%t.pem", tc.whitespace)
-		if _, errOut, code := runIn(t, dir, []string{"NO_COLOR=1"}, "cert", "sign", file, "--ca-dir", "ca", "--out", out); code != 0 {
+		if _, errOut, code := e2etest.RunTlskit(t, dir, []string{"NO_COLOR=1"}, "cert", "sign", file, "--ca-dir", "ca", "--out", out); code != 0 {
 			t.Errorf("BUG (%s): `tlskit cert sign %s` of a valid DER request (last byte %#02x; openssl req -inform DER -verify: OK) exits %d: %s",
 				tc.name, file, csr[len(csr)-1], code, strings.TrimSpace(errOut))
 		} else {
@@ -812,10 +576,10 @@ func TestE2EDERInputs(t *testing.T) {
 
 		keyDER := derEndingIn(t, tc.whitespace, makeKey)
 		keyFile := fmt.Sprintf("key-%t.der", tc.whitespace)
-		writeFile(t, dir, keyFile, string(keyDER))
-		ossl(t, dir, "pkey", "-inform", "DER", "-in", keyFile, "-noout")
+		e2etest.WriteFile(t, dir, keyFile, string(keyDER))
+		e2etest.OpenSSL(t, dir, "pkey", "-inform", "DER", "-in", keyFile, "-noout")
 		out = fmt.Sprintf("key-%t.pem", tc.whitespace)
-		if _, errOut, code := runIn(t, dir, []string{"NO_COLOR=1"}, "cert", "selfsign", "der.example.test", "--key", keyFile, "--out", out); code != 0 {
+		if _, errOut, code := e2etest.RunTlskit(t, dir, []string{"NO_COLOR=1"}, "cert", "selfsign", "der.example.test", "--key", keyFile, "--out", out); code != 0 {
 			t.Errorf("BUG (%s): `tlskit cert selfsign --key %s` of a valid DER PKCS#8 key (last byte %#02x; openssl pkey -inform DER: OK) exits %d: %s",
 				tc.name, keyFile, keyDER[len(keyDER)-1], code, strings.TrimSpace(errOut))
 		} else if pubKeyOf(t, dir, "x509", out) != pubKeyOf(t, dir, "pkey", keyFile, "-inform", "DER") {
@@ -825,24 +589,24 @@ func TestE2EDERInputs(t *testing.T) {
 }
 
 // 5. Encrypted keys, in OpenSSL's and tlskit's hands.
-func TestE2EEncryptedKeys(t *testing.T) {
-	needOpenSSL(t)
+func TestEncryptedKeys(t *testing.T) {
+	peertest.NeedOpenSSL3(t)
 	t.Parallel()
 	dir := t.TempDir()
-	writeFile(t, dir, "pw", "correct horse battery staple\n")
-	writeFile(t, dir, "wrongpw", "incorrect\n")
+	e2etest.WriteFile(t, dir, "pw", "correct horse battery staple\n")
+	e2etest.WriteFile(t, dir, "wrongpw", "incorrect\n")
 
-	tk(t, dir, "cert", "selfsign", "enc.example.test", "--key-password-file", "pw", "--key-out", "key.pem")
-	keyPEM := string(readFile(t, dir, "key.pem"))
+	e2etest.Tlskit(t, dir, "cert", "selfsign", "enc.example.test", "--key-password-file", "pw", "--key-out", "key.pem")
+	keyPEM := string(e2etest.ReadFile(t, dir, "key.pem"))
 	if !strings.HasPrefix(keyPEM, "-----BEGIN ENCRYPTED PRIVATE KEY-----") {
 		t.Errorf("key.pem is not encrypted PKCS#8:\n%s", keyPEM)
 	}
-	ossl(t, dir, "pkey", "-in", "key.pem", "-passin", "file:pw", "-noout")
-	if r := execIn(t, dir, "", nil, "openssl", "pkey", "-in", "key.pem", "-passin", "file:wrongpw", "-noout"); r.code == 0 {
+	e2etest.OpenSSL(t, dir, "pkey", "-in", "key.pem", "-passin", "file:pw", "-noout")
+	if r := e2etest.Exec(t, dir, "", nil, "openssl", "pkey", "-in", "key.pem", "-passin", "file:wrongpw", "-noout"); r.Code == 0 {
 		t.Errorf("openssl decrypted key.pem with the wrong password")
 	}
-	asn := ossl(t, dir, "asn1parse", "-in", "key.pem")
-	mustContain(t, "asn1parse key.pem", asn, ":PBES2", ":PBKDF2", ":hmacWithSHA256", ":aes-256-cbc")
+	asn := e2etest.OpenSSL(t, dir, "asn1parse", "-in", "key.pem")
+	e2etest.MustContain(t, "asn1parse key.pem", asn, ":PBES2", ":PBKDF2", ":hmacWithSHA256", ":aes-256-cbc")
 	if !regexp.MustCompile(`INTEGER\s+:0927C0\b`).MatchString(asn) {
 		t.Errorf("iteration count 600000 (0927C0) not found:\n%s", asn)
 	}
@@ -851,66 +615,66 @@ func TestE2EEncryptedKeys(t *testing.T) {
 	}
 
 	// Reuse the key for a request.
-	tk(t, dir, "cert", "csr", "enc.example.test", "--key", "key.pem", "--key-password-file", "pw", "--out", "enc.csr")
+	e2etest.Tlskit(t, dir, "cert", "csr", "enc.example.test", "--key", "key.pem", "--key-password-file", "pw", "--out", "enc.csr")
 	verifyCSR(t, dir, "enc.csr", "")
 	if pubKeyOf(t, dir, "req", "enc.csr") != pubKeyOf(t, dir, "pkey", "key.pem", "-passin", "file:pw") {
 		t.Errorf("CSR made with --key does not hold that key")
 	}
-	if !bytes.Equal(readFile(t, dir, "key.pem"), []byte(keyPEM)) {
+	if !bytes.Equal(e2etest.ReadFile(t, dir, "key.pem"), []byte(keyPEM)) {
 		t.Errorf("reusing key.pem changed it")
 	}
 
 	// Wrong and missing passwords: one error line, nothing written.
-	before := snapshot(t, dir)
-	r := tkFail(t, dir, "cert", "csr", "enc.example.test", "--key", "key.pem", "--key-password-file", "wrongpw", "--out", "wrong.csr")
-	if lines := strings.Split(strings.TrimSuffix(r.stderr, "\n"), "\n"); len(lines) != 1 || !strings.HasPrefix(lines[0], "tlskit: ") {
-		t.Errorf("wrong password: want one `tlskit: ` line, got %q", r.stderr)
+	before := e2etest.Snapshot(t, dir)
+	r := e2etest.TlskitFails(t, dir, "cert", "csr", "enc.example.test", "--key", "key.pem", "--key-password-file", "wrongpw", "--out", "wrong.csr")
+	if lines := strings.Split(strings.TrimSuffix(r.Stderr, "\n"), "\n"); len(lines) != 1 || !strings.HasPrefix(lines[0], "tlskit: ") {
+		t.Errorf("wrong password: want one `tlskit: ` line, got %q", r.Stderr)
 	}
-	sameSnapshot(t, "csr with wrong password", before, snapshot(t, dir))
-	r = tkFail(t, dir, "cert", "csr", "enc.example.test", "--key", "key.pem", "--out", "nopw.csr")
-	mustContain(t, "no password", r.stderr, "tlskit: ", "tlskit: hint:", "--key-password-file")
-	sameSnapshot(t, "csr without password", before, snapshot(t, dir))
+	e2etest.SameSnapshot(t, "csr with wrong password", before, e2etest.Snapshot(t, dir))
+	r = e2etest.TlskitFails(t, dir, "cert", "csr", "enc.example.test", "--key", "key.pem", "--out", "nopw.csr")
+	e2etest.MustContain(t, "no password", r.Stderr, "tlskit: ", "tlskit: hint:", "--key-password-file")
+	e2etest.SameSnapshot(t, "csr without password", before, e2etest.Snapshot(t, dir))
 
 	// A key OpenSSL encrypted (PBES2, OpenSSL's defaults) is read by tlskit.
-	ossl(t, dir, "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-aes-256-cbc", "-pass", "file:pw", "-out", "ossl-key.pem")
-	tk(t, dir, "cert", "selfsign", "ossl.example.test", "--key", "ossl-key.pem", "--key-password-file", "pw")
+	e2etest.OpenSSL(t, dir, "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-aes-256-cbc", "-pass", "file:pw", "-out", "ossl-key.pem")
+	e2etest.Tlskit(t, dir, "cert", "selfsign", "ossl.example.test", "--key", "ossl-key.pem", "--key-password-file", "pw")
 	if pubKeyOf(t, dir, "x509", "ossl.example.test.pem") != pubKeyOf(t, dir, "pkey", "ossl-key.pem", "-passin", "file:pw") {
 		t.Errorf("certificate for an OpenSSL-encrypted key holds another key")
 	}
 
 	// A CA with an encrypted key.
-	tk(t, dir, "ca", "create", "--dir", "eca", "--key-password-file", "pw")
-	if !strings.HasPrefix(string(readFile(t, dir, "eca/ca-key.pem")), "-----BEGIN ENCRYPTED PRIVATE KEY-----") {
+	e2etest.Tlskit(t, dir, "ca", "create", "--dir", "eca", "--key-password-file", "pw")
+	if !strings.HasPrefix(string(e2etest.ReadFile(t, dir, "eca/ca-key.pem")), "-----BEGIN ENCRYPTED PRIVATE KEY-----") {
 		t.Errorf("eca/ca-key.pem is not encrypted")
 	}
-	ossl(t, dir, "pkey", "-in", "eca/ca-key.pem", "-passin", "file:pw", "-noout")
-	tk(t, dir, "cert", "issue", "localhost", "--ca-dir", "eca", "--ca-key-password-file", "pw")
+	e2etest.OpenSSL(t, dir, "pkey", "-in", "eca/ca-key.pem", "-passin", "file:pw", "-noout")
+	e2etest.Tlskit(t, dir, "cert", "issue", "localhost", "--ca-dir", "eca", "--ca-key-password-file", "pw")
 	verifyServer(t, dir, "eca/ca.pem", "localhost.pem", false)
-	tk(t, dir, "cert", "issue", "alt.example.test", "--ca-cert", "eca/ca.pem", "--ca-key", "eca/ca-key.pem", "--ca-key-password-file", "pw")
+	e2etest.Tlskit(t, dir, "cert", "issue", "alt.example.test", "--ca-cert", "eca/ca.pem", "--ca-key", "eca/ca-key.pem", "--ca-key-password-file", "pw")
 	verifyServer(t, dir, "eca/ca.pem", "alt.example.test.pem", false)
-	tk(t, dir, "ca", "create", "--dir", "eint", "--parent-dir", "eca", "--parent-key-password-file", "pw")
-	tk(t, dir, "cert", "issue", "viaint.example.test", "--ca-dir", "eint")
+	e2etest.Tlskit(t, dir, "ca", "create", "--dir", "eint", "--parent-dir", "eca", "--parent-key-password-file", "pw")
+	e2etest.Tlskit(t, dir, "cert", "issue", "viaint.example.test", "--ca-dir", "eint")
 	verifyServer(t, dir, "eint/root.pem", "viaint.example.test.pem", true)
 
-	before = snapshot(t, dir)
-	r = tkFail(t, dir, "cert", "issue", "nopw.example.test", "--ca-dir", "eca")
-	mustContain(t, "CA key without password", r.stderr, "tlskit: hint:", "--ca-key-password-file")
-	r = tkFail(t, dir, "cert", "issue", "wrongpw.example.test", "--ca-dir", "eca", "--ca-key-password-file", "wrongpw")
-	if !strings.HasPrefix(r.stderr, "tlskit: ") {
-		t.Errorf("CA key with wrong password: stderr %q", r.stderr)
+	before = e2etest.Snapshot(t, dir)
+	r = e2etest.TlskitFails(t, dir, "cert", "issue", "nopw.example.test", "--ca-dir", "eca")
+	e2etest.MustContain(t, "CA key without password", r.Stderr, "tlskit: hint:", "--ca-key-password-file")
+	r = e2etest.TlskitFails(t, dir, "cert", "issue", "wrongpw.example.test", "--ca-dir", "eca", "--ca-key-password-file", "wrongpw")
+	if !strings.HasPrefix(r.Stderr, "tlskit: ") {
+		t.Errorf("CA key with wrong password: stderr %q", r.Stderr)
 	}
-	tkFail(t, dir, "ca", "create", "--dir", "eint2", "--parent-dir", "eca", "--parent-key-password-file", "wrongpw")
-	sameSnapshot(t, "encrypted CA key errors", before, snapshot(t, dir))
+	e2etest.TlskitFails(t, dir, "ca", "create", "--dir", "eint2", "--parent-dir", "eca", "--parent-key-password-file", "wrongpw")
+	e2etest.SameSnapshot(t, "encrypted CA key errors", before, e2etest.Snapshot(t, dir))
 }
 
 // 6. PKCS#12 that OpenSSL 3 opens.
-func TestE2EPKCS12(t *testing.T) {
-	needOpenSSL(t)
+func TestPKCS12(t *testing.T) {
+	peertest.NeedOpenSSL3(t)
 	t.Parallel()
 	dir := t.TempDir()
-	writeFile(t, dir, "pw", "p12 secret\n")
-	tk(t, dir, "ca", "create", "--dir", "ca")
-	tk(t, dir, "ca", "create", "--dir", "int", "--parent-dir", "ca")
+	e2etest.WriteFile(t, dir, "pw", "p12 secret\n")
+	e2etest.Tlskit(t, dir, "ca", "create", "--dir", "ca")
+	e2etest.Tlskit(t, dir, "ca", "create", "--dir", "int", "--parent-dir", "ca")
 
 	tests := []struct {
 		name  string
@@ -922,10 +686,10 @@ func TestE2EPKCS12(t *testing.T) {
 	}
 	for _, tc := range tests {
 		args := append(tc.args, "--p12-password-file", "pw")
-		tk(t, dir, args...)
+		e2etest.Tlskit(t, dir, args...)
 		p12 := tc.args[len(tc.args)-1]
-		info := ossl(t, dir, "pkcs12", "-in", p12, "-info", "-noout", "-passin", "file:pw")
-		mustContain(t, p12+" -info", info, "MAC: sha256", "PBES2, PBKDF2, AES-256-CBC")
+		info := e2etest.OpenSSL(t, dir, "pkcs12", "-in", p12, "-info", "-noout", "-passin", "file:pw")
+		e2etest.MustContain(t, p12+" -info", info, "MAC: sha256", "PBES2, PBKDF2, AES-256-CBC")
 		st, err := os.Stat(filepath.Join(dir, p12))
 		if err != nil {
 			t.Fatal(err)
@@ -933,32 +697,32 @@ func TestE2EPKCS12(t *testing.T) {
 		if st.Mode().Perm() != 0o600 {
 			t.Errorf("%s: %s mode %#o, want 0600", tc.name, p12, st.Mode().Perm())
 		}
-		certsOut := ossl(t, dir, "pkcs12", "-in", p12, "-nokeys", "-passin", "file:pw")
+		certsOut := e2etest.OpenSSL(t, dir, "pkcs12", "-in", p12, "-nokeys", "-passin", "file:pw")
 		if n := strings.Count(certsOut, "-----BEGIN CERTIFICATE-----"); n != tc.certs {
 			t.Errorf("%s: %s holds %d certificates, want %d", tc.name, p12, n, tc.certs)
 		}
-		keyOut := ossl(t, dir, "pkcs12", "-in", p12, "-nocerts", "-nodes", "-passin", "file:pw")
-		pub := osslIn(t, dir, keyOut, "pkey", "-pubout")
-		certPub := osslIn(t, dir, certsOut, "x509", "-noout", "-pubkey")
+		keyOut := e2etest.OpenSSL(t, dir, "pkcs12", "-in", p12, "-nocerts", "-nodes", "-passin", "file:pw")
+		pub := e2etest.OpenSSLIn(t, dir, keyOut, "pkey", "-pubout")
+		certPub := e2etest.OpenSSLIn(t, dir, certsOut, "x509", "-noout", "-pubkey")
 		if !strings.Contains(pub, certPub) || certPub == "" {
 			t.Errorf("%s: the key in %s does not match its certificate", tc.name, p12)
 		}
-		if r := execIn(t, dir, "", nil, "openssl", "pkcs12", "-in", p12, "-info", "-noout", "-passin", "pass:wrong"); r.code == 0 {
+		if r := e2etest.Exec(t, dir, "", nil, "openssl", "pkcs12", "-in", p12, "-info", "-noout", "-passin", "pass:wrong"); r.Code == 0 {
 			t.Errorf("%s: openssl opened %s with the wrong password", tc.name, p12)
 		}
 	}
 
-	before := snapshot(t, dir)
-	if r := tkFail(t, dir, "cert", "selfsign", "nopw.example.test", "--p12", "nopw.p12"); r.code != 2 {
-		t.Errorf("--p12 without --p12-password-file: exit %d, want 2", r.code)
+	before := e2etest.Snapshot(t, dir)
+	if r := e2etest.TlskitFails(t, dir, "cert", "selfsign", "nopw.example.test", "--p12", "nopw.p12"); r.Code != 2 {
+		t.Errorf("--p12 without --p12-password-file: exit %d, want 2", r.Code)
 	}
-	sameSnapshot(t, "--p12 without password", before, snapshot(t, dir))
+	e2etest.SameSnapshot(t, "--p12 without password", before, e2etest.Snapshot(t, dir))
 }
 
 // 7. Real TLS: a Go server with the issued files, and curl and openssl s_client as clients.
-func TestE2ETLSHandshake(t *testing.T) {
-	needOpenSSL(t)
-	needCurl(t)
+func TestTLSHandshake(t *testing.T) {
+	peertest.NeedOpenSSL3(t)
+	peertest.Need(t, "curl")
 	t.Parallel()
 	tests := []struct {
 		name     string
@@ -978,9 +742,9 @@ func TestE2ETLSHandshake(t *testing.T) {
 			t.Parallel()
 			dir := t.TempDir()
 			for _, args := range tc.setup {
-				tk(t, dir, args...)
+				e2etest.Tlskit(t, dir, args...)
 			}
-			tk(t, dir, "cert", "issue", "localhost", "127.0.0.1", "::1", "--ca-dir", tc.caDir, "--key-type", tc.keyType)
+			e2etest.Tlskit(t, dir, "cert", "issue", "localhost", "127.0.0.1", "::1", "--ca-dir", tc.caDir, "--key-type", tc.keyType)
 			cert, err := tls.LoadX509KeyPair(filepath.Join(dir, "localhost.pem"), filepath.Join(dir, "localhost-key.pem"))
 			if err != nil {
 				t.Fatalf("tls.LoadX509KeyPair on the issued files: %v", err)
@@ -992,30 +756,30 @@ func TestE2ETLSHandshake(t *testing.T) {
 
 			const body = "hello from tlskit e2e\n"
 			url := "https://localhost:" + port + "/"
-			r := execIn(t, dir, "", nil, "curl", "-q", "-sS", "--noproxy", "*", "--max-time", "10",
+			r := e2etest.Exec(t, dir, "", nil, "curl", "-q", "-sS", "--noproxy", "*", "--max-time", "10",
 				"--resolve", "localhost:"+port+":127.0.0.1", "--cacert", tc.trust, url)
-			if r.code != 0 || r.stdout != body {
-				t.Errorf("curl %s: exit %d, body %q\n%s", url, r.code, r.stdout, r.stderr)
+			if r.Code != 0 || r.Stdout != body {
+				t.Errorf("curl %s: exit %d, body %q\n%s", url, r.Code, r.Stdout, r.Stderr)
 			}
 			ipURL := "https://127.0.0.1:" + port + "/"
-			r = execIn(t, dir, "", nil, "curl", "-q", "-sS", "--noproxy", "*", "--max-time", "10", "--cacert", tc.trust, ipURL)
-			if r.code != 0 || r.stdout != body {
-				t.Errorf("curl %s: exit %d, body %q\n%s", ipURL, r.code, r.stdout, r.stderr)
+			r = e2etest.Exec(t, dir, "", nil, "curl", "-q", "-sS", "--noproxy", "*", "--max-time", "10", "--cacert", tc.trust, ipURL)
+			if r.Code != 0 || r.Stdout != body {
+				t.Errorf("curl %s: exit %d, body %q\n%s", ipURL, r.Code, r.Stdout, r.Stderr)
 			}
 			// The wrong trust anchor must fail, or the checks above prove nothing.
-			tk(t, dir, "ca", "create", "--dir", "other")
-			r = execIn(t, dir, "", nil, "curl", "-q", "-sS", "--noproxy", "*", "--max-time", "10",
+			e2etest.Tlskit(t, dir, "ca", "create", "--dir", "other")
+			r = e2etest.Exec(t, dir, "", nil, "curl", "-q", "-sS", "--noproxy", "*", "--max-time", "10",
 				"--resolve", "localhost:"+port+":127.0.0.1", "--cacert", "other/ca.pem", url)
-			if r.code == 0 {
+			if r.Code == 0 {
 				t.Errorf("curl accepted the server with an unrelated CA")
 			}
 
-			r = execIn(t, dir, "", nil, "openssl", "s_client", "-connect", "127.0.0.1:"+port, "-servername", "localhost",
+			r = e2etest.Exec(t, dir, "", nil, "openssl", "s_client", "-connect", "127.0.0.1:"+port, "-servername", "localhost",
 				"-verify_hostname", "localhost", "-verify_return_error", "-CAfile", tc.trust, "-brief")
-			if r.code != 0 {
-				t.Errorf("openssl s_client: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+			if r.Code != 0 {
+				t.Errorf("openssl s_client: exit %d\n%s%s", r.Code, r.Stdout, r.Stderr)
 			} else {
-				mustContain(t, "s_client", r.stdout+r.stderr, "Verification: OK")
+				e2etest.MustContain(t, "s_client", r.Stdout+r.Stderr, "Verification: OK")
 			}
 		})
 	}
@@ -1050,19 +814,19 @@ func serveTLS(t *testing.T, cert tls.Certificate) string {
 }
 
 // 8. File modes under umask 000. Not parallel: the umask is the whole process's.
-func TestE2EFileModesUmask(t *testing.T) {
+func TestFileModesUmask(t *testing.T) {
 	dir := t.TempDir()
-	writeFile(t, dir, "pw", "pw\n")
+	e2etest.WriteFile(t, dir, "pw", "pw\n")
 	old := syscall.Umask(0)
 	defer syscall.Umask(old)
 
-	tk(t, dir, "ca", "create", "--dir", "ca")
-	tk(t, dir, "ca", "create", "--dir", "int", "--parent-dir", "ca")
-	tk(t, dir, "cert", "selfsign", "self.example.test")
-	tk(t, dir, "cert", "issue", "issued.example.test", "--ca-dir", "int", "--p12", "issued.p12", "--p12-password-file", "pw")
-	tk(t, dir, "cert", "csr", "req.example.test")
-	tk(t, dir, "cert", "sign", "req.example.test.csr", "--ca-dir", "ca")
-	tk(t, dir, "cert", "selfsign", "enc.example.test", "--key-password-file", "pw")
+	e2etest.Tlskit(t, dir, "ca", "create", "--dir", "ca")
+	e2etest.Tlskit(t, dir, "ca", "create", "--dir", "int", "--parent-dir", "ca")
+	e2etest.Tlskit(t, dir, "cert", "selfsign", "self.example.test")
+	e2etest.Tlskit(t, dir, "cert", "issue", "issued.example.test", "--ca-dir", "int", "--p12", "issued.p12", "--p12-password-file", "pw")
+	e2etest.Tlskit(t, dir, "cert", "csr", "req.example.test")
+	e2etest.Tlskit(t, dir, "cert", "sign", "req.example.test.csr", "--ca-dir", "ca")
+	e2etest.Tlskit(t, dir, "cert", "selfsign", "enc.example.test", "--key-password-file", "pw")
 	syscall.Umask(old)
 
 	for file, want := range map[string]fs.FileMode{
@@ -1102,50 +866,50 @@ func TestE2EFileModesUmask(t *testing.T) {
 }
 
 // 8. No overwriting without --force, and --force replaces.
-func TestE2ENoOverwrite(t *testing.T) {
-	needOpenSSL(t)
+func TestNoOverwrite(t *testing.T) {
+	peertest.NeedOpenSSL3(t)
 	t.Parallel()
 	dir := t.TempDir()
-	tk(t, dir, "cert", "selfsign", "localhost")
-	cert1, key1 := readFile(t, dir, "localhost.pem"), readFile(t, dir, "localhost-key.pem")
+	e2etest.Tlskit(t, dir, "cert", "selfsign", "localhost")
+	cert1, key1 := e2etest.ReadFile(t, dir, "localhost.pem"), e2etest.ReadFile(t, dir, "localhost-key.pem")
 
-	before := snapshot(t, dir)
-	r := tkFail(t, dir, "cert", "selfsign", "localhost")
-	if r.code != 1 {
-		t.Errorf("second selfsign: exit %d, want 1", r.code)
+	before := e2etest.Snapshot(t, dir)
+	r := e2etest.TlskitFails(t, dir, "cert", "selfsign", "localhost")
+	if r.Code != 1 {
+		t.Errorf("second selfsign: exit %d, want 1", r.Code)
 	}
-	if !strings.HasPrefix(r.stderr, "tlskit: ") {
-		t.Errorf("stderr does not start with `tlskit: `: %q", r.stderr)
+	if !strings.HasPrefix(r.Stderr, "tlskit: ") {
+		t.Errorf("stderr does not start with `tlskit: `: %q", r.Stderr)
 	}
 	hint := ""
-	for _, line := range strings.Split(r.stderr, "\n") {
+	for _, line := range strings.Split(r.Stderr, "\n") {
 		if strings.HasPrefix(line, "tlskit: hint:") {
 			hint = line
 		}
 	}
 	if !strings.Contains(hint, "--force") {
-		t.Errorf("no `tlskit: hint:` line mentioning --force in %q", r.stderr)
+		t.Errorf("no `tlskit: hint:` line mentioning --force in %q", r.Stderr)
 	}
-	if r.stdout != "" {
-		t.Errorf("stdout %q", r.stdout)
+	if r.Stdout != "" {
+		t.Errorf("stdout %q", r.Stdout)
 	}
-	sameSnapshot(t, "second selfsign", before, snapshot(t, dir))
-	if !bytes.Equal(readFile(t, dir, "localhost.pem"), cert1) || !bytes.Equal(readFile(t, dir, "localhost-key.pem"), key1) {
+	e2etest.SameSnapshot(t, "second selfsign", before, e2etest.Snapshot(t, dir))
+	if !bytes.Equal(e2etest.ReadFile(t, dir, "localhost.pem"), cert1) || !bytes.Equal(e2etest.ReadFile(t, dir, "localhost-key.pem"), key1) {
 		t.Errorf("the refused run changed the first files")
 	}
 	// Only the key exists: still refused, certificate not written.
 	if err := os.Rename(filepath.Join(dir, "localhost.pem"), filepath.Join(dir, "first.pem")); err != nil {
 		t.Fatal(err)
 	}
-	before = snapshot(t, dir)
-	tkFail(t, dir, "cert", "selfsign", "localhost")
-	sameSnapshot(t, "selfsign with only the key present", before, snapshot(t, dir))
+	before = e2etest.Snapshot(t, dir)
+	e2etest.TlskitFails(t, dir, "cert", "selfsign", "localhost")
+	e2etest.SameSnapshot(t, "selfsign with only the key present", before, e2etest.Snapshot(t, dir))
 	if err := os.Rename(filepath.Join(dir, "first.pem"), filepath.Join(dir, "localhost.pem")); err != nil {
 		t.Fatal(err)
 	}
 
-	tk(t, dir, "cert", "selfsign", "localhost", "--force")
-	cert2, key2 := readFile(t, dir, "localhost.pem"), readFile(t, dir, "localhost-key.pem")
+	e2etest.Tlskit(t, dir, "cert", "selfsign", "localhost", "--force")
+	cert2, key2 := e2etest.ReadFile(t, dir, "localhost.pem"), e2etest.ReadFile(t, dir, "localhost-key.pem")
 	if bytes.Equal(cert1, cert2) || bytes.Equal(key1, key2) {
 		t.Errorf("--force did not replace the files")
 	}
@@ -1160,15 +924,15 @@ func TestE2ENoOverwrite(t *testing.T) {
 
 	// A symlink in the way is itself the existing file: refused without --force, and --force
 	// replaces the link, never writing through it.
-	writeFile(t, dir, "victim.txt", "do not touch\n")
+	e2etest.WriteFile(t, dir, "victim.txt", "do not touch\n")
 	if err := os.Symlink("victim.txt", filepath.Join(dir, "link.example.test.pem")); err != nil {
 		t.Fatal(err)
 	}
-	before = snapshot(t, dir)
-	tkFail(t, dir, "cert", "selfsign", "link.example.test")
-	sameSnapshot(t, "selfsign over a symlink", before, snapshot(t, dir))
-	tk(t, dir, "cert", "selfsign", "link.example.test", "--force")
-	if got := string(readFile(t, dir, "victim.txt")); got != "do not touch\n" {
+	before = e2etest.Snapshot(t, dir)
+	e2etest.TlskitFails(t, dir, "cert", "selfsign", "link.example.test")
+	e2etest.SameSnapshot(t, "selfsign over a symlink", before, e2etest.Snapshot(t, dir))
+	e2etest.Tlskit(t, dir, "cert", "selfsign", "link.example.test", "--force")
+	if got := string(e2etest.ReadFile(t, dir, "victim.txt")); got != "do not touch\n" {
 		t.Errorf("--force wrote through a symlink: victim.txt now %q", got)
 	}
 	if st, err := os.Lstat(filepath.Join(dir, "link.example.test.pem")); err != nil || st.Mode()&fs.ModeSymlink != 0 {
@@ -1176,29 +940,29 @@ func TestE2ENoOverwrite(t *testing.T) {
 	}
 
 	// ca create refuses an existing CA too.
-	tk(t, dir, "ca", "create", "--dir", "ca")
-	before = snapshot(t, dir)
-	r = tkFail(t, dir, "ca", "create", "--dir", "ca")
-	mustContain(t, "second ca create", r.stderr, "tlskit: hint:", "--force")
-	sameSnapshot(t, "second ca create", before, snapshot(t, dir))
+	e2etest.Tlskit(t, dir, "ca", "create", "--dir", "ca")
+	before = e2etest.Snapshot(t, dir)
+	r = e2etest.TlskitFails(t, dir, "ca", "create", "--dir", "ca")
+	e2etest.MustContain(t, "second ca create", r.Stderr, "tlskit: hint:", "--force")
+	e2etest.SameSnapshot(t, "second ca create", before, e2etest.Snapshot(t, dir))
 }
 
 // 8. Every error path leaves the directory as it was.
-func TestE2EErrorsLeaveNoFiles(t *testing.T) {
-	needOpenSSL(t)
+func TestErrorsLeaveNoFiles(t *testing.T) {
+	peertest.NeedOpenSSL3(t)
 	t.Parallel()
 	dir := t.TempDir()
-	writeFile(t, dir, "pw", "right\n")
-	writeFile(t, dir, "wrongpw", "wrong\n")
-	writeFile(t, dir, "garbage.csr", "-----BEGIN CERTIFICATE REQUEST-----\nbm90IGEgcmVxdWVzdA==\n-----END CERTIFICATE REQUEST-----\n")
-	tk(t, dir, "ca", "create", "--dir", "ca1")
-	tk(t, dir, "ca", "create", "--dir", "ca2")
-	tk(t, dir, "cert", "selfsign", "enc.example.test", "--key-password-file", "pw", "--key-out", "enc-key.pem", "--out", "enc.pem")
-	tk(t, dir, "cert", "csr", "good.example.test", "--out", "good.csr", "--key-out", "good-key.pem")
-	der := pemBlocks(readFile(t, dir, "good.csr"), "CERTIFICATE REQUEST")[0]
+	e2etest.WriteFile(t, dir, "pw", "right\n")
+	e2etest.WriteFile(t, dir, "wrongpw", "wrong\n")
+	e2etest.WriteFile(t, dir, "garbage.csr", "-----BEGIN CERTIFICATE REQUEST-----\nbm90IGEgcmVxdWVzdA==\n-----END CERTIFICATE REQUEST-----\n")
+	e2etest.Tlskit(t, dir, "ca", "create", "--dir", "ca1")
+	e2etest.Tlskit(t, dir, "ca", "create", "--dir", "ca2")
+	e2etest.Tlskit(t, dir, "cert", "selfsign", "enc.example.test", "--key-password-file", "pw", "--key-out", "enc-key.pem", "--out", "enc.pem")
+	e2etest.Tlskit(t, dir, "cert", "csr", "good.example.test", "--out", "good.csr", "--key-out", "good-key.pem")
+	der := e2etest.PEMBlocks(e2etest.ReadFile(t, dir, "good.csr"), "CERTIFICATE REQUEST")[0]
 	bad := append([]byte(nil), der...)
 	bad[len(bad)-2] ^= 0x40
-	writeFile(t, dir, "badsig.csr", string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: bad})))
+	e2etest.WriteFile(t, dir, "badsig.csr", string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: bad})))
 
 	tests := []struct {
 		name string
@@ -1233,52 +997,52 @@ func TestE2EErrorsLeaveNoFiles(t *testing.T) {
 		{"ca create missing dir parent", []string{"ca", "create", "--dir", "missing-dir/ca"}, 0},
 	}
 	for _, tc := range tests {
-		before := snapshot(t, dir)
-		r := tkFail(t, dir, tc.args...)
-		if tc.code != 0 && r.code != tc.code {
-			t.Errorf("%s: exit %d, want %d\n%s", tc.name, r.code, tc.code, r.stderr)
+		before := e2etest.Snapshot(t, dir)
+		r := e2etest.TlskitFails(t, dir, tc.args...)
+		if tc.code != 0 && r.Code != tc.code {
+			t.Errorf("%s: exit %d, want %d\n%s", tc.name, r.Code, tc.code, r.Stderr)
 		}
-		if !strings.HasPrefix(r.stderr, "tlskit: ") {
-			t.Errorf("%s: stderr does not start with `tlskit: `: %q", tc.name, r.stderr)
+		if !strings.HasPrefix(r.Stderr, "tlskit: ") {
+			t.Errorf("%s: stderr does not start with `tlskit: `: %q", tc.name, r.Stderr)
 		}
-		if r.stdout != "" {
-			t.Errorf("%s: stdout %q", tc.name, r.stdout)
+		if r.Stdout != "" {
+			t.Errorf("%s: stdout %q", tc.name, r.Stdout)
 		}
-		sameSnapshot(t, tc.name, before, snapshot(t, dir))
+		e2etest.SameSnapshot(t, tc.name, before, e2etest.Snapshot(t, dir))
 	}
 }
 
 // 9. --out - and -o json.
-func TestE2EStdout(t *testing.T) {
-	needOpenSSL(t)
+func TestStdout(t *testing.T) {
+	peertest.NeedOpenSSL3(t)
 	t.Parallel()
 	dir := t.TempDir()
-	tk(t, dir, "ca", "create", "--dir", "ca")
+	e2etest.Tlskit(t, dir, "ca", "create", "--dir", "ca")
 
-	out, errOut, code := runIn(t, dir, []string{"NO_COLOR=1"}, "cert", "selfsign", "localhost", "--out", "-")
+	out, errOut, code := e2etest.RunTlskit(t, dir, []string{"NO_COLOR=1"}, "cert", "selfsign", "localhost", "--out", "-")
 	if code != 0 {
 		t.Fatalf("selfsign --out -: exit %d: %s", code, errOut)
 	}
 	if !strings.HasPrefix(out, "-----BEGIN CERTIFICATE-----") {
 		t.Errorf("stdout is not PEM: %q", out)
 	}
-	osslIn(t, dir, out, "x509", "-noout", "-subject")
-	mustContain(t, "summary on stderr", errOut, "subject: CN=localhost", "localhost-key.pem")
+	e2etest.OpenSSLIn(t, dir, out, "x509", "-noout", "-subject")
+	e2etest.MustContain(t, "summary on stderr", errOut, "subject: CN=localhost", "localhost-key.pem")
 	if strings.Contains(errOut, "BEGIN") {
 		t.Errorf("PEM on stderr: %q", errOut)
 	}
-	if fileExists(dir, "localhost.pem") {
+	if e2etest.Exists(dir, "localhost.pem") {
 		t.Errorf("--out - also wrote localhost.pem")
 	}
-	if !fileExists(dir, "localhost-key.pem") {
+	if !e2etest.Exists(dir, "localhost-key.pem") {
 		t.Errorf("--out - did not write the key to localhost-key.pem")
 	}
 
-	out, errOut, code = runIn(t, dir, []string{"NO_COLOR=1"}, "cert", "issue", "json.example.test", "--ca-dir", "ca", "--out", "-", "-o", "json")
+	out, errOut, code = e2etest.RunTlskit(t, dir, []string{"NO_COLOR=1"}, "cert", "issue", "json.example.test", "--ca-dir", "ca", "--out", "-", "-o", "json")
 	if code != 0 {
 		t.Fatalf("issue --out - -o json: exit %d: %s", code, errOut)
 	}
-	fp := osslIn(t, dir, out, "x509", "-noout", "-fingerprint", "-sha256")
+	fp := e2etest.OpenSSLIn(t, dir, out, "x509", "-noout", "-fingerprint", "-sha256")
 	var s map[string]any
 	if err := json.Unmarshal([]byte(errOut), &s); err != nil {
 		t.Fatalf("stderr is not one JSON document: %v\n%s", err, errOut)
@@ -1307,7 +1071,7 @@ func TestE2EStdout(t *testing.T) {
 	}
 
 	// -o json to stdout when the PEM goes to a file.
-	out, errOut, code = runIn(t, dir, []string{"NO_COLOR=1"}, "cert", "selfsign", "file.example.test", "-o", "json")
+	out, errOut, code = e2etest.RunTlskit(t, dir, []string{"NO_COLOR=1"}, "cert", "selfsign", "file.example.test", "-o", "json")
 	if code != 0 {
 		t.Fatalf("selfsign -o json: exit %d: %s", code, errOut)
 	}
@@ -1325,29 +1089,29 @@ func TestE2EStdout(t *testing.T) {
 	if got["file.example.test.pem"] != "0644" || got["file.example.test-key.pem"] != "0600" || len(got) != 2 {
 		t.Errorf("files %+v", s2.Files)
 	}
-	if fp := ossl(t, dir, "x509", "-in", "file.example.test.pem", "-noout", "-fingerprint", "-sha256"); s2.SHA == "" || !strings.Contains(fp, "="+s2.SHA) {
+	if fp := e2etest.OpenSSL(t, dir, "x509", "-in", "file.example.test.pem", "-noout", "-fingerprint", "-sha256"); s2.SHA == "" || !strings.Contains(fp, "="+s2.SHA) {
 		t.Errorf("sha256_fingerprint %q, openssl says %q", s2.SHA, fp)
 	}
 
 	// A request on stdout, signed from stdin.
-	csrOut, errOut, code := runIn(t, dir, []string{"NO_COLOR=1"}, "cert", "csr", "pipe.example.test", "--out", "-")
+	csrOut, errOut, code := e2etest.RunTlskit(t, dir, []string{"NO_COLOR=1"}, "cert", "csr", "pipe.example.test", "--out", "-")
 	if code != 0 {
 		t.Fatalf("csr --out -: exit %d: %s", code, errOut)
 	}
 	verifyCSR(t, dir, "", csrOut)
-	r := execIn(t, dir, csrOut, []string{"NO_COLOR=1"}, binary, "cert", "sign", "-", "--ca-dir", "ca", "--out", "-", "-q")
-	if r.code != 0 {
-		t.Fatalf("sign - --out -: exit %d: %s", r.code, r.stderr)
+	r := e2etest.Exec(t, dir, csrOut, []string{"NO_COLOR=1"}, e2etest.Binary(), "cert", "sign", "-", "--ca-dir", "ca", "--out", "-", "-q")
+	if r.Code != 0 {
+		t.Fatalf("sign - --out -: exit %d: %s", r.Code, r.Stderr)
 	}
-	if r.stderr != "" {
-		t.Errorf("-q with --out -: stderr %q", r.stderr)
+	if r.Stderr != "" {
+		t.Errorf("-q with --out -: stderr %q", r.Stderr)
 	}
-	writeFile(t, dir, "piped.pem", r.stdout)
+	e2etest.WriteFile(t, dir, "piped.pem", r.Stdout)
 	verifyServer(t, dir, "ca/ca.pem", "piped.pem", false)
-	if fileExists(dir, "pipe.example.test.pem") || fileExists(dir, "pipe.example.test.csr") {
+	if e2etest.Exists(dir, "pipe.example.test.pem") || e2etest.Exists(dir, "pipe.example.test.csr") {
 		t.Errorf("--out - wrote a file")
 	}
-	if n := len(pemBlocks([]byte(r.stdout), "CERTIFICATE")); n != 1 {
+	if n := len(e2etest.PEMBlocks([]byte(r.Stdout), "CERTIFICATE")); n != 1 {
 		t.Errorf("sign --out - printed %d certificates from a root, want 1", n)
 	}
 }
@@ -1364,50 +1128,50 @@ func dnCanon(s string) string {
 	return strings.Join(rdns, ",")
 }
 
-// TestE2ESubjectAsWritten checks --subject against OpenSSL: the slash form is encoded in the
+// TestSubjectAsWritten checks --subject against OpenSSL: the slash form is encoded in the
 // order written, as openssl req -subj does, the RFC 4514 form as RFC 4514 reads it, DC, UID and
 // emailAddress are accepted (as IA5Strings where their definitions say so), --cn replaces the
 // CN in its place, and certificates issued under a CA named so still verify.
-func TestE2ESubjectAsWritten(t *testing.T) {
-	needOpenSSL(t)
+func TestSubjectAsWritten(t *testing.T) {
+	peertest.NeedOpenSSL3(t)
 	t.Parallel()
 	dir := t.TempDir()
 	subjectOf := func(args ...string) string {
 		t.Helper()
-		out := ossl(t, dir, append(args, "-noout", "-subject", "-nameopt", "RFC2253")...)
+		out := e2etest.OpenSSL(t, dir, append(args, "-noout", "-subject", "-nameopt", "RFC2253")...)
 		return strings.TrimPrefix(strings.TrimSpace(out), "subject=")
 	}
 
 	// What openssl itself makes of the same -subj, to compare with.
-	ossl(t, dir, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1",
+	e2etest.OpenSSL(t, dir, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1",
 		"-subj", "/DC=test/DC=example/O=Acme/CN=x.example.test/emailAddress=ops@example.test",
 		"-keyout", "o-key.pem", "-out", "o.pem")
 	want := subjectOf("x509", "-in", "o.pem")
 
-	tk(t, dir, "cert", "selfsign", "x.example.test", "--subject", "/DC=test/DC=example/O=Acme/CN=x.example.test/emailAddress=ops@example.test",
+	e2etest.Tlskit(t, dir, "cert", "selfsign", "x.example.test", "--subject", "/DC=test/DC=example/O=Acme/CN=x.example.test/emailAddress=ops@example.test",
 		"--out", "slash.pem", "--key-out", "slash-key.pem")
 	if got := subjectOf("x509", "-in", "slash.pem"); got != want {
 		t.Errorf("slash form: subject %q, openssl -subj gives %q", got, want)
 	}
-	parse := ossl(t, dir, "asn1parse", "-in", "slash.pem")
+	parse := e2etest.OpenSSL(t, dir, "asn1parse", "-in", "slash.pem")
 	for _, w := range []string{"IA5STRING         :test", "IA5STRING         :ops@example.test", "PRINTABLESTRING   :Acme"} {
 		if !strings.Contains(parse, w) {
 			t.Errorf("asn1parse lacks %q:\n%s", w, parse)
 		}
 	}
 
-	tk(t, dir, "cert", "csr", "r.example.test", "--subject", "CN=old,O=Acme,DC=example,DC=test", "--cn", "r.example.test")
+	e2etest.Tlskit(t, dir, "cert", "csr", "r.example.test", "--subject", "CN=old,O=Acme,DC=example,DC=test", "--cn", "r.example.test")
 	if got := subjectOf("req", "-in", "r.example.test.csr"); got != "CN=r.example.test,O=Acme,DC=example,DC=test" {
 		t.Errorf("RFC 4514 form with --cn: request subject %q", got)
 	}
 	verifyCSR(t, dir, "r.example.test.csr", "")
 
 	// A CA named with DC components: what it issues names it as issuer byte for byte.
-	tk(t, dir, "ca", "create", "--dir", "ca", "--subject", "/DC=test/DC=example/CN=Example Root")
+	e2etest.Tlskit(t, dir, "ca", "create", "--dir", "ca", "--subject", "/DC=test/DC=example/CN=Example Root")
 	if got := subjectOf("x509", "-in", "ca/ca.pem"); got != "CN=Example Root,DC=example,DC=test" {
 		t.Errorf("CA subject %q", got)
 	}
-	tk(t, dir, "cert", "issue", "svc.example.test", "--ca-dir", "ca", "--subject", "/UID=svc/CN=svc.example.test")
+	e2etest.Tlskit(t, dir, "cert", "issue", "svc.example.test", "--ca-dir", "ca", "--subject", "/UID=svc/CN=svc.example.test")
 	if got := subjectOf("x509", "-in", "svc.example.test.pem", "-issuer"); !strings.Contains(got, "CN=svc.example.test,UID=svc") {
 		t.Errorf("leaf subject %q", got)
 	}

@@ -1,6 +1,6 @@
 //go:build linux
 
-package main
+package serve
 
 import (
 	"bytes"
@@ -18,6 +18,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/tlskit/tlskit/cmd/internal/e2etest"
 )
 
 // Hostile files at the --cert/--key paths of a running `tlskit serve` (issue #12, item 7): a
@@ -26,10 +28,10 @@ import (
 // second. Now each is refused with one warning per change on disk, the old certificate keeps
 // being served, and a good certificate put back is reloaded.
 
-const rlWarning = "certificate reload failed, still serving the previous certificates"
+const reloadWarning = "certificate reload failed, still serving the previous certificates"
 
-// rlServedDER is the leaf a new connection gets.
-func rlServedDER(t *testing.T, addr string) []byte {
+// servedDER is the leaf a new connection gets.
+func servedDER(t *testing.T, addr string) []byte {
 	t.Helper()
 	c, err := tls.DialWithDialer(&net.Dialer{Timeout: 5 * time.Second}, "tcp", addr, &tls.Config{ServerName: "localhost", InsecureSkipVerify: true})
 	if err != nil {
@@ -39,7 +41,7 @@ func rlServedDER(t *testing.T, addr string) []byte {
 	return c.ConnectionState().PeerCertificates[0].Raw
 }
 
-func rlFileDER(t *testing.T, path string) []byte {
+func fileDER(t *testing.T, path string) []byte {
 	t.Helper()
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -52,9 +54,9 @@ func rlFileDER(t *testing.T, path string) []byte {
 	return b.Bytes
 }
 
-// rlRSS samples the process's resident memory every 50 ms and keeps the peak; past 512 MiB it
+// rssOf samples the process's resident memory every 50 ms and keeps the peak; past 512 MiB it
 // kills the process (the old code would go on to several GB).
-func rlRSS(t *testing.T, pid int) (peak func() int64) {
+func rssOf(t *testing.T, pid int) (peak func() int64) {
 	var max atomic.Int64
 	stop := make(chan struct{})
 	t.Cleanup(func() { close(stop) })
@@ -85,8 +87,8 @@ func rlRSS(t *testing.T, pid int) (peak func() int64) {
 	return max.Load
 }
 
-// rlSwap renames what make creates at a temporary name over path.
-func rlSwap(t *testing.T, path string, make func(tmp string) error) {
+// swapFile renames what make creates at a temporary name over path.
+func swapFile(t *testing.T, path string, make func(tmp string) error) {
 	t.Helper()
 	tmp := path + ".tmp"
 	if err := make(tmp); err != nil {
@@ -97,16 +99,16 @@ func rlSwap(t *testing.T, path string, make func(tmp string) error) {
 	}
 }
 
-func TestE2EServeReloadHostileFiles(t *testing.T) {
+func TestServeReloadHostileFiles(t *testing.T) {
 	t.Parallel() // about 5 s, mostly waiting for the 1 s poll
 	dir := t.TempDir()
 	for _, name := range []string{"a", "b"} {
-		tk(t, dir, "cert", "selfsign", "localhost", "127.0.0.1", "--out", name+".pem", "--key-out", name+"-key.pem")
+		e2etest.Tlskit(t, dir, "cert", "selfsign", "localhost", "127.0.0.1", "--out", name+".pem", "--key-out", name+"-key.pem")
 	}
 	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
 	copyFile := func(from, to string) {
 		t.Helper()
-		rlSwap(t, to, func(tmp string) error {
+		swapFile(t, to, func(tmp string) error {
 			data, err := os.ReadFile(filepath.Join(dir, from))
 			if err != nil {
 				return err
@@ -116,11 +118,11 @@ func TestE2EServeReloadHostileFiles(t *testing.T) {
 	}
 	copyFile("a.pem", certFile)
 	copyFile("a-key.pem", keyFile)
-	oldDER := rlFileDER(t, certFile)
+	oldDER := fileDER(t, certFile)
 
-	s := svStart(t, dir, "--cert", certFile, "--key", keyFile)
-	peak := rlRSS(t, s.cmd.Process.Pid)
-	warnings := func() int { return strings.Count(s.errOut.String(), rlWarning) }
+	s := e2etest.StartServe(t, dir, "--cert", certFile, "--key", keyFile)
+	peak := rssOf(t, s.Cmd.Process.Pid)
+	warnings := func() int { return strings.Count(s.Stderr.String(), reloadWarning) }
 	// waitWarnings waits up to 3 s for the count to reach want, then (when again) one more
 	// poll (1.2 s) to see that it stays there.
 	waitWarnings := func(step string, want int, again bool) {
@@ -129,7 +131,7 @@ func TestE2EServeReloadHostileFiles(t *testing.T) {
 			time.Sleep(20 * time.Millisecond)
 		}
 		if got := warnings(); got < want {
-			t.Errorf("%s: %d reload warnings, want %d (is the watcher stuck?)\nstderr:\n%s", step, got, want, s.errOut.String())
+			t.Errorf("%s: %d reload warnings, want %d (is the watcher stuck?)\nstderr:\n%s", step, got, want, s.Stderr.String())
 			return
 		}
 		if !again {
@@ -137,29 +139,29 @@ func TestE2EServeReloadHostileFiles(t *testing.T) {
 		}
 		time.Sleep(1200 * time.Millisecond)
 		if got := warnings(); got != want {
-			t.Errorf("%s: %d reload warnings after another poll, want %d (one per change)\nstderr:\n%s", step, got, want, s.errOut.String())
+			t.Errorf("%s: %d reload warnings after another poll, want %d (one per change)\nstderr:\n%s", step, got, want, s.Stderr.String())
 		}
 	}
 	stillOld := func(step string) {
 		t.Helper()
-		if !bytes.Equal(rlServedDER(t, s.addr()), oldDER) {
+		if !bytes.Equal(servedDER(t, s.Addr()), oldDER) {
 			t.Errorf("%s: a new connection no longer gets the old certificate", step)
 		}
 	}
 
 	// 1. A named pipe at the certificate's path.
-	rlSwap(t, certFile, func(tmp string) error { return syscall.Mkfifo(tmp, 0o600) })
+	swapFile(t, certFile, func(tmp string) error { return syscall.Mkfifo(tmp, 0o600) })
 	waitWarnings("fifo", 1, true)
-	if !strings.Contains(s.errOut.String(), certFile+": not a regular file (a named pipe)") {
-		t.Errorf("fifo: the warning does not say what is wrong:\n%s", s.errOut.String())
+	if !strings.Contains(s.Stderr.String(), certFile+": not a regular file (a named pipe)") {
+		t.Errorf("fifo: the warning does not say what is wrong:\n%s", s.Stderr.String())
 	}
 	stillOld("fifo")
 	// SIGHUP is always answered: one more attempt, one more warning.
-	s.cmd.Process.Signal(syscall.SIGHUP)
+	s.Cmd.Process.Signal(syscall.SIGHUP)
 	waitWarnings("SIGHUP with the fifo", 2, false)
 
 	// 2. A 3 GB file (sparse: no disk).
-	rlSwap(t, certFile, func(tmp string) error {
+	swapFile(t, certFile, func(tmp string) error {
 		f, err := os.Create(tmp)
 		if err != nil {
 			return err
@@ -168,8 +170,8 @@ func TestE2EServeReloadHostileFiles(t *testing.T) {
 		return f.Truncate(3 << 30)
 	})
 	waitWarnings("3 GB file", 3, true)
-	if !strings.Contains(s.errOut.String(), "file too large (3221225472 bytes, the limit is 1048576)") {
-		t.Errorf("3 GB file: the warning does not say what is wrong:\n%s", s.errOut.String())
+	if !strings.Contains(s.Stderr.String(), "file too large (3221225472 bytes, the limit is 1048576)") {
+		t.Errorf("3 GB file: the warning does not say what is wrong:\n%s", s.Stderr.String())
 	}
 	stillOld("3 GB file")
 	t.Logf("peak RSS with a 3 GB certificate file: %.1f MiB", float64(peak())/(1<<20))
@@ -181,24 +183,24 @@ func TestE2EServeReloadHostileFiles(t *testing.T) {
 	// about the mismatch, which is fine).
 	copyFile("b-key.pem", keyFile)
 	copyFile("b.pem", certFile)
-	newDER := rlFileDER(t, certFile)
+	newDER := fileDER(t, certFile)
 	deadline := time.Now().Add(3 * time.Second)
-	for !strings.Contains(s.errOut.String(), "certificates reloaded") && time.Now().Before(deadline) {
+	for !strings.Contains(s.Stderr.String(), "certificates reloaded") && time.Now().Before(deadline) {
 		time.Sleep(20 * time.Millisecond)
 	}
-	if !strings.Contains(s.errOut.String(), "certificates reloaded") {
-		t.Errorf("no \"certificates reloaded\" within 3 s of putting a good certificate back\nstderr:\n%s", s.errOut.String())
-	} else if !bytes.Equal(rlServedDER(t, s.addr()), newDER) {
+	if !strings.Contains(s.Stderr.String(), "certificates reloaded") {
+		t.Errorf("no \"certificates reloaded\" within 3 s of putting a good certificate back\nstderr:\n%s", s.Stderr.String())
+	} else if !bytes.Equal(servedDER(t, s.Addr()), newDER) {
 		t.Errorf("after the reload a new connection does not get the new certificate")
 	}
 }
 
 // The same files at start-up: one error line, exit 1, at once (a named pipe used to hang serve
 // before it listened, /dev/zero to read forever).
-func TestE2EServeStartHostileCert(t *testing.T) {
+func TestServeStartHostileCert(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	tk(t, dir, "cert", "selfsign", "localhost", "--out", "c.pem", "--key-out", "k.pem")
+	e2etest.Tlskit(t, dir, "cert", "selfsign", "localhost", "--out", "c.pem", "--key-out", "k.pem")
 	if err := syscall.Mkfifo(filepath.Join(dir, "fifo"), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -222,7 +224,7 @@ func TestE2EServeStartHostileCert(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 			defer cancel()
-			c := exec.CommandContext(ctx, binary, "serve", "--addr", "127.0.0.1:0", "--cert", tc.cert, "--key", tc.key)
+			c := exec.CommandContext(ctx, e2etest.Binary(), "serve", "--addr", "127.0.0.1:0", "--cert", tc.cert, "--key", tc.key)
 			c.Dir = dir
 			c.Env = append(os.Environ(), "NO_COLOR=1")
 			var out, errOut strings.Builder

@@ -1,11 +1,10 @@
 //go:build unix
 
-package main
+package revocation
 
 import (
 	"crypto/x509"
 	"encoding/json"
-	"encoding/pem"
 	"fmt"
 	"io"
 	"net/http"
@@ -13,13 +12,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/tlskit/tlskit/cmd/internal/e2etest"
 	"github.com/tlskit/tlskit/tlscore/peertest"
 )
 
@@ -28,15 +27,15 @@ import (
 // files in the same run, by `openssl ocsp -respin` (the reference); and `tlskit serve --ocsp`
 // refusing what it must not staple.
 
-// rvRevocation is the part of the JSON the tests read.
-type rvRevocation struct {
+// revocationStatus is the part of the JSON the tests read.
+type revocationStatus struct {
 	Mode   string `json:"mode"`
 	Status string `json:"status"`
 	Source string `json:"source"`
 	Error  string `json:"error"`
 }
 
-type rvResult struct {
+type report struct {
 	Verification struct {
 		Verified bool   `json:"verified"`
 		Reason   string `json:"reason"`
@@ -47,7 +46,7 @@ type rvResult struct {
 		Signer string `json:"signer"`
 		Error  string `json:"error"`
 	} `json:"ocsp"`
-	Revocation *rvRevocation `json:"revocation"`
+	Revocation *revocationStatus `json:"revocation"`
 	Chain      []struct {
 		Subject    string `json:"subject"`
 		Revocation *struct {
@@ -58,64 +57,49 @@ type rvResult struct {
 	} `json:"chain"`
 }
 
-// rvPKI is a tlskit root and an intermediate under it, leaves issued by the intermediate (leaf
+// pki is a tlskit root and an intermediate under it, leaves issued by the intermediate (leaf
 // for localhost, sibling; their files hold the intermediate too), one for localhost issued by
 // the root (rootleaf), and an unrelated CA.
-type rvPKI struct{ dir string }
+type pki struct{ dir string }
 
-func (p rvPKI) path(name string) string { return filepath.Join(p.dir, name) }
+func (p pki) path(name string) string { return filepath.Join(p.dir, name) }
 
-func rvMakePKI(t *testing.T) rvPKI {
+func makePKI(t *testing.T) pki {
 	t.Helper()
 	dir := t.TempDir()
-	tk(t, dir, "ca", "create", "--dir", "root")
-	tk(t, dir, "ca", "create", "--dir", "int", "--parent-dir", "root")
-	tk(t, dir, "ca", "create", "--dir", "other")
-	tk(t, dir, "cert", "issue", "localhost", "--ca-dir", "int", "--out", "leaf.pem", "--key-out", "leaf-key.pem")
-	tk(t, dir, "cert", "issue", "sibling.test", "--ca-dir", "int", "--out", "sibling.pem", "--key-out", "sibling-key.pem")
-	tk(t, dir, "cert", "issue", "localhost", "--ca-dir", "root", "--out", "rootleaf.pem", "--key-out", "rootleaf-key.pem")
+	e2etest.Tlskit(t, dir, "ca", "create", "--dir", "root")
+	e2etest.Tlskit(t, dir, "ca", "create", "--dir", "int", "--parent-dir", "root")
+	e2etest.Tlskit(t, dir, "ca", "create", "--dir", "other")
+	e2etest.Tlskit(t, dir, "cert", "issue", "localhost", "--ca-dir", "int", "--out", "leaf.pem", "--key-out", "leaf-key.pem")
+	e2etest.Tlskit(t, dir, "cert", "issue", "sibling.test", "--ca-dir", "int", "--out", "sibling.pem", "--key-out", "sibling-key.pem")
+	e2etest.Tlskit(t, dir, "cert", "issue", "localhost", "--ca-dir", "root", "--out", "rootleaf.pem", "--key-out", "rootleaf-key.pem")
 	// The intermediate's certificate alone, for openssl's -issuer and -rsigner.
-	writeFile(t, dir, "int-cert.pem", string(pemEncode(pemBlocks(readFile(t, dir, "int/ca.pem"), "CERTIFICATE")[0])))
-	writeFile(t, dir, "root-cert.pem", string(readFile(t, dir, "root/ca.pem")))
+	e2etest.WriteFile(t, dir, "int-cert.pem", string(e2etest.PEMCertificate(e2etest.PEMBlocks(e2etest.ReadFile(t, dir, "int/ca.pem"), "CERTIFICATE")[0])))
+	e2etest.WriteFile(t, dir, "root-cert.pem", string(e2etest.ReadFile(t, dir, "root/ca.pem")))
 	// Delegated OCSP responders issued by the intermediate, with and without id-kp-OCSPSigning
 	// (tlskit issues only TLS certificates, so openssl makes these).
-	writeFile(t, dir, "responder.cnf", "[ocsp]\nbasicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=OCSPSigning\n"+
+	e2etest.WriteFile(t, dir, "responder.cnf", "[ocsp]\nbasicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=OCSPSigning\n"+
 		"[noeku]\nbasicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n")
 	for i, r := range []struct{ name, ext string }{{"responder", "ocsp"}, {"noeku", "noeku"}} {
-		ossl(t, dir, "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", r.name+"-key.pem",
+		e2etest.OpenSSL(t, dir, "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", r.name+"-key.pem",
 			"-out", r.name+".csr", "-subj", "/CN=Test "+r.name)
-		ossl(t, dir, "x509", "-req", "-in", r.name+".csr", "-CA", "int-cert.pem", "-CAkey", "int/ca-key.pem", "-set_serial", fmt.Sprint(0x7000+i),
+		e2etest.OpenSSL(t, dir, "x509", "-req", "-in", r.name+".csr", "-CA", "int-cert.pem", "-CAkey", "int/ca-key.pem", "-set_serial", fmt.Sprint(0x7000+i),
 			"-days", "30", "-extfile", "responder.cnf", "-extensions", r.ext, "-out", r.name+".pem")
 	}
-	return rvPKI{dir: dir}
+	return pki{dir: dir}
 }
 
-func pemEncode(der []byte) []byte {
-	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
-}
-
-// rvWaitStderr waits up to 5 s for serve's stderr to hold n lines matching expr.
-func rvWaitStderr(s *svServer, n int, expr string) bool {
-	re := regexp.MustCompile(expr)
-	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if len(re.FindAllString(s.errOut.String(), -1)) >= n {
-			return true
-		}
-	}
-	return false
-}
-
-func rvCert(t *testing.T, file string) *x509.Certificate {
+func readCert(t *testing.T, file string) *x509.Certificate {
 	t.Helper()
-	c, err := x509.ParseCertificate(pemBlocks(readFile(t, filepath.Dir(file), filepath.Base(file)), "CERTIFICATE")[0])
+	c, err := x509.ParseCertificate(e2etest.PEMBlocks(e2etest.ReadFile(t, filepath.Dir(file), filepath.Base(file)), "CERTIFICATE")[0])
 	if err != nil {
 		t.Fatal(err)
 	}
 	return c
 }
 
-// rvIndexLine is one line of an `openssl ca` index: valid, or revoked an hour ago.
-func rvIndexLine(c *x509.Certificate, revoked bool) string {
+// indexLine is one line of an `openssl ca` index: valid, or revoked an hour ago.
+func indexLine(c *x509.Certificate, revoked bool) string {
 	exp := c.NotAfter.UTC().Format("060102150405Z")
 	if revoked {
 		return fmt.Sprintf("R\t%s\t%s,keyCompromise\t%X\tunknown\t/CN=%s\n", exp, time.Now().Add(-time.Hour).UTC().Format("060102150405Z"), c.SerialNumber, c.Subject.CommonName)
@@ -123,12 +107,12 @@ func rvIndexLine(c *x509.Certificate, revoked bool) string {
 	return fmt.Sprintf("V\t%s\t\t%X\tunknown\t/CN=%s\n", exp, c.SerialNumber, c.Subject.CommonName)
 }
 
-// rvOCSPVerdict is `openssl ocsp -respin`'s verdict on a response about cert, with issuer and
+// opensslOCSPVerdict is `openssl ocsp -respin`'s verdict on a response about cert, with issuer and
 // the trust anchors given: good, revoked, unknown, or invalid when it refuses the response.
-func rvOCSPVerdict(t *testing.T, dir, resp, cert, issuer, caFile string) (string, string) {
-	r := execIn(t, dir, "", nil, "openssl", "ocsp", "-respin", resp, "-issuer", issuer, "-cert", cert, "-CAfile", caFile,
+func opensslOCSPVerdict(t *testing.T, dir, resp, cert, issuer, caFile string) (string, string) {
+	r := e2etest.Exec(t, dir, "", nil, "openssl", "ocsp", "-respin", resp, "-issuer", issuer, "-cert", cert, "-CAfile", caFile,
 		"-verify_other", issuer, "-no_nonce")
-	out := r.stdout + r.stderr
+	out := r.Stdout + r.Stderr
 	switch {
 	case strings.Contains(out, "Response Verify Failure"), strings.Contains(out, "No Status found"),
 		strings.Contains(out, "Status times invalid"), !strings.Contains(out, "Response verify OK"):
@@ -142,28 +126,30 @@ func rvOCSPVerdict(t *testing.T, dir, resp, cert, issuer, caFile string) (string
 	return "?", out
 }
 
-func TestE2EStapledOCSP(t *testing.T) {
+func TestMain(m *testing.M) { e2etest.Main(m) }
+
+func TestStapledOCSP(t *testing.T) {
 	t.Parallel()
-	needOpenSSL(t)
-	hsLocalhost(t)
+	peertest.NeedOpenSSL3(t)
+	e2etest.Localhost(t)
 	faketime := peertest.Need(t, "faketime")
-	p := rvMakePKI(t)
+	p := makePKI(t)
 	dir := p.dir
-	leaf, sibling, rootleaf := rvCert(t, p.path("leaf.pem")), rvCert(t, p.path("sibling.pem")), rvCert(t, p.path("rootleaf.pem"))
-	writeFile(t, dir, "int-index.txt", rvIndexLine(leaf, false)+rvIndexLine(sibling, true))
-	writeFile(t, dir, "int-revoked.txt", rvIndexLine(leaf, true))
-	writeFile(t, dir, "root-index.txt", rvIndexLine(rootleaf, false))
+	leaf, sibling, rootleaf := readCert(t, p.path("leaf.pem")), readCert(t, p.path("sibling.pem")), readCert(t, p.path("rootleaf.pem"))
+	e2etest.WriteFile(t, dir, "int-index.txt", indexLine(leaf, false)+indexLine(sibling, true))
+	e2etest.WriteFile(t, dir, "int-revoked.txt", indexLine(leaf, true))
+	e2etest.WriteFile(t, dir, "root-index.txt", indexLine(rootleaf, false))
 
 	// respond makes a response about cert (issued by issuer) from index, signed by signer.
 	respond := func(out, cert, issuer, index, signer, key string, extra ...string) {
 		t.Helper()
 		req := out + ".req"
-		if r := execIn(t, dir, "", nil, "openssl", "ocsp", "-issuer", issuer, "-cert", cert, "-no_nonce", "-reqout", req); r.code != 0 {
-			t.Fatalf("openssl ocsp request: %s", r.stderr)
+		if r := e2etest.Exec(t, dir, "", nil, "openssl", "ocsp", "-issuer", issuer, "-cert", cert, "-no_nonce", "-reqout", req); r.Code != 0 {
+			t.Fatalf("openssl ocsp request: %s", r.Stderr)
 		}
 		args := append([]string{"ocsp", "-index", index, "-CA", issuer, "-rsigner", signer, "-rkey", key, "-reqin", req, "-respout", out, "-ndays", "1"}, extra...)
-		if r := execIn(t, dir, "", nil, "openssl", args...); r.code != 0 {
-			t.Fatalf("openssl %s: %s", strings.Join(args, " "), r.stderr)
+		if r := e2etest.Exec(t, dir, "", nil, "openssl", args...); r.Code != 0 {
+			t.Fatalf("openssl %s: %s", strings.Join(args, " "), r.Stderr)
 		}
 	}
 	respond("int-embedded.der", "leaf.pem", "int-cert.pem", "int-index.txt", "int-cert.pem", "int/ca-key.pem")
@@ -174,9 +160,9 @@ func TestE2EStapledOCSP(t *testing.T) {
 	respond("delegated-noeku.der", "leaf.pem", "int-cert.pem", "int-index.txt", "noeku.pem", "noeku-key.pem")
 	respond("unrelated.der", "rootleaf.pem", "root-cert.pem", "root-index.txt", "other/ca.pem", "other/ca-key.pem", "-resp_no_certs")
 	// Expired: made three days ago, with a nextUpdate a day after that.
-	if r := execIn(t, dir, "", nil, faketime, "-f", "-3d", "openssl", "ocsp", "-index", "int-index.txt", "-CA", "int-cert.pem",
-		"-rsigner", "int-cert.pem", "-rkey", "int/ca-key.pem", "-reqin", "int-embedded.der.req", "-respout", "expired.der", "-ndays", "1"); r.code != 0 {
-		t.Fatalf("faketime openssl ocsp: %s", r.stderr)
+	if r := e2etest.Exec(t, dir, "", nil, faketime, "-f", "-3d", "openssl", "ocsp", "-index", "int-index.txt", "-CA", "int-cert.pem",
+		"-rsigner", "int-cert.pem", "-rkey", "int/ca-key.pem", "-reqin", "int-embedded.der.req", "-respout", "expired.der", "-ndays", "1"); r.Code != 0 {
+		t.Fatalf("faketime openssl ocsp: %s", r.Stderr)
 	}
 
 	tests := []struct {
@@ -206,7 +192,7 @@ func TestE2EStapledOCSP(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			ref, out := rvOCSPVerdict(t, dir, tt.staple, tt.about, tt.issuer, "root-cert.pem")
+			ref, out := opensslOCSPVerdict(t, dir, tt.staple, tt.about, tt.issuer, "root-cert.pem")
 			if ref != tt.want {
 				t.Errorf("openssl ocsp says %s, want %s:\n%s", ref, tt.want, out)
 			}
@@ -214,11 +200,11 @@ func TestE2EStapledOCSP(t *testing.T) {
 			if tt.cert == "leaf.pem" {
 				args = append(args, "-cert_chain", "int-cert.pem") // s_server sends only -cert's first certificate
 			}
-			srv := hsSServer(t, dir, p.path(tt.cert), p.path(tt.key), args...)
-			var res rvResult
-			r := execIn(t, dir, "", nil, binary, "handshake", srv.addr(), "--ca", "root-cert.pem", "-o", "json")
-			if err := json.Unmarshal([]byte(r.stdout), &res); err != nil {
-				t.Fatalf("exit %d, not JSON: %v\n%s%s", r.code, err, r.stdout, r.stderr)
+			srv := peertest.OpenSSLServer(t, dir, p.path(tt.cert), p.path(tt.key), args...)
+			var res report
+			r := e2etest.Exec(t, dir, "", nil, e2etest.Binary(), "handshake", srv.Localhost(), "--ca", "root-cert.pem", "-o", "json")
+			if err := json.Unmarshal([]byte(r.Stdout), &res); err != nil {
+				t.Fatalf("exit %d, not JSON: %v\n%s%s", r.Code, err, r.Stdout, r.Stderr)
 			}
 			if res.OCSP == nil || res.OCSP.Status != tt.want {
 				t.Errorf("tlskit ocsp %+v, want %s (as openssl)", res.OCSP, tt.want)
@@ -226,8 +212,8 @@ func TestE2EStapledOCSP(t *testing.T) {
 			if res.Revocation == nil || res.Revocation.Status != tt.revocation || res.Revocation.Mode != "staple" {
 				t.Fatalf("revocation %+v, want %s", res.Revocation, tt.revocation)
 			}
-			if r.code != tt.code {
-				t.Errorf("exit %d, want %d\n%s", r.code, tt.code, r.stderr)
+			if r.Code != tt.code {
+				t.Errorf("exit %d, want %d\n%s", r.Code, tt.code, r.Stderr)
 			}
 			if !strings.Contains(res.Revocation.Error, tt.errHas) {
 				t.Errorf("revocation error %q does not say %q", res.Revocation.Error, tt.errHas)
@@ -237,8 +223,8 @@ func TestE2EStapledOCSP(t *testing.T) {
 			}
 			switch tt.revocation {
 			case "unknown":
-				if !strings.Contains(r.stderr, "tlskit: warning: ") || !strings.Contains(r.stderr, tt.errHas) {
-					t.Errorf("no warning on stderr: %q", r.stderr)
+				if !strings.Contains(r.Stderr, "tlskit: warning: ") || !strings.Contains(r.Stderr, tt.errHas) {
+					t.Errorf("no warning on stderr: %q", r.Stderr)
 				}
 			case "revoked":
 				if res.Verification.Verified || res.Verification.Reason != "revoked" {
@@ -246,9 +232,9 @@ func TestE2EStapledOCSP(t *testing.T) {
 				}
 			}
 			if tt.hardFailErr {
-				r := execIn(t, dir, "", nil, binary, "handshake", srv.addr(), "--ca", "root-cert.pem", "--revocation-hard-fail")
-				if r.code != 3 || !strings.Contains(r.stderr, tt.errHas) || strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 {
-					t.Errorf("--revocation-hard-fail: exit %d, stderr %q", r.code, r.stderr)
+				r := e2etest.Exec(t, dir, "", nil, e2etest.Binary(), "handshake", srv.Localhost(), "--ca", "root-cert.pem", "--revocation-hard-fail")
+				if r.Code != 3 || !strings.Contains(r.Stderr, tt.errHas) || strings.Count(strings.TrimSpace(r.Stderr), "\n") != 0 {
+					t.Errorf("--revocation-hard-fail: exit %d, stderr %q", r.Code, r.Stderr)
 				}
 			}
 		})
@@ -256,16 +242,16 @@ func TestE2EStapledOCSP(t *testing.T) {
 
 	t.Run("scan reports a revoked certificate", func(t *testing.T) {
 		t.Parallel()
-		srv := hsSServer(t, dir, p.path("leaf.pem"), p.path("leaf-key.pem"), "-status_file", "leaf-revoked.der", "-cert_chain", "int-cert.pem")
-		r := execIn(t, dir, "", nil, binary, "scan", srv.addr(), "--ca", "root-cert.pem", "-o", "json")
+		srv := peertest.OpenSSLServer(t, dir, p.path("leaf.pem"), p.path("leaf-key.pem"), "-status_file", "leaf-revoked.der", "-cert_chain", "int-cert.pem")
+		r := e2etest.Exec(t, dir, "", nil, e2etest.Binary(), "scan", srv.Localhost(), "--ca", "root-cert.pem", "-o", "json")
 		var rep struct {
 			Connection struct {
-				Revocation rvRevocation `json:"revocation"`
+				Revocation revocationStatus `json:"revocation"`
 			} `json:"connection"`
 			Findings []struct{ ID, Severity string } `json:"findings"`
 		}
-		if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
-			t.Fatalf("exit %d: %v\n%s", r.code, err, r.stderr)
+		if err := json.Unmarshal([]byte(r.Stdout), &rep); err != nil {
+			t.Fatalf("exit %d: %v\n%s", r.Code, err, r.Stderr)
 		}
 		found := false
 		for _, f := range rep.Findings {
@@ -274,8 +260,8 @@ func TestE2EStapledOCSP(t *testing.T) {
 				t.Errorf("revoked is also reported as untrusted")
 			}
 		}
-		if r.code != 3 || rep.Connection.Revocation.Status != "revoked" || !found {
-			t.Errorf("exit %d, revocation %+v, findings %+v", r.code, rep.Connection.Revocation, rep.Findings)
+		if r.Code != 3 || rep.Connection.Revocation.Status != "revoked" || !found {
+			t.Errorf("exit %d, revocation %+v, findings %+v", r.Code, rep.Connection.Revocation, rep.Findings)
 		}
 	})
 
@@ -283,7 +269,7 @@ func TestE2EStapledOCSP(t *testing.T) {
 		t.Parallel()
 		sdir := t.TempDir()
 		chain := []string{"--cert", p.path("leaf.pem"), "--key", p.path("leaf-key.pem")}
-		writeFile(t, sdir, "garbage.der", "this is not an OCSP response")
+		e2etest.WriteFile(t, sdir, "garbage.der", "this is not an OCSP response")
 		for _, bad := range []struct{ file, says string }{
 			{filepath.Join(sdir, "garbage.der"), "not a valid OCSP response"},
 			{filepath.Join(sdir, "missing.der"), "no such file"},
@@ -295,7 +281,7 @@ func TestE2EStapledOCSP(t *testing.T) {
 			if !filepath.IsAbs(file) {
 				file = p.path(file)
 			}
-			out, errOut, code := runIn(t, sdir, nil, append([]string{"serve", "--addr", "127.0.0.1:0", "--ocsp", file}, chain...)...)
+			out, errOut, code := e2etest.RunTlskit(t, sdir, nil, append([]string{"serve", "--addr", "127.0.0.1:0", "--ocsp", file}, chain...)...)
 			if code != 1 || out != "" || !strings.HasPrefix(errOut, "tlskit: --ocsp: ") || !strings.Contains(errOut, "cannot be stapled") ||
 				!strings.Contains(errOut, bad.says) || strings.Count(errOut, "\n") != 1 {
 				t.Errorf("%s: exit %d, stdout %q, stderr %q", bad.file, code, out, errOut)
@@ -304,38 +290,38 @@ func TestE2EStapledOCSP(t *testing.T) {
 		// A good response is stapled; replaced by a bad one, it is dropped with a warning;
 		// restored, it is stapled again.
 		staple := filepath.Join(sdir, "staple.der")
-		writeFile(t, sdir, "staple.der", string(readFile(t, dir, "int-embedded.der")))
-		s := svStart(t, sdir, append([]string{"--ocsp", staple}, chain...)...)
-		res := hsRunOK(t, dir, "localhost:"+s.port, "--ca", "root-cert.pem")
+		e2etest.WriteFile(t, sdir, "staple.der", string(e2etest.ReadFile(t, dir, "int-embedded.der")))
+		s := e2etest.StartServe(t, sdir, append([]string{"--ocsp", staple}, chain...)...)
+		res := e2etest.HandshakeOK(t, dir, "localhost:"+s.Port, "--ca", "root-cert.pem")
 		if res.OCSP == nil || res.OCSP.Status != "good" {
 			t.Fatalf("not stapled: %+v", res.OCSP)
 		}
 		later := time.Now().Add(2 * time.Second)
-		writeFile(t, sdir, "staple.der", string(readFile(t, dir, "sibling-revoked.der")))
+		e2etest.WriteFile(t, sdir, "staple.der", string(e2etest.ReadFile(t, dir, "sibling-revoked.der")))
 		os.Chtimes(staple, later, later)
-		if !rvWaitStderr(s, 1, `not stapling .*staple\.der: it is for another certificate`) {
-			t.Fatalf("no warning after the staple was replaced:\n%s", s.errOut.String())
+		if !s.WaitStderr(1, `not stapling .*staple\.der: it is for another certificate`) {
+			t.Fatalf("no warning after the staple was replaced:\n%s", s.Stderr.String())
 		}
-		res = hsRunOK(t, dir, "localhost:"+s.port, "--ca", "root-cert.pem")
+		res = e2etest.HandshakeOK(t, dir, "localhost:"+s.Port, "--ca", "root-cert.pem")
 		if res.OCSP != nil {
 			t.Errorf("still stapling after a bad reload: %+v", res.OCSP)
 		}
-		writeFile(t, sdir, "staple.der", string(readFile(t, dir, "int-embedded.der")))
+		e2etest.WriteFile(t, sdir, "staple.der", string(e2etest.ReadFile(t, dir, "int-embedded.der")))
 		later = later.Add(2 * time.Second)
 		os.Chtimes(staple, later, later)
-		if !rvWaitStderr(s, 1, `(?m)certificates reloaded$`) {
-			t.Fatalf("no reload after the staple was restored:\n%s", s.errOut.String())
+		if !s.WaitStderr(1, `(?m)certificates reloaded$`) {
+			t.Fatalf("no reload after the staple was restored:\n%s", s.Stderr.String())
 		}
-		res = hsRunOK(t, dir, "localhost:"+s.port, "--ca", "root-cert.pem")
+		res = e2etest.HandshakeOK(t, dir, "localhost:"+s.Port, "--ca", "root-cert.pem")
 		if res.OCSP == nil || res.OCSP.Status != "good" {
 			t.Errorf("not stapled again after the good response came back: %+v", res.OCSP)
 		}
 	})
 }
 
-// rvCRLServer serves files from dir over HTTP on loopback; hang makes every request hang until
+// crlServer serves files from dir over HTTP on loopback; hang makes every request hang until
 // the client gives up.
-func rvCRLServer(t *testing.T, dir string, hang *atomic.Bool) *httptest.Server {
+func crlServer(t *testing.T, dir string, hang *atomic.Bool) *httptest.Server {
 	t.Helper()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if hang.Load() {
@@ -351,23 +337,23 @@ func rvCRLServer(t *testing.T, dir string, hang *atomic.Bool) *httptest.Server {
 // CRLs made by tlskit's own CA (ca revoke, ca crl) and served over HTTP from the distribution
 // point the CA put in its certificates: handshake and verify fetch and judge them, and
 // `openssl verify -crl_check` is the reference on the same files.
-func TestE2ECRLRevocation(t *testing.T) {
+func TestCRLRevocation(t *testing.T) {
 	t.Parallel()
-	needOpenSSL(t)
-	hsLocalhost(t)
+	peertest.NeedOpenSSL3(t)
+	e2etest.Localhost(t)
 	dir := t.TempDir()
 	var hang atomic.Bool
-	srv := rvCRLServer(t, dir, &hang)
-	tk(t, dir, "ca", "create", "--dir", "root", "--crl-url", srv.URL+"/root.crl")
-	tk(t, dir, "ca", "create", "--dir", "int", "--parent-dir", "root", "--crl-url", srv.URL+"/int.crl")
-	tk(t, dir, "cert", "issue", "localhost", "--ca-dir", "int", "--out", "good.pem", "--key-out", "good-key.pem")
-	tk(t, dir, "cert", "issue", "localhost", "--ca-dir", "int", "--out", "revoked.pem", "--key-out", "revoked-key.pem")
-	tk(t, dir, "ca", "revoke", "revoked.pem", "--ca-dir", "int", "--reason", "key-compromise")
-	tk(t, dir, "ca", "crl", "--ca-dir", "int", "--out", "int.crl")
-	tk(t, dir, "ca", "crl", "--ca-dir", "root", "--out", "root.crl")
-	writeFile(t, dir, "root-cert.pem", string(readFile(t, dir, "root/ca.pem")))
-	writeFile(t, dir, "int-cert.pem", string(pemEncode(pemBlocks(readFile(t, dir, "int/ca.pem"), "CERTIFICATE")[0])))
-	writeFile(t, dir, "crls.pem", string(readFile(t, dir, "int.crl"))+string(readFile(t, dir, "root.crl")))
+	srv := crlServer(t, dir, &hang)
+	e2etest.Tlskit(t, dir, "ca", "create", "--dir", "root", "--crl-url", srv.URL+"/root.crl")
+	e2etest.Tlskit(t, dir, "ca", "create", "--dir", "int", "--parent-dir", "root", "--crl-url", srv.URL+"/int.crl")
+	e2etest.Tlskit(t, dir, "cert", "issue", "localhost", "--ca-dir", "int", "--out", "good.pem", "--key-out", "good-key.pem")
+	e2etest.Tlskit(t, dir, "cert", "issue", "localhost", "--ca-dir", "int", "--out", "revoked.pem", "--key-out", "revoked-key.pem")
+	e2etest.Tlskit(t, dir, "ca", "revoke", "revoked.pem", "--ca-dir", "int", "--reason", "key-compromise")
+	e2etest.Tlskit(t, dir, "ca", "crl", "--ca-dir", "int", "--out", "int.crl")
+	e2etest.Tlskit(t, dir, "ca", "crl", "--ca-dir", "root", "--out", "root.crl")
+	e2etest.WriteFile(t, dir, "root-cert.pem", string(e2etest.ReadFile(t, dir, "root/ca.pem")))
+	e2etest.WriteFile(t, dir, "int-cert.pem", string(e2etest.PEMCertificate(e2etest.PEMBlocks(e2etest.ReadFile(t, dir, "int/ca.pem"), "CERTIFICATE")[0])))
+	e2etest.WriteFile(t, dir, "crls.pem", string(e2etest.ReadFile(t, dir, "int.crl"))+string(e2etest.ReadFile(t, dir, "root.crl")))
 
 	for _, tt := range []struct {
 		cert, want, opensslSays string
@@ -377,10 +363,10 @@ func TestE2ECRLRevocation(t *testing.T) {
 		{"revoked.pem", "revoked", "certificate revoked", 3},
 	} {
 		t.Run(tt.cert, func(t *testing.T) {
-			ref := execIn(t, dir, "", nil, "openssl", "verify", "-crl_check_all", "-CRLfile", "crls.pem", "-CAfile", "root-cert.pem",
+			ref := e2etest.Exec(t, dir, "", nil, "openssl", "verify", "-crl_check_all", "-CRLfile", "crls.pem", "-CAfile", "root-cert.pem",
 				"-untrusted", "int-cert.pem", tt.cert)
-			if !strings.Contains(ref.stdout+ref.stderr, tt.opensslSays) {
-				t.Errorf("openssl verify -crl_check_all does not say %q:\n%s%s", tt.opensslSays, ref.stdout, ref.stderr)
+			if !strings.Contains(ref.Stdout+ref.Stderr, tt.opensslSays) {
+				t.Errorf("openssl verify -crl_check_all does not say %q:\n%s%s", tt.opensslSays, ref.Stdout, ref.Stderr)
 			}
 			// verify, fetching every CRL; and with the local CRL files, no network.
 			for _, args := range [][]string{
@@ -390,7 +376,7 @@ func TestE2ECRLRevocation(t *testing.T) {
 				{"--crl", "crls.pem"}, // both CRLs in one file, as openssl's -CRLfile takes them
 			} {
 				all := append([]string{"verify", tt.cert, "--ca", "root-cert.pem", "--host", "localhost", "-o", "json"}, args...)
-				r := execIn(t, dir, "", nil, binary, all...)
+				r := e2etest.Exec(t, dir, "", nil, e2etest.Binary(), all...)
 				var rep struct {
 					Verification struct {
 						Verified bool   `json:"verified"`
@@ -404,13 +390,13 @@ func TestE2ECRLRevocation(t *testing.T) {
 							} `json:"revocation"`
 						} `json:"chains"`
 					} `json:"verification"`
-					Revocation rvRevocation `json:"revocation"`
+					Revocation revocationStatus `json:"revocation"`
 				}
-				if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
-					t.Fatalf("%v: exit %d, %v\n%s", args, r.code, err, r.stderr)
+				if err := json.Unmarshal([]byte(r.Stdout), &rep); err != nil {
+					t.Fatalf("%v: exit %d, %v\n%s", args, r.Code, err, r.Stderr)
 				}
-				if r.code != tt.code || rep.Revocation.Status != tt.want || rep.Revocation.Source != "crl" {
-					t.Errorf("%v: exit %d, revocation %+v, want %s\n%s", args, r.code, rep.Revocation, tt.want, r.stderr)
+				if r.Code != tt.code || rep.Revocation.Status != tt.want || rep.Revocation.Source != "crl" {
+					t.Errorf("%v: exit %d, revocation %+v, want %s\n%s", args, r.Code, rep.Revocation, tt.want, r.Stderr)
 				}
 				if tt.want == "revoked" && (rep.Verification.Reason != "revoked" || !strings.Contains(rep.Revocation.Error, "keyCompromise")) {
 					t.Errorf("%v: %+v %+v", args, rep.Verification, rep.Revocation)
@@ -433,10 +419,10 @@ func TestE2ECRLRevocation(t *testing.T) {
 			}
 			// handshake against s_server serving the chain, fetching the CRLs.
 			key := strings.TrimSuffix(tt.cert, ".pem") + "-key.pem"
-			s := hsSServer(t, dir, filepath.Join(dir, tt.cert), filepath.Join(dir, key), "-cert_chain", "int-cert.pem")
-			r := execIn(t, dir, "", nil, binary, "handshake", s.addr(), "--ca", "root-cert.pem", "--revocation", "crl")
-			if r.code != tt.code || !strings.Contains(r.stdout, "certificate.0.revocation: "+map[string]string{"good": "good (CRL ", "revoked": "REVOKED since "}[tt.want]) {
-				t.Errorf("handshake --revocation crl: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+			s := peertest.OpenSSLServer(t, dir, filepath.Join(dir, tt.cert), filepath.Join(dir, key), "-cert_chain", "int-cert.pem")
+			r := e2etest.Exec(t, dir, "", nil, e2etest.Binary(), "handshake", s.Localhost(), "--ca", "root-cert.pem", "--revocation", "crl")
+			if r.Code != tt.code || !strings.Contains(r.Stdout, "certificate.0.revocation: "+map[string]string{"good": "good (CRL ", "revoked": "REVOKED since "}[tt.want]) {
+				t.Errorf("handshake --revocation crl: exit %d\n%s%s", r.Code, r.Stdout, r.Stderr)
 			}
 		})
 	}
@@ -445,22 +431,22 @@ func TestE2ECRLRevocation(t *testing.T) {
 		hang.Store(true)
 		defer hang.Store(false)
 		start := time.Now()
-		r := execIn(t, dir, "", nil, binary, "verify", "good.pem", "--ca", "root-cert.pem", "--revocation", "crl", "--timeout", "1s")
+		r := e2etest.Exec(t, dir, "", nil, e2etest.Binary(), "verify", "good.pem", "--ca", "root-cert.pem", "--revocation", "crl", "--timeout", "1s")
 		took := time.Since(start)
-		if r.code != 0 || !strings.Contains(r.stderr, "tlskit: warning: good.pem: the revocation status of") || !strings.Contains(r.stderr, "timed out") {
-			t.Errorf("exit %d, stderr %q", r.code, r.stderr)
+		if r.Code != 0 || !strings.Contains(r.Stderr, "tlskit: warning: good.pem: the revocation status of") || !strings.Contains(r.Stderr, "timed out") {
+			t.Errorf("exit %d, stderr %q", r.Code, r.Stderr)
 		}
 		if took > 5*time.Second {
 			t.Errorf("took %v with --timeout 1s", took)
 		}
-		r = execIn(t, dir, "", nil, binary, "verify", "good.pem", "--ca", "root-cert.pem", "--revocation", "crl", "--timeout", "1s", "--revocation-hard-fail")
-		if r.code != 3 || !strings.Contains(r.stderr, "revocation_unknown") {
-			t.Errorf("hard fail: exit %d, stderr %q", r.code, r.stderr)
+		r = e2etest.Exec(t, dir, "", nil, e2etest.Binary(), "verify", "good.pem", "--ca", "root-cert.pem", "--revocation", "crl", "--timeout", "1s", "--revocation-hard-fail")
+		if r.Code != 3 || !strings.Contains(r.Stderr, "revocation_unknown") {
+			t.Errorf("hard fail: exit %d, stderr %q", r.Code, r.Stderr)
 		}
 	})
 
 	t.Run("bad flags", func(t *testing.T) {
-		writeFile(t, dir, "garbage.crl", "not a CRL")
+		e2etest.WriteFile(t, dir, "garbage.crl", "not a CRL")
 		for _, c := range []struct {
 			args []string
 			code int
@@ -471,9 +457,9 @@ func TestE2ECRLRevocation(t *testing.T) {
 			{[]string{"--crl", "garbage.crl"}, 1, "garbage.crl: not a valid CRL"},
 			{[]string{"--crl", "missing.crl"}, 1, "missing.crl"},
 		} {
-			r := execIn(t, dir, "", nil, binary, append([]string{"verify", "good.pem"}, c.args...)...)
-			if r.code != c.code || !strings.HasPrefix(r.stderr, "tlskit: ") || !strings.Contains(strings.SplitN(r.stderr, "\n", 2)[0], c.says) {
-				t.Errorf("%v: exit %d, stderr %q", c.args, r.code, r.stderr)
+			r := e2etest.Exec(t, dir, "", nil, e2etest.Binary(), append([]string{"verify", "good.pem"}, c.args...)...)
+			if r.Code != c.code || !strings.HasPrefix(r.Stderr, "tlskit: ") || !strings.Contains(strings.SplitN(r.Stderr, "\n", 2)[0], c.says) {
+				t.Errorf("%v: exit %d, stderr %q", c.args, r.Code, r.Stderr)
 			}
 		}
 	})
@@ -483,10 +469,10 @@ func TestE2ECRLRevocation(t *testing.T) {
 // responder is OpenSSL's (`openssl ocsp -index ... -reqin -respout`, run per request behind a
 // loopback HTTP front, as OpenSSL 3.0's -port listens on every interface), and `handshake` and
 // `verify` with --revocation ocsp and auto ask it; `openssl ocsp -url` asks it too.
-func TestE2EOCSPRevocation(t *testing.T) {
+func TestOCSPRevocation(t *testing.T) {
 	t.Parallel()
-	needOpenSSL(t)
-	hsLocalhost(t)
+	peertest.NeedOpenSSL3(t)
+	e2etest.Localhost(t)
 	dir := t.TempDir()
 	mux := http.NewServeMux()
 	srv := httptest.NewServer(mux)
@@ -496,56 +482,56 @@ func TestE2EOCSPRevocation(t *testing.T) {
 		n := requests.Add(1)
 		body, _ := io.ReadAll(io.LimitReader(r.Body, 64<<10))
 		req, resp := fmt.Sprintf("r%d.req", n), fmt.Sprintf("r%d.der", n)
-		writeFile(t, dir, req, string(body))
-		if rr := execIn(t, dir, "", nil, "openssl", "ocsp", "-index", "index.txt", "-rsigner", "int-cert.pem", "-rkey", "int/ca-key.pem",
-			"-CA", "int-cert.pem", "-ndays", "1", "-reqin", req, "-respout", resp); rr.code != 0 {
-			http.Error(w, rr.stderr, http.StatusInternalServerError)
+		e2etest.WriteFile(t, dir, req, string(body))
+		if rr := e2etest.Exec(t, dir, "", nil, "openssl", "ocsp", "-index", "index.txt", "-rsigner", "int-cert.pem", "-rkey", "int/ca-key.pem",
+			"-CA", "int-cert.pem", "-ndays", "1", "-reqin", req, "-respout", resp); rr.Code != 0 {
+			http.Error(w, rr.Stderr, http.StatusInternalServerError)
 			return
 		}
 		w.Header().Set("Content-Type", "application/ocsp-response")
-		w.Write(readFile(t, dir, resp))
+		w.Write(e2etest.ReadFile(t, dir, resp))
 	})
-	tk(t, dir, "ca", "create", "--dir", "root")
-	tk(t, dir, "ca", "create", "--dir", "int", "--parent-dir", "root", "--ocsp-url", srv.URL+"/ocsp")
-	tk(t, dir, "cert", "issue", "localhost", "--ca-dir", "int", "--out", "good.pem", "--key-out", "good-key.pem")
-	tk(t, dir, "cert", "issue", "localhost", "--ca-dir", "int", "--out", "revoked.pem", "--key-out", "revoked-key.pem")
-	writeFile(t, dir, "root-cert.pem", string(readFile(t, dir, "root/ca.pem")))
-	writeFile(t, dir, "int-cert.pem", string(pemEncode(pemBlocks(readFile(t, dir, "int/ca.pem"), "CERTIFICATE")[0])))
-	writeFile(t, dir, "index.txt", rvIndexLine(rvCert(t, filepath.Join(dir, "good.pem")), false)+rvIndexLine(rvCert(t, filepath.Join(dir, "revoked.pem")), true))
+	e2etest.Tlskit(t, dir, "ca", "create", "--dir", "root")
+	e2etest.Tlskit(t, dir, "ca", "create", "--dir", "int", "--parent-dir", "root", "--ocsp-url", srv.URL+"/ocsp")
+	e2etest.Tlskit(t, dir, "cert", "issue", "localhost", "--ca-dir", "int", "--out", "good.pem", "--key-out", "good-key.pem")
+	e2etest.Tlskit(t, dir, "cert", "issue", "localhost", "--ca-dir", "int", "--out", "revoked.pem", "--key-out", "revoked-key.pem")
+	e2etest.WriteFile(t, dir, "root-cert.pem", string(e2etest.ReadFile(t, dir, "root/ca.pem")))
+	e2etest.WriteFile(t, dir, "int-cert.pem", string(e2etest.PEMCertificate(e2etest.PEMBlocks(e2etest.ReadFile(t, dir, "int/ca.pem"), "CERTIFICATE")[0])))
+	e2etest.WriteFile(t, dir, "index.txt", indexLine(readCert(t, filepath.Join(dir, "good.pem")), false)+indexLine(readCert(t, filepath.Join(dir, "revoked.pem")), true))
 
 	for _, tt := range []struct {
 		cert, want string
 		code       int
 	}{{"good.pem", "good", 0}, {"revoked.pem", "revoked", 3}} {
 		t.Run(tt.cert, func(t *testing.T) {
-			ref := execIn(t, dir, "", nil, "openssl", "ocsp", "-url", srv.URL+"/ocsp", "-issuer", "int-cert.pem", "-cert", tt.cert,
+			ref := e2etest.Exec(t, dir, "", nil, "openssl", "ocsp", "-url", srv.URL+"/ocsp", "-issuer", "int-cert.pem", "-cert", tt.cert,
 				"-CAfile", "root-cert.pem", "-verify_other", "int-cert.pem", "-no_nonce")
-			if !strings.Contains(ref.stdout+ref.stderr, "Response verify OK") || !strings.Contains(ref.stdout, tt.cert+": "+tt.want) {
-				t.Errorf("openssl ocsp -url does not say %s:\n%s%s", tt.want, ref.stdout, ref.stderr)
+			if !strings.Contains(ref.Stdout+ref.Stderr, "Response verify OK") || !strings.Contains(ref.Stdout, tt.cert+": "+tt.want) {
+				t.Errorf("openssl ocsp -url does not say %s:\n%s%s", tt.want, ref.Stdout, ref.Stderr)
 			}
 			key := strings.TrimSuffix(tt.cert, ".pem") + "-key.pem"
-			s := hsSServer(t, dir, filepath.Join(dir, tt.cert), filepath.Join(dir, key), "-cert_chain", "int-cert.pem")
+			s := peertest.OpenSSLServer(t, dir, filepath.Join(dir, tt.cert), filepath.Join(dir, key), "-cert_chain", "int-cert.pem")
 			for _, mode := range []string{"ocsp", "auto"} {
-				var res rvResult
-				r := execIn(t, dir, "", nil, binary, "handshake", s.addr(), "--ca", "root-cert.pem", "--revocation", mode, "-o", "json")
-				if err := json.Unmarshal([]byte(r.stdout), &res); err != nil {
-					t.Fatalf("%s: exit %d: %v\n%s", mode, r.code, err, r.stderr)
+				var res report
+				r := e2etest.Exec(t, dir, "", nil, e2etest.Binary(), "handshake", s.Localhost(), "--ca", "root-cert.pem", "--revocation", mode, "-o", "json")
+				if err := json.Unmarshal([]byte(r.Stdout), &res); err != nil {
+					t.Fatalf("%s: exit %d: %v\n%s", mode, r.Code, err, r.Stderr)
 				}
 				leaf := res.Chain[0].Revocation
-				if r.code != tt.code || leaf == nil || leaf.Status != tt.want || leaf.Source != "ocsp" {
-					t.Errorf("handshake --revocation %s: exit %d, leaf %+v\n%s", mode, r.code, leaf, r.stderr)
+				if r.Code != tt.code || leaf == nil || leaf.Status != tt.want || leaf.Source != "ocsp" {
+					t.Errorf("handshake --revocation %s: exit %d, leaf %+v\n%s", mode, r.Code, leaf, r.Stderr)
 				}
 				// The intermediate names no responder and no CRL: unknown, a warning, not a failure.
 				if inter := res.Chain[1].Revocation; inter == nil || inter.Status != "unknown" {
 					t.Errorf("handshake --revocation %s: intermediate %+v", mode, inter)
 				}
-				if tt.want == "good" && !strings.Contains(r.stderr, "tlskit: warning: ") {
-					t.Errorf("handshake --revocation %s: no warning for the unknown intermediate: %q", mode, r.stderr)
+				if tt.want == "good" && !strings.Contains(r.Stderr, "tlskit: warning: ") {
+					t.Errorf("handshake --revocation %s: no warning for the unknown intermediate: %q", mode, r.Stderr)
 				}
 			}
-			r := execIn(t, dir, "", nil, binary, "verify", tt.cert, "--ca", "root-cert.pem", "--revocation", "ocsp")
-			if r.code != tt.code {
-				t.Errorf("verify --revocation ocsp: exit %d, want %d\n%s%s", r.code, tt.code, r.stdout, r.stderr)
+			r := e2etest.Exec(t, dir, "", nil, e2etest.Binary(), "verify", tt.cert, "--ca", "root-cert.pem", "--revocation", "ocsp")
+			if r.Code != tt.code {
+				t.Errorf("verify --revocation ocsp: exit %d, want %d\n%s%s", r.Code, tt.code, r.Stdout, r.Stderr)
 			}
 		})
 	}
@@ -557,26 +543,26 @@ func TestE2EOCSPRevocation(t *testing.T) {
 // `tlskit ca serve`, tlskit's own OCSP responder, asked by `openssl ocsp -url` (the reference)
 // and by `tlskit verify --revocation ocsp`; a revocation recorded while it runs counts from the
 // next request on.
-func TestE2ECAServeOCSP(t *testing.T) {
+func TestCAServeOCSP(t *testing.T) {
 	t.Parallel()
-	needOpenSSL(t)
+	peertest.NeedOpenSSL3(t)
 	dir := t.TempDir()
-	port := hsFreePort(t)
+	port := peertest.FreePort(t)
 	url := "http://127.0.0.1:" + port + "/ocsp"
-	tk(t, dir, "ca", "create", "--dir", "root")
-	tk(t, dir, "ca", "create", "--dir", "int", "--parent-dir", "root", "--ocsp-url", url)
-	tk(t, dir, "ca", "create", "--dir", "other")
+	e2etest.Tlskit(t, dir, "ca", "create", "--dir", "root")
+	e2etest.Tlskit(t, dir, "ca", "create", "--dir", "int", "--parent-dir", "root", "--ocsp-url", url)
+	e2etest.Tlskit(t, dir, "ca", "create", "--dir", "other")
 	for _, name := range []string{"good", "revoked", "later"} {
-		tk(t, dir, "cert", "issue", name+".test", "--ca-dir", "int", "--out", name+".pem", "--key-out", name+"-key.pem")
+		e2etest.Tlskit(t, dir, "cert", "issue", name+".test", "--ca-dir", "int", "--out", name+".pem", "--key-out", name+"-key.pem")
 	}
-	tk(t, dir, "cert", "issue", "stranger.test", "--ca-dir", "other", "--out", "stranger.pem", "--key-out", "stranger-key.pem")
-	tk(t, dir, "ca", "revoke", "revoked.pem", "--ca-dir", "int", "--reason", "key-compromise")
-	writeFile(t, dir, "root-cert.pem", string(readFile(t, dir, "root/ca.pem")))
-	writeFile(t, dir, "int-cert.pem", string(pemEncode(pemBlocks(readFile(t, dir, "int/ca.pem"), "CERTIFICATE")[0])))
+	e2etest.Tlskit(t, dir, "cert", "issue", "stranger.test", "--ca-dir", "other", "--out", "stranger.pem", "--key-out", "stranger-key.pem")
+	e2etest.Tlskit(t, dir, "ca", "revoke", "revoked.pem", "--ca-dir", "int", "--reason", "key-compromise")
+	e2etest.WriteFile(t, dir, "root-cert.pem", string(e2etest.ReadFile(t, dir, "root/ca.pem")))
+	e2etest.WriteFile(t, dir, "int-cert.pem", string(e2etest.PEMCertificate(e2etest.PEMBlocks(e2etest.ReadFile(t, dir, "int/ca.pem"), "CERTIFICATE")[0])))
 
-	cmd := exec.Command(binary, "ca", "serve", "--ca-dir", "int", "--addr", "127.0.0.1:"+port)
+	cmd := exec.Command(e2etest.Binary(), "ca", "serve", "--ca-dir", "int", "--addr", "127.0.0.1:"+port)
 	cmd.Dir = dir
-	var out, errOut hsBuffer
+	var out, errOut peertest.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -590,25 +576,25 @@ func TestE2ECAServeOCSP(t *testing.T) {
 
 	check := func(cert, issuer, caFile, want string, code int) {
 		t.Helper()
-		ref := execIn(t, dir, "", nil, "openssl", "ocsp", "-url", url, "-issuer", issuer, "-cert", cert, "-CAfile", caFile, "-verify_other", issuer, "-no_nonce")
+		ref := e2etest.Exec(t, dir, "", nil, "openssl", "ocsp", "-url", url, "-issuer", issuer, "-cert", cert, "-CAfile", caFile, "-verify_other", issuer, "-no_nonce")
 		if want == "unauthorized" {
-			if !strings.Contains(ref.stdout+ref.stderr, "unauthorized") {
-				t.Errorf("%s: openssl ocsp does not say unauthorized:\n%s%s", cert, ref.stdout, ref.stderr)
+			if !strings.Contains(ref.Stdout+ref.Stderr, "unauthorized") {
+				t.Errorf("%s: openssl ocsp does not say unauthorized:\n%s%s", cert, ref.Stdout, ref.Stderr)
 			}
 			return
 		}
-		if !strings.Contains(ref.stdout+ref.stderr, "Response verify OK") || !strings.Contains(ref.stdout, cert+": "+want) {
-			t.Errorf("%s: openssl ocsp -url does not say %s:\n%s%s", cert, want, ref.stdout, ref.stderr)
+		if !strings.Contains(ref.Stdout+ref.Stderr, "Response verify OK") || !strings.Contains(ref.Stdout, cert+": "+want) {
+			t.Errorf("%s: openssl ocsp -url does not say %s:\n%s%s", cert, want, ref.Stdout, ref.Stderr)
 		}
-		r := execIn(t, dir, "", nil, binary, "verify", cert, "--ca", caFile, "--revocation", "ocsp", "-o", "json")
-		if r.code != code || !strings.Contains(r.stdout, `"status": "`+want+`"`) {
-			t.Errorf("%s: tlskit verify --revocation ocsp: exit %d, want %d and %s\n%s%s", cert, r.code, code, want, r.stdout, r.stderr)
+		r := e2etest.Exec(t, dir, "", nil, e2etest.Binary(), "verify", cert, "--ca", caFile, "--revocation", "ocsp", "-o", "json")
+		if r.Code != code || !strings.Contains(r.Stdout, `"status": "`+want+`"`) {
+			t.Errorf("%s: tlskit verify --revocation ocsp: exit %d, want %d and %s\n%s%s", cert, r.Code, code, want, r.Stdout, r.Stderr)
 		}
 	}
 	check("good.pem", "int-cert.pem", "root-cert.pem", "good", 0)
 	check("revoked.pem", "int-cert.pem", "root-cert.pem", "revoked", 3)
 	check("later.pem", "int-cert.pem", "root-cert.pem", "good", 0)
-	tk(t, dir, "ca", "revoke", "later.pem", "--ca-dir", "int", "--reason", "superseded")
+	e2etest.Tlskit(t, dir, "ca", "revoke", "later.pem", "--ca-dir", "int", "--reason", "superseded")
 	check("later.pem", "int-cert.pem", "root-cert.pem", "revoked", 3)
 	check("stranger.pem", "other/ca.pem", "other/ca.pem", "unauthorized", 1)
 

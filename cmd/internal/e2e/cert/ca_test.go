@@ -1,6 +1,6 @@
 //go:build unix
 
-package main
+package cert
 
 import (
 	"encoding/json"
@@ -8,6 +8,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/tlskit/tlskit/cmd/internal/e2etest"
+	"github.com/tlskit/tlskit/tlscore/peertest"
 )
 
 // End-to-end tests of the local CA's limits (name constraints over DNS names and IP addresses,
@@ -19,18 +22,18 @@ import (
 // such a certificate can be compared with tlskit's.
 func osslSign(t *testing.T, dir, caDir, san, out string) {
 	t.Helper()
-	writeFile(t, dir, out+".ext", "subjectAltName="+san+"\nbasicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n"+
+	e2etest.WriteFile(t, dir, out+".ext", "subjectAltName="+san+"\nbasicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n"+
 		"extendedKeyUsage=serverAuth\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n")
-	ossl(t, dir, "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-subj", "/O=tlskit test",
+	e2etest.OpenSSL(t, dir, "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-subj", "/O=tlskit test",
 		"-keyout", out+"-key.pem", "-out", out+".csr")
-	ossl(t, dir, "x509", "-req", "-in", out+".csr", "-CA", caDir+"/ca.pem", "-CAkey", caDir+"/ca-key.pem", "-days", "30",
+	e2etest.OpenSSL(t, dir, "x509", "-req", "-in", out+".csr", "-CA", caDir+"/ca.pem", "-CAkey", caDir+"/ca-key.pem", "-days", "30",
 		"-extfile", out+".ext", "-out", out)
 }
 
 // tkVerifyReason runs tlskit verify -o json and returns its exit code and reason.
 func tkVerifyReason(t *testing.T, dir, file, ca, host string) (int, string) {
 	t.Helper()
-	out, errOut, code := runIn(t, dir, []string{"NO_COLOR=1"}, "verify", file, "--ca", ca, "--host", host, "-o", "json")
+	out, errOut, code := e2etest.RunTlskit(t, dir, []string{"NO_COLOR=1"}, "verify", file, "--ca", ca, "--host", host, "-o", "json")
 	var v struct {
 		Verification struct {
 			Verified bool   `json:"verified"`
@@ -48,22 +51,22 @@ func tkVerifyReason(t *testing.T, dir, file, ca, host string) (int, string) {
 
 // 11a. A name constraint of one kind excludes the other kinds; tlskit refuses to issue a name
 // outside the constraints, and what it refuses is what OpenSSL and tlskit verify reject.
-func TestE2ENameConstraintsIPs(t *testing.T) {
-	needOpenSSL(t)
+func TestNameConstraintsIPs(t *testing.T) {
+	peertest.NeedOpenSSL3(t)
 	t.Parallel()
 	dir := t.TempDir()
-	tk(t, dir, "ca", "create", "--dir", "dns", "--name-constraint", "internal")
-	tk(t, dir, "ca", "create", "--dir", "mixed", "--name-constraint", "internal", "--name-constraint", "127.0.0.1/32", "--name-constraint", "10.0.0.0/8")
-	tk(t, dir, "ca", "create", "--dir", "ip", "--name-constraint", "10.0.0.0/8")
+	e2etest.Tlskit(t, dir, "ca", "create", "--dir", "dns", "--name-constraint", "internal")
+	e2etest.Tlskit(t, dir, "ca", "create", "--dir", "mixed", "--name-constraint", "internal", "--name-constraint", "127.0.0.1/32", "--name-constraint", "10.0.0.0/8")
+	e2etest.Tlskit(t, dir, "ca", "create", "--dir", "ip", "--name-constraint", "10.0.0.0/8")
 
-	mustContain(t, "DNS-only CA", x509Text(t, dir, "dns/ca.pem"),
+	e2etest.MustContain(t, "DNS-only CA", e2etest.X509Text(t, dir, "dns/ca.pem"),
 		"X509v3 Name Constraints: critical", "DNS:internal", "Excluded:", "IP:0.0.0.0/0.0.0.0", "IP:0:0:0:0:0:0:0:0/0:0:0:0:0:0:0:0")
-	mixed := x509Text(t, dir, "mixed/ca.pem")
-	mustContain(t, "mixed CA", mixed, "DNS:internal", "IP:127.0.0.1/255.255.255.255", "IP:10.0.0.0/255.0.0.0")
+	mixed := e2etest.X509Text(t, dir, "mixed/ca.pem")
+	e2etest.MustContain(t, "mixed CA", mixed, "DNS:internal", "IP:127.0.0.1/255.255.255.255", "IP:10.0.0.0/255.0.0.0")
 	if strings.Contains(mixed, "Excluded:") {
 		t.Errorf("mixed CA excludes names although both kinds are permitted:\n%s", mixed)
 	}
-	mustContain(t, "IP-only CA", x509Text(t, dir, "ip/ca.pem"), "IP:10.0.0.0/255.0.0.0", "Excluded:", "DNS:")
+	e2etest.MustContain(t, "IP-only CA", e2etest.X509Text(t, dir, "ip/ca.pem"), "IP:10.0.0.0/255.0.0.0", "Excluded:", "DNS:")
 
 	tests := []struct {
 		name  string
@@ -88,28 +91,28 @@ func TestE2ENameConstraintsIPs(t *testing.T) {
 		args := append([]string{"cert", "issue"}, tt.hosts...)
 		args = append(args, "--ca-dir", tt.ca, "--out", file, "--key-out", "key-"+file)
 		if tt.osslSAN == "" {
-			tk(t, dir, args...)
+			e2etest.Tlskit(t, dir, args...)
 			verifyServer(t, dir, tt.ca+"/ca.pem", file, false)
 			if code, reason := tkVerifyReason(t, dir, file, tt.ca+"/ca.pem", host); code != 0 {
 				t.Errorf("%s: tlskit verify exit %d (%s), OpenSSL says OK", tt.name, code, reason)
 			}
 			continue
 		}
-		before := snapshot(t, dir)
-		r := tkFail(t, dir, args...)
-		if r.code != 2 || !strings.HasPrefix(r.stderr, "tlskit: "+host+" is outside the names the CA") {
-			t.Errorf("%s: exit %d, want 2 with a one-line refusal naming %s\n%s", tt.name, r.code, host, r.stderr)
+		before := e2etest.Snapshot(t, dir)
+		r := e2etest.TlskitFails(t, dir, args...)
+		if r.Code != 2 || !strings.HasPrefix(r.Stderr, "tlskit: "+host+" is outside the names the CA") {
+			t.Errorf("%s: exit %d, want 2 with a one-line refusal naming %s\n%s", tt.name, r.Code, host, r.Stderr)
 		}
-		if r.stdout != "" {
-			t.Errorf("%s: stdout %q", tt.name, r.stdout)
+		if r.Stdout != "" {
+			t.Errorf("%s: stdout %q", tt.name, r.Stdout)
 		}
-		sameSnapshot(t, tt.name, before, snapshot(t, dir))
+		e2etest.SameSnapshot(t, tt.name, before, e2etest.Snapshot(t, dir))
 
 		// The same certificate made by openssl: rejected by OpenSSL and by tlskit verify alike.
 		osslSign(t, dir, tt.ca, tt.osslSAN, file)
-		v := execIn(t, dir, "", nil, "openssl", "verify", "-x509_strict", "-purpose", "sslserver", "-CAfile", tt.ca+"/ca.pem", file)
-		if v.code == 0 || !strings.Contains(v.stdout+v.stderr, tt.osslSays) {
-			t.Errorf("%s: openssl verify exit %d, want %q:\n%s%s", tt.name, v.code, tt.osslSays, v.stdout, v.stderr)
+		v := e2etest.Exec(t, dir, "", nil, "openssl", "verify", "-x509_strict", "-purpose", "sslserver", "-CAfile", tt.ca+"/ca.pem", file)
+		if v.Code == 0 || !strings.Contains(v.Stdout+v.Stderr, tt.osslSays) {
+			t.Errorf("%s: openssl verify exit %d, want %q:\n%s%s", tt.name, v.Code, tt.osslSays, v.Stdout, v.Stderr)
 		}
 		if code, reason := tkVerifyReason(t, dir, file, tt.ca+"/ca.pem", host); code != 3 || reason != "name_constraints" {
 			t.Errorf("%s: tlskit verify exit %d reason %q, want 3 name_constraints (OpenSSL: %s)", tt.name, code, reason, tt.osslSays)
@@ -119,12 +122,12 @@ func TestE2ENameConstraintsIPs(t *testing.T) {
 
 // 11b. A leaf asked to outlive its CA ends with the CA, with a warning that says so; inspect
 // --lint then finds nothing wrong with its validity, and OpenSSL verifies it.
-func TestE2ELeafValidityWithinCA(t *testing.T) {
-	needOpenSSL(t)
+func TestLeafValidityWithinCA(t *testing.T) {
+	peertest.NeedOpenSSL3(t)
 	t.Parallel()
 	dir := t.TempDir()
-	tk(t, dir, "ca", "create", "--dir", "short", "--days", "30")
-	tk(t, dir, "ca", "create", "--dir", "int", "--parent-dir", "short", "--days", "20")
+	e2etest.Tlskit(t, dir, "ca", "create", "--dir", "short", "--days", "30")
+	e2etest.Tlskit(t, dir, "ca", "create", "--dir", "int", "--parent-dir", "short", "--days", "20")
 
 	tests := []struct {
 		name, ca, days, trust string
@@ -137,7 +140,7 @@ func TestE2ELeafValidityWithinCA(t *testing.T) {
 	}
 	for i, tt := range tests {
 		file := "v" + string(rune('a'+i)) + ".pem"
-		out, errOut, code := runIn(t, dir, []string{"NO_COLOR=1"}, "cert", "issue", "svc.example.test", "--ca-dir", tt.ca, "--days", tt.days,
+		out, errOut, code := e2etest.RunTlskit(t, dir, []string{"NO_COLOR=1"}, "cert", "issue", "svc.example.test", "--ca-dir", tt.ca, "--days", tt.days,
 			"--out", file, "--key-out", "key-"+file, "-o", "json")
 		if code != 0 {
 			t.Fatalf("%s: exit %d\n%s", tt.name, code, errOut)
@@ -152,14 +155,14 @@ func TestE2ELeafValidityWithinCA(t *testing.T) {
 		if warned != tt.cut {
 			t.Errorf("%s: cut warning on stderr and in JSON = %v, want %v\n%s", tt.name, warned, tt.cut, errOut)
 		}
-		leafEnd := strings.TrimSpace(ossl(t, dir, "x509", "-in", file, "-noout", "-enddate"))
-		caEnd := strings.TrimSpace(ossl(t, dir, "x509", "-in", tt.ca+"/ca.pem", "-noout", "-enddate"))
+		leafEnd := strings.TrimSpace(e2etest.OpenSSL(t, dir, "x509", "-in", file, "-noout", "-enddate"))
+		caEnd := strings.TrimSpace(e2etest.OpenSSL(t, dir, "x509", "-in", tt.ca+"/ca.pem", "-noout", "-enddate"))
 		if (leafEnd == caEnd) != tt.cut {
 			t.Errorf("%s: leaf %s, CA %s; want equal = %v", tt.name, leafEnd, caEnd, tt.cut)
 		}
 
 		// Lint agrees: no validity finding at all, and no error.
-		lint, lintErr, lintCode := runIn(t, dir, []string{"NO_COLOR=1"}, "inspect", file, "--lint", "-o", "json")
+		lint, lintErr, lintCode := e2etest.RunTlskit(t, dir, []string{"NO_COLOR=1"}, "inspect", file, "--lint", "-o", "json")
 		if lintCode != 0 {
 			t.Errorf("%s: inspect --lint exit %d\n%s%s", tt.name, lintCode, lint, lintErr)
 		}
@@ -172,24 +175,17 @@ func TestE2ELeafValidityWithinCA(t *testing.T) {
 	}
 }
 
-// crlNumber reads a CRL's number as OpenSSL prints it.
-func crlNumber(t *testing.T, dir, file string, extra ...string) string {
-	t.Helper()
-	text := ossl(t, dir, append([]string{"crl", "-in", file, "-noout", "-text"}, extra...)...)
-	return extValue(text, "X509v3 CRL Number:")
-}
-
 // osslVerify runs openssl verify and returns its exit code and output.
 func osslVerify(t *testing.T, dir string, args ...string) (int, string) {
 	t.Helper()
-	r := execIn(t, dir, "", nil, "openssl", append([]string{"verify"}, args...)...)
-	return r.code, r.stdout + r.stderr
+	r := e2etest.Exec(t, dir, "", nil, "openssl", append([]string{"verify"}, args...)...)
+	return r.Code, r.Stdout + r.Stderr
 }
 
 // revokeJSON runs tlskit ca revoke -o json and decodes its result.
 func revokeJSON(t *testing.T, dir string, args ...string) (already bool, reason string) {
 	t.Helper()
-	out := tk(t, dir, append([]string{"ca", "revoke", "-o", "json"}, args...)...)
+	out := e2etest.Tlskit(t, dir, append([]string{"ca", "revoke", "-o", "json"}, args...)...)
 	var r struct {
 		Serial         string `json:"serial"`
 		Reason         string `json:"reason"`
@@ -203,36 +199,36 @@ func revokeJSON(t *testing.T, dir string, args ...string) (already bool, reason 
 
 // 5. The local CA revokes: every certificate it issues names its CRL and OCSP URLs, ca revoke
 // records revocations, and ca crl signs CRLs that OpenSSL verifies and applies.
-func TestE2ECARevocation(t *testing.T) {
-	needOpenSSL(t)
+func TestCARevocation(t *testing.T) {
+	peertest.NeedOpenSSL3(t)
 	t.Parallel()
 	dir := t.TempDir()
-	writeFile(t, dir, "pw", "secret\n")
-	tk(t, dir, "ca", "create", "--dir", "root", "--key-password-file", "pw",
+	e2etest.WriteFile(t, dir, "pw", "secret\n")
+	e2etest.Tlskit(t, dir, "ca", "create", "--dir", "root", "--key-password-file", "pw",
 		"--crl-url", "http://127.0.0.1:8080/root.crl", "--ocsp-url", "http://127.0.0.1:8081/")
-	tk(t, dir, "ca", "create", "--dir", "int", "--parent-dir", "root", "--parent-key-password-file", "pw",
+	e2etest.Tlskit(t, dir, "ca", "create", "--dir", "int", "--parent-dir", "root", "--parent-key-password-file", "pw",
 		"--crl-url", "http://127.0.0.1:8080/int.crl")
 	issueRoot := func(host string) {
-		tk(t, dir, "cert", "issue", host, "--ca-dir", "root", "--ca-key-password-file", "pw")
+		e2etest.Tlskit(t, dir, "cert", "issue", host, "--ca-dir", "root", "--ca-key-password-file", "pw")
 	}
 	issueRoot("revoked.example.test")
 	issueRoot("good.example.test")
-	tk(t, dir, "cert", "csr", "signed.example.test")
-	tk(t, dir, "cert", "sign", "signed.example.test.csr", "--ca-dir", "root", "--ca-key-password-file", "pw")
-	tk(t, dir, "cert", "issue", "bad.int.example.test", "--ca-dir", "int")
-	tk(t, dir, "cert", "issue", "ok.int.example.test", "--ca-dir", "int")
+	e2etest.Tlskit(t, dir, "cert", "csr", "signed.example.test")
+	e2etest.Tlskit(t, dir, "cert", "sign", "signed.example.test.csr", "--ca-dir", "root", "--ca-key-password-file", "pw")
+	e2etest.Tlskit(t, dir, "cert", "issue", "bad.int.example.test", "--ca-dir", "int")
+	e2etest.Tlskit(t, dir, "cert", "issue", "ok.int.example.test", "--ca-dir", "int")
 
 	// The URLs, in every kind of certificate the CAs issue; the root itself has none.
 	rootURLs := []string{"X509v3 CRL Distribution Points", "URI:http://127.0.0.1:8080/root.crl", "OCSP - URI:http://127.0.0.1:8081/"}
 	for _, f := range []string{"revoked.example.test.pem", "signed.example.test.pem", "int/ca.pem"} {
-		mustContain(t, f, x509Text(t, dir, f), rootURLs...)
+		e2etest.MustContain(t, f, e2etest.X509Text(t, dir, f), rootURLs...)
 	}
-	intLeaf := x509Text(t, dir, "bad.int.example.test.pem")
-	mustContain(t, "intermediate's leaf", intLeaf, "URI:http://127.0.0.1:8080/int.crl")
+	intLeaf := e2etest.X509Text(t, dir, "bad.int.example.test.pem")
+	e2etest.MustContain(t, "intermediate's leaf", intLeaf, "URI:http://127.0.0.1:8080/int.crl")
 	if strings.Contains(intLeaf, "OCSP") {
 		t.Errorf("the intermediate's leaf has an OCSP URL, though only the root was given one:\n%s", intLeaf)
 	}
-	if strings.Contains(x509Text(t, dir, "root/ca.pem"), "CRL Distribution Points") {
+	if strings.Contains(e2etest.X509Text(t, dir, "root/ca.pem"), "CRL Distribution Points") {
 		t.Error("the root carries a CRL distribution point")
 	}
 
@@ -240,14 +236,14 @@ func TestE2ECARevocation(t *testing.T) {
 	if already, reason := revokeJSON(t, dir, "revoked.example.test.pem", "--ca-dir", "root", "--reason", "key-compromise"); already || reason != "keyCompromise" {
 		t.Errorf("first revoke: already=%v reason=%q", already, reason)
 	}
-	db := readFile(t, dir, "root/revoked.json")
+	db := e2etest.ReadFile(t, dir, "root/revoked.json")
 	if already, reason := revokeJSON(t, dir, "revoked.example.test.pem", "--ca-dir", "root", "--reason", "superseded"); !already || reason != "keyCompromise" {
 		t.Errorf("second revoke: already=%v reason=%q, want the first entry kept", already, reason)
 	}
-	if string(readFile(t, dir, "root/revoked.json")) != string(db) {
+	if string(e2etest.ReadFile(t, dir, "root/revoked.json")) != string(db) {
 		t.Error("re-revoking changed revoked.json")
 	}
-	before := snapshot(t, dir)
+	before := e2etest.Snapshot(t, dir)
 	for _, bad := range []struct {
 		name string
 		args []string
@@ -260,21 +256,21 @@ func TestE2ECARevocation(t *testing.T) {
 		{"neither file nor serial", []string{"missing.pem", "--ca-dir", "root"}, 2, "not a file"},
 		{"no CA there", []string{"good.example.test.pem", "--ca-dir", "nowhere"}, 1, "no CA in nowhere"},
 	} {
-		r := tkFail(t, dir, append([]string{"ca", "revoke"}, bad.args...)...)
-		if r.code != bad.code || !strings.HasPrefix(r.stderr, "tlskit: ") || !strings.Contains(strings.SplitN(r.stderr, "\n", 2)[0], bad.msg) {
-			t.Errorf("ca revoke, %s: exit %d, want %d with %q\n%s", bad.name, r.code, bad.code, bad.msg, r.stderr)
+		r := e2etest.TlskitFails(t, dir, append([]string{"ca", "revoke"}, bad.args...)...)
+		if r.Code != bad.code || !strings.HasPrefix(r.Stderr, "tlskit: ") || !strings.Contains(strings.SplitN(r.Stderr, "\n", 2)[0], bad.msg) {
+			t.Errorf("ca revoke, %s: exit %d, want %d with %q\n%s", bad.name, r.Code, bad.code, bad.msg, r.Stderr)
 		}
 	}
-	sameSnapshot(t, "refused revocations", before, snapshot(t, dir))
+	e2etest.SameSnapshot(t, "refused revocations", before, e2etest.Snapshot(t, dir))
 
 	// The root's CRL: OpenSSL verifies its signature and applies it.
-	tk(t, dir, "ca", "crl", "--ca-dir", "root", "--ca-key-password-file", "pw", "--out", "root.crl.pem")
-	if out := ossl(t, dir, "crl", "-in", "root.crl.pem", "-CAfile", "root/ca.pem", "-noout"); !strings.Contains(out, "verify OK") {
+	e2etest.Tlskit(t, dir, "ca", "crl", "--ca-dir", "root", "--ca-key-password-file", "pw", "--out", "root.crl.pem")
+	if out := e2etest.OpenSSL(t, dir, "crl", "-in", "root.crl.pem", "-CAfile", "root/ca.pem", "-noout"); !strings.Contains(out, "verify OK") {
 		t.Errorf("openssl crl -CAfile: %s", out)
 	}
-	text := ossl(t, dir, "crl", "-in", "root.crl.pem", "-noout", "-text")
-	mustContain(t, "root CRL", text, "Key Compromise", strings.ToUpper(serialOf(t, dir, "revoked.example.test.pem")))
-	if n := crlNumber(t, dir, "root.crl.pem"); n != "1" {
+	text := e2etest.OpenSSL(t, dir, "crl", "-in", "root.crl.pem", "-noout", "-text")
+	e2etest.MustContain(t, "root CRL", text, "Key Compromise", strings.ToUpper(serialOf(t, dir, "revoked.example.test.pem")))
+	if n := e2etest.CRLNumber(t, dir, "root.crl.pem"); n != "1" {
 		t.Errorf("first CRL number %q, want 1", n)
 	}
 	if code, out := osslVerify(t, dir, "-crl_check", "-CRLfile", "root.crl.pem", "-CAfile", "root/ca.pem", "revoked.example.test.pem"); code == 0 || !strings.Contains(out, "certificate revoked") {
@@ -288,33 +284,33 @@ func TestE2ECARevocation(t *testing.T) {
 
 	// An existing CRL file is refused without --force and no CRL number is spent on it; with
 	// --force the number goes up by one.
-	before = snapshot(t, dir)
-	if r := tkFail(t, dir, "ca", "crl", "--ca-dir", "root", "--ca-key-password-file", "pw", "--out", "root.crl.pem"); r.code != 1 || !strings.Contains(r.stderr, "--force") {
-		t.Errorf("ca crl over an existing file: exit %d\n%s", r.code, r.stderr)
+	before = e2etest.Snapshot(t, dir)
+	if r := e2etest.TlskitFails(t, dir, "ca", "crl", "--ca-dir", "root", "--ca-key-password-file", "pw", "--out", "root.crl.pem"); r.Code != 1 || !strings.Contains(r.Stderr, "--force") {
+		t.Errorf("ca crl over an existing file: exit %d\n%s", r.Code, r.Stderr)
 	}
-	sameSnapshot(t, "ca crl over an existing file", before, snapshot(t, dir))
+	e2etest.SameSnapshot(t, "ca crl over an existing file", before, e2etest.Snapshot(t, dir))
 	// The encrypted key without its password: refused with a hint, nothing spent either.
-	if r := tkFail(t, dir, "ca", "crl", "--ca-dir", "root", "--out", "nopw.crl"); !strings.Contains(r.stderr, "--ca-key-password-file") {
-		t.Errorf("ca crl without the key's password: exit %d\n%s", r.code, r.stderr)
+	if r := e2etest.TlskitFails(t, dir, "ca", "crl", "--ca-dir", "root", "--out", "nopw.crl"); !strings.Contains(r.Stderr, "--ca-key-password-file") {
+		t.Errorf("ca crl without the key's password: exit %d\n%s", r.Code, r.Stderr)
 	}
-	sameSnapshot(t, "ca crl without the password", before, snapshot(t, dir))
-	tk(t, dir, "ca", "crl", "--ca-dir", "root", "--ca-key-password-file", "pw", "--out", "root.crl.pem", "--force", "--days", "30")
-	if n := crlNumber(t, dir, "root.crl.pem"); n != "2" {
+	e2etest.SameSnapshot(t, "ca crl without the password", before, e2etest.Snapshot(t, dir))
+	e2etest.Tlskit(t, dir, "ca", "crl", "--ca-dir", "root", "--ca-key-password-file", "pw", "--out", "root.crl.pem", "--force", "--days", "30")
+	if n := e2etest.CRLNumber(t, dir, "root.crl.pem"); n != "2" {
 		t.Errorf("second CRL number %q, want 2", n)
 	}
-	mustContain(t, "second root CRL", ossl(t, dir, "crl", "-in", "root.crl.pem", "-noout", "-text"), "Key Compromise")
+	e2etest.MustContain(t, "second root CRL", e2etest.OpenSSL(t, dir, "crl", "-in", "root.crl.pem", "-noout", "-text"), "Key Compromise")
 
 	// The intermediate: revoke one leaf by its serial as openssl prints it; -crl_check_all needs
 	// both CRLs. DER output, read back by openssl as DER.
-	serial := strings.TrimSpace(ossl(t, dir, "x509", "-in", "bad.int.example.test.pem", "-noout", "-serial"))
+	serial := strings.TrimSpace(e2etest.OpenSSL(t, dir, "x509", "-in", "bad.int.example.test.pem", "-noout", "-serial"))
 	if already, reason := revokeJSON(t, dir, serial, "--ca-dir", "int", "--reason", "superseded"); already || reason != "superseded" {
 		t.Errorf("revoke by serial %s: already=%v reason=%q", serial, already, reason)
 	}
-	tk(t, dir, "ca", "crl", "--ca-dir", "int", "--out", "int.crl", "--der")
-	if out := ossl(t, dir, "crl", "-inform", "DER", "-in", "int.crl", "-CAfile", "int/ca.pem", "-noout"); !strings.Contains(out, "verify OK") {
+	e2etest.Tlskit(t, dir, "ca", "crl", "--ca-dir", "int", "--out", "int.crl", "--der")
+	if out := e2etest.OpenSSL(t, dir, "crl", "-inform", "DER", "-in", "int.crl", "-CAfile", "int/ca.pem", "-noout"); !strings.Contains(out, "verify OK") {
 		t.Errorf("openssl crl -inform DER -CAfile: %s", out)
 	}
-	ossl(t, dir, "crl", "-inform", "DER", "-in", "int.crl", "-out", "int.crl.pem")
+	e2etest.OpenSSL(t, dir, "crl", "-inform", "DER", "-in", "int.crl", "-out", "int.crl.pem")
 	all := []string{"-crl_check_all", "-CRLfile", "root.crl.pem", "-CRLfile", "int.crl.pem", "-CAfile", "int/root.pem", "-untrusted", "int/ca.pem"}
 	if code, out := osslVerify(t, dir, append(all, "bad.int.example.test.pem")...); code == 0 || !strings.Contains(out, "certificate revoked") {
 		t.Errorf("revoked intermediate leaf with -crl_check_all: exit %d\n%s", code, out)
@@ -325,11 +321,11 @@ func TestE2ECARevocation(t *testing.T) {
 
 	// Revoking the intermediate in the root revokes everything under it, for -crl_check_all.
 	revokeJSON(t, dir, "int/ca.pem", "--ca-dir", "root", "--reason", "ca-compromise")
-	tk(t, dir, "ca", "crl", "--ca-dir", "root", "--ca-key-password-file", "pw", "--out", "root.crl.pem", "--force")
-	if n := crlNumber(t, dir, "root.crl.pem"); n != "3" {
+	e2etest.Tlskit(t, dir, "ca", "crl", "--ca-dir", "root", "--ca-key-password-file", "pw", "--out", "root.crl.pem", "--force")
+	if n := e2etest.CRLNumber(t, dir, "root.crl.pem"); n != "3" {
 		t.Errorf("third CRL number %q, want 3", n)
 	}
-	mustContain(t, "root CRL with the intermediate", ossl(t, dir, "crl", "-in", "root.crl.pem", "-noout", "-text"), "CA Compromise")
+	e2etest.MustContain(t, "root CRL with the intermediate", e2etest.OpenSSL(t, dir, "crl", "-in", "root.crl.pem", "-noout", "-text"), "CA Compromise")
 	if code, out := osslVerify(t, dir, append(all, "ok.int.example.test.pem")...); code == 0 || !strings.Contains(out, "certificate revoked") {
 		t.Errorf("leaf under a revoked intermediate with -crl_check_all: exit %d\n%s", code, out)
 	}
@@ -355,37 +351,37 @@ func TestE2ECARevocation(t *testing.T) {
 // serialOf is a certificate's serial as openssl prints it, without "serial=".
 func serialOf(t *testing.T, dir, file string) string {
 	t.Helper()
-	return strings.TrimPrefix(strings.TrimSpace(ossl(t, dir, "x509", "-in", file, "-noout", "-serial")), "serial=")
+	return strings.TrimPrefix(strings.TrimSpace(e2etest.OpenSSL(t, dir, "x509", "-in", file, "-noout", "-serial")), "serial=")
 }
 
 // ca create --force replaces the settings and revocations of the CA it replaces, and bad URLs
 // and flags are usage errors that leave nothing behind.
-func TestE2ECARevocationFlags(t *testing.T) {
-	needOpenSSL(t)
+func TestCARevocationFlags(t *testing.T) {
+	peertest.NeedOpenSSL3(t)
 	t.Parallel()
 	dir := t.TempDir()
-	tk(t, dir, "ca", "create", "--dir", "ca", "--crl-url", "http://127.0.0.1/old.crl")
-	tk(t, dir, "cert", "issue", "x.example.test", "--ca-dir", "ca")
-	tk(t, dir, "ca", "revoke", "x.example.test.pem", "--ca-dir", "ca")
-	tk(t, dir, "ca", "crl", "--ca-dir", "ca", "--out", "old.crl")
+	e2etest.Tlskit(t, dir, "ca", "create", "--dir", "ca", "--crl-url", "http://127.0.0.1/old.crl")
+	e2etest.Tlskit(t, dir, "cert", "issue", "x.example.test", "--ca-dir", "ca")
+	e2etest.Tlskit(t, dir, "ca", "revoke", "x.example.test.pem", "--ca-dir", "ca")
+	e2etest.Tlskit(t, dir, "ca", "crl", "--ca-dir", "ca", "--out", "old.crl")
 
-	tk(t, dir, "ca", "create", "--dir", "ca", "--force")
-	if strings.Contains(string(readFile(t, dir, "ca/ca.json")), "old.crl") {
+	e2etest.Tlskit(t, dir, "ca", "create", "--dir", "ca", "--force")
+	if strings.Contains(string(e2etest.ReadFile(t, dir, "ca/ca.json")), "old.crl") {
 		t.Error("the replaced CA's CRL URL survived ca create --force")
 	}
-	tk(t, dir, "cert", "issue", "y.example.test", "--ca-dir", "ca")
-	if strings.Contains(x509Text(t, dir, "y.example.test.pem"), "CRL Distribution Points") {
+	e2etest.Tlskit(t, dir, "cert", "issue", "y.example.test", "--ca-dir", "ca")
+	if strings.Contains(e2etest.X509Text(t, dir, "y.example.test.pem"), "CRL Distribution Points") {
 		t.Error("a certificate of the new CA carries the old CA's CRL URL")
 	}
-	tk(t, dir, "ca", "crl", "--ca-dir", "ca", "--out", "new.crl")
-	if n := crlNumber(t, dir, "new.crl"); n != "1" {
+	e2etest.Tlskit(t, dir, "ca", "crl", "--ca-dir", "ca", "--out", "new.crl")
+	if n := e2etest.CRLNumber(t, dir, "new.crl"); n != "1" {
 		t.Errorf("the new CA's first CRL number %q, want 1", n)
 	}
-	if strings.Contains(ossl(t, dir, "crl", "-in", "new.crl", "-noout", "-text"), "Serial Number") {
+	if strings.Contains(e2etest.OpenSSL(t, dir, "crl", "-in", "new.crl", "-noout", "-text"), "Serial Number") {
 		t.Error("the new CA's CRL lists the old CA's revocations")
 	}
 
-	before := snapshot(t, dir)
+	before := e2etest.Snapshot(t, dir)
 	for _, bad := range []struct {
 		name string
 		args []string
@@ -397,10 +393,10 @@ func TestE2ECARevocationFlags(t *testing.T) {
 		{"crl without --out", []string{"ca", "crl", "--ca-dir", "ca"}, "--out is required"},
 		{"revoke without argument", []string{"ca", "revoke", "--ca-dir", "ca"}, "accepts 1 arg"},
 	} {
-		r := tkFail(t, dir, bad.args...)
-		if r.code != 2 || !strings.Contains(r.stderr, bad.msg) {
-			t.Errorf("%s: exit %d, want 2 with %q\n%s", bad.name, r.code, bad.msg, r.stderr)
+		r := e2etest.TlskitFails(t, dir, bad.args...)
+		if r.Code != 2 || !strings.Contains(r.Stderr, bad.msg) {
+			t.Errorf("%s: exit %d, want 2 with %q\n%s", bad.name, r.Code, bad.msg, r.Stderr)
 		}
 	}
-	sameSnapshot(t, "bad revocation flags", before, snapshot(t, dir))
+	e2etest.SameSnapshot(t, "bad revocation flags", before, e2etest.Snapshot(t, dir))
 }
