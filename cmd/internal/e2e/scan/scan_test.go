@@ -566,7 +566,7 @@ func TestScanNotTLS(t *testing.T) {
 				c.Read(make([]byte, 4096))
 				io.WriteString(c, "500 5.5.2 Error: bad syntax\r\n")
 			})
-		}, "does not speak TLS (it answered with a plaintext SMTP greeting; try --starttls smtp)", false},
+		}, "does not speak TLS (it answered with a plaintext SMTP greeting)\ntlskit: hint: try --starttls smtp", false},
 		{"silent", func(conns *atomic.Int64) string {
 			return badPeer(t, func(n int64, c net.Conn) {
 				conns.Add(1)
