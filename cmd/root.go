@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"github.com/tlskit/tlskit/inspect/material"
 )
 
 // Output formats. Every reporting command takes text and json; some add pem.
@@ -60,8 +59,8 @@ type app struct {
 	random io.Reader
 	now    func() time.Time
 	// kdfIterations is the PBKDF2 cost of the keys and PKCS#12 files tlskit encrypts:
-	// material.DefaultPBKDF2Iterations, lowered only by in-process tests (mainWith), which would
-	// otherwise spend a quarter of a second of CPU on each encrypted key they write.
+	// material.DefaultPBKDF2Iterations, lowered only by tests: in-process ones through mainWith,
+	// the end-to-end binary through its build tag (kdfcost_e2e.go).
 	kdfIterations int
 	// interrupts turns Ctrl-C into the cancellation of the run's context (nil in tests that
 	// build commands without Main).
@@ -73,7 +72,7 @@ func newApp(streams *IOStreams, getenv func(string) string, build BuildInfo) *ap
 		getenv = func(string) string { return "" }
 	}
 	return &app{streams: streams, getenv: getenv, build: build, random: rand.Reader, now: time.Now,
-		kdfIterations: material.DefaultPBKDF2Iterations}
+		kdfIterations: defaultKDFIterations(getenv)}
 }
 
 func (a *app) colors() colorPolicy {

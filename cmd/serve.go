@@ -49,6 +49,7 @@ type serveOptions struct {
 	handshakeTimeout  time.Duration
 	readHeaderTimeout time.Duration
 	idleTimeout       time.Duration
+	drain             time.Duration
 	maxConns          int
 	maxHeaderBytes    int
 }
@@ -76,7 +77,7 @@ Modes:
 The first line on stdout is the URL; then one log line per connection (JSON Lines with -o json),
 until stdout is closed (serving goes on). SIGHUP, or a change on disk, reloads --cert/--key
 (regular files up to 1 MiB) without dropping connections; SIGINT/SIGTERM stop accepting, drain
-for up to 5s and exit 0.`,
+for up to --drain (5s) and exit 0.`,
 		Example: `  tlskit serve                                   # https://127.0.0.1:8443/
   tlskit serve --addr 127.0.0.1:0 --write-cert cert.pem
   tlskit serve --cert site.pem --key site-key.pem --dir ./public
@@ -108,6 +109,7 @@ for up to 5s and exit 0.`,
 	fs.DurationVar(&o.handshakeTimeout, "handshake-timeout", 10*time.Second, "time a client has from connecting to finishing its handshake")
 	fs.DurationVar(&o.readHeaderTimeout, "read-header-timeout", 10*time.Second, "time to read a request's headers")
 	fs.DurationVar(&o.idleTimeout, "idle-timeout", 2*time.Minute, "close a connection that makes no progress for this long: idle, a request body arriving at under 4 KiB per interval, a response not being read (upgraded connections too)")
+	fs.DurationVar(&o.drain, "drain", serveDrain, "on SIGINT/SIGTERM, how long open connections may finish before they are closed (0: at once)")
 	fs.IntVar(&o.maxConns, "max-conns", 1024, "connections open at once; more wait to be accepted, and get the slot of one that has made no progress for 1s")
 	fs.IntVar(&o.maxHeaderBytes, "max-header-bytes", 64<<10, "largest request header accepted")
 	return c
@@ -126,9 +128,8 @@ type serveSetup struct {
 	proxyWarnings *server.ProxyErrorDigest
 }
 
-// serveDrain is how long serve, once told to stop, lets open connections finish (the help
-// text promises it): long enough for a request in flight, short enough for Ctrl-C to feel
-// prompt.
+// serveDrain is how long serve, once told to stop, lets open connections finish unless --drain
+// says otherwise: long enough for a request in flight, short enough for Ctrl-C to feel prompt.
 const serveDrain = 5 * time.Second
 
 func (o *serveOptions) setup(a *app) (*serveSetup, error) {
@@ -161,6 +162,9 @@ func (o *serveOptions) setup(a *app) (*serveSetup, error) {
 	if o.proxyTimeout <= 0 {
 		return nil, usageErrorf("--proxy-timeout must be greater than zero")
 	}
+	if o.drain < 0 {
+		return nil, usageErrorf("--drain must not be negative")
+	}
 	if o.maxConns < 1 {
 		return nil, usageErrorf("--max-conns must be at least 1")
 	}
@@ -173,7 +177,7 @@ func (o *serveOptions) setup(a *app) (*serveSetup, error) {
 	lo.HandshakeTimeout = o.handshakeTimeout
 	lo.MaxConns = o.maxConns
 	lo.IdleTimeout = o.idleTimeout
-	lo.Drain = serveDrain
+	lo.Drain = o.drain
 	params, err := o.params.parse()
 	if err != nil {
 		return nil, err
@@ -352,7 +356,7 @@ func runServe(ctx context.Context, a *app, o *serveOptions) error {
 		defer closeProxyWarnings(s.proxyWarnings, a.warnf)
 	}
 
-	logger := newEventLog(ctx, a, serveDrain)
+	logger := newEventLog(ctx, a, s.listen.Drain)
 	defer logger.close()
 	s.listen.Events = logger.log
 	ja4 := func(ch *wire.ClientHello) string { fp, _ := fingerprint.JA4(ch, false); return fp }

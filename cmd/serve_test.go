@@ -20,6 +20,7 @@ func TestServeFlagErrors(t *testing.T) {
 		{[]string{"serve", "--cert", "a.pem", "--key", "k.pem", "--host", "x.test"}, "--host and --write-cert are for the ephemeral certificate"},
 		{[]string{"serve", "--handshake-timeout", "0s"}, "--handshake-timeout must be greater than zero"},
 		{[]string{"serve", "--max-conns", "0"}, "--max-conns must be at least 1"},
+		{[]string{"serve", "--drain", "-1s"}, "--drain must not be negative"},
 		{[]string{"serve", "--max-header-bytes", "10"}, "--max-header-bytes must be at least 1024"},
 		{[]string{"serve", "--tls-min", "1.3", "--tls-max", "1.2"}, "above --tls-max"},
 		{[]string{"serve", "--ciphers", "TLS_AES_128_GCM_SHA256"}, "is a TLS 1.3 suite"},

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"syscall"
 	"testing"
 
@@ -55,8 +56,23 @@ func Main(m *testing.M) {
 		os.Exit(2)
 	}
 	binary = bin
+	// Every run encrypts keys at a test cost unless a test asks for the release one
+	// (FullKDFCost); see cmd/kdfcost_e2e.go.
+	os.Setenv(kdfIterationsEnv, strconv.Itoa(TestKDFIterations))
 	os.Exit(m.Run())
 }
+
+// kdfIterationsEnv and TestKDFIterations are the end-to-end binary's PBKDF2 cost
+// (cmd/kdfcost_e2e.go): 600 times cheaper than the release cost, still a real PBKDF2 that
+// OpenSSL reads.
+const (
+	kdfIterationsEnv  = "TLSKIT_E2E_KDF_ITERATIONS"
+	TestKDFIterations = 1000
+)
+
+// FullKDFCost is the environment entry (for RunTlskit) that gives a run the release PBKDF2
+// cost: the binary's default when the variable is empty.
+const FullKDFCost = kdfIterationsEnv + "="
 
 // build builds tlskit with the stamped build information into a directory shared by every
 // end-to-end package of this checkout, under a lock: the first package of a `go test ./...`
@@ -85,7 +101,7 @@ func build() (string, error) {
 	}
 	defer syscall.Flock(int(lock.Fd()), syscall.LOCK_UN)
 	bin := filepath.Join(dir, "tlskit")
-	c := exec.Command("go", "build", "-trimpath",
+	c := exec.Command("go", "build", "-trimpath", "-tags", "tlskit_e2e",
 		"-ldflags", "-X main.version="+StampedVersion+" -X main.commit="+StampedCommit+" -X main.date="+StampedDate,
 		"-o", bin, ".")
 	c.Dir = root

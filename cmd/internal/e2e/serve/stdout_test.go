@@ -138,6 +138,7 @@ func TestServeStdoutClosedKeepsServing(t *testing.T) {
 // blocks in write(2), and SIGTERM must still end serve with exit 0 within the 5 s drain plus
 // a 1 s margin (it used to wait for the writer forever).
 func TestServeStdoutNeverReadStopsWithin6s(t *testing.T) {
+	t.Parallel() // takes about 1 s of its 6 s bound, also with the package's other tests beside it
 	s := startPiped(t)
 	fd := int(s.Stdout.Fd())
 	// A connection that is not TLS is one quick log line (a handshake error).
@@ -332,6 +333,7 @@ func ocspFlood(addr string, n int) int {
 // exit 0 within 4 s. Before, its one loop wrote the log line itself: the first blocked write
 // stopped it from seeing SIGTERM at all (still running 10 s later) and answers queued behind it.
 func TestCAServeStdoutNeverReadStops(t *testing.T) {
+	t.Parallel() // takes about 1 s of its 4 s bound, also with the package's other tests beside it
 	s := startCAServe(t)
 	fd := int(s.Stdout.Fd())
 	full, last := false, -1
