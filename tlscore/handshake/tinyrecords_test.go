@@ -112,6 +112,9 @@ func tinyRecordServer(t testing.TB, cert tls.Certificate) string {
 // timeout the handshake ended after 13 s; now after about 2 s (the server's pace), and never
 // past its timeout plus 1 s, decoded or with the timeout error.
 func TestHandshakeOneByteRecordsWithinTimeout(t *testing.T) {
+	// Parallel: about 2 s of its 6 s bound, also beside the package's other tests (their
+	// waits are timeouts, not CPU).
+	t.Parallel()
 	size := 200 << 10
 	timeout := 5 * time.Second
 	if os.Getenv("TLSKIT_LONG") != "" {
