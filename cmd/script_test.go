@@ -35,7 +35,8 @@ var scriptBuild = cmd.ResolveBuildInfo("v0.0.0-script", "5c419e7", "2026-11-27T0
 
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"tlskit": func() { os.Exit(cmd.Main(os.Args[1:], cmd.SystemStreams(), os.Getenv, scriptBuild)) },
+		// MainForTest: keys a script encrypts cost TestKDFIterations rounds, not 600 000.
+		"tlskit": func() { os.Exit(cmd.MainForTest(os.Args[1:], cmd.SystemStreams(), os.Getenv, scriptBuild)) },
 	})
 }
 
