@@ -3,78 +3,11 @@ package fingerprint
 import (
 	"crypto/tls"
 	"fmt"
-	"io"
-	"net"
 	"strings"
 	"testing"
-	"time"
+
+	"github.com/tlskit/tlskit/tlscore/peertest"
 )
-
-// captureClientHello runs a crypto/tls client against a loopback listener that reads the
-// raw ClientHello and hangs up, as tlskit's serve command peeks at it, and returns the
-// handshake body (without its 4-byte header).
-func captureClientHello(t *testing.T, cfg *tls.Config) []byte {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-
-	go func() {
-		c, err := net.Dial("tcp", ln.Addr().String())
-		if err != nil {
-			return
-		}
-		defer c.Close()
-		_ = c.SetDeadline(time.Now().Add(5 * time.Second))
-		// The handshake fails when the listener hangs up; only the hello it sent matters.
-		_ = tls.Client(c, cfg).Handshake()
-	}()
-
-	conn, err := ln.Accept()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	if err := conn.SetDeadline(time.Now().Add(5 * time.Second)); err != nil {
-		t.Fatal(err)
-	}
-	body, err := readClientHello(conn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return body
-}
-
-// readClientHello reads handshake records until one whole ClientHello has arrived; a hello
-// with large post-quantum key shares may span records.
-func readClientHello(r io.Reader) ([]byte, error) {
-	var msg []byte
-	for {
-		if len(msg) >= 4 {
-			n := int(msg[1])<<16 | int(msg[2])<<8 | int(msg[3])
-			if len(msg) >= 4+n {
-				if msg[0] != 1 {
-					return nil, fmt.Errorf("handshake type %d, want ClientHello", msg[0])
-				}
-				return msg[4 : 4+n], nil
-			}
-		}
-		var hdr [5]byte
-		if _, err := io.ReadFull(r, hdr[:]); err != nil {
-			return nil, fmt.Errorf("reading record header: %w", err)
-		}
-		if hdr[0] != 22 {
-			return nil, fmt.Errorf("record type %d, want handshake", hdr[0])
-		}
-		payload := make([]byte, int(hdr[3])<<8|int(hdr[4]))
-		if _, err := io.ReadFull(r, payload); err != nil {
-			return nil, fmt.Errorf("reading record: %w", err)
-		}
-		msg = append(msg, payload...)
-	}
-}
 
 func TestGoClientHello(t *testing.T) {
 	tests := []struct {
@@ -103,7 +36,8 @@ func TestGoClientHello(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			body := captureClientHello(t, tt.cfg)
+			_, msg := peertest.CaptureClientHello(t, tt.cfg)
+			body := msg[4:]
 			fp, raw := JA4(parse(t, body), false)
 			if !strings.HasPrefix(fp, tt.wantPrefix) {
 				t.Errorf("JA4 %s does not start with %s", fp, tt.wantPrefix)

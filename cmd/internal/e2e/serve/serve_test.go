@@ -6,15 +6,12 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/md5"
 	"crypto/rand"
 	"crypto/sha1"
-	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/base64"
 	be "encoding/binary"
-	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
 	"errors"
@@ -32,7 +29,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -40,10 +36,10 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/crypto/cryptobyte"
-
 	"github.com/tlskit/tlskit/cmd/internal/e2etest"
+	"github.com/tlskit/tlskit/tlscore/fingerprint"
 	"github.com/tlskit/tlskit/tlscore/peertest"
+	"github.com/tlskit/tlskit/tlscore/wire"
 )
 
 // End-to-end tests of `tlskit serve`: every case starts its own server process on
@@ -1167,260 +1163,6 @@ func echoStopCase(t *testing.T, caFile string, certArgs []string) {
 
 // --- 9. JA3 / JA4 -----------------------------------------------------------------------------------
 
-// clientHello is what JA3 and JA4 read from a ClientHello, parsed here from the raw bytes.
-type clientHello struct {
-	legacyVersion uint16
-	ciphers       []uint16
-	extensions    []uint16
-	sni           bool
-	alpn          []string
-	versions      []uint16
-	sigAlgs       []uint16
-	groups        []uint16
-	pointFormats  []uint8
-}
-
-// parseHello parses a handshake message (4-byte header included) that must be a ClientHello.
-func parseHello(msg []byte) (*clientHello, error) {
-	bad := errors.New("malformed ClientHello")
-	s := cryptobyte.String(msg)
-	var typ uint8
-	var body cryptobyte.String
-	if !s.ReadUint8(&typ) || typ != 1 || !s.ReadUint24LengthPrefixed(&body) || !s.Empty() {
-		return nil, errors.New("not one ClientHello message")
-	}
-	h := &clientHello{}
-	var sid, suites, comp cryptobyte.String
-	if !body.ReadUint16(&h.legacyVersion) || !body.Skip(32) || !body.ReadUint8LengthPrefixed(&sid) ||
-		!body.ReadUint16LengthPrefixed(&suites) || !body.ReadUint8LengthPrefixed(&comp) {
-		return nil, bad
-	}
-	u16s := func(l cryptobyte.String) ([]uint16, bool) {
-		var out []uint16
-		for !l.Empty() {
-			var v uint16
-			if !l.ReadUint16(&v) {
-				return nil, false
-			}
-			out = append(out, v)
-		}
-		return out, true
-	}
-	var ok bool
-	if h.ciphers, ok = u16s(suites); !ok {
-		return nil, bad
-	}
-	if body.Empty() {
-		return h, nil
-	}
-	var exts cryptobyte.String
-	if !body.ReadUint16LengthPrefixed(&exts) || !body.Empty() {
-		return nil, bad
-	}
-	for !exts.Empty() {
-		var et uint16
-		var data cryptobyte.String
-		if !exts.ReadUint16(&et) || !exts.ReadUint16LengthPrefixed(&data) {
-			return nil, bad
-		}
-		h.extensions = append(h.extensions, et)
-		var list cryptobyte.String
-		switch et {
-		case 0x0000: // server_name
-			h.sni = true
-		case 0x0010: // ALPN
-			if !data.ReadUint16LengthPrefixed(&list) {
-				return nil, bad
-			}
-			for !list.Empty() {
-				var p cryptobyte.String
-				if !list.ReadUint8LengthPrefixed(&p) {
-					return nil, bad
-				}
-				h.alpn = append(h.alpn, string(p))
-			}
-		case 0x002b: // supported_versions
-			if !data.ReadUint8LengthPrefixed(&list) {
-				return nil, bad
-			}
-			if h.versions, ok = u16s(list); !ok {
-				return nil, bad
-			}
-		case 0x000d: // signature_algorithms
-			if !data.ReadUint16LengthPrefixed(&list) {
-				return nil, bad
-			}
-			if h.sigAlgs, ok = u16s(list); !ok {
-				return nil, bad
-			}
-		case 0x000a: // supported_groups
-			if !data.ReadUint16LengthPrefixed(&list) {
-				return nil, bad
-			}
-			if h.groups, ok = u16s(list); !ok {
-				return nil, bad
-			}
-		case 0x000b: // ec_point_formats
-			if !data.ReadUint8LengthPrefixed(&list) {
-				return nil, bad
-			}
-			h.pointFormats = append(h.pointFormats, list...)
-		}
-	}
-	return h, nil
-}
-
-// isGREASE reports an RFC 8701 GREASE value (0x0a0a, 0x1a1a, ... 0xfafa).
-func isGREASE(v uint16) bool { return v&0x0f0f == 0x0a0a && v>>8 == v&0xff }
-
-func withoutGREASE(vs []uint16) []uint16 {
-	var out []uint16
-	for _, v := range vs {
-		if !isGREASE(v) {
-			out = append(out, v)
-		}
-	}
-	return out
-}
-
-// ja4 computes JA4 and JA4_r for a ClientHello received over TCP, following FoxIO's
-// specification: t, version, d/i, cipher count, extension count, ALPN first+last character;
-// then the truncated SHA-256 of the sorted ciphers, and of the sorted extensions (SNI and ALPN
-// excluded) joined with the signature algorithms in wire order.
-func ja4(h *clientHello) (fp, raw string) {
-	ver := h.legacyVersion
-	if vs := withoutGREASE(h.versions); len(vs) > 0 {
-		ver = 0
-		for _, v := range vs {
-			if v > ver {
-				ver = v
-			}
-		}
-	}
-	verStr, ok := map[uint16]string{0x0304: "13", 0x0303: "12", 0x0302: "11", 0x0301: "10", 0x0300: "s3", 0x0002: "s2"}[ver]
-	if !ok {
-		verStr = "00"
-	}
-	sni := "i"
-	if h.sni {
-		sni = "d"
-	}
-	ciphers, exts := withoutGREASE(h.ciphers), withoutGREASE(h.extensions)
-	alpn := "00"
-	if len(h.alpn) > 0 && h.alpn[0] != "" {
-		p := h.alpn[0]
-		alnum := func(c byte) bool { return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
-		if alnum(p[0]) && alnum(p[len(p)-1]) {
-			alpn = string([]byte{p[0], p[len(p)-1]})
-		} else {
-			x := hex.EncodeToString([]byte(p))
-			alpn = string([]byte{x[0], x[len(x)-1]})
-		}
-	}
-	a := fmt.Sprintf("t%s%s%02d%02d%s", verStr, sni, min(len(ciphers), 99), min(len(exts), 99), alpn)
-	hexes := func(vs []uint16) []string {
-		out := make([]string, 0, len(vs))
-		for _, v := range vs {
-			out = append(out, fmt.Sprintf("%04x", v))
-		}
-		return out
-	}
-	cs := hexes(ciphers)
-	sort.Strings(cs)
-	var es []string
-	for _, e := range exts {
-		if e != 0x0000 && e != 0x0010 {
-			es = append(es, fmt.Sprintf("%04x", e))
-		}
-	}
-	sort.Strings(es)
-	b := strings.Join(cs, ",")
-	c := strings.Join(es, ",")
-	if sigs := hexes(withoutGREASE(h.sigAlgs)); len(sigs) > 0 {
-		c += "_" + strings.Join(sigs, ",")
-	}
-	hash12 := func(s string, empty bool) string {
-		if empty {
-			return "000000000000"
-		}
-		sum := sha256.Sum256([]byte(s))
-		return hex.EncodeToString(sum[:])[:12]
-	}
-	return a + "_" + hash12(b, len(cs) == 0) + "_" + hash12(c, len(es) == 0), a + "_" + b + "_" + c
-}
-
-// ja3 is the JA3 string (legacy version, ciphers, extensions, groups, point formats; decimal,
-// GREASE removed) and its MD5.
-func ja3(h *clientHello) (text, hash string) {
-	dec := func(vs []uint16) string {
-		var parts []string
-		for _, v := range withoutGREASE(vs) {
-			parts = append(parts, strconv.Itoa(int(v)))
-		}
-		return strings.Join(parts, "-")
-	}
-	var pf []string
-	for _, p := range h.pointFormats {
-		pf = append(pf, strconv.Itoa(int(p)))
-	}
-	text = fmt.Sprintf("%d,%s,%s,%s,%s", h.legacyVersion, dec(h.ciphers), dec(h.extensions), dec(h.groups), strings.Join(pf, "-"))
-	sum := md5.Sum([]byte(text))
-	return text, hex.EncodeToString(sum[:])
-}
-
-// captureHello runs a crypto/tls client with cfg against a bare TCP listener and returns the
-// TLS records carrying its ClientHello and the ClientHello message itself.
-func captureHello(t *testing.T, cfg *tls.Config) (records, msg []byte) {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	done := make(chan struct{})
-	defer func() { <-done }()
-	go func() {
-		defer close(done)
-		c, err := net.DialTimeout("tcp", ln.Addr().String(), 5*time.Second)
-		if err != nil {
-			return
-		}
-		defer c.Close()
-		tc := tls.Client(c, cfg.Clone())
-		tc.SetDeadline(time.Now().Add(5 * time.Second))
-		tc.Handshake() // fails when the listener hangs up
-	}()
-	ln.(*net.TCPListener).SetDeadline(time.Now().Add(5 * time.Second))
-	conn, err := ln.Accept()
-	if err != nil {
-		t.Fatalf("capturing a ClientHello: %v", err)
-	}
-	defer conn.Close()
-	conn.SetReadDeadline(time.Now().Add(5 * time.Second))
-	var hs []byte
-	for {
-		hdr := make([]byte, 5)
-		if _, err := io.ReadFull(conn, hdr); err != nil {
-			t.Fatalf("capturing a ClientHello: %v", err)
-		}
-		if hdr[0] != 22 {
-			t.Fatalf("first record has type %d, not handshake", hdr[0])
-		}
-		payload := make([]byte, be.BigEndian.Uint16(hdr[3:]))
-		if _, err := io.ReadFull(conn, payload); err != nil {
-			t.Fatalf("capturing a ClientHello: %v", err)
-		}
-		records = append(append(records, hdr...), payload...)
-		hs = append(hs, payload...)
-		if len(hs) >= 4 {
-			need := 4 + (int(hs[1])<<16 | int(hs[2])<<8 | int(hs[3]))
-			if len(hs) >= need {
-				return records, hs[:need]
-			}
-		}
-	}
-}
-
 // getJSON asks for /json over one TLS connection made with exactly cfg and plain HTTP/1.1.
 func getJSON(t *testing.T, addr string, cfg *tls.Config) (infoReport, string) {
 	t.Helper()
@@ -1455,13 +1197,16 @@ func ja4Case(t *testing.T, caFile string, certArgs []string) {
 		"alpn-hex": {ServerName: "localhost", RootCAs: pool, NextProtos: []string{"/weird-", "http/1.1"}},
 	}
 	for name, cfg := range configs {
-		_, msg := captureHello(t, cfg)
-		h, err := parseHello(msg)
+		// What serve reports must be the fingerprint of exactly the hello this client sends.
+		// That fingerprint.JA3/JA4 compute them rightly is that package's tests' (published
+		// vectors, and a reference written apart from it).
+		_, msg := peertest.CaptureClientHello(t, cfg)
+		h, err := wire.ParseClientHello(msg[4:])
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
-		wantJA4, wantRaw := ja4(h)
-		wantJA3, wantJA3Hash := ja3(h)
+		wantJA4, wantRaw := fingerprint.JA4(h, false)
+		wantJA3, wantJA3Hash := fingerprint.JA3(h)
 		rep, local := getJSON(t, s.Addr(), cfg)
 		if rep.JA4 != wantJA4 {
 			t.Errorf("%s: serve says ja4 %s, computed from the raw ClientHello %s", name, rep.JA4, wantJA4)
@@ -1493,7 +1238,7 @@ func hostileCase(t *testing.T, caFile string, certArgs []string) {
 	peertest.Need(t, "curl")
 	dir := t.TempDir()
 	pool := certPool(t, caFile)
-	records, _ := captureHello(t, &tls.Config{ServerName: "localhost", RootCAs: pool})
+	records, _ := peertest.CaptureClientHello(t, &tls.Config{ServerName: "localhost", RootCAs: pool})
 	s := e2etest.StartServe(t, dir, append([]string{"-o", "json", "--handshake-timeout", "2s"}, certArgs...)...)
 
 	const n = 500
