@@ -29,6 +29,12 @@ func Serve(t testing.TB, handle func(ctx context.Context, c net.Conn)) string {
 	if err != nil {
 		t.Fatalf("listen: %v", err)
 	}
+	return ServeListener(t, ln, handle)
+}
+
+// ServeListener is Serve on a listener the test made itself (with socket options of its own,
+// say); it returns the listener's address.
+func ServeListener(t testing.TB, ln net.Listener, handle func(ctx context.Context, c net.Conn)) string {
 	ctx, cancel := context.WithCancel(context.Background())
 	var (
 		wg    sync.WaitGroup

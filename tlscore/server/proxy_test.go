@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/tlskit/tlskit/tlscore/peertest"
 )
 
 // Backends that misbehave, each a raw handler on 127.0.0.1, behind the proxy as serve runs it.
@@ -29,7 +31,7 @@ const (
 
 // pxBackend serves handle on 127.0.0.1; rcvbuf, when non-zero, shrinks the receive buffer of
 // its connections (so a backend that does not read stops taking bytes after a few KiB). At the
-// end of the test stop is closed, then every connection.
+// end of the test stop is closed, then every connection (peertest.ServeListener).
 func pxBackend(t *testing.T, rcvbuf int, handle func(c net.Conn, stop <-chan struct{})) *url.URL {
 	t.Helper()
 	lc := net.ListenConfig{}
@@ -44,42 +46,8 @@ func pxBackend(t *testing.T, rcvbuf int, handle func(c net.Conn, stop <-chan str
 	if err != nil {
 		t.Fatal(err)
 	}
-	stop := make(chan struct{})
-	var (
-		mu    sync.Mutex
-		conns []net.Conn
-		wg    sync.WaitGroup
-	)
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer c.Close()
-				handle(c, stop)
-			}()
-		}
-	}()
-	t.Cleanup(func() {
-		close(stop)
-		ln.Close()
-		mu.Lock()
-		for _, c := range conns {
-			c.Close()
-		}
-		mu.Unlock()
-		wg.Wait()
-	})
-	return &url.URL{Scheme: "http", Host: ln.Addr().String()}
+	addr := peertest.ServeListener(t, ln, func(ctx context.Context, c net.Conn) { handle(c, ctx.Done()) })
+	return &url.URL{Scheme: "http", Host: addr}
 }
 
 // pxReadRequest reads one request's headers, or fails quietly (the proxy hung up).
