@@ -2,9 +2,6 @@ package scan
 
 import (
 	"crypto/tls"
-	"encoding/binary"
-	"io"
-	"net"
 	"slices"
 	"testing"
 	"time"
@@ -19,33 +16,13 @@ func groupDroppingServer(t *testing.T, drop ...uint16) int {
 	t.Helper()
 	_, _, pair := testCert(t, "ecdsa")
 	backend := goTLSServer(t, &tls.Config{Certificates: []tls.Certificate{pair}})
-	return badServer(t, func(c net.Conn) {
-		defer c.Close()
-		_ = c.SetDeadline(time.Now().Add(5 * time.Second))
-		hdr := make([]byte, 5)
-		if _, err := io.ReadFull(c, hdr); err != nil {
-			return
-		}
-		body := make([]byte, binary.BigEndian.Uint16(hdr[3:5]))
-		if _, err := io.ReadFull(c, body); err != nil {
-			return
-		}
+	return helloFront(t, backend, func(_, body []byte) frontAction {
 		if len(body) > 4 {
 			if ch, err := wire.ParseClientHello(body[4:]); err == nil && len(ch.SupportedGroups) == 1 && slices.Contains(drop, ch.SupportedGroups[0]) {
-				_ = c.(*net.TCPConn).SetLinger(0)
-				return
+				return frontReset
 			}
 		}
-		up, err := net.Dial("tcp", backend.Addr().String())
-		if err != nil {
-			return
-		}
-		defer up.Close()
-		if _, err := up.Write(append(hdr, body...)); err != nil {
-			return
-		}
-		go io.Copy(up, c)
-		_, _ = io.Copy(c, up)
+		return frontForward
 	})
 }
 

@@ -2,6 +2,7 @@ package scan
 
 import (
 	"context"
+	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -9,41 +10,82 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/binary"
 	"encoding/pem"
+	"io"
 	"math/big"
 	"net"
 	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/tlskit/tlskit/tlscore/connect"
 	"github.com/tlskit/tlskit/tlscore/peertest"
+	"github.com/tlskit/tlskit/tlscore/wire"
 )
 
-// testCert makes a self-signed certificate ("rsa" or "ecdsa") and writes cert.pem and
-// key.pem to a temporary directory.
+// testCert is the package's self-signed certificate of a key kind ("rsa" or "ecdsa") for
+// localhost and 127.0.0.1, with its files (cert.pem, key.pem) written to a temporary directory
+// of the test. Each kind is made once per run and shared: the tests asked for 13 RSA-2048 keys,
+// each 50-500 ms of CPU, about a third of the package's CPU time.
 func testCert(t *testing.T, kind string) (certFile, keyFile string, pair tls.Certificate) {
 	t.Helper()
-	var key any
-	var pub any
+	m, ok := testCerts[kind]
+	if !ok {
+		t.Fatalf("unknown key kind %q", kind)
+	}
+	m.once.Do(func() { m.certPEM, m.keyPEM, m.err = makeTestCert(kind) })
+	if m.err != nil {
+		t.Fatalf("making the %s test certificate: %v", kind, m.err)
+	}
+	pair, err := tls.X509KeyPair(m.certPEM, m.keyPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	certFile, keyFile = filepath.Join(dir, kind+"-cert.pem"), filepath.Join(dir, kind+"-key.pem")
+	if err := os.WriteFile(certFile, m.certPEM, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(keyFile, m.keyPEM, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return certFile, keyFile, pair
+}
+
+// testRoots trusts the test certificate of a key kind.
+func testRoots(t *testing.T, kind string) *x509.CertPool {
+	t.Helper()
+	_, _, pair := testCert(t, kind)
+	pool := x509.NewCertPool()
+	pool.AddCert(pair.Leaf)
+	return pool
+}
+
+// madeCert is one kind's certificate and key in PEM, made on first use.
+type madeCert struct {
+	once            sync.Once
+	certPEM, keyPEM []byte
+	err             error
+}
+
+// testCerts is read-only after initialisation; each entry makes itself once.
+var testCerts = map[string]*madeCert{"rsa": {}, "ecdsa": {}}
+
+func makeTestCert(kind string) (certPEM, keyPEM []byte, err error) {
+	var key crypto.Signer
 	switch kind {
 	case "rsa":
-		k, err := rsa.GenerateKey(rand.Reader, 2048)
-		if err != nil {
-			t.Fatal(err)
-		}
-		key, pub = k, &k.PublicKey
-	case "ecdsa":
-		k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-		if err != nil {
-			t.Fatal(err)
-		}
-		key, pub = k, &k.PublicKey
+		key, err = rsa.GenerateKey(rand.Reader, 2048)
 	default:
-		t.Fatalf("unknown key kind %q", kind)
+		key, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	}
+	if err != nil {
+		return nil, nil, err
 	}
 	tmpl := &x509.Certificate{
 		SerialNumber: big.NewInt(1),
@@ -55,29 +97,16 @@ func testCert(t *testing.T, kind string) (certFile, keyFile string, pair tls.Cer
 		KeyUsage:     x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment,
 		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, pub, key)
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
 	if err != nil {
-		t.Fatal(err)
+		return nil, nil, err
 	}
 	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
 	if err != nil {
-		t.Fatal(err)
+		return nil, nil, err
 	}
-	certPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
-	keyPEM := pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER})
-	dir := t.TempDir()
-	certFile, keyFile = filepath.Join(dir, kind+"-cert.pem"), filepath.Join(dir, kind+"-key.pem")
-	if err := os.WriteFile(certFile, certPEM, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(keyFile, keyPEM, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	pair, err = tls.X509KeyPair(certPEM, keyPEM)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return certFile, keyFile, pair
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
+		pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), nil
 }
 
 // freePort is a loopback port nothing listens on (for a while).
@@ -94,7 +123,13 @@ func freePort(t *testing.T) int {
 // port and returns the port once it listens.
 func startOpenSSL(t *testing.T, args ...string) int {
 	t.Helper()
-	certFile, keyFile, _ := testCert(t, "rsa")
+	return startOpenSSLWith(t, "rsa", args...)
+}
+
+// startOpenSSLWith is startOpenSSL with the test certificate of a key kind.
+func startOpenSSLWith(t *testing.T, kind string, args ...string) int {
+	t.Helper()
+	certFile, keyFile, _ := testCert(t, kind)
 	port, err := strconv.Atoi(peertest.OpenSSLServer(t, "", certFile, keyFile, args...).Port)
 	if err != nil {
 		t.Fatal(err)
@@ -185,4 +220,60 @@ func goTLSServer(t *testing.T, cfg *tls.Config) net.Listener {
 		}
 	}()
 	return l
+}
+
+// frontAction is what helloFront does with a connection, once it has read its first record.
+type frontAction int
+
+const (
+	frontForward frontAction = iota // to the backend, and its answers back
+	frontSilent                     // read on and never answer, until the client gives up
+	frontReset                      // close with a TCP reset
+)
+
+// helloFront is a front before the backend TLS server: it reads each connection's first record
+// header and, for a TLS record, its body (nil for an SSL 2.0 hello), and route says what to do.
+// A forwarded connection ends on both sides as soon as the client's does: the group test's
+// front kept each one open until the backend's 5 s deadline, and the test's cleanup waited for
+// them (5.2 s for a 0.2 s scan).
+func helloFront(t *testing.T, backend net.Listener, route func(hdr, body []byte) frontAction) int {
+	t.Helper()
+	return badServer(t, func(c net.Conn) {
+		defer c.Close()
+		_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+		hdr := make([]byte, 5)
+		if _, err := io.ReadFull(c, hdr); err != nil {
+			return
+		}
+		var body []byte
+		if hdr[0] == wire.ContentHandshake {
+			body = make([]byte, binary.BigEndian.Uint16(hdr[3:5]))
+			if _, err := io.ReadFull(c, body); err != nil {
+				return
+			}
+		}
+		switch route(hdr, body) {
+		case frontSilent:
+			_, _ = io.Copy(io.Discard, c)
+			return
+		case frontReset:
+			_ = c.(*net.TCPConn).SetLinger(0)
+			return
+		}
+		up, err := net.Dial("tcp", backend.Addr().String())
+		if err != nil {
+			return
+		}
+		defer up.Close()
+		if _, err := up.Write(append(hdr, body...)); err != nil {
+			return
+		}
+		go func() {
+			// The client's side closing (or the test's cleanup closing it) ends the backend's
+			// too, so the copy below returns instead of waiting out the backend.
+			_, _ = io.Copy(up, c)
+			up.Close()
+		}()
+		_, _ = io.Copy(c, up)
+	})
 }

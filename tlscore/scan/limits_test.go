@@ -35,7 +35,16 @@ func TestRateAndParallelLimits(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	time.Sleep(50 * time.Millisecond)
+	// Every probe waited out its timeout on an accepted connection, so the server has seen them
+	// all or is about to record the last; wait for that rather than a fixed 50 ms.
+	for deadline := time.Now().Add(2 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		mu.Lock()
+		n := len(starts)
+		mu.Unlock()
+		if n >= int(p.probes.Load()) {
+			break
+		}
+	}
 	mu.Lock()
 	defer mu.Unlock()
 	if m := p.maxActive.Load(); m > parallel || m < 2 {
