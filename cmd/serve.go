@@ -387,7 +387,7 @@ func runServe(ctx context.Context, a *app, o *serveOptions) error {
 	// Only now does a closed stdout stop being fatal (see eventLog.start): a reader gone before
 	// the URL line ends the run quietly, as for every other command.
 	logger.start()
-	go s.certs.Watch(ctx, server.WatchOptions{Reload: hup, OnReload: func(err error) { reportReload(a, err) }})
+	go s.certs.Watch(ctx, server.WatchOptions{Poll: watchPoll(a.getenv), Reload: hup, OnReload: func(err error) { reportReload(a, err) }})
 
 	if o.echo {
 		return server.ServeEcho(ctx, ln, o.idleTimeout)

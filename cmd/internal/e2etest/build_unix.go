@@ -46,7 +46,8 @@ func Binary() string {
 }
 
 // Main is the TestMain of every end-to-end package: it sets -test.parallel to Parallel unless
-// given, builds tlskit from the module root, and runs the tests.
+// given, builds tlskit from the module root, and runs the tests, with a directory for their
+// Fixtures that it removes afterwards.
 func Main(m *testing.M) {
 	flag.Parse()
 	peertest.DefaultParallel(Parallel)
@@ -59,7 +60,15 @@ func Main(m *testing.M) {
 	// Every run encrypts keys at a test cost unless a test asks for the release one
 	// (FullKDFCost); see cmd/kdfcost_e2e.go.
 	os.Setenv(kdfIterationsEnv, strconv.Itoa(TestKDFIterations))
-	os.Exit(m.Run())
+	root, err := os.MkdirTemp("", "tlskit-e2e-fixtures-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2etest:", err)
+		os.Exit(2)
+	}
+	fixtureRoot = root
+	code := m.Run()
+	os.RemoveAll(root)
+	os.Exit(code)
 }
 
 // kdfIterationsEnv and TestKDFIterations are the end-to-end binary's PBKDF2 cost

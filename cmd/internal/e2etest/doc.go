@@ -5,8 +5,9 @@
 //
 // Main builds the binary once; Tlskit, RunTlskit and Exec run it and the reference tools in a
 // test's directory; StartServe runs `tlskit serve` in the background; Handshake decodes
-// `tlskit handshake -o json`. The reference servers themselves (openssl s_server, gnutls-serv)
-// start through tlscore/peertest, which the library tests share.
+// `tlskit handshake -o json`; a Fixture is files that several tests of a package share, made
+// once. The reference servers themselves (openssl s_server, gnutls-serv) start through
+// tlscore/peertest, which the library tests share.
 //
 // The contract of the CLI that needs no real peer and no process of its own (flags, usage
 // errors, exit codes, file safety, output shapes) is in cmd/testdata/script, run in-process.

@@ -37,9 +37,14 @@ type Process struct {
 // stopped.
 func StartProcess(t testing.TB, dir string, args ...string) *Process {
 	t.Helper()
+	return startProcess(t, dir, nil, args...)
+}
+
+func startProcess(t testing.TB, dir string, env []string, args ...string) *Process {
+	t.Helper()
 	c := exec.Command(Binary(), args...)
 	c.Dir = dir
-	c.Env = append(os.Environ(), "NO_COLOR=1")
+	c.Env = append(append(os.Environ(), "NO_COLOR=1"), env...)
 	c.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	pr, pw, err := os.Pipe()
 	if err != nil {
@@ -99,12 +104,23 @@ func (s *Server) Addr() string { return "127.0.0.1:" + s.Port }
 // At is an https URL for host (which must resolve to 127.0.0.1) and path.
 func (s *Server) At(host, path string) string { return "https://" + host + ":" + s.Port + path }
 
+// FastWatchPoll is the environment entry (for StartServeEnv) that has `tlskit serve` look at
+// its files for a change on disk every 50 ms instead of every second (cmd/watchpoll_e2e.go),
+// for a test that waits for a change to be noticed.
+const FastWatchPoll = "TLSKIT_E2E_WATCH_POLL=50ms"
+
 // StartServe starts `tlskit serve --addr 127.0.0.1:0 ARGS...` in dir, reads the URL from the
 // first line of stdout (a JSON "listening" event with -o json) and arranges for the server to
 // be stopped with SIGINT when the test ends, which must make it exit 0 within 6 s.
 func StartServe(t testing.TB, dir string, args ...string) *Server {
 	t.Helper()
-	p := StartServeProcess(t, dir, args...)
+	return StartServeEnv(t, dir, nil, args...)
+}
+
+// StartServeEnv is StartServe with env added to the server's environment.
+func StartServeEnv(t testing.TB, dir string, env []string, args ...string) *Server {
+	t.Helper()
+	p := startProcess(t, dir, env, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...)
 	s := &Server{Process: p, Out: &peertest.Buffer{}, firstLine: make(chan struct{}), outDone: make(chan struct{})}
 	// stdout is a pipe read here directly (no copying goroutine of os/exec), so the URL line is
 	// seen as soon as it is written.

@@ -4,6 +4,7 @@ package cert
 
 import (
 	"encoding/json"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -54,19 +55,19 @@ func tkVerifyReason(t *testing.T, dir, file, ca, host string) (int, string) {
 func TestNameConstraintsIPs(t *testing.T) {
 	peertest.NeedOpenSSL3(t)
 	t.Parallel()
-	dir := t.TempDir()
-	e2etest.Tlskit(t, dir, "ca", "create", "--dir", "dns", "--name-constraint", "internal")
-	e2etest.Tlskit(t, dir, "ca", "create", "--dir", "mixed", "--name-constraint", "internal", "--name-constraint", "127.0.0.1/32", "--name-constraint", "10.0.0.0/8")
-	e2etest.Tlskit(t, dir, "ca", "create", "--dir", "ip", "--name-constraint", "10.0.0.0/8")
+	caDir := t.TempDir()
+	e2etest.Tlskit(t, caDir, "ca", "create", "--dir", "dns", "--name-constraint", "internal")
+	e2etest.Tlskit(t, caDir, "ca", "create", "--dir", "mixed", "--name-constraint", "internal", "--name-constraint", "127.0.0.1/32", "--name-constraint", "10.0.0.0/8")
+	e2etest.Tlskit(t, caDir, "ca", "create", "--dir", "ip", "--name-constraint", "10.0.0.0/8")
 
-	e2etest.MustContain(t, "DNS-only CA", e2etest.X509Text(t, dir, "dns/ca.pem"),
+	e2etest.MustContain(t, "DNS-only CA", e2etest.X509Text(t, caDir, "dns/ca.pem"),
 		"X509v3 Name Constraints: critical", "DNS:internal", "Excluded:", "IP:0.0.0.0/0.0.0.0", "IP:0:0:0:0:0:0:0:0/0:0:0:0:0:0:0:0")
-	mixed := e2etest.X509Text(t, dir, "mixed/ca.pem")
+	mixed := e2etest.X509Text(t, caDir, "mixed/ca.pem")
 	e2etest.MustContain(t, "mixed CA", mixed, "DNS:internal", "IP:127.0.0.1/255.255.255.255", "IP:10.0.0.0/255.0.0.0")
 	if strings.Contains(mixed, "Excluded:") {
 		t.Errorf("mixed CA excludes names although both kinds are permitted:\n%s", mixed)
 	}
-	e2etest.MustContain(t, "IP-only CA", e2etest.X509Text(t, dir, "ip/ca.pem"), "IP:10.0.0.0/255.0.0.0", "Excluded:", "DNS:")
+	e2etest.MustContain(t, "IP-only CA", e2etest.X509Text(t, caDir, "ip/ca.pem"), "IP:10.0.0.0/255.0.0.0", "Excluded:", "DNS:")
 
 	tests := []struct {
 		name  string
@@ -85,38 +86,75 @@ func TestNameConstraintsIPs(t *testing.T) {
 		{name: "ip-only: within", ca: "ip", hosts: []string{"10.0.0.1"}},
 		{name: "ip-only: a dns name", ca: "ip", hosts: []string{"app.internal"}, osslSAN: "DNS:app.internal", osslSays: "excluded subtree violation"},
 	}
+	// The cases run in parallel, each in a directory of its own with a copy of its CA, so that
+	// a refusal's snapshot covers the CA's files and nothing another case writes.
 	for i, tt := range tests {
-		file := "leaf" + string(rune('a'+i)) + ".pem"
-		host := tt.hosts[0]
-		args := append([]string{"cert", "issue"}, tt.hosts...)
-		args = append(args, "--ca-dir", tt.ca, "--out", file, "--key-out", "key-"+file)
-		if tt.osslSAN == "" {
-			e2etest.Tlskit(t, dir, args...)
-			verifyServer(t, dir, tt.ca+"/ca.pem", file, false)
-			if code, reason := tkVerifyReason(t, dir, file, tt.ca+"/ca.pem", host); code != 0 {
-				t.Errorf("%s: tlskit verify exit %d (%s), OpenSSL says OK", tt.name, code, reason)
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			copyTree(t, filepath.Join(caDir, tt.ca), filepath.Join(dir, tt.ca))
+			file := "leaf" + string(rune('a'+i)) + ".pem"
+			host := tt.hosts[0]
+			args := append([]string{"cert", "issue"}, tt.hosts...)
+			args = append(args, "--ca-dir", tt.ca, "--out", file, "--key-out", "key-"+file)
+			if tt.osslSAN == "" {
+				e2etest.Tlskit(t, dir, args...)
+				verifyServer(t, dir, tt.ca+"/ca.pem", file, false)
+				if code, reason := tkVerifyReason(t, dir, file, tt.ca+"/ca.pem", host); code != 0 {
+					t.Errorf("%s: tlskit verify exit %d (%s), OpenSSL says OK", tt.name, code, reason)
+				}
+				return
 			}
-			continue
-		}
-		before := e2etest.Snapshot(t, dir)
-		r := e2etest.TlskitFails(t, dir, args...)
-		if r.Code != 2 || !strings.HasPrefix(r.Stderr, "tlskit: "+host+" is outside the names the CA") {
-			t.Errorf("%s: exit %d, want 2 with a one-line refusal naming %s\n%s", tt.name, r.Code, host, r.Stderr)
-		}
-		if r.Stdout != "" {
-			t.Errorf("%s: stdout %q", tt.name, r.Stdout)
-		}
-		e2etest.SameSnapshot(t, tt.name, before, e2etest.Snapshot(t, dir))
+			before := e2etest.Snapshot(t, dir)
+			r := e2etest.TlskitFails(t, dir, args...)
+			if r.Code != 2 || !strings.HasPrefix(r.Stderr, "tlskit: "+host+" is outside the names the CA") {
+				t.Errorf("%s: exit %d, want 2 with a one-line refusal naming %s\n%s", tt.name, r.Code, host, r.Stderr)
+			}
+			if r.Stdout != "" {
+				t.Errorf("%s: stdout %q", tt.name, r.Stdout)
+			}
+			e2etest.SameSnapshot(t, tt.name, before, e2etest.Snapshot(t, dir))
 
-		// The same certificate made by openssl: rejected by OpenSSL and by tlskit verify alike.
-		osslSign(t, dir, tt.ca, tt.osslSAN, file)
-		v := e2etest.Exec(t, dir, "", nil, "openssl", "verify", "-x509_strict", "-purpose", "sslserver", "-CAfile", tt.ca+"/ca.pem", file)
-		if v.Code == 0 || !strings.Contains(v.Stdout+v.Stderr, tt.osslSays) {
-			t.Errorf("%s: openssl verify exit %d, want %q:\n%s%s", tt.name, v.Code, tt.osslSays, v.Stdout, v.Stderr)
+			// The same certificate made by openssl: rejected by OpenSSL and by tlskit verify alike.
+			osslSign(t, dir, tt.ca, tt.osslSAN, file)
+			v := e2etest.Exec(t, dir, "", nil, "openssl", "verify", "-x509_strict", "-purpose", "sslserver", "-CAfile", tt.ca+"/ca.pem", file)
+			if v.Code == 0 || !strings.Contains(v.Stdout+v.Stderr, tt.osslSays) {
+				t.Errorf("%s: openssl verify exit %d, want %q:\n%s%s", tt.name, v.Code, tt.osslSays, v.Stdout, v.Stderr)
+			}
+			if code, reason := tkVerifyReason(t, dir, file, tt.ca+"/ca.pem", host); code != 3 || reason != "name_constraints" {
+				t.Errorf("%s: tlskit verify exit %d reason %q, want 3 name_constraints (OpenSSL: %s)", tt.name, code, reason, tt.osslSays)
+			}
+		})
+	}
+}
+
+// copyTree copies the directory src to dst, modes included.
+func copyTree(t *testing.T, src, dst string) {
+	t.Helper()
+	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
 		}
-		if code, reason := tkVerifyReason(t, dir, file, tt.ca+"/ca.pem", host); code != 3 || reason != "name_constraints" {
-			t.Errorf("%s: tlskit verify exit %d reason %q, want 3 name_constraints (OpenSSL: %s)", tt.name, code, reason, tt.osslSays)
+		rel, _ := filepath.Rel(src, p)
+		info, err := d.Info()
+		if err != nil {
+			return err
 		}
+		to := filepath.Join(dst, rel)
+		if d.IsDir() {
+			if err := os.MkdirAll(to, info.Mode().Perm()); err != nil {
+				return err
+			}
+			return os.Chmod(to, info.Mode().Perm())
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(to, data, info.Mode().Perm())
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
 

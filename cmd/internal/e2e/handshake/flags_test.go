@@ -29,7 +29,11 @@ func TestHandshakeFlags(t *testing.T) {
 	srv := peertest.OpenSSLServer(t, t.TempDir(), fx.path("ecdsa.pem"), fx.path("ecdsa-key.pem"))
 	srv12 := peertest.OpenSSLServer(t, t.TempDir(), fx.path("ecdsa.pem"), fx.path("ecdsa-key.pem"), "-tls1_2")
 
+	// The cases run in parallel: each has its own directory, and s_server takes their
+	// connections one after another.
+
 	t.Run("keylog", func(t *testing.T) {
+		t.Parallel()
 		dir := t.TempDir()
 		e2etest.HandshakeOK(t, dir, srv.Localhost(), "--ca", ca, "--keylog", "keys.txt")
 		st, err := os.Stat(filepath.Join(dir, "keys.txt"))
@@ -54,6 +58,7 @@ func TestHandshakeFlags(t *testing.T) {
 	})
 
 	t.Run("verbose", func(t *testing.T) {
+		t.Parallel()
 		plain := e2etest.Tlskit(t, t.TempDir(), "handshake", srv.Localhost(), "--ca", ca)
 		if strings.Contains(plain, "detail:") {
 			t.Errorf("detail lines without -v:\n%s", plain)
@@ -74,6 +79,7 @@ func TestHandshakeFlags(t *testing.T) {
 	})
 
 	t.Run("connect-to keeps the target's name", func(t *testing.T) {
+		t.Parallel()
 		// The target's port is wrong on purpose: only --connect-to can make this succeed.
 		res := e2etest.HandshakeOK(t, t.TempDir(), "localhost:1", "--ca", ca, "--connect-to", "127.0.0.1:"+srv.Port)
 		if res.SNI != "localhost" || !res.Verification.Verified {
@@ -82,6 +88,7 @@ func TestHandshakeFlags(t *testing.T) {
 	})
 
 	t.Run("no-sni", func(t *testing.T) {
+		t.Parallel()
 		res := e2etest.HandshakeOK(t, t.TempDir(), srv.Localhost(), "--ca", ca, "--no-sni")
 		ch := find(res.Steps, "sent", "ClientHello")
 		if res.SNI != "" || ch == nil || strings.Contains(string(ch.Details), `"server_name":"`) {
@@ -94,6 +101,7 @@ func TestHandshakeFlags(t *testing.T) {
 	})
 
 	t.Run("sni", func(t *testing.T) {
+		t.Parallel()
 		res, r := e2etest.Handshake(t, t.TempDir(), srv.Localhost(), "--ca", ca, "--sni", "other.test")
 		if res.SNI != "other.test" || r.Code != 3 || res.Verification.Reason != "hostname_mismatch" {
 			t.Errorf("sni %q exit %d reason %q; want other.test, 3, hostname_mismatch", res.SNI, r.Code, res.Verification.Reason)
@@ -101,6 +109,7 @@ func TestHandshakeFlags(t *testing.T) {
 	})
 
 	t.Run("groups", func(t *testing.T) {
+		t.Parallel()
 		res := e2etest.HandshakeOK(t, t.TempDir(), srv.Localhost(), "--ca", ca, "--groups", "p384")
 		if res.KeyExchange != "P-384" {
 			t.Errorf("key_exchange %q, want P-384", res.KeyExchange)
@@ -108,6 +117,7 @@ func TestHandshakeFlags(t *testing.T) {
 	})
 
 	t.Run("ciphers", func(t *testing.T) {
+		t.Parallel()
 		res := e2etest.HandshakeOK(t, t.TempDir(), srv12.Localhost(), "--ca", ca, "--ciphers", "ECDHE-ECDSA-CHACHA20-POLY1305")
 		if res.CipherSuite != "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256" {
 			t.Errorf("cipher_suite %q", res.CipherSuite)
@@ -115,6 +125,7 @@ func TestHandshakeFlags(t *testing.T) {
 	})
 
 	t.Run("tls-max", func(t *testing.T) {
+		t.Parallel()
 		res := e2etest.HandshakeOK(t, t.TempDir(), srv.Localhost(), "--ca", ca, "--tls-max", "1.2")
 		if res.Version != "TLS 1.2" {
 			t.Errorf("version %q, want TLS 1.2", res.Version)
@@ -122,6 +133,7 @@ func TestHandshakeFlags(t *testing.T) {
 	})
 
 	t.Run("proxy", func(t *testing.T) {
+		t.Parallel()
 		// A minimal HTTP CONNECT proxy on loopback that tunnels to the server and records what
 		// it was asked: only --proxy can route the handshake through it.
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -166,6 +178,7 @@ func TestHandshakeFlags(t *testing.T) {
 	})
 
 	t.Run("client key password", func(t *testing.T) {
+		t.Parallel()
 		dir := t.TempDir()
 		e2etest.WriteFile(t, dir, "pw", "s3cret\n")
 		e2etest.Tlskit(t, dir, "cert", "issue", "client.test", "--client", "--ca-dir", fx.path("ca"), "--key-password-file", "pw", "--out", "c.pem", "--key-out", "c-key.pem")
@@ -181,6 +194,7 @@ func TestHandshakeFlags(t *testing.T) {
 	})
 
 	t.Run("alpn offered", func(t *testing.T) {
+		t.Parallel()
 		res := e2etest.HandshakeOK(t, t.TempDir(), srv.Localhost(), "--ca", ca, "--alpn", "h2,http/1.1")
 		ch := find(res.Steps, "sent", "ClientHello")
 		if ch == nil || !strings.Contains(ch.Summary, "ALPN h2, http/1.1") {

@@ -31,8 +31,8 @@ import (
 //
 // The reference servers start through peertest.OpenSSLServer and peertest.GnuTLSServer.
 //
-// One top-level test makes the certificates once and runs every case as a parallel subtest, each
-// in its own t.TempDir() (the shared certificates are referenced by absolute path).
+// The certificates are made once for the package (certs) and referenced by absolute path; every
+// case runs as a parallel subtest in its own t.TempDir().
 
 // fixture is the set of certificates every case draws from.
 type fixture struct {
@@ -42,16 +42,19 @@ type fixture struct {
 // path is the absolute path of a fixture file.
 func (f fixture) path(name string) string { return filepath.Join(f.dir, name) }
 
-func makeFixture(t *testing.T) fixture {
-	t.Helper()
-	dir := t.TempDir()
+// certs is made once for the package's tests, which only read it.
+var certs = e2etest.NewFixture("certs", func(t testing.TB, dir string) {
 	e2etest.Tlskit(t, dir, "ca", "create", "--dir", "ca")
 	e2etest.Tlskit(t, dir, "cert", "issue", "localhost", "127.0.0.1", "--ca-dir", "ca", "--out", "ecdsa.pem", "--key-out", "ecdsa-key.pem")
 	e2etest.Tlskit(t, dir, "cert", "issue", "localhost", "127.0.0.1", "--ca-dir", "ca", "--key-type", "rsa-2048", "--out", "rsa.pem", "--key-out", "rsa-key.pem")
 	e2etest.Tlskit(t, dir, "cert", "issue", "client.test", "--client", "--ca-dir", "ca", "--out", "client.pem", "--key-out", "client-key.pem")
 	e2etest.Tlskit(t, dir, "cert", "issue", "other.test", "--ca-dir", "ca", "--out", "other.pem", "--key-out", "other-key.pem")
 	e2etest.Tlskit(t, dir, "cert", "selfsign", "localhost", "127.0.0.1", "--out", "self.pem", "--key-out", "self-key.pem")
-	return fixture{dir: dir}
+})
+
+func makeFixture(t *testing.T) fixture {
+	t.Helper()
+	return fixture{dir: certs.Dir(t)}
 }
 
 // without drops the steps named in names (e.g. TLS 1.3's middlebox ChangeCipherSpecs).
