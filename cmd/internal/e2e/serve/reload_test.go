@@ -100,7 +100,7 @@ func swapFile(t *testing.T, path string, make func(tmp string) error) {
 }
 
 func TestServeReloadHostileFiles(t *testing.T) {
-	t.Parallel() // about 5 s, mostly waiting for the 1 s poll
+	t.Parallel()
 	dir := t.TempDir()
 	for _, name := range []string{"a", "b"} {
 		e2etest.Tlskit(t, dir, "cert", "selfsign", "localhost", "127.0.0.1", "--out", name+".pem", "--key-out", name+"-key.pem")
@@ -120,11 +120,13 @@ func TestServeReloadHostileFiles(t *testing.T) {
 	copyFile("a-key.pem", keyFile)
 	oldDER := fileDER(t, certFile)
 
-	s := e2etest.StartServe(t, dir, "--cert", certFile, "--key", keyFile)
+	// The watcher looks every 50 ms (e2etest.FastWatchPoll) instead of every second, so each
+	// step waits a few polls, not seconds.
+	s := e2etest.StartServeEnv(t, dir, []string{e2etest.FastWatchPoll}, "--cert", certFile, "--key", keyFile)
 	peak := rssOf(t, s.Cmd.Process.Pid)
 	warnings := func() int { return strings.Count(s.Stderr.String(), reloadWarning) }
-	// waitWarnings waits up to 3 s for the count to reach want, then (when again) one more
-	// poll (1.2 s) to see that it stays there.
+	// waitWarnings waits up to 3 s for the count to reach want, then (when again) four more
+	// polls (200 ms) to see that it stays there.
 	waitWarnings := func(step string, want int, again bool) {
 		t.Helper()
 		for deadline := time.Now().Add(3 * time.Second); warnings() < want && time.Now().Before(deadline); {
@@ -137,7 +139,7 @@ func TestServeReloadHostileFiles(t *testing.T) {
 		if !again {
 			return
 		}
-		time.Sleep(1200 * time.Millisecond)
+		time.Sleep(200 * time.Millisecond)
 		if got := warnings(); got != want {
 			t.Errorf("%s: %d reload warnings after another poll, want %d (one per change)\nstderr:\n%s", step, got, want, s.Stderr.String())
 		}

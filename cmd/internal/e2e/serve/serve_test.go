@@ -656,7 +656,9 @@ func reloadCase(t *testing.T, fx fixture, caFile string) {
 	}
 	issue()
 	certFile, keyFile := filepath.Join(dir, "same.pem"), filepath.Join(dir, "same-key.pem")
-	s := e2etest.StartServe(t, dir, "--cert", "same.pem", "--key", "same-key.pem")
+	// The watcher looks every 50 ms (e2etest.FastWatchPoll), so "a poll has passed" is a
+	// fifth of a second, not more than one.
+	s := e2etest.StartServeEnv(t, dir, []string{e2etest.FastWatchPoll}, "--cert", "same.pem", "--key", "same-key.pem")
 	pool := certPool(t, caFile)
 
 	// One keep-alive HTTP/1.1 connection, kept in the transport's pool.
@@ -711,7 +713,7 @@ func reloadCase(t *testing.T, fx fixture, caFile string) {
 	if second.Cmp(first) == 0 {
 		t.Fatal("re-issuing kept the serial")
 	}
-	time.Sleep(1200 * time.Millisecond) // at least one poll
+	time.Sleep(200 * time.Millisecond) // four polls
 	if n := strings.Count(s.Stderr.String(), "certificates reloaded"); n != reloadsBefore {
 		t.Logf("the poll reloaded before SIGHUP (the re-issue raced it); SIGHUP is not isolated this time")
 	} else if got := fresh(); got.Cmp(first) != 0 {
