@@ -27,6 +27,8 @@ type hsServer struct {
 type hsConfig struct {
 	maxConns int
 	idle     time.Duration
+	// evictAfter is Options.EvictAfter (its default of 1 s when 0).
+	evictAfter time.Duration
 }
 
 func hsStart(t *testing.T, h http.Handler, cfg hsConfig) *hsServer {
@@ -43,6 +45,7 @@ func hsStart(t *testing.T, h http.Handler, cfg hsConfig) *hsServer {
 		HandshakeTimeout: 2 * time.Second,
 		MaxConns:         cfg.maxConns,
 		IdleTimeout:      cfg.idle,
+		EvictAfter:       cfg.evictAfter,
 	}, nil)
 	if err != nil {
 		t.Fatal(err)

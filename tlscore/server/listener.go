@@ -37,6 +37,9 @@ type Options struct {
 	// of the connection that has gone longest without progress, once that is EvictAfter (or
 	// IdleTimeout, if shorter).
 	MaxConns int
+	// EvictAfter is how long a connection must have made no progress to be closed for a
+	// client waiting for a slot (DefaultEvictAfter when 0).
+	EvictAfter time.Duration
 	// IdleTimeout closes an established connection that makes no progress for this long: no
 	// write gets through and fewer than ReadProgressBytes arrive (progressConn). 0 means no
 	// such bound.
@@ -173,11 +176,12 @@ func (l *Listener) acceptLoop() {
 	}
 }
 
-// EvictAfter is how long a connection must have gone without progress (see progressConn) to
-// be closed for a client waiting for a slot: with every slot taken by connections that stall
-// (slow bodies, clients that do not read, idle tunnels and keep-alives) until the idle timeout,
-// a real client would otherwise wait that long. A transfer that keeps moving is never closed.
-const EvictAfter = time.Second
+// DefaultEvictAfter is how long a connection must have gone without progress (see
+// progressConn) to be closed for a client waiting for a slot: with every slot taken by
+// connections that stall (slow bodies, clients that do not read, idle tunnels and keep-alives)
+// until the idle timeout, a real client would otherwise wait that long. A transfer that keeps
+// moving is never closed.
+const DefaultEvictAfter = time.Second
 
 // evictPoll is how often a client waiting for a slot looks again for one to take.
 const evictPoll = 100 * time.Millisecond
@@ -214,7 +218,11 @@ func (l *Listener) takeSlot() bool {
 // evictStalest closes the connection that has gone longest without progress, if that is
 // long enough.
 func (l *Listener) evictStalest() {
-	after := min(EvictAfter, l.opts.IdleTimeout)
+	evictAfter := l.opts.EvictAfter
+	if evictAfter <= 0 {
+		evictAfter = DefaultEvictAfter
+	}
+	after := min(evictAfter, l.opts.IdleTimeout)
 	var (
 		stalest *progressConn
 		since   time.Time

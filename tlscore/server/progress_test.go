@@ -421,12 +421,13 @@ func TestUpgradeHoldsSlotAndIdles(t *testing.T) {
 // TestFullServerEvictsStalled: with every slot taken by connections that have stalled (two
 // slow bodies, two clients that do not read) and an idle timeout of 30 s, a
 // real client is answered within 3 s: the connection longest without progress is closed for it
-// once it has been quiet for EvictAfter (1 s). Before, it waited for the idle timeout (1 024
-// slow bodies served 0 of 7 real requests in 60 s, and 2 minutes with the progress bound alone).
+// once it has been quiet for EvictAfter (here 300 ms; 1 s by default). Before, it waited for
+// the idle timeout (1 024 slow bodies served 0 of 7 real requests in 60 s, and 2 minutes with
+// the progress bound alone).
 func TestFullServerEvictsStalled(t *testing.T) {
 	t.Parallel()
 	h, st := pgHandler()
-	s := hsStart(t, h, hsConfig{maxConns: 4, idle: 30 * time.Second})
+	s := hsStart(t, h, hsConfig{maxConns: 4, idle: 30 * time.Second, evictAfter: 300 * time.Millisecond})
 	stop := make(chan struct{})
 	defer close(stop)
 	for i := 0; i < 2; i++ {
@@ -444,11 +445,12 @@ func TestFullServerEvictsStalled(t *testing.T) {
 
 // TestFullServerKeepsMovingTransfer: a download that keeps moving is not closed for a client
 // waiting for its slot (--max-conns 1); the waiting client is served once the download is over
-// and its connection, now an idle keep-alive, has been quiet for EvictAfter.
+// and its connection, now an idle keep-alive, has been quiet for EvictAfter (here 300 ms, less
+// than the download takes, so a moving transfer that were taken for a quiet one would be).
 func TestFullServerKeepsMovingTransfer(t *testing.T) {
 	t.Parallel()
 	h, _ := pgHandler()
-	s := hsStart(t, h, hsConfig{maxConns: 1, idle: 30 * time.Second})
+	s := hsStart(t, h, hsConfig{maxConns: 1, idle: 30 * time.Second, evictAfter: 300 * time.Millisecond})
 	c := s.client(false, 10*time.Second)
 	defer c.CloseIdleConnections()
 	resp, err := c.Get(s.url + "/stream")
