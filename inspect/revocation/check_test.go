@@ -32,6 +32,7 @@ func serveBytes(b []byte) http.HandlerFunc {
 }
 
 func TestFetchBadServers(t *testing.T) {
+	t.Parallel()
 	big := make([]byte, 2<<20)
 	rand.Read(big)
 	release := make(chan struct{})
@@ -106,6 +107,7 @@ func TestFetchBadServers(t *testing.T) {
 
 // A CRL is downloaded once per Fetcher, however many certificates ask for it at once.
 func TestFetchCRLOnce(t *testing.T) {
+	t.Parallel()
 	p := newPKI(t)
 	var hits atomic.Int32
 	crl := newCRL(t, p.inter)
@@ -181,6 +183,7 @@ func (ps *pkiServer) chain() []*x509.Certificate {
 }
 
 func TestCheckModes(t *testing.T) {
+	t.Parallel()
 	good := newPKIServer(t, false)
 	bad := newPKIServer(t, true)
 	goodStaple := ocspResponse(t, good.leaf.cert, good.inter.cert, good.inter, true)
@@ -243,6 +246,7 @@ func TestCheckModes(t *testing.T) {
 // A certificate whose issuer was not sent is still checked when the issuer is among extra
 // (the trusted roots, or --intermediates).
 func TestCheckFindsIssuerInExtra(t *testing.T) {
+	t.Parallel()
 	ps := newPKIServer(t, true)
 	rep := Check(context.Background(), []*x509.Certificate{ps.leaf.cert}, []*x509.Certificate{ps.root.cert, ps.inter.cert}, nil,
 		Options{Mode: ModeCRL, Now: testNow, Fetcher: NewFetcher(FetcherOptions{})})
@@ -258,6 +262,7 @@ func TestCheckFindsIssuerInExtra(t *testing.T) {
 
 // A CRL server that never answers leaves the certificate unknown once the context ends.
 func TestCheckHangingServer(t *testing.T) {
+	t.Parallel()
 	release := make(chan struct{})
 	srv := crlServer(t, map[string]http.HandlerFunc{"/": func(w http.ResponseWriter, r *http.Request) {
 		select {
@@ -279,6 +284,7 @@ func TestCheckHangingServer(t *testing.T) {
 
 // A caller that gives up does not fail the others waiting for the same download.
 func TestFetchOutlivesItsFirstCaller(t *testing.T) {
+	t.Parallel()
 	p := newPKI(t)
 	crl := newCRL(t, p.inter)
 	var hits atomic.Int32
@@ -303,6 +309,7 @@ func TestFetchOutlivesItsFirstCaller(t *testing.T) {
 
 // Past the cache's bound, a download is handed over and not kept.
 func TestFetchCacheBound(t *testing.T) {
+	t.Parallel()
 	p := newPKI(t)
 	crl := newCRL(t, p.inter)
 	var hits atomic.Int32
@@ -322,6 +329,7 @@ func TestFetchCacheBound(t *testing.T) {
 }
 
 func TestParseMode(t *testing.T) {
+	t.Parallel()
 	for _, m := range Modes {
 		if got, err := ParseMode(string(m)); err != nil || got != m {
 			t.Errorf("%s: %v", m, err)
@@ -335,6 +343,7 @@ func TestParseMode(t *testing.T) {
 // Proven asks more than a good status: every certificate but the root good. A good staple
 // says nothing of the intermediate.
 func TestCheckProven(t *testing.T) {
+	t.Parallel()
 	ps := newPKIServer(t, false)
 	staple := ocspResponse(t, ps.leaf.cert, ps.inter.cert, ps.inter, true)
 	rep := Check(context.Background(), ps.chain(), nil, staple, Options{Mode: ModeStaple, Now: testNow})
@@ -349,6 +358,7 @@ func TestCheckProven(t *testing.T) {
 
 // Of two current CRLs from one issuer, the newer speaks, whatever order they come in.
 func TestLocalCRLNewestWins(t *testing.T) {
+	t.Parallel()
 	ps := newPKIServer(t, false)
 	older := newCRL(t, ps.inter, crlTimes(testNow.Add(-48*time.Hour), testNow.Add(48*time.Hour)))
 	newer := newCRL(t, ps.inter, revoked(ps.leaf.cert.SerialNumber, 1))

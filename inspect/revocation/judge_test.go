@@ -15,6 +15,7 @@ import (
 )
 
 func TestJudgeOCSP(t *testing.T) {
+	t.Parallel()
 	p := newPKI(t)
 	leaf, inter := p.leaf.cert, p.inter.cert
 	responder := newCert(t, "Test OCSP Responder", false, p.inter, withEKU(x509.ExtKeyUsageOCSPSigning))
@@ -96,6 +97,7 @@ func TestJudgeOCSP(t *testing.T) {
 // A CertID matches on serial and on the issuer's name and key hashes (responses about several
 // certificates are judged against openssl in TestOCSPAgainstOpenSSL).
 func TestCertIDMatching(t *testing.T) {
+	t.Parallel()
 	p := newPKI(t)
 	ids, err := parseCertIDs(mustTBS(t, ocspResponse(t, p.leaf.cert, p.inter.cert, p.inter, false)))
 	if err != nil || len(ids) != 1 || ids[0].serial.Cmp(p.leaf.cert.SerialNumber) != 0 || ids[0].hash.String() != "SHA-1" {
@@ -119,6 +121,7 @@ func mustTBS(t *testing.T, der []byte) []byte {
 }
 
 func TestJudgeCRL(t *testing.T) {
+	t.Parallel()
 	p := newPKI(t, withCDP("http://127.0.0.1/a.crl"))
 	leaf := p.leaf.cert
 	other := newCert(t, "Unrelated", true, nil)
@@ -192,6 +195,7 @@ func newCRLWithIssuerName(t *testing.T, issuer *x509.Certificate, signer *testCe
 }
 
 func TestParseReason(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]int{"keyCompromise": 1, "key-compromise": 1, "KEY_COMPROMISE": 1, "superseded": 4, "certificatehold": 6, "0": 0, "10": 10} {
 		if got, err := ParseReason(in); err != nil || got != want {
 			t.Errorf("ParseReason(%q) = %d, %v; want %d", in, got, err, want)
@@ -218,6 +222,7 @@ func revokedWithExt(serial *big.Int, ext pkix.Extension) crlOpt {
 // ParseCRLs reads every CRL of a bundle, with text around them as `openssl crl -text` writes;
 // ParseCRL refuses a bundle rather than read its first CRL only.
 func TestParseCRLs(t *testing.T) {
+	t.Parallel()
 	p := newPKI(t)
 	a, b := newCRL(t, p.root), newCRL(t, p.inter)
 	pemOf := func(c *CRL) string {

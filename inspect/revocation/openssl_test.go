@@ -168,6 +168,7 @@ func opensslOCSPVerdict(p *osslPKI, openssl, resp, cert string) (string, string)
 }
 
 func TestOCSPAgainstOpenSSL(t *testing.T) {
+	t.Parallel()
 	openssl := peertest.Need(t, "openssl")
 	faketime := peertest.Need(t, "faketime")
 	p := newOSSLPKI(t, openssl, "http://127.0.0.1:9")
@@ -247,6 +248,7 @@ func TestOCSPAgainstOpenSSL(t *testing.T) {
 // responder is `openssl ocsp -reqin -respout` run for each request behind a loopback HTTP front:
 // the index lookup and the signing are OpenSSL's, only the HTTP is the test's.
 func TestOCSPResponderAgainstOpenSSL(t *testing.T) {
+	t.Parallel()
 	openssl := peertest.Need(t, "openssl")
 	mux := http.NewServeMux()
 	srv := httptest.NewServer(mux)
@@ -296,6 +298,7 @@ func TestOCSPResponderAgainstOpenSSL(t *testing.T) {
 // CRLs made by `openssl ca -gencrl`, served by a local HTTP server, judged by tlskit (fetched
 // from the leaves' distribution point) and by `openssl verify -crl_check`.
 func TestCRLAgainstOpenSSL(t *testing.T) {
+	t.Parallel()
 	openssl := peertest.Need(t, "openssl")
 	faketime := peertest.Need(t, "faketime")
 	serve := map[string][]byte{}

@@ -9,6 +9,7 @@ import (
 // (docs/json.md, Revocation): the chain's verdict (Report), one certificate's (CertStatus), and
 // a stapled OCSP response as judged (OCSPResult, handshake's `ocsp`), every key set once.
 func TestDocumentsGolden(t *testing.T) {
+	t.Parallel()
 	at := func(d time.Duration) *time.Time {
 		t := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC).Add(d)
 		return &t
