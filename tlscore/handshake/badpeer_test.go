@@ -85,7 +85,7 @@ func TestHandshakeBadPeers(t *testing.T) {
 	}{
 		{
 			name:    "plain HTTP server",
-			timeout: time.Second,
+			timeout: 500 * time.Millisecond,
 			handle: func(ctx context.Context, c net.Conn) {
 				peertest.ReadRecord(c)
 				io.WriteString(c, "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nContent-Length: 11\r\nConnection: close\r\n\r\nBad Request")
@@ -96,7 +96,7 @@ func TestHandshakeBadPeers(t *testing.T) {
 		},
 		{
 			name:    "SMTP greeting",
-			timeout: time.Second,
+			timeout: 500 * time.Millisecond,
 			handle: func(ctx context.Context, c net.Conn) {
 				io.WriteString(c, "220 mail ESMTP\r\n")
 				peertest.Drain(c)
@@ -107,7 +107,7 @@ func TestHandshakeBadPeers(t *testing.T) {
 		},
 		{
 			name:    "SSH banner",
-			timeout: time.Second,
+			timeout: 500 * time.Millisecond,
 			handle: func(ctx context.Context, c net.Conn) {
 				io.WriteString(c, "SSH-2.0-OpenSSH_9.6\r\n")
 				peertest.Drain(c)
@@ -117,7 +117,7 @@ func TestHandshakeBadPeers(t *testing.T) {
 		},
 		{
 			name:    "silent server",
-			timeout: time.Second,
+			timeout: 500 * time.Millisecond,
 			handle: func(ctx context.Context, c net.Conn) {
 				peertest.Drain(c)
 			},
@@ -126,8 +126,8 @@ func TestHandshakeBadPeers(t *testing.T) {
 			slow:  true,
 		},
 		{
-			name:    "drips a record header one byte a second",
-			timeout: 2 * time.Second,
+			name:    "drips a record header one byte every 250 ms",
+			timeout: time.Second,
 			handle: func(ctx context.Context, c net.Conn) {
 				go peertest.Drain(c)
 				drip := []byte{22, 0x03, 0x03, 0x00, 0x7a, 2, 0x00, 0x00, 0x76, 0x03, 0x03}
@@ -139,7 +139,7 @@ func TestHandshakeBadPeers(t *testing.T) {
 					if _, err := c.Write([]byte{b}); err != nil {
 						return
 					}
-					if !peertest.Sleep(ctx, time.Second) {
+					if !peertest.Sleep(ctx, 250*time.Millisecond) {
 						return
 					}
 				}
@@ -150,7 +150,7 @@ func TestHandshakeBadPeers(t *testing.T) {
 		},
 		{
 			name:    "closes after the ClientHello",
-			timeout: time.Second,
+			timeout: 500 * time.Millisecond,
 			handle: func(ctx context.Context, c net.Conn) {
 				peertest.ReadRecord(c)
 			},
@@ -159,7 +159,7 @@ func TestHandshakeBadPeers(t *testing.T) {
 		},
 		{
 			name:    "fatal alert after the ClientHello",
-			timeout: time.Second,
+			timeout: 500 * time.Millisecond,
 			handle: func(ctx context.Context, c net.Conn) {
 				peertest.ReadRecord(c)
 				c.Write([]byte{21, 0x03, 0x03, 0x00, 0x02, 0x02, 40})
@@ -181,7 +181,7 @@ func TestHandshakeBadPeers(t *testing.T) {
 		},
 		{
 			name:    "resets after the ClientHello",
-			timeout: time.Second,
+			timeout: 500 * time.Millisecond,
 			handle: func(ctx context.Context, c net.Conn) {
 				peertest.ReadRecord(c)
 				c.(*net.TCPConn).SetLinger(0)
@@ -192,7 +192,7 @@ func TestHandshakeBadPeers(t *testing.T) {
 		},
 		{
 			name:    "connection refused",
-			timeout: time.Second,
+			timeout: 500 * time.Millisecond,
 			addr: func(t *testing.T) string {
 				ln, err := net.Listen("tcp", "127.0.0.1:0")
 				if err != nil {
