@@ -210,7 +210,7 @@ func ltStacks() string {
 
 func TestListenerHostileClientsNoGoroutineLeak(t *testing.T) {
 	before := ltSettle(0, 200*time.Millisecond) // whatever is running already
-	const timeout = 500 * time.Millisecond
+	const timeout = 300 * time.Millisecond
 	s := ltStart(t, timeout, 0)
 	time.Sleep(50 * time.Millisecond)
 	base := runtime.NumGoroutine()
