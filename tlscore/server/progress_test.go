@@ -155,6 +155,7 @@ func TestSlowBodyClosedAfterIdle(t *testing.T) {
 		{"HTTP/1.1 chunked body", "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n10000\r\n"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel() // each on its own connection: the four wait out their idle timeouts together
 			c := s.dial(t, 0)
 			stop := make(chan struct{})
 			defer close(stop)
@@ -167,6 +168,7 @@ func TestSlowBodyClosedAfterIdle(t *testing.T) {
 		})
 	}
 	t.Run("HTTP/2", func(t *testing.T) {
+		t.Parallel()
 		c := s.client(true, 4*time.Second)
 		defer c.CloseIdleConnections()
 		pr, pw := io.Pipe()

@@ -191,6 +191,7 @@ func TestProxyDrippingBody(t *testing.T) {
 		})
 		for _, h2 := range []bool{false, true} {
 			t.Run(fmt.Sprintf("%s/chunked=%v", pxProto(h2), chunked), func(t *testing.T) {
+				t.Parallel() // each behind its own proxy: the four wait out the timeout together
 				s, rec := pxStart(t, backend, pxTimeout)
 				c := s.client(h2, 3*time.Second) // the client's own limit is not what ends it
 				defer c.CloseIdleConnections()
