@@ -29,7 +29,8 @@ import (
 // form (PEM, DER, PKCS#12, encrypted PKCS#8, CSR, CRL, public key, a live server) must be read,
 // and bad input must end in one line naming the file, exit 1, never a panic.
 
-// report is `tlskit inspect -o json` for one input.
+// report is `tlskit inspect -o json` for one input, decoded into the test's own structs on
+// purpose (not inspect.Report): the documented schema is what is under test.
 type report struct {
 	Source string `json:"source"`
 	Items  []item `json:"items"`

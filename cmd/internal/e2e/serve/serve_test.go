@@ -194,7 +194,8 @@ func httpClient(pool *x509.CertPool, h2 bool) *http.Client {
 	}
 }
 
-// infoReport is the /json answer of the info mode.
+// infoReport is the /json answer of the info mode, decoded into the test's own struct on
+// purpose (not server.ClientReport): the documented schema is what is under test.
 type infoReport struct {
 	Remote            string `json:"remote"`
 	HTTPProtocol      string `json:"http_protocol"`
