@@ -42,11 +42,14 @@ func TestInspectMemoryBounded(t *testing.T) {
 		inspectMemoryRun(t, spec)
 		return
 	}
+	// Parallel: each figure is a child process's own, which other tests do not move.
+	t.Parallel()
 	dir := t.TempDir()
 	bundle := filepath.Join(dir, "bundle.pem")
 	size := writeLargeBundle(t, bundle, 8<<20)
 	for _, format := range []string{"text", "json"} {
 		t.Run(format, func(t *testing.T) {
+			t.Parallel()
 			result := filepath.Join(dir, format+".peak")
 			c := exec.Command(os.Args[0], "-test.run=^TestInspectMemoryBounded$")
 			c.Env = append(os.Environ(), "GOGC=100", "GOMEMLIMIT=off",
