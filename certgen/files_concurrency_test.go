@@ -89,16 +89,24 @@ func TestWriteFilesConcurrentProcessesKeepPairs(t *testing.T) {
 	dir := t.TempDir()
 	const writers = 12
 	for r := range rounds() / 3 {
-		// Started one by one, they would rarely overlap: they all begin writing at the same time.
-		at := time.Now().Add(200 * time.Millisecond).UnixNano()
-		var cmds []*exec.Cmd
+		// Started one by one, they would rarely overlap: they all begin writing at the same
+		// time, 100 ms from now. They are started at once, which takes 30-50 ms here (one by
+		// one it was 150-180 ms, and the gate 200 ms).
+		at := time.Now().Add(100 * time.Millisecond).UnixNano()
+		cmds := make([]*exec.Cmd, writers)
+		errs := make([]error, writers)
+		var wg sync.WaitGroup
 		for w := range writers {
-			cmd := writerProcess(t, dir, fmt.Sprintf("process %d round %d", w, r), "force")
-			cmd.Env = append(cmd.Env, fmt.Sprintf("TLSKIT_TEST_WRITER_AT=%d", at))
-			if err := cmd.Start(); err != nil {
+			cmds[w] = writerProcess(t, dir, fmt.Sprintf("process %d round %d", w, r), "force")
+			cmds[w].Env = append(cmds[w].Env, fmt.Sprintf("TLSKIT_TEST_WRITER_AT=%d", at))
+			wg.Add(1)
+			go func() { defer wg.Done(); errs[w] = cmds[w].Start() }()
+		}
+		wg.Wait()
+		for _, err := range errs {
+			if err != nil {
 				t.Fatal(err)
 			}
-			cmds = append(cmds, cmd)
 		}
 		for _, cmd := range cmds {
 			if err := cmd.Wait(); err != nil {
