@@ -1,9 +1,7 @@
 package connect
 
 import (
-	"bytes"
 	"context"
-	"encoding/binary"
 	"io"
 	"net"
 	"strings"
@@ -18,59 +16,6 @@ import (
 // StartTLS returns. (The full upgrade-then-handshake runs are tlscore/handshake's.)
 
 const goAhead = "TLS-STARTS-HERE"
-
-// stdExpectLine reads a line and reports a test error when it is not want.
-func stdExpectLine(t *testing.T, c net.Conn, want string) bool {
-	t.Helper()
-	got, err := peertest.ReadLine(c)
-	if err != nil || got != want {
-		t.Errorf("server: client sent %q (%v), want %q", got, err, want)
-		return false
-	}
-	return true
-}
-
-// stdReadExactly reads len(want) bytes and reports a test error when they are not want.
-func stdReadExactly(t *testing.T, c net.Conn, want []byte) bool {
-	t.Helper()
-	got := make([]byte, len(want))
-	c.SetReadDeadline(time.Now().Add(5 * time.Second))
-	defer c.SetReadDeadline(time.Time{})
-	if _, err := io.ReadFull(c, got); err != nil || !bytes.Equal(got, want) {
-		t.Errorf("server: client sent % x (%v), want % x", got, err, want)
-		return false
-	}
-	return true
-}
-
-// stdLDAPRequest is the StartTLS ExtendedRequest (RFC 4511 section 4.14.1), message ID 1.
-func stdLDAPRequest() []byte {
-	const oid = "1.3.6.1.4.1.1466.20037"
-	b := []byte{0x30, byte(3 + 2 + 2 + len(oid)), 0x02, 0x01, 0x01, 0x77, byte(2 + len(oid)), 0x80, byte(len(oid))}
-	return append(b, oid...)
-}
-
-// stdLDAPResponse is an ExtendedResponse for message ID 1 with result code code; longForm
-// writes the lengths as 0x81 n, which BER allows.
-func stdLDAPResponse(code byte, longForm bool) []byte {
-	op := []byte{0x0a, 0x01, code, 0x04, 0x00, 0x04, 0x00}
-	length := func(n int) []byte {
-		if longForm {
-			return []byte{0x81, byte(n)}
-		}
-		return []byte{byte(n)}
-	}
-	body := append([]byte{0x02, 0x01, 0x01, 0x78}, length(len(op))...)
-	body = append(body, op...)
-	return append(append([]byte{0x30}, length(len(body))...), body...)
-}
-
-func stdPostgresRequest() []byte {
-	b := make([]byte, 8)
-	binary.BigEndian.PutUint32(b[0:4], 8)
-	binary.BigEndian.PutUint32(b[4:8], 80877103)
-	return b
-}
 
 // stdConnect serves handle on loopback and returns a client connection to it.
 func stdConnect(t *testing.T, handle func(c net.Conn)) net.Conn {
@@ -95,73 +40,8 @@ func stdStartTLS(t *testing.T, c net.Conn, proto string) error {
 // server) and returns at the go-ahead, leaving what follows it unread.
 func TestStartTLSDialogues(t *testing.T) {
 	t.Parallel()
-	servers := map[string]func(t *testing.T, c net.Conn) bool{
-		"smtp": func(t *testing.T, c net.Conn) bool {
-			io.WriteString(c, "220-mail.test ESMTP\r\n220 ready\r\n")
-			if !stdExpectLine(t, c, "EHLO tlskit.invalid") {
-				return false
-			}
-			io.WriteString(c, "250-mail.test greets you\r\n250-SIZE 10240000\r\n250-starttls\r\n250 8BITMIME\r\n")
-			if !stdExpectLine(t, c, "STARTTLS") {
-				return false
-			}
-			io.WriteString(c, "220 2.0.0 Ready to start TLS\r\n")
-			return true
-		},
-		"imap": func(t *testing.T, c net.Conn) bool {
-			io.WriteString(c, "* OK [CAPABILITY IMAP4rev1 STARTTLS] ready\r\n")
-			if !stdExpectLine(t, c, "a1 STARTTLS") {
-				return false
-			}
-			// Untagged data before the tagged answer is skipped.
-			io.WriteString(c, "* CAPABILITY IMAP4rev1 STARTTLS\r\n* BYE not really\r\na1 OK Begin TLS negotiation now\r\n")
-			return true
-		},
-		"pop3": func(t *testing.T, c net.Conn) bool {
-			io.WriteString(c, "+OK POP3 server ready\r\n")
-			if !stdExpectLine(t, c, "STLS") {
-				return false
-			}
-			io.WriteString(c, "+OK Begin TLS negotiation\r\n")
-			return true
-		},
-		"ftp": func(t *testing.T, c net.Conn) bool {
-			io.WriteString(c, "220-Welcome\r\n220-\r\n220 Ready\r\n")
-			if !stdExpectLine(t, c, "AUTH TLS") {
-				return false
-			}
-			io.WriteString(c, "234\r\n") // a bare code is a whole reply
-			return true
-		},
-		"xmpp": func(t *testing.T, c net.Conn) bool {
-			header, err := peertest.ReadUntil(c, "version='1.0'>")
-			// The server name is escaped into the to= attribute.
-			if err != nil || !strings.Contains(header, "to='x&lt;&amp;&apos;&quot;&gt;.test'") {
-				t.Errorf("server: stream header %q (%v), want the escaped name in to=", header, err)
-				return false
-			}
-			io.WriteString(c, "<stream:stream version='1.0'><stream:features><starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/></stream:features>")
-			if !stdReadExactly(t, c, []byte("<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>")) {
-				return false
-			}
-			io.WriteString(c, "<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>")
-			return true
-		},
-		"postgres": func(t *testing.T, c net.Conn) bool {
-			if !stdReadExactly(t, c, stdPostgresRequest()) {
-				return false
-			}
-			io.WriteString(c, "S")
-			return true
-		},
-		"ldap": func(t *testing.T, c net.Conn) bool {
-			if !stdReadExactly(t, c, stdLDAPRequest()) {
-				return false
-			}
-			c.Write(stdLDAPResponse(0, true))
-			return true
-		},
-	}
+	// The server name is escaped into the XMPP stream's to= attribute.
+	servers := peertest.StartTLSServers("x&lt;&amp;&apos;&quot;&gt;.test")
 	if len(servers) != len(StartTLSProtocols) {
 		t.Errorf("fake servers for %d protocols, StartTLSProtocols has %d", len(servers), len(StartTLSProtocols))
 	}
@@ -236,7 +116,7 @@ func TestStartTLSRefusals(t *testing.T) {
 			peertest.Drain(c)
 		}
 	}
-	ldapReq := len(stdLDAPRequest())
+	ldapReq := len(peertest.LDAPStartTLSRequest())
 	long := strings.Repeat("y", 200)
 	tests := []struct {
 		name, proto string
@@ -268,7 +148,7 @@ func TestStartTLSRefusals(t *testing.T) {
 		{"Postgres N", "postgres", bytesThen(8, []byte("N")), "server does not support TLS (answered N to SSLRequest)"},
 		{"Postgres error message", "postgres", bytesThen(8, []byte("E")), "SSLRequest: unexpected answer 0x45"},
 		{"Postgres closes", "postgres", bytesThen(8, nil), "SSLRequest: EOF"},
-		{"LDAP refused", "ldap", bytesThen(ldapReq, stdLDAPResponse(2, false)), "server refused StartTLS (LDAP result code 2)"},
+		{"LDAP refused", "ldap", bytesThen(ldapReq, peertest.LDAPExtendedResponse(2, false)), "server refused StartTLS (LDAP result code 2)"},
 		{"LDAP closes", "ldap", bytesThen(ldapReq, nil), "extended response: EOF"},
 		{"LDAP wrong tag", "ldap", bytesThen(ldapReq, []byte{0x31, 0x00}), "extended response: unexpected tag 0x31"},
 		{"LDAP closes in the length", "ldap", bytesThen(ldapReq, []byte{0x30}), "EOF"},

@@ -1,9 +1,7 @@
 package handshake
 
 import (
-	"bytes"
 	"context"
-	"encoding/binary"
 	"io"
 	"net"
 	"strings"
@@ -15,150 +13,16 @@ import (
 	"github.com/tlskit/tlskit/tlscore/peertest"
 )
 
-// stExpectLine reads a line and reports a test error when it is not want.
-func stExpectLine(t *testing.T, c net.Conn, want string) bool {
-	got, err := peertest.ReadLine(c)
-	if err != nil {
-		t.Errorf("server: reading %q: %v", want, err)
-		return false
-	}
-	if got != want {
-		t.Errorf("server: client sent %q, want %q", got, want)
-		return false
-	}
-	return true
-}
-
-// ldapStartTLSRequest is the StartTLS ExtendedRequest (RFC 4511 section 4.14.1) with message ID 1:
-// SEQUENCE { INTEGER 1, [APPLICATION 23] { [0] "1.3.6.1.4.1.1466.20037" } }.
-func ldapStartTLSRequest() []byte {
-	const oid = "1.3.6.1.4.1.1466.20037"
-	b := []byte{0x30, byte(3 + 2 + 2 + len(oid)), 0x02, 0x01, 0x01, 0x77, byte(2 + len(oid)), 0x80, byte(len(oid))}
-	return append(b, oid...)
-}
-
-// ldapExtendedResponse builds an ExtendedResponse for message ID 1 with the given result code:
-// SEQUENCE { INTEGER 1, [APPLICATION 24] { ENUMERATED code, OCTET STRING "", OCTET STRING "" } }.
-// longForm writes the lengths in the long form (0x81 n), which BER allows.
-func ldapExtendedResponse(code byte, longForm bool) []byte {
-	op := []byte{0x0a, 0x01, code, 0x04, 0x00, 0x04, 0x00}
-	length := func(n int) []byte {
-		if longForm {
-			return []byte{0x81, byte(n)}
-		}
-		return []byte{byte(n)}
-	}
-	body := []byte{0x02, 0x01, 0x01, 0x78}
-	body = append(body, length(len(op))...)
-	body = append(body, op...)
-	out := []byte{0x30}
-	out = append(out, length(len(body))...)
-	return append(out, body...)
-}
-
-// postgresSSLRequest is the 8-byte SSLRequest message.
-func postgresSSLRequest() []byte {
-	b := make([]byte, 8)
-	binary.BigEndian.PutUint32(b[0:4], 8)
-	binary.BigEndian.PutUint32(b[4:8], 80877103)
-	return b
-}
-
-// stPlaintext holds the plaintext half of each protocol's server, up to the point where TLS
-// begins; ok is false when the client misbehaved (already reported).
-var stPlaintext = map[string]func(t *testing.T, c net.Conn) bool{
-	"smtp": func(t *testing.T, c net.Conn) bool {
-		io.WriteString(c, "220-mail.test ESMTP\r\n220 ready\r\n")
-		l, err := peertest.ReadLine(c)
-		if err != nil || !strings.HasPrefix(l, "EHLO ") {
-			t.Errorf("server: want EHLO, got %q (%v)", l, err)
-			return false
-		}
-		io.WriteString(c, "250-mail.test greets you\r\n250-PIPELINING\r\n250-SIZE 10240000\r\n250-STARTTLS\r\n250 8BITMIME\r\n")
-		if !stExpectLine(t, c, "STARTTLS") {
-			return false
-		}
-		io.WriteString(c, "220 2.0.0 Ready to start TLS\r\n")
-		return true
-	},
-	"imap": func(t *testing.T, c net.Conn) bool {
-		io.WriteString(c, "* OK [CAPABILITY IMAP4rev1 STARTTLS LOGINDISABLED] ready\r\n")
-		if !stExpectLine(t, c, "a1 STARTTLS") {
-			return false
-		}
-		io.WriteString(c, "* CAPABILITY IMAP4rev1 STARTTLS\r\na1 OK Begin TLS negotiation now\r\n")
-		return true
-	},
-	"pop3": func(t *testing.T, c net.Conn) bool {
-		io.WriteString(c, "+OK POP3 server ready\r\n")
-		if !stExpectLine(t, c, "STLS") {
-			return false
-		}
-		io.WriteString(c, "+OK Begin TLS negotiation\r\n")
-		return true
-	},
-	"ftp": func(t *testing.T, c net.Conn) bool {
-		io.WriteString(c, "220-Welcome to the test FTP server\r\n220-\r\n220 Ready\r\n")
-		if !stExpectLine(t, c, "AUTH TLS") {
-			return false
-		}
-		io.WriteString(c, "234 AUTH TLS successful\r\n")
-		return true
-	},
-	"xmpp": func(t *testing.T, c net.Conn) bool {
-		if _, err := peertest.ReadUntil(c, "<stream:stream"); err != nil {
-			t.Errorf("server: no stream header: %v", err)
-			return false
-		}
-		if _, err := peertest.ReadUntil(c, ">"); err != nil {
-			t.Errorf("server: stream header not closed: %v", err)
-			return false
-		}
-		io.WriteString(c, "<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' id='s1' from='localhost' version='1.0'>"+
-			"<stream:features><starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'><required/></starttls>"+
-			"<mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>PLAIN</mechanism></mechanisms></stream:features>")
-		got, err := peertest.ReadUntil(c, "/>")
-		if err != nil || !strings.Contains(got, "<starttls") || !strings.Contains(got, "urn:ietf:params:xml:ns:xmpp-tls") {
-			t.Errorf("server: want <starttls/>, got %q (%v)", got, err)
-			return false
-		}
-		io.WriteString(c, "<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>")
-		return true
-	},
-	"postgres": func(t *testing.T, c net.Conn) bool {
-		req := make([]byte, 8)
-		c.SetReadDeadline(time.Now().Add(5 * time.Second))
-		if _, err := io.ReadFull(c, req); err != nil || !bytes.Equal(req, postgresSSLRequest()) {
-			t.Errorf("server: want SSLRequest, got % x (%v)", req, err)
-			return false
-		}
-		c.SetReadDeadline(time.Time{})
-		io.WriteString(c, "S")
-		return true
-	},
-	"ldap": func(t *testing.T, c net.Conn) bool {
-		want := ldapStartTLSRequest()
-		req := make([]byte, len(want))
-		c.SetReadDeadline(time.Now().Add(5 * time.Second))
-		if _, err := io.ReadFull(c, req); err != nil || !bytes.Equal(req, want) {
-			t.Errorf("server: want StartTLS ExtendedRequest % x, got % x (%v)", want, req, err)
-			return false
-		}
-		c.SetReadDeadline(time.Time{})
-		c.Write(ldapExtendedResponse(0, false))
-		return true
-	},
-}
-
 func TestHandshakeStartTLS(t *testing.T) {
 	t.Parallel()
-	if len(stPlaintext) != len(connect.StartTLSProtocols) {
-		t.Errorf("test servers for %d protocols, StartTLSProtocols has %d", len(stPlaintext), len(connect.StartTLSProtocols))
+	servers := peertest.StartTLSServers("")
+	if len(servers) != len(connect.StartTLSProtocols) {
+		t.Errorf("test servers for %d protocols, StartTLSProtocols has %d", len(servers), len(connect.StartTLSProtocols))
 	}
 	for _, proto := range connect.StartTLSProtocols {
 		t.Run(proto, func(t *testing.T) {
 			t.Parallel()
-			plain := stPlaintext[proto]
+			plain := servers[proto]
 			if plain == nil {
 				t.Fatalf("no test server for %q", proto)
 			}
@@ -389,8 +253,8 @@ func TestHandshakeStartTLSFailures(t *testing.T) {
 			name:  "LDAP refuses StartTLS",
 			proto: "ldap",
 			handle: func(t *testing.T, ctx context.Context, c net.Conn) {
-				io.ReadFull(c, make([]byte, len(ldapStartTLSRequest())))
-				c.Write(ldapExtendedResponse(2, true))
+				io.ReadFull(c, make([]byte, len(peertest.LDAPStartTLSRequest())))
+				c.Write(peertest.LDAPExtendedResponse(2, true))
 				peertest.Drain(c)
 			},
 			stage: connect.StageStartTLS,
@@ -401,7 +265,7 @@ func TestHandshakeStartTLSFailures(t *testing.T) {
 			name:  "LDAP answers a huge length",
 			proto: "ldap",
 			handle: func(t *testing.T, ctx context.Context, c net.Conn) {
-				io.ReadFull(c, make([]byte, len(ldapStartTLSRequest())))
+				io.ReadFull(c, make([]byte, len(peertest.LDAPStartTLSRequest())))
 				c.Write([]byte{0x30, 0x83, 0xff, 0xff, 0xff})
 				peertest.Drain(c)
 			},

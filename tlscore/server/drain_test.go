@@ -79,7 +79,8 @@ func TestServeEchoDrain(t *testing.T) {
 
 // TestServeHTTPDrain: a request in flight when the context ends finishes if it can within the
 // drain (200 after 200 ms with a 2 s drain), and is cut at the drain otherwise (a handler that
-// never answers, 100 ms drain: ServeHTTP returns within 2 s, not 5 s as before).
+// never answers, 100 ms drain: ServeHTTP returns within 2 s, not 5 s as before), and with no
+// drain at all it is not waited for.
 func TestServeHTTPDrain(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
@@ -90,6 +91,8 @@ func TestServeHTTPDrain(t *testing.T) {
 	}{
 		{"finishes within the drain", 2 * time.Second, 200 * time.Millisecond, true},
 		{"cut at the drain", 100 * time.Millisecond, time.Hour, false},
+		// --drain 0: a request 200 ms from done is not waited for.
+		{"no drain: closed at once", 0, 200 * time.Millisecond, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
