@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tlskit/tlskit/tlscore/peertest"
 	"github.com/tlskit/tlskit/tlscore/server"
 )
 
@@ -84,7 +85,7 @@ func TestReportReload(t *testing.T) {
 		{&server.StapleError{File: "resp.der", Err: errors.New("it expired")}, "tlskit: warning: certificates reloaded, but not stapling resp.der: it expired\n"},
 		{errors.New("cert.pem: not a regular file (named pipe)"), "tlskit: warning: certificate reload failed, still serving the previous certificates: cert.pem: not a regular file (named pipe)\n"},
 	} {
-		a, errBuf := logTestApp(&logWriter{})
+		a, errBuf := logTestApp(&peertest.Writer{})
 		reportReload(a, tc.err)
 		if got := errBuf.String(); got != tc.want {
 			t.Errorf("%v: stderr %q, want %q", tc.err, got, tc.want)

@@ -5,11 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/tlskit/tlskit/tlscore/peertest"
 	"github.com/tlskit/tlskit/tlscore/server"
 	"github.com/tlskit/tlskit/tlscore/server/eventlog"
 )
@@ -17,56 +17,8 @@ import (
 // The end-to-end tests (cmd/internal/e2e/serve/stdout_test.go) run these cases on a real pipe; here the
 // writer is a fake, so each case is exact and quick.
 
-// logWriter fails with err after ok writes, or blocks until released when block is set.
-type logWriter struct {
-	mu     sync.Mutex
-	ok     int
-	err    error
-	block  chan struct{}
-	writes int
-	got    strings.Builder
-}
-
-func (w *logWriter) Write(p []byte) (int, error) {
-	if w.block != nil {
-		<-w.block
-	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.writes++
-	if w.writes > w.ok {
-		return 0, w.err
-	}
-	w.got.Write(p)
-	return len(p), nil
-}
-
-func (w *logWriter) String() string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.got.String()
-}
-
-// lockedBuffer is stderr shared by the log goroutine and the test.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
-
-func logTestApp(out *logWriter) (*app, *lockedBuffer) {
-	errBuf := &lockedBuffer{}
+func logTestApp(out *peertest.Writer) (*app, *peertest.Buffer) {
+	errBuf := &peertest.Buffer{}
 	return newApp(&IOStreams{Out: out, Err: errBuf}, nil, BuildInfo{}), errBuf
 }
 
@@ -81,7 +33,7 @@ func TestEventLogStopsOnWriteError(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			out := &logWriter{ok: 1, err: tc.err}
+			out := &peertest.Writer{OK: 1, Err: tc.err}
 			a, errBuf := logTestApp(out)
 			l := newEventLog(context.Background(), a, serveDrain)
 			l.start()
@@ -106,8 +58,8 @@ func TestEventLogStopsOnWriteError(t *testing.T) {
 // A writer blocked for good is abandoned at the deadline with one warning (eventlog's
 // TestLogCloseDoesNotWaitForStuckWriter times it; here the grace is 20 ms, not serve's 1 s).
 func TestEventLogStuckWriterWarning(t *testing.T) {
-	out := &logWriter{ok: 1 << 30, block: make(chan struct{})}
-	defer close(out.block)
+	out := &peertest.Writer{OK: 1 << 30, Block: make(chan struct{})}
+	defer close(out.Block)
 	a, errBuf := logTestApp(out)
 	l := &eventLog{a: a}
 	l.q = eventlog.New(context.Background(), eventlog.Options{Out: out, Grace: 20 * time.Millisecond, OnStop: l.stopped})
@@ -123,7 +75,7 @@ func TestEventLogStuckWriterWarning(t *testing.T) {
 func TestEventLogEvictedHint(t *testing.T) {
 	ev := server.Event{Time: time.Unix(0, 0).UTC(), Remote: "127.0.0.1:1", Error: server.ErrEvicted.Error(), Cause: server.ErrEvicted}
 	for _, format := range []string{formatText, formatJSON} {
-		out := &logWriter{ok: 1 << 30}
+		out := &peertest.Writer{OK: 1 << 30}
 		a, _ := logTestApp(out)
 		a.opts.Output = format
 		l := newEventLog(context.Background(), a, serveDrain)

@@ -3,48 +3,17 @@ package eventlog
 import (
 	"context"
 	"errors"
-	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/tlskit/tlskit/tlscore/peertest"
 )
-
-// writer fails with err after ok writes, or blocks until released when block is set; it
-// keeps what it was given.
-type writer struct {
-	mu     sync.Mutex
-	ok     int
-	err    error
-	block  chan struct{}
-	writes int
-	got    strings.Builder
-}
-
-func (w *writer) Write(p []byte) (int, error) {
-	if w.block != nil {
-		<-w.block
-	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.writes++
-	if w.writes > w.ok {
-		return 0, w.err
-	}
-	w.got.Write(p)
-	return len(p), nil
-}
-
-func (w *writer) String() string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.got.String()
-}
 
 func line(s string) func() []byte { return func() []byte { return []byte(s + "\n") } }
 
 // Lines added before Start wait for it, then are written in order; nil lines are skipped.
 func TestLogWritesInOrderFromStart(t *testing.T) {
-	out := &writer{ok: 1 << 30}
+	out := &peertest.Writer{OK: 1 << 30}
 	l := New(context.Background(), Options{Out: out})
 	l.Add(line("one"))
 	l.Add(func() []byte { return nil })
@@ -66,7 +35,7 @@ func TestLogWritesInOrderFromStart(t *testing.T) {
 // A failed write stops the log: OnStop is told once, later lines are not even formatted, and
 // Close does not wait.
 func TestLogStopsOnWriteError(t *testing.T) {
-	out := &writer{ok: 1, err: errors.New("no space left on device")}
+	out := &peertest.Writer{OK: 1, Err: errors.New("no space left on device")}
 	var stops []error
 	stopped := make(chan struct{})
 	l := New(context.Background(), Options{Out: out, OnStop: func(err error) {
@@ -85,8 +54,8 @@ func TestLogStopsOnWriteError(t *testing.T) {
 	formatted := false
 	l.Add(func() []byte { formatted = true; return nil })
 	l.Close()
-	if len(stops) != 1 || stops[0] != out.err {
-		t.Errorf("OnStop told %v, want once %v", stops, out.err)
+	if len(stops) != 1 || stops[0] != out.Err {
+		t.Errorf("OnStop told %v, want once %v", stops, out.Err)
 	}
 	if formatted {
 		t.Error("a line was formatted after the log stopped")
@@ -95,7 +64,7 @@ func TestLogStopsOnWriteError(t *testing.T) {
 
 // A full queue drops lines and counts them instead of blocking the caller.
 func TestLogDropsWhenFull(t *testing.T) {
-	l := New(context.Background(), Options{Out: &writer{}, Queue: 4})
+	l := New(context.Background(), Options{Out: &peertest.Writer{}, Queue: 4})
 	// Not started: nothing drains the queue.
 	for range 10 {
 		l.Add(line("x"))
@@ -108,8 +77,8 @@ func TestLogDropsWhenFull(t *testing.T) {
 // Close gives a writer blocked for good the grace, not forever (it used to wait for it): with a
 // 50 ms grace it returns, abandoning the writer, well within 2 s.
 func TestLogCloseDoesNotWaitForStuckWriter(t *testing.T) {
-	out := &writer{ok: 1 << 30, block: make(chan struct{})}
-	defer close(out.block)
+	out := &peertest.Writer{OK: 1 << 30, Block: make(chan struct{})}
+	defer close(out.Block)
 	l := New(context.Background(), Options{Out: out, Grace: 50 * time.Millisecond})
 	l.Start()
 	l.Add(line("stuck"))
@@ -150,8 +119,8 @@ func TestLogDeadline(t *testing.T) {
 
 // The deadline counts from when the context ended, as Close sees it.
 func TestLogDeadlineFromContext(t *testing.T) {
-	out := &writer{ok: 1 << 30, block: make(chan struct{})}
-	defer close(out.block)
+	out := &peertest.Writer{OK: 1 << 30, Block: make(chan struct{})}
+	defer close(out.Block)
 	ctx, cancel := context.WithCancel(context.Background())
 	// Drain 0 and a 10 ms margin: with the context long ended, Close may wait 10 ms, not the
 	// 10 s grace.
