@@ -80,14 +80,24 @@ func (s *hsServer) client(h2 bool, timeout time.Duration) *http.Client {
 }
 
 // dial opens a TLS connection speaking HTTP/1.1; rcvbuf, when non-zero, shrinks the client's
-// receive buffer (before connecting, so the advertised window is small too).
+// receive buffer (before connecting, so the advertised window is small too) and announces an
+// Ethernet-sized MSS. Loopback's own MSS (about 64 KiB) is larger than such a buffer, so the
+// receiver's silly-window avoidance holds the window shut while the client reads and the
+// sender waits for TCP's persist timer (200 ms, then 400 ms): a 300 ms stall of a client
+// that never stopped reading, which a real link does not have (TestMovingTransfersOutliveIdle
+// failed so under load: 186 695 of 262 144 bytes).
 func (s *hsServer) dial(t *testing.T, rcvbuf int) *tls.Conn {
 	t.Helper()
 	d := &net.Dialer{Timeout: 3 * time.Second}
 	if rcvbuf > 0 {
 		d.Control = func(_, _ string, c syscall.RawConn) error {
 			var serr error
-			c.Control(func(fd uintptr) { serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, rcvbuf) })
+			c.Control(func(fd uintptr) {
+				serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, rcvbuf)
+				if serr == nil {
+					serr = syscall.SetsockoptInt(int(fd), syscall.IPPROTO_TCP, syscall.TCP_MAXSEG, 1460)
+				}
+			})
 			return serr
 		}
 	}
