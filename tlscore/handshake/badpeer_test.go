@@ -443,7 +443,7 @@ func TestAwaitTicketsHonoursDeadline(t *testing.T) {
 	start := time.Now()
 	done := make(chan struct{})
 	go func() {
-		awaitTickets(rec, tc, watch, ticketWindow(40*time.Millisecond))
+		awaitTickets(rec, tc, watch, ticketWindow(40*time.Millisecond, 0))
 		close(done)
 	}()
 	select {
@@ -560,5 +560,25 @@ func TestHandshakeRootsFuncError(t *testing.T) {
 	})
 	if err != nil || res.Verification == nil || !res.Verification.Verified {
 		t.Errorf("with good roots: err %v, verification %+v", err, res.Verification)
+	}
+}
+
+// TestTicketWindow: the wait for tickets follows the slower of the round trip and the
+// handshake, within its floor and its cap.
+func TestTicketWindow(t *testing.T) {
+	ms := time.Millisecond
+	for _, tc := range []struct {
+		rtt, handshake, want time.Duration
+	}{
+		{50 * time.Microsecond, 3 * ms, 20 * ms},  // a quiet loopback: the floor
+		{50 * time.Microsecond, 45 * ms, 45 * ms}, // a loaded one: the server's pace
+		{30 * ms, 70 * ms, 120 * ms},              // a distant server: four round trips
+		{30 * ms, 200 * ms, 200 * ms},
+		{100 * ms, 90 * ms, 250 * ms}, // the cap
+		{ms, 2 * time.Second, 250 * ms},
+	} {
+		if got := ticketWindow(tc.rtt, tc.handshake); got != tc.want {
+			t.Errorf("ticketWindow(%v, %v) = %v, want %v", tc.rtt, tc.handshake, got, tc.want)
+		}
 	}
 }
