@@ -29,26 +29,14 @@ if [[ ! -r $bundle ]]; then
 	echo "bench-inspect: cannot read the CA bundle $bundle (set BUNDLE)" >&2
 	exit 1
 fi
-openssl=$(command -v openssl) || {
-	echo "bench-inspect: openssl not on PATH" >&2
-	exit 1
-}
-if [[ -z ${EPOCHREALTIME:-} ]]; then
-	echo "bench-inspect: needs bash 5 (EPOCHREALTIME)" >&2
-	exit 1
-fi
-
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/tlskit-bench-inspect.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
-
-echo "building tlskit..." >&2
-die() {
-	echo "bench-inspect: $*" >&2
-	exit 1
-}
 # shellcheck source=lib/bench.sh
 . "$repo/scripts/lib/bench.sh"
+bench_setup bench-inspect
+openssl=$(command -v openssl) || die "openssl not on PATH"
+[[ -n ${EPOCHREALTIME:-} ]] || die "needs bash 5 (EPOCHREALTIME)"
+
+echo "building tlskit..." >&2
 bench_tlskit "$repo" "$tmp"
 
 run_tlskit() { "$tlskit" inspect "$bundle" -v >/dev/null 2>"$tmp/err"; }

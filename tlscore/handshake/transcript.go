@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"iter"
 	"sort"
 	"strconv"
 	"strings"
@@ -415,42 +416,47 @@ func (r *directionReader) decrypt(raw []byte) (uint8, []byte, error) {
 	return 0, nil, keyschedule.ErrDecryptFailed
 }
 
-func firstServerHello(recs []wire.Record) *wire.ServerHello {
-	asm := wire.NewAssembler(0)
-	for _, r := range recs {
-		if r.Type != wire.ContentHandshake {
-			continue
-		}
-		msgs, err := asm.Add(r.Payload)
-		for _, m := range msgs {
-			if m.Type == wire.TypeServerHello && !wire.IsHelloRetryRequestBody(m.Body) {
-				sh, err := wire.ParseServerHello(m.Body)
-				if err == nil {
-					return sh
+// plaintextMessages yields the handshake messages of recs' handshake records, in order, up to
+// the first that does not parse.
+func plaintextMessages(recs []wire.Record) iter.Seq[wire.Message] {
+	return func(yield func(wire.Message) bool) {
+		asm := wire.NewAssembler(0)
+		for _, r := range recs {
+			if r.Type != wire.ContentHandshake {
+				continue
+			}
+			msgs, err := asm.Add(r.Payload)
+			for _, m := range msgs {
+				if !yield(m) {
+					return
 				}
-				return nil
+			}
+			if err != nil {
+				return
 			}
 		}
-		if err != nil {
-			return nil
+	}
+}
+
+func firstServerHello(recs []wire.Record) *wire.ServerHello {
+	for m := range plaintextMessages(recs) {
+		if m.Type == wire.TypeServerHello && !wire.IsHelloRetryRequestBody(m.Body) {
+			sh, err := wire.ParseServerHello(m.Body)
+			if err != nil {
+				return nil
+			}
+			return sh
 		}
 	}
 	return nil
 }
 
 func clientRandom(recs []wire.Record) string {
-	asm := wire.NewAssembler(0)
-	for _, r := range recs {
-		if r.Type != wire.ContentHandshake {
-			continue
-		}
-		msgs, _ := asm.Add(r.Payload)
-		for _, m := range msgs {
-			// legacy_version, then the 32-byte random (RFC 8446 section 4.1.2): no need to
-			// parse the rest, which the timeline decodes anyway.
-			if m.Type == wire.TypeClientHello && len(m.Body) >= 2+32 {
-				return hex.EncodeToString(m.Body[2 : 2+32])
-			}
+	for m := range plaintextMessages(recs) {
+		// legacy_version, then the 32-byte random (RFC 8446 section 4.1.2): no need to
+		// parse the rest, which the timeline decodes anyway.
+		if m.Type == wire.TypeClientHello && len(m.Body) >= 2+32 {
+			return hex.EncodeToString(m.Body[2 : 2+32])
 		}
 	}
 	return ""
