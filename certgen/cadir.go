@@ -51,16 +51,30 @@ func (s CASettings) Encode() []byte {
 	return append(out, '\n')
 }
 
+// decodeCAFile decodes one of the JSON files of a CA directory (ca.json, revoked.json) into v,
+// refusing fields this tlskit does not know: the files are the CA's state, and a field it
+// would drop on the next write is a file from another version or a hand edit gone wrong.
+func decodeCAFile(data []byte, v any, what string) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return fmt.Errorf("not %s: %w", what, err)
+	}
+	return nil
+}
+
+func versionError(what string, got, want int) error {
+	return fmt.Errorf("%s version %d, this tlskit reads %d", what, got, want)
+}
+
 // ParseCASettings reads ca.json, checking its URLs as ca create did.
 func ParseCASettings(data []byte) (CASettings, error) {
 	var s CASettings
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&s); err != nil {
-		return CASettings{}, fmt.Errorf("not tlskit CA settings: %w", err)
+	if err := decodeCAFile(data, &s, "tlskit CA settings"); err != nil {
+		return CASettings{}, err
 	}
 	if s.Version != caSettingsVersion {
-		return CASettings{}, fmt.Errorf("CA settings version %d, this tlskit reads %d", s.Version, caSettingsVersion)
+		return CASettings{}, versionError("CA settings", s.Version, caSettingsVersion)
 	}
 	for _, u := range []string{s.CRLURL, s.OCSPURL} {
 		if u == "" {

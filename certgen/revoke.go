@@ -155,13 +155,11 @@ func (db *RevocationDB) Add(r Revocation) (entry Revocation, added bool) {
 // bad serial or reason fails here, not in the middle of signing a CRL.
 func ParseRevocationDB(data []byte) (RevocationDB, error) {
 	var db RevocationDB
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&db); err != nil {
-		return RevocationDB{}, fmt.Errorf("not a tlskit revocation database: %w", err)
+	if err := decodeCAFile(data, &db, "a tlskit revocation database"); err != nil {
+		return RevocationDB{}, err
 	}
 	if db.Version != revocationDBVersion {
-		return RevocationDB{}, fmt.Errorf("revocation database version %d, this tlskit reads %d", db.Version, revocationDBVersion)
+		return RevocationDB{}, versionError("revocation database", db.Version, revocationDBVersion)
 	}
 	if db.CRLNumber < 0 {
 		return RevocationDB{}, fmt.Errorf("negative crl_number %d", db.CRLNumber)
