@@ -570,10 +570,10 @@ func TestTicketWindow(t *testing.T) {
 	for _, tc := range []struct {
 		rtt, handshake, want time.Duration
 	}{
-		{50 * time.Microsecond, 3 * ms, 20 * ms},  // a quiet loopback: the floor
-		{50 * time.Microsecond, 45 * ms, 45 * ms}, // a loaded one: the server's pace
-		{30 * ms, 70 * ms, 120 * ms},              // a distant server: four round trips
-		{30 * ms, 200 * ms, 200 * ms},
+		{50 * time.Microsecond, 3 * ms, 50 * ms},  // a quiet loopback: the floor
+		{50 * time.Microsecond, 45 * ms, 90 * ms}, // a loaded one: the server's pace
+		{30 * ms, 20 * ms, 120 * ms},              // a distant server: four round trips
+		{30 * ms, 100 * ms, 200 * ms},
 		{100 * ms, 90 * ms, 250 * ms}, // the cap
 		{ms, 2 * time.Second, 250 * ms},
 	} {
