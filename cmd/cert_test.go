@@ -105,7 +105,7 @@ func TestCertBadInputWritesNothing(t *testing.T) {
 		{"p12 without password", []string{"cert", "selfsign", "x.test", "--p12", "x.p12"}, ExitUsage, "--p12 needs --p12-password-file"},
 		{"missing dir", []string{"cert", "selfsign", "x.test", "--out", "no-such-dir/x.pem"}, ExitFailure, "does not exist"},
 		{"missing password file", []string{"cert", "selfsign", "x.test", "--key-password-file", "nope.txt"}, ExitFailure, "nope.txt"},
-		{"csr needs host", []string{"cert", "csr"}, ExitUsage, "requires at least 1 arg"},
+		{"csr needs host", []string{"cert", "csr"}, ExitUsage, "missing HOST (one or more)"},
 		{"issue without ca", []string{"cert", "issue", "x.test", "--ca-cert", "ca.pem"}, ExitUsage, "--ca-cert and --ca-key go together"},
 		{"sign missing file", []string{"cert", "sign", "missing.csr", "--ca-dir", "ca"}, ExitFailure, "missing.csr"},
 		{"ca negative path len", []string{"ca", "create", "--dir", "ca", "--path-len", "-2"}, ExitUsage, "--path-len must be 0 or more"},

@@ -129,7 +129,7 @@ func TestHandshakeFlagErrors(t *testing.T) {
 		args []string
 		msg  string
 	}{
-		{[]string{"handshake"}, "requires at least 1 arg"},
+		{[]string{"handshake"}, "missing TARGET (one or more)"},
 		{[]string{"handshake", "x.test", "--tls-min", "1.4"}, "unknown TLS version"},
 		{[]string{"handshake", "x.test", "--tls-min", "1.3", "--tls-max", "1.2"}, "above --tls-max"},
 		{[]string{"handshake", "x.test", "--ciphers", "NOPE"}, "unknown cipher suite"},

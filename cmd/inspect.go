@@ -34,7 +34,7 @@ type inspectOptions struct {
 func newInspectCmd(a *app) *cobra.Command {
 	o := &inspectOptions{}
 	c := &cobra.Command{
-		Use:   "inspect [FILE|-|HOST:PORT]...",
+		Use:   "inspect FILE|-|HOST:PORT...",
 		Short: "Show what any certificate material is: certificates, requests, keys, CRLs, PKCS#12, a live chain",
 		Long: `Read certificates, certificate requests, private and public keys, CRLs and PKCS#12 files, as
 PEM (any number of blocks, text around them) or DER, from files, stdin ("-") or a live server

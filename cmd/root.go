@@ -237,7 +237,7 @@ func finishTree(c *cobra.Command) {
 	if validate := c.Args; validate != nil {
 		c.Args = func(cmd *cobra.Command, args []string) error {
 			if err := validate(cmd, args); err != nil {
-				return usageErrorf("%s", err.Error())
+				return usageErrorf("%s", argumentsMessage(cmd, args, err))
 			}
 			return nil
 		}
@@ -245,6 +245,26 @@ func finishTree(c *cobra.Command) {
 	for _, sub := range c.Commands() {
 		finishTree(sub)
 	}
+}
+
+// argumentsMessage says what is wrong with a command's arguments in the words of its usage line
+// ("missing TARGET (one or more)", "verify takes one CHAIN_FILE, not 2"), instead of cobra's "requires at
+// least 1 arg(s), only received 0". Other refusals (an unknown subcommand) keep cobra's message.
+func argumentsMessage(c *cobra.Command, args []string, err error) string {
+	spec := strings.TrimSpace(strings.TrimPrefix(c.Use, c.Name()))
+	if spec == "" || strings.HasPrefix(spec, "-") || strings.HasPrefix(spec, "[") {
+		return err.Error()
+	}
+	if len(args) == 0 {
+		if more, ok := strings.CutSuffix(spec, "..."); ok {
+			return "missing " + more + " (one or more)"
+		}
+		return "missing " + spec
+	}
+	if !strings.HasSuffix(spec, "...") {
+		return fmt.Sprintf("%s takes one %s, not %d: %s", c.Name(), spec, len(args), strings.Join(args, " "))
+	}
+	return err.Error()
 }
 
 // runGroup runs a command that only groups subcommands: with no arguments it shows help, with

@@ -80,7 +80,7 @@ func TestScanFlagErrors(t *testing.T) {
 		{[]string{"scan", "x.test", "--fail-on", "critical"}, "--fail-on"},
 		{[]string{"scan", "x.test", "--parallel", "0"}, "--parallel"},
 		{[]string{"scan", "x.test", "--rate", "0"}, "--rate"},
-		{[]string{"scan"}, "requires at least 1 arg"},
+		{[]string{"scan"}, "missing TARGET (one or more)"},
 		{[]string{"scan", "http://x.test"}, "not TLS"},
 	} {
 		res := runCLI(t, tt.args...)

@@ -429,7 +429,7 @@ func TestCARevocationFlags(t *testing.T) {
 		{"relative ocsp url", []string{"ca", "create", "--dir", "bad", "--ocsp-url", "ocsp.internal"}, "--ocsp-url"},
 		{"crl days 0", []string{"ca", "crl", "--ca-dir", "ca", "--out", "z.crl", "--days", "0"}, "--days"},
 		{"crl without --out", []string{"ca", "crl", "--ca-dir", "ca"}, "--out is required"},
-		{"revoke without argument", []string{"ca", "revoke", "--ca-dir", "ca"}, "accepts 1 arg"},
+		{"revoke without argument", []string{"ca", "revoke", "--ca-dir", "ca"}, "missing CERT_FILE|SERIAL"},
 	} {
 		r := e2etest.TlskitFails(t, dir, bad.args...)
 		if r.Code != 2 || !strings.Contains(r.Stderr, bad.msg) {
