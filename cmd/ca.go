@@ -122,7 +122,7 @@ func runCACreate(a *app, o *caCreateOptions, pathLenSet bool) error {
 	var parent *certgen.Issuer
 	var parentRoot *x509.Certificate
 	if o.parentDir != "" {
-		src := caSourceOptions{dir: o.parentDir, passwordFile: o.parentPasswordFile}
+		src := caSourceOptions{dir: o.parentDir, passwordFile: o.parentPasswordFile, passwordFlag: "--parent-key-password-file"}
 		is, trustPath, err := src.load(a)
 		if err != nil {
 			return fmt.Errorf("parent CA: %w", err)

@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"cmp"
 	"crypto"
 	"crypto/x509"
 	"errors"
@@ -178,6 +179,9 @@ type caSourceOptions struct {
 	certFile     string
 	keyFile      string
 	passwordFile string
+	// passwordFlag is the flag that gives passwordFile, for messages and hints:
+	// --ca-key-password-file unless set (ca create --parent-dir has its own).
+	passwordFlag string
 }
 
 func (o *caSourceOptions) register(c *cobra.Command) {
@@ -228,16 +232,17 @@ func (o *caSourceOptions) load(a *app) (certgen.Issuer, string, error) {
 	if err != nil {
 		return certgen.Issuer{}, "", fmt.Errorf("CA key: %w", err)
 	}
+	passwordFlag := cmp.Or(o.passwordFlag, "--ca-key-password-file")
 	var password []byte
 	if o.passwordFile != "" {
-		if password, err = readPasswordFile(o.passwordFile, "--ca-key-password-file"); err != nil {
+		if password, err = readPasswordFile(o.passwordFile, passwordFlag); err != nil {
 			return certgen.Issuer{}, "", err
 		}
 	}
 	is, err := certgen.LoadIssuer(certPEM, keyPEM, password)
 	if err != nil {
 		if errors.Is(err, material.ErrPasswordRequired) {
-			return certgen.Issuer{}, "", withHint(err, "give the CA key's password with --ca-key-password-file FILE")
+			return certgen.Issuer{}, "", withHint(err, "give the CA key's password with "+passwordFlag+" FILE")
 		}
 		return certgen.Issuer{}, "", err
 	}
