@@ -137,7 +137,7 @@ func readInputFile(path string, limit int64) ([]byte, error) {
 	}
 	defer f.Close()
 	if st, err := f.Stat(); err == nil && st.IsDir() {
-		return nil, fmt.Errorf("%s is a directory", path)
+		return nil, fmt.Errorf("%s: is a directory", path)
 	}
 	data, err := readAllLimited(f, limit)
 	if err != nil {

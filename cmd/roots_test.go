@@ -44,7 +44,7 @@ func TestReadRootsSameEverywhere(t *testing.T) {
 	}
 	files := []struct{ file, want string }{
 		{"missing.pem", "FLAG: missing.pem: no such file or directory"},
-		{"dir.pem", "FLAG: dir.pem is a directory"},
+		{"dir.pem", "FLAG: dir.pem: is a directory"},
 		{"notpem.pem", "FLAG notpem.pem: no certificate found (expected PEM or DER)"},
 		{"req.csr", "FLAG: req.csr is a certificate request, not a certificate (sign it first: tlskit cert sign)"},
 		{"garbage.pem", "FLAG garbage.pem: certificate 1 of 1 is malformed: "},

@@ -102,11 +102,11 @@ func judgeOCSP(der []byte, cert, issuer *x509.Certificate, now time.Time) (OCSPR
 			}
 			return res, invalidf("it holds no response for this certificate (serial %s)", serialHex(cert.SerialNumber))
 		}
-		return res, invalidf("not a valid OCSP response: %v", err)
+		return res, invalidf("%s", notOCSPResponse(der, err))
 	}
 	ids, err := parseCertIDs(resp.TBSResponseData)
 	if err != nil {
-		return res, invalidf("not a valid OCSP response: %v", err)
+		return res, invalidf("%s", notOCSPResponse(der, err))
 	}
 	single, err := matchCertID(ids, cert, issuer)
 	if err != nil {
@@ -375,6 +375,21 @@ func serialHex(n *big.Int) string {
 	return fmt.Sprintf("%X", n)
 }
 
+// notOCSPResponse says why der is not an OCSP response in a user's words: encoding/asn1's
+// structure errors name Go types and tags ("tags don't match (16 vs {class:1 ...})"), which
+// tell a user nothing; what they need is whether they gave PEM, or something else altogether.
+func notOCSPResponse(der []byte, err error) string {
+	if bytes.HasPrefix(bytes.TrimSpace(der), []byte("-----BEGIN")) {
+		return "not an OCSP response: it is PEM text; a staple is the DER that `openssl ocsp -respout` writes"
+	}
+	var se asn1.StructuralError
+	var sy asn1.SyntaxError
+	if errors.As(err, &se) || errors.As(err, &sy) {
+		return "not a valid OCSP response: not the DER encoding of an OCSPResponse (RFC 6960)"
+	}
+	return "not a valid OCSP response: " + err.Error()
+}
+
 // CheckStaple decides whether a server may staple der for its certificate leaf: the response
 // must pass JudgeOCSP (any status: a valid "revoked" is the truth, and is stapled), or, when
 // the server's chain does not hold the issuer (issuer nil), at least be about leaf's serial
@@ -394,17 +409,17 @@ func CheckStaple(der []byte, leaf, issuer *x509.Certificate, now time.Time) (OCS
 		if errors.As(err, &re) {
 			return res, fmt.Errorf("the responder answered %q, not a status", re.Status.String())
 		}
-		return res, fmt.Errorf("not a valid OCSP response: %v", err)
+		return res, errors.New(notOCSPResponse(der, err))
 	}
 	ids, err := parseCertIDs(resp.TBSResponseData)
 	if err != nil {
-		return res, fmt.Errorf("not a valid OCSP response: %v", err)
+		return res, errors.New(notOCSPResponse(der, err))
 	}
 	if !slices.ContainsFunc(ids, func(id certID) bool { return id.serial.Cmp(leaf.SerialNumber) == 0 }) {
 		return res, notThisCertificate(ids, leaf)
 	}
 	if resp, err = ocsp.ParseResponseForCert(der, leaf, nil); err != nil {
-		return res, fmt.Errorf("not a valid OCSP response: %v", err)
+		return res, errors.New(notOCSPResponse(der, err))
 	}
 	fillTimes(&res, resp)
 	if !resp.NextUpdate.IsZero() && resp.NextUpdate.Before(now.Add(-Skew)) {
