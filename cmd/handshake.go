@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/spf13/cobra"
@@ -163,6 +165,10 @@ func (o *handshakeOptions) build(a *app) (*handshakePlan, error) {
 	if o.connectTo != "" {
 		t, err := connect.ParseTarget(o.connectTo, 443)
 		if err != nil {
+			if to, ok := curlConnectTo(o.connectTo); ok {
+				return nil, withHint(usageErrorf("--connect-to takes HOST:PORT, where to connect; %q is curl's HOST1:PORT1:HOST2:PORT2 form", o.connectTo),
+					"the target is the name; give only where to connect: --connect-to "+to)
+			}
 			return nil, usageErrorf("--connect-to: %v", err)
 		}
 		b.ConnectTo = &t
@@ -294,6 +300,39 @@ func runHandshake(ctx context.Context, a *app, o *handshakeOptions, args []strin
 		}
 	}
 	return tally.err()
+}
+
+// curlConnectTo recognises curl's --connect-to HOST1:PORT1:HOST2:PORT2 (an IPv6 address in
+// brackets) and returns its HOST2:PORT2, the part tlskit's --connect-to takes.
+func curlConnectTo(v string) (string, bool) {
+	var parts []string
+	for rest := v; rest != ""; {
+		var part string
+		if strings.HasPrefix(rest, "[") {
+			end := strings.Index(rest, "]")
+			if end < 0 {
+				return "", false
+			}
+			part, rest = rest[:end+1], rest[end+1:]
+			if rest != "" && !strings.HasPrefix(rest, ":") {
+				return "", false
+			}
+			rest = strings.TrimPrefix(rest, ":")
+		} else {
+			part, rest, _ = strings.Cut(rest, ":")
+		}
+		parts = append(parts, part)
+	}
+	if len(parts) != 4 || parts[2] == "" {
+		return "", false
+	}
+	// curl lets HOST1 and PORT1 be empty (any host, any port); HOST2:PORT2 is always given.
+	for i, port := range []string{parts[1], parts[3]} {
+		if _, err := strconv.ParseUint(port, 10, 16); err != nil && (i == 1 || port != "") {
+			return "", false
+		}
+	}
+	return parts[2] + ":" + parts[3], true
 }
 
 // handshakeError is a target's failure as the run's error line, with the flags that would

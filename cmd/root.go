@@ -168,6 +168,9 @@ Data goes to stdout (text, or JSON with -o json); diagnostics go to stderr. Exit
 		},
 	}
 	root.SetVersionTemplate("tlskit {{.Version}}\n")
+	// --version without cobra's -v: -v is --verbose on every command that has it, so
+	// `tlskit -v handshake HOST` is a verbose handshake, not the version with the command ignored.
+	root.Flags().Bool("version", false, "print the version (as 'tlskit version' does)")
 
 	flags := root.PersistentFlags()
 	flags.VarP(newEnumValue(formatText, &a.opts.Output, formatText, formatJSON, formatPEM), "output", "o",
@@ -227,7 +230,11 @@ func firstCommandArg(args []string) string {
 // argument and flag errors become usage errors (exit 2), and a command group given an unknown
 // subcommand says so instead of printing help and exiting 0.
 func finishTree(c *cobra.Command) {
-	c.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
+	c.SetFlagErrorFunc(func(fc *cobra.Command, err error) error {
+		if !fc.HasParent() && strings.Contains(err.Error(), "unknown shorthand flag: 'v'") {
+			return withHint(usageErrorf("%s", err.Error()),
+				"-v is --verbose, a flag of the command it follows (tlskit handshake -v HOST); the version is tlskit --version")
+		}
 		return usageErrorf("%s", err.Error())
 	})
 	if c.HasSubCommands() && c.Run == nil && c.RunE == nil {
