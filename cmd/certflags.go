@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
@@ -34,7 +35,8 @@ func (o *subjectOptions) register(fs *pflag.FlagSet) {
 	fs.StringVar(&o.subject, "subject", "", `full subject, RFC 4514 ("CN=app,O=Example\, Inc") or OpenSSL's "/O=Example/CN=app", kept in the order written (DC, UID and emailAddress too)`)
 }
 
-// build returns the subject: --subject, then --cn and --org on top of it, then defaultOrg when
+// build returns the subject: --subject, then --cn and --org where it has no CN or O (a
+// different one is a usage error), then defaultOrg when
 // neither --subject nor --org said anything, then defaultCN when no CN was given at all. raw is
 // its encoding, in the order written (openssl -subj's order for the slash form; O before CN for
 // the defaults, as Go orders them), which the certificate or request carries as it is.
@@ -44,6 +46,15 @@ func (o *subjectOptions) build(defaultCN, defaultOrg string) (name pkix.Name, ra
 		if subj, err = dn.Parse(o.subject); err != nil {
 			return pkix.Name{}, nil, usageErrorf("--subject: %v", err)
 		}
+	}
+	// --cn and --org add to a --subject that lacks them; one that says otherwise is a
+	// contradiction the user must settle, not a choice tlskit makes silently.
+	given := subj.PKIX()
+	if o.cn != "" && given.CommonName != "" && given.CommonName != o.cn {
+		return pkix.Name{}, nil, usageErrorf("--subject says CN=%s and --cn says %s: give one of them", given.CommonName, o.cn)
+	}
+	if o.org != "" && len(given.Organization) > 0 && !slices.Equal(given.Organization, []string{o.org}) {
+		return pkix.Name{}, nil, usageErrorf("--subject says O=%s and --org says %s: give one of them", strings.Join(given.Organization, "+O="), o.org)
 	}
 	if o.cn != "" {
 		subj.Set("CN", o.cn)
@@ -66,12 +77,14 @@ func (o *subjectOptions) build(defaultCN, defaultOrg string) (name pkix.Name, ra
 // keyOptions choose a new key's type or an existing key, and how keys are protected on disk.
 type keyOptions struct {
 	keyType      string
+	flags        *pflag.FlagSet // where they were registered: was --key-type given or defaulted
 	keyFile      string
 	passwordFile string
 	allowWeak    bool
 }
 
 func (o *keyOptions) register(fs *pflag.FlagSet, reuse bool) {
+	o.flags = fs
 	names := make([]string, len(certgen.KeyTypes))
 	for i, t := range certgen.KeyTypes {
 		names[i] = string(t)
@@ -87,6 +100,9 @@ func (o *keyOptions) register(fs *pflag.FlagSet, reuse bool) {
 // key returns the private key to use, and whether it is new (and so must be written).
 func (o *keyOptions) key(a *app) (crypto.Signer, bool, error) {
 	if o.keyFile != "" {
+		if o.flags != nil && o.flags.Changed("key-type") {
+			return nil, false, usageErrorf("--key uses an existing key and --key-type is for a new one: give one of them")
+		}
 		password, err := o.password()
 		if err != nil {
 			return nil, false, err
