@@ -340,7 +340,7 @@ own server profile is applied. A request without SANs uses its CN as the one SAN
 	o.ca.register(c)
 	c.Flags().IntVar(&o.days, "days", certgen.DefaultLeafDays, "validity in days")
 	c.Flags().BoolVar(&o.client, "client", false, "allow client authentication too (clientAuth extended key usage)")
-	c.Flags().BoolVar(&o.allowWeak, "insecure", false, "allow a requested RSA key below 2048 bits")
+	weakKeyFlag(c.Flags(), &o.allowWeak, "allow a requested RSA key below 2048 bits")
 	return c
 }
 

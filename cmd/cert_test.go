@@ -326,9 +326,19 @@ func TestWeakKeyHint(t *testing.T) {
 		t.Fatal(err)
 	}
 	res := runCLI(t, "cert", "selfsign", "x.test", "--key", keyFile, "--out", filepath.Join(dir, "c.pem"))
-	want := "tlskit: RSA key of 1024 bits is too weak (at least 2048 required)\ntlskit: hint: --insecure allows a weak key (only for tests: clients refuse it)\n"
+	want := "tlskit: RSA key of 1024 bits is too weak (at least 2048 required)\ntlskit: hint: --allow-weak-key allows it (only for tests: clients refuse it)\n"
 	if res.code != ExitUsage || !strings.HasPrefix(res.stderr, want) {
 		t.Errorf("exit %d, stderr %q; want exit %d and %q", res.code, res.stderr, ExitUsage, want)
+	}
+	// The flag allows it; its old name --insecure (which on handshake skips verification)
+	// still does, saying it is deprecated.
+	res = runCLI(t, "cert", "selfsign", "x.test", "--key", keyFile, "--out", filepath.Join(dir, "a.pem"), "--allow-weak-key")
+	if res.code != ExitOK {
+		t.Errorf("--allow-weak-key: exit %d, stderr %q", res.code, res.stderr)
+	}
+	res = runCLI(t, "cert", "selfsign", "x.test", "--key", keyFile, "--out", filepath.Join(dir, "i.pem"), "--insecure")
+	if res.code != ExitOK || !strings.Contains(res.stderr, "tlskit: warning: --insecure is deprecated: use --allow-weak-key") {
+		t.Errorf("--insecure: exit %d, stderr %q; want exit 0 and a deprecation line", res.code, res.stderr)
 	}
 }
 

@@ -74,6 +74,14 @@ func (o *subjectOptions) build(defaultCN, defaultOrg string) (name pkix.Name, ra
 	return subj.PKIX(), raw, nil
 }
 
+// weakKeyFlag registers --allow-weak-key, and --insecure as its deprecated old name: on
+// handshake --insecure means "skip verification", and one flag name must not mean two things.
+func weakKeyFlag(fs *pflag.FlagSet, allow *bool, usage string) {
+	fs.BoolVar(allow, "allow-weak-key", false, usage)
+	fs.BoolVar(allow, "insecure", false, usage)
+	fs.MarkDeprecated("insecure", "use --allow-weak-key (--insecure skips verification on handshake)")
+}
+
 // keyOptions choose a new key's type or an existing key, and how keys are protected on disk.
 type keyOptions struct {
 	keyType      string
@@ -94,7 +102,7 @@ func (o *keyOptions) register(fs *pflag.FlagSet, reuse bool) {
 		fs.StringVar(&o.keyFile, "key", "", "use this existing private key instead of generating one (PEM or DER; encrypted keys need --key-password-file)")
 	}
 	fs.StringVar(&o.passwordFile, "key-password-file", "", "encrypt the new key with the password in this file (PKCS#8, PBES2/AES-256-CBC, PBKDF2-SHA256 600000 rounds); also decrypts --key")
-	fs.BoolVar(&o.allowWeak, "insecure", false, "allow an RSA key below 2048 bits")
+	weakKeyFlag(fs, &o.allowWeak, "allow an RSA key below 2048 bits")
 }
 
 // key returns the private key to use, and whether it is new (and so must be written).

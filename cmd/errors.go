@@ -95,7 +95,7 @@ func hintFor(err error) string {
 func libraryHint(err error) string {
 	var we *certgen.WeakKeyError
 	if errors.As(err, &we) {
-		return "--insecure allows a weak key (only for tests: clients refuse it)"
+		return "--allow-weak-key allows it (only for tests: clients refuse it)"
 	}
 	return ""
 }

@@ -66,7 +66,7 @@ included, or an unproven one with --revocation-hard-fail) or a certificate expir
   tlskit handshake example.com --revocation auto --revocation-hard-fail
   cat hosts.txt | tlskit handshake - -o json --concurrency 32 | jq -r '.target.host + " " + .version'`,
 		Args:        cobra.MinimumNArgs(1),
-		Annotations: quickCommand(outputFormats(formatText, formatJSON)),
+		Annotations: networkCommand(quickCommand(outputFormats(formatText, formatJSON))),
 		RunE: func(c *cobra.Command, args []string) error {
 			return runHandshake(c.Context(), a, o, args)
 		},

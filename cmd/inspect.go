@@ -51,7 +51,7 @@ keys).`,
   tlskit inspect example.com:443 --lint
   tlskit inspect cert.pem --match key.pem`,
 		Args:        cobra.MinimumNArgs(1),
-		Annotations: quickCommand(outputFormats(formatText, formatJSON, formatPEM)),
+		Annotations: networkCommand(quickCommand(outputFormats(formatText, formatJSON, formatPEM))),
 		RunE: func(c *cobra.Command, args []string) error {
 			return runInspect(c.Context(), a, o, args)
 		},

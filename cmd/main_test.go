@@ -28,11 +28,12 @@ func TestUsageErrors(t *testing.T) {
 		{"unknown command", []string{"bogus"}, `tlskit: unknown command "bogus" for "tlskit"`, "Usage: tlskit [command]"},
 		{"suggestion", []string{"verison"}, `did you mean "version"?`, "Usage: tlskit [command]"},
 		{"extra argument", []string{"version", "extra"}, `tlskit: unknown command "extra" for "tlskit version"`, "Usage: tlskit version [flags]"},
-		{"bad output", []string{"version", "-o", "yaml"}, `tlskit: invalid argument "yaml" for "-o, --output" flag: must be one of text, json, pem`, "Usage:"},
-		{"unsupported output", []string{"version", "-o", "pem"}, "tlskit: --output pem is not supported by 'tlskit version' (choose text or json)", "Usage:"},
-		{"output on completion", []string{"completion", "bash", "-o", "json"}, "tlskit: --output json does not apply to 'tlskit completion bash'", "Usage:"},
-		{"zero timeout", []string{"--timeout", "0", "version"}, `tlskit: invalid argument "0" for "--timeout" flag: must be greater than zero`, "Usage:"},
-		{"bad timeout", []string{"--timeout", "soon", "version"}, `is not a duration`, "Usage:"},
+		{"bad output", []string{"version", "-o", "yaml"}, `tlskit: invalid argument "yaml" for "-o, --output" flag: must be one of text, json`, "Usage:"},
+		{"unsupported output", []string{"version", "-o", "pem"}, `tlskit: invalid argument "pem" for "-o, --output" flag: must be one of text, json`, "Usage:"},
+		{"pem on inspect only", []string{"inspect", "x.pem", "-o", "yaml"}, `must be one of text, json, pem`, "Usage:"},
+		{"output on completion", []string{"completion", "bash", "-o", "json"}, "tlskit: unknown shorthand flag: 'o' in -o", "Usage:"},
+		{"zero timeout", []string{"--timeout", "0", "handshake", "x"}, `tlskit: invalid argument "0" for "--timeout" flag: must be greater than zero`, "Usage:"},
+		{"bad timeout", []string{"--timeout", "soon", "handshake", "x"}, `is not a duration`, "Usage:"},
 		{"unknown completion shell", []string{"completion", "tcsh"}, `tlskit: unknown command "tcsh" for "tlskit completion"`, "Usage:"},
 	}
 	for _, tt := range tests {
@@ -283,7 +284,9 @@ func TestTimeoutFlagParsed(t *testing.T) {
 	streams := NewTestStreams("")
 	a := newApp(streams.IOStreams, nil, testBuild)
 	root := newRootCmd(a)
-	root.AddCommand(&cobra.Command{Use: "noop", RunE: func(*cobra.Command, []string) error { return nil }})
+	noop := &cobra.Command{Use: "noop", Annotations: networkCommand(map[string]string{}), RunE: func(*cobra.Command, []string) error { return nil }}
+	root.AddCommand(noop)
+	a.addSharedFlags(noop)
 	if code := a.execute(context.Background(), root, []string{"noop", "--timeout", "2.5"}); code != ExitOK {
 		t.Fatalf("exit %d: %s", code, streams.ErrBuf)
 	}

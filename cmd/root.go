@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 // Output formats. Every reporting command takes text and json; some add pem.
@@ -32,6 +33,15 @@ const annotationQuickCommand = "tlskit/quick"
 // outputFormats declares which -o values a command supports.
 func outputFormats(formats ...string) map[string]string {
 	return map[string]string{outputAnnotation: strings.Join(formats, ",")}
+}
+
+// annotationNetwork marks a command that connects to servers: it takes --timeout.
+const annotationNetwork = "tlskit/network"
+
+// networkCommand marks a command's annotations as a network command's (annotationNetwork).
+func networkCommand(annotations map[string]string) map[string]string {
+	annotations[annotationNetwork] = "yes"
+	return annotations
 }
 
 // quickCommand marks a command's annotations as a quick command's (annotationQuickCommand).
@@ -164,7 +174,14 @@ Data goes to stdout (text, or JSON with -o json); diagnostics go to stderr. Exit
 			if a.interrupts != nil && c.Annotations[annotationQuickCommand] == "" {
 				a.interrupts.install()
 			}
-			return checkOutputFormat(c, a.opts.Output)
+			// pflag writes its own deprecation notice into cobra's flag-error buffer, which
+			// nobody reads: say it here, as every other warning is said.
+			c.Flags().Visit(func(f *pflag.Flag) {
+				if f.Deprecated != "" {
+					a.warnf("--%s is deprecated: %s", f.Name, f.Deprecated)
+				}
+			})
+			return nil
 		},
 	}
 	root.SetVersionTemplate("tlskit {{.Version}}\n")
@@ -173,12 +190,8 @@ Data goes to stdout (text, or JSON with -o json); diagnostics go to stderr. Exit
 	root.Flags().Bool("version", false, "print the version (as 'tlskit version' does)")
 
 	flags := root.PersistentFlags()
-	flags.VarP(newEnumValue(formatText, &a.opts.Output, formatText, formatJSON, formatPEM), "output", "o",
-		"output format: text or json (pem where a command outputs certificates or keys)")
 	flags.BoolVar(&a.opts.NoColor, "no-color", false, "never colour output (also NO_COLOR, TERM=dumb)")
 	flags.BoolVarP(&a.opts.Quiet, "quiet", "q", false, "no diagnostics on stderr (errors are still printed)")
-	flags.Var(newDurationValue(10*time.Second, &a.opts.Timeout, false), "timeout",
-		"time limit for each connection (e.g. 10s, 1m, 500ms, or seconds)")
 
 	wanted := firstCommandArg(args)
 	full := true
@@ -205,7 +218,27 @@ Data goes to stdout (text, or JSON with -o json); diagnostics go to stderr. Exit
 		root.CompletionOptions.DisableDefaultCmd = true
 	}
 	finishTree(root)
+	a.addSharedFlags(root)
 	return root
+}
+
+// addSharedFlags gives each command the shared flags that mean something to it, and only
+// those: -o with the formats the command writes (outputFormats), --timeout where it connects
+// (networkCommand). As global flags they were advertised everywhere: -o pem on commands that
+// refused it, --timeout on commands that never connect.
+func (a *app) addSharedFlags(c *cobra.Command) {
+	if formats := c.Annotations[outputAnnotation]; formats != "" {
+		list := strings.Split(formats, ",")
+		names := strings.Join(list[:len(list)-1], ", ") + " or " + list[len(list)-1]
+		c.Flags().VarP(newEnumValue(formatText, &a.opts.Output, list...), "output", "o", "output format: "+names)
+	}
+	if c.Annotations[annotationNetwork] != "" {
+		c.Flags().Var(newDurationValue(10*time.Second, &a.opts.Timeout, false), "timeout",
+			"time limit for each connection (e.g. 10s, 1m, 500ms, or seconds)")
+	}
+	for _, sub := range c.Commands() {
+		a.addSharedFlags(sub)
+	}
 }
 
 // firstCommandArg returns the first argument that is not a global flag or its value: the name
@@ -288,23 +321,4 @@ func runGroup(c *cobra.Command, args []string) error {
 		msg += fmt.Sprintf("; did you mean %q?", s[0])
 	}
 	return usageErrorf("%s", msg)
-}
-
-// checkOutputFormat refuses an -o value the running command does not produce. A command that
-// declares no formats (help, completion, command groups) only writes text.
-func checkOutputFormat(c *cobra.Command, output string) error {
-	formats := c.Annotations[outputAnnotation]
-	if formats == "" {
-		formats = formatText
-	}
-	for _, f := range strings.Split(formats, ",") {
-		if f == output {
-			return nil
-		}
-	}
-	if formats == formatText {
-		return usageErrorf("--output %s does not apply to '%s'", output, c.CommandPath())
-	}
-	return usageErrorf("--output %s is not supported by '%s' (choose %s)", output, c.CommandPath(),
-		strings.ReplaceAll(formats, ",", " or "))
 }

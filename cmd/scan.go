@@ -42,7 +42,7 @@ worst code wins.`,
   tlskit scan 127.0.0.1:8443 -o json | jq '.versions[] | select(.supported) | .version'
   tlskit scan mail.example.com:443 --fail-on medium`,
 		Args:        cobra.MinimumNArgs(1),
-		Annotations: outputFormats(formatText, formatJSON),
+		Annotations: networkCommand(outputFormats(formatText, formatJSON)),
 		RunE: func(c *cobra.Command, args []string) error {
 			return runScan(c.Context(), a, o, args)
 		},
@@ -53,7 +53,7 @@ worst code wins.`,
 	o.starttls.register(fs, "before each probe", "")
 	fs.IntVar(&o.parallel, "parallel", 8, "probe connections at once")
 	fs.IntVar(&o.rate, "rate", 250, "most new connections per second, so a scan never floods a server")
-	fs.StringVar(&o.failOn, "fail-on", "high", "exit 3 on a finding of this severity or worse: low, medium or high (none to never)")
+	fs.StringVar(&o.failOn, "fail-on", "high", "exit 3 on a finding of this severity or worse: info (any finding), low, medium or high; none never does")
 	o.revocation.register(fs, revocation.ModeStaple)
 	return c
 }
@@ -61,7 +61,7 @@ worst code wins.`,
 func runScan(ctx context.Context, a *app, o *scanOptions, args []string) error {
 	threshold, ok := severityRank[o.failOn]
 	if !ok && o.failOn != "none" {
-		return usageErrorf("--fail-on must be low, medium, high or none")
+		return usageErrorf("--fail-on must be info, low, medium, high or none, not %q", o.failOn)
 	}
 	if o.parallel < 1 || o.parallel > 64 {
 		return usageErrorf("--parallel must be 1 to 64")

@@ -51,7 +51,7 @@ Exit codes: 0 valid, 3 invalid, 1 the file could not be read, 2 usage.`,
   tlskit verify site.pem --ca ca/root.pem --crl ca/crl.pem        # a local CRL, no network
   tlskit verify chain.pem --revocation auto --revocation-hard-fail`,
 		Args:        cobra.ExactArgs(1),
-		Annotations: quickCommand(outputFormats(formatText, formatJSON)),
+		Annotations: networkCommand(quickCommand(outputFormats(formatText, formatJSON))),
 		RunE: func(c *cobra.Command, args []string) error {
 			return runVerify(c.Context(), a, o, args[0])
 		},
