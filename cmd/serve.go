@@ -35,6 +35,7 @@ type serveOptions struct {
 	keyPasswordFile   string
 	hosts             []string
 	writeCert         string
+	force             bool
 	dir               string
 	proxy             string
 	proxyTimeout      time.Duration
@@ -95,7 +96,8 @@ for up to --drain (5s) and exit 0.`,
 	fs.StringArrayVar(&o.keyFiles, "key", nil, "private key of the --cert at the same position")
 	fs.StringVar(&o.keyPasswordFile, "key-password-file", "", "password of encrypted --key files")
 	fs.StringArrayVar(&o.hosts, "host", nil, "extra name for the ephemeral certificate (repeatable)")
-	fs.StringVar(&o.writeCert, "write-cert", "", "save the ephemeral certificate (public part) to this file")
+	fs.StringVar(&o.writeCert, "write-cert", "", "save the ephemeral certificate (public part) to this file (an existing one only with --force)")
+	fs.BoolVar(&o.force, "force", false, "overwrite the --write-cert file")
 	fs.StringVar(&o.dir, "dir", "", "serve the files in this directory")
 	fs.StringVar(&o.proxy, "proxy", "", "reverse-proxy to this local http:// URL")
 	fs.DurationVar(&o.proxyTimeout, "proxy-timeout", server.DefaultProxyTimeout, "with --proxy: time the backend has to send response headers, and to move a body on (either way); not applied to upgraded (WebSocket) connections")
@@ -368,9 +370,13 @@ func runServe(ctx context.Context, a *app, o *serveOptions) error {
 
 	if c := s.ephemeral; c != nil {
 		if o.writeCert != "" {
-			// Rewritten on every start: the file is only good for this run's certificate.
+			// Never over an existing file without --force, as everywhere else: the file is only
+			// good for this run's certificate, but the path may be someone else's file.
 			f := certgen.OutputFile{Path: o.writeCert, Data: material.EncodeCertificatesPEM(c), Mode: 0o644, Kind: "certificate"}
-			if err := certgen.WriteFiles([]certgen.OutputFile{f}, true); err != nil {
+			if err := certgen.WriteFiles([]certgen.OutputFile{f}, o.force); err != nil {
+				if ee := (*certgen.ExistsError)(nil); errors.As(err, &ee) {
+					return withHint(err, "choose another --write-cert file, or add --force to replace it")
+				}
 				return err
 			}
 		}
@@ -381,7 +387,11 @@ func runServe(ctx context.Context, a *app, o *serveOptions) error {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
-	if err := a.announce("https", ln.Addr().(*net.TCPAddr)); err != nil {
+	scheme := "https"
+	if o.echo {
+		scheme = "tls" // raw TLS: no HTTP client should be pointed at it
+	}
+	if err := a.announce(scheme, ln.Addr().(*net.TCPAddr)); err != nil {
 		return err
 	}
 	// Only now does a closed stdout stop being fatal (see eventLog.start): a reader gone before
@@ -414,7 +424,10 @@ func (a *app) announce(scheme string, addr *net.TCPAddr) error {
 	if addr.IP.IsUnspecified() {
 		host = "127.0.0.1"
 	}
-	u := scheme + "://" + net.JoinHostPort(host, fmt.Sprint(addr.Port)) + "/"
+	u := scheme + "://" + net.JoinHostPort(host, fmt.Sprint(addr.Port))
+	if scheme != "tls" {
+		u += "/"
+	}
 	var err error
 	if a.opts.Output == formatJSON {
 		err = a.writeJSONLine(listeningEvent{Event: "listening", URL: u})

@@ -176,7 +176,8 @@ func StartServeEnv(t testing.TB, dir string, env []string, args ...string) *Serv
 	return nil
 }
 
-var urlPattern = regexp.MustCompile(`^https://127\.0\.0\.1:(\d+)/$`)
+// urlPattern is the URL line: https://HOST:PORT/, or tls://HOST:PORT for --echo (raw TLS).
+var urlPattern = regexp.MustCompile(`^(?:https://127\.0\.0\.1:(\d+)/|tls://127\.0\.0\.1:(\d+))$`)
 
 func (s *Server) parseURL(t testing.TB, line string) {
 	t.Helper()
@@ -193,9 +194,9 @@ func (s *Server) parseURL(t testing.TB, line string) {
 	}
 	m := urlPattern.FindStringSubmatch(u)
 	if m == nil {
-		t.Fatalf("first stdout line %q is not https://127.0.0.1:PORT/", line)
+		t.Fatalf("first stdout line %q is not https://127.0.0.1:PORT/ (or tls://127.0.0.1:PORT)", line)
 	}
-	s.URL, s.Port = u, m[1]
+	s.URL, s.Port = u, m[1]+m[2]
 }
 
 // MarkStopped tells the cleanup that the test has ended the server itself (or seen it end).

@@ -1131,6 +1131,9 @@ func echoDial(t *testing.T, s *e2etest.Server, caFile string) *tls.Conn {
 func echoCase(t *testing.T, caFile string, certArgs []string) {
 	dir := t.TempDir()
 	s := e2etest.StartServe(t, dir, append([]string{"--echo", "-o", "json"}, certArgs...)...)
+	if want := "tls://127.0.0.1:" + s.Port; s.URL != want {
+		t.Errorf("--echo listening URL %q, want %q (raw TLS, not https)", s.URL, want)
+	}
 	c := echoDial(t, s, caFile)
 	if p := c.ConnectionState().NegotiatedProtocol; p != "" {
 		t.Errorf("--echo negotiated ALPN %q", p)
