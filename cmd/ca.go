@@ -187,6 +187,9 @@ func runCACreate(a *app, o *caCreateOptions, pathLenSet bool) error {
 	}
 	m.files = append(m.files, stateFiles(dir, settings)...)
 
+	// Replacing a CA orphans everything it issued: say so once it is done.
+	_, statErr := os.Stat(certPath)
+	replacing := o.force && statErr == nil
 	created, err := ensureCADir(dir, createParents)
 	if err != nil {
 		return err
@@ -196,6 +199,9 @@ func runCACreate(a *app, o *caCreateOptions, pathLenSet bool) error {
 			_ = os.Remove(dir)
 		}
 		return err
+	}
+	if replacing {
+		a.warnf("replaced the CA in %s: certificates it issued before no longer verify, and clients that trusted the old CA must trust %s anew", dir, trust)
 	}
 	if password == nil {
 		a.infof("note: %s is unencrypted (mode 0600); anyone who reads it can issue certificates your clients trust (--key-password-file encrypts it)", keyPath)

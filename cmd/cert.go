@@ -59,12 +59,15 @@ type leafPlan struct {
 	// newKey is true when the key was generated here and so must be written.
 	newKey   bool
 	warnings []certgen.Warning
+	// addressCN is the first host when it is an IP address, email or URI: the CN a CA-issued
+	// leaf takes unless one was given or its CA constrains DNS names (nameByAddress).
+	addressCN string
 }
 
 // plan validates the request and makes or loads the key. selfSigned matters for the default
-// CN: a CA-issued certificate for an IP address, email or URI gets an empty subject (its SANs
-// say it all, and a CN that is not a DNS name trips name-constraint checks in OpenSSL), while a
-// self-signed one needs a subject to name itself as issuer.
+// CN: a self-signed certificate is named by its first host whatever it is; a CA-issued one
+// whose first host is an IP address, email or URI is named so once its CA is known
+// (nameByAddress), since under DNS name constraints OpenSSL refuses such a CN.
 func (o *leafOptions) plan(a *app, hosts []string, selfSigned bool) (*leafPlan, error) {
 	if err := o.output.validate(); err != nil {
 		return nil, err
@@ -77,8 +80,9 @@ func (o *leafOptions) plan(a *app, hosts []string, selfSigned bool) (*leafPlan, 
 		return nil, err
 	}
 	kind, defaultCN, _ := certgen.ClassifyHost(hosts[0])
+	var addressCN string
 	if kind != "DNS" && !selfSigned {
-		defaultCN = ""
+		addressCN, defaultCN = defaultCN, ""
 	}
 	subject, rawSubject, err := o.subject.build(defaultCN, "")
 	if err != nil {
@@ -99,7 +103,7 @@ func (o *leafOptions) plan(a *app, hosts []string, selfSigned bool) (*leafPlan, 
 		return nil, err
 	}
 	return &leafPlan{
-		hosts: hosts, sans: sans, key: key, newKey: newKey, warnings: warnings,
+		hosts: hosts, sans: sans, key: key, newKey: newKey, warnings: warnings, addressCN: addressCN,
 		req: certgen.LeafRequest{SANs: sans, Subject: subject, RawSubject: rawSubject, Days: o.days, Client: o.client, Now: a.now()},
 	}, nil
 }
@@ -304,11 +308,44 @@ func runCertIssue(a *app, o *certIssueOptions, hosts []string) error {
 	if err != nil {
 		return err
 	}
+	if err := o.nameByAddress(plan, append([]*x509.Certificate{issuer.Cert}, issuer.Chain...)); err != nil {
+		return err
+	}
 	cert, warnings, err := certgen.IssueLeaf(a.random, plan.req, plan.key.Public(), issuer)
 	if err != nil {
 		return err
 	}
 	return o.writeLeaf(a, plan, cert, issuer.Chain, trust, warnings)
+}
+
+// nameByAddress gives a leaf whose first host is an IP address, email or URI that host as CN,
+// as cert selfsign does, so that no certificate has an empty subject, unless a CA of the
+// chain constrains names: OpenSSL
+// checks a CN that could be a host name (digits and dots can) against DNS constraints and
+// refuses the leaf (and certgen does likewise), while the SAN alone says it all.
+func (o *leafOptions) nameByAddress(plan *leafPlan, chain []*x509.Certificate) error {
+	if plan.addressCN == "" || plan.req.Subject.CommonName != "" {
+		return nil
+	}
+	for _, c := range chain {
+		if hasNameConstraints(c) {
+			return nil
+		}
+	}
+	subject, raw, err := o.subject.build(plan.addressCN, "")
+	if err != nil {
+		return err
+	}
+	plan.req.Subject, plan.req.RawSubject = subject, raw
+	return nil
+}
+
+// hasNameConstraints reports whether c constrains any kind of name. A CA that permits only IP
+// ranges is read by certgen (as by OpenSSL's CN check) as permitting no DNS names, so any
+// constraint rules out a CN that could be taken for one.
+func hasNameConstraints(c *x509.Certificate) bool {
+	return len(c.PermittedDNSDomains)+len(c.ExcludedDNSDomains)+len(c.PermittedIPRanges)+len(c.ExcludedIPRanges)+
+		len(c.PermittedEmailAddresses)+len(c.ExcludedEmailAddresses)+len(c.PermittedURIDomains)+len(c.ExcludedURIDomains) > 0
 }
 
 type certSignOptions struct {

@@ -37,7 +37,7 @@ func (o *subjectOptions) register(fs *pflag.FlagSet) {
 
 // build returns the subject: --subject, then --cn and --org where it has no CN or O (a
 // different one is a usage error), then defaultOrg when
-// neither --subject nor --org said anything, then defaultCN when no CN was given at all. raw is
+// none of --subject, --cn and --org said anything, then defaultCN when no CN was given at all. raw is
 // its encoding, in the order written (openssl -subj's order for the slash form; O before CN for
 // the defaults, as Go orders them), which the certificate or request carries as it is.
 func (o *subjectOptions) build(defaultCN, defaultOrg string) (name pkix.Name, raw []byte, err error) {
@@ -61,7 +61,8 @@ func (o *subjectOptions) build(defaultCN, defaultOrg string) (name pkix.Name, ra
 	}
 	if o.org != "" {
 		subj.Set("O", o.org)
-	} else if o.subject == "" && defaultOrg != "" {
+	} else if o.subject == "" && o.cn == "" && defaultOrg != "" {
+		// Only for a name nobody gave: --cn X alone is the whole subject asked for.
 		subj.Set("O", defaultOrg)
 	}
 	// X.520 caps a CN at 64 characters; a longer first host stays in the SANs only.

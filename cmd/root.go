@@ -107,7 +107,8 @@ func (a *app) infof(format string, args ...any) {
 	if a.opts.Quiet {
 		return
 	}
-	fmt.Fprintf(a.streams.Err, "%s\n", sanitizeLine(fmt.Sprintf(format, args...)))
+	// With the prefix every diagnostic has, so a script's stderr is one program's, line by line.
+	fmt.Fprintf(a.streams.Err, "%s %s\n", a.errPalette().Dim("tlskit:"), sanitizeLine(fmt.Sprintf(format, args...)))
 }
 
 // writeJSON writes one JSON document to stdout, indented for people and parseable by jq.

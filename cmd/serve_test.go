@@ -81,7 +81,7 @@ func TestReportReload(t *testing.T) {
 		err  error
 		want string
 	}{
-		{nil, "certificates reloaded\n"},
+		{nil, "tlskit: certificates reloaded\n"},
 		{&server.StapleError{File: "resp.der", Err: errors.New("it expired")}, "tlskit: warning: certificates reloaded, but not stapling resp.der: it expired\n"},
 		{errors.New("cert.pem: not a regular file (named pipe)"), "tlskit: warning: certificate reload failed, still serving the previous certificates: cert.pem: not a regular file (named pipe)\n"},
 	} {
