@@ -320,9 +320,8 @@ func runCertIssue(a *app, o *certIssueOptions, hosts []string) error {
 
 // nameByAddress gives a leaf whose first host is an IP address, email or URI that host as CN,
 // as cert selfsign does, so that no certificate has an empty subject, unless a CA of the
-// chain constrains names: OpenSSL
-// checks a CN that could be a host name (digits and dots can) against DNS constraints and
-// refuses the leaf (and certgen does likewise), while the SAN alone says it all.
+// chain constrains names: OpenSSL checks a CN that could be a host name (digits and dots can)
+// against DNS constraints and refuses the leaf (certgen likewise), while the SAN says it all.
 func (o *leafOptions) nameByAddress(plan *leafPlan, chain []*x509.Certificate) error {
 	if plan.addressCN == "" || plan.req.Subject.CommonName != "" {
 		return nil
