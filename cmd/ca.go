@@ -565,15 +565,12 @@ func (a *app) reportCRL(s certgen.CRLSummary) error {
 	for _, f := range s.Files {
 		fields = append(fields, render.Field{Key: f.Kind, Value: f.Path})
 	}
-	next := s.NextUpdate.Format(time.RFC3339)
-	if a.streams.OutTTY {
-		next += " (" + relativeDays(s.NextUpdate.Sub(a.now())) + ")"
-	}
+	next := s.NextUpdate.Format(time.RFC3339) + " (" + relativeDays(s.NextUpdate.Sub(a.now())) + ")"
 	return writeFieldsOut(a, append(fields,
 		render.Field{Key: "issuer", Value: s.Issuer},
-		render.Field{Key: "crl_number", Value: fmt.Sprint(s.Number)},
-		render.Field{Key: "this_update", Value: s.ThisUpdate.Format(time.RFC3339)},
-		render.Field{Key: "next_update", Value: next},
+		render.Field{Key: "crl number", Value: fmt.Sprint(s.Number)},
+		render.Field{Key: "this update", Value: s.ThisUpdate.Format(time.RFC3339)},
+		render.Field{Key: "next update", Value: next},
 		render.Field{Key: "revoked", Value: fmt.Sprint(s.Revoked)},
 		render.Field{Key: "format", Value: s.Format},
 	))
@@ -588,15 +585,12 @@ func crlWriteError(err error) error {
 	return err
 }
 
-// writeFieldsOut prints key: value lines on stdout, laid out as reportSummary lays them out.
+// writeFieldsOut prints fields on stdout, laid out as reportSummary lays them out.
 func writeFieldsOut(a *app, fields []render.Field) error {
-	tty := a.streams.OutTTY
 	for i := range fields {
-		if tty {
-			fields[i].Key = strings.ReplaceAll(fields[i].Key, "_", " ")
-		}
+		fields[i].Key = strings.ReplaceAll(fields[i].Key, "_", " ")
 	}
-	return render.WriteFields(a.streams.Out, fields, render.FieldStyle{Human: tty, Key: a.outPalette().Dim})
+	return render.WriteFields(a.streams.Out, fields, render.FieldStyle{Key: a.outPalette().Dim})
 }
 
 // defaultCADir is the default CA directory of this user; flag is the one that gives another,

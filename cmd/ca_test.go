@@ -37,11 +37,11 @@ func TestCARevocationRendering(t *testing.T) {
 		report func(a *app) error
 	}{
 		{"ca-revoke.txt", false, formatText, func(a *app) error { return a.reportRevoke(revoked) }},
-		{"ca-revoke-tty.txt", true, formatText, func(a *app) error { return a.reportRevoke(revoked) }},
+		{"ca-revoke.txt", true, formatText, func(a *app) error { return a.reportRevoke(revoked) }},
 		{"ca-revoke.json", false, formatJSON, func(a *app) error { return a.reportRevoke(revoked) }},
 		{"ca-revoke-again.json", false, formatJSON, func(a *app) error { return a.reportRevoke(bySerial) }},
 		{"ca-crl.txt", false, formatText, func(a *app) error { return a.reportCRL(crl) }},
-		{"ca-crl-tty.txt", true, formatText, func(a *app) error { return a.reportCRL(crl) }},
+		{"ca-crl.txt", true, formatText, func(a *app) error { return a.reportCRL(crl) }},
 		{"ca-crl.json", false, formatJSON, func(a *app) error { return a.reportCRL(crl) }},
 	} {
 		streams := NewTestStreams("")

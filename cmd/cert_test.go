@@ -11,6 +11,7 @@ import (
 	"encoding/pem"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -139,7 +140,7 @@ func TestCertPEMToStdout(t *testing.T) {
 	if _, err := material.ParseCertificates([]byte(res.stdout)); err != nil || strings.Contains(res.stdout, "PRIVATE KEY") {
 		t.Fatalf("stdout should be the certificate PEM only: %v\n%s", err, res.stdout)
 	}
-	if !strings.Contains(res.stderr, "subject: CN=pipe.test") {
+	if !regexp.MustCompile(`(?m)^subject +CN=pipe\.test$`).MatchString(res.stderr) {
 		t.Fatalf("summary should be on stderr: %q", res.stderr)
 	}
 	if names := listDir(t, dir); strings.Join(names, " ") != "pipe.test-key.pem" {
@@ -209,7 +210,7 @@ func TestSummaryRendering(t *testing.T) {
 		output string
 	}{
 		{"summary.txt", false, formatText},
-		{"summary-tty.txt", true, formatText},
+		{"summary.txt", true, formatText},
 		{"summary.json", false, formatJSON},
 	} {
 		streams := NewTestStreams("")

@@ -313,14 +313,12 @@ func (a *app) reportSummary(s certgen.Summary, pemOnStdout bool) error {
 	for _, w := range s.Warnings {
 		a.warnf("%s", w)
 	}
-	out, tty := a.streams.Out, a.streams.OutTTY
-	p := a.outPalette()
+	out, p := a.streams.Out, a.outPalette()
 	if pemOnStdout {
 		if a.opts.Quiet {
 			return nil
 		}
-		out, tty = a.streams.Err, a.streams.ErrTTY
-		p = a.errPalette()
+		out, p = a.streams.Err, a.errPalette()
 	}
 	if a.opts.Output == formatJSON {
 		if pemOnStdout {
@@ -330,7 +328,7 @@ func (a *app) reportSummary(s certgen.Summary, pemOnStdout bool) error {
 	}
 	var fields []render.Field
 	for _, f := range s.Files {
-		fields = append(fields, render.Field{Key: f.Kind, Value: f.Path})
+		fields = append(fields, render.Field{Key: strings.ReplaceAll(f.Kind, "_", " "), Value: f.Path})
 	}
 	if s.TrustAnchor != "" {
 		fields = append(fields, render.Field{Key: "trust", Value: s.TrustAnchor})
@@ -346,11 +344,8 @@ func (a *app) reportSummary(s certgen.Summary, pemOnStdout bool) error {
 	}
 	fields = append(fields, render.Field{Key: "key", Value: s.KeyType})
 	if s.NotAfter != nil {
-		value := s.NotAfter.Format(time.RFC3339)
-		if tty {
-			value += " (" + relativeDays(s.NotAfter.Sub(a.now())) + ")"
-		}
-		fields = append(fields, render.Field{Key: "not_after", Value: value})
+		value := s.NotAfter.Format(time.RFC3339) + " (" + relativeDays(s.NotAfter.Sub(a.now())) + ")"
+		fields = append(fields, render.Field{Key: "not after", Value: value})
 	}
 	for _, u := range s.CRLURLs {
 		fields = append(fields, render.Field{Key: "crl", Value: u})
@@ -361,16 +356,7 @@ func (a *app) reportSummary(s certgen.Summary, pemOnStdout bool) error {
 	if s.SHA256 != "" {
 		fields = append(fields, render.Field{Key: "sha256", Value: s.SHA256})
 	}
-	if tty {
-		for i := range fields {
-			fields[i].Key = strings.ReplaceAll(fields[i].Key, "_", " ")
-		}
-	} else {
-		for i := range fields {
-			fields[i].Key = strings.ReplaceAll(fields[i].Key, " ", "_")
-		}
-	}
-	return render.WriteFields(out, fields, render.FieldStyle{Human: tty, Key: p.Dim})
+	return render.WriteFields(out, fields, render.FieldStyle{Key: p.Dim})
 }
 
 // relativeDays says "in 397 days" or "3 days ago", for people at a terminal.

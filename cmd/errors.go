@@ -26,6 +26,9 @@ type cliError struct {
 	code int
 	err  error
 	hint string
+	// onStdout says the text report on stdout already states this failure: on a terminal,
+	// where stdout and stderr are one screen, the error line would say it twice.
+	onStdout bool
 }
 
 func (e *cliError) Error() string { return e.err.Error() }
@@ -46,6 +49,27 @@ func checkFailed(err error) error {
 func withHint(err error, hint string) error {
 	code := exitCodeFor(err)
 	return &cliError{code: code, err: err, hint: hint}
+}
+
+// saidOnStdout marks a failure that the text report on stdout states (verify's "not valid:"
+// line, handshake's verification section); its exit code and hint are kept.
+func saidOnStdout(err error) error {
+	return &cliError{code: exitCodeFor(err), err: err, onStdout: true}
+}
+
+// isSaidOnStdout reports whether saidOnStdout marked err or an error it wraps.
+func isSaidOnStdout(err error) bool {
+	for e := err; e != nil; {
+		var ce *cliError
+		if !errors.As(e, &ce) {
+			return false
+		}
+		if ce.onStdout {
+			return true
+		}
+		e = ce.err
+	}
+	return false
 }
 
 // errInterrupted is the cause of the run's context when a signal cancels it.

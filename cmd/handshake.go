@@ -294,9 +294,17 @@ func runHandshake(ctx context.Context, a *app, o *handshakeOptions, args []strin
 		}
 		switch code {
 		case ExitFailure:
-			tally.fail(handshakeError(out.err))
+			failure := handshakeError(out.err)
+			if a.opts.Output != formatJSON && !o.pem && out.res != nil {
+				failure = saidOnStdout(failure) // the report's "failed:" line states it
+			}
+			tally.fail(failure)
 		case ExitCheckFailed:
-			tally.failCheck(withHint(errors.New(checkProblem(out.res, o)), verificationHintFor(out.res, o)))
+			problem := withHint(errors.New(checkProblem(out.res, o)), verificationHintFor(out.res, o))
+			if a.opts.Output != formatJSON && !o.pem {
+				problem = saidOnStdout(problem) // the report's verification line states it
+			}
+			tally.failCheck(problem)
 		}
 	}
 	return tally.err()

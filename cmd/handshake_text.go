@@ -12,20 +12,13 @@ import (
 	"github.com/tlskit/tlskit/tlscore/handshake"
 )
 
-// renderHandshakeText writes one handshake's text report on stdout: the terminal layout
-// (handshakeReport) or, in a pipe, the fields list (handshakeFields). Both show the values
-// newHandshakeView computes once, so they cannot drift apart in what they say.
+// renderHandshakeText writes one handshake's text report on stdout: one layout on a terminal
+// and in a pipe alike (colour only where the palette says so); machines read -o json.
 func (a *app) renderHandshakeText(res *handshake.Result, o *handshakeOptions) error {
 	now := a.now()
-	v := newHandshakeView(res, now)
 	var b strings.Builder
-	if a.streams.OutTTY {
-		r := handshakeReport{b: &b, p: a.outPalette(), verbose: o.verbose, insecure: o.insecure, now: now}
-		r.render(v)
-	} else {
-		// A strings.Builder does not fail; the write below is the one that can.
-		_ = render.WriteFields(&b, handshakeFields(v, o.verbose), render.FieldStyle{})
-	}
+	r := handshakeReport{b: &b, p: a.outPalette(), verbose: o.verbose, insecure: o.insecure, now: now}
+	r.render(newHandshakeView(res, now))
 	_, err := io.WriteString(a.streams.Out, b.String())
 	return err
 }
@@ -255,99 +248,3 @@ func (r *handshakeReport) timing(res *handshake.Result) {
 	}
 	r.line("%s dns %.1f ms, connect %.1f ms%s, handshake %.1f ms, total %.1f ms", r.p.Dim("timing:"), t.DNSMs, t.ConnectMs, st, t.HandshakeMs, t.TotalMs)
 }
-
-// handshakeFields is the pipe layout: one stable key: value field a line, in the order of the
-// terminal report (render.WriteFields escapes every value).
-func handshakeFields(v *handshakeView, verbose bool) []render.Field {
-	res := v.res
-	var f fieldList
-	f.add("target", res.Target.Address())
-	f.add("address", v.address)
-	f.add("sni", v.sni)
-	if res.StartTLS != "" {
-		f.add("starttls", res.StartTLS)
-	}
-	for _, s := range res.Steps {
-		f.add("step", fmt.Sprintf("%.3f %s %s %s", s.AtMs, s.Direction, stepName(s), s.Summary))
-		if verbose {
-			for _, d := range s.Detail {
-				f.add("detail", d)
-			}
-		}
-	}
-	if res.Error != "" {
-		f.add("error", res.Error)
-		if len(res.Chain) > 0 {
-			chainFields(&f, v)
-		}
-	} else {
-		f.add("version", res.Version)
-		f.add("cipher_suite", res.CipherSuite)
-		chainFields(&f, v)
-		f.add("key_exchange", orDash(res.KeyExchange))
-		f.add("hello_retry", fmt.Sprint(res.HelloRetry))
-		f.add("forward_secrecy", v.forwardSecrecy)
-		f.add("resumption_ticket", v.ticket)
-		f.add("alpn", v.alpn)
-		if ca := res.ClientAuth; ca != nil && ca.Requested {
-			f.add("client_auth.requested", "true")
-			f.add("client_auth.certificate_sent", fmt.Sprint(ca.CertificateSent))
-		}
-	}
-	t := res.Timing
-	f.add("timing.dns_ms", fmt.Sprintf("%.3f", t.DNSMs))
-	f.add("timing.connect_ms", fmt.Sprintf("%.3f", t.ConnectMs))
-	if res.StartTLS != "" {
-		f.add("timing.starttls_ms", fmt.Sprintf("%.3f", t.StartTLSMs))
-	}
-	f.add("timing.handshake_ms", fmt.Sprintf("%.3f", t.HandshakeMs))
-	f.add("timing.total_ms", fmt.Sprintf("%.3f", t.TotalMs))
-	return f
-}
-
-func chainFields(f *fieldList, v *handshakeView) {
-	res := v.res
-	for i, cv := range v.certs {
-		c := cv.cert
-		key := func(name string) string { return fmt.Sprintf("certificate.%d.%s", i, name) }
-		f.add(key("subject"), c.Subject)
-		f.add(key("issuer"), c.Issuer)
-		f.add(key("not_before"), c.NotBefore.Format(time.RFC3339))
-		f.add(key("not_after"), c.NotAfter.Format(time.RFC3339))
-		f.add(key("days_left"), fmt.Sprint(c.DaysLeft))
-		f.add(key("key"), c.Key)
-		f.add(key("signature_algorithm"), c.SignatureAlgorithm)
-		f.add(key("names"), cv.names)
-		f.add(key("sha256"), c.SHA256)
-		if cv.revocation != "" {
-			f.add(key("revocation"), cv.revocation)
-		}
-	}
-	ver := res.Verification
-	if ver == nil {
-		return
-	}
-	f.add("verification.verified", fmt.Sprint(ver.Verified))
-	if !ver.Verified {
-		f.add("verification.reason", ver.Reason)
-		f.add("verification.error", ver.Error)
-	}
-	f.add("verification.hostname_ok", fmt.Sprint(ver.HostnameOK))
-	if rev := res.Revocation; rev != nil {
-		f.add("revocation.status", rev.Status)
-		if rev.Source != "" {
-			f.add("revocation.source", rev.Source)
-		}
-		if rev.Error != "" {
-			f.add("revocation.error", rev.Error)
-		}
-	}
-	if v.ocsp != "" {
-		f.add("ocsp", v.ocsp)
-	}
-}
-
-// fieldList collects the fields of a pipe layout.
-type fieldList []render.Field
-
-func (l *fieldList) add(key, value string) { *l = append(*l, render.Field{Key: key, Value: value}) }

@@ -121,7 +121,11 @@ func (a *app) execute(ctx context.Context, root *cobra.Command, args []string) i
 	code := exitCodeFor(err)
 	p := a.errPalette()
 	prefix := p.Dim("tlskit:")
-	fmt.Fprintf(a.streams.Err, "%s %s\n", prefix, p.Bad(errorMessage(err)))
+	// A failure the report on stdout already states is printed once on a terminal (stdout and
+	// stderr are the same screen); in a pipe or file stderr still carries it for the script.
+	if !(isSaidOnStdout(err) && a.streams.OutTTY && a.streams.ErrTTY) {
+		fmt.Fprintf(a.streams.Err, "%s %s\n", prefix, p.Bad(errorMessage(err)))
+	}
 	if hint := hintFor(err); hint != "" {
 		fmt.Fprintf(a.streams.Err, "%s hint: %s\n", prefix, sanitizeLine(hint))
 	}

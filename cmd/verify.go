@@ -145,11 +145,15 @@ func reportVerify(a *app, o *verifyOptions, file string, opts inspect.VerifyOpti
 		if err := a.writeJSON(rep); err != nil {
 			return err
 		}
-	} else if err := renderVerify(a.streams.Out, a.outPalette(), a.streams.OutTTY, rep); err != nil {
+	} else if err := renderVerify(a.streams.Out, a.outPalette(), rep, describeAll(chain, opts.Now)); err != nil {
 		return err
 	}
 	if !v.Verified {
-		return withHint(checkFailed(fmt.Errorf("%s: %s (%s)", file, v.Error, v.Reason)), verificationHint(v.Reason, true))
+		err := withHint(checkFailed(fmt.Errorf("%s: %s (%s)", file, v.Error, v.Reason)), verificationHint(v.Reason, true))
+		if a.opts.Output != formatJSON {
+			err = saidOnStdout(err)
+		}
+		return err
 	}
 	return nil
 }
@@ -187,7 +191,11 @@ func verificationHint(reason string, file bool) string {
 	case reason == inspect.ReasonUnknownAuthority && file:
 		return "if the issuer is a root you trust, give it with --ca FILE; if it is an intermediate, with --intermediates FILE"
 	case reason == inspect.ReasonUnknownAuthority:
-		return "if the issuer is a root you trust, give it with --ca FILE; if it is an intermediate, the server must send it"
+		return "if the issuer is a root you trust, give it with --ca FILE; if it is an intermediate, the server must send it; --insecure skips verification"
+	case reason == inspect.ReasonSelfSigned && file:
+		return "if you trust this certificate itself, give it with --ca FILE"
+	case reason == inspect.ReasonSelfSigned:
+		return "if you trust this server's own certificate, give it with --ca FILE (tlskit serve --write-cert saves one); --insecure skips verification"
 	}
 	return ""
 }
@@ -201,50 +209,56 @@ func verificationHintFor(res *handshake.Result, o *handshakeOptions) string {
 	return ""
 }
 
-func renderVerify(w io.Writer, p palette, human bool, rep inspect.VerifyReport) error {
+// describeAll describes each certificate of a chain at the time of the verdict.
+func describeAll(chain []*x509.Certificate, at time.Time) []inspect.Certificate {
+	out := make([]inspect.Certificate, len(chain))
+	for i, c := range chain {
+		out[i] = inspect.Describe(c, at)
+	}
+	return out
+}
+
+// renderVerify writes the verdict in the one text layout: the verified chains as trees, or,
+// when nothing verified, the chain as the file presented it, so the user sees which
+// certificate is at fault (an expired one is marked so), then the verdict line.
+func renderVerify(w io.Writer, p palette, rep inspect.VerifyReport, presented []inspect.Certificate) error {
 	var b strings.Builder
 	esc := render.Escape
 	v := rep.Verification
-	if !human {
-		fmt.Fprintf(&b, "file: %s\n", esc(rep.File))
-		fmt.Fprintf(&b, "at: %s\n", rep.At.Format(time.RFC3339))
-		if rep.Host != "" {
-			fmt.Fprintf(&b, "host: %s\n", rep.Host)
-		}
-		fmt.Fprintf(&b, "purpose: %s\n", rep.Purpose)
-		if rep.Leaf != nil {
-			fmt.Fprintf(&b, "leaf: %s\n", esc(rep.Leaf.Subject))
-		}
-		fmt.Fprintf(&b, "verified: %t\n", v.Verified)
-		if !v.Verified {
-			fmt.Fprintf(&b, "reason: %s\n", v.Reason)
-			fmt.Fprintf(&b, "error: %s\n", esc(v.Error))
-		}
-		if rep.Host != "" {
-			fmt.Fprintf(&b, "hostname_ok: %t\n", v.HostnameOK)
-		}
-		for i, ch := range v.Chains {
-			var subjects []string
-			for _, c := range ch {
-				subjects = append(subjects, esc(c.Subject))
+	if len(v.Chains) == 0 && len(presented) > 0 {
+		fmt.Fprintf(&b, "%s\n", p.Bold("presented chain (not verified)"))
+		for depth, c := range presented {
+			role := "intermediate"
+			switch {
+			case depth == 0:
+				role = "leaf"
+			case c.SelfSigned:
+				role = "self-signed"
 			}
-			fmt.Fprintf(&b, "chain.%d: %s\n", i, strings.Join(subjects, " <- "))
-		}
-		if rev := rep.Revocation; rev != nil {
-			if len(v.Chains) > 0 {
-				for i, c := range v.Chains[0] {
-					if c.Revocation != nil && c.Revocation.Status != revocation.StatusNotChecked {
-						fmt.Fprintf(&b, "chain.0.%d.revocation: %s\n", i, esc(describeRevocation(c.Revocation, rep.At)))
-					}
+			var marks []string
+			switch {
+			case rep.At.After(c.NotAfter):
+				marks = append(marks, p.Bad("expired "+c.NotAfter.Format("2006-01-02")))
+			case rep.At.Before(c.NotBefore):
+				marks = append(marks, p.Bad("not valid before "+c.NotBefore.Format("2006-01-02")))
+			}
+			indent, branch := strings.Repeat("   ", depth), ""
+			if depth > 0 {
+				branch = "└─ "
+			}
+			line := fmt.Sprintf("  %s%s%s %s", indent, branch, p.Bold(esc(c.Subject)), p.Dim("("+role+", until "+c.NotAfter.Format("2006-01-02")+")"))
+			if len(marks) > 0 {
+				line += " " + strings.Join(marks, ", ")
+			}
+			fmt.Fprintf(&b, "%s\n", line)
+			if depth == len(presented)-1 && !c.SelfSigned {
+				pad := "   " // under the subject, past the branch
+				if depth > 0 {
+					pad = "      "
 				}
-			}
-			fmt.Fprintf(&b, "revocation.status: %s\n", rev.Status)
-			if rev.Error != "" {
-				fmt.Fprintf(&b, "revocation.error: %s\n", esc(rev.Error))
+				fmt.Fprintf(&b, "  %s%s%s %s\n", indent, pad, p.Dim("issued by"), esc(c.Issuer))
 			}
 		}
-		_, err := io.WriteString(w, b.String())
-		return err
 	}
 	for i, ch := range v.Chains {
 		fmt.Fprintf(&b, "%s\n", p.Bold(fmt.Sprintf("chain %d", i+1)))

@@ -47,21 +47,32 @@ func TestVerifyRendering(t *testing.T) {
 		name    string
 		revoked bool
 	}{{"verify-crl-good", false}, {"verify-crl-revoked", true}} {
-		for _, human := range []bool{false, true} {
-			var b strings.Builder
-			if err := renderVerify(&b, newPalette(false), human, fixtureVerify(tc.revoked)); err != nil {
-				t.Fatal(err)
-			}
-			name := tc.name + ".txt"
-			if human {
-				name = tc.name + "-tty.txt"
-			}
-			golden(t, name, b.String())
+		var b strings.Builder
+		if err := renderVerify(&b, newPalette(false), fixtureVerify(tc.revoked), nil); err != nil {
+			t.Fatal(err)
 		}
+		golden(t, tc.name+".txt", b.String())
 		js, err := json.MarshalIndent(fixtureVerify(tc.revoked), "", "  ")
 		if err != nil {
 			t.Fatal(err)
 		}
 		golden(t, tc.name+".json", string(js)+"\n")
 	}
+}
+
+// TestVerifyRenderingFailureShowsChain: a verdict with no verified chain still shows the chain
+// as the file presented it, the expired certificate marked and the last one's issuer named, so
+// the user sees which certificate is at fault.
+func TestVerifyRenderingFailureShowsChain(t *testing.T) {
+	rep := fixtureVerify(false)
+	leaf, inter := rep.Verification.Chains[0][0], rep.Verification.Chains[0][1]
+	leaf.Revocation, inter.Revocation = nil, nil
+	inter.NotAfter = rep.At.Add(-48 * time.Hour)
+	rep.Verification = inspect.Verification{Reason: inspect.ReasonExpired, Error: `the certificate "CN=Issuing CA" expired on ` + inter.NotAfter.Format(time.RFC3339)}
+	rep.Revocation = nil
+	var b strings.Builder
+	if err := renderVerify(&b, newPalette(false), rep, []inspect.Certificate{leaf, inter}); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "verify-expired-intermediate.txt", b.String())
 }

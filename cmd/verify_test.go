@@ -31,16 +31,16 @@ func TestVerifyCommand(t *testing.T) {
 		err  string // substring of the first stderr line
 		hint string // substring of the "tlskit: hint:" line that must follow it
 	}{
-		{"valid", []string{"verify", "svc.test.pem", "--ca", "ca/ca.pem", "--host", "svc.test"}, ExitOK, "verified: true", "", ""},
+		{"valid", []string{"verify", "svc.test.pem", "--ca", "ca/ca.pem", "--host", "svc.test"}, ExitOK, "verified: valid for svc.test", "", ""},
 		{"valid json", []string{"verify", "svc.test.pem", "--ca", "ca/ca.pem", "-o", "json"}, ExitOK, `"verified": true`, "", ""},
-		{"wrong host", []string{"verify", "svc.test.pem", "--ca", "ca/ca.pem", "--host", "other.test"}, ExitCheckFailed, "reason: hostname_mismatch", "not other.test", ""},
+		{"wrong host", []string{"verify", "svc.test.pem", "--ca", "ca/ca.pem", "--host", "other.test"}, ExitCheckFailed, "(hostname_mismatch)", "not other.test", ""},
 		// Both CAs have the default name: the one trusted is not the one that signed.
-		{"untrusted", []string{"verify", "svc.test.pem", "--ca", "other/ca.pem"}, ExitCheckFailed, "reason: unknown_authority", "a trusted root of that name exists, but its key did not sign", "--ca FILE"},
+		{"untrusted", []string{"verify", "svc.test.pem", "--ca", "other/ca.pem"}, ExitCheckFailed, "(unknown_authority)", "a trusted root of that name exists, but its key did not sign", "--ca FILE"},
 		// The CA's own certificate is neither in the file nor among the system roots.
-		{"issuer missing", []string{"verify", "svc.test.pem"}, ExitCheckFailed, "reason: incomplete_chain", "the file did not include the certificate of", "--intermediates FILE"},
-		{"expired at", []string{"verify", "svc.test.pem", "--ca", "ca/ca.pem", "--at", "2040-01-01T00:00:00Z"}, ExitCheckFailed, "reason: expired", "expired", ""},
-		{"client purpose", []string{"verify", "svc.test.pem", "--ca", "ca/ca.pem", "--purpose", "client"}, ExitCheckFailed, "reason: incompatible_usage", "purpose", ""},
-		{"any purpose", []string{"verify", "svc.test.pem", "--ca", "ca/ca.pem", "--purpose", "any"}, ExitOK, "verified: true", "", ""},
+		{"issuer missing", []string{"verify", "svc.test.pem"}, ExitCheckFailed, "(incomplete_chain)", "the file did not include the certificate of", "--intermediates FILE"},
+		{"expired at", []string{"verify", "svc.test.pem", "--ca", "ca/ca.pem", "--at", "2040-01-01T00:00:00Z"}, ExitCheckFailed, "(expired)", "expired", ""},
+		{"client purpose", []string{"verify", "svc.test.pem", "--ca", "ca/ca.pem", "--purpose", "client"}, ExitCheckFailed, "(incompatible_usage)", "purpose", ""},
+		{"any purpose", []string{"verify", "svc.test.pem", "--ca", "ca/ca.pem", "--purpose", "any"}, ExitOK, "verified: valid, purpose any", "", ""},
 		{"csr", []string{"verify", "req.test.csr"}, ExitFailure, "", "certificate request, not a certificate", ""},
 		{"empty", []string{"verify", "empty.pem"}, ExitFailure, "", "no certificate found", ""},
 		{"missing", []string{"verify", "nope.pem"}, ExitFailure, "", "nope.pem", ""},
@@ -87,5 +87,45 @@ func TestScanFlagErrors(t *testing.T) {
 		if res.code != ExitUsage || !strings.Contains(strings.SplitN(res.stderr, "\n", 2)[0], tt.msg) {
 			t.Errorf("%v: exit %d, stderr %q", tt.args, res.code, res.stderr)
 		}
+	}
+}
+
+// TestFailurePrintedOnce: a verdict the text report states on stdout is not repeated on
+// stderr when both are the one terminal; the hint still is. In a pipe (or with -o json)
+// stderr keeps the error line for the script, and the exit code is the same.
+func TestFailurePrintedOnce(t *testing.T) {
+	noColor := map[string]string{"NO_COLOR": "1"}
+	dir := t.TempDir()
+	t.Chdir(dir)
+	if res := runCLI(t, "cert", "selfsign", "once.test", "--out", "once.pem", "--key-out", "once-key.pem"); res.code != ExitOK {
+		t.Fatalf("selfsign: %s", res.stderr)
+	}
+	for _, tc := range []struct {
+		name           string
+		run            cliRun
+		wantErrorLine  bool
+		wantReportLine bool
+	}{
+		{"terminal", cliRun{args: []string{"verify", "once.pem"}, outTTY: true, errTTY: true, env: noColor}, false, true},
+		{"pipe", cliRun{args: []string{"verify", "once.pem"}, env: noColor}, true, true},
+		{"stdout piped, stderr on the terminal", cliRun{args: []string{"verify", "once.pem"}, errTTY: true, env: noColor}, true, true},
+		{"json on a terminal", cliRun{args: []string{"verify", "once.pem", "-o", "json"}, outTTY: true, errTTY: true, env: noColor}, true, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res := tc.run.run(t)
+			if res.code != ExitCheckFailed {
+				t.Fatalf("exit %d, want %d", res.code, ExitCheckFailed)
+			}
+			errorLine := strings.Contains(res.stderr, "tlskit: once.pem: ")
+			if errorLine != tc.wantErrorLine {
+				t.Errorf("error line on stderr: %t, want %t\n%s", errorLine, tc.wantErrorLine, res.stderr)
+			}
+			if got := strings.Contains(res.stdout, "not valid: "); got != tc.wantReportLine {
+				t.Errorf("verdict line on stdout: %t, want %t\n%s", got, tc.wantReportLine, res.stdout)
+			}
+			if !strings.Contains(res.stderr, "tlskit: hint: if you trust this certificate itself, give it with --ca FILE") {
+				t.Errorf("the hint is gone from stderr:\n%s", res.stderr)
+			}
+		})
 	}
 }

@@ -25,27 +25,16 @@ func runVersion(a *app) error {
 	if a.opts.Output == formatJSON {
 		return a.writeJSON(b)
 	}
-	human := a.streams.OutTTY
 	out := a.streams.Out
+	p := a.outPalette()
+	if _, err := out.Write([]byte(p.Bold("tlskit") + " " + p.Accent(render.Escape(b.Version)) + "\n")); err != nil {
+		return err
+	}
 	fields := []render.Field{
-		{Key: "version", Value: b.Version},
 		{Key: "commit", Value: b.Commit},
-		{Key: "date", Value: b.Date},
-		{Key: "go_version", Value: b.GoVersion},
+		{Key: "built", Value: b.Date},
+		{Key: "go", Value: b.GoVersion},
 		{Key: "platform", Value: b.Platform},
 	}
-	if human {
-		p := a.outPalette()
-		if _, err := out.Write([]byte(p.Bold("tlskit") + " " + p.Accent(render.Escape(b.Version)) + "\n")); err != nil {
-			return err
-		}
-		fields = []render.Field{
-			{Key: "commit", Value: b.Commit},
-			{Key: "built", Value: b.Date},
-			{Key: "go", Value: b.GoVersion},
-			{Key: "platform", Value: b.Platform},
-		}
-		return render.WriteFields(out, fields, render.FieldStyle{Human: true, Indent: "  ", Key: p.Dim})
-	}
-	return render.WriteFields(out, fields, render.FieldStyle{Key: a.outPalette().Dim})
+	return render.WriteFields(out, fields, render.FieldStyle{Indent: "  ", Key: p.Dim})
 }

@@ -1064,7 +1064,7 @@ func TestStdout(t *testing.T) {
 		t.Errorf("stdout is not PEM: %q", out)
 	}
 	e2etest.OpenSSLIn(t, dir, out, "x509", "-noout", "-subject")
-	e2etest.MustContain(t, "summary on stderr", errOut, "subject: CN=localhost", "localhost-key.pem")
+	e2etest.MustContain(t, "summary on stderr", errOut, "subject      CN=localhost", "localhost-key.pem")
 	if strings.Contains(errOut, "BEGIN") {
 		t.Errorf("PEM on stderr: %q", errOut)
 	}

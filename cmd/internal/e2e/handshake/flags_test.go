@@ -60,17 +60,17 @@ func TestHandshakeFlags(t *testing.T) {
 	t.Run("verbose", func(t *testing.T) {
 		t.Parallel()
 		plain := e2etest.Tlskit(t, t.TempDir(), "handshake", srv.Localhost(), "--ca", ca)
-		if strings.Contains(plain, "detail:") {
+		if strings.Contains(plain, "cipher suites: TLS_ECDHE_") {
 			t.Errorf("detail lines without -v:\n%s", plain)
 		}
 		out := e2etest.Tlskit(t, t.TempDir(), "handshake", srv.Localhost(), "--ca", ca, "-v")
 		for _, want := range []string{
-			"detail: cipher suites: TLS_ECDHE_",
+			"   cipher suites: TLS_ECDHE_",
 			"TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384",
-			"detail: supported groups: X25519MLKEM768, ",
-			"detail: signature algorithms: ",
-			"detail: extensions: ",
-			"detail: certificate 0: CN=localhost (issuer ",
+			"   supported groups: X25519MLKEM768, ",
+			"   signature algorithms: ",
+			"   extensions: ",
+			"   certificate 0: CN=localhost (issuer ",
 		} {
 			if !strings.Contains(out, want) {
 				t.Errorf("-v output lacks %q:\n%s", want, out)
