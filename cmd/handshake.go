@@ -447,9 +447,12 @@ func (a *app) reportHandshake(o *handshakeOptions, out handshakeOutcome, several
 	return code, nil
 }
 
-func orDash(s string) string {
+// orNone is s, or "none" when it is empty: the one word every command and the serve log use
+// for a value that is absent (no SNI, no ALPN, no group), where there were "-", "(none)" and
+// "none" before.
+func orNone(s string) string {
 	if s == "" {
-		return "-"
+		return "none"
 	}
 	return s
 }

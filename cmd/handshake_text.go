@@ -26,9 +26,9 @@ func (a *app) renderHandshakeText(res *handshake.Result, o *handshakeOptions) er
 // handshakeView holds what both layouts show of a handshake, computed from its result.
 type handshakeView struct {
 	res *handshake.Result
-	// address is the address connected to, "-" when none was.
+	// address is the address connected to, "none" when none was.
 	address string
-	// sni is the server name sent, "(none)" when none was.
+	// sni is the server name sent, "none" when none was.
 	sni   string
 	certs []certView
 	// verdict is the verification's one line, "" without verification.
@@ -53,9 +53,9 @@ type certView struct {
 }
 
 func newHandshakeView(res *handshake.Result, now time.Time) *handshakeView {
-	v := &handshakeView{res: res, address: orDash(res.Address), sni: res.SNI, forwardSecrecy: "no", ticket: "none", alpn: res.ALPN}
+	v := &handshakeView{res: res, address: orNone(res.Address), sni: res.SNI, forwardSecrecy: "no", ticket: "none", alpn: res.ALPN}
 	if v.sni == "" {
-		v.sni = "(none)"
+		v.sni = "none"
 	}
 	for _, c := range res.Chain {
 		cv := certView{
@@ -120,7 +120,11 @@ func (r *handshakeReport) line(format string, args ...any) {
 
 func (r *handshakeReport) render(v *handshakeView) {
 	esc, p, res := render.Escape, r.p, v.res
-	r.line("%s %s (%s), SNI %s", p.Bold("handshake with"), p.Bold(res.Target.Address()), v.address, esc(v.sni))
+	at := " (" + v.address + ")"
+	if res.Address == "" {
+		at = "" // nothing was connected to: no address to show beside the target
+	}
+	r.line("%s %s%s, SNI %s", p.Bold("handshake with"), p.Bold(res.Target.Address()), at, esc(v.sni))
 	if res.StartTLS != "" {
 		r.line("%s %s", p.Dim("starttls:"), esc(res.StartTLS))
 	}
@@ -229,7 +233,7 @@ func (r *handshakeReport) sessionKeys(v *handshakeView) {
 		hrr = ", after a HelloRetryRequest"
 	}
 	r.line("%s %s%s; forward secrecy: %s; resumption ticket: %s; ALPN: %s", r.p.Bold("4. session keys  "),
-		orDash(res.KeyExchange), hrr, v.forwardSecrecy, v.ticket, render.Escape(v.alpn))
+		orNone(res.KeyExchange), hrr, v.forwardSecrecy, v.ticket, render.Escape(v.alpn))
 	if ca := res.ClientAuth; ca != nil && ca.Requested {
 		sent := "none sent (no --cert)"
 		if ca.CertificateSent {

@@ -210,7 +210,7 @@ func renderScan(w io.Writer, p palette, rep scan.Report, gap bool) error {
 			unknown = append(unknown, g.Name)
 		}
 	}
-	fmt.Fprintf(&b, "groups:  %s\n", orDash(strings.Join(groups, ", ")))
+	fmt.Fprintf(&b, "groups:  %s\n", orNone(strings.Join(groups, ", ")))
 	if len(unknown) > 0 {
 		fmt.Fprintf(&b, "%s %s\n", p.Warn("groups inconclusive:"), strings.Join(unknown, ", "))
 	}
@@ -222,7 +222,7 @@ func renderScan(w io.Writer, p palette, rep scan.Report, gap bool) error {
 				leaf := c.Chain[0]
 				fmt.Fprintf(&b, "certificate: %s, %s, until %s (%d days)\n", render.Escape(leaf.Subject), leaf.Key, leaf.NotAfter.Format("2006-01-02"), leaf.DaysLeft)
 			}
-			fmt.Fprintf(&b, "alpn: %s\n", orDash(render.Escape(c.ALPN)))
+			fmt.Fprintf(&b, "alpn: %s\n", orNone(render.Escape(c.ALPN)))
 			ocsp := "no"
 			if c.OCSPStapled {
 				ocsp = "yes (" + c.OCSPStatus + ")"

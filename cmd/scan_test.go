@@ -35,7 +35,7 @@ func TestRenderScanGroups(t *testing.T) {
 		{
 			name:   "none accepted",
 			groups: []scan.GroupResult{{ID: 30, Name: "x448", Inconclusive: true}},
-			want:   []string{"groups:  -\n", "groups inconclusive: x448\n"},
+			want:   []string{"groups:  none\n", "groups inconclusive: x448\n"},
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -459,7 +459,7 @@ func formatEvent(ev server.Event) string {
 			fields = append(fields, "sni="+quoteIfSpace(ev.SNI))
 		}
 	} else {
-		fields = append(fields, "sni="+quoteIfSpace(orDash(ev.SNI)), "version="+strings.ReplaceAll(ev.Version, " ", ""), "cipher="+ev.CipherSuite, "alpn="+quoteIfSpace(orDash(ev.ALPN)))
+		fields = append(fields, "sni="+quoteIfSpace(orNone(ev.SNI)), "version="+strings.ReplaceAll(ev.Version, " ", ""), "cipher="+ev.CipherSuite, "alpn="+quoteIfSpace(orNone(ev.ALPN)))
 		if ev.ClientCert != "" {
 			fields = append(fields, "client="+quoteIfSpace(ev.ClientCert))
 		}
