@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tlskit/tlskit/inspect"
 	"github.com/tlskit/tlskit/inspect/material"
 
 	"github.com/spf13/pflag"
@@ -344,7 +345,7 @@ func (a *app) reportSummary(s certgen.Summary, pemOnStdout bool) error {
 	}
 	fields = append(fields, render.Field{Key: "key", Value: s.KeyType})
 	if s.NotAfter != nil {
-		value := s.NotAfter.Format(time.RFC3339) + " (" + relativeDays(s.NotAfter.Sub(a.now())) + ")"
+		value := s.NotAfter.Format(time.RFC3339) + " (" + validityLeft(inspect.DaysLeft(*s.NotAfter, a.now())) + ")"
 		fields = append(fields, render.Field{Key: "not after", Value: value})
 	}
 	for _, u := range s.CRLURLs {
@@ -359,7 +360,26 @@ func (a *app) reportSummary(s certgen.Summary, pemOnStdout bool) error {
 	return render.WriteFields(out, fields, render.FieldStyle{Key: p.Dim})
 }
 
-// relativeDays says "in 397 days" or "3 days ago", for people at a terminal.
+// validityLeft says how long a certificate has left, the one way every command says it:
+// "in 397 days", "in 1 day", "today", "expired 1 day ago", "expired 3 days ago". days is
+// inspect.DaysLeft's (whole days, rounded down).
+func validityLeft(days int) string {
+	switch {
+	case days > 1:
+		return fmt.Sprintf("in %d days", days)
+	case days == 1:
+		return "in 1 day"
+	case days == 0:
+		return "today"
+	case days == -1:
+		return "expired 1 day ago"
+	default:
+		return fmt.Sprintf("expired %d days ago", -days)
+	}
+}
+
+// relativeDays says "in 6 days" or "3 days ago" of a time that is not a certificate's end (a
+// CRL's next update), for people.
 func relativeDays(d time.Duration) string {
 	days := int(d.Round(24*time.Hour) / (24 * time.Hour))
 	switch {

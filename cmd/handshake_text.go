@@ -175,9 +175,9 @@ func (r *handshakeReport) chain(v *handshakeView) {
 		if i == len(v.certs)-1 {
 			branch, pipe = "└─", "  "
 		}
-		left := relativeDays(c.NotAfter.Sub(r.now))
+		left := validityLeft(c.DaysLeft)
 		if c.DaysLeft < 0 {
-			left = p.Bad("expired " + left)
+			left = p.Bad(left)
 		} else if c.DaysLeft < 30 {
 			left = p.Warn(left)
 		}

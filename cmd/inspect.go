@@ -401,9 +401,9 @@ func writeInspectItem(b io.Writer, p palette, it inspectItem, brief bool) {
 	switch {
 	case it.Certificate != nil:
 		c := it.Certificate
-		left := fmt.Sprintf("%d days left", c.DaysLeft)
+		left := validityLeft(c.DaysLeft)
 		if c.DaysLeft < 0 {
-			left = p.Bad(fmt.Sprintf("expired %d days ago", -c.DaysLeft))
+			left = p.Bad(left)
 		}
 		if brief {
 			fmt.Fprintf(b, "[%d] %s | until %s (%s) | %s\n", it.Index, esc(c.Subject), c.NotAfter.Format("2006-01-02"), left, c.SHA256[:23])

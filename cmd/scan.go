@@ -220,7 +220,7 @@ func renderScan(w io.Writer, p palette, rep scan.Report, gap bool) error {
 		} else {
 			if len(c.Chain) > 0 {
 				leaf := c.Chain[0]
-				fmt.Fprintf(&b, "certificate: %s, %s, until %s (%d days)\n", render.Escape(leaf.Subject), leaf.Key, leaf.NotAfter.Format("2006-01-02"), leaf.DaysLeft)
+				fmt.Fprintf(&b, "certificate: %s, %s, until %s (%s)\n", render.Escape(leaf.Subject), leaf.Key, leaf.NotAfter.Format("2006-01-02"), validityLeft(leaf.DaysLeft))
 			}
 			fmt.Fprintf(&b, "alpn: %s\n", orNone(render.Escape(c.ALPN)))
 			ocsp := "no"
