@@ -19,6 +19,7 @@ import (
 	"github.com/tlskit/tlskit/inspect"
 	"github.com/tlskit/tlskit/inspect/revocation"
 	"github.com/tlskit/tlskit/tlscore/names/dn"
+	"github.com/tlskit/tlskit/tlscore/wire"
 )
 
 // Options describe one handshake. The zero value of each field is a sensible default
@@ -247,7 +248,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 				auth.AcceptableCAs = append(auth.AcceptableCAs, name)
 			}
 			for _, s := range cri.SignatureSchemes {
-				auth.SignatureSchemes = append(auth.SignatureSchemes, s.String())
+				auth.SignatureSchemes = append(auth.SignatureSchemes, wire.SignatureSchemeName(uint16(s))) // IANA names, as the timeline shows them
 			}
 			if opts.ClientCertificate != nil {
 				auth.CertificateSent = true

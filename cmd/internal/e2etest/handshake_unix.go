@@ -45,8 +45,9 @@ type HandshakeReport struct {
 		Error  string `json:"error"`
 	} `json:"ocsp"`
 	ClientAuth *struct {
-		Requested       bool `json:"requested"`
-		CertificateSent bool `json:"certificate_sent"`
+		Requested        bool     `json:"requested"`
+		CertificateSent  bool     `json:"certificate_sent"`
+		SignatureSchemes []string `json:"signature_schemes"`
 	} `json:"client_auth"`
 	Resumption *struct {
 		TicketOffered bool `json:"ticket_offered"`

@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -328,6 +329,9 @@ func TestHandshake(t *testing.T) {
 			res := e2etest.HandshakeOK(t, dir, srv.Localhost(), "--ca", ca, "--cert", fx.path("client.pem"), "--key", fx.path("client-key.pem"))
 			if auth := res.ClientAuth; auth == nil || !auth.Requested || !auth.CertificateSent {
 				t.Errorf("client_auth %+v: want requested and certificate_sent", auth)
+			} else if !slices.Contains(auth.SignatureSchemes, "ecdsa_secp256r1_sha256") || strings.Contains(strings.Join(auth.SignatureSchemes, " "), "SignatureScheme(") {
+				// IANA names, as the timeline's CertificateRequest shows them; not Go's constant names.
+				t.Errorf("client_auth.signature_schemes %q: want IANA names such as ecdsa_secp256r1_sha256", auth.SignatureSchemes)
 			}
 			if cr := find(res.Steps, "received", "CertificateRequest"); !hasDetails(cr) {
 				t.Errorf("no decoded CertificateRequest received; steps: %s", e2etest.Seq(res.Steps))
