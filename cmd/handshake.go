@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/tlskit/tlskit/cmd/internal/render"
 	"github.com/tlskit/tlskit/inspect/material"
 	"github.com/tlskit/tlskit/inspect/revocation"
 	"github.com/tlskit/tlskit/tlscore/connect"
@@ -386,6 +387,14 @@ func expiringSoon(res *handshake.Result, days int) string {
 	return ""
 }
 
+// pemComment names a target's chain in --pem output: the target, and the address connected to.
+func pemComment(res *handshake.Result) string {
+	if res.Address == "" || res.Address == res.Target.Address() {
+		return res.Target.Address()
+	}
+	return res.Target.Address() + " (" + res.Address + ")"
+}
+
 // reportHandshake prints one target's outcome and returns its exit code.
 func (a *app) reportHandshake(o *handshakeOptions, out handshakeOutcome, several bool, index int) (int, error) {
 	res := out.res
@@ -416,7 +425,14 @@ func (a *app) reportHandshake(o *handshakeOptions, out handshakeOutcome, several
 		// A handshake the server refused after sending its chain (it requires a client
 		// certificate) still has the chain to print; the exit code says the handshake failed.
 		if len(res.PeerCertificates) > 0 {
-			if _, err := a.streams.Out.Write(material.EncodeCertificatesPEM(res.PeerCertificates...)); err != nil {
+			var b []byte
+			if several {
+				// Which chain is whose: a comment line, text outside the PEM blocks that
+				// openssl and tlskit inspect pass over.
+				b = fmt.Appendf(b, "# %s\n", render.Escape(pemComment(res)))
+			}
+			b = append(b, material.EncodeCertificatesPEM(res.PeerCertificates...)...)
+			if _, err := a.streams.Out.Write(b); err != nil {
 				return code, err
 			}
 		}

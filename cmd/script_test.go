@@ -78,7 +78,7 @@ func (s scriptTB) Fatal(a ...any)                 { s.ts.Fatalf("%s", fmt.Sprint
 //	silent  accepts and never says a word (for --timeout)
 func cmdPeer(tb scriptTB, cert tls.Certificate, ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 2 {
-		ts.Fatalf("usage: peer NAME tls|silent")
+		ts.Fatalf("usage: peer NAME tls|silent (sets $NAME to its address, $NAME_PORT to its port)")
 	}
 	name, kind := args[0], args[1]
 	var handle func(ctx context.Context, c net.Conn)
@@ -93,7 +93,11 @@ func cmdPeer(tb scriptTB, cert tls.Certificate, ts *testscript.TestScript, neg b
 	default:
 		ts.Fatalf("peer: unknown kind %q (want tls or silent)", kind)
 	}
-	ts.Setenv(name, peertest.Serve(tb, handle))
+	addr := peertest.Serve(tb, handle)
+	ts.Setenv(name, addr)
+	// NAME_PORT, for a target written another way (localhost:$NAME_PORT).
+	_, port, _ := net.SplitHostPort(addr)
+	ts.Setenv(name+"_PORT", port)
 }
 
 // cmdExits is `exits CODE PROGRAM [ARGS...]`: exec, wanting exit status CODE; stdout and
