@@ -215,6 +215,8 @@ func contains(list []string, s string) bool {
 type handshakeOutcome struct {
 	res *handshake.Result
 	err error
+	// badTarget: a stdin line that is not a target, never run (err says why).
+	badTarget bool
 }
 
 func runHandshake(ctx context.Context, a *app, o *handshakeOptions, args []string) error {
@@ -239,7 +241,12 @@ func runHandshake(ctx context.Context, a *app, o *handshakeOptions, args []strin
 	for i := range done {
 		done[i] = make(chan struct{})
 	}
-	run := func(i int, t connect.Target) {
+	run := func(i int, lt connect.ListedTarget) {
+		if lt.Err != nil {
+			outcomes[i] = handshakeOutcome{err: lt.Err, badTarget: true}
+			return
+		}
+		t := lt.Target
 		opts := plan.base
 		opts.Target = t
 		opts.StartTLS = o.starttls.forTarget(t)
@@ -273,7 +280,7 @@ func runHandshake(ctx context.Context, a *app, o *handshakeOptions, args []strin
 					}
 					return
 				}
-				go func(i int, t connect.Target) {
+				go func(i int, t connect.ListedTarget) {
 					defer func() { <-sem; close(done[i]) }()
 					run(i, t)
 				}(i, t)
@@ -288,6 +295,13 @@ func runHandshake(ctx context.Context, a *app, o *handshakeOptions, args []strin
 		out := outcomes[i]
 		if err := ctx.Err(); err != nil {
 			return err
+		}
+		if out.badTarget {
+			tally.fail(out.err)
+			if err := a.reportBadTarget(out.err, "handshake with", i); err != nil {
+				return err
+			}
+			continue
 		}
 		code, err := a.reportHandshake(o, out, len(targets) > 1, i)
 		if err != nil {

@@ -92,7 +92,15 @@ func runScan(ctx context.Context, a *app, o *scanOptions, args []string) error {
 	}
 	tally := newTargetTally("scans could not complete", len(targets))
 	several := len(targets) > 1
-	for i, t := range targets {
+	for i, lt := range targets {
+		if lt.Err != nil {
+			tally.fail(lt.Err)
+			if err := a.reportBadTarget(lt.Err, "scan of", i); err != nil {
+				return err
+			}
+			continue
+		}
+		t := lt.Target
 		sni := t.ServerName()
 		if o.sni != "" {
 			sni = o.sni

@@ -1,17 +1,24 @@
 package cmd
 
 import (
+	"errors"
 	"fmt"
+	"io"
 	"slices"
+	"strings"
+
+	"github.com/tlskit/tlskit/cmd/internal/render"
 
 	"github.com/tlskit/tlskit/tlscore/connect"
 )
 
 // resolveTargets turns a networked command's arguments into targets, in input order. "-" reads
 // more targets from stdin, one a line (blank lines and '#' comments skipped), where it stands.
-// Any target that does not parse is a usage error naming it (and its stdin line).
-func (a *app) resolveTargets(args []string, defaultPort int) ([]connect.Target, error) {
-	var targets []connect.Target
+// An argument that does not parse is a usage error naming it; a stdin line that does not is
+// listed with its error (naming the line), for the command to report in its place while the
+// other targets go on (reportBadTarget).
+func (a *app) resolveTargets(args []string, defaultPort int) ([]connect.ListedTarget, error) {
+	var targets []connect.ListedTarget
 	readStdin := false
 	for _, arg := range args {
 		if arg == "-" {
@@ -30,7 +37,7 @@ func (a *app) resolveTargets(args []string, defaultPort int) ([]connect.Target, 
 		if err != nil {
 			return nil, err
 		}
-		targets = append(targets, t)
+		targets = append(targets, connect.ListedTarget{Target: t})
 	}
 	if len(targets) == 0 {
 		if readStdin {
@@ -39,6 +46,27 @@ func (a *app) resolveTargets(args []string, defaultPort int) ([]connect.Target, 
 		return nil, usageErrorf("no target given")
 	}
 	return targets, nil
+}
+
+// reportBadTarget gives a stdin line that is not a target its place among several targets'
+// output: a JSON line with source and error, or a block of text saying what (a "handshake
+// with" or "scan of") failed; the run goes on, and counts it as not done.
+func (a *app) reportBadTarget(err error, what string, index int) error {
+	source := "stdin"
+	if te := (*connect.TargetError)(nil); errors.As(err, &te) && te.Line > 0 {
+		source = fmt.Sprintf("%s line %d", te.Source, te.Line)
+	}
+	if a.opts.Output == formatJSON {
+		return a.writeJSONLine(targetFailure{Source: source, Error: errorMessage(err)})
+	}
+	p := a.outPalette()
+	var b strings.Builder
+	if index > 0 {
+		b.WriteString("\n")
+	}
+	fmt.Fprintf(&b, "%s %s\n%s %s\n", p.Bold(what), source, p.Bad("failed:"), render.Escape(errorMessage(err)))
+	_, werr := io.WriteString(a.streams.Out, b.String())
+	return werr
 }
 
 // targetTally is how a command that takes several targets ends its run (docs/exit-codes.md):

@@ -24,7 +24,10 @@ func TestResolveTargets(t *testing.T) {
 		{name: "empty stdin", args: []string{"-"}, stdin: "# nothing\n\n", wantErr: "no targets on stdin", wantCode: ExitUsage},
 		{name: "stdin twice", args: []string{"-", "-"}, stdin: "a.example\n", wantErr: "more than once", wantCode: ExitUsage},
 		{name: "bad argument", args: []string{"bad host"}, wantErr: `invalid target "bad host"`, wantCode: ExitUsage},
-		{name: "bad stdin line", args: []string{"-"}, stdin: "ok.example\nexample.com:0\n", wantErr: `stdin line 2: invalid target "example.com:0"`, wantCode: ExitUsage},
+		// A bad stdin line is listed in its place with its error (the command reports it and
+		// goes on); a bad argument is a usage error before anything runs.
+		{name: "bad stdin line", args: []string{"-"}, stdin: "ok.example\nexample.com:0\nz.example\n",
+			want: []string{"ok.example:443", `error: stdin line 2: invalid target "example.com:0"`, "z.example:443"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -44,7 +47,11 @@ func TestResolveTargets(t *testing.T) {
 			}
 			var addrs []string
 			for _, tg := range got {
-				addrs = append(addrs, tg.Address())
+				if tg.Err != nil {
+					addrs = append(addrs, "error: "+strings.SplitN(tg.Err.Error(), ": port", 2)[0])
+					continue
+				}
+				addrs = append(addrs, tg.Target.Address())
 			}
 			if strings.Join(addrs, " ") != strings.Join(tt.want, " ") {
 				t.Fatalf("targets = %v, want %v", addrs, tt.want)

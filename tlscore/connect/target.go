@@ -315,13 +315,22 @@ func validZone(zone string) bool {
 	return true
 }
 
+// ListedTarget is one line of a target list: the target, or why the line is not one (a
+// *TargetError naming the source and line).
+type ListedTarget struct {
+	Target Target
+	Err    error
+}
+
 // ParseTargetList reads targets one a line, as a shell script pipes them in. Surrounding space
 // is trimmed, and blank lines and lines starting with '#' are skipped. source names the input
-// in errors ("stdin").
-func ParseTargetList(r io.Reader, source string, defaultPort int) ([]Target, error) {
+// in errors ("stdin"). A line that is not a target is listed with its error, in its place, so
+// a caller can report it and go on with the rest; only a read that fails, or a line too long
+// to be a target, ends the list with an error.
+func ParseTargetList(r io.Reader, source string, defaultPort int) ([]ListedTarget, error) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 4096), maxTargetLen+2)
-	var targets []Target
+	var targets []ListedTarget
 	line := 0
 	for sc.Scan() {
 		line++
@@ -335,9 +344,8 @@ func ParseTargetList(r io.Reader, source string, defaultPort int) ([]Target, err
 			if errors.As(err, &te) {
 				te.Line, te.Source = line, source
 			}
-			return nil, err
 		}
-		targets = append(targets, t)
+		targets = append(targets, ListedTarget{Target: t, Err: err})
 	}
 	if err := sc.Err(); err != nil {
 		if errors.Is(err, bufio.ErrTooLong) {

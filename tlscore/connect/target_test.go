@@ -139,14 +139,21 @@ func TestParseTargetList(t *testing.T) {
 		t.Fatalf("got %d targets %+v, want %d", len(got), got, len(want))
 	}
 	for i := range want {
-		if got[i].Address() != want[i] {
-			t.Errorf("target %d = %s, want %s", i, got[i].Address(), want[i])
+		if got[i].Err != nil || got[i].Target.Address() != want[i] {
+			t.Errorf("target %d = %s (%v), want %s", i, got[i].Target.Address(), got[i].Err, want[i])
 		}
 	}
 
-	_, err = ParseTargetList(strings.NewReader("ok.example\n\nbad host\n"), "stdin", 443)
-	if err == nil || !strings.Contains(err.Error(), "stdin line 3: invalid target \"bad host\"") {
-		t.Fatalf("error = %v, want it to name stdin line 3", err)
+	// A bad line is listed in its place with its error; the lines after it are still read.
+	got, err = ParseTargetList(strings.NewReader("ok.example\n\nbad host\nnext.example\n"), "stdin", 443)
+	if err != nil || len(got) != 3 {
+		t.Fatalf("got %d entries, %v; want 3 and no error", len(got), err)
+	}
+	if e := got[1].Err; e == nil || !strings.Contains(e.Error(), "stdin line 3: invalid target \"bad host\"") {
+		t.Errorf("entry 2 error = %v, want it to name stdin line 3", e)
+	}
+	if got[2].Err != nil || got[2].Target.Address() != "next.example:443" {
+		t.Errorf("the line after the bad one: %+v", got[2])
 	}
 
 	_, err = ParseTargetList(strings.NewReader("ok.example\n"+strings.Repeat("x", 5000)+"\n"), "stdin", 443)
