@@ -321,7 +321,11 @@ func (o *serveOptions) certificates(a *app, staple *server.StapleSource) (*serve
 			return nil, nil, err
 		}
 		if err != nil {
-			return nil, nil, fmt.Errorf("loading certificates: %w", err)
+			err = fmt.Errorf("loading certificates: %w", err)
+			if errors.Is(err, material.ErrPasswordRequired) {
+				return nil, nil, withHint(err, "give the key's password with --key-password-file FILE")
+			}
+			return nil, nil, err
 		}
 		return store, nil, nil
 	}

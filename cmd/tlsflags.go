@@ -13,6 +13,7 @@ import (
 
 	"github.com/tlskit/tlskit/inspect/material"
 	"github.com/tlskit/tlskit/tlscore/connect"
+	"github.com/tlskit/tlskit/tlscore/server"
 	"github.com/tlskit/tlskit/tlscore/wire"
 )
 
@@ -112,7 +113,7 @@ func keyPair(certPEM, keyPEM, password []byte) (tls.Certificate, error) {
 	}
 	key, err := material.ParsePrivateKey(keyPEM, password)
 	if err != nil {
-		return tls.Certificate{}, err
+		return tls.Certificate{}, &server.KeyFileError{Err: err} // the key file's fault, for serve's message
 	}
 	if !publicKeyMatches(certs[0], key.Public()) {
 		return tls.Certificate{}, errors.New("certificate and key do not match")

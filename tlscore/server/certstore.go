@@ -10,6 +10,13 @@ import (
 	"time"
 )
 
+// KeyFileError is what a CertSource's Load returns when the key, not the certificate, is at
+// fault (it cannot be parsed or decrypted), so the message names the key file.
+type KeyFileError struct{ Err error }
+
+func (e *KeyFileError) Error() string { return e.Err.Error() }
+func (e *KeyFileError) Unwrap() error { return e.Err }
+
 // CertSource is one certificate and key, from files or from memory.
 type CertSource struct {
 	CertFile, KeyFile string
@@ -127,7 +134,11 @@ func (s *CertStore) load() ([]tls.Certificate, time.Time, error) {
 		}
 		c, err := src.Load(certPEM, keyPEM)
 		if err != nil {
-			return nil, time.Time{}, fmt.Errorf("%s: %w", src.CertFile, err)
+			file := src.CertFile
+			if ke := (*KeyFileError)(nil); errors.As(err, &ke) {
+				file = src.KeyFile
+			}
+			return nil, time.Time{}, fmt.Errorf("%s: %w", file, err)
 		}
 		if c.Leaf == nil && len(c.Certificate) > 0 {
 			if c.Leaf, err = x509.ParseCertificate(c.Certificate[0]); err != nil {
