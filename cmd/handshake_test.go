@@ -3,6 +3,7 @@ package cmd
 import (
 	"encoding/json"
 	"errors"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -356,9 +357,51 @@ func TestHandshakeLayouts(t *testing.T) {
 			golden(t, "handshake-"+c.name+"-tty-color.txt", renderOutcome(t, c.out(), &o, true, true))
 			// CLICOLOR_FORCE colours a pipe as a terminal is coloured: one layout, one palette.
 			golden(t, "handshake-"+c.name+"-tty-color.txt", renderOutcome(t, c.out(), &o, false, true))
-			if got := renderOutcome(t, c.out(), &o, false, false); hasANSI(got) {
-				t.Errorf("a pipe without CLICOLOR_FORCE coloured:\n%q", got)
+			plain := renderOutcome(t, c.out(), &o, false, false)
+			if hasANSI(plain) {
+				t.Errorf("a pipe without CLICOLOR_FORCE coloured:\n%q", plain)
+			}
+			// Colour changes no column: the coloured report, its escapes taken out, is the plain
+			// one (the timeline's names were padded after styling, and so fell out of line).
+			if got := ansiEscape.ReplaceAllString(renderOutcome(t, c.out(), &o, true, true), ""); got != plain {
+				t.Errorf("coloured layout differs from the plain one once its escapes are removed:\n%s\nwant\n%s", got, plain)
 			}
 		})
 	}
 }
+
+// TestWrapList: a long -v list wraps at the terminal's width after a comma, with a hanging
+// indent under its first item; without a width (a pipe) or when wrapping cannot help, it stays
+// one line.
+func TestWrapList(t *testing.T) {
+	line := "cipher suites: TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384, TLS_CHACHA20_POLY1305_SHA256"
+	for _, tc := range []struct {
+		name  string
+		line  string
+		width int
+		want  []string
+	}{
+		{"no width", line, 0, []string{line}},
+		{"fits", line, 200, []string{line}},
+		{"wraps", line, 64, []string{
+			"cipher suites: TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384,",
+			"               TLS_CHACHA20_POLY1305_SHA256",
+		}},
+		{"too narrow to help", line, 30, []string{line}},
+		{"no label", "a, b, c", 3, []string{"a, b, c"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := wrapList(tc.line, tc.width)
+			if strings.Join(got, "\n") != strings.Join(tc.want, "\n") {
+				t.Errorf("wrapList(%d):\n%s\nwant\n%s", tc.width, strings.Join(got, "\n"), strings.Join(tc.want, "\n"))
+			}
+			for _, l := range got[:len(got)-1] {
+				if len(l) > tc.width {
+					t.Errorf("line of %d columns over %d: %q", len(l), tc.width, l)
+				}
+			}
+		})
+	}
+}
+
+var ansiEscape = regexp.MustCompile("\x1b\\[[0-9;]*m")

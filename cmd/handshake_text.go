@@ -17,7 +17,7 @@ import (
 func (a *app) renderHandshakeText(res *handshake.Result, o *handshakeOptions) error {
 	now := a.now()
 	var b strings.Builder
-	r := handshakeReport{b: &b, p: a.outPalette(), verbose: o.verbose, insecure: o.insecure, now: now}
+	r := handshakeReport{b: &b, p: a.outPalette(), verbose: o.verbose, insecure: o.insecure, now: now, width: a.streams.OutWidth}
 	r.render(newHandshakeView(res, now))
 	_, err := io.WriteString(a.streams.Out, b.String())
 	return err
@@ -95,6 +95,32 @@ func newHandshakeView(res *handshake.Result, now time.Time) *handshakeView {
 	return v
 }
 
+// wrapList breaks a "label: a, b, c" line to fit width columns, after a comma, the lines
+// after the first indented to start under the first item (a hanging indent). A width of 0
+// (not a terminal) or one too narrow to help leaves the line whole; so does an item that is
+// longer than the room on its own.
+func wrapList(line string, width int) []string {
+	label, rest, ok := strings.Cut(line, ": ")
+	hang := len(label) + 2
+	if !ok || width <= 0 || len(line) <= width || width-hang < 20 {
+		return []string{line}
+	}
+	items := strings.Split(rest, ", ")
+	var out []string
+	cur := label + ":"
+	for i, item := range items {
+		if i < len(items)-1 {
+			item += ","
+		}
+		if i > 0 && len(cur)+1+len(item) > width {
+			out = append(out, cur)
+			cur = strings.Repeat(" ", hang-1)
+		}
+		cur += " " + item
+	}
+	return append(out, cur)
+}
+
 // stepName is a message's name, starred when it crossed the wire encrypted.
 func stepName(s handshake.Step) string {
 	if s.Encrypted {
@@ -111,6 +137,8 @@ type handshakeReport struct {
 	verbose  bool
 	insecure bool
 	now      time.Time
+	// width is the terminal's, for wrapping long lists; 0 leaves them whole.
+	width int
 }
 
 func (r *handshakeReport) line(format string, args ...any) {
@@ -136,10 +164,14 @@ func (r *handshakeReport) render(v *handshakeView) {
 		if s.Direction == handshake.Received {
 			arrow = p.Good("←")
 		}
-		r.line("  %8.2f ms  %s  %-22s %s", s.AtMs, arrow, p.Bold(stepName(s)), esc(s.Summary))
+		// Padded before it is styled: escape codes would count as columns.
+		r.line("  %8.2f ms  %s  %s %s", s.AtMs, arrow, p.Bold(fmt.Sprintf("%-22s", stepName(s))), esc(s.Summary))
 		if r.verbose {
+			const indent = "                   " // under the message name
 			for _, d := range s.Detail {
-				r.line("  %s %s", strings.Repeat(" ", 16), p.Dim(esc(d)))
+				for _, l := range wrapList(esc(d), r.width-len(indent)) {
+					r.line("%s%s", indent, p.Dim(l))
+				}
 			}
 		}
 	}

@@ -19,11 +19,14 @@ type IOStreams struct {
 	InTTY  bool
 	OutTTY bool
 	ErrTTY bool
+	// OutWidth is stdout's terminal width in columns, 0 when stdout is not a terminal (or it
+	// cannot say): long lists wrap at it, with a hanging indent.
+	OutWidth int
 }
 
 // SystemStreams returns the process's real standard streams with terminal detection.
 func SystemStreams() *IOStreams {
-	return &IOStreams{
+	s := &IOStreams{
 		In:     os.Stdin,
 		Out:    os.Stdout,
 		Err:    os.Stderr,
@@ -31,6 +34,10 @@ func SystemStreams() *IOStreams {
 		OutTTY: isTerminal(os.Stdout),
 		ErrTTY: isTerminal(os.Stderr),
 	}
+	if s.OutTTY {
+		s.OutWidth = terminalWidth(os.Stdout)
+	}
+	return s
 }
 
 func isTerminal(f *os.File) bool {
