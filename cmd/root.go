@@ -220,6 +220,7 @@ Data goes to stdout (text, or JSON with -o json); diagnostics go to stderr. Exit
 	}
 	finishTree(root)
 	a.addSharedFlags(root)
+	addCompletions(root)
 	return root
 }
 
