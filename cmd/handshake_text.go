@@ -157,9 +157,12 @@ func (r *handshakeReport) render(v *handshakeView) {
 		r.line("%s %s", p.Dim("starttls:"), esc(res.StartTLS))
 	}
 	r.line("")
-	encryptedSeen := false
+	// decryptedSeen: an encrypted message was read (TLS 1.3, with the session's own secrets);
+	// TLS 1.2's encrypted Finished is only seen as "encrypted".
+	encryptedSeen, decryptedSeen := false, false
 	for _, s := range res.Steps {
 		encryptedSeen = encryptedSeen || s.Encrypted
+		decryptedSeen = decryptedSeen || s.Encrypted && s.Summary != "encrypted"
 		arrow := p.Accent("→")
 		if s.Direction == handshake.Received {
 			arrow = p.Good("←")
@@ -175,8 +178,13 @@ func (r *handshakeReport) render(v *handshakeView) {
 			}
 		}
 	}
-	if encryptedSeen {
+	switch {
+	case decryptedSeen:
 		r.line("%s", p.Dim("  * encrypted on the wire; decrypted with this session's own secrets (TLS 1.3)"))
+	case encryptedSeen:
+		// TLS 1.2 and older encrypt only the Finished messages (and later alerts), which are
+		// shown as they were seen, not decrypted.
+		r.line("%s", p.Dim("  * encrypted on the wire (TLS 1.2 and older encrypt only Finished); shown as sent, not decrypted"))
 	}
 	if res.Error != "" {
 		r.line("")

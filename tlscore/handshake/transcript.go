@@ -593,6 +593,9 @@ func (d *transcriptDecoder) summary(v any) string {
 		}
 		return fmt.Sprintf("%d-byte signature", m.SignatureLength)
 	case *wire.ClientKeyExchange:
+		if m.KeyTransport && m.PublicKeyLength > 0 {
+			return fmt.Sprintf("%d-byte premaster secret, encrypted to the server's RSA key", m.PublicKeyLength)
+		}
 		if m.PublicKeyLength > 0 {
 			return fmt.Sprintf("%d-byte public key", m.PublicKeyLength)
 		}

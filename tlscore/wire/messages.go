@@ -1024,6 +1024,9 @@ type ClientKeyExchange struct {
 	PublicKeyLength int    `json:"public_key_length,omitempty"`
 	PublicKey       []byte `json:"-"`
 	PSKIdentity     string `json:"psk_identity,omitempty"`
+	// KeyTransport is true for RSA key transport: the value is the premaster secret encrypted
+	// to the server's key, not a public key of the client's.
+	KeyTransport bool `json:"-"`
 }
 
 const msgClientKeyExchange = "ClientKeyExchange"
@@ -1051,6 +1054,7 @@ func ParseClientKeyExchange(body []byte, kx string, version uint16) (*ClientKeyE
 	switch kx {
 	case "PSK":
 	case "RSA":
+		cke.KeyTransport = true
 		if version == VersionSSL30 && !psk {
 			// SSL 3.0 sends the encrypted premaster secret without a length prefix.
 			v, s = s, nil

@@ -643,6 +643,21 @@ func TestHandshake(t *testing.T) {
 		}
 	})
 
+	// 11b. TLS 1.2 with RSA key transport: the ClientKeyExchange is the premaster secret
+	// encrypted to the server's key (not a public key), and the footnote says nothing was
+	// decrypted (only TLS 1.3 timelines are).
+	t.Run("tls12-rsa-key-transport", func(t *testing.T) {
+		t.Parallel()
+		dir := t.TempDir()
+		srv := peertest.OpenSSLServer(t, dir, rsa, rsaKey, "-tls1_2", "-cipher", "AES128-GCM-SHA256")
+		out := e2etest.Tlskit(t, dir, "handshake", srv.Localhost(), "--ca", ca, "--ciphers", "TLS_RSA_WITH_AES_128_GCM_SHA256")
+		e2etest.MustContain(t, "TLS 1.2 RSA", out, "ClientKeyExchange      256-byte premaster secret, encrypted to the server's RSA key",
+			"shown as sent, not decrypted")
+		if strings.Contains(out, "public key") || strings.Contains(out, "decrypted with this session's own secrets") {
+			t.Errorf("TLS 1.2 RSA timeline calls the encrypted premaster secret a public key, or claims a decryption:\n%s", out)
+		}
+	})
+
 	// 12. Text output (not a terminal) and --pem.
 	t.Run("text-and-pem", func(t *testing.T) {
 		t.Parallel()
