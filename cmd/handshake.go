@@ -375,6 +375,12 @@ func handshakeError(err error) error {
 	if ca := he.Result.ClientAuth; ca != nil && ca.Requested && !ca.CertificateSent {
 		return withHint(plain, "give a client certificate with --cert and --key")
 	}
+	for _, st := range he.Result.Steps {
+		if st.Direction == handshake.Received && st.Message == "Alert" && strings.Contains(st.Summary, "protocol_version") {
+			// The server speaks none of the versions offered (1.2 and 1.3 unless asked).
+			return withHint(plain, "the server refused every TLS version offered; an older server may speak only TLS 1.0 or 1.1: try --tls-min 1.0 (or set the range with --tls-min/--tls-max)")
+		}
+	}
 	return plain
 }
 

@@ -274,6 +274,9 @@ func TestHandshake(t *testing.T) {
 			if !strings.Contains(errOut, "protocol_version") {
 				t.Errorf("without --tls-min: error %q should name the server's protocol_version alert", errOut)
 			}
+			if !strings.Contains(errOut, "tlskit: hint: ") || !strings.Contains(errOut, "--tls-min 1.0") {
+				t.Errorf("without --tls-min: stderr %q should hint --tls-min", errOut)
+			}
 			if !strings.Contains(out, "\nfailed: ") {
 				t.Errorf("without --tls-min: the text output should end with the error:\n%s", out)
 			}
