@@ -82,8 +82,8 @@ func runCAServe(ctx context.Context, a *app, o *caServeOptions) error {
 	defer logger.close()
 	logLine := func(remote, status string) {
 		l := certgen.OCSPLogEntry{Time: a.now().UTC(), Remote: remote, Answer: status}
-		logger.record(l, func() string {
-			return fmt.Sprintf("%s %s %s", l.Time.Format("2006-01-02T15:04:05.000Z"), render.Escape(l.Remote), l.Answer)
+		logger.record(ocspLogJSON{OCSPLogEntry: l, Time: logTime(l.Time)}, func() string {
+			return fmt.Sprintf("%s %s %s", logTime(l.Time), render.Escape(l.Remote), l.Answer)
 		})
 	}
 	ln, err := net.Listen("tcp", o.addr)
@@ -120,4 +120,10 @@ func runCAServe(ctx context.Context, a *app, o *caServeOptions) error {
 		}
 		return nil
 	}
+}
+
+// ocspLogJSON is an OCSP request's JSON line, its time at the log's fixed precision.
+type ocspLogJSON struct {
+	certgen.OCSPLogEntry
+	Time string `json:"time"`
 }

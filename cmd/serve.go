@@ -456,7 +456,7 @@ func reportReload(a *app, err error) {
 
 // formatEvent is the stable text form of a connection's log line.
 func formatEvent(ev server.Event) string {
-	fields := []string{ev.Time.Format(time.RFC3339Nano), ev.Remote}
+	fields := []string{logTime(ev.Time), ev.Remote}
 	if ev.Error != "" {
 		fields = append(fields, "error="+quoteIfSpace(ev.Error))
 		if ev.SNI != "" {

@@ -55,7 +55,20 @@ func (l *eventLog) log(ev server.Event) {
 	if errors.Is(ev.Cause, server.ErrEvicted) {
 		ev.Error += " (--max-conns)"
 	}
-	l.record(ev, func() string { return formatEvent(ev) })
+	l.record(eventJSON{Event: ev, Time: logTime(ev.Time)}, func() string { return formatEvent(ev) })
+}
+
+// logTimeLayout is the serving logs' time: UTC, RFC 3339, to the millisecond, always three
+// digits, so the lines of a log line up and sort as text (docs/json.md).
+const logTimeLayout = "2006-01-02T15:04:05.000Z07:00"
+
+func logTime(t time.Time) string { return t.UTC().Format(logTimeLayout) }
+
+// eventJSON is a connection's JSON line: the event, its time at the log's fixed precision
+// (encoding/json would write time.Time with as many digits as it has).
+type eventJSON struct {
+	server.Event
+	Time string `json:"time"`
 }
 
 // record queues one log line: v as a JSON line with -o json, else text(). It is the whole

@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -114,5 +115,31 @@ func TestFormatProxyErrorCapsPath(t *testing.T) {
 	got := formatProxyError(server.ProxyError{Method: "GET", Path: "/" + strings.Repeat("a", 1000), Remote: "r", Status: 502, Err: errors.New("e")}, 0)
 	if len(got) > 300 || !strings.Contains(got, "a...") {
 		t.Fatalf("%d bytes: %q", len(got), got)
+	}
+}
+
+// TestLogTimeFixedPrecision: the serving logs' times have three fractional digits whatever
+// the instant, in text and JSON (encoding/json writes time.Time with as many as it has:
+// ".1Z", ".123456789Z"), so lines line up and sort as text, as docs/json.md says.
+func TestLogTimeFixedPrecision(t *testing.T) {
+	for _, tc := range []struct {
+		at   time.Time
+		want string
+	}{
+		{time.Date(2026, 11, 27, 12, 0, 0, 100_000_000, time.UTC), "2026-11-27T12:00:00.100Z"},
+		{time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC), "2026-11-27T12:00:00.000Z"},
+		{time.Date(2026, 11, 27, 12, 0, 0, 123_456_789, time.UTC), "2026-11-27T12:00:00.123Z"},
+		{time.Date(2026, 11, 27, 13, 0, 0, 5_000_000, time.FixedZone("CET", 3600)), "2026-11-27T12:00:00.005Z"},
+	} {
+		if got := logTime(tc.at); got != tc.want {
+			t.Errorf("logTime(%v) = %s, want %s", tc.at, got, tc.want)
+		}
+		js, err := json.Marshal(eventJSON{Event: server.Event{Time: tc.at, Remote: "127.0.0.1:1"}, Time: logTime(tc.at)})
+		if err != nil || !strings.Contains(string(js), `"time":"`+tc.want+`"`) || strings.Count(string(js), `"time"`) != 1 {
+			t.Errorf("event JSON %s (%v): want one time %s", js, err, tc.want)
+		}
+		if got := formatEvent(server.Event{Time: tc.at, Remote: "127.0.0.1:1"}); !strings.HasPrefix(got, tc.want+" ") {
+			t.Errorf("event text %q: want it to start with %s", got, tc.want)
+		}
 	}
 }
