@@ -135,7 +135,8 @@ func runVerify(ctx context.Context, a *app, o *verifyOptions, file string) error
 // parsed (all of them, or those before a malformed one), and returns the exit status.
 func reportVerify(a *app, o *verifyOptions, file string, opts inspect.VerifyOptions, chain []*x509.Certificate, presented int,
 	v inspect.Verification, rev *revocation.Report) error {
-	rep := inspect.VerifyReport{File: file, At: opts.Now.UTC(), Host: opts.Host, Purpose: o.purpose,
+	// The report's time is to the second, as every time tlskit writes (docs/json.md).
+	rep := inspect.VerifyReport{File: file, At: opts.Now.UTC().Truncate(time.Second), Host: opts.Host, Purpose: o.purpose,
 		Presented: presented, Verification: v, Revocation: rev}
 	if len(chain) > 0 {
 		leaf := inspect.Describe(chain[0], opts.Now)
