@@ -272,8 +272,22 @@ func (r *handshakeReport) sessionKeys(v *handshakeView) {
 	if res.HelloRetry {
 		hrr = ", after a HelloRetryRequest"
 	}
+	kx := orNone(res.KeyExchange)
+	if t := res.TLS12; t != nil {
+		switch {
+		case t.Group != "" && !strings.Contains(kx, t.Group):
+			kx += " (" + t.Group + ")"
+		case t.DHPrimeBits > 0:
+			kx += fmt.Sprintf(" (%d-bit group)", t.DHPrimeBits)
+		}
+	}
 	r.line("%s %s%s; forward secrecy: %s; resumption ticket: %s; ALPN: %s", r.p.Bold("4. session keys  "),
-		orNone(res.KeyExchange), hrr, v.forwardSecrecy, v.ticket, render.Escape(v.alpn))
+		kx, hrr, v.forwardSecrecy, v.ticket, render.Escape(v.alpn))
+	if t := res.TLS12; t != nil {
+		// What s_client's summary says of a TLS 1.2 session: both are the server's
+		// confirmations in its ServerHello, and their absence is a weakness.
+		r.line("   %s  extended master secret: %s; secure renegotiation: %s", r.p.Dim("TLS 1.2     "), yesNo(t.ExtendedMasterSecret), yesNo(t.SecureRenegotiation))
+	}
 	if ca := res.ClientAuth; ca != nil && ca.Requested {
 		sent := "none sent (no --cert)"
 		if ca.CertificateSent {
@@ -291,4 +305,11 @@ func (r *handshakeReport) timing(res *handshake.Result) {
 		st = fmt.Sprintf(", starttls %.1f ms", t.StartTLSMs)
 	}
 	r.line("%s dns %.1f ms, connect %.1f ms%s, handshake %.1f ms, total %.1f ms", r.p.Dim("timing:"), t.DNSMs, t.ConnectMs, st, t.HandshakeMs, t.TotalMs)
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
 }

@@ -97,6 +97,8 @@ type Result struct {
 	ALPN           string                `json:"alpn"`
 	HelloRetry     bool                  `json:"hello_retry"`
 	Resumption     *Resumption           `json:"resumption,omitempty"`
+	// TLS12 is what a TLS 1.2 (or older) session agreed beyond its suite; nil in TLS 1.3.
+	TLS12      *TLS12Session `json:"tls12,omitempty"`
 	ClientAuth     *ClientAuth           `json:"client_auth,omitempty"`
 	Steps          []Step                `json:"steps"`
 	Chain          []inspect.Certificate `json:"chain"`
@@ -115,6 +117,16 @@ type Result struct {
 	// notTLS describes what the peer sent instead of TLS, when it did; notTLSStartTLS is the
 	// STARTTLS protocol its greeting asked for (GreetingStartTLS).
 	notTLS, notTLSStartTLS string
+}
+
+// TLS12Session is what a TLS 1.2 (or older) ServerHello and ServerKeyExchange agreed, as
+// s_client's summary shows it: the extended master secret (RFC 7627) and secure renegotiation
+// (RFC 5746) the ServerHello confirmed, and the (EC)DHE group and its size.
+type TLS12Session struct {
+	ExtendedMasterSecret bool   `json:"extended_master_secret"`
+	SecureRenegotiation  bool   `json:"secure_renegotiation"`
+	Group                string `json:"group,omitempty"`
+	DHPrimeBits          int    `json:"dh_prime_bits,omitempty"`
 }
 
 // Resumption says whether the server offered a session ticket.

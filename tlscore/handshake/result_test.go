@@ -76,6 +76,9 @@ func fixtureResult(t *testing.T) *Result {
 		Version:  "TLS 1.3", CipherSuite: "TLS_AES_128_GCM_SHA256", KeyExchange: "x25519",
 		ForwardSecrecy: true, ALPN: "smtp", HelloRetry: true,
 		Resumption: &Resumption{TicketOffered: true, TicketLifetimeS: 7200},
+		// Every key, not one session: a TLS 1.2 session has tls12, and its group is ECDHE's or a
+		// DHE prime's size.
+		TLS12: &TLS12Session{ExtendedMasterSecret: true, SecureRenegotiation: true, Group: "x25519", DHPrimeBits: 2048},
 		ClientAuth: &ClientAuth{Requested: true, AcceptableCAs: []string{"CN=Example Client CA,O=Example"},
 			SignatureSchemes: []string{"ecdsa_secp256r1_sha256", "rsa_pss_rsae_sha256"}, CertificateSent: true, CertificateSubject: "CN=client.example.test"},
 		Steps: []Step{

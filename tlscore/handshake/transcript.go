@@ -104,6 +104,7 @@ type transcriptDecoder struct {
 	steps                  []Step
 	lastAt                 time.Duration // time of the last event turned into a step
 	resumption             *Resumption
+	tls12                  *TLS12Session
 	notTLS                 string
 	notTLSStartTLS         string
 	// haveServerHello says the first feed held the ServerHello that fixes how the rest is
@@ -126,6 +127,17 @@ func newTranscriptDecoder(chunks []Chunk, keylog []byte, opts decodeOptions) *tr
 		d.haveServerHello = true
 		d.st.tls13 = sh.Version() == wire.VersionTLS13
 		d.st.suite = sh.CipherSuite
+		if !d.st.tls13 {
+			d.tls12 = &TLS12Session{}
+			for _, e := range sh.Extensions {
+				switch e.Type {
+				case wire.ExtExtendedMasterSecret:
+					d.tls12.ExtendedMasterSecret = true
+				case wire.ExtRenegotiationInfo:
+					d.tls12.SecureRenegotiation = true
+				}
+			}
+		}
 	}
 	if d.st.tls13 {
 		if random := clientRandom(sentRecs); random != "" {
@@ -257,6 +269,7 @@ func (d *transcriptDecoder) finish(res *Result, chunks []Chunk) {
 	if d.resumption != nil {
 		res.Resumption = d.resumption
 	}
+	res.TLS12 = d.tls12
 }
 
 // directionReader reads one direction's records into events, keeping what it needs to carry on
@@ -574,6 +587,9 @@ func (d *transcriptDecoder) summary(v any) string {
 	case *wire.CertificateStatus:
 		return fmt.Sprintf("stapled OCSP response, %d bytes", m.OCSPResponseLength)
 	case *wire.ServerKeyExchange:
+		if d.tls12 != nil {
+			d.tls12.Group, d.tls12.DHPrimeBits = m.GroupName, m.DHPrimeBits
+		}
 		s := m.KeyExchange
 		switch {
 		case m.GroupName != "":

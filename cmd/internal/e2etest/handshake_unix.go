@@ -52,6 +52,11 @@ type HandshakeReport struct {
 	Resumption *struct {
 		TicketOffered bool `json:"ticket_offered"`
 	} `json:"resumption"`
+	TLS12 *struct {
+		ExtendedMasterSecret bool   `json:"extended_master_secret"`
+		SecureRenegotiation  bool   `json:"secure_renegotiation"`
+		Group                string `json:"group"`
+	} `json:"tls12"`
 	Error string `json:"error"`
 }
 

@@ -661,6 +661,48 @@ func TestHandshake(t *testing.T) {
 		}
 	})
 
+	// 11c. TLS 1.2 session facts against s_client's own summary of the same server: extended
+	// master secret, secure renegotiation, and the ECDHE group. OpenSSL 3.0's s_server cannot
+	// turn extended master secret or renegotiation_info off; GnuTLS can (%NO_SESSION_HASH,
+	// %DISABLE_SAFE_RENEGOTIATION).
+	t.Run("tls12-session", func(t *testing.T) {
+		t.Parallel()
+		dir := t.TempDir()
+		for _, tc := range []struct {
+			name  string
+			start func() *peertest.Server
+			group string
+		}{
+			{"openssl", func() *peertest.Server {
+				return peertest.OpenSSLServer(t, dir, ecdsa, ecdsaKey, "-tls1_2", "-groups", "P-384")
+			}, "P-384"},
+			{"gnutls without either", func() *peertest.Server {
+				return peertest.GnuTLSServer(t, dir, ecdsa, ecdsaKey, "--priority", "NORMAL:-VERS-TLS1.3:-GROUP-ALL:+GROUP-SECP384R1:%NO_SESSION_HASH:%DISABLE_SAFE_RENEGOTIATION")
+			}, "P-384"},
+		} {
+			srv := tc.start()
+			ref := e2etest.Exec(t, dir, "", nil, "openssl", "s_client", "-connect", srv.Localhost(), "-tls1_2")
+			if !strings.Contains(ref.Stdout, "Protocol  : TLSv1.2") && !strings.Contains(ref.Stdout, "New, TLSv1.2") {
+				t.Fatalf("%s: s_client did not complete a TLS 1.2 handshake:\n%s", tc.name, ref.Stdout)
+			}
+			wantEMS := strings.Contains(ref.Stdout, "Extended master secret: yes")
+			wantReneg := strings.Contains(ref.Stdout, "Secure Renegotiation IS supported")
+			res := e2etest.HandshakeOK(t, dir, srv.Localhost(), "--ca", ca, "--tls-max", "1.2")
+			if res.TLS12 == nil {
+				t.Fatalf("%s: no tls12 in the JSON of a TLS 1.2 handshake", tc.name)
+			}
+			if res.TLS12.ExtendedMasterSecret != wantEMS || res.TLS12.SecureRenegotiation != wantReneg {
+				t.Errorf("%s: tls12 %+v; openssl s_client says extended master secret %t, secure renegotiation %t", tc.name, *res.TLS12, wantEMS, wantReneg)
+			}
+			if res.TLS12.Group != tc.group {
+				t.Errorf("%s: tls12.group %q, want %s (the only group the server takes)", tc.name, res.TLS12.Group, tc.group)
+			}
+			yn := map[bool]string{true: "yes", false: "no"}
+			out := e2etest.Tlskit(t, dir, "handshake", srv.Localhost(), "--ca", ca, "--tls-max", "1.2")
+			e2etest.MustContain(t, tc.name+" text", out, fmt.Sprintf("extended master secret: %s; secure renegotiation: %s", yn[wantEMS], yn[wantReneg]))
+		}
+	})
+
 	// 12. Text output (not a terminal) and --pem.
 	t.Run("text-and-pem", func(t *testing.T) {
 		t.Parallel()
