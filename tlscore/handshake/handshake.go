@@ -86,23 +86,23 @@ type ClientAuth struct {
 
 // Result is everything a handshake showed: the JSON of `tlskit handshake -o json`.
 type Result struct {
-	Target         connect.Target        `json:"target"`
-	Address        string                `json:"address"`
-	SNI            string                `json:"sni"`
-	StartTLS       string                `json:"starttls,omitempty"`
-	Version        string                `json:"version,omitempty"`
-	CipherSuite    string                `json:"cipher_suite,omitempty"`
-	KeyExchange    string                `json:"key_exchange,omitempty"`
-	ForwardSecrecy bool                  `json:"forward_secrecy"`
-	ALPN           string                `json:"alpn"`
-	HelloRetry     bool                  `json:"hello_retry"`
-	Resumption     *Resumption           `json:"resumption,omitempty"`
+	Target         connect.Target `json:"target"`
+	Address        string         `json:"address"`
+	SNI            string         `json:"sni"`
+	StartTLS       string         `json:"starttls,omitempty"`
+	Version        string         `json:"version,omitempty"`
+	CipherSuite    string         `json:"cipher_suite,omitempty"`
+	KeyExchange    string         `json:"key_exchange,omitempty"`
+	ForwardSecrecy bool           `json:"forward_secrecy"`
+	ALPN           string         `json:"alpn"`
+	HelloRetry     bool           `json:"hello_retry"`
+	Resumption     *Resumption    `json:"resumption,omitempty"`
 	// TLS12 is what a TLS 1.2 (or older) session agreed beyond its suite; nil in TLS 1.3.
-	TLS12      *TLS12Session `json:"tls12,omitempty"`
-	ClientAuth     *ClientAuth           `json:"client_auth,omitempty"`
-	Steps          []Step                `json:"steps"`
-	Chain          []inspect.Certificate `json:"chain"`
-	Verification   *inspect.Verification `json:"verification,omitempty"`
+	TLS12        *TLS12Session         `json:"tls12,omitempty"`
+	ClientAuth   *ClientAuth           `json:"client_auth,omitempty"`
+	Steps        []Step                `json:"steps"`
+	Chain        []inspect.Certificate `json:"chain"`
+	Verification *inspect.Verification `json:"verification,omitempty"`
 	// OCSP is the stapled OCSP response, judged; nil when none was stapled.
 	OCSP       *revocation.OCSPResult `json:"ocsp,omitempty"`
 	Revocation *revocation.Report     `json:"revocation,omitempty"`
