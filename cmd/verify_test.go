@@ -39,7 +39,7 @@ func TestVerifyCommand(t *testing.T) {
 		// The CA's own certificate is neither in the file nor among the system roots.
 		{"issuer missing", []string{"verify", "svc.test.pem"}, ExitCheckFailed, "(incomplete_chain)", "the file did not include the certificate of", "--intermediates FILE"},
 		{"expired at", []string{"verify", "svc.test.pem", "--ca", "ca/ca.pem", "--at", "2040-01-01T00:00:00Z"}, ExitCheckFailed, "(expired)", "expired", ""},
-		{"client purpose", []string{"verify", "svc.test.pem", "--ca", "ca/ca.pem", "--purpose", "client"}, ExitCheckFailed, "(incompatible_usage)", "purpose", ""},
+		{"client purpose", []string{"verify", "svc.test.pem", "--ca", "ca/ca.pem", "--purpose", "client"}, ExitCheckFailed, "(incompatible_usage)", `"CN=svc.test" (depth 0) allows only server_auth in its extended key usage, not client_auth`, ""},
 		{"any purpose", []string{"verify", "svc.test.pem", "--ca", "ca/ca.pem", "--purpose", "any"}, ExitOK, "verified: valid, purpose any", "", ""},
 		{"csr", []string{"verify", "req.test.csr"}, ExitFailure, "", "certificate request, not a certificate", ""},
 		{"empty", []string{"verify", "empty.pem"}, ExitFailure, "", "no certificate found", ""},

@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -186,6 +187,9 @@ func classify(err error, chain []*x509.Certificate, opts VerifyOptions) (string,
 		case x509.NotAuthorizedToSign:
 			return ReasonNotAuthorized, strings.TrimPrefix(err.Error(), "x509: ")
 		case x509.IncompatibleUsage:
+			if msg := usageFault(chain, opts.KeyUsages); msg != "" {
+				return ReasonUsage, msg
+			}
 			return ReasonUsage, "a certificate in the chain does not allow this purpose (extended key usage): " + strings.TrimPrefix(err.Error(), "x509: ")
 		case x509.CANotAuthorizedForThisName:
 			return ReasonNameConstraints, strings.TrimPrefix(err.Error(), "x509: ")
@@ -308,6 +312,28 @@ func unhandledMessage(role string, c *x509.Certificate) string {
 	}
 	return fmt.Sprintf("%s %q has %s %s, which Go does not handle (RFC 5280: a verifier must refuse a certificate with a critical extension it does not know)",
 		role, dn.Subject(c), what, strings.Join(oids, ", "))
+}
+
+// usageFault names the first certificate of the chain whose extended key usage allows none of
+// wanted (TLS server authentication when nil), and what it does allow: depth, subject and
+// field, so the user sees which certificate to reissue.
+func usageFault(chain []*x509.Certificate, wanted []x509.ExtKeyUsage) string {
+	if len(wanted) == 0 {
+		wanted = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}
+	}
+	for i, c := range chain {
+		if len(c.ExtKeyUsage) == 0 && len(c.UnknownExtKeyUsage) == 0 {
+			continue // no extension: every usage
+		}
+		if slices.Contains(c.ExtKeyUsage, x509.ExtKeyUsageAny) || slices.ContainsFunc(wanted, func(u x509.ExtKeyUsage) bool {
+			return u == x509.ExtKeyUsageAny || slices.Contains(c.ExtKeyUsage, u)
+		}) {
+			continue
+		}
+		return fmt.Sprintf("%s %q (depth %d) allows only %s in its extended key usage, not %s", roleOf(i), dn.Subject(c), i,
+			strings.Join(extKeyUsageNames(c.ExtKeyUsage, c.UnknownExtKeyUsage), ", "), strings.Join(extKeyUsageNames(wanted, nil), " or "))
+	}
+	return ""
 }
 
 func roleOf(i int) string {

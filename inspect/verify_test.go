@@ -220,3 +220,32 @@ func TestDescribe(t *testing.T) {
 		t.Errorf("DaysLeft an hour ago = %d, want -1", got)
 	}
 }
+
+// TestUsageFault: an incompatible_usage verdict names the certificate at fault, its depth and
+// what its extended key usage does allow; a certificate without the extension, or with
+// anyExtendedKeyUsage, is never the one.
+func TestUsageFault(t *testing.T) {
+	cert := func(cn string, eku ...x509.ExtKeyUsage) *x509.Certificate {
+		return &x509.Certificate{Subject: pkix.Name{CommonName: cn}, ExtKeyUsage: eku}
+	}
+	server, client := x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth
+	for _, tc := range []struct {
+		name   string
+		chain  []*x509.Certificate
+		wanted []x509.ExtKeyUsage
+		want   string
+	}{
+		{"leaf for servers asked for clients", []*x509.Certificate{cert("leaf", server), cert("ca")}, []x509.ExtKeyUsage{client},
+			`the certificate "CN=leaf" (depth 0) allows only server_auth in its extended key usage, not client_auth`},
+		{"intermediate restricts", []*x509.Certificate{cert("leaf"), cert("int", client), cert("root")}, nil,
+			`the CA certificate "CN=int" (depth 1) allows only client_auth in its extended key usage, not server_auth`},
+		{"any allows all", []*x509.Certificate{cert("leaf", x509.ExtKeyUsageAny)}, []x509.ExtKeyUsage{client}, ""},
+		{"no extension allows all", []*x509.Certificate{cert("leaf"), cert("ca")}, nil, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := usageFault(tc.chain, tc.wanted); got != tc.want {
+				t.Errorf("usageFault = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
