@@ -8,12 +8,16 @@
 package main
 
 import (
+	"bytes"
 	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"time"
+
+	"github.com/spf13/cobra"
 
 	"github.com/spf13/cobra/doc"
 
@@ -53,15 +57,99 @@ func generate(dir string) error {
 	if err := doc.GenMarkdownTreeCustom(root, cliDir, prepend, link); err != nil {
 		return fmt.Errorf("markdown: %w", err)
 	}
-	header := &doc.GenManHeader{
-		Title:   "TLSKIT",
-		Section: "1",
-		Date:    &manDate,
-		Source:  "tlskit",
-		Manual:  "tlskit manual",
-	}
-	if err := doc.GenManTree(root, header, manDir); err != nil {
+	if err := genManTree(root, manDir); err != nil {
 		return fmt.Errorf("man pages: %w", err)
 	}
 	return nil
+}
+
+// genManTree writes a page per command, each titled by its own name (TLSKIT-HANDSHAKE(1), not
+// the same TLSKIT(1) on every page), then made worth reading (manPage).
+func genManTree(c *cobra.Command, dir string) error {
+	if !c.IsAvailableCommand() && c.HasParent() {
+		return nil
+	}
+	for _, sub := range c.Commands() {
+		if err := genManTree(sub, dir); err != nil {
+			return err
+		}
+	}
+	name := strings.ReplaceAll(c.CommandPath(), " ", "-")
+	header := &doc.GenManHeader{Title: strings.ToUpper(name), Section: "1", Date: &manDate, Source: "tlskit", Manual: "tlskit manual"}
+	var b bytes.Buffer
+	if err := doc.GenMan(c, header, &b); err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, name+".1"), manPage(b.Bytes()), 0o644)
+}
+
+var (
+	// cobra writes a flag's Go zero value as its default: --alpn=[], --sni="", --help[=false].
+	zeroDefault = regexp.MustCompile(`(\\fP)(=\[\]|=""|\[=false\])`)
+	// cobra dates the header "Nov 2026", which mandoc cannot parse.
+	thDate = regexp.MustCompile(`^(\.TH "[^"]*" "1" )"[^"]*"`)
+)
+
+// manSections are the sections every page has beside cobra's: what exit codes mean, the
+// environment that changes output, the files tlskit keeps.
+const manSections = `.SH EXIT STATUS
+.TP
+0
+Success: it ran and every check passed.
+.TP
+1
+It could not complete (a file could not be read, a server could not be reached).
+.TP
+2
+Usage: a flag, an argument or their combination is wrong.
+.TP
+3
+It completed, but a check failed (verification, a finding at or above --fail-on, expiry).
+.TP
+130
+Interrupted (SIGINT or SIGTERM).
+.PP
+With several targets every one is tried and the worst code wins.
+
+.SH ENVIRONMENT
+.TP
+NO_COLOR
+Any value turns colour off (as --no-color does).
+.TP
+CLICOLOR_FORCE
+A value other than 0 turns colour on even when the output is not a terminal.
+.TP
+TERM
+dumb turns colour off.
+.TP
+XDG_DATA_HOME
+Where the default CA directory lives (default ~/.local/share).
+
+.SH FILES
+.TP
+$XDG_DATA_HOME/tlskit/ca
+The default CA directory (ca.pem, ca-key.pem, ca.json, revoked.json), used when no --ca-dir or
+--dir is given.
+
+`
+
+// manPage makes cobra's page worth reading: no Go zero values as defaults, a date mandoc reads,
+// no tabs in filled text, and the EXIT STATUS, ENVIRONMENT and FILES sections before SEE ALSO.
+func manPage(page []byte) []byte {
+	lines := strings.Split(string(page), "\n")
+	for i, l := range lines {
+		l = zeroDefault.ReplaceAllString(l, "$1")
+		l = thDate.ReplaceAllString(l, `${1}"`+manDate.Format("2006-01-02")+`"`)
+		if !strings.HasPrefix(l, ".") {
+			l = strings.ReplaceAll(l, "\t", "    ")
+		}
+		lines[i] = l
+	}
+	out := strings.Join(lines, "\n")
+	if i := strings.Index(out, ".SH SEE ALSO"); i >= 0 {
+		out = out[:i] + manSections + out[i:]
+	} else {
+		out += "\n" + manSections
+	}
+	return []byte(out)
 }

@@ -3,9 +3,13 @@ package main
 import (
 	"bytes"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
+	"strings"
 	"testing"
+
+	"github.com/tlskit/tlskit/tlscore/peertest"
 )
 
 // TestDocsAreCurrent fails when docs/cli or docs/man differ from what the command tree
@@ -77,4 +81,40 @@ func readDir(t *testing.T, dir string) map[string][]byte {
 		files[n] = b
 	}
 	return files
+}
+
+// TestManPagesReadable: every page has its own title, no Go zero value as a default, the EXIT
+// STATUS, ENVIRONMENT and FILES sections, and passes `mandoc -Tlint -W warning` (the lint
+// Debian's man-db ecosystem uses) with nothing to say.
+func TestManPagesReadable(t *testing.T) {
+	mandoc := peertest.Need(t, "mandoc")
+	dir := t.TempDir()
+	if err := generate(dir); err != nil {
+		t.Fatal(err)
+	}
+	pages := readDir(t, filepath.Join(dir, "man"))
+	if len(pages) == 0 {
+		t.Fatal("no man pages")
+	}
+	for name, content := range pages {
+		title := strings.ToUpper(strings.TrimSuffix(name, ".1"))
+		text := string(content)
+		if !strings.Contains(text, `.TH "`+title+`" "1" `) {
+			t.Errorf("%s: title is not %s(1):\n%s", name, title, strings.SplitN(text, "\n", 3)[1])
+		}
+		for _, zero := range []string{`\fP=[]`, `\fP=""`, `[=false]`} {
+			if strings.Contains(text, zero) {
+				t.Errorf("%s: a Go zero value as a default (%s)", name, zero)
+			}
+		}
+		for _, section := range []string{".SH EXIT STATUS", ".SH ENVIRONMENT", ".SH FILES"} {
+			if !strings.Contains(text, section) {
+				t.Errorf("%s: no %s", name, section)
+			}
+		}
+		out, err := exec.Command(mandoc, "-Tlint", "-W", "warning", filepath.Join(dir, "man", name)).CombinedOutput()
+		if len(out) > 0 {
+			t.Errorf("%s: mandoc -Tlint -W warning (%v):\n%s", name, err, out)
+		}
+	}
 }
