@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/tlskit/tlskit/inspect/material"
 
@@ -399,6 +400,9 @@ func runCertSign(a *app, o *certSignOptions, csrPath string) error {
 	warnings, err := certgen.KeyPolicy(csr.PublicKey, o.allowWeak)
 	if err != nil {
 		return fmt.Errorf("%s: %w", csrPath, err)
+	}
+	if dropped := certgen.UncopiedExtensions(csr); len(dropped) > 0 {
+		warnings = append(warnings, certgen.Warning(fmt.Sprintf("the request asks for %s; not copied: only its subject and subject alternative names are, and the CA sets the rest (a leaf certificate)", strings.Join(dropped, ", "))))
 	}
 	issuer, trust, err := o.ca.load(a)
 	if err != nil {

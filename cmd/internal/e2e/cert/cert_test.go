@@ -1215,3 +1215,25 @@ func TestSubjectAsWritten(t *testing.T) {
 	}
 	verifyServer(t, dir, "ca/ca.pem", "svc.example.test.pem", false)
 }
+
+// TestSignSaysWhatItDidNotCopy: a request that asks for CA:TRUE, a key usage and an extended
+// key usage is signed as a leaf with only its subject and SANs, and the warning names what was
+// left out; OpenSSL reads the certificate as no CA.
+func TestSignSaysWhatItDidNotCopy(t *testing.T) {
+	peertest.NeedOpenSSL3(t)
+	t.Parallel()
+	dir := t.TempDir()
+	e2etest.Tlskit(t, dir, "ca", "create", "--dir", "ca")
+	e2etest.OpenSSL(t, dir, "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-subj", "/CN=ask.test",
+		"-addext", "subjectAltName=DNS:ask.test", "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=keyCertSign",
+		"-keyout", "ask-key.pem", "-out", "ask.csr")
+	_, errOut, code := e2etest.RunTlskit(t, dir, nil, "cert", "sign", "ask.csr", "--ca-dir", "ca", "--out", "ask.pem")
+	if code != 0 {
+		t.Fatalf("cert sign: exit %d\n%s", code, errOut)
+	}
+	e2etest.MustContain(t, "cert sign warning", errOut, "tlskit: warning: the request asks for basicConstraints (CA:TRUE), keyUsage; not copied")
+	text := e2etest.OpenSSL(t, dir, "x509", "-in", "ask.pem", "-noout", "-text")
+	if strings.Contains(text, "CA:TRUE") || !strings.Contains(text, "DNS:ask.test") {
+		t.Errorf("the signed certificate should keep the SAN and not be a CA:\n%s", text)
+	}
+}
