@@ -4,13 +4,14 @@ import (
 	"crypto"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"encoding/asn1"
 	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/url"
+
+	"github.com/tlskit/tlskit/inspect/material"
 )
 
 // CreateCSR makes a PKCS#10 certificate request for key with the given subject and SANs.
@@ -96,43 +97,16 @@ func sansOf(c *x509.Certificate) SANs {
 	}
 }
 
-// requestedExtensionNames names the extensions a request may ask for, for UncopiedExtensions.
-var requestedExtensionNames = map[string]string{
-	"2.5.29.19":          "basicConstraints",
-	"2.5.29.15":          "keyUsage",
-	"2.5.29.37":          "extKeyUsage",
-	"2.5.29.14":          "subjectKeyIdentifier",
-	"2.5.29.30":          "nameConstraints",
-	"2.5.29.32":          "certificatePolicies",
-	"2.5.29.31":          "cRLDistributionPoints",
-	"1.3.6.1.5.5.7.1.1":  "authorityInfoAccess",
-	"1.3.6.1.5.5.7.1.24": "tlsFeature (OCSP must-staple)",
-}
-
 // UncopiedExtensions names the extensions csr asks for that signing it does not copy: only its
 // subject and subject alternative names go into the certificate, and the issuer sets the rest
 // (a server or client certificate, never a CA). What is said is what openssl x509 -req drops
 // without -copy_extensions, so a user who asked for CA:TRUE learns they did not get it.
 func UncopiedExtensions(csr *x509.CertificateRequest) []string {
 	var out []string
-	for _, e := range csr.Extensions {
-		id := e.Id.String()
-		if id == "2.5.29.17" { // subjectAltName: copied
-			continue
+	for _, name := range material.RequestedExtensions(csr) {
+		if name != "subjectAltName" {
+			out = append(out, name)
 		}
-		name, ok := requestedExtensionNames[id]
-		if !ok {
-			name = id
-		}
-		if id == "2.5.29.19" {
-			var bc struct {
-				IsCA bool `asn1:"optional"`
-			}
-			if _, err := asn1.Unmarshal(e.Value, &bc); err == nil {
-				name += map[bool]string{true: " (CA:TRUE)", false: " (CA:FALSE)"}[bc.IsCA]
-			}
-		}
-		out = append(out, name)
 	}
 	return out
 }

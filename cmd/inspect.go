@@ -428,6 +428,7 @@ func writeInspectItem(b io.Writer, p palette, it inspectItem, brief bool) {
 		list("sans", r.SANs)
 		field("public key", describeKeyLine(r.Key))
 		field("signature", fmt.Sprintf("%s (%s)", r.SignatureAlgorithm, map[bool]string{true: "valid", false: "INVALID"}[r.SignatureValid]))
+		list("requested extensions", r.RequestedExtensions)
 	case it.Key != nil:
 		kind := "public key"
 		if it.Key.Private {

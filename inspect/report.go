@@ -43,6 +43,9 @@ type RequestDetails struct {
 	Key                KeyDetails `json:"key"`
 	SignatureAlgorithm string     `json:"signature_algorithm"`
 	SignatureValid     bool       `json:"signature_valid"`
+	// RequestedExtensions names the extensions the request asks for, in its order
+	// ("subjectAltName", "basicConstraints (CA:TRUE)", "keyUsage", a dotted OID when unknown).
+	RequestedExtensions []string `json:"requested_extensions"`
 }
 
 // CRLDetails is what a CRL says of itself; its entries are only counted.
@@ -70,7 +73,7 @@ func DescribeItem(it Item, now time.Time, lint bool) ItemReport {
 		r := it.CSR
 		v.Request = &RequestDetails{Subject: dn.Of(r.RawSubject, r.Subject), SANs: requestSANs(r),
 			Key: DescribeKey(r.PublicKey, false), SignatureAlgorithm: r.SignatureAlgorithm.String(),
-			SignatureValid: r.CheckSignature() == nil}
+			SignatureValid: r.CheckSignature() == nil, RequestedExtensions: material.RequestedExtensions(r)}
 	case KindPrivateKey:
 		k := DescribeKey(it.PrivateKey.Public(), true)
 		v.Key = &k

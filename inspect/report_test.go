@@ -105,7 +105,7 @@ func fixtureReport() Report {
 			{Index: 2, Kind: KindPublicKey, PEMType: "PUBLIC KEY", Key: &key},
 			{Index: 3, Kind: KindCertificateRequest, PEMType: "CERTIFICATE REQUEST", Request: &RequestDetails{
 				Subject: "CN=svc.example.test", SANs: []string{"DNS:svc.example.test", "IP:192.0.2.1"}, Key: key,
-				SignatureAlgorithm: "ECDSA-SHA256", SignatureValid: true}},
+				SignatureAlgorithm: "ECDSA-SHA256", SignatureValid: true, RequestedExtensions: []string{"subjectAltName", "basicConstraints (CA:FALSE)"}}},
 			{Index: 4, Kind: KindCRL, PEMType: "X509 CRL", CRL: &CRLDetails{Issuer: "CN=Example Issuing CA,O=Example", Number: "2a",
 				ThisUpdate: fixtureNow.Add(-2 * time.Hour), NextUpdate: fixtureNow.Add(7 * 24 * time.Hour), RevokedCount: 3}},
 		},
