@@ -227,7 +227,12 @@ func renderVerify(w io.Writer, p palette, rep inspect.VerifyReport, presented []
 	esc := render.Escape
 	v := rep.Verification
 	if len(v.Chains) == 0 && len(presented) > 0 {
-		fmt.Fprintf(&b, "%s\n", p.Bold("presented chain (not verified)"))
+		header := "presented chain (not verified)"
+		if (v.Reason == inspect.ReasonHostnameMismatch || v.Reason == inspect.ReasonCNWithoutSAN) && rep.Host != "" {
+			// Only the name failed: the chain is not what is at fault.
+			header = "presented chain (not valid for " + esc(rep.Host) + ")"
+		}
+		fmt.Fprintf(&b, "%s\n", p.Bold(header))
 		for depth, c := range presented {
 			role := "intermediate"
 			switch {
