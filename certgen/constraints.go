@@ -119,6 +119,13 @@ func ipNet(p netip.Prefix) *net.IPNet {
 	return &net.IPNet{IP: net.IP(p.Addr().AsSlice()), Mask: net.CIDRMask(p.Bits(), p.Addr().BitLen())}
 }
 
+// ConstrainsNames reports whether c constrains any kind of name, permitted or excluded, DNS, IP,
+// email or URI (a CA from elsewhere may carry any of them; tlskit's own carry DNS and IP).
+func ConstrainsNames(c *x509.Certificate) bool {
+	return len(c.PermittedDNSDomains)+len(c.ExcludedDNSDomains)+len(c.PermittedIPRanges)+len(c.ExcludedIPRanges)+
+		len(c.PermittedEmailAddresses)+len(c.ExcludedEmailAddresses)+len(c.PermittedURIDomains)+len(c.ExcludedURIDomains) > 0
+}
+
 // constraintsOf reads back the permitted names of a certificate.
 func constraintsOf(c *x509.Certificate) NameConstraints {
 	nc := NameConstraints{DNS: append([]string(nil), c.PermittedDNSDomains...)}

@@ -328,7 +328,7 @@ func (o *leafOptions) nameByAddress(plan *leafPlan, chain []*x509.Certificate) e
 		return nil
 	}
 	for _, c := range chain {
-		if hasNameConstraints(c) {
+		if certgen.ConstrainsNames(c) {
 			return nil
 		}
 	}
@@ -338,14 +338,6 @@ func (o *leafOptions) nameByAddress(plan *leafPlan, chain []*x509.Certificate) e
 	}
 	plan.req.Subject, plan.req.RawSubject = subject, raw
 	return nil
-}
-
-// hasNameConstraints reports whether c constrains any kind of name. A CA that permits only IP
-// ranges is read by certgen (as by OpenSSL's CN check) as permitting no DNS names, so any
-// constraint rules out a CN that could be taken for one.
-func hasNameConstraints(c *x509.Certificate) bool {
-	return len(c.PermittedDNSDomains)+len(c.ExcludedDNSDomains)+len(c.PermittedIPRanges)+len(c.ExcludedIPRanges)+
-		len(c.PermittedEmailAddresses)+len(c.ExcludedEmailAddresses)+len(c.PermittedURIDomains)+len(c.ExcludedURIDomains) > 0
 }
 
 type certSignOptions struct {

@@ -297,9 +297,12 @@ func runHandshake(ctx context.Context, a *app, o *handshakeOptions, args []strin
 			return err
 		}
 		if out.badTarget {
+			// Alone, it is the run's error line (a usage error); among others, it has its place.
 			tally.fail(out.err)
-			if err := a.reportBadTarget(out.err, "handshake with", i); err != nil {
-				return err
+			if len(targets) > 1 {
+				if err := a.reportBadTarget(out.err, "handshake with", i); err != nil {
+					return err
+				}
 			}
 			continue
 		}

@@ -405,3 +405,37 @@ func TestWrapList(t *testing.T) {
 }
 
 var ansiEscape = regexp.MustCompile("\x1b\\[[0-9;]*m")
+
+// TestHandshakeDetailsWrapAtTerminalWidth: the report wraps -v lists at stdout's width
+// (IOStreams.OutWidth), and leaves them whole without one (a pipe).
+func TestHandshakeDetailsWrapAtTerminalWidth(t *testing.T) {
+	long := "cipher suites: " + strings.TrimSuffix(strings.Repeat("TLS_AES_128_GCM_SHA256, ", 8), ", ")
+	render := func(width int) string {
+		res := fixtureHandshake(t)
+		res.Steps[0].Detail = []string{long}
+		streams := NewTestStreams("")
+		streams.OutTTY, streams.OutWidth = width > 0, width
+		a := newApp(streams.IOStreams, func(k string) string { return map[string]string{"NO_COLOR": "1"}[k] }, testBuild)
+		a.opts.Output = formatText
+		if _, err := a.reportHandshake(&handshakeOptions{verbose: true}, handshakeOutcome{res: res}, false, 0); err != nil {
+			t.Fatal(err)
+		}
+		return streams.OutBuf.String()
+	}
+	if out := render(0); !strings.Contains(out, long) {
+		t.Errorf("without a width the list should stay one line:\n%s", out)
+	}
+	out := render(80)
+	var wrapped int
+	for _, l := range strings.Split(out, "\n") {
+		if strings.Contains(l, "TLS_AES_128_GCM_SHA256") && !strings.Contains(l, "ServerHello") && !strings.Contains(l, "cipher suite  ") {
+			wrapped++
+			if len(l) > 80 {
+				t.Errorf("detail line of %d columns at width 80: %q", len(l), l)
+			}
+		}
+	}
+	if wrapped < 2 {
+		t.Errorf("the list was not wrapped at width 80:\n%s", out)
+	}
+}

@@ -95,8 +95,10 @@ func runScan(ctx context.Context, a *app, o *scanOptions, args []string) error {
 	for i, lt := range targets {
 		if lt.Err != nil {
 			tally.fail(lt.Err)
-			if err := a.reportBadTarget(lt.Err, "scan of", i); err != nil {
-				return err
+			if several {
+				if err := a.reportBadTarget(lt.Err, "scan of", i); err != nil {
+					return err
+				}
 			}
 			continue
 		}

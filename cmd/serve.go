@@ -147,6 +147,9 @@ func (o *serveOptions) setup(a *app) (*serveSetup, error) {
 	if len(o.certFiles) != len(o.keyFiles) {
 		return nil, usageErrorf("each --cert needs a --key (got %d and %d)", len(o.certFiles), len(o.keyFiles))
 	}
+	if o.force && o.writeCert == "" {
+		return nil, usageErrorf("--force only lets --write-cert replace its file; give --write-cert FILE")
+	}
 	if len(o.certFiles) > 0 && (len(o.hosts) > 0 || o.writeCert != "") {
 		return nil, usageErrorf("--host and --write-cert are for the ephemeral certificate; with --cert they would do nothing")
 	}

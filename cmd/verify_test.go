@@ -1,10 +1,15 @@
 package cmd
 
 import (
+	"context"
+	"crypto/tls"
+	"github.com/tlskit/tlskit/tlscore/peertest"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestVerifyCommand(t *testing.T) {
@@ -125,6 +130,48 @@ func TestFailurePrintedOnce(t *testing.T) {
 			}
 			if !strings.Contains(res.stderr, "tlskit: hint: if you trust this certificate itself, give it with --ca FILE") {
 				t.Errorf("the hint is gone from stderr:\n%s", res.stderr)
+			}
+		})
+	}
+}
+
+// TestHandshakeFailurePrintedOnce: the same for handshake: an untrusted chain (the report's
+// "verification  FAILED" line) and a handshake the server cut ("failed:"), on a terminal,
+// leave only the hint on stderr; in a pipe the error line is there too, and the exit codes are
+// the same.
+func TestHandshakeFailurePrintedOnce(t *testing.T) {
+	cert := peertest.Certificate(t)
+	cfg := &tls.Config{Certificates: []tls.Certificate{cert}}
+	untrusted := peertest.Serve(t, func(_ context.Context, c net.Conn) { peertest.ServeTLSConfig(c, cfg, 5*time.Second) })
+	cut := peertest.Serve(t, func(_ context.Context, c net.Conn) { c.Read(make([]byte, 1)); c.Close() })
+	noColor := map[string]string{"NO_COLOR": "1"}
+	for _, tc := range []struct {
+		name     string
+		target   string
+		code     int
+		terminal bool
+		report   string // on stdout
+		errLine  bool   // the error line on stderr
+	}{
+		{"untrusted, terminal", untrusted, ExitCheckFailed, true, "verification  FAILED", false},
+		{"untrusted, pipe", untrusted, ExitCheckFailed, false, "verification  FAILED", true},
+		{"cut, terminal", cut, ExitFailure, true, "\nfailed: ", false},
+		{"cut, pipe", cut, ExitFailure, false, "\nfailed: ", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res := cliRun{args: []string{"handshake", tc.target, "--timeout", "3s"}, outTTY: tc.terminal, errTTY: tc.terminal, env: noColor}.run(t)
+			if res.code != tc.code {
+				t.Fatalf("exit %d, want %d\n%s", res.code, tc.code, res.stderr)
+			}
+			if !strings.Contains(res.stdout, tc.report) {
+				t.Errorf("stdout lacks %q:\n%s", tc.report, res.stdout)
+			}
+			var errLine bool
+			for _, l := range strings.Split(strings.TrimSpace(res.stderr), "\n") {
+				errLine = errLine || strings.HasPrefix(l, "tlskit: ") && !strings.HasPrefix(l, "tlskit: hint: ")
+			}
+			if errLine != tc.errLine {
+				t.Errorf("error line on stderr: %t, want %t\n%s", errLine, tc.errLine, res.stderr)
 			}
 		})
 	}

@@ -496,6 +496,18 @@ func ephemeralCase(t *testing.T) {
 	if pk := e2etest.PEMBlocks(e2etest.ReadFile(t, dir, "cert.pem"), "PRIVATE KEY"); len(pk) > 0 {
 		t.Errorf("--write-cert wrote a private key")
 	}
+
+	// A second run over the same file: refused without --force (files.txtar), replaced with it,
+	// and the new file is the new server's certificate.
+	before := e2etest.ReadFile(t, dir, "cert.pem")
+	s2 := e2etest.StartServe(t, dir, "--write-cert", "cert.pem", "--force")
+	after := e2etest.ReadFile(t, dir, "cert.pem")
+	if bytes.Equal(after, before) {
+		t.Errorf("--write-cert --force left the previous run's certificate in place")
+	}
+	if body := curlOK(t, dir, "--cacert", "cert.pem", s2.At("localhost", "/")); !strings.Contains(body, "TLS 1.3") {
+		t.Errorf("curl with the replaced cert.pem: %s", body)
+	}
 }
 
 // --- 3. mutual TLS ---------------------------------------------------------------------------------
