@@ -63,5 +63,14 @@ func TestCompletedValuesAreAccepted(t *testing.T) {
 	check("starttls", func(v string) bool { return starttlsFlag(v).check() == nil })
 	check("fail-on", func(v string) bool { _, ok := severityRank[v]; return ok || v == "none" })
 	check("revocation", func(v string) bool { _, err := revocation.ParseMode(v); return err == nil })
+	// These two are judged inside their commands: run them so they stop right after.
+	check("purpose", func(v string) bool {
+		res := runCLI(t, "verify", "no-such-chain.pem", "--purpose", v)
+		return !strings.Contains(res.stderr, "--purpose must be")
+	})
+	check("client-auth", func(v string) bool {
+		res := runCLI(t, "serve", "--client-auth", v, "--client-ca", "no-such-ca.pem", "--addr", "127.0.0.1:0")
+		return res.code != ExitOK && !strings.Contains(res.stderr, "--client-auth must be") && !strings.Contains(res.stderr, "unknown")
+	})
 	check("output", func(v string) bool { return v == formatText || v == formatJSON })
 }
