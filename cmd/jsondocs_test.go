@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"bytes"
+	"context"
 	"encoding"
 	"encoding/json"
 	"net"
@@ -11,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tlskit/tlskit/certgen"
 	"github.com/tlskit/tlskit/inspect"
@@ -31,6 +33,8 @@ var jsonGoldens = []struct {
 	{"testdata/golden/version.json", reflect.TypeFor[BuildInfo]()},
 	{"testdata/golden/target-failure.jsonl", reflect.TypeFor[targetFailure]()},
 	{"testdata/golden/listening.jsonl", reflect.TypeFor[listeningEvent]()},
+	{"testdata/golden/serve-connection.jsonl", reflect.TypeFor[eventJSON]()},
+	{"testdata/golden/serve-request.jsonl", reflect.TypeFor[requestJSON]()},
 	{"../tlscore/handshake/testdata/result.json", reflect.TypeFor[handshake.Result]()},
 	{"../tlscore/scan/testdata/report.json", reflect.TypeFor[scan.Report]()},
 	{"../tlscore/server/testdata/event.jsonl", reflect.TypeFor[server.Event]()},
@@ -70,6 +74,31 @@ func TestCLIDocumentsGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	golden(t, "listening.jsonl", out.String())
+
+	// serve's log lines, through the log as serve writes them.
+	at := time.Date(2026, 11, 27, 12, 0, 0, 123e6, time.UTC)
+	for _, tc := range []struct {
+		file string
+		add  func(l *eventLog)
+	}{
+		{"serve-connection.jsonl", func(l *eventLog) {
+			l.log(server.Event{Time: at, Remote: "127.0.0.1:50512", SNI: "localhost", Version: "TLS 1.3", CipherSuite: "TLS_AES_128_GCM_SHA256",
+				ALPN: "h2", JA4: "t13d0206h2_777cda164f4b_e12c865f31a5", ClientCert: "CN=client.test", HandshakeMs: 1.52})
+			l.log(server.Event{Time: at, Remote: "127.0.0.1:50514", HandshakeMs: 10000.2, Error: "timed out waiting for a ClientHello"})
+		}},
+		{"serve-request.jsonl", func(l *eventLog) {
+			l.request(server.Request{Time: at, Remote: "127.0.0.1:50512", Method: "GET", Path: "/index.html", HTTPProtocol: "HTTP/2.0", Status: 200, Bytes: 1234, DurationMs: 0.52})
+			l.request(server.Request{Time: at, Remote: "127.0.0.1:50514", Method: "POST", Path: "/api?q=1", HTTPProtocol: "HTTP/1.1", Status: 502, DurationMs: 1.2,
+				Error: "the backend failed: dial tcp 127.0.0.1:3000: connect: connection refused"})
+		}},
+	} {
+		out.Reset()
+		l := newEventLog(context.Background(), a, serveDrain)
+		l.start()
+		tc.add(l)
+		l.close()
+		golden(t, tc.file, out.String())
+	}
 }
 
 // TestJSONGoldensCoverEveryKey holds the golden files to be representative: every key of every
@@ -119,7 +148,8 @@ var jsonSections = []struct {
 	{"`tlskit handshake`", []reflect.Type{reflect.TypeFor[handshake.Result](), reflect.TypeFor[handshake.ClientAuth](),
 		reflect.TypeFor[handshake.Step](), reflect.TypeFor[handshake.Timing](), reflect.TypeFor[handshake.Resumption](),
 		reflect.TypeFor[revocation.OCSPResult](), reflect.TypeFor[inspect.Certificate](), reflect.TypeFor[inspect.Verification]()}},
-	{"`tlskit serve`", []reflect.Type{reflect.TypeFor[listeningEvent](), reflect.TypeFor[server.Event](),
+	{"`tlskit serve`", []reflect.Type{reflect.TypeFor[listeningEvent](), reflect.TypeFor[server.Event](), reflect.TypeFor[eventJSON](),
+		reflect.TypeFor[requestJSON](), reflect.TypeFor[server.Request](),
 		reflect.TypeFor[server.ClientReport](), reflect.TypeFor[server.HelloView]()}},
 	{"`tlskit scan`", []reflect.Type{reflect.TypeFor[scan.Report](), reflect.TypeFor[scan.Result](), reflect.TypeFor[scan.VersionResult](), reflect.TypeFor[scan.Suite](),
 		reflect.TypeFor[scan.GroupResult](), reflect.TypeFor[scan.Connection](), reflect.TypeFor[scan.Finding]()}},

@@ -72,11 +72,12 @@ Modes:
   --proxy URL TLS-terminating reverse proxy for a local app (HTTP/1.1, HTTP/2, WebSocket,
               X-Forwarded-* headers); a backend that sends no response headers within
               --proxy-timeout gets the client a 504, one that stops moving a body for as long
-              has the transfer cut, each failure warned about on stderr (at most once a second)
+              has the transfer cut; each failure is in its request's log line, with its cause
   --echo      raw TLS echo, for non-HTTP clients
 
-The first line on stdout is the URL; then one log line per connection (JSON Lines with -o json),
-until stdout is closed (serving goes on). SIGHUP, or a change on disk, reloads --cert/--key
+The first line on stdout is the URL; then one log line per connection, when its handshake ends,
+and one per HTTP request (method, path, status, bytes, duration, why it failed), when it is done
+(JSON Lines with -o json), until stdout is closed (serving goes on). SIGHUP, or a change on disk, reloads --cert/--key
 (regular files up to 1 MiB) without dropping connections; SIGINT/SIGTERM stop accepting, drain
 for up to --drain (5s) and exit 0.`,
 		Example: `  tlskit serve                                   # https://127.0.0.1:8443/
@@ -126,8 +127,6 @@ type serveSetup struct {
 	handler   http.Handler
 	closeLog  func() error
 	keylog    io.Writer
-	// proxyWarnings rate-limits the warnings about a failing --proxy backend.
-	proxyWarnings *server.ProxyErrorDigest
 }
 
 // serveDrain is how long serve, once told to stop, lets open connections finish unless --drain
@@ -238,8 +237,7 @@ func (o *serveOptions) setup(a *app) (*serveSetup, error) {
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return nil, usageErrorf("--proxy: expected a URL such as http://127.0.0.1:3000")
 		}
-		s.proxyWarnings = newProxyWarnings(a.warnf)
-		s.handler = server.ProxyHandler(server.ProxyOptions{Backend: u, Timeout: o.proxyTimeout, OnError: s.proxyWarnings.Add})
+		s.handler = server.ProxyHandler(server.ProxyOptions{Backend: u, Timeout: o.proxyTimeout})
 	case !o.echo:
 		s.handler = server.InfoHandler(a.now)
 	}
@@ -361,9 +359,6 @@ func runServe(ctx context.Context, a *app, o *serveOptions) error {
 	defer s.closeLog()
 	setServeMemoryLimits()
 	go returnIdleMemory(ctx)
-	if s.proxyWarnings != nil {
-		defer closeProxyWarnings(s.proxyWarnings, a.warnf)
-	}
 
 	logger := newEventLog(ctx, a, s.listen.Drain)
 	defer logger.close()
@@ -414,6 +409,7 @@ func runServe(ctx context.Context, a *app, o *serveOptions) error {
 		ReadHeaderTimeout: o.readHeaderTimeout,
 		IdleTimeout:       o.idleTimeout,
 		MaxHeaderBytes:    o.maxHeaderBytes,
+		OnRequest:         logger.request,
 	})
 	if err != nil {
 		return err

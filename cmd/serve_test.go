@@ -2,7 +2,6 @@ package cmd
 
 import (
 	"errors"
-	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -93,30 +92,19 @@ func TestReportReload(t *testing.T) {
 	}
 }
 
-// The --proxy failures not yet warned about at shutdown are warned about then, once.
-func TestCloseProxyWarnings(t *testing.T) {
-	var lines []string
-	warn := func(format string, args ...any) { lines = append(lines, fmt.Sprintf(format, args...)) }
-	d := server.NewProxyErrorDigest(time.Hour, func(server.ProxyError, int) {})
-	closeProxyWarnings(d, warn) // nothing pending: nothing said
-	// The first failure is warned about at once (here: reported on first); the next two wait
-	// for the hour to pass, and are what close warns about.
-	first := make(chan struct{})
-	d = server.NewProxyErrorDigest(time.Hour, func(server.ProxyError, int) { close(first) })
-	fail := func(p string) {
-		d.Add(server.ProxyError{Method: "GET", Path: p, Remote: "r", Status: 502, Err: errors.New("refused")})
-	}
-	fail("/a")
-	select {
-	case <-first:
-	case <-time.After(5 * time.Second):
-		t.Fatal("the first failure was not reported within 5s")
-	}
-	fail("/b")
-	fail("/c")
-	closeProxyWarnings(d, warn)
-	want := "proxy: GET /c from r: refused; answered 502 Bad Gateway (and 1 other failed requests since the last warning)"
-	if len(lines) != 1 || lines[0] != want {
-		t.Errorf("warned %q, want [%q]", lines, want)
+// TestFormatRequest: a request's text line, served, failed behind --proxy with its cause, cut,
+// and with a client-chosen path that must not reach a terminal raw.
+func TestFormatRequest(t *testing.T) {
+	at := time.Date(2026, 11, 27, 12, 0, 0, 123000000, time.UTC)
+	ok := server.Request{Time: at, Remote: "127.0.0.1:50512", Method: "GET", Path: "/index.html", HTTPProtocol: "HTTP/2.0", Status: 200, Bytes: 1234, DurationMs: 0.52}
+	refused := server.Request{Time: at, Remote: "127.0.0.1:50514", Method: "POST", Path: "/api?q=1", HTTPProtocol: "HTTP/1.1", Status: 502, DurationMs: 1.2,
+		Error: "the backend failed: dial tcp 127.0.0.1:3000: connect: connection refused"}
+	cut := server.Request{Time: at, Remote: "127.0.0.1:50516", Method: "GET", Path: "/big", HTTPProtocol: "HTTP/1.1", Status: 200, Bytes: 65536, DurationMs: 30,
+		Error: "the backend broke off the response body: unexpected EOF"}
+	evil := server.Request{Time: at, Remote: "127.0.0.1:1", Method: "GET", Path: "/x\x1b[2J\"y", HTTPProtocol: "HTTP/1.1", Status: 404, Bytes: 19}
+	got := formatRequest(ok) + "\n" + formatRequest(refused) + "\n" + formatRequest(cut) + "\n" + formatRequest(evil) + "\n"
+	golden(t, "serve-requests.txt", got)
+	if strings.Contains(got, "\x1b") {
+		t.Fatal("a client-chosen path reached the log unescaped")
 	}
 }

@@ -6,9 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -55,7 +55,7 @@ func (l *eventLog) log(ev server.Event) {
 	if errors.Is(ev.Cause, server.ErrEvicted) {
 		ev.Error += " (--max-conns)"
 	}
-	l.record(eventJSON{Event: ev, Time: logTime(ev.Time)}, func() string { return formatEvent(ev) })
+	l.record(eventJSON{Kind: "connection", Event: ev, Time: logTime(ev.Time)}, func() string { return formatEvent(ev) })
 }
 
 // logTimeLayout is the serving logs' time: UTC, RFC 3339, to the millisecond, always three
@@ -64,11 +64,13 @@ const logTimeLayout = "2006-01-02T15:04:05.000Z07:00"
 
 func logTime(t time.Time) string { return t.UTC().Format(logTimeLayout) }
 
-// eventJSON is a connection's JSON line: the event, its time at the log's fixed precision
-// (encoding/json would write time.Time with as many digits as it has).
+// eventJSON is a connection's JSON line: the event, marked as a connection's (requests have
+// lines too), its time at the log's fixed precision (encoding/json would write time.Time with
+// as many digits as it has).
 type eventJSON struct {
-	server.Event
+	Kind string `json:"event"`
 	Time string `json:"time"`
+	server.Event
 }
 
 // record queues one log line: v as a JSON line with -o json, else text(). It is the whole
@@ -135,44 +137,28 @@ func warnWithin(d time.Duration, warn func(string, ...any), format string, args 
 	}
 }
 
-// proxyWarnEvery is the most often a failing --proxy backend is warned about.
-const proxyWarnEvery = time.Second
-
-// newProxyWarnings turns --proxy backend failures into warnings on stderr, at most one line per
-// proxyWarnEvery (server.ProxyErrorDigest): the latest failure and how many others it stands
-// for.
-func newProxyWarnings(warn func(format string, args ...any)) *server.ProxyErrorDigest {
-	return server.NewProxyErrorDigest(proxyWarnEvery, func(e server.ProxyError, more int) {
-		warn("%s", formatProxyError(e, more))
-	})
+// request queues serve's line for one HTTP request.
+func (l *eventLog) request(r server.Request) {
+	l.record(requestJSON{Kind: "request", Request: r, Time: logTime(r.Time)}, func() string { return formatRequest(r) })
 }
 
-// closeProxyWarnings writes the failures not yet warned about (without waiting long: stderr
-// may be a pipe nobody reads).
-func closeProxyWarnings(d *server.ProxyErrorDigest, warn func(format string, args ...any)) {
-	if e, more, ok := d.Close(); ok {
-		warnWithin(closeWarnWait, warn, "%s", formatProxyError(e, more))
-	}
+// requestJSON is a request's JSON line: the request, marked as one, its time at the log's
+// fixed precision.
+type requestJSON struct {
+	Kind string `json:"event"`
+	Time string `json:"time"`
+	server.Request
 }
 
-// maxWarnedPath bounds the request target quoted in a warning (a client chooses it, up to
-// --max-header-bytes).
-const maxWarnedPath = 200
-
-// formatProxyError is the warning for a failed --proxy request, standing for more others.
-// Escaping the client's path is warnf's (sanitizeLine).
-func formatProxyError(e server.ProxyError, more int) string {
-	path := e.Path
-	if len(path) > maxWarnedPath {
-		path = path[:maxWarnedPath] + "..."
+// formatRequest is a request's text line, after the connection's: time, client, the request
+// line as the client sent it (as a web server's access log quotes it), what was answered and,
+// when it failed, why (the --proxy backend's failure, with its cause).
+func formatRequest(r server.Request) string {
+	fields := []string{logTime(r.Time), r.Remote,
+		"request=" + quoteIfSpace(r.Method+" "+r.Path+" "+r.HTTPProtocol),
+		fmt.Sprintf("status=%d", r.Status), fmt.Sprintf("bytes=%d", r.Bytes), fmt.Sprintf("duration_ms=%.2f", r.DurationMs)}
+	if r.Error != "" {
+		fields = append(fields, "error="+quoteIfSpace(r.Error))
 	}
-	outcome := "response cut"
-	if e.Status != 0 {
-		outcome = fmt.Sprintf("answered %d %s", e.Status, http.StatusText(e.Status))
-	}
-	msg := fmt.Sprintf("proxy: %s %s from %s: %v; %s", e.Method, path, e.Remote, e.Err, outcome)
-	if more > 0 {
-		msg += fmt.Sprintf(" (and %d other failed requests since the last warning)", more)
-	}
-	return msg
+	return strings.Join(fields, " ")
 }

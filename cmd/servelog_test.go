@@ -89,35 +89,6 @@ func TestEventLogEvictedHint(t *testing.T) {
 	}
 }
 
-// TestFormatProxyError: the warning a --proxy failure becomes, alone and standing for others.
-func TestFormatProxyError(t *testing.T) {
-	e := server.ProxyError{Method: "GET", Path: "/0", Remote: "127.0.0.1:5000", Status: 502, Err: errors.New("connection refused")}
-	cut := e
-	cut.Status = 0
-	for _, tc := range []struct {
-		e    server.ProxyError
-		more int
-		want string
-	}{
-		{e, 0, "proxy: GET /0 from 127.0.0.1:5000: connection refused; answered 502 Bad Gateway"},
-		{e, 98, "proxy: GET /0 from 127.0.0.1:5000: connection refused; answered 502 Bad Gateway (and 98 other failed requests since the last warning)"},
-		{cut, 0, "proxy: GET /0 from 127.0.0.1:5000: connection refused; response cut"},
-	} {
-		if got := formatProxyError(tc.e, tc.more); got != tc.want {
-			t.Errorf("got  %q\nwant %q", got, tc.want)
-		}
-	}
-}
-
-// TestFormatProxyErrorCapsPath: a client chooses the path, up to --max-header-bytes; the
-// warning quotes 200 bytes of it.
-func TestFormatProxyErrorCapsPath(t *testing.T) {
-	got := formatProxyError(server.ProxyError{Method: "GET", Path: "/" + strings.Repeat("a", 1000), Remote: "r", Status: 502, Err: errors.New("e")}, 0)
-	if len(got) > 300 || !strings.Contains(got, "a...") {
-		t.Fatalf("%d bytes: %q", len(got), got)
-	}
-}
-
 // TestLogTimeFixedPrecision: the serving logs' times have three fractional digits whatever
 // the instant, in text and JSON (encoding/json writes time.Time with as many as it has:
 // ".1Z", ".123456789Z"), so lines line up and sort as text, as docs/json.md says.

@@ -10,7 +10,7 @@
 # It builds tlskit and scripts/bench-serve once (CGO_ENABLED=0, as released), makes a CA and a
 # localhost ECDSA P-256 certificate with tlskit, and starts on 127.0.0.1:
 #   tlskit   tlskit serve --addr 127.0.0.1:0 --cert --key, stdout (the URL, then one log line per
-#            connection) to a file;
+#            connection and one per request) to a file;
 #   openssl  openssl s_server -accept 127.0.0.1:PORT -cert -key -www -quiet;
 #   gohttp   bench-serve gohttp: http.Server.ServeTLS with a handler writing a short fixed body.
 # Then `bench-serve load` runs against each: CONCURRENCY (8) goroutines, each in a loop opening a
@@ -21,7 +21,8 @@
 # is its handshakes over its seconds, summed over the rounds. For each run it also reads the CPU
 # time the server process used (/proc/PID/stat) and the client's own, per handshake, which shows
 # where the machine's CPUs went. At the end tlskit is stopped (SIGTERM: it drains its log) and its
-# log lines are counted: one per connection, so they should equal the handshakes sent to it.
+# log lines are counted: one per connection, so they should equal the handshakes sent to it (its
+# request lines, one per GET, are counted apart).
 #
 # Reading it: the load client and the servers share the machine's CPUs, so a server's rate also
 # depends on how much CPU it leaves the client; "srv us/hs" (its CPU time per handshake) is the
@@ -239,8 +240,9 @@ for ((i = 0; i < 200; i++)); do
 	sleep 0.05
 done
 wait "${pid[tlskit]}" 2>/dev/null || true
-log_lines=$(($(wc -l <"$tmp/tlskit.log") - 1)) # less the URL line
-log_errors=$(grep -c ' error=' "$tmp/tlskit.log" || true)
+log_requests=$(grep -c ' request=' "$tmp/tlskit.log" || true)
+log_lines=$(($(wc -l <"$tmp/tlskit.log") - 1 - log_requests)) # less the URL line and the requests' lines
+log_errors=$(grep -v ' request=' "$tmp/tlskit.log" | grep -c ' error=' || true)
 dropped=$(grep -o '[0-9]* connection log lines were dropped' "$tmp/tlskit.err" | awk '{ print $1 }' || true)
 
 # summary NAME prints "rate handshakes errors seconds p50 p99 server_us_per_hs client_us_per_hs
@@ -293,7 +295,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { print (b > 0 ? a / b : 0) }'; }
 verdict "tlskit / openssl" "$(ratio "${rate[tlskit]}" "${rate[openssl]}")" 1.2
 verdict "tlskit / gohttp" "$(ratio "${rate[tlskit]}" "${rate[gohttp]}")" 0.9
 echo
-echo "tlskit log: $log_lines connection lines ($log_errors with error=) for $tlskit_sent connections sent to it (probe, warm-up and timed runs)$([[ $log_lines -eq $tlskit_sent ]] && echo ': one per connection' || echo ': MISMATCH')"
+echo "tlskit log: $log_lines connection lines ($log_errors with error=) for $tlskit_sent connections sent to it (probe, warm-up and timed runs)$([[ $log_lines -eq $tlskit_sent ]] && echo ': one per connection' || echo ': MISMATCH'); $log_requests request lines"
 if [[ -n $dropped ]]; then
 	echo "tlskit said: $dropped connection log lines were dropped because output could not keep up"
 fi

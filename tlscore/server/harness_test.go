@@ -29,6 +29,8 @@ type hsConfig struct {
 	idle     time.Duration
 	// evictAfter is Options.EvictAfter (its default of 1 s when 0).
 	evictAfter time.Duration
+	// onRequest is HTTPOptions.OnRequest.
+	onRequest func(Request)
 }
 
 func hsStart(t *testing.T, h http.Handler, cfg hsConfig) *hsServer {
@@ -54,7 +56,7 @@ func hsStart(t *testing.T, h http.Handler, cfg hsConfig) *hsServer {
 	if idle == 0 {
 		idle = time.Minute
 	}
-	srv, err := NewHTTPServer(ln, HTTPOptions{Handler: h, ReadHeaderTimeout: 2 * time.Second, IdleTimeout: idle, MaxHeaderBytes: 64 << 10})
+	srv, err := NewHTTPServer(ln, HTTPOptions{Handler: h, ReadHeaderTimeout: 2 * time.Second, IdleTimeout: idle, MaxHeaderBytes: 64 << 10, OnRequest: cfg.onRequest})
 	if err != nil {
 		t.Fatal(err)
 	}

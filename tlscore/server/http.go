@@ -15,13 +15,20 @@ type HTTPOptions struct {
 	ReadHeaderTimeout time.Duration
 	IdleTimeout       time.Duration
 	MaxHeaderBytes    int
+	// OnRequest, when set, is told of every request served, once it is done. It runs on the
+	// request's goroutine, so it should not block.
+	OnRequest func(Request)
 }
 
 // NewHTTPServer is the http.Server serve runs over ln: its limits, HTTP/2 with its stream
 // budgets (http2.go), and the connection slots handed back to ln as connections close.
 func NewHTTPServer(ln *Listener, o HTTPOptions) (*http.Server, error) {
+	h := o.Handler
+	if o.OnRequest != nil {
+		h = logRequests(h, o.OnRequest)
+	}
 	srv := &http.Server{
-		Handler:           guardHTTP2(o.Handler),
+		Handler:           guardHTTP2(h),
 		ReadHeaderTimeout: o.ReadHeaderTimeout,
 		IdleTimeout:       o.IdleTimeout,
 		MaxHeaderBytes:    o.MaxHeaderBytes,

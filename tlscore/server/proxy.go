@@ -50,11 +50,11 @@ type ProxyError struct {
 	Err error
 }
 
-func (e ProxyError) Error() string {
+func (e *ProxyError) Error() string {
 	return fmt.Sprintf("%s %s: %v", e.Method, e.Path, e.Err)
 }
 
-func (e ProxyError) Unwrap() error { return e.Err }
+func (e *ProxyError) Unwrap() error { return e.Err }
 
 // ProxyPhase is the part of an exchange in which a backend stopped making progress.
 type ProxyPhase string
@@ -173,9 +173,14 @@ func (p *proxy) failed(w http.ResponseWriter, r *http.Request, err error) {
 		} else if x.in.Context().Err() != nil {
 			// The client went away (or the server is closing): nobody reads the answer, and
 			// it is not the backend's failure.
+			noteRequestError(r.Context(), ErrClientGone)
 			w.WriteHeader(status)
 			return
 		}
+	}
+	var ue *UpgradeError
+	if status == http.StatusBadGateway && !errors.As(err, &ue) {
+		err = fmt.Errorf("the backend failed: %w", err)
 	}
 	w.WriteHeader(status)
 	if x != nil {
@@ -328,11 +333,9 @@ func (x *exchange) finish() {
 	}
 }
 
-// report tells OnError of the exchange's failure, once.
+// report tells the request's log line (HTTPOptions.OnRequest) and OnError of the exchange's
+// failure, once.
 func (x *exchange) report(status int, err error) {
-	if x.p.onError == nil {
-		return
-	}
 	x.mu.Lock()
 	first := !x.reported
 	x.reported = true
@@ -340,7 +343,11 @@ func (x *exchange) report(status int, err error) {
 	if !first {
 		return
 	}
-	x.p.onError(ProxyError{Time: time.Now(), Remote: x.in.RemoteAddr, Method: x.in.Method, Path: x.in.RequestURI, Status: status, Err: err})
+	pe := &ProxyError{Time: time.Now(), Remote: x.in.RemoteAddr, Method: x.in.Method, Path: x.in.RequestURI, Status: status, Err: err}
+	noteRequestError(x.in.Context(), pe)
+	if x.p.onError != nil {
+		x.p.onError(*pe)
+	}
 }
 
 // watchedTransport runs the watchdog over RoundTrip and the response body.
@@ -407,6 +414,6 @@ func (x *exchange) bodyFailed(err error) {
 	case x.in.Context().Err() != nil:
 		// The client went away: not the backend's failure.
 	default:
-		x.report(0, fmt.Errorf("reading the response body: %w", err))
+		x.report(0, fmt.Errorf("the backend broke off the response body: %w", err))
 	}
 }

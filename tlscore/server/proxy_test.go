@@ -57,10 +57,11 @@ func pxReadRequest(c net.Conn) (*http.Request, *bufio.Reader) {
 	return req, br
 }
 
-// pxRecorder collects what OnError is told.
+// pxRecorder collects what OnError is told, and the requests' log lines.
 type pxRecorder struct {
 	mu   sync.Mutex
 	errs []ProxyError
+	reqs reqRecorder
 }
 
 func (r *pxRecorder) add(e ProxyError) {
@@ -99,7 +100,7 @@ func pxStart(t *testing.T, backend *url.URL, timeout time.Duration) (*hsServer, 
 	t.Helper()
 	rec := &pxRecorder{}
 	h := ProxyHandler(ProxyOptions{Backend: backend, Timeout: timeout, OnError: rec.add})
-	return hsStart(t, h, hsConfig{idle: 5 * time.Second}), rec
+	return hsStart(t, h, hsConfig{idle: 5 * time.Second, onRequest: rec.reqs.add}), rec
 }
 
 func pxProto(h2 bool) string {

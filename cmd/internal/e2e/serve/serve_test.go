@@ -92,6 +92,7 @@ func makeFixture(t *testing.T) fixture {
 
 // event is a JSON log line of `tlskit serve -o json`.
 type event struct {
+	Event       string  `json:"event"`
 	Time        string  `json:"time"`
 	Remote      string  `json:"remote"`
 	SNI         string  `json:"sni"`
@@ -104,6 +105,7 @@ type event struct {
 	Error       string  `json:"error"`
 }
 
+// events are the connections' lines of the log (its requests have lines of their own).
 func events(t *testing.T, s *e2etest.Server) []event {
 	t.Helper()
 	var evs []event
@@ -113,9 +115,46 @@ func events(t *testing.T, s *e2etest.Server) []event {
 			t.Errorf("log line is not JSON: %q: %v", l, err)
 			continue
 		}
-		evs = append(evs, ev)
+		switch ev.Event {
+		case "connection":
+			evs = append(evs, ev)
+		case "request":
+		default:
+			t.Errorf("log line of event %q: %s", ev.Event, l)
+		}
 	}
 	return evs
+}
+
+// requestLine is a request's JSON log line.
+type requestLine struct {
+	Event        string  `json:"event"`
+	Time         string  `json:"time"`
+	Remote       string  `json:"remote"`
+	Method       string  `json:"method"`
+	Path         string  `json:"path"`
+	HTTPProtocol string  `json:"http_protocol"`
+	Status       int     `json:"status"`
+	Bytes        int64   `json:"bytes"`
+	DurationMs   float64 `json:"duration_ms"`
+	Error        string  `json:"error"`
+}
+
+// waitRequests waits up to 3 s for n request lines in the log, and returns those there are.
+func waitRequests(t *testing.T, s *e2etest.Server, n int) []requestLine {
+	t.Helper()
+	for deadline := time.Now().Add(3 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		var reqs []requestLine
+		for _, l := range s.Lines() {
+			var r requestLine
+			if json.Unmarshal([]byte(l), &r) == nil && r.Event == "request" {
+				reqs = append(reqs, r)
+			}
+		}
+		if len(reqs) >= n || time.Now().After(deadline) {
+			return reqs
+		}
+	}
 }
 
 // waitEvent waits up to 3 s for a JSON log line matching pred.
@@ -1483,10 +1522,11 @@ func gracefulCase(t *testing.T, caFile string, certArgs []string) {
 	}
 }
 
-// --proxy-timeout reaches the proxy and its warning reaches stderr: to a backend that reads
-// the request and never answers, with --proxy-timeout 300ms, the client gets 504 after about
-// 300 ms and stderr one warning naming the request. (The library tests prove the timeout
-// itself; this one fails if the command stops passing the flag or the warnings on.)
+// --proxy-timeout reaches the proxy and the request's log line says so: to a backend that
+// reads the request and never answers, with --proxy-timeout 300ms, the client gets 504 after
+// about 300 ms and the log one request line of 504 naming the timeout, and stderr nothing.
+// (The library tests prove the timeout itself; this one fails if the command stops passing
+// the flag or logging requests.)
 func TestServeProxyTimeout(t *testing.T) {
 	t.Parallel()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -1503,8 +1543,9 @@ func TestServeProxyTimeout(t *testing.T) {
 			go func() { defer c.Close(); io.Copy(io.Discard, c) }() // reads, never answers
 		}
 	}()
-	s := e2etest.StartServe(t, t.TempDir(), "--proxy", "http://"+ln.Addr().String(), "--proxy-timeout", "300ms")
+	s := e2etest.StartServe(t, t.TempDir(), "-o", "json", "--proxy", "http://"+ln.Addr().String(), "--proxy-timeout", "300ms")
 	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
+	defer client.CloseIdleConnections()
 	start := time.Now()
 	resp, err := client.Get(s.At("localhost", "/stalled?q=1"))
 	if err != nil {
@@ -1515,11 +1556,52 @@ func TestServeProxyTimeout(t *testing.T) {
 	if resp.StatusCode != http.StatusGatewayTimeout || took > 3*time.Second {
 		t.Errorf("through a backend that never answers: %s after %v, want 504 after about 300 ms", resp.Status, took)
 	}
-	const warned = "tlskit: warning: proxy: GET /stalled?q=1"
-	for deadline := time.Now().Add(3 * time.Second); !strings.Contains(s.Stderr.String(), warned) && time.Now().Before(deadline); {
-		time.Sleep(20 * time.Millisecond)
+	reqs := waitRequests(t, s, 1)
+	if len(reqs) != 1 || reqs[0].Status != 504 || reqs[0].Path != "/stalled?q=1" || reqs[0].Error != "the backend sent no response headers within 300ms" {
+		t.Errorf("request lines %+v, want one 504 for /stalled?q=1 naming the 300ms timeout\n%s", reqs, s.Out.String())
 	}
-	if got := s.Stderr.String(); strings.Count(got, warned) != 1 || !strings.Contains(got, "504") {
-		t.Errorf("stderr, want one warning %q ... 504:\n%s", warned, got)
+	if got := s.Stderr.String(); strings.Contains(got, "warning") || strings.Contains(got, "stalled") {
+		t.Errorf("stderr %q, want no warning: the log line is where a request's failure is said", got)
+	}
+}
+
+// TestServeProxyBackendDown: `serve --proxy` to a backend that is down used to answer curl 502
+// with nothing in the log. Now each request has its line, with the status and the cause, in
+// the text layout and in JSON Lines; curl's own answer is checked beside it.
+func TestServeProxyBackendDown(t *testing.T) {
+	t.Parallel()
+	peertest.Need(t, "curl")
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	down := ln.Addr().String()
+	ln.Close()
+	dir := t.TempDir()
+	for _, format := range []string{"text", "json"} {
+		s := e2etest.StartServe(t, dir, "-o", format, "--proxy", "http://"+down)
+		for _, p := range []string{"/first", "/second?x=1"} {
+			if code := strings.TrimSpace(curlOK(t, dir, "-k", "-o", "/dev/null", "-w", "%{http_code}", s.At("localhost", p))); code != "502" {
+				t.Errorf("-o %s: curl %s got %s, want 502", format, p, code)
+			}
+		}
+		if format == "json" {
+			reqs := waitRequests(t, s, 2)
+			for i, p := range []string{"/first", "/second?x=1"} {
+				if len(reqs) != 2 || reqs[i].Path != p || reqs[i].Status != 502 || reqs[i].Method != "GET" ||
+					!strings.HasPrefix(reqs[i].Error, "the backend failed: dial tcp "+down+": connect: connection refused") {
+					t.Errorf("request lines %+v, want two 502s with the refused dial\n%s", reqs, s.Out.String())
+					break
+				}
+			}
+		} else {
+			for _, p := range []string{"/first", `/second\?x=1`} {
+				s.WaitLine(t, "text request line for "+p, regexp.MustCompile(`^\S+ 127\.0\.0\.1:\d+ request="GET `+p+
+					` HTTP/(1\.1|2\.0)" status=502 bytes=0 duration_ms=[0-9.]+ error="the backend failed: dial tcp `+regexp.QuoteMeta(down)+`: connect: connection refused"$`))
+			}
+		}
+		if got := s.Stderr.String(); strings.Contains(got, "warning") || strings.Contains(got, "first") {
+			t.Errorf("-o %s: stderr %q, want no warning (the log says it)", format, got)
+		}
 	}
 }
