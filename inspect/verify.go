@@ -34,7 +34,10 @@ const (
 	ReasonPathLength        = "path_length"
 	ReasonMalformed         = "malformed"
 	ReasonUnhandledCritical = "unhandled_critical_extension"
-	ReasonOther             = "other"
+	// ReasonPolicy is a chain no certificate policy is valid for (RFC 5280 6.1) where one must
+	// be: a CA's policy constraints require an explicit policy.
+	ReasonPolicy = "invalid_policy"
+	ReasonOther  = "other"
 )
 
 // Verification is the verdict on a presented chain.
@@ -193,13 +196,87 @@ func classify(err error, chain []*x509.Certificate, opts VerifyOptions) (string,
 			return ReasonUsage, "a certificate in the chain does not allow this purpose (extended key usage): " + strings.TrimPrefix(err.Error(), "x509: ")
 		case x509.CANotAuthorizedForThisName:
 			return ReasonNameConstraints, strings.TrimPrefix(err.Error(), "x509: ")
+		case x509.NoValidChains:
+			// Go's only other cause of no valid chain, extended key usage, is IncompatibleUsage
+			// when it is alone; with it, the details name both.
+			return ReasonPolicy, policyFault(path, invalid.Detail)
 		}
 	}
 	var algErr x509.InsecureAlgorithmError
 	if errors.As(err, &algErr) {
 		return ReasonInsecureSignature, strings.TrimPrefix(err.Error(), "x509: ")
 	}
-	return ReasonOther, strings.TrimPrefix(err.Error(), "x509: ")
+	return ReasonOther, otherFault(err, chain)
+}
+
+// policyFault names the certificates of the path whose policy constraints (or inhibit any
+// policy) left no valid policy, and the leaf's policies, which are what a reissue changes.
+func policyFault(path []*x509.Certificate, detail string) string {
+	var constraining []string
+	for i, c := range path {
+		var what []string
+		if c.RequireExplicitPolicy > 0 || c.RequireExplicitPolicyZero {
+			what = append(what, fmt.Sprintf("requires an explicit policy %s (policy constraints)", certsBelow(c.RequireExplicitPolicy)))
+		}
+		if c.InhibitPolicyMapping > 0 || c.InhibitPolicyMappingZero {
+			what = append(what, fmt.Sprintf("inhibits policy mapping %s (policy constraints)", certsBelow(c.InhibitPolicyMapping)))
+		}
+		if c.InhibitAnyPolicy > 0 || c.InhibitAnyPolicyZero {
+			what = append(what, fmt.Sprintf("does not accept anyPolicy %s (inhibit any policy)", certsBelow(c.InhibitAnyPolicy)))
+		}
+		if len(what) > 0 {
+			constraining = append(constraining, fmt.Sprintf("%s %q (depth %d) %s", roleOf(i), dn.Subject(c), i, strings.Join(what, " and ")))
+		}
+	}
+	msg := "no certificate policy is valid for the whole chain (RFC 5280 6.1)"
+	if len(constraining) == 0 {
+		msg += ": a trusted root's policy constraints require one"
+	} else {
+		msg += ": " + strings.Join(constraining, "; ")
+	}
+	leaf := path[0]
+	if len(leaf.Policies) == 0 && len(leaf.PolicyIdentifiers) == 0 {
+		msg += fmt.Sprintf(", and the certificate %q (depth 0) has no certificate policies", dn.Subject(leaf))
+	} else {
+		var oids []string
+		for _, p := range leaf.Policies {
+			oids = append(oids, p.String())
+		}
+		msg += fmt.Sprintf(", and none of the certificate policies of %q (depth 0), %s, is allowed by every CA above it", dn.Subject(leaf), strings.Join(oids, ", "))
+	}
+	if strings.Contains(detail, "key usage") {
+		msg += " (other paths fail on extended key usage)"
+	}
+	return msg
+}
+
+// certsBelow says from where a policy constraint's skip count applies.
+func certsBelow(skip int) string {
+	if skip == 0 {
+		return "from the next certificate on"
+	}
+	return fmt.Sprintf("after %d more certificates", skip)
+}
+
+// otherFault is Go's words for a failure tlskit has no code for, with the certificate it names
+// (depth and subject) when it names one, so the user sees which certificate to look at.
+func otherFault(err error, chain []*x509.Certificate) string {
+	msg := strings.TrimPrefix(err.Error(), "x509: ")
+	var invalid x509.CertificateInvalidError
+	if !errors.As(err, &invalid) || invalid.Cert == nil {
+		return msg
+	}
+	c := invalid.Cert
+	switch invalid.Reason {
+	case x509.NameMismatch:
+		msg = "its issuer name does not match the subject of the certificate that signed it (issuer field)"
+	}
+	for i, p := range chain {
+		if p.Equal(c) {
+			return fmt.Sprintf("%s %q (depth %d): %s", roleOf(i), dn.Subject(c), i, msg)
+		}
+	}
+	return fmt.Sprintf("the certificate %q, not among those presented: %s", dn.Subject(c), msg)
 }
 
 // classifyUnknownAuthority says why no trusted root was reached, from where the path that the

@@ -9,6 +9,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
+	"errors"
 	"math/big"
 	"net"
 	"strings"
@@ -245,6 +246,32 @@ func TestUsageFault(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := usageFault(tc.chain, tc.wanted); got != tc.want {
 				t.Errorf("usageFault = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestOtherFault: a failure tlskit has no code for keeps Go's words and names the certificate
+// Go names, with its depth, or says it was not among those presented.
+func TestOtherFault(t *testing.T) {
+	leaf := &x509.Certificate{Subject: pkix.Name{CommonName: "leaf"}, Raw: []byte{1}}
+	ca := &x509.Certificate{Subject: pkix.Name{CommonName: "int"}, Raw: []byte{2}}
+	root := &x509.Certificate{Subject: pkix.Name{CommonName: "root"}, Raw: []byte{3}}
+	chain := []*x509.Certificate{leaf, ca}
+	for _, tc := range []struct {
+		name string
+		err  error
+		want string
+	}{
+		{"issuer name", x509.CertificateInvalidError{Cert: ca, Reason: x509.NameMismatch},
+			`the CA certificate "CN=int" (depth 1): its issuer name does not match the subject of the certificate that signed it (issuer field)`},
+		{"a certificate not presented", x509.CertificateInvalidError{Cert: root, Reason: x509.TooManyConstraints},
+			`the certificate "CN=root", not among those presented: ` + strings.TrimPrefix(x509.CertificateInvalidError{Cert: root, Reason: x509.TooManyConstraints}.Error(), "x509: ")},
+		{"no certificate named", errors.New("x509: signature check attempts limit reached"), "signature check attempts limit reached"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := otherFault(tc.err, chain); got != tc.want {
+				t.Errorf("otherFault = %q\nwant         %q", got, tc.want)
 			}
 		})
 	}

@@ -9,6 +9,7 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/asn1"
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
@@ -81,6 +82,15 @@ func sign(t *testing.T, tmpl *x509.Certificate, parent *issued) *issued {
 	return &issued{cert: c, key: key, pem: string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))}
 }
 
+func mustOID(t *testing.T, s string) x509.OID {
+	t.Helper()
+	oid, err := x509.ParseOID(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return oid
+}
+
 func caTemplate(cn string, maxPathLen int) *x509.Certificate {
 	return &x509.Certificate{
 		Subject:               pkix.Name{CommonName: cn, Organization: []string{"tlskit verify test"}},
@@ -134,9 +144,18 @@ type verifyCase struct {
 	osslValid *bool
 	// osslSays is a substring OpenSSL must print (its error, or "OK").
 	osslSays string
+	// osslFlags are added to openssl verify's (policyCheck: OpenSSL checks policies only when
+	// asked, Go always does; docs/verify-vs-openssl.md).
+	osslFlags []string
 }
 
 func boolp(b bool) *bool { return &b }
+
+// policyCheck has openssl verify check certificate policies as Go always does, from RFC 5280
+// 6.1.1 (c)'s default user-initial-policy-set, any-policy. Without -policy, OpenSSL 3.0 takes
+// that set as empty and refuses every chain whose CA requires an explicit policy, a valid one
+// too (measured on a chain OpenSSL made itself: "no explicit policy", "User Policies: <empty>").
+var policyCheck = []string{"-policy_check", "-policy", "2.5.29.32.0"}
 
 func TestMain(m *testing.M) { e2etest.Main(m) }
 
@@ -173,6 +192,21 @@ func TestVerifyMatchesOpenSSL(t *testing.T) {
 	ncInter := sign(t, ncT, root)
 	ncLeaf := sign(t, leafTemplate("other.test", srv, "other.test"), ncInter)
 
+	// Certificate policies: an intermediate whose policy constraints require an explicit policy
+	// (requireExplicitPolicy 0, which Go can read but not write: the extension by hand), and
+	// allowing only policy 1.3.6.1.4.1.55555.1; leaves with no policy, another one, and that one.
+	polT := caTemplate("VF Policy Intermediate", 0)
+	polT.Policies = []x509.OID{mustOID(t, "1.3.6.1.4.1.55555.1")}
+	polT.ExtraExtensions = []pkix.Extension{{Id: asn1.ObjectIdentifier{2, 5, 29, 36}, Critical: true, Value: []byte{0x30, 0x03, 0x80, 0x01, 0x00}}}
+	polInter := sign(t, polT, root)
+	polNone := sign(t, leafTemplate("nopolicy.example.test", srv, "nopolicy.example.test"), polInter)
+	polOtherT := leafTemplate("otherpolicy.example.test", srv, "otherpolicy.example.test")
+	polOtherT.Policies = []x509.OID{mustOID(t, "1.3.6.1.4.1.55555.2")}
+	polOther := sign(t, polOtherT, polInter)
+	polGoodT := leafTemplate("policy.example.test", srv, "policy.example.test")
+	polGoodT.Policies = []x509.OID{mustOID(t, "1.3.6.1.4.1.55555.1")}
+	polGood := sign(t, polGoodT, polInter)
+
 	clientLeaf := sign(t, leafTemplate("client.example.test", []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}, "client.example.test"), inter)
 
 	selfT := leafTemplate("self.example.test", srv, "self.example.test")
@@ -200,6 +234,7 @@ func TestVerifyMatchesOpenSSL(t *testing.T) {
 		"client.pem": clientLeaf, "self.pem": self, "cnonly.pem": cnOnly,
 		"interold.pem": interOld, "inter1.pem": inter1, "inter2.pem": inter2, "deep.pem": deep,
 		"notca.pem": notCA, "undernotca.pem": underNotCA,
+		"polinter.pem": polInter, "polnone.pem": polNone, "polother.pem": polOther, "polgood.pem": polGood,
 	}
 	for name, c := range files {
 		e2etest.WriteFile(t, dir, name, c.pem)
@@ -244,6 +279,14 @@ func TestVerifyMatchesOpenSSL(t *testing.T) {
 			wantReason: "path_length", osslSays: "path length constraint exceeded"},
 		{name: "name constraint violated", chain: []string{"ncleaf.pem", "ncinter.pem"}, ca: "root.pem", host: "other.test",
 			wantReason: "name_constraints", osslSays: "permitted subtree violation"},
+		{name: "explicit policy required, leaf has none", chain: []string{"polnone.pem", "polinter.pem"}, ca: "root.pem", host: "nopolicy.example.test",
+			wantReason: "invalid_policy", osslFlags: policyCheck, osslSays: "no explicit policy",
+			says: `the CA certificate "CN=VF Policy Intermediate,O=tlskit verify test" (depth 1) requires an explicit policy from the next certificate on (policy constraints), and the certificate "CN=nopolicy.example.test" (depth 0) has no certificate policies`},
+		{name: "explicit policy required, leaf has another", chain: []string{"polother.pem", "polinter.pem"}, ca: "root.pem", host: "otherpolicy.example.test",
+			wantReason: "invalid_policy", osslFlags: policyCheck, osslSays: "no explicit policy",
+			says: `none of the certificate policies of "CN=otherpolicy.example.test" (depth 0), 1.3.6.1.4.1.55555.2, is allowed`},
+		{name: "explicit policy required and held", chain: []string{"polgood.pem", "polinter.pem"}, ca: "root.pem", host: "policy.example.test",
+			wantValid: true, osslFlags: policyCheck, osslSays: "OK"},
 		{name: "wrong EKU", chain: []string{"client.pem", "inter.pem"}, ca: "root.pem", host: "client.example.test",
 			wantReason: "incompatible_usage", osslSays: "unsuitable certificate purpose"},
 		{name: "client purpose", chain: []string{"client.pem", "inter.pem"}, ca: "root.pem", host: "client.example.test",
@@ -307,7 +350,7 @@ func TestVerifyMatchesOpenSSL(t *testing.T) {
 			if purpose == "client" {
 				osslPurpose = "sslclient"
 			}
-			oargs := []string{"verify", "-x509_strict", "-purpose", osslPurpose, "-CAfile", tc.ca}
+			oargs := append([]string{"verify", "-x509_strict", "-purpose", osslPurpose, "-CAfile", tc.ca}, tc.osslFlags...)
 			untrusted := tc.chain[1:]
 			if len(tc.extra) == 2 && tc.extra[0] == "--intermediates" {
 				untrusted = append(untrusted, tc.extra[1])
