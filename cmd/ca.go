@@ -15,6 +15,7 @@ import (
 	"github.com/tlskit/tlskit/inspect/material"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/tlskit/tlskit/certgen"
 	"github.com/tlskit/tlskit/cmd/internal/render"
@@ -25,7 +26,8 @@ func newCACmd(a *app) *cobra.Command {
 		Use:   "ca",
 		Short: "Manage a small local certificate authority",
 	}
-	c.AddCommand(newCACreateCmd(a), newCARevokeCmd(a), newCACRLCmd(a), newCAServeCmd(a))
+	c.AddCommand(newCACreateCmd(a), newCARevokeCmd(a), newCACRLCmd(a), newCAServeCmd(a),
+		newCAInstallCmd(a), newCAUninstallCmd(a), newCAStatusCmd(a))
 	return c
 }
 
@@ -68,7 +70,12 @@ and the OCSP responder URL. Publish the CRL that 'tlskit ca crl' writes at that 
 			return runCACreate(a, o, c.Flags().Changed("path-len"))
 		},
 	}
-	fs := c.Flags()
+	o.register(c.Flags())
+	return c
+}
+
+// register adds ca create's flags, with their defaults, to fs.
+func (o *caCreateOptions) register(fs *pflag.FlagSet) {
 	fs.StringVar(&o.dir, "dir", "", "directory for the CA (default $XDG_DATA_HOME/tlskit/ca)")
 	fs.StringVar(&o.parentDir, "parent-dir", "", "make an intermediate CA signed by the CA in this directory")
 	fs.StringVar(&o.parentPasswordFile, "parent-key-password-file", "", "password of the parent CA's encrypted key")
@@ -80,7 +87,13 @@ and the OCSP responder URL. Publish the CRL that 'tlskit ca crl' writes at that 
 	fs.StringVar(&o.crlURL, "crl-url", "", "CRL distribution point (http://...) put into every certificate this CA issues")
 	fs.StringVar(&o.ocspURL, "ocsp-url", "", "OCSP responder URL (http://...) put into every certificate this CA issues")
 	fs.BoolVar(&o.force, "force", false, "overwrite an existing CA in the directory (its settings and revocations too)")
-	return c
+}
+
+// defaultCACreateOptions are ca create's options with no flag given.
+func defaultCACreateOptions() *caCreateOptions {
+	o := &caCreateOptions{}
+	o.register(pflag.NewFlagSet("ca create", pflag.ContinueOnError))
+	return o
 }
 
 // settings checks the revocation URLs given to ca create.
@@ -101,20 +114,30 @@ func (o *caCreateOptions) settings() (certgen.CASettings, error) {
 }
 
 func runCACreate(a *app, o *caCreateOptions, pathLenSet bool) error {
-	if err := checkDaysFlag(o.days); err != nil {
+	s, m, err := createCA(a, o, pathLenSet)
+	if err != nil {
 		return err
 	}
+	return m.report(a, s, nil)
+}
+
+// createCA makes the CA o describes and writes its files; reporting it is the caller's.
+func createCA(a *app, o *caCreateOptions, pathLenSet bool) (certgen.Summary, *certOutput, error) {
+	fail := func(err error) (certgen.Summary, *certOutput, error) { return certgen.Summary{}, nil, err }
+	if err := checkDaysFlag(o.days); err != nil {
+		return fail(err)
+	}
 	if pathLenSet && o.pathLen < 0 {
-		return usageErrorf("--path-len must be 0 or more")
+		return fail(usageErrorf("--path-len must be 0 or more"))
 	}
 	settings, err := o.settings()
 	if err != nil {
-		return err
+		return fail(err)
 	}
 	dir, createParents := o.dir, false
 	if dir == "" {
 		if dir, err = a.defaultCADir("--dir"); err != nil {
-			return err
+			return fail(err)
 		}
 		createParents = true
 	}
@@ -125,16 +148,16 @@ func runCACreate(a *app, o *caCreateOptions, pathLenSet bool) error {
 		src := caSourceOptions{dir: o.parentDir, passwordFile: o.parentPasswordFile, passwordFlag: "--parent-key-password-file"}
 		is, trustPath, err := src.load(a)
 		if err != nil {
-			return fmt.Errorf("parent CA: %w", err)
+			return fail(fmt.Errorf("parent CA: %w", err))
 		}
 		parent = &is
 		rootPEM, err := readInputFile(trustPath, maxPEMFile)
 		if err != nil {
-			return fmt.Errorf("parent CA root: %w", err)
+			return fail(fmt.Errorf("parent CA root: %w", err))
 		}
 		roots, err := material.ParseCertificates(rootPEM)
 		if err != nil {
-			return fmt.Errorf("parent CA root %s: %w", trustPath, err)
+			return fail(fmt.Errorf("parent CA root %s: %w", trustPath, err))
 		}
 		parentRoot = roots[len(roots)-1]
 	}
@@ -146,11 +169,11 @@ func runCACreate(a *app, o *caCreateOptions, pathLenSet bool) error {
 	defaultCN := defaultCAName(depth)
 	subject, rawSubject, err := o.subject.build(defaultCN, "tlskit local CA")
 	if err != nil {
-		return err
+		return fail(err)
 	}
 	key, _, err := o.keys.key(a)
 	if err != nil {
-		return err
+		return fail(err)
 	}
 	req := certgen.CARequest{Subject: subject, RawSubject: rawSubject, Days: o.days, PathLen: o.pathLen, NameConstraints: o.nameConstraints, Now: a.now()}
 	if !pathLenSet {
@@ -163,12 +186,12 @@ func runCACreate(a *app, o *caCreateOptions, pathLenSet bool) error {
 		cert, err = certgen.CreateIntermediateCA(a.random, req, key.Public(), *parent)
 	}
 	if err != nil {
-		return err
+		return fail(err)
 	}
 
 	password, err := o.keys.password()
 	if err != nil {
-		return err
+		return fail(err)
 	}
 	certPath, keyPath, rootPath := certgen.CAPaths(dir)
 	chain := []*x509.Certificate{cert}
@@ -178,7 +201,7 @@ func runCACreate(a *app, o *caCreateOptions, pathLenSet bool) error {
 	m := &certOutput{existsHint: "a CA already exists there; choose another --dir, or add --force to replace it"}
 	m.files = append(m.files, certgen.OutputFile{Path: certPath, Data: material.EncodeCertificatesPEM(chain...), Mode: 0o644, Kind: "certificate"})
 	if err := m.addKey(a, key, keyPath, password); err != nil {
-		return err
+		return fail(err)
 	}
 	trust := certPath
 	if parentRoot != nil {
@@ -192,13 +215,13 @@ func runCACreate(a *app, o *caCreateOptions, pathLenSet bool) error {
 	replacing := o.force && statErr == nil
 	created, err := ensureCADir(dir, createParents)
 	if err != nil {
-		return err
+		return fail(err)
 	}
 	if err := m.write(a, o.force); err != nil {
 		if created {
 			_ = os.Remove(dir)
 		}
-		return err
+		return fail(err)
 	}
 	if replacing {
 		a.warnf("replaced the CA in %s: certificates it issued before no longer verify, and clients that trusted the old CA must trust %s anew", dir, trust)
@@ -208,7 +231,7 @@ func runCACreate(a *app, o *caCreateOptions, pathLenSet bool) error {
 	}
 	s := certgen.SummarizeCertificate(cert)
 	s.TrustAnchor = trust
-	return m.report(a, s, nil)
+	return s, m, nil
 }
 
 // stateFiles are the settings and revocation files of a new CA. Settings are written when there

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/tlskit/tlskit/certgen"
+	"github.com/tlskit/tlskit/certgen/truststore"
 	"github.com/tlskit/tlskit/tlscore/connect"
 	"github.com/tlskit/tlskit/tlscore/wire"
 )
@@ -51,6 +52,8 @@ func flagValues(c *cobra.Command, name string) ([]string, bool) {
 		return []string{"staple", "crl", "ocsp", "auto", "off"}, true
 	case "reason":
 		return certgen.ReasonNames(), true
+	case "store":
+		return truststore.Names, true
 	}
 	return nil, false
 }

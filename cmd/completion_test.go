@@ -73,4 +73,5 @@ func TestCompletedValuesAreAccepted(t *testing.T) {
 		return res.code != ExitOK && !strings.Contains(res.stderr, "--client-auth must be") && !strings.Contains(res.stderr, "unknown")
 	})
 	check("output", func(v string) bool { return v == formatText || v == formatJSON })
+	check("store", isKnownStore)
 }

@@ -1,0 +1,308 @@
+package truststore
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+)
+
+// nssDB is one NSS certificate database: Chromium's and Chrome's shared one on Linux, or a
+// Firefox profile's.
+type nssDB struct {
+	dir string
+	// prefix is certutil's database type: "sql:" for cert9.db, "dbm:" for the legacy cert8.db.
+	prefix string
+}
+
+func (d nssDB) arg() string { return d.prefix + d.dir }
+
+// nssStore is every NSS database of the user, changed through NSS's certutil (Debian
+// libnss3-tools), which is not Windows' certutil.exe.
+type nssStore struct {
+	o        Options
+	dbs      []nssDB
+	certutil string
+	looked   bool
+}
+
+func (s *nssStore) look() {
+	if s.looked {
+		return
+	}
+	s.looked = true
+	home := s.o.Getenv("HOME")
+	if home == "" {
+		return
+	}
+	// Chromium and Chrome on Linux share ~/.pki/nssdb (the snap has its own).
+	for _, d := range []string{
+		filepath.Join(home, ".pki", "nssdb"),
+		filepath.Join(home, "snap", "chromium", "current", ".pki", "nssdb"),
+	} {
+		if db, ok := nssDatabase(d); ok {
+			s.dbs = append(s.dbs, db)
+		}
+	}
+	// Firefox: every profile of the package, the snap, the Flatpak and macOS.
+	for _, root := range []string{
+		filepath.Join(home, ".mozilla", "firefox"),
+		filepath.Join(home, "snap", "firefox", "common", ".mozilla", "firefox"),
+		filepath.Join(home, ".var", "app", "org.mozilla.firefox", ".mozilla", "firefox"),
+		filepath.Join(home, "Library", "Application Support", "Firefox", "Profiles"),
+	} {
+		entries, err := os.ReadDir(root)
+		if err != nil {
+			continue
+		}
+		for _, e := range entries {
+			if e.IsDir() {
+				if db, ok := nssDatabase(filepath.Join(root, e.Name())); ok {
+					s.dbs = append(s.dbs, db)
+				}
+			}
+		}
+	}
+	if p, err := s.o.LookPath("certutil"); err == nil && !isWindowsCertutil(p) {
+		s.certutil = p
+	}
+}
+
+// isWindowsCertutil tells Windows' own certutil.exe, which manages Windows' stores, from NSS's.
+func isWindowsCertutil(path string) bool {
+	return strings.EqualFold(filepath.Ext(path), ".exe") && strings.Contains(strings.ToLower(path), `\windows\`)
+}
+
+// nssDatabase reports the database in dir, if there is one.
+func nssDatabase(dir string) (nssDB, bool) {
+	if st, err := os.Stat(filepath.Join(dir, "cert9.db")); err == nil && st.Mode().IsRegular() {
+		return nssDB{dir: dir, prefix: "sql:"}, true
+	}
+	if st, err := os.Stat(filepath.Join(dir, "cert8.db")); err == nil && st.Mode().IsRegular() {
+		return nssDB{dir: dir, prefix: "dbm:"}, true
+	}
+	return nssDB{}, false
+}
+
+func (s *nssStore) found() bool {
+	s.look()
+	return len(s.dbs) > 0
+}
+
+func (s *nssStore) notFoundHint() (string, string) {
+	return "no NSS database (~/.pki/nssdb for Chromium and Chrome, a Firefox profile) for HOME=" + s.o.Getenv("HOME"),
+		"start Chromium or Firefox once to create one"
+}
+
+func (s *nssStore) result(db nssDB, o Outcome, detail string) Result {
+	return Result{Store: NSS, Location: db.dir, Outcome: o, Detail: detail}
+}
+
+// missingTool is every database's line when certutil is not installed.
+func (s *nssStore) missingTool() []Result {
+	var out []Result
+	for _, db := range s.dbs {
+		r := s.result(db, Failed, "certutil (NSS tools) is not installed")
+		r.Hint = "install it: apt install libnss3-tools (Debian, Ubuntu), dnf install nss-tools (Fedora), pacman -S nss (Arch), brew install nss (macOS)"
+		out = append(out, r)
+	}
+	return out
+}
+
+// nssEntry is a certificate of a database: its nickname, trust flags and fingerprint.
+type nssEntry struct {
+	nick        string
+	trust       string // "C,," : SSL, S/MIME, code signing
+	fingerprint string
+}
+
+// trustsServers reports whether the entry is a trusted CA for TLS servers.
+func (e nssEntry) trustsServers() bool {
+	ssl, _, _ := strings.Cut(e.trust, ",")
+	return strings.ContainsAny(ssl, "C")
+}
+
+var nssTrustColumn = regexp.MustCompile(`^(.*\S)\s+([a-zA-Z]*,[a-zA-Z]*,[a-zA-Z]*)\s*$`)
+
+// entries lists the database's certificates, each nickname's certificates fetched in PEM and
+// judged by fingerprint (a nickname can hold several).
+func (s *nssStore) entries(ctx context.Context, db nssDB) ([]nssEntry, error) {
+	stdout, stderr, err := s.o.Run(ctx, nil, s.certutil, "-L", "-d", db.arg())
+	if err != nil {
+		return nil, toolError("certutil", stdout, stderr, err)
+	}
+	var out []nssEntry
+	for _, line := range strings.Split(string(stdout), "\n") {
+		m := nssTrustColumn.FindStringSubmatch(line)
+		if m == nil || strings.HasPrefix(m[2], "SSL,") {
+			continue // blank, or the header "SSL,S/MIME,JAR/XPI"
+		}
+		nick := strings.TrimSpace(m[1])
+		pemOut, stderr, err := s.o.Run(ctx, nil, s.certutil, "-L", "-d", db.arg(), "-n", nick, "-a")
+		if err != nil {
+			return nil, toolError("certutil", pemOut, stderr, err)
+		}
+		for _, fp := range pemFingerprints(pemOut) {
+			out = append(out, nssEntry{nick: nick, trust: m[2], fingerprint: fp})
+		}
+	}
+	return out, nil
+}
+
+func (s *nssStore) holding(ctx context.Context, db nssDB, ca CA) ([]nssEntry, error) {
+	all, err := s.entries(ctx, db)
+	if err != nil {
+		return nil, err
+	}
+	var out []nssEntry
+	for _, e := range all {
+		if e.fingerprint == ca.Fingerprint {
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}
+
+func (s *nssStore) status(ctx context.Context, ca CA) []Result {
+	if s.certutil == "" {
+		return s.missingTool()
+	}
+	var out []Result
+	for _, db := range s.dbs {
+		held, err := s.holding(ctx, db, ca)
+		switch {
+		case err != nil:
+			out = append(out, s.result(db, Failed, err.Error()))
+		case trusted(held) != nil:
+			out = append(out, s.result(db, Trusted, fmt.Sprintf("as %q (trust %s)", trusted(held).nick, trusted(held).trust)))
+		case len(held) > 0:
+			out = append(out, s.result(db, NotTrusted, fmt.Sprintf("present as %q, but not trusted for TLS servers (trust %s)", held[0].nick, held[0].trust)))
+		default:
+			out = append(out, s.result(db, NotTrusted, ""))
+		}
+	}
+	return out
+}
+
+func trusted(held []nssEntry) *nssEntry {
+	for i := range held {
+		if held[i].trustsServers() {
+			return &held[i]
+		}
+	}
+	return nil
+}
+
+func (s *nssStore) install(ctx context.Context, ca CA) []Result {
+	if s.certutil == "" {
+		return s.missingTool()
+	}
+	var out []Result
+	for _, db := range s.dbs {
+		out = append(out, s.installOne(ctx, db, ca))
+	}
+	return out
+}
+
+func (s *nssStore) installOne(ctx context.Context, db nssDB, ca CA) Result {
+	held, err := s.holding(ctx, db, ca)
+	if err != nil {
+		return s.result(db, Failed, err.Error())
+	}
+	if e := trusted(held); e != nil {
+		return s.result(db, AlreadyInstalled, fmt.Sprintf("as %q", e.nick))
+	}
+	file, cleanup, err := tempPEM(ca)
+	if err != nil {
+		return s.result(db, Failed, err.Error())
+	}
+	defer cleanup()
+	// C,, : a CA trusted to issue TLS server certificates, nothing else.
+	if stdout, stderr, err := s.o.Run(ctx, nil, s.certutil, "-A", "-d", db.arg(), "-t", "C,,", "-n", ca.Label(), "-i", file); err != nil {
+		return s.result(db, Failed, s.undo(ctx, db, ca, toolError("certutil", stdout, stderr, err)))
+	}
+	held, err = s.holding(ctx, db, ca)
+	if err != nil || trusted(held) == nil {
+		why := fmt.Errorf("certutil added it, but the database does not list it as a trusted CA")
+		if err != nil {
+			why = err
+		}
+		return s.result(db, Failed, s.undo(ctx, db, ca, why))
+	}
+	return s.result(db, Installed, fmt.Sprintf("as %q", ca.Label()))
+}
+
+// undo deletes tlskit's entry after a failed install, and says why the install failed.
+func (s *nssStore) undo(ctx context.Context, db nssDB, ca CA, why error) string {
+	held, _ := s.holding(ctx, db, ca)
+	for _, e := range held {
+		if e.nick == ca.Label() {
+			if stdout, stderr, err := s.o.Run(ctx, nil, s.certutil, "-D", "-d", db.arg(), "-n", e.nick); err != nil {
+				return fmt.Sprintf("%v; the entry %q it left could not be removed (%v): 'tlskit ca uninstall --store nss' removes it", why, e.nick, toolError("certutil", stdout, stderr, err))
+			}
+		}
+	}
+	return why.Error()
+}
+
+func (s *nssStore) uninstall(ctx context.Context, ca CA) []Result {
+	if s.certutil == "" {
+		return s.missingTool()
+	}
+	var out []Result
+	for _, db := range s.dbs {
+		out = append(out, s.uninstallOne(ctx, db, ca))
+	}
+	return out
+}
+
+func (s *nssStore) uninstallOne(ctx context.Context, db nssDB, ca CA) Result {
+	held, err := s.holding(ctx, db, ca)
+	if err != nil {
+		return s.result(db, Failed, err.Error())
+	}
+	removed := false
+	var others []string
+	for _, e := range held {
+		if e.nick != ca.Label() {
+			others = append(others, e.nick)
+			continue
+		}
+		// Only tlskit's own entry: its name and, checked above, its fingerprint.
+		if stdout, stderr, err := s.o.Run(ctx, nil, s.certutil, "-D", "-d", db.arg(), "-n", e.nick); err != nil {
+			return s.result(db, Failed, toolError("certutil", stdout, stderr, err).Error())
+		}
+		removed = true
+	}
+	detail := ""
+	if len(others) > 0 {
+		sort.Strings(others)
+		detail = fmt.Sprintf("still held, not installed by tlskit, as %q", strings.Join(others, `", "`))
+	}
+	if removed {
+		return s.result(db, Removed, detail)
+	}
+	return s.result(db, NotInstalled, detail)
+}
+
+// tempPEM writes the CA to a temporary file for a tool that reads a file.
+func tempPEM(ca CA) (string, func(), error) {
+	f, err := os.CreateTemp("", "tlskit-ca-*.pem")
+	if err != nil {
+		return "", nil, err
+	}
+	cleanup := func() { os.Remove(f.Name()) }
+	if _, err := f.Write(ca.PEM()); err != nil {
+		f.Close()
+		cleanup()
+		return "", nil, err
+	}
+	if err := f.Close(); err != nil {
+		cleanup()
+		return "", nil, err
+	}
+	return f.Name(), cleanup, nil
+}
