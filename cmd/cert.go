@@ -187,6 +187,9 @@ type caSourceOptions struct {
 	// passwordFlag is the flag that gives passwordFile, for messages and hints:
 	// --ca-key-password-file unless set (ca create --parent-dir has its own).
 	passwordFlag string
+	// createDefault makes the default CA when no CA is given and there is none yet (cert
+	// issue, as mkcert does on first use).
+	createDefault bool
 }
 
 func (o *caSourceOptions) register(c *cobra.Command) {
@@ -213,9 +216,14 @@ func (o *caSourceOptions) load(a *app) (certgen.Issuer, string, error) {
 			if dir, err = a.defaultCADir("--ca-dir"); err != nil {
 				return certgen.Issuer{}, "", err
 			}
-			if _, err := os.Stat(dir); err != nil {
-				return certgen.Issuer{}, "", withHint(fmt.Errorf("no CA given and no default CA at %s", dir),
-					"create one with 'tlskit ca create', or give --ca-dir or --ca-cert/--ca-key")
+			if certPath, _, _ := certgen.CAPaths(dir); !exists(certPath) {
+				if !o.createDefault {
+					return certgen.Issuer{}, "", withHint(fmt.Errorf("no CA given and no default CA at %s", dir),
+						"create one with 'tlskit ca create', or give --ca-dir or --ca-cert/--ca-key")
+				}
+				if _, err := a.ensureDefaultCA(); err != nil {
+					return certgen.Issuer{}, "", err
+				}
 			}
 		}
 		var root string
@@ -284,9 +292,13 @@ func newCertIssueCmd(a *app) *cobra.Command {
 		Use:   "issue HOST...",
 		Short: "Make a certificate and key signed by a local CA",
 		Long: `Make a server certificate (and a new key, or --key to reuse one) signed by a CA made with
-'tlskit ca create'. The certificate file holds the leaf followed by any intermediates, never the
-root: point clients at the root (printed as "trust") to accept it.`,
-		Example: `  tlskit ca create --dir ./ca
+'tlskit ca create'. Without --ca-dir or --ca-cert it is the default CA, created first if there
+is none (with a note on stderr); 'tlskit ca install' has this machine trust it. The certificate
+file holds the leaf followed by any intermediates, never the root: point clients at the root
+(printed as "trust") to accept it.`,
+		Example: `  tlskit cert issue localhost 127.0.0.1         # from the default CA
+  tlskit ca install                             # trust it here (system, browsers, Java)
+  tlskit ca create --dir ./ca
   tlskit cert issue localhost 127.0.0.1 --ca-dir ./ca
   curl --cacert ./ca/ca.pem https://localhost:8443/`,
 		Args:        cobra.MinimumNArgs(1),
@@ -297,6 +309,7 @@ root: point clients at the root (printed as "trust") to accept it.`,
 	}
 	o.register(c, true)
 	o.ca.register(c)
+	o.ca.createDefault = true
 	return c
 }
 

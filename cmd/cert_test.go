@@ -168,17 +168,29 @@ func TestCAAndIssue(t *testing.T) {
 	// The default CA directory comes from XDG_DATA_HOME.
 	data := filepath.Join(dir, "xdg")
 	env := map[string]string{"XDG_DATA_HOME": data}
-	if res := (cliRun{args: []string{"cert", "issue", "dflt.test"}, env: env}).run(t); res.code != ExitFailure || !strings.Contains(res.stderr, "tlskit ca create") {
-		t.Fatalf("issue without a CA: exit %d, stderr %q; want a hint to create one", res.code, res.stderr)
+	// cert sign needs a CA; cert issue makes the default one on first use, and says so.
+	if res := runCLI(t, "cert", "csr", "sign.test", "--out", "sign.csr", "--key-out", "sign-key.pem"); res.code != ExitOK {
+		t.Fatalf("cert csr: exit %d: %s", res.code, res.stderr)
 	}
-	if res := (cliRun{args: []string{"ca", "create"}, env: env}).run(t); res.code != ExitOK {
-		t.Fatalf("ca create (default dir): exit %d: %s", res.code, res.stderr)
+	if res := (cliRun{args: []string{"cert", "sign", "sign.csr"}, env: env}).run(t); res.code != ExitFailure || !strings.Contains(res.stderr, "tlskit ca create") {
+		t.Fatalf("sign without a CA: exit %d, stderr %q; want a hint to create one", res.code, res.stderr)
 	}
-	if _, err := os.Stat(filepath.Join(data, "tlskit", "ca", "ca-key.pem")); err != nil {
+	res = (cliRun{args: []string{"cert", "issue", "dflt.test", "-o", "json"}, env: env}).run(t)
+	caDir := filepath.Join(data, "tlskit", "ca")
+	if res.code != ExitOK || !strings.Contains(res.stderr, "tlskit: created the local CA \"CN=tlskit local CA ") || !strings.Contains(res.stderr, caDir) {
+		t.Fatalf("issue without a CA: exit %d, stderr %q; want the default CA made, and said", res.code, res.stderr)
+	}
+	if err := json.Unmarshal([]byte(res.stdout), &s); err != nil || s.TrustAnchor != filepath.Join(caDir, "ca.pem") {
+		t.Fatalf("issue without a CA: trust %q (%v), want the new default CA", s.TrustAnchor, err)
+	}
+	if _, err := os.Stat(filepath.Join(caDir, "ca-key.pem")); err != nil {
 		t.Fatalf("default CA not under XDG_DATA_HOME: %v", err)
 	}
-	if res := (cliRun{args: []string{"cert", "issue", "dflt.test"}, env: env}).run(t); res.code != ExitOK {
-		t.Fatalf("issue with the default CA: exit %d: %s", res.code, res.stderr)
+	if res := (cliRun{args: []string{"ca", "create"}, env: env}).run(t); res.code != ExitFailure || !strings.Contains(res.stderr, "--force") {
+		t.Fatalf("ca create over the default CA cert issue made: exit %d: %s", res.code, res.stderr)
+	}
+	if res := (cliRun{args: []string{"cert", "issue", "dflt2.test", "--out", "d2.pem", "--key-out", "d2-key.pem"}, env: env}).run(t); res.code != ExitOK || strings.Contains(res.stderr, "created") {
+		t.Fatalf("issue with the default CA: exit %d: %s (want no second CA made)", res.code, res.stderr)
 	}
 	// A second CA in the same place is refused.
 	if res := runCLI(t, "ca", "create", "--dir", "ca"); res.code != ExitFailure || !strings.Contains(res.stderr, "--force") {

@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"context"
+	"crypto"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -61,8 +62,10 @@ func newServeCmd(a *app) *cobra.Command {
 		Use:   "serve",
 		Short: "Run a local TLS server that shows every client its own handshake",
 		Long: `Start a TLS server in one command. With no --cert it makes an ephemeral certificate for
-localhost, 127.0.0.1, ::1 and any --host, and prints its SHA-256 fingerprint (--write-cert saves
-it so clients can trust it).
+localhost, 127.0.0.1, ::1 and any --host, issued by the default CA when there is one (so a
+machine where 'tlskit ca install' made it trusted trusts serve with no flags), else
+self-signed; the first stderr line says which, with its SHA-256 fingerprint. --write-cert saves
+what clients must trust: the default CA's root, or the self-signed certificate.
 
 Modes:
   default     HTTP/1.1 and HTTP/2: every request gets the client's own handshake back (version,
@@ -97,7 +100,7 @@ for up to --drain (5s) and exit 0.`,
 	fs.StringArrayVar(&o.keyFiles, "key", nil, "private key of the --cert at the same position")
 	fs.StringVar(&o.keyPasswordFile, "key-password-file", "", "password of encrypted --key files")
 	fs.StringArrayVar(&o.hosts, "host", nil, "extra name for the ephemeral certificate (repeatable)")
-	fs.StringVar(&o.writeCert, "write-cert", "", "save the ephemeral certificate (public part) to this file (an existing one only with --force)")
+	fs.StringVar(&o.writeCert, "write-cert", "", "save what clients must trust to this file: the default CA's root, or the self-signed ephemeral certificate (an existing file only with --force)")
 	fs.BoolVar(&o.force, "force", false, "overwrite the --write-cert file")
 	fs.StringVar(&o.dir, "dir", "", "serve the files in this directory")
 	fs.StringVar(&o.proxy, "proxy", "", "reverse-proxy to this local http:// URL")
@@ -122,7 +125,7 @@ for up to --drain (5s) and exit 0.`,
 type serveSetup struct {
 	certs *server.CertStore
 	// ephemeral is the generated certificate, when there is no --cert.
-	ephemeral *x509.Certificate
+	ephemeral *ephemeralCert
 	listen    server.Options
 	handler   http.Handler
 	closeLog  func() error
@@ -300,9 +303,21 @@ func checkStaple(a *app, der []byte, c tls.Certificate) (time.Time, error) {
 	return until, nil
 }
 
+// ephemeralCert is serve's own certificate, made when there is no --cert: issued by the default
+// CA when there is one (so a machine that trusts it, 'tlskit ca install', trusts serve), else
+// self-signed.
+type ephemeralCert struct {
+	leaf *x509.Certificate
+	// trust is what a client must trust, and what --write-cert saves: the default CA's root,
+	// or the self-signed certificate itself.
+	trust *x509.Certificate
+	// issuer says where it came from, for the first log lines.
+	issuer string
+}
+
 // certificates loads --cert/--key pairs, or makes the ephemeral certificate (returned too, so
 // it can be announced and saved once the server is listening).
-func (o *serveOptions) certificates(a *app, staple *server.StapleSource) (*server.CertStore, *x509.Certificate, error) {
+func (o *serveOptions) certificates(a *app, staple *server.StapleSource) (*server.CertStore, *ephemeralCert, error) {
 	var password []byte
 	if o.keyPasswordFile != "" {
 		var err error
@@ -342,13 +357,47 @@ func (o *serveOptions) certificates(a *app, staple *server.StapleSource) (*serve
 	}
 	req := certgen.LeafRequest{SANs: sans, Days: 7, Now: a.now()}
 	req.Subject.CommonName = "tlskit serve (ephemeral)"
+	if tc, eph, ok := issueFromDefaultCA(a, req, key); ok {
+		store, err := server.NewCertStore([]server.CertSource{{Static: &tc}}, nil)
+		return store, eph, err
+	}
 	cert, err := certgen.SelfSign(a.random, req, key)
 	if err != nil {
 		return nil, nil, err
 	}
 	tc := tls.Certificate{Certificate: [][]byte{cert.Raw}, PrivateKey: key, Leaf: cert}
 	store, err := server.NewCertStore([]server.CertSource{{Static: &tc}}, nil)
-	return store, cert, err
+	return store, &ephemeralCert{leaf: cert, trust: cert, issuer: "self-signed (there is no default CA; 'tlskit ca install' makes one and has this machine trust it)"}, err
+}
+
+// issueFromDefaultCA issues serve's certificate from the default CA, when there is one whose
+// key can be used without a password; when it cannot, serve says why and falls back to a
+// self-signed certificate rather than refusing to start.
+func issueFromDefaultCA(a *app, req certgen.LeafRequest, key crypto.Signer) (tls.Certificate, *ephemeralCert, bool) {
+	dir, err := a.defaultCADir("--ca-dir")
+	if err != nil {
+		return tls.Certificate{}, nil, false
+	}
+	if certPath, _, _ := certgen.CAPaths(dir); !exists(certPath) {
+		return tls.Certificate{}, nil, false
+	}
+	is, _, err := (&caSourceOptions{dir: dir}).load(a)
+	if err == nil {
+		var cert *x509.Certificate
+		if cert, _, err = certgen.IssueLeaf(a.random, req, key.Public(), is); err == nil {
+			var root *x509.Certificate
+			if root, err = readCARoot(dir); err == nil {
+				chain := [][]byte{cert.Raw, is.Cert.Raw}
+				for _, c := range is.Chain {
+					chain = append(chain, c.Raw)
+				}
+				return tls.Certificate{Certificate: chain, PrivateKey: key, Leaf: cert},
+					&ephemeralCert{leaf: cert, trust: root, issuer: fmt.Sprintf("issued by the default CA %q (%s)", is.Cert.Subject.CommonName, dir)}, true
+			}
+		}
+	}
+	a.warnf("not using the default CA in %s (%v); serving a self-signed certificate", dir, err)
+	return tls.Certificate{}, nil, false
 }
 
 func runServe(ctx context.Context, a *app, o *serveOptions) error {
@@ -370,11 +419,12 @@ func runServe(ctx context.Context, a *app, o *serveOptions) error {
 	}
 	defer ln.Close()
 
-	if c := s.ephemeral; c != nil {
+	if e := s.ephemeral; e != nil {
+		c := e.leaf
 		if o.writeCert != "" {
 			// Never over an existing file without --force, as everywhere else: the file is only
 			// good for this run's certificate, but the path may be someone else's file.
-			f := certgen.OutputFile{Path: o.writeCert, Data: material.EncodeCertificatesPEM(c), Mode: 0o644, Kind: "certificate"}
+			f := certgen.OutputFile{Path: o.writeCert, Data: material.EncodeCertificatesPEM(e.trust), Mode: 0o644, Kind: "certificate"}
 			if err := certgen.WriteFiles([]certgen.OutputFile{f}, o.force); err != nil {
 				if ee := (*certgen.ExistsError)(nil); errors.As(err, &ee) {
 					return withHint(err, "choose another --write-cert file, or add --force to replace it")
@@ -382,7 +432,7 @@ func runServe(ctx context.Context, a *app, o *serveOptions) error {
 				return err
 			}
 		}
-		a.infof("ephemeral certificate for %s, SHA-256 %s", strings.Join(append(c.DNSNames, ipStrings(c)...), ", "), material.Fingerprint(c))
+		a.infof("ephemeral certificate for %s, %s, SHA-256 %s", strings.Join(append(c.DNSNames, ipStrings(c)...), ", "), e.issuer, material.Fingerprint(c))
 	}
 	// Listen for SIGHUP before telling anyone where we are: a reload requested right after the
 	// URL line must not find the default action (terminate) still in place.

@@ -75,6 +75,10 @@ func Main(m *testing.M) {
 		os.Exit(2)
 	}
 	fixtureRoot = root
+	// No test uses (or makes) the default CA of the user running the tests: a CA there would
+	// have serve issue its certificate from it, and ca create without --dir would write there.
+	// A test that wants a default CA gives XDG_DATA_HOME of its own.
+	os.Setenv("XDG_DATA_HOME", filepath.Join(root, "xdg-data"))
 	code := m.Run()
 	os.RemoveAll(root)
 	os.Exit(code)

@@ -1605,3 +1605,74 @@ func TestServeProxyBackendDown(t *testing.T) {
 		}
 	}
 }
+
+// TestServeUsesDefaultCA: with no --cert, serve issues its certificate from the default CA
+// when there is one, so a client trusting that CA (as 'tlskit ca install' arranges) trusts
+// serve with no flags; --write-cert then saves the CA's root. With no default CA, or one whose
+// key is encrypted, it is self-signed as before, and the first stderr line says which.
+func TestServeUsesDefaultCA(t *testing.T) {
+	t.Parallel()
+	peertest.Need(t, "curl")
+	for _, tc := range []struct {
+		name    string
+		ca      []string // ca create's arguments; nil for no default CA
+		says    string
+		trustCA bool // the default CA's certificate is what clients trust
+	}{
+		{"no default CA", nil, "self-signed (there is no default CA", false},
+		{"default CA", []string{"ca", "create"}, `issued by the default CA "`, true},
+		{"default CA with an encrypted key", []string{"ca", "create", "--key-password-file", "pw"}, "self-signed", false},
+		{"default intermediate CA", []string{"ca", "create", "--dir", "int", "--parent-dir", "root"}, `issued by the default CA "`, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			env := []string{"XDG_DATA_HOME=" + filepath.Join(dir, "data")}
+			caDir := filepath.Join(dir, "data", "tlskit", "ca")
+			e2etest.WriteFile(t, dir, "pw", "secret\n")
+			if tc.ca != nil {
+				args := tc.ca
+				if tc.name == "default intermediate CA" {
+					// The default directory holds an intermediate; its root is elsewhere.
+					e2etest.Tlskit(t, dir, "ca", "create", "--dir", "root")
+					args = []string{"ca", "create", "--parent-dir", "root"}
+				}
+				if _, errOut, code := e2etest.RunTlskit(t, dir, env, args...); code != 0 {
+					t.Fatalf("tlskit %v: exit %d\n%s", args, code, errOut)
+				}
+			}
+			s := e2etest.StartServeEnv(t, dir, env, "--write-cert", "trust.pem")
+			// The line is written before the URL, but stderr is copied apart from stdout.
+			const announced = "tlskit: ephemeral certificate for localhost, 127.0.0.1, ::1, "
+			for deadline := time.Now().Add(3 * time.Second); !strings.Contains(s.Stderr.String(), announced) && time.Now().Before(deadline); {
+				time.Sleep(10 * time.Millisecond)
+			}
+			var line string
+			for _, l := range strings.Split(s.Stderr.String(), "\n") {
+				if strings.HasPrefix(l, announced) {
+					line = l
+				}
+			}
+			if !strings.Contains(line, tc.says) {
+				t.Errorf("stderr's certificate line %q, want it to say %q\n%s", line, tc.says, s.Stderr.String())
+			}
+			if tc.name == "default CA with an encrypted key" && !strings.Contains(s.Stderr.String(), "not using the default CA in "+caDir) {
+				t.Errorf("stderr does not say why the default CA was not used:\n%s", s.Stderr.String())
+			}
+			// --write-cert's file is what a client must trust, and it is enough.
+			curlOK(t, dir, "--cacert", "trust.pem", "-o", "/dev/null", s.At("localhost", "/"))
+			written := string(e2etest.ReadFile(t, dir, "trust.pem"))
+			root := "data/tlskit/ca/ca.pem"
+			if tc.name == "default intermediate CA" {
+				root = "data/tlskit/ca/root.pem"
+			}
+			if tc.trustCA {
+				if want := string(e2etest.ReadFile(t, dir, root)); written != want {
+					t.Errorf("--write-cert saved\n%s\nwant the default CA's root %s", written, root)
+				}
+				// Trusting the CA alone is enough: the chain is sent.
+				curlOK(t, dir, "--cacert", root, "-o", "/dev/null", s.At("localhost", "/"))
+			}
+		})
+	}
+}
