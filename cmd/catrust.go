@@ -156,7 +156,8 @@ func runCATrust(ctx context.Context, a *app, o *caTrustOptions, action truststor
 	failed, untrusted := 0, 0
 	for _, r := range results {
 		switch {
-		case r.Outcome == truststore.NotTrusted:
+		case r.Outcome == truststore.NotTrusted, action == truststore.Status && explicit && r.Outcome == truststore.NotFound:
+			// A store asked about that is not here does not trust the CA either.
 			untrusted++
 		case truststore.Failure(r, explicit):
 			failed++
@@ -268,7 +269,7 @@ func (a *app) reportTrust(ca truststore.CA, results []truststore.Result) error {
 		case truststore.NotFound, truststore.NotInstalled:
 			styled = pal.Dim(word)
 		}
-		line := fmt.Sprintf("%-7s %s%s", r.Store, styled, strings.Repeat(" ", 18-len(word)))
+		line := fmt.Sprintf("%-7s %s%s", r.Store, styled, strings.Repeat(" ", 19-len(word)))
 		where := r.Location
 		if r.Detail != "" {
 			if where != "" {

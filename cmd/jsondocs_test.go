@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/tlskit/tlskit/certgen"
+	"github.com/tlskit/tlskit/certgen/truststore"
 	"github.com/tlskit/tlskit/inspect"
 	"github.com/tlskit/tlskit/inspect/revocation"
 	"github.com/tlskit/tlskit/tlscore/connect"
@@ -35,6 +36,7 @@ var jsonGoldens = []struct {
 	{"testdata/golden/listening.jsonl", reflect.TypeFor[listeningEvent]()},
 	{"testdata/golden/serve-connection.jsonl", reflect.TypeFor[eventJSON]()},
 	{"testdata/golden/serve-request.jsonl", reflect.TypeFor[requestJSON]()},
+	{"testdata/golden/ca-trust.jsonl", reflect.TypeFor[trustLine]()},
 	{"../tlscore/handshake/testdata/result.json", reflect.TypeFor[handshake.Result]()},
 	{"../tlscore/scan/testdata/report.json", reflect.TypeFor[scan.Report]()},
 	{"../tlscore/server/testdata/event.jsonl", reflect.TypeFor[server.Event]()},
@@ -166,6 +168,7 @@ var jsonSections = []struct {
 		reflect.TypeFor[certgen.RevocationDB]()}},
 	{"`tlskit ca crl`", []reflect.Type{reflect.TypeFor[certgen.CRLSummary]()}},
 	{"`tlskit ca serve`", []reflect.Type{reflect.TypeFor[certgen.OCSPLogEntry]()}},
+	{"`tlskit ca install|uninstall|status`", []reflect.Type{reflect.TypeFor[trustLine](), reflect.TypeFor[truststore.Result]()}},
 	{"Targets", []reflect.Type{reflect.TypeFor[connect.Target]()}},
 }
 
