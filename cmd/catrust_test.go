@@ -7,6 +7,9 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"math/big"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -66,5 +69,41 @@ func TestReportTrust(t *testing.T) {
 			t.Fatal(err)
 		}
 		golden(t, tc.file, out.String())
+	}
+}
+
+// TestCATrustBadInput: each bad input is one clear line and the right exit code, and never
+// touches a store: no CA (status and uninstall do not make one), an unknown --store, a CA whose
+// key is encrypted (only its certificate is read), a store asked for that is not here.
+func TestCATrustBadInput(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	env := map[string]string{"XDG_DATA_HOME": filepath.Join(dir, "xdg"), "HOME": filepath.Join(dir, "home")}
+	os.WriteFile("pw", []byte("secret\n"), 0o600)
+	if res := runCLI(t, "ca", "create", "--dir", "enc", "--key-password-file", "pw"); res.code != ExitOK {
+		t.Fatalf("ca create: %d %s", res.code, res.stderr)
+	}
+	for _, tc := range []struct {
+		args   []string
+		code   int
+		stdout string // a line stdout must have
+		stderr string // what stderr's first line must say
+	}{
+		{[]string{"ca", "status"}, ExitFailure, "", "no CA in " + filepath.Join(dir, "xdg", "tlskit", "ca")},
+		{[]string{"ca", "uninstall"}, ExitFailure, "", "no CA in "},
+		{[]string{"ca", "install", "--store", "system,firefox"}, ExitUsage, "", `--store: unknown store "firefox" (known: system, nss, java)`},
+		{[]string{"ca", "status", "--ca-dir", "missing"}, ExitFailure, "", "no CA in missing"},
+		{[]string{"ca", "status", "--ca-dir", "enc", "--store", "nss"}, ExitCheckFailed, "nss     not found", "1 of 1 trust stores do not trust"},
+		{[]string{"ca", "install", "--ca-dir", "enc", "--store", "nss"}, ExitFailure, "nss     not found", "1 of 1 trust stores failed"},
+		{[]string{"ca", "uninstall", "--ca-dir", "enc", "--store", "nss", "-o", "json"}, ExitFailure, `"outcome":"not_found"`, "1 of 1 trust stores failed"},
+	} {
+		res := (cliRun{args: tc.args, env: env}).run(t)
+		first, _, _ := strings.Cut(res.stderr, "\n")
+		if res.code != tc.code || !strings.Contains(first, tc.stderr) || !strings.Contains(res.stdout, tc.stdout) {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q; want exit %d, %q on stdout and %q on stderr", tc.args, res.code, res.stdout, res.stderr, tc.code, tc.stdout, tc.stderr)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "xdg")); err == nil {
+		t.Error("status or uninstall made a default CA")
 	}
 }
