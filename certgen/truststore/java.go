@@ -91,9 +91,23 @@ func (s *javaStore) run(ctx context.Context, args ...string) ([]byte, error) {
 	}
 	stdout, stderr, err := s.o.Run(ctx, nil, name, args...)
 	if err != nil {
-		return stdout, toolError("keytool", stdout, stderr, err)
+		return stdout, keytoolError(stdout, stderr, err)
 	}
 	return stdout, nil
+}
+
+// keytoolError is keytool's failure in one line. keytool prints "keytool error: ..." on
+// stdout, and with -v (which -list -v needs) the stack trace after it, whose last line is
+// "\t... 7 more" (measured, OpenJDK 17): that line, not the last, says why.
+func keytoolError(stdout, stderr []byte, err error) error {
+	for _, text := range [][]byte{stdout, stderr} {
+		for _, line := range strings.Split(string(text), "\n") {
+			if msg, ok := strings.CutPrefix(strings.TrimSpace(line), "keytool error: "); ok {
+				return fmt.Errorf("keytool: %s", msg)
+			}
+		}
+	}
+	return toolError("keytool", stdout, stderr, err)
 }
 
 // aliases maps each alias of the keystore to its certificate's fingerprint (keytool -list -v

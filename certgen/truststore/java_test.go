@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -56,7 +57,7 @@ func TestJava(t *testing.T) {
 			entries: append(slices.Clone(base), keyEntry(alias, other)), outcome: NotInstalled, detail: []string{""}},
 		{name: "uninstall when keytool -delete fails", action: Uninstall, entries: append(slices.Clone(base), keyEntry(alias, ca.Cert)),
 			fail:    fakeFailure{msg: "keytool error: java.io.IOException: Permission denied", withArg: "-delete"},
-			outcome: Failed, detail: []string{"keytool: keytool error: java.io.IOException: Permission denied"}},
+			outcome: Failed, detail: []string{"keytool: java.io.IOException: Permission denied"}},
 		{name: "status: trusted", action: Status, entries: append(slices.Clone(base), keyEntry(alias, ca.Cert)),
 			outcome: Trusted, detail: []string{`as alias "` + alias + `"`}},
 		{name: "status: not trusted", action: Status, entries: base, outcome: NotTrusted, detail: []string{""}},
@@ -196,5 +197,27 @@ func TestJavaFindsTheJDK(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestJavaKeytoolFailureSaysWhy(t *testing.T) {
+	// keytool -list -v prints its error on stdout, then (with -v) the stack trace: the detail
+	// is the error, not the trace's last line ("... 7 more").
+	ca := testCA(t, "Password CA")
+	for _, action := range []Action{Install, Uninstall, Status} {
+		e := newTestEnv(t)
+		home, cacerts := e.jdk("java-17", "lib/security/cacerts")
+		e.env["JAVA_HOME"] = home
+		e.pass = "not-changeit"
+		rs := e.do(action, ca, Java)
+		checkResult(t, rs[0], Java, cacerts, Failed, []string{"keytool: java.io.IOException: Keystore was tampered with, or password was incorrect"}, "")
+		if strings.Contains(rs[0].Detail, "more") || strings.Contains(rs[0].Detail, "keytool error") {
+			t.Errorf("detail %q", rs[0].Detail)
+		}
+		for _, c := range e.ran("keytool") {
+			if i := slices.Index(c, "-storepass"); c[i+1] != "not-changeit" {
+				t.Errorf("ran %q, want the password given", c)
+			}
+		}
 	}
 }
