@@ -67,7 +67,7 @@ func TestNSS(t *testing.T) {
 			setup:   func(e *testEnv, db *fakeNSSDB) { theirs(db); db.addIgnored = true },
 			outcome: Failed, detail: []string{"does not list it as a trusted CA"}, after: hasMine("", "")},
 		{name: "install into a corrupted database", action: Install, setup: func(e *testEnv, db *fakeNSSDB) { db.corrupt = true },
-			outcome: Failed, detail: []string{"SEC_ERROR_BAD_DATABASE"}},
+			outcome: Failed, detail: []string{"certutil: function failed: SEC_ERROR_BAD_DATABASE"}},
 
 		{name: "status: trusted through tlskit", action: Status,
 			setup:   func(e *testEnv, db *fakeNSSDB) { theirs(db); db.certs = append(db.certs, nssCert(label, "C,,", mine)) },
@@ -181,6 +181,10 @@ func TestNSSSeveralDatabases(t *testing.T) {
 	for _, r := range rs {
 		if r.Store != NSS || r.Outcome != want[r.Location] {
 			t.Errorf("%s: %s (%s), want %s", r.Location, r.Outcome, r.Detail, want[r.Location])
+		}
+		// certutil's own line, which names certutil already.
+		if want := "certutil: function failed: SEC_ERROR_BAD_DATABASE: security library: bad database."; r.Location == broken && r.Detail != want {
+			t.Errorf("detail %q, want %q", r.Detail, want)
 		}
 	}
 	if got, ok := e.nss["dbm:"+legacy].entry(ca.Cert); !ok || got.trust != "C,," {

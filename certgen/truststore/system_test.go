@@ -253,7 +253,10 @@ func TestSystemSudoFails(t *testing.T) {
 	e.sudo = true
 	e.fail["sudo"] = fakeFailure{msg: "sudo: a password is required"}
 	r := e.systemOnly(Install, ca)
-	checkResult(t, r, System, e.anchorPath(ca, ".crt"), Failed, []string{"a password is required"}, "")
+	checkResult(t, r, System, e.anchorPath(ca, ".crt"), Failed, []string{"sudo: a password is required"}, "")
+	if strings.Contains(r.Detail, "sudo: sudo:") {
+		t.Errorf("detail %q", r.Detail)
+	}
 }
 
 func TestSystemNotRootUninstall(t *testing.T) {

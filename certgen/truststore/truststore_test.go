@@ -77,6 +77,8 @@ func TestToolError(t *testing.T) {
 		{"stdout when stderr is empty", "out one\nout two\n", "", "tool: out two"},
 		{"stdout when stderr is blank", "out\n", " \n\t\n", "tool: out"},
 		{"the error when both are empty", "", "", "tool: exit status 1"},
+		{"a line that names the tool already", "", "tool: bad database.\n", "tool: bad database."},
+		{"a line that names another", "", "toolbox: x\n", "tool: toolbox: x"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := toolError("tool", []byte(tc.stdout), []byte(tc.stderr), base)
