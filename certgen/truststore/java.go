@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 )
 
@@ -134,6 +135,8 @@ func (s *javaStore) aliases(ctx context.Context) (map[string]string, error) {
 	return m, nil
 }
 
+// holders are the aliases holding the CA, sorted: they come from a map, and the results that
+// name them must not change from one run to the next.
 func holders(aliases map[string]string, ca CA) []string {
 	var out []string
 	for a, fp := range aliases {
@@ -141,6 +144,7 @@ func holders(aliases map[string]string, ca CA) []string {
 			out = append(out, a)
 		}
 	}
+	sort.Strings(out)
 	return out
 }
 

@@ -221,3 +221,32 @@ func TestJavaKeytoolFailureSaysWhy(t *testing.T) {
 		}
 	}
 }
+
+func TestJavaSeveralAliasesSaidInOneOrder(t *testing.T) {
+	// The aliases holding the CA come from a map: the detail must not change from run to run.
+	ca := testCA(t, "Many Aliases CA")
+	alias := "tlskit-" + ca.Fingerprint[:16]
+	for _, tc := range []struct {
+		action Action
+		want   string
+	}{
+		{Status, `as alias "corp-b"`},
+		{Install, `as alias "corp-b"`},
+	} {
+		for i := 0; i < 20; i++ {
+			e := newTestEnv(t)
+			home, _ := e.jdk("java-17", "lib/security/cacerts",
+				keyEntry("zz", ca.Cert), keyEntry(alias, ca.Cert), keyEntry("debian:tlskit.pem", ca.Cert), keyEntry("corp-b", ca.Cert))
+			e.env["JAVA_HOME"] = home
+			if tc.action == Status || tc.action == Install {
+				// Only others' aliases: the first of them, by name.
+				e.keystores[filepath.Join(home, "lib", "security", "cacerts")].entries = slices.DeleteFunc(
+					e.keystores[filepath.Join(home, "lib", "security", "cacerts")].entries, func(en fakeKeyEntry) bool { return en.alias == alias })
+			}
+			rs := e.do(tc.action, ca, Java)
+			if rs[0].Detail != tc.want {
+				t.Fatalf("run %d: detail %q, want %q", i, rs[0].Detail, tc.want)
+			}
+		}
+	}
+}
