@@ -217,7 +217,7 @@ func (s *javaStore) uninstall(ctx context.Context, ca CA) []Result {
 	}
 	detail := ""
 	if len(others) > 0 {
-		detail = fmt.Sprintf("still trusted, not installed by tlskit, as alias %q", strings.Join(others, `", "`))
+		detail = "still trusted, not installed by tlskit, as alias " + quoteList(others)
 	}
 	if !own {
 		return []Result{s.result(NotInstalled, detail)}

@@ -232,16 +232,17 @@ func TestJavaSeveralAliasesSaidInOneOrder(t *testing.T) {
 	}{
 		{Status, `as alias "corp-b"`},
 		{Install, `as alias "corp-b"`},
+		{Uninstall, `still trusted, not installed by tlskit, as alias "corp-b", "debian:tlskit.pem", "zz"`},
 	} {
+		e := newTestEnv(t)
+		home, cacerts := e.jdk("java-17", "lib/security/cacerts")
+		e.env["JAVA_HOME"] = home
 		for i := 0; i < 20; i++ {
-			e := newTestEnv(t)
-			home, _ := e.jdk("java-17", "lib/security/cacerts",
-				keyEntry("zz", ca.Cert), keyEntry(alias, ca.Cert), keyEntry("debian:tlskit.pem", ca.Cert), keyEntry("corp-b", ca.Cert))
-			e.env["JAVA_HOME"] = home
-			if tc.action == Status || tc.action == Install {
+			ks := e.keystores[cacerts]
+			ks.entries = []fakeKeyEntry{keyEntry("zz", ca.Cert), keyEntry(alias, ca.Cert), keyEntry("debian:tlskit.pem", ca.Cert), keyEntry("corp-b", ca.Cert)}
+			if tc.action != Uninstall {
 				// Only others' aliases: the first of them, by name.
-				e.keystores[filepath.Join(home, "lib", "security", "cacerts")].entries = slices.DeleteFunc(
-					e.keystores[filepath.Join(home, "lib", "security", "cacerts")].entries, func(en fakeKeyEntry) bool { return en.alias == alias })
+				ks.entries = slices.Delete(ks.entries, 1, 2)
 			}
 			rs := e.do(tc.action, ca, Java)
 			if rs[0].Detail != tc.want {

@@ -280,7 +280,7 @@ func (s *nssStore) uninstallOne(ctx context.Context, db nssDB, ca CA) Result {
 	detail := ""
 	if len(others) > 0 {
 		sort.Strings(others)
-		detail = fmt.Sprintf("still held, not installed by tlskit, as %q", strings.Join(others, `", "`))
+		detail = "still held, not installed by tlskit, as " + quoteList(others)
 	}
 	if removed {
 		return s.result(db, Removed, detail)

@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -183,6 +184,16 @@ func toolError(name string, stdout, stderr []byte, err error) error {
 		}
 	}
 	return fmt.Errorf("%s: %w", name, err)
+}
+
+// quoteList is names each quoted, comma-separated: "a", "b". (Quoting the joined list with %q
+// would escape the quotes between them.)
+func quoteList(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = strconv.Quote(n)
+	}
+	return strings.Join(q, ", ")
 }
 
 // ErrUnknownStore is a store name this package does not know.
