@@ -67,6 +67,11 @@ func (s *javaStore) notFoundHint() (string, string) {
 	if s.keytool != "" {
 		return "keytool " + s.keytool + " has no cacerts beside it", "set JAVA_HOME to the JDK"
 	}
+	// JAVA_HOME set is used alone (keytool on PATH is not looked for): saying it is not set
+	// would send the user looking in the wrong place.
+	if home := s.o.Getenv("JAVA_HOME"); home != "" {
+		return "JAVA_HOME=" + home + " has no bin/keytool", "set JAVA_HOME to the JDK whose cacerts should trust the CA"
+	}
 	return "no JDK: JAVA_HOME is not set and keytool is not on PATH", "set JAVA_HOME to the JDK whose cacerts should trust the CA"
 }
 

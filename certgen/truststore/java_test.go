@@ -163,6 +163,13 @@ func TestJavaFindsTheJDK(t *testing.T) {
 		}},
 		{name: "no JDK", setup: func(e *testEnv) layout { return layout{} },
 			notFound: "JAVA_HOME is not set and keytool is not on PATH", hint: "set JAVA_HOME"},
+		{name: "JAVA_HOME without keytool", setup: func(e *testEnv) layout {
+			e.env["JAVA_HOME"] = filepath.Join(e.dir, "jvm", "nothing-here")
+			// JAVA_HOME is what the user chose: keytool on PATH is not used instead.
+			e.jdk("other", "lib/security/cacerts")
+			e.path["keytool"] = filepath.Join(e.dir, "jvm", "other", "bin", "keytool")
+			return layout{}
+		}, notFound: "JAVA_HOME=" + "JDK" + " has no bin/keytool", hint: "set JAVA_HOME to the JDK"},
 		{name: "keytool without cacerts", setup: func(e *testEnv) layout {
 			home, _ := e.jdk("broken", "")
 			e.path["keytool"] = filepath.Join(home, "bin", "keytool")
@@ -177,6 +184,7 @@ func TestJavaFindsTheJDK(t *testing.T) {
 				t.Fatalf("results %+v", rs)
 			}
 			if tc.notFound != "" {
+				tc.notFound = strings.ReplaceAll(tc.notFound, "JDK", e.env["JAVA_HOME"])
 				checkResult(t, rs[0], Java, "", NotFound, []string{tc.notFound}, tc.hint)
 				if len(e.calls) != 0 {
 					t.Errorf("tools ran: %q", e.calls)
