@@ -423,3 +423,29 @@ func TestSystemJavaMirror(t *testing.T) {
 		}
 	})
 }
+
+func TestSystemToolInSbinNotOnPath(t *testing.T) {
+	// Debian's update-ca-certificates is in /usr/sbin, which is not on a user's PATH
+	// (/etc/login.defs ENV_PATH): the store is still found, so a user is told it needs root
+	// (or --sudo works) instead of hearing there is no system store.
+	ca := testCA(t, "Sbin CA")
+	e := newTestEnv(t)
+	e.debian()
+	tool := e.path["update-ca-certificates"]
+	delete(e.path, "update-ca-certificates")
+	if want := filepath.Join(e.root, "usr", "sbin", "update-ca-certificates"); tool != want {
+		t.Fatalf("the fake tool is at %s, want %s", tool, want)
+	}
+	checkResult(t, e.systemOnly(Install, ca), System, "", Failed, []string{"needs root"}, "--sudo")
+	if rs := e.do(Status, ca); len(rs) != 1 || rs[0].Store != System {
+		t.Errorf("default stores %+v, want the system store found", rs)
+	}
+	e.sudo = true
+	checkResult(t, e.systemOnly(Install, ca), System, "", Installed, nil, "")
+	if got := e.ran("sudo"); len(got) != 2 || !slices.Equal(got[1], []string{"sudo", "--", tool}) {
+		t.Errorf("sudo runs %q, want the second to run %s", got, tool)
+	}
+	// A file that is not executable is no tool.
+	os.Chmod(tool, 0o644)
+	checkResult(t, e.systemOnly(Status, ca), System, "", NotFound, nil, "ca-certificates")
+}
