@@ -279,3 +279,50 @@ func TestIsWindowsCertutil(t *testing.T) {
 		}
 	}
 }
+
+func TestNSSNicknameWithSeveralCertificates(t *testing.T) {
+	// A nickname holding two certificates (same subject) is listed twice, each line with its
+	// certificate's trust, and -n NICK -a gives both in the other order: the line's trust
+	// cannot be given to either certificate.
+	ca := testCA(t, "Same Name CA")
+	twin, _ := newRoot(t, "Same Name CA")
+	for _, tc := range []struct {
+		name      string
+		action    Action
+		twinTrust string // the other certificate's trust; this CA's is ",,"
+		mineTrust string
+		outcome   Outcome
+		detail    []string
+	}{
+		{"status: differing trusts, this CA's untrusted", Status, "C,,", ",,", NotTrusted, []string{`present, but "shared" holds several certificates, of trusts C,, or ,,`, "cannot say which"}},
+		{"status: differing trusts, this CA's trusted", Status, ",,", "C,,", NotTrusted, []string{"cannot say which"}},
+		{"status: the same trust", Status, "C,,", "C,,", Trusted, []string{`as "shared" (trust C,,)`}},
+		{"install: the trust certutil sets cannot be told", Install, ",,", ",,", Failed, []string{`certutil added it, but "shared" holds several certificates, of trusts ,, or C,,`}},
+		{"uninstall names the nickname once", Uninstall, "C,,", "C,,", NotInstalled, []string{`still held, not installed by tlskit, as "shared"`}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newTestEnv(t)
+			dir := filepath.Join(e.home, ".pki", "nssdb")
+			e.nssDB(dir, false, nssCert("shared", tc.twinTrust, twin), nssCert("shared", tc.mineTrust, ca.Cert))
+			e.tool("certutil")
+			rs := e.do(tc.action, ca, NSS)
+			checkResult(t, rs[0], NSS, dir, tc.outcome, tc.detail, "")
+			if strings.Count(rs[0].Detail, "shared") != 1 {
+				t.Errorf("detail %q names the nickname more than once", rs[0].Detail)
+			}
+			// One fetch of the nickname per listing.
+			fetches, listings := 0, 0
+			for _, c := range e.ran("certutil") {
+				switch {
+				case slices.Contains(c, "-a"):
+					fetches++
+				case slices.Contains(c, "-L"):
+					listings++
+				}
+			}
+			if fetches != listings {
+				t.Errorf("the nickname's certificates were fetched %d times in %d listings", fetches, listings)
+			}
+		})
+	}
+}
