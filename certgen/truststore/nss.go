@@ -271,6 +271,11 @@ func (s *nssStore) installOne(ctx context.Context, db nssDB, ca CA) Result {
 		}
 		return s.result(db, Failed, s.undo(ctx, db, ca, why))
 	}
+	// A certificate the database had already keeps its nickname (certutil -A only sets its
+	// trust, measured): then the entry is someone else's, which uninstall leaves.
+	if e := trusted(held); e.nick != ca.Label() {
+		return s.result(db, Installed, fmt.Sprintf("as %q, the nickname it was under untrusted (uninstall will not remove it)", e.nick))
+	}
 	return s.result(db, Installed, fmt.Sprintf("as %q", ca.Label()))
 }
 

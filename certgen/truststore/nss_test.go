@@ -60,6 +60,15 @@ func TestNSS(t *testing.T) {
 		{name: "install when tlskit's entry is there, not trusted for servers", action: Install,
 			setup:   func(e *testEnv, db *fakeNSSDB) { db.certs = append(db.certs, nssCert(label, ",,", mine)) },
 			outcome: Installed, detail: []string{`as "` + label + `"`}, after: hasMine(label, "C,,")},
+		{name: "install when there untrusted under someone else's nickname", action: Install,
+			setup: func(e *testEnv, db *fakeNSSDB) {
+				theirs(db)
+				db.certs = append(db.certs, nssCert("corp (untrusted)", ",,", mine))
+			},
+			outcome: Installed, after: hasMine("corp (untrusted)", "C,,"),
+			// certutil keeps the nickname the certificate has: the result says which, and that
+			// uninstall will leave it.
+			detail: []string{`as "corp (untrusted)"`, "uninstall will not remove it"}},
 		{name: "install when certutil -A fails: its message, nothing left", action: Install,
 			setup:   func(e *testEnv, db *fakeNSSDB) { theirs(db); db.addFails = true },
 			outcome: Failed, detail: []string{"SEC_ERROR_ADDING_CERT", "Error adding certificate to database"}, after: hasMine("", "")},
