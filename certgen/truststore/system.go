@@ -189,15 +189,17 @@ func (s *systemStore) otherAnchor(ca CA) string {
 	return found
 }
 
-// run runs the store's tool (through sudo when asked and needed).
+// run runs the store's tool (through sudo when asked and needed). A failure is the tool's,
+// named by it, even through sudo: most are the tool's own (sudo's own say "sudo:" anyway).
 func (s *systemStore) run(ctx context.Context, name string, args ...string) error {
+	tool := filepath.Base(name)
 	if s.o.Sudo && !s.o.IsRoot() {
 		args = append([]string{"--", name}, args...)
 		name = "sudo"
 	}
 	stdout, stderr, err := s.o.Run(ctx, nil, name, args...)
 	if err != nil {
-		return toolError(filepath.Base(name), stdout, stderr, err)
+		return toolError(tool, stdout, stderr, err)
 	}
 	return nil
 }

@@ -253,9 +253,26 @@ func TestSystemSudoFails(t *testing.T) {
 	e.sudo = true
 	e.fail["sudo"] = fakeFailure{msg: "sudo: a password is required"}
 	r := e.systemOnly(Install, ca)
-	checkResult(t, r, System, e.anchorPath(ca, ".crt"), Failed, []string{"sudo: a password is required"}, "")
+	checkResult(t, r, System, e.anchorPath(ca, ".crt"), Failed, []string{"install: sudo: a password is required"}, "")
 	if strings.Contains(r.Detail, "sudo: sudo:") {
 		t.Errorf("detail %q", r.Detail)
+	}
+}
+
+func TestSystemSudoToolFails(t *testing.T) {
+	// The tool run through sudo failed, not sudo: the detail names the tool.
+	ca := testCA(t, "Sudo Tool CA")
+	e := newTestEnv(t)
+	e.debian()
+	e.sudo = true
+	e.fail["update-ca-certificates"] = fakeFailure{msg: "E: /etc/ssl/certs is read-only"}
+	r := e.systemOnly(Install, ca)
+	checkResult(t, r, System, e.anchorPath(ca, ".crt"), Failed, []string{"update-ca-certificates: E: /etc/ssl/certs is read-only"}, "")
+	if strings.Contains(r.Detail, "sudo:") {
+		t.Errorf("detail %q blames sudo", r.Detail)
+	}
+	if exists(e.anchorPath(ca, ".crt")) {
+		t.Errorf("the anchor is left")
 	}
 }
 
