@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"errors"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -207,5 +208,55 @@ func TestDoUnknownStore(t *testing.T) {
 	}
 	if len(e.calls) != 0 {
 		t.Errorf("a store was changed before the unknown name was refused: %q", e.calls)
+	}
+}
+
+func TestDoDebianMachine(t *testing.T) {
+	// Debian: the JDK's cacerts is a link to /etc/ssl/certs/java/cacerts, the keystore the
+	// system store's Java hook fills. Installing everywhere puts the CA there once (the java
+	// store sees the hook's entry), and uninstalling everywhere takes it out again.
+	ca := testCA(t, "Debian Machine CA")
+	e := newTestEnv(t)
+	s := e.debian()
+	e.isRoot = true
+	s.javaMirror = "etc/ssl/certs/java/cacerts"
+	ks := e.keystore(filepath.Join(e.root, s.javaMirror))
+	jdk := filepath.Join(e.root, "usr", "lib", "jvm", "java-17-openjdk-amd64")
+	writeFile(t, filepath.Join(jdk, "bin", "keytool"), "", 0o755)
+	if err := os.MkdirAll(filepath.Join(jdk, "lib", "security"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(e.root, s.javaMirror), filepath.Join(jdk, "lib", "security", "cacerts")); err != nil {
+		t.Fatal(err)
+	}
+	e.path["keytool"] = filepath.Join(jdk, "bin", "keytool")
+	e.nssDB(filepath.Join(e.home, ".pki", "nssdb"), false)
+	e.tool("certutil")
+	mirror := "debian:tlskit-" + ca.Fingerprint[:16] + ".pem"
+
+	outcomes := func(rs []Result) []Outcome {
+		var out []Outcome
+		for _, r := range rs {
+			out = append(out, r.Outcome)
+		}
+		return out
+	}
+	for _, step := range []struct {
+		action  Action
+		want    []Outcome
+		aliases []string
+	}{
+		{Install, []Outcome{Installed, Installed, AlreadyInstalled}, []string{mirror}},
+		{Status, []Outcome{Trusted, Trusted, Trusted}, []string{mirror}},
+		{Uninstall, []Outcome{Removed, Removed, NotInstalled}, nil},
+		{Status, []Outcome{NotTrusted, NotTrusted, NotTrusted}, nil},
+	} {
+		rs := e.do(step.action, ca)
+		if got := outcomes(rs); !slices.Equal(got, step.want) || !slices.Equal(stores(rs), Names) {
+			t.Fatalf("action %d: %q %q, want %q (%+v)", step.action, stores(rs), got, step.want, rs)
+		}
+		if got := ks.aliases(); !slices.Equal(got, step.aliases) {
+			t.Errorf("action %d: keystore aliases %q, want %q", step.action, got, step.aliases)
+		}
 	}
 }
