@@ -138,14 +138,20 @@ const ToolTimeout = 2 * time.Minute
 
 // ExecRunner runs the tool with os/exec, its output captured, under ToolTimeout.
 func ExecRunner(ctx context.Context, env []string, name string, args ...string) ([]byte, []byte, error) {
-	ctx, cancel := context.WithTimeout(ctx, ToolTimeout)
+	run, cancel := context.WithTimeout(ctx, ToolTimeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, name, args...)
+	cmd := exec.CommandContext(run, name, args...)
 	cmd.Env = append(os.Environ(), env...)
 	var out, errb strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
-	if ctx.Err() != nil && err != nil {
+	// Only ToolTimeout running out is a timeout: the caller's context ending (an interrupt,
+	// its own deadline) is said as such.
+	switch {
+	case err == nil:
+	case ctx.Err() != nil:
+		err = fmt.Errorf("%s was interrupted: %w", name, ctx.Err())
+	case run.Err() != nil:
 		err = fmt.Errorf("%s did not finish within %v", name, ToolTimeout)
 	}
 	return []byte(out.String()), []byte(errb.String()), err
