@@ -259,3 +259,42 @@ func TestJavaSeveralAliasesSaidInOneOrder(t *testing.T) {
 		}
 	}
 }
+
+func TestJavaKeystoreNotWritable(t *testing.T) {
+	if os.Geteuid() == 0 {
+		t.Skip("root may write a read-only file: this test needs a user")
+	}
+	ca := testCA(t, "Read-only CA")
+	e := newTestEnv(t)
+	home, cacerts := e.jdk("java-17", "lib/security/cacerts")
+	e.env["JAVA_HOME"] = home
+	if err := os.Chmod(cacerts, 0o444); err != nil {
+		t.Fatal(err)
+	}
+	rs := e.do(Install, ca, Java)
+	checkResult(t, rs[0], Java, cacerts, Failed, []string{"is not writable by this user"}, "--sudo")
+	if len(e.ran("keytool")) != 1 {
+		t.Errorf("keytool runs %q, want only the listing", e.ran("keytool"))
+	}
+	// With --sudo, the change goes through sudo.
+	e.sudo = true
+	rs = e.do(Install, ca, Java)
+	checkResult(t, rs[0], Java, cacerts, Installed, nil, "")
+	if got := e.ran("sudo"); len(got) == 0 || !slices.Contains(got[len(got)-1], "-importcert") {
+		t.Errorf("sudo runs %q, want the import through sudo", got)
+	}
+}
+
+func TestJavaDanglingKeytoolLink(t *testing.T) {
+	e := newTestEnv(t)
+	link := filepath.Join(e.dir, "bin", "keytool")
+	if err := os.MkdirAll(filepath.Dir(link), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(e.dir, "gone", "bin", "keytool"), link); err != nil {
+		t.Fatal(err)
+	}
+	e.path["keytool"] = link
+	rs := e.do(Status, testCA(t, "Dangling CA"), Java)
+	checkResult(t, rs[0], Java, "", NotFound, []string{"keytool " + link + " has no cacerts beside it"}, "set JAVA_HOME")
+}

@@ -335,3 +335,27 @@ func TestNSSNicknameWithSeveralCertificates(t *testing.T) {
 		})
 	}
 }
+
+func TestNSSUndoFailures(t *testing.T) {
+	ca := testCA(t, "NSS Undo CA")
+	t.Run("the half-added entry cannot be deleted", func(t *testing.T) {
+		e := newTestEnv(t)
+		dir := filepath.Join(e.home, ".pki", "nssdb")
+		e.nssDB(dir, false).addFails = true
+		e.tool("certutil")
+		e.fail["certutil"] = fakeFailure{msg: "certutil: could not delete: SEC_ERROR_READ_ONLY: security library: read-only database.", withArg: "-D"}
+		rs := e.do(Install, ca, NSS)
+		checkResult(t, rs[0], NSS, dir, Failed, []string{"SEC_ERROR_ADDING_CERT", `the entry "` + ca.Label() + `" it left could not be removed`, "SEC_ERROR_READ_ONLY", "'tlskit ca uninstall --store nss' removes it"}, "")
+	})
+	t.Run("a nickname's certificates cannot be fetched", func(t *testing.T) {
+		e := newTestEnv(t)
+		dir := filepath.Join(e.home, ".pki", "nssdb")
+		e.nssDB(dir, false, nssCert("x (y)", "C,,", ca.Cert))
+		e.tool("certutil")
+		e.fail["certutil"] = fakeFailure{msg: "certutil: could not find certificate named \"x (y)\"", withArg: "-a"}
+		for _, action := range []Action{Install, Uninstall, Status} {
+			rs := e.do(action, ca, NSS)
+			checkResult(t, rs[0], NSS, dir, Failed, []string{`certutil: could not find certificate named "x (y)"`}, "")
+		}
+	})
+}

@@ -466,3 +466,57 @@ func TestSystemToolInSbinNotOnPath(t *testing.T) {
 	os.Chmod(tool, 0o644)
 	checkResult(t, e.systemOnly(Status, ca), System, "", NotFound, nil, "ca-certificates")
 }
+
+func TestSystemUndoFailures(t *testing.T) {
+	ca := testCA(t, "Undo CA")
+	t.Run("install: the anchor cannot be taken out again", func(t *testing.T) {
+		e := newTestEnv(t)
+		e.debian()
+		e.sudo = true
+		e.fail["update-ca-certificates"] = fakeFailure{msg: "E: broken"}
+		e.fail["rm"] = fakeFailure{msg: "rm: cannot remove: Operation not permitted"}
+		own := e.anchorPath(ca, ".crt")
+		r := e.systemOnly(Install, ca)
+		checkResult(t, r, System, own, Failed, []string{"update-ca-certificates: E: broken", own + " is left in place", "Operation not permitted", "'tlskit ca uninstall --store system' removes it"}, "")
+		if !exists(own) {
+			t.Errorf("the detail says %s is left, but it is not", own)
+		}
+	})
+	t.Run("install: the Java hook's entry cannot be deleted", func(t *testing.T) {
+		e := newTestEnv(t)
+		s := e.debian()
+		e.isRoot = true
+		s.lie = true
+		s.javaMirror = "etc/ssl/certs/java/cacerts"
+		e.keystore(filepath.Join(e.root, s.javaMirror))
+		e.tool("keytool")
+		e.fail["keytool"] = fakeFailure{msg: "keytool error: java.io.IOException: Invalid keystore format"}
+		r := e.systemOnly(Install, ca)
+		checkResult(t, r, System, "", Failed, []string{"does not have the CA", "; checking " + filepath.Join(e.root, s.javaMirror), "Invalid keystore format"}, "")
+	})
+	t.Run("uninstall: the anchor cannot be removed", func(t *testing.T) {
+		e := newTestEnv(t)
+		e.debian()
+		e.isRoot = true
+		if r := e.systemOnly(Install, ca); r.Outcome != Installed {
+			t.Fatalf("install: %+v", r)
+		}
+		e.isRoot, e.sudo = false, true
+		e.fail["rm"] = fakeFailure{msg: "rm: cannot remove: Read-only file system"}
+		checkResult(t, e.systemOnly(Uninstall, ca), System, "", Failed, []string{"rm: cannot remove: Read-only file system"}, "")
+		if len(e.ran("update-ca-certificates")) != 1 {
+			t.Errorf("the bundle was rebuilt though the anchor was not removed")
+		}
+	})
+	t.Run("uninstall: the bundle cannot be rebuilt", func(t *testing.T) {
+		e := newTestEnv(t)
+		e.debian()
+		e.isRoot = true
+		if r := e.systemOnly(Install, ca); r.Outcome != Installed {
+			t.Fatalf("install: %+v", r)
+		}
+		e.fail["update-ca-certificates"] = fakeFailure{msg: "E: broken"}
+		own := e.anchorPath(ca, ".crt")
+		checkResult(t, e.systemOnly(Uninstall, ca), System, own, Failed, []string{own + " was removed, but rebuilding the bundle failed: update-ca-certificates: E: broken"}, "")
+	})
+}
