@@ -177,8 +177,8 @@ func (o Options) withDefaults() Options {
 }
 
 // toolError is a tool's failure in one line: its last line of stderr (or stdout), else err.
-// The tool's name is said once: certutil, sudo and update-ca-certificates start their lines
-// with it already ("certutil: function failed: ...").
+// The tool's name is said once: certutil starts its lines with it already ("certutil:
+// function failed: ...").
 func toolError(name string, stdout, stderr []byte, err error) error {
 	for _, text := range [][]byte{stderr, stdout} {
 		lines := strings.Split(strings.TrimSpace(string(text)), "\n")
