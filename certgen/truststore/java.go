@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 )
 
@@ -66,6 +67,11 @@ func (s *javaStore) notFoundHint() (string, string) {
 	if s.keytool != "" {
 		return "keytool " + s.keytool + " has no cacerts beside it", "set JAVA_HOME to the JDK"
 	}
+	// JAVA_HOME set is used alone (keytool on PATH is not looked for): saying it is not set
+	// would send the user looking in the wrong place.
+	if home := s.o.Getenv("JAVA_HOME"); home != "" {
+		return "JAVA_HOME=" + home + " has no bin/keytool", "set JAVA_HOME to the JDK whose cacerts should trust the CA"
+	}
 	return "no JDK: JAVA_HOME is not set and keytool is not on PATH", "set JAVA_HOME to the JDK whose cacerts should trust the CA"
 }
 
@@ -91,9 +97,23 @@ func (s *javaStore) run(ctx context.Context, args ...string) ([]byte, error) {
 	}
 	stdout, stderr, err := s.o.Run(ctx, nil, name, args...)
 	if err != nil {
-		return stdout, toolError("keytool", stdout, stderr, err)
+		return stdout, keytoolError(stdout, stderr, err)
 	}
 	return stdout, nil
+}
+
+// keytoolError is keytool's failure in one line. keytool prints "keytool error: ..." on
+// stdout, and with -v (which -list -v needs) the stack trace after it, whose last line is
+// "\t... 7 more" (measured, OpenJDK 17): that line, not the last, says why.
+func keytoolError(stdout, stderr []byte, err error) error {
+	for _, text := range [][]byte{stdout, stderr} {
+		for _, line := range strings.Split(string(text), "\n") {
+			if msg, ok := strings.CutPrefix(strings.TrimSpace(line), "keytool error: "); ok {
+				return fmt.Errorf("keytool: %s", msg)
+			}
+		}
+	}
+	return toolError("keytool", stdout, stderr, err)
 }
 
 // aliases maps each alias of the keystore to its certificate's fingerprint (keytool -list -v
@@ -120,6 +140,8 @@ func (s *javaStore) aliases(ctx context.Context) (map[string]string, error) {
 	return m, nil
 }
 
+// holders are the aliases holding the CA, sorted: they come from a map, and the results that
+// name them must not change from one run to the next.
 func holders(aliases map[string]string, ca CA) []string {
 	var out []string
 	for a, fp := range aliases {
@@ -127,6 +149,7 @@ func holders(aliases map[string]string, ca CA) []string {
 			out = append(out, a)
 		}
 	}
+	sort.Strings(out)
 	return out
 }
 
@@ -199,7 +222,7 @@ func (s *javaStore) uninstall(ctx context.Context, ca CA) []Result {
 	}
 	detail := ""
 	if len(others) > 0 {
-		detail = fmt.Sprintf("still trusted, not installed by tlskit, as alias %q", strings.Join(others, `", "`))
+		detail = "still trusted, not installed by tlskit, as alias " + quoteList(others)
 	}
 	if !own {
 		return []Result{s.result(NotInstalled, detail)}

@@ -2,10 +2,12 @@ package truststore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -114,16 +116,29 @@ func (s *nssStore) missingTool() []Result {
 
 // nssEntry is a certificate of a database: its nickname, trust flags and fingerprint.
 type nssEntry struct {
-	nick        string
-	trust       string // "C,," : SSL, S/MIME, code signing
+	nick string
+	// trust is "C,," (SSL, S/MIME, code signing), or the trusts of its nickname's lines, with
+	// nssTrustOr between, when they differ (see entries).
+	trust       string
 	fingerprint string
 }
 
-// trustsServers reports whether the entry is a trusted CA for TLS servers.
+// nssTrustOr is between the trusts of an entry whose own is not known.
+const nssTrustOr = " or "
+
+// trustsServers reports whether the entry is a trusted CA for TLS servers: under every trust
+// it may have.
 func (e nssEntry) trustsServers() bool {
-	ssl, _, _ := strings.Cut(e.trust, ",")
-	return strings.ContainsAny(ssl, "C")
+	for _, t := range strings.Split(e.trust, nssTrustOr) {
+		if ssl, _, _ := strings.Cut(t, ","); !strings.ContainsAny(ssl, "C") {
+			return false
+		}
+	}
+	return true
 }
+
+// trustUnknown reports whether the entry's own trust cannot be told from its nickname's.
+func (e nssEntry) trustUnknown() bool { return strings.Contains(e.trust, nssTrustOr) }
 
 var nssTrustColumn = regexp.MustCompile(`^(.*\S)\s+([a-zA-Z]*,[a-zA-Z]*,[a-zA-Z]*)\s*$`)
 
@@ -134,19 +149,34 @@ func (s *nssStore) entries(ctx context.Context, db nssDB) ([]nssEntry, error) {
 	if err != nil {
 		return nil, toolError("certutil", stdout, stderr, err)
 	}
-	var out []nssEntry
+	// The listing has a line per certificate: a nickname holding several (of one subject) is
+	// listed once for each, with that certificate's trust, and its PEM has them all in another
+	// order (measured, NSS 3.87: the listing oldest first, the PEM newest first). So each
+	// nickname is fetched once, and when its lines' trusts differ, its certificates have
+	// them all: none of them is counted trusted, since which one is cannot be told.
+	var nicks []string
+	trusts := map[string][]string{}
 	for _, line := range strings.Split(string(stdout), "\n") {
 		m := nssTrustColumn.FindStringSubmatch(line)
 		if m == nil || strings.HasPrefix(m[2], "SSL,") {
 			continue // blank, or the header "SSL,S/MIME,JAR/XPI"
 		}
 		nick := strings.TrimSpace(m[1])
+		if _, seen := trusts[nick]; !seen {
+			nicks = append(nicks, nick)
+		}
+		if !slices.Contains(trusts[nick], m[2]) {
+			trusts[nick] = append(trusts[nick], m[2])
+		}
+	}
+	var out []nssEntry
+	for _, nick := range nicks {
 		pemOut, stderr, err := s.o.Run(ctx, nil, s.certutil, "-L", "-d", db.arg(), "-n", nick, "-a")
 		if err != nil {
 			return nil, toolError("certutil", pemOut, stderr, err)
 		}
 		for _, fp := range pemFingerprints(pemOut) {
-			out = append(out, nssEntry{nick: nick, trust: m[2], fingerprint: fp})
+			out = append(out, nssEntry{nick: nick, trust: strings.Join(trusts[nick], nssTrustOr), fingerprint: fp})
 		}
 	}
 	return out, nil
@@ -178,6 +208,8 @@ func (s *nssStore) status(ctx context.Context, ca CA) []Result {
 			out = append(out, s.result(db, Failed, err.Error()))
 		case trusted(held) != nil:
 			out = append(out, s.result(db, Trusted, fmt.Sprintf("as %q (trust %s)", trusted(held).nick, trusted(held).trust)))
+		case len(held) > 0 && held[0].trustUnknown():
+			out = append(out, s.result(db, NotTrusted, "present, but "+unknownTrust(held[0])))
 		case len(held) > 0:
 			out = append(out, s.result(db, NotTrusted, fmt.Sprintf("present as %q, but not trusted for TLS servers (trust %s)", held[0].nick, held[0].trust)))
 		default:
@@ -185,6 +217,11 @@ func (s *nssStore) status(ctx context.Context, ca CA) []Result {
 		}
 	}
 	return out
+}
+
+// unknownTrust says why an entry whose trust is not known is not counted trusted.
+func unknownTrust(e nssEntry) string {
+	return fmt.Sprintf("%q holds several certificates, of trusts %s: certutil's listing cannot say which is this CA's", e.nick, e.trust)
 }
 
 func trusted(held []nssEntry) *nssEntry {
@@ -229,8 +266,15 @@ func (s *nssStore) installOne(ctx context.Context, db nssDB, ca CA) Result {
 		why := fmt.Errorf("certutil added it, but the database does not list it as a trusted CA")
 		if err != nil {
 			why = err
+		} else if len(held) > 0 && held[0].trustUnknown() {
+			why = errors.New("certutil added it, but " + unknownTrust(held[0]))
 		}
 		return s.result(db, Failed, s.undo(ctx, db, ca, why))
+	}
+	// A certificate the database had already keeps its nickname (certutil -A only sets its
+	// trust, measured): then the entry is someone else's, which uninstall leaves.
+	if e := trusted(held); e.nick != ca.Label() {
+		return s.result(db, Installed, fmt.Sprintf("as %q, the nickname it was under untrusted (uninstall will not remove it)", e.nick))
 	}
 	return s.result(db, Installed, fmt.Sprintf("as %q", ca.Label()))
 }
@@ -280,7 +324,7 @@ func (s *nssStore) uninstallOne(ctx context.Context, db nssDB, ca CA) Result {
 	detail := ""
 	if len(others) > 0 {
 		sort.Strings(others)
-		detail = fmt.Sprintf("still held, not installed by tlskit, as %q", strings.Join(others, `", "`))
+		detail = "still held, not installed by tlskit, as " + quoteList(others)
 	}
 	if removed {
 		return s.result(db, Removed, detail)

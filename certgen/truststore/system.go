@@ -76,12 +76,32 @@ func newSystemStore(o Options) *systemStore {
 		if st, err := os.Stat(s.path(f.anchors)); err != nil || !st.IsDir() {
 			continue
 		}
-		if tool, err := o.LookPath(f.update[0]); err == nil {
+		if tool, ok := s.findTool(f.update[0]); ok {
 			s.flavor, s.tool = f, tool
 			return s
 		}
 	}
 	return s
+}
+
+// sbinDirs are where the update tools live when they are not on PATH.
+var sbinDirs = []string{"/usr/local/sbin", "/usr/sbin", "/sbin"}
+
+// findTool finds an update tool on PATH, else in the sbin directories: Debian's
+// update-ca-certificates is in /usr/sbin, which is not on a user's PATH (ENV_PATH in
+// /etc/login.defs), and a user would hear there is no system store instead of that it needs
+// root (or have --sudo do nothing).
+func (s *systemStore) findTool(name string) (string, bool) {
+	if tool, err := s.o.LookPath(name); err == nil {
+		return tool, true
+	}
+	for _, dir := range sbinDirs {
+		p := s.path(filepath.Join(dir, name))
+		if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() && st.Mode().Perm()&0o111 != 0 {
+			return p, true
+		}
+	}
+	return "", false
 }
 
 func (s *systemStore) found() bool { return s.flavor != nil }
@@ -169,15 +189,17 @@ func (s *systemStore) otherAnchor(ca CA) string {
 	return found
 }
 
-// run runs the store's tool (through sudo when asked and needed).
+// run runs the store's tool (through sudo when asked and needed). A failure is the tool's,
+// named by it, even through sudo: most are the tool's own (sudo's own say "sudo:" anyway).
 func (s *systemStore) run(ctx context.Context, name string, args ...string) error {
+	tool := filepath.Base(name)
 	if s.o.Sudo && !s.o.IsRoot() {
 		args = append([]string{"--", name}, args...)
 		name = "sudo"
 	}
 	stdout, stderr, err := s.o.Run(ctx, nil, name, args...)
 	if err != nil {
-		return toolError(filepath.Base(name), stdout, stderr, err)
+		return toolError(tool, stdout, stderr, err)
 	}
 	return nil
 }

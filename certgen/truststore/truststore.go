@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -137,14 +138,20 @@ const ToolTimeout = 2 * time.Minute
 
 // ExecRunner runs the tool with os/exec, its output captured, under ToolTimeout.
 func ExecRunner(ctx context.Context, env []string, name string, args ...string) ([]byte, []byte, error) {
-	ctx, cancel := context.WithTimeout(ctx, ToolTimeout)
+	run, cancel := context.WithTimeout(ctx, ToolTimeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, name, args...)
+	cmd := exec.CommandContext(run, name, args...)
 	cmd.Env = append(os.Environ(), env...)
 	var out, errb strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
-	if ctx.Err() != nil && err != nil {
+	// Only ToolTimeout running out is a timeout: the caller's context ending (an interrupt,
+	// its own deadline) is said as such.
+	switch {
+	case err == nil:
+	case ctx.Err() != nil:
+		err = fmt.Errorf("%s was interrupted: %w", name, ctx.Err())
+	case run.Err() != nil:
 		err = fmt.Errorf("%s did not finish within %v", name, ToolTimeout)
 	}
 	return []byte(out.String()), []byte(errb.String()), err
@@ -170,14 +177,29 @@ func (o Options) withDefaults() Options {
 }
 
 // toolError is a tool's failure in one line: its last line of stderr (or stdout), else err.
+// The tool's name is said once: certutil starts its lines with it already ("certutil:
+// function failed: ...").
 func toolError(name string, stdout, stderr []byte, err error) error {
 	for _, text := range [][]byte{stderr, stdout} {
 		lines := strings.Split(strings.TrimSpace(string(text)), "\n")
 		if last := strings.TrimSpace(lines[len(lines)-1]); last != "" {
+			if strings.HasPrefix(last, name+": ") {
+				return errors.New(last)
+			}
 			return fmt.Errorf("%s: %s", name, last)
 		}
 	}
 	return fmt.Errorf("%s: %w", name, err)
+}
+
+// quoteList is names each quoted, comma-separated: "a", "b". (Quoting the joined list with %q
+// would escape the quotes between them.)
+func quoteList(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = strconv.Quote(n)
+	}
+	return strings.Join(q, ", ")
 }
 
 // ErrUnknownStore is a store name this package does not know.
