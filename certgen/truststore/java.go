@@ -88,9 +88,15 @@ func (s *javaStore) result(o Outcome, detail string) Result {
 	return Result{Store: Java, Location: s.keystore, Outcome: o, Detail: detail}
 }
 
+// keytoolJVM are the JVM options every keytool run gets: keytool's messages in English (its
+// "Alias name:" and "SHA256:" lines are what is parsed), and a JVM that starts rather than
+// optimises (C1 only, the serial collector): 0.28 s instead of 0.57 s per run, measured on
+// OpenJDK 17 listing the JDK's cacerts, where a keytool run lasts well under a second.
+var keytoolJVM = []string{"-J-Duser.language=en", "-J-Duser.country=US", "-J-XX:TieredStopAtLevel=1", "-J-XX:+UseSerialGC"}
+
 func (s *javaStore) run(ctx context.Context, args ...string) ([]byte, error) {
 	name := s.keytool
-	args = append(args, "-keystore", s.keystore, "-storepass", s.storepass())
+	args = append(append(append([]string{}, keytoolJVM...), args...), "-keystore", s.keystore, "-storepass", s.storepass())
 	if s.o.Sudo && !s.o.IsRoot() && !writable(s.keystore) {
 		args = append([]string{"--", name}, args...)
 		name = "sudo"

@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -27,9 +28,9 @@ import (
 // and a headless Chromium), before, during and after.
 //
 // Every tlskit run has its own HOME and XDG_DATA_HOME under t.TempDir(), so the user's default
-// CA and NSS databases are never touched. The tests of this package never run in parallel with
-// each other: the system store's update also rewrites the JDK's system keystore that the Java
-// test copies.
+// CA and NSS databases are never touched. They run in parallel, but for the system store's,
+// which holds the machine's trust (lockMachineTrust) for its whole run; the Java test copies
+// the JDK's keystore, which that test rewrites, before it starts (cacertsBeforeChanges).
 
 func TestMain(m *testing.M) { e2etest.Main(m) }
 
@@ -157,7 +158,8 @@ func (e *env) caText(t *testing.T, ca caCert, want int, store, word, location st
 			stores = append(stores, l)
 		}
 	}
-	prefix := fmt.Sprintf("%-7s %-18s%s", store, word, location)
+	// The outcome column is 19 wide: the longest word, "already installed", and two spaces.
+	prefix := fmt.Sprintf("%-7s %-19s%s", store, word, location)
 	if len(stores) != 1 || !strings.HasPrefix(stores[0], prefix) {
 		t.Errorf("store lines:\n%s\nwant one starting %q: %s", strings.Join(stores, "\n"), prefix, e.repro(args))
 	}
@@ -297,13 +299,21 @@ func sameBytes(t *testing.T, what, path string, want []byte) {
 	}
 }
 
+// machineTrust serialises this process's tests that read or change the machine's trust.
+var machineTrust sync.Mutex
+
 // lockMachineTrust holds, until the test ends (its last cleanup), a lock that every run of
 // these tests on this machine takes before it reads or changes the machine's own trust (the
 // system store, the JDK's cacerts): two checkouts running this package at once would otherwise
 // see each other's CA in their before-and-after comparisons. Others changing the trust
 // meanwhile (a person, another tool) are not kept out, and would show as a difference.
+//
+// Within this process the tests that take it run one at a time (machineTrust: a second flock
+// from the same process would conflict with the first), while the others run beside them.
 func lockMachineTrust(t *testing.T) {
 	t.Helper()
+	machineTrust.Lock()
+	t.Cleanup(machineTrust.Unlock) // registered first, so it runs last
 	path := filepath.Join(os.TempDir(), "tlskit-e2e-machine-trust.lock")
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/tlskit/tlskit/cmd/internal/e2etest"
@@ -56,6 +57,20 @@ func aliasesOf(entries map[string]string, colonFP string) []string {
 	return out
 }
 
+// cacertsCopy is the real JDK keystore's bytes, read once, before TestSystemStore changes it:
+// that test reads it too (through cacertsBeforeChanges) holding the machine's trust, before its
+// first change, and sync.Once makes a concurrent caller wait for the one read.
+var cacertsCopy struct {
+	once sync.Once
+	data []byte
+	err  error
+}
+
+func cacertsBeforeChanges(path string) ([]byte, error) {
+	cacertsCopy.once.Do(func() { cacertsCopy.data, cacertsCopy.err = os.ReadFile(path) })
+	return cacertsCopy.data, cacertsCopy.err
+}
+
 // realJDK finds keytool on PATH and the JDK it belongs to (its links resolved): the keytool
 // binary itself and the JDK's cacerts (itself a link on Debian, into /etc/ssl/certs/java).
 func realJDK(t *testing.T) (keytool, cacerts string) {
@@ -99,13 +114,15 @@ func fakeJDK(t *testing.T, keytool string, cacerts []byte) (home, keystore strin
 // removes it, and checks what a bad keystore and a JDK without cacerts do. The real cacerts
 // is never touched.
 func TestJavaStore(t *testing.T) {
+	t.Parallel()
 	keytool, realCacerts := realJDK(t)
-	lockMachineTrust(t)
-	realBytes, err := os.ReadFile(realCacerts)
+	// Copied as it was before TestSystemStore changes anything (which rewrites it through
+	// Debian's hook and checks it is as before when it is done), so this test need not wait
+	// for that one: it never names the real keystore, only JAVA_HOME's copy.
+	realBytes, err := cacertsBeforeChanges(realCacerts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { sameBytes(t, "the real JDK's cacerts after the test", realCacerts, realBytes) })
 
 	e := newEnv(t)
 	ca := e.makeCA(t)
@@ -188,7 +205,8 @@ func TestJavaStore(t *testing.T) {
 		if !strings.Contains(l.Detail, "cacerts") || l.Hint == "" {
 			t.Errorf("not_found line %s: want a detail naming cacerts and a hint", l)
 		}
-		e.caJSON(t, ca, 1, "status", "--store", "java", "--ca-dir", "ca")
+		// status: a store asked about that is not here does not trust the CA (exit 3).
+		oneLine(t, "status of a JDK without cacerts", e.caJSON(t, ca, 3, "status", "--store", "java", "--ca-dir", "ca"), "java", "not_found")
 	})
 }
 

@@ -82,6 +82,7 @@ func wantRefused(t *testing.T, when string, r e2etest.Result) {
 // before, shown after install, refused again after uninstall. A second, corrupt database (a
 // Firefox profile) fails on its own line while the good one is still done.
 func TestNSSStore(t *testing.T) {
+	t.Parallel()
 	certutil := peertest.Need(t, "certutil")
 	chrome := peertest.Need(t, "chromium")
 	e := newEnv(t)
@@ -171,6 +172,7 @@ func TestNSSStore(t *testing.T) {
 // XDG_DATA_HOME once (with a note on stderr) and that status and uninstall use it but never
 // make one.
 func TestDefaultCA(t *testing.T) {
+	t.Parallel()
 	certutil := peertest.Need(t, "certutil")
 	e := newEnv(t)
 	nssdb := filepath.Join(e.home, ".pki", "nssdb")

@@ -207,6 +207,7 @@ func checkClients(t *testing.T, when string, clients []trustClient, home, dir, p
 // Debian's Java keystore, all compared with a snapshot taken first. The uninstall and that
 // comparison run in a cleanup, so a test that fails midway still leaves nothing behind.
 func TestSystemStore(t *testing.T) {
+	t.Parallel()
 	if os.Geteuid() != 0 || (os.Getenv(peertest.RequireEnv) != "1" && os.Getenv(systemTrustEnv) != "1") {
 		t.Skipf("changes this machine's system trust store (%s, update-ca-certificates, %s) and restores it: "+
 			"runs only as root (euid is %d) with %s=1 or %s=1", anchorDir, javaMirror, os.Geteuid(), peertest.RequireEnv, systemTrustEnv)
@@ -221,6 +222,12 @@ func TestSystemStore(t *testing.T) {
 	}
 	clients := trustClients(t)
 	lockMachineTrust(t)
+	if keytool != "" {
+		// TestJavaStore's copy of the JDK keystore is taken before this test changes it.
+		if real, err := filepath.EvalSymlinks(keytool); err == nil {
+			cacertsBeforeChanges(filepath.Join(filepath.Dir(filepath.Dir(real)), "lib", "security", "cacerts"))
+		}
+	}
 
 	e := newEnv(t)
 	ca := e.makeCA(t)
