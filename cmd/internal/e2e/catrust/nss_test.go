@@ -158,10 +158,10 @@ func TestNSSStore(t *testing.T) {
 			t.Errorf("after uninstall, certutil -L -d sql:%s still lists %q", nssdb, ca.nickname())
 		}
 		sameBytes(t, "the corrupt database after install, status and uninstall", bad, garbage)
-		// BUG: certutil's own message starts "certutil: function failed: ...", and tlskit puts
-		// "certutil: " before it again (certgen/truststore.toolError).
+		// certutil's own message starts "certutil: function failed: ...": tlskit once put
+		// "certutil: " before it again.
 		if len(twice) > 0 {
-			t.Errorf("BUG: %s: the corrupt database's detail names certutil twice: %q\nrepro: %s",
+			t.Errorf("%s: the corrupt database's detail names certutil twice: %q\nrepro: %s",
 				strings.Join(twice, ", "), twiceDetail, e.repro([]string{"ca", "install", "--store", "nss", "--ca-dir", "ca", "-o", "json"})+
 					"  (with a garbage "+bad+")")
 		}
