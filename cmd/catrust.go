@@ -35,7 +35,10 @@ const caTrustStores = `Stores:
   system  the system's trust (Debian/Ubuntu/Alpine: /usr/local/share/ca-certificates and
           update-ca-certificates; Fedora/RHEL: /etc/pki/ca-trust/source/anchors and
           update-ca-trust; Arch: trust extract-compat; openSUSE): curl, OpenSSL, Python, Go,
-          wget and most programs; needs root
+          wget and most programs; needs root. macOS: the System keychain, trusted as an SSL
+          root (security add-trusted-cert; needs root, and macOS may confirm in a dialog).
+          Windows: the current user's Root store (certutil.exe -user; Windows asks you to
+          confirm)
   nss     every NSS database of this user: Chromium and Chrome (~/.pki/nssdb) and each Firefox
           profile, through certutil (Debian: libnss3-tools)
   java    the JDK's cacerts (JAVA_HOME, or the JDK of keytool on PATH), through keytool

@@ -120,6 +120,8 @@ type testEnv struct {
 	nss       map[string]*fakeNSSDB
 	keystores map[string]*fakeKeystore // by the keystore's real path (links resolved)
 	system    *fakeSystem
+	mac       fakeKeychain
+	win       map[string][]byte // the user's Root store: thumbprint → DER
 	// fail makes the next runs of a tool (by base name) fail with this message on stderr,
 	// when the arguments contain failArg (any when empty).
 	fail map[string]fakeFailure
@@ -232,6 +234,10 @@ func (e *testEnv) run(ctx context.Context, env []string, name string, args ...st
 		return e.keytool(args)
 	case "update-ca-certificates", "update-ca-trust":
 		return e.updateTool(base, args)
+	case "security":
+		return e.security(args)
+	case "certutil.exe":
+		return e.winCertutil(args)
 	case "install":
 		return e.install(args)
 	case "rm":

@@ -353,15 +353,6 @@ func TestSystemFlavors(t *testing.T) {
 		os.RemoveAll(filepath.Join(e.root, "usr/local/share/ca-certificates"))
 		checkResult(t, e.systemOnly(Install, ca), System, "", NotFound, []string{"no known trust anchor directory"}, "install the ca-certificates package")
 	})
-	t.Run("darwin", func(t *testing.T) {
-		e := newTestEnv(t)
-		e.debian()
-		e.goos = "darwin"
-		checkResult(t, e.systemOnly(Install, ca), System, "", NotFound, []string{"system store of darwin is not supported"}, "")
-		if rs := e.do(Install, ca); len(rs) != 0 {
-			t.Errorf("default stores on darwin: %+v", rs)
-		}
-	})
 }
 
 func TestSystemJavaMirror(t *testing.T) {

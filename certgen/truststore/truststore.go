@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -170,6 +171,9 @@ func (o Options) withDefaults() Options {
 	if o.Root == "" {
 		o.Root = "/"
 	}
+	if o.GOOS == "" {
+		o.GOOS = runtime.GOOS
+	}
 	if o.IsRoot == nil {
 		o.IsRoot = func() bool { return os.Geteuid() == 0 }
 	}
@@ -228,6 +232,12 @@ type store interface {
 func newStore(name string, o Options) (store, error) {
 	switch name {
 	case System:
+		switch o.GOOS {
+		case "darwin":
+			return &macStore{o: o}, nil
+		case "windows":
+			return &winStore{o: o}, nil
+		}
 		return newSystemStore(o), nil
 	case NSS:
 		return &nssStore{o: o}, nil
