@@ -103,17 +103,26 @@ func (e *env) caJSON(t *testing.T, ca caCert, want int, args ...string) []storeL
 	t.Helper()
 	args = append(append([]string{"ca"}, args...), "-o", "json")
 	r := e.tlskit(t, want, args...)
+	lines := parseLines(t, r.Stdout)
+	for _, sl := range lines {
+		if sl.CA != ca.subject || sl.CASHA256 != ca.fp {
+			t.Errorf("line names the CA %q %q, want %q %q: %s", sl.CA, sl.CASHA256, ca.subject, ca.fp, e.repro(args))
+		}
+	}
+	return lines
+}
+
+// parseLines decodes ca install/uninstall/status's JSON Lines.
+func parseLines(t *testing.T, stdout string) []storeLine {
+	t.Helper()
 	var lines []storeLine
-	for _, l := range strings.Split(strings.TrimRight(r.Stdout, "\n"), "\n") {
+	for _, l := range strings.Split(strings.TrimRight(stdout, "\n"), "\n") {
 		if l == "" {
 			continue
 		}
 		var sl storeLine
 		if err := json.Unmarshal([]byte(l), &sl); err != nil {
-			t.Fatalf("stdout line is not JSON: %q (%v): %s", l, err, e.repro(args))
-		}
-		if sl.CA != ca.subject || sl.CASHA256 != ca.fp {
-			t.Errorf("line names the CA %q %q, want %q %q: %s", sl.CA, sl.CASHA256, ca.subject, ca.fp, e.repro(args))
+			t.Fatalf("stdout line is not JSON: %q (%v)", l, err)
 		}
 		lines = append(lines, sl)
 	}

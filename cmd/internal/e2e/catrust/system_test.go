@@ -273,6 +273,84 @@ func TestSystemStore(t *testing.T) {
 	}
 	checkClients(t, "after uninstall", clients, e.home, e.dir, s.Port, false)
 	oneLine(t, "status after uninstall", e.caJSON(t, ca, 3, "status", "--store", "system", "--ca-dir", "ca"), "system", "not_trusted")
+
+	t.Run("tool fails half-way", func(t *testing.T) { toolFailsHalfWay(t, e, ca, keytool, before) })
+	t.Run("not root", func(t *testing.T) { notRoot(t, e, ca, before, keytool) })
+}
+
+// toolFailsHalfWay: an update-ca-certificates that does its whole job (the bundle rebuilt,
+// Debian's Java hook run) and then fails. tlskit must say so on the line, exit 1, and leave
+// nothing behind: its anchor out again, the bundle and the Java keystore as before.
+func toolFailsHalfWay(t *testing.T, e *env, ca caCert, keytool string, before systemState) {
+	real := peertest.Need(t, "update-ca-certificates")
+	bin := t.TempDir()
+	once := filepath.Join(bin, "failed-once")
+	script := fmt.Sprintf("#!/bin/sh\n%s \"$@\" >/dev/null 2>&1 || exit $?\n"+
+		"if [ ! -e %s ]; then : > %s; echo 'E: the disk filled up while writing the bundle' >&2; exit 1; fi\n", real, once, once)
+	if err := os.WriteFile(filepath.Join(bin, "update-ca-certificates"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	fe := *e
+	fe.extra = append(append([]string{}, e.extra...), "PATH="+bin+":"+os.Getenv("PATH"))
+	l := oneLine(t, "install with a tool that fails after its work", fe.caJSON(t, ca, 1, "install", "--store", "system", "--ca-dir", "ca"), "system", "failed")
+	if !strings.Contains(l.Detail, "update-ca-certificates: E: the disk filled up while writing the bundle") {
+		t.Errorf("detail %q does not say what the tool said", l.Detail)
+	}
+	if _, err := os.Stat(once); err != nil {
+		t.Fatalf("the failing tool never ran (%v): tlskit did not take update-ca-certificates from PATH", err)
+	}
+	if diffs := diffSystem(before, snapshotSystem(t, keytool)); len(diffs) > 0 {
+		t.Errorf("after the failed install the system trust differs from before (half installed):\n%s", strings.Join(diffs, "\n"))
+	}
+	oneLine(t, "status after the failed install", e.caJSON(t, ca, 3, "status", "--store", "system", "--ca-dir", "ca"), "system", "not_trusted")
+}
+
+// notRoot: as a user who may not change the system's trust (nobody), install fails on its
+// line with the command to run, status still reads the bundle, and nothing changes.
+func notRoot(t *testing.T, e *env, ca caCert, before systemState, keytool string) {
+	runuser := peertest.Need(t, "runuser")
+	// Everything nobody needs, readable by it: the binary, the CA's certificate, a HOME.
+	shared, err := os.MkdirTemp("", "tlskit-nobody-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(shared) })
+	bin := filepath.Join(shared, "tlskit")
+	data, err := os.ReadFile(e2etest.Binary())
+	if err != nil {
+		t.Fatal(err)
+	}
+	caDir := filepath.Join(shared, "ca")
+	home := filepath.Join(shared, "home")
+	for _, d := range []string{shared, caDir, home} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		os.Chmod(d, 0o777)
+	}
+	if err := os.WriteFile(bin, data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(caDir, "ca.pem"), e2etest.ReadFile(t, e.dir, "ca/ca.pem"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	run := func(want int, args ...string) []storeLine {
+		t.Helper()
+		argv := append([]string{"-u", "nobody", "--", "env", "HOME=" + home, "XDG_DATA_HOME=" + filepath.Join(home, "xdg"), "NO_COLOR=1", bin}, args...)
+		r := e2etest.Exec(t, shared, "", nil, runuser, argv...)
+		if r.Code != want {
+			t.Errorf("runuser %s: exit %d, want %d\n%s%s", strings.Join(argv, " "), r.Code, want, r.Stdout, r.Stderr)
+		}
+		return parseLines(t, r.Stdout)
+	}
+	l := oneLine(t, "install as nobody", run(1, "ca", "install", "--store", "system", "--ca-dir", caDir, "-o", "json"), "system", "failed")
+	if !strings.Contains(l.Detail, "needs root") || !strings.Contains(l.Hint, "sudo tlskit ca install --store system") {
+		t.Errorf("install as nobody: %s; want it to say root is needed, and the command", l)
+	}
+	oneLine(t, "status as nobody", run(3, "ca", "status", "--store", "system", "--ca-dir", caDir, "-o", "json"), "system", "not_trusted")
+	if diffs := diffSystem(before, snapshotSystem(t, keytool)); len(diffs) > 0 {
+		t.Errorf("after install as nobody the system trust differs from before:\n%s", strings.Join(diffs, "\n"))
+	}
 }
 
 // restoreSystem is TestSystemStore's cleanup: tlskit's uninstall (a no-op when the test got
