@@ -165,7 +165,7 @@ func (s *javaStore) status(ctx context.Context, ca CA) []Result {
 		return []Result{s.result(Failed, err.Error())}
 	}
 	if h := holders(aliases, ca); len(h) > 0 {
-		return []Result{s.result(Trusted, fmt.Sprintf("as alias %q", h[0]))}
+		return []Result{s.result(Trusted, aliasDetail(h[0]))}
 	}
 	return []Result{s.result(NotTrusted, "")}
 }
@@ -189,13 +189,23 @@ func (s *javaStore) needsRoot(action string) (Result, bool) {
 	return r, true
 }
 
+// aliasDetail says how a keystore holds the CA, and where an entry came from when tlskit
+// knows: Debian's ca-certificates-java names its copies of the system's anchors debian:NAME.
+func aliasDetail(alias string) string {
+	d := fmt.Sprintf("as alias %q", alias)
+	if strings.HasPrefix(alias, "debian:tlskit-") {
+		d += " (copied from the system store by Debian's ca-certificates-java; uninstalling the system store removes it)"
+	}
+	return d
+}
+
 func (s *javaStore) install(ctx context.Context, ca CA) []Result {
 	aliases, err := s.aliases(ctx)
 	if err != nil {
 		return []Result{s.result(Failed, err.Error())}
 	}
 	if h := holders(aliases, ca); len(h) > 0 {
-		return []Result{s.result(AlreadyInstalled, fmt.Sprintf("as alias %q", h[0]))}
+		return []Result{s.result(AlreadyInstalled, aliasDetail(h[0]))}
 	}
 	if r, ok := s.needsRoot("install"); ok {
 		return []Result{r}
