@@ -196,27 +196,36 @@ func (s *nssStore) holding(ctx context.Context, db nssDB, ca CA) ([]nssEntry, er
 	return out, nil
 }
 
-func (s *nssStore) status(ctx context.Context, ca CA) []Result {
+// eachDB is one result per database, from f, or every database's failed line when certutil is
+// not installed.
+func (s *nssStore) eachDB(f func(nssDB) Result) []Result {
 	if s.certutil == "" {
 		return s.missingTool()
 	}
 	var out []Result
 	for _, db := range s.dbs {
-		held, err := s.holding(ctx, db, ca)
-		switch {
-		case err != nil:
-			out = append(out, s.result(db, Failed, err.Error()))
-		case trusted(held) != nil:
-			out = append(out, s.result(db, Trusted, fmt.Sprintf("as %q (trust %s)", trusted(held).nick, trusted(held).trust)))
-		case len(held) > 0 && held[0].trustUnknown():
-			out = append(out, s.result(db, NotTrusted, "present, but "+unknownTrust(held[0])))
-		case len(held) > 0:
-			out = append(out, s.result(db, NotTrusted, fmt.Sprintf("present as %q, but not trusted for TLS servers (trust %s)", held[0].nick, held[0].trust)))
-		default:
-			out = append(out, s.result(db, NotTrusted, ""))
-		}
+		out = append(out, f(db))
 	}
 	return out
+}
+
+func (s *nssStore) status(ctx context.Context, ca CA) []Result {
+	return s.eachDB(func(db nssDB) Result { return s.statusOne(ctx, db, ca) })
+}
+
+func (s *nssStore) statusOne(ctx context.Context, db nssDB, ca CA) Result {
+	held, err := s.holding(ctx, db, ca)
+	switch {
+	case err != nil:
+		return s.result(db, Failed, err.Error())
+	case trusted(held) != nil:
+		return s.result(db, Trusted, fmt.Sprintf("as %q (trust %s)", trusted(held).nick, trusted(held).trust))
+	case len(held) > 0 && held[0].trustUnknown():
+		return s.result(db, NotTrusted, "present, but "+unknownTrust(held[0]))
+	case len(held) > 0:
+		return s.result(db, NotTrusted, fmt.Sprintf("present as %q, but not trusted for TLS servers (trust %s)", held[0].nick, held[0].trust))
+	}
+	return s.result(db, NotTrusted, "")
 }
 
 // unknownTrust says why an entry whose trust is not known is not counted trusted.
@@ -234,14 +243,7 @@ func trusted(held []nssEntry) *nssEntry {
 }
 
 func (s *nssStore) install(ctx context.Context, ca CA) []Result {
-	if s.certutil == "" {
-		return s.missingTool()
-	}
-	var out []Result
-	for _, db := range s.dbs {
-		out = append(out, s.installOne(ctx, db, ca))
-	}
-	return out
+	return s.eachDB(func(db nssDB) Result { return s.installOne(ctx, db, ca) })
 }
 
 func (s *nssStore) installOne(ctx context.Context, db nssDB, ca CA) Result {
@@ -293,14 +295,7 @@ func (s *nssStore) undo(ctx context.Context, db nssDB, ca CA, why error) string 
 }
 
 func (s *nssStore) uninstall(ctx context.Context, ca CA) []Result {
-	if s.certutil == "" {
-		return s.missingTool()
-	}
-	var out []Result
-	for _, db := range s.dbs {
-		out = append(out, s.uninstallOne(ctx, db, ca))
-	}
-	return out
+	return s.eachDB(func(db nssDB) Result { return s.uninstallOne(ctx, db, ca) })
 }
 
 func (s *nssStore) uninstallOne(ctx context.Context, db nssDB, ca CA) Result {
