@@ -97,9 +97,8 @@ var keytoolJVM = []string{"-J-Duser.language=en", "-J-Duser.country=US", "-J-XX:
 func (s *javaStore) run(ctx context.Context, args ...string) ([]byte, error) {
 	name := s.keytool
 	args = append(append(append([]string{}, keytoolJVM...), args...), "-keystore", s.keystore, "-storepass", s.storepass())
-	if s.o.Sudo && !s.o.IsRoot() && !writable(s.keystore) {
-		args = append([]string{"--", name}, args...)
-		name = "sudo"
+	if !writable(s.keystore) {
+		name, args = s.o.asRoot(name, args)
 	}
 	stdout, stderr, err := s.o.Run(ctx, nil, name, args...)
 	if err != nil {

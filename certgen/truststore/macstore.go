@@ -47,11 +47,7 @@ func (s *macStore) result(o Outcome, detail string) Result {
 }
 
 func (s *macStore) run(ctx context.Context, args ...string) ([]byte, error) {
-	name := s.security
-	if s.o.Sudo && !s.o.IsRoot() {
-		args = append([]string{"--", name}, args...)
-		name = "sudo"
-	}
+	name, args := s.o.asRoot(s.security, args)
 	stdout, stderr, err := s.o.Run(ctx, nil, name, args...)
 	if err != nil {
 		return stdout, toolError("security", stdout, stderr, err)

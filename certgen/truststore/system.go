@@ -193,10 +193,7 @@ func (s *systemStore) otherAnchor(ca CA) string {
 // named by it, even through sudo: most are the tool's own (sudo's own say "sudo:" anyway).
 func (s *systemStore) run(ctx context.Context, name string, args ...string) error {
 	tool := filepath.Base(name)
-	if s.o.Sudo && !s.o.IsRoot() {
-		args = append([]string{"--", name}, args...)
-		name = "sudo"
-	}
+	name, args = s.o.asRoot(name, args)
 	stdout, stderr, err := s.o.Run(ctx, nil, name, args...)
 	if err != nil {
 		return toolError(tool, stdout, stderr, err)

@@ -134,6 +134,15 @@ type Options struct {
 	JavaStorePass string
 }
 
+// asRoot is the command line that runs name with args with root's rights: through sudo when the
+// user asked for it (Sudo) and this process is not root, else as it is.
+func (o Options) asRoot(name string, args []string) (string, []string) {
+	if o.Sudo && !o.IsRoot() {
+		return "sudo", append([]string{"--", name}, args...)
+	}
+	return name, args
+}
+
 // ToolTimeout bounds each run of a store's tool.
 const ToolTimeout = 2 * time.Minute
 
