@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/user"
 	"path/filepath"
@@ -320,6 +321,10 @@ func (o *caDirOptions) resolve(a *app) (string, error) {
 	}
 	certPath, _, _ := certgen.CAPaths(dir)
 	if _, err := os.Stat(certPath); err != nil {
+		if !errors.Is(err, fs.ErrNotExist) {
+			// There may well be a CA there: this user cannot see it.
+			return "", fmt.Errorf("cannot read the CA in %s: %w", dir, fileError(err))
+		}
 		return "", withHint(fmt.Errorf("no CA in %s: %w", dir, fileError(err)), "create one with 'tlskit ca create --dir DIR', or give --ca-dir")
 	}
 	return dir, nil

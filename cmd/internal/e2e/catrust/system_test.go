@@ -348,6 +348,11 @@ func notRoot(t *testing.T, e *env, ca caCert, before systemState, keytool string
 		t.Errorf("install as nobody: %s; want it to say root is needed, and the command", l)
 	}
 	oneLine(t, "status as nobody", run(3, "ca", "status", "--store", "system", "--ca-dir", caDir, "-o", "json"), "system", "not_trusted")
+	// A CA directory nobody may not read (the test's own, 0700 and root's): one line, exit 1.
+	argv := []string{"-u", "nobody", "--", "env", "HOME=" + home, "NO_COLOR=1", bin, "ca", "install", "--store", "system", "--ca-dir", filepath.Join(e.dir, "ca")}
+	if r := e2etest.Exec(t, shared, "", nil, runuser, argv...); r.Code != 1 || r.Stdout != "" || !strings.Contains(r.Stderr, "tlskit: cannot read the CA in ") || !strings.Contains(r.Stderr, "permission denied") || strings.Count(r.Stderr, "\n") != 1 {
+		t.Errorf("install from an unreadable CA directory as nobody: exit %d, stdout %q, stderr %q; want exit 1 and one line saying permission denied", r.Code, r.Stdout, r.Stderr)
+	}
 	if diffs := diffSystem(before, snapshotSystem(t, keytool)); len(diffs) > 0 {
 		t.Errorf("after install as nobody the system trust differs from before:\n%s", strings.Join(diffs, "\n"))
 	}
