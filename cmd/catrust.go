@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"strings"
 
@@ -204,6 +205,9 @@ func (a *app) ensureDefaultCA() (string, error) {
 	certPath, _, _ := certgen.CAPaths(dir)
 	if _, err := os.Stat(certPath); err == nil {
 		return dir, nil
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		// There may well be a CA there that this user cannot see: never make one over it.
+		return "", fmt.Errorf("cannot read the CA in %s: %w", dir, fileError(err))
 	}
 	// With no --dir, ca create makes the default directory and its parents.
 	s, _, err := createCA(a, defaultCACreateOptions(), false)

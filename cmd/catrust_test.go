@@ -107,3 +107,35 @@ func TestCATrustBadInput(t *testing.T) {
 		t.Error("status or uninstall made a default CA")
 	}
 }
+
+// TestDefaultCAThatCannotBeReadIsNotRemade: a default CA directory whose ca.pem cannot be
+// looked at (here the directory is a file: ENOTDIR, which root sees too, unlike a mode) is a
+// CA this user cannot read, not a missing one: ca install and cert issue say so, as status
+// does, instead of trying to create a CA over it ("creating the default CA: writing ...").
+func TestDefaultCAThatCannotBeReadIsNotRemade(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	xdg := filepath.Join(dir, "xdg")
+	caDir := filepath.Join(xdg, "tlskit", "ca")
+	if err := os.MkdirAll(filepath.Dir(caDir), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(caDir, []byte("not a directory\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"XDG_DATA_HOME": xdg, "HOME": filepath.Join(dir, "home")}
+	for _, args := range [][]string{
+		{"ca", "status", "--store", "nss"},
+		{"ca", "install", "--store", "nss"},
+		{"cert", "issue", "localhost"},
+	} {
+		res := (cliRun{args: args, env: env}).run(t)
+		first, _, _ := strings.Cut(res.stderr, "\n")
+		if res.code != ExitFailure || !strings.Contains(first, "cannot read the CA in "+caDir) || strings.Contains(res.stderr, "creating") {
+			t.Errorf("%v: exit %d, stderr %q; want exit 1 and %q", args, res.code, res.stderr, "cannot read the CA in "+caDir)
+		}
+	}
+	if data, err := os.ReadFile(caDir); err != nil || string(data) != "not a directory\n" {
+		t.Errorf("%s changed: %q %v", caDir, data, err)
+	}
+}
