@@ -285,6 +285,10 @@ type fakeNSSDB struct {
 	addFails bool
 	// addIgnored makes -A succeed without storing anything.
 	addIgnored bool
+	// password is a database with a primary password: -A and -D must log in to its token.
+	// Without -f, the real certutil then asks for the password on /dev/tty (not stdin), so a
+	// run without -f here is the prompt a user would have seen.
+	password bool
 }
 
 // nssDB makes an NSS database in dir (cert9.db, or cert8.db when legacy) and registers it
@@ -322,13 +326,19 @@ func certutilFail(msg string) ([]byte, []byte, error) {
 }
 
 func (e *testEnv) certutil(args []string) ([]byte, []byte, error) {
-	o, err := parseArgs(args, "-d", "-n", "-t", "-i")
+	o, err := parseArgs(args, "-d", "-n", "-t", "-i", "-f")
 	if err != nil {
 		return certutilFail(err.Error())
 	}
 	db := e.nss[o["-d"]]
 	if db == nil || db.corrupt {
 		return certutilFail("function failed: SEC_ERROR_BAD_DATABASE: security library: bad database.")
+	}
+	if db.password && (has(o, "-A") || has(o, "-D")) {
+		if !has(o, "-f") {
+			return nil, []byte("Enter Password or Pin for \"NSS Certificate DB\":"), errors.New("PROMPTED on the terminal")
+		}
+		return certutilFail("could not authenticate to token NSS Certificate DB.: SEC_ERROR_BAD_PASSWORD: The security password entered is incorrect.")
 	}
 	switch {
 	case has(o, "-L") && !has(o, "-n"):

@@ -103,6 +103,19 @@ func (s *nssStore) result(db nssDB, o Outcome, detail string) Result {
 	return Result{Store: NSS, Location: db.dir, Outcome: o, Detail: detail}
 }
 
+// Changing a database (-A, -D) logs in to its token. certutil asks for a primary password on
+// /dev/tty, not stdin, so a run that could ask is given an empty password file (-f): a
+// protected database then fails at once with SEC_ERROR_BAD_PASSWORD, and tlskit never prompts.
+
+// failed is a failed change of db; a database with a primary password gets a hint.
+func (s *nssStore) failed(db nssDB, detail string) Result {
+	r := s.result(db, Failed, detail)
+	if strings.Contains(detail, "SEC_ERROR_BAD_PASSWORD") {
+		r.Hint = "this database has a primary password, which tlskit never asks for: import the CA in the browser's certificate settings, or run certutil -d " + db.arg() + " yourself"
+	}
+	return r
+}
+
 // missingTool is every database's line when certutil is not installed.
 func (s *nssStore) missingTool() []Result {
 	var out []Result
@@ -260,8 +273,8 @@ func (s *nssStore) installOne(ctx context.Context, db nssDB, ca CA) Result {
 	}
 	defer cleanup()
 	// C,, : a CA trusted to issue TLS server certificates, nothing else.
-	if stdout, stderr, err := s.o.Run(ctx, nil, s.certutil, "-A", "-d", db.arg(), "-t", "C,,", "-n", ca.Label(), "-i", file); err != nil {
-		return s.result(db, Failed, s.undo(ctx, db, ca, toolError("certutil", stdout, stderr, err)))
+	if stdout, stderr, err := s.o.Run(ctx, nil, s.certutil, "-A", "-d", db.arg(), "-t", "C,,", "-n", ca.Label(), "-i", file, "-f", os.DevNull); err != nil {
+		return s.failed(db, s.undo(ctx, db, ca, toolError("certutil", stdout, stderr, err)))
 	}
 	held, err = s.holding(ctx, db, ca)
 	if err != nil || trusted(held) == nil {
@@ -286,7 +299,7 @@ func (s *nssStore) undo(ctx context.Context, db nssDB, ca CA, why error) string 
 	held, _ := s.holding(ctx, db, ca)
 	for _, e := range held {
 		if e.nick == ca.Label() {
-			if stdout, stderr, err := s.o.Run(ctx, nil, s.certutil, "-D", "-d", db.arg(), "-n", e.nick); err != nil {
+			if stdout, stderr, err := s.o.Run(ctx, nil, s.certutil, "-D", "-d", db.arg(), "-n", e.nick, "-f", os.DevNull); err != nil {
 				return fmt.Sprintf("%v; the entry %q it left could not be removed (%v): 'tlskit ca uninstall --store nss' removes it", why, e.nick, toolError("certutil", stdout, stderr, err))
 			}
 		}
@@ -311,8 +324,8 @@ func (s *nssStore) uninstallOne(ctx context.Context, db nssDB, ca CA) Result {
 			continue
 		}
 		// Only tlskit's own entry: its name and, checked above, its fingerprint.
-		if stdout, stderr, err := s.o.Run(ctx, nil, s.certutil, "-D", "-d", db.arg(), "-n", e.nick); err != nil {
-			return s.result(db, Failed, toolError("certutil", stdout, stderr, err).Error())
+		if stdout, stderr, err := s.o.Run(ctx, nil, s.certutil, "-D", "-d", db.arg(), "-n", e.nick, "-f", os.DevNull); err != nil {
+			return s.failed(db, toolError("certutil", stdout, stderr, err).Error())
 		}
 		removed = true
 	}

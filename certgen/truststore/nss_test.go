@@ -359,3 +359,33 @@ func TestNSSUndoFailures(t *testing.T) {
 		}
 	})
 }
+
+// TestNSSPrimaryPasswordNeverPrompts: a database with a primary password (a Firefox profile's,
+// often) makes certutil -A and -D log in, and certutil asks on the terminal itself unless given a
+// password file. tlskit gives it an empty one: the line fails at once, with a hint, and no
+// prompt ever reaches the user.
+func TestNSSPrimaryPasswordNeverPrompts(t *testing.T) {
+	ca := testCA(t, "Password CA")
+	e := newTestEnv(t)
+	dir := filepath.Join(e.home, ".mozilla", "firefox", "p.default")
+	db := e.nssDB(dir, false)
+	db.password = true
+	e.tool("certutil")
+	r := e.do(Install, ca)
+	if len(r) != 1 {
+		t.Fatalf("results %+v", r)
+	}
+	checkResult(t, r[0], NSS, dir, Failed, []string{"SEC_ERROR_BAD_PASSWORD"}, "primary password")
+	if strings.Contains(r[0].Detail, "PROMPTED") {
+		t.Errorf("certutil asked for the password on the terminal: %q", r[0].Detail)
+	}
+	// tlskit's entry put there before the password was set: uninstall fails the same way.
+	db.certs = append(db.certs, nssCert(ca.Label(), "C,,", ca.Cert))
+	r = e.do(Uninstall, ca)
+	checkResult(t, r[0], NSS, dir, Failed, []string{"SEC_ERROR_BAD_PASSWORD"}, "primary password")
+	for _, c := range e.ran("certutil") {
+		if (slices.Contains(c, "-A") || slices.Contains(c, "-D")) && !slices.Contains(c, "-f") {
+			t.Errorf("%q may prompt for a password", c)
+		}
+	}
+}
