@@ -357,7 +357,8 @@ func (o *serveOptions) certificates(a *app, staple *server.StapleSource) (*serve
 	}
 	req := certgen.LeafRequest{SANs: sans, Days: 7, Now: a.now()}
 	req.Subject.CommonName = "tlskit serve (ephemeral)"
-	if tc, eph, ok := issueFromDefaultCA(a, req, key); ok {
+	tc, eph, selfSigned := issueFromDefaultCA(a, req, key)
+	if eph != nil {
 		store, err := server.NewCertStore([]server.CertSource{{Static: &tc}}, nil)
 		return store, eph, err
 	}
@@ -365,21 +366,23 @@ func (o *serveOptions) certificates(a *app, staple *server.StapleSource) (*serve
 	if err != nil {
 		return nil, nil, err
 	}
-	tc := tls.Certificate{Certificate: [][]byte{cert.Raw}, PrivateKey: key, Leaf: cert}
+	tc = tls.Certificate{Certificate: [][]byte{cert.Raw}, PrivateKey: key, Leaf: cert}
 	store, err := server.NewCertStore([]server.CertSource{{Static: &tc}}, nil)
-	return store, &ephemeralCert{leaf: cert, trust: cert, issuer: "self-signed (there is no default CA; 'tlskit ca install' makes one and has this machine trust it)"}, err
+	return store, &ephemeralCert{leaf: cert, trust: cert, issuer: selfSigned}, err
 }
 
 // issueFromDefaultCA issues serve's certificate from the default CA, when there is one whose
 // key can be used without a password; when it cannot, serve says why and falls back to a
-// self-signed certificate rather than refusing to start.
-func issueFromDefaultCA(a *app, req certgen.LeafRequest, key crypto.Signer) (tls.Certificate, *ephemeralCert, bool) {
+// self-signed certificate rather than refusing to start. With no certificate from the CA it
+// returns how to describe the self-signed one: never "there is no default CA" when there is one.
+func issueFromDefaultCA(a *app, req certgen.LeafRequest, key crypto.Signer) (tls.Certificate, *ephemeralCert, string) {
+	const noCA = "self-signed (there is no default CA; 'tlskit ca install' makes one and has this machine trust it)"
 	dir, err := a.defaultCADir("--ca-dir")
 	if err != nil {
-		return tls.Certificate{}, nil, false
+		return tls.Certificate{}, nil, noCA
 	}
 	if certPath, _, _ := certgen.CAPaths(dir); !exists(certPath) {
-		return tls.Certificate{}, nil, false
+		return tls.Certificate{}, nil, noCA
 	}
 	is, _, err := (&caSourceOptions{dir: dir}).load(a)
 	if err == nil {
@@ -392,12 +395,12 @@ func issueFromDefaultCA(a *app, req certgen.LeafRequest, key crypto.Signer) (tls
 					chain = append(chain, c.Raw)
 				}
 				return tls.Certificate{Certificate: chain, PrivateKey: key, Leaf: cert},
-					&ephemeralCert{leaf: cert, trust: root, issuer: fmt.Sprintf("issued by the default CA %q (%s)", is.Cert.Subject.CommonName, dir)}, true
+					&ephemeralCert{leaf: cert, trust: root, issuer: fmt.Sprintf("issued by the default CA %q (%s)", is.Cert.Subject.CommonName, dir)}, ""
 			}
 		}
 	}
 	a.warnf("not using the default CA in %s (%v); serving a self-signed certificate", dir, err)
-	return tls.Certificate{}, nil, false
+	return tls.Certificate{}, nil, "self-signed (the default CA in " + dir + " could not be used)"
 }
 
 func runServe(ctx context.Context, a *app, o *serveOptions) error {

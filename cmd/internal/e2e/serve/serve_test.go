@@ -1621,7 +1621,7 @@ func TestServeUsesDefaultCA(t *testing.T) {
 	}{
 		{"no default CA", nil, "self-signed (there is no default CA", false},
 		{"default CA", []string{"ca", "create"}, `issued by the default CA "`, true},
-		{"default CA with an encrypted key", []string{"ca", "create", "--key-password-file", "pw"}, "self-signed", false},
+		{"default CA with an encrypted key", []string{"ca", "create", "--key-password-file", "pw"}, "self-signed (the default CA in ", false},
 		{"default intermediate CA", []string{"ca", "create", "--dir", "int", "--parent-dir", "root"}, `issued by the default CA "`, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -1658,6 +1658,9 @@ func TestServeUsesDefaultCA(t *testing.T) {
 			}
 			if tc.name == "default CA with an encrypted key" && !strings.Contains(s.Stderr.String(), "not using the default CA in "+caDir) {
 				t.Errorf("stderr does not say why the default CA was not used:\n%s", s.Stderr.String())
+			}
+			if tc.ca != nil && strings.Contains(s.Stderr.String(), "there is no default CA") {
+				t.Errorf("stderr says there is no default CA, and there is one:\n%s", s.Stderr.String())
 			}
 			// --write-cert's file is what a client must trust, and it is enough.
 			curlOK(t, dir, "--cacert", "trust.pem", "-o", "/dev/null", s.At("localhost", "/"))
