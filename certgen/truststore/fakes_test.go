@@ -13,6 +13,7 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/hex"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -345,6 +346,8 @@ func (e *testEnv) certutil(args []string) ([]byte, []byte, error) {
 		return db.list(), nil, nil
 	case has(o, "-L") && has(o, "-a"):
 		return db.pem(o["-n"])
+	case has(o, "-L"):
+		return db.details(o["-n"])
 	case has(o, "-A"):
 		return db.add(o["-n"], o["-t"], o["-i"])
 	case has(o, "-D"):
@@ -366,19 +369,79 @@ func (db *fakeNSSDB) list() []byte {
 	return []byte(b.String())
 }
 
-// pem is `certutil -L -d DB -n NICK -a`: every certificate of the nickname, newest first (as
-// measured: the listing has them oldest first).
-func (db *fakeNSSDB) pem(nick string) ([]byte, []byte, error) {
-	var out []byte
+// byNickname is what `certutil -L -n NICK` prints, in its order (measured, NSS 3.87): the
+// nickname's own certificates first, newest first, then every other certificate of the same
+// subject.
+func (db *fakeNSSDB) byNickname(nick string) []fakeNSSCert {
+	var own, others []fakeNSSCert
+	var subjects [][]byte
 	for i := len(db.certs) - 1; i >= 0; i-- {
-		if db.certs[i].nick == nick {
-			out = append(out, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: db.certs[i].der})...)
+		if c := db.certs[i]; c.nick == nick {
+			own = append(own, c)
+			if x, err := x509.ParseCertificate(c.der); err == nil {
+				subjects = append(subjects, x.RawSubject)
+			}
 		}
 	}
+	for i := len(db.certs) - 1; i >= 0; i-- {
+		c := db.certs[i]
+		x, err := x509.ParseCertificate(c.der)
+		if c.nick == nick || err != nil {
+			continue
+		}
+		if slices.ContainsFunc(subjects, func(s []byte) bool { return string(s) == string(x.RawSubject) }) {
+			others = append(others, c)
+		}
+	}
+	return append(own, others...)
+}
+
+func notFoundNick(nick string) ([]byte, []byte, error) {
+	return nil, []byte("certutil: Could not find cert: " + nick + "\n: PR_FILE_NOT_FOUND_ERROR: File not found\n"), exitError{255}
+}
+
+// pem is `certutil -L -d DB -n NICK -a`.
+func (db *fakeNSSDB) pem(nick string) ([]byte, []byte, error) {
+	var out []byte
+	for _, c := range db.byNickname(nick) {
+		out = append(out, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.der})...)
+	}
 	if out == nil {
-		return nil, []byte("certutil: Could not find cert: " + nick + "\n: PR_FILE_NOT_FOUND_ERROR: File not found\n"), exitError{255}
+		return notFoundNick(nick)
 	}
 	return out, nil, nil
+}
+
+// details is `certutil -L -d DB -n NICK`: each certificate's text, as NSS prints it (the parts
+// tlskit reads: the SHA-256 fingerprint, on the line after its heading, and the SSL trust
+// flags, one per line).
+func (db *fakeNSSDB) details(nick string) ([]byte, []byte, error) {
+	certs := db.byNickname(nick)
+	if len(certs) == 0 {
+		return notFoundNick(nick)
+	}
+	var b strings.Builder
+	for _, c := range certs {
+		sum := sha256.Sum256(c.der)
+		hexFP := strings.ToUpper(hex.EncodeToString(sum[:]))
+		var pairs []string
+		for i := 0; i < len(hexFP); i += 2 {
+			pairs = append(pairs, hexFP[i:i+2])
+		}
+		b.WriteString("Certificate:\n    Data:\n        Version: 3 (0x2)\n")
+		b.WriteString("    Fingerprint (SHA-256):\n        " + strings.Join(pairs, ":") + "\n")
+		b.WriteString("    Fingerprint (SHA1):\n        00:11\n\n    Mozilla-CA-Policy: false (attribute missing)\n")
+		b.WriteString("    Certificate Trust Flags:\n        SSL Flags:\n")
+		ssl, _, _ := strings.Cut(c.trust, ",")
+		if strings.ContainsAny(ssl, "cC") {
+			b.WriteString("            Valid CA\n")
+		}
+		if strings.Contains(ssl, "C") {
+			b.WriteString("            Trusted CA\n")
+		}
+		b.WriteString("        Email Flags:\n        Object Signing Flags:\n\n")
+	}
+	return []byte(b.String()), nil, nil
 }
 
 // add is `certutil -A -d DB -n NICK -t TRUST -i FILE`. As measured, adding a certificate the

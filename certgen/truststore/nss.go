@@ -2,12 +2,10 @@ package truststore
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"sort"
 	"strings"
 )
@@ -127,72 +125,94 @@ func (s *nssStore) missingTool() []Result {
 	return out
 }
 
-// nssEntry is a certificate of a database: its nickname, trust flags and fingerprint.
+// nssEntry is a certificate of a database: the nickname it is under, its fingerprint and
+// whether it is trusted as a CA for TLS servers.
 type nssEntry struct {
-	nick string
-	// trust is "C,," (SSL, S/MIME, code signing), or the trusts of its nickname's lines, with
-	// nssTrustOr between, when they differ (see entries).
-	trust       string
+	nick        string
 	fingerprint string
+	trusted     bool
+	// trust is the listing's trust column for the nickname ("C,,": SSL, S/MIME, code signing).
+	trust string
+	// shared: the nickname is on more than one certificate, so deleting by it is not precise.
+	shared bool
 }
-
-// nssTrustOr is between the trusts of an entry whose own is not known.
-const nssTrustOr = " or "
-
-// trustsServers reports whether the entry is a trusted CA for TLS servers: under every trust
-// it may have.
-func (e nssEntry) trustsServers() bool {
-	for _, t := range strings.Split(e.trust, nssTrustOr) {
-		if ssl, _, _ := strings.Cut(t, ","); !strings.ContainsAny(ssl, "C") {
-			return false
-		}
-	}
-	return true
-}
-
-// trustUnknown reports whether the entry's own trust cannot be told from its nickname's.
-func (e nssEntry) trustUnknown() bool { return strings.Contains(e.trust, nssTrustOr) }
 
 var nssTrustColumn = regexp.MustCompile(`^(.*\S)\s+([a-zA-Z]*,[a-zA-Z]*,[a-zA-Z]*)\s*$`)
 
-// entries lists the database's certificates, each nickname's certificates fetched in PEM and
-// judged by fingerprint (a nickname can hold several).
+// entries lists the database's certificates with their own trust. `certutil -L` gives the
+// nicknames; `certutil -L -n NICK` then prints the nickname's own certificate first and after
+// it every other certificate of the same subject, each with its SHA-256 and its trust flags
+// (measured, NSS 3.87: two CAs named alike, one trusted, one not; -D -n deletes the
+// nickname's own). So the first block (the first k, for a nickname listed k times) is the
+// nickname's, with the trust that certificate has, whichever others share its subject; crediting
+// every printed certificate with the nickname's trust once made an untrusted CA look trusted.
 func (s *nssStore) entries(ctx context.Context, db nssDB) ([]nssEntry, error) {
 	stdout, stderr, err := s.o.Run(ctx, nil, s.certutil, "-L", "-d", db.arg())
 	if err != nil {
 		return nil, toolError("certutil", stdout, stderr, err)
 	}
-	// The listing has a line per certificate: a nickname holding several (of one subject) is
-	// listed once for each, with that certificate's trust, and its PEM has them all in another
-	// order (measured, NSS 3.87: the listing oldest first, the PEM newest first). So each
-	// nickname is fetched once, and when its lines' trusts differ, its certificates have
-	// them all: none of them is counted trusted, since which one is cannot be told.
 	var nicks []string
-	trusts := map[string][]string{}
+	listed := map[string]int{}
+	trust := map[string]string{}
 	for _, line := range strings.Split(string(stdout), "\n") {
 		m := nssTrustColumn.FindStringSubmatch(line)
 		if m == nil || strings.HasPrefix(m[2], "SSL,") {
 			continue // blank, or the header "SSL,S/MIME,JAR/XPI"
 		}
-		nick := strings.TrimSpace(m[1])
-		if _, seen := trusts[nick]; !seen {
+		// Nicknames start in the first column: only the padding after one is not its own.
+		nick := strings.TrimRight(m[1], " \t")
+		if listed[nick] == 0 {
 			nicks = append(nicks, nick)
 		}
-		if !slices.Contains(trusts[nick], m[2]) {
-			trusts[nick] = append(trusts[nick], m[2])
-		}
+		listed[nick]++
+		trust[nick] = m[2]
 	}
 	var out []nssEntry
 	for _, nick := range nicks {
-		pemOut, stderr, err := s.o.Run(ctx, nil, s.certutil, "-L", "-d", db.arg(), "-n", nick, "-a")
+		text, stderr, err := s.o.Run(ctx, nil, s.certutil, "-L", "-d", db.arg(), "-n", nick)
 		if err != nil {
-			return nil, toolError("certutil", pemOut, stderr, err)
+			return nil, toolError("certutil", text, stderr, err)
 		}
-		for _, fp := range pemFingerprints(pemOut) {
-			out = append(out, nssEntry{nick: nick, trust: strings.Join(trusts[nick], nssTrustOr), fingerprint: fp})
+		blocks := nssBlocks(string(text))
+		for i := 0; i < listed[nick] && i < len(blocks); i++ {
+			out = append(out, nssEntry{nick: nick, fingerprint: blocks[i].fingerprint, trusted: blocks[i].trustedCA,
+				trust: trust[nick], shared: listed[nick] > 1})
 		}
 	}
 	return out, nil
+}
+
+// nssBlock is one certificate of `certutil -L -n NICK`'s output.
+type nssBlock struct {
+	fingerprint string
+	trustedCA   bool // "Trusted CA" among its SSL flags
+}
+
+// nssBlocks reads the certificates of `certutil -L -n NICK`: each starts at a "Certificate:"
+// line, has "Fingerprint (SHA-256):" with the value on the next line, and "SSL Flags:" with
+// one flag per line below it until "Email Flags:".
+func nssBlocks(text string) []nssBlock {
+	var out []nssBlock
+	lines := strings.Split(text, "\n")
+	inSSL := false
+	for i, line := range lines {
+		t := strings.TrimSpace(line)
+		switch {
+		case strings.HasPrefix(line, "Certificate:"):
+			out = append(out, nssBlock{})
+			inSSL = false
+		case len(out) == 0:
+		case t == "Fingerprint (SHA-256):" && i+1 < len(lines):
+			out[len(out)-1].fingerprint = strings.ToLower(strings.ReplaceAll(strings.TrimSpace(lines[i+1]), ":", ""))
+		case t == "SSL Flags:":
+			inSSL = true
+		case strings.HasSuffix(t, "Flags:"):
+			inSSL = false
+		case inSSL && t == "Trusted CA":
+			out[len(out)-1].trustedCA = true
+		}
+	}
+	return out
 }
 
 func (s *nssStore) holding(ctx context.Context, db nssDB, ca CA) ([]nssEntry, error) {
@@ -233,22 +253,15 @@ func (s *nssStore) statusOne(ctx context.Context, db nssDB, ca CA) Result {
 		return s.result(db, Failed, err.Error())
 	case trusted(held) != nil:
 		return s.result(db, Trusted, fmt.Sprintf("as %q (trust %s)", trusted(held).nick, trusted(held).trust))
-	case len(held) > 0 && held[0].trustUnknown():
-		return s.result(db, NotTrusted, "present, but "+unknownTrust(held[0]))
 	case len(held) > 0:
 		return s.result(db, NotTrusted, fmt.Sprintf("present as %q, but not trusted for TLS servers (trust %s)", held[0].nick, held[0].trust))
 	}
 	return s.result(db, NotTrusted, "")
 }
 
-// unknownTrust says why an entry whose trust is not known is not counted trusted.
-func unknownTrust(e nssEntry) string {
-	return fmt.Sprintf("%q holds several certificates, of trusts %s: certutil's listing cannot say which is this CA's", e.nick, e.trust)
-}
-
 func trusted(held []nssEntry) *nssEntry {
 	for i := range held {
-		if held[i].trustsServers() {
+		if held[i].trusted {
 			return &held[i]
 		}
 	}
@@ -267,6 +280,15 @@ func (s *nssStore) installOne(ctx context.Context, db nssDB, ca CA) Result {
 	if e := trusted(held); e != nil {
 		return s.result(db, AlreadyInstalled, fmt.Sprintf("as %q", e.nick))
 	}
+	for _, e := range held {
+		if e.nick != ca.Label() {
+			// Someone else's entry of this very certificate, untrusted: certutil -A would only
+			// set its trust, which uninstall could then not take back.
+			r := s.result(db, Failed, fmt.Sprintf("the CA is in this database as %q, not trusted for TLS servers, and that entry is not tlskit's to change", e.nick))
+			r.Hint = fmt.Sprintf("trust it yourself (certutil -M -d %s -n %q -t C,,), or remove it (certutil -D -d %s -n %q) and install again", db.arg(), e.nick, db.arg(), e.nick)
+			return r
+		}
+	}
 	file, cleanup, err := tempPEM(ca)
 	if err != nil {
 		return s.result(db, Failed, err.Error())
@@ -277,19 +299,12 @@ func (s *nssStore) installOne(ctx context.Context, db nssDB, ca CA) Result {
 		return s.failed(db, s.undo(ctx, db, ca, toolError("certutil", stdout, stderr, err)))
 	}
 	held, err = s.holding(ctx, db, ca)
-	if err != nil || trusted(held) == nil {
-		why := fmt.Errorf("certutil added it, but the database does not list it as a trusted CA")
+	if err != nil || trusted(held) == nil || trusted(held).nick != ca.Label() {
+		why := fmt.Errorf("certutil added it, but the database does not list it as a trusted CA under %q", ca.Label())
 		if err != nil {
 			why = err
-		} else if len(held) > 0 && held[0].trustUnknown() {
-			why = errors.New("certutil added it, but " + unknownTrust(held[0]))
 		}
 		return s.result(db, Failed, s.undo(ctx, db, ca, why))
-	}
-	// A certificate the database had already keeps its nickname (certutil -A only sets its
-	// trust, measured): then the entry is someone else's, which uninstall leaves.
-	if e := trusted(held); e.nick != ca.Label() {
-		return s.result(db, Installed, fmt.Sprintf("as %q, the nickname it was under untrusted (uninstall will not remove it)", e.nick))
 	}
 	return s.result(db, Installed, fmt.Sprintf("as %q", ca.Label()))
 }
@@ -298,7 +313,7 @@ func (s *nssStore) installOne(ctx context.Context, db nssDB, ca CA) Result {
 func (s *nssStore) undo(ctx context.Context, db nssDB, ca CA, why error) string {
 	held, _ := s.holding(ctx, db, ca)
 	for _, e := range held {
-		if e.nick == ca.Label() {
+		if e.nick == ca.Label() && !e.shared {
 			if stdout, stderr, err := s.o.Run(ctx, nil, s.certutil, "-D", "-d", db.arg(), "-n", e.nick, "-f", os.DevNull); err != nil {
 				return fmt.Sprintf("%v; the entry %q it left could not be removed (%v): 'tlskit ca uninstall --store nss' removes it", why, e.nick, toolError("certutil", stdout, stderr, err))
 			}
@@ -322,6 +337,12 @@ func (s *nssStore) uninstallOne(ctx context.Context, db nssDB, ca CA) Result {
 		if e.nick != ca.Label() {
 			others = append(others, e.nick)
 			continue
+		}
+		if e.shared {
+			// Another certificate carries tlskit's nickname too: -D would take one of them.
+			r := s.result(db, Failed, fmt.Sprintf("the nickname %q is on more than one certificate, so deleting by it could take another's", e.nick))
+			r.Hint = fmt.Sprintf("see them with certutil -L -d %s -n %q, and delete the right one with certutil -D", db.arg(), e.nick)
+			return r
 		}
 		// Only tlskit's own entry: its name and, checked above, its fingerprint.
 		if stdout, stderr, err := s.o.Run(ctx, nil, s.certutil, "-D", "-d", db.arg(), "-n", e.nick, "-f", os.DevNull); err != nil {

@@ -65,10 +65,11 @@ func TestNSS(t *testing.T) {
 				theirs(db)
 				db.certs = append(db.certs, nssCert("corp (untrusted)", ",,", mine))
 			},
-			outcome: Installed, after: hasMine("corp (untrusted)", "C,,"),
-			// certutil keeps the nickname the certificate has: the result says which, and that
-			// uninstall will leave it.
-			detail: []string{`as "corp (untrusted)"`, "uninstall will not remove it"}},
+			// certutil -A would only set that entry's trust (it keeps the nickname it has), which
+			// uninstall could not take back: tlskit leaves someone else's entry alone and says how.
+			outcome: Failed, after: hasMine("corp (untrusted)", ",,"),
+			detail: []string{`the CA is in this database as "corp (untrusted)"`, "not tlskit's to change"},
+			hint:   `certutil -M -d sql:`},
 		{name: "install when certutil -A fails: its message, nothing left", action: Install,
 			setup:   func(e *testEnv, db *fakeNSSDB) { theirs(db); db.addFails = true },
 			outcome: Failed, detail: []string{"SEC_ERROR_ADDING_CERT", "Error adding certificate to database"}, after: hasMine("", "")},
@@ -289,48 +290,44 @@ func TestIsWindowsCertutil(t *testing.T) {
 	}
 }
 
-func TestNSSNicknameWithSeveralCertificates(t *testing.T) {
-	// A nickname holding two certificates (same subject) is listed twice, each line with its
-	// certificate's trust, and -n NICK -a gives both in the other order: the line's trust
-	// cannot be given to either certificate.
+// TestNSSCertificatesOfOneSubject: NSS prints, for a nickname, its own certificate and then
+// every other of the same subject (a regenerated CA keeps its name), each with its own trust.
+// Each certificate is judged by its own: crediting them all with the nickname's once made an
+// untrusted CA look trusted when a trusted twin of the same name was there.
+func TestNSSCertificatesOfOneSubject(t *testing.T) {
 	ca := testCA(t, "Same Name CA")
 	twin, _ := newRoot(t, "Same Name CA")
 	for _, tc := range []struct {
-		name      string
-		action    Action
-		twinTrust string // the other certificate's trust; this CA's is ",,"
-		mineTrust string
-		outcome   Outcome
-		detail    []string
+		name    string
+		action  Action
+		certs   []fakeNSSCert
+		outcome Outcome
+		detail  []string
+		hint    string
 	}{
-		{"status: differing trusts, this CA's untrusted", Status, "C,,", ",,", NotTrusted, []string{`present, but "shared" holds several certificates, of trusts C,, or ,,`, "cannot say which"}},
-		{"status: differing trusts, this CA's trusted", Status, ",,", "C,,", NotTrusted, []string{"cannot say which"}},
-		{"status: the same trust", Status, "C,,", "C,,", Trusted, []string{`as "shared" (trust C,,)`}},
-		{"install: the trust certutil sets cannot be told", Install, ",,", ",,", Failed, []string{`certutil added it, but "shared" holds several certificates, of trusts ,, or C,,`}},
-		{"uninstall names the nickname once", Uninstall, "C,,", "C,,", NotInstalled, []string{`still held, not installed by tlskit, as "shared"`}},
+		{"status: the twin trusted, this CA not", Status,
+			[]fakeNSSCert{nssCert("twin", "C,,", twin), nssCert("someone else", ",,", ca.Cert)}, NotTrusted, []string{`present as "someone else", but not trusted for TLS servers`}, ""},
+		{"status: this CA trusted, the twin not", Status,
+			[]fakeNSSCert{nssCert("twin", ",,", twin), nssCert(ca.Label(), "C,,", ca.Cert)}, Trusted, []string{`as "` + ca.Label() + `"`}, ""},
+		{"install beside a trusted twin", Install,
+			[]fakeNSSCert{nssCert("twin", "C,,", twin)}, Installed, []string{`as "` + ca.Label() + `"`}, ""},
+		{"uninstall leaves the twin", Uninstall,
+			[]fakeNSSCert{nssCert("twin", "C,,", twin), nssCert(ca.Label(), "C,,", ca.Cert)}, Removed, []string{""}, ""},
+		{"one nickname on both, differing trusts: each its own", Status,
+			[]fakeNSSCert{nssCert("shared", "C,,", twin), nssCert("shared", ",,", ca.Cert)}, NotTrusted, []string{`present as "shared"`}, ""},
+		{"tlskit's nickname on another certificate too: uninstall does not guess", Uninstall,
+			[]fakeNSSCert{nssCert(ca.Label(), "C,,", twin), nssCert(ca.Label(), "C,,", ca.Cert)}, Failed,
+			[]string{"is on more than one certificate"}, "certutil -L -d sql:"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newTestEnv(t)
 			dir := filepath.Join(e.home, ".pki", "nssdb")
-			e.nssDB(dir, false, nssCert("shared", tc.twinTrust, twin), nssCert("shared", tc.mineTrust, ca.Cert))
+			db := e.nssDB(dir, false, tc.certs...)
 			e.tool("certutil")
 			rs := e.do(tc.action, ca, NSS)
-			checkResult(t, rs[0], NSS, dir, tc.outcome, tc.detail, "")
-			if strings.Count(rs[0].Detail, "shared") != 1 {
-				t.Errorf("detail %q names the nickname more than once", rs[0].Detail)
-			}
-			// One fetch of the nickname per listing.
-			fetches, listings := 0, 0
-			for _, c := range e.ran("certutil") {
-				switch {
-				case slices.Contains(c, "-a"):
-					fetches++
-				case slices.Contains(c, "-L"):
-					listings++
-				}
-			}
-			if fetches != listings {
-				t.Errorf("the nickname's certificates were fetched %d times in %d listings", fetches, listings)
+			checkResult(t, rs[0], NSS, dir, tc.outcome, tc.detail, tc.hint)
+			if _, ok := db.entry(twin); !ok {
+				t.Errorf("the twin of the same name is gone from the database")
 			}
 		})
 	}
@@ -352,7 +349,7 @@ func TestNSSUndoFailures(t *testing.T) {
 		dir := filepath.Join(e.home, ".pki", "nssdb")
 		e.nssDB(dir, false, nssCert("x (y)", "C,,", ca.Cert))
 		e.tool("certutil")
-		e.fail["certutil"] = fakeFailure{msg: "certutil: could not find certificate named \"x (y)\"", withArg: "-a"}
+		e.fail["certutil"] = fakeFailure{msg: "certutil: could not find certificate named \"x (y)\"", withArg: "-n"}
 		for _, action := range []Action{Install, Uninstall, Status} {
 			rs := e.do(action, ca, NSS)
 			checkResult(t, rs[0], NSS, dir, Failed, []string{`certutil: could not find certificate named "x (y)"`}, "")
