@@ -137,6 +137,10 @@ func createCA(a *app, o *caCreateOptions, pathLenSet bool) (certgen.Summary, *ce
 	}
 	dir, createParents := o.dir, false
 	if dir == "" {
+		if u := a.sudoUser(); u != nil {
+			return fail(withHint(fmt.Errorf("through sudo, the default CA directory is %s's, and a CA root made there would lock them out of it", u.Username),
+				"run 'tlskit ca create' as "+u.Username+", or give --dir for root's own CA"))
+		}
 		if dir, err = a.defaultCADir("--dir"); err != nil {
 			return fail(err)
 		}
@@ -621,10 +625,28 @@ func writeFieldsOut(a *app, fields []render.Field) error {
 	return render.WriteFields(a.streams.Out, fields, render.FieldStyle{Key: a.outPalette().Dim})
 }
 
+// sudoUser is the user who ran tlskit through sudo, when this is a root process sudo started
+// for someone else (and XDG_DATA_HOME was not kept): `sudo tlskit ca install` means that
+// user's default CA, not root's, which sudo's HOME=/root would give.
+func (a *app) sudoUser() *user.User {
+	name := a.getenv("SUDO_USER")
+	if name == "" || name == "root" || os.Geteuid() != 0 || a.getenv("XDG_DATA_HOME") != "" {
+		return nil
+	}
+	u, err := user.Lookup(name)
+	if err != nil || u.HomeDir == "" {
+		return nil
+	}
+	return u
+}
+
 // defaultCADir is the default CA directory of this user; flag is the one that gives another,
 // named in the hint when there is no home to find it in.
 func (a *app) defaultCADir(flag string) (string, error) {
 	home, _ := os.UserHomeDir()
+	if u := a.sudoUser(); u != nil {
+		home = u.HomeDir
+	}
 	dir, err := certgen.DefaultCADir(a.getenv, runtime.GOOS, home)
 	if errors.Is(err, certgen.ErrNoHome) {
 		return "", withHint(err, "give "+flag)

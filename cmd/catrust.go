@@ -63,7 +63,7 @@ stores, so curl, browsers and Java trust the certificates it issues with no flag
 Installing twice is harmless. Exit 0 when every store asked for (or found) has the CA, 1 when
 any failed; the others are still done.`,
 		Example: `  tlskit ca install                      # the default CA, into every store found
-  sudo tlskit ca install --store system
+  tlskit ca install --sudo               # the system's tools through sudo, the rest as you
   tlskit ca install --store nss,java --ca-dir ./ca`,
 		Args:        cobra.NoArgs,
 		Annotations: outputFormats(formatText, formatJSON),
@@ -88,7 +88,7 @@ else's. A store that still trusts the CA through another entry says so.
 
 Exit 0 when every store is done, 1 when any failed.`,
 		Example: `  tlskit ca uninstall
-  sudo tlskit ca uninstall --store system`,
+  tlskit ca uninstall --sudo`,
 		Args:        cobra.NoArgs,
 		Annotations: outputFormats(formatText, formatJSON),
 		RunE: func(c *cobra.Command, _ []string) error {
@@ -208,6 +208,12 @@ func (a *app) ensureDefaultCA() (string, error) {
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		// There may well be a CA there that this user cannot see: never make one over it.
 		return "", fmt.Errorf("cannot read the CA in %s: %w", dir, fileError(err))
+	}
+	if u := a.sudoUser(); u != nil {
+		// Made by root in the user's home, the CA's files would be root's: the user could not
+		// read its key afterwards.
+		return "", withHint(fmt.Errorf("no default CA in %s, and tlskit running through sudo does not make one in %s's home", dir, u.Username),
+			"make it as "+u.Username+" first ('tlskit ca create'), or run 'tlskit ca install --sudo' as "+u.Username)
 	}
 	// With no --dir, ca create makes the default directory and its parents.
 	s, _, err := createCA(a, defaultCACreateOptions(), false)

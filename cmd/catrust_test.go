@@ -8,6 +8,7 @@ import (
 	"crypto/x509/pkix"
 	"math/big"
 	"os"
+	"os/user"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -54,7 +55,7 @@ func TestReportTrust(t *testing.T) {
 			Hint: "set JAVA_HOME to the JDK whose cacerts should trust the CA"},
 		{Store: truststore.System, Location: "/etc/ssl/certs/ca-certificates.crt", Outcome: truststore.NotTrusted},
 		{Store: truststore.System, Location: "/usr/local/share/ca-certificates", Outcome: truststore.Failed, Detail: "changing the system trust store needs root",
-			Hint: "run it as root (sudo tlskit ca install --store system), or add --sudo"},
+			Hint: "add --sudo, which runs update-ca-certificates through sudo (or run sudo tlskit ca install --store system)"},
 		{Store: truststore.Java, Location: "/usr/lib/jvm/java-17/lib/security/cacerts", Outcome: truststore.Removed},
 		{Store: truststore.NSS, Location: "/home/alice/.pki/nssdb", Outcome: truststore.NotInstalled, Detail: `still held, not installed by tlskit, as "mkcert development CA"`},
 		{Store: truststore.Java, Location: "/usr/lib/jvm/java-17/lib/security/cacerts", Outcome: truststore.Trusted, Detail: `as alias "debian:tlskit-` + ca.Fingerprint[:16] + `.pem"`},
@@ -137,5 +138,40 @@ func TestDefaultCAThatCannotBeReadIsNotRemade(t *testing.T) {
 	}
 	if data, err := os.ReadFile(caDir); err != nil || string(data) != "not a directory\n" {
 		t.Errorf("%s changed: %q %v", caDir, data, err)
+	}
+}
+
+// TestDefaultCAUnderSudo: through sudo (SUDO_USER set, HOME root's), the default CA is the
+// user's, which root reads but never makes: root-owned files in the user's home would lock
+// the user out of their CA. Only a root process can be one sudo started.
+func TestDefaultCAUnderSudo(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("only a root process is one that sudo started for someone else")
+	}
+	u, err := user.Lookup("nobody")
+	if err != nil {
+		t.Skipf("no user nobody: %v", err)
+	}
+	t.Chdir(t.TempDir())
+	want := filepath.Join(u.HomeDir, ".local", "share", "tlskit", "ca")
+	env := map[string]string{"SUDO_USER": "nobody", "HOME": "/root"}
+	for _, tc := range []struct {
+		args []string
+		says string
+	}{
+		{[]string{"ca", "status", "--store", "system"}, "no CA in " + want},
+		{[]string{"ca", "install", "--store", "system"}, "no default CA in " + want + ", and tlskit running through sudo does not make one in nobody's home"},
+		{[]string{"cert", "issue", "x.test"}, "tlskit running through sudo does not make one"},
+		{[]string{"ca", "create"}, "through sudo, the default CA directory is nobody's"},
+	} {
+		res := (cliRun{args: tc.args, env: env}).run(t)
+		if res.code == ExitOK || !strings.Contains(res.stderr, tc.says) {
+			t.Errorf("%v under sudo: exit %d, stderr %q; want it to say %q", tc.args, res.code, res.stderr, tc.says)
+		}
+	}
+	// XDG_DATA_HOME kept through sudo (sudo -E) names the directory itself.
+	env["XDG_DATA_HOME"] = filepath.Join(t.TempDir(), "xdg")
+	if res := (cliRun{args: []string{"ca", "create"}, env: env}).run(t); res.code != ExitOK {
+		t.Errorf("ca create under sudo -E: exit %d: %s", res.code, res.stderr)
 	}
 }

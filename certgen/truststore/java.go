@@ -184,7 +184,7 @@ func (s *javaStore) needsRoot(action string) (Result, bool) {
 		return Result{}, false
 	}
 	r := s.result(Failed, fmt.Sprintf("%s is not writable by this user", s.keystore))
-	r.Hint = fmt.Sprintf("run it as the keystore's owner (sudo tlskit ca %s --store java), or add --sudo", action)
+	r.Hint = fmt.Sprintf("add --sudo, which runs keytool through sudo (or run tlskit ca %s --store java as the keystore's owner)", action)
 	return r, true
 }
 

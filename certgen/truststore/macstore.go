@@ -101,7 +101,7 @@ func (s *macStore) needsRoot(action string) (Result, bool) {
 		return Result{}, false
 	}
 	r := s.result(Failed, "changing the System keychain's trust needs root")
-	r.Hint = fmt.Sprintf("run it as root (sudo tlskit ca %s --store system), or add --sudo", action)
+	r.Hint = fmt.Sprintf("add --sudo, which runs security through sudo (or run sudo tlskit ca %s --store system)", action)
 	return r, true
 }
 

@@ -170,6 +170,13 @@ func (s *nssStore) entries(ctx context.Context, db nssDB) ([]nssEntry, error) {
 	var out []nssEntry
 	for _, nick := range nicks {
 		text, stderr, err := s.o.Run(ctx, nil, s.certutil, "-L", "-d", db.arg(), "-n", nick)
+		if err != nil && strings.Contains(string(stderr), "PR_FILE_NOT_FOUND_ERROR") {
+			// A nickname that ends in spaces is padded out of recognition in the listing (its
+			// trailing spaces look like the column's): it cannot be looked up, and cannot be
+			// tlskit's, whose nicknames end in ")". Someone else's odd entry must not fail the
+			// whole database.
+			continue
+		}
 		if err != nil {
 			return nil, toolError("certutil", text, stderr, err)
 		}

@@ -386,3 +386,18 @@ func TestNSSPrimaryPasswordNeverPrompts(t *testing.T) {
 		}
 	}
 }
+
+// TestNSSNicknameWithLeadingSpaces: nicknames start in the listing's first column, so spaces
+// before one are its own; trimming them once made every action on that database fail
+// ("Could not find cert"), someone else's odd nickname breaking tlskit's line.
+func TestNSSNicknameWithLeadingSpaces(t *testing.T) {
+	ca := testCA(t, "Spaces CA")
+	other, _ := newRoot(t, "Other CA")
+	e := newTestEnv(t)
+	dir := filepath.Join(e.home, ".pki", "nssdb")
+	e.nssDB(dir, false, nssCert("  spaced  ", "C,,", other))
+	e.tool("certutil")
+	checkResult(t, e.do(Install, ca, NSS)[0], NSS, dir, Installed, nil, "")
+	checkResult(t, e.do(Status, ca, NSS)[0], NSS, dir, Trusted, nil, "")
+	checkResult(t, e.do(Uninstall, ca, NSS)[0], NSS, dir, Removed, nil, "")
+}

@@ -114,7 +114,7 @@ func TestMacStore(t *testing.T) {
 	})
 	t.Run("not root", func(t *testing.T) {
 		e := mac(t)
-		checkResult(t, e.systemOnly(Install, ca), System, macSystemKeychain, Failed, []string{"needs root"}, "run it as root (sudo tlskit ca install --store system), or add --sudo")
+		checkResult(t, e.systemOnly(Install, ca), System, macSystemKeychain, Failed, []string{"needs root"}, "add --sudo, which runs security through sudo (or run sudo tlskit ca install --store system)")
 		if len(e.ran("security")) != 1 {
 			t.Errorf("ran %q, want only the listing", e.calls)
 		}

@@ -127,7 +127,7 @@ func (s *systemStore) result(o Outcome, location, detail string) Result {
 // needsRoot is the result of a change this process may not make.
 func (s *systemStore) needsRoot(action string) Result {
 	r := s.result(Failed, s.path(s.flavor.anchors), "changing the system trust store needs root")
-	r.Hint = fmt.Sprintf("run it as root (sudo tlskit ca %s --store system), or add --sudo", action)
+	r.Hint = fmt.Sprintf("add --sudo, which runs %s through sudo (or run sudo tlskit ca %s --store system)", s.flavor.update[0], action)
 	return r
 }
 
@@ -205,6 +205,14 @@ func (s *systemStore) update(ctx context.Context) error {
 	return s.run(ctx, s.tool, s.flavor.update[1:]...)
 }
 
+// removalCommand is the command that rebuilds the bundle once an anchor was taken away.
+func (s *systemStore) removalCommand() []string {
+	if s.flavor.removal != nil {
+		return s.flavor.removal
+	}
+	return s.flavor.update
+}
+
 // updateAfterRemoval rebuilds the bundle once an anchor was taken away.
 func (s *systemStore) updateAfterRemoval(ctx context.Context) error {
 	if s.flavor.removal == nil {
@@ -271,7 +279,7 @@ func (s *systemStore) rollBack(ctx context.Context, ca CA, own string, why error
 	if err := s.removeAnchor(ctx, own); err != nil {
 		detail += fmt.Sprintf("; %s is left in place (%v): 'tlskit ca uninstall --store system' removes it", own, err)
 	} else if err := s.updateAfterRemoval(ctx); err != nil {
-		detail += fmt.Sprintf("; %s was removed, but rebuilding the bundle failed again: %v", own, err)
+		detail += fmt.Sprintf("; %s was removed, but rebuilding the bundle failed again (%v), so the bundle may still hold the CA: run %s as root", own, err, strings.Join(s.removalCommand(), " "))
 	} else if err := s.cleanJavaMirror(ctx, own, ca); err != nil {
 		detail += "; " + err.Error()
 	}

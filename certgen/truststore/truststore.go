@@ -21,6 +21,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -195,7 +196,13 @@ func (o Options) withDefaults() Options {
 func toolError(name string, stdout, stderr []byte, err error) error {
 	for _, text := range [][]byte{stderr, stdout} {
 		lines := strings.Split(strings.TrimSpace(string(text)), "\n")
-		if last := strings.TrimSpace(lines[len(lines)-1]); last != "" {
+		last := strings.TrimSpace(lines[len(lines)-1])
+		// NSS's tools end with ": CODE: words" on a line of its own, after the line that says
+		// what failed ("certutil: Could not find cert: X"): the two are one message.
+		if strings.HasPrefix(last, ": ") && len(lines) > 1 {
+			last = strings.TrimSpace(lines[len(lines)-2]) + last
+		}
+		if last != "" {
 			if strings.HasPrefix(last, name+": ") {
 				return errors.New(last)
 			}
@@ -266,6 +273,9 @@ func Do(ctx context.Context, o Options, action Action, ca CA, names []string) ([
 	if !explicit {
 		names = Names
 	}
+	// --store nss,nss is one store, done once.
+	seen := map[string]bool{}
+	names = slices.DeleteFunc(slices.Clone(names), func(n string) bool { dup := seen[n]; seen[n] = true; return dup })
 	var stores []store
 	for _, n := range names {
 		s, err := newStore(n, o)

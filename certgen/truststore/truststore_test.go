@@ -260,3 +260,21 @@ func TestDoDebianMachine(t *testing.T) {
 		}
 	}
 }
+
+// TestDoOnceEachStore: a store named twice is done once.
+func TestDoOnceEachStore(t *testing.T) {
+	ca := testCA(t, "Twice CA")
+	e := newTestEnv(t)
+	if rs := e.do(Status, ca, NSS, NSS, Java, NSS); len(rs) != 2 || rs[0].Store != NSS || rs[1].Store != Java {
+		t.Errorf("results %+v, want nss then java, once each", rs)
+	}
+}
+
+// TestToolErrorJoinsNSSLines: NSS's tools say what failed on one line and the error code on
+// the next, which begins with ": "; the two are one message.
+func TestToolErrorJoinsNSSLines(t *testing.T) {
+	err := toolError("certutil", nil, []byte("certutil: Could not find cert:  spaced\n: PR_FILE_NOT_FOUND_ERROR: File not found\n"), exitError{255})
+	if want := "certutil: Could not find cert:  spaced: PR_FILE_NOT_FOUND_ERROR: File not found"; err.Error() != want {
+		t.Errorf("%q, want %q", err, want)
+	}
+}

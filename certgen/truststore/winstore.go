@@ -50,8 +50,8 @@ func (s *winStore) result(o Outcome, detail string) Result {
 }
 
 // held reports whether the user's Root store has the certificate: `certutil -user -store Root
-// THUMBPRINT` succeeds only when it does, and then prints its hashes, checked here against the
-// SHA-256 too.
+// THUMBPRINT` succeeds only when it does, and then prints its SHA-1 hash, checked here as well
+// (Windows names certificates by SHA-1 only).
 func (s *winStore) held(ctx context.Context, ca CA) bool {
 	stdout, _, err := s.o.Run(ctx, nil, s.certutil, "-user", "-store", "Root", thumbprint(ca))
 	if err != nil {
