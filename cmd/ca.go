@@ -2,7 +2,9 @@ package cmd
 
 import (
 	"context"
+	"crypto/sha256"
 	"crypto/x509"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -218,6 +220,16 @@ func createCA(a *app, o *caCreateOptions, pathLenSet bool) (certgen.Summary, *ce
 	// Replacing a CA orphans everything it issued: say so once it is done.
 	_, statErr := os.Stat(certPath)
 	replacing := o.force && statErr == nil
+	// The old root is kept beside the new CA (replaced-<fingerprint>.pem): trust stores that
+	// 'tlskit ca install' gave it trust it until it is taken out, which needs the certificate.
+	keptRoot := ""
+	if replacing {
+		if old, err := readCARoot(dir); err == nil {
+			sum := sha256.Sum256(old.Raw)
+			keptRoot = filepath.Join(dir, "replaced-"+hex.EncodeToString(sum[:8])+".pem")
+			m.files = append(m.files, certgen.OutputFile{Path: keptRoot, Data: material.EncodeCertificatesPEM(old), Mode: 0o644, Kind: "replaced root"})
+		}
+	}
 	created, err := ensureCADir(dir, createParents)
 	if err != nil {
 		return fail(err)
@@ -229,7 +241,11 @@ func createCA(a *app, o *caCreateOptions, pathLenSet bool) (certgen.Summary, *ce
 		return fail(err)
 	}
 	if replacing {
-		a.warnf("replaced the CA in %s: certificates it issued before no longer verify, and clients that trusted the old CA must trust %s anew", dir, trust)
+		msg := fmt.Sprintf("replaced the CA in %s: certificates it issued before no longer verify, and clients that trusted the old CA must trust %s anew", dir, trust)
+		if keptRoot != "" {
+			msg += fmt.Sprintf("; the old root is kept as %s, and 'tlskit ca uninstall --ca-cert %s' takes it out of the trust stores 'tlskit ca install' put it in", keptRoot, keptRoot)
+		}
+		a.warnf("%s", msg)
 	}
 	if password == nil {
 		a.infof("note: %s is unencrypted (mode 0600); anyone who reads it can issue certificates your clients trust (--key-password-file encrypts it)", keyPath)

@@ -19,6 +19,7 @@ import (
 // caTrustOptions are the flags of ca install, uninstall and status.
 type caTrustOptions struct {
 	caDir  string
+	caCert string
 	stores []string
 	sudo   bool
 }
@@ -26,6 +27,7 @@ type caTrustOptions struct {
 func (o *caTrustOptions) register(c *cobra.Command, changes bool) {
 	fs := c.Flags()
 	fs.StringVar(&o.caDir, "ca-dir", "", "CA directory made by 'tlskit ca create' (default: the default CA directory)")
+	fs.StringVar(&o.caCert, "ca-cert", "", "a root certificate file instead of a CA directory (a CA replaced since, whose old root is still trusted)")
 	fs.StringSliceVar(&o.stores, "store", nil, "trust stores, comma-separated: "+strings.Join(truststore.Names, ", ")+" (default: every store found on this machine)")
 	if changes {
 		fs.BoolVar(&o.sudo, "sudo", false, "run the system store's tools (and keytool on a keystore this user cannot write) through sudo, which may ask for your password")
@@ -137,17 +139,16 @@ func runCATrust(ctx context.Context, a *app, o *caTrustOptions, action truststor
 			return usageErrorf("--store: unknown store %q (known: %s)", s, strings.Join(truststore.Names, ", "))
 		}
 	}
-	dir, err := a.trustedCADir(o.caDir, action == truststore.Install)
-	if err != nil {
-		return err
+	if o.caCert != "" && o.caDir != "" {
+		return usageErrorf("give either --ca-dir or --ca-cert, not both")
 	}
-	root, err := readCARoot(dir)
+	root, from, err := a.trustRoot(o, action)
 	if err != nil {
 		return err
 	}
 	ca, err := truststore.NewCA(root)
 	if err != nil {
-		return fmt.Errorf("%s: %w", dir, err)
+		return fmt.Errorf("%s: %w", from, err)
 	}
 	results, err := truststore.Do(ctx, truststore.Options{Getenv: a.getenv, Sudo: o.sudo}, action, ca, o.stores)
 	if err != nil {
@@ -171,9 +172,9 @@ func runCATrust(ctx context.Context, a *app, o *caTrustOptions, action truststor
 	case len(results) == 0:
 		return withHint(errors.New("no trust store found on this machine"), "name one with --store "+strings.Join(truststore.Names, ","))
 	case failed > 0:
-		return saidOnStdout(fmt.Errorf("%d of %d trust stores failed", failed, len(results)))
+		return saidOnStdout(fmt.Errorf("%d of %d trust store lines failed", failed, len(results)))
 	case untrusted > 0:
-		return saidOnStdout(checkFailed(fmt.Errorf("%d of %d trust stores do not trust %s", untrusted, len(results), ca.Cert.Subject.CommonName)))
+		return saidOnStdout(checkFailed(fmt.Errorf("%d of %d trust store lines do not trust %s", untrusted, len(results), ca.Cert.Subject.CommonName)))
 	}
 	return nil
 }
@@ -185,6 +186,28 @@ func isKnownStore(s string) bool {
 		}
 	}
 	return false
+}
+
+// trustRoot is the root certificate the action is about, and where it came from: --ca-cert,
+// else the CA of --ca-dir or the default one (which install creates when there is none).
+func (a *app) trustRoot(o *caTrustOptions, action truststore.Action) (*x509.Certificate, string, error) {
+	if o.caCert != "" {
+		data, err := readInputFile(o.caCert, maxPEMFile)
+		if err != nil {
+			return nil, "", fmt.Errorf("--ca-cert: %w", err)
+		}
+		certs, err := material.ParseCertificates(data)
+		if err != nil {
+			return nil, "", fmt.Errorf("--ca-cert %s: %w", o.caCert, err)
+		}
+		return certs[len(certs)-1], o.caCert, nil
+	}
+	dir, err := a.trustedCADir(o.caDir, action == truststore.Install)
+	if err != nil {
+		return nil, "", err
+	}
+	root, err := readCARoot(dir)
+	return root, dir, err
 }
 
 // trustedCADir is --ca-dir, else the default CA, which install creates when there is none.

@@ -94,9 +94,9 @@ func TestCATrustBadInput(t *testing.T) {
 		{[]string{"ca", "uninstall"}, ExitFailure, "", "no CA in "},
 		{[]string{"ca", "install", "--store", "system,firefox"}, ExitUsage, "", `--store: unknown store "firefox" (known: system, nss, java)`},
 		{[]string{"ca", "status", "--ca-dir", "missing"}, ExitFailure, "", "no CA in missing"},
-		{[]string{"ca", "status", "--ca-dir", "enc", "--store", "nss"}, ExitCheckFailed, "nss     not found", "1 of 1 trust stores do not trust"},
-		{[]string{"ca", "install", "--ca-dir", "enc", "--store", "nss"}, ExitFailure, "nss     not found", "1 of 1 trust stores failed"},
-		{[]string{"ca", "uninstall", "--ca-dir", "enc", "--store", "nss", "-o", "json"}, ExitFailure, `"outcome":"not_found"`, "1 of 1 trust stores failed"},
+		{[]string{"ca", "status", "--ca-dir", "enc", "--store", "nss"}, ExitCheckFailed, "nss     not found", "1 of 1 trust store lines do not trust"},
+		{[]string{"ca", "install", "--ca-dir", "enc", "--store", "nss"}, ExitFailure, "nss     not found", "1 of 1 trust store lines failed"},
+		{[]string{"ca", "uninstall", "--ca-dir", "enc", "--store", "nss", "-o", "json"}, ExitFailure, `"outcome":"not_found"`, "1 of 1 trust store lines failed"},
 	} {
 		res := (cliRun{args: tc.args, env: env}).run(t)
 		first, _, _ := strings.Cut(res.stderr, "\n")
