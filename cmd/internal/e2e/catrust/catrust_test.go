@@ -199,9 +199,13 @@ func (c caCert) fp16() string { return c.fp[:16] }
 func (c caCert) nickname() string { return c.cert.Subject.CommonName + " (" + c.fp16() + ")" }
 
 // makeCA makes a CA in e.dir/ca with `tlskit ca create` and reads its certificate.
+// testCAName names every CA these tests make, so one left in a real store by a run that was
+// killed (a go test timeout skips cleanups) is told from a person's own tlskit CA.
+const testCAName = "tlskit e2e trust-store test CA"
+
 func (e *env) makeCA(t *testing.T) caCert {
 	t.Helper()
-	e.tlskit(t, 0, "ca", "create", "--dir", "ca")
+	e.tlskit(t, 0, "ca", "create", "--dir", "ca", "--cn", testCAName)
 	if t.Failed() {
 		t.FailNow()
 	}

@@ -229,6 +229,7 @@ func TestSystemStore(t *testing.T) {
 		}
 	}
 
+	removeLeftovers(t)
 	e := newEnv(t)
 	ca := e.makeCA(t)
 	anchor := filepath.Join(anchorDir, "tlskit-"+ca.fp16()+".crt")
@@ -356,6 +357,26 @@ func notRoot(t *testing.T, e *env, ca caCert, before systemState, keytool string
 	if diffs := diffSystem(before, snapshotSystem(t, keytool)); len(diffs) > 0 {
 		t.Errorf("after install as nobody the system trust differs from before:\n%s", strings.Join(diffs, "\n"))
 	}
+}
+
+// removeLeftovers fails the test, after taking them out, on anchors of this test's CAs that an
+// earlier run left in the real store: a run killed by go test's timeout never ran its cleanup.
+func removeLeftovers(t *testing.T) {
+	t.Helper()
+	matches, _ := filepath.Glob(filepath.Join(anchorDir, "tlskit-*.crt"))
+	var left []string
+	for _, m := range matches {
+		if c := readCA(t, m); strings.Contains(c.subject, testCAName) {
+			left = append(left, m)
+			os.Remove(m)
+		}
+	}
+	if len(left) == 0 {
+		return
+	}
+	r := e2etest.Exec(t, "", "", nil, "update-ca-certificates", "--fresh")
+	t.Fatalf("an earlier run left its CA in the system store (%s): removed, and update-ca-certificates --fresh exited %d; "+
+		"Debian's Java keystore may still hold debian:tlskit-* entries of it", strings.Join(left, ", "), r.Code)
 }
 
 // restoreSystem is TestSystemStore's cleanup: tlskit's uninstall (a no-op when the test got
