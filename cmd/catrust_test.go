@@ -100,6 +100,14 @@ func TestCATrustBadInput(t *testing.T) {
 	} {
 		res := (cliRun{args: tc.args, env: env}).run(t)
 		first, _, _ := strings.Cut(res.stderr, "\n")
+		// One error line, and a hint line at most (a usage error adds its usage after them).
+		lines := strings.Count(res.stderr, "\n")
+		if tc.code != ExitUsage && (lines < 1 || lines > 2 || lines == 2 && !strings.Contains(res.stderr, "\ntlskit: hint: ")) {
+			t.Errorf("%v: stderr %q, want one line (and a hint)", tc.args, res.stderr)
+		}
+		if tc.stdout == "" && res.stdout != "" {
+			t.Errorf("%v: stdout %q, want nothing", tc.args, res.stdout)
+		}
 		if res.code != tc.code || !strings.Contains(first, tc.stderr) || !strings.Contains(res.stdout, tc.stdout) {
 			t.Errorf("%v: exit %d, stdout %q, stderr %q; want exit %d, %q on stdout and %q on stderr", tc.args, res.code, res.stdout, res.stderr, tc.code, tc.stdout, tc.stderr)
 		}
