@@ -2,12 +2,14 @@ package cmd
 
 import (
 	"crypto/tls"
+	"sort"
 	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	"github.com/tlskit/tlskit/certgen"
+	"github.com/tlskit/tlskit/certgen/acmeclient"
 	"github.com/tlskit/tlskit/certgen/truststore"
 	"github.com/tlskit/tlskit/tlscore/connect"
 	"github.com/tlskit/tlskit/tlscore/wire"
@@ -54,6 +56,15 @@ func flagValues(c *cobra.Command, name string) ([]string, bool) {
 		return certgen.ReasonNames(), true
 	case "store":
 		return truststore.Names, true
+	case "challenge":
+		return []string{acmeclient.HTTP01}, true
+	case "server":
+		names := make([]string, 0, len(acmeclient.Directories))
+		for n := range acmeclient.Directories {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		return names, true
 	}
 	return nil, false
 }
@@ -67,13 +78,13 @@ var (
 		"concurrency": true, "connect-to": true, "crl-url": true, "ocsp-url": true, "days": true, "drain": true,
 		"handshake-timeout": true, "idle-timeout": true, "proxy-timeout": true, "read-header-timeout": true, "timeout": true,
 		"max-conns": true, "max-header-bytes": true, "name-constraint": true, "parallel": true, "path-len": true,
-		"proxy": true, "rate": true, "warn-days": true,
+		"proxy": true, "rate": true, "warn-days": true, "eab-kid": true, "email": true, "http-port": true, "profile": true,
 	}
-	directoryFlags = map[string]bool{"dir": true, "ca-dir": true, "parent-dir": true}
+	directoryFlags = map[string]bool{"dir": true, "ca-dir": true, "parent-dir": true, "webroot": true}
 	fileFlags      = map[string]bool{
 		"ca": true, "cert": true, "key": true, "out": true, "key-out": true, "p12": true, "crl": true,
 		"ca-cert": true, "ca-key": true, "client-ca": true, "intermediates": true, "ocsp": true,
-		"write-cert": true, "keylog": true, "match": true,
+		"write-cert": true, "keylog": true, "match": true, "server-ca": true,
 	}
 )
 

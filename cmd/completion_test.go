@@ -74,4 +74,9 @@ func TestCompletedValuesAreAccepted(t *testing.T) {
 	})
 	check("output", func(v string) bool { return v == formatText || v == formatJSON })
 	check("store", isKnownStore)
+	check("challenge", func(v string) bool {
+		res := runCLI(t, "acme", "issue", "x.test", "--challenge", v, "--server", "no-such-ca")
+		return !strings.Contains(res.stderr, "--challenge")
+	})
+	check("server", func(v string) bool { o := acmeIssueOptions{server: v}; _, err := o.directoryURL(); return err == nil })
 }

@@ -22,7 +22,7 @@ var layers = []struct {
 	{"revocation verdicts; client fingerprints", []string{
 		"inspect/revocation", "tlscore/fingerprint"}},
 	{"judging certificate material", []string{"inspect"}},
-	{"making certificate material; trust stores", []string{"certgen", "certgen/truststore"}},
+	{"making certificate material; trust stores", []string{"certgen", "certgen/truststore", "certgen/acmeclient"}},
 	{"reaching a server", []string{"tlscore/connect"}},
 	{"the recorded handshake", []string{"tlscore/handshake"}},
 	{"scanner and server", []string{"tlscore/scan", "tlscore/server", "tlscore/server/eventlog"}},

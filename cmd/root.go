@@ -150,6 +150,7 @@ var commandConstructors = []struct {
 	{"scan", newScanCmd},
 	{"cert", newCertCmd},
 	{"ca", newCACmd},
+	{"acme", newACMECmd},
 }
 
 // newRootCmd builds the command tree for one run. When args name a command, only that command's

@@ -1,0 +1,347 @@
+// Package acmeclient gets a certificate from an ACME (RFC 8555) certificate authority: the
+// account (made on first use and kept), the order, each authorization and its challenge, the
+// finalization with the caller's CSR, and the chain. It is built on golang.org/x/crypto/acme,
+// which speaks the protocol (JWS, nonces and their retry, Retry-After); this package holds
+// what a command needs around it: where the account lives, how a challenge is answered, and
+// what to tell the user at each step. It never prints: Options.Progress is told of each step.
+package acmeclient
+
+import (
+	"context"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"golang.org/x/crypto/acme"
+)
+
+// Well-known directories, by the short names the command takes.
+var Directories = map[string]string{
+	"letsencrypt":         "https://acme-v02.api.letsencrypt.org/directory",
+	"letsencrypt-staging": "https://acme-staging-v02.api.letsencrypt.org/directory",
+	"zerossl":             "https://acme.zerossl.com/v2/DV90",
+}
+
+// Challenge types.
+const (
+	HTTP01    = "http-01"
+	TLSALPN01 = "tls-alpn-01"
+	DNS01     = "dns-01"
+)
+
+// Options say which CA, which account and how challenges are answered.
+type Options struct {
+	// Directory is the CA's directory URL.
+	Directory string
+	// HTTPClient talks to the CA (its TLS roots, its timeouts).
+	HTTPClient *http.Client
+	// Account is the account's key and what is kept of it (see LoadAccount).
+	Account *Account
+	// Email is the account's contact, when it is made.
+	Email string
+	// AgreeTOS accepts the CA's terms of service, which a new account needs when the CA has
+	// some; without it the terms URL is in the error (a *TermsError).
+	AgreeTOS bool
+	// EAB binds a new account to an account the CA's owner made (ZeroSSL, Google, a private
+	// CA that requires it).
+	EAB *acme.ExternalAccountBinding
+	// Profile asks for a certificate profile the CA offers (e.g. "shortlived").
+	Profile string
+	// Solver answers the challenges.
+	Solver Solver
+	// Progress, when set, is told of each step.
+	Progress func(Step)
+	// UserAgent names the program to the CA.
+	UserAgent string
+}
+
+// Step is one step of the work, for the user's progress lines.
+type Step struct {
+	// What: "account", "order", "authorization", "challenge", "finalize", "download".
+	What string
+	// Detail says it for people ("created https://...", "app.test: http-01 valid").
+	Detail string
+}
+
+// Identifier is a name to be certified: a DNS name or an IP address.
+type Identifier struct {
+	Type  string // "dns" or "ip"
+	Value string
+}
+
+// Identifiers turns names into ACME identifiers: IP addresses (RFC 8738) and DNS names.
+func Identifiers(names []string) []Identifier {
+	out := make([]Identifier, 0, len(names))
+	for _, n := range names {
+		if ip := net.ParseIP(n); ip != nil {
+			out = append(out, Identifier{Type: "ip", Value: ip.String()})
+			continue
+		}
+		out = append(out, Identifier{Type: "dns", Value: n})
+	}
+	return out
+}
+
+// Result is the certificate the CA issued.
+type Result struct {
+	// Chain is the leaf first, then the intermediates the CA sent.
+	Chain []*x509.Certificate
+	// CertURL and OrderURL are where the CA keeps them.
+	CertURL, OrderURL string
+	// AccountURL is the account the order belongs to.
+	AccountURL string
+}
+
+// Solver answers a challenge of one kind. Present makes the response available and returns
+// once the CA may look at it; CleanUp takes it away (always called after Present, even when
+// the authorization failed or the run was interrupted).
+type Solver interface {
+	Type() string
+	Present(ctx context.Context, c *acme.Client, authz *acme.Authorization, ch *acme.Challenge) error
+	CleanUp(ctx context.Context, c *acme.Client, authz *acme.Authorization, ch *acme.Challenge) error
+}
+
+// AuthorizationError is an authorization the CA refused: its identifier and the CA's problem
+// document (type, detail, and per identifier the subproblems).
+type AuthorizationError struct {
+	Identifier string
+	Challenge  string
+	Problem    *acme.Error
+}
+
+func (e *AuthorizationError) Error() string {
+	msg := fmt.Sprintf("authorization for %s failed", e.Identifier)
+	if e.Challenge != "" {
+		msg += " (" + e.Challenge + ")"
+	}
+	if e.Problem != nil {
+		msg += ": " + describeProblem(e.Problem)
+	}
+	return msg
+}
+
+// describeProblem is an RFC 7807 problem document in one line: its type (without the ACME
+// namespace) and detail, and each subproblem's identifier and detail.
+func describeProblem(p *acme.Error) string {
+	typ := strings.TrimPrefix(p.ProblemType, "urn:ietf:params:acme:error:")
+	s := typ
+	if p.Detail != "" {
+		s += ": " + p.Detail
+	}
+	for _, sub := range p.Subproblems {
+		s += fmt.Sprintf("; %s: %s", subIdentifier(sub), strings.TrimPrefix(sub.Type, "urn:ietf:params:acme:error:"))
+		if sub.Detail != "" {
+			s += ": " + sub.Detail
+		}
+	}
+	return s
+}
+
+// CAError is the CA refusing a request outright (not an authorization): its problem document.
+type CAError struct {
+	Step    string
+	Problem *acme.Error
+}
+
+func (e *CAError) Error() string {
+	return fmt.Sprintf("%s: the CA answered %d %s", e.Step, e.Problem.StatusCode, describeProblem(e.Problem))
+}
+
+// caError wraps an error of x/crypto/acme with the step it happened in: a problem document
+// becomes a *CAError, others keep their words.
+func caError(step string, err error) error {
+	var ae *acme.Error
+	if errors.As(err, &ae) {
+		return &CAError{Step: step, Problem: ae}
+	}
+	var oe *acme.OrderError
+	if errors.As(err, &oe) {
+		return fmt.Errorf("%s: the order became %s", step, oe.Status)
+	}
+	return fmt.Errorf("%s: %w", step, err)
+}
+
+func (o *Options) progress(what, format string, args ...any) {
+	if o.Progress != nil {
+		o.Progress(Step{What: what, Detail: fmt.Sprintf(format, args...)})
+	}
+}
+
+// client is the x/crypto/acme client of the account.
+func (o *Options) client() *acme.Client {
+	return &acme.Client{
+		Key:          o.Account.Key,
+		HTTPClient:   o.HTTPClient,
+		DirectoryURL: o.Directory,
+		UserAgent:    o.UserAgent,
+		KID:          acme.KeyID(o.Account.URL),
+		// x/crypto's default backoff retries 5xx, 429 (after Retry-After) and bad nonces
+		// until the context ends; bounded here, so a CA that is down fails the run in about
+		// half a minute rather than at --timeout only.
+		RetryBackoff: boundedBackoff,
+	}
+}
+
+// maxRetries bounds the retries of one request; retryCap bounds each wait.
+const (
+	maxRetries = 5
+	retryCap   = 10 * time.Second
+)
+
+// boundedBackoff waits Retry-After when the CA says (capped), else 1, 2, 4, 8 s, and gives up
+// after maxRetries.
+func boundedBackoff(n int, _ *http.Request, resp *http.Response) time.Duration {
+	if n > maxRetries {
+		return 0
+	}
+	if resp != nil {
+		if v := resp.Header.Get("Retry-After"); v != "" {
+			if d, err := time.ParseDuration(v + "s"); err == nil && d > 0 {
+				return min(d, retryCap)
+			}
+			if t, err := http.ParseTime(v); err == nil {
+				return min(max(time.Until(t), time.Second), retryCap)
+			}
+		}
+	}
+	return min(time.Duration(1<<(n-1))*time.Second, retryCap)
+}
+
+// Issue gets a certificate for the CSR's names: the account (made if it has no URL yet), the
+// order, each authorization through o.Solver, finalization and the chain.
+func Issue(ctx context.Context, o Options, ids []Identifier, csrDER []byte) (*Result, error) {
+	if o.Solver == nil {
+		return nil, errors.New("no challenge solver")
+	}
+	if err := ensureAccount(ctx, &o); err != nil {
+		return nil, err
+	}
+	c := o.client()
+	var authzIDs []acme.AuthzID
+	for _, id := range ids {
+		authzIDs = append(authzIDs, acme.AuthzID{Type: id.Type, Value: id.Value})
+	}
+	var opts []acme.OrderOption
+	if o.Profile != "" {
+		opts = append(opts, acme.WithOrderIssuanceProfile(acme.ProfileName(o.Profile)))
+	}
+	order, err := c.AuthorizeOrder(ctx, authzIDs, opts...)
+	if err != nil {
+		return nil, caError("creating the order", err)
+	}
+	o.progress("order", "%s (%s)", order.URI, order.Status)
+	for _, u := range order.AuthzURLs {
+		if err := authorize(ctx, &o, c, u); err != nil {
+			return nil, err
+		}
+	}
+	o.progress("finalize", "sending the CSR")
+	der, certURL, err := c.CreateCertFromOrder(ctx, order, csrDER, true)
+	if err != nil {
+		return nil, caError("finalizing the order", err)
+	}
+	chain := make([]*x509.Certificate, 0, len(der))
+	for _, d := range der {
+		cert, err := x509.ParseCertificate(d)
+		if err != nil {
+			return nil, fmt.Errorf("the CA's certificate chain: %w", err)
+		}
+		chain = append(chain, cert)
+	}
+	if len(chain) == 0 {
+		return nil, errors.New("the CA sent no certificate")
+	}
+	o.progress("download", "%s: %d certificates", certURL, len(chain))
+	return &Result{Chain: chain, CertURL: certURL, OrderURL: order.URI, AccountURL: o.Account.URL}, nil
+}
+
+// authorize completes one authorization: nothing when the CA already holds it valid (a
+// recent one is reused), else the solver's challenge, accepted and waited for.
+func authorize(ctx context.Context, o *Options, c *acme.Client, url string) error {
+	authz, err := c.GetAuthorization(ctx, url)
+	if err != nil {
+		return caError("fetching an authorization", err)
+	}
+	name := authz.Identifier.Value
+	if authz.Status == acme.StatusValid {
+		o.progress("authorization", "%s: already valid", name)
+		return nil
+	}
+	var ch *acme.Challenge
+	var offered []string
+	for _, c := range authz.Challenges {
+		offered = append(offered, c.Type)
+		if c.Type == o.Solver.Type() {
+			ch = c
+		}
+	}
+	if ch == nil {
+		return fmt.Errorf("authorization for %s: the CA offers %s, not %s", name, strings.Join(offered, ", "), o.Solver.Type())
+	}
+	o.progress("authorization", "%s: %s", name, ch.Type)
+	if err := o.Solver.Present(ctx, c, authz, ch); err != nil {
+		// What Present did part of is undone too.
+		cleanUp(o, c, authz, ch)
+		return fmt.Errorf("%s for %s: %w", ch.Type, name, err)
+	}
+	defer cleanUp(o, c, authz, ch)
+	if _, err := c.Accept(ctx, ch); err != nil {
+		return caError("accepting the "+ch.Type+" challenge for "+name, err)
+	}
+	done, err := c.WaitAuthorization(ctx, url)
+	if err != nil {
+		var ae *acme.AuthorizationError
+		if errors.As(err, &ae) {
+			return authzFailure(ctx, c, ae, name, ch)
+		}
+		return caError("waiting for the authorization of "+name, err)
+	}
+	o.progress("challenge", "%s: %s %s", name, ch.Type, done.Status)
+	return nil
+}
+
+// cleanUp runs the solver's CleanUp with a context of its own: after Ctrl-C the run's context
+// is done, and the token must still be taken away (a dns-01 hook's remove still run).
+func cleanUp(o *Options, c *acme.Client, authz *acme.Authorization, ch *acme.Challenge) {
+	ctx, cancel := context.WithTimeout(context.Background(), CleanUpTimeout)
+	defer cancel()
+	if err := o.Solver.CleanUp(ctx, c, authz, ch); err != nil {
+		o.progress("challenge", "%s: cleaning up the %s response failed: %v", authz.Identifier.Value, ch.Type, err)
+	}
+}
+
+// CleanUpTimeout bounds a solver's CleanUp.
+const CleanUpTimeout = 30 * time.Second
+
+// authzFailure is the CA's reason for a failed authorization: the challenge's error (the
+// problem document), which the authorization error names by its challenges.
+func authzFailure(ctx context.Context, c *acme.Client, ae *acme.AuthorizationError, name string, ch *acme.Challenge) error {
+	e := &AuthorizationError{Identifier: name, Challenge: ch.Type}
+	if got, err := c.GetChallenge(ctx, ch.URI); err == nil && got.Error != nil {
+		var p *acme.Error
+		if errors.As(got.Error, &p) {
+			e.Problem = p
+		}
+	}
+	if e.Problem == nil {
+		for _, err := range ae.Errors {
+			var p *acme.Error
+			if errors.As(err, &p) {
+				e.Problem = p
+				break
+			}
+		}
+	}
+	return e
+}
+
+func subIdentifier(sub acme.Subproblem) string {
+	if sub.Identifier != nil {
+		return sub.Identifier.Value
+	}
+	return "?"
+}

@@ -1,0 +1,260 @@
+package cmd
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509/pkix"
+	"encoding/base64"
+	"errors"
+	"net"
+	"net/http"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/crypto/acme"
+
+	"github.com/tlskit/tlskit/certgen"
+	"github.com/tlskit/tlskit/certgen/acmeclient"
+)
+
+func newACMECmd(a *app) *cobra.Command {
+	c := &cobra.Command{
+		Use:   "acme",
+		Short: "Get a certificate from an ACME certificate authority (Let's Encrypt, ZeroSSL, step-ca)",
+	}
+	c.AddCommand(newACMEIssueCmd(a))
+	return c
+}
+
+type acmeIssueOptions struct {
+	keys        keyOptions
+	output      outputOptions
+	server      string
+	serverCA    string
+	email       string
+	agreeTOS    bool
+	eabKID      string
+	eabHMACFile string
+	profile     string
+	challenge   string
+	httpPort    int
+	webroot     string
+}
+
+func newACMEIssueCmd(a *app) *cobra.Command {
+	o := &acmeIssueOptions{}
+	c := &cobra.Command{
+		Use:   "issue NAME...",
+		Short: "Get a certificate for NAMEs from an ACME CA, proving control with a challenge",
+		Long: `Get a certificate from a certificate authority that speaks ACME (RFC 8555): Let's Encrypt,
+ZeroSSL, Google Trust Services, step-ca, Pebble. The account is made on first use and kept under
+$XDG_DATA_HOME/tlskit/acme/<directory host>/ (its key 0600); --agree-tos accepts the CA's terms,
+whose URL is printed. Each name (a DNS name, or an IP address where the CA offers it) is
+proved with the --challenge:
+
+  http-01  the CA fetches http://NAME/.well-known/acme-challenge/TOKEN: tlskit answers on
+           --http-port (80 unless told; the CA always asks port 80, so forward it there) or
+           writes the token file under --webroot DIR for the web server that is there (and
+           removes it after)
+
+The certificate (with the CA's intermediates) and a new key are written like cert issue does:
+all or nothing, the key 0600, never over an existing file without --force. Progress is on
+stderr, one line per step; a refused authorization shows the CA's problem document.`,
+		Example: `  tlskit acme issue example.com www.example.com --email me@example.com --agree-tos
+  tlskit acme issue example.com --webroot /var/www/html --server letsencrypt-staging
+  tlskit acme issue app.test --server https://127.0.0.1:14000/dir --server-ca pebble.minica.pem --http-port 5002`,
+		Args:        cobra.MinimumNArgs(1),
+		Annotations: networkCommand(outputFormats(formatText, formatJSON)),
+		RunE: func(c *cobra.Command, names []string) error {
+			return runACMEIssue(c.Context(), a, o, names)
+		},
+	}
+	fs := c.Flags()
+	fs.StringVar(&o.server, "server", "letsencrypt", "ACME directory URL, or letsencrypt (the default: Let's Encrypt production), letsencrypt-staging, zerossl")
+	fs.StringVar(&o.serverCA, "server-ca", "", "trust this CA file for the ACME server's own TLS certificate (Pebble, step-ca), besides the system roots")
+	fs.StringVar(&o.email, "email", "", "contact address for a new account")
+	fs.BoolVar(&o.agreeTOS, "agree-tos", false, "agree to the CA's terms of service (needed to make an account at a CA that has terms)")
+	fs.StringVar(&o.eabKID, "eab-kid", "", "external account binding key ID, from the CA (ZeroSSL, Google, some private CAs)")
+	fs.StringVar(&o.eabHMACFile, "eab-hmac-file", "", "file holding the external account binding HMAC key (base64url, as the CA gives it)")
+	fs.StringVar(&o.profile, "profile", "", "certificate profile the CA offers (e.g. shortlived)")
+	fs.StringVar(&o.challenge, "challenge", acmeclient.HTTP01, "how to prove control of each name: http-01")
+	fs.IntVar(&o.httpPort, "http-port", 80, "port the http-01 answer listens on (standalone)")
+	fs.StringVar(&o.webroot, "webroot", "", "with http-01: write the answer under this document root instead of listening")
+	o.keys.register(fs, true)
+	o.output.defaultExtension = ".pem"
+	o.output.register(fs, true, false)
+	return c
+}
+
+// directoryURL is --server: a short name or a URL.
+func (o *acmeIssueOptions) directoryURL() (string, error) {
+	if u, ok := acmeclient.Directories[o.server]; ok {
+		return u, nil
+	}
+	if !strings.HasPrefix(o.server, "https://") && !strings.HasPrefix(o.server, "http://") {
+		names := make([]string, 0, len(acmeclient.Directories))
+		for n := range acmeclient.Directories {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		return "", usageErrorf("--server: expected an ACME directory URL (https://...) or one of %s", strings.Join(names, ", "))
+	}
+	return o.server, nil
+}
+
+func runACMEIssue(ctx context.Context, a *app, o *acmeIssueOptions, names []string) error {
+	if err := o.output.validate(); err != nil {
+		return err
+	}
+	directory, err := o.directoryURL()
+	if err != nil {
+		return err
+	}
+	switch o.challenge {
+	case acmeclient.HTTP01:
+	case acmeclient.TLSALPN01, acmeclient.DNS01:
+		return usageErrorf("--challenge %s is not implemented yet; use http-01", o.challenge)
+	default:
+		return usageErrorf("--challenge must be http-01")
+	}
+	if o.httpPort < 1 || o.httpPort > 65535 {
+		return usageErrorf("--http-port must be 1 to 65535")
+	}
+	if (o.eabKID == "") != (o.eabHMACFile == "") {
+		return usageErrorf("--eab-kid and --eab-hmac-file go together")
+	}
+	sans, err := certgen.ParseHosts(names)
+	if err != nil {
+		return err
+	}
+	if len(sans.EmailAddresses) > 0 || len(sans.URIs) > 0 {
+		return usageErrorf("ACME certifies DNS names and IP addresses, not email addresses or URIs")
+	}
+	httpClient, err := a.acmeHTTPClient(o.serverCA)
+	if err != nil {
+		return err
+	}
+	var eab *acme.ExternalAccountBinding
+	if o.eabKID != "" {
+		if eab, err = readEAB(o.eabKID, o.eabHMACFile); err != nil {
+			return err
+		}
+	}
+
+	// The key and the CSR first: nothing is asked of the CA for a request that cannot be made.
+	key, newKey, err := o.keys.key(a)
+	if err != nil {
+		return err
+	}
+	warnings, err := certgen.KeyPolicy(key.Public(), o.keys.allowWeak)
+	if err != nil {
+		return err
+	}
+	csr, err := certgen.CreateCSR(a.random, certgenSubject(names[0]), nil, sans, key)
+	if err != nil {
+		return err
+	}
+
+	solver := &acmeclient.HTTPSolver{Addr: net.JoinHostPort("", strconv.Itoa(o.httpPort)), Webroot: o.webroot}
+	if err := solver.Listen(); err != nil {
+		var le *acmeclient.ListenError
+		if errors.As(err, &le) {
+			return withHint(err, "free the port, choose another with --http-port (and forward port 80 to it), or use --webroot DIR")
+		}
+		return err
+	}
+	defer solver.Close()
+
+	base, err := a.acmeDataDir()
+	if err != nil {
+		return err
+	}
+	accountDir, err := acmeclient.AccountDir(base, directory)
+	if err != nil {
+		return usageErrorf("--server: %v", err)
+	}
+	account, created, err := acmeclient.LoadAccount(accountDir, directory)
+	if err != nil {
+		return err
+	}
+	if created {
+		a.infof("acme: new account key %s", filepath.Join(accountDir, "account-key.pem"))
+	}
+	res, err := acmeclient.Issue(ctx, acmeclient.Options{
+		Directory: directory, HTTPClient: httpClient, Account: account, Email: o.email, AgreeTOS: o.agreeTOS,
+		EAB: eab, Profile: o.profile, Solver: solver, UserAgent: "tlskit/" + a.build.Version,
+		Progress: func(s acmeclient.Step) { a.infof("acme: %s: %s", s.What, s.Detail) },
+	}, acmeclient.Identifiers(names), csr.Raw)
+	if err != nil {
+		return acmeError(err)
+	}
+	plan := &leafPlan{hosts: names, key: key, newKey: newKey, warnings: warnings}
+	leafOut := leafOptions{keys: o.keys, output: o.output}
+	return leafOut.writeLeaf(a, plan, res.Chain[0], res.Chain[1:], "", nil)
+}
+
+// certgenSubject is the CSR's subject: the first name as CN, as certbot and lego ask (CAs
+// take the names from the SANs; Let's Encrypt copies a CN that is one of them).
+func certgenSubject(first string) pkix.Name {
+	n := pkix.Name{}
+	if len(first) <= 64 {
+		n.CommonName = first
+	}
+	return n
+}
+
+// acmeError attaches the next step to the errors a user can act on.
+func acmeError(err error) error {
+	var te *acmeclient.TermsError
+	var ae *acmeclient.AuthorizationError
+	switch {
+	case errors.As(err, &te):
+		return withHint(err, "read them, then run again with --agree-tos")
+	case errors.As(err, &ae):
+		return withHint(err, "the CA could not see the answer: check that the name resolves to this machine and that the CA reaches it (port 80 for http-01)")
+	}
+	return err
+}
+
+// acmeHTTPClient talks to the CA: the system roots plus --server-ca, --timeout per request.
+func (a *app) acmeHTTPClient(serverCA string) (*http.Client, error) {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	if serverCA != "" {
+		pool, _, err := readRoots(a, "--server-ca", serverCA)
+		if err != nil {
+			return nil, err
+		}
+		tr.TLSClientConfig = &tls.Config{RootCAs: pool}
+	}
+	timeout := a.opts.Timeout
+	if timeout <= 0 {
+		timeout = 30 * time.Second
+	}
+	return &http.Client{Transport: tr, Timeout: timeout}, nil
+}
+
+// acmeDataDir is where ACME accounts are kept: beside the default CA, $XDG_DATA_HOME/tlskit/acme.
+func (a *app) acmeDataDir() (string, error) {
+	dir, err := a.defaultCADir("--server")
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(filepath.Dir(dir), "acme"), nil
+}
+
+// readEAB reads the external account binding's HMAC key (base64url, as CAs hand it out).
+func readEAB(kid, file string) (*acme.ExternalAccountBinding, error) {
+	data, err := readPasswordFile(file, "--eab-hmac-file")
+	if err != nil {
+		return nil, err
+	}
+	key, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(strings.TrimSpace(string(data)), "="))
+	if err != nil || len(key) == 0 {
+		return nil, usageErrorf("--eab-hmac-file: not a base64url key")
+	}
+	return &acme.ExternalAccountBinding{KID: kid, Key: key}, nil
+}
