@@ -110,16 +110,16 @@ func runACMEIssue(ctx context.Context, a *app, o *acmeIssueOptions, names []stri
 	if err := o.output.validate(); err != nil {
 		return err
 	}
-	directory, err := o.directoryURL()
-	if err != nil {
-		return err
-	}
 	switch o.challenge {
 	case acmeclient.HTTP01:
 	case acmeclient.TLSALPN01, acmeclient.DNS01:
 		return usageErrorf("--challenge %s is not implemented yet; use http-01", o.challenge)
 	default:
 		return usageErrorf("--challenge must be http-01")
+	}
+	directory, err := o.directoryURL()
+	if err != nil {
+		return err
 	}
 	if o.httpPort < 1 || o.httpPort > 65535 {
 		return usageErrorf("--http-port must be 1 to 65535")
