@@ -234,10 +234,8 @@ func Issue(ctx context.Context, o Options, ids []Identifier, csrDER []byte) (*Re
 		return nil, caError("creating the order", err)
 	}
 	o.progress("order", "%s (%s)", order.URI, order.Status)
-	for _, u := range order.AuthzURLs {
-		if err := authorize(ctx, &o, c, u); err != nil {
-			return nil, err
-		}
+	if err := authorizeAll(ctx, &o, c, order.AuthzURLs); err != nil {
+		return nil, err
 	}
 	o.progress("finalize", "sending the CSR")
 	der, certURL, err := c.CreateCertFromOrder(ctx, order, csrDER, true)
@@ -259,48 +257,69 @@ func Issue(ctx context.Context, o Options, ids []Identifier, csrDER []byte) (*Re
 	return &Result{Chain: chain, CertURL: certURL, OrderURL: order.URI, AccountURL: o.Account.URL}, nil
 }
 
-// authorize completes one authorization: nothing when the CA already holds it valid (a
-// recent one is reused), else the solver's challenge, accepted and waited for.
-func authorize(ctx context.Context, o *Options, c *acme.Client, url string) error {
-	authz, err := c.GetAuthorization(ctx, url)
-	if err != nil {
-		return caError("fetching an authorization", err)
-	}
-	name := authz.Identifier.Value
-	if authz.Status == acme.StatusValid {
-		o.progress("authorization", "%s: already valid", name)
-		return nil
-	}
-	var ch *acme.Challenge
-	var offered []string
-	for _, c := range authz.Challenges {
-		offered = append(offered, c.Type)
-		if c.Type == o.Solver.Type() {
-			ch = c
+// pending is an authorization whose challenge is being answered.
+type pending struct {
+	url  string
+	name string
+	az   *acme.Authorization
+	ch   *acme.Challenge
+}
+
+// authorizeAll completes the order's authorizations: every challenge presented and accepted
+// first, then each waited for, so the CA checks them all at once (one wait, not one per name),
+// and every answer taken away at the end, whatever happened (a valid one the CA had already is
+// skipped).
+func authorizeAll(ctx context.Context, o *Options, c *acme.Client, urls []string) error {
+	var todo []pending
+	defer func() {
+		for _, p := range todo {
+			cleanUp(o, c, p.az, p.ch)
+		}
+	}()
+	for _, url := range urls {
+		authz, err := c.GetAuthorization(ctx, url)
+		if err != nil {
+			return caError("fetching an authorization", err)
+		}
+		name := authz.Identifier.Value
+		if authz.Status == acme.StatusValid {
+			o.progress("authorization", "%s: already valid", name)
+			continue
+		}
+		var ch *acme.Challenge
+		var offered []string
+		for _, c := range authz.Challenges {
+			offered = append(offered, c.Type)
+			if c.Type == o.Solver.Type() {
+				ch = c
+			}
+		}
+		if ch == nil {
+			return fmt.Errorf("authorization for %s: the CA offers %s, not %s", name, strings.Join(offered, ", "), o.Solver.Type())
+		}
+		o.progress("authorization", "%s: %s", name, ch.Type)
+		// Noted before Present, so what Present did part of is undone too.
+		todo = append(todo, pending{url: url, name: name, az: authz, ch: ch})
+		if err := o.Solver.Present(ctx, c, authz, ch); err != nil {
+			return fmt.Errorf("%s for %s: %w", ch.Type, name, err)
 		}
 	}
-	if ch == nil {
-		return fmt.Errorf("authorization for %s: the CA offers %s, not %s", name, strings.Join(offered, ", "), o.Solver.Type())
-	}
-	o.progress("authorization", "%s: %s", name, ch.Type)
-	if err := o.Solver.Present(ctx, c, authz, ch); err != nil {
-		// What Present did part of is undone too.
-		cleanUp(o, c, authz, ch)
-		return fmt.Errorf("%s for %s: %w", ch.Type, name, err)
-	}
-	defer cleanUp(o, c, authz, ch)
-	if _, err := c.Accept(ctx, ch); err != nil {
-		return caError("accepting the "+ch.Type+" challenge for "+name, err)
-	}
-	done, err := c.WaitAuthorization(ctx, url)
-	if err != nil {
-		var ae *acme.AuthorizationError
-		if errors.As(err, &ae) {
-			return authzFailure(ctx, c, ae, name, ch)
+	for _, p := range todo {
+		if _, err := c.Accept(ctx, p.ch); err != nil {
+			return caError("accepting the "+p.ch.Type+" challenge for "+p.name, err)
 		}
-		return caError("waiting for the authorization of "+name, err)
 	}
-	o.progress("challenge", "%s: %s %s", name, ch.Type, done.Status)
+	for _, p := range todo {
+		done, err := c.WaitAuthorization(ctx, p.url)
+		if err != nil {
+			var ae *acme.AuthorizationError
+			if errors.As(err, &ae) {
+				return authzFailure(ctx, c, ae, p.name, p.ch)
+			}
+			return caError("waiting for the authorization of "+p.name, err)
+		}
+		o.progress("challenge", "%s: %s %s", p.name, p.ch.Type, done.Status)
+	}
 	return nil
 }
 

@@ -1,0 +1,303 @@
+//go:build unix
+
+// Package acme_test runs `tlskit acme issue` against Pebble, the ACME test server Let's
+// Encrypt maintains, in -strict mode, with pebble-challtestsrv as its DNS server: both on
+// 127.0.0.1, started per test, installed by .ci/run with go install at a pinned version.
+package acme_test
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tlskit/tlskit/cmd/internal/e2etest"
+	"github.com/tlskit/tlskit/tlscore/peertest"
+)
+
+func TestMain(m *testing.M) { e2etest.Main(m) }
+
+// pebble is a running Pebble and its challenge test server.
+type pebble struct {
+	dir      string // the test's directory: pebble.pem (its TLS certificate), root.pem
+	url      string // the ACME directory
+	httpPort string // where Pebble's VA fetches http-01 answers
+	mgmt     string // Pebble's management interface (https)
+}
+
+// startPebble starts pebble-challtestsrv (DNS on loopback, every name 127.0.0.1) and Pebble
+// (-strict, no VA sleep) with a TLS certificate tlskit made, and fetches Pebble's root.
+func startPebble(t *testing.T) *pebble {
+	t.Helper()
+	dir := t.TempDir()
+	p := &pebble{dir: dir, httpPort: peertest.FreePort(t)}
+	ctsMgmt := peertest.FreePort(t)
+	dns := peertest.Start(t, peertest.Program{
+		Name: "pebble-challtestsrv",
+		Args: func(port string) []string {
+			return []string{"-dnsserver", "127.0.0.1:" + port, "-http01", "", "-https01", "", "-tlsalpn01", "", "-doh", "",
+				"-management", "127.0.0.1:" + ctsMgmt, "-defaultIPv4", "127.0.0.1", "-defaultIPv6", ""}
+		},
+		Ready: func(port, out string) bool {
+			return strings.Contains(out, "DNS server on 127.0.0.1:"+port) && strings.Contains(out, "management server on 127.0.0.1:"+ctsMgmt)
+		},
+	})
+	e2etest.Tlskit(t, dir, "cert", "selfsign", "localhost", "127.0.0.1", "--out", "pebble.pem", "--key-out", "pebble-key.pem")
+	mgmt := peertest.FreePort(t)
+	srv := peertest.Start(t, peertest.Program{
+		Name: "pebble", Dir: dir, Env: []string{"PEBBLE_VA_NOSLEEP=1"},
+		Args: func(port string) []string {
+			cfg := map[string]any{"pebble": map[string]any{
+				"listenAddress": "127.0.0.1:" + port, "managementListenAddress": "127.0.0.1:" + mgmt,
+				"certificate": "pebble.pem", "privateKey": "pebble-key.pem",
+				"httpPort": mustAtoi(t, p.httpPort), "tlsPort": mustAtoi(t, peertest.FreePort(t)),
+				"externalAccountBindingRequired": false,
+				// The polls' Retry-After: Pebble's defaults (3 s, 5 s) are most of a run's time.
+				"retryAfter": map[string]any{"authz": 1, "order": 1},
+				"profiles": map[string]any{
+					"default":    map[string]any{"description": "default", "validityPeriod": 7776000},
+					"shortlived": map[string]any{"description": "six days", "validityPeriod": 518400},
+				},
+			}}
+			data, _ := json.Marshal(cfg)
+			e2etest.WriteFile(t, dir, "pebble-config.json", string(data))
+			return []string{"-strict", "-config", "pebble-config.json", "-dnsserver", dns.Addr()}
+		},
+		Ready: func(port, out string) bool { return strings.Contains(out, "Listening on: 127.0.0.1:"+port) },
+	})
+	p.url = "https://127.0.0.1:" + srv.Port + "/dir"
+	p.mgmt = "https://127.0.0.1:" + mgmt
+	e2etest.WriteFile(t, dir, "root.pem", string(p.get(t, "/roots/0")))
+	return p
+}
+
+func mustAtoi(t *testing.T, s string) int {
+	var n int
+	if _, err := fmt.Sscan(s, &n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// get fetches a path of Pebble's management interface.
+func (p *pebble) get(t *testing.T, path string) []byte {
+	t.Helper()
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(e2etest.ReadFile(t, p.dir, "pebble.pem"))
+	c := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	defer c.CloseIdleConnections()
+	resp, err := c.Get(p.mgmt + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 {
+		t.Fatalf("GET %s%s: %s\n%s", p.mgmt, path, resp.Status, body)
+	}
+	return body
+}
+
+// acme runs `tlskit acme issue ARGS... --server <pebble> --server-ca pebble.pem` in dir, with
+// XDG_DATA_HOME under dir (the accounts).
+func (p *pebble) acme(t *testing.T, dir string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	args = append(append([]string{"acme", "issue"}, args...), "--server", p.url, "--server-ca", filepath.Join(p.dir, "pebble.pem"))
+	return e2etest.RunTlskit(t, dir, []string{"XDG_DATA_HOME=" + filepath.Join(dir, "xdg")}, args...)
+}
+
+// TestIssueHTTP01 gets a certificate for two DNS names and an IP address with http-01
+// answered by tlskit's own listener; the chain verifies with tlskit and openssl against
+// Pebble's root, and tlskit serve serves it to curl. A second run reuses the account.
+func TestIssueHTTP01(t *testing.T) {
+	t.Parallel()
+	peertest.Need(t, "curl")
+	p := startPebble(t)
+	dir := t.TempDir()
+	out, errOut, code := p.acme(t, dir, "app.test", "www.app.test", "127.0.0.1", "--http-port", p.httpPort, "--agree-tos", "--email", "me@app.test", "-o", "json")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	for _, step := range []string{"tlskit: acme: account: created https://", "terms of service agreed", "tlskit: acme: order: ",
+		"tlskit: acme: authorization: app.test: http-01", "tlskit: acme: challenge: www.app.test: http-01 valid",
+		"tlskit: acme: authorization: 127.0.0.1: http-01", "tlskit: acme: finalize: ", "tlskit: acme: download: "} {
+		e2etest.MustContain(t, "progress on stderr", errOut, step)
+	}
+	var s struct {
+		Files []struct{ Path, Kind string } `json:"files"`
+		SANs  []string                      `json:"sans"`
+	}
+	if err := json.Unmarshal([]byte(out), &s); err != nil {
+		t.Fatalf("JSON summary: %v\n%s", err, out)
+	}
+	if len(s.Files) != 2 || strings.Join(s.SANs, " ") != "DNS:app.test DNS:www.app.test IP:127.0.0.1" {
+		t.Errorf("summary files %v sans %v", s.Files, s.SANs)
+	}
+	if st, err := os.Stat(filepath.Join(dir, "app.test-key.pem")); err != nil || st.Mode().Perm() != 0o600 {
+		t.Errorf("key file: %v, mode %v; want 0600", err, st.Mode().Perm())
+	}
+	chain := e2etest.PEMBlocks(e2etest.ReadFile(t, dir, "app.test.pem"), "CERTIFICATE")
+	if len(chain) < 2 {
+		t.Fatalf("app.test.pem holds %d certificates, want the leaf and Pebble's intermediate", len(chain))
+	}
+	var inter strings.Builder
+	for _, der := range chain[1:] {
+		inter.Write(e2etest.PEMCertificate(der))
+	}
+	e2etest.WriteFile(t, dir, "inter.pem", inter.String())
+	root := filepath.Join(p.dir, "root.pem")
+	if o := e2etest.OpenSSL(t, dir, "verify", "-CAfile", root, "-untrusted", "inter.pem", "-purpose", "sslserver", "-verify_hostname", "www.app.test", "app.test.pem"); !strings.Contains(o, "app.test.pem: OK") {
+		t.Errorf("openssl verify: %s", o)
+	}
+	for _, host := range []string{"app.test", "www.app.test", "127.0.0.1"} {
+		e2etest.Tlskit(t, dir, "verify", "app.test.pem", "--ca", root, "--host", host)
+	}
+	srv := e2etest.StartServe(t, dir, "--cert", "app.test.pem", "--key", "app.test-key.pem")
+	r := e2etest.Exec(t, dir, "", nil, "curl", "-sS", "--max-time", "10", "-o", "/dev/null", "-w", "%{http_code}", "--cacert", root,
+		"--resolve", "app.test:"+srv.Port+":127.0.0.1", "https://app.test:"+srv.Port+"/")
+	if r.Code != 0 || r.Stdout != "200" {
+		t.Errorf("curl through the issued certificate: exit %d, %q %s", r.Code, r.Stdout, r.Stderr)
+	}
+
+	// Again, with a profile: the account is the one made above, the certificate six days long.
+	_, errOut, code = p.acme(t, dir, "app.test", "--http-port", p.httpPort, "--profile", "shortlived", "--out", "short.pem", "--key-out", "short-key.pem")
+	if code != 0 || strings.Contains(errOut, "created") || !strings.Contains(errOut, "tlskit: acme: account: https://") {
+		t.Errorf("second run: exit %d, want the account reused\n%s", code, errOut)
+	}
+	leaf := parseLeaf(t, e2etest.ReadFile(t, dir, "short.pem"))
+	if days := leaf.NotAfter.Sub(leaf.NotBefore).Hours() / 24; days > 7 {
+		t.Errorf("--profile shortlived: the certificate lasts %.1f days, want six", days)
+	}
+}
+
+func parseLeaf(t *testing.T, data []byte) *x509.Certificate {
+	t.Helper()
+	blocks := e2etest.PEMBlocks(data, "CERTIFICATE")
+	if len(blocks) == 0 {
+		t.Fatal("no certificate")
+	}
+	c, err := x509.ParseCertificate(blocks[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// webServer serves root over HTTP on 127.0.0.1:port, as a site's own web server would.
+func webServer(t *testing.T, port, root string) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:"+port)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: http.FileServer(http.Dir(root)), ReadHeaderTimeout: 5 * time.Second}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+}
+
+// TestIssueWebroot: http-01 through the site's own web server: tlskit writes the answer under
+// --webroot and takes it away after, directories it made included.
+func TestIssueWebroot(t *testing.T) {
+	t.Parallel()
+	p := startPebble(t)
+	dir := t.TempDir()
+	site := filepath.Join(dir, "site")
+	os.Mkdir(site, 0o755)
+	e2etest.WriteFile(t, site, "index.html", "hello\n")
+	webServer(t, p.httpPort, site)
+	if out, errOut, code := p.acme(t, dir, "web.test", "--webroot", site, "--agree-tos"); code != 0 {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	entries, _ := os.ReadDir(site)
+	if len(entries) != 1 || entries[0].Name() != "index.html" {
+		var names []string
+		for _, e := range entries {
+			names = append(names, e.Name())
+		}
+		t.Errorf("the webroot holds %v after the run, want only index.html (the token and .well-known taken away)", names)
+	}
+	parseLeaf(t, e2etest.ReadFile(t, dir, "web.test.pem"))
+}
+
+// TestIssueFailures: what goes wrong says why on one line with what to do, exits 1 (2 for
+// usage), and writes no file.
+func TestIssueFailures(t *testing.T) {
+	t.Parallel()
+	p := startPebble(t)
+	t.Run("terms not agreed", func(t *testing.T) {
+		dir := t.TempDir()
+		_, errOut, code := p.acme(t, dir, "terms.test", "--http-port", p.httpPort)
+		if code != 1 || !strings.Contains(errOut, "tlskit: the CA requires agreeing to its terms of service: ") ||
+			!strings.Contains(errOut, "tlskit: hint: read them, then run again with --agree-tos") {
+			t.Errorf("exit %d\n%s", code, errOut)
+		}
+		noFiles(t, dir, "terms.test")
+	})
+	t.Run("authorization refused", func(t *testing.T) {
+		// The answer written where the site's web server does not serve (a wrong --webroot):
+		// Pebble's VA gets 404, and the authorization is invalid with its problem document.
+		dir := t.TempDir()
+		served, wrong := filepath.Join(dir, "served"), filepath.Join(dir, "wrong")
+		os.Mkdir(served, 0o755)
+		os.Mkdir(wrong, 0o755)
+		webServer(t, p.httpPort, served)
+		_, errOut, code := p.acme(t, dir, "refused.test", "--webroot", wrong, "--agree-tos")
+		if code != 1 || !strings.Contains(errOut, "tlskit: authorization for refused.test failed (http-01): unauthorized: ") ||
+			!strings.Contains(errOut, "404") || !strings.Contains(errOut, "tlskit: hint: the CA could not see the answer") {
+			t.Errorf("exit %d\n%s", code, errOut)
+		}
+		noFiles(t, dir, "refused.test")
+		if entries, _ := os.ReadDir(wrong); len(entries) != 0 {
+			t.Errorf("the webroot keeps %d entries after a failed run, want the token taken away", len(entries))
+		}
+	})
+	t.Run("port in use", func(t *testing.T) {
+		dir := t.TempDir()
+		ln, err := net.Listen("tcp", ":"+p.httpPort)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ln.Close()
+		_, errOut, code := p.acme(t, dir, "busy.test", "--http-port", p.httpPort, "--agree-tos")
+		if code != 1 || !strings.Contains(errOut, "tlskit: listening on :"+p.httpPort+": ") || !strings.Contains(errOut, "--http-port") {
+			t.Errorf("exit %d\n%s", code, errOut)
+		}
+		noFiles(t, dir, "busy.test")
+		if _, err := os.Stat(filepath.Join(dir, "xdg")); err == nil {
+			t.Errorf("an account was made although the run could not answer a challenge")
+		}
+	})
+	t.Run("usage", func(t *testing.T) {
+		dir := t.TempDir()
+		for _, tc := range []struct {
+			args []string
+			says string
+		}{
+			{[]string{"x.test", "--challenge", "dns-01"}, "--challenge dns-01 is not implemented yet"},
+			{[]string{"x.test", "--eab-kid", "k"}, "--eab-kid and --eab-hmac-file go together"},
+			{[]string{"me@x.test"}, "not email addresses or URIs"},
+		} {
+			_, errOut, code := p.acme(t, dir, tc.args...)
+			if code != 2 || !strings.Contains(errOut, tc.says) {
+				t.Errorf("%v: exit %d\n%s", tc.args, code, errOut)
+			}
+		}
+	})
+}
+
+func noFiles(t *testing.T, dir, name string) {
+	t.Helper()
+	for _, f := range []string{name + ".pem", name + "-key.pem"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err == nil {
+			t.Errorf("%s was written by a run that failed", f)
+		}
+	}
+}
