@@ -162,7 +162,7 @@ var jsonSections = []struct {
 		reflect.TypeFor[inspect.Finding]()}},
 	{"`tlskit verify`", []reflect.Type{reflect.TypeFor[inspect.VerifyReport]()}},
 	{"Revocation", []reflect.Type{reflect.TypeFor[revocation.Report](), reflect.TypeFor[revocation.CertStatus](), reflect.TypeFor[inspect.Malformed]()}},
-	{"`tlskit cert selfsign|csr|issue|sign`, `tlskit ca create`", []reflect.Type{reflect.TypeFor[certgen.Summary](),
+	{"`tlskit cert selfsign|csr|issue|sign`, `tlskit ca create`, `tlskit acme issue`", []reflect.Type{reflect.TypeFor[certgen.Summary](),
 		reflect.TypeFor[certgen.WrittenFile](), reflect.TypeFor[certgen.CASettings]()}},
 	{"`tlskit ca revoke`", []reflect.Type{reflect.TypeFor[certgen.RevokeSummary](), reflect.TypeFor[certgen.Revocation](),
 		reflect.TypeFor[certgen.RevocationDB]()}},
