@@ -43,6 +43,11 @@ type acmeIssueOptions struct {
 	challenge   string
 	httpPort    int
 	webroot     string
+	tlsPort     int
+	dnsHook     string
+	dnsResolver string
+	dnsWait     time.Duration
+	hookTimeout time.Duration
 }
 
 func newACMEIssueCmd(a *app) *cobra.Command {
@@ -56,10 +61,18 @@ $XDG_DATA_HOME/tlskit/acme/<directory host>/ (its key 0600); --agree-tos accepts
 whose URL is printed. Each name (a DNS name, or an IP address where the CA offers it) is
 proved with the --challenge:
 
-  http-01  the CA fetches http://NAME/.well-known/acme-challenge/TOKEN: tlskit answers on
-           --http-port (80 unless told; the CA always asks port 80, so forward it there) or
-           writes the token file under --webroot DIR for the web server that is there (and
-           removes it after)
+  http-01      the CA fetches http://NAME/.well-known/acme-challenge/TOKEN: tlskit answers on
+               --http-port (80 unless told; the CA always asks port 80, so forward it there)
+               or writes the token file under --webroot DIR for the web server that is there
+               (and removes it after)
+  tls-alpn-01  the CA connects to NAME:443 with TLS and ALPN acme-tls/1: tlskit answers on
+               --tls-port (443 unless told; forward 443 to it)
+  dns-01       the CA looks up the TXT record _acme-challenge.NAME: --dns-hook CMD adds it
+               (and removes it after) at your DNS provider, run by the shell with
+               TLSKIT_ACME_ACTION (add, remove), TLSKIT_ACME_DOMAIN, TLSKIT_ACME_RECORD and
+               TLSKIT_ACME_VALUE in its environment; tlskit then waits until the record is seen
+               (through --dns-resolver, else the system's resolver), up to --dns-wait. The only
+               challenge for wildcard names (*.example.com).
 
 The certificate (with the CA's intermediates) and a new key are written like cert issue does:
 all or nothing, the key 0600, never over an existing file without --force. Progress is on
@@ -81,9 +94,14 @@ stderr, one line per step; a refused authorization shows the CA's problem docume
 	fs.StringVar(&o.eabKID, "eab-kid", "", "external account binding key ID, from the CA (ZeroSSL, Google, some private CAs)")
 	fs.StringVar(&o.eabHMACFile, "eab-hmac-file", "", "file holding the external account binding HMAC key (base64url, as the CA gives it)")
 	fs.StringVar(&o.profile, "profile", "", "certificate profile the CA offers (e.g. shortlived)")
-	fs.StringVar(&o.challenge, "challenge", acmeclient.HTTP01, "how to prove control of each name: http-01")
+	fs.StringVar(&o.challenge, "challenge", acmeclient.HTTP01, "how to prove control of each name: http-01, tls-alpn-01 or dns-01")
 	fs.IntVar(&o.httpPort, "http-port", 80, "port the http-01 answer listens on (standalone)")
 	fs.StringVar(&o.webroot, "webroot", "", "with http-01: write the answer under this document root instead of listening")
+	fs.IntVar(&o.tlsPort, "tls-port", 443, "port the tls-alpn-01 answer listens on")
+	fs.StringVar(&o.dnsHook, "dns-hook", "", "with dns-01: command (run by the shell) that adds and removes the TXT record")
+	fs.StringVar(&o.dnsResolver, "dns-resolver", "", "with dns-01: DNS server (HOST:PORT) to check the record with, instead of the system's resolver")
+	fs.DurationVar(&o.dnsWait, "dns-wait", acmeclient.DefaultPropagationWait, "with dns-01: how long to wait for the record to be seen")
+	fs.DurationVar(&o.hookTimeout, "dns-hook-timeout", acmeclient.DefaultHookTimeout, "with dns-01: how long each run of --dns-hook may take")
 	o.keys.register(fs, true)
 	o.output.defaultExtension = ".pem"
 	o.output.register(fs, true, false)
@@ -111,11 +129,25 @@ func runACMEIssue(ctx context.Context, a *app, o *acmeIssueOptions, names []stri
 		return err
 	}
 	switch o.challenge {
-	case acmeclient.HTTP01:
-	case acmeclient.TLSALPN01, acmeclient.DNS01:
-		return usageErrorf("--challenge %s is not implemented yet; use http-01", o.challenge)
+	case acmeclient.HTTP01, acmeclient.TLSALPN01:
+	case acmeclient.DNS01:
+		if o.dnsHook == "" {
+			return usageErrorf("--challenge dns-01 needs --dns-hook CMD, which adds and removes the TXT record")
+		}
 	default:
-		return usageErrorf("--challenge must be http-01")
+		return usageErrorf("--challenge must be http-01, tls-alpn-01 or dns-01")
+	}
+	if o.webroot != "" && o.challenge != acmeclient.HTTP01 {
+		return usageErrorf("--webroot is for http-01")
+	}
+	if o.dnsHook != "" && o.challenge != acmeclient.DNS01 {
+		return usageErrorf("--dns-hook is for --challenge dns-01")
+	}
+	if o.tlsPort < 1 || o.tlsPort > 65535 {
+		return usageErrorf("--tls-port must be 1 to 65535")
+	}
+	if o.dnsWait <= 0 || o.hookTimeout <= 0 {
+		return usageErrorf("--dns-wait and --dns-hook-timeout must be greater than zero")
 	}
 	directory, err := o.directoryURL()
 	if err != nil {
@@ -159,15 +191,11 @@ func runACMEIssue(ctx context.Context, a *app, o *acmeIssueOptions, names []stri
 		return err
 	}
 
-	solver := &acmeclient.HTTPSolver{Addr: net.JoinHostPort("", strconv.Itoa(o.httpPort)), Webroot: o.webroot}
-	if err := solver.Listen(); err != nil {
-		var le *acmeclient.ListenError
-		if errors.As(err, &le) {
-			return withHint(err, "free the port, choose another with --http-port (and forward port 80 to it), or use --webroot DIR")
-		}
+	solver, closeSolver, err := o.solver(a)
+	if err != nil {
 		return err
 	}
-	defer solver.Close()
+	defer closeSolver()
 
 	base, err := a.acmeDataDir()
 	if err != nil {
@@ -197,6 +225,27 @@ func runACMEIssue(ctx context.Context, a *app, o *acmeIssueOptions, names []stri
 	return leafOut.writeLeaf(a, plan, res.Chain[0], res.Chain[1:], "", nil)
 }
 
+// solver is the challenge's solver, its listener open (so a port in use fails before the CA is
+// asked), and what closes it.
+func (o *acmeIssueOptions) solver(a *app) (acmeclient.Solver, func(), error) {
+	switch o.challenge {
+	case acmeclient.TLSALPN01:
+		s := &acmeclient.TLSALPNSolver{Addr: net.JoinHostPort("", strconv.Itoa(o.tlsPort))}
+		if err := s.Listen(); err != nil {
+			return nil, nil, withHint(err, "free the port, or choose another with --tls-port (and forward port 443 to it)")
+		}
+		return s, func() { s.Close() }, nil
+	case acmeclient.DNS01:
+		return &acmeclient.DNSHookSolver{Hook: o.dnsHook, Resolver: o.dnsResolver, Wait: o.dnsWait, HookTimeout: o.hookTimeout,
+			Progress: func(msg string) { a.infof("acme: dns-01: %s", msg) }}, func() {}, nil
+	}
+	s := &acmeclient.HTTPSolver{Addr: net.JoinHostPort("", strconv.Itoa(o.httpPort)), Webroot: o.webroot}
+	if err := s.Listen(); err != nil {
+		return nil, nil, withHint(err, "free the port, choose another with --http-port (and forward port 80 to it), or use --webroot DIR")
+	}
+	return s, func() { s.Close() }, nil
+}
+
 // certgenSubject is the CSR's subject: the first name as CN, as certbot and lego ask (CAs
 // take the names from the SANs; Let's Encrypt copies a CN that is one of them).
 func certgenSubject(first string) pkix.Name {
@@ -215,6 +264,12 @@ func acmeError(err error) error {
 	case errors.As(err, &te):
 		return withHint(err, "read them, then run again with --agree-tos")
 	case errors.As(err, &ae):
+		switch ae.Challenge {
+		case acmeclient.DNS01:
+			return withHint(err, "the CA did not see the TXT record: check the hook's provider, and give --dns-wait more time")
+		case acmeclient.TLSALPN01:
+			return withHint(err, "the CA could not see the answer: check that the name resolves to this machine and that the CA reaches port 443")
+		}
 		return withHint(err, "the CA could not see the answer: check that the name resolves to this machine and that the CA reaches it (port 80 for http-01)")
 	}
 	return err

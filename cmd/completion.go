@@ -57,7 +57,7 @@ func flagValues(c *cobra.Command, name string) ([]string, bool) {
 	case "store":
 		return truststore.Names, true
 	case "challenge":
-		return []string{acmeclient.HTTP01}, true
+		return []string{acmeclient.HTTP01, acmeclient.TLSALPN01, acmeclient.DNS01}, true
 	case "server":
 		names := make([]string, 0, len(acmeclient.Directories))
 		for n := range acmeclient.Directories {
@@ -79,6 +79,7 @@ var (
 		"handshake-timeout": true, "idle-timeout": true, "proxy-timeout": true, "read-header-timeout": true, "timeout": true,
 		"max-conns": true, "max-header-bytes": true, "name-constraint": true, "parallel": true, "path-len": true,
 		"proxy": true, "rate": true, "warn-days": true, "eab-kid": true, "email": true, "http-port": true, "profile": true,
+		"tls-port": true, "dns-hook": true, "dns-resolver": true, "dns-wait": true, "dns-hook-timeout": true,
 	}
 	directoryFlags = map[string]bool{"dir": true, "ca-dir": true, "parent-dir": true, "webroot": true}
 	fileFlags      = map[string]bool{

@@ -30,7 +30,10 @@ type pebble struct {
 	dir      string // the test's directory: pebble.pem (its TLS certificate), root.pem
 	url      string // the ACME directory
 	httpPort string // where Pebble's VA fetches http-01 answers
+	tlsPort  string // where it makes tls-alpn-01 handshakes
 	mgmt     string // Pebble's management interface (https)
+	dns      string // pebble-challtestsrv's DNS server (HOST:PORT)
+	ctsMgmt  string // its management interface (http), which sets TXT records
 }
 
 // startPebble starts pebble-challtestsrv (DNS on loopback, every name 127.0.0.1) and Pebble
@@ -38,8 +41,9 @@ type pebble struct {
 func startPebble(t *testing.T) *pebble {
 	t.Helper()
 	dir := t.TempDir()
-	p := &pebble{dir: dir, httpPort: peertest.FreePort(t)}
+	p := &pebble{dir: dir, httpPort: peertest.FreePort(t), tlsPort: peertest.FreePort(t)}
 	ctsMgmt := peertest.FreePort(t)
+	p.ctsMgmt = "http://127.0.0.1:" + ctsMgmt
 	dns := peertest.Start(t, peertest.Program{
 		Name: "pebble-challtestsrv",
 		Args: func(port string) []string {
@@ -58,7 +62,7 @@ func startPebble(t *testing.T) *pebble {
 			cfg := map[string]any{"pebble": map[string]any{
 				"listenAddress": "127.0.0.1:" + port, "managementListenAddress": "127.0.0.1:" + mgmt,
 				"certificate": "pebble.pem", "privateKey": "pebble-key.pem",
-				"httpPort": mustAtoi(t, p.httpPort), "tlsPort": mustAtoi(t, peertest.FreePort(t)),
+				"httpPort": mustAtoi(t, p.httpPort), "tlsPort": mustAtoi(t, p.tlsPort),
 				"externalAccountBindingRequired": false,
 				// The polls' Retry-After: Pebble's defaults (3 s, 5 s) are most of a run's time.
 				"retryAfter": map[string]any{"authz": 1, "order": 1},
@@ -74,6 +78,7 @@ func startPebble(t *testing.T) *pebble {
 		Ready: func(port, out string) bool { return strings.Contains(out, "Listening on: 127.0.0.1:"+port) },
 	})
 	p.url = "https://127.0.0.1:" + srv.Port + "/dir"
+	p.dns = dns.Addr()
 	p.mgmt = "https://127.0.0.1:" + mgmt
 	e2etest.WriteFile(t, dir, "root.pem", string(p.get(t, "/roots/0")))
 	return p
@@ -227,6 +232,66 @@ func TestIssueWebroot(t *testing.T) {
 	parseLeaf(t, e2etest.ReadFile(t, dir, "web.test.pem"))
 }
 
+// TestIssueTLSALPN01: tls-alpn-01 answered by tlskit's own TLS listener, for a name and an IP
+// address (whose validation names it in reverse-DNS form, RFC 8738).
+func TestIssueTLSALPN01(t *testing.T) {
+	t.Parallel()
+	p := startPebble(t)
+	dir := t.TempDir()
+	out, errOut, code := p.acme(t, dir, "alpn.test", "127.0.0.1", "--challenge", "tls-alpn-01", "--tls-port", p.tlsPort, "--agree-tos")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	e2etest.MustContain(t, "progress", errOut, "tlskit: acme: challenge: alpn.test: tls-alpn-01 valid", "tlskit: acme: challenge: 127.0.0.1: tls-alpn-01 valid")
+	e2etest.Tlskit(t, dir, "verify", "alpn.test.pem", "--ca", filepath.Join(p.dir, "root.pem"), "--host", "127.0.0.1")
+}
+
+// dnsHook is a --dns-hook that sets and clears the TXT record through pebble-challtestsrv's
+// management interface (the DNS server Pebble asks), as a hook would at a DNS provider, and
+// notes each run in log.
+func (p *pebble) dnsHook(log string) string {
+	return fmt.Sprintf(`echo "$TLSKIT_ACME_ACTION $TLSKIT_ACME_DOMAIN $TLSKIT_ACME_RECORD" >> %s; `+
+		`if [ "$TLSKIT_ACME_ACTION" = add ]; then curl -sf -X POST -d "{\"host\":\"$TLSKIT_ACME_RECORD\",\"value\":\"$TLSKIT_ACME_VALUE\"}" %s/set-txt; `+
+		`else curl -sf -X POST -d "{\"host\":\"$TLSKIT_ACME_RECORD\"}" %s/clear-txt; fi`, log, p.ctsMgmt, p.ctsMgmt)
+}
+
+// TestIssueDNS01: dns-01 through a hook, for a wildcard and its base name: the hook adds each
+// record, tlskit waits until the DNS server shows it, and the hook removes each after.
+func TestIssueDNS01(t *testing.T) {
+	t.Parallel()
+	peertest.Need(t, "curl")
+	p := startPebble(t)
+	dir := t.TempDir()
+	log := filepath.Join(dir, "hook.log")
+	out, errOut, code := p.acme(t, dir, "dns.test", "*.dns.test", "--challenge", "dns-01", "--dns-hook", p.dnsHook(log),
+		"--dns-resolver", p.dns, "--agree-tos", "--out", "wild.pem", "--key-out", "wild-key.pem")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	e2etest.MustContain(t, "progress", errOut, "tlskit: acme: dns-01: running the DNS hook: add _acme-challenge.dns.test. TXT",
+		"tlskit: acme: dns-01: _acme-challenge.dns.test. is seen", "tlskit: acme: challenge: dns.test: dns-01 valid")
+	runs := strings.Split(strings.TrimSpace(string(e2etest.ReadFile(t, dir, "hook.log"))), "\n")
+	adds, removes := 0, 0
+	for _, r := range runs {
+		switch {
+		case r == "add dns.test _acme-challenge.dns.test.":
+			adds++
+		case r == "remove dns.test _acme-challenge.dns.test.":
+			removes++
+		default:
+			t.Errorf("hook run %q", r)
+		}
+	}
+	if adds != 2 || removes != 2 {
+		t.Errorf("hook runs %q: want two adds (the name and its wildcard share the record) and two removes", runs)
+	}
+	leaf := parseLeaf(t, e2etest.ReadFile(t, dir, "wild.pem"))
+	if strings.Join(leaf.DNSNames, " ") != "*.dns.test dns.test" && strings.Join(leaf.DNSNames, " ") != "dns.test *.dns.test" {
+		t.Errorf("names %v", leaf.DNSNames)
+	}
+	e2etest.Tlskit(t, dir, "verify", "wild.pem", "--ca", filepath.Join(p.dir, "root.pem"), "--host", "any.dns.test")
+}
+
 // TestIssueFailures: what goes wrong says why on one line with what to do, exits 1 (2 for
 // usage), and writes no file.
 func TestIssueFailures(t *testing.T) {
@@ -275,13 +340,35 @@ func TestIssueFailures(t *testing.T) {
 			t.Errorf("an account was made although the run could not answer a challenge")
 		}
 	})
+	t.Run("dns hook fails", func(t *testing.T) {
+		dir := t.TempDir()
+		log := filepath.Join(dir, "hook.log")
+		hook := `echo "$TLSKIT_ACME_ACTION" >> ` + log + `; [ "$TLSKIT_ACME_ACTION" = remove ] || { echo "provider said no: bad API token" >&2; exit 3; }`
+		_, errOut, code := p.acme(t, dir, "hookfail.test", "--challenge", "dns-01", "--dns-hook", hook, "--agree-tos")
+		if code != 1 || !strings.Contains(errOut, "the DNS hook (add) exit status 3: provider said no: bad API token") {
+			t.Errorf("exit %d\n%s", code, errOut)
+		}
+		if got := strings.Fields(string(e2etest.ReadFile(t, dir, "hook.log"))); strings.Join(got, " ") != "add remove" {
+			t.Errorf("hook runs %q, want add then remove (remove even after add failed)", got)
+		}
+		noFiles(t, dir, "hookfail.test")
+	})
+	t.Run("dns hook hangs", func(t *testing.T) {
+		dir := t.TempDir()
+		start := time.Now()
+		_, errOut, code := p.acme(t, dir, "hang.test", "--challenge", "dns-01", "--dns-hook", "sleep 30", "--dns-hook-timeout", "300ms", "--agree-tos")
+		if took := time.Since(start); code != 1 || !strings.Contains(errOut, "the DNS hook (add) did not finish within 300ms") || took > 5*time.Second {
+			t.Errorf("exit %d after %v\n%s", code, took, errOut)
+		}
+	})
 	t.Run("usage", func(t *testing.T) {
 		dir := t.TempDir()
 		for _, tc := range []struct {
 			args []string
 			says string
 		}{
-			{[]string{"x.test", "--challenge", "dns-01"}, "--challenge dns-01 is not implemented yet"},
+			{[]string{"x.test", "--challenge", "dns-01"}, "--challenge dns-01 needs --dns-hook CMD"},
+			{[]string{"x.test", "--challenge", "tls-alpn-01", "--webroot", "."}, "--webroot is for http-01"},
 			{[]string{"x.test", "--eab-kid", "k"}, "--eab-kid and --eab-hmac-file go together"},
 			{[]string{"me@x.test"}, "not email addresses or URIs"},
 		} {

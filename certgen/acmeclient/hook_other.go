@@ -1,0 +1,7 @@
+//go:build !unix
+
+package acmeclient
+
+import "os/exec"
+
+func hookProcessGroup(*exec.Cmd) {}
