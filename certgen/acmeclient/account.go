@@ -13,7 +13,9 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"path"
 	"path/filepath"
+	"strings"
 
 	"golang.org/x/crypto/acme"
 )
@@ -45,9 +47,12 @@ func AccountDir(base, directory string) (string, error) {
 	if err != nil || u.Host == "" {
 		return "", fmt.Errorf("the ACME directory %q is not a URL", directory)
 	}
+	// The directory's own path names it when there is more than the usual one (step-ca's
+	// /acme/PROVISIONER/directory: two provisioners are two accounts).
 	name := u.Host
-	if p := filepath.Clean("/" + u.Path); p != "/" && p != "/directory" && p != "/dir" {
-		name += "_" + filepath.Base(p)
+	p := strings.TrimSuffix(strings.TrimSuffix(path.Clean("/"+u.Path), "/directory"), "/dir")
+	if p = strings.Trim(p, "/"); p != "" {
+		name += "_" + strings.ReplaceAll(p, "/", "_")
 	}
 	// A host:port is one path element: ':' is kept (fine on Unix), Windows gets '_'.
 	if filepath.Separator == '\\' {

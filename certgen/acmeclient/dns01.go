@@ -170,4 +170,3 @@ func (s *DNSHookSolver) say(format string, args ...any) {
 		s.Progress(fmt.Sprintf(format, args...))
 	}
 }
-

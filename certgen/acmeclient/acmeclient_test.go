@@ -1,0 +1,110 @@
+package acmeclient
+
+import (
+	"crypto"
+	"net/http"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/acme"
+)
+
+func TestDescribeProblem(t *testing.T) {
+	p := &acme.Error{ProblemType: "urn:ietf:params:acme:error:rejectedIdentifier", Detail: "some names were rejected",
+		Subproblems: []acme.Subproblem{
+			{Type: "urn:ietf:params:acme:error:caa", Detail: "CAA forbids", Identifier: &acme.AuthzID{Type: "dns", Value: "a.test"}},
+			{Type: "urn:ietf:params:acme:error:malformed"},
+		}}
+	want := "rejectedIdentifier: some names were rejected; a.test: caa: CAA forbids; ?: malformed"
+	if got := describeProblem(p); got != want {
+		t.Errorf("%q\nwant %q", got, want)
+	}
+}
+
+func TestBoundedBackoff(t *testing.T) {
+	withHeader := func(v string) *http.Response { return &http.Response{Header: http.Header{"Retry-After": {v}}} }
+	for _, tc := range []struct {
+		n    int
+		resp *http.Response
+		want time.Duration
+	}{
+		{1, nil, time.Second},
+		{3, nil, 4 * time.Second},
+		{5, nil, 10 * time.Second},
+		{6, nil, 0},
+		{1, withHeader("3"), 3 * time.Second},
+		{1, withHeader("3600"), 10 * time.Second},
+		{2, withHeader("soon"), 2 * time.Second},
+	} {
+		if got := boundedBackoff(tc.n, nil, tc.resp); got != tc.want {
+			t.Errorf("retry %d (%v): %v, want %v", tc.n, tc.resp, got, tc.want)
+		}
+	}
+}
+
+func TestAccountDir(t *testing.T) {
+	for dir, want := range map[string]string{
+		"https://acme-v02.api.letsencrypt.org/directory": "acme-v02.api.letsencrypt.org",
+		"https://127.0.0.1:14000/dir":                    "127.0.0.1:14000",
+		"https://ca.internal/acme/acme/directory":        "ca.internal_acme_acme",
+		"https://ca.internal/acme/other/directory":       "ca.internal_acme_other",
+		"https://acme.zerossl.com/v2/DV90":               "acme.zerossl.com_v2_DV90",
+	} {
+		got, err := AccountDir("/base", dir)
+		if err != nil || got != filepath.Join("/base", want) {
+			t.Errorf("%s: %q %v, want %q", dir, got, err, want)
+		}
+	}
+	if _, err := AccountDir("/base", "not a url"); err == nil {
+		t.Error("a directory that is not a URL was accepted")
+	}
+}
+
+func TestReverseName(t *testing.T) {
+	for ip, want := range map[string]string{
+		"127.0.0.1": "1.0.0.127.in-addr.arpa.",
+		"::1":       "1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.ip6.arpa.",
+	} {
+		if got, err := reverseName(ip); err != nil || got != want {
+			t.Errorf("%s: %q %v, want %q", ip, got, err, want)
+		}
+	}
+}
+
+func TestRecordName(t *testing.T) {
+	for name, want := range map[string]string{"a.test": "_acme-challenge.a.test.", "*.a.test": "_acme-challenge.a.test."} {
+		if _, got := recordName(&acme.Authorization{Identifier: acme.AuthzID{Value: name}}); got != want {
+			t.Errorf("%s: %q, want %q", name, got, want)
+		}
+	}
+}
+
+// TestLoadAccount: a new account's key is written 0600 at once and read back the same; its
+// URL is kept once saved.
+func TestLoadAccount(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "ca.test")
+	a, created, err := LoadAccount(dir, "https://ca.test/dir")
+	if err != nil || !created {
+		t.Fatalf("LoadAccount: %v created %v", err, created)
+	}
+	if st, err := os.Stat(filepath.Join(dir, accountKeyFile)); err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("key file: %v, mode %v", err, st.Mode().Perm())
+	}
+	a.URL = "https://ca.test/acct/1"
+	if err := a.save(); err != nil {
+		t.Fatal(err)
+	}
+	b, created, err := LoadAccount(dir, "https://ca.test/dir")
+	if err != nil || created || b.URL != a.URL {
+		t.Fatalf("reloaded: %+v created %v err %v", b, created, err)
+	}
+	if !b.Key.Public().(interface{ Equal(crypto.PublicKey) bool }).Equal(a.Key.Public()) {
+		t.Error("the reloaded key is another")
+	}
+	os.WriteFile(filepath.Join(dir, accountKeyFile), []byte("garbage"), 0o600)
+	if _, _, err := LoadAccount(dir, "https://ca.test/dir"); err == nil {
+		t.Error("a garbage key file was accepted")
+	}
+}
