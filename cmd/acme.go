@@ -2,10 +2,12 @@ package cmd
 
 import (
 	"context"
+	"crypto"
 	"crypto/tls"
 	"crypto/x509/pkix"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"path/filepath"
@@ -15,10 +17,12 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"golang.org/x/crypto/acme"
 
 	"github.com/tlskit/tlskit/certgen"
 	"github.com/tlskit/tlskit/certgen/acmeclient"
+	"github.com/tlskit/tlskit/inspect/material"
 )
 
 func newACMECmd(a *app) *cobra.Command {
@@ -26,15 +30,65 @@ func newACMECmd(a *app) *cobra.Command {
 		Use:   "acme",
 		Short: "Get a certificate from an ACME certificate authority (Let's Encrypt, ZeroSSL, step-ca)",
 	}
-	c.AddCommand(newACMEIssueCmd(a))
+	c.AddCommand(newACMEIssueCmd(a), newACMERevokeCmd(a))
 	return c
+}
+
+// acmeCAOptions say which CA: its directory and the trust for its TLS certificate.
+type acmeCAOptions struct {
+	server   string
+	serverCA string
+}
+
+func (o *acmeCAOptions) register(fs *pflag.FlagSet) {
+	fs.StringVar(&o.server, "server", "letsencrypt", "ACME directory URL, or letsencrypt (the default: Let's Encrypt production), letsencrypt-staging, zerossl")
+	fs.StringVar(&o.serverCA, "server-ca", "", "trust this CA file for the ACME server's own TLS certificate (Pebble, step-ca), besides the system roots")
+}
+
+// acmeSession is what talking to one CA needs: its directory, the HTTP client, the account.
+type acmeSession struct {
+	directory string
+	client    *http.Client
+	account   *acmeclient.Account
+	created   bool
+}
+
+// open resolves the CA and loads this user's account for it (with create, a key is made when
+// there is none, but nothing is asked of the CA).
+func (o *acmeCAOptions) open(a *app, create bool) (*acmeSession, error) {
+	directory, err := o.directoryURL()
+	if err != nil {
+		return nil, err
+	}
+	client, err := a.acmeHTTPClient(o.serverCA)
+	if err != nil {
+		return nil, err
+	}
+	base, err := a.acmeDataDir()
+	if err != nil {
+		return nil, err
+	}
+	dir, err := acmeclient.AccountDir(base, directory)
+	if err != nil {
+		return nil, usageErrorf("--server: %v", err)
+	}
+	if !create && !exists(filepath.Join(dir, "account-key.pem")) {
+		return &acmeSession{directory: directory, client: client}, nil
+	}
+	account, created, err := acmeclient.LoadAccount(dir, directory)
+	if err != nil {
+		return nil, err
+	}
+	if created {
+		a.infof("acme: new account key %s", filepath.Join(dir, "account-key.pem"))
+	}
+	return &acmeSession{directory: directory, client: client, account: account, created: created}, nil
 }
 
 type acmeIssueOptions struct {
 	keys        keyOptions
 	output      outputOptions
-	server      string
-	serverCA    string
+	ca          acmeCAOptions
 	email       string
 	agreeTOS    bool
 	eabKID      string
@@ -87,8 +141,7 @@ stderr, one line per step; a refused authorization shows the CA's problem docume
 		},
 	}
 	fs := c.Flags()
-	fs.StringVar(&o.server, "server", "letsencrypt", "ACME directory URL, or letsencrypt (the default: Let's Encrypt production), letsencrypt-staging, zerossl")
-	fs.StringVar(&o.serverCA, "server-ca", "", "trust this CA file for the ACME server's own TLS certificate (Pebble, step-ca), besides the system roots")
+	o.ca.register(fs)
 	fs.StringVar(&o.email, "email", "", "contact address for a new account")
 	fs.BoolVar(&o.agreeTOS, "agree-tos", false, "agree to the CA's terms of service (needed to make an account at a CA that has terms)")
 	fs.StringVar(&o.eabKID, "eab-kid", "", "external account binding key ID, from the CA (ZeroSSL, Google, some private CAs)")
@@ -109,7 +162,7 @@ stderr, one line per step; a refused authorization shows the CA's problem docume
 }
 
 // directoryURL is --server: a short name or a URL.
-func (o *acmeIssueOptions) directoryURL() (string, error) {
+func (o *acmeCAOptions) directoryURL() (string, error) {
 	if u, ok := acmeclient.Directories[o.server]; ok {
 		return u, nil
 	}
@@ -149,8 +202,7 @@ func runACMEIssue(ctx context.Context, a *app, o *acmeIssueOptions, names []stri
 	if o.dnsWait <= 0 || o.hookTimeout <= 0 {
 		return usageErrorf("--dns-wait and --dns-hook-timeout must be greater than zero")
 	}
-	directory, err := o.directoryURL()
-	if err != nil {
+	if _, err := o.ca.directoryURL(); err != nil {
 		return err
 	}
 	if o.httpPort < 1 || o.httpPort > 65535 {
@@ -165,10 +217,6 @@ func runACMEIssue(ctx context.Context, a *app, o *acmeIssueOptions, names []stri
 	}
 	if len(sans.EmailAddresses) > 0 || len(sans.URIs) > 0 {
 		return usageErrorf("ACME certifies DNS names and IP addresses, not email addresses or URIs")
-	}
-	httpClient, err := a.acmeHTTPClient(o.serverCA)
-	if err != nil {
-		return err
 	}
 	var eab *acme.ExternalAccountBinding
 	if o.eabKID != "" {
@@ -197,23 +245,12 @@ func runACMEIssue(ctx context.Context, a *app, o *acmeIssueOptions, names []stri
 	}
 	defer closeSolver()
 
-	base, err := a.acmeDataDir()
+	sess, err := o.ca.open(a, true)
 	if err != nil {
 		return err
-	}
-	accountDir, err := acmeclient.AccountDir(base, directory)
-	if err != nil {
-		return usageErrorf("--server: %v", err)
-	}
-	account, created, err := acmeclient.LoadAccount(accountDir, directory)
-	if err != nil {
-		return err
-	}
-	if created {
-		a.infof("acme: new account key %s", filepath.Join(accountDir, "account-key.pem"))
 	}
 	res, err := acmeclient.Issue(ctx, acmeclient.Options{
-		Directory: directory, HTTPClient: httpClient, Account: account, Email: o.email, AgreeTOS: o.agreeTOS,
+		Directory: sess.directory, HTTPClient: sess.client, Account: sess.account, Email: o.email, AgreeTOS: o.agreeTOS,
 		EAB: eab, Profile: o.profile, Solver: solver, UserAgent: "tlskit/" + a.build.Version,
 		Progress: func(s acmeclient.Step) { a.infof("acme: %s: %s", s.What, s.Detail) },
 	}, acmeclient.Identifiers(names), csr.Raw)
@@ -312,4 +349,82 @@ func readEAB(kid, file string) (*acme.ExternalAccountBinding, error) {
 		return nil, usageErrorf("--eab-hmac-file: not a base64url key")
 	}
 	return &acme.ExternalAccountBinding{KID: kid, Key: key}, nil
+}
+
+type acmeRevokeOptions struct {
+	ca              acmeCAOptions
+	reason          string
+	keyFile         string
+	keyPasswordFile string
+}
+
+func newACMERevokeCmd(a *app) *cobra.Command {
+	o := &acmeRevokeOptions{}
+	c := &cobra.Command{
+		Use:   "revoke CERT_FILE",
+		Short: "Ask the ACME CA that issued a certificate to revoke it",
+		Long: `Revoke a certificate the CA issued: signed by this user's account at that CA (the one acme issue
+made), or with --key by the certificate's own private key (no account needed, as when the
+key leaked). --reason takes the RFC 5280 names: ` + strings.Join(certgen.ReasonNames(), ", ") + `.`,
+		Example: `  tlskit acme revoke example.com.pem
+  tlskit acme revoke example.com.pem --reason key-compromise --key example.com-key.pem`,
+		Args:        cobra.ExactArgs(1),
+		Annotations: networkCommand(map[string]string{}),
+		RunE: func(c *cobra.Command, args []string) error {
+			return runACMERevoke(c.Context(), a, o, args[0])
+		},
+	}
+	fs := c.Flags()
+	o.ca.register(fs)
+	fs.StringVar(&o.reason, "reason", "unspecified", "revocation reason: "+strings.Join(certgen.ReasonNames(), ", "))
+	fs.StringVar(&o.keyFile, "key", "", "sign with the certificate's own private key instead of the account")
+	fs.StringVar(&o.keyPasswordFile, "key-password-file", "", "password of an encrypted --key")
+	return c
+}
+
+func runACMERevoke(ctx context.Context, a *app, o *acmeRevokeOptions, certFile string) error {
+	reason, err := certgen.ParseRevocationReason(o.reason)
+	if err != nil {
+		return usageErrorf("--reason: %v", err)
+	}
+	if o.keyPasswordFile != "" && o.keyFile == "" {
+		return usageErrorf("--key-password-file needs --key")
+	}
+	data, err := readInputFile(certFile, maxPEMFile)
+	if err != nil {
+		return err
+	}
+	certs, err := material.ParseCertificates(data)
+	if err != nil {
+		return fmt.Errorf("%s: %w", certFile, err)
+	}
+	var key crypto.Signer
+	if o.keyFile != "" {
+		var password []byte
+		if o.keyPasswordFile != "" {
+			if password, err = readPasswordFile(o.keyPasswordFile, "--key-password-file"); err != nil {
+				return err
+			}
+		}
+		if key, err = readPrivateKey(o.keyFile, password); err != nil {
+			return err
+		}
+	}
+	sess, err := o.ca.open(a, false)
+	if err != nil {
+		return err
+	}
+	if key == nil && sess.account == nil {
+		return withHint(fmt.Errorf("revoking %s: %w", certFile, acmeclient.ErrNoAccount), "sign with the certificate's own key: --key KEY_FILE")
+	}
+	err = acmeclient.Revoke(ctx, acmeclient.Options{Directory: sess.directory, HTTPClient: sess.client, Account: sess.account,
+		UserAgent: "tlskit/" + a.build.Version}, certs[0].Raw, key, int(reason))
+	if errors.Is(err, acmeclient.ErrNoAccount) {
+		return withHint(fmt.Errorf("revoking %s: %w", certFile, err), "sign with the certificate's own key: --key KEY_FILE")
+	}
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(a.streams.Out, "revoked %s (serial %x, reason %s)\n", certFile, certs[0].SerialNumber, reason)
+	return err
 }

@@ -83,5 +83,5 @@ func TestCompletedValuesAreAccepted(t *testing.T) {
 		res := runCLI(t, args...)
 		return strings.Contains(res.stderr, "--server: expected") && !strings.Contains(res.stderr, "--challenge")
 	})
-	check("server", func(v string) bool { o := acmeIssueOptions{server: v}; _, err := o.directoryURL(); return err == nil })
+	check("server", func(v string) bool { o := acmeCAOptions{server: v}; _, err := o.directoryURL(); return err == nil })
 }

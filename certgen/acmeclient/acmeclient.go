@@ -8,6 +8,7 @@ package acmeclient
 
 import (
 	"context"
+	"crypto"
 	"crypto/x509"
 	"errors"
 	"fmt"
@@ -230,6 +231,18 @@ func Issue(ctx context.Context, o Options, ids []Identifier, csrDER []byte) (*Re
 		opts = append(opts, acme.WithOrderIssuanceProfile(acme.ProfileName(o.Profile)))
 	}
 	order, err := c.AuthorizeOrder(ctx, authzIDs, opts...)
+	var ae *acme.Error
+	if errors.As(err, &ae) && ae.ProblemType == "urn:ietf:params:acme:error:accountDoesNotExist" {
+		// The CA no longer knows the kept account (a test CA restarted, an account the CA
+		// dropped): made anew with the same key, once.
+		o.progress("account", "%s is not known to the CA any more; making it anew", o.Account.URL)
+		o.Account.URL = ""
+		if err := ensureAccount(ctx, &o); err != nil {
+			return nil, err
+		}
+		c = o.client()
+		order, err = c.AuthorizeOrder(ctx, authzIDs, opts...)
+	}
 	if err != nil {
 		return nil, caError("creating the order", err)
 	}
@@ -363,4 +376,27 @@ func subIdentifier(sub acme.Subproblem) string {
 		return sub.Identifier.Value
 	}
 	return "?"
+}
+
+// ErrNoAccount is a revocation by account with no account for that CA here.
+var ErrNoAccount = errors.New("no account for this CA here")
+
+// Revoke asks the CA to revoke the certificate, signed by the account that ordered it (or, when
+// key is set, by the certificate's own key: then no account is needed), with an RFC 5280
+// reason code.
+func Revoke(ctx context.Context, o Options, certDER []byte, key crypto.Signer, reason int) error {
+	var c *acme.Client
+	switch {
+	case key != nil:
+		c = &acme.Client{Key: key, HTTPClient: o.HTTPClient, DirectoryURL: o.Directory, UserAgent: o.UserAgent, RetryBackoff: boundedBackoff}
+	case o.Account == nil || o.Account.URL == "":
+		return ErrNoAccount
+	default:
+		c = o.client()
+	}
+	if err := c.RevokeCert(ctx, key, certDER, acme.CRLReasonCode(reason)); err != nil {
+		return caError("revoking the certificate", err)
+	}
+	o.progress("revoke", "revoked")
+	return nil
 }

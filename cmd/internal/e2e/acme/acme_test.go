@@ -181,6 +181,54 @@ func TestIssueHTTP01(t *testing.T) {
 	if days := leaf.NotAfter.Sub(leaf.NotBefore).Hours() / 24; days > 7 {
 		t.Errorf("--profile shortlived: the certificate lasts %.1f days, want six", days)
 	}
+
+	// Revoked, by the account and by the certificate's own key: Pebble's management interface
+	// then says so, with the reason.
+	for _, tc := range []struct {
+		cert   string
+		args   []string
+		reason int
+	}{
+		{"app.test.pem", []string{"--reason", "key-compromise"}, 1},
+		{"short.pem", []string{"--key", "short-key.pem", "--reason", "superseded"}, 4},
+	} {
+		serial := fmt.Sprintf("%x", parseLeaf(t, e2etest.ReadFile(t, dir, tc.cert)).SerialNumber)
+		if st := p.certStatus(t, serial); st.Status != "Valid" {
+			t.Fatalf("%s before revoking: %+v", tc.cert, st)
+		}
+		args := append([]string{"acme", "revoke", tc.cert, "--server", p.url, "--server-ca", filepath.Join(p.dir, "pebble.pem")}, tc.args...)
+		out, errOut, code := e2etest.RunTlskit(t, dir, []string{"XDG_DATA_HOME=" + filepath.Join(dir, "xdg")}, args...)
+		if code != 0 || !strings.Contains(out, "revoked "+tc.cert+" (serial "+serial) {
+			t.Errorf("%v: exit %d\n%s%s", args, code, out, errOut)
+		}
+		if st := p.certStatus(t, serial); st.Status != "Revoked" || st.Reason != tc.reason {
+			t.Errorf("%s after tlskit acme revoke %v: Pebble says %+v, want Revoked with reason %d", tc.cert, tc.args, st, tc.reason)
+		}
+	}
+	// No account and no key: nothing made, a hint.
+	_, errOut, code = e2etest.RunTlskit(t, dir, []string{"XDG_DATA_HOME=" + filepath.Join(dir, "other")}, "acme", "revoke", "app.test.pem",
+		"--server", p.url, "--server-ca", filepath.Join(p.dir, "pebble.pem"))
+	if code != 1 || !strings.Contains(errOut, "no account for this CA here") || !strings.Contains(errOut, "--key KEY_FILE") {
+		t.Errorf("revoke with no account: exit %d\n%s", code, errOut)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "other")); err == nil {
+		t.Error("revoke with no account made one")
+	}
+}
+
+// certStatus is what Pebble's management interface says of a certificate, by serial.
+type certStatus struct {
+	Status string
+	Reason int
+}
+
+func (p *pebble) certStatus(t *testing.T, serial string) certStatus {
+	t.Helper()
+	var st certStatus
+	if err := json.Unmarshal(p.get(t, "/cert-status-by-serial/"+serial), &st); err != nil {
+		t.Fatal(err)
+	}
+	return st
 }
 
 func parseLeaf(t *testing.T, data []byte) *x509.Certificate {
