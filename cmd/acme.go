@@ -30,7 +30,7 @@ func newACMECmd(a *app) *cobra.Command {
 		Use:   "acme",
 		Short: "Get a certificate from an ACME certificate authority (Let's Encrypt, ZeroSSL, step-ca)",
 	}
-	c.AddCommand(newACMEIssueCmd(a), newACMERevokeCmd(a))
+	c.AddCommand(newACMEIssueCmd(a), newACMERenewCmd(a), newACMERevokeCmd(a))
 	return c
 }
 
@@ -142,6 +142,15 @@ stderr, one line per step; a refused authorization shows the CA's problem docume
 	}
 	fs := c.Flags()
 	o.ca.register(fs)
+	o.register(fs)
+	o.keys.register(fs, true)
+	o.output.defaultExtension = ".pem"
+	o.output.register(fs, true, false)
+	return c
+}
+
+// register adds the account and challenge flags acme issue and renew share.
+func (o *acmeIssueOptions) register(fs *pflag.FlagSet) {
 	fs.StringVar(&o.email, "email", "", "contact address for a new account")
 	fs.BoolVar(&o.agreeTOS, "agree-tos", false, "agree to the CA's terms of service (needed to make an account at a CA that has terms)")
 	fs.StringVar(&o.eabKID, "eab-kid", "", "external account binding key ID, from the CA (ZeroSSL, Google, some private CAs)")
@@ -155,10 +164,6 @@ stderr, one line per step; a refused authorization shows the CA's problem docume
 	fs.StringVar(&o.dnsResolver, "dns-resolver", "", "with dns-01: DNS server (HOST:PORT) to check the record with, instead of the system's resolver")
 	fs.DurationVar(&o.dnsWait, "dns-wait", acmeclient.DefaultPropagationWait, "with dns-01: how long to wait for the record to be seen")
 	fs.DurationVar(&o.hookTimeout, "dns-hook-timeout", acmeclient.DefaultHookTimeout, "with dns-01: how long each run of --dns-hook may take")
-	o.keys.register(fs, true)
-	o.output.defaultExtension = ".pem"
-	o.output.register(fs, true, false)
-	return c
 }
 
 // directoryURL is --server: a short name or a URL.
@@ -181,6 +186,18 @@ func runACMEIssue(ctx context.Context, a *app, o *acmeIssueOptions, names []stri
 	if err := o.output.validate(); err != nil {
 		return err
 	}
+	if err := o.check(); err != nil {
+		return err
+	}
+	sess, err := o.ca.open(a, true)
+	if err != nil {
+		return err
+	}
+	return o.obtain(ctx, a, sess, names, "", o.output)
+}
+
+// check judges the flags before anything is read or asked.
+func (o *acmeIssueOptions) check() error {
 	switch o.challenge {
 	case acmeclient.HTTP01, acmeclient.TLSALPN01:
 	case acmeclient.DNS01:
@@ -211,6 +228,13 @@ func runACMEIssue(ctx context.Context, a *app, o *acmeIssueOptions, names []stri
 	if (o.eabKID == "") != (o.eabHMACFile == "") {
 		return usageErrorf("--eab-kid and --eab-hmac-file go together")
 	}
+	return nil
+}
+
+// obtain gets a certificate for names (replacing the certificate of CertID replaces, when
+// renewing) and writes it and its key where out says: the key and the CSR first, so nothing is
+// asked of the CA for a request that cannot be made; the files only once the CA issued.
+func (o *acmeIssueOptions) obtain(ctx context.Context, a *app, sess *acmeSession, names []string, replaces string, out outputOptions) error {
 	sans, err := certgen.ParseHosts(names)
 	if err != nil {
 		return err
@@ -224,8 +248,6 @@ func runACMEIssue(ctx context.Context, a *app, o *acmeIssueOptions, names []stri
 			return err
 		}
 	}
-
-	// The key and the CSR first: nothing is asked of the CA for a request that cannot be made.
 	key, newKey, err := o.keys.key(a)
 	if err != nil {
 		return err
@@ -238,27 +260,21 @@ func runACMEIssue(ctx context.Context, a *app, o *acmeIssueOptions, names []stri
 	if err != nil {
 		return err
 	}
-
 	solver, closeSolver, err := o.solver(a)
 	if err != nil {
 		return err
 	}
 	defer closeSolver()
-
-	sess, err := o.ca.open(a, true)
-	if err != nil {
-		return err
-	}
 	res, err := acmeclient.Issue(ctx, acmeclient.Options{
 		Directory: sess.directory, HTTPClient: sess.client, Account: sess.account, Email: o.email, AgreeTOS: o.agreeTOS,
-		EAB: eab, Profile: o.profile, Solver: solver, UserAgent: "tlskit/" + a.build.Version,
+		EAB: eab, Profile: o.profile, Replaces: replaces, Solver: solver, UserAgent: "tlskit/" + a.build.Version,
 		Progress: func(s acmeclient.Step) { a.infof("acme: %s: %s", s.What, s.Detail) },
 	}, acmeclient.Identifiers(names), csr.Raw)
 	if err != nil {
 		return acmeError(err)
 	}
 	plan := &leafPlan{hosts: names, key: key, newKey: newKey, warnings: warnings}
-	leafOut := leafOptions{keys: o.keys, output: o.output}
+	leafOut := leafOptions{keys: o.keys, output: out}
 	return leafOut.writeLeaf(a, plan, res.Chain[0], res.Chain[1:], "", nil)
 }
 
@@ -427,4 +443,93 @@ func runACMERevoke(ctx context.Context, a *app, o *acmeRevokeOptions, certFile s
 	}
 	_, err = fmt.Fprintf(a.streams.Out, "revoked %s (serial %x, reason %s)\n", certFile, certs[0].SerialNumber, reason)
 	return err
+}
+
+type acmeRenewOptions struct {
+	acmeIssueOptions
+	ifDue bool
+}
+
+func newACMERenewCmd(a *app) *cobra.Command {
+	o := &acmeRenewOptions{}
+	c := &cobra.Command{
+		Use:   "renew CERT_FILE",
+		Short: "Renew a certificate from its ACME CA, now or (with --if-due) when the CA says it is time",
+		Long: `Get a new certificate for the names of CERT_FILE from the CA, and replace CERT_FILE and its key
+(--key-out, default the file beside it, NAME-key.pem for NAME.pem) with the new ones, both or
+neither: until the CA has issued, nothing is touched, so a failed renewal keeps the old files.
+
+With --if-due it renews only when it is time, and otherwise exits 0 having changed nothing,
+so it can run from cron: when the CA offers ACME Renewal Information (RFC 9773), from the start
+of the window it suggests (which a CA moves to now for a certificate it must revoke); else once
+a third of the certificate's lifetime is left. The new order names the certificate it
+replaces. The challenge flags are acme issue's.`,
+		Example: `  tlskit acme renew example.com.pem --if-due     # from cron, daily
+  tlskit acme renew example.com.pem --webroot /var/www/html`,
+		Args:        cobra.ExactArgs(1),
+		Annotations: networkCommand(outputFormats(formatText, formatJSON)),
+		RunE: func(c *cobra.Command, args []string) error {
+			return runACMERenew(c.Context(), a, o, args[0])
+		},
+	}
+	fs := c.Flags()
+	o.ca.register(fs)
+	o.register(fs)
+	fs.BoolVar(&o.ifDue, "if-due", false, "renew only when due (the CA's renewal window, else a third of the lifetime left); exit 0 otherwise")
+	o.keys.register(fs, true)
+	fs.StringVar(&o.output.keyOut, "key-out", "", "write the new key here (default: beside CERT_FILE, NAME-key.pem)")
+	return c
+}
+
+func runACMERenew(ctx context.Context, a *app, o *acmeRenewOptions, certFile string) error {
+	if err := o.check(); err != nil {
+		return err
+	}
+	data, err := readInputFile(certFile, maxPEMFile)
+	if err != nil {
+		return err
+	}
+	certs, err := material.ParseCertificates(data)
+	if err != nil {
+		return fmt.Errorf("%s: %w", certFile, err)
+	}
+	leaf := certs[0]
+	names := append([]string{}, leaf.DNSNames...)
+	for _, ip := range leaf.IPAddresses {
+		names = append(names, ip.String())
+	}
+	if len(names) == 0 {
+		return fmt.Errorf("%s names no DNS name or IP address to renew", certFile)
+	}
+	sess, err := o.ca.open(a, true)
+	if err != nil {
+		return err
+	}
+	replaces, _ := acmeclient.CertID(leaf)
+	if o.ifDue {
+		opts := acmeclient.Options{Directory: sess.directory, HTTPClient: sess.client}
+		w, err := acmeclient.RenewalInfo(ctx, opts, leaf)
+		if err != nil && !errors.Is(err, acmeclient.ErrNoARI) {
+			// The CA's window is advice: without it the lifetime rule decides.
+			a.warnf("acme: renewal information unavailable (%v); judging by the certificate's lifetime", err)
+		}
+		due, from := acmeclient.Due(leaf, w, a.now())
+		how := "a third of its lifetime left"
+		if w != nil {
+			how = fmt.Sprintf("the CA's renewal window, %s to %s", w.Start.UTC().Format(time.RFC3339), w.End.UTC().Format(time.RFC3339))
+			if w.ExplanationURL != "" {
+				how += ", " + w.ExplanationURL
+			}
+		}
+		if !due {
+			a.infof("acme: %s is not due for renewal until %s (%s); nothing changed", certFile, from.UTC().Format(time.RFC3339), how)
+			return nil
+		}
+		a.infof("acme: %s is due for renewal since %s (%s)", certFile, from.UTC().Format(time.RFC3339), how)
+	}
+	out := outputOptions{out: certFile, keyOut: o.output.keyOut, force: true}
+	if out.keyOut == "" {
+		out.keyOut = strings.TrimSuffix(certFile, filepath.Ext(certFile)) + "-key.pem"
+	}
+	return o.obtain(ctx, a, sess, names, replaces, out)
 }

@@ -52,6 +52,9 @@ type Options struct {
 	EAB *acme.ExternalAccountBinding
 	// Profile asks for a certificate profile the CA offers (e.g. "shortlived").
 	Profile string
+	// Replaces is the CertID (RFC 9773) of the certificate a renewal replaces, sent in the
+	// new order so the CA can link the two (and exempt the renewal from some rate limits).
+	Replaces string
 	// Solver answers the challenges.
 	Solver Solver
 	// Progress, when set, is told of each step.
@@ -230,7 +233,17 @@ func Issue(ctx context.Context, o Options, ids []Identifier, csrDER []byte) (*Re
 	if o.Profile != "" {
 		opts = append(opts, acme.WithOrderIssuanceProfile(acme.ProfileName(o.Profile)))
 	}
-	order, err := c.AuthorizeOrder(ctx, authzIDs, opts...)
+	newOrder := func() (*acme.Order, error) {
+		if o.Replaces != "" {
+			order, err := newOrderReplacing(ctx, &o, authzIDs, o.Replaces)
+			if !errors.Is(err, errNotP256) {
+				return order, err
+			}
+			o.progress("order", "not naming the certificate it replaces: %v", err)
+		}
+		return c.AuthorizeOrder(ctx, authzIDs, opts...)
+	}
+	order, err := newOrder()
 	var ae *acme.Error
 	if errors.As(err, &ae) && ae.ProblemType == "urn:ietf:params:acme:error:accountDoesNotExist" {
 		// The CA no longer knows the kept account (a test CA restarted, an account the CA
@@ -241,7 +254,7 @@ func Issue(ctx context.Context, o Options, ids []Identifier, csrDER []byte) (*Re
 			return nil, err
 		}
 		c = o.client()
-		order, err = c.AuthorizeOrder(ctx, authzIDs, opts...)
+		order, err = newOrder()
 	}
 	if err != nil {
 		return nil, caError("creating the order", err)

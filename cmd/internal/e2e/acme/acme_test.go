@@ -340,6 +340,90 @@ func TestIssueDNS01(t *testing.T) {
 	e2etest.Tlskit(t, dir, "verify", "wild.pem", "--ca", filepath.Join(p.dir, "root.pem"), "--host", "any.dns.test")
 }
 
+// post sends a JSON body to a path of Pebble's management interface.
+func (p *pebble) post(t *testing.T, path string, body any) {
+	t.Helper()
+	data, _ := json.Marshal(body)
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(e2etest.ReadFile(t, p.dir, "pebble.pem"))
+	c := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	defer c.CloseIdleConnections()
+	resp, err := c.Post(p.mgmt+path, "application/json", strings.NewReader(string(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != 200 {
+		b, _ := io.ReadAll(resp.Body)
+		t.Fatalf("POST %s: %s %s", path, resp.Status, b)
+	}
+}
+
+// TestRenew: --if-due asks the CA's renewal information (ARI): a fresh certificate is not due
+// (exit 0, nothing changed); once Pebble's window for it is in the past (set through its
+// management interface) it is renewed, both files replaced; the new order names the one it
+// replaces, which Pebble refuses to have replaced twice. A renewal that cannot run leaves the
+// files alone.
+func TestRenew(t *testing.T) {
+	t.Parallel()
+	p := startPebble(t)
+	dir := t.TempDir()
+	renew := func(args ...string) (string, int) {
+		t.Helper()
+		args = append(append([]string{"acme", "renew"}, args...), "--server", p.url, "--server-ca", filepath.Join(p.dir, "pebble.pem"), "--http-port", p.httpPort)
+		_, errOut, code := e2etest.RunTlskit(t, dir, []string{"XDG_DATA_HOME=" + filepath.Join(dir, "xdg")}, args...)
+		return errOut, code
+	}
+	if _, errOut, code := p.acme(t, dir, "renew.test", "--http-port", p.httpPort, "--agree-tos"); code != 0 {
+		t.Fatalf("issue: exit %d\n%s", code, errOut)
+	}
+	oldCert, oldKey := e2etest.ReadFile(t, dir, "renew.test.pem"), e2etest.ReadFile(t, dir, "renew.test-key.pem")
+
+	errOut, code := renew("renew.test.pem", "--if-due")
+	if code != 0 || !strings.Contains(errOut, "tlskit: acme: renew.test.pem is not due for renewal until ") || !strings.Contains(errOut, "the CA's renewal window") {
+		t.Errorf("--if-due on a fresh certificate: exit %d\n%s", code, errOut)
+	}
+	if string(e2etest.ReadFile(t, dir, "renew.test.pem")) != string(oldCert) {
+		t.Error("--if-due changed the certificate although not due")
+	}
+
+	p.post(t, "/set-renewal-info/", map[string]string{"Certificate": string(oldCert),
+		"ARIResponse": `{"suggestedWindow": {"start": "2020-01-01T00:00:00Z", "end": "2020-01-02T00:00:00Z"}}`})
+	errOut, code = renew("renew.test.pem", "--if-due")
+	if code != 0 || !strings.Contains(errOut, "is due for renewal since 2020-01-01T00:00:00Z") {
+		t.Fatalf("--if-due inside the window: exit %d\n%s", code, errOut)
+	}
+	newCert, newKey := e2etest.ReadFile(t, dir, "renew.test.pem"), e2etest.ReadFile(t, dir, "renew.test-key.pem")
+	if string(newCert) == string(oldCert) || string(newKey) == string(oldKey) {
+		t.Error("the renewal did not replace the certificate and its key")
+	}
+	if got := parseLeaf(t, newCert); strings.Join(got.DNSNames, " ") != "renew.test" {
+		t.Errorf("renewed for %v", got.DNSNames)
+	}
+	e2etest.Tlskit(t, dir, "verify", "renew.test.pem", "--ca", filepath.Join(p.dir, "root.pem"), "--host", "renew.test")
+
+	// The old certificate was named as replaced: Pebble will not let it be replaced again.
+	e2etest.WriteFile(t, dir, "old.pem", string(oldCert))
+	errOut, code = renew("old.pem", "--key-out", "old-key.pem")
+	t.Logf("renewing the replaced certificate again:\n%s", errOut)
+	if code != 1 || !strings.Contains(errOut, "alreadyReplaced") {
+		t.Errorf("renewing the already-replaced certificate again: exit %d, want Pebble's refusal\n%s", code, errOut)
+	}
+
+	// A renewal that cannot run (its port taken) keeps both files.
+	ln, err := net.Listen("tcp", ":"+p.httpPort)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	if errOut, code := renew("renew.test.pem"); code != 1 {
+		t.Errorf("renewal with the port taken: exit %d\n%s", code, errOut)
+	}
+	if string(e2etest.ReadFile(t, dir, "renew.test.pem")) != string(newCert) || string(e2etest.ReadFile(t, dir, "renew.test-key.pem")) != string(newKey) {
+		t.Error("a failed renewal changed the files")
+	}
+}
+
 // TestIssueFailures: what goes wrong says why on one line with what to do, exits 1 (2 for
 // usage), and writes no file.
 func TestIssueFailures(t *testing.T) {
