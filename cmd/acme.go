@@ -102,6 +102,7 @@ type acmeIssueOptions struct {
 	dnsResolver string
 	dnsWait     time.Duration
 	hookTimeout time.Duration
+	csrFile     string
 }
 
 func newACMEIssueCmd(a *app) *cobra.Command {
@@ -134,7 +135,7 @@ stderr, one line per step; a refused authorization shows the CA's problem docume
 		Example: `  tlskit acme issue example.com www.example.com --email me@example.com --agree-tos
   tlskit acme issue example.com --webroot /var/www/html --server letsencrypt-staging
   tlskit acme issue app.test --server https://127.0.0.1:14000/dir --server-ca pebble.minica.pem --http-port 5002`,
-		Args:        cobra.MinimumNArgs(1),
+		Args:        cobra.ArbitraryArgs,
 		Annotations: networkCommand(outputFormats(formatText, formatJSON)),
 		RunE: func(c *cobra.Command, names []string) error {
 			return runACMEIssue(c.Context(), a, o, names)
@@ -143,6 +144,7 @@ stderr, one line per step; a refused authorization shows the CA's problem docume
 	fs := c.Flags()
 	o.ca.register(fs)
 	o.register(fs)
+	fs.StringVar(&o.csrFile, "csr", "", "finalize with this CSR (PEM or DER; its names are the certificate's, and its key stays yours) instead of a new key")
 	o.keys.register(fs, true)
 	o.output.defaultExtension = ".pem"
 	o.output.register(fs, true, false)
@@ -183,17 +185,22 @@ func (o *acmeCAOptions) directoryURL() (string, error) {
 }
 
 func runACMEIssue(ctx context.Context, a *app, o *acmeIssueOptions, names []string) error {
+	switch {
+	case o.csrFile == "" && len(names) == 0:
+		return usageErrorf("give the NAMEs to certify, or --csr FILE")
+	case o.csrFile != "" && len(names) > 0:
+		return usageErrorf("with --csr the names are the CSR's: give no NAME")
+	case o.csrFile != "" && (o.keys.keyFile != "" || o.keys.flags.Changed("key-type")):
+		return usageErrorf("--csr carries its own key: --key and --key-type are for a request tlskit makes")
+	}
 	if err := o.output.validate(); err != nil {
 		return err
 	}
 	if err := o.check(); err != nil {
 		return err
 	}
-	sess, err := o.ca.open(a, true)
-	if err != nil {
-		return err
-	}
-	return o.obtain(ctx, a, sess, names, "", o.output)
+	// The session (and a new account's key) once the challenge's listener is open: obtain.
+	return o.obtain(ctx, a, nil, names, "", o.output)
 }
 
 // check judges the flags before anything is read or asked.
@@ -232,9 +239,13 @@ func (o *acmeIssueOptions) check() error {
 }
 
 // obtain gets a certificate for names (replacing the certificate of CertID replaces, when
-// renewing) and writes it and its key where out says: the key and the CSR first, so nothing is
+// renewing; sess nil opens this user's session once the challenge can be answered) and
+// writes it and its key where out says: the key and the CSR first, so nothing is
 // asked of the CA for a request that cannot be made; the files only once the CA issued.
 func (o *acmeIssueOptions) obtain(ctx context.Context, a *app, sess *acmeSession, names []string, replaces string, out outputOptions) error {
+	if o.csrFile != "" {
+		return o.obtainForCSR(ctx, a, sess, out)
+	}
 	sans, err := certgen.ParseHosts(names)
 	if err != nil {
 		return err
@@ -260,20 +271,75 @@ func (o *acmeIssueOptions) obtain(ctx context.Context, a *app, sess *acmeSession
 	if err != nil {
 		return err
 	}
-	solver, closeSolver, err := o.solver(a)
+	res, err := o.order(ctx, a, sess, eab, names, replaces, csr.Raw)
 	if err != nil {
 		return err
 	}
+	plan := &leafPlan{hosts: names, key: key, newKey: newKey, warnings: warnings}
+	leafOut := leafOptions{keys: o.keys, output: out}
+	return leafOut.writeLeaf(a, plan, res.Chain[0], res.Chain[1:], "", nil)
+}
+
+// order runs the order for names with the CSR, the challenge's solver open for it.
+func (o *acmeIssueOptions) order(ctx context.Context, a *app, sess *acmeSession, eab *acme.ExternalAccountBinding, names []string, replaces string, csrDER []byte) (*acmeclient.Result, error) {
+	solver, closeSolver, err := o.solver(a)
+	if err != nil {
+		return nil, err
+	}
 	defer closeSolver()
+	if sess == nil {
+		// Only now: a port in use must not leave an account key behind.
+		if sess, err = o.ca.open(a, true); err != nil {
+			return nil, err
+		}
+	}
 	res, err := acmeclient.Issue(ctx, acmeclient.Options{
 		Directory: sess.directory, HTTPClient: sess.client, Account: sess.account, Email: o.email, AgreeTOS: o.agreeTOS,
 		EAB: eab, Profile: o.profile, Replaces: replaces, Solver: solver, UserAgent: "tlskit/" + a.build.Version,
 		Progress: func(s acmeclient.Step) { a.infof("acme: %s: %s", s.What, s.Detail) },
-	}, acmeclient.Identifiers(names), csr.Raw)
+	}, acmeclient.Identifiers(names), csrDER)
 	if err != nil {
-		return acmeError(err)
+		return nil, acmeError(err)
 	}
-	plan := &leafPlan{hosts: names, key: key, newKey: newKey, warnings: warnings}
+	return res, nil
+}
+
+// obtainForCSR gets a certificate for the user's own CSR: its names, its key (which tlskit
+// never sees), only the certificate written.
+func (o *acmeIssueOptions) obtainForCSR(ctx context.Context, a *app, sess *acmeSession, out outputOptions) error {
+	data, err := readCSRInput(a, o.csrFile)
+	if err != nil {
+		return err
+	}
+	csr, err := material.ParseCSR(data)
+	if err != nil {
+		return fmt.Errorf("%s: %w", o.csrFile, err)
+	}
+	names := append([]string{}, csr.DNSNames...)
+	for _, ip := range csr.IPAddresses {
+		names = append(names, ip.String())
+	}
+	if len(names) == 0 {
+		return fmt.Errorf("%s: the CSR names no DNS name or IP address (ACME CAs take the names from its SANs)", o.csrFile)
+	}
+	if len(csr.EmailAddresses) > 0 || len(csr.URIs) > 0 {
+		return fmt.Errorf("%s: the CSR asks for email addresses or URIs, which ACME does not certify", o.csrFile)
+	}
+	warnings, err := certgen.KeyPolicy(csr.PublicKey, o.keys.allowWeak)
+	if err != nil {
+		return fmt.Errorf("%s: %w", o.csrFile, err)
+	}
+	var eab *acme.ExternalAccountBinding
+	if o.eabKID != "" {
+		if eab, err = readEAB(o.eabKID, o.eabHMACFile); err != nil {
+			return err
+		}
+	}
+	res, err := o.order(ctx, a, sess, eab, names, "", csr.Raw)
+	if err != nil {
+		return err
+	}
+	plan := &leafPlan{hosts: names, warnings: warnings}
 	leafOut := leafOptions{keys: o.keys, output: out}
 	return leafOut.writeLeaf(a, plan, res.Chain[0], res.Chain[1:], "", nil)
 }

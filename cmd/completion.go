@@ -85,7 +85,7 @@ var (
 	fileFlags      = map[string]bool{
 		"ca": true, "cert": true, "key": true, "out": true, "key-out": true, "p12": true, "crl": true,
 		"ca-cert": true, "ca-key": true, "client-ca": true, "intermediates": true, "ocsp": true,
-		"write-cert": true, "keylog": true, "match": true, "server-ca": true,
+		"write-cert": true, "keylog": true, "match": true, "server-ca": true, "csr": true,
 	}
 )
 

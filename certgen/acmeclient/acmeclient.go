@@ -192,13 +192,22 @@ func (o *Options) client() *acme.Client {
 
 // maxRetries bounds the retries of one request; retryCap bounds each wait.
 const (
-	maxRetries = 5
-	retryCap   = 10 * time.Second
+	maxRetries      = 5
+	maxNonceRetries = 10
+	retryCap        = 10 * time.Second
 )
 
 // boundedBackoff waits Retry-After when the CA says (capped), else 1, 2, 4, 8 s, and gives up
 // after maxRetries.
 func boundedBackoff(n int, _ *http.Request, resp *http.Response) time.Duration {
+	if resp != nil && resp.StatusCode == http.StatusBadRequest {
+		// x/crypto retries a 400 only for a bad nonce (RFC 8555 6.5: retry with the fresh one
+		// the answer carries): at once, a few more times, since it costs the CA nothing.
+		if n > maxNonceRetries {
+			return 0
+		}
+		return time.Millisecond
+	}
 	if n > maxRetries {
 		return 0
 	}

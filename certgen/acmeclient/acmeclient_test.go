@@ -37,6 +37,8 @@ func TestBoundedBackoff(t *testing.T) {
 		{1, withHeader("3"), 3 * time.Second},
 		{1, withHeader("3600"), 10 * time.Second},
 		{2, withHeader("soon"), 2 * time.Second},
+		{3, &http.Response{StatusCode: 400}, time.Millisecond}, // a bad nonce: at once
+		{11, &http.Response{StatusCode: 400}, 0},
 	} {
 		if got := boundedBackoff(tc.n, nil, tc.resp); got != tc.want {
 			t.Errorf("retry %d (%v): %v, want %v", tc.n, tc.resp, got, tc.want)

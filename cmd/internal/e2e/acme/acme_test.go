@@ -38,7 +38,15 @@ type pebble struct {
 
 // startPebble starts pebble-challtestsrv (DNS on loopback, every name 127.0.0.1) and Pebble
 // (-strict, no VA sleep) with a TLS certificate tlskit made, and fetches Pebble's root.
-func startPebble(t *testing.T) *pebble {
+func startPebble(t *testing.T) *pebble { return startPebbleWith(t, pebbleConfig{}) }
+
+// pebbleConfig changes Pebble's configuration from startPebble's.
+type pebbleConfig struct {
+	eabKeys map[string]string // External account binding required, with these MAC keys by KID
+	env     []string          // e.g. PEBBLE_WFE_NONCEREJECT
+}
+
+func startPebbleWith(t *testing.T, pc pebbleConfig) *pebble {
 	t.Helper()
 	dir := t.TempDir()
 	p := &pebble{dir: dir, httpPort: peertest.FreePort(t), tlsPort: peertest.FreePort(t)}
@@ -57,13 +65,14 @@ func startPebble(t *testing.T) *pebble {
 	e2etest.Tlskit(t, dir, "cert", "selfsign", "localhost", "127.0.0.1", "--out", "pebble.pem", "--key-out", "pebble-key.pem")
 	mgmt := peertest.FreePort(t)
 	srv := peertest.Start(t, peertest.Program{
-		Name: "pebble", Dir: dir, Env: []string{"PEBBLE_VA_NOSLEEP=1"},
+		Name: "pebble", Dir: dir, Env: append([]string{"PEBBLE_VA_NOSLEEP=1"}, pc.env...),
 		Args: func(port string) []string {
 			cfg := map[string]any{"pebble": map[string]any{
 				"listenAddress": "127.0.0.1:" + port, "managementListenAddress": "127.0.0.1:" + mgmt,
 				"certificate": "pebble.pem", "privateKey": "pebble-key.pem",
 				"httpPort": mustAtoi(t, p.httpPort), "tlsPort": mustAtoi(t, p.tlsPort),
-				"externalAccountBindingRequired": false,
+				"externalAccountBindingRequired": pc.eabKeys != nil,
+				"externalAccountMACKeys":         pc.eabKeys,
 				// The polls' Retry-After: Pebble's defaults (3 s, 5 s) are most of a run's time.
 				"retryAfter": map[string]any{"authz": 1, "order": 1},
 				"profiles": map[string]any{
@@ -99,7 +108,12 @@ func (p *pebble) get(t *testing.T, path string) []byte {
 	pool.AppendCertsFromPEM(e2etest.ReadFile(t, p.dir, "pebble.pem"))
 	c := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
 	defer c.CloseIdleConnections()
+	// Pebble says it listens once its ACME listener is up; its management listener starts
+	// beside it, and may take a moment more.
 	resp, err := c.Get(p.mgmt + path)
+	for deadline := time.Now().Add(3 * time.Second); err != nil && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		resp, err = c.Get(p.mgmt + path)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -424,6 +438,42 @@ func TestRenew(t *testing.T) {
 	}
 }
 
+// TestIssueEABBadNoncesCSR: a CA that requires external account binding refuses an account
+// without one and takes one with --eab-kid/--eab-hmac-file; a fifth of the nonces it is sent
+// are rejected as bad (PEBBLE_WFE_NONCEREJECT), and each request is retried; --csr finalizes with
+// the user's own request, whose key tlskit never sees.
+func TestIssueEABBadNoncesCSR(t *testing.T) {
+	t.Parallel()
+	const hmac = "zWNDZM6eQGHWpSRTPal5eIUYFTu7EajVIoguysqZ9wG44nMEtx3MUAsUDkMTQ12W"
+	p := startPebbleWith(t, pebbleConfig{eabKeys: map[string]string{"kid-1": hmac}, env: []string{"PEBBLE_WFE_NONCEREJECT=20"}})
+	dir := t.TempDir()
+	_, errOut, code := p.acme(t, dir, "eab.test", "--http-port", p.httpPort, "--agree-tos")
+	if code != 1 || !strings.Contains(errOut, "externalAccountRequired") {
+		t.Errorf("without EAB: exit %d, want the CA's externalAccountRequired\n%s", code, errOut)
+	}
+	e2etest.WriteFile(t, dir, "hmac", hmac+"\n")
+	if out, errOut, code := p.acme(t, dir, "eab.test", "--http-port", p.httpPort, "--agree-tos", "--eab-kid", "kid-1", "--eab-hmac-file", "hmac"); code != 0 {
+		t.Fatalf("with EAB and bad nonces: exit %d\n%s%s", code, out, errOut)
+	}
+	parseLeaf(t, e2etest.ReadFile(t, dir, "eab.test.pem"))
+
+	e2etest.Tlskit(t, dir, "cert", "csr", "own.test", "www.own.test", "--out", "own.csr", "--key-out", "own-key.pem")
+	keyBefore := e2etest.ReadFile(t, dir, "own-key.pem")
+	out, errOut, code := p.acme(t, dir, "--csr", "own.csr", "--http-port", p.httpPort, "--out", "own.pem", "-o", "json")
+	if code != 0 {
+		t.Fatalf("--csr: exit %d\n%s%s", code, out, errOut)
+	}
+	if strings.Contains(out, "-key.pem") || string(e2etest.ReadFile(t, dir, "own-key.pem")) != string(keyBefore) {
+		t.Errorf("--csr wrote a key:\n%s", out)
+	}
+	leaf := parseLeaf(t, e2etest.ReadFile(t, dir, "own.pem"))
+	if strings.Join(leaf.DNSNames, " ") != "own.test www.own.test" {
+		t.Errorf("--csr: names %v, want the CSR's", leaf.DNSNames)
+	}
+	// The certificate is for the CSR's key: it and own-key.pem make a pair serve loads.
+	e2etest.StartServe(t, dir, "--cert", "own.pem", "--key", "own-key.pem")
+}
+
 // TestIssueFailures: what goes wrong says why on one line with what to do, exits 1 (2 for
 // usage), and writes no file.
 func TestIssueFailures(t *testing.T) {
@@ -503,6 +553,8 @@ func TestIssueFailures(t *testing.T) {
 			{[]string{"x.test", "--challenge", "tls-alpn-01", "--webroot", "."}, "--webroot is for http-01"},
 			{[]string{"x.test", "--eab-kid", "k"}, "--eab-kid and --eab-hmac-file go together"},
 			{[]string{"me@x.test"}, "not email addresses or URIs"},
+			{[]string{}, "give the NAMEs to certify, or --csr FILE"},
+			{[]string{"x.test", "--csr", "x.csr"}, "with --csr the names are the CSR's"},
 		} {
 			_, errOut, code := p.acme(t, dir, tc.args...)
 			if code != 2 || !strings.Contains(errOut, tc.says) {
