@@ -103,6 +103,7 @@ type acmeIssueOptions struct {
 	dnsWait     time.Duration
 	hookTimeout time.Duration
 	csrFile     string
+	httpAddress string
 }
 
 func newACMEIssueCmd(a *app) *cobra.Command {
@@ -161,6 +162,7 @@ func (o *acmeIssueOptions) register(fs *pflag.FlagSet) {
 	fs.StringVar(&o.challenge, "challenge", acmeclient.HTTP01, "how to prove control of each name: http-01, tls-alpn-01 or dns-01")
 	fs.IntVar(&o.httpPort, "http-port", 80, "port the http-01 answer listens on (standalone)")
 	fs.StringVar(&o.webroot, "webroot", "", "with http-01: write the answer under this document root instead of listening")
+	fs.StringVar(&o.httpAddress, "http-address", "", "address the http-01 and tls-alpn-01 answers listen on (default: every address of this machine)")
 	fs.IntVar(&o.tlsPort, "tls-port", 443, "port the tls-alpn-01 answer listens on")
 	fs.StringVar(&o.dnsHook, "dns-hook", "", "with dns-01: command (run by the shell) that adds and removes the TXT record")
 	fs.StringVar(&o.dnsResolver, "dns-resolver", "", "with dns-01: DNS server (HOST:PORT) to check the record with, instead of the system's resolver")
@@ -199,6 +201,20 @@ func runACMEIssue(ctx context.Context, a *app, o *acmeIssueOptions, names []stri
 	if err := o.check(); err != nil {
 		return err
 	}
+	if !o.output.force {
+		// Refused before the CA is asked: a certificate issued and then not written would
+		// count against the CA's rate limits for nothing.
+		first := ""
+		if len(names) > 0 {
+			first = names[0]
+		}
+		certPath, keyPath := o.output.paths(first)
+		for _, p := range []string{certPath, keyPath} {
+			if p != "" && p != "-" && exists(p) && (p != keyPath || o.csrFile == "" && o.keys.keyFile == "") {
+				return withHint(fmt.Errorf("%s exists", p), "choose another --out/--key-out, or add --force to replace it")
+			}
+		}
+	}
 	// The session (and a new account's key) once the challenge's listener is open: obtain.
 	return o.obtain(ctx, a, nil, names, "", o.output)
 }
@@ -231,6 +247,9 @@ func (o *acmeIssueOptions) check() error {
 	}
 	if o.httpPort < 1 || o.httpPort > 65535 {
 		return usageErrorf("--http-port must be 1 to 65535")
+	}
+	if o.httpAddress != "" && net.ParseIP(o.httpAddress) == nil {
+		return usageErrorf("--http-address must be an IP address of this machine")
 	}
 	if (o.eabKID == "") != (o.eabHMACFile == "") {
 		return usageErrorf("--eab-kid and --eab-hmac-file go together")
@@ -349,7 +368,7 @@ func (o *acmeIssueOptions) obtainForCSR(ctx context.Context, a *app, sess *acmeS
 func (o *acmeIssueOptions) solver(a *app) (acmeclient.Solver, func(), error) {
 	switch o.challenge {
 	case acmeclient.TLSALPN01:
-		s := &acmeclient.TLSALPNSolver{Addr: net.JoinHostPort("", strconv.Itoa(o.tlsPort))}
+		s := &acmeclient.TLSALPNSolver{Addr: net.JoinHostPort(o.httpAddress, strconv.Itoa(o.tlsPort))}
 		if err := s.Listen(); err != nil {
 			return nil, nil, withHint(err, "free the port, or choose another with --tls-port (and forward port 443 to it)")
 		}
@@ -358,7 +377,7 @@ func (o *acmeIssueOptions) solver(a *app) (acmeclient.Solver, func(), error) {
 		return &acmeclient.DNSHookSolver{Hook: o.dnsHook, Resolver: o.dnsResolver, Wait: o.dnsWait, HookTimeout: o.hookTimeout,
 			Progress: func(msg string) { a.infof("acme: dns-01: %s", msg) }}, func() {}, nil
 	}
-	s := &acmeclient.HTTPSolver{Addr: net.JoinHostPort("", strconv.Itoa(o.httpPort)), Webroot: o.webroot}
+	s := &acmeclient.HTTPSolver{Addr: net.JoinHostPort(o.httpAddress, strconv.Itoa(o.httpPort)), Webroot: o.webroot}
 	if err := s.Listen(); err != nil {
 		return nil, nil, withHint(err, "free the port, choose another with --http-port (and forward port 80 to it), or use --webroot DIR")
 	}

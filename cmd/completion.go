@@ -79,7 +79,7 @@ var (
 		"handshake-timeout": true, "idle-timeout": true, "proxy-timeout": true, "read-header-timeout": true, "timeout": true,
 		"max-conns": true, "max-header-bytes": true, "name-constraint": true, "parallel": true, "path-len": true,
 		"proxy": true, "rate": true, "warn-days": true, "eab-kid": true, "email": true, "http-port": true, "profile": true,
-		"tls-port": true, "dns-hook": true, "dns-resolver": true, "dns-wait": true, "dns-hook-timeout": true,
+		"tls-port": true, "http-address": true, "dns-hook": true, "dns-resolver": true, "dns-wait": true, "dns-hook-timeout": true,
 	}
 	directoryFlags = map[string]bool{"dir": true, "ca-dir": true, "parent-dir": true, "webroot": true}
 	fileFlags      = map[string]bool{

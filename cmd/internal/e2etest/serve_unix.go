@@ -40,6 +40,12 @@ func StartProcess(t testing.TB, dir string, args ...string) *Process {
 	return startProcess(t, dir, nil, args...)
 }
 
+// StartProcessEnv is StartProcess with env added to its environment.
+func StartProcessEnv(t testing.TB, dir string, env []string, args ...string) *Process {
+	t.Helper()
+	return startProcess(t, dir, env, args...)
+}
+
 func startProcess(t testing.TB, dir string, env []string, args ...string) *Process {
 	t.Helper()
 	c := exec.Command(Binary(), args...)

@@ -474,6 +474,20 @@ func TestIssueEABBadNoncesCSR(t *testing.T) {
 	e2etest.StartServe(t, dir, "--cert", "own.pem", "--key", "own-key.pem")
 }
 
+// postCTS sends a JSON body to pebble-challtestsrv's management interface.
+func (p *pebble) postCTS(t *testing.T, path string, body any) {
+	t.Helper()
+	data, _ := json.Marshal(body)
+	resp, err := http.Post(p.ctsMgmt+path, "application/json", strings.NewReader(string(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("POST %s%s: %s", p.ctsMgmt, path, resp.Status)
+	}
+}
+
 // TestIssueFailures: what goes wrong says why on one line with what to do, exits 1 (2 for
 // usage), and writes no file.
 func TestIssueFailures(t *testing.T) {
@@ -505,6 +519,18 @@ func TestIssueFailures(t *testing.T) {
 		if entries, _ := os.ReadDir(wrong); len(entries) != 0 {
 			t.Errorf("the webroot keeps %d entries after a failed run, want the token taken away", len(entries))
 		}
+	})
+	t.Run("name pointed elsewhere", func(t *testing.T) {
+		// pebble-challtestsrv answers refused.test with 127.0.0.2, where nothing listens (tlskit
+		// answers on 127.0.0.1 only): Pebble's VA cannot connect, and says so per identifier.
+		dir := t.TempDir()
+		p.postCTS(t, "/add-a", map[string]any{"host": "elsewhere.test.", "addresses": []string{"127.0.0.2"}})
+		_, errOut, code := p.acme(t, dir, "elsewhere.test", "--http-port", p.httpPort, "--http-address", "127.0.0.1", "--agree-tos")
+		if code != 1 || !strings.Contains(errOut, "tlskit: authorization for elsewhere.test failed (http-01): connection: ") ||
+			!strings.Contains(errOut, "127.0.0.2") || !strings.Contains(errOut, "tlskit: hint: the CA could not see the answer") {
+			t.Errorf("exit %d\n%s", code, errOut)
+		}
+		noFiles(t, dir, "elsewhere.test")
 	})
 	t.Run("port in use", func(t *testing.T) {
 		dir := t.TempDir()
@@ -542,6 +568,61 @@ func TestIssueFailures(t *testing.T) {
 		if took := time.Since(start); code != 1 || !strings.Contains(errOut, "the DNS hook (add) did not finish within 300ms") || took > 5*time.Second {
 			t.Errorf("exit %d after %v\n%s", code, took, errOut)
 		}
+	})
+	t.Run("files exist", func(t *testing.T) {
+		// Refused before the CA is asked, without --force.
+		dir := t.TempDir()
+		e2etest.WriteFile(t, dir, "taken.test.pem", "mine\n")
+		_, errOut, code := p.acme(t, dir, "taken.test", "--http-port", p.httpPort, "--agree-tos")
+		if code != 1 || !strings.Contains(errOut, "tlskit: taken.test.pem exists") || strings.Contains(errOut, "acme: order") {
+			t.Errorf("exit %d\n%s", code, errOut)
+		}
+		if got := string(e2etest.ReadFile(t, dir, "taken.test.pem")); got != "mine\n" {
+			t.Errorf("the existing file became %q", got)
+		}
+	})
+	t.Run("CA down", func(t *testing.T) {
+		dir := t.TempDir()
+		ln, _ := net.Listen("tcp", "127.0.0.1:0")
+		down := ln.Addr().String()
+		ln.Close()
+		start := time.Now()
+		_, errOut, code := e2etest.RunTlskit(t, dir, []string{"XDG_DATA_HOME=" + filepath.Join(dir, "xdg")}, "acme", "issue", "down.test",
+			"--server", "https://"+down+"/dir", "--http-port", peertest.FreePort(t), "--agree-tos")
+		if code != 1 || !strings.Contains(errOut, "reading the ACME directory https://"+down+"/dir") || !strings.Contains(errOut, "connection refused") || time.Since(start) > 20*time.Second {
+			t.Errorf("exit %d after %v\n%s", code, time.Since(start), errOut)
+		}
+	})
+	t.Run("interrupted", func(t *testing.T) {
+		// Ctrl-C while the DNS hook runs: exit 130, the hook's remove still run, no file.
+		dir := t.TempDir()
+		log := filepath.Join(dir, "hook.log")
+		hook := `echo "$TLSKIT_ACME_ACTION" >> ` + log + `; [ "$TLSKIT_ACME_ACTION" = add ] && sleep 30; true`
+		proc := e2etest.StartProcessEnv(t, dir, []string{"XDG_DATA_HOME=" + filepath.Join(dir, "xdg")}, "acme", "issue", "int.test",
+			"--server", p.url, "--server-ca", filepath.Join(p.dir, "pebble.pem"), "--challenge", "dns-01", "--dns-hook", hook, "--agree-tos")
+		defer proc.Stdout.Close()
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+			if data, _ := os.ReadFile(log); strings.Contains(string(data), "add") {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the hook never ran\n%s", proc.Stderr.String())
+			}
+		}
+		proc.Cmd.Process.Signal(os.Interrupt)
+		select {
+		case <-proc.Exited:
+		case <-time.After(10 * time.Second):
+			proc.Cmd.Process.Kill()
+			t.Fatalf("still running 10 s after SIGINT\n%s", proc.Stderr.String())
+		}
+		if proc.Code != 130 {
+			t.Errorf("%s after SIGINT, want exit 130\n%s", proc.Status, proc.Stderr.String())
+		}
+		if got := strings.Fields(string(e2etest.ReadFile(t, dir, "hook.log"))); strings.Join(got, " ") != "add remove" {
+			t.Errorf("hook runs %q, want add then remove: the record is taken away on Ctrl-C too", got)
+		}
+		noFiles(t, dir, "int.test")
 	})
 	t.Run("usage", func(t *testing.T) {
 		dir := t.TempDir()
