@@ -491,13 +491,9 @@ func runACMERevoke(ctx context.Context, a *app, o *acmeRevokeOptions, certFile s
 	if o.keyPasswordFile != "" && o.keyFile == "" {
 		return usageErrorf("--key-password-file needs --key")
 	}
-	data, err := readInputFile(certFile, maxPEMFile)
+	certs, err := readCertFile(a, "certificate", certFile)
 	if err != nil {
 		return err
-	}
-	certs, err := material.ParseCertificates(data)
-	if err != nil {
-		return fmt.Errorf("%s: %w", certFile, err)
 	}
 	var key crypto.Signer
 	if o.keyFile != "" {
@@ -570,13 +566,9 @@ func runACMERenew(ctx context.Context, a *app, o *acmeRenewOptions, certFile str
 	if err := o.check(); err != nil {
 		return err
 	}
-	data, err := readInputFile(certFile, maxPEMFile)
+	certs, err := readCertFile(a, "certificate", certFile)
 	if err != nil {
 		return err
-	}
-	certs, err := material.ParseCertificates(data)
-	if err != nil {
-		return fmt.Errorf("%s: %w", certFile, err)
 	}
 	leaf := certs[0]
 	names := append([]string{}, leaf.DNSNames...)

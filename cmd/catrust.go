@@ -192,13 +192,9 @@ func isKnownStore(s string) bool {
 // else the CA of --ca-dir or the default one (which install creates when there is none).
 func (a *app) trustRoot(o *caTrustOptions, action truststore.Action) (*x509.Certificate, string, error) {
 	if o.caCert != "" {
-		data, err := readInputFile(o.caCert, maxPEMFile)
+		certs, err := readCertFile(a, "--ca-cert", o.caCert)
 		if err != nil {
-			return nil, "", fmt.Errorf("--ca-cert: %w", err)
-		}
-		certs, err := material.ParseCertificates(data)
-		if err != nil {
-			return nil, "", fmt.Errorf("--ca-cert %s: %w", o.caCert, err)
+			return nil, "", err
 		}
 		return certs[len(certs)-1], o.caCert, nil
 	}
