@@ -2,9 +2,11 @@ package acmeclient
 
 import (
 	"crypto"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -108,5 +110,56 @@ func TestLoadAccount(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, accountKeyFile), []byte("garbage"), 0o600)
 	if _, _, err := LoadAccount(dir, "https://ca.test/dir"); err == nil {
 		t.Error("a garbage key file was accepted")
+	}
+}
+
+// TestAccountJSONHoldsNoKey: account.json keeps the URL, never the private key (nor the
+// directory it was written in); account-key.pem is the key, even when it was replaced.
+func TestAccountJSONHoldsNoKey(t *testing.T) {
+	base := t.TempDir()
+	dir := filepath.Join(base, "ca.test")
+	a, _, err := LoadAccount(dir, "https://ca.test/dir")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.URL = "https://ca.test/acct/1"
+	if err := a.save(); err != nil {
+		t.Fatal(err)
+	}
+	info, _ := os.ReadFile(filepath.Join(dir, accountInfoFile))
+	if strings.Contains(string(info), `"D"`) || strings.Contains(string(info), `"Key"`) || strings.Contains(string(info), dir) {
+		t.Errorf("account.json holds the key or its directory:\n%s", info)
+	}
+	// The key file replaced (restored from a backup, a key of the user's own): it is the key.
+	os.Remove(filepath.Join(dir, accountKeyFile))
+	b, created, err := LoadAccount(dir, "https://ca.test/dir")
+	if err != nil || !created {
+		t.Fatalf("new key: %v created %v", err, created)
+	}
+	os.WriteFile(filepath.Join(dir, accountInfoFile), info, 0o600)
+	// The directory moved: it is where it is now.
+	moved := filepath.Join(base, "moved")
+	if err := os.Rename(dir, moved); err != nil {
+		t.Fatal(err)
+	}
+	c, _, err := LoadAccount(moved, "https://ca.test/dir")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.Key.Public().(interface{ Equal(crypto.PublicKey) bool }).Equal(b.Key.Public()) {
+		t.Error("the account's key is the one account.json held, not account-key.pem")
+	}
+	if c.Dir != moved || c.URL != a.URL {
+		t.Errorf("reloaded Dir %q URL %q, want %q %q", c.Dir, c.URL, moved, a.URL)
+	}
+
+	// An earlier tlskit's account.json, with the key in it: rewritten without it on load.
+	legacy := fmt.Sprintf(`{"Dir": %q, "Key": {"D": 12345}, "url": %q, "directory": "https://ca.test/dir"}`, dir, a.URL)
+	os.WriteFile(filepath.Join(moved, accountInfoFile), []byte(legacy), 0o600)
+	if d, _, err := LoadAccount(moved, "https://ca.test/dir"); err != nil || d.URL != a.URL {
+		t.Fatalf("legacy account.json: %v %+v", err, d)
+	}
+	if info, _ := os.ReadFile(filepath.Join(moved, accountInfoFile)); strings.Contains(string(info), "12345") {
+		t.Errorf("the legacy account.json keeps the key:\n%s", info)
 	}
 }
