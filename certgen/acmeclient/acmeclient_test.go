@@ -1,12 +1,16 @@
 package acmeclient
 
 import (
+	"context"
 	"crypto"
+	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -37,7 +41,8 @@ func TestBoundedBackoff(t *testing.T) {
 		{5, nil, 10 * time.Second},
 		{6, nil, 0},
 		{1, withHeader("3"), 3 * time.Second},
-		{1, withHeader("3600"), 10 * time.Second},
+		{1, withHeader("3600"), 0}, // a rate limit's hour: not asked again sooner
+		{1, withHeader("10"), 10 * time.Second},
 		{2, withHeader("soon"), 2 * time.Second},
 		{3, &http.Response{StatusCode: 400}, time.Millisecond}, // a bad nonce: at once
 		{11, &http.Response{StatusCode: 400}, 0},
@@ -161,5 +166,31 @@ func TestAccountJSONHoldsNoKey(t *testing.T) {
 	}
 	if info, _ := os.ReadFile(filepath.Join(moved, accountInfoFile)); strings.Contains(string(info), "12345") {
 		t.Errorf("the legacy account.json keeps the key:\n%s", info)
+	}
+}
+
+// TestRateLimitedNotRetried: a 429 whose Retry-After is an hour fails the request at once with
+// the CA's problem document, instead of asking again every 10 s against what the CA said.
+func TestRateLimitedNotRetried(t *testing.T) {
+	var hits atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		w.Header().Set("Retry-After", "3600")
+		w.Header().Set("Content-Type", "application/problem+json")
+		w.WriteHeader(http.StatusTooManyRequests)
+		w.Write([]byte(`{"type": "urn:ietf:params:acme:error:rateLimited", "detail": "too many certificates"}`))
+	}))
+	defer srv.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	c := &acme.Client{DirectoryURL: srv.URL, HTTPClient: srv.Client(), RetryBackoff: boundedBackoff}
+	start := time.Now()
+	_, err := c.Discover(ctx)
+	var ae *acme.Error
+	if !errors.As(err, &ae) || ae.ProblemType != "urn:ietf:params:acme:error:rateLimited" {
+		t.Errorf("error %v, want the CA's rateLimited problem", err)
+	}
+	if took := time.Since(start); took > time.Second || hits.Load() != 1 {
+		t.Errorf("%d requests in %v, want one, answered at once", hits.Load(), took)
 	}
 }
