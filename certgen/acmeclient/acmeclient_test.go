@@ -3,8 +3,10 @@ package acmeclient
 import (
 	"context"
 	"crypto"
+	"crypto/x509"
 	"errors"
 	"fmt"
+	"math/big"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -192,5 +194,23 @@ func TestRateLimitedNotRetried(t *testing.T) {
 	}
 	if took := time.Since(start); took > time.Second || hits.Load() != 1 {
 		t.Errorf("%d requests in %v, want one, answered at once", hits.Load(), took)
+	}
+}
+
+// TestCertID: RFC 9773 section 4.1's example (a serial whose high bit is set keeps its leading
+// zero octet), and a serial without one.
+func TestCertID(t *testing.T) {
+	aki := []byte{0x69, 0x88, 0x5B, 0x6B, 0x87, 0x46, 0x40, 0x41, 0xE1, 0xB3, 0x7B, 0x84, 0x7B, 0xA0, 0xAE, 0x2C, 0xDE, 0x01, 0xC8, 0xD4}
+	for serial, want := range map[int64]string{
+		0x87654321: "aYhba4dGQEHhs3uEe6CuLN4ByNQ.AIdlQyE",
+		0x12345678: "aYhba4dGQEHhs3uEe6CuLN4ByNQ.EjRWeA",
+	} {
+		got, err := CertID(&x509.Certificate{AuthorityKeyId: aki, SerialNumber: big.NewInt(serial)})
+		if err != nil || got != want {
+			t.Errorf("serial %x: %q %v, want %q", serial, got, err, want)
+		}
+	}
+	if _, err := CertID(&x509.Certificate{SerialNumber: big.NewInt(1)}); err == nil {
+		t.Error("a certificate without an authority key identifier got a CertID")
 	}
 }
