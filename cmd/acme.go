@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -254,6 +255,31 @@ func (o *acmeIssueOptions) check() error {
 	if (o.eabKID == "") != (o.eabHMACFile == "") {
 		return usageErrorf("--eab-kid and --eab-hmac-file go together")
 	}
+	if o.dnsResolver != "" {
+		if _, port, err := net.SplitHostPort(o.dnsResolver); err != nil || port == "" {
+			return usageErrorf("--dns-resolver must be HOST:PORT (e.g. 127.0.0.1:53), not %q", o.dnsResolver)
+		}
+	}
+	if o.webroot != "" {
+		// Judged now: a webroot that is not there would fail only after the CA made the order.
+		if st, err := os.Stat(o.webroot); err != nil || !st.IsDir() {
+			return usageErrorf("--webroot %s: not a directory (give the document root the web server serves)", o.webroot)
+		}
+	}
+	return nil
+}
+
+// checkNames refuses, before the CA is asked, the names the challenge cannot prove: a wildcard
+// needs dns-01 (RFC 8555 7.1.3), an IP address cannot have dns-01 (RFC 8738 7).
+func (o *acmeIssueOptions) checkNames(names []string) error {
+	for _, n := range names {
+		switch {
+		case strings.HasPrefix(n, "*.") && o.challenge != acmeclient.DNS01:
+			return withHint(usageErrorf("%s: a wildcard name can only be proved with dns-01", n), "use --challenge dns-01 --dns-hook CMD")
+		case net.ParseIP(n) != nil && o.challenge == acmeclient.DNS01:
+			return withHint(usageErrorf("%s: an IP address cannot be proved with dns-01", n), "use --challenge http-01 or tls-alpn-01")
+		}
+	}
 	return nil
 }
 
@@ -271,6 +297,9 @@ func (o *acmeIssueOptions) obtain(ctx context.Context, a *app, sess *acmeSession
 	}
 	if len(sans.EmailAddresses) > 0 || len(sans.URIs) > 0 {
 		return usageErrorf("ACME certifies DNS names and IP addresses, not email addresses or URIs")
+	}
+	if err := o.checkNames(names); err != nil {
+		return err
 	}
 	var eab *acme.ExternalAccountBinding
 	if o.eabKID != "" {
@@ -347,6 +376,9 @@ func (o *acmeIssueOptions) obtainForCSR(ctx context.Context, a *app, sess *acmeS
 	warnings, err := certgen.KeyPolicy(csr.PublicKey, o.keys.allowWeak)
 	if err != nil {
 		return fmt.Errorf("%s: %w", o.csrFile, err)
+	}
+	if err := o.checkNames(names); err != nil {
+		return err
 	}
 	var eab *acme.ExternalAccountBinding
 	if o.eabKID != "" {

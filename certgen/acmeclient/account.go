@@ -24,9 +24,11 @@ import (
 // It lives in a directory of its own per CA (AccountDir): account-key.pem (0600) and
 // account.json.
 type Account struct {
-	Dir string
-	Key crypto.Signer
-	URL string `json:"url"`
+	// Dir and Key are never in account.json: the key's one copy is account-key.pem, and the
+	// directory is where the account was found, not where it was once made.
+	Dir string        `json:"-"`
+	Key crypto.Signer `json:"-"`
+	URL string        `json:"url"`
 	// Email is the contact it was made with.
 	Email string `json:"email,omitempty"`
 	// Directory is the CA's directory URL it belongs to.
@@ -119,6 +121,14 @@ func LoadAccount(dir, directory string) (*Account, bool, error) {
 	if err == nil {
 		if err := json.Unmarshal(info, a); err != nil {
 			return nil, false, fmt.Errorf("%s: %w", filepath.Join(dir, accountInfoFile), err)
+		}
+		// An account.json of an earlier tlskit held a copy of the private key: written anew
+		// without it.
+		var old map[string]json.RawMessage
+		if json.Unmarshal(info, &old) == nil && (old["Key"] != nil || old["Dir"] != nil) {
+			if err := a.save(); err != nil {
+				return nil, false, fmt.Errorf("%s: %w", filepath.Join(dir, accountInfoFile), err)
+			}
 		}
 	} else if !errors.Is(err, os.ErrNotExist) {
 		return nil, false, err

@@ -197,8 +197,8 @@ const (
 	retryCap        = 10 * time.Second
 )
 
-// boundedBackoff waits Retry-After when the CA says (capped), else 1, 2, 4, 8 s, and gives up
-// after maxRetries.
+// boundedBackoff waits Retry-After when the CA says (giving up at once when that is longer than
+// retryCap), else 1, 2, 4, 8 s, and gives up after maxRetries.
 func boundedBackoff(n int, _ *http.Request, resp *http.Response) time.Duration {
 	if resp != nil && resp.StatusCode == http.StatusBadRequest {
 		// x/crypto retries a 400 only for a bad nonce (RFC 8555 6.5: retry with the fresh one
@@ -213,11 +213,19 @@ func boundedBackoff(n int, _ *http.Request, resp *http.Response) time.Duration {
 	}
 	if resp != nil {
 		if v := resp.Header.Get("Retry-After"); v != "" {
-			if d, err := time.ParseDuration(v + "s"); err == nil && d > 0 {
-				return min(d, retryCap)
+			d := time.Duration(-1)
+			if s, err := time.ParseDuration(v + "s"); err == nil && s > 0 {
+				d = s
+			} else if t, err := http.ParseTime(v); err == nil {
+				d = max(time.Until(t), time.Second)
 			}
-			if t, err := http.ParseTime(v); err == nil {
-				return min(max(time.Until(t), time.Second), retryCap)
+			// A CA that asks for more than retryCap (a rate limit's hour) is not asked again
+			// sooner than it said: the run fails now, with its problem document.
+			if d > retryCap {
+				return 0
+			}
+			if d > 0 {
+				return d
 			}
 		}
 	}

@@ -1,10 +1,18 @@
 package acmeclient
 
 import (
+	"context"
 	"crypto"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"math/big"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -35,7 +43,8 @@ func TestBoundedBackoff(t *testing.T) {
 		{5, nil, 10 * time.Second},
 		{6, nil, 0},
 		{1, withHeader("3"), 3 * time.Second},
-		{1, withHeader("3600"), 10 * time.Second},
+		{1, withHeader("3600"), 0}, // a rate limit's hour: not asked again sooner
+		{1, withHeader("10"), 10 * time.Second},
 		{2, withHeader("soon"), 2 * time.Second},
 		{3, &http.Response{StatusCode: 400}, time.Millisecond}, // a bad nonce: at once
 		{11, &http.Response{StatusCode: 400}, 0},
@@ -108,5 +117,100 @@ func TestLoadAccount(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, accountKeyFile), []byte("garbage"), 0o600)
 	if _, _, err := LoadAccount(dir, "https://ca.test/dir"); err == nil {
 		t.Error("a garbage key file was accepted")
+	}
+}
+
+// TestAccountJSONHoldsNoKey: account.json keeps the URL, never the private key (nor the
+// directory it was written in); account-key.pem is the key, even when it was replaced.
+func TestAccountJSONHoldsNoKey(t *testing.T) {
+	base := t.TempDir()
+	dir := filepath.Join(base, "ca.test")
+	a, _, err := LoadAccount(dir, "https://ca.test/dir")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.URL = "https://ca.test/acct/1"
+	if err := a.save(); err != nil {
+		t.Fatal(err)
+	}
+	info, _ := os.ReadFile(filepath.Join(dir, accountInfoFile))
+	if strings.Contains(string(info), `"D"`) || strings.Contains(string(info), `"Key"`) || strings.Contains(string(info), dir) {
+		t.Errorf("account.json holds the key or its directory:\n%s", info)
+	}
+	// The key file replaced (restored from a backup, a key of the user's own): it is the key.
+	os.Remove(filepath.Join(dir, accountKeyFile))
+	b, created, err := LoadAccount(dir, "https://ca.test/dir")
+	if err != nil || !created {
+		t.Fatalf("new key: %v created %v", err, created)
+	}
+	os.WriteFile(filepath.Join(dir, accountInfoFile), info, 0o600)
+	// The directory moved: it is where it is now.
+	moved := filepath.Join(base, "moved")
+	if err := os.Rename(dir, moved); err != nil {
+		t.Fatal(err)
+	}
+	c, _, err := LoadAccount(moved, "https://ca.test/dir")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.Key.Public().(interface{ Equal(crypto.PublicKey) bool }).Equal(b.Key.Public()) {
+		t.Error("the account's key is the one account.json held, not account-key.pem")
+	}
+	if c.Dir != moved || c.URL != a.URL {
+		t.Errorf("reloaded Dir %q URL %q, want %q %q", c.Dir, c.URL, moved, a.URL)
+	}
+
+	// An earlier tlskit's account.json, with the key in it: rewritten without it on load.
+	legacy := fmt.Sprintf(`{"Dir": %q, "Key": {"D": 12345}, "url": %q, "directory": "https://ca.test/dir"}`, dir, a.URL)
+	os.WriteFile(filepath.Join(moved, accountInfoFile), []byte(legacy), 0o600)
+	if d, _, err := LoadAccount(moved, "https://ca.test/dir"); err != nil || d.URL != a.URL {
+		t.Fatalf("legacy account.json: %v %+v", err, d)
+	}
+	if info, _ := os.ReadFile(filepath.Join(moved, accountInfoFile)); strings.Contains(string(info), "12345") {
+		t.Errorf("the legacy account.json keeps the key:\n%s", info)
+	}
+}
+
+// TestRateLimitedNotRetried: a 429 whose Retry-After is an hour fails the request at once with
+// the CA's problem document, instead of asking again every 10 s against what the CA said.
+func TestRateLimitedNotRetried(t *testing.T) {
+	var hits atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		w.Header().Set("Retry-After", "3600")
+		w.Header().Set("Content-Type", "application/problem+json")
+		w.WriteHeader(http.StatusTooManyRequests)
+		w.Write([]byte(`{"type": "urn:ietf:params:acme:error:rateLimited", "detail": "too many certificates"}`))
+	}))
+	defer srv.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	c := &acme.Client{DirectoryURL: srv.URL, HTTPClient: srv.Client(), RetryBackoff: boundedBackoff}
+	start := time.Now()
+	_, err := c.Discover(ctx)
+	var ae *acme.Error
+	if !errors.As(err, &ae) || ae.ProblemType != "urn:ietf:params:acme:error:rateLimited" {
+		t.Errorf("error %v, want the CA's rateLimited problem", err)
+	}
+	if took := time.Since(start); took > time.Second || hits.Load() != 1 {
+		t.Errorf("%d requests in %v, want one, answered at once", hits.Load(), took)
+	}
+}
+
+// TestCertID: RFC 9773 section 4.1's example (a serial whose high bit is set keeps its leading
+// zero octet), and a serial without one.
+func TestCertID(t *testing.T) {
+	aki := []byte{0x69, 0x88, 0x5B, 0x6B, 0x87, 0x46, 0x40, 0x41, 0xE1, 0xB3, 0x7B, 0x84, 0x7B, 0xA0, 0xAE, 0x2C, 0xDE, 0x01, 0xC8, 0xD4}
+	for serial, want := range map[int64]string{
+		0x87654321: "aYhba4dGQEHhs3uEe6CuLN4ByNQ.AIdlQyE",
+		0x12345678: "aYhba4dGQEHhs3uEe6CuLN4ByNQ.EjRWeA",
+	} {
+		got, err := CertID(&x509.Certificate{AuthorityKeyId: aki, SerialNumber: big.NewInt(serial)})
+		if err != nil || got != want {
+			t.Errorf("serial %x: %q %v, want %q", serial, got, err, want)
+		}
+	}
+	if _, err := CertID(&x509.Certificate{SerialNumber: big.NewInt(1)}); err == nil {
+		t.Error("a certificate without an authority key identifier got a CertID")
 	}
 }

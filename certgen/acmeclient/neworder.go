@@ -20,7 +20,7 @@ import (
 // newOrderReplacing places a new order that replaces a certificate (RFC 9773 section 5:
 // "replaces", its CertID), which x/crypto/acme's AuthorizeOrder cannot send: one JWS-signed
 // POST of tlskit's own (ES256, the account's P-256 key, its URL as kid), the answer decoded into
-// the acme.Order the rest of the flow takes. A bad nonce is retried once, as RFC 8555 6.5 says.
+// the acme.Order the rest of the flow takes. A bad nonce is retried (RFC 8555 6.5).
 func newOrderReplacing(ctx context.Context, o *Options, ids []acme.AuthzID, replaces string) (*acme.Order, error) {
 	key, ok := o.Account.Key.(*ecdsa.PrivateKey)
 	if !ok || key.Curve != elliptic.P256() {
@@ -49,10 +49,12 @@ func newOrderReplacing(ctx context.Context, o *Options, ids []acme.AuthzID, repl
 	if err != nil {
 		return nil, err
 	}
+	nonce := ""
 	for attempt := 0; ; attempt++ {
-		nonce, err := fetchNonce(ctx, o.HTTPClient, dir.NewNonce)
-		if err != nil {
-			return nil, err
+		if nonce == "" {
+			if nonce, err = fetchNonce(ctx, o.HTTPClient, dir.NewNonce); err != nil {
+				return nil, err
+			}
 		}
 		body, err := signJWS(key, o.Account.URL, nonce, dir.NewOrder, payload)
 		if err != nil {
@@ -63,6 +65,9 @@ func newOrderReplacing(ctx context.Context, o *Options, ids []acme.AuthzID, repl
 			return nil, err
 		}
 		hreq.Header.Set("Content-Type", "application/jose+json")
+		if o.UserAgent != "" {
+			hreq.Header.Set("User-Agent", o.UserAgent)
+		}
 		resp, err := o.HTTPClient.Do(hreq)
 		if err != nil {
 			return nil, err
@@ -91,7 +96,10 @@ func newOrderReplacing(ctx context.Context, o *Options, ids []acme.AuthzID, repl
 		if json.Unmarshal(data, &doc) == nil {
 			p.ProblemType, p.Detail = doc.Type, doc.Detail
 		}
-		if p.ProblemType == "urn:ietf:params:acme:error:badNonce" && attempt == 0 {
+		// A bad nonce is retried with the fresh one the answer carries (RFC 8555 6.5), as
+		// often as x/crypto's requests are (boundedBackoff).
+		if p.ProblemType == "urn:ietf:params:acme:error:badNonce" && attempt < maxNonceRetries {
+			nonce = resp.Header.Get("Replay-Nonce")
 			continue
 		}
 		return nil, p

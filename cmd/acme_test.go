@@ -1,0 +1,49 @@
+package cmd
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/tlskit/tlskit/tlscore/peertest"
+)
+
+// TestACMEIssueRefusedBeforeTheCA: what the flags and names make impossible is a usage error
+// (exit 2, one line, a hint naming the flag) before the CA is asked anything and before an
+// account key is made: an order the run cannot complete would count against the CA's limits.
+func TestACMEIssueRefusedBeforeTheCA(t *testing.T) {
+	var asked atomic.Int32
+	ca := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		asked.Add(1)
+		http.NotFound(w, r)
+	}))
+	defer ca.Close()
+	for _, tc := range []struct {
+		args       []string
+		says, hint string
+	}{
+		{[]string{"w.test", "--webroot", filepath.Join(t.TempDir(), "missing")}, "--webroot", ""},
+		{[]string{"*.w.test"}, "a wildcard name can only be proved with dns-01", "--challenge dns-01 --dns-hook CMD"},
+		{[]string{"*.w.test", "--challenge", "tls-alpn-01"}, "a wildcard name can only be proved with dns-01", "--challenge dns-01"},
+		{[]string{"192.0.2.1", "--challenge", "dns-01", "--dns-hook", "true"}, "an IP address cannot be proved with dns-01", "--challenge http-01"},
+		{[]string{"r.test", "--challenge", "dns-01", "--dns-hook", "true", "--dns-resolver", "127.0.0.1"}, "--dns-resolver must be HOST:PORT", ""},
+	} {
+		xdg := t.TempDir()
+		args := append([]string{"acme", "issue", "--server", ca.URL + "/dir", "--http-port", peertest.FreePort(t), "--tls-port", peertest.FreePort(t),
+			"--out", filepath.Join(xdg, "c.pem"), "--key-out", filepath.Join(xdg, "k.pem")}, tc.args...)
+		r := cliRun{args: args, env: map[string]string{"XDG_DATA_HOME": xdg}}.run(t)
+		if r.code != ExitUsage || !strings.Contains(r.stderr, tc.says) || !strings.Contains(r.stderr, tc.hint) {
+			t.Errorf("%v: exit %d, want 2 saying %q (hint %q)\n%s", tc.args, r.code, tc.says, tc.hint, r.stderr)
+		}
+		if _, err := os.Stat(filepath.Join(xdg, "tlskit")); err == nil {
+			t.Errorf("%v: an account key was made", tc.args)
+		}
+	}
+	if n := asked.Load(); n != 0 {
+		t.Errorf("the CA was asked %d times by runs that could not succeed", n)
+	}
+}
