@@ -614,7 +614,10 @@ func runACMERenew(ctx context.Context, a *app, o *acmeRenewOptions, certFile str
 	if err != nil {
 		return err
 	}
-	replaces, _ := acmeclient.CertID(leaf)
+	replaces := ""
+	if acmeclient.OffersARI(ctx, acmeclient.Options{Directory: sess.directory, HTTPClient: sess.client}) {
+		replaces, _ = acmeclient.CertID(leaf)
+	}
 	if o.ifDue {
 		opts := acmeclient.Options{Directory: sess.directory, HTTPClient: sess.client}
 		w, err := acmeclient.RenewalInfo(ctx, opts, leaf)

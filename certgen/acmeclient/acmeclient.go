@@ -52,6 +52,9 @@ type Options struct {
 	EAB *acme.ExternalAccountBinding
 	// Profile asks for a certificate profile the CA offers (e.g. "shortlived").
 	Profile string
+	// Wait bounds how long the CA may take to finish the authorizations, and then to issue
+	// (DefaultWait when 0): x/crypto's waits end only on a final status.
+	Wait time.Duration
 	// Replaces is the CertID (RFC 9773) of the certificate a renewal replaces, sent in the
 	// new order so the CA can link the two (and exempt the renewal from some rate limits).
 	Replaces string
@@ -232,6 +235,16 @@ func boundedBackoff(n int, _ *http.Request, resp *http.Response) time.Duration {
 	return min(time.Duration(1<<(n-1))*time.Second, retryCap)
 }
 
+// DefaultWait is Options.Wait's default: minutes, as a CA under load takes, not for ever.
+const DefaultWait = 5 * time.Minute
+
+func waitFor(d time.Duration) time.Duration {
+	if d <= 0 {
+		return DefaultWait
+	}
+	return d
+}
+
 // Issue gets a certificate for the CSR's names: the account (made if it has no URL yet), the
 // order, each authorization through o.Solver, finalization and the chain.
 func Issue(ctx context.Context, o Options, ids []Identifier, csrDER []byte) (*Result, error) {
@@ -253,10 +266,17 @@ func Issue(ctx context.Context, o Options, ids []Identifier, csrDER []byte) (*Re
 	newOrder := func() (*acme.Order, error) {
 		if o.Replaces != "" {
 			order, err := newOrderReplacing(ctx, &o, authzIDs, o.Replaces)
-			if !errors.Is(err, errNotP256) {
+			var ae *acme.Error
+			switch {
+			case errors.As(err, &ae) && ae.ProblemType == "urn:ietf:params:acme:error:alreadyReplaced":
+				// A renewal of a certificate that was renewed before (or whose replacement
+				// order was lost): still a certificate for the names, without the link.
+				o.progress("order", "the CA says the certificate was already replaced; ordering without naming it")
+			case !errors.Is(err, errNotP256):
 				return order, err
+			default:
+				o.progress("order", "not naming the certificate it replaces: %v", err)
 			}
-			o.progress("order", "not naming the certificate it replaces: %v", err)
 		}
 		return c.AuthorizeOrder(ctx, authzIDs, opts...)
 	}
@@ -281,7 +301,12 @@ func Issue(ctx context.Context, o Options, ids []Identifier, csrDER []byte) (*Re
 		return nil, err
 	}
 	o.progress("finalize", "sending the CSR")
-	der, certURL, err := c.CreateCertFromOrder(ctx, order, csrDER, true)
+	finalCtx, cancel := context.WithTimeout(ctx, waitFor(o.Wait))
+	defer cancel()
+	der, certURL, err := c.CreateCertFromOrder(finalCtx, order, csrDER, true)
+	if err != nil && finalCtx.Err() == context.DeadlineExceeded && ctx.Err() == nil {
+		return nil, fmt.Errorf("finalizing the order: the CA did not issue within %v", waitFor(o.Wait))
+	}
 	if err != nil {
 		return nil, caError("finalizing the order", err)
 	}
@@ -352,8 +377,15 @@ func authorizeAll(ctx context.Context, o *Options, c *acme.Client, urls []string
 			return caError("accepting the "+p.ch.Type+" challenge for "+p.name, err)
 		}
 	}
+	// x/crypto's wait returns only on valid or invalid: a CA that leaves an authorization
+	// pending (or deactivates it) would hold a cron job for ever.
+	waitCtx, cancel := context.WithTimeout(ctx, waitFor(o.Wait))
+	defer cancel()
 	for _, p := range todo {
-		done, err := c.WaitAuthorization(ctx, p.url)
+		done, err := c.WaitAuthorization(waitCtx, p.url)
+		if err != nil && waitCtx.Err() == context.DeadlineExceeded && ctx.Err() == nil {
+			return fmt.Errorf("the CA left the authorization of %s unfinished for %v", p.name, waitFor(o.Wait))
+		}
 		if err != nil {
 			var ae *acme.AuthorizationError
 			if errors.As(err, &ae) {

@@ -104,3 +104,12 @@ func getJSON(ctx context.Context, client *http.Client, url string, v any) error 
 	}
 	return json.Unmarshal(body, v)
 }
+
+// OffersARI reports whether the CA's directory has renewalInfo: RFC 9773 section 5 says a
+// client should send "replaces" only to a CA that offers ARI.
+func OffersARI(ctx context.Context, o Options) bool {
+	var dir struct {
+		RenewalInfo string `json:"renewalInfo"`
+	}
+	return getJSON(ctx, o.HTTPClient, o.Directory, &dir) == nil && dir.RenewalInfo != ""
+}
