@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -521,6 +522,9 @@ func TestIssueFailures(t *testing.T) {
 		}
 	})
 	t.Run("name pointed elsewhere", func(t *testing.T) {
+		if runtime.GOOS != "linux" {
+			t.Skip("127.0.0.2 is a loopback address on Linux only")
+		}
 		// pebble-challtestsrv answers refused.test with 127.0.0.2, where nothing listens (tlskit
 		// answers on 127.0.0.1 only): Pebble's VA cannot connect, and says so per identifier.
 		dir := t.TempDir()
@@ -563,10 +567,31 @@ func TestIssueFailures(t *testing.T) {
 	})
 	t.Run("dns hook hangs", func(t *testing.T) {
 		dir := t.TempDir()
+		// The hook leaves a child behind (as a provider's CLI might): the timeout must kill the
+		// whole process group, not only the shell.
+		pidFile := filepath.Join(dir, "child.pid")
+		hook := `if [ "$TLSKIT_ACME_ACTION" = add ]; then sleep 30 & echo $! > ` + pidFile + `; wait; fi`
 		start := time.Now()
-		_, errOut, code := p.acme(t, dir, "hang.test", "--challenge", "dns-01", "--dns-hook", "sleep 30", "--dns-hook-timeout", "300ms", "--agree-tos")
+		_, errOut, code := p.acme(t, dir, "hang.test", "--challenge", "dns-01", "--dns-hook", hook, "--dns-hook-timeout", "300ms", "--agree-tos")
 		if took := time.Since(start); code != 1 || !strings.Contains(errOut, "the DNS hook (add) did not finish within 300ms") || took > 5*time.Second {
 			t.Errorf("exit %d after %v\n%s", code, took, errOut)
+		}
+		pid := strings.TrimSpace(string(e2etest.ReadFile(t, dir, "child.pid")))
+		// Killed, it is gone once reaped, or a zombie until then (its parent, the shell, was
+		// killed too, and init reaps it).
+		alive := func() bool {
+			stat, err := os.ReadFile("/proc/" + pid + "/stat")
+			if err != nil {
+				return false
+			}
+			f := strings.Fields(string(stat))
+			return len(f) > 2 && f[2] != "Z"
+		}
+		for deadline := time.Now().Add(2 * time.Second); alive() && time.Now().Before(deadline); {
+			time.Sleep(20 * time.Millisecond)
+		}
+		if alive() {
+			t.Errorf("the hook's child %s outlived the hook's timeout", pid)
 		}
 	})
 	t.Run("files exist", func(t *testing.T) {
