@@ -59,17 +59,24 @@ func Findings(r *Result) []Finding {
 				c, _ := wire.SSLv2CipherByKind(s.SSLv2Kind)
 				cs = c.Suite()
 			}
-			switch {
-			case strings.Contains(cs.Cipher, "NULL"):
-				kinds["null-cipher"] = append(kinds["null-cipher"], v.Version+" "+s.Name)
-			case cs.Export:
-				kinds["export-cipher"] = append(kinds["export-cipher"], v.Version+" "+s.Name)
-			case cs.Anonymous:
-				kinds["anonymous-cipher"] = append(kinds["anonymous-cipher"], v.Version+" "+s.Name)
-			case strings.Contains(cs.Cipher, "RC4"):
-				kinds["rc4-cipher"] = append(kinds["rc4-cipher"], v.Version+" "+s.Name)
-			case strings.Contains(cs.Cipher, "3DES") || strings.Contains(cs.Cipher, "DES"):
-				kinds["des-cipher"] = append(kinds["des-cipher"], v.Version+" "+s.Name)
+			// Each weakness is counted on its own: an anonymous RC4 suite is anonymous and RC4
+			// (ADH-RC4-MD5 was once only "anonymous", and missing from the RC4 finding that
+			// sslscan and testssl list it under), an export DES suite is export and DES.
+			name := v.Version + " " + s.Name
+			if strings.Contains(cs.Cipher, "NULL") {
+				kinds["null-cipher"] = append(kinds["null-cipher"], name)
+			}
+			if cs.Export {
+				kinds["export-cipher"] = append(kinds["export-cipher"], name)
+			}
+			if cs.Anonymous {
+				kinds["anonymous-cipher"] = append(kinds["anonymous-cipher"], name)
+			}
+			if strings.Contains(cs.Cipher, "RC4") {
+				kinds["rc4-cipher"] = append(kinds["rc4-cipher"], name)
+			}
+			if strings.Contains(cs.Cipher, "DES") {
+				kinds["des-cipher"] = append(kinds["des-cipher"], name)
 			}
 			if !s.ForwardSecrecy {
 				noFS = true
@@ -125,7 +132,11 @@ func Findings(r *Result) []Finding {
 		v := c.Verification
 		revocationVerdict := v != nil && (v.Reason == inspect.ReasonRevoked || v.Reason == inspect.ReasonRevocationUnknown)
 		if v != nil && !v.Verified && !revocationVerdict {
-			add("cert-untrusted", "medium", "certificate not verified against the system roots: %s", v.Error)
+			against := "the system roots"
+			if r.rootsGiven {
+				against = "the roots given"
+			}
+			add("cert-untrusted", "medium", "certificate not verified against %s: %s", against, v.Error)
 		}
 		if rev := c.Revocation; rev != nil {
 			switch {

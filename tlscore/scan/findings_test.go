@@ -158,3 +158,46 @@ func TestFindingsSSLv2Suites(t *testing.T) {
 		t.Errorf("SSL 2.0 suites reported as NULL ciphers: %s", msg)
 	}
 }
+
+// TestFindingsCountEachWeakness: a suite with several weaknesses is under each finding. An
+// anonymous RC4 or 3DES suite used to be only "anonymous-cipher", so a server offering
+// ADH-RC4-MD5 and ADH-DES-CBC3-SHA alone had no RC4 and no DES/3DES finding (sslscan and
+// testssl list them under RC4 and 3DES/SWEET32).
+func TestFindingsCountEachWeakness(t *testing.T) {
+	r := &Result{Versions: []VersionResult{{Version: "TLS 1.0", Supported: true,
+		Suites: []Suite{suiteOf(t, "ADH-RC4-MD5"), suiteOf(t, "ADH-DES-CBC3-SHA")}}}}
+	got := map[string]string{}
+	for _, f := range Findings(r) {
+		got[f.ID] = f.Message
+	}
+	for id, says := range map[string]string{
+		"anonymous-cipher": "2 anonymous (unauthenticated) suite(s)",
+		"rc4-cipher":       "1 RC4 suite(s) accepted, e.g. TLS 1.0 TLS_DH_anon_WITH_RC4_128_MD5",
+		"des-cipher":       "1 DES/3DES suite(s) accepted, e.g. TLS 1.0 TLS_DH_anon_WITH_3DES_EDE_CBC_SHA",
+	} {
+		if !strings.Contains(got[id], says) {
+			t.Errorf("%s: %q, want it to say %q", id, got[id], says)
+		}
+	}
+}
+
+// TestFindingsUntrustedAgainstWhat: the untrusted-certificate finding names the roots used:
+// the system's, or those given (scan --ca), not "the system roots" whatever was asked.
+func TestFindingsUntrustedAgainstWhat(t *testing.T) {
+	for _, given := range []bool{false, true} {
+		r := &Result{Connection: &Connection{Verification: &inspect.Verification{Reason: inspect.ReasonUnknownAuthority, Error: "unknown authority"}}, rootsGiven: given}
+		want := "certificate not verified against the system roots: unknown authority"
+		if given {
+			want = "certificate not verified against the roots given: unknown authority"
+		}
+		var msg string
+		for _, f := range Findings(r) {
+			if f.ID == "cert-untrusted" {
+				msg = f.Message
+			}
+		}
+		if msg != want {
+			t.Errorf("roots given %v: %q, want %q", given, msg, want)
+		}
+	}
+}

@@ -95,6 +95,8 @@ type Result struct {
 	// Connection is what one ordinary handshake (Go's TLS stack, ALPN h2 and http/1.1)
 	// showed: the certificate, ALPN, OCSP stapling and resumption.
 	Connection *Connection `json:"connection,omitempty"`
+	// rootsGiven: the certificate was verified against Options.Roots, not the system's.
+	rootsGiven bool
 }
 
 // Connection is the outcome of the scan's one full handshake.
@@ -266,7 +268,7 @@ func Scan(ctx context.Context, opts Options) (*Result, error) {
 		return nil, err
 	}
 	res := &Result{Target: opts.Target, Groups: s.groupResults, HelloRetryRequest: s.hrr,
-		Probes: int(s.p.probes.Load()), Connection: conn, DHGroupBits: dhBits}
+		Probes: int(s.p.probes.Load()), Connection: conn, DHGroupBits: dhBits, rootsGiven: opts.Roots != nil}
 	if res.Groups == nil {
 		res.Groups = []GroupResult{}
 	}
