@@ -224,6 +224,17 @@ func renderScan(w io.Writer, p palette, rep scan.Report, gap bool) error {
 	if len(unknown) > 0 {
 		fmt.Fprintf(&b, "%s %s\n", p.Warn("groups inconclusive:"), strings.Join(unknown, ", "))
 	}
+	if len(rep.DH) > 0 {
+		var dh []string
+		for _, g := range rep.DH {
+			d := fmt.Sprintf("%s %s %d bits", g.Version, g.Auth, g.Bits)
+			if g.Prime != "" {
+				d += " (" + g.Prime + ")"
+			}
+			dh = append(dh, d)
+		}
+		fmt.Fprintf(&b, "dh:      %s\n", strings.Join(dh, "; "))
+	}
 	if c := rep.Connection; c != nil {
 		if c.Error != "" {
 			fmt.Fprintf(&b, "handshake: %s\n", render.Escape(c.Error))

@@ -2,15 +2,20 @@ package scan
 
 import (
 	"bytes"
+	"context"
 	"encoding/asn1"
 	"encoding/pem"
 	"math/big"
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/tlskit/tlskit/tlscore/connect"
+	"github.com/tlskit/tlskit/tlscore/peertest"
 	"github.com/tlskit/tlskit/tlscore/wire"
 )
 
@@ -65,6 +70,13 @@ func TestOpenSSLWeakDH(t *testing.T) {
 	}
 	if sev := findingSeverity(res, "weak-dh"); sev != "medium" {
 		t.Errorf("weak-dh severity = %q, want medium", sev)
+	}
+	// s_server was given RFC 2409's group: named, and a common prime.
+	if len(res.DH) != 1 || res.DH[0].Prime != "RFC 2409 group 2 (1024-bit MODP)" || res.DH[0].Auth != "RSA" {
+		t.Errorf("DH groups %+v, want s_server's RFC 2409 group 2 for its DHE-RSA suite", res.DH)
+	}
+	if sev := findingSeverity(res, "common-dh-prime"); sev != "high" {
+		t.Errorf("common-dh-prime severity = %q, want high", sev)
 	}
 }
 
@@ -175,5 +187,90 @@ func TestFindingsWeakDH(t *testing.T) {
 		if got := findingSeverity(&Result{DHGroupBits: bits}, "weak-dh"); got != want {
 			t.Errorf("DHGroupBits %d: weak-dh %q, want %q", bits, got, want)
 		}
+	}
+}
+
+// dhKindsServer is a TLS 1.2 server with two DHE suites and a prime for each: for
+// TLS_DH_anon_WITH_AES_128_CBC_SHA (0x0034) RFC 2409's 1024-bit group, for
+// TLS_DHE_RSA_WITH_AES_128_CBC_SHA (0x0033) a 2048-bit prime of its own, which it prefers. It
+// answers every hello offering either (server order), refuses the rest, and speaks no other
+// version. The flight needs no signature or certificate to be read: a scan only reads the
+// ServerKeyExchange's parameters.
+func dhKindsServer(t *testing.T) connect.Target {
+	t.Helper()
+	oakley, _ := new(big.Int).SetString(oakley2Prime, 16)
+	own := append([]byte{0xc5}, bytes.Repeat([]byte{0x3b}, 255)...)
+	addr := peertest.Serve(t, func(_ context.Context, c net.Conn) {
+		c.SetDeadline(time.Now().Add(5 * time.Second))
+		buf := make([]byte, 1<<16)
+		n, _ := c.Read(buf)
+		recs, _, err := wire.ParseRecords(buf[:n])
+		if err != nil || len(recs) == 0 || len(recs[0].Payload) < 4 || recs[0].Payload[0] != wire.TypeClientHello {
+			return
+		}
+		ch, err := wire.ParseClientHello(recs[0].Payload[4:])
+		if err != nil || ch.LegacyVersion != wire.VersionTLS12 || slices.Contains(ch.SupportedVersions, wire.VersionTLS13) {
+			c.Write([]byte{21, 3, 3, 0, 2, 2, 70}) // protocol_version
+			return
+		}
+		var suite uint16
+		var prime []byte
+		switch {
+		case slices.Contains(ch.CipherSuites, 0x0033):
+			suite, prime = 0x0033, own
+		case slices.Contains(ch.CipherSuites, 0x0034):
+			suite, prime = 0x0034, oakley.Bytes()
+		default:
+			c.Write([]byte{21, 3, 3, 0, 2, 2, 40}) // handshake_failure
+			return
+		}
+		body := append([]byte{0x03, 0x03}, bytes.Repeat([]byte{0x11}, 32)...)
+		body = append(body, 0, byte(suite>>8), byte(suite), 0)
+		var ske []byte
+		ske = append(ske, byte(len(prime)>>8), byte(len(prime)))
+		ske = append(ske, prime...)
+		ske = append(ske, 0, 1, 2, 0, 1, 5) // g = 2, Ys
+		c.Write(bytes.Join([][]byte{handshakeRecord(wire.TypeServerHello, body), handshakeRecord(wire.TypeServerKeyExchange, ske),
+			handshakeRecord(wire.TypeServerHelloDone, nil)}, nil))
+	})
+	target, err := connect.ParseTarget(addr, 443)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return target
+}
+
+// TestDHPerKind: a server keeping RFC 2409's 1024-bit group for its anonymous suites behind a
+// 2048-bit prime it prefers for DHE-RSA. One probe offering every DHE suite saw only the
+// preferred one (scan said 2048 bits, no weak-dh); a probe per kind sees both, names the
+// published one, and flags it.
+func TestDHPerKind(t *testing.T) {
+	t.Parallel()
+	res, err := Scan(context.Background(), Options{Target: dhKindsServer(t), Timeout: 2 * time.Second, Rate: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	byAuth := map[string]DHGroup{}
+	for _, g := range res.DH {
+		byAuth[g.Auth] = g
+	}
+	if g := byAuth["RSA"]; g.Bits != 2048 || g.Prime != "" || g.Suite != "TLS_DHE_RSA_WITH_AES_128_CBC_SHA" {
+		t.Errorf("DHE-RSA group %+v, want the server's own 2048-bit prime", g)
+	}
+	if g := byAuth["ANON"]; g.Bits != 1024 || g.Prime != "RFC 2409 group 2 (1024-bit MODP)" || g.Version != "TLS 1.2" {
+		t.Errorf("anonymous DH group %+v, want RFC 2409 group 2 (all: %+v)", g, res.DH)
+	}
+	if res.DHGroupBits != 1024 {
+		t.Errorf("DHGroupBits %d, want the smallest, 1024", res.DHGroupBits)
+	}
+	got := map[string]Finding{}
+	for _, f := range Findings(res) {
+		got[f.ID] = f
+	}
+	if f := got["weak-dh"]; f.Severity != "medium" || !strings.Contains(f.Message, "TLS 1.2 ANON suites") {
+		t.Errorf("weak-dh %+v", f)
+	}
+	if f := got["common-dh-prime"]; f.Severity != "high" || !strings.Contains(f.Message, "RFC 2409 group 2") {
+		t.Errorf("common-dh-prime %+v", f)
 	}
 }

@@ -104,11 +104,27 @@ func Findings(r *Result) []Finding {
 			add("no-server-preference", "low", "%s: the server follows the client's suite order", v.Version)
 		}
 	}
+	where := ""
+	for _, g := range r.DH {
+		if g.Bits == r.DHGroupBits {
+			where = fmt.Sprintf(" (%s %s suites, e.g. %s)", g.Version, g.Auth, g.Suite)
+			break
+		}
+	}
 	switch b := r.DHGroupBits; {
 	case b > 0 && b < 1024:
-		add("weak-dh", "high", "DHE uses a %d-bit prime (below 1024 bits; Logjam)", b)
+		add("weak-dh", "high", "DHE uses a %d-bit prime%s: below 1024 bits (Logjam)", b, where)
 	case b > 0 && b < 2048:
-		add("weak-dh", "medium", "DHE uses a %d-bit prime (below 2048 bits)", b)
+		add("weak-dh", "medium", "DHE uses a %d-bit prime%s: below 2048 bits", b, where)
+	}
+	// A published prime of 1024 bits or less is shared by many servers, which is what made
+	// Logjam's one-off precomputation pay (the common primes testssl checks for).
+	for _, g := range r.DH {
+		if g.Prime != "" && g.Bits <= 1024 {
+			add("common-dh-prime", "high", "DHE uses %s, a published %d-bit prime shared by many servers (Logjam precomputation), for %s %s suites (e.g. %s)",
+				g.Prime, g.Bits, g.Version, g.Auth, g.Suite)
+			break
+		}
 	}
 	// A post-quantum group whose probe proved nothing might be accepted, and one never probed
 	// was never refused: no finding then.

@@ -51,6 +51,10 @@ func fixtureResult() *Result {
 		HelloRetryRequest: true,
 		Probes:            73,
 		DHGroupBits:       1024,
+		DH: []DHGroup{
+			{Version: "TLS 1.2", Auth: "RSA", Suite: "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256", Bits: 2048},
+			{Version: "TLS 1.2", Auth: "ANON", Suite: "TLS_DH_anon_WITH_AES_128_CBC_SHA", Bits: 1024, Prime: "RFC 2409 group 2 (1024-bit MODP)"},
+		},
 		Connection: &Connection{
 			Version: "TLS 1.3", CipherSuite: "TLS_AES_128_GCM_SHA256", ALPN: "h2",
 			OCSPStapled: true, OCSPStatus: "good", ResumptionTicket: true,

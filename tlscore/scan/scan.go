@@ -88,15 +88,28 @@ type Result struct {
 	// does not take.
 	HelloRetryRequest bool `json:"hello_retry_request"`
 	Probes            int  `json:"probes"` // connections made
-	// DHGroupBits is the smallest DHE prime (in bits) a ServerKeyExchange carried, from one
-	// probe per TLS 1.2-or-older version offering the DHE suites found; 0 when no DHE suite
-	// is accepted or no ServerKeyExchange could be read.
+	// DHGroupBits is the smallest DHE prime (in bits) of DH; 0 when no DHE suite is accepted
+	// or no ServerKeyExchange could be read.
 	DHGroupBits int `json:"dh_group_bits,omitempty"`
+	// DH is the DHE group of each kind of DHE suite accepted (per version and authentication).
+	DH []DHGroup `json:"dh_groups,omitempty"`
 	// Connection is what one ordinary handshake (Go's TLS stack, ALPN h2 and http/1.1)
 	// showed: the certificate, ALPN, OCSP stapling and resumption.
 	Connection *Connection `json:"connection,omitempty"`
 	// rootsGiven: the certificate was verified against Options.Roots, not the system's.
 	rootsGiven bool
+}
+
+// DHGroup is the prime a server used for one kind of DHE suite.
+type DHGroup struct {
+	Version string `json:"version"`
+	// Auth is the suites' authentication: "RSA", "DSS", "ANON", ...
+	Auth  string `json:"auth"`
+	Suite string `json:"suite"` // the suite the probe was answered with
+	Bits  int    `json:"bits"`
+	// Prime names a published group ("RFC 3526 group 14 (2048-bit MODP)", "ffdhe2048 (RFC
+	// 7919)"); empty for the server's own prime.
+	Prime string `json:"prime,omitempty"`
 }
 
 // Connection is the outcome of the scan's one full handshake.
@@ -252,8 +265,8 @@ func Scan(ctx context.Context, opts Options) (*Result, error) {
 		wg.Go(func() { s.preference(ctx, v) })
 	}
 	wg.Go(func() { s.groups(ctx, found) })
-	var dhBits int
-	wg.Go(func() { dhBits = s.dhGroup(ctx, found) })
+	var dh []DHGroup
+	wg.Go(func() { dh = s.dhGroups(ctx, found) })
 	wg.Wait()
 	<-connDone
 	<-v2Done
@@ -268,7 +281,7 @@ func Scan(ctx context.Context, opts Options) (*Result, error) {
 		return nil, err
 	}
 	res := &Result{Target: opts.Target, Groups: s.groupResults, HelloRetryRequest: s.hrr,
-		Probes: int(s.p.probes.Load()), Connection: conn, DHGroupBits: dhBits, rootsGiven: opts.Roots != nil}
+		Probes: int(s.p.probes.Load()), Connection: conn, DHGroupBits: smallestDH(dh), DH: dh, rootsGiven: opts.Roots != nil}
 	if res.Groups == nil {
 		res.Groups = []GroupResult{}
 	}
@@ -652,39 +665,71 @@ func unproven(out outcome) bool {
 // included), offering only those, and returns the smallest DH prime size the
 // ServerKeyExchanges carried (0 when none was read). FFDHE groups are left out of
 // supported_groups so the server shows the parameters it gives clients without RFC 7919.
-func (s *scanner) dhGroup(ctx context.Context, found map[uint16][]uint16) int {
-	var versions []uint16
+// dhGroups probes the DHE group of every kind of DHE suite the server accepted, per version:
+// one probe offering only the suites of one authentication (anonymous, RSA, DSS), so a server
+// that keeps a weaker prime for one kind (a 1024-bit group for its anonymous suites behind a
+// 2048-bit one for DHE-RSA) is seen: one probe offering them all saw only the kind the server
+// preferred. Each answer's prime is named when it is a published group.
+func (s *scanner) dhGroups(ctx context.Context, found map[uint16][]uint16) []DHGroup {
+	type job struct {
+		version uint16
+		auth    string
+		suites  []uint16
+	}
+	var jobs []job
 	for _, v := range scanVersions {
 		if v == wire.VersionTLS13 {
 			continue
 		}
-		if len(dheSuites(found[v])) > 0 {
-			versions = append(versions, v)
+		byAuth := map[string][]uint16{}
+		var auths []string
+		for _, id := range dheSuites(found[v]) {
+			cs, _ := wire.CipherSuiteByID(id)
+			if byAuth[cs.Auth] == nil {
+				auths = append(auths, cs.Auth)
+			}
+			byAuth[cs.Auth] = append(byAuth[cs.Auth], id)
+		}
+		for _, a := range auths {
+			jobs = append(jobs, job{v, a, byAuth[a]})
 		}
 	}
-	bits := make([]int, len(versions))
+	results := make([]*DHGroup, len(jobs))
 	var wg sync.WaitGroup
-	for i, v := range versions {
+	for i, j := range jobs {
 		wg.Go(func() {
-			dhe := dheSuites(found[v])
-			spec := s.helloSpec(v, dhe)
-			// 0x0100-0x01ff is RFC 7919's FFDHE range.
+			spec := s.helloSpec(j.version, j.suites)
+			// 0x0100-0x01ff is RFC 7919's FFDHE range: offering none leaves the server its own
+			// choice of prime, the one an ordinary client gets.
 			spec.Groups = slices.DeleteFunc(slices.Clone(spec.Groups), func(g uint16) bool {
 				return g >= wire.GroupFFDHE2048 && g <= 0x01ff
 			})
 			out := s.p.probeSKE(ctx, spec)
-			if out.kind != outHello || out.hello.Version() != v || !slices.Contains(dhe, out.hello.CipherSuite) ||
-				out.ske == nil {
+			if out.kind != outHello || out.hello.Version() != j.version || !slices.Contains(j.suites, out.hello.CipherSuite) ||
+				out.ske == nil || out.ske.DHPrimeBits == 0 {
 				return
 			}
-			bits[i] = out.ske.DHPrimeBits
+			cs, _ := wire.CipherSuiteByID(out.hello.CipherSuite)
+			results[i] = &DHGroup{Version: wire.VersionName(j.version), Auth: j.auth, Suite: cs.Name,
+				Bits: out.ske.DHPrimeBits, Prime: DHPrimeName(out.ske.DHPrime)}
 		})
 	}
 	wg.Wait()
+	out := []DHGroup{}
+	for _, r := range results {
+		if r != nil {
+			out = append(out, *r)
+		}
+	}
+	return out
+}
+
+// smallestDH is the smallest prime among the groups seen, 0 for none.
+func smallestDH(groups []DHGroup) int {
 	smallest := 0
-	for _, b := range bits {
-		if b > 0 && (smallest == 0 || b < smallest) {
-			smallest = b
+	for _, g := range groups {
+		if smallest == 0 || g.Bits < smallest {
+			smallest = g.Bits
 		}
 	}
 	return smallest
