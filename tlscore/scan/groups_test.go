@@ -1,11 +1,16 @@
 package scan
 
 import (
+	"context"
 	"crypto/tls"
+	"os"
+	"os/exec"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/tlskit/tlskit/tlscore/peertest"
 	"github.com/tlskit/tlskit/tlscore/wire"
 )
 
@@ -65,5 +70,47 @@ func TestGroupProbeInconclusive(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestTLS12CurvesBehindECDSA: a TLS 1.2 server with a P-256 ECDSA certificate takes x25519,
+// P-384, P-521 and x448 for ECDHE as well as P-256, but only from a client that also offers
+// P-256, the certificate's curve (supported_groups governs both in TLS 1.2). Offering each curve
+// alone found only P-256. The reference is openssl s_client -groups CURVE:P-256, whose "Server
+// Temp Key" names the curve the server used; sslscan (2.0.7) offers each curve alone and reports
+// P-256 only, which is why it is not the reference here.
+func TestTLS12CurvesBehindECDSA(t *testing.T) {
+	t.Parallel()
+	openssl := peertest.NeedOpenSSL3(t)
+	args := []string{"-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-GCM-SHA256"}
+	port := startOpenSSLWith(t, "ecdsa", args...)
+	ref := startOpenSSLWith(t, "ecdsa", args...)
+	res, err := Scan(context.Background(), Options{Target: localTarget(port), Timeout: 3 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ours := map[string]bool{}
+	for _, g := range res.Groups {
+		ours[g.Name] = g.Supported
+	}
+	for _, c := range []struct{ name, openssl, temp string }{
+		{"x25519", "X25519", "X25519"}, {"P-256", "P-256", "prime256v1"}, {"P-384", "P-384", "secp384r1"},
+		{"P-521", "P-521", "secp521r1"}, {"x448", "X448", "X448"},
+	} {
+		groups := c.openssl + ":P-256"
+		if c.openssl == "P-256" {
+			groups = "P-256" // a group twice is refused
+		}
+		cmd := exec.Command(openssl, "s_client", "-connect", "127.0.0.1:"+itoa(ref), "-tls1_2", "-groups", groups)
+		cmd.Stdin = strings.NewReader("")
+		cmd.Env = append(os.Environ(), peertest.OpenSSLEnv...)
+		out, _ := cmd.CombinedOutput()
+		theirs := strings.Contains(string(out), "Server Temp Key: ") && strings.Contains(string(out), c.temp)
+		if !theirs {
+			t.Errorf("s_client -groups %s did not see the server use %s:\n%s", groups, c.name, out)
+		}
+		if ours[c.name] != theirs {
+			t.Errorf("%s: scan says supported=%v, s_client says %v (groups %+v)", c.name, ours[c.name], theirs, res.Groups)
+		}
 	}
 }

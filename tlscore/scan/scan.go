@@ -576,18 +576,34 @@ func (s *scanner) groups(ctx context.Context, found map[uint16][]uint16) {
 		if len(ecdhe) == 0 {
 			continue
 		}
-		// The TLS 1.0-1.2 ECDHE curves (RFC 8422); only the named curve is offered, so no key
-		// share is needed.
+		// The TLS 1.0-1.2 ECDHE curves (RFC 8422). In TLS 1.2 supported_groups also names the
+		// curves the client takes an ECDSA certificate on, so offering x25519 alone to a server
+		// whose certificate is on P-256 is refused whatever its ECDHE curves (only P-256 was
+		// found behind ECDSA; sslscan has the same blind spot). With ECDSA suites the probed
+		// curve is offered first and the certificate curves after it, and the curve counts as
+		// taken only when the ServerKeyExchange names it (openssl s_client -groups X25519:P-256
+		// shows such a server using X25519).
 		curves := []uint16{wire.GroupX25519, wire.GroupSecp256r1, wire.GroupSecp384r1, wire.GroupSecp521r1, wire.GroupX448}
+		ecdsa := slices.ContainsFunc(ecdhe, func(id uint16) bool { cs, _ := wire.CipherSuiteByID(id); return cs.Auth == "ECDSA" })
 		res := make([]GroupResult, len(curves))
 		var wg sync.WaitGroup
 		for i, g := range curves {
 			wg.Go(func() {
 				spec := s.helloSpec(v, ecdhe)
 				spec.Groups = []uint16{g}
-				out := s.probeGroup(ctx, spec)
-				ok := out.kind == outHello && out.hello.Version() == v &&
-					slices.Contains(ecdhe, out.hello.CipherSuite)
+				if ecdsa {
+					for _, c := range []uint16{wire.GroupSecp256r1, wire.GroupSecp384r1, wire.GroupSecp521r1} {
+						if c != g {
+							spec.Groups = append(spec.Groups, c)
+						}
+					}
+				}
+				out := s.probeGroupSKE(ctx, spec)
+				ok := out.kind == outHello && out.hello.Version() == v && slices.Contains(ecdhe, out.hello.CipherSuite)
+				if ok && (ecdsa || out.ske != nil) {
+					// The ServerKeyExchange says which curve was used.
+					ok = out.ske != nil && out.ske.Group == g
+				}
 				res[i] = GroupResult{ID: g, Name: wire.GroupName(g), Supported: ok, Inconclusive: unproven(out)}
 			})
 		}
@@ -644,6 +660,15 @@ func (s *scanner) groups13(ctx context.Context) {
 	}
 	out := s.p.probe(ctx, spec)
 	s.hrr = out.kind == outHello && out.hello.IsHelloRetryRequest
+}
+
+// probeGroupSKE is probeGroup reading on to the ServerKeyExchange (TLS 1.2 and older).
+func (s *scanner) probeGroupSKE(ctx context.Context, spec wire.ClientHelloSpec) outcome {
+	out := s.p.probeSKE(ctx, spec)
+	if unproven(out) && ctx.Err() == nil {
+		out = s.p.probeSKE(ctx, spec)
+	}
+	return out
 }
 
 // probeGroup probes for one group, once more when the first probe proved nothing: a group is
