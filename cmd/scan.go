@@ -224,6 +224,15 @@ func renderScan(w io.Writer, p palette, rep scan.Report, gap bool) error {
 	if len(unknown) > 0 {
 		fmt.Fprintf(&b, "%s %s\n", p.Warn("groups inconclusive:"), strings.Join(unknown, ", "))
 	}
+	if len(rep.TLS12Groups) > 0 {
+		var g12 []string
+		for _, g := range rep.TLS12Groups {
+			if g.Supported {
+				g12 = append(g12, g.Name)
+			}
+		}
+		fmt.Fprintf(&b, "%s groups: %s\n", rep.TLS12Groups[0].Version, orNone(strings.Join(g12, ", ")))
+	}
 	if len(rep.DH) > 0 {
 		var dh []string
 		for _, g := range rep.DH {

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -111,6 +112,57 @@ func TestTLS12CurvesBehindECDSA(t *testing.T) {
 		}
 		if ours[c.name] != theirs {
 			t.Errorf("%s: scan says supported=%v, s_client says %v (groups %+v)", c.name, ours[c.name], theirs, res.Groups)
+		}
+	}
+}
+
+// TestTLS12FFDHE: RFC 7919 FFDHE groups in TLS 1.2, where the client's supported_groups picks
+// the DHE prime. gnutls-serv takes every one (gnutls-cli, the reference, run with one group
+// each: "(DHE-FFDHE4096)" in its session description), openssl s_server 3.0 none (it answers
+// with RFC 3526 group 14 whatever is offered). Both also have TLS 1.2 curves, found though
+// their TLS 1.3 is not what is asked here.
+func TestTLS12FFDHE(t *testing.T) {
+	t.Parallel()
+	gnutlsCLI := peertest.Need(t, "gnutls-cli")
+	certFile, keyFile, _ := testCert(t, "rsa")
+	gnutls := peertest.GnuTLSServer(t, "", certFile, keyFile, "--priority", "NORMAL:+DHE-RSA")
+	port, _ := strconv.Atoi(gnutls.Port)
+	ossl := startOpenSSL(t, "-tls1_2", "-cipher", "DHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256")
+	for _, tc := range []struct {
+		name  string
+		port  int
+		ffdhe bool
+	}{{"gnutls-serv", port, true}, {"openssl s_server", ossl, false}} {
+		res, err := Scan(context.Background(), Options{Target: localTarget(tc.port), Timeout: 3 * time.Second})
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		got := map[string]bool{}
+		for _, g := range res.TLS12Groups {
+			got[g.Name] = g.Supported
+			if g.Version != "TLS 1.2" {
+				t.Errorf("%s: %s probed at %s, want TLS 1.2", tc.name, g.Name, g.Version)
+			}
+		}
+		for _, c := range []string{"x25519", "P-256", "P-384"} {
+			if !got[c] {
+				t.Errorf("%s: TLS 1.2 curve %s not found (%+v)", tc.name, c, res.TLS12Groups)
+			}
+		}
+		for _, g := range []string{"ffdhe2048", "ffdhe3072", "ffdhe4096", "ffdhe6144", "ffdhe8192"} {
+			if got[g] != tc.ffdhe {
+				t.Errorf("%s: TLS 1.2 %s supported=%v, want %v", tc.name, g, got[g], tc.ffdhe)
+			}
+			if !tc.ffdhe {
+				continue
+			}
+			cmd := exec.Command(gnutlsCLI, "--insecure", "--port", gnutls.Port, "127.0.0.1",
+				"--priority", "NORMAL:-VERS-TLS1.3:-KX-ALL:+DHE-RSA:-GROUP-ALL:+GROUP-"+strings.ToUpper(g))
+			cmd.Stdin = strings.NewReader("")
+			out, _ := cmd.CombinedOutput()
+			if !strings.Contains(string(out), "(DHE-"+strings.ToUpper(g)+")") {
+				t.Errorf("gnutls-cli with %s only did not negotiate it:\n%s", g, out)
+			}
 		}
 	}
 }

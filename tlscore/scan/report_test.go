@@ -50,7 +50,12 @@ func fixtureResult() *Result {
 		},
 		HelloRetryRequest: true,
 		Probes:            73,
-		DHGroupBits:       1024,
+		TLS12Groups: []GroupResult12{
+			{GroupResult: GroupResult{ID: 29, Name: "x25519", Supported: true}, Version: "TLS 1.2"},
+			{GroupResult: GroupResult{ID: 256, Name: "ffdhe2048", Supported: true}, Version: "TLS 1.2"},
+			{GroupResult: GroupResult{ID: 30, Name: "x448", Inconclusive: true}, Version: "TLS 1.2"},
+		},
+		DHGroupBits: 1024,
 		DH: []DHGroup{
 			{Version: "TLS 1.2", Auth: "RSA", Suite: "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256", Bits: 2048},
 			{Version: "TLS 1.2", Auth: "ANON", Suite: "TLS_DH_anon_WITH_AES_128_CBC_SHA", Bits: 1024, Prime: "RFC 2409 group 2 (1024-bit MODP)"},

@@ -84,6 +84,9 @@ type Result struct {
 	Versions []VersionResult `json:"versions"`
 	// Groups are TLS 1.3 groups, or TLS 1.2 ECDHE curves when TLS 1.3 is absent.
 	Groups []GroupResult `json:"groups"`
+	// TLS12Groups are the ECDHE curves and RFC 7919 FFDHE groups of the highest version below
+	// TLS 1.3, whether or not TLS 1.3 is accepted.
+	TLS12Groups []GroupResult12 `json:"tls12_groups,omitempty"`
 	// HelloRetryRequest: the server asked for another key share when offered a share it
 	// does not take.
 	HelloRetryRequest bool `json:"hello_retry_request"`
@@ -98,6 +101,12 @@ type Result struct {
 	Connection *Connection `json:"connection,omitempty"`
 	// rootsGiven: the certificate was verified against Options.Roots, not the system's.
 	rootsGiven bool
+}
+
+// GroupResult12 is a group probed at a version below TLS 1.3.
+type GroupResult12 struct {
+	GroupResult
+	Version string `json:"version"`
 }
 
 // DHGroup is the prime a server used for one kind of DHE suite.
@@ -280,7 +289,7 @@ func Scan(ctx context.Context, opts Options) (*Result, error) {
 	if err := s.p.notTLS(); err != nil {
 		return nil, err
 	}
-	res := &Result{Target: opts.Target, Groups: s.groupResults, HelloRetryRequest: s.hrr,
+	res := &Result{Target: opts.Target, Groups: s.groupResults, TLS12Groups: s.groups12, HelloRetryRequest: s.hrr,
 		Probes: int(s.p.probes.Load()), Connection: conn, DHGroupBits: smallestDH(dh), DH: dh, rootsGiven: opts.Roots != nil}
 	if res.Groups == nil {
 		res.Groups = []GroupResult{}
@@ -392,6 +401,7 @@ type scanner struct {
 	opts         Options
 	states       map[uint16]*versionState
 	groupResults []GroupResult
+	groups12     []GroupResult12
 	hrr          bool
 }
 
@@ -561,10 +571,26 @@ func (s *scanner) preference(ctx context.Context, v uint16) {
 // groups tests key-exchange groups: TLS 1.3 groups one at a time with a share for each,
 // the HelloRetryRequest behaviour, or TLS 1.2 ECDHE curves when TLS 1.3 is absent.
 func (s *scanner) groups(ctx context.Context, found map[uint16][]uint16) {
+	var wg sync.WaitGroup
 	if len(found[wire.VersionTLS13]) > 0 {
-		s.groups13(ctx)
-		return
+		wg.Go(func() { s.groups13(ctx) })
 	}
+	// The TLS 1.2-and-older curves and FFDHE groups are probed whether or not TLS 1.3 is
+	// there: they were once probed only without it, and a server's TLS 1.2 curves went unseen.
+	wg.Go(func() { s.groups12 = append(s.curves12(ctx, found), s.ffdhe12(ctx, found)...) })
+	wg.Wait()
+	if len(found[wire.VersionTLS13]) == 0 {
+		// "groups" is TLS 1.3's, or without it the TLS 1.2 curves (as before tls12_groups).
+		for _, g := range s.groups12 {
+			if g.ID < wire.GroupFFDHE2048 || g.ID > 0x01ff {
+				s.groupResults = append(s.groupResults, g.GroupResult)
+			}
+		}
+	}
+}
+
+// curves12 probes the ECDHE curves of the highest version below 1.3 with ECDHE suites.
+func (s *scanner) curves12(ctx context.Context, found map[uint16][]uint16) []GroupResult12 {
 	// Highest version below 1.3 with ECDHE suites.
 	for _, v := range []uint16{wire.VersionTLS12, wire.VersionTLS11, wire.VersionTLS10, wire.VersionSSL30} {
 		var ecdhe []uint16
@@ -585,7 +611,7 @@ func (s *scanner) groups(ctx context.Context, found map[uint16][]uint16) {
 		// shows such a server using X25519).
 		curves := []uint16{wire.GroupX25519, wire.GroupSecp256r1, wire.GroupSecp384r1, wire.GroupSecp521r1, wire.GroupX448}
 		ecdsa := slices.ContainsFunc(ecdhe, func(id uint16) bool { cs, _ := wire.CipherSuiteByID(id); return cs.Auth == "ECDSA" })
-		res := make([]GroupResult, len(curves))
+		res := make([]GroupResult12, len(curves))
 		var wg sync.WaitGroup
 		for i, g := range curves {
 			wg.Go(func() {
@@ -604,13 +630,43 @@ func (s *scanner) groups(ctx context.Context, found map[uint16][]uint16) {
 					// The ServerKeyExchange says which curve was used.
 					ok = out.ske != nil && out.ske.Group == g
 				}
-				res[i] = GroupResult{ID: g, Name: wire.GroupName(g), Supported: ok, Inconclusive: unproven(out)}
+				res[i] = GroupResult12{GroupResult: GroupResult{ID: g, Name: wire.GroupName(g), Supported: ok, Inconclusive: unproven(out)},
+					Version: wire.VersionName(v)}
 			})
 		}
 		wg.Wait()
-		s.groupResults = res
-		return
+		return res
 	}
+	return nil
+}
+
+// ffdhe12 probes RFC 7919's FFDHE groups with the DHE suites of the highest version below 1.3
+// that has some: each group offered alone, taken when the ServerKeyExchange's prime is that
+// group's (a server that ignores RFC 7919 answers with a prime of its own choosing).
+func (s *scanner) ffdhe12(ctx context.Context, found map[uint16][]uint16) []GroupResult12 {
+	for _, v := range []uint16{wire.VersionTLS12, wire.VersionTLS11, wire.VersionTLS10, wire.VersionSSL30} {
+		dhe := dheSuites(found[v])
+		if len(dhe) == 0 {
+			continue
+		}
+		groups := []uint16{wire.GroupFFDHE2048, wire.GroupFFDHE2048 + 1, wire.GroupFFDHE2048 + 2, wire.GroupFFDHE2048 + 3, wire.GroupFFDHE2048 + 4}
+		res := make([]GroupResult12, len(groups))
+		var wg sync.WaitGroup
+		for i, g := range groups {
+			wg.Go(func() {
+				spec := s.helloSpec(v, dhe)
+				spec.Groups = []uint16{g}
+				out := s.probeGroupSKE(ctx, spec)
+				ok := out.kind == outHello && out.hello.Version() == v && slices.Contains(dhe, out.hello.CipherSuite) &&
+					out.ske != nil && DHPrimeName(out.ske.DHPrime) == wire.GroupName(g)+" (RFC 7919)"
+				res[i] = GroupResult12{GroupResult: GroupResult{ID: g, Name: wire.GroupName(g), Supported: ok, Inconclusive: unproven(out)},
+					Version: wire.VersionName(v)}
+			})
+		}
+		wg.Wait()
+		return res
+	}
+	return nil
 }
 
 func (s *scanner) groups13(ctx context.Context) {
