@@ -247,6 +247,10 @@ func renderScan(w io.Writer, p palette, rep scan.Report, gap bool) error {
 	if c := rep.Connection; c != nil {
 		if c.Error != "" {
 			fmt.Fprintf(&b, "handshake: %s\n", render.Escape(c.Error))
+			if len(c.Chain) > 0 {
+				leaf := c.Chain[0]
+				fmt.Fprintf(&b, "certificate (from a probe): %s, %s, until %s (%s)\n", render.Escape(leaf.Subject), leaf.Key, leaf.NotAfter.Format("2006-01-02"), validityLeft(leaf.DaysLeft))
+			}
 		} else {
 			if len(c.Chain) > 0 {
 				leaf := c.Chain[0]

@@ -3,17 +3,21 @@ package scan
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"crypto/x509"
 	"encoding/asn1"
 	"encoding/pem"
 	"math/big"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/tlskit/tlskit/inspect/material"
 	"github.com/tlskit/tlskit/tlscore/connect"
 	"github.com/tlskit/tlskit/tlscore/peertest"
 	"github.com/tlskit/tlskit/tlscore/wire"
@@ -272,5 +276,40 @@ func TestDHPerKind(t *testing.T) {
 	}
 	if f := got["common-dh-prime"]; f.Severity != "high" || !strings.Contains(f.Message, "RFC 2409 group 2") {
 		t.Errorf("common-dh-prime %+v", f)
+	}
+}
+
+// TestCertificateFromProbes: against a DHE-only server, which Go's TLS stack (no DHE) cannot
+// complete a handshake with, the certificate view comes from a probe's flight: the chain, its
+// verification and lint, marked as such. It is the certificate openssl s_client (the
+// reference) is shown by the same server. Before, such a server had no certificate and no
+// certificate checks at all.
+func TestCertificateFromProbes(t *testing.T) {
+	t.Parallel()
+	openssl := peertest.NeedOpenSSL3(t)
+	args := []string{"-tls1_2", "-cipher", "DHE-RSA-AES128-GCM-SHA256"}
+	port := startOpenSSL(t, args...)
+	res, err := Scan(context.Background(), Options{Target: localTarget(port), ServerName: "localhost", Roots: testRoots(t, "rsa"), Timeout: 3 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := res.Connection
+	if c == nil || c.Error == "" || !c.CertificateFromProbe || len(c.Chain) == 0 || c.Verification == nil || !c.Verification.Verified {
+		t.Fatalf("connection %+v, want the handshake's error and the probe's verified chain", c)
+	}
+	cmd := exec.Command(openssl, "s_client", "-connect", "127.0.0.1:"+itoa(port), "-tls1_2", "-servername", "localhost")
+	cmd.Stdin = strings.NewReader("")
+	cmd.Env = append(os.Environ(), peertest.OpenSSLEnv...)
+	out, _ := cmd.CombinedOutput()
+	block, _ := pem.Decode(out)
+	if block == nil {
+		t.Fatalf("s_client showed no certificate:\n%s", out)
+	}
+	ref, err := x509.ParseCertificate(block.Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum := sha256.Sum256(ref.Raw); c.Chain[0].SHA256 != material.ColonHex(sum[:]) {
+		t.Errorf("probe's leaf %s, s_client's %s", c.Chain[0].SHA256, material.ColonHex(sum[:]))
 	}
 }

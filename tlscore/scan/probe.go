@@ -41,6 +41,9 @@ type outcome struct {
 	err   error
 	// ske is the ServerKeyExchange, set only by probeSKE when one was read and parsed.
 	ske *wire.ServerKeyExchange
+	// certs is the Certificate message's chain (DER, leaf first), read by probeSKE on its way
+	// to the ServerKeyExchange (TLS 1.2 and older send it in the clear).
+	certs [][]byte
 }
 
 // limiter is a token bucket with a burst of one: connections start at most every interval.
@@ -496,7 +499,14 @@ func readServerKeyExchange(conn net.Conn) outcome {
 						continue
 					}
 					switch m.Type {
-					case wire.TypeCertificate, wire.TypeCertificateStatus:
+					case wire.TypeCertificate:
+						if c, cerr := wire.ParseCertificate(m.Body, false); cerr == nil {
+							for _, e := range c.Entries {
+								res.certs = append(res.certs, e.DER)
+							}
+						}
+						continue
+					case wire.TypeCertificateStatus:
 						continue
 					case wire.TypeServerKeyExchange:
 						cs, ok := wire.CipherSuiteByID(res.hello.CipherSuite)

@@ -61,7 +61,8 @@ func fixtureResult() *Result {
 			{Version: "TLS 1.2", Auth: "ANON", Suite: "TLS_DH_anon_WITH_AES_128_CBC_SHA", Bits: 1024, Prime: "RFC 2409 group 2 (1024-bit MODP)"},
 		},
 		Connection: &Connection{
-			Version: "TLS 1.3", CipherSuite: "TLS_AES_128_GCM_SHA256", ALPN: "h2",
+			CertificateFromProbe: true, // set only beside an error; here to pin its key
+			Version:              "TLS 1.3", CipherSuite: "TLS_AES_128_GCM_SHA256", ALPN: "h2",
 			OCSPStapled: true, OCSPStatus: "good", ResumptionTicket: true,
 			Chain:        []inspect.Certificate{leaf},
 			Verification: &inspect.Verification{Verified: false, Reason: inspect.ReasonRevoked, Error: `"CN=scan.example.test" is revoked`, HostnameOK: true},

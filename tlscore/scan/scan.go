@@ -123,15 +123,18 @@ type DHGroup struct {
 
 // Connection is the outcome of the scan's one full handshake.
 type Connection struct {
-	Version          string                `json:"version,omitempty"`
-	CipherSuite      string                `json:"cipher_suite,omitempty"`
-	ALPN             string                `json:"alpn"`
-	OCSPStapled      bool                  `json:"ocsp_stapled"`
-	OCSPStatus       string                `json:"ocsp_status,omitempty"`
-	ResumptionTicket bool                  `json:"resumption_ticket"`
-	Chain            []inspect.Certificate `json:"chain"`
-	Verification     *inspect.Verification `json:"verification,omitempty"`
-	Revocation       *revocation.Report    `json:"revocation,omitempty"`
+	// CertificateFromProbe: the ordinary handshake failed (Error says why), and the chain,
+	// its verification and lint are those a raw probe's flight carried.
+	CertificateFromProbe bool                  `json:"certificate_from_probe,omitempty"`
+	Version              string                `json:"version,omitempty"`
+	CipherSuite          string                `json:"cipher_suite,omitempty"`
+	ALPN                 string                `json:"alpn"`
+	OCSPStapled          bool                  `json:"ocsp_stapled"`
+	OCSPStatus           string                `json:"ocsp_status,omitempty"`
+	ResumptionTicket     bool                  `json:"resumption_ticket"`
+	Chain                []inspect.Certificate `json:"chain"`
+	Verification         *inspect.Verification `json:"verification,omitempty"`
+	Revocation           *revocation.Report    `json:"revocation,omitempty"`
 	// Lint holds the findings on the leaf certificate.
 	Lint  []inspect.Finding `json:"lint"`
 	Error string            `json:"error,omitempty"`
@@ -283,6 +286,9 @@ func Scan(ctx context.Context, opts Options) (*Result, error) {
 	if err := parent.Err(); err != nil {
 		return nil, err
 	}
+	if conn != nil && len(conn.Chain) == 0 {
+		s.certificateFromProbes(ctx, opts, conn, found)
+	}
 	if s.p.connected.Load() == 0 && s.p.dialErr != nil {
 		return nil, s.p.dialErr
 	}
@@ -402,6 +408,8 @@ type scanner struct {
 	states       map[uint16]*versionState
 	groupResults []GroupResult
 	groups12     []GroupResult12
+	chainMu      sync.Mutex
+	rawChain     [][]byte // the first chain a probe's flight carried
 	hrr          bool
 }
 
@@ -720,9 +728,23 @@ func (s *scanner) groups13(ctx context.Context) {
 
 // probeGroupSKE is probeGroup reading on to the ServerKeyExchange (TLS 1.2 and older).
 func (s *scanner) probeGroupSKE(ctx context.Context, spec wire.ClientHelloSpec) outcome {
-	out := s.p.probeSKE(ctx, spec)
+	out := s.probeSKE(ctx, spec)
 	if unproven(out) && ctx.Err() == nil {
-		out = s.p.probeSKE(ctx, spec)
+		out = s.probeSKE(ctx, spec)
+	}
+	return out
+}
+
+// probeSKE is the prober's probeSKE, keeping the first certificate chain a flight carried:
+// the certificate view of a server the ordinary handshake cannot complete with.
+func (s *scanner) probeSKE(ctx context.Context, spec wire.ClientHelloSpec) outcome {
+	out := s.p.probeSKE(ctx, spec)
+	if len(out.certs) > 0 {
+		s.chainMu.Lock()
+		if s.rawChain == nil {
+			s.rawChain = out.certs
+		}
+		s.chainMu.Unlock()
 	}
 	return out
 }
@@ -785,7 +807,7 @@ func (s *scanner) dhGroups(ctx context.Context, found map[uint16][]uint16) []DHG
 			spec.Groups = slices.DeleteFunc(slices.Clone(spec.Groups), func(g uint16) bool {
 				return g >= wire.GroupFFDHE2048 && g <= 0x01ff
 			})
-			out := s.p.probeSKE(ctx, spec)
+			out := s.probeSKE(ctx, spec)
 			if out.kind != outHello || out.hello.Version() != j.version || !slices.Contains(j.suites, out.hello.CipherSuite) ||
 				out.ske == nil || out.ske.DHPrimeBits == 0 {
 				return
@@ -814,6 +836,51 @@ func smallestDH(groups []DHGroup) int {
 		}
 	}
 	return smallest
+}
+
+// certificateFromProbes gives the connection view the certificate a raw probe's flight carried
+// when the ordinary handshake (Go's TLS stack) could not complete: a server with DHE, Camellia
+// or SSL 3.0 suites only sends its chain in the clear to a probe, and the scan once reported no
+// certificate and no certificate checks for it. A probe of the first accepted suite below TLS
+// 1.3 is made for it when none carried one yet.
+func (s *scanner) certificateFromProbes(ctx context.Context, opts Options, conn *Connection, found map[uint16][]uint16) {
+	s.chainMu.Lock()
+	raw := s.rawChain
+	s.chainMu.Unlock()
+	if raw == nil {
+		for _, v := range []uint16{wire.VersionTLS12, wire.VersionTLS11, wire.VersionTLS10, wire.VersionSSL30} {
+			if len(found[v]) > 0 {
+				raw = s.probeSKE(ctx, s.helloSpec(v, found[v][:1])).certs
+				break
+			}
+		}
+	}
+	var chain []*x509.Certificate
+	for _, der := range raw {
+		c, err := x509.ParseCertificate(der)
+		if err != nil {
+			break
+		}
+		chain = append(chain, c)
+	}
+	if len(chain) == 0 {
+		return
+	}
+	now := time.Now
+	if opts.Now != nil {
+		now = opts.Now
+	}
+	host := opts.ServerName
+	if host == "" {
+		host = opts.Target.Host
+	}
+	for _, c := range chain {
+		conn.Chain = append(conn.Chain, inspect.Describe(c, now()))
+	}
+	v := inspect.VerifyChain(chain, inspect.VerifyOptions{Roots: opts.Roots, Host: host, Now: now()})
+	conn.Verification = &v
+	conn.Lint = inspect.Lint(chain[0], now())
+	conn.CertificateFromProbe = true
 }
 
 // dheSuites picks the suites with a DHE key exchange (signed or anonymous).
