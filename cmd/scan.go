@@ -225,13 +225,23 @@ func renderScan(w io.Writer, p palette, rep scan.Report, gap bool) error {
 		fmt.Fprintf(&b, "%s %s\n", p.Warn("groups inconclusive:"), strings.Join(unknown, ", "))
 	}
 	if len(rep.TLS12Groups) > 0 {
-		var g12 []string
+		// Per certificate type (and DHE for the FFDHE groups), in the order probed.
+		var auths []string
+		byAuth := map[string][]string{}
 		for _, g := range rep.TLS12Groups {
+			if _, seen := byAuth[g.Auth]; !seen {
+				auths = append(auths, g.Auth)
+				byAuth[g.Auth] = nil
+			}
 			if g.Supported {
-				g12 = append(g12, g.Name)
+				byAuth[g.Auth] = append(byAuth[g.Auth], g.Name)
 			}
 		}
-		fmt.Fprintf(&b, "%s groups: %s\n", rep.TLS12Groups[0].Version, orNone(strings.Join(g12, ", ")))
+		var parts []string
+		for _, a := range auths {
+			parts = append(parts, a+" "+orNone(strings.Join(byAuth[a], ", ")))
+		}
+		fmt.Fprintf(&b, "%s groups: %s\n", rep.TLS12Groups[0].Version, strings.Join(parts, "; "))
 	}
 	if len(rep.DH) > 0 {
 		var dh []string

@@ -166,3 +166,43 @@ func TestTLS12FFDHE(t *testing.T) {
 		}
 	}
 }
+
+// TestTLS12CurvesPerCertificate: a server with an RSA and an ECDSA certificate is probed for
+// its curves with each kind of suite apart, and each is held to openssl s_client (the
+// reference) asking for that curve with that kind of suite.
+func TestTLS12CurvesPerCertificate(t *testing.T) {
+	t.Parallel()
+	openssl := peertest.NeedOpenSSL3(t)
+	rsaCert, rsaKey, _ := testCert(t, "rsa")
+	ecCert, ecKey, _ := testCert(t, "ecdsa")
+	srv := peertest.OpenSSLServer(t, "", rsaCert, rsaKey, "-dcert", ecCert, "-dkey", ecKey, "-tls1_2",
+		"-cipher", "ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES128-GCM-SHA256")
+	port, _ := strconv.Atoi(srv.Port)
+	res, err := Scan(context.Background(), Options{Target: localTarget(port), Timeout: 3 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ours := map[string]bool{}
+	for _, g := range res.TLS12Groups {
+		ours[g.Auth+" "+g.Name] = g.Supported
+	}
+	for _, auth := range []struct{ name, cipher string }{{"RSA", "ECDHE-RSA-AES128-GCM-SHA256"}, {"ECDSA", "ECDHE-ECDSA-AES128-GCM-SHA256"}} {
+		for _, c := range []struct{ name, openssl, temp string }{{"x25519", "X25519", "X25519"}, {"P-384", "P-384", "secp384r1"}, {"x448", "X448", "X448"}} {
+			groups := c.openssl
+			if auth.name == "ECDSA" {
+				groups += ":P-256" // the certificate's curve
+			}
+			cmd := exec.Command(openssl, "s_client", "-connect", srv.Addr(), "-tls1_2", "-cipher", auth.cipher, "-groups", groups)
+			cmd.Stdin = strings.NewReader("")
+			cmd.Env = append(os.Environ(), peertest.OpenSSLEnv...)
+			out, _ := cmd.CombinedOutput()
+			theirs := strings.Contains(string(out), "Server Temp Key: ") && strings.Contains(string(out), c.temp)
+			if got := ours[auth.name+" "+c.name]; got != theirs {
+				t.Errorf("%s %s: scan says %v, s_client -cipher %s -groups %s says %v", auth.name, c.name, got, auth.cipher, groups, theirs)
+			}
+		}
+	}
+	if len(res.Groups) != 5 {
+		t.Errorf("groups (without TLS 1.3, the TLS 1.2 curves, once each): %+v", res.Groups)
+	}
+}

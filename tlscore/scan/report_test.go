@@ -51,9 +51,9 @@ func fixtureResult() *Result {
 		HelloRetryRequest: true,
 		Probes:            73,
 		TLS12Groups: []GroupResult12{
-			{GroupResult: GroupResult{ID: 29, Name: "x25519", Supported: true}, Version: "TLS 1.2"},
-			{GroupResult: GroupResult{ID: 256, Name: "ffdhe2048", Supported: true}, Version: "TLS 1.2"},
-			{GroupResult: GroupResult{ID: 30, Name: "x448", Inconclusive: true}, Version: "TLS 1.2"},
+			{GroupResult: GroupResult{ID: 29, Name: "x25519", Supported: true}, Version: "TLS 1.2", Auth: "ECDSA"},
+			{GroupResult: GroupResult{ID: 30, Name: "x448", Inconclusive: true}, Version: "TLS 1.2", Auth: "ECDSA"},
+			{GroupResult: GroupResult{ID: 256, Name: "ffdhe2048", Supported: true}, Version: "TLS 1.2", Auth: "DHE"},
 		},
 		DHGroupBits: 1024,
 		DH: []DHGroup{

@@ -107,6 +107,9 @@ type Result struct {
 type GroupResult12 struct {
 	GroupResult
 	Version string `json:"version"`
+	// Auth is the certificate type of the suites it was probed with ("RSA", "ECDSA",
+	// "ANON"), or "DHE" for an FFDHE group.
+	Auth string `json:"auth"`
 }
 
 // DHGroup is the prime a server used for one kind of DHE suite.
@@ -588,64 +591,90 @@ func (s *scanner) groups(ctx context.Context, found map[uint16][]uint16) {
 	wg.Go(func() { s.groups12 = append(s.curves12(ctx, found), s.ffdhe12(ctx, found)...) })
 	wg.Wait()
 	if len(found[wire.VersionTLS13]) == 0 {
-		// "groups" is TLS 1.3's, or without it the TLS 1.2 curves (as before tls12_groups).
+		// "groups" is TLS 1.3's, or without it the TLS 1.2 curves (as before tls12_groups),
+		// one entry per curve: taken with any certificate type.
+		at := map[uint16]int{}
 		for _, g := range s.groups12 {
-			if g.ID < wire.GroupFFDHE2048 || g.ID > 0x01ff {
-				s.groupResults = append(s.groupResults, g.GroupResult)
+			if g.ID >= wire.GroupFFDHE2048 && g.ID <= 0x01ff {
+				continue
 			}
+			i, seen := at[g.ID]
+			if !seen {
+				at[g.ID] = len(s.groupResults)
+				s.groupResults = append(s.groupResults, g.GroupResult)
+				continue
+			}
+			r := &s.groupResults[i]
+			r.Supported = r.Supported || g.Supported
+			r.Inconclusive = !r.Supported && (r.Inconclusive || g.Inconclusive)
 		}
 	}
 }
 
 // curves12 probes the ECDHE curves of the highest version below 1.3 with ECDHE suites.
 func (s *scanner) curves12(ctx context.Context, found map[uint16][]uint16) []GroupResult12 {
-	// Highest version below 1.3 with ECDHE suites.
+	// Highest version below 1.3 with ECDHE suites; their curves per certificate type (a server
+	// with an RSA and an ECDSA certificate may take other curves with each).
 	for _, v := range []uint16{wire.VersionTLS12, wire.VersionTLS11, wire.VersionTLS10, wire.VersionSSL30} {
-		var ecdhe []uint16
+		byAuth := map[string][]uint16{}
+		var auths []string
 		for _, id := range found[v] {
-			if suiteInfo(id).KeyExchange == "ECDHE" {
-				ecdhe = append(ecdhe, id)
+			cs, _ := wire.CipherSuiteByID(id)
+			if cs.KeyExchange != "ECDHE" {
+				continue
 			}
+			if byAuth[cs.Auth] == nil {
+				auths = append(auths, cs.Auth)
+			}
+			byAuth[cs.Auth] = append(byAuth[cs.Auth], id)
 		}
-		if len(ecdhe) == 0 {
+		if len(auths) == 0 {
 			continue
 		}
-		// The TLS 1.0-1.2 ECDHE curves (RFC 8422). In TLS 1.2 supported_groups also names the
-		// curves the client takes an ECDSA certificate on, so offering x25519 alone to a server
-		// whose certificate is on P-256 is refused whatever its ECDHE curves (only P-256 was
-		// found behind ECDSA; sslscan has the same blind spot). With ECDSA suites the probed
-		// curve is offered first and the certificate curves after it, and the curve counts as
-		// taken only when the ServerKeyExchange names it (openssl s_client -groups X25519:P-256
-		// shows such a server using X25519).
-		curves := []uint16{wire.GroupX25519, wire.GroupSecp256r1, wire.GroupSecp384r1, wire.GroupSecp521r1, wire.GroupX448}
-		ecdsa := slices.ContainsFunc(ecdhe, func(id uint16) bool { cs, _ := wire.CipherSuiteByID(id); return cs.Auth == "ECDSA" })
-		res := make([]GroupResult12, len(curves))
-		var wg sync.WaitGroup
-		for i, g := range curves {
-			wg.Go(func() {
-				spec := s.helloSpec(v, ecdhe)
-				spec.Groups = []uint16{g}
-				if ecdsa {
-					for _, c := range []uint16{wire.GroupSecp256r1, wire.GroupSecp384r1, wire.GroupSecp521r1} {
-						if c != g {
-							spec.Groups = append(spec.Groups, c)
-						}
-					}
-				}
-				out := s.probeGroupSKE(ctx, spec)
-				ok := out.kind == outHello && out.hello.Version() == v && slices.Contains(ecdhe, out.hello.CipherSuite)
-				if ok && (ecdsa || out.ske != nil) {
-					// The ServerKeyExchange says which curve was used.
-					ok = out.ske != nil && out.ske.Group == g
-				}
-				res[i] = GroupResult12{GroupResult: GroupResult{ID: g, Name: wire.GroupName(g), Supported: ok, Inconclusive: unproven(out)},
-					Version: wire.VersionName(v)}
-			})
+		var out []GroupResult12
+		for _, a := range auths {
+			out = append(out, s.curvesFor(ctx, v, a, byAuth[a])...)
 		}
-		wg.Wait()
-		return res
+		return out
 	}
 	return nil
+}
+
+// curvesFor probes the TLS 1.0-1.2 ECDHE curves (RFC 8422) with the ECDHE suites of one
+// authentication. In TLS 1.2 supported_groups also names the curves the client takes an ECDSA
+// certificate on, so offering x25519 alone to a server whose certificate is on P-256 is refused
+// whatever its ECDHE curves (only P-256 was found behind ECDSA; sslscan has the same blind
+// spot). With ECDSA suites the probed curve is offered first and the certificate curves after
+// it, and the curve counts as taken only when the ServerKeyExchange names it (openssl s_client
+// -groups X25519:P-256 shows such a server using X25519).
+func (s *scanner) curvesFor(ctx context.Context, v uint16, auth string, suites []uint16) []GroupResult12 {
+	curves := []uint16{wire.GroupX25519, wire.GroupSecp256r1, wire.GroupSecp384r1, wire.GroupSecp521r1, wire.GroupX448}
+	ecdsa := auth == "ECDSA"
+	res := make([]GroupResult12, len(curves))
+	var wg sync.WaitGroup
+	for i, g := range curves {
+		wg.Go(func() {
+			spec := s.helloSpec(v, suites)
+			spec.Groups = []uint16{g}
+			if ecdsa {
+				for _, c := range []uint16{wire.GroupSecp256r1, wire.GroupSecp384r1, wire.GroupSecp521r1} {
+					if c != g {
+						spec.Groups = append(spec.Groups, c)
+					}
+				}
+			}
+			out := s.probeGroupSKE(ctx, spec)
+			ok := out.kind == outHello && out.hello.Version() == v && slices.Contains(suites, out.hello.CipherSuite)
+			if ok && (ecdsa || out.ske != nil) {
+				// The ServerKeyExchange says which curve was used.
+				ok = out.ske != nil && out.ske.Group == g
+			}
+			res[i] = GroupResult12{GroupResult: GroupResult{ID: g, Name: wire.GroupName(g), Supported: ok, Inconclusive: unproven(out)},
+				Version: wire.VersionName(v), Auth: auth}
+		})
+	}
+	wg.Wait()
+	return res
 }
 
 // ffdhe12 probes RFC 7919's FFDHE groups with the DHE suites of the highest version below 1.3
@@ -668,7 +697,7 @@ func (s *scanner) ffdhe12(ctx context.Context, found map[uint16][]uint16) []Grou
 				ok := out.kind == outHello && out.hello.Version() == v && slices.Contains(dhe, out.hello.CipherSuite) &&
 					out.ske != nil && DHPrimeName(out.ske.DHPrime) == wire.GroupName(g)+" (RFC 7919)"
 				res[i] = GroupResult12{GroupResult: GroupResult{ID: g, Name: wire.GroupName(g), Supported: ok, Inconclusive: unproven(out)},
-					Version: wire.VersionName(v)}
+					Version: wire.VersionName(v), Auth: "DHE"}
 			})
 		}
 		wg.Wait()
