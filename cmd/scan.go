@@ -243,6 +243,13 @@ func renderScan(w io.Writer, p palette, rep scan.Report, gap bool) error {
 		}
 		fmt.Fprintf(&b, "%s groups: %s\n", rep.TLS12Groups[0].Version, strings.Join(parts, "; "))
 	}
+	if sr := rep.SecureRenegotiation; sr != nil {
+		word := "yes"
+		if !*sr {
+			word = p.Bad("no")
+		}
+		fmt.Fprintf(&b, "secure renegotiation (RFC 5746): %s\n", word)
+	}
 	if len(rep.DH) > 0 {
 		var dh []string
 		for _, g := range rep.DH {

@@ -96,6 +96,9 @@ func Findings(r *Result) []Finding {
 	for _, id := range ids {
 		add(id, sev[id], "%d %s suite(s) accepted, e.g. %s", len(kinds[id]), what[id], examples(kinds[id], 3))
 	}
+	if r.SecureRenegotiation != nil && !*r.SecureRenegotiation {
+		add("insecure-renegotiation", "high", "no secure renegotiation: the server's ServerHello lacks renegotiation_info (RFC 5746; CVE-2009-3555)")
+	}
 	if noFS {
 		add("no-forward-secrecy", "medium", "suites without forward secrecy are accepted (RSA key transport)")
 	}

@@ -5,8 +5,10 @@ import (
 	"context"
 	"encoding/xml"
 	"fmt"
+	"os"
 	"os/exec"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -366,4 +368,43 @@ func diff(want, got []string) (missing, extra []string) {
 		}
 	}
 	return missing, extra
+}
+
+// TestSecureRenegotiation: RFC 5746 secure renegotiation, as openssl s_client (the reference)
+// reports it on the same servers: "Secure Renegotiation IS supported" from s_server, "IS NOT"
+// from gnutls-serv with %DISABLE_SAFE_RENEGOTIATION, which gets the insecure-renegotiation
+// finding.
+func TestSecureRenegotiation(t *testing.T) {
+	t.Parallel()
+	openssl := peertest.NeedOpenSSL3(t)
+	certFile, keyFile, _ := testCert(t, "rsa")
+	gnutls := peertest.GnuTLSServer(t, "", certFile, keyFile, "--priority", "NORMAL:-VERS-TLS1.3:%DISABLE_SAFE_RENEGOTIATION")
+	gport, _ := strconv.Atoi(gnutls.Port)
+	for _, tc := range []struct {
+		name string
+		port int
+		want bool
+	}{{"openssl s_server", startOpenSSL(t, "-tls1_2"), true}, {"gnutls-serv %DISABLE_SAFE_RENEGOTIATION", gport, false}} {
+		res, err := Scan(context.Background(), Options{Target: localTarget(tc.port), Timeout: 3 * time.Second})
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		cmd := exec.Command(openssl, "s_client", "-connect", "127.0.0.1:"+itoa(tc.port), "-tls1_2")
+		cmd.Stdin = strings.NewReader("")
+		cmd.Env = append(os.Environ(), peertest.OpenSSLEnv...)
+		out, _ := cmd.CombinedOutput()
+		theirs := strings.Contains(string(out), "Secure Renegotiation IS supported")
+		if !theirs && !strings.Contains(string(out), "Secure Renegotiation IS NOT supported") {
+			t.Fatalf("%s: s_client said neither:\n%s", tc.name, out)
+		}
+		if theirs != tc.want {
+			t.Fatalf("%s: s_client says secure renegotiation %v, the test expects %v", tc.name, theirs, tc.want)
+		}
+		if res.SecureRenegotiation == nil || *res.SecureRenegotiation != theirs {
+			t.Errorf("%s: scan says %v, s_client %v", tc.name, res.SecureRenegotiation, theirs)
+		}
+		if got := findingSeverity(res, "insecure-renegotiation"); (got == "high") != !theirs {
+			t.Errorf("%s: insecure-renegotiation %q", tc.name, got)
+		}
+	}
 }

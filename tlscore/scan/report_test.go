@@ -16,6 +16,7 @@ func TestReportGolden(t *testing.T) {
 }
 
 func fixtureResult() *Result {
+	secureReneg := true
 	nb := time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC)
 	at := func(d time.Duration) *time.Time {
 		t := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC).Add(d)
@@ -55,7 +56,8 @@ func fixtureResult() *Result {
 			{GroupResult: GroupResult{ID: 30, Name: "x448", Inconclusive: true}, Version: "TLS 1.2", Auth: "ECDSA"},
 			{GroupResult: GroupResult{ID: 256, Name: "ffdhe2048", Supported: true}, Version: "TLS 1.2", Auth: "DHE"},
 		},
-		DHGroupBits: 1024,
+		SecureRenegotiation: &secureReneg,
+		DHGroupBits:         1024,
 		DH: []DHGroup{
 			{Version: "TLS 1.2", Auth: "RSA", Suite: "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256", Bits: 2048},
 			{Version: "TLS 1.2", Auth: "ANON", Suite: "TLS_DH_anon_WITH_AES_128_CBC_SHA", Bits: 1024, Prime: "RFC 2409 group 2 (1024-bit MODP)"},

@@ -96,6 +96,10 @@ type Result struct {
 	DHGroupBits int `json:"dh_group_bits,omitempty"`
 	// DH is the DHE group of each kind of DHE suite accepted (per version and authentication).
 	DH []DHGroup `json:"dh_groups,omitempty"`
+	// SecureRenegotiation: the server's TLS 1.2-or-older ServerHello carried renegotiation_info
+	// (RFC 5746) to a hello that signalled it; nil when no version below 1.3 is accepted or the
+	// probe proved nothing.
+	SecureRenegotiation *bool `json:"secure_renegotiation,omitempty"`
 	// Connection is what one ordinary handshake (Go's TLS stack, ALPN h2 and http/1.1)
 	// showed: the certificate, ALPN, OCSP stapling and resumption.
 	Connection *Connection `json:"connection,omitempty"`
@@ -282,6 +286,8 @@ func Scan(ctx context.Context, opts Options) (*Result, error) {
 	wg.Go(func() { s.groups(ctx, found) })
 	var dh []DHGroup
 	wg.Go(func() { dh = s.dhGroups(ctx, found) })
+	var secureReneg *bool
+	wg.Go(func() { secureReneg = s.secureRenegotiation(ctx, found) })
 	wg.Wait()
 	<-connDone
 	<-v2Done
@@ -299,7 +305,7 @@ func Scan(ctx context.Context, opts Options) (*Result, error) {
 		return nil, err
 	}
 	res := &Result{Target: opts.Target, Groups: s.groupResults, TLS12Groups: s.groups12, HelloRetryRequest: s.hrr,
-		Probes: int(s.p.probes.Load()), Connection: conn, DHGroupBits: smallestDH(dh), DH: dh, rootsGiven: opts.Roots != nil}
+		Probes: int(s.p.probes.Load()), Connection: conn, DHGroupBits: smallestDH(dh), DH: dh, SecureRenegotiation: secureReneg, rootsGiven: opts.Roots != nil}
 	if res.Groups == nil {
 		res.Groups = []GroupResult{}
 	}
@@ -865,6 +871,28 @@ func smallestDH(groups []DHGroup) int {
 		}
 	}
 	return smallest
+}
+
+// secureRenegotiation asks the highest accepted version below TLS 1.3, with the suites found
+// there and TLS_EMPTY_RENEGOTIATION_INFO_SCSV (every legacy probe sends it), whether the
+// server answers with renegotiation_info: without it the server renegotiates insecurely or
+// not at all, and RFC 5746's protection (CVE-2009-3555) is missing.
+func (s *scanner) secureRenegotiation(ctx context.Context, found map[uint16][]uint16) *bool {
+	for _, v := range []uint16{wire.VersionTLS12, wire.VersionTLS11, wire.VersionTLS10, wire.VersionSSL30} {
+		if len(found[v]) == 0 {
+			continue
+		}
+		out := s.p.probe(ctx, s.helloSpec(v, found[v]))
+		if unproven(out) {
+			out = s.p.probe(ctx, s.helloSpec(v, found[v]))
+		}
+		if out.kind != outHello || out.hello.Version() != v {
+			return nil
+		}
+		ok := out.hello.RenegotiationInfo
+		return &ok
+	}
+	return nil
 }
 
 // certificateFromProbes gives the connection view the certificate a raw probe's flight carried
