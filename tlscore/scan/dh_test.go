@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/asn1"
+	"encoding/json"
 	"encoding/pem"
 	"math/big"
 	"net"
@@ -311,5 +312,66 @@ func TestCertificateFromProbes(t *testing.T) {
 	}
 	if sum := sha256.Sum256(ref.Raw); c.Chain[0].SHA256 != material.ColonHex(sum[:]) {
 		t.Errorf("probe's leaf %s, s_client's %s", c.Chain[0].SHA256, material.ColonHex(sum[:]))
+	}
+}
+
+// TestCommonPrimeVersusTestssl: the common-dh-prime verdict beside testssl's
+// LOGJAM-common_primes on the same servers in the same run: s_server with RFC 2409's 1024-bit
+// group (both high, both naming it) and s_server's default group, RFC 3526 group 14 (2048 bits:
+// neither flags it).
+func TestCommonPrimeVersusTestssl(t *testing.T) {
+	t.Parallel()
+	testssl := peertest.Need(t, "testssl")
+	peertest.NeedOpenSSL3(t)
+	for _, tc := range []struct {
+		name   string
+		args   []string
+		flag   bool // both must flag the prime as common
+		prime  string
+		theirs string // what testssl's finding says of it
+	}{
+		{"RFC 2409 group 2", []string{"-tls1_2", "-cipher", "DHE-RSA-AES128-GCM-SHA256:@SECLEVEL=1", "-dhparam", dhparamFile(t)}, true,
+			"RFC 2409 group 2 (1024-bit MODP)", "RFC2409/Oakley Group 2"},
+		{"default group", []string{"-tls1_2", "-cipher", "DHE-RSA-AES128-GCM-SHA256"}, false, "RFC 3526 group 14 (2048-bit MODP)", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			// One s_server each: it serves a connection at a time.
+			ours, theirsPort := startOpenSSL(t, tc.args...), startOpenSSL(t, append([]string{"-www"}, tc.args...)...)
+			jsonFile := filepath.Join(t.TempDir(), "testssl.json")
+			cmd := exec.Command(testssl, "--quiet", "--color", "0", "--warnings", "off", "--nodns", "none", "--logjam", "--jsonfile", jsonFile, "127.0.0.1:"+itoa(theirsPort))
+			cmd.Env = append(os.Environ(), peertest.OpenSSLEnv...)
+			done := make(chan []byte, 1)
+			go func() { out, _ := cmd.CombinedOutput(); done <- out }()
+			res, err := Scan(context.Background(), Options{Target: localTarget(ours), Timeout: 3 * time.Second})
+			if err != nil {
+				t.Fatal(err)
+			}
+			out := <-done
+			data, err := os.ReadFile(jsonFile)
+			if err != nil {
+				t.Fatalf("testssl wrote no JSON (%v):\n%s", err, out)
+			}
+			var findings []struct{ ID, Severity, Finding string }
+			if err := json.Unmarshal(data, &findings); err != nil {
+				t.Fatalf("testssl's JSON: %v", err)
+			}
+			theirs := ""
+			for _, f := range findings {
+				if f.ID == "LOGJAM-common_primes" {
+					theirs = f.Severity + " " + f.Finding
+				}
+			}
+			theyFlag := strings.HasPrefix(theirs, "HIGH") || strings.HasPrefix(theirs, "MEDIUM") || strings.HasPrefix(theirs, "CRITICAL")
+			if theyFlag != tc.flag || (tc.flag && !strings.Contains(theirs, tc.theirs)) {
+				t.Fatalf("testssl says %q of the prime; the case expects flagged=%v", theirs, tc.flag)
+			}
+			if got := findingSeverity(res, "common-dh-prime"); (got == "high") != theyFlag {
+				t.Errorf("common-dh-prime %q, testssl %q", got, theirs)
+			}
+			if len(res.DH) == 0 || res.DH[0].Prime != tc.prime {
+				t.Errorf("DH groups %+v, want %s", res.DH, tc.prime)
+			}
+		})
 	}
 }
