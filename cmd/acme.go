@@ -335,7 +335,7 @@ func (o *acmeIssueOptions) order(ctx context.Context, a *app, sess *acmeSession,
 		return nil, err
 	}
 	defer closeSolver()
-	if sess == nil {
+	if sess == nil || sess.account == nil {
 		// Only now: a port in use must not leave an account key behind.
 		if sess, err = o.ca.open(a, true); err != nil {
 			return nil, err
@@ -610,7 +610,9 @@ func runACMERenew(ctx context.Context, a *app, o *acmeRenewOptions, certFile str
 	if len(names) == 0 {
 		return fmt.Errorf("%s names no DNS name or IP address to renew", certFile)
 	}
-	sess, err := o.ca.open(a, true)
+	// No account key yet: a renewal that is not due, or cannot run, must not leave one behind
+	// (order makes it once the challenge's solver is open).
+	sess, err := o.ca.open(a, false)
 	if err != nil {
 		return err
 	}
@@ -635,6 +637,9 @@ func runACMERenew(ctx context.Context, a *app, o *acmeRenewOptions, certFile str
 		}
 		if !due {
 			a.infof("acme: %s is not due for renewal until %s (%s); nothing changed", certFile, from.UTC().Format(time.RFC3339), how)
+			if a.opts.Output == formatJSON {
+				return a.writeJSON(notDueJSON{Renewed: false, Certificate: certFile, DueFrom: from.UTC().Format(time.RFC3339), Basis: basis(w)})
+			}
 			return nil
 		}
 		a.infof("acme: %s is due for renewal since %s (%s)", certFile, from.UTC().Format(time.RFC3339), how)
@@ -644,4 +649,21 @@ func runACMERenew(ctx context.Context, a *app, o *acmeRenewOptions, certFile str
 		out.keyOut = strings.TrimSuffix(certFile, filepath.Ext(certFile)) + "-key.pem"
 	}
 	return o.obtain(ctx, a, sess, names, replaces, out)
+}
+
+// notDueJSON is renew --if-due's document when nothing was renewed, so that a script reading
+// stdout always gets one (a renewal prints certgen.Summary, which has no "renewed" key).
+type notDueJSON struct {
+	Renewed     bool   `json:"renewed"`
+	Certificate string `json:"certificate"`
+	DueFrom     string `json:"due_from"`
+	Basis       string `json:"basis"`
+}
+
+// basis names what decided a renewal's due date: the CA's window or the lifetime rule.
+func basis(w *acmeclient.Window) string {
+	if w != nil {
+		return "renewal_info"
+	}
+	return "lifetime"
 }

@@ -75,7 +75,8 @@ func (s *DNSHookSolver) run(ctx context.Context, action, domain, record, value s
 	if timeout <= 0 {
 		timeout = DefaultHookTimeout
 	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	parent := ctx
+	ctx, cancel := context.WithTimeout(parent, timeout)
 	defer cancel()
 	shell, flag := "/bin/sh", "-c"
 	if runtime.GOOS == "windows" {
@@ -89,6 +90,11 @@ func (s *DNSHookSolver) run(ctx context.Context, action, domain, record, value s
 	hookProcessGroup(cmd)
 	cmd.WaitDelay = time.Second
 	err := cmd.Run()
+	if parent.Err() != nil {
+		// Interrupted (Ctrl-C, the caller's own deadline): that, not "signal: killed" or the
+		// hook's timeout, is the cause.
+		return &HookError{Action: action, Err: fmt.Errorf("interrupted: %w", parent.Err())}
+	}
 	if ctx.Err() == context.DeadlineExceeded {
 		return &HookError{Action: action, Err: fmt.Errorf("did not finish within %v", timeout)}
 	}

@@ -401,6 +401,28 @@ func TestRenew(t *testing.T) {
 	if string(e2etest.ReadFile(t, dir, "renew.test.pem")) != string(oldCert) {
 		t.Error("--if-due changed the certificate although not due")
 	}
+	// For a script, one JSON document either way; and, asked from a machine with no account yet,
+	// a renewal that is not due makes none.
+	fresh := filepath.Join(dir, "fresh-xdg")
+	out, errOut, code := e2etest.RunTlskit(t, dir, []string{"XDG_DATA_HOME=" + fresh}, "acme", "renew", "renew.test.pem", "--if-due", "-o", "json",
+		"--server", p.url, "--server-ca", filepath.Join(p.dir, "pebble.pem"))
+	var notDue struct {
+		Renewed     *bool
+		Certificate string
+		DueFrom     string `json:"due_from"`
+		Basis       string
+	}
+	if err := json.Unmarshal([]byte(out), &notDue); code != 0 || err != nil || notDue.Renewed == nil || *notDue.Renewed ||
+		notDue.Certificate != "renew.test.pem" || notDue.Basis != "renewal_info" || notDue.DueFrom == "" {
+		t.Errorf("--if-due -o json, not due: exit %d, %+v (%v)\n%s%s", code, notDue, err, out, errOut)
+	}
+	accountKeys := func(xdg string) []string {
+		keys, _ := filepath.Glob(filepath.Join(xdg, "tlskit", "acme", "*", "account-key.pem"))
+		return keys
+	}
+	if keys := accountKeys(fresh); len(keys) != 0 || len(accountKeys(filepath.Join(dir, "xdg"))) != 1 {
+		t.Errorf("a renewal that was not due made an account key (%v), or issue's is not where it is looked for", keys)
+	}
 
 	p.post(t, "/set-renewal-info/", map[string]string{"Certificate": string(oldCert),
 		"ARIResponse": `{"suggestedWindow": {"start": "2020-01-01T00:00:00Z", "end": "2020-01-02T00:00:00Z"}}`})
