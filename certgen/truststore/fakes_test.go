@@ -128,6 +128,9 @@ type testEnv struct {
 	fail map[string]fakeFailure
 	// hook, when set, sees each run first: fail true makes the run fail with msg on stderr.
 	hook func(base string, args []string) (msg string, fail bool)
+	// ctx is the context Do is given; cancel ends it (the user's Ctrl-C).
+	ctx    context.Context
+	cancel context.CancelFunc
 }
 
 type fakeFailure struct {
@@ -142,6 +145,8 @@ func newTestEnv(t *testing.T) *testEnv {
 		nss: map[string]*fakeNSSDB{}, keystores: map[string]*fakeKeystore{}, fail: map[string]fakeFailure{},
 	}
 	e.env["HOME"] = e.home
+	e.ctx, e.cancel = context.WithCancel(context.Background())
+	t.Cleanup(e.cancel)
 	return e
 }
 
@@ -175,7 +180,7 @@ func (e *testEnv) tool(name string) string {
 
 func (e *testEnv) do(action Action, ca CA, names ...string) []Result {
 	e.t.Helper()
-	rs, err := Do(context.Background(), e.opts(), action, ca, names)
+	rs, err := Do(e.ctx, e.opts(), action, ca, names)
 	if err != nil {
 		e.t.Fatalf("Do: %v", err)
 	}
@@ -215,6 +220,10 @@ func (e *testEnv) run(ctx context.Context, env []string, name string, args ...st
 	base := filepath.Base(name)
 	e.calls = append(e.calls, append([]string{base}, args...))
 	e.names = append(e.names, name)
+	if err := ctx.Err(); err != nil {
+		// As ExecRunner: a tool is not started under an ended context.
+		return nil, nil, err
+	}
 	if e.hook != nil {
 		if msg, fail := e.hook(base, args); fail {
 			return nil, []byte(msg + "\n"), exitError{1}

@@ -318,7 +318,12 @@ func (s *nssStore) installOne(ctx context.Context, db nssDB, ca CA) Result {
 
 // undo deletes tlskit's entry after a failed install, and says why the install failed.
 func (s *nssStore) undo(ctx context.Context, db nssDB, ca CA, why error) string {
-	held, _ := s.holding(ctx, db, ca)
+	ctx, cancel := undoContext(ctx)
+	defer cancel()
+	held, err := s.holding(ctx, db, ca)
+	if err != nil {
+		return fmt.Sprintf("%v; whether it left an entry %q is unknown (%v): 'tlskit ca uninstall --store nss' removes one", why, ca.Label(), err)
+	}
 	for _, e := range held {
 		if e.nick == ca.Label() && !e.shared {
 			if stdout, stderr, err := s.o.Run(ctx, nil, s.certutil, "-D", "-d", db.arg(), "-n", e.nick, "-f", os.DevNull); err != nil {

@@ -275,6 +275,8 @@ func (s *systemStore) install(ctx context.Context, ca CA) []Result {
 // rollBack takes tlskit's anchor out again after a failed install, so nothing is left half
 // done, and says why the install failed.
 func (s *systemStore) rollBack(ctx context.Context, ca CA, own string, why error) Result {
+	ctx, cancel := undoContext(ctx)
+	defer cancel()
 	detail := why.Error()
 	if err := s.removeAnchor(ctx, own); err != nil {
 		detail += fmt.Sprintf("; %s is left in place (%v): 'tlskit ca uninstall --store system' removes it", own, err)

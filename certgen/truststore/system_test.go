@@ -94,6 +94,17 @@ func TestSystemInstallFailures(t *testing.T) {
 				return "", false
 			}
 		}, detail: []string{"update-ca-certificates: E: interrupted"}, updates: [][]string{{}, {"--fresh"}}},
+		{name: "Ctrl-C during the update: still rolled back", setup: func(e *testEnv) {
+			first := true
+			e.hook = func(base string, args []string) (string, bool) {
+				if base == "update-ca-certificates" && first {
+					first = false
+					e.cancel()
+					return "interrupted", true
+				}
+				return "", false
+			}
+		}, detail: []string{"update-ca-certificates: interrupted"}, updates: [][]string{{}, {"--fresh"}}},
 		{name: "the tool succeeds without the CA in the bundle", setup: func(e *testEnv) { e.system.lie = true },
 			detail: []string{"update-ca-certificates ran, but the bundle", "does not have the CA"}, updates: [][]string{{}, {"--fresh"}}},
 	} {

@@ -144,6 +144,16 @@ func (o Options) asRoot(name string, args []string) (string, []string) {
 	return name, args
 }
 
+// undoTimeout bounds undoing a half-done install.
+const undoTimeout = 30 * time.Second
+
+// undoContext is the context an undo runs under: not ended by the caller's cancellation (an
+// install that Ctrl-C stopped half-way must still be rolled back, not left half-done), but
+// bounded on its own.
+func undoContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), undoTimeout)
+}
+
 // ToolTimeout bounds each run of a store's tool.
 const ToolTimeout = 2 * time.Minute
 
