@@ -193,8 +193,8 @@ func runACMEIssue(ctx context.Context, a *app, o *acmeIssueOptions, names []stri
 		return usageErrorf("give the NAMEs to certify, or --csr FILE")
 	case o.csrFile != "" && len(names) > 0:
 		return usageErrorf("with --csr the names are the CSR's: give no NAME")
-	case o.csrFile != "" && (o.keys.keyFile != "" || o.keys.flags.Changed("key-type")):
-		return usageErrorf("--csr carries its own key: --key and --key-type are for a request tlskit makes")
+	case o.csrFile != "" && (o.keys.keyFile != "" || o.keys.flags.Changed("key-type") || o.keys.passwordFile != ""):
+		return usageErrorf("--csr carries its own key: --key, --key-type and --key-password-file are for a request tlskit makes")
 	}
 	if err := o.output.validate(); err != nil {
 		return err
@@ -202,22 +202,24 @@ func runACMEIssue(ctx context.Context, a *app, o *acmeIssueOptions, names []stri
 	if err := o.check(); err != nil {
 		return err
 	}
-	if !o.output.force {
-		// Refused before the CA is asked: a certificate issued and then not written would
-		// count against the CA's rate limits for nothing.
-		first := ""
-		if len(names) > 0 {
-			first = names[0]
-		}
-		certPath, keyPath := o.output.paths(first)
-		for _, p := range []string{certPath, keyPath} {
-			if p != "" && p != "-" && exists(p) && (p != keyPath || o.csrFile == "" && o.keys.keyFile == "") {
-				return withHint(fmt.Errorf("%s exists", p), "choose another --out/--key-out, or add --force to replace it")
-			}
-		}
-	}
 	// The session (and a new account's key) once the challenge's listener is open: obtain.
 	return o.obtain(ctx, a, nil, names, "", o.output)
+}
+
+// refuseExisting refuses, before the CA is asked, to overwrite what out would replace without
+// --force: a certificate issued and then not written would count against the CA's rate
+// limits for nothing. first is the first name, which names the files by default.
+func (o *acmeIssueOptions) refuseExisting(out outputOptions, first string) error {
+	if out.force {
+		return nil
+	}
+	certPath, keyPath := out.paths(first)
+	for _, p := range []string{certPath, keyPath} {
+		if p != "" && p != "-" && exists(p) && (p != keyPath || o.csrFile == "" && o.keys.keyFile == "") {
+			return withHint(fmt.Errorf("%s exists", p), "choose another --out/--key-out, or add --force to replace it")
+		}
+	}
+	return nil
 }
 
 // check judges the flags before anything is read or asked.
@@ -301,6 +303,9 @@ func (o *acmeIssueOptions) obtain(ctx context.Context, a *app, sess *acmeSession
 	if err := o.checkNames(names); err != nil {
 		return err
 	}
+	if err := o.refuseExisting(out, names[0]); err != nil {
+		return err
+	}
 	var eab *acme.ExternalAccountBinding
 	if o.eabKID != "" {
 		if eab, err = readEAB(o.eabKID, o.eabHMACFile); err != nil {
@@ -378,6 +383,9 @@ func (o *acmeIssueOptions) obtainForCSR(ctx context.Context, a *app, sess *acmeS
 		return fmt.Errorf("%s: %w", o.csrFile, err)
 	}
 	if err := o.checkNames(names); err != nil {
+		return err
+	}
+	if err := o.refuseExisting(out, names[0]); err != nil {
 		return err
 	}
 	var eab *acme.ExternalAccountBinding
@@ -595,6 +603,9 @@ replaces. The challenge flags are acme issue's.`,
 }
 
 func runACMERenew(ctx context.Context, a *app, o *acmeRenewOptions, certFile string) error {
+	if err := o.output.validate(); err != nil {
+		return err
+	}
 	if err := o.check(); err != nil {
 		return err
 	}

@@ -127,7 +127,7 @@ func (s *HTTPSolver) writeToken(token, keyAuth string) error {
 		if err == nil {
 			err = errors.New("not a directory")
 		}
-		return fmt.Errorf("--webroot %s: %w", s.Webroot, err)
+		return fmt.Errorf("webroot %s: %w", s.Webroot, err)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -161,8 +161,10 @@ func TestIssueHTTP01(t *testing.T) {
 	if len(s.Files) != 2 || strings.Join(s.SANs, " ") != "DNS:app.test DNS:www.app.test IP:127.0.0.1" {
 		t.Errorf("summary files %v sans %v", s.Files, s.SANs)
 	}
-	if st, err := os.Stat(filepath.Join(dir, "app.test-key.pem")); err != nil || st.Mode().Perm() != 0o600 {
-		t.Errorf("key file: %v, mode %v; want 0600", err, st.Mode().Perm())
+	if st, err := os.Stat(filepath.Join(dir, "app.test-key.pem")); err != nil {
+		t.Errorf("key file: %v", err)
+	} else if st.Mode().Perm() != 0o600 {
+		t.Errorf("key file mode %v; want 0600", st.Mode().Perm())
 	}
 	chain := e2etest.PEMBlocks(e2etest.ReadFile(t, dir, "app.test.pem"), "CERTIFICATE")
 	if len(chain) < 2 {
