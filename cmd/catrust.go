@@ -291,7 +291,8 @@ func (a *app) reportTrust(ca truststore.CA, results []truststore.Result) error {
 	}
 	pal := a.outPalette()
 	var b strings.Builder
-	fmt.Fprintf(&b, "CA %s, SHA-256 %s\n", ca.Cert.Subject.String(), material.Fingerprint(ca.Cert))
+	// The subject is the file's: a control character in it must not reach the terminal.
+	fmt.Fprintf(&b, "CA %s, SHA-256 %s\n", sanitizeLine(ca.Cert.Subject.String()), material.Fingerprint(ca.Cert))
 	for _, r := range results {
 		word := outcomeWords[r.Outcome]
 		styled := pal.Good(word)
@@ -311,7 +312,7 @@ func (a *app) reportTrust(ca truststore.CA, results []truststore.Result) error {
 		}
 		fmt.Fprintf(&b, "%s%s\n", line, sanitizeLine(where))
 		if r.Hint != "" {
-			fmt.Fprintf(&b, "        %s %s\n", pal.Dim("hint:"), r.Hint)
+			fmt.Fprintf(&b, "        %s %s\n", pal.Dim("hint:"), sanitizeLine(r.Hint))
 		}
 	}
 	_, err := fmt.Fprint(a.streams.Out, b.String())

@@ -84,6 +84,9 @@ func TestCATrustBadInput(t *testing.T) {
 	if res := runCLI(t, "ca", "create", "--dir", "enc", "--key-password-file", "pw"); res.code != ExitOK {
 		t.Fatalf("ca create: %d %s", res.code, res.stderr)
 	}
+	if res := runCLI(t, "cert", "selfsign", "leaf.test", "--out", "leaf.pem", "--key-out", "leaf-key.pem"); res.code != ExitOK {
+		t.Fatalf("cert selfsign: %d %s", res.code, res.stderr)
+	}
 	for _, tc := range []struct {
 		args   []string
 		code   int
@@ -94,6 +97,8 @@ func TestCATrustBadInput(t *testing.T) {
 		{[]string{"ca", "uninstall"}, ExitFailure, "", "no CA in "},
 		{[]string{"ca", "install", "--store", "system,firefox"}, ExitUsage, "", `--store: unknown store "firefox" (known: system, nss, java)`},
 		{[]string{"ca", "status", "--ca-dir", "missing"}, ExitFailure, "", "no CA in missing"},
+		{[]string{"ca", "install", "--ca-cert", "leaf.pem", "--store", "nss"}, ExitFailure, "", "leaf.pem: "},
+		{[]string{"ca", "status", "--ca-cert", "pw"}, ExitFailure, "", "pw: "},
 		{[]string{"ca", "status", "--ca-dir", "enc", "--store", "nss"}, ExitCheckFailed, "nss     not found", "1 of 1 trust store lines do not trust"},
 		{[]string{"ca", "install", "--ca-dir", "enc", "--store", "nss"}, ExitFailure, "nss     not found", "1 of 1 trust store lines failed"},
 		{[]string{"ca", "uninstall", "--ca-dir", "enc", "--store", "nss", "-o", "json"}, ExitFailure, `"outcome":"not_found"`, "1 of 1 trust store lines failed"},
