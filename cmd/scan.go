@@ -226,22 +226,34 @@ func renderScan(w io.Writer, p palette, rep scan.Report, gap bool) error {
 	}
 	if len(rep.TLS12Groups) > 0 {
 		// Per certificate type (and DHE for the FFDHE groups), in the order probed.
+		// Curves whose probes got no answer on a line of their own, as for groups: above, so
+		// that they do not read as refused.
 		var auths []string
-		byAuth := map[string][]string{}
+		byAuth, unknownByAuth := map[string][]string{}, map[string][]string{}
 		for _, g := range rep.TLS12Groups {
 			if _, seen := byAuth[g.Auth]; !seen {
 				auths = append(auths, g.Auth)
 				byAuth[g.Auth] = nil
 			}
-			if g.Supported {
+			switch {
+			case g.Supported:
 				byAuth[g.Auth] = append(byAuth[g.Auth], g.Name)
+			case g.Inconclusive:
+				unknownByAuth[g.Auth] = append(unknownByAuth[g.Auth], g.Name)
 			}
 		}
-		var parts []string
+		var parts, unknownParts []string
 		for _, a := range auths {
 			parts = append(parts, a+" "+orNone(strings.Join(byAuth[a], ", ")))
+			if u := unknownByAuth[a]; len(u) > 0 {
+				unknownParts = append(unknownParts, a+" "+strings.Join(u, ", "))
+			}
 		}
-		fmt.Fprintf(&b, "%s groups: %s\n", rep.TLS12Groups[0].Version, strings.Join(parts, "; "))
+		version := rep.TLS12Groups[0].Version
+		fmt.Fprintf(&b, "%s groups: %s\n", version, strings.Join(parts, "; "))
+		if len(unknownParts) > 0 {
+			fmt.Fprintf(&b, "%s %s\n", p.Warn(version+" groups inconclusive:"), strings.Join(unknownParts, "; "))
+		}
 	}
 	if sr := rep.SecureRenegotiation; sr != nil {
 		word := "yes"

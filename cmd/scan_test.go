@@ -1,6 +1,9 @@
 package cmd
 
 import (
+	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -53,6 +56,47 @@ func TestRenderScanGroups(t *testing.T) {
 			if tc.absent != "" && strings.Contains(out, tc.absent) {
 				t.Errorf("output has %q:\n%s", tc.absent, out)
 			}
+		})
+	}
+}
+
+// TestRenderScanGolden renders the library's JSON fixture (tlscore/scan/testdata/report.json,
+// every field the scan reports, the ordinary handshake failed and the certificate from a
+// probe) as text, and a variant with the ordinary handshake's lines and no secure
+// renegotiation.
+// -update rewrites the golden files.
+func TestRenderScanGolden(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("..", "tlscore", "scan", "testdata", "report.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	load := func() scan.Report {
+		var rep scan.Report
+		if err := json.Unmarshal(data, &rep); err != nil {
+			t.Fatal(err)
+		}
+		return rep
+	}
+	no := false
+	for _, tc := range []struct {
+		name   string
+		change func(*scan.Report)
+	}{
+		{"scan.txt", func(*scan.Report) {}},
+		{"scan-handshake.txt", func(r *scan.Report) {
+			r.Connection.Error = ""
+			r.Connection.CertificateFromProbe = false
+			r.SecureRenegotiation = &no
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rep := load()
+			tc.change(&rep)
+			var b strings.Builder
+			if err := renderScan(&b, newPalette(false), rep, false); err != nil {
+				t.Fatal(err)
+			}
+			golden(t, tc.name, b.String())
 		})
 	}
 }
