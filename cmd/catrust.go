@@ -84,7 +84,9 @@ func newCAUninstallCmd(a *app) *cobra.Command {
 		Short: "Take the local CA out of the trust stores that tlskit installed it in",
 		Long: `Remove the CA's root certificate from the trust stores, where 'tlskit ca install' put it: only
 tlskit's own entry (its file, nickname or alias, holding this certificate), never anyone
-else's. A store that still trusts the CA through another entry says so.
+else's. A store that still trusts the CA through another entry says so. The macOS System
+keychain and the Windows Root store give an entry no name tlskit can own: there uninstall takes
+this certificate (by its fingerprint) out, whoever put it there.
 
 ` + caTrustStores + `
 
