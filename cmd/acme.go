@@ -346,6 +346,15 @@ func (o *acmeIssueOptions) order(ctx context.Context, a *app, sess *acmeSession,
 			return nil, err
 		}
 	}
+	if acct := sess.account; acct != nil && acct.URL != "" {
+		// Registered already: these only shape a new account, and ACME keeps the old one's.
+		if o.email != "" && o.email != acct.Email {
+			a.warnf("acme: --email %s ignored: the account %s exists (with %s)", o.email, acct.URL, orNone(acct.Email))
+		}
+		if eab != nil {
+			a.warnf("acme: --eab-kid ignored: the account %s exists and is bound already", acct.URL)
+		}
+	}
 	res, err := acmeclient.Issue(ctx, acmeclient.Options{
 		Directory: sess.directory, HTTPClient: sess.client, Account: sess.account, Email: o.email, AgreeTOS: o.agreeTOS,
 		EAB: eab, Profile: o.profile, Replaces: replaces, Solver: solver, UserAgent: "tlskit/" + a.build.Version,
@@ -584,7 +593,8 @@ With --if-due it renews only when it is time, and otherwise exits 0 having chang
 so it can run from cron: when the CA offers ACME Renewal Information (RFC 9773), from the start
 of the window it suggests (which a CA moves to now for a certificate it must revoke); else once
 a third of the certificate's lifetime is left. The new order names the certificate it
-replaces. The challenge flags are acme issue's.`,
+replaces. The challenge flags are acme issue's. With -o json a renewal prints what acme issue
+does, and a certificate not yet due {"renewed": false, "due_from": ..., "basis": ...}.`,
 		Example: `  tlskit acme renew example.com.pem --if-due     # from cron, daily
   tlskit acme renew example.com.pem --webroot /var/www/html`,
 		Args:        cobra.ExactArgs(1),

@@ -189,10 +189,12 @@ func TestIssueHTTP01(t *testing.T) {
 		t.Errorf("curl through the issued certificate: exit %d, %q %s", r.Code, r.Stdout, r.Stderr)
 	}
 
-	// Again, with a profile: the account is the one made above, the certificate six days long.
-	_, errOut, code = p.acme(t, dir, "app.test", "--http-port", p.httpPort, "--profile", "shortlived", "--out", "short.pem", "--key-out", "short-key.pem")
-	if code != 0 || strings.Contains(errOut, "created") || !strings.Contains(errOut, "tlskit: acme: account: https://") {
-		t.Errorf("second run: exit %d, want the account reused\n%s", code, errOut)
+	// Again, with a profile: the account is the one made above, the certificate six days long;
+	// another --email cannot change it, and says so.
+	_, errOut, code = p.acme(t, dir, "app.test", "--http-port", p.httpPort, "--profile", "shortlived", "--out", "short.pem", "--key-out", "short-key.pem", "--email", "other@app.test")
+	if code != 0 || strings.Contains(errOut, "created") || !strings.Contains(errOut, "tlskit: acme: account: https://") ||
+		!strings.Contains(errOut, "warning: acme: --email other@app.test ignored: the account https://") || !strings.Contains(errOut, "(with me@app.test)") {
+		t.Errorf("second run: exit %d, want the account reused and --email's warning\n%s", code, errOut)
 	}
 	leaf := parseLeaf(t, e2etest.ReadFile(t, dir, "short.pem"))
 	if days := leaf.NotAfter.Sub(leaf.NotBefore).Hours() / 24; days > 7 {
