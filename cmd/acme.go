@@ -105,6 +105,7 @@ type acmeIssueOptions struct {
 	hookTimeout time.Duration
 	csrFile     string
 	httpAddress string
+	flags       *pflag.FlagSet // which flags were given: a challenge's own flag given for another is refused
 }
 
 func newACMEIssueCmd(a *app) *cobra.Command {
@@ -155,6 +156,7 @@ stderr, one line per step; a refused authorization shows the CA's problem docume
 
 // register adds the account and challenge flags acme issue and renew share.
 func (o *acmeIssueOptions) register(fs *pflag.FlagSet) {
+	o.flags = fs
 	fs.StringVar(&o.email, "email", "", "contact address for a new account")
 	fs.BoolVar(&o.agreeTOS, "agree-tos", false, "agree to the CA's terms of service (needed to make an account at a CA that has terms)")
 	fs.StringVar(&o.eabKID, "eab-kid", "", "external account binding key ID, from the CA (ZeroSSL, Google, some private CAs)")
@@ -262,10 +264,35 @@ func (o *acmeIssueOptions) check() error {
 			return usageErrorf("--dns-resolver must be HOST:PORT (e.g. 127.0.0.1:53), not %q", o.dnsResolver)
 		}
 	}
+	if err := o.checkChallengeFlags(); err != nil {
+		return err
+	}
 	if o.webroot != "" {
 		// Judged now: a webroot that is not there would fail only after the CA made the order.
 		if st, err := os.Stat(o.webroot); err != nil || !st.IsDir() {
 			return usageErrorf("--webroot %s: not a directory (give the document root the web server serves)", o.webroot)
+		}
+	}
+	return nil
+}
+
+// checkChallengeFlags refuses a challenge's own flag given for another challenge, which would
+// otherwise be parsed and do nothing.
+func (o *acmeIssueOptions) checkChallengeFlags() error {
+	listener := o.challenge == acmeclient.TLSALPN01 || o.challenge == acmeclient.HTTP01 && o.webroot == ""
+	for _, f := range []struct {
+		name, isFor string
+		applies     bool
+	}{
+		{"http-port", "http-01 answered by tlskit's own listener (not --webroot)", o.challenge == acmeclient.HTTP01 && o.webroot == ""},
+		{"http-address", "the http-01 and tls-alpn-01 listeners (not --webroot or dns-01)", listener},
+		{"tls-port", "--challenge tls-alpn-01", o.challenge == acmeclient.TLSALPN01},
+		{"dns-resolver", "--challenge dns-01", o.challenge == acmeclient.DNS01},
+		{"dns-wait", "--challenge dns-01", o.challenge == acmeclient.DNS01},
+		{"dns-hook-timeout", "--challenge dns-01", o.challenge == acmeclient.DNS01},
+	} {
+		if !f.applies && o.flags != nil && o.flags.Changed(f.name) {
+			return usageErrorf("--%s is for %s, not --challenge %s", f.name, f.isFor, o.challenge)
 		}
 	}
 	return nil

@@ -33,9 +33,17 @@ func TestACMEIssueRefusedBeforeTheCA(t *testing.T) {
 		{[]string{"r.test", "--challenge", "dns-01", "--dns-hook", "true", "--dns-resolver", "127.0.0.1"}, "--dns-resolver must be HOST:PORT", ""},
 		{[]string{"r.test", "--challenge", "dns-01", "--dns-hook", "true", "--dns-wait", "0s"}, "--dns-wait and --dns-hook-timeout must be greater than zero", ""},
 		{[]string{"--csr", "req.pem", "--key-password-file", "pw"}, "--csr carries its own key: --key, --key-type and --key-password-file", ""},
+		// A challenge's own flag given for another.
+		{[]string{"r.test", "--tls-port", "8443"}, "--tls-port is for --challenge tls-alpn-01, not --challenge http-01", ""},
+		{[]string{"r.test", "--challenge", "tls-alpn-01", "--http-port", "8080"}, "--http-port is for http-01 answered by tlskit's own listener", ""},
+		{[]string{"r.test", "--webroot", t.TempDir(), "--http-address", "127.0.0.1"}, "--http-address is for the http-01 and tls-alpn-01 listeners", ""},
+		{[]string{"r.test", "--challenge", "dns-01", "--dns-hook", "true", "--http-port", "8080"}, "--http-port is for", ""},
+		{[]string{"r.test", "--dns-wait", "1m"}, "--dns-wait is for --challenge dns-01", ""},
+		{[]string{"r.test", "--challenge", "tls-alpn-01", "--dns-resolver", "127.0.0.1:53"}, "--dns-resolver is for --challenge dns-01", ""},
+		{[]string{"r.test", "--dns-hook-timeout", "1m"}, "--dns-hook-timeout is for --challenge dns-01", ""},
 	} {
 		xdg := t.TempDir()
-		args := append([]string{"acme", "issue", "--server", ca.URL + "/dir", "--http-port", peertest.FreePort(t), "--tls-port", peertest.FreePort(t),
+		args := append([]string{"acme", "issue", "--server", ca.URL + "/dir",
 			"--out", filepath.Join(xdg, "c.pem"), "--key-out", filepath.Join(xdg, "k.pem")}, tc.args...)
 		r := cliRun{args: args, env: map[string]string{"XDG_DATA_HOME": xdg}}.run(t)
 		if r.code != ExitUsage || !strings.Contains(r.stderr, tc.says) || !strings.Contains(r.stderr, tc.hint) {
