@@ -136,23 +136,33 @@ func LoadAccount(dir, directory string) (*Account, bool, error) {
 	return a, false, nil
 }
 
-// writeExclusive writes a file that must not exist yet, with exactly mode (umask aside).
+// writeExclusive writes a file that must not exist yet, with exactly mode (umask aside): staged
+// whole beside it and then hard-linked into place, so that neither a crash nor a second run at
+// the same moment ever finds a partial key. (certgen.WriteFiles does the same for a batch; this
+// layer may not import it.)
 func writeExclusive(path string, data []byte, mode os.FileMode) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
+	f, err := os.CreateTemp(filepath.Dir(path), ".tlskit-*.tmp")
 	if err != nil {
 		return err
 	}
+	tmp := f.Name()
+	defer os.Remove(tmp)
 	if err := f.Chmod(mode); err != nil {
 		f.Close()
-		os.Remove(path)
 		return err
 	}
 	if _, err := f.Write(data); err != nil {
 		f.Close()
-		os.Remove(path)
 		return err
 	}
-	return f.Close()
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Link(tmp, path)
 }
 
 // save writes account.json (temp file, rename).

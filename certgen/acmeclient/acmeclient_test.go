@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -117,6 +118,40 @@ func TestLoadAccount(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, accountKeyFile), []byte("garbage"), 0o600)
 	if _, _, err := LoadAccount(dir, "https://ca.test/dir"); err == nil {
 		t.Error("a garbage key file was accepted")
+	}
+}
+
+// TestLoadAccountAtOnce: runs that make the account at the same moment end with one key, each
+// having read it whole, and no staging file left beside it.
+func TestLoadAccountAtOnce(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "ca.test")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	const runs = 8
+	keys := make([]crypto.Signer, runs)
+	errs := make([]error, runs)
+	var wg sync.WaitGroup
+	for i := range runs {
+		wg.Go(func() {
+			var a *Account
+			if a, _, errs[i] = LoadAccount(dir, "https://ca.test/dir"); errs[i] == nil {
+				keys[i] = a.Key
+			}
+		})
+	}
+	wg.Wait()
+	for i := range runs {
+		if errs[i] != nil {
+			t.Fatalf("run %d: %v", i, errs[i])
+		}
+		if !keys[i].Public().(interface{ Equal(crypto.PublicKey) bool }).Equal(keys[0].Public()) {
+			t.Errorf("run %d has another key", i)
+		}
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 1 || entries[0].Name() != accountKeyFile {
+		t.Errorf("the account directory holds %v, want only %s", entries, accountKeyFile)
 	}
 }
 
