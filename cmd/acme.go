@@ -208,6 +208,22 @@ func runACMEIssue(ctx context.Context, a *app, o *acmeIssueOptions, names []stri
 	return o.obtain(ctx, a, nil, names, "", o.output)
 }
 
+// beforeOrder judges what can be judged of an order for names before the CA is asked (the
+// names against the challenge, the files it would replace) and reads the external account
+// binding, if any.
+func (o *acmeIssueOptions) beforeOrder(names []string, out outputOptions) (*acme.ExternalAccountBinding, error) {
+	if err := o.checkNames(names); err != nil {
+		return nil, err
+	}
+	if err := o.refuseExisting(out, names[0]); err != nil {
+		return nil, err
+	}
+	if o.eabKID == "" {
+		return nil, nil
+	}
+	return readEAB(o.eabKID, o.eabHMACFile)
+}
+
 // refuseExisting refuses, before the CA is asked, to overwrite what out would replace without
 // --force: a certificate issued and then not written would count against the CA's rate
 // limits for nothing. first is the first name, which names the files by default.
@@ -327,17 +343,9 @@ func (o *acmeIssueOptions) obtain(ctx context.Context, a *app, sess *acmeSession
 	if len(sans.EmailAddresses) > 0 || len(sans.URIs) > 0 {
 		return usageErrorf("ACME certifies DNS names and IP addresses, not email addresses or URIs")
 	}
-	if err := o.checkNames(names); err != nil {
+	eab, err := o.beforeOrder(names, out)
+	if err != nil {
 		return err
-	}
-	if err := o.refuseExisting(out, names[0]); err != nil {
-		return err
-	}
-	var eab *acme.ExternalAccountBinding
-	if o.eabKID != "" {
-		if eab, err = readEAB(o.eabKID, o.eabHMACFile); err != nil {
-			return err
-		}
 	}
 	key, newKey, err := o.keys.key(a)
 	if err != nil {
@@ -418,17 +426,9 @@ func (o *acmeIssueOptions) obtainForCSR(ctx context.Context, a *app, sess *acmeS
 	if err != nil {
 		return fmt.Errorf("%s: %w", o.csrFile, err)
 	}
-	if err := o.checkNames(names); err != nil {
+	eab, err := o.beforeOrder(names, out)
+	if err != nil {
 		return err
-	}
-	if err := o.refuseExisting(out, names[0]); err != nil {
-		return err
-	}
-	var eab *acme.ExternalAccountBinding
-	if o.eabKID != "" {
-		if eab, err = readEAB(o.eabKID, o.eabHMACFile); err != nil {
-			return err
-		}
 	}
 	res, err := o.order(ctx, a, sess, eab, names, "", csr.Raw)
 	if err != nil {
