@@ -2,9 +2,11 @@ package peertest
 
 import (
 	"bytes"
+	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -34,10 +36,25 @@ func (b *Buffer) String() string {
 	return b.b.String()
 }
 
-// FreePort asks the kernel for a free port on 127.0.0.1 and releases it for a server to take.
-// Another process may take it first; Start retries on a new port when that happens.
+// FreePort finds a port free on every address for a server to take. It is chosen below the
+// kernel's ephemeral range, not asked of the kernel with port 0: a port from that range, once
+// released, is soon the source port of one of the thousands of client connections the scan
+// tests make in other test processes, and the server then fails to bind it (seen in CI with
+// tlskit's http-01 listener). Another process may still take it first; Start retries on a new
+// port when that happens.
 func FreePort(t testing.TB) string {
 	t.Helper()
+	lo, hi := 20000, ephemeralLow()-1
+	for range 64 {
+		if hi <= lo {
+			break
+		}
+		port := strconv.Itoa(lo + rand.IntN(hi-lo+1))
+		if ln, err := net.Listen("tcp", ":"+port); err == nil {
+			ln.Close()
+			return port
+		}
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -48,6 +65,20 @@ func FreePort(t testing.TB) string {
 		t.Fatal(err)
 	}
 	return port
+}
+
+// ephemeralLow is the first port of the kernel's ephemeral range (Linux's default where it
+// cannot be read, which is also about where other systems start theirs).
+func ephemeralLow() int {
+	data, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
+	if err == nil {
+		if f := strings.Fields(string(data)); len(f) == 2 {
+			if n, err := strconv.Atoi(f[0]); err == nil {
+				return n
+			}
+		}
+	}
+	return 32768
 }
 
 // OpenSSLEnv is the environment every OpenSSL the tests run gets on top of theirs (s_server

@@ -4,6 +4,7 @@ package peertest
 
 import (
 	"net"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -47,4 +48,19 @@ print("listening on", sys.argv[1], flush=True); time.sleep(60)`, port}
 		c.Close()
 		t.Errorf("%s still accepts connections after the test that started it ended", srv.Addr())
 	}
+}
+
+// TestFreePortBelowEphemeral: the port is outside the range the kernel hands client sockets,
+// and free on every address.
+func TestFreePortBelowEphemeral(t *testing.T) {
+	port := FreePort(t)
+	n, err := strconv.Atoi(port)
+	if err != nil || n >= ephemeralLow() || n < 1024 {
+		t.Fatalf("port %s, want one below the ephemeral range (from %d)", port, ephemeralLow())
+	}
+	ln, err := net.Listen("tcp", ":"+port)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln.Close()
 }
