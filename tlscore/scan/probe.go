@@ -249,6 +249,18 @@ func (p *prober) run(ctx context.Context, spec wire.ClientHelloSpec, read func(n
 // send dials (within the concurrency and rate bounds), writes hello and hands the connection
 // to read.
 func (p *prober) send(ctx context.Context, hello []byte, read func(net.Conn) outcome) outcome {
+	return p.exchange(ctx, func(conn net.Conn) outcome {
+		if _, err := conn.Write(hello); err != nil {
+			return outcome{kind: outInconclusive, err: err}
+		}
+		return read(conn)
+	})
+}
+
+// exchange dials (within the concurrency and rate bounds, upgrading with STARTTLS when asked)
+// and hands the connection to talk, under the probe deadline: a probe of one ClientHello, or a
+// check's conversation of several flights. The outcome says what the peer is, as a probe's.
+func (p *prober) exchange(ctx context.Context, talk func(net.Conn) outcome) outcome {
 	select {
 	case p.sem <- struct{}{}:
 	case <-ctx.Done():
@@ -293,11 +305,8 @@ func (p *prober) send(ctx context.Context, hello []byte, read func(net.Conn) out
 	stop := context.AfterFunc(pctx, func() { _ = conn.SetDeadline(time.Unix(1, 0)) })
 	defer stop()
 
-	if _, err := conn.Write(hello); err != nil {
-		return outcome{kind: outInconclusive, err: err}
-	}
 	before := cc.n
-	out := read(cc)
+	out := talk(cc)
 	p.observe(ctx, out, cc.n-before, nil)
 	return out
 }
