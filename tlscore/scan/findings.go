@@ -96,6 +96,8 @@ func Findings(r *Result) []Finding {
 	for _, id := range ids {
 		add(id, sev[id], "%d %s suite(s) accepted, e.g. %s", len(kinds[id]), what[id], examples(kinds[id], 3))
 	}
+	out = append(out, attackFindings(r)...)
+	out = append(out, checkFindings(r.Checks, supported["SSL 3.0"])...)
 	if r.SecureRenegotiation != nil && !*r.SecureRenegotiation {
 		add("insecure-renegotiation", "high", "no secure renegotiation: the server's ServerHello lacks renegotiation_info (RFC 5746; CVE-2009-3555)")
 	}
@@ -180,4 +182,105 @@ func examples(items []string, n int) string {
 		return strings.Join(items, ", ")
 	}
 	return fmt.Sprintf("%s and %d more", strings.Join(items[:n], ", "), len(items)-n)
+}
+
+// checkFindings turns the vulnerable checks into findings, under testssl's severities.
+// fallbackPOODLE: SSL 3.0 is accepted, so a forced fallback lands in POODLE (testssl makes the
+// missing SCSV high then).
+func checkFindings(checks []Check, fallbackPOODLE bool) []Finding {
+	var out []Finding
+	for _, c := range checks {
+		if c.Verdict != Vulnerable {
+			continue
+		}
+		f := Finding{ID: c.ID, Severity: "high"}
+		switch c.ID {
+		case "heartbleed":
+			f.Message = "Heartbleed (CVE-2014-0160): "
+		case "ccs-injection":
+			f.Message = "CCS injection (CVE-2014-0224): "
+		case "ticketbleed":
+			f.Message = "Ticketbleed (CVE-2016-9244): "
+		case "robot":
+			f.Message = "ROBOT, an RSA padding oracle (CVE-2017-13099 and others): "
+		case "compression":
+			f.Message = "TLS compression (CRIME, CVE-2012-4929): "
+		case "client-renegotiation":
+			f.Severity, f.Message = "medium", "client-initiated renegotiation is allowed (a DoS lever): "
+		case "fallback-scsv":
+			f.ID, f.Severity, f.Message = "no-fallback-scsv", "medium", "no downgrade protection (TLS_FALLBACK_SCSV, RFC 7507): "
+			if fallbackPOODLE {
+				f.Severity = "high"
+			}
+		default:
+			f.Message = c.ID + ": "
+		}
+		f.Message += c.Received // the evidence in full is the check's
+		out = append(out, f)
+	}
+	return out
+}
+
+// attack is a published attack on a kind of suite, the way testssl names them, with the
+// severity testssl gives it.
+type attack struct {
+	id, severity, what string
+	hits               func(version string, cs wire.CipherSuite) bool
+}
+
+func isCBC(cs wire.CipherSuite) bool { return strings.HasSuffix(cs.Cipher, "-CBC") }
+
+// block64 reports a 64-bit block cipher: birthday-bound collisions after a few tens of GiB.
+func block64(cs wire.CipherSuite) bool {
+	for _, c := range []string{"3DES", "DES", "IDEA", "RC2", "GOST28147", "MAGMA"} {
+		if strings.HasPrefix(cs.Cipher, c) {
+			return true
+		}
+	}
+	return false
+}
+
+var attacks = []attack{
+	{"poodle", "high", "POODLE (CVE-2014-3566): SSL 3.0 with CBC", func(v string, cs wire.CipherSuite) bool { return v == "SSL 3.0" && isCBC(cs) }},
+	{"freak", "high", "FREAK (CVE-2015-0204): export RSA", func(_ string, cs wire.CipherSuite) bool { return cs.Export && cs.KeyExchange == "RSA" }},
+	{"logjam", "high", "Logjam (CVE-2015-4000): export DHE", func(_ string, cs wire.CipherSuite) bool { return cs.Export && cs.KeyExchange == "DHE" }},
+	{"drown", "high", "DROWN (CVE-2016-0800): SSL 2.0", func(v string, _ wire.CipherSuite) bool { return v == "SSL 2.0" }},
+	{"beast", "medium", "BEAST (CVE-2011-3389): CBC in SSL 3.0 or TLS 1.0", func(v string, cs wire.CipherSuite) bool { return (v == "SSL 3.0" || v == "TLS 1.0") && isCBC(cs) }},
+	{"sweet32", "low", "SWEET32 (CVE-2016-2183): 64-bit block", func(_ string, cs wire.CipherSuite) bool { return block64(cs) }},
+	{"lucky13", "low", "Lucky Thirteen (CVE-2013-0169): CBC with HMAC", func(v string, cs wire.CipherSuite) bool { return v != "SSL 2.0" && isCBC(cs) }},
+}
+
+// attackFindings names the attacks the accepted suites open the door to, each with the
+// suites that trigger it. BEAST is low, as testssl has it, when a later version is accepted
+// too: clients that can use it are not exposed.
+func attackFindings(r *Result) []Finding {
+	var out []Finding
+	later := false
+	for _, v := range r.Versions {
+		later = later || (v.Supported && (v.Version == "TLS 1.1" || v.Version == "TLS 1.2" || v.Version == "TLS 1.3"))
+	}
+	for _, a := range attacks {
+		var hits []string
+		for _, v := range r.Versions {
+			for _, s := range v.Suites {
+				cs, _ := wire.CipherSuiteByID(s.ID)
+				if s.SSLv2Kind != 0 {
+					c, _ := wire.SSLv2CipherByKind(s.SSLv2Kind)
+					cs = c.Suite()
+				}
+				if a.hits(v.Version, cs) {
+					hits = append(hits, v.Version+" "+s.Name)
+				}
+			}
+		}
+		if len(hits) == 0 {
+			continue
+		}
+		sev := a.severity
+		if a.id == "beast" && later {
+			sev = "low"
+		}
+		out = append(out, Finding{ID: a.id, Severity: sev, Message: fmt.Sprintf("%s: %d suite(s), e.g. %s", a.what, len(hits), examples(hits, 3))})
+	}
+	return out
 }

@@ -57,7 +57,14 @@ func fixtureResult() *Result {
 			{GroupResult: GroupResult{ID: 256, Name: "ffdhe2048", Supported: true}, Version: "TLS 1.2", Auth: "DHE"},
 		},
 		SecureRenegotiation: &secureReneg,
-		DHGroupBits:         1024,
+		Checks: []Check{
+			{ID: "heartbleed", Verdict: Vulnerable, Sent: "a TLS 1.2 ClientHello offering heartbeats, then a heartbeat request claiming 16384 bytes of payload with none, and a well-formed one with 16",
+				Received: "a heartbeat response of 16403 bytes to the request that carried none: the server's memory"},
+			{ID: "ccs-injection", Verdict: NotVulnerable, Sent: "a ChangeCipherSpec right after the server's TLS 1.2 first flight", Received: "fatal unexpected_message alert"},
+			{ID: "compression", Verdict: Inconclusive, Sent: "a TLS 1.2 ClientHello offering DEFLATE and null compression", Received: "no usable answer (read: connection reset by peer)"},
+			{ID: "ticketbleed", Verdict: NotApplicable, Sent: "a TLS 1.2 handshake", Received: "no session ticket was issued"},
+		},
+		DHGroupBits: 1024,
 		DH: []DHGroup{
 			{Version: "TLS 1.2", Auth: "RSA", Suite: "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256", Bits: 2048},
 			{Version: "TLS 1.2", Auth: "ANON", Suite: "TLS_DH_anon_WITH_AES_128_CBC_SHA", Bits: 1024, Prime: "RFC 2409 group 2 (1024-bit MODP)"},

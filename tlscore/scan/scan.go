@@ -100,6 +100,8 @@ type Result struct {
 	// (RFC 5746) to a hello that signalled it; nil when no version below 1.3 is accepted or the
 	// probe proved nothing.
 	SecureRenegotiation *bool `json:"secure_renegotiation,omitempty"`
+	// Checks are the vulnerability checks, each with its verdict and evidence.
+	Checks []Check `json:"checks"`
 	// Connection is what one ordinary handshake (Go's TLS stack, ALPN h2 and http/1.1)
 	// showed: the certificate, ALPN, OCSP stapling and resumption.
 	Connection *Connection `json:"connection,omitempty"`
@@ -288,6 +290,8 @@ func Scan(ctx context.Context, opts Options) (*Result, error) {
 	wg.Go(func() { dh = s.dhGroups(ctx, found) })
 	var secureReneg *bool
 	wg.Go(func() { secureReneg = s.secureRenegotiation(ctx, found) })
+	var checks []Check
+	wg.Go(func() { checks = s.vulnerabilities(ctx, found) })
 	wg.Wait()
 	<-connDone
 	<-v2Done
@@ -305,7 +309,7 @@ func Scan(ctx context.Context, opts Options) (*Result, error) {
 		return nil, err
 	}
 	res := &Result{Target: opts.Target, Groups: s.groupResults, TLS12Groups: s.groups12, HelloRetryRequest: s.hrr,
-		Probes: int(s.p.probes.Load()), Connection: conn, DHGroupBits: smallestDH(dh), DH: dh, SecureRenegotiation: secureReneg, rootsGiven: opts.Roots != nil}
+		Probes: int(s.p.probes.Load()), Connection: conn, DHGroupBits: smallestDH(dh), DH: dh, SecureRenegotiation: secureReneg, Checks: checks, rootsGiven: opts.Roots != nil}
 	if res.Groups == nil {
 		res.Groups = []GroupResult{}
 	}

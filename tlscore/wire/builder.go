@@ -35,6 +35,9 @@ type ClientHelloSpec struct {
 	ECPointFormats bool
 	// ExtraExtensions are appended after the ones above, in order, with their Data as is.
 	ExtraExtensions []Extension
+	// CompressionMethods replaces the null-only list (nil) of compression methods; a scanner
+	// offers DEFLATE (1) to see whether a server would compress (CRIME).
+	CompressionMethods []uint8
 }
 
 // KeyShareSpec is one key_share entry to send.
@@ -100,7 +103,12 @@ func MarshalClientHello(spec ClientHelloSpec) ([]byte, error) {
 				b.AddUint16(cs)
 			}
 		})
-		b.AddUint8LengthPrefixed(func(b *cryptobyte.Builder) { b.AddUint8(0) })
+		b.AddUint8LengthPrefixed(func(b *cryptobyte.Builder) {
+			if len(spec.CompressionMethods) == 0 {
+				b.AddUint8(0)
+			}
+			b.AddBytes(spec.CompressionMethods)
+		})
 		if len(exts) == 0 {
 			return
 		}
@@ -149,7 +157,12 @@ func specExtensions(spec ClientHelloSpec) ([]Extension, error) {
 	}
 	if spec.ECPointFormats {
 		errs = append(errs, add(ExtECPointFormats, func(b *cryptobyte.Builder) {
-			b.AddUint8LengthPrefixed(func(b *cryptobyte.Builder) { b.AddUint8(0) })
+			b.AddUint8LengthPrefixed(func(b *cryptobyte.Builder) {
+				if len(spec.CompressionMethods) == 0 {
+					b.AddUint8(0)
+				}
+				b.AddBytes(spec.CompressionMethods)
+			})
 		}))
 	}
 	if len(spec.Groups) > 0 {

@@ -247,6 +247,7 @@ const (
 	ExtSignatureAlgorithms     uint16 = 13
 	ExtALPN                    uint16 = 16
 	ExtSCT                     uint16 = 18
+	ExtHeartbeat               uint16 = 15
 	ExtPadding                 uint16 = 21
 	ExtEncryptThenMAC          uint16 = 22
 	ExtExtendedMasterSecret    uint16 = 23
