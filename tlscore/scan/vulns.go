@@ -3,8 +3,8 @@ package scan
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -159,7 +159,9 @@ func readFirstFlight(r *flightReader) (firstFlight, outcome) {
 	var asm wire.Assembler
 	asm.MaxMessageSize = skeMaxBytes
 	nrec := 0
-	fail := func(err error) (firstFlight, outcome) { return ff, outcome{kind: outInconclusive, err: err, hello: ff.hello} }
+	fail := func(err error) (firstFlight, outcome) {
+		return ff, outcome{kind: outInconclusive, err: err, hello: ff.hello}
+	}
 	for {
 		err := r.fill()
 		records, perr := r.records()
