@@ -3,9 +3,11 @@ package scan
 import (
 	"bytes"
 	"crypto/rand"
+	"crypto/rsa"
 	"encoding/binary"
 	"errors"
 	"io"
+	"math/big"
 	"net"
 	"slices"
 	"testing"
@@ -31,6 +33,11 @@ type peerFaults struct {
 	compress bool
 	// noFallbackCheck: a TLS_FALLBACK_SCSV hello at a lower version is served like any other.
 	noFallbackCheck bool
+	// robot: a ClientKeyExchange whose decryption does not start 00 02 is refused at once with
+	// handshake_failure, where a well-padded one waits for the Finished and fails on its MAC:
+	// the first-bytes oracle the ROBOT paper found in F5, Citrix and others. A fixed peer fails
+	// them all on the Finished.
+	robot bool
 }
 
 // legacyPeer is a hand-built TLS 1.0-1.2 server that takes TLS_RSA_WITH_AES_128_CBC_SHA with
@@ -81,7 +88,7 @@ func legacyPeer(t *testing.T, f peerFaults) int {
 		}
 		// Its "memory": what a heartbeat over-read would copy out.
 		memory := bytes.Repeat([]byte("-----BEGIN RSA PRIVATE KEY-----\n"), 1024)
-		keysChanged := false
+		keysChanged, keyExchanged, finishedNext := false, false, false
 		hdr := make([]byte, 5)
 		for {
 			if _, err := io.ReadFull(c, hdr); err != nil {
@@ -91,12 +98,28 @@ func legacyPeer(t *testing.T, f peerFaults) int {
 			if _, err := io.ReadFull(c, body); err != nil {
 				return
 			}
-			if keysChanged {
+			switch {
+			case keysChanged:
 				// Under keys from an empty master secret a one-byte record is no CBC record.
 				sendAlert(alertDecryptionFailed)
 				return
+			case finishedNext:
+				// The client's Finished, under keys this peer never shares with anyone.
+				sendAlert(alertBadRecordMAC)
+				return
 			}
 			switch hdr[0] {
+			case wire.ContentHandshake:
+				if keyExchanged || len(body) < 6 || body[0] != wire.TypeClientKeyExchange {
+					return
+				}
+				key := pair.PrivateKey.(*rsa.PrivateKey)
+				block := new(big.Int).Exp(new(big.Int).SetBytes(body[6:]), key.D, key.N).FillBytes(make([]byte, key.Size()))
+				if f.robot && (block[0] != 0 || block[1] != 2) {
+					sendAlert(alertHandshakeFailure)
+					return
+				}
+				keyExchanged = true
 			case wire.ContentHeartbeat:
 				if !heartbeats || len(body) < 3 || body[0] != 1 {
 					continue
@@ -118,6 +141,10 @@ func legacyPeer(t *testing.T, f peerFaults) int {
 					return
 				}
 			case wire.ContentChangeCipherSpec:
+				if keyExchanged {
+					finishedNext = true
+					continue
+				}
 				if !f.ccsInjection {
 					sendAlert(alertUnexpectedMessage)
 					return

@@ -33,7 +33,7 @@ const (
 // enumeration found, all at once under the prober's bounds.
 func (s *scanner) vulnerabilities(ctx context.Context, found map[uint16][]uint16) []Check {
 	checks := []func(context.Context, map[uint16][]uint16) Check{
-		s.heartbleed, s.ccsInjection, s.compression, s.fallbackSCSV, s.ticketbleed,
+		s.heartbleed, s.ccsInjection, s.compression, s.fallbackSCSV, s.ticketbleed, s.robot,
 	}
 	out := make([]Check, len(checks))
 	var wg sync.WaitGroup

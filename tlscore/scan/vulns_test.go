@@ -50,6 +50,8 @@ func TestChecksOnFaultyPeers(t *testing.T) {
 		{"no compression", peerFaults{}, "compression", NotVulnerable, ""},
 		{"no fallback check", peerFaults{noFallbackCheck: true}, "fallback-scsv", Vulnerable, "no-fallback-scsv"},
 		{"fallback check", peerFaults{}, "fallback-scsv", NotVulnerable, ""},
+		{"robot oracle", peerFaults{robot: true}, "robot", Vulnerable, "robot"},
+		{"robot fixed", peerFaults{}, "robot", NotVulnerable, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -125,7 +127,8 @@ func testsslVerdict(f testsslFinding) Verdict {
 }
 
 // TestChecksVersusTestssl holds the checks' verdicts to testssl's on the same servers in the
-// same run: the faulty peer with every fault, the fixed one, openssl s_server and a Go server.
+// same run: the faulty peer with every fault, the fixed one, openssl s_server and a Go server
+// (both of which reject a bad RSA padding implicitly: not ROBOT).
 // testssl tests CRIME with its own sockets when its OpenSSL has no zlib (Debian's has none),
 // and finds the faulty peer's DEFLATE; it calls it MEDIUM there only because the peer does not
 // speak HTTP, where tlskit keeps it high (CRIME needs no HTTP, only secrets beside
@@ -138,10 +141,13 @@ func TestChecksVersusTestssl(t *testing.T) {
 	peertest.NeedOpenSSL3(t)
 	checks := map[string]string{ // tlskit's check → testssl's id
 		"heartbleed": "heartbleed", "ccs-injection": "CCS", "compression": "CRIME_TLS", "fallback-scsv": "fallback_SCSV", "ticketbleed": "ticketbleed",
+		"robot": "ROBOT",
 	}
 	_, _, pair := testCert(t, "rsa")
 	goServer := func(t *testing.T) int {
-		l, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{pair}, MinVersion: tls.VersionTLS10})
+		// RSA key transport is out of Go's defaults; named, it is served (for the ROBOT check).
+		suites := []uint16{tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, tls.TLS_RSA_WITH_AES_128_GCM_SHA256, tls.TLS_RSA_WITH_AES_128_CBC_SHA}
+		l, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{pair}, MinVersion: tls.VersionTLS10, CipherSuites: suites})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -160,22 +166,22 @@ func TestChecksVersusTestssl(t *testing.T) {
 		protocols bool
 	}{
 		{"faulty peer", func(t *testing.T) (int, int) {
-			p := legacyPeer(t, peerFaults{heartbeat: true, heartbleed: true, ccsInjection: true, compress: true, noFallbackCheck: true})
+			p := legacyPeer(t, peerFaults{heartbeat: true, heartbleed: true, ccsInjection: true, compress: true, noFallbackCheck: true, robot: true})
 			return p, p
-		}, map[string]Verdict{"heartbleed": Vulnerable, "ccs-injection": Vulnerable, "compression": Vulnerable, "fallback-scsv": Vulnerable, "ticketbleed": NotApplicable}, true},
+		}, map[string]Verdict{"heartbleed": Vulnerable, "ccs-injection": Vulnerable, "compression": Vulnerable, "fallback-scsv": Vulnerable, "ticketbleed": NotApplicable, "robot": Vulnerable}, true},
 		{"fixed peer", func(t *testing.T) (int, int) { p := legacyPeer(t, peerFaults{heartbeat: true}); return p, p },
-			map[string]Verdict{"heartbleed": NotVulnerable, "ccs-injection": NotVulnerable, "compression": NotVulnerable, "fallback-scsv": NotVulnerable, "ticketbleed": NotApplicable}, true},
+			map[string]Verdict{"heartbleed": NotVulnerable, "ccs-injection": NotVulnerable, "compression": NotVulnerable, "fallback-scsv": NotVulnerable, "ticketbleed": NotApplicable, "robot": NotVulnerable}, true},
 		// One s_server each: it serves one connection at a time.
 		{"openssl s_server", func(t *testing.T) (int, int) { return startOpenSSL(t, "-www"), startOpenSSL(t, "-www") },
-			map[string]Verdict{"heartbleed": NotVulnerable, "ccs-injection": NotVulnerable, "compression": NotVulnerable, "fallback-scsv": NotVulnerable, "ticketbleed": NotVulnerable}, false},
+			map[string]Verdict{"heartbleed": NotVulnerable, "ccs-injection": NotVulnerable, "compression": NotVulnerable, "fallback-scsv": NotVulnerable, "ticketbleed": NotVulnerable, "robot": NotVulnerable}, false},
 		{"Go", func(t *testing.T) (int, int) { p := goServer(t); return p, p },
-			map[string]Verdict{"heartbleed": NotVulnerable, "ccs-injection": NotVulnerable, "compression": NotVulnerable, "fallback-scsv": NotVulnerable, "ticketbleed": NotVulnerable}, false},
+			map[string]Verdict{"heartbleed": NotVulnerable, "ccs-injection": NotVulnerable, "compression": NotVulnerable, "fallback-scsv": NotVulnerable, "ticketbleed": NotVulnerable, "robot": NotVulnerable}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			ours, theirsPort := tc.start(t)
 			done := make(chan map[string]testsslFinding, 1)
-			args := []string{"--heartbleed", "--ccs-injection", "--crime", "--tls-fallback", "--ticketbleed"}
+			args := []string{"--heartbleed", "--ccs-injection", "--crime", "--tls-fallback", "--ticketbleed", "--robot"}
 			if tc.protocols {
 				args = append(args, "-p")
 			}

@@ -1,0 +1,213 @@
+package scan
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"math/big"
+	"net"
+	"strings"
+	"sync"
+	"syscall"
+
+	"golang.org/x/crypto/cryptobyte"
+
+	"github.com/tlskit/tlskit/tlscore/wire"
+)
+
+// robotVariant is one way of padding the premaster secret for RSA key transport, as the ROBOT
+// paper (Böck, Somorovsky, Young, 2017) lists them: a server whose answers tell any of them
+// apart from the others is a Bleichenbacher oracle.
+type robotVariant struct {
+	name string
+	// pad builds the k-byte encryption block for a 48-byte premaster secret of the version.
+	pad func(k int, version uint16) []byte
+}
+
+// nonzero fills n bytes with random non-zero bytes, as PKCS#1 v1.5 padding is.
+func nonzero(n int) []byte {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	for i := range b {
+		for b[i] == 0 {
+			_, _ = rand.Read(b[i : i+1])
+		}
+	}
+	return b
+}
+
+// pkcs1Block is 00 02 PADDING 00 MESSAGE for a k-byte modulus.
+func pkcs1Block(k int, msg []byte) []byte {
+	block := append([]byte{0, 2}, nonzero(k-3-len(msg))...)
+	return append(append(block, 0), msg...)
+}
+
+func premaster(version uint16) []byte {
+	pms := make([]byte, 48)
+	_, _ = rand.Read(pms)
+	pms[0], pms[1] = byte(version>>8), byte(version)
+	return pms
+}
+
+var robotVariants = []robotVariant{
+	{"well-formed", func(k int, v uint16) []byte { return pkcs1Block(k, premaster(v)) }},
+	{"wrong first bytes (0x41 0x17)", func(k int, v uint16) []byte {
+		b := pkcs1Block(k, premaster(v))
+		b[0], b[1] = 0x41, 0x17
+		return b
+	}},
+	{"0x00 in the wrong place", func(k int, v uint16) []byte {
+		// The separator 11 bytes early: the message that follows is 59 bytes, not 48.
+		b := pkcs1Block(k, premaster(v))
+		b[k-49], b[k-60] = nonzero(1)[0], 0
+		return b
+	}},
+	{"no 0x00 separator", func(k int, v uint16) []byte {
+		b := pkcs1Block(k, premaster(v))
+		b[k-49] = nonzero(1)[0]
+		return b
+	}},
+	{"wrong version in the premaster secret", func(k int, v uint16) []byte { return pkcs1Block(k, premaster(0x0202)) }},
+}
+
+// robot sends, on one connection each, a ClientKeyExchange of every robotVariant, then
+// ChangeCipherSpec and a Finished that cannot be right, and compares how the server ends each
+// connection. A fixed server ends them all alike (it rejects a bad padding implicitly, with a
+// random premaster secret, and fails on the Finished); one whose answers differ is an oracle
+// that lets an attacker decrypt or sign with its key (ROBOT, CVE-2017-13099 and its siblings).
+func (s *scanner) robot(ctx context.Context, found map[uint16][]uint16) Check {
+	c := Check{ID: "robot"}
+	v, suites := legacyTop(found)
+	var rsaSuites []uint16
+	for _, id := range suites {
+		if cs, ok := wire.CipherSuiteByID(id); ok && cs.KeyExchange == "RSA" && !cs.Export {
+			rsaSuites = append(rsaSuites, id)
+		}
+	}
+	if len(rsaSuites) == 0 {
+		c.Verdict, c.Sent, c.Received = NotApplicable, "nothing", "no RSA key transport suite is accepted"
+		return c
+	}
+	c.Sent = fmt.Sprintf("%d %s ClientKeyExchanges of RSA key transport, one a connection: %s", len(robotVariants), wire.VersionName(v), variantNames())
+	answers := make([]string, len(robotVariants))
+	var wg sync.WaitGroup
+	for i, rv := range robotVariants {
+		wg.Go(func() { answers[i] = s.robotTry(ctx, v, rsaSuites, rv) })
+	}
+	wg.Wait()
+	if differs(answers) {
+		// Ask again: a difference from a dropped connection is no oracle.
+		again := make([]string, len(robotVariants))
+		for i, rv := range robotVariants {
+			wg.Go(func() { again[i] = s.robotTry(ctx, v, rsaSuites, rv) })
+		}
+		wg.Wait()
+		for i := range answers {
+			if answers[i] != again[i] {
+				c.Verdict, c.Received = Inconclusive, "the answers changed between two rounds: "+robotSummary(answers)+" / "+robotSummary(again)
+				return c
+			}
+		}
+		c.Verdict, c.Received = Vulnerable, "the server tells the paddings apart: "+robotSummary(answers)
+		return c
+	}
+	switch a := answers[0]; {
+	case strings.HasPrefix(a, "?"):
+		c.Verdict, c.Received = Inconclusive, strings.TrimPrefix(a, "?")
+	default:
+		c.Verdict, c.Received = NotVulnerable, "the same answer to every padding: "+a
+	}
+	return c
+}
+
+func variantNames() string {
+	var names []string
+	for _, v := range robotVariants {
+		names = append(names, v.name)
+	}
+	return strings.Join(names, ", ")
+}
+
+func differs(answers []string) bool {
+	for _, a := range answers[1:] {
+		if a != answers[0] {
+			return true
+		}
+	}
+	return false
+}
+
+func robotSummary(answers []string) string {
+	var parts []string
+	for i, a := range answers {
+		parts = append(parts, robotVariants[i].name+": "+strings.TrimPrefix(a, "?"))
+	}
+	return strings.Join(parts, "; ")
+}
+
+// robotTry runs one connection of the ROBOT check and says how the server ended it ("fatal
+// bad_record_mac alert", "the connection closed", "no answer"); an answer that proves nothing
+// starts with "?".
+func (s *scanner) robotTry(ctx context.Context, v uint16, suites []uint16, rv robotVariant) string {
+	var said string
+	probe := Check{}
+	s.firstFlightThen(ctx, &probe, s.helloSpec(v, suites), func(conn net.Conn, r *flightReader, ff firstFlight) {
+		if len(ff.certs) == 0 {
+			said = "?no certificate in the server's first flight"
+			return
+		}
+		cert, err := x509.ParseCertificate(ff.certs[0])
+		if err != nil {
+			said = "?the server's certificate does not parse: " + err.Error()
+			return
+		}
+		pub, ok := cert.PublicKey.(*rsa.PublicKey)
+		if !ok {
+			said = "?the server's certificate has no RSA key"
+			return
+		}
+		k := (pub.N.BitLen() + 7) / 8
+		m := new(big.Int).SetBytes(rv.pad(k, v))
+		enc := new(big.Int).Exp(m, big.NewInt(int64(pub.E)), pub.N).FillBytes(make([]byte, k))
+		var b cryptobyte.Builder
+		b.AddUint8(wire.TypeClientKeyExchange)
+		b.AddUint24LengthPrefixed(func(b *cryptobyte.Builder) {
+			if v == wire.VersionSSL30 {
+				b.AddBytes(enc) // SSL 3.0 sends the bare ciphertext
+				return
+			}
+			b.AddUint16LengthPrefixed(func(b *cryptobyte.Builder) { b.AddBytes(enc) })
+		})
+		cke := b.BytesOrPanic()
+		flight := wire.WrapRecords(wire.ContentHandshake, v, cke)
+		flight = append(flight, wire.WrapRecords(wire.ContentChangeCipherSpec, v, []byte{1})...)
+		// A Finished under keys the server cannot share: 64 random bytes, long enough for any
+		// suite's record protection, so it fails on its MAC, never on its length.
+		flight = append(flight, wire.WrapRecords(wire.ContentHandshake, v, randomBytes(64))...)
+		if _, err := conn.Write(flight); err != nil {
+			said = "?" + err.Error()
+			return
+		}
+		a := readAnswer(conn, r, s.opts.Timeout)
+		switch {
+		case a.alert != nil:
+			said = a.says()
+		case a.closed, a.timeout:
+			said = a.says()
+		case errors.Is(a.err, syscall.ECONNRESET):
+			// A reset is an answer too: servers differ in it (the paper's "TCP reset").
+			said = "a TCP reset"
+		case a.err != nil:
+			said = "?no usable answer"
+		default:
+			said = "?" + a.says()
+		}
+	})
+	if said == "" {
+		said = "?" + probe.Received
+	}
+	return said
+}
