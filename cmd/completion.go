@@ -12,6 +12,7 @@ import (
 	"github.com/tlskit/tlskit/certgen/acmeclient"
 	"github.com/tlskit/tlskit/certgen/truststore"
 	"github.com/tlskit/tlskit/tlscore/connect"
+	"github.com/tlskit/tlskit/tlscore/scan"
 	"github.com/tlskit/tlskit/tlscore/wire"
 )
 
@@ -48,6 +49,8 @@ func flagValues(c *cobra.Command, name string) ([]string, bool) {
 		return []string{"server", "client", "any"}, true
 	case "fail-on":
 		return []string{"info", "low", "medium", "high", "none"}, true
+	case "checks":
+		return append(scan.CheckNames(), "all", "none"), true
 	case "client-auth":
 		return []string{"none", "request", "require"}, true
 	case "revocation":

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -23,6 +24,7 @@ type scanOptions struct {
 	parallel   int
 	rate       int
 	failOn     string
+	checks     string
 	revocation revocationFlags
 }
 
@@ -53,6 +55,7 @@ worst code wins.`,
 	o.starttls.register(fs, "before each probe", "")
 	fs.IntVar(&o.parallel, "parallel", 8, "probe connections at once")
 	fs.IntVar(&o.rate, "rate", 250, "most new connections per second, so a scan never floods a server")
+	fs.StringVar(&o.checks, "checks", "all", "vulnerability checks to run, comma-separated: "+strings.Join(scan.CheckNames(), ", ")+"; all or none")
 	fs.StringVar(&o.failOn, "fail-on", "high", "exit 3 on a finding of this severity or worse: info (any finding), low, medium or high; none never does")
 	o.revocation.register(fs, revocation.ModeStaple)
 	return c
@@ -70,6 +73,10 @@ func runScan(ctx context.Context, a *app, o *scanOptions, args []string) error {
 		return usageErrorf("--rate must be at least 1")
 	}
 	if err := o.starttls.check(); err != nil {
+		return err
+	}
+	checks, err := parseChecks(o.checks)
+	if err != nil {
 		return err
 	}
 	if err := stdinOnce("--ca", o.caFile, args); err != nil {
@@ -108,7 +115,8 @@ func runScan(ctx context.Context, a *app, o *scanOptions, args []string) error {
 			sni = o.sni
 		}
 		res, err := scan.Scan(ctx, scan.Options{Target: t, ServerName: sni, Timeout: a.opts.Timeout, Parallel: o.parallel, Rate: o.rate,
-			StartTLS: o.starttls.forTarget(t), Roots: roots, Now: a.now, Revocation: rp.opts, RevocationHardFail: rp.hardFail})
+			StartTLS: o.starttls.forTarget(t), Roots: roots, Now: a.now, Revocation: rp.opts, RevocationHardFail: rp.hardFail,
+			Checks: checks})
 		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err() // interrupted: the rest would be too
@@ -149,6 +157,27 @@ func runScan(ctx context.Context, a *app, o *scanOptions, args []string) error {
 }
 
 // scanError names the target in an error that does not already.
+// parseChecks reads --checks: nil for all, an empty list for none, else the names given.
+func parseChecks(list string) ([]string, error) {
+	switch strings.TrimSpace(list) {
+	case "all":
+		return nil, nil
+	case "none", "":
+		return []string{}, nil
+	}
+	var out []string
+	for _, name := range strings.Split(list, ",") {
+		name = strings.TrimSpace(name)
+		if !slices.Contains(scan.CheckNames(), name) {
+			return nil, usageErrorf("--checks: no check %q (the checks are %s, or all, or none)", name, strings.Join(scan.CheckNames(), ", "))
+		}
+		if !slices.Contains(out, name) {
+			out = append(out, name)
+		}
+	}
+	return out, nil
+}
+
 func scanError(t connect.Target, err error) error {
 	var ns *scan.NotScannedError
 	if errors.As(err, &ns) {
@@ -295,6 +324,24 @@ func renderScan(w io.Writer, p palette, rep scan.Report, gap bool) error {
 				fmt.Fprintf(&b, "revocation: %s\n", render.Escape(describeRevocationReport(rev)))
 			}
 			fmt.Fprintf(&b, "resumption ticket: %t\n", c.ResumptionTicket)
+		}
+	}
+	if len(rep.Checks) > 0 {
+		b.WriteString("checks:\n")
+		for _, c := range rep.Checks {
+			// Padded before it is coloured, so the columns are those of a pipe.
+			verdict := fmt.Sprintf("%-15s", c.Verdict)
+			switch c.Verdict {
+			case scan.Vulnerable:
+				verdict = p.Bad(verdict)
+			case scan.NotVulnerable:
+				verdict = p.Good(verdict)
+			case scan.Inconclusive:
+				verdict = p.Warn(verdict)
+			default:
+				verdict = p.Dim(verdict)
+			}
+			fmt.Fprintf(&b, "  %-20s %s %s\n", c.ID, verdict, render.Escape(c.Received))
 		}
 	}
 	for _, f := range rep.Findings {

@@ -38,6 +38,9 @@ type Options struct {
 	// RevocationHardFail makes an undetermined status fail its verification.
 	Revocation         revocation.Options
 	RevocationHardFail bool
+	// Checks names the vulnerability checks to run (CheckNames); nil runs them all, an empty
+	// list none.
+	Checks []string
 }
 
 // Suite is one cipher suite a server accepted.
@@ -249,6 +252,11 @@ func Scan(ctx context.Context, opts Options) (*Result, error) {
 	if opts.Target.Host == "" || opts.Target.Port <= 0 || opts.Target.Port > 65535 {
 		return nil, errors.New("scan: target needs a host and a port")
 	}
+	for _, c := range opts.Checks {
+		if !slices.Contains(CheckNames(), c) {
+			return nil, fmt.Errorf("scan: no check %q (the checks are %s)", c, strings.Join(CheckNames(), ", "))
+		}
+	}
 	// The probes stop the scan (sctx) early once the peer is known not to speak TLS; ctx is
 	// the caller's.
 	sctx, stop := context.WithCancel(ctx)
@@ -295,6 +303,9 @@ func Scan(ctx context.Context, opts Options) (*Result, error) {
 	wg.Wait()
 	<-connDone
 	<-v2Done
+	if checks == nil {
+		checks = []Check{}
+	}
 
 	if err := parent.Err(); err != nil {
 		return nil, err

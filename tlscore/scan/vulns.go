@@ -29,16 +29,46 @@ const (
 	alertInappropriateFallback uint8 = 86
 )
 
-// vulnerabilities runs the checks that take a conversation with the server, each on what the
-// enumeration found, all at once under the prober's bounds.
+// checkFuncs are the vulnerability checks by id, in the order they are reported.
+func (s *scanner) checkFuncs() []namedCheck {
+	return []namedCheck{
+		{"heartbleed", s.heartbleed}, {"ccs-injection", s.ccsInjection}, {"robot", s.robot},
+		{"ticketbleed", s.ticketbleed}, {"compression", s.compression}, {"fallback-scsv", s.fallbackSCSV},
+	}
+}
+
+type namedCheck struct {
+	id  string
+	run func(context.Context, map[uint16][]uint16) Check
+}
+
+// CheckNames are the ids Options.Checks takes.
+func CheckNames() []string {
+	var names []string
+	for _, c := range (&scanner{}).checkFuncs() {
+		names = append(names, c.id)
+	}
+	return names
+}
+
+// wants reports whether the options ask for the check id (all of them when Checks is nil).
+func (o Options) wants(id string) bool {
+	return o.Checks == nil || slices.Contains(o.Checks, id)
+}
+
+// vulnerabilities runs the checks the options ask for, each on what the enumeration found,
+// all at once under the prober's bounds.
 func (s *scanner) vulnerabilities(ctx context.Context, found map[uint16][]uint16) []Check {
-	checks := []func(context.Context, map[uint16][]uint16) Check{
-		s.heartbleed, s.ccsInjection, s.compression, s.fallbackSCSV, s.ticketbleed, s.robot,
+	var checks []namedCheck
+	for _, c := range s.checkFuncs() {
+		if s.opts.wants(c.id) {
+			checks = append(checks, c)
+		}
 	}
 	out := make([]Check, len(checks))
 	var wg sync.WaitGroup
-	for i, run := range checks {
-		wg.Go(func() { out[i] = run(ctx, found) })
+	for i, c := range checks {
+		wg.Go(func() { out[i] = c.run(ctx, found) })
 	}
 	wg.Wait()
 	return out
