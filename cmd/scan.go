@@ -323,8 +323,15 @@ func renderScan(w io.Writer, p palette, rep scan.Report, gap bool) error {
 			if rev := c.Revocation; rev != nil && rev.Status != revocation.StatusNotChecked && rev.Status != revocation.StatusOff {
 				fmt.Fprintf(&b, "revocation: %s\n", render.Escape(describeRevocationReport(rev)))
 			}
-			fmt.Fprintf(&b, "resumption ticket: %t\n", c.ResumptionTicket)
+			ticket := fmt.Sprint(c.ResumptionTicket)
+			if c.TicketLifetimeS > 0 {
+				ticket += fmt.Sprintf(" (lifetime %ds)", c.TicketLifetimeS)
+			}
+			fmt.Fprintf(&b, "resumption ticket: %s\n", ticket)
 		}
+	}
+	if f := rep.Features; f != nil {
+		renderFeatures(&b, f)
 	}
 	if len(rep.Checks) > 0 {
 		b.WriteString("checks:\n")
@@ -356,4 +363,32 @@ func renderScan(w io.Writer, p palette, rep scan.Report, gap bool) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// renderFeatures writes the extensions, ALPN, NPN and resumption lines.
+func renderFeatures(b *strings.Builder, f *scan.Features) {
+	yesNo := func(v *bool) string {
+		switch {
+		case v == nil:
+			return "not tested"
+		case *v:
+			return "yes"
+		default:
+			return "no"
+		}
+	}
+	if f.Version != "" {
+		fmt.Fprintf(b, "%s extensions: %s\n", f.Version, orNone(strings.Join(f.Extensions, ", ")))
+		etm := "no CBC suites"
+		if f.EncryptThenMAC != nil {
+			etm = yesNo(f.EncryptThenMAC)
+		}
+		fmt.Fprintf(b, "extended master secret: %s; encrypt-then-MAC: %s\n", yesNo(f.ExtendedMasterSecret), etm)
+	}
+	fmt.Fprintf(b, "alpn protocols: %s\n", orNone(render.Escape(strings.Join(f.ALPN, ", "))))
+	if f.NPN != nil {
+		fmt.Fprintf(b, "npn protocols: %s\n", orNone(render.Escape(strings.Join(f.NPN, ", "))))
+	}
+	fmt.Fprintf(b, "resumption: session ID %s; TLS 1.2 ticket %s; TLS 1.3 ticket %s\n",
+		yesNo(f.SessionIDResumption), yesNo(f.TicketResumption12), yesNo(f.TicketResumption13))
 }

@@ -16,9 +16,11 @@ import (
 	"math/big"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -276,4 +278,36 @@ func helloFront(t *testing.T, backend net.Listener, route func(hdr, body []byte)
 		}()
 		_, _ = io.Copy(c, up)
 	})
+}
+
+// sClient runs openssl s_client against a loopback port with args and nothing on stdin, and
+// returns what it printed.
+func sClient(t *testing.T, port int, args ...string) string {
+	t.Helper()
+	return runSClient(t, strings.NewReader(""), port, args...)
+}
+
+// sClientWaiting is sClient keeping its stdin open a moment, so it reads what a TLS 1.3
+// server sends after the handshake (its tickets) before it quits.
+func sClientWaiting(t *testing.T, port int, args ...string) string {
+	t.Helper()
+	return runSClient(t, slowEOF{300 * time.Millisecond}, port, args...)
+}
+
+// slowEOF is a reader that ends after a wait.
+type slowEOF struct{ wait time.Duration }
+
+func (s slowEOF) Read([]byte) (int, error) {
+	time.Sleep(s.wait)
+	return 0, io.EOF
+}
+
+func runSClient(t *testing.T, stdin io.Reader, port int, args ...string) string {
+	t.Helper()
+	openssl := peertest.Need(t, "openssl")
+	cmd := exec.Command(openssl, append([]string{"s_client", "-connect", "127.0.0.1:" + itoa(port)}, args...)...)
+	cmd.Stdin = stdin
+	cmd.Env = append(os.Environ(), peertest.OpenSSLEnv...)
+	out, _ := cmd.CombinedOutput()
+	return string(out)
 }

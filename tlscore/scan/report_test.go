@@ -57,6 +57,9 @@ func fixtureResult() *Result {
 			{GroupResult: GroupResult{ID: 256, Name: "ffdhe2048", Supported: true}, Version: "TLS 1.2", Auth: "DHE"},
 		},
 		SecureRenegotiation: &secureReneg,
+		Features: &Features{Version: "TLS 1.2", Extensions: []string{"renegotiation_info", "extended_master_secret", "next_protocol_negotiation"},
+			ExtendedMasterSecret: &yes, EncryptThenMAC: &no, ALPN: []string{"h2", "http/1.1"}, NPN: []string{"h2", "http/1.1"},
+			SessionIDResumption: &yes, TicketResumption12: &no, TicketResumption13: &yes},
 		Checks: []Check{
 			{ID: "heartbleed", Verdict: Vulnerable, Sent: "a TLS 1.2 ClientHello offering heartbeats, then a heartbeat request claiming 16384 bytes of payload with none, and a well-formed one with 16",
 				Received: "a heartbeat response of 16403 bytes to the request that carried none: the server's memory"},
@@ -72,7 +75,7 @@ func fixtureResult() *Result {
 		Connection: &Connection{
 			CertificateFromProbe: true, // set only beside an error; here to pin its key
 			Version:              "TLS 1.3", CipherSuite: "TLS_AES_128_GCM_SHA256", ALPN: "h2",
-			OCSPStapled: true, OCSPStatus: "good", ResumptionTicket: true,
+			OCSPStapled: true, OCSPStatus: "good", ResumptionTicket: true, TicketLifetimeS: 7200,
 			Chain:        []inspect.Certificate{leaf},
 			Verification: &inspect.Verification{Verified: false, Reason: inspect.ReasonRevoked, Error: `"CN=scan.example.test" is revoked`, HostnameOK: true},
 			Revocation:   &revocation.Report{Mode: revocation.ModeAuto, Status: revocation.StatusRevoked, Source: "crl", Error: `"CN=scan.example.test" is revoked since 2026-11-26T10:00:00Z (keyCompromise), says the CRL http://crl.example.test/issuing.crl`},

@@ -105,6 +105,8 @@ type Result struct {
 	SecureRenegotiation *bool `json:"secure_renegotiation,omitempty"`
 	// Checks are the vulnerability checks, each with its verdict and evidence.
 	Checks []Check `json:"checks"`
+	// Features are the extensions, ALPN, NPN and resumption; nil when not asked for.
+	Features *Features `json:"features,omitempty"`
 	// Connection is what one ordinary handshake (Go's TLS stack, ALPN h2 and http/1.1)
 	// showed: the certificate, ALPN, OCSP stapling and resumption.
 	Connection *Connection `json:"connection,omitempty"`
@@ -144,6 +146,9 @@ type Connection struct {
 	OCSPStapled          bool                  `json:"ocsp_stapled"`
 	OCSPStatus           string                `json:"ocsp_status,omitempty"`
 	ResumptionTicket     bool                  `json:"resumption_ticket"`
+	// TicketLifetimeS is the lifetime the server gave its ticket (RFC 5077's hint, RFC 8446's
+	// ticket_lifetime), in seconds.
+	TicketLifetimeS int `json:"ticket_lifetime_s,omitempty"`
 	Chain                []inspect.Certificate `json:"chain"`
 	Verification         *inspect.Verification `json:"verification,omitempty"`
 	Revocation           *revocation.Report    `json:"revocation,omitempty"`
@@ -205,6 +210,9 @@ func reachServer(ctx context.Context, opts Options) (c *Connection, spoke bool) 
 		c.OCSPStapled, c.OCSPStatus = true, res.OCSP.Status
 	}
 	c.ResumptionTicket = res.Resumption != nil && res.Resumption.TicketOffered
+	if res.Resumption != nil {
+		c.TicketLifetimeS = res.Resumption.TicketLifetimeS
+	}
 	if len(res.PeerCertificates) > 0 {
 		c.Lint = inspect.Lint(res.PeerCertificates[0], now())
 	}
@@ -300,6 +308,10 @@ func Scan(ctx context.Context, opts Options) (*Result, error) {
 	wg.Go(func() { secureReneg = s.secureRenegotiation(ctx, found) })
 	var checks []Check
 	wg.Go(func() { checks = s.vulnerabilities(ctx, found) })
+	var features *Features
+	if opts.wants("features") {
+		wg.Go(func() { features = s.features(ctx, found) })
+	}
 	wg.Wait()
 	<-connDone
 	<-v2Done
@@ -320,7 +332,7 @@ func Scan(ctx context.Context, opts Options) (*Result, error) {
 		return nil, err
 	}
 	res := &Result{Target: opts.Target, Groups: s.groupResults, TLS12Groups: s.groups12, HelloRetryRequest: s.hrr,
-		Probes: int(s.p.probes.Load()), Connection: conn, DHGroupBits: smallestDH(dh), DH: dh, SecureRenegotiation: secureReneg, Checks: checks, rootsGiven: opts.Roots != nil}
+		Probes: int(s.p.probes.Load()), Connection: conn, DHGroupBits: smallestDH(dh), DH: dh, SecureRenegotiation: secureReneg, Checks: checks, Features: features, rootsGiven: opts.Roots != nil}
 	if res.Groups == nil {
 		res.Groups = []GroupResult{}
 	}

@@ -42,13 +42,14 @@ type namedCheck struct {
 	run func(context.Context, map[uint16][]uint16) Check
 }
 
-// CheckNames are the ids Options.Checks takes.
+// CheckNames are the names Options.Checks takes: the vulnerability checks, and "features"
+// (extensions, ALPN, NPN, resumption).
 func CheckNames() []string {
 	var names []string
 	for _, c := range (&scanner{}).checkFuncs() {
 		names = append(names, c.id)
 	}
-	return names
+	return append(names, "features")
 }
 
 // wants reports whether the options ask for the check id (all of them when Checks is nil).
@@ -576,40 +577,22 @@ func (t *ticketCatcher) Put(_ string, cs *tls.ClientSessionState) {
 	}
 }
 
-// sessionTicket runs one full handshake at version v with Go's TLS stack (it is never
-// verified: only the ticket matters) and returns the session ticket the server issued and
-// whether the session has the extended master secret, or nil and why not.
+// sessionTicket runs one full handshake at version v with Go's TLS stack and returns the
+// session ticket the server issued and whether the session has the extended master secret
+// (which Go's session state keeps to itself: the ServerHello says it), or nil and why not.
 func (s *scanner) sessionTicket(ctx context.Context, v uint16) (ticket []byte, ems bool, why string) {
 	catcher := &ticketCatcher{}
-	var suites []uint16
-	for _, cs := range append(tls.CipherSuites(), tls.InsecureCipherSuites()...) {
-		suites = append(suites, cs.ID)
+	// In TLS 1.2 the ticket comes before the server's Finished: the handshake has it.
+	_, first, err := s.goHandshake(ctx, &tls.Config{MinVersion: v, MaxVersion: v, ClientSessionCache: catcher})
+	if err != nil {
+		return nil, false, "no handshake to take a ticket from: " + err.Error()
 	}
-	s.p.exchange(ctx, func(conn net.Conn) outcome {
-		seen := &helloTap{Conn: conn}
-		tc := tls.Client(seen, &tls.Config{
-			ServerName: s.opts.ServerName, InsecureSkipVerify: true, //nolint:gosec // a probe: the certificate is judged elsewhere
-			MinVersion: v, MaxVersion: v, CipherSuites: suites, ClientSessionCache: catcher,
-		})
-		if err := tc.HandshakeContext(ctx); err != nil {
-			why = "no handshake to take a ticket from: " + err.Error()
-			return outcome{kind: outInconclusive, err: err}
-		}
-		// In TLS 1.2 the ticket comes before the server's Finished: the handshake has it.
-		// The ServerHello says whether the session has the extended master secret, which
-		// Go's session state keeps to itself.
-		if recs, _, err := wire.ParseRecords(seen.read); err == nil && len(recs) > 0 && recs[0].Type == wire.ContentHandshake {
-			if msgs, err := wire.SplitMessages(recs[0].Payload, 1<<16); err == nil && len(msgs) > 0 && msgs[0].Type == wire.TypeServerHello {
-				if sh, err := wire.ParseServerHello(msgs[0].Body); err == nil {
-					ems = sh.ExtendedMasterSecret
-				}
-			}
-		}
-		return outcome{kind: outHello}
-	})
+	if sh := firstServerHello(first); sh != nil {
+		ems = sh.ExtendedMasterSecret
+	}
 	catcher.mu.Lock()
 	defer catcher.mu.Unlock()
-	return catcher.ticket, ems, why
+	return catcher.ticket, ems, ""
 }
 
 // helloTap keeps the first bytes a connection reads: the server's ServerHello record.

@@ -269,6 +269,9 @@ type ServerHello struct {
 	ECPointFormats       Uint8List `json:"ec_point_formats,omitempty"`
 	RecordSizeLimit      *uint16   `json:"record_size_limit,omitempty"`
 	SCTListLength        int       `json:"sct_list_length,omitempty"`
+	// NPN is the protocols a server advertised in next_protocol_negotiation (never IANA
+	// registered; the client picks one, in an encrypted message).
+	NPN []string `json:"npn,omitempty"`
 	// DowngradeSentinel is set when the random ends with the RFC 8446 section 4.1.3
 	// marker a TLS 1.3 server writes when it negotiates an older version: "TLS 1.2" or
 	// "TLS 1.1 or below". Seeing it on a connection the client wanted at 1.3 means a
@@ -417,6 +420,16 @@ func (sh *ServerHello) decodeExtension(e Extension) error {
 		}
 		sh.SCTListLength = len(list)
 		return done(s)
+	case ExtNextProtocolNegotiation:
+		// Unlike ALPN's, the list has no overall length: 8-bit-prefixed names to the end.
+		sh.NPN = []string{}
+		for !s.Empty() {
+			var p cryptobyte.String
+			if !s.ReadUint8LengthPrefixed(&p) || p.Empty() {
+				return extErr("protocol name missing or empty")
+			}
+			sh.NPN = append(sh.NPN, string(p))
+		}
 	}
 	return nil
 }
