@@ -139,19 +139,19 @@ type DHGroup struct {
 type Connection struct {
 	// CertificateFromProbe: the ordinary handshake failed (Error says why), and the chain,
 	// its verification and lint are those a raw probe's flight carried.
-	CertificateFromProbe bool                  `json:"certificate_from_probe,omitempty"`
-	Version              string                `json:"version,omitempty"`
-	CipherSuite          string                `json:"cipher_suite,omitempty"`
-	ALPN                 string                `json:"alpn"`
-	OCSPStapled          bool                  `json:"ocsp_stapled"`
-	OCSPStatus           string                `json:"ocsp_status,omitempty"`
-	ResumptionTicket     bool                  `json:"resumption_ticket"`
+	CertificateFromProbe bool   `json:"certificate_from_probe,omitempty"`
+	Version              string `json:"version,omitempty"`
+	CipherSuite          string `json:"cipher_suite,omitempty"`
+	ALPN                 string `json:"alpn"`
+	OCSPStapled          bool   `json:"ocsp_stapled"`
+	OCSPStatus           string `json:"ocsp_status,omitempty"`
+	ResumptionTicket     bool   `json:"resumption_ticket"`
 	// TicketLifetimeS is the lifetime the server gave its ticket (RFC 5077's hint, RFC 8446's
 	// ticket_lifetime), in seconds.
-	TicketLifetimeS int `json:"ticket_lifetime_s,omitempty"`
-	Chain                []inspect.Certificate `json:"chain"`
-	Verification         *inspect.Verification `json:"verification,omitempty"`
-	Revocation           *revocation.Report    `json:"revocation,omitempty"`
+	TicketLifetimeS int                   `json:"ticket_lifetime_s,omitempty"`
+	Chain           []inspect.Certificate `json:"chain"`
+	Verification    *inspect.Verification `json:"verification,omitempty"`
+	Revocation      *revocation.Report    `json:"revocation,omitempty"`
 	// Lint holds the findings on the leaf certificate.
 	Lint  []inspect.Finding `json:"lint"`
 	Error string            `json:"error,omitempty"`
