@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/tlskit/tlskit/inspect/material"
@@ -435,4 +436,24 @@ func parseSCT(raw cryptobyte.String) (SCT, error) {
 	s.SignatureAlgorithm = algName(sctSignatureNames, sigAlg)
 	s.Signature = base64.StdEncoding.EncodeToString(sig)
 	return s, nil
+}
+
+// oidTLSFeature is RFC 7633's TLS feature extension; a status_request (5) in it is "OCSP
+// must-staple": a client may refuse the certificate without a stapled response.
+var oidTLSFeature = asn1.ObjectIdentifier{1, 3, 6, 1, 5, 5, 7, 1, 24}
+
+// MustStaple reports whether the certificate's TLS feature extension asks for status_request
+// (RFC 7633). A malformed extension asks for nothing.
+func MustStaple(c *x509.Certificate) bool {
+	for _, e := range c.Extensions {
+		if !e.Id.Equal(oidTLSFeature) {
+			continue
+		}
+		var features []int
+		if rest, err := asn1.Unmarshal(e.Value, &features); err != nil || len(rest) > 0 {
+			return false
+		}
+		return slices.Contains(features, 5)
+	}
+	return false
 }

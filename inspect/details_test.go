@@ -611,3 +611,27 @@ func TestDetailsOpenSSL(t *testing.T) {
 		t.Errorf("spki_sha256 = %s, want %s", d.PublicKey.SPKISHA256, want)
 	}
 }
+
+func TestMustStaple(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		value []byte // the extension's DER, nil for none
+		want  bool
+	}{
+		{"none", nil, false},
+		{"status_request", []byte{0x30, 0x03, 0x02, 0x01, 0x05}, true},
+		{"status_request_v2 only", []byte{0x30, 0x03, 0x02, 0x01, 0x11}, false},
+		{"both", []byte{0x30, 0x06, 0x02, 0x01, 0x11, 0x02, 0x01, 0x05}, true},
+		{"malformed", []byte{0x30, 0x05, 0x02}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := &x509.Certificate{}
+			if tc.value != nil {
+				c.Extensions = []pkix.Extension{{Id: asn1.ObjectIdentifier{1, 3, 6, 1, 5, 5, 7, 1, 24}, Value: tc.value}}
+			}
+			if got := MustStaple(c); got != tc.want {
+				t.Errorf("MustStaple = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}

@@ -150,6 +150,10 @@ func Findings(r *Result) []Finding {
 		for _, f := range c.Lint {
 			add("cert-"+f.ID, sevOf[f.Severity], "certificate: %s", f.Message)
 		}
+		// Only the ordinary handshake asked for a staple: a probe's flight says nothing of it.
+		if c.MustStaple && !c.OCSPStapled && c.Error == "" {
+			add("must-staple-missing", "high", "the certificate requires OCSP stapling (must-staple, RFC 7633) and the server staples no response: clients that enforce it refuse the connection")
+		}
 		v := c.Verification
 		revocationVerdict := v != nil && (v.Reason == inspect.ReasonRevoked || v.Reason == inspect.ReasonRevocationUnknown)
 		if v != nil && !v.Verified && !revocationVerdict {

@@ -75,7 +75,7 @@ func fixtureResult() *Result {
 		Connection: &Connection{
 			CertificateFromProbe: true, // set only beside an error; here to pin its key
 			Version:              "TLS 1.3", CipherSuite: "TLS_AES_128_GCM_SHA256", ALPN: "h2",
-			OCSPStapled: true, OCSPStatus: "good", ResumptionTicket: true, TicketLifetimeS: 7200,
+			OCSPStapled: true, OCSPStatus: "good", ResumptionTicket: true, TicketLifetimeS: 7200, MustStaple: true,
 			Chain:        []inspect.Certificate{leaf},
 			Verification: &inspect.Verification{Verified: false, Reason: inspect.ReasonRevoked, Error: `"CN=scan.example.test" is revoked`, HostnameOK: true},
 			Revocation:   &revocation.Report{Mode: revocation.ModeAuto, Status: revocation.StatusRevoked, Source: "crl", Error: `"CN=scan.example.test" is revoked since 2026-11-26T10:00:00Z (keyCompromise), says the CRL http://crl.example.test/issuing.crl`},

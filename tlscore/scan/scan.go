@@ -145,7 +145,9 @@ type Connection struct {
 	ALPN                 string `json:"alpn"`
 	OCSPStapled          bool   `json:"ocsp_stapled"`
 	OCSPStatus           string `json:"ocsp_status,omitempty"`
-	ResumptionTicket     bool   `json:"resumption_ticket"`
+	// MustStaple: the leaf's TLS feature extension asks for a stapled OCSP response (RFC 7633).
+	MustStaple       bool `json:"must_staple,omitempty"`
+	ResumptionTicket bool `json:"resumption_ticket"`
 	// TicketLifetimeS is the lifetime the server gave its ticket (RFC 5077's hint, RFC 8446's
 	// ticket_lifetime), in seconds.
 	TicketLifetimeS int                   `json:"ticket_lifetime_s,omitempty"`
@@ -215,6 +217,7 @@ func reachServer(ctx context.Context, opts Options) (c *Connection, spoke bool) 
 	}
 	if len(res.PeerCertificates) > 0 {
 		c.Lint = inspect.Lint(res.PeerCertificates[0], now())
+		c.MustStaple = inspect.MustStaple(res.PeerCertificates[0])
 	}
 	return c, true
 }
@@ -964,6 +967,7 @@ func (s *scanner) certificateFromProbes(ctx context.Context, opts Options, conn 
 	v := inspect.VerifyChain(chain, inspect.VerifyOptions{Roots: opts.Roots, Host: host, Now: now()})
 	conn.Verification = &v
 	conn.Lint = inspect.Lint(chain[0], now())
+	conn.MustStaple = inspect.MustStaple(chain[0])
 	conn.CertificateFromProbe = true
 }
 
