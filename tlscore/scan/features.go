@@ -164,13 +164,27 @@ func (s *scanner) goHandshake(ctx context.Context, cfg *tls.Config, read ...bool
 	var herr error
 	s.p.exchange(ctx, func(conn net.Conn) outcome {
 		tap := &helloTap{Conn: conn}
+		var ticket chan struct{}
+		if len(read) > 0 && read[0] && cfg.ClientSessionCache != nil {
+			ticket = make(chan struct{}, 1)
+			cfg.ClientSessionCache = &ticketSignal{ClientSessionCache: cfg.ClientSessionCache, put: ticket}
+		}
 		tc := tls.Client(tap, cfg)
 		if herr = tc.HandshakeContext(ctx); herr != nil {
 			return outcome{kind: outInconclusive, err: herr}
 		}
-		if len(read) > 0 && read[0] {
+		if ticket != nil {
+			// Read until the first ticket is stored, or a while: the server sends its tickets
+			// as soon as it has the client's Finished, and nothing else may come.
 			_ = conn.SetReadDeadline(time.Now().Add(s.answerWait()))
-			_, _ = tc.Read(make([]byte, 1))
+			read := make(chan struct{})
+			go func() { _, _ = tc.Read(make([]byte, 1)); close(read) }()
+			select {
+			case <-ticket:
+			case <-read:
+			}
+			_ = conn.SetReadDeadline(time.Unix(1, 0))
+			<-read
 		}
 		state, first = tc.ConnectionState(), tap.read
 		// close_notify: OpenSSL forgets a session whose connection ends without it, and a
@@ -248,4 +262,18 @@ func (s *scanner) sessionIDResumption(ctx context.Context, v uint16, suites []ui
 	}
 	ok := resumed && bytes.Equal(got.SessionID, sh.SessionID)
 	return &ok
+}
+
+// ticketSignal is a session cache that says when a ticket has been stored.
+type ticketSignal struct {
+	tls.ClientSessionCache
+	put chan struct{}
+}
+
+func (t *ticketSignal) Put(key string, cs *tls.ClientSessionState) {
+	t.ClientSessionCache.Put(key, cs)
+	select {
+	case t.put <- struct{}{}:
+	default:
+	}
 }
