@@ -283,6 +283,10 @@ func Scan(ctx context.Context, opts Options) (*Result, error) {
 	go func() {
 		defer close(connDone)
 		var spoke bool
+		// Its connection counts against --rate like every probe's.
+		if err := s.p.lim.wait(ctx); err != nil {
+			return
+		}
 		if conn, spoke = reachServer(ctx, opts); spoke {
 			s.p.sawTLS()
 		}
