@@ -52,13 +52,7 @@ func Findings(r *Result) []Finding {
 	noFS := false
 	for _, v := range r.Versions {
 		for _, s := range v.Suites {
-			cs, _ := wire.CipherSuiteByID(s.ID)
-			if s.SSLv2Kind != 0 {
-				// SSL 2.0 kinds have no two-byte ID; looked up by it they were ID 0,
-				// TLS_NULL_WITH_NULL_NULL, and RC4-MD5 was reported as a NULL cipher.
-				c, _ := wire.SSLv2CipherByKind(s.SSLv2Kind)
-				cs = c.Suite()
-			}
+			cs := s.describe()
 			// Each weakness is counted on its own: an anonymous RC4 suite is anonymous and RC4
 			// (ADH-RC4-MD5 was once only "anonymous", and missing from the RC4 finding that
 			// sslscan and testssl list it under), an export DES suite is export and DES.
@@ -267,12 +261,7 @@ func attackFindings(r *Result) []Finding {
 		var hits []string
 		for _, v := range r.Versions {
 			for _, s := range v.Suites {
-				cs, _ := wire.CipherSuiteByID(s.ID)
-				if s.SSLv2Kind != 0 {
-					c, _ := wire.SSLv2CipherByKind(s.SSLv2Kind)
-					cs = c.Suite()
-				}
-				if a.hits(v.Version, cs) {
+				if a.hits(v.Version, s.describe()) {
 					hits = append(hits, v.Version+" "+s.Name)
 				}
 			}
@@ -287,4 +276,16 @@ func attackFindings(r *Result) []Finding {
 		out = append(out, Finding{ID: a.id, Severity: sev, Message: fmt.Sprintf("%s: %d suite(s), e.g. %s", a.what, len(hits), examples(hits, 3))})
 	}
 	return out
+}
+
+// describe is the suite's row of the table, an SSL 2.0 kind's included: those have no two-byte
+// ID, and looked up by it they were ID 0, TLS_NULL_WITH_NULL_NULL (RC4-MD5 was once reported as
+// a NULL cipher).
+func (s Suite) describe() wire.CipherSuite {
+	if s.SSLv2Kind != 0 {
+		c, _ := wire.SSLv2CipherByKind(s.SSLv2Kind)
+		return c.Suite()
+	}
+	cs, _ := wire.CipherSuiteByID(s.ID)
+	return cs
 }
