@@ -11,6 +11,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -233,6 +235,78 @@ func TestTicketbleed(t *testing.T) {
 			res, _ := runScan(t, tc.port, 3*time.Second)
 			if c := checkOf(t, res, "ticketbleed"); c.Verdict != tc.want {
 				t.Fatalf("ticketbleed %s (sent %s; received %s), want %s", c.Verdict, c.Sent, c.Received, tc.want)
+			}
+		})
+	}
+}
+
+// TestAttackFindingsVersusTestssl: the findings named after attacks on kinds of suites, held to
+// testssl's verdicts on the same servers in the same run: s_server accepting everything OpenSSL
+// 3.0 still has (TLS 1.0 to 1.3 at security level 0: CBC in TLS 1.0, but no 3DES, which its ALL
+// no longer holds), its default, and gnutls-serv with 3DES. Debian's OpenSSL and GnuTLS have no
+// SSL 2.0, SSL 3.0 or export suites, so POODLE, DROWN, FREAK and Logjam are not vulnerable on any
+// (their positive cases are the finding tests' fixtures).
+func TestAttackFindingsVersusTestssl(t *testing.T) {
+	t.Parallel()
+	peertest.NeedOpenSSL3(t)
+	peertest.Need(t, "testssl")
+	attacks := map[string]string{"sweet32": "SWEET32", "beast": "BEAST", "lucky13": "LUCKY13", "freak": "FREAK", "logjam": "LOGJAM", "poodle": "POODLE_SSL", "drown": "DROWN"}
+	certFile, keyFile, _ := testCert(t, "rsa")
+	gnutls := func(t *testing.T) (int, int) {
+		srv := peertest.GnuTLSServer(t, "", certFile, keyFile, "--priority", "NORMAL:+3DES-CBC:+VERS-TLS1.0")
+		p, err := strconv.Atoi(srv.Port)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p, p
+	}
+	openssl := func(args ...string) func(t *testing.T) (int, int) {
+		return func(t *testing.T) (int, int) {
+			return startOpenSSL(t, args...), startOpenSSL(t, append([]string{"-www"}, args...)...)
+		}
+	}
+	for _, tc := range []struct {
+		name  string
+		start func(t *testing.T) (ours, theirs int)
+		want  []string // the attack findings expected
+	}{
+		{"s_server everything", openssl("-cipher", "ALL:@SECLEVEL=0", "-min_protocol", "TLSv1"), []string{"beast", "lucky13"}},
+		{"s_server default", openssl(), []string{"lucky13"}},
+		{"gnutls-serv 3DES", gnutls, []string{"sweet32", "beast", "lucky13"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			ours, theirsPort := tc.start(t)
+			done := make(chan map[string]testsslFinding, 1)
+			go func() {
+				// -p: without its socket-based protocol run first, testssl asks the machine's
+				// OpenSSL (MinProtocol TLSv1.2 in Debian's openssl.cnf) about TLS 1.0, and calls
+				// BEAST "not vulnerable, no SSL3 or TLS1" on a server that takes TLS 1.0.
+				done <- runTestssl(t, theirsPort, "-p", "--sweet32", "--beast", "--lucky13", "--freak", "--logjam", "--poodle", "--drown")
+			}()
+			res, _ := runScan(t, ours, 3*time.Second)
+			theirs := <-done
+			for ours, id := range attacks {
+				sev := findingSeverity(res, ours)
+				if (sev != "") != slices.Contains(tc.want, ours) {
+					t.Errorf("%s finding %q, expected %v", ours, sev, slices.Contains(tc.want, ours))
+				}
+				f, ok := theirs[id]
+				if !ok {
+					t.Errorf("testssl has no %s", id)
+					continue
+				}
+				tv := testsslVerdict(f)
+				if tv == "" {
+					t.Logf("testssl gives no verdict on %s: %s %q", id, f.Severity, f.Finding)
+					continue
+				}
+				if (tv == Vulnerable) != (sev != "") {
+					t.Errorf("%s: tlskit %q, testssl %s %q", ours, sev, f.Severity, f.Finding)
+				}
+				if tv == Vulnerable && !strings.EqualFold(sev, f.Severity) {
+					t.Errorf("%s: severity %s, testssl %s", ours, sev, f.Severity)
+				}
 			}
 		})
 	}
