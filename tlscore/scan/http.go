@@ -399,6 +399,8 @@ func days(sec int64) string {
 		return "1 day"
 	case sec >= 2*3600:
 		return strconv.FormatInt(sec/3600, 10) + " hours"
+	case sec >= 3600:
+		return "1 hour"
 	}
 	return strconv.FormatInt(sec, 10) + " s"
 }
