@@ -1,5 +1,5 @@
 // Package peertest finds the reference peers that interop tests run beside tlskit (openssl,
-// gnutls-cli and gnutls-serv, curl, sslscan, python3, faketime). A peer missing on a
+// gnutls-cli and gnutls-serv, curl, sslscan, testssl, nginx, python3, faketime). A peer missing on a
 // developer's machine skips the test that needs it, saying which; where .ci/run runs the
 // tests (RequireEnv set, or CI) a missing peer fails it, since .ci/run installs every peer and
 // a comparison that silently does not run proves nothing. Like net/http/httptest it is for
@@ -13,7 +13,9 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -30,7 +32,7 @@ func Required() bool {
 // developer's machine it is logged and Find reports false.
 func Find(t testing.TB, name string) (string, bool) {
 	t.Helper()
-	path, err := exec.LookPath(name)
+	path, err := lookPath(name)
 	if err == nil {
 		return path, true
 	}
@@ -46,7 +48,7 @@ func Find(t testing.TB, name string) (string, bool) {
 // developer's machine, a failure where peers are required.
 func Need(t testing.TB, name string) string {
 	t.Helper()
-	path, err := exec.LookPath(name)
+	path, err := lookPath(name)
 	if err == nil {
 		return path
 	}
@@ -56,6 +58,24 @@ func Need(t testing.TB, name string) string {
 	}
 	t.Skipf("peer %s is not installed: skipped (set %s=1 to fail instead)", name, RequireEnv)
 	return ""
+}
+
+// sbinDirs are searched after PATH: daemons such as nginx are installed in /usr/sbin, which
+// is on root's PATH but often not on other users'.
+var sbinDirs = []string{"/usr/local/sbin", "/usr/sbin", "/sbin"}
+
+// lookPath is exec.LookPath, then the sbin directories for a bare command name.
+func lookPath(name string) (string, error) {
+	path, err := exec.LookPath(name)
+	if err == nil || strings.ContainsRune(name, filepath.Separator) {
+		return path, err
+	}
+	for _, dir := range sbinDirs {
+		if p, perr := exec.LookPath(filepath.Join(dir, name)); perr == nil {
+			return p, nil
+		}
+	}
+	return "", err
 }
 
 // NoDNS is a resolver that answers from /etc/hosts only and fails any DNS query, so a test

@@ -300,7 +300,7 @@ func TestCertificateFromProbes(t *testing.T) {
 	}
 	cmd := exec.Command(openssl, "s_client", "-connect", "127.0.0.1:"+itoa(port), "-tls1_2", "-servername", "localhost")
 	cmd.Stdin = strings.NewReader("")
-	cmd.Env = append(os.Environ(), peertest.OpenSSLEnv...)
+	cmd.Env = append(os.Environ(), peertest.TestsslEnv...)
 	out, _ := cmd.CombinedOutput()
 	block, _ := pem.Decode(out)
 	if block == nil {
@@ -340,7 +340,7 @@ func TestCommonPrimeVersusTestssl(t *testing.T) {
 			ours, theirsPort := startOpenSSL(t, tc.args...), startOpenSSL(t, append([]string{"-www"}, tc.args...)...)
 			jsonFile := filepath.Join(t.TempDir(), "testssl.json")
 			cmd := exec.Command(testssl, "--quiet", "--color", "0", "--warnings", "off", "--nodns", "none", "--logjam", "--jsonfile", jsonFile, "127.0.0.1:"+itoa(theirsPort))
-			cmd.Env = append(os.Environ(), peertest.OpenSSLEnv...)
+			cmd.Env = append(os.Environ(), peertest.TestsslEnv...)
 			done := make(chan []byte, 1)
 			go func() { out, _ := cmd.CombinedOutput(); done <- out }()
 			res, err := Scan(context.Background(), Options{Target: localTarget(ours), Timeout: 3 * time.Second})
