@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/asn1"
-	"encoding/json"
 	"encoding/pem"
 	"math/big"
 	"net"
@@ -300,7 +299,7 @@ func TestCertificateFromProbes(t *testing.T) {
 	}
 	cmd := exec.Command(openssl, "s_client", "-connect", "127.0.0.1:"+itoa(port), "-tls1_2", "-servername", "localhost")
 	cmd.Stdin = strings.NewReader("")
-	cmd.Env = append(os.Environ(), peertest.TestsslEnv...)
+	cmd.Env = append(os.Environ(), peertest.OpenSSLEnv...)
 	out, _ := cmd.CombinedOutput()
 	block, _ := pem.Decode(out)
 	if block == nil {
@@ -321,7 +320,7 @@ func TestCertificateFromProbes(t *testing.T) {
 // neither flags it).
 func TestCommonPrimeVersusTestssl(t *testing.T) {
 	t.Parallel()
-	testssl := peertest.Need(t, "testssl")
+	peertest.Need(t, "testssl")
 	peertest.NeedOpenSSL3(t)
 	for _, tc := range []struct {
 		name   string
@@ -338,26 +337,14 @@ func TestCommonPrimeVersusTestssl(t *testing.T) {
 			t.Parallel()
 			// One s_server each: it serves a connection at a time.
 			ours, theirsPort := startOpenSSL(t, tc.args...), startOpenSSL(t, append([]string{"-www"}, tc.args...)...)
-			jsonFile := filepath.Join(t.TempDir(), "testssl.json")
-			cmd := exec.Command(testssl, "--quiet", "--color", "0", "--warnings", "off", "--nodns", "none", "--logjam", "--jsonfile", jsonFile, "127.0.0.1:"+itoa(theirsPort))
-			cmd.Env = append(os.Environ(), peertest.TestsslEnv...)
-			done := make(chan []byte, 1)
-			go func() { out, _ := cmd.CombinedOutput(); done <- out }()
+			done := make(chan []testsslFinding, 1)
+			go func() { done <- runTestssl(t, localAddr(theirsPort), "--logjam") }()
 			res, err := Scan(context.Background(), Options{Target: localTarget(ours), Timeout: 3 * time.Second})
 			if err != nil {
 				t.Fatal(err)
 			}
-			out := <-done
-			data, err := os.ReadFile(jsonFile)
-			if err != nil {
-				t.Fatalf("testssl wrote no JSON (%v):\n%s", err, out)
-			}
-			var findings []struct{ ID, Severity, Finding string }
-			if err := json.Unmarshal(data, &findings); err != nil {
-				t.Fatalf("testssl's JSON: %v", err)
-			}
 			theirs := ""
-			for _, f := range findings {
+			for _, f := range <-done {
 				if f.ID == "LOGJAM-common_primes" {
 					theirs = f.Severity + " " + f.Finding
 				}

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"errors"
+	"io"
 	"net"
 	"sync"
 	"time"
@@ -144,12 +146,11 @@ func (s *scanner) alpn(ctx context.Context, v uint16, suites []uint16, tls13 boo
 	return out
 }
 
-// goHandshake runs one handshake with Go's TLS stack over a probe connection, never verified
-// (the certificate is judged elsewhere), with every suite Go has; cfg gives the rest. It
-// returns the connection state and the first bytes the server sent (its ServerHello). When
-// read is set it then waits briefly for what a TLS 1.3 server sends after the handshake (its
-// tickets), which Go reads only when the application reads.
-func (s *scanner) goHandshake(ctx context.Context, cfg *tls.Config, read ...bool) (tls.ConnectionState, []byte, error) {
+// goTLS runs a handshake with Go's TLS stack over a probe connection, never verified (the
+// certificate is judged elsewhere), with every suite Go has and cfg for the rest, and hands the
+// connection to then when it completes. A failed handshake is classified as a probe's answer
+// (goFailure), so a server that closes every connection is still seen to.
+func (s *scanner) goTLS(ctx context.Context, cfg *tls.Config, then func(tc *tls.Conn, tap *helloTap) outcome) error {
 	cfg = cfg.Clone()
 	cfg.ServerName = s.opts.ServerName
 	cfg.InsecureSkipVerify = true //nolint:gosec // a probe: the certificate is judged elsewhere
@@ -159,31 +160,65 @@ func (s *scanner) goHandshake(ctx context.Context, cfg *tls.Config, read ...bool
 	for _, cs := range append(tls.CipherSuites(), tls.InsecureCipherSuites()...) {
 		cfg.CipherSuites = append(cfg.CipherSuites, cs.ID)
 	}
-	var state tls.ConnectionState
-	var first []byte
 	var herr error
-	s.p.exchange(ctx, func(conn net.Conn) outcome {
+	out := s.p.exchange(ctx, func(conn net.Conn) outcome {
 		tap := &helloTap{Conn: conn}
-		var ticket chan struct{}
-		if len(read) > 0 && read[0] && cfg.ClientSessionCache != nil {
-			ticket = make(chan struct{}, 1)
-			cfg.ClientSessionCache = &ticketSignal{ClientSessionCache: cfg.ClientSessionCache, put: ticket}
-		}
 		tc := tls.Client(tap, cfg)
 		if herr = tc.HandshakeContext(ctx); herr != nil {
-			return outcome{kind: outInconclusive, err: herr}
+			return goFailure(herr, tap.read)
 		}
+		return then(tc, tap)
+	})
+	if herr == nil && out.kind == outDialError {
+		herr = out.err
+	}
+	return herr
+}
+
+// goFailure is what a failed Go handshake says about the peer, as a probe would have it: an
+// alert or a clean close before a word is a TLS server's refusal, anything else proves nothing.
+func goFailure(err error, read []byte) outcome {
+	switch recs, _, perr := wire.ParseRecords(read); {
+	case len(read) == 0 && errors.Is(err, io.EOF):
+		return outcome{kind: outRefused, err: err}
+	case perr == nil && len(recs) > 0 && recs[0].Type == wire.ContentAlert:
+		if a, aerr := wire.ParseAlert(recs[0].Payload); aerr == nil {
+			return outcome{kind: outRefused, alert: a, err: err}
+		}
+	case perr == nil && len(recs) > 0 && recs[0].Type == wire.ContentHandshake:
+		// A ServerHello and then a failure of Go's: the server speaks TLS.
+		if sh := firstServerHello(read); sh != nil {
+			return outcome{kind: outHello, hello: sh, err: err}
+		}
+	}
+	return outcome{kind: outInconclusive, err: err}
+}
+
+// goHandshake is goTLS that only shakes hands: it returns the connection state and the first
+// bytes the server sent (its ServerHello). When read is set it then waits briefly for what a
+// TLS 1.3 server sends after the handshake (its tickets), which Go reads only when the
+// application reads.
+func (s *scanner) goHandshake(ctx context.Context, cfg *tls.Config, read ...bool) (tls.ConnectionState, []byte, error) {
+	var ticket chan struct{}
+	if len(read) > 0 && read[0] && cfg.ClientSessionCache != nil {
+		ticket = make(chan struct{}, 1)
+		cfg = cfg.Clone()
+		cfg.ClientSessionCache = &ticketSignal{ClientSessionCache: cfg.ClientSessionCache, put: ticket}
+	}
+	var state tls.ConnectionState
+	var first []byte
+	err := s.goTLS(ctx, cfg, func(tc *tls.Conn, tap *helloTap) outcome {
 		if ticket != nil {
 			// Read until the first ticket is stored, or a while: the server sends its tickets
 			// as soon as it has the client's Finished, and nothing else may come.
-			_ = conn.SetReadDeadline(time.Now().Add(s.answerWait()))
+			_ = tc.SetReadDeadline(time.Now().Add(s.answerWait()))
 			read := make(chan struct{})
 			go func() { _, _ = tc.Read(make([]byte, 1)); close(read) }()
 			select {
 			case <-ticket:
 			case <-read:
 			}
-			_ = conn.SetReadDeadline(time.Unix(1, 0))
+			_ = tc.SetReadDeadline(time.Unix(1, 0))
 			<-read
 		}
 		state, first = tc.ConnectionState(), tap.read
@@ -192,7 +227,7 @@ func (s *scanner) goHandshake(ctx context.Context, cfg *tls.Config, read ...bool
 		_ = tc.Close()
 		return outcome{kind: outHello}
 	})
-	return state, first, herr
+	return state, first, err
 }
 
 // firstServerHello parses the ServerHello that opens what a server sent.

@@ -92,6 +92,7 @@ func Findings(r *Result) []Finding {
 	}
 	out = append(out, attackFindings(r)...)
 	out = append(out, checkFindings(r.Checks, supported["SSL 3.0"])...)
+	out = append(out, httpFindings(r.HTTP)...)
 	if r.SecureRenegotiation != nil && !*r.SecureRenegotiation {
 		add("insecure-renegotiation", "high", "no secure renegotiation: the server's ServerHello lacks renegotiation_info (RFC 5746; CVE-2009-3555)")
 	}

@@ -11,6 +11,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/binary"
+	"encoding/json"
 	"encoding/pem"
 	"io"
 	"math/big"
@@ -310,4 +311,44 @@ func runSClient(t *testing.T, stdin io.Reader, port int, args ...string) string 
 	cmd.Env = append(os.Environ(), peertest.OpenSSLEnv...)
 	out, _ := cmd.CombinedOutput()
 	return string(out)
+}
+
+func localAddr(port int) string { return "127.0.0.1:" + itoa(port) }
+
+// testsslFinding is one entry of testssl's JSON file.
+type testsslFinding struct{ ID, Severity, Finding string }
+
+// runTestssl runs testssl.sh with args on a loopback address and returns its findings, in its
+// order. Its waits for answers that do not come (a dropped heartbeat, a swallowed
+// ChangeCipherSpec) are 5-10 s each by default; on loopback 2-3 s tell the same.
+func runTestssl(t *testing.T, addr string, args ...string) []testsslFinding {
+	t.Helper()
+	testssl := peertest.Need(t, "testssl")
+	jsonFile := filepath.Join(t.TempDir(), "testssl.json")
+	args = append([]string{"--quiet", "--color", "0", "--warnings", "off", "--nodns", "none", "--jsonfile", jsonFile}, args...)
+	cmd := exec.Command(testssl, append(args, addr)...)
+	cmd.Env = append(append(os.Environ(), peertest.TestsslEnv...), "MAX_WAITSOCK=3", "CCS_MAX_WAITSOCK=2", "HEARTBLEED_MAX_WAITSOCK=2")
+	start := time.Now()
+	out, _ := cmd.CombinedOutput()
+	if ps := cmd.ProcessState; ps != nil {
+		t.Logf("testssl %v: %v, user %v, sys %v", args[9:], time.Since(start).Round(time.Millisecond), ps.UserTime(), ps.SystemTime())
+	}
+	data, err := os.ReadFile(jsonFile)
+	if err != nil {
+		t.Fatalf("testssl wrote no JSON (%v):\n%s", err, out)
+	}
+	var findings []testsslFinding
+	if err := json.Unmarshal(data, &findings); err != nil {
+		t.Fatalf("testssl's JSON: %v\n%s", err, data)
+	}
+	return findings
+}
+
+// byID indexes testssl's findings by id (the last of an id wins).
+func byID(findings []testsslFinding) map[string]testsslFinding {
+	m := make(map[string]testsslFinding, len(findings))
+	for _, f := range findings {
+		m[f.ID] = f
+	}
+	return m
 }

@@ -94,13 +94,15 @@ func (s *scanner) httpCheck(ctx context.Context) *HTTPResult {
 		return nil
 	}
 	res := &HTTPResult{Request: httpRequest(s.opts), AcceptEncoding: httpAcceptEncoding}
-	talked := false
-	out := s.p.exchange(ctx, func(conn net.Conn) outcome {
-		talked = true
-		return talkHTTP(conn, s.opts.ServerName, res)
+	err := s.goTLS(ctx, &tls.Config{NextProtos: []string{"http/1.1"}}, func(tc *tls.Conn, _ *helloTap) outcome {
+		return talkHTTP(tc, res)
 	})
-	if !talked && out.err != nil {
-		res.Error = "no connection: " + out.err.Error()
+	var dial *net.OpError
+	switch {
+	case errors.As(err, &dial) && dial.Op == "dial":
+		res.Error = "no connection: " + err.Error()
+	case err != nil:
+		res.Error = "TLS handshake failed: " + err.Error()
 	}
 	return res
 }
@@ -130,29 +132,9 @@ func httpRequest(opts Options) string {
 		"\r\n"
 }
 
-// httpSuites is every suite Go's TLS client implements, insecure ones included.
-func httpSuites() []uint16 {
-	var ids []uint16
-	for _, cs := range append(tls.CipherSuites(), tls.InsecureCipherSuites()...) {
-		ids = append(ids, cs.ID)
-	}
-	return ids
-}
-
-// talkHTTP runs the handshake on conn, sends res.Request and reads the answer's head into res.
-// The outcome tells the prober whether the peer answered in TLS.
-func talkHTTP(conn net.Conn, serverName string, res *HTTPResult) outcome {
-	tc := tls.Client(conn, &tls.Config{
-		ServerName:         serverName,
-		InsecureSkipVerify: true, // judged by the scan's own handshake
-		NextProtos:         []string{"http/1.1"},
-		MinVersion:         tls.VersionTLS10,
-		CipherSuites:       httpSuites(),
-	})
-	if err := tc.Handshake(); err != nil {
-		res.Error = "TLS handshake failed: " + err.Error()
-		return outcome{kind: outInconclusive, err: err}
-	}
+// talkHTTP sends res.Request on a connection whose handshake is done and reads the answer's
+// head into res. The outcome tells the prober the peer answered in TLS.
+func talkHTTP(tc *tls.Conn, res *HTTPResult) outcome {
 	st := tc.ConnectionState()
 	res.ALPN, res.TLSVersion = st.NegotiatedProtocol, tls.VersionName(st.Version)
 	answered := outcome{kind: outHello}

@@ -9,9 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -90,8 +88,6 @@ func ourVerdicts(h *HTTPResult) httpVerdicts {
 	return v
 }
 
-type testsslFinding struct{ ID, Severity, Finding string }
-
 // theirVerdicts reads testssl's JSON findings in the shared vocabulary.
 func theirVerdicts(t *testing.T, findings []testsslFinding) httpVerdicts {
 	t.Helper()
@@ -143,29 +139,6 @@ func theirVerdicts(t *testing.T, findings []testsslFinding) httpVerdicts {
 	return v
 }
 
-// runTestssl runs testssl's HTTP header checks and BREACH on addr and returns its findings.
-func runTestssl(t *testing.T, testssl, addr string) []testsslFinding {
-	t.Helper()
-	jsonFile := filepath.Join(t.TempDir(), "testssl.json")
-	cmd := exec.Command(testssl, "--quiet", "--color", "0", "--warnings", "off", "--nodns", "none",
-		"--headers", "--breach", "--jsonfile", jsonFile, addr)
-	cmd.Env = append(os.Environ(), peertest.TestsslEnv...)
-	start := time.Now()
-	out, _ := cmd.CombinedOutput()
-	if ps := cmd.ProcessState; ps != nil {
-		t.Logf("testssl: %v, user %v, sys %v", time.Since(start).Round(time.Millisecond), ps.UserTime(), ps.SystemTime())
-	}
-	data, err := os.ReadFile(jsonFile)
-	if err != nil {
-		t.Fatalf("testssl wrote no JSON (%v):\n%s", err, out)
-	}
-	var findings []testsslFinding
-	if err := json.Unmarshal(data, &findings); err != nil {
-		t.Fatalf("testssl's JSON: %v\n%s", err, data)
-	}
-	return findings
-}
-
 // page is an HTML page well over nginx's gzip_min_length (20 bytes).
 var page = []byte("<!doctype html>\n<title>tlskit</title>\n" + strings.Repeat("<p>the HTTP checks of tlskit scan</p>\n", 64))
 
@@ -175,7 +148,7 @@ var page = []byte("<!doctype html>\n<title>tlskit</title>\n" + strings.Repeat("<
 // TestParseHSTS, not run against it here: a testssl run costs 3 s of CPU.
 func TestHTTPVersusTestssl(t *testing.T) {
 	t.Parallel()
-	testssl := peertest.Need(t, "testssl")
+	peertest.Need(t, "testssl")
 	certFile, keyFile, _ := testCert(t, "rsa")
 	certs := "ssl_certificate " + certFile + ";\nssl_certificate_key " + keyFile + ";\n"
 	// legacy is an old nginx configuration: TLS 1.0 to 1.2, every suite, gzip, the version in
@@ -220,7 +193,7 @@ func TestHTTPVersusTestssl(t *testing.T) {
 			t.Parallel()
 			srv := peertest.Nginx(t, peertest.NginxConfig{Server: tc.server, Files: map[string][]byte{"html/index.html": page}})
 			done := make(chan []testsslFinding, 1)
-			go func() { done <- runTestssl(t, testssl, srv.Addr()) }()
+			go func() { done <- runTestssl(t, srv.Addr(), "--headers", "--breach") }()
 			h := runHTTPCheck(t, srv.Addr(), 5*time.Second)
 			theirFindings := <-done
 			if h == nil || !h.HTTP {

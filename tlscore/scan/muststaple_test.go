@@ -70,7 +70,7 @@ func TestMustStaple(t *testing.T) {
 			l := goTLSServer(t, &tls.Config{Certificates: []tls.Certificate{p}})
 			port := l.Addr().(*net.TCPAddr).Port
 			done := make(chan map[string]testsslFinding, 1)
-			go func() { done <- runTestssl(t, port, "-S") }()
+			go func() { done <- byID(runTestssl(t, localAddr(port), "-S")) }()
 			res, _ := runScan(t, port, 3*time.Second)
 			if !res.Connection.MustStaple {
 				t.Fatalf("must_staple not seen: %+v", res.Connection)

@@ -107,6 +107,9 @@ type Result struct {
 	Checks []Check `json:"checks"`
 	// Features are the extensions, ALPN, NPN and resumption; nil when not asked for.
 	Features *Features `json:"features,omitempty"`
+	// HTTP is what one HTTP request over TLS showed (HSTS, compression, the banner); nil when
+	// not asked for or under STARTTLS.
+	HTTP *HTTPResult `json:"http,omitempty"`
 	// Connection is what one ordinary handshake (Go's TLS stack, ALPN h2 and http/1.1)
 	// showed: the certificate, ALPN, OCSP stapling and resumption.
 	Connection *Connection `json:"connection,omitempty"`
@@ -319,6 +322,10 @@ func Scan(ctx context.Context, opts Options) (*Result, error) {
 	if opts.wants("features") {
 		wg.Go(func() { features = s.features(ctx, found) })
 	}
+	var httpResult *HTTPResult
+	if opts.wants("http") {
+		wg.Go(func() { httpResult = s.httpCheck(ctx) })
+	}
 	wg.Wait()
 	<-connDone
 	<-v2Done
@@ -339,7 +346,7 @@ func Scan(ctx context.Context, opts Options) (*Result, error) {
 		return nil, err
 	}
 	res := &Result{Target: opts.Target, Groups: s.groupResults, TLS12Groups: s.groups12, HelloRetryRequest: s.hrr,
-		Probes: int(s.p.probes.Load()), Connection: conn, DHGroupBits: smallestDH(dh), DH: dh, SecureRenegotiation: secureReneg, Checks: checks, Features: features, rootsGiven: opts.Roots != nil}
+		Probes: int(s.p.probes.Load()), Connection: conn, DHGroupBits: smallestDH(dh), DH: dh, SecureRenegotiation: secureReneg, Checks: checks, Features: features, HTTP: httpResult, rootsGiven: opts.Roots != nil}
 	if res.Groups == nil {
 		res.Groups = []GroupResult{}
 	}

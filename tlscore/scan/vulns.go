@@ -42,14 +42,14 @@ type namedCheck struct {
 	run func(context.Context, map[uint16][]uint16) Check
 }
 
-// CheckNames are the names Options.Checks takes: the vulnerability checks, and "features"
-// (extensions, ALPN, NPN, resumption).
+// CheckNames are the names Options.Checks takes: the vulnerability checks, "features"
+// (extensions, ALPN, NPN, resumption) and "http" (HSTS, compression, the banner).
 func CheckNames() []string {
 	var names []string
 	for _, c := range (&scanner{}).checkFuncs() {
 		names = append(names, c.id)
 	}
-	return append(names, "features")
+	return append(names, "features", "http")
 }
 
 // wants reports whether the options ask for the check id (all of them when Checks is nil).

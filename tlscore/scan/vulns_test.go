@@ -3,14 +3,10 @@ package scan
 import (
 	"context"
 	"crypto/tls"
-	"encoding/json"
 	"io"
 	"log"
 	"net"
 	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -80,35 +76,6 @@ func TestChecksOnFaultyPeers(t *testing.T) {
 			}
 		})
 	}
-}
-
-// testsslFinding is one entry of testssl's JSON file.
-type testsslFinding struct{ ID, Severity, Finding string }
-
-// runTestssl runs testssl.sh with args on a loopback port and returns its findings by id.
-func runTestssl(t *testing.T, port int, args ...string) map[string]testsslFinding {
-	t.Helper()
-	testssl := peertest.Need(t, "testssl")
-	jsonFile := filepath.Join(t.TempDir(), "testssl.json")
-	args = append([]string{"--quiet", "--color", "0", "--warnings", "off", "--nodns", "none", "--jsonfile", jsonFile}, args...)
-	cmd := exec.Command(testssl, append(args, "127.0.0.1:"+itoa(port))...)
-	// Its waits for answers that do not come (a dropped heartbeat, a swallowed
-	// ChangeCipherSpec) are 5-10 s each by default; on loopback 2 s tell the same.
-	cmd.Env = append(append(os.Environ(), peertest.OpenSSLEnv...), "MAX_WAITSOCK=3", "CCS_MAX_WAITSOCK=2", "HEARTBLEED_MAX_WAITSOCK=2")
-	out, _ := cmd.CombinedOutput()
-	data, err := os.ReadFile(jsonFile)
-	if err != nil {
-		t.Fatalf("testssl wrote no JSON (%v):\n%s", err, out)
-	}
-	var findings []testsslFinding
-	if err := json.Unmarshal(data, &findings); err != nil {
-		t.Fatalf("testssl's JSON: %v", err)
-	}
-	byID := map[string]testsslFinding{}
-	for _, f := range findings {
-		byID[f.ID] = f
-	}
-	return byID
 }
 
 // testsslVerdict reads testssl's finding as a verdict: OK is not vulnerable; CRITICAL, HIGH,
@@ -187,7 +154,7 @@ func TestChecksVersusTestssl(t *testing.T) {
 			if tc.protocols {
 				args = append(args, "-p")
 			}
-			go func() { done <- runTestssl(t, theirsPort, args...) }()
+			go func() { done <- byID(runTestssl(t, localAddr(theirsPort), args...)) }()
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
 			res, err := Scan(ctx, Options{Target: localTarget(ours), Timeout: 3 * time.Second})
@@ -282,7 +249,7 @@ func TestAttackFindingsVersusTestssl(t *testing.T) {
 				// -p: without its socket-based protocol run first, testssl asks the machine's
 				// OpenSSL (MinProtocol TLSv1.2 in Debian's openssl.cnf) about TLS 1.0, and calls
 				// BEAST "not vulnerable, no SSL3 or TLS1" on a server that takes TLS 1.0.
-				done <- runTestssl(t, theirsPort, "-p", "--sweet32", "--beast", "--lucky13", "--freak", "--logjam", "--poodle", "--drown")
+				done <- byID(runTestssl(t, localAddr(theirsPort), "-p", "--sweet32", "--beast", "--lucky13", "--freak", "--logjam", "--poodle", "--drown"))
 			}()
 			res, _ := runScan(t, ours, 3*time.Second)
 			theirs := <-done
