@@ -125,9 +125,13 @@ func run(out, tlskit, only string, timeout time.Duration) error {
 			failed = append(failed, c.name)
 			continue
 		}
-		data, _ := json.MarshalIndent(p, "", "  ")
+		var data bytes.Buffer
+		enc := json.NewEncoder(&data)
+		enc.SetEscapeHTML(false)
+		enc.SetIndent("", "  ")
+		_ = enc.Encode(p)
 		path := filepath.Join(out, c.file+".json")
-		if err := os.WriteFile(path, append(data, '\n'), 0o644); err != nil {
+		if err := os.WriteFile(path, data.Bytes(), 0o644); err != nil {
 			return err
 		}
 		fmt.Fprintf(os.Stderr, "%s %s: %d-byte ClientHello -> %s\n", p.Client, p.ClientVersion, len(p.ClientHello)/2, path)
@@ -195,7 +199,7 @@ func capture(ctx context.Context, c client, u *url.URL, tmp string, timeout time
 	return &Profile{
 		Client: c.name, ClientVersion: short, Reported: reported,
 		Captured: time.Now().UTC().Format(time.DateOnly),
-		Command:  strings.ReplaceAll(command, u.Port(), "PORT"), ClientHello: raw,
+		Command:  strings.NewReplacer(u.Port(), "PORT", dir, "TMP").Replace(command), ClientHello: raw,
 	}, nil
 }
 
