@@ -21,8 +21,8 @@ import (
 // Client simulation: which version, cipher suite and group each of a set of real clients would
 // get from the server. Each client's ClientHello was captured from the client itself, as `tlskit
 // serve` received it (scripts/captureclients), and is replayed as a probe: byte for byte but
-// for the server name, the random and the padding, which a real client also makes anew for each
-// server. The server's answer (ServerHello or HelloRetryRequest, and below TLS 1.3 the
+// for the server name, the random and the padding, which the real client fills in for each
+// connection. The server's answer (ServerHello or HelloRetryRequest, and below TLS 1.3 the
 // ServerKeyExchange) says what it chose; no handshake is completed.
 
 // clientFiles are the stored client profiles. The issue calls them test data, and they are that
@@ -40,8 +40,8 @@ type ClientResult struct {
 	// Version, CipherSuite and Group are what the server chose: the group of the TLS 1.3
 	// key_share (or the one a HelloRetryRequest asked for), or the ECDHE curve of a TLS 1.2
 	// ServerKeyExchange, or the RFC 7919 group whose prime a DHE ServerKeyExchange carried.
-	// Group is empty for RSA key transport, and for a DHE prime of the server's own (DHBits
-	// says its size).
+	// Group is empty for RSA key transport, and for a DHE prime that is no RFC 7919 group
+	// (DHBits and DHPrime describe it).
 	Version     string `json:"version,omitempty"`
 	CipherSuite string `json:"cipher_suite,omitempty"`
 	Group       string `json:"group,omitempty"`
