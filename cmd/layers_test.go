@@ -27,7 +27,7 @@ var layers = []struct {
 	{"the recorded handshake", []string{"tlscore/handshake"}},
 	{"scanner and server", []string{"tlscore/scan", "tlscore/server", "tlscore/server/eventlog"}},
 	{"the command line", []string{"cmd"}},
-	{"programs", []string{"", "scripts/attack-serve", "scripts/bench-handshake", "scripts/bench-serve", "scripts/gendocs"}},
+	{"programs", []string{"", "scripts/attack-serve", "scripts/bench-handshake", "scripts/bench-serve", "scripts/captureclients", "scripts/gendocs"}},
 }
 
 // testSupport are packages only tests import; no production package may.

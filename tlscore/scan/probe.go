@@ -452,7 +452,8 @@ const (
 )
 
 // readServerKeyExchange reads the server's first flight of a TLS 1.2-or-older handshake up
-// to the ServerKeyExchange: ServerHello, then optionally Certificate and CertificateStatus.
+// to the ServerKeyExchange: ServerHello, then optionally Certificate and CertificateStatus. A
+// TLS 1.3 ServerHello or a HelloRetryRequest ends the read at once, with no error.
 // The ServerKeyExchange is decoded with the chosen suite's key exchange and the
 // ServerHello's version. The outcome's ske is nil when the server sent none, the
 // message did not parse, or a bound was hit; kind and hello are as for readServerHello.
@@ -505,6 +506,12 @@ func readServerKeyExchange(conn net.Conn) outcome {
 							return res
 						}
 						res.kind, res.hello = outHello, sh
+						if sh.IsHelloRetryRequest || sh.Version() == wire.VersionTLS13 {
+							// Nothing more is in the clear: TLS 1.3 encrypts the rest, and after a
+							// HelloRetryRequest the server waits for a second ClientHello. (Only a
+							// hello offering TLS 1.3, a client simulation's, gets either.)
+							return res
+						}
 						continue
 					}
 					switch m.Type {

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"crypto/tls"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"html"
@@ -45,6 +46,9 @@ type HelloView struct {
 	SignatureAlgorithms []string `json:"signature_algorithms"`
 	ALPN                []string `json:"alpn"`
 	Extensions          []string `json:"extensions"`
+	// Raw is the ClientHello handshake message as received (4-byte header included), in hex:
+	// what a client simulation replays (tlscore/scan/clients).
+	Raw string `json:"raw"`
 }
 
 // Report describes a request's connection.
@@ -74,7 +78,7 @@ func (rep *ClientReport) AddHello(raw []byte, ch *wire.ClientHello) {
 	if ch == nil {
 		return
 	}
-	v := &HelloView{Length: len(raw)}
+	v := &HelloView{Length: len(raw), Raw: hex.EncodeToString(raw)}
 	for _, x := range ch.SupportedVersions {
 		v.Versions = append(v.Versions, wire.VersionName(x))
 	}
