@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -216,6 +217,9 @@ func renderScan(w io.Writer, p palette, rep scan.Report, gap bool) error {
 		b.WriteString("\n")
 	}
 	fmt.Fprintf(&b, "%s %s (%d probes)\n", p.Bold("scan of"), rep.Target.Address(), rep.Probes)
+	// Sections as testssl has them, shorter: a blank line and a bold title each.
+	section := func(title string) { fmt.Fprintf(&b, "\n%s\n", p.Bold(title)) }
+	section("protocols and cipher suites")
 	for _, v := range rep.Versions {
 		state := p.Dim("not offered")
 		switch {
@@ -249,6 +253,7 @@ func renderScan(w io.Writer, p palette, rep scan.Report, gap bool) error {
 			unknown = append(unknown, g.Name)
 		}
 	}
+	section("key exchange")
 	fmt.Fprintf(&b, "groups:  %s\n", orNone(strings.Join(groups, ", ")))
 	if len(unknown) > 0 {
 		fmt.Fprintf(&b, "%s %s\n", p.Warn("groups inconclusive:"), strings.Join(unknown, ", "))
@@ -284,13 +289,6 @@ func renderScan(w io.Writer, p palette, rep scan.Report, gap bool) error {
 			fmt.Fprintf(&b, "%s %s\n", p.Warn(version+" groups inconclusive:"), strings.Join(unknownParts, "; "))
 		}
 	}
-	if sr := rep.SecureRenegotiation; sr != nil {
-		word := "yes"
-		if !*sr {
-			word = p.Bad("no")
-		}
-		fmt.Fprintf(&b, "secure renegotiation (RFC 5746): %s\n", word)
-	}
 	if len(rep.DH) > 0 {
 		var dh []string
 		for _, g := range rep.DH {
@@ -303,6 +301,7 @@ func renderScan(w io.Writer, p palette, rep scan.Report, gap bool) error {
 		fmt.Fprintf(&b, "dh:      %s\n", strings.Join(dh, "; "))
 	}
 	if c := rep.Connection; c != nil {
+		section("certificate and connection")
 		if c.Error != "" {
 			fmt.Fprintf(&b, "handshake: %s\n", render.Escape(c.Error))
 			if len(c.Chain) > 0 {
@@ -319,6 +318,9 @@ func renderScan(w io.Writer, p palette, rep scan.Report, gap bool) error {
 			if c.OCSPStapled {
 				ocsp = "yes (" + c.OCSPStatus + ")"
 			}
+			if c.MustStaple {
+				ocsp += "; the certificate requires it (must-staple)"
+			}
 			fmt.Fprintf(&b, "ocsp stapling: %s\n", ocsp)
 			if rev := c.Revocation; rev != nil && rev.Status != revocation.StatusNotChecked && rev.Status != revocation.StatusOff {
 				fmt.Fprintf(&b, "revocation: %s\n", render.Escape(describeRevocationReport(rev)))
@@ -330,11 +332,25 @@ func renderScan(w io.Writer, p palette, rep scan.Report, gap bool) error {
 			fmt.Fprintf(&b, "resumption ticket: %s\n", ticket)
 		}
 	}
-	if f := rep.Features; f != nil {
-		renderFeatures(&b, f)
+	if rep.Features != nil || rep.SecureRenegotiation != nil {
+		section("handshake features")
+		if f := rep.Features; f != nil {
+			renderFeatures(&b, f)
+		}
+		if sr := rep.SecureRenegotiation; sr != nil {
+			word := "yes"
+			if !*sr {
+				word = p.Bad("no")
+			}
+			fmt.Fprintf(&b, "secure renegotiation (RFC 5746): %s\n", word)
+		}
+	}
+	if h := rep.HTTP; h != nil {
+		section("http")
+		renderHTTP(&b, p, h)
 	}
 	if len(rep.Checks) > 0 {
-		b.WriteString("checks:\n")
+		section("vulnerabilities")
 		for _, c := range rep.Checks {
 			// Padded before it is coloured, so the columns are those of a pipe.
 			verdict := fmt.Sprintf("%-15s", c.Verdict)
@@ -348,8 +364,15 @@ func renderScan(w io.Writer, p palette, rep scan.Report, gap bool) error {
 			default:
 				verdict = p.Dim(verdict)
 			}
-			fmt.Fprintf(&b, "  %-20s %s %s\n", c.ID, verdict, render.Escape(c.Received))
+			fmt.Fprintf(&b, "%-21s %s %s\n", c.ID, verdict, render.Escape(c.Received))
 		}
+	}
+	if len(rep.Clients) > 0 {
+		section("client simulation")
+		renderClients(&b, rep.Clients)
+	}
+	if len(rep.Findings) > 0 {
+		section("findings")
 	}
 	for _, f := range rep.Findings {
 		sev := f.Severity
@@ -391,4 +414,74 @@ func renderFeatures(b *strings.Builder, f *scan.Features) {
 	}
 	fmt.Fprintf(b, "resumption: session ID %s; TLS 1.2 ticket %s; TLS 1.3 ticket %s\n",
 		yesNo(f.SessionIDResumption), yesNo(f.TicketResumption12), yesNo(f.TicketResumption13))
+}
+
+// renderHTTP writes what the HTTP request showed: the answer, HSTS, compression.
+func renderHTTP(b *strings.Builder, p palette, h *scan.HTTPResult) {
+	if !h.HTTP {
+		fmt.Fprintf(b, "not HTTP: %s\n", render.Escape(h.Error))
+		return
+	}
+	line := fmt.Sprintf("%d %s (%s over %s)", h.Status, h.Reason, h.Proto, h.TLSVersion)
+	if h.Server != nil {
+		line += ", server " + strconv.Quote(*h.Server)
+	}
+	if h.Location != "" {
+		line += ", to " + h.Location
+	}
+	fmt.Fprintf(b, "answer:  %s\n", render.Escape(line))
+	switch hs := h.HSTS; {
+	case hs == nil:
+		fmt.Fprintf(b, "hsts:    %s\n", p.Warn("none"))
+	case hs.Error != "":
+		fmt.Fprintf(b, "hsts:    %s (%s)\n", p.Warn("ignored by browsers"), render.Escape(hs.Error))
+	default:
+		parts := []string{fmt.Sprintf("max-age %d (%s)", *hs.MaxAge, hstsDays(*hs.MaxAge))}
+		if hs.IncludeSubDomains {
+			parts = append(parts, "includeSubDomains")
+		}
+		if hs.Preload {
+			parts = append(parts, "preload")
+		}
+		fmt.Fprintf(b, "hsts:    %s\n", strings.Join(parts, ", "))
+	}
+	enc := "none"
+	if h.ContentEncoding != "" {
+		enc = p.Warn(render.Escape(h.ContentEncoding)) + " (BREACH)"
+	}
+	fmt.Fprintf(b, "compression: %s\n", enc)
+}
+
+func hstsDays(seconds int64) string {
+	if seconds < 86400 {
+		return fmt.Sprintf("%d hours", seconds/3600)
+	}
+	return fmt.Sprintf("%d days", seconds/86400)
+}
+
+// renderClients writes a line per simulated client: what it would get, or how it is refused.
+func renderClients(b *strings.Builder, clients []scan.ClientResult) {
+	for _, c := range clients {
+		name := c.Client + " " + c.ClientVersion
+		var got string
+		switch {
+		case c.Refused != "":
+			got = "refused: " + c.Refused
+		case c.Error != "" && c.Version == "":
+			got = "no answer: " + c.Error
+		default:
+			kx := c.Group
+			if kx == "" && c.DHBits > 0 {
+				kx = fmt.Sprintf("DHE %d bits", c.DHBits)
+			}
+			if c.HelloRetryRequest {
+				kx += " (after a HelloRetryRequest)"
+			}
+			got = strings.TrimRight(fmt.Sprintf("%-8s %-44s %s", c.Version, c.CipherSuite, kx), " ")
+			if c.Error != "" {
+				got += "; the client would abort: " + c.Error
+			}
+		}
+		fmt.Fprintf(b, "%-36s %s\n", render.Escape(name), render.Escape(got))
+	}
 }

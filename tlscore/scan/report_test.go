@@ -23,6 +23,7 @@ func fixtureResult() *Result {
 		return &t
 	}
 	yes, no := true, false
+	server, day := "nginx/1.22.1", int64(86400)
 	leaf := inspect.Certificate{
 		Subject: "CN=scan.example.test", Issuer: "CN=Example Issuing CA,O=Example", Serial: "0a1b2c",
 		NotBefore: nb, NotAfter: nb.Add(120 * 24 * time.Hour), DaysLeft: 33,
@@ -60,6 +61,16 @@ func fixtureResult() *Result {
 		Features: &Features{Version: "TLS 1.2", Extensions: []string{"renegotiation_info", "extended_master_secret", "next_protocol_negotiation"},
 			ExtendedMasterSecret: &yes, EncryptThenMAC: &no, ALPN: []string{"h2", "http/1.1"}, NPN: []string{"h2", "http/1.1"},
 			SessionIDResumption: &yes, TicketResumption12: &no, TicketResumption13: &yes},
+		HTTP: &HTTPResult{HTTP: true, Request: "GET / HTTP/1.1\r\nHost: scan.example.test:2525\r\n\r\n", ALPN: "http/1.1", TLSVersion: "TLS 1.3",
+			Status: 301, Reason: "Moved Permanently", Proto: "HTTP/1.1", Server: &server, Location: "http://scan.example.test/",
+			HSTS:           &HSTS{Header: "max-age=86400; preload", Headers: 1, MaxAge: &day, Preload: true, Error: "max-age given twice"},
+			AcceptEncoding: "gzip, deflate, br", ContentEncoding: "gzip", Error: "set only when the answer was not HTTP; here to pin its key"},
+		Clients: []ClientResult{
+			{Client: "curl", ClientVersion: "7.88.1 OpenSSL/3.0.22", Version: "TLS 1.3", CipherSuite: "TLS_AES_128_GCM_SHA256", Group: "P-256", HelloRetryRequest: true},
+			{Client: "Java", ClientVersion: "17.0.15", Version: "TLS 1.2", CipherSuite: "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256", DHBits: 2048, DHPrime: "RFC 3526 group 14 (2048-bit MODP)"},
+			{Client: "Chromium", ClientVersion: "156.0.8078.114", Refused: "handshake_failure alert"},
+			{Client: "Go", ClientVersion: "1.26.8", Error: "the server chose TLS_RSA_WITH_RC4_128_SHA, which the client did not offer", Version: "TLS 1.2", CipherSuite: "TLS_RSA_WITH_RC4_128_SHA"},
+		},
 		Checks: []Check{
 			{ID: "heartbleed", Verdict: Vulnerable, Sent: "a TLS 1.2 ClientHello offering heartbeats, then a heartbeat request claiming 16384 bytes of payload with none, and a well-formed one with 16",
 				Received: "a heartbeat response of 16403 bytes to the request that carried none: the server's memory"},

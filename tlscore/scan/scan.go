@@ -110,6 +110,9 @@ type Result struct {
 	// HTTP is what one HTTP request over TLS showed (HSTS, compression, the banner); nil when
 	// not asked for or under STARTTLS.
 	HTTP *HTTPResult `json:"http,omitempty"`
+	// Clients is what each simulated client (a real client's recorded ClientHello, replayed)
+	// would get; nil when not asked for.
+	Clients []ClientResult `json:"clients,omitempty"`
 	// Connection is what one ordinary handshake (Go's TLS stack, ALPN h2 and http/1.1)
 	// showed: the certificate, ALPN, OCSP stapling and resumption.
 	Connection *Connection `json:"connection,omitempty"`
@@ -326,6 +329,10 @@ func Scan(ctx context.Context, opts Options) (*Result, error) {
 	if opts.wants("http") {
 		wg.Go(func() { httpResult = s.httpCheck(ctx) })
 	}
+	var clients []ClientResult
+	if opts.wants("clients") {
+		wg.Go(func() { clients = s.simulateClients(ctx) })
+	}
 	wg.Wait()
 	<-connDone
 	<-v2Done
@@ -346,7 +353,7 @@ func Scan(ctx context.Context, opts Options) (*Result, error) {
 		return nil, err
 	}
 	res := &Result{Target: opts.Target, Groups: s.groupResults, TLS12Groups: s.groups12, HelloRetryRequest: s.hrr,
-		Probes: int(s.p.probes.Load()), Connection: conn, DHGroupBits: smallestDH(dh), DH: dh, SecureRenegotiation: secureReneg, Checks: checks, Features: features, HTTP: httpResult, rootsGiven: opts.Roots != nil}
+		Probes: int(s.p.probes.Load()), Connection: conn, DHGroupBits: smallestDH(dh), DH: dh, SecureRenegotiation: secureReneg, Checks: checks, Features: features, HTTP: httpResult, Clients: clients, rootsGiven: opts.Roots != nil}
 	if res.Groups == nil {
 		res.Groups = []GroupResult{}
 	}

@@ -43,13 +43,14 @@ type namedCheck struct {
 }
 
 // CheckNames are the names Options.Checks takes: the vulnerability checks, "features"
-// (extensions, ALPN, NPN, resumption) and "http" (HSTS, compression, the banner).
+// (extensions, ALPN, NPN, resumption), "http" (HSTS, compression, the banner) and "clients"
+// (client simulation).
 func CheckNames() []string {
 	var names []string
 	for _, c := range (&scanner{}).checkFuncs() {
 		names = append(names, c.id)
 	}
-	return append(names, "features", "http")
+	return append(names, "features", "http", "clients")
 }
 
 // wants reports whether the options ask for the check id (all of them when Checks is nil).
