@@ -56,7 +56,7 @@ worst code wins.`,
 	o.starttls.register(fs, "before each probe", "")
 	fs.IntVar(&o.parallel, "parallel", 8, "probe connections at once")
 	fs.IntVar(&o.rate, "rate", 250, "most new connections per second, so a scan never floods a server")
-	fs.StringVar(&o.checks, "checks", "all", "vulnerability checks to run, comma-separated: "+strings.Join(scan.CheckNames(), ", ")+"; all or none")
+	fs.StringVar(&o.checks, "checks", "all", "what to check beyond the versions, suites and groups, comma-separated: "+strings.Join(scan.CheckNames(), ", ")+"; all or none")
 	fs.StringVar(&o.failOn, "fail-on", "high", "exit 3 on a finding of this severity or worse: info (any finding), low, medium or high; none never does")
 	o.revocation.register(fs, revocation.ModeStaple)
 	return c
