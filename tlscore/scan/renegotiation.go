@@ -121,7 +121,7 @@ func renegotiate(sess *session12, first wire.ClientHelloSpec) (v Verdict, sent, 
 	}
 	var asm wire.Assembler
 	asm.MaxMessageSize = session12MaxBytes
-	var skipped []string
+	var skipped skippedRecords
 	for range renegMaxSkipped {
 		typ, payload, err := sess.readRecord()
 		if err != nil {
@@ -141,7 +141,7 @@ func renegotiate(sess *session12, first wire.ClientHelloSpec) (v Verdict, sent, 
 			case a.Level == wire.AlertLevelFatal:
 				return NotVulnerable, sent, withSkipped("fatal alert "+a.DescriptionName, skipped)
 			}
-			skipped = append(skipped, "warning alert "+a.DescriptionName)
+			skipped.warnings = append(skipped.warnings, "warning alert "+a.DescriptionName)
 		case wire.ContentHandshake:
 			msgs, err := asm.Add(payload)
 			if err != nil {
@@ -164,13 +164,14 @@ func renegotiate(sess *session12, first wire.ClientHelloSpec) (v Verdict, sent, 
 					}
 					return Vulnerable, sent, withSkipped(received, skipped)
 				case wire.TypeHelloRequest:
-					skipped = append(skipped, "HelloRequest")
+					skipped.helloRequests++
 				default:
 					return Inconclusive, sent, withSkipped("an encrypted "+m.Name()+" instead of a ServerHello", skipped)
 				}
 			}
 		case wire.ContentApplicationData:
-			skipped = append(skipped, fmt.Sprintf("%d bytes of application data", len(payload)))
+			skipped.appRecords++
+			skipped.appBytes += len(payload)
 		default:
 			return Inconclusive, sent, withSkipped("a "+wire.ContentTypeName(typ)+" record", skipped)
 		}
@@ -182,7 +183,7 @@ func renegotiate(sess *session12, first wire.ClientHelloSpec) (v Verdict, sent, 
 // or silence is how many servers decline (testssl counts a hung s_client "likely not
 // vulnerable (timed out)"); a record that does not authenticate, a flood or garbage proves
 // nothing.
-func refusalOrNothing(err error, sent string, skipped []string) (Verdict, string, string) {
+func refusalOrNothing(err error, sent string, skipped skippedRecords) (Verdict, string, string) {
 	var fe *FloodError
 	switch {
 	case errors.Is(err, io.EOF):
@@ -210,11 +211,31 @@ func bound(sh *wire.ServerHello, clientVerify, serverVerify []byte) bool {
 	return false
 }
 
-func withSkipped(received string, skipped []string) string {
-	if len(skipped) == 0 {
+// skippedRecords is what the server sent before its answer, for the evidence.
+type skippedRecords struct {
+	helloRequests, appRecords, appBytes int
+	warnings                            []string
+}
+
+func withSkipped(received string, sk skippedRecords) string {
+	var parts []string
+	switch {
+	case sk.helloRequests == 1:
+		parts = append(parts, "a HelloRequest")
+	case sk.helloRequests > 1:
+		parts = append(parts, fmt.Sprintf("%d HelloRequests", sk.helloRequests))
+	}
+	switch {
+	case sk.appRecords == 1:
+		parts = append(parts, fmt.Sprintf("%d bytes of application data", sk.appBytes))
+	case sk.appRecords > 1:
+		parts = append(parts, fmt.Sprintf("%d bytes of application data in %d records", sk.appBytes, sk.appRecords))
+	}
+	parts = append(parts, sk.warnings...)
+	if len(parts) == 0 {
 		return received
 	}
-	return received + " (after " + strings.Join(skipped, ", ") + ")"
+	return received + " (after " + strings.Join(parts, ", ") + ")"
 }
 
 // suiteName is the OpenSSL name of a suite where it has one, as testssl shows it.

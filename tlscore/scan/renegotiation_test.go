@@ -296,7 +296,12 @@ func TestClientRenegotiationAnswers(t *testing.T) {
 			w(wire.ContentApplicationData, []byte("hello"))
 			w(wire.ContentAlert, []byte{1, 112}) // warning unrecognized_name: read past
 			w(wire.ContentHandshake, serverHelloMsg())
-		}}, Vulnerable, "an encrypted ServerHello (TLS 1.2, AES128-GCM-SHA256): the server renegotiated, without renegotiation_info bound to the first handshake (after HelloRequest, 5 bytes of application data, warning alert unrecognized_name)", true},
+		}}, Vulnerable, "an encrypted ServerHello (TLS 1.2, AES128-GCM-SHA256): the server renegotiated, without renegotiation_info bound to the first handshake (after a HelloRequest, 5 bytes of application data, warning alert unrecognized_name)", true},
+		{"application data without end", fakeServer12{answer: func(w func(uint8, []byte), _ net.Conn) {
+			for range 100 {
+				w(wire.ContentApplicationData, []byte("more"))
+			}
+		}}, Inconclusive, "no answer to the ClientHello within 32 records (after 128 bytes of application data in 32 records)", true},
 		{"no_renegotiation", fakeServer12{answer: func(w func(uint8, []byte), _ net.Conn) {
 			w(wire.ContentAlert, []byte{1, 100})
 		}}, NotVulnerable, "warning alert no_renegotiation", true},

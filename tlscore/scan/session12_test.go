@@ -135,6 +135,11 @@ func TestSession12(t *testing.T) {
 		{"go ECDHE-ECDSA-AES128-SHA256", goServer(ecPair, 0xc023, tls.X25519), 0xc023, true, wire.GroupX25519},
 		{"go RSA-AES128-CBC-SHA", goServer(rsaPair, 0x002f, tls.X25519), 0x002f, true, 0},
 		{"go RSA-AES128-CBC-SHA no EMS", goServer(rsaPair, 0x002f, tls.X25519), 0x002f, false, 0},
+		// A server that asks for a client certificate gets an empty Certificate message.
+		{"go client certificate requested", server{"go", func(t *testing.T) int {
+			return goHTTPServer(t, &tls.Config{Certificates: []tls.Certificate{rsaPair}, CipherSuites: []uint16{0xc02f},
+				ClientAuth: tls.RequestClientCert})
+		}, "hello"}, 0xc02f, true, wire.GroupX25519},
 		{"openssl ECDHE-RSA-AES256-GCM-SHA384", opensslServer("rsa", "-cipher", "ECDHE-RSA-AES256-GCM-SHA384"), 0xc030, true, wire.GroupX25519},
 		{"openssl ECDHE-RSA-AES128-GCM-SHA256 P-384 no EMS", opensslServer("rsa", "-cipher", "ECDHE-RSA-AES128-GCM-SHA256", "-groups", "P-384"), 0xc02f, false, wire.GroupSecp384r1},
 		{"openssl ECDHE-ECDSA-CHACHA20-POLY1305", opensslServer("ecdsa", "-cipher", "ECDHE-ECDSA-CHACHA20-POLY1305"), 0xcca9, true, wire.GroupX25519},
@@ -176,6 +181,10 @@ func TestSession12Refusals(t *testing.T) {
 	var ae *alertError
 	if !errors.As(err, &ae) || ae.alert.Description != 40 {
 		t.Errorf("no shared suite: %v, want a handshake_failure alert", err)
+	}
+	port = goHTTPServer(t, &tls.Config{Certificates: []tls.Certificate{rsaPair}, ClientAuth: tls.RequireAnyClientCert})
+	if _, err = handshake12(dialLocal(t, port), spec12(true, 0xc02f)); !errors.As(err, &ae) {
+		t.Errorf("client certificate required: %v, want the server's alert", err)
 	}
 	if _, ok := suite12ByID(0x009e); ok {
 		t.Error("DHE-RSA-AES128-GCM-SHA256 claimed implemented")
