@@ -154,6 +154,7 @@ func itoaPort(s string) (int, error) {
 type fakeServer12 struct {
 	closeAfterHello bool // close right after the ServerHello
 	badFinished     bool // a Finished whose verify_data is off by a bit
+	insecure        bool // no renegotiation_info: a server without RFC 5746
 	answer          func(write func(typ uint8, payload []byte), c net.Conn)
 }
 
@@ -188,6 +189,9 @@ func (f fakeServer12) start(t *testing.T) (port int, hellos chan renegHello) {
 		sh := append([]byte{3, 3}, sr...)
 		sh = append(sh, 0, 0x00, 0x9c, 0)
 		exts := []byte{0xff, 0x01, 0, 1, 0}
+		if f.insecure {
+			exts = nil
+		}
 		if ch.ExtendedMasterSecret {
 			exts = append(exts, 0, 23, 0, 0)
 		}
@@ -291,6 +295,9 @@ func TestClientRenegotiationAnswers(t *testing.T) {
 		received string
 		reneg    bool // the server must have seen the renegotiating ClientHello
 	}{
+		{"insecure renegotiation", fakeServer12{insecure: true, answer: func(w func(uint8, []byte), _ net.Conn) {
+			w(wire.ContentHandshake, serverHelloMsg())
+		}}, Vulnerable, "an encrypted ServerHello (TLS 1.2, AES128-GCM-SHA256): the server renegotiated", true},
 		{"renegotiates after a HelloRequest and data", fakeServer12{answer: func(w func(uint8, []byte), _ net.Conn) {
 			w(wire.ContentHandshake, handshakeMessage(wire.TypeHelloRequest, nil))
 			w(wire.ContentApplicationData, []byte("hello"))
@@ -309,6 +316,10 @@ func TestClientRenegotiationAnswers(t *testing.T) {
 			w(wire.ContentAlert, []byte{2, 40})
 		}}, NotVulnerable, "fatal alert handshake_failure", true},
 		{"close", fakeServer12{answer: func(_ func(uint8, []byte), c net.Conn) { c.Close() }}, NotVulnerable, "the server closed the connection", true},
+		{"reset", fakeServer12{answer: func(_ func(uint8, []byte), c net.Conn) {
+			_ = c.(*net.TCPConn).SetLinger(0)
+			c.Close()
+		}}, NotVulnerable, "the server reset the connection", true},
 		{"silence", fakeServer12{answer: func(_ func(uint8, []byte), c net.Conn) { peertest.Drain(c) }}, NotVulnerable, "no answer within the timeout", true},
 		{"an unauthenticated record", fakeServer12{answer: func(_ func(uint8, []byte), c net.Conn) {
 			_, _ = c.Write([]byte{wire.ContentHandshake, 3, 3, 0, 40})
@@ -317,7 +328,7 @@ func TestClientRenegotiationAnswers(t *testing.T) {
 		{"a Certificate instead", fakeServer12{answer: func(w func(uint8, []byte), _ net.Conn) {
 			w(wire.ContentHandshake, handshakeMessage(wire.TypeCertificate, []byte{0, 0, 0}))
 		}}, Inconclusive, "an encrypted Certificate instead of a ServerHello", true},
-		{"close after the ServerHello", fakeServer12{closeAfterHello: true}, Inconclusive, "the first handshake failed: reading the server's first flight", false},
+		{"close after the ServerHello", fakeServer12{closeAfterHello: true}, Inconclusive, "the first handshake failed: reading the server's first flight: the server closed the connection", false},
 		{"wrong Finished", fakeServer12{badFinished: true}, Inconclusive, "the first handshake failed: the server's Finished does not verify", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -325,6 +336,9 @@ func TestClientRenegotiationAnswers(t *testing.T) {
 			port, hellos := tc.srv.start(t)
 			c := checkScanner(t, port, time.Second).clientRenegotiation(context.Background(), tls12Found(0x009c))
 			t.Logf("%+v", c)
+			if tc.reneg && strings.Contains(c.Sent, "without renegotiation_info") != tc.srv.insecure {
+				t.Errorf("Sent %q", c.Sent)
+			}
 			if c.Verdict != tc.want || !strings.Contains(c.Received, tc.received) {
 				t.Errorf("check %+v, want %s with %q", c, tc.want, tc.received)
 			}
@@ -343,7 +357,11 @@ func TestClientRenegotiationAnswers(t *testing.T) {
 						info = e.Data
 					}
 				}
-				if want := append([]byte{12}, h.clientVerify...); !bytes.Equal(info, want) {
+				want := append([]byte{12}, h.clientVerify...)
+				if tc.srv.insecure {
+					want = nil // the server does not do RFC 5746
+				}
+				if !bytes.Equal(info, want) {
 					t.Errorf("renegotiation_info %x, want %x", info, want)
 				}
 				for _, id := range h.hello.CipherSuites {

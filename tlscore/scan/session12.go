@@ -50,6 +50,12 @@ const (
 	session12MaxRecords = 64
 )
 
+// errServerClosed is the end of the server's stream, between records; it is an io.EOF.
+type errServerClosed struct{}
+
+func (errServerClosed) Error() string { return "the server closed the connection" }
+func (errServerClosed) Unwrap() error { return io.EOF }
+
 // alertError is an alert the server sent where a message was expected.
 type alertError struct{ alert *wire.Alert }
 
@@ -432,6 +438,8 @@ func (s *session12) nextRecord() (wire.Record, error) {
 			s.rerr = perr
 		case err != nil && errors.Is(err, io.EOF) && s.r.pending() > 0:
 			s.rerr = fmt.Errorf("the server closed the connection inside a record: %w", io.ErrUnexpectedEOF)
+		case errors.Is(err, io.EOF):
+			s.rerr = errServerClosed{}
 		case err != nil:
 			s.rerr = err
 		}
