@@ -315,6 +315,12 @@ func runSClient(t *testing.T, stdin io.Reader, port int, args ...string) string 
 
 func localAddr(port int) string { return "127.0.0.1:" + itoa(port) }
 
+// testsslSlots bounds the testssl runs at once. Each is some 3 s of CPU (most of it testssl
+// finding out what its openssl can do) and 10-40 s of waiting on its sockets: two at a time made
+// the package take 120 s, and eight at once on two cores starved its other peers (gnutls-serv's
+// FFDHE probes timed out).
+var testsslSlots = make(chan struct{}, 4)
+
 // testsslFinding is one entry of testssl's JSON file.
 type testsslFinding struct{ ID, Severity, Finding string }
 
@@ -324,6 +330,8 @@ type testsslFinding struct{ ID, Severity, Finding string }
 func runTestssl(t *testing.T, addr string, args ...string) []testsslFinding {
 	t.Helper()
 	testssl := peertest.Need(t, "testssl")
+	testsslSlots <- struct{}{}
+	defer func() { <-testsslSlots }()
 	jsonFile := filepath.Join(t.TempDir(), "testssl.json")
 	args = append([]string{"--quiet", "--color", "0", "--warnings", "off", "--nodns", "none", "--jsonfile", jsonFile}, args...)
 	cmd := exec.Command(testssl, append(args, addr)...)

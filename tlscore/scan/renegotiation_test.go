@@ -5,12 +5,8 @@ import (
 	"context"
 	"crypto/rsa"
 	"crypto/tls"
-	"encoding/json"
 	"fmt"
 	"net"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -33,39 +29,15 @@ func tls12Found(ids ...uint16) map[uint16][]uint16 {
 	return map[uint16][]uint16{wire.VersionTLS12: ids}
 }
 
-// testsslSlots bounds the testssl runs at once: each is some 3 s of CPU (most of it testssl
-// finding out what its openssl can do), and four at once on two cores starved the package's
-// other peers (gnutls-serv's FFDHE probes timed out).
-var testsslSlots = make(chan struct{}, 2)
-
 // testsslRenegotiation runs testssl --renegotiation on a port and returns its
 // secure_client_renego finding as "SEVERITY finding".
-func testsslRenegotiation(t *testing.T, testssl string, port int) string {
+func testsslRenegotiation(t *testing.T, port int) string {
 	t.Helper()
-	testsslSlots <- struct{}{}
-	defer func() { <-testsslSlots }()
-	start := time.Now()
-	defer func() { t.Logf("testssl took %v", time.Since(start).Round(time.Millisecond)) }()
-	jsonFile := filepath.Join(t.TempDir(), "testssl.json")
-	cmd := exec.Command(testssl, "--quiet", "--color", "0", "--warnings", "off", "--nodns", "none", "--renegotiation",
-		"--jsonfile", jsonFile, "127.0.0.1:"+itoa(port))
-	cmd.Env = append(os.Environ(), peertest.OpenSSLEnv...)
-	out, _ := cmd.CombinedOutput()
-	data, err := os.ReadFile(jsonFile)
-	if err != nil {
-		t.Fatalf("testssl wrote no JSON (%v):\n%s", err, out)
+	f, ok := byID(runTestssl(t, localAddr(port), "--renegotiation"))["secure_client_renego"]
+	if !ok {
+		t.Fatal("testssl gave no secure_client_renego finding")
 	}
-	var findings []struct{ ID, Severity, Finding string }
-	if err := json.Unmarshal(data, &findings); err != nil {
-		t.Fatalf("testssl's JSON: %v", err)
-	}
-	for _, f := range findings {
-		if f.ID == "secure_client_renego" {
-			return f.Severity + " " + f.Finding
-		}
-	}
-	t.Fatalf("testssl gave no secure_client_renego finding:\n%s", out)
-	return ""
+	return f.Severity + " " + f.Finding
 }
 
 // TestClientRenegotiationVersusTestssl runs the check beside testssl --renegotiation
@@ -82,7 +54,7 @@ func testsslRenegotiation(t *testing.T, testssl string, port int) string {
 // unexpected_message alert.
 func TestClientRenegotiationVersusTestssl(t *testing.T) {
 	t.Parallel()
-	testssl := peertest.Need(t, "testssl")
+	peertest.Need(t, "testssl")
 	peertest.NeedOpenSSL3(t)
 	rsaCert, rsaKey, rsaPair := testCert(t, "rsa")
 	ecdhe := []uint16{0xc030, 0xc02f, 0xcca8}
@@ -117,7 +89,7 @@ func TestClientRenegotiationVersusTestssl(t *testing.T) {
 			theirs := make(chan string, 1)
 			if tc.reference {
 				theirsPort := tc.start(t)
-				go func() { theirs <- testsslRenegotiation(t, testssl, theirsPort) }()
+				go func() { theirs <- testsslRenegotiation(t, theirsPort) }()
 			}
 			c := checkScanner(t, ours, 3*time.Second).clientRenegotiation(context.Background(), tls12Found(tc.found...))
 			t.Logf("check: %+v", c)
@@ -279,10 +251,6 @@ func (f fakeServer12) start(t *testing.T) (port int, hellos chan renegHello) {
 }
 
 // serverHelloMsg is a TLS 1.2 ServerHello choosing TLS_RSA_WITH_AES_128_GCM_SHA256.
-func serverHelloMsg() []byte {
-	body := append([]byte{3, 3}, bytes.Repeat([]byte{0x22}, 32)...)
-	return handshakeMessage(wire.TypeServerHello, append(body, 0, 0x00, 0x9c, 0))
-}
 
 // TestClientRenegotiationAnswers holds the check to each way a server can answer (or not) the
 // renegotiating ClientHello, and to first handshakes that fail, with a hand-built server.
@@ -296,13 +264,13 @@ func TestClientRenegotiationAnswers(t *testing.T) {
 		reneg    bool // the server must have seen the renegotiating ClientHello
 	}{
 		{"insecure renegotiation", fakeServer12{insecure: true, answer: func(w func(uint8, []byte), _ net.Conn) {
-			w(wire.ContentHandshake, serverHelloMsg())
+			w(wire.ContentHandshake, serverHelloMsg(wire.VersionTLS12, 0x009c, 0, nil, nil))
 		}}, Vulnerable, "an encrypted ServerHello (TLS 1.2, AES128-GCM-SHA256): the server renegotiated", true},
 		{"renegotiates after a HelloRequest and data", fakeServer12{answer: func(w func(uint8, []byte), _ net.Conn) {
 			w(wire.ContentHandshake, handshakeMessage(wire.TypeHelloRequest, nil))
 			w(wire.ContentApplicationData, []byte("hello"))
 			w(wire.ContentAlert, []byte{1, 112}) // warning unrecognized_name: read past
-			w(wire.ContentHandshake, serverHelloMsg())
+			w(wire.ContentHandshake, serverHelloMsg(wire.VersionTLS12, 0x009c, 0, nil, nil))
 		}}, Vulnerable, "an encrypted ServerHello (TLS 1.2, AES128-GCM-SHA256): the server renegotiated, without renegotiation_info bound to the first handshake (after a HelloRequest, 5 bytes of application data, warning alert unrecognized_name)", true},
 		{"application data without end", fakeServer12{answer: func(w func(uint8, []byte), _ net.Conn) {
 			for range 100 {

@@ -77,6 +77,8 @@ func fixtureResult() *Result {
 			{ID: "ccs-injection", Verdict: NotVulnerable, Sent: "a ChangeCipherSpec right after the server's TLS 1.2 first flight", Received: "fatal unexpected_message alert"},
 			{ID: "compression", Verdict: Inconclusive, Sent: "a TLS 1.2 ClientHello offering DEFLATE and null compression", Received: "no usable answer (read: connection reset by peer)"},
 			{ID: "ticketbleed", Verdict: NotApplicable, Sent: "a TLS 1.2 handshake", Received: "no session ticket was issued"},
+			{ID: "client-renegotiation", Verdict: Vulnerable, Sent: "an encrypted ClientHello after a completed TLS 1.2 handshake (TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256)",
+				Received: "an encrypted ServerHello: the server renegotiated at the client's asking"},
 		},
 		DHGroupBits: 1024,
 		DH: []DHGroup{

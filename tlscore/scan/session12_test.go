@@ -196,7 +196,7 @@ func TestSession12Refusals(t *testing.T) {
 // cannot know).
 func FuzzSession12(f *testing.F) {
 	f.Add(bytes.Join([][]byte{
-		handshakeRecord(wire.TypeServerHello, serverHelloMsg()[4:]),
+		handshakeRecord(wire.TypeServerHello, serverHelloMsg(wire.VersionTLS12, 0x009c, 0, nil, nil)[4:]),
 		handshakeRecord(wire.TypeCertificate, []byte{0, 0, 0}),
 		handshakeRecord(wire.TypeServerHelloDone, nil),
 		{wire.ContentChangeCipherSpec, 3, 3, 0, 1, 1},

@@ -34,6 +34,7 @@ func (s *scanner) checkFuncs() []namedCheck {
 	return []namedCheck{
 		{"heartbleed", s.heartbleed}, {"ccs-injection", s.ccsInjection}, {"robot", s.robot},
 		{"ticketbleed", s.ticketbleed}, {"compression", s.compression}, {"fallback-scsv", s.fallbackSCSV},
+		{"client-renegotiation", s.clientRenegotiation},
 	}
 }
 
