@@ -9,12 +9,16 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
+	"encoding/pem"
 	"math/big"
 	"net"
+	"strconv"
 	"testing"
 	"time"
 
 	"golang.org/x/crypto/ocsp"
+
+	"github.com/tlskit/tlskit/tlscore/peertest"
 )
 
 // mustStapleCert is a self-signed localhost certificate with OCSP must-staple (RFC 7633), and
@@ -49,34 +53,47 @@ func mustStapleCert(t *testing.T) (tls.Certificate, []byte) {
 	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: cert}, resp
 }
 
-// TestMustStaple: a must-staple certificate served without a staple is must-staple-missing,
-// served with one it is not; testssl -S says the same of the same server in the same run
-// ("cert_mustStapleExtension": HIGH "extension detected but no OCSP stapling provided", or OK).
+// TestMustStaple: nginx with a must-staple certificate and no staple is must-staple-missing,
+// and with one (ssl_stapling_file, a good response) it is not; testssl -S says the same of the
+// same server in the same run ("cert_mustStapleExtension": HIGH "extension detected but no
+// OCSP stapling provided", or OK "supported").
 func TestMustStaple(t *testing.T) {
 	t.Parallel()
 	pair, staple := mustStapleCert(t)
+	keyDER, err := x509.MarshalPKCS8PrivateKey(pair.PrivateKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := map[string][]byte{
+		"cert.pem":   pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: pair.Certificate[0]}),
+		"key.pem":    pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}),
+		"ocsp.der":   staple,
+		"html/index": []byte("ok\n"),
+	}
 	for _, tc := range []struct {
 		name    string
-		staple  []byte
+		server  string
 		finding bool
 	}{
-		{"no staple", nil, true},
-		{"stapled", staple, false},
+		{"no staple", "", true},
+		{"stapled", "ssl_stapling on;\nssl_stapling_file ocsp.der;\n", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			p := pair
-			p.OCSPStaple = tc.staple
-			l := goTLSServer(t, &tls.Config{Certificates: []tls.Certificate{p}})
-			port := l.Addr().(*net.TCPAddr).Port
+			srv := peertest.Nginx(t, peertest.NginxConfig{Files: files,
+				Server: "ssl_certificate cert.pem;\nssl_certificate_key key.pem;\n" + tc.server})
+			port, err := strconv.Atoi(srv.Port)
+			if err != nil {
+				t.Fatal(err)
+			}
 			done := make(chan map[string]testsslFinding, 1)
-			go func() { done <- byID(runTestssl(t, localAddr(port), "-S")) }()
+			go func() { done <- byID(runTestssl(t, srv.Addr(), "-S")) }()
 			res, _ := runScan(t, port, 3*time.Second)
 			if !res.Connection.MustStaple {
 				t.Fatalf("must_staple not seen: %+v", res.Connection)
 			}
 			got := findingSeverity(res, "must-staple-missing") == "high"
-			if got != tc.finding {
+			if got != tc.finding || res.Connection.OCSPStapled == tc.finding {
 				t.Errorf("must-staple-missing %v, want %v (stapled %v)", got, tc.finding, res.Connection.OCSPStapled)
 			}
 			f := (<-done)["cert_mustStapleExtension"]
