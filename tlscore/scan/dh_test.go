@@ -320,7 +320,7 @@ func TestCertificateFromProbes(t *testing.T) {
 // neither flags it).
 func TestCommonPrimeVersusTestssl(t *testing.T) {
 	t.Parallel()
-	peertest.Need(t, "testssl")
+	needTestssl(t)
 	peertest.NeedOpenSSL3(t)
 	for _, tc := range []struct {
 		name   string

@@ -315,6 +315,17 @@ func runSClient(t *testing.T, stdin io.Reader, port int, args ...string) string 
 
 func localAddr(port int) string { return "127.0.0.1:" + itoa(port) }
 
+// needTestssl is peertest.Need for testssl, in the test's goroutine, and skips the test under
+// -short: the testssl comparisons are most of the package's time (some 19 runs of 10-40 s,
+// four at once), so `go test -short` is the quick loop and the README's command (CI) runs them.
+func needTestssl(t *testing.T) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("the testssl comparisons run without -short")
+	}
+	peertest.Need(t, "testssl")
+}
+
 // testsslSlots bounds the testssl runs at once. Each is some 3 s of CPU (most of it testssl
 // finding out what its openssl can do) and 10-40 s of waiting on its sockets: two at a time made
 // the package take 120 s, and eight at once on two cores starved its other peers (gnutls-serv's
@@ -329,7 +340,7 @@ type testsslFinding struct{ ID, Severity, Finding string }
 // ChangeCipherSpec) are 5-10 s each by default; on loopback 2-3 s tell the same.
 func runTestssl(t *testing.T, addr string, args ...string) []testsslFinding {
 	t.Helper()
-	testssl := peertest.Need(t, "testssl")
+	testssl := peertest.Need(t, "testssl") // found: the test called needTestssl
 	testsslSlots <- struct{}{}
 	defer func() { <-testsslSlots }()
 	jsonFile := filepath.Join(t.TempDir(), "testssl.json")

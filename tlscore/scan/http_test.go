@@ -148,7 +148,7 @@ var page = []byte("<!doctype html>\n<title>tlskit</title>\n" + strings.Repeat("<
 // TestParseHSTS, not run against it here: a testssl run costs 3 s of CPU.
 func TestHTTPVersusTestssl(t *testing.T) {
 	t.Parallel()
-	peertest.Need(t, "testssl")
+	needTestssl(t)
 	certFile, keyFile, _ := testCert(t, "rsa")
 	certs := "ssl_certificate " + certFile + ";\nssl_certificate_key " + keyFile + ";\n"
 	// legacy is an old nginx configuration: TLS 1.0 to 1.2, every suite, gzip, the version in

@@ -59,6 +59,7 @@ func mustStapleCert(t *testing.T) (tls.Certificate, []byte) {
 // OCSP stapling provided", or OK "supported").
 func TestMustStaple(t *testing.T) {
 	t.Parallel()
+	needTestssl(t)
 	pair, staple := mustStapleCert(t)
 	keyDER, err := x509.MarshalPKCS8PrivateKey(pair.PrivateKey)
 	if err != nil {

@@ -54,7 +54,7 @@ func testsslRenegotiation(t *testing.T, port int) string {
 // unexpected_message alert.
 func TestClientRenegotiationVersusTestssl(t *testing.T) {
 	t.Parallel()
-	peertest.Need(t, "testssl")
+	needTestssl(t)
 	peertest.NeedOpenSSL3(t)
 	rsaCert, rsaKey, rsaPair := testCert(t, "rsa")
 	ecdhe := []uint16{0xc030, 0xc02f, 0xcca8}

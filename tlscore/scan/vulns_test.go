@@ -106,7 +106,7 @@ func testsslVerdict(f testsslFinding) Verdict {
 // 7627), and no echo can show; on s_server both say not vulnerable.
 func TestChecksVersusTestssl(t *testing.T) {
 	t.Parallel()
-	peertest.Need(t, "testssl")
+	needTestssl(t)
 	peertest.NeedOpenSSL3(t)
 	checks := map[string]string{ // tlskit's check → testssl's id
 		"heartbleed": "heartbleed", "ccs-injection": "CCS", "compression": "CRIME_TLS", "fallback-scsv": "fallback_SCSV", "ticketbleed": "ticketbleed",
@@ -216,7 +216,7 @@ func TestTicketbleed(t *testing.T) {
 func TestAttackFindingsVersusTestssl(t *testing.T) {
 	t.Parallel()
 	peertest.NeedOpenSSL3(t)
-	peertest.Need(t, "testssl")
+	needTestssl(t)
 	attacks := map[string]string{"sweet32": "SWEET32", "beast": "BEAST", "lucky13": "LUCKY13", "freak": "FREAK", "logjam": "LOGJAM", "poodle": "POODLE_SSL", "drown": "DROWN"}
 	certFile, keyFile, _ := testCert(t, "rsa")
 	gnutls := func(t *testing.T) (int, int) {
