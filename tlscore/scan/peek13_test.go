@@ -264,7 +264,9 @@ func TestPeek13BadPeers(t *testing.T) {
 		after func(secret []byte) []byte
 		ee    bool // EncryptedExtensions was read
 	}{
-		{name: "garbage", after: func([]byte) []byte { return []byte{23, 3, 3, 0, 40, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40} }},
+		{name: "garbage", after: func([]byte) []byte {
+			return []byte{23, 3, 3, 0, 40, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40}
+		}},
 		{name: "other-key", after: func([]byte) []byte { return sealRecord13(t, bytes.Repeat([]byte{1}, 32), 0, 22, ee) }},
 		{name: "encrypted-alert", after: func(s []byte) []byte { return sealRecord13(t, s, 0, 21, []byte{2, 40}) }},
 		{name: "plaintext-handshake", after: func([]byte) []byte { return wire.WrapRecords(22, wire.VersionTLS12, ee) }},
