@@ -9,6 +9,7 @@ import (
 	"net"
 	"os/exec"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -113,17 +114,17 @@ func sClientName(scheme uint16) string {
 // sClientAccepts runs openssl s_client offering one signature scheme at a version (-tls1_2 or
 // -tls1_3): the handshake completes only if the server signs with it (s_client checks that the
 // scheme is one it offered, and verifies the signature), and it prints the scheme's digest as
-// "Peer signing digest". auth ("aRSA", "aECDSA", "" for any) picks the TLS 1.2 suites by
-// their certificate; anonymous suites are never offered (a server that has them would
-// complete a handshake with no signature at all). The security level is 0, so that SHA-1 may
-// be offered at all.
-func sClientAccepts(t *testing.T, openssl string, port int, versionFlag, auth string, scheme uint16) bool {
+// "Peer signing digest". suites is the TLS 1.2 cipher list ("ECDHE+aRSA"; "" for every
+// ECDHE and DHE suite): those whose ServerKeyExchange is signed, as the probes offer, since a
+// server that also has RSA key transport or anonymous suites completes a handshake with no
+// signature at all when the scheme does not suit it. The security level is 0, so that SHA-1
+// may be offered at all.
+func sClientAccepts(t *testing.T, openssl string, port int, versionFlag, suites string, scheme uint16) bool {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	suites := "ALL"
-	if auth != "" {
-		suites = auth
+	if suites == "" {
+		suites = "kECDHE:kDHE"
 	}
 	cmd := exec.CommandContext(ctx, openssl, "s_client", "-connect", "127.0.0.1:"+itoa(port), versionFlag,
 		"-sigalgs", sClientName(scheme), "-cipher", suites+":!aNULL:!eNULL:!PSK:!SRP:@SECLEVEL=0", "-servername", "localhost")
@@ -149,9 +150,15 @@ var sigAlgSubset = map[string][]uint16{
 // connection at a time):
 //
 //   - sslscan 2.0.7 --show-sigs lists the same TLS 1.3 schemes, and the same TLS 1.2 ones for
-//     RSA. For a server with only an ECDSA certificate it lists no TLS 1.2 scheme at all,
-//     although s_client completes TLS 1.2 handshakes with four of them: sslscan shows less,
-//     and the case says so (sslscanNo12).
+//     s_server with RSA. For s_server with only an ECDSA certificate it lists no TLS 1.2
+//     scheme at all, although s_client completes TLS 1.2 handshakes with four of them:
+//     sslscan shows less, and the case says so (sslscanNo12; why was not established: its
+//     ClientHellos were not captured). For gnutls-serv with an RSA certificate it says TLS 1.2
+//     "accepts all signature algorithms" (ANY, 0xfdff), wrongly (sslscanAny12): the server
+//     refuses every ECDHE and DHE offer of a scheme that does not suit it (handshake_failure,
+//     checked here with the made-up 0xfdff), and completes a handshake only by choosing an RSA
+//     key-transport suite, which signs nothing, when those are offered too (shown here). With
+//     an ECDSA certificate, and so no RSA key transport, sslscan lists what we do.
 //   - openssl s_client -sigalgs X, per scheme of a subset for the key kind and every scheme
 //     we or sslscan list: a handshake completes exactly when we say the scheme is accepted.
 func TestSigAlgsVersusReferences(t *testing.T) {
@@ -159,12 +166,13 @@ func TestSigAlgsVersusReferences(t *testing.T) {
 	openssl := peertest.NeedOpenSSL3(t)
 	sslscan := peertest.Need(t, "sslscan")
 	for _, tc := range []struct {
-		name string
-		kind string
-		args []string
+		name   string
+		gnutls bool // gnutls-serv, not s_server
+		kind   string
+		args   []string
 		// want, if set, is exactly what we must find, per version.
-		want        map[string][]string
-		sslscanNo12 bool
+		want                      map[string][]string
+		sslscanNo12, sslscanAny12 bool
 	}{
 		{name: "rsa-default", kind: "rsa"},
 		{name: "rsa-restricted", kind: "rsa", args: []string{"-sigalgs", "RSA-PSS+SHA256:rsa_pkcs1_sha384"},
@@ -174,12 +182,22 @@ func TestSigAlgsVersusReferences(t *testing.T) {
 		{name: "ecdsa-default", kind: "ecdsa", sslscanNo12: true},
 		{name: "ecdsa-restricted", kind: "ecdsa", args: []string{"-sigalgs", "ECDSA+SHA256"}, sslscanNo12: true,
 			want: map[string][]string{"TLS 1.2": {"ecdsa_secp256r1_sha256"}, "TLS 1.3": {"ecdsa_secp256r1_sha256"}}},
+		{name: "gnutls-rsa-default", gnutls: true, kind: "rsa", sslscanAny12: true},
+		{name: "gnutls-rsa-restricted", gnutls: true, kind: "rsa", sslscanAny12: true,
+			args: []string{"--priority", "NORMAL:-SIGN-ALL:+SIGN-RSA-PSS-RSAE-SHA256:+SIGN-RSA-SHA384"},
+			want: map[string][]string{"TLS 1.2": {"rsa_pkcs1_sha384", "rsa_pss_rsae_sha256"}, "TLS 1.3": {"rsa_pss_rsae_sha256"}}},
+		// No RSA key transport with an ECDSA certificate: sslscan lists what we do.
+		{name: "gnutls-ecdsa-default", gnutls: true, kind: "ecdsa"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			port := startOpenSSLWith(t, tc.kind, tc.args...)
-			sslscanPort := startOpenSSLWith(t, tc.kind, tc.args...)
-			sClientPort := startOpenSSLWith(t, tc.kind, tc.args...)
+			start := startOpenSSLWith
+			if tc.gnutls {
+				start = startGnuTLS
+			}
+			port := start(t, tc.kind, tc.args...)
+			sslscanPort := start(t, tc.kind, tc.args...)
+			sClientPort := start(t, tc.kind, tc.args...)
 			var theirs map[string][]string
 			var raw string
 			var sslscanErr error
@@ -190,9 +208,9 @@ func TestSigAlgsVersusReferences(t *testing.T) {
 			}()
 			s := testScanner(port)
 			found := enumerated(t, s)
-			start := time.Now()
+			began := time.Now()
 			res := s.signatureAlgorithms(context.Background(), found)
-			took := time.Since(start)
+			took := time.Since(began)
 			<-done
 			if sslscanErr != nil {
 				t.Fatal(sslscanErr)
@@ -220,6 +238,11 @@ func TestSigAlgsVersusReferences(t *testing.T) {
 					if len(theirs[v]) > 0 {
 						t.Errorf("sslscan now lists TLS 1.2 schemes for ECDSA (%v): compare them", theirs[v])
 					}
+				case v == "TLS 1.2" && tc.sslscanAny12:
+					if !slices.Equal(theirs[v], []string{"ANY"}) {
+						t.Errorf("sslscan's TLS 1.2 list is %v, not ANY: compare it", theirs[v])
+					}
+					anyScheme12(t, s, found[wire.VersionTLS12])
 				case !slices.Equal(ours[v], theirs[v]):
 					t.Errorf("%s: ours %v, sslscan's %v\n%s", v, ours[v], theirs[v], raw)
 				}
@@ -279,7 +302,7 @@ func TestSigAlgsGoServer(t *testing.T) {
 		}
 		flag, suites := "-tls1_3", ""
 		if v == "TLS 1.2" {
-			flag, suites = "-tls1_2", "a"+auth
+			flag, suites = "-tls1_2", "ECDHE+a"+auth
 		}
 		for _, sc := range check {
 			wg.Go(func() {
@@ -400,4 +423,46 @@ func TestSigAlgResultJSON(t *testing.T) {
 			t.Errorf("got  %s\nwant %s", got, tc.want)
 		}
 	}
+}
+
+// anyScheme12 shows why sslscan takes gnutls-serv for a TLS 1.2 server that signs with any
+// scheme: offered the made-up scheme 0xfdff alone with its signed (ECDHE, DHE) suites, it
+// refuses; with every suite it accepts, it answers with one whose key exchange signs nothing.
+func anyScheme12(t *testing.T, s *scanner, suites []uint16) {
+	t.Helper()
+	if a := s.sigAlg12(context.Background(), signedSuites(suites), 0xfdff); a.signed != 0 || a.inconclusive {
+		t.Errorf("0xfdff with the signed suites: signed with %04x (inconclusive %v), want a refusal", a.signed, a.inconclusive)
+	}
+	spec := s.helloSpec(wire.VersionTLS12, suites)
+	spec.SignatureAlgorithms = []uint16{0xfdff}
+	out := s.p.probe(context.Background(), spec)
+	if out.kind != outHello {
+		t.Fatalf("0xfdff with every suite: no ServerHello (%v)", describe(out))
+	}
+	cs, _ := wire.CipherSuiteByID(out.hello.CipherSuite)
+	if cs.KeyExchange != "RSA" {
+		t.Errorf("0xfdff with every suite: %s chosen, which signs its key exchange", cs.Name)
+	}
+}
+
+// signedSuites keeps the suites whose ServerKeyExchange is signed.
+func signedSuites(ids []uint16) []uint16 {
+	var out []uint16
+	for _, id := range ids {
+		if cs, _ := wire.CipherSuiteByID(id); (cs.KeyExchange == "ECDHE" || cs.KeyExchange == "DHE") && cs.Auth != "ANON" {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// startGnuTLS runs gnutls-serv with the test certificate of a key kind and extra arguments.
+func startGnuTLS(t *testing.T, kind string, args ...string) int {
+	t.Helper()
+	certFile, keyFile, _ := testCert(t, kind)
+	port, err := strconv.Atoi(peertest.GnuTLSServer(t, "", certFile, keyFile, args...).Port)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return port
 }
