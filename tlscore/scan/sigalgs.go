@@ -35,6 +35,24 @@ type SigAlgResult struct {
 	// IgnoresList: the server signed with one scheme whatever was offered, so what it accepts
 	// cannot be told from the extension.
 	IgnoresList bool `json:"ignores_list,omitempty"`
+	// Weak are the accepted schemes that should not be: with MD5 or SHA-1, which RFC 9155
+	// forbids in TLS 1.2 handshake signatures, or SHA-224; at TLS 1.3 also any scheme that RFC
+	// 8446 §4.2.3 does not allow in a CertificateVerify (rsa_pkcs1_*, DSA, the TLS 1.2 pairs).
+	Weak []string `json:"weak,omitempty"`
+}
+
+// weakScheme reports whether an accepted scheme is one a server should no longer sign with at
+// version v.
+func weakScheme(v string, scheme uint16) bool {
+	hash, sig := scheme>>8, scheme&0xff
+	if hash >= 1 && hash <= 3 && sig >= 1 && sig <= 3 {
+		return true // MD5, SHA-1, SHA-224 with RSA, DSA or ECDSA
+	}
+	if v != wire.VersionName(wire.VersionTLS13) {
+		return false
+	}
+	n := wire.SignatureSchemeName(scheme)
+	return strings.HasPrefix(n, "rsa_pkcs1") || strings.HasPrefix(n, "dsa")
 }
 
 // sigAlgProbeSchemes is every scheme the wire name table knows, the TLS 1.2 (hash, signature)
@@ -144,6 +162,9 @@ func sigAlgSummary(version, auth string, answers []sigAlgAnswer) SigAlgResult {
 		case a.signed == a.scheme:
 			r.Accepted = append(r.Accepted, wire.SignatureSchemeName(a.scheme))
 			signedWith[a.signed] = true
+			if weakScheme(version, a.scheme) {
+				r.Weak = append(r.Weak, wire.SignatureSchemeName(a.scheme))
+			}
 		default:
 			otherOffered = true
 			signedWith[a.signed] = true

@@ -381,7 +381,7 @@ func TestSigAlgsFallback(t *testing.T) {
 	}{
 		{name: "sha1-default", honours: []uint16{0x0401, 0x0804}, fallback: 0x0201,
 			want: SigAlgResult{Version: "TLS 1.2", Auth: "RSA", Accepted: []string{"rsa_pkcs1_sha1", "rsa_pkcs1_sha256", "rsa_pss_rsae_sha256"},
-				Fallback: []string{"rsa_pkcs1_sha1"}}},
+				Fallback: []string{"rsa_pkcs1_sha1"}, Weak: []string{"rsa_pkcs1_sha1"}}},
 		{name: "ignores", fallback: 0x0401,
 			want: SigAlgResult{Version: "TLS 1.2", Auth: "RSA", Accepted: []string{"rsa_pkcs1_sha256"},
 				Fallback: []string{"rsa_pkcs1_sha256"}, IgnoresList: true}},
@@ -414,6 +414,10 @@ func TestSigAlgResultJSON(t *testing.T) {
 		{sigAlgSummary("TLS 1.2", "RSA", []sigAlgAnswer{{scheme: 0x0401, signed: 0x0401}, {scheme: 0x0201, inconclusive: true},
 			{scheme: 0x0403, signed: 0x0401}}),
 			`{"version":"TLS 1.2","auth":"RSA","accepted":["rsa_pkcs1_sha256"],"inconclusive":["rsa_pkcs1_sha1"],"fallback":["rsa_pkcs1_sha256"],"ignores_list":true}`},
+		{sigAlgSummary("TLS 1.3", "RSA", []sigAlgAnswer{{scheme: 0x0401, signed: 0x0401}, {scheme: 0x0804, signed: 0x0804}}),
+			`{"version":"TLS 1.3","auth":"RSA","accepted":["rsa_pkcs1_sha256","rsa_pss_rsae_sha256"],"weak":["rsa_pkcs1_sha256"]}`},
+		{sigAlgSummary("TLS 1.2", "DSS", []sigAlgAnswer{{scheme: 0x0202, signed: 0x0202}, {scheme: 0x0302, signed: 0x0302}, {scheme: 0x0402, signed: 0x0402}}),
+			`{"version":"TLS 1.2","auth":"DSS","accepted":["dsa_sha1","dsa_sha224","dsa_sha256"],"weak":["dsa_sha1","dsa_sha224"]}`},
 	} {
 		got, err := json.Marshal(tc.r)
 		if err != nil {
@@ -465,4 +469,46 @@ func startGnuTLS(t *testing.T, kind string, args ...string) int {
 		t.Fatal(err)
 	}
 	return port
+}
+
+// TestSigAlgsUnproven: against a peer that resets every connection, and with the scan
+// cancelled, every scheme is inconclusive (none accepted, none refused), TLS 1.3's in a result
+// of no certificate kind; nothing hangs.
+func TestSigAlgsUnproven(t *testing.T) {
+	t.Parallel()
+	reset := badServer(t, func(c net.Conn) {
+		readHello(c)
+		_ = c.(*net.TCPConn).SetLinger(0)
+		c.Close()
+	})
+	cancelled, cancel := context.WithCancel(context.Background())
+	cancel()
+	for _, tc := range []struct {
+		name string
+		ctx  context.Context
+	}{{"reset", context.Background()}, {"cancelled", cancelled}} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			s := testScanner(reset)
+			start := time.Now()
+			res := s.signatureAlgorithms(tc.ctx, map[uint16][]uint16{wire.VersionTLS12: {0xc02f, 0x009e}, wire.VersionTLS13: {0x1301}})
+			if d := time.Since(start); d > 20*time.Second {
+				t.Errorf("took %v", d)
+			}
+			want := []string{"TLS 1.2 RSA", "TLS 1.3 "}
+			var got []string
+			for _, r := range res {
+				got = append(got, r.Version+" "+r.Auth)
+				if len(r.Accepted) != 0 || len(r.Fallback) != 0 || r.IgnoresList {
+					t.Errorf("%s %s: accepted %v, fallback %v, ignores %v", r.Version, r.Auth, r.Accepted, r.Fallback, r.IgnoresList)
+				}
+				if len(r.Inconclusive) != len(sigAlgProbeSchemes()) {
+					t.Errorf("%s %s: %d inconclusive, want all %d", r.Version, r.Auth, len(r.Inconclusive), len(sigAlgProbeSchemes()))
+				}
+			}
+			if !slices.Equal(got, want) {
+				t.Errorf("results %q, want %q", got, want)
+			}
+		})
+	}
 }
