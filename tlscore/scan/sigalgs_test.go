@@ -7,7 +7,9 @@ import (
 	"encoding/xml"
 	"fmt"
 	"net"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -108,6 +110,9 @@ func sClientName(scheme uint16) string {
 	case 0x0303:
 		return "ECDSA+SHA224"
 	}
+	if hash, ok := map[uint16]string{1: "MD5", 2: "SHA1", 3: "SHA224", 4: "SHA256", 5: "SHA384", 6: "SHA512"}[scheme>>8]; ok && scheme&0xff == 2 {
+		return "DSA+" + hash
+	}
 	return wire.SignatureSchemeName(scheme)
 }
 
@@ -142,6 +147,60 @@ func sClientAccepts(t *testing.T, openssl string, port int, versionFlag, suites 
 var sigAlgSubset = map[string][]uint16{
 	"rsa":   {0x0201, 0x0301, 0x0401, 0x0501, 0x0601, 0x0804, 0x0805, 0x0806, 0x0809, 0x0403},
 	"ecdsa": {0x0203, 0x0303, 0x0403, 0x0503, 0x0603, 0x0807, 0x0804, 0x0401},
+	"dsa":   {0x0202, 0x0302, 0x0402, 0x0502, 0x0602, 0x0401, 0x0403},
+}
+
+// dsaCert is a DSA certificate and key for localhost, made once with openssl (Go's x509
+// cannot make one): for the TLS 1.2 DHE-DSS suites.
+var dsaCert struct {
+	once            sync.Once
+	certPEM, keyPEM []byte
+	err             error
+}
+
+// startOpenSSLDSA runs s_server with the DSA certificate.
+func startOpenSSLDSA(t *testing.T, args ...string) int {
+	t.Helper()
+	openssl := peertest.NeedOpenSSL3(t)
+	dsaCert.once.Do(func() {
+		dir, err := os.MkdirTemp("", "tlskit-dsa")
+		if err != nil {
+			dsaCert.err = err
+			return
+		}
+		defer os.RemoveAll(dir)
+		params, cert, key := filepath.Join(dir, "params.pem"), filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+		for _, args := range [][]string{
+			{"dsaparam", "-out", params, "1024"},
+			{"req", "-x509", "-newkey", "dsa:" + params, "-nodes", "-keyout", key, "-out", cert, "-subj", "/CN=localhost", "-days", "2"},
+		} {
+			cmd := exec.Command(openssl, args...)
+			cmd.Env = append(cmd.Environ(), peertest.OpenSSLEnv...)
+			if out, err := cmd.CombinedOutput(); err != nil {
+				dsaCert.err = fmt.Errorf("openssl %s: %v\n%s", args[0], err, out)
+				return
+			}
+		}
+		if dsaCert.certPEM, dsaCert.err = os.ReadFile(cert); dsaCert.err == nil {
+			dsaCert.keyPEM, dsaCert.err = os.ReadFile(key)
+		}
+	})
+	if dsaCert.err != nil {
+		t.Fatal(dsaCert.err)
+	}
+	dir := t.TempDir()
+	cert, key := filepath.Join(dir, "dsa-cert.pem"), filepath.Join(dir, "dsa-key.pem")
+	if err := os.WriteFile(cert, dsaCert.certPEM, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(key, dsaCert.keyPEM, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	port, err := strconv.Atoi(peertest.OpenSSLServer(t, "", cert, key, args...).Port)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return port
 }
 
 // TestSigAlgsVersusReferences probes the signature schemes of openssl s_server in several
@@ -173,6 +232,7 @@ func TestSigAlgsVersusReferences(t *testing.T) {
 		// want, if set, is exactly what we must find, per version.
 		want                      map[string][]string
 		sslscanNo12, sslscanAny12 bool
+		no13                      bool // no TLS 1.3 (DSA has none)
 	}{
 		{name: "rsa-default", kind: "rsa"},
 		{name: "rsa-restricted", kind: "rsa", args: []string{"-sigalgs", "RSA-PSS+SHA256:rsa_pkcs1_sha384"},
@@ -182,6 +242,8 @@ func TestSigAlgsVersusReferences(t *testing.T) {
 		{name: "ecdsa-default", kind: "ecdsa", sslscanNo12: true},
 		{name: "ecdsa-restricted", kind: "ecdsa", args: []string{"-sigalgs", "ECDSA+SHA256"}, sslscanNo12: true,
 			want: map[string][]string{"TLS 1.2": {"ecdsa_secp256r1_sha256"}, "TLS 1.3": {"ecdsa_secp256r1_sha256"}}},
+		// DHE-DSS needs security level 0 in OpenSSL 3; the DSA pairs are TLS 1.2's alone.
+		{name: "dsa-seclevel0", kind: "dsa", args: []string{"-cipher", "ALL:@SECLEVEL=0"}, no13: true},
 		{name: "gnutls-rsa-default", gnutls: true, kind: "rsa", sslscanAny12: true},
 		{name: "gnutls-rsa-restricted", gnutls: true, kind: "rsa", sslscanAny12: true,
 			args: []string{"--priority", "NORMAL:-SIGN-ALL:+SIGN-RSA-PSS-RSAE-SHA256:+SIGN-RSA-SHA384"},
@@ -192,8 +254,11 @@ func TestSigAlgsVersusReferences(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			start := startOpenSSLWith
-			if tc.gnutls {
+			switch {
+			case tc.gnutls:
 				start = startGnuTLS
+			case tc.kind == "dsa":
+				start = func(t *testing.T, _ string, args ...string) int { return startOpenSSLDSA(t, args...) }
 			}
 			port := start(t, tc.kind, tc.args...)
 			sslscanPort := start(t, tc.kind, tc.args...)
@@ -222,13 +287,13 @@ func TestSigAlgsVersusReferences(t *testing.T) {
 				if r.IgnoresList || len(r.Fallback) > 0 {
 					t.Errorf("%s %s: s_server does not fall back, but fallback %v, ignores %v", r.Version, r.Auth, r.Fallback, r.IgnoresList)
 				}
-				if want := map[string]string{"rsa": "RSA", "ecdsa": "ECDSA"}[tc.kind]; r.Auth != want {
+				if want := map[string]string{"rsa": "RSA", "ecdsa": "ECDSA", "dsa": "DSS"}[tc.kind]; r.Auth != want {
 					t.Errorf("%s auth %q, want %q", r.Version, r.Auth, want)
 				}
 			}
 			for _, v := range []string{"TLS 1.2", "TLS 1.3"} {
-				if len(ours[v]) == 0 {
-					t.Errorf("%s: nothing accepted", v)
+				if (len(ours[v]) == 0) != (v == "TLS 1.3" && tc.no13) {
+					t.Errorf("%s: accepted %v", v, ours[v])
 				}
 				if tc.want != nil && !slices.Equal(ours[v], tc.want[v]) {
 					t.Errorf("%s: accepted %v, configured %v", v, ours[v], tc.want[v])
