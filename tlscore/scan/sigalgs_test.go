@@ -211,13 +211,16 @@ func startOpenSSLDSA(t *testing.T, args ...string) int {
 //   - sslscan 2.0.7 --show-sigs lists the same TLS 1.3 schemes, and the same TLS 1.2 ones for
 //     s_server with RSA. For s_server with only an ECDSA certificate it lists no TLS 1.2
 //     scheme at all, although s_client completes TLS 1.2 handshakes with four of them:
-//     sslscan shows less, and the case says so (sslscanNo12; why was not established: its
-//     ClientHellos were not captured). For gnutls-serv with an RSA certificate it says TLS 1.2
+//     sslscan shows less, and the case says so (sslscanNo12). Its TLS 1.2 signature hellos
+//     (captured through a relay while this test was written) offer 344 suites but carry no
+//     supported_groups extension, and s_server completes none of them with an ECDSA
+//     certificate; gnutls-serv does. For gnutls-serv with an RSA certificate it says TLS 1.2
 //     "accepts all signature algorithms" (ANY, 0xfdff), wrongly (sslscanAny12): the server
 //     refuses every ECDHE and DHE offer of a scheme that does not suit it (handshake_failure,
 //     checked here with the made-up 0xfdff), and completes a handshake only by choosing an RSA
-//     key-transport suite, which signs nothing, when those are offered too (shown here). With
-//     an ECDSA certificate, and so no RSA key transport, sslscan lists what we do.
+//     key-transport suite, which signs nothing, among the 344 (shown here with every suite it
+//     accepts). With an ECDSA certificate, and so no RSA key transport, sslscan lists what we
+//     do.
 //   - openssl s_client -sigalgs X, per scheme of a subset for the key kind and every scheme
 //     we or sslscan list: a handshake completes exactly when we say the scheme is accepted.
 func TestSigAlgsVersusReferences(t *testing.T) {
