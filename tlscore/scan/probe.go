@@ -486,7 +486,14 @@ func readServerKeyExchange(conn net.Conn) outcome {
 					}
 					return outcome{kind: outRefused, alert: a}
 				}
+				// The server took the hello and then gave up before signing (as Go's does when
+				// none of the client's signature algorithms fits its certificate): the alert
+				// is kept, the outcome stays inconclusive as to suites and groups.
 				res.err = errors.New("alert before ServerKeyExchange")
+				if a, aerr := wire.ParseAlert(rec.Payload); aerr == nil {
+					res.alert = a
+					res.err = fmt.Errorf("%s alert before ServerKeyExchange", a)
+				}
 				return res
 			case wire.ContentHandshake:
 				msgs, herr := asm.Add(rec.Payload)
