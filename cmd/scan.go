@@ -332,10 +332,27 @@ func renderScan(w io.Writer, p palette, rep scan.Report, gap bool) error {
 			fmt.Fprintf(&b, "resumption ticket: %s\n", ticket)
 		}
 	}
-	if rep.Features != nil || rep.SecureRenegotiation != nil {
+	if rep.Features != nil || rep.SecureRenegotiation != nil || len(rep.SignatureAlgorithms) > 0 {
 		section("handshake features")
 		if f := rep.Features; f != nil {
 			renderFeatures(&b, f)
+		}
+		for _, sa := range rep.SignatureAlgorithms {
+			who := sa.Version
+			if sa.Auth != "" {
+				who += " " + sa.Auth
+			}
+			line := orNone(strings.Join(sa.Accepted, ", "))
+			if sa.IgnoresList {
+				line += " (it ignores the list offered)"
+			}
+			if len(sa.Fallback) > 0 {
+				line += "; falls back to " + strings.Join(sa.Fallback, ", ")
+			}
+			fmt.Fprintf(&b, "signature algorithms %s: %s\n", who, line)
+			if len(sa.Inconclusive) > 0 {
+				fmt.Fprintf(&b, "%s %s\n", p.Warn("signature algorithms "+who+" inconclusive:"), strings.Join(sa.Inconclusive, ", "))
+			}
 		}
 		if sr := rep.SecureRenegotiation; sr != nil {
 			word := "yes"

@@ -93,6 +93,15 @@ func Findings(r *Result) []Finding {
 	out = append(out, attackFindings(r)...)
 	out = append(out, checkFindings(r.Checks, supported["SSL 3.0"])...)
 	out = append(out, httpFindings(r.HTTP)...)
+	for _, sa := range r.SignatureAlgorithms {
+		if len(sa.Weak) > 0 {
+			who := sa.Version
+			if sa.Auth != "" {
+				who += " " + sa.Auth
+			}
+			add("weak-signature-algorithm", "medium", "%s: the server signs with %s (RFC 9155 forbids MD5 and SHA-1 in TLS 1.2 handshakes; TLS 1.3 allows no PKCS#1 v1.5 or DSA)", who, strings.Join(sa.Weak, ", "))
+		}
+	}
 	if r.SecureRenegotiation != nil && !*r.SecureRenegotiation {
 		add("insecure-renegotiation", "high", "no secure renegotiation: the server's ServerHello lacks renegotiation_info (RFC 5746; CVE-2009-3555)")
 	}

@@ -65,6 +65,11 @@ func fixtureResult() *Result {
 			Status: 301, Reason: "Moved Permanently", Proto: "HTTP/1.1", Server: &server, Location: "http://scan.example.test/",
 			HSTS:           &HSTS{Header: "max-age=86400; preload", Headers: 1, MaxAge: &day, Preload: true, Error: "max-age given twice"},
 			AcceptEncoding: "gzip, deflate, br", ContentEncoding: "gzip", Error: "set only when the answer was not HTTP; here to pin its key"},
+		SignatureAlgorithms: []SigAlgResult{
+			{Version: "TLS 1.2", Auth: "ECDSA", Accepted: []string{"ecdsa_sha1", "ecdsa_secp256r1_sha256"}, Inconclusive: []string{"ed25519"},
+				Fallback: []string{"ecdsa_sha1"}, IgnoresList: true, Weak: []string{"ecdsa_sha1"}},
+			{Version: "TLS 1.3", Auth: "ECDSA", Accepted: []string{"ecdsa_secp256r1_sha256"}},
+		},
 		Clients: []ClientResult{
 			{Client: "curl", ClientVersion: "7.88.1 OpenSSL/3.0.22", Version: "TLS 1.3", CipherSuite: "TLS_AES_128_GCM_SHA256", Group: "P-256", HelloRetryRequest: true},
 			{Client: "Java", ClientVersion: "17.0.15", Version: "TLS 1.2", CipherSuite: "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256", DHBits: 2048, DHPrime: "RFC 3526 group 14 (2048-bit MODP)"},

@@ -110,6 +110,9 @@ type Result struct {
 	// HTTP is what one HTTP request over TLS showed (HSTS, compression, the banner); nil when
 	// not asked for or under STARTTLS.
 	HTTP *HTTPResult `json:"http,omitempty"`
+	// SignatureAlgorithms are the schemes the server signs with when offered each alone, per
+	// version and certificate kind; nil when not asked for.
+	SignatureAlgorithms []SigAlgResult `json:"signature_algorithms,omitempty"`
 	// Clients is what each simulated client (a real client's recorded ClientHello, replayed)
 	// would get; nil when not asked for.
 	Clients []ClientResult `json:"clients,omitempty"`
@@ -329,6 +332,10 @@ func Scan(ctx context.Context, opts Options) (*Result, error) {
 	if opts.wants("http") {
 		wg.Go(func() { httpResult = s.httpCheck(ctx) })
 	}
+	var sigAlgs []SigAlgResult
+	if opts.wants("signature-algorithms") {
+		wg.Go(func() { sigAlgs = s.signatureAlgorithms(ctx, found) })
+	}
 	var clients []ClientResult
 	if opts.wants("clients") {
 		wg.Go(func() { clients = s.simulateClients(ctx) })
@@ -336,6 +343,9 @@ func Scan(ctx context.Context, opts Options) (*Result, error) {
 	wg.Wait()
 	<-connDone
 	<-v2Done
+	if opts.wants(lastCheck) {
+		checks = append(checks, s.clientRenegotiation(ctx, found))
+	}
 	if checks == nil {
 		checks = []Check{}
 	}
@@ -353,7 +363,7 @@ func Scan(ctx context.Context, opts Options) (*Result, error) {
 		return nil, err
 	}
 	res := &Result{Target: opts.Target, Groups: s.groupResults, TLS12Groups: s.groups12, HelloRetryRequest: s.hrr,
-		Probes: int(s.p.probes.Load()), Connection: conn, DHGroupBits: smallestDH(dh), DH: dh, SecureRenegotiation: secureReneg, Checks: checks, Features: features, HTTP: httpResult, Clients: clients, rootsGiven: opts.Roots != nil}
+		Probes: int(s.p.probes.Load()), Connection: conn, DHGroupBits: smallestDH(dh), DH: dh, SecureRenegotiation: secureReneg, Checks: checks, Features: features, HTTP: httpResult, Clients: clients, SignatureAlgorithms: sigAlgs, rootsGiven: opts.Roots != nil}
 	if res.Groups == nil {
 		res.Groups = []GroupResult{}
 	}
