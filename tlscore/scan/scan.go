@@ -110,8 +110,8 @@ type Result struct {
 	// HTTP is what one HTTP request over TLS showed (HSTS, compression, the banner); nil when
 	// not asked for or under STARTTLS.
 	HTTP *HTTPResult `json:"http,omitempty"`
-	// SignatureAlgorithms are the schemes the server signs with when offered each alone, per
-	// version and certificate kind; nil when not asked for.
+	// SignatureAlgorithms are the schemes the server signs with, per version and certificate
+	// kind; nil when not asked for.
 	SignatureAlgorithms []SigAlgResult `json:"signature_algorithms,omitempty"`
 	// Clients is what each simulated client (a real client's recorded ClientHello, replayed)
 	// would get; nil when not asked for.

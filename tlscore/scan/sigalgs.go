@@ -21,7 +21,7 @@ type SigAlgResult struct {
 	// TLS 1.3, where suites do not say, the key of the certificate the server signed with
 	// ("RSA", "ECDSA", "Ed25519", "RSA-PSS" ...), or "" for schemes no probe could attribute.
 	Auth string `json:"auth"`
-	// Accepted are the schemes the server signed with when offered alone, by IANA name
+	// Accepted are the schemes the server signed with from among those offered, by IANA name
 	// ("rsa_pss_rsae_sha256", TLS 1.2 pairs as "rsa_pkcs1_sha224", "dsa_sha256"), in code
 	// point order.
 	Accepted []string `json:"accepted"`
