@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -316,8 +317,8 @@ func TestCertificateFromProbes(t *testing.T) {
 
 // TestCommonPrimeVersusTestssl: the common-dh-prime verdict beside testssl's
 // LOGJAM-common_primes on the same servers in the same run: s_server with RFC 2409's 1024-bit
-// group (both high, both naming it) and s_server's default group, RFC 3526 group 14 (2048 bits:
-// neither flags it).
+// group (both high, both naming it), gnutls-serv with it as --dhparams (TLS 1.2 DHE only), and
+// s_server's default group, RFC 3526 group 14 (2048 bits: neither flags it).
 func TestCommonPrimeVersusTestssl(t *testing.T) {
 	t.Parallel()
 	needTestssl(t)
@@ -332,11 +333,21 @@ func TestCommonPrimeVersusTestssl(t *testing.T) {
 		{"RFC 2409 group 2", []string{"-tls1_2", "-cipher", "DHE-RSA-AES128-GCM-SHA256:@SECLEVEL=1", "-dhparam", dhparamFile(t)}, true,
 			"RFC 2409 group 2 (1024-bit MODP)", "RFC2409/Oakley Group 2"},
 		{"default group", []string{"-tls1_2", "-cipher", "DHE-RSA-AES128-GCM-SHA256"}, false, "RFC 3526 group 14 (2048-bit MODP)", ""},
+		{"gnutls-serv --dhparams RFC 2409 group 2", []string{"gnutls", "--priority", "NORMAL:-KX-ALL:+DHE-RSA:-VERS-TLS1.3", "--dhparams", dhparamFile(t)}, true,
+			"RFC 2409 group 2 (1024-bit MODP)", "RFC2409/Oakley Group 2"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			// One s_server each: it serves a connection at a time.
-			ours, theirsPort := startOpenSSL(t, tc.args...), startOpenSSL(t, append([]string{"-www"}, tc.args...)...)
+			var ours, theirsPort int
+			if tc.args[0] == "gnutls" {
+				// gnutls-serv serves connections at once: one for both.
+				certFile, keyFile, _ := testCert(t, "rsa")
+				ours, _ = strconv.Atoi(peertest.GnuTLSServer(t, "", certFile, keyFile, tc.args[1:]...).Port)
+				theirsPort = ours
+			} else {
+				// One s_server each: it serves a connection at a time.
+				ours, theirsPort = startOpenSSL(t, tc.args...), startOpenSSL(t, append([]string{"-www"}, tc.args...)...)
+			}
 			done := make(chan []testsslFinding, 1)
 			go func() { done <- runTestssl(t, localAddr(theirsPort), "--logjam") }()
 			res, err := Scan(context.Background(), Options{Target: localTarget(ours), Timeout: 3 * time.Second})
