@@ -425,6 +425,9 @@ func renderFeatures(b *strings.Builder, f *scan.Features) {
 		}
 		fmt.Fprintf(b, "extended master secret: %s; encrypt-then-MAC: %s\n", yesNo(f.ExtendedMasterSecret), etm)
 	}
+	if f.TLS13Extensions != nil {
+		fmt.Fprintf(b, "TLS 1.3 extensions: %s\n", orNone(strings.Join(f.TLS13Extensions, ", ")))
+	}
 	fmt.Fprintf(b, "alpn protocols: %s\n", orNone(render.Escape(strings.Join(f.ALPN, ", "))))
 	if f.NPN != nil {
 		fmt.Fprintf(b, "npn protocols: %s\n", orNone(render.Escape(strings.Join(f.NPN, ", "))))

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"slices"
 	"sync"
 	"time"
 
@@ -21,6 +22,10 @@ type Features struct {
 	// Extensions are the extensions of the server's ServerHello to a hello that offered the
 	// common ones (TLS 1.2 and older), by name, in its order.
 	Extensions []string `json:"extensions"`
+	// TLS13Extensions are the extensions of a TLS 1.3 ServerHello and EncryptedExtensions (read
+	// by decrypting the server's flight) to a hello that offered the common ones; nil without
+	// TLS 1.3.
+	TLS13Extensions []string `json:"tls13_extensions,omitempty"`
 	// ExtendedMasterSecret (RFC 7627); nil without a version below TLS 1.3.
 	ExtendedMasterSecret *bool `json:"extended_master_secret,omitempty"`
 	// EncryptThenMAC (RFC 7366), asked with the CBC suites only, since a server echoes it only
@@ -81,6 +86,7 @@ func (s *scanner) features(ctx context.Context, found map[uint16][]uint16) *Feat
 	}
 	if len(found[wire.VersionTLS13]) > 0 {
 		wg.Go(func() { f.TicketResumption13 = s.ticketResumption(ctx, wire.VersionTLS13) })
+		wg.Go(func() { f.TLS13Extensions = s.extensions13(ctx, found[wire.VersionTLS13]) })
 	}
 	wg.Go(func() { f.ALPN = s.alpn(ctx, v, suites, len(found[wire.VersionTLS13]) > 0) })
 	wg.Wait()
@@ -112,6 +118,28 @@ func (s *scanner) extensionProbe(ctx context.Context, v uint16, suites []uint16,
 	ems := out.hello.ExtendedMasterSecret
 	f.ExtendedMasterSecret = &ems
 	f.NPN = out.hello.NPN
+}
+
+// extensions13 offers the common extensions in a TLS 1.3 hello and lists those the server's
+// ServerHello and EncryptedExtensions answer with, in their order; nil when the peek failed.
+func (s *scanner) extensions13(ctx context.Context, suites []uint16) []string {
+	spec := s.spec13(suites, []uint16{wire.GroupX25519, wire.GroupSecp256r1, wire.GroupSecp384r1}, 0)
+	spec.ALPN = []string{"h2", "http/1.1"}
+	spec.ExtraExtensions = []wire.Extension{
+		{Type: wire.ExtStatusRequest, Data: []byte{1, 0, 0, 0, 0}}, {Type: wire.ExtSCT},
+		{Type: wire.ExtRecordSizeLimit, Data: []byte{0x40, 0x01}},
+	}
+	res, out := s.peek13(ctx, spec)
+	if out.kind != outHello || res.Hello == nil || res.EncryptedExtensions == nil {
+		return nil
+	}
+	names := []string{}
+	for _, e := range append(slices.Clone(res.Hello.Extensions), res.EncryptedExtensions.Extensions...) {
+		if n := wire.ExtensionName(e.Type); !slices.Contains(names, n) {
+			names = append(names, n)
+		}
+	}
+	return names
 }
 
 // alpn offers each protocol of alpnProtocols alone and lists those the server selected:

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tlskit/tlskit/tlscore/peertest"
+	"github.com/tlskit/tlskit/tlscore/wire"
 )
 
 // TestFeaturesVersusOpenSSL: the extended master secret, encrypt-then-MAC, ALPN, NPN,
@@ -90,6 +91,22 @@ func TestFeaturesVersusOpenSSL(t *testing.T) {
 				t.Errorf("ticket_resumption_tls13 %v with TLS 1.3 %v", f.TicketResumption13, tc.tls13)
 			}
 			if tc.tls13 {
+				// The TLS 1.3 extensions, as s_client -tlsextdebug sees the server's ServerHello
+				// and EncryptedExtensions to a hello with SNI, ALPN and status_request.
+				var theirExts []string
+				for _, m := range regexp.MustCompile(`TLS server extension ".*" \(id=(\d+)\)`).FindAllStringSubmatch(
+					sClient(t, theirs, "-tls1_3", "-tlsextdebug", "-servername", "localhost", "-alpn", "h2,http/1.1", "-status"), -1) {
+					id, _ := strconv.Atoi(m[1])
+					if n := wire.ExtensionName(uint16(id)); !slices.Contains(theirExts, n) {
+						theirExts = append(theirExts, n)
+					}
+				}
+				ours := slices.Clone(f.TLS13Extensions)
+				slices.Sort(ours)
+				slices.Sort(theirExts)
+				if !slices.Equal(ours, theirExts) {
+					t.Errorf("tls13_extensions %v, s_client %v", f.TLS13Extensions, theirExts)
+				}
 				// s_client -reconnect does not wait for TLS 1.3's tickets, which come after the
 				// handshake: the session is saved once they have come, and offered again.
 				sess := filepath.Join(t.TempDir(), "session.pem")

@@ -59,6 +59,7 @@ func fixtureResult() *Result {
 		},
 		SecureRenegotiation: &secureReneg,
 		Features: &Features{Version: "TLS 1.2", Extensions: []string{"renegotiation_info", "extended_master_secret", "next_protocol_negotiation"},
+			TLS13Extensions:      []string{"supported_versions", "key_share", "server_name", "application_layer_protocol_negotiation"},
 			ExtendedMasterSecret: &yes, EncryptThenMAC: &no, ALPN: []string{"h2", "http/1.1"}, NPN: []string{"h2", "http/1.1"},
 			SessionIDResumption: &yes, TicketResumption12: &no, TicketResumption13: &yes},
 		HTTP: &HTTPResult{HTTP: true, Request: "GET / HTTP/1.1\r\nHost: scan.example.test:2525\r\n\r\n", ALPN: "http/1.1", TLSVersion: "TLS 1.3",
