@@ -408,3 +408,50 @@ func TestSecureRenegotiation(t *testing.T) {
 		}
 	}
 }
+
+// TestInsecureRenegotiationVersusTestssl: the insecure-renegotiation verdict beside testssl's
+// secure_renego on the same servers in the same run. On s_server both say supported. testssl
+// cannot test gnutls-serv with %DISABLE_SAFE_RENEGOTIATION: its OpenSSL 3.0 refuses a server
+// without RFC 5746 outright (unsafe legacy renegotiation is off by default since 3.0), and it
+// says "OpenSSL handshake didn't succeed" (WARN); the test holds testssl to that, and the
+// verdict is held to s_client's "Secure Renegotiation IS NOT supported" in
+// TestSecureRenegotiation.
+func TestInsecureRenegotiationVersusTestssl(t *testing.T) {
+	t.Parallel()
+	needTestssl(t)
+	peertest.NeedOpenSSL3(t)
+	certFile, keyFile, _ := testCert(t, "rsa")
+	for _, tc := range []struct {
+		name  string
+		start func(t *testing.T) (ours, theirs int)
+		want  bool // the finding
+		// cannot: testssl's OpenSSL will not connect, and says so
+		cannot bool
+	}{
+		{"gnutls-serv %DISABLE_SAFE_RENEGOTIATION", func(t *testing.T) (int, int) {
+			p, _ := strconv.Atoi(peertest.GnuTLSServer(t, "", certFile, keyFile, "--priority", "NORMAL:-VERS-TLS1.3:%DISABLE_SAFE_RENEGOTIATION").Port)
+			return p, p
+		}, true, true},
+		{"openssl s_server", func(t *testing.T) (int, int) { return startOpenSSL(t, "-tls1_2"), startOpenSSL(t, "-tls1_2", "-www") }, false, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			ours, theirsPort := tc.start(t)
+			done := make(chan map[string]testsslFinding, 1)
+			go func() { done <- byID(runTestssl(t, localAddr(theirsPort), "--renegotiation")) }()
+			res, _ := runScan(t, ours, 3*time.Second)
+			got := findingSeverity(res, "insecure-renegotiation") == "high"
+			f := (<-done)["secure_renego"]
+			theirs := testsslVerdict(f) == Vulnerable
+			if tc.cannot {
+				if f.Severity != "WARN" || !strings.Contains(f.Finding, "handshake didn't succeed") {
+					t.Errorf("testssl %s %q: the test expects it cannot connect", f.Severity, f.Finding)
+				}
+				theirs = tc.want
+			}
+			if got != tc.want || theirs != tc.want {
+				t.Errorf("insecure-renegotiation %v, testssl %s %q, want %v", got, f.Severity, f.Finding, tc.want)
+			}
+		})
+	}
+}
