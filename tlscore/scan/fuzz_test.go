@@ -33,5 +33,31 @@ func FuzzReadServerHello(f *testing.F) {
 				t.Fatalf("a ServerHello outcome without a ServerHello for %x", data)
 			}
 		}
+		// The checks' readers: the first flight to ServerHelloDone, and what follows a
+		// ServerHello (a resumption or not).
+		for _, read := range []func(*flightReader) (*wire.ServerHello, outcome){
+			func(r *flightReader) (*wire.ServerHello, outcome) { ff, out := readFirstFlight(r); return ff.hello, out },
+			func(r *flightReader) (*wire.ServerHello, outcome) { sh, _, out := readResumption(r); return sh, out },
+		} {
+			client, server := net.Pipe()
+			go func() {
+				server.Write(data)
+				server.Close()
+			}()
+			client.SetDeadline(time.Now().Add(time.Second))
+			sh, out := read(newFlightReader(client, probeMaxBytes))
+			client.Close()
+			if out.kind == outHello && (sh == nil || out.hello == nil) {
+				t.Fatalf("a whole-flight outcome without a ServerHello for %x", data)
+			}
+		}
+		// An answer after a check's message, whatever it is, is classified, never a panic.
+		client, server := net.Pipe()
+		go func() {
+			server.Write(data)
+			server.Close()
+		}()
+		_ = readAnswer(client, newFlightReader(client, probeMaxBytes), time.Second).says()
+		client.Close()
 	})
 }
