@@ -36,7 +36,10 @@ func FuzzReadServerHello(f *testing.F) {
 		// The checks' readers: the first flight to ServerHelloDone, and what follows a
 		// ServerHello (a resumption or not).
 		for _, read := range []func(*flightReader) (*wire.ServerHello, outcome){
-			func(r *flightReader) (*wire.ServerHello, outcome) { ff, out := readFirstFlight(r); return ff.hello, out },
+			func(r *flightReader) (*wire.ServerHello, outcome) {
+				ff, out := readFirstFlight(r)
+				return ff.hello, out
+			},
 			func(r *flightReader) (*wire.ServerHello, outcome) { sh, _, out := readResumption(r); return sh, out },
 		} {
 			client, server := net.Pipe()
