@@ -257,19 +257,30 @@ func (p *prober) send(ctx context.Context, hello []byte, read func(net.Conn) out
 	})
 }
 
+// slot waits for room under --parallel and then for the next connection --rate allows; every
+// connection of a scan, probes' and Go handshakes' alike, takes one.
+func (p *prober) slot(ctx context.Context) (release func(), err error) {
+	select {
+	case p.sem <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	if err := p.lim.wait(ctx); err != nil {
+		<-p.sem
+		return nil, err
+	}
+	return func() { <-p.sem }, nil
+}
+
 // exchange dials (within the concurrency and rate bounds, upgrading with STARTTLS when asked)
 // and hands the connection to talk, under the probe deadline: a probe of one ClientHello, or a
 // check's conversation of several flights. The outcome says what the peer is, as a probe's.
 func (p *prober) exchange(ctx context.Context, talk func(net.Conn) outcome) outcome {
-	select {
-	case p.sem <- struct{}{}:
-	case <-ctx.Done():
-		return outcome{kind: outInconclusive, err: ctx.Err()}
-	}
-	defer func() { <-p.sem }()
-	if err := p.lim.wait(ctx); err != nil {
+	release, err := p.slot(ctx)
+	if err != nil {
 		return outcome{kind: outInconclusive, err: err}
 	}
+	defer release()
 	pctx, cancel := context.WithTimeout(ctx, p.opts.Timeout)
 	defer cancel()
 	p.probes.Add(1)

@@ -9,9 +9,11 @@ import (
 	"fmt"
 	"math/big"
 	"net"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 
 	"golang.org/x/crypto/cryptobyte"
 
@@ -78,49 +80,96 @@ var robotVariants = []robotVariant{
 // connection. A fixed server ends them all alike (it rejects a bad padding implicitly, with a
 // random premaster secret, and fails on the Finished); one whose answers differ is an oracle
 // that lets an attacker decrypt or sign with its key (ROBOT, CVE-2017-13099 and its siblings).
+// When the full flow shows no difference, the paper's shortened flow (the ClientKeyExchange
+// alone) is tried too: some oracles answered a bad padding at once and a good one not at all.
 func (s *scanner) robot(ctx context.Context, found map[uint16][]uint16) Check {
 	c := Check{ID: "robot"}
-	v, suites := legacyTop(found)
-	var rsaSuites []uint16
-	for _, id := range suites {
-		if cs, ok := wire.CipherSuiteByID(id); ok && cs.KeyExchange == "RSA" && !cs.Export {
-			rsaSuites = append(rsaSuites, id)
-		}
-	}
+	v, rsaSuites := robotSuites(found)
 	if len(rsaSuites) == 0 {
 		c.Verdict, c.Sent, c.Received = NotApplicable, "nothing", "no RSA key transport suite is accepted"
 		return c
 	}
 	c.Sent = fmt.Sprintf("%d %s ClientKeyExchanges of RSA key transport, one a connection: %s", len(robotVariants), wire.VersionName(v), variantNames())
-	answers := make([]string, len(robotVariants))
-	var wg sync.WaitGroup
-	for i, rv := range robotVariants {
-		wg.Go(func() { answers[i] = s.robotTry(ctx, v, rsaSuites, rv) })
-	}
-	wg.Wait()
-	if differs(answers) {
-		// Ask again: a difference from a dropped connection is no oracle.
-		again := make([]string, len(robotVariants))
-		for i, rv := range robotVariants {
-			wg.Go(func() { again[i] = s.robotTry(ctx, v, rsaSuites, rv) })
-		}
-		wg.Wait()
-		for i := range answers {
-			if answers[i] != again[i] {
-				c.Verdict, c.Received = Inconclusive, "the answers changed between two rounds: "+robotSummary(answers)+" / "+robotSummary(again)
-				return c
-			}
-		}
-		c.Verdict, c.Received = Vulnerable, "the server tells the paddings apart: "+robotSummary(answers)
+	full := s.robotFlow(ctx, v, rsaSuites, true, s.opts.Timeout)
+	if full.verdict != NotVulnerable {
+		c.Verdict, c.Received = full.verdict, "with ChangeCipherSpec and Finished, "+full.evidence
 		return c
 	}
-	switch a := answers[0]; {
-	case strings.HasPrefix(a, "?"):
-		c.Verdict, c.Received = Inconclusive, strings.TrimPrefix(a, "?")
+	// The shortened flow leaves a fixed server waiting for the rest, so its wait is bounded by
+	// how long the full flow's answers took rather than by the probe timeout.
+	wait := min(s.opts.Timeout, max(robotShortWait, 4*full.slowest))
+	c.Sent += "; then the same without ChangeCipherSpec and Finished"
+	short := s.robotFlow(ctx, v, rsaSuites, false, wait)
+	switch short.verdict {
+	case NotVulnerable:
+		c.Verdict, c.Received = NotVulnerable, "the same answer to every padding: "+full.same+"; without ChangeCipherSpec and Finished, "+short.same
 	default:
-		c.Verdict, c.Received = NotVulnerable, "the same answer to every padding: "+a
+		c.Verdict, c.Received = short.verdict, "without ChangeCipherSpec and Finished, "+short.evidence
 	}
 	return c
+}
+
+// robotShortWait is the least a shortened-flow connection waits for an answer.
+const robotShortWait = 300 * time.Millisecond
+
+// robotSuites picks the highest legacy version that accepts an RSA key transport suite, with
+// those suites: a server may keep RSA key transport in TLS 1.0 only.
+func robotSuites(found map[uint16][]uint16) (uint16, []uint16) {
+	for _, v := range []uint16{wire.VersionTLS12, wire.VersionTLS11, wire.VersionTLS10, wire.VersionSSL30} {
+		var rsaSuites []uint16
+		for _, id := range found[v] {
+			if cs, ok := wire.CipherSuiteByID(id); ok && cs.KeyExchange == "RSA" && !cs.Export {
+				rsaSuites = append(rsaSuites, id)
+			}
+		}
+		if len(rsaSuites) > 0 {
+			return v, rsaSuites
+		}
+	}
+	return 0, nil
+}
+
+// robotResult is what one flow of the ROBOT check showed.
+type robotResult struct {
+	verdict  Verdict
+	evidence string
+	// same is the one answer every padding got, when they all got one.
+	same string
+	// slowest is the longest any connection waited for its answer.
+	slowest time.Duration
+}
+
+// robotFlow sends every variant once (twice when the answers differ, since a difference from a
+// dropped connection is no oracle). An answer that proves nothing in either round makes the
+// flow inconclusive: it cannot be compared.
+func (s *scanner) robotFlow(ctx context.Context, v uint16, suites []uint16, finish bool, wait time.Duration) robotResult {
+	round := func() ([]string, time.Duration) {
+		answers := make([]string, len(robotVariants))
+		took := make([]time.Duration, len(robotVariants))
+		var wg sync.WaitGroup
+		for i, rv := range robotVariants {
+			wg.Go(func() { answers[i], took[i] = s.robotTry(ctx, v, suites, rv, finish, wait) })
+		}
+		wg.Wait()
+		return answers, slices.Max(took)
+	}
+	answers, slowest := round()
+	if unusable(answers) {
+		return robotResult{verdict: Inconclusive, evidence: robotSummary(answers)}
+	}
+	if !differs(answers) {
+		return robotResult{verdict: NotVulnerable, evidence: "the same answer to every padding: " + answers[0], same: answers[0], slowest: slowest}
+	}
+	again, _ := round()
+	if unusable(again) || !slices.Equal(answers, again) {
+		return robotResult{verdict: Inconclusive, evidence: "the answers changed between two rounds: " + robotSummary(answers) + " / " + robotSummary(again)}
+	}
+	return robotResult{verdict: Vulnerable, evidence: "the server tells the paddings apart: " + robotSummary(answers)}
+}
+
+// unusable says whether any answer proves nothing (starts with "?").
+func unusable(answers []string) bool {
+	return slices.ContainsFunc(answers, func(a string) bool { return strings.HasPrefix(a, "?") })
 }
 
 func variantNames() string {
@@ -151,8 +200,9 @@ func robotSummary(answers []string) string {
 // robotTry runs one connection of the ROBOT check and says how the server ended it ("fatal
 // bad_record_mac alert", "the connection closed", "no answer"); an answer that proves nothing
 // starts with "?".
-func (s *scanner) robotTry(ctx context.Context, v uint16, suites []uint16, rv robotVariant) string {
+func (s *scanner) robotTry(ctx context.Context, v uint16, suites []uint16, rv robotVariant, finish bool, wait time.Duration) (string, time.Duration) {
 	var said string
+	var took time.Duration
 	probe := Check{}
 	s.firstFlightThen(ctx, &probe, s.helloSpec(v, suites), func(conn net.Conn, r *flightReader, ff firstFlight) {
 		if len(ff.certs) == 0 {
@@ -169,6 +219,11 @@ func (s *scanner) robotTry(ctx context.Context, v uint16, suites []uint16, rv ro
 			said = "?the server's certificate has no RSA key"
 			return
 		}
+		if pub.N.BitLen() < robotMinBits {
+			// The variants need room for 11 bytes of padding before a misplaced separator.
+			said = fmt.Sprintf("?the server's RSA key has %d bits, too few to pad", pub.N.BitLen())
+			return
+		}
 		k := (pub.N.BitLen() + 7) / 8
 		m := new(big.Int).SetBytes(rv.pad(k, v))
 		enc := new(big.Int).Exp(m, big.NewInt(int64(pub.E)), pub.N).FillBytes(make([]byte, k))
@@ -183,15 +238,19 @@ func (s *scanner) robotTry(ctx context.Context, v uint16, suites []uint16, rv ro
 		})
 		cke := b.BytesOrPanic()
 		flight := wire.WrapRecords(wire.ContentHandshake, v, cke)
-		flight = append(flight, wire.WrapRecords(wire.ContentChangeCipherSpec, v, []byte{1})...)
-		// A Finished under keys the server cannot share: 64 random bytes, long enough for any
-		// suite's record protection, so it fails on its MAC, never on its length.
-		flight = append(flight, wire.WrapRecords(wire.ContentHandshake, v, randomBytes(64))...)
+		if finish {
+			flight = append(flight, wire.WrapRecords(wire.ContentChangeCipherSpec, v, []byte{1})...)
+			// A Finished under keys the server cannot share: 64 random bytes, long enough for
+			// any suite's record protection, so it fails on its MAC, never on its length.
+			flight = append(flight, wire.WrapRecords(wire.ContentHandshake, v, randomBytes(64))...)
+		}
 		if _, err := conn.Write(flight); err != nil {
 			said = "?" + err.Error()
 			return
 		}
-		a := readAnswer(conn, r, s.opts.Timeout)
+		start := time.Now()
+		a := readAnswer(conn, r, wait)
+		took = time.Since(start)
 		switch {
 		case a.alert != nil:
 			said = a.says()
@@ -209,5 +268,8 @@ func (s *scanner) robotTry(ctx context.Context, v uint16, suites []uint16, rv ro
 	if said == "" {
 		said = "?" + probe.Received
 	}
-	return said
+	return said, took
 }
+
+// robotMinBits is the smallest modulus the variants fit in: 64 bytes.
+const robotMinBits = 512

@@ -292,10 +292,12 @@ func Scan(ctx context.Context, opts Options) (*Result, error) {
 	go func() {
 		defer close(connDone)
 		var spoke bool
-		// Its connection counts against --rate like every probe's.
-		if err := s.p.lim.wait(ctx); err != nil {
+		// Its connection counts against --rate and --parallel like every probe's.
+		release, err := s.p.slot(ctx)
+		if err != nil {
 			return
 		}
+		defer release()
 		if conn, spoke = reachServer(ctx, opts); spoke {
 			s.p.sawTLS()
 		}

@@ -38,6 +38,11 @@ type peerFaults struct {
 	// the first-bytes oracle the ROBOT paper found in F5, Citrix and others. A fixed peer fails
 	// them all on the Finished.
 	robot bool
+	// robotShortened: a badly padded ClientKeyExchange followed by nothing is refused with
+	// handshake_failure within 100 ms, while one followed by ChangeCipherSpec and Finished
+	// fails on the Finished like any other: the oracle the paper found only in its shortened
+	// message flow.
+	robotShortened bool
 }
 
 // legacyPeer is a hand-built TLS 1.0-1.2 server that takes TLS_RSA_WITH_AES_128_CBC_SHA with
@@ -88,11 +93,22 @@ func legacyPeer(t *testing.T, f peerFaults) int {
 		}
 		// Its "memory": what a heartbeat over-read would copy out.
 		memory := bytes.Repeat([]byte("-----BEGIN RSA PRIVATE KEY-----\n"), 1024)
-		keysChanged, keyExchanged, finishedNext := false, false, false
+		keysChanged, keyExchanged, finishedNext, badPadding := false, false, false, false
 		hdr := make([]byte, 5)
 		for {
+			if badPadding {
+				_ = c.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
+			}
 			if _, err := io.ReadFull(c, hdr); err != nil {
+				var ne net.Error
+				if badPadding && errors.As(err, &ne) && ne.Timeout() {
+					sendAlert(alertHandshakeFailure)
+				}
 				return
+			}
+			if badPadding {
+				badPadding = false
+				_ = c.SetReadDeadline(time.Now().Add(20 * time.Second))
 			}
 			body := make([]byte, binary.BigEndian.Uint16(hdr[3:5]))
 			if _, err := io.ReadFull(c, body); err != nil {
@@ -119,6 +135,7 @@ func legacyPeer(t *testing.T, f peerFaults) int {
 					sendAlert(alertHandshakeFailure)
 					return
 				}
+				badPadding = f.robotShortened && (block[0] != 0 || block[1] != 2)
 				keyExchanged = true
 			case wire.ContentHeartbeat:
 				if !heartbeats || len(body) < 3 || body[0] != 1 {

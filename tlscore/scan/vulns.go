@@ -377,15 +377,21 @@ func (s *scanner) heartbleed(ctx context.Context, found map[uint16][]uint16) Che
 		switch {
 		case a.err != nil && a.alert == nil:
 			c.Verdict, c.Received = Inconclusive, a.says()
-		case a.rec.Type == wire.ContentHeartbeat && len(a.rec.Payload) >= 3:
+		case a.rec.Type == wire.ContentHeartbeat && len(a.rec.Payload) >= 3 && a.rec.Payload[0] == 2:
 			claimed := int(binary.BigEndian.Uint16(a.rec.Payload[1:3]))
-			if claimed == 16 && len(a.rec.Payload) >= 19 && bytes.Equal(a.rec.Payload[3:19], honest) {
+			switch {
+			case claimed == 16 && len(a.rec.Payload) >= 19 && bytes.Equal(a.rec.Payload[3:19], honest):
 				c.Verdict = NotVulnerable
 				c.Received = "a heartbeat response to the well-formed request only: the lying one was dropped"
-				return
+			case claimed == 16384 && len(a.rec.Payload) > 3+16+16:
+				// More than the honest request could have been answered with: the response
+				// may span records, so its first one is enough.
+				c.Verdict = Vulnerable
+				c.Received = fmt.Sprintf("a heartbeat response claiming 16384 bytes, %d of them in its first record, to the request that carried none: the server's memory", len(a.rec.Payload)-3)
+			default:
+				c.Verdict = Inconclusive
+				c.Received = fmt.Sprintf("a heartbeat response claiming %d bytes in a record of %d, matching neither request", claimed, len(a.rec.Payload))
 			}
-			c.Verdict = Vulnerable
-			c.Received = fmt.Sprintf("a heartbeat response of %d bytes to the request that carried none: the server's memory", len(a.rec.Payload))
 		case a.rec.Type == wire.ContentHeartbeat:
 			c.Verdict, c.Received = Inconclusive, a.says()
 		default:
@@ -460,9 +466,19 @@ func (s *scanner) ticketbleed(ctx context.Context, found map[uint16][]uint16) Ch
 	c := Check{ID: "ticketbleed"}
 	ticket, ems, why := s.sessionTicket(ctx, v)
 	if ticket == nil {
-		c.Verdict, c.Sent, c.Received = NotApplicable, fmt.Sprintf("a %s handshake", wire.VersionName(v)), why
-		if why == "" {
-			c.Received = "no session ticket was issued"
+		c.Verdict, c.Sent, c.Received = NotApplicable, fmt.Sprintf("a %s handshake", wire.VersionName(v)), "no session ticket was issued"
+		if why != "" {
+			// No handshake to take a ticket from: the ServerHello still says whether the
+			// server would issue one (RFC 5077 section 3.2).
+			switch acked, known := s.acksTickets(ctx, v, suites); {
+			case !known:
+				c.Verdict, c.Received = Inconclusive, why
+			case acked:
+				c.Verdict, c.Received = Inconclusive, "the server acknowledges session_ticket, but "+why
+			default:
+				c.Sent = fmt.Sprintf("a %s ClientHello asking for a session ticket", wire.VersionName(v))
+				c.Received = "a ServerHello without session_ticket: no ticket would be issued"
+			}
 		}
 		return c
 	}
@@ -497,7 +513,7 @@ func (s *scanner) ticketbleed(ctx context.Context, found map[uint16][]uint16) Ch
 		}
 	case !resumed:
 		// A full handshake: the ticket was not taken back, and the echo cannot show.
-		c.Verdict, c.Received = NotVulnerable, "a full handshake: the ticket was not resumed"
+		c.Verdict, c.Received = Inconclusive, "a full handshake: the ticket was not resumed, so the session ID echo cannot be observed"
 	case bytes.Equal(sh.SessionID, sid):
 		c.Verdict, c.Received = NotVulnerable, "a resumption echoing the 16-byte session ID as sent"
 	case len(sh.SessionID) > len(sid) && bytes.HasPrefix(sh.SessionID, sid):
@@ -507,6 +523,19 @@ func (s *scanner) ticketbleed(ctx context.Context, found map[uint16][]uint16) Ch
 		c.Verdict, c.Received = Inconclusive, fmt.Sprintf("a resumption with a %d-byte session ID that is not the one sent", len(sh.SessionID))
 	}
 	return c
+}
+
+// acksTickets asks for a session ticket in a raw ClientHello and says whether the ServerHello
+// acknowledged it; known is false when no ServerHello came.
+func (s *scanner) acksTickets(ctx context.Context, v uint16, suites []uint16) (acked, known bool) {
+	spec := s.helloSpec(v, suites)
+	spec.ExtraExtensions = append(spec.ExtraExtensions, wire.Extension{Type: wire.ExtSessionTicket})
+	var probe Check
+	s.firstFlightThen(ctx, &probe, spec, func(_ net.Conn, _ *flightReader, ff firstFlight) {
+		known = true
+		acked = slices.ContainsFunc(ff.hello.Extensions, func(e wire.Extension) bool { return e.Type == wire.ExtSessionTicket })
+	})
+	return acked, known
 }
 
 // readResumption reads a TLS 1.2-or-older ServerHello and what follows it far enough to tell

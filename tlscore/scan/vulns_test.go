@@ -50,6 +50,7 @@ func TestChecksOnFaultyPeers(t *testing.T) {
 		{"fallback check", peerFaults{}, "fallback-scsv", NotVulnerable, ""},
 		{"robot oracle", peerFaults{robot: true}, "robot", Vulnerable, "robot"},
 		{"robot fixed", peerFaults{}, "robot", NotVulnerable, ""},
+		{"robot shortened flow", peerFaults{robotShortened: true}, "robot", Vulnerable, "robot"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

@@ -157,12 +157,7 @@ func specExtensions(spec ClientHelloSpec) ([]Extension, error) {
 	}
 	if spec.ECPointFormats {
 		errs = append(errs, add(ExtECPointFormats, func(b *cryptobyte.Builder) {
-			b.AddUint8LengthPrefixed(func(b *cryptobyte.Builder) {
-				if len(spec.CompressionMethods) == 0 {
-					b.AddUint8(0)
-				}
-				b.AddBytes(spec.CompressionMethods)
-			})
+			b.AddUint8LengthPrefixed(func(b *cryptobyte.Builder) { b.AddUint8(0) }) // uncompressed
 		}))
 	}
 	if len(spec.Groups) > 0 {

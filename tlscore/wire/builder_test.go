@@ -20,6 +20,8 @@ func TestMarshalClientHelloRoundTrip(t *testing.T) {
 		SignatureAlgorithms: []uint16{0x0403, 0x0804, 0x0401},
 		ALPN:                []string{"h2", "http/1.1"},
 		ECPointFormats:      true,
+		// DEFLATE offered: the compression list and ec_point_formats must not mix.
+		CompressionMethods: []uint8{1, 0},
 		ExtraExtensions: []Extension{
 			{Type: ExtExtendedMasterSecret},
 			{Type: ExtRenegotiationInfo, Data: []byte{0}},
@@ -43,7 +45,7 @@ func TestMarshalClientHelloRoundTrip(t *testing.T) {
 		!reflect.DeepEqual(ch.SupportedVersions, spec.SupportedVersions) || !reflect.DeepEqual(ch.SupportedGroups, spec.Groups) ||
 		!reflect.DeepEqual(ch.SignatureAlgorithms, spec.SignatureAlgorithms) || !reflect.DeepEqual(ch.ALPN, spec.ALPN) ||
 		!reflect.DeepEqual(ch.ECPointFormats, Uint8List{0}) || !ch.ExtendedMasterSecret || !ch.RenegotiationInfo ||
-		!reflect.DeepEqual(ch.CompressionMethods, Uint8List{0}) {
+		!reflect.DeepEqual(ch.CompressionMethods, Uint8List{1, 0}) {
 		t.Errorf("round trip differs:\n%+v", ch)
 	}
 	if len(ch.KeyShares) != len(spec.KeyShares) {
