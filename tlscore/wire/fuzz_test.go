@@ -381,3 +381,39 @@ func FuzzParseSSLv2(f *testing.F) {
 		}
 	})
 }
+
+func FuzzParseECHConfigList(f *testing.F) {
+	one, err := MarshalECHConfig(testECHConfig())
+	if err != nil {
+		f.Fatal(err)
+	}
+	list, _ := MarshalECHConfigList(one, []byte{0xfe, 0x0e, 0, 1, 0})
+	f.Add(list)
+	f.Add([]byte{0, 0})
+	f.Add([]byte{0, 1, 0, 0, 1, 3, 0, 1, 0xee, 0, 2, 1, 2}) // an outer ECH extension
+	f.Fuzz(func(t *testing.T, b []byte) {
+		configs, err := ParseECHConfigList(b)
+		checkErr(t, err)
+		if err == nil {
+			// Every config's raw bytes re-wrap into the list given.
+			var raws [][]byte
+			for _, c := range configs {
+				raws = append(raws, c.Raw)
+				if c.Supported() {
+					again, merr := MarshalECHConfig(c)
+					if merr != nil || !bytes.Equal(again, c.Raw) {
+						t.Fatalf("config %+v re-encodes to %x (%v), was %x", c, again, merr, c.Raw)
+					}
+				}
+			}
+			if back, _ := MarshalECHConfigList(raws...); !bytes.Equal(back, b) {
+				t.Fatalf("list re-wraps to %x, was %x", back, b)
+			}
+			mustJSON(t, configs)
+		}
+		ech, err := ParseECHClientHello(b)
+		if err == nil {
+			mustJSON(t, ech)
+		}
+	})
+}

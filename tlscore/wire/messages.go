@@ -47,6 +47,8 @@ type ClientHello struct {
 	// EncryptedClientHello reports an encrypted_client_hello extension (real or GREASE ECH;
 	// the two are indistinguishable by design).
 	EncryptedClientHello bool `json:"encrypted_client_hello"`
+	// ECH is that extension decoded (nil when absent).
+	ECH *ECHClientHello `json:"ech,omitempty"`
 	// PSKIdentities counts pre_shared_key identities offered for resumption.
 	PSKIdentities       int      `json:"psk_identities,omitempty"`
 	CookieLength        int      `json:"cookie_length,omitempty"`
@@ -181,9 +183,7 @@ func (ch *ClientHello) decodeExtension(e Extension) error {
 		ch.CompressCertificate, err = uint16ListExt(e.Data, 1, "algorithms")
 	case ExtEncryptedClientHello:
 		ch.EncryptedClientHello = true
-		if len(e.Data) == 0 {
-			err = extErr("empty")
-		}
+		ch.ECH, err = ParseECHClientHello(e.Data)
 	case ExtPreSharedKey:
 		ch.PSKIdentities, err = pskIdentities(e.Data)
 	case ExtCookie:
@@ -446,8 +446,10 @@ type EncryptedExtensions struct {
 	MaxFragmentLength uint8 `json:"max_fragment_length,omitempty"`
 	// ECHRetryConfigsLength is the size of the ECHConfigList a server sends when it
 	// rejected ECH, 0 when absent.
-	ECHRetryConfigsLength int      `json:"ech_retry_configs_length,omitempty"`
-	ApplicationSettings   []string `json:"application_settings,omitempty"`
+	ECHRetryConfigsLength int `json:"ech_retry_configs_length,omitempty"`
+	// ECHRetryConfigs is that ECHConfigList decoded.
+	ECHRetryConfigs     []ECHConfig `json:"ech_retry_configs,omitempty"`
+	ApplicationSettings []string    `json:"application_settings,omitempty"`
 }
 
 const msgEncryptedExtensions = "EncryptedExtensions"
@@ -503,6 +505,7 @@ func (ee *EncryptedExtensions) decodeExtension(e Extension) error {
 			return extErr("empty retry_configs")
 		}
 		ee.ECHRetryConfigsLength = len(e.Data)
+		ee.ECHRetryConfigs, err = ParseECHConfigList(e.Data)
 	case ExtApplicationSettings, ExtApplicationSettingsOld:
 		ee.ApplicationSettings, err = alpnList(e.Data)
 	}

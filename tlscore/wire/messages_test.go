@@ -168,7 +168,7 @@ func TestParseClientHello(t *testing.T) {
 		ext{ExtSupportedVersions, u16ListData(1, 0x0304, 0x0303)},
 		ext{ExtCompressCertificate, u16ListData(1, 2)},
 		ext{ExtApplicationSettings, alpnData("h2")},
-		ext{ExtEncryptedClientHello, []byte{0, 0, 1}},
+		ext{ExtEncryptedClientHello, append([]byte{0, 0, 1, 0, 3, 7, 0, 2, 0xaa, 0xbb, 0, 3}, 1, 2, 3)},
 		ext{ExtRecordSizeLimit, rsl},
 		ext{ExtEarlyData, nil},
 		ext{ExtEncryptThenMAC, nil},
@@ -208,6 +208,7 @@ func TestParseClientHello(t *testing.T) {
 		RecordSizeLimit:         &limit,
 		CompressCertificate:     []uint16{2},
 		EncryptedClientHello:    true,
+		ECH:                     &ECHClientHello{Type: "outer", CipherSuite: HPKESuite{KDF: 1, AEAD: 3}, ConfigID: 7, EncLength: 2, PayloadLength: 3},
 		PSKIdentities:           2,
 		CookieLength:            6,
 		PaddingLength:           17,
@@ -429,15 +430,15 @@ func TestParseEncryptedExtensions(t *testing.T) {
 		ext{ExtEarlyData, nil},
 		ext{ExtRecordSizeLimit, []byte{0x40, 0x01}},
 		ext{ExtMaxFragmentLength, []byte{2}},
-		ext{ExtEncryptedClientHello, []byte{0, 5, 1, 2, 3, 4, 5}},
+		ext{ExtEncryptedClientHello, testECHConfigList(t)},
 	))
 	ee, err := ParseEncryptedExtensions(body)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !ee.ServerNameAck || ee.ALPN != "h2" || !reflect.DeepEqual(ee.SupportedGroups, []uint16{29, 23}) || !ee.EarlyData ||
-		ee.RecordSizeLimit == nil || *ee.RecordSizeLimit != 0x4001 || ee.MaxFragmentLength != 2 || ee.ECHRetryConfigsLength != 7 ||
-		len(ee.Extensions) != 7 {
+		ee.RecordSizeLimit == nil || *ee.RecordSizeLimit != 0x4001 || ee.MaxFragmentLength != 2 || ee.ECHRetryConfigsLength != len(testECHConfigList(t)) ||
+		len(ee.ECHRetryConfigs) != 1 || ee.ECHRetryConfigs[0].PublicName != "public.example" || len(ee.Extensions) != 7 {
 		t.Errorf("got %+v", ee)
 	}
 	if ee, err := ParseEncryptedExtensions([]byte{0, 0}); err != nil || len(ee.Extensions) != 0 {
