@@ -90,7 +90,7 @@ func TestParseECHConfigListMalformed(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		name, in, want string
-		list             []byte
+		list           []byte
 	}{
 		{name: "empty input", list: nil, want: "length exceeds"},
 		{name: "empty list", list: []byte{0, 0}, want: "empty list"},
