@@ -23,7 +23,7 @@ var layers = []struct {
 		"inspect/revocation", "tlscore/fingerprint"}},
 	{"judging certificate material", []string{"inspect"}},
 	{"making certificate material; trust stores", []string{"certgen", "certgen/truststore", "certgen/acmeclient"}},
-	{"reaching a server", []string{"tlscore/connect"}},
+	{"reaching a server; ECH keys and their DNS records", []string{"tlscore/connect", "tlscore/ech"}},
 	{"the recorded handshake", []string{"tlscore/handshake"}},
 	{"scanner and server", []string{"tlscore/scan", "tlscore/server", "tlscore/server/eventlog"}},
 	{"the command line", []string{"cmd"}},

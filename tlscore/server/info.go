@@ -29,11 +29,13 @@ type ClientReport struct {
 	ALPN              string               `json:"alpn"`
 	Resumed           bool                 `json:"resumed"`
 	ClientCertificate *inspect.Certificate `json:"client_certificate,omitempty"`
-	ClientHello       *HelloView           `json:"client_hello,omitempty"`
-	JA3               string               `json:"ja3,omitempty"`
-	JA3Hash           string               `json:"ja3_hash,omitempty"`
-	JA4               string               `json:"ja4,omitempty"`
-	JA4Raw            string               `json:"ja4_r,omitempty"`
+	// ECH is what the client's Encrypted Client Hello showed; absent when it sent none.
+	ECH         *ECHView   `json:"ech,omitempty"`
+	ClientHello *HelloView `json:"client_hello,omitempty"`
+	JA3         string     `json:"ja3,omitempty"`
+	JA3Hash     string     `json:"ja3_hash,omitempty"`
+	JA4         string     `json:"ja4,omitempty"`
+	JA4Raw      string     `json:"ja4_r,omitempty"`
 }
 
 // HelloView is what the client offered, by name, in the order it offered it.
@@ -114,6 +116,7 @@ func InfoHandler(now func() time.Time) http.Handler {
 		if tc, ok := connOf(r); ok {
 			raw, hello := HelloOf(tc)
 			rep.AddHello(raw, hello)
+			rep.ECH = ECHOf(hello, tc.ConnectionState())
 		}
 		accept := r.Header.Get("Accept")
 		w.Header().Set("Cache-Control", "no-store")
@@ -156,6 +159,7 @@ func writeText(w http.ResponseWriter, rep ClientReport) {
 	line("cipher suite", rep.CipherSuite)
 	line("key exchange", orNone(rep.KeyExchange))
 	line("alpn", orNone(rep.ALPN))
+	line("ech", echText(rep.ECH))
 	if rep.ClientCertificate != nil {
 		line("client certificate", rep.ClientCertificate.Subject)
 	} else {
@@ -177,6 +181,18 @@ func writeText(w http.ResponseWriter, rep ClientReport) {
 		line("ja4_r", rep.JA4Raw)
 	}
 	w.Write([]byte(b.String()))
+}
+
+// echText says in a line what the client's ECH did.
+func echText(e *ECHView) string {
+	switch {
+	case e == nil:
+		return "none"
+	case e.Accepted:
+		return fmt.Sprintf("accepted: your hello to %q was encrypted, the outer one said %q", e.InnerSNI, e.OuterSNI)
+	default:
+		return fmt.Sprintf("offered, not accepted (GREASE, or a config this server has no key for): outer SNI %q", e.OuterSNI)
+	}
 }
 
 func orNone(s string) string {
@@ -210,6 +226,7 @@ th{text-align:left;padding-right:1rem;vertical-align:top}td{font-family:ui-monos
 	row("Cipher suite", esc(rep.CipherSuite))
 	row("Key exchange", esc(rep.KeyExchange))
 	row("SNI", esc(rep.SNI))
+	row("Encrypted Client Hello", esc(echText(rep.ECH)))
 	row("ALPN / HTTP", esc(rep.ALPN)+" / "+esc(rep.HTTPProtocol))
 	client := "none"
 	if rep.ClientCertificate != nil {

@@ -29,6 +29,9 @@ type Options struct {
 	ClientAuth   tls.ClientAuthType
 	ClientCAs    *x509.CertPool
 	KeyLog       io.Writer
+	// ECHKeys are the Encrypted Client Hello keys (RFC 9849) a client may encrypt its hello
+	// to; those marked SendAsRetry are offered to a client whose ECH could not be decrypted.
+	ECHKeys []tls.EncryptedClientHelloKey
 	// HandshakeTimeout bounds the time from accept to a finished handshake (10s when 0).
 	HandshakeTimeout time.Duration
 	// MaxConns caps connections open at once (1024 when 0); further clients wait in the
@@ -67,8 +70,37 @@ type Event struct {
 	Error       string    `json:"error,omitempty"`
 	// Cause is the error Error describes, for a caller that tells causes apart (ErrEvicted,
 	// whose hint names a setting of the caller's, not this package's).
-	Cause error             `json:"-"`
+	Cause error `json:"-"`
+	// ECH is what the client's Encrypted Client Hello showed; nil when it sent none.
+	ECH   *ECHView          `json:"ech,omitempty"`
 	Hello *wire.ClientHello `json:"-"`
+}
+
+// ECHView is what a client's Encrypted Client Hello showed the server: the outer ClientHello
+// carries the public name in the clear, and, when the server could decrypt it, the inner one
+// carries the name the client meant.
+type ECHView struct {
+	// Accepted: the inner ClientHello was decrypted and used. Not accepted, the outer one was
+	// (a GREASE extension, or a config the server has no key for); the client is then sent the
+	// retry configs.
+	Accepted bool   `json:"accepted"`
+	OuterSNI string `json:"outer_sni"`
+	// InnerSNI is the name the outer hello hid, known only when accepted.
+	InnerSNI string `json:"inner_sni,omitempty"`
+	ConfigID uint8  `json:"config_id"`
+}
+
+// ECHOf says what a connection's ECH was, from the outer ClientHello as received and the state
+// of the finished handshake; nil when the client sent no ECH extension.
+func ECHOf(outer *wire.ClientHello, cs tls.ConnectionState) *ECHView {
+	if outer == nil || outer.ECH == nil || outer.ECH.Type != "outer" {
+		return nil
+	}
+	v := &ECHView{Accepted: cs.ECHAccepted, OuterSNI: capSNI(outer.ServerName), ConfigID: outer.ECH.ConfigID}
+	if cs.ECHAccepted {
+		v.InnerSNI = capSNI(cs.ServerName)
+	}
+	return v
 }
 
 // ErrEvicted is a handshake closed to give its slot to a client waiting for one (MaxConns).
@@ -128,6 +160,9 @@ func Listen(opts Options, ja4 func(*wire.ClientHello) string) (*Listener, error)
 		ClientAuth:       opts.ClientAuth,
 		ClientCAs:        opts.ClientCAs,
 		KeyLogWriter:     opts.KeyLog,
+		// crypto/tls asks for MinVersion TLS 1.3 with ECH keys, but only a client that offers
+		// ECH is held to it: older clients still get the versions configured.
+		EncryptedClientHelloKeys: opts.ECHKeys,
 	}
 	l.wg.Add(1)
 	go l.acceptLoop()
@@ -279,6 +314,9 @@ func (l *Listener) handshake(raw *progressConn) {
 	}
 	raw.track()
 	cs := tc.ConnectionState()
+	if ev.ECH = ECHOf(hc.Hello, cs); ev.ECH != nil && ev.ECH.Accepted {
+		ev.SNI = ev.ECH.InnerSNI // the name the client meant; the outer one is in ECH
+	}
 	ev.Version = wire.VersionName(cs.Version)
 	ev.CipherSuite = tls.CipherSuiteName(cs.CipherSuite)
 	ev.ALPN = cs.NegotiatedProtocol
