@@ -64,6 +64,13 @@ type Options struct {
 	Revocation revocation.Options
 	// RevocationHardFail fails verification unless revocation is proven good.
 	RevocationHardFail bool
+	// ECHConfigList makes the handshake use Encrypted Client Hello (RFC 9849) with one of its
+	// configs: the outer ClientHello carries the config's public name, the encrypted inner one
+	// the real SNI. TLS 1.3 only.
+	ECHConfigList []byte
+	// ECHRetry, when the server rejects ECH with retry configs that its certificate for the
+	// public name authenticates, runs the handshake once more with them.
+	ECHRetry bool
 }
 
 // Timing is how long each stage took, in milliseconds.
@@ -96,6 +103,8 @@ type Result struct {
 	ForwardSecrecy bool           `json:"forward_secrecy"`
 	ALPN           string         `json:"alpn"`
 	HelloRetry     bool           `json:"hello_retry"`
+	// ECH is what Encrypted Client Hello did; nil when it was not asked for.
+	ECH *ECHResult `json:"ech,omitempty"`
 	Resumption     *Resumption    `json:"resumption,omitempty"`
 	// TLS12 is what a TLS 1.2 (or older) session agreed beyond its suite; nil in TLS 1.3.
 	TLS12        *TLS12Session         `json:"tls12,omitempty"`
@@ -129,6 +138,33 @@ type TLS12Session struct {
 	DHPrimeBits          int    `json:"dh_prime_bits,omitempty"`
 }
 
+// ECHResult is what Encrypted Client Hello did in a handshake.
+type ECHResult struct {
+	// Accepted: the server decrypted the inner ClientHello and the handshake is the inner
+	// one's (its certificate is for the hidden name).
+	Accepted bool `json:"accepted"`
+	// PublicName is the config's public name: the outer ClientHello's SNI, all the wire shows.
+	PublicName string `json:"public_name"`
+	// OuterSNI is the SNI of the ClientHello as recorded on the wire (the public name, unless
+	// the stack misbehaved); HiddenSNI the name only the inner hello carried.
+	OuterSNI  string `json:"outer_sni"`
+	HiddenSNI string `json:"hidden_sni"`
+	ConfigID  uint8  `json:"config_id"`
+	// HPKESuite is the KDF and AEAD the outer hello says it encrypted with.
+	HPKESuite *wire.HPKESuite `json:"hpke_suite,omitempty"`
+	// RetryConfigs are the configs a server that rejected ECH offered instead, decoded, and
+	// RetryConfigList the same as one base64-able list; RetryAuthenticated says whether its
+	// certificate verified for the public name (crypto/tls refuses to use them otherwise).
+	RetryConfigs       []wire.ECHConfig `json:"retry_configs,omitempty"`
+	RetryConfigList    []byte           `json:"retry_config_list,omitempty"`
+	RetryAuthenticated bool             `json:"retry_authenticated"`
+	RetryError         string           `json:"retry_error,omitempty"`
+	// Retried says the handshake shown is a second one, with the rejected one's retry configs;
+	// the first one's rejection is in FirstRejected.
+	Retried       bool       `json:"retried"`
+	FirstRejected *ECHResult `json:"first_attempt,omitempty"`
+}
+
 // Resumption says whether the server offered a session ticket.
 type Resumption struct {
 	TicketOffered   bool `json:"ticket_offered"`
@@ -157,6 +193,22 @@ func (e *Error) Unwrap() error { return e.Err }
 // the wire and the session secrets, decodes every message, and verifies the chain separately so
 // a bad chain is still shown. Verification failure is not an error: it is in the result.
 func Run(ctx context.Context, opts Options) (*Result, error) {
+	res, err := runOnce(ctx, opts)
+	if !opts.ECHRetry || res == nil || res.ECH == nil || res.ECH.Accepted || len(res.ECH.RetryConfigList) == 0 || !res.ECH.RetryAuthenticated {
+		return res, err
+	}
+	// Once more with the configs the server gave, on a connection (and timeout) of its own.
+	again := opts
+	again.ECHConfigList, again.ECHRetry = res.ECH.RetryConfigList, false
+	res2, err2 := runOnce(ctx, again)
+	if res2 != nil && res2.ECH != nil {
+		res2.ECH.Retried, res2.ECH.FirstRejected = true, res.ECH
+	}
+	return res2, err2
+}
+
+// runOnce is one connection's handshake.
+func runOnce(ctx context.Context, opts Options) (*Result, error) {
 	now := time.Now
 	if opts.Now != nil {
 		now = opts.Now
@@ -275,6 +327,16 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	if cfg.MinVersion == 0 {
 		cfg.MinVersion = tls.VersionTLS12
 	}
+	var echState *echAttempt
+	if len(opts.ECHConfigList) > 0 {
+		echState = &echAttempt{roots: roots, now: now}
+		cfg.EncryptedClientHelloConfigList = opts.ECHConfigList
+		cfg.EncryptedClientHelloRejectionVerify = echState.verifyRejection
+		if cfg.MinVersion < tls.VersionTLS13 {
+			// ECH is TLS 1.3's; crypto/tls refuses a lower minimum with a config list.
+			cfg.MinVersion = tls.VersionTLS13
+		}
+	}
 	tc := tls.Client(rec, cfg)
 	hsStart := time.Now()
 	hsErr := tc.HandshakeContext(ctx)
@@ -359,6 +421,14 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	}
 	res.ClientAuth = auth
 	res.TranscriptTruncated = rec.Truncated()
+	if echState != nil {
+		res.ECH = echState.result(res.Steps, sni, hsErr, tc.ConnectionState(), peer)
+		if rej := (*tls.ECHRejectionError)(nil); errors.As(hsErr, &rej) && len(peer) > 0 {
+			// The outer handshake completed before the rejection: its chain is the public
+			// name's, and is judged for it.
+			chain, verdict = judgeChain(peer, roots, res.ECH.PublicName, now())
+		}
+	}
 
 	if hsErr != nil {
 		if len(peer) > 0 {

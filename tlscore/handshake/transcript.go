@@ -143,6 +143,13 @@ func newTranscriptDecoder(chunks []Chunk, keylog []byte, opts decodeOptions) *tr
 		if random := clientRandom(sentRecs); random != "" {
 			if logs, err := keyschedule.ParseKeyLog(keylog); err == nil {
 				d.st.log = logs[random]
+				if d.st.log == nil && len(logs) == 1 {
+					// With ECH accepted the secrets are the inner ClientHello's, whose random
+					// is not the one on the wire; the log of one connection has one hello's.
+					for _, l := range logs {
+						d.st.log = l
+					}
+				}
 			}
 		}
 	}
@@ -531,6 +538,10 @@ func (d *transcriptDecoder) summary(v any) string {
 		parts = append(parts, strconv.Itoa(countNonGREASE(m.CipherSuites))+" cipher suites")
 		if m.ServerName != "" {
 			parts = append(parts, "SNI "+m.ServerName)
+		}
+		if m.ECH != nil && m.ECH.Type == "outer" {
+			// What the wire shows of ECH: the real hello is encrypted in this one.
+			parts = append(parts, fmt.Sprintf("ECH outer hello (config %d, %s)", m.ECH.ConfigID, m.ECH.CipherSuite))
 		}
 		if len(m.KeyShares) > 0 {
 			var ks []string
