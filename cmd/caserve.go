@@ -99,7 +99,7 @@ func runCAServe(ctx context.Context, a *app, o *caServeOptions) error {
 		MaxHeaderBytes:    16 << 10,
 		ErrorLog:          server.DiscardLogger(),
 	}
-	if err := a.announce("http", ln.Addr().(*net.TCPAddr)); err != nil {
+	if err := a.announce("http", ln.Addr().(*net.TCPAddr), nil); err != nil {
 		ln.Close()
 		return err
 	}

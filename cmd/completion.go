@@ -83,12 +83,13 @@ var (
 		"max-conns": true, "max-header-bytes": true, "name-constraint": true, "parallel": true, "path-len": true,
 		"proxy": true, "rate": true, "warn-days": true, "eab-kid": true, "email": true, "http-port": true, "profile": true,
 		"tls-port": true, "http-address": true, "dns-hook": true, "dns-resolver": true, "dns-wait": true, "dns-hook-timeout": true,
+		"ech-public-name": true, "dns-server": true, "ech": true,
 	}
 	directoryFlags = map[string]bool{"dir": true, "ca-dir": true, "parent-dir": true, "webroot": true}
 	fileFlags      = map[string]bool{
 		"ca": true, "cert": true, "key": true, "out": true, "key-out": true, "p12": true, "crl": true,
 		"ca-cert": true, "ca-key": true, "client-ca": true, "intermediates": true, "ocsp": true,
-		"write-cert": true, "keylog": true, "match": true, "server-ca": true, "csr": true,
+		"write-cert": true, "keylog": true, "match": true, "server-ca": true, "csr": true, "ech-key": true,
 	}
 )
 

@@ -35,4 +35,6 @@ type targetFailure struct {
 type listeningEvent struct {
 	Event string `json:"event"` // always "listening"
 	URL   string `json:"url"`
+	// ECH is serve's ECH config, with --ech.
+	ECH *echAnnouncement `json:"ech,omitempty"`
 }

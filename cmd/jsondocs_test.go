@@ -72,7 +72,14 @@ func TestCLIDocumentsGolden(t *testing.T) {
 
 	out.Reset()
 	a.opts.Output = formatJSON
-	if err := a.announce("https", &net.TCPAddr{IP: net.IPv4zero, Port: 8443}); err != nil {
+	if err := a.announce("https", &net.TCPAddr{IP: net.IPv4zero, Port: 8443}, nil); err != nil {
+		t.Fatal(err)
+	}
+	// With --ech: the config to publish.
+	if err := a.announce("https", &net.TCPAddr{IP: net.IPv4zero, Port: 8443}, &echAnnouncement{PublicName: "localhost", ConfigID: 42,
+		ConfigList:  "AEX+DQBBKgAgACDnx1l1Y8bA0QvKjVddK2mHqFEt+2yO3KJhmvrB8HY5XgAIAAEAAQABAAMACWxvY2FsaG9zdAAA",
+		HTTPSRecord: `_8443._https.localhost. 300 IN HTTPS 1 localhost. alpn="h2,http/1.1" port=8443 ech="AEX+DQBBKgAgACDnx1l1Y8bA0QvKjVddK2mHqFEt+2yO3KJhmvrB8HY5XgAIAAEAAQABAAMACWxvY2FsaG9zdAAA"`,
+		KeyFile:     "ech-key.pem"}); err != nil {
 		t.Fatal(err)
 	}
 	golden(t, "listening.jsonl", out.String())
@@ -86,6 +93,8 @@ func TestCLIDocumentsGolden(t *testing.T) {
 		{"serve-connection.jsonl", func(l *eventLog) {
 			l.log(server.Event{Time: at, Remote: "127.0.0.1:50512", SNI: "localhost", Version: "TLS 1.3", CipherSuite: "TLS_AES_128_GCM_SHA256",
 				ALPN: "h2", JA4: "t13d0206h2_777cda164f4b_e12c865f31a5", ClientCert: "CN=client.test", HandshakeMs: 1.52})
+			l.log(server.Event{Time: at, Remote: "127.0.0.1:50516", SNI: "secret.localhost", Version: "TLS 1.3", CipherSuite: "TLS_AES_128_GCM_SHA256",
+				ALPN: "h2", HandshakeMs: 2.1, ECH: &server.ECHView{Accepted: true, OuterSNI: "localhost", InnerSNI: "secret.localhost", ConfigID: 42}})
 			l.log(server.Event{Time: at, Remote: "127.0.0.1:50514", HandshakeMs: 10000.2, Error: "timed out waiting for a ClientHello"})
 		}},
 		{"serve-request.jsonl", func(l *eventLog) {

@@ -54,6 +54,9 @@ type serveOptions struct {
 	drain             time.Duration
 	maxConns          int
 	maxHeaderBytes    int
+	ech               bool
+	echKey            string
+	echPublicName     string
 }
 
 func newServeCmd(a *app) *cobra.Command {
@@ -118,6 +121,9 @@ for up to --drain (5s) and exit 0.`,
 	fs.DurationVar(&o.drain, "drain", serveDrain, "on SIGINT/SIGTERM, how long open connections may finish before they are closed (0: at once)")
 	fs.IntVar(&o.maxConns, "max-conns", 1024, "connections open at once; more wait to be accepted, and get the slot of one that has made no progress for 1s")
 	fs.IntVar(&o.maxHeaderBytes, "max-header-bytes", 64<<10, "largest request header accepted")
+	fs.BoolVar(&o.ech, "ech", false, "accept Encrypted Client Hello (RFC 9849) with a fresh X25519 key; the config and its DNS HTTPS record are printed at start-up")
+	fs.StringVar(&o.echKey, "ech-key", "", "keep the ECH key in this file (implies --ech): used when it exists, made 0600 when not; --force replaces a file that is not a usable key")
+	fs.StringVar(&o.echPublicName, "ech-public-name", "", "the public name of the ECH config, which clients send in the clear (default: the certificate's first DNS name)")
 	return c
 }
 
@@ -130,6 +136,8 @@ type serveSetup struct {
 	handler   http.Handler
 	closeLog  func() error
 	keylog    io.Writer
+	// echKey is the ECH key with --ech.
+	echKey *serveECHKey
 }
 
 // serveDrain is how long serve, once told to stop, lets open connections finish unless --drain
@@ -149,9 +157,10 @@ func (o *serveOptions) setup(a *app) (*serveSetup, error) {
 	if len(o.certFiles) != len(o.keyFiles) {
 		return nil, usageErrorf("each --cert needs a --key (got %d and %d)", len(o.certFiles), len(o.keyFiles))
 	}
-	if o.force && o.writeCert == "" {
-		return nil, usageErrorf("--force only lets --write-cert replace its file; give --write-cert FILE")
+	if o.force && o.writeCert == "" && o.echKey == "" {
+		return nil, usageErrorf("--force only lets --write-cert or --ech-key replace its file; give --write-cert FILE or --ech-key FILE")
 	}
+	o.ech = o.ech || o.echKey != "" || o.echPublicName != ""
 	if len(o.certFiles) > 0 && (len(o.hosts) > 0 || o.writeCert != "") {
 		return nil, usageErrorf("--host and --write-cert are for the ephemeral certificate; with --cert they would do nothing")
 	}
@@ -261,6 +270,15 @@ func (o *serveOptions) setup(a *app) (*serveSetup, error) {
 		return nil, err
 	}
 	lo.Certs = s.certs
+	if o.ech {
+		if lo.MaxVersion != 0 && lo.MaxVersion < tls.VersionTLS13 {
+			return nil, usageErrorf("--ech needs TLS 1.3, which --tls-max leaves out")
+		}
+		if s.echKey, err = o.echKeyFor(s.certs); err != nil {
+			return nil, err
+		}
+		lo.ECHKeys = []tls.EncryptedClientHelloKey{s.echKey.key.TLSKey(true)}
+	}
 	if o.keylog != "" {
 		f, err := openKeyLog(o.keylog)
 		if err != nil {
@@ -446,7 +464,15 @@ func runServe(ctx context.Context, a *app, o *serveOptions) error {
 	if o.echo {
 		scheme = "tls" // raw TLS: no HTTP client should be pointed at it
 	}
-	if err := a.announce(scheme, ln.Addr().(*net.TCPAddr)); err != nil {
+	var echInfo *echAnnouncement
+	if k := s.echKey; k != nil {
+		ann := k.announcement(ln.Addr().(*net.TCPAddr), s.listen.ALPN, o.echKey)
+		echInfo = &ann
+		a.infof("ECH key %s: public name %s, config id %d", k.from, ann.PublicName, ann.ConfigID)
+		a.infof("ECH config list: %s", ann.ConfigList)
+		a.infof("ECH DNS record: %s", ann.HTTPSRecord)
+	}
+	if err := a.announce(scheme, ln.Addr().(*net.TCPAddr), echInfo); err != nil {
 		return err
 	}
 	// Only now does a closed stdout stop being fatal (see eventLog.start): a reader gone before
@@ -475,7 +501,7 @@ func runServe(ctx context.Context, a *app, o *serveOptions) error {
 
 // announce prints the URL as the first line of stdout (a JSON object with -o json), so a script
 // can start the server and read where it is.
-func (a *app) announce(scheme string, addr *net.TCPAddr) error {
+func (a *app) announce(scheme string, addr *net.TCPAddr, echInfo *echAnnouncement) error {
 	host := addr.IP.String()
 	if addr.IP.IsUnspecified() {
 		host = "127.0.0.1"
@@ -486,7 +512,7 @@ func (a *app) announce(scheme string, addr *net.TCPAddr) error {
 	}
 	var err error
 	if a.opts.Output == formatJSON {
-		err = a.writeJSONLine(listeningEvent{Event: "listening", URL: u})
+		err = a.writeJSONLine(listeningEvent{Event: "listening", URL: u, ECH: echInfo})
 	} else {
 		_, err = fmt.Fprintln(a.streams.Out, u)
 	}
@@ -514,8 +540,11 @@ func formatEvent(ev server.Event) string {
 		if ev.SNI != "" {
 			fields = append(fields, "sni="+quoteIfSpace(ev.SNI))
 		}
+		fields = append(fields, echFields(ev.ECH)...)
 	} else {
-		fields = append(fields, "sni="+quoteIfSpace(orNone(ev.SNI)), "version="+strings.ReplaceAll(ev.Version, " ", ""), "cipher="+ev.CipherSuite, "alpn="+quoteIfSpace(orNone(ev.ALPN)))
+		fields = append(fields, "sni="+quoteIfSpace(orNone(ev.SNI)))
+		fields = append(fields, echFields(ev.ECH)...)
+		fields = append(fields, "version="+strings.ReplaceAll(ev.Version, " ", ""), "cipher="+ev.CipherSuite, "alpn="+quoteIfSpace(orNone(ev.ALPN)))
 		if ev.ClientCert != "" {
 			fields = append(fields, "client="+quoteIfSpace(ev.ClientCert))
 		}
@@ -525,6 +554,19 @@ func formatEvent(ev server.Event) string {
 	}
 	fields = append(fields, fmt.Sprintf("handshake_ms=%.2f", ev.HandshakeMs))
 	return strings.Join(fields, " ")
+}
+
+// echFields are a log line's ECH fields: ech=accepted with the public name the hello showed
+// (sni= is then the name it hid), or ech=rejected; none without ECH.
+func echFields(e *server.ECHView) []string {
+	if e == nil {
+		return nil
+	}
+	verdict := "rejected"
+	if e.Accepted {
+		verdict = "accepted"
+	}
+	return []string{"ech=" + verdict, "outer_sni=" + quoteIfSpace(orNone(e.OuterSNI))}
 }
 
 // quoteIfSpace escapes a value that came from a client (control characters, backslashes) and

@@ -104,8 +104,8 @@ type Result struct {
 	ALPN           string         `json:"alpn"`
 	HelloRetry     bool           `json:"hello_retry"`
 	// ECH is what Encrypted Client Hello did; nil when it was not asked for.
-	ECH *ECHResult `json:"ech,omitempty"`
-	Resumption     *Resumption    `json:"resumption,omitempty"`
+	ECH        *ECHResult  `json:"ech,omitempty"`
+	Resumption *Resumption `json:"resumption,omitempty"`
 	// TLS12 is what a TLS 1.2 (or older) session agreed beyond its suite; nil in TLS 1.3.
 	TLS12        *TLS12Session         `json:"tls12,omitempty"`
 	ClientAuth   *ClientAuth           `json:"client_auth,omitempty"`

@@ -22,6 +22,7 @@ func TestDocumentsGolden(t *testing.T) {
 		Time: time.Date(2026, 11, 27, 12, 0, 0, 123e6, time.UTC), Remote: "127.0.0.1:50512", SNI: "localhost",
 		Version: "TLS 1.3", CipherSuite: "TLS_AES_128_GCM_SHA256", ALPN: "h2", JA4: "t13d0206h2_777cda164f4b_e12c865f31a5",
 		ClientCert: "CN=client.test", HandshakeMs: 1.52, Error: "HTTP/2 client cut off with GOAWAY: rapid reset (more than 100 streams reset within 10s)",
+		ECH: &ECHView{Accepted: true, OuterSNI: "public.localhost", InnerSNI: "localhost", ConfigID: 42},
 	})
 
 	raw, err := wire.MarshalClientHello(wire.ClientHelloSpec{
@@ -48,6 +49,8 @@ func TestDocumentsGolden(t *testing.T) {
 	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
 	rep := Report(r, now)
 	rep.AddHello(raw, ch)
+	// Set by hand: ECHOf reads it from the outer hello and the state, pinned in TestECHEvents.
+	rep.ECH = &ECHView{Accepted: true, OuterSNI: "public.localhost", InnerSNI: "localhost", ConfigID: 42}
 	nb := time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC)
 	// Set by hand: Report describes r.TLS.PeerCertificates[0] with inspect.Describe, pinned there.
 	rep.ClientCertificate = &inspect.Certificate{

@@ -298,6 +298,8 @@ func (l *Listener) handshake(raw *progressConn) {
 		}
 	}
 	if err != nil {
+		// A client whose ECH was not accepted may give up on the retry configs mid-handshake.
+		ev.ECH = ECHOf(hc.Hello, tc.ConnectionState())
 		if ctx.Err() != nil {
 			// The deadline ended it; how crypto/tls happened to notice (a closed connection, a
 			// timeout) does not matter.
