@@ -16,6 +16,7 @@ import (
 	"github.com/tlskit/tlskit/inspect/material"
 	"github.com/tlskit/tlskit/inspect/revocation"
 	"github.com/tlskit/tlskit/tlscore/connect"
+	"github.com/tlskit/tlskit/tlscore/ech"
 	"github.com/tlskit/tlskit/tlscore/handshake"
 )
 
@@ -38,6 +39,9 @@ type handshakeOptions struct {
 	concurrency int
 	verbose     bool
 	revocation  revocationFlags
+	ech         string
+	echRetry    bool
+	dnsServer   string
 }
 
 func newHandshakeCmd(a *app) *cobra.Command {
@@ -90,13 +94,19 @@ included, or an unproven one with --revocation-hard-fail) or a certificate expir
 	fs.IntVar(&o.warnDays, "warn-days", 0, "exit 3 when a certificate in the chain expires within this many days")
 	fs.IntVar(&o.concurrency, "concurrency", 8, "handshakes to run at once with several targets")
 	fs.BoolVarP(&o.verbose, "verbose", "v", false, "show every message's details (offered suites, extensions, signature algorithms)")
+	fs.StringVar(&o.ech, "ech", "", "use Encrypted Client Hello with this ECHConfigList: base64, @FILE (base64, PEM or raw), or auto to look it up in the target's DNS HTTPS record")
+	fs.BoolVar(&o.echRetry, "ech-retry", false, "when the server rejects --ech with retry configs its certificate authenticates, try once more with them")
+	fs.StringVar(&o.dnsServer, "dns-server", "", "with --ech auto, ask this resolver (HOST:PORT) instead of /etc/resolv.conf's")
 	o.revocation.register(fs, revocation.ModeStaple)
 	return c
 }
 
 // handshakePlan is the validated configuration shared by every target.
 type handshakePlan struct {
-	base     handshake.Options
+	base handshake.Options
+	// echAuto: the ECH config of each target comes from its DNS HTTPS record.
+	echAuto  bool
+	echDNS   ech.LookupOptions
 	closeLog func() error
 	// roots reads and parses --ca (once); nil without --ca.
 	roots func() (*x509.CertPool, error)
@@ -192,6 +202,9 @@ func (o *handshakeOptions) build(a *app) (*handshakePlan, error) {
 	if o.concurrency < 1 || o.concurrency > 1024 {
 		return nil, usageErrorf("--concurrency must be 1 to 1024")
 	}
+	if err := o.buildECH(p); err != nil {
+		return nil, err
+	}
 	if o.keylog != "" {
 		kl, err := openKeyLog(o.keylog)
 		if err != nil {
@@ -250,7 +263,19 @@ func runHandshake(ctx context.Context, a *app, o *handshakeOptions, args []strin
 		opts := plan.base
 		opts.Target = t
 		opts.StartTLS = o.starttls.forTarget(t)
+		var record *ech.HTTPSRecord
+		if plan.echAuto {
+			var err error
+			if record, err = lookupECH(ctx, t, opts, plan.echDNS); err != nil {
+				outcomes[i] = handshakeOutcome{err: err}
+				return
+			}
+			opts.ECHConfigList = record.ConfigList
+		}
 		res, err := handshake.Run(ctx, opts)
+		if res != nil && res.ECH != nil && record != nil {
+			res.ECH.DNSRecord = record
+		}
 		outcomes[i] = handshakeOutcome{res: res, err: err}
 	}
 	if len(targets) == 1 {

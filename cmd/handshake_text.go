@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"encoding/base64"
 	"fmt"
 	"io"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"github.com/tlskit/tlskit/inspect"
 	"github.com/tlskit/tlskit/inspect/revocation"
 	"github.com/tlskit/tlskit/tlscore/handshake"
+	"github.com/tlskit/tlskit/tlscore/wire"
 )
 
 // renderHandshakeText writes one handshake's text report on stdout: one layout on a terminal
@@ -189,6 +191,7 @@ func (r *handshakeReport) render(v *handshakeView) {
 	if res.Error != "" {
 		r.line("")
 		r.line("%s %s", p.Bad("failed:"), esc(res.Error))
+		r.ech(res.ECH)
 		if len(res.Chain) > 0 {
 			// The server sent its chain before refusing: how it proved who it is still shows.
 			r.line("")
@@ -204,7 +207,57 @@ func (r *handshakeReport) render(v *handshakeView) {
 	r.line("%s", p.Bold("3. authentication"))
 	r.chain(v)
 	r.sessionKeys(v)
+	r.ech(res.ECH)
 	r.timing(res)
+}
+
+// ech says what Encrypted Client Hello did: which name the wire showed and which it hid, or
+// why the server could not decrypt the hello, and what it offered to retry with.
+func (r *handshakeReport) ech(e *handshake.ECHResult) {
+	if e == nil {
+		return
+	}
+	esc, p := render.Escape, r.p
+	label := p.Bold("   ECH           ")
+	suite := ""
+	if e.HPKESuite != nil {
+		suite = ", " + e.HPKESuite.String()
+	}
+	if e.DNSRecord != nil {
+		r.line("%s config from the DNS HTTPS record of %s (asked %s)", label, esc(e.DNSRecord.Name), esc(e.DNSRecord.Server))
+		label = "                 "
+	}
+	if f := e.FirstRejected; f != nil {
+		r.line("%s config %d rejected; retried with the server's retry configs", label, f.ConfigID)
+		label = "                 "
+	}
+	if e.Accepted {
+		r.line("%s %s: the wire showed only %s; %s was hidden (config %d%s)", label, p.Good("accepted"), esc(orNone(e.OuterSNI)), esc(orNone(e.HiddenSNI)), e.ConfigID, suite)
+		return
+	}
+	r.line("%s %s: the server could not use config %d%s; the outer hello showed %s, %s stayed hidden", label, p.Bad("rejected"),
+		e.ConfigID, suite, esc(orNone(e.OuterSNI)), esc(orNone(e.HiddenSNI)))
+	const indent = "                 "
+	switch {
+	case len(e.RetryConfigs) == 0:
+		r.line("%s no retry configs offered", indent)
+	default:
+		auth := p.Good("authenticated by the certificate for " + esc(e.PublicName))
+		if !e.RetryAuthenticated {
+			auth = p.Bad("not authenticated: " + esc(e.RetryError))
+		}
+		r.line("%s %d retry config(s), %s", indent, len(e.RetryConfigs), auth)
+		for _, c := range e.RetryConfigs {
+			if !c.Supported() {
+				r.line("%s   version 0x%04x (not understood, %d bytes)", indent, c.Version, len(c.Raw))
+				continue
+			}
+			r.line("%s   config %d, %s, public name %s", indent, c.ConfigID, wire.HPKEKEMName(c.KEM), esc(c.PublicName))
+		}
+		if e.RetryAuthenticated {
+			r.line("%s retry with --ech-retry, or --ech %s", indent, base64.StdEncoding.EncodeToString(e.RetryConfigList))
+		}
+	}
 }
 
 func (r *handshakeReport) chain(v *handshakeView) {

@@ -434,6 +434,22 @@ func renderFeatures(b *strings.Builder, f *scan.Features) {
 	}
 	fmt.Fprintf(b, "resumption: session ID %s; TLS 1.2 ticket %s; TLS 1.3 ticket %s\n",
 		yesNo(f.SessionIDResumption), yesNo(f.TicketResumption12), yesNo(f.TicketResumption13))
+	if e := f.ECH; e != nil {
+		switch {
+		case !e.RetryConfigs:
+			fmt.Fprintf(b, "encrypted client hello: no retry configs to a GREASE ECH extension (no ECH)\n")
+		case e.Error != "":
+			fmt.Fprintf(b, "encrypted client hello: retry configs that do not decode: %s\n", render.Escape(e.Error))
+		default:
+			var names []string
+			for _, c := range e.Configs {
+				if c.Supported() {
+					names = append(names, fmt.Sprintf("config %d for public name %s", c.ConfigID, c.PublicName))
+				}
+			}
+			fmt.Fprintf(b, "encrypted client hello: supported; retry configs %s\n", render.Escape(orNone(strings.Join(names, ", "))))
+		}
+	}
 }
 
 // renderHTTP writes what the HTTP request showed: the answer, HSTS, compression.

@@ -168,10 +168,10 @@ func ParseKeyPEM(data []byte) (*Key, error) {
 	return nil, errors.New("the ECH key file's config is not for its private key")
 }
 
-// HTTPSRecord is the zone-file line that publishes list for host:port (RFC 9460 with the ech
+// RecordLine is the zone-file line that publishes list for host:port (RFC 9460 with the ech
 // SvcParam of RFC 9848): the owner is host itself for port 443, else _PORT._https.host, whose
 // record then names host as its target and port as its port.
-func HTTPSRecord(host string, port int, alpn []string, list []byte) string {
+func RecordLine(host string, port int, alpn []string, list []byte) string {
 	host = strings.TrimSuffix(host, ".") + "."
 	owner, target, params := host, ".", ""
 	if port != 443 && port != 0 {

@@ -143,7 +143,7 @@ func TestParseConfigArg(t *testing.T) {
 	}
 }
 
-func TestHTTPSRecord(t *testing.T) {
+func TestRecordLine(t *testing.T) {
 	list := []byte{0, 1, 2}
 	for _, tc := range []struct {
 		host string
@@ -155,8 +155,8 @@ func TestHTTPSRecord(t *testing.T) {
 		{"example.com.", 0, nil, `example.com. 300 IN HTTPS 1 . ech="AAEC"`},
 		{"localhost", 8443, []string{"http/1.1"}, `_8443._https.localhost. 300 IN HTTPS 1 localhost. alpn="http/1.1" port=8443 ech="AAEC"`},
 	} {
-		if got := HTTPSRecord(tc.host, tc.port, tc.alpn, list); got != tc.want {
-			t.Errorf("HTTPSRecord(%q, %d)\n got %s\nwant %s", tc.host, tc.port, got, tc.want)
+		if got := RecordLine(tc.host, tc.port, tc.alpn, list); got != tc.want {
+			t.Errorf("RecordLine(%q, %d)\n got %s\nwant %s", tc.host, tc.port, got, tc.want)
 		}
 	}
 }

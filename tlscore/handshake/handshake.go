@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/tlskit/tlskit/tlscore/connect"
+	"github.com/tlskit/tlskit/tlscore/ech"
 
 	"github.com/tlskit/tlskit/inspect"
 	"github.com/tlskit/tlskit/inspect/revocation"
@@ -163,6 +164,8 @@ type ECHResult struct {
 	// the first one's rejection is in FirstRejected.
 	Retried       bool       `json:"retried"`
 	FirstRejected *ECHResult `json:"first_attempt,omitempty"`
+	// DNSRecord is the HTTPS record the config came from, with --ech auto (set by the caller).
+	DNSRecord *ech.HTTPSRecord `json:"dns_record,omitempty"`
 }
 
 // Resumption says whether the server offered a session ticket.

@@ -8,6 +8,7 @@ import (
 	"github.com/tlskit/tlskit/inspect"
 	"github.com/tlskit/tlskit/inspect/revocation"
 	"github.com/tlskit/tlskit/tlscore/connect"
+	"github.com/tlskit/tlskit/tlscore/ech"
 	"github.com/tlskit/tlskit/tlscore/wire"
 )
 
@@ -79,6 +80,16 @@ func fixtureResult(t *testing.T) *Result {
 		// Every key, not one session: a TLS 1.2 session has tls12, and its group is ECDHE's or a
 		// DHE prime's size.
 		TLS12: &TLS12Session{ExtendedMasterSecret: true, SecureRenegotiation: true, Group: "x25519", DHPrimeBits: 2048},
+		// Every key: a retried ECH handshake whose config came from DNS, and its first attempt's
+		// rejection with the retry configs.
+		ECH: &ECHResult{Accepted: true, PublicName: "public.example.test", OuterSNI: "public.example.test", HiddenSNI: "mail.example.test",
+			ConfigID: 7, HPKESuite: &wire.HPKESuite{KDF: wire.HPKEKdfSHA256, AEAD: wire.HPKEAeadAES128GCM}, Retried: true,
+			DNSRecord: &ech.HTTPSRecord{Name: "_587._https.mail.example.test.", Priority: 1, Target: "mail.example.test.", ALPN: []string{"smtp"}, Port: 587, Server: "127.0.0.53:53"},
+			FirstRejected: &ECHResult{PublicName: "public.example.test", OuterSNI: "public.example.test", HiddenSNI: "mail.example.test", ConfigID: 6,
+				RetryConfigs: []wire.ECHConfig{{Version: wire.ECHConfigVersion, ConfigID: 7, KEM: wire.HPKEKemX25519, PublicKey: bytes.Repeat([]byte{0x42}, 32),
+					CipherSuites: []wire.HPKESuite{{KDF: wire.HPKEKdfSHA256, AEAD: wire.HPKEAeadChaCha20}}, MaximumNameLength: 32, PublicName: "public.example.test",
+					Extensions: []wire.ECHConfigExtension{{Type: 0x8001, Data: []byte{1}}}}},
+				RetryConfigList: []byte{0, 4, 0xfe, 0x0d, 0, 0}, RetryAuthenticated: true, RetryError: "pinned here only for its key"}},
 		ClientAuth: &ClientAuth{Requested: true, AcceptableCAs: []string{"CN=Example Client CA,O=Example"},
 			SignatureSchemes: []string{"ecdsa_secp256r1_sha256", "rsa_pss_rsae_sha256"}, CertificateSent: true, CertificateSubject: "CN=client.example.test"},
 		Steps: []Step{

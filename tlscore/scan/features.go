@@ -44,6 +44,22 @@ type Features struct {
 	// (RFC 5077; RFC 8446 PSK); nil when the version is not accepted or the handshake failed.
 	TicketResumption12 *bool `json:"ticket_resumption_tls12,omitempty"`
 	TicketResumption13 *bool `json:"ticket_resumption_tls13,omitempty"`
+	// ECH is what the server answered a GREASE Encrypted Client Hello extension with, in the
+	// TLS 1.3 extension probe; nil without TLS 1.3 or when that probe failed.
+	ECH *ECHOffer `json:"ech,omitempty"`
+}
+
+// ECHOffer is a server's answer to a client that sent a GREASE ECH extension (RFC 9849 section
+// 6.2): a server with ECH keys sends its configs to retry with in EncryptedExtensions.
+type ECHOffer struct {
+	// RetryConfigs offered: the server supports ECH.
+	RetryConfigs bool `json:"retry_configs"`
+	// Configs are those configs, decoded; ConfigList is them as one list (base64 in JSON), as
+	// `tlskit handshake --ech` takes it.
+	Configs    []wire.ECHConfig `json:"configs,omitempty"`
+	ConfigList []byte           `json:"config_list,omitempty"`
+	// Error says why the configs did not decode.
+	Error string `json:"error,omitempty"`
 }
 
 // alpnProtocols are the ALPN identifiers offered one at a time: IANA's registry, the
@@ -86,7 +102,7 @@ func (s *scanner) features(ctx context.Context, found map[uint16][]uint16) *Feat
 	}
 	if len(found[wire.VersionTLS13]) > 0 {
 		wg.Go(func() { f.TicketResumption13 = s.ticketResumption(ctx, wire.VersionTLS13) })
-		wg.Go(func() { f.TLS13Extensions = s.extensions13(ctx, found[wire.VersionTLS13]) })
+		wg.Go(func() { f.TLS13Extensions, f.ECH = s.extensions13(ctx, found[wire.VersionTLS13]) })
 	}
 	wg.Go(func() { f.ALPN = s.alpn(ctx, v, suites, len(found[wire.VersionTLS13]) > 0) })
 	wg.Wait()
@@ -120,18 +136,30 @@ func (s *scanner) extensionProbe(ctx context.Context, v uint16, suites []uint16,
 	f.NPN = out.hello.NPN
 }
 
-// extensions13 offers the common extensions in a TLS 1.3 hello and lists those the server's
-// ServerHello and EncryptedExtensions answer with, in their order; nil when the peek failed.
-func (s *scanner) extensions13(ctx context.Context, suites []uint16) []string {
+// extensions13 offers the common extensions in a TLS 1.3 hello, GREASE ECH among them, and
+// lists those the server's ServerHello and EncryptedExtensions answer with, in their order, and
+// the ECH retry configs; nil when the peek failed.
+func (s *scanner) extensions13(ctx context.Context, suites []uint16) ([]string, *ECHOffer) {
 	spec := s.spec13(suites, []uint16{wire.GroupX25519, wire.GroupSecp256r1, wire.GroupSecp384r1}, 0)
 	spec.ALPN = []string{"h2", "http/1.1"}
 	spec.ExtraExtensions = []wire.Extension{
 		{Type: wire.ExtStatusRequest, Data: []byte{1, 0, 0, 0, 0}}, {Type: wire.ExtSCT},
 		{Type: wire.ExtRecordSizeLimit, Data: []byte{0x40, 0x01}},
+		{Type: wire.ExtEncryptedClientHello, Data: greaseECH()},
 	}
 	res, out := s.peek13(ctx, spec)
 	if out.kind != outHello || res.Hello == nil || res.EncryptedExtensions == nil {
-		return nil
+		return nil, nil
+	}
+	offer := &ECHOffer{}
+	for _, e := range res.EncryptedExtensions.Extensions {
+		if e.Type == wire.ExtEncryptedClientHello {
+			offer.RetryConfigs, offer.ConfigList = true, e.Data
+			var err error
+			if offer.Configs, err = wire.ParseECHConfigList(e.Data); err != nil {
+				offer.Error = err.Error()
+			}
+		}
 	}
 	names := []string{}
 	for _, e := range append(slices.Clone(res.Hello.Extensions), res.EncryptedExtensions.Extensions...) {
@@ -139,7 +167,20 @@ func (s *scanner) extensions13(ctx context.Context, suites []uint16) []string {
 			names = append(names, n)
 		}
 	}
-	return names
+	return names, offer
+}
+
+// greaseECH is a GREASE encrypted_client_hello extension (RFC 9849 section 6.2): an outer one
+// with a random config id, a random X25519 "encapsulated key" and a random payload of the size
+// a real inner hello would have, which a server without the config cannot tell from one.
+func greaseECH() []byte {
+	b := []byte{0, 0, 1, 0, 1} // outer; HKDF-SHA256, AES-128-GCM
+	b = append(b, randomBytes(1)...)
+	b = append(b, 0, 32)
+	b = append(b, randomBytes(32)...)
+	const payload = 208 // a padded inner hello and its 16-byte tag
+	b = append(b, payload>>8, payload&0xff)
+	return append(b, randomBytes(payload)...)
 }
 
 // alpn offers each protocol of alpnProtocols alone and lists those the server selected:

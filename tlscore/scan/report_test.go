@@ -7,6 +7,7 @@ import (
 	"github.com/tlskit/tlskit/inspect"
 	"github.com/tlskit/tlskit/inspect/revocation"
 	"github.com/tlskit/tlskit/tlscore/connect"
+	"github.com/tlskit/tlskit/tlscore/wire"
 )
 
 // TestReportGolden pins the JSON of `tlskit scan` (scan.Report, docs/json.md) with every key
@@ -61,7 +62,11 @@ func fixtureResult() *Result {
 		Features: &Features{Version: "TLS 1.2", Extensions: []string{"renegotiation_info", "extended_master_secret", "next_protocol_negotiation"},
 			TLS13Extensions:      []string{"supported_versions", "key_share", "server_name", "application_layer_protocol_negotiation"},
 			ExtendedMasterSecret: &yes, EncryptThenMAC: &no, ALPN: []string{"h2", "http/1.1"}, NPN: []string{"h2", "http/1.1"},
-			SessionIDResumption: &yes, TicketResumption12: &no, TicketResumption13: &yes},
+			SessionIDResumption: &yes, TicketResumption12: &no, TicketResumption13: &yes,
+			ECH: &ECHOffer{RetryConfigs: true, ConfigList: []byte{0, 4, 0xfe, 0x0d, 0, 0}, Error: "set only when the configs did not decode; here to pin its key",
+				Configs: []wire.ECHConfig{{Version: wire.ECHConfigVersion, ConfigID: 9, KEM: wire.HPKEKemX25519, PublicKey: []byte{0x42, 0x42},
+					CipherSuites: []wire.HPKESuite{{KDF: wire.HPKEKdfSHA256, AEAD: wire.HPKEAeadAES128GCM}}, PublicName: "public.scan.example.test",
+					Extensions: []wire.ECHConfigExtension{}}}}},
 		HTTP: &HTTPResult{HTTP: true, Request: "GET / HTTP/1.1\r\nHost: scan.example.test:2525\r\n\r\n", ALPN: "http/1.1", TLSVersion: "TLS 1.3",
 			Status: 301, Reason: "Moved Permanently", Proto: "HTTP/1.1", Server: &server, Location: "http://scan.example.test/",
 			HSTS:           &HSTS{Header: "max-age=86400; preload", Headers: 1, MaxAge: &day, Preload: true, Error: "max-age given twice"},
