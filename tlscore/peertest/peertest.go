@@ -1,9 +1,9 @@
 // Package peertest finds the reference peers that interop tests run beside tlskit (openssl,
-// gnutls-cli and gnutls-serv, curl, sslscan, testssl, nginx, python3, faketime). A peer missing on a
-// developer's machine skips the test that needs it, saying which; where .ci/run runs the
-// tests (RequireEnv set, or CI) a missing peer fails it, since .ci/run installs every peer and
-// a comparison that silently does not run proves nothing. Like net/http/httptest it is for
-// tests only.
+// gnutls-cli and gnutls-serv, curl, sslscan, testssl, nginx, dnsmasq, python3, faketime). A peer
+// missing on a developer's machine skips the test that needs it, saying which; where .ci/run
+// runs the tests (RequireEnv set, or CI) a missing peer fails it, since .ci/run installs every
+// peer and a comparison that silently does not run proves nothing. Like net/http/httptest it is
+// for tests only.
 package peertest
 
 import (
