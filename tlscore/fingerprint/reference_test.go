@@ -139,7 +139,7 @@ func (h hello) extData(t uint16) []byte {
 	case 0x4469, 0x44cd: // application_settings (ALPS), old and new code points
 		return protocolList([][]byte{[]byte("h2")})
 	case 0xfe0d: // encrypted_client_hello (GREASE ECH looks like this)
-		return []byte{0, 0, 1, 0, 1, 0x42, 0, 0, 0}
+		return []byte{0, 0, 1, 0, 1, 0x42, 0, 0, 0, 1, 0xaa} // outer: suite, config id, no enc, a 1-byte payload
 	case 0xff01: // renegotiation_info: empty renegotiated_connection
 		return []byte{0}
 	}
