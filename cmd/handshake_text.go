@@ -71,7 +71,11 @@ func newHandshakeView(res *handshake.Result, now time.Time) *handshakeView {
 		v.certs = append(v.certs, cv)
 	}
 	if ver := res.Verification; ver != nil {
-		v.verdict = "OK: the chain leads to a trusted root and is valid for " + res.Target.Host
+		host := res.Target.Host
+		if e := res.ECH; e != nil && !e.Accepted && e.PublicName != "" {
+			host = e.PublicName // a rejected ECH handshake's certificate is judged for the public name
+		}
+		v.verdict = "OK: the chain leads to a trusted root and is valid for " + host
 		if !ver.Verified {
 			v.verdict = "FAILED (" + ver.Reason + "): " + ver.Error
 		}

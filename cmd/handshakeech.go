@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 
 	"github.com/tlskit/tlskit/tlscore/connect"
@@ -44,6 +45,12 @@ func (o *handshakeOptions) buildECH(p *handshakePlan) error {
 		return usageErrorf("--dns-server is for --ech auto; --ech was given a config")
 	}
 	list, err := ech.ParseConfigArg(o.ech, os.ReadFile)
+	if pe := (*fs.PathError)(nil); errors.As(err, &pe) {
+		return fmt.Errorf("--ech: %w", err) // a file that cannot be read, as for every file flag: exit 1
+	}
+	if err == nil {
+		err = ech.Usable(list)
+	}
 	if err != nil {
 		return usageErrorf("--ech: %v", err)
 	}
@@ -68,6 +75,9 @@ func lookupECH(ctx context.Context, t connect.Target, opts handshake.Options, dn
 			return nil, withHint(fmt.Errorf("--ech auto: %w", err), "give the config itself with --ech BASE64 or --ech @FILE")
 		}
 		return nil, fmt.Errorf("--ech auto: %w", err)
+	}
+	if err := ech.Usable(rec.ConfigList); err != nil {
+		return nil, fmt.Errorf("--ech auto: the HTTPS record of %s: %w", rec.Name, err)
 	}
 	return rec, nil
 }

@@ -262,6 +262,16 @@ func (o *serveOptions) setup(a *app) (*serveSetup, error) {
 			return checkStaple(a, der, c)
 		}}
 	}
+	if o.ech && len(o.certFiles) == 0 {
+		// The ephemeral certificate is for the public name too, so a client whose ECH is
+		// rejected can authenticate the retry configs (RFC 9849 section 6.1.7).
+		if o.echPublicName == "" {
+			o.echPublicName = defaultECHPublicName
+		}
+		if !contains(o.hosts, o.echPublicName) {
+			o.hosts = append(o.hosts, o.echPublicName)
+		}
+	}
 	if s.certs, s.ephemeral, err = o.certificates(a, staple); err != nil {
 		var se *server.StapleError
 		if errors.As(err, &se) {

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"net"
 	"os"
+	"strings"
 
 	"github.com/tlskit/tlskit/certgen"
 	"github.com/tlskit/tlskit/tlscore/ech"
@@ -31,6 +32,10 @@ type echAnnouncement struct {
 	KeyFile     string `json:"key_file,omitempty"`
 }
 
+// defaultECHPublicName is the public name of serve's ECH config with its ephemeral certificate:
+// a *.localhost name, always the loopback (RFC 6761), of the two labels clients require.
+const defaultECHPublicName = "public.localhost"
+
 // maxECHKeyFile bounds what --ech-key reads: a key file is a few hundred bytes.
 const maxECHKeyFile = 64 << 10
 
@@ -38,12 +43,23 @@ const maxECHKeyFile = 64 << 10
 // (saved to --ech-key when given, 0600, never over a file without --force).
 func (o *serveOptions) echKeyFor(certs *server.CertStore) (*serveECHKey, error) {
 	host := "localhost"
-	if leaves := certs.Leaves(); len(leaves) > 0 && len(leaves[0].DNSNames) > 0 {
-		host = leaves[0].DNSNames[0]
+	var names []string
+	if leaves := certs.Leaves(); len(leaves) > 0 {
+		names = leaves[0].DNSNames
+	}
+	if len(names) > 0 {
+		host = names[0]
 	}
 	publicName := o.echPublicName
+	for _, n := range names {
+		// The default is a name of the certificate that clients take as a public name: one
+		// with two labels or more (crypto/tls refuses "localhost").
+		if publicName == "" && strings.Contains(strings.Trim(n, "."), ".") && !strings.HasPrefix(n, "*") {
+			publicName = n
+		}
+	}
 	if publicName == "" {
-		publicName = host
+		return nil, usageErrorf("--ech: the certificate has no DNS name of two labels or more to be the public name; give one with --ech-public-name")
 	}
 	if o.echKey != "" {
 		data, err := readECHKeyFile(o.echKey)

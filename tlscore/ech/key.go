@@ -3,6 +3,7 @@ package ech
 import (
 	"bytes"
 	"crypto/ecdh"
+	"crypto/hpke"
 	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
@@ -58,18 +59,87 @@ func Generate(publicName string) (*Key, error) {
 	return &Key{Config: cfg, PrivateKey: priv}, nil
 }
 
-// checkPublicName holds the public name to RFC 9849 section 4: a DNS name, not an IP address,
-// that fits the config.
+// checkPublicName holds the public name to RFC 9849 section 4 (a DNS name, not an IP address)
+// and to what clients accept: crypto/tls and browsers skip a config whose name has one label
+// ("localhost") or characters beyond letters, digits and inner hyphens.
 func checkPublicName(name string) error {
 	switch {
 	case name == "":
 		return errors.New("the ECH public name is empty")
-	case len(name) > 255:
-		return fmt.Errorf("the ECH public name is %d bytes, at most 255", len(name))
+	case len(name) > 253:
+		return fmt.Errorf("the ECH public name is %d bytes, at most 253", len(name))
 	case isIPv4ish(name) || strings.Contains(name, ":"):
 		return fmt.Errorf("the ECH public name %q is an IP address; it must be a DNS name", name)
 	}
+	labels := strings.Split(name, ".")
+	if len(labels) < 2 {
+		return fmt.Errorf("the ECH public name %q has one label; clients skip such configs (use a name like public.%s)", name, name)
+	}
+	for _, l := range labels {
+		if l == "" || strings.HasPrefix(l, "-") || strings.HasSuffix(l, "-") || strings.ContainsFunc(l, func(r rune) bool {
+			return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-')
+		}) {
+			return fmt.Errorf("the ECH public name %q is not a host name of letters, digits and inner hyphens", name)
+		}
+	}
 	return nil
+}
+
+// usableKEMs are the KEMs crypto/tls's ECH client implements.
+var usableKEMs = map[uint16]bool{wire.HPKEKemX25519: true, wire.HPKEKemP256: true, wire.HPKEKemP384: true, wire.HPKEKemP521: true}
+
+// usableKDFs and usableAEADs are the HPKE algorithms it implements.
+var (
+	usableKDFs  = map[uint16]bool{wire.HPKEKdfSHA256: true, wire.HPKEKdfSHA384: true, wire.HPKEKdfSHA512: true}
+	usableAEADs = map[uint16]bool{wire.HPKEAeadAES128GCM: true, wire.HPKEAeadAES256GCM: true, wire.HPKEAeadChaCha20: true}
+)
+
+// Usable says whether a client can use one of the list's configs (of this RFC's version, a
+// KEM and a suite it implements, a valid public name, no mandatory extension it does not know:
+// it knows none), and if none, why not the first: a handshake would otherwise fail with
+// crypto/tls's "no valid configs".
+func Usable(list []byte) error {
+	configs, err := wire.ParseECHConfigList(list)
+	if err != nil {
+		return err
+	}
+	var why []string
+	for _, c := range configs {
+		reason := unusable(c)
+		if reason == "" {
+			return nil
+		}
+		why = append(why, fmt.Sprintf("config %d %s", c.ConfigID, reason))
+	}
+	return fmt.Errorf("no config in the list can be used: %s", strings.Join(why, "; "))
+}
+
+func unusable(c wire.ECHConfig) string {
+	if !c.Supported() {
+		return fmt.Sprintf("is of version 0x%04x", c.Version)
+	}
+	if err := checkPublicName(c.PublicName); err != nil {
+		return "has an unusable public name: " + strings.TrimPrefix(err.Error(), "the ECH public name ")
+	}
+	if !usableKEMs[c.KEM] {
+		return "uses the KEM " + wire.HPKEKEMName(c.KEM)
+	}
+	if kem, err := hpke.NewKEM(c.KEM); err != nil {
+		return "uses the KEM " + wire.HPKEKEMName(c.KEM)
+	} else if _, err := kem.NewPublicKey(c.PublicKey); err != nil {
+		return "has a public key that is not one of " + wire.HPKEKEMName(c.KEM)
+	}
+	for _, e := range c.Extensions {
+		if e.Mandatory() {
+			return fmt.Sprintf("has the mandatory extension 0x%04x", e.Type)
+		}
+	}
+	for _, cs := range c.CipherSuites {
+		if usableKDFs[cs.KDF] && usableAEADs[cs.AEAD] {
+			return ""
+		}
+	}
+	return "has no HPKE suite a client implements"
 }
 
 // isIPv4ish is RFC 9849's test: a name whose last label is numeric is an IPv4 address.

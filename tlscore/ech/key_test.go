@@ -51,12 +51,12 @@ func TestGenerateAndPEM(t *testing.T) {
 }
 
 func TestPublicName(t *testing.T) {
-	for _, name := range []string{"", "192.0.2.1", "a.b.0x10", "::1", strings.Repeat("a", 256)} {
+	for _, name := range []string{"", "192.0.2.1", "a.b.0x10", "::1", strings.Repeat("a", 256), "localhost", "a..b", "-a.example", "a_b.example"} {
 		if _, err := Generate(name); err == nil {
 			t.Errorf("Generate(%q) took it", name)
 		}
 	}
-	for _, name := range []string{"localhost", "public.example", "a1.example.", "xn--bcher-kva.example"} {
+	for _, name := range []string{"public.localhost", "public.example", "xn--bcher-kva.example"} {
 		if _, err := Generate(name); err != nil {
 			t.Errorf("Generate(%q): %v", name, err)
 		}
@@ -158,5 +158,52 @@ func TestRecordLine(t *testing.T) {
 		if got := RecordLine(tc.host, tc.port, tc.alpn, list); got != tc.want {
 			t.Errorf("RecordLine(%q, %d)\n got %s\nwant %s", tc.host, tc.port, got, tc.want)
 		}
+	}
+}
+
+func TestUsable(t *testing.T) {
+	k, _ := Generate("public.example")
+	build := func(edit func(c *wire.ECHConfig)) []byte {
+		c := k.Config
+		edit(&c)
+		raw, err := wire.MarshalECHConfig(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		list, _ := wire.MarshalECHConfigList(raw)
+		return list
+	}
+	good := k.ConfigList()
+	for _, tc := range []struct {
+		name string
+		list []byte
+		want string // "" usable
+	}{
+		{"generated", good, ""},
+		{"one label", build(func(c *wire.ECHConfig) { c.PublicName = "localhost" }), "has one label"},
+		{"underscore", build(func(c *wire.ECHConfig) { c.PublicName = "a_b.example" }), "not a host name"},
+		{"KEM", build(func(c *wire.ECHConfig) { c.KEM = wire.HPKEKemX448 }), "uses the KEM DHKEM(X448, HKDF-SHA512)"},
+		{"bad key", build(func(c *wire.ECHConfig) { c.PublicKey = []byte{1, 2, 3} }), "public key that is not one of"},
+		{"mandatory extension", build(func(c *wire.ECHConfig) { c.Extensions = []wire.ECHConfigExtension{{Type: 0x8001}} }), "mandatory extension 0x8001"},
+		{"no suite", build(func(c *wire.ECHConfig) { c.CipherSuites = []wire.HPKESuite{{KDF: 0x10, AEAD: 1}} }), "no HPKE suite"},
+		{"future version", []byte{0, 5, 0xfe, 0x0e, 0, 1, 0}, "of version 0xfe0e"},
+		{"one good of two", func() []byte {
+			bad := build(func(c *wire.ECHConfig) { c.KEM = 0x7777 })
+			l, _ := wire.MarshalECHConfigList(bad[2:], k.Config.Raw)
+			return l
+		}(), ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := Usable(tc.list)
+			if tc.want == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error %v, want %q", err, tc.want)
+			}
+		})
 	}
 }

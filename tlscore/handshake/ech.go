@@ -39,8 +39,14 @@ func (e *echAttempt) verifyRejection(tls.ConnectionState) error {
 // peer is the chain the server sent (decrypted from the transcript).
 func (e *echAttempt) result(steps []Step, sni string, hsErr error, cs tls.ConnectionState, peer []*x509.Certificate) *ECHResult {
 	r := &ECHResult{Accepted: hsErr == nil && cs.ECHAccepted, HiddenSNI: sni}
-	for _, s := range steps {
+	sent := false
+	for i, s := range steps {
 		if ch, ok := s.Details.(*wire.ClientHello); ok && s.Direction == Sent {
+			if !sent && sni != "" && ch.ECH != nil {
+				// The timeline says what the wire did not show.
+				steps[i].Summary += "; the encrypted inner hello has SNI " + sni
+			}
+			sent = true
 			r.OuterSNI = ch.ServerName
 			if ch.ECH != nil && ch.ECH.Type == "outer" {
 				r.ConfigID = ch.ECH.ConfigID
@@ -49,6 +55,9 @@ func (e *echAttempt) result(steps []Step, sni string, hsErr error, cs tls.Connec
 			}
 			break
 		}
+	}
+	if !sent {
+		return nil // no hello went out: the error says why, and ECH did nothing
 	}
 	r.PublicName = r.OuterSNI
 	var rej *tls.ECHRejectionError
