@@ -35,21 +35,28 @@ func newInspectCmd(a *app) *cobra.Command {
 	o := &inspectOptions{}
 	c := &cobra.Command{
 		Use:   "inspect FILE|-|HOST:PORT...",
-		Short: "Show what any certificate material is: certificates, requests, keys, CRLs, PKCS#12, a live chain",
+		Short: "Show what any certificate material is: certificates, requests, keys, CRLs, PKCS#12, ECH configs, a live chain",
 		Long: `Read certificates, certificate requests, private and public keys, CRLs and PKCS#12 files, as
 PEM (any number of blocks, text around them) or DER, from files, stdin ("-") or a live server
 (HOST:PORT fetches the chain it sends), and show what they are. Private key material is never
 printed: keys are described by type, size and public-key pin.
 
+Encrypted Client Hello configurations (an ECHConfigList, RFC 9849) are read from an ECH key
+file's ECHCONFIG block (RFC 9934: the key is described, never printed), from the list's bytes or
+base64 of them, and from the ech= of DNS HTTPS or SVCB records (a zone-file line, dig's output):
+each config's version, id, KEM, public key, cipher suites, public name and extensions.
+
 A bundle of several certificates is shown one line per certificate unless -v. --lint adds
 findings (exit 3 when any is an error); --match KEYFILE says which certificate a key belongs to
 (exit 3 when none). -o json gives every field; -o pem re-encodes what was read (never private
-keys).`,
+keys; an ECHConfigList as an ECHCONFIG block).`,
 		Example: `  tlskit inspect cert.pem
   tlskit inspect /etc/ssl/certs/ca-certificates.crt
   tlskit inspect bundle.p12 --password-file pw.txt
   tlskit inspect example.com:443 --lint
-  tlskit inspect cert.pem --match key.pem`,
+  tlskit inspect cert.pem --match key.pem
+  tlskit inspect ech.pem
+  dig +short HTTPS example.com | tlskit inspect -`,
 		Args:        cobra.MinimumNArgs(1),
 		Annotations: networkCommand(quickCommand(outputFormats(formatText, formatJSON, formatPEM))),
 		RunE: func(c *cobra.Command, args []string) error {
@@ -59,7 +66,7 @@ keys).`,
 	fs := c.Flags()
 	fs.StringVar(&o.passwordFile, "password-file", "", "password for encrypted keys and PKCS#12 files")
 	fs.StringVar(&o.match, "match", "", "say whether the private key in this file belongs to each certificate")
-	fs.BoolVarP(&o.verbose, "verbose", "v", false, "show every field of every certificate, also in bundles")
+	fs.BoolVarP(&o.verbose, "verbose", "v", false, "show every field of every certificate, also in bundles (and long ECH public keys whole)")
 	fs.BoolVar(&o.lint, "lint", false, "check certificates against what clients accept (exit 3 on an error finding)")
 	return c
 }
@@ -250,6 +257,9 @@ func viewItem(it inspect.Item, now time.Time, lint bool) inspectItem {
 		}
 	case inspect.KindCRL:
 		v.raw, v.pem = it.CRL.Raw, "X509 CRL"
+	case inspect.KindECHConfigList:
+		// As an ECH key file holds it (RFC 9934), whatever form it was read from.
+		v.raw, v.pem = it.ECH.Raw, "ECHCONFIG"
 	}
 	return v
 }
@@ -309,7 +319,7 @@ func (a *app) writeInspect(ctx context.Context, src string, b *inspect.Bundle, v
 	fmt.Fprintf(w, "%s %s (%d item%s)\n", p.Bold("source:"), render.Escape(src), b.Len(), plural(b.Len()))
 	brief := b.Count(inspect.KindCertificate) > 1 && !o.verbose
 	err = each(func(it inspectItem) error {
-		writeInspectItem(w, p, it, brief)
+		writeInspectItem(w, p, it, brief, o.verbose)
 		// A failed write sticks to w, and Write returns it: stop decoding what cannot be shown.
 		_, err := w.Write(nil)
 		return err
@@ -386,7 +396,9 @@ func plural(n int) string {
 	return "s"
 }
 
-func writeInspectItem(b io.Writer, p palette, it inspectItem, brief bool) {
+// writeInspectItem writes one item's text: brief is a bundle's one line per certificate,
+// verbose shows long values (an ECH public key) whole.
+func writeInspectItem(b io.Writer, p palette, it inspectItem, brief, verbose bool) {
 	esc := render.Escape
 	field := func(k, v string) { fmt.Fprintf(b, "  %s %s\n", p.Dim(k+":"), esc(v)) }
 	list := func(k string, vs []string) {
@@ -446,7 +458,67 @@ func writeInspectItem(b io.Writer, p palette, it inspectItem, brief bool) {
 			field("next update", c.NextUpdate.Format(time.RFC3339))
 		}
 		field("revoked", fmt.Sprint(c.RevokedCount))
+	case it.ECHConfigList != nil:
+		writeECHConfigList(b, p, it, verbose)
 	}
+}
+
+// writeECHConfigList writes an ECHConfigList: a line for the list, then each config, its
+// fields indented under it; a config of a version other than RFC 9849's is one line saying it
+// is skipped, as clients skip it.
+func writeECHConfigList(b io.Writer, p palette, it inspectItem, verbose bool) {
+	esc := render.Escape
+	l := it.ECHConfigList
+	from := ""
+	if l.Owner != "" {
+		from = " from the DNS record of " + esc(l.Owner)
+	}
+	fmt.Fprintf(b, "[%d] %s (%d config%s, %d bytes)%s\n", it.Index, p.Bold("ech config list"), len(l.Configs), plural(len(l.Configs)), l.Length, from)
+	field := func(k, v string) { fmt.Fprintf(b, "    %s %s\n", p.Dim(k+":"), v) }
+	for i, c := range l.Configs {
+		head := p.Dim(fmt.Sprintf("config %d:", i))
+		if !c.Supported {
+			fmt.Fprintf(b, "  %s version %s, %s (%d bytes)\n", head, c.Version, p.Warn("unknown: skipped"), c.Length)
+			continue
+		}
+		fmt.Fprintf(b, "  %s version %s (RFC 9849)\n", head, c.Version)
+		field("config id", fmt.Sprint(c.ConfigID))
+		field("kem", fmt.Sprintf("%s (0x%04x)", esc(c.KEM), c.KEMID))
+		field("public key", echPublicKey(c.PublicKey, verbose))
+		var suites []string
+		for _, s := range c.CipherSuites {
+			suites = append(suites, s.KDF+" + "+s.AEAD)
+		}
+		field("cipher suites", esc(strings.Join(suites, ", ")))
+		field("public name", esc(c.PublicName))
+		maxName := fmt.Sprint(c.MaximumNameLength)
+		if c.MaximumNameLength == 0 {
+			maxName += " (not given)"
+		}
+		field("maximum name length", maxName)
+		exts := "none"
+		if len(c.Extensions) > 0 {
+			var list []string
+			for _, e := range c.Extensions {
+				s := fmt.Sprintf("0x%04x (%d byte%s", e.Type, e.Length, plural(e.Length))
+				if e.Mandatory {
+					s += ", " + p.Warn("mandatory")
+				}
+				list = append(list, s+")")
+			}
+			exts = strings.Join(list, ", ")
+		}
+		field("extensions", exts)
+	}
+}
+
+// echPublicKey is an ECH config's public key in hex: whole up to 32 bytes (an X25519 key), or
+// with -v; otherwise its first 16 bytes and its size (-o json has it whole).
+func echPublicKey(h string, verbose bool) string {
+	if n := len(h) / 2; n > 32 && !verbose {
+		return fmt.Sprintf("%s... (%d bytes)", h[:32], n)
+	}
+	return h
 }
 
 // Extensions whose contents writeCertificateFields shows as fields of their own.

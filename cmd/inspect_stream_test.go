@@ -61,6 +61,10 @@ func TestInspectStreamsWholeReport(t *testing.T) {
 		{"json lines", formatJSON, false, inspectOptions{passwordFile: "pw", lint: true}, []string{"mixed.pem", "garbage.txt", "one.pem"}},
 		{"json der", formatJSON, false, inspectOptions{}, []string{"one.der"}},
 		{"pem", formatPEM, false, inspectOptions{passwordFile: "pw"}, []string{"mixed.pem", "one.pem"}},
+		{"ech forms", formatText, false, inspectOptions{}, []string{"rr.txt", "ech.bin", "bad.pem", "ech.url"}},
+		{"ech forms verbose, colour", formatText, true, inspectOptions{verbose: true}, []string{"rr.txt", "ech.pem"}},
+		{"ech json lines", formatJSON, false, inspectOptions{}, []string{"rr.txt", "badrr.txt", "ech.pem"}},
+		{"ech pem", formatPEM, false, inspectOptions{}, []string{"rr.txt", "ech.pem"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -98,8 +102,8 @@ func TestInspectStreamsWholeReport(t *testing.T) {
 
 // writeStreamFixtures writes mixed.pem (a CA, two leaves, one of them expired and SHA-1 signed
 // for --lint, PKCS#8, SEC1, PKCS#1 and encrypted private keys, a request, PKIX and PKCS#1 public
-// keys, a CRL and an unknown block, with text around them), one.pem and one.der (a leaf),
-// key.pem (the first leaf's key), pw and garbage.txt.
+// keys, a CRL, an ECH key file and an unknown block, with text around them), one.pem and one.der
+// (a leaf), key.pem (the first leaf's key), pw, garbage.txt, and the ECH files of echFiles.write.
 func writeStreamFixtures(t *testing.T, dir string) {
 	t.Helper()
 	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
@@ -187,6 +191,8 @@ func writeStreamFixtures(t *testing.T, dir string) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	ech := makeECHFiles(t)
+	ech.write(t, dir)
 	block := func(typ string, der []byte) string {
 		return string(pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}))
 	}
@@ -207,6 +213,7 @@ func writeStreamFixtures(t *testing.T, dir string) {
 		block("RSA PUBLIC KEY", x509.MarshalPKCS1PublicKey(&rsaKey.PublicKey)),
 		"-----END NOTHING-----\n",
 		block("X509 CRL", crl),
+		string(ech.keyFile), // an ECH key file's X25519 key and ECHCONFIG block
 		block("CERTIFICATE", oldDER),
 		"trailer without newline",
 	}, "")
@@ -367,7 +374,7 @@ func (a *app) wholeWriteInspect(rep wholeInspectReport, n, total int, o *inspect
 	fmt.Fprintf(&b, "%s %s (%d item%s)\n", p.Bold("source:"), render.Escape(rep.Source), len(rep.Items), plural(len(rep.Items)))
 	brief := certs > 1 && !o.verbose
 	for _, it := range rep.Items {
-		writeInspectItem(&b, p, it, brief)
+		writeInspectItem(&b, p, it, brief, o.verbose)
 	}
 	_, err := io.WriteString(a.streams.Out, b.String())
 	return err

@@ -31,7 +31,7 @@ type Bundle struct {
 func DecodeBundle(ctx context.Context, data []byte, opts DecodeOptions) (*Bundle, error) {
 	data = material.StripBOM(data)
 	if !decodeHasPEMStart(data) {
-		items, err := decodeDER(ctx, data, opts)
+		items, err := decodeNotPEM(ctx, data, opts)
 		if err != nil {
 			return nil, err
 		}

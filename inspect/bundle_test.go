@@ -42,6 +42,10 @@ func sameItems(got, want []Item) string {
 			ok = g.CRL != nil && string(g.CRL.Raw) == string(w.CRL.Raw)
 		case w.PrivateKey != nil:
 			ok = g.PrivateKey != nil && reflect.DeepEqual(g.PrivateKey.Public(), w.PrivateKey.Public())
+		case w.X25519Key != nil:
+			ok = g.X25519Key != nil && g.X25519Key.Equal(w.X25519Key)
+		case w.ECH != nil:
+			ok = g.ECH != nil && reflect.DeepEqual(*g.ECH, *w.ECH)
 		default:
 			ok = reflect.DeepEqual(g.PublicKey, w.PublicKey)
 		}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto"
+	"crypto/ecdh"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
@@ -26,6 +27,9 @@ const (
 	KindPrivateKey         Kind = "private_key"
 	KindPublicKey          Kind = "public_key"
 	KindCRL                Kind = "crl"
+	// KindECHConfigList is an Encrypted Client Hello ECHConfigList (RFC 9849): an ECHCONFIG
+	// PEM block, its bytes, base64 of them, or the ech SvcParam of DNS HTTPS records.
+	KindECHConfigList Kind = "ech_config_list"
 	// KindPKCS12 names a PKCS#12 file in messages; Decode reports what one holds as certificate
 	// and private_key items with FromPKCS12 set.
 	KindPKCS12 Kind = "pkcs12"
@@ -33,24 +37,29 @@ const (
 
 // Item is one thing found in the input.
 //
-// Exactly one of Cert, CSR, PrivateKey (for private keys), PublicKey (for bare public keys) and CRL
-// says what the item is; PublicKey is also filled in for certificates, requests and private keys,
-// so callers can match keys to certificates (it stays nil for a certificate or request whose key
-// algorithm Go does not support). The contents of a PKCS#12 file are reported as their
-// certificates (leaf first) and private key, each with the KindCertificate or KindPrivateKey kind
-// and PEMType "".
+// Exactly one of Cert, CSR, PrivateKey or X25519Key (for private keys), PublicKey (for bare public
+// keys), CRL and ECH says what the item is; PublicKey is also filled in for certificates, requests
+// and private keys, so callers can match keys to certificates (it stays nil for a certificate or
+// request whose key algorithm Go does not support). The contents of a PKCS#12 file are reported
+// as their certificates (leaf first) and private key, each with the KindCertificate or
+// KindPrivateKey kind and PEMType "".
 type Item struct {
 	Kind Kind
 	// Index is the item's position in the input, from 0: for PEM, the number of the block
 	// (unknown block types are skipped but keep their number, so the CLI's "block N" is stable);
-	// for DER, 0, or for a PKCS#12 file the position of the item within it. It always increases.
+	// for DER, 0, or for a PKCS#12 file the position of the item within it; for the ech
+	// SvcParams of DNS records, the param's number, from 0. It always increases.
 	Index      int
 	PEMType    string // the PEM block type, "" for DER
 	Cert       *x509.Certificate
 	CSR        *x509.CertificateRequest
 	PrivateKey crypto.Signer // never printed by callers; only described
-	PublicKey  crypto.PublicKey
-	CRL        *x509.RevocationList
+	// X25519Key is a private key that agrees on secrets and cannot sign (the key of an ECH key
+	// file, RFC 9934); PrivateKey is nil then. Never printed by callers; only described.
+	X25519Key *ecdh.PrivateKey
+	PublicKey crypto.PublicKey
+	CRL       *x509.RevocationList
+	ECH       *ECHConfigList
 	// Encrypted says the private key was encrypted (and was decrypted with the password).
 	Encrypted bool
 	// FromPKCS12 says the item came out of a PKCS#12 file.
@@ -65,7 +74,7 @@ type DecodeOptions struct {
 }
 
 // ErrNothingFound is returned (possibly wrapped with detail) when the input holds no PEM block of
-// a known type and is not DER of any supported form.
+// a known type, is not DER of any supported form, and is no ECHConfigList.
 var ErrNothingFound = errors.New("no certificate, key, request or CRL found")
 
 // DecodeError says why one part of the input could not be decoded.
@@ -99,7 +108,9 @@ var (
 
 // Decode finds every item in data: PEM with any number of blocks and arbitrary text around and
 // between them, or a single DER structure (certificate, request, CRL, PKCS#8/PKCS#1/SEC1 private
-// key, encrypted PKCS#8 private key, PKIX/PKCS#1 public key, or PKCS#12).
+// key, encrypted PKCS#8 private key, PKIX/PKCS#1 public key, or PKCS#12), or, when it is none of
+// these, an ECHConfigList: its bytes, base64 of them, or the ech SvcParams of DNS HTTPS records
+// (decodeECH says in which order). An ECHConfigList in PEM is an ECHCONFIG block.
 //
 // Errors are *DecodeError for a part that does not parse (errors.Is finds
 // material.ErrPasswordRequired and material.ErrIncorrectPassword through it, errors.As a
@@ -118,7 +129,7 @@ func DecodeContext(ctx context.Context, data []byte, opts DecodeOptions) ([]Item
 	if decodeHasPEMStart(data) {
 		return decodePEM(ctx, data, opts)
 	}
-	return decodeDER(ctx, data, opts)
+	return decodeNotPEM(ctx, data, opts)
 }
 
 // interruptible runs f, which cannot be interrupted, in a goroutine and returns its result, or
@@ -290,6 +301,12 @@ func decodePEMBlock(ctx context.Context, block *pem.Block, index int, opts Decod
 	case "PRIVATE KEY", "RSA PRIVATE KEY", "EC PRIVATE KEY":
 		k, err := material.ParsePrivateKeyBlock(block, nil)
 		var ke *material.KeyError
+		if err != nil && block.Type == "PRIVATE KEY" {
+			if xk, ok := material.ParseX25519PKCS8(der); ok {
+				item.setX25519Key(xk)
+				return item, true, nil
+			}
+		}
 		switch {
 		case errors.As(err, &ke):
 			return fail(ke.What, ke.Err)
@@ -329,6 +346,12 @@ func decodePEMBlock(ctx context.Context, block *pem.Block, index int, opts Decod
 			return fail("CRL", err)
 		}
 		item.Kind, item.CRL = KindCRL, crl
+	case "ECHCONFIG":
+		it, err := decodeECHBlock(der, index)
+		if err != nil {
+			return Item{}, true, err
+		}
+		return it, true, nil
 	default:
 		return Item{}, false, nil
 	}
@@ -346,6 +369,10 @@ func malformedCertificateReason(der []byte, err error) string {
 
 func (it *Item) setPrivateKey(k crypto.Signer) {
 	it.Kind, it.PrivateKey, it.PublicKey = KindPrivateKey, k, k.Public()
+}
+
+func (it *Item) setX25519Key(k *ecdh.PrivateKey) {
+	it.Kind, it.X25519Key, it.PublicKey = KindPrivateKey, k, k.PublicKey()
 }
 
 // decodeReason makes "malformed <what>: <cause>" short: Go's asn1 errors carry struct dumps.
@@ -412,6 +439,20 @@ func decodeExact(der []byte, v any) bool {
 	return err == nil && len(rest) == 0
 }
 
+// decodeNotPEM decodes input without a PEM BEGIN line: a DER structure, or else an
+// ECHConfigList. What is not an ECHConfigList keeps the error decodeDER gives it.
+func decodeNotPEM(ctx context.Context, data []byte, opts DecodeOptions) ([]Item, error) {
+	items, err := decodeDER(ctx, data, opts)
+	var de *DecodeError
+	if err == nil || !errors.Is(err, ErrNothingFound) || errors.As(err, &de) {
+		return items, err
+	}
+	if echItems, ok, echErr := decodeECH(data); ok {
+		return echItems, echErr
+	}
+	return nil, err
+}
+
 func decodeDER(ctx context.Context, data []byte, opts DecodeOptions) ([]Item, error) {
 	der := data
 	if len(der) == 0 || der[0] != 0x30 {
@@ -443,6 +484,11 @@ func decodeDER(ctx context.Context, data []byte, opts DecodeOptions) ([]Item, er
 	if k, ok := material.ParseUnencryptedKeyDER(der); ok {
 		it := Item{}
 		it.setPrivateKey(k)
+		return one(it)
+	}
+	if k, ok := material.ParseX25519PKCS8(der); ok {
+		it := Item{}
+		it.setX25519Key(k)
 		return one(it)
 	}
 	if k, err := x509.ParsePKIXPublicKey(der); err == nil {

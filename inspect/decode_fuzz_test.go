@@ -5,12 +5,15 @@ import (
 	"context"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/base64"
 	"encoding/pem"
 	"errors"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tlskit/tlskit/tlscore/wire"
 )
 
 // FuzzDecode checks that Decode never panics, that what it returns is consistent (items in
@@ -70,6 +73,19 @@ func FuzzDecode(f *testing.F) {
 	f.Add(malformed, false)
 	f.Add(decCat([]byte("\xef\xbb\xbf"), decPEM("CERTIFICATE", malformed)), false)
 
+	// ECHConfigLists in each form (ech_test.go), and ones clearly meant as ECH that do not parse.
+	ech := echTestFixture(f)
+	echB64 := base64.StdEncoding.EncodeToString(ech.list)
+	for _, seed := range [][]byte{
+		ech.keyFile(), ech.list, ech.single, ech.pkcs8,
+		[]byte(echB64), []byte(base64.RawURLEncoding.EncodeToString(ech.list)), []byte(echWrap(echB64, 16)),
+		[]byte("example.test. 300 IN HTTPS 1 . alpn=\"h2\" ech=\"" + echB64 + "\"\n"),
+		[]byte(";; ANSWER SECTION:\na.test.\t300\tIN\tHTTPS\t1 . ech=" + echB64 + " ; now\n1 . ech=" + base64.StdEncoding.EncodeToString(ech.single)),
+		decPEM("ECHCONFIG", ech.list[:len(ech.list)-1]), ech.list[:9], []byte(`1 . ech="`), []byte("1 . ech=AE!x"),
+	} {
+		f.Add(seed, false)
+	}
+
 	f.Fuzz(func(t *testing.T, data []byte, withPassword bool) {
 		var opts DecodeOptions
 		if withPassword {
@@ -118,7 +134,13 @@ func FuzzDecode(f *testing.F) {
 			case KindCertificateRequest:
 				ok = it.CSR != nil
 			case KindPrivateKey:
-				ok = it.PrivateKey != nil && it.PublicKey != nil
+				ok = (it.PrivateKey != nil) != (it.X25519Key != nil) && it.PublicKey != nil
+			case KindECHConfigList:
+				// What was found is a whole list, which parses again as it did.
+				if it.ECH != nil && len(it.ECH.Configs) > 0 {
+					again, err := wire.ParseECHConfigList(it.ECH.Raw)
+					ok = err == nil && len(again) == len(it.ECH.Configs)
+				}
 			case KindPublicKey:
 				ok = it.PublicKey != nil
 			case KindCRL:

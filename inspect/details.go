@@ -118,6 +118,8 @@ type ExtensionInfo struct {
 
 // KeyDetails describes a public or private key without ever including private material.
 type KeyDetails struct {
+	// Type is "ECDSA", "RSA", "Ed25519" or "X25519" (the key of an ECH key file, RFC 9934), or
+	// the Go type of anything else.
 	Type       string `json:"type"`
 	Bits       int    `json:"bits"`
 	Curve      string `json:"curve,omitempty"`

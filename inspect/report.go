@@ -28,6 +28,8 @@ type ItemReport struct {
 	Request     *RequestDetails     `json:"certificate_request,omitempty"`
 	Key         *KeyDetails         `json:"key,omitempty"`
 	CRL         *CRLDetails         `json:"crl,omitempty"`
+	// ECHConfigList is set for an ech_config_list item.
+	ECHConfigList *ECHConfigListDetails `json:"ech_config_list,omitempty"`
 	// Lint is set when asked for (--lint).
 	Lint []Finding `json:"lint,omitempty"`
 	// KeyMatches is set when a key was given to match (--match): whether it belongs to this
@@ -75,7 +77,11 @@ func DescribeItem(it Item, now time.Time, lint bool) ItemReport {
 			Key: DescribeKey(r.PublicKey, false), SignatureAlgorithm: r.SignatureAlgorithm.String(),
 			SignatureValid: r.CheckSignature() == nil, RequestedExtensions: material.RequestedExtensions(r)}
 	case KindPrivateKey:
-		k := DescribeKey(it.PrivateKey.Public(), true)
+		pub := it.PublicKey // an X25519 key's: it is no signer
+		if it.PrivateKey != nil {
+			pub = it.PrivateKey.Public()
+		}
+		k := DescribeKey(pub, true)
 		v.Key = &k
 	case KindPublicKey:
 		k := DescribeKey(it.PublicKey, false)
@@ -87,6 +93,8 @@ func DescribeItem(it Item, now time.Time, lint bool) ItemReport {
 			d.Number = hex.EncodeToString(c.Number.Bytes())
 		}
 		v.CRL = d
+	case KindECHConfigList:
+		v.ECHConfigList = DescribeECHConfigList(it.ECH)
 	}
 	return v
 }

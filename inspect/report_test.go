@@ -8,7 +8,8 @@ import (
 )
 
 // TestReportGolden pins the JSON of `tlskit inspect` for one input (inspect.Report,
-// docs/json.md), one item of each kind, every key set at least once.
+// docs/json.md), one item of each kind, every key set at least once (an ECHConfigList's config
+// of an unknown version has no contents: its keys are absent).
 func TestReportGolden(t *testing.T) {
 	goldenJSON(t, "report.json", fixtureReport())
 }
@@ -108,6 +109,15 @@ func fixtureReport() Report {
 				SignatureAlgorithm: "ECDSA-SHA256", SignatureValid: true, RequestedExtensions: []string{"subjectAltName", "basicConstraints (CA:FALSE)"}}},
 			{Index: 4, Kind: KindCRL, PEMType: "X509 CRL", CRL: &CRLDetails{Issuer: "CN=Example Issuing CA,O=Example", Number: "2a",
 				ThisUpdate: fixtureNow.Add(-2 * time.Hour), NextUpdate: fixtureNow.Add(7 * 24 * time.Hour), RevokedCount: 3}},
+			{Index: 5, Kind: KindECHConfigList, ECHConfigList: &ECHConfigListDetails{Form: ECHFormDNS, Owner: "svc.example.test.", Length: 85,
+				Configs: []ECHConfigDetails{
+					{Version: "0xfe0d", Supported: true, Length: 76, ECHConfigContents: &ECHConfigContents{ConfigID: 7, KEMID: 0x0020,
+						KEM: "DHKEM(X25519, HKDF-SHA256)", PublicKey: "3cc1537606db1c3a5def4217e4cc778891598a222c9d5210c2962038b224110b",
+						CipherSuites:      []ECHCipherSuite{{KDFID: 1, KDF: "HKDF-SHA256", AEADID: 1, AEAD: "AES-128-GCM"}},
+						MaximumNameLength: 0, PublicName: "public.example.test",
+						Extensions: []ECHExtension{{Type: 0xfe01, Length: 2, Mandatory: true, Data: "0102"}}}},
+					{Version: "0xfe0e", Supported: false, Length: 7},
+				}}},
 		},
 	}
 }

@@ -2,6 +2,7 @@ package material
 
 import (
 	"crypto"
+	"crypto/ecdh"
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/rsa"
@@ -15,9 +16,10 @@ import (
 
 // KeyAlgorithm is what kind of key a public key is: the one description every report uses.
 type KeyAlgorithm struct {
-	// Type is "ECDSA", "RSA" or "Ed25519" (or the Go type of anything else).
+	// Type is "ECDSA", "RSA", "Ed25519" or "X25519" (or the Go type of anything else).
 	Type string
-	// Bits is the key size: the modulus for RSA, the curve's for ECDSA, 256 for Ed25519.
+	// Bits is the key size: the modulus for RSA, the curve's for ECDSA, 256 for Ed25519 and
+	// 253 for X25519 (as OpenSSL counts them).
 	Bits int
 	// Curve is the ECDSA curve ("P-256"), empty for other keys.
 	Curve string
@@ -36,6 +38,11 @@ func DescribeKey(pub crypto.PublicKey) KeyAlgorithm {
 		return KeyAlgorithm{Type: "RSA", Bits: RSABits(k)}
 	case ed25519.PublicKey:
 		return KeyAlgorithm{Type: "Ed25519", Bits: 256}
+	case *ecdh.PublicKey:
+		if k.Curve() == ecdh.X25519() {
+			return KeyAlgorithm{Type: "X25519", Bits: 253}
+		}
+		return KeyAlgorithm{Type: fmt.Sprintf("%T", pub)}
 	default:
 		return KeyAlgorithm{Type: fmt.Sprintf("%T", pub)}
 	}

@@ -2,6 +2,7 @@ package material
 
 import (
 	"crypto"
+	"crypto/ecdh"
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/rsa"
@@ -97,6 +98,21 @@ func parsePKCS8Signer(der []byte) (crypto.Signer, error) {
 		return nil, &KeyError{"PKCS#8 private key", err}
 	}
 	return Signer(k)
+}
+
+// ParseX25519PKCS8 reads an unencrypted PKCS#8 X25519 private key (RFC 8410), the key of an ECH
+// key file (RFC 9934); ok is false when der is not one. Such a key agrees on secrets and cannot
+// sign, so ParsePrivateKeyBlock, which gives signers, refuses it.
+func ParseX25519PKCS8(der []byte) (k *ecdh.PrivateKey, ok bool) {
+	parsed, err := x509.ParsePKCS8PrivateKey(der)
+	if err != nil {
+		return nil, false
+	}
+	k, ok = parsed.(*ecdh.PrivateKey)
+	if !ok || k.Curve() != ecdh.X25519() {
+		return nil, false
+	}
+	return k, true
 }
 
 // Signer is a parsed private key as a crypto.Signer, for the kinds tlskit signs with (RSA,

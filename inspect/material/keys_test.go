@@ -2,6 +2,7 @@ package material
 
 import (
 	"crypto"
+	"crypto/ecdh"
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/elliptic"
@@ -143,9 +144,42 @@ func TestParsePrivateKeyDER(t *testing.T) {
 	}
 }
 
+// TestParseX25519PKCS8 reads the key of an ECH key file (RFC 9934), which is no signer, and
+// nothing else.
+func TestParseX25519PKCS8(t *testing.T) {
+	x25519, err := ecdh.X25519().GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(x25519)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k, ok := ParseX25519PKCS8(der); !ok || !k.Equal(x25519) {
+		t.Errorf("X25519 PKCS#8: %v %v", k, ok)
+	}
+	if _, err := ParsePrivateKeyBlock(&pem.Block{Type: "PRIVATE KEY", Bytes: der}, nil); err == nil {
+		t.Error("ParsePrivateKeyBlock gave an X25519 key as a signer")
+	}
+	ed, _ := x509.MarshalPKCS8PrivateKey(signers(t)["ed25519"])
+	for name, der := range map[string][]byte{"ed25519": ed, "garbage": []byte("not a key"), "empty": nil} {
+		if _, ok := ParseX25519PKCS8(der); ok {
+			t.Errorf("%s read as an X25519 key", name)
+		}
+	}
+}
+
 // TestDescribeKey pins the one description of a key that every report uses.
 func TestDescribeKey(t *testing.T) {
 	keys := signers(t)
+	x25519, err := ecdh.X25519().GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p256ECDH, err := ecdh.P256().GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		pub  crypto.PublicKey
 		want KeyAlgorithm
@@ -154,6 +188,8 @@ func TestDescribeKey(t *testing.T) {
 		{keys["rsa"].Public(), KeyAlgorithm{Type: "RSA", Bits: 1024}, "RSA 1024"},
 		{keys["ecdsa"].Public(), KeyAlgorithm{Type: "ECDSA", Bits: 384, Curve: "P-384"}, "ECDSA P-384"},
 		{keys["ed25519"].Public(), KeyAlgorithm{Type: "Ed25519", Bits: 256}, "Ed25519"},
+		{x25519.PublicKey(), KeyAlgorithm{Type: "X25519", Bits: 253}, "X25519"},
+		{p256ECDH.PublicKey(), KeyAlgorithm{Type: "*ecdh.PublicKey"}, "*ecdh.PublicKey"},
 		{"not a key", KeyAlgorithm{Type: "string"}, "string"},
 	} {
 		got := DescribeKey(tc.pub)
