@@ -11,7 +11,9 @@ import (
 	"github.com/tlskit/tlskit/inspect"
 	"github.com/tlskit/tlskit/inspect/revocation"
 	"github.com/tlskit/tlskit/tlscore/connect"
+	"github.com/tlskit/tlskit/tlscore/ech"
 	"github.com/tlskit/tlskit/tlscore/handshake"
+	"github.com/tlskit/tlskit/tlscore/wire"
 )
 
 // fixtureHandshake is a fixed TLS 1.3 result, so the rendering can be pinned by golden files.
@@ -338,11 +340,51 @@ func TestHandshakeLayouts(t *testing.T) {
 		err := &handshake.Error{Stage: connect.StageHandshake, Addr: "127.0.0.1:8443", Result: res, Err: errors.New("server sent alert fatal handshake_failure")}
 		return handshakeOutcome{res: res, err: err}
 	}
+	echResumed := func() *handshake.Result {
+		res := fixtureHandshake(t)
+		suite := wire.HPKESuite{KDF: wire.HPKEKdfSHA256, AEAD: wire.HPKEAeadAES128GCM}
+		res.ECH = &handshake.ECHResult{Accepted: true, PublicName: "public.example.test", OuterSNI: "public.example.test", HiddenSNI: "example.test",
+			ConfigID: 7, HPKESuite: &suite, Retried: true, FirstRejected: &handshake.ECHResult{ConfigID: 6},
+			DNSRecord: &ech.HTTPSRecord{Name: "_8443._https.example.test.", Server: "127.0.0.1:53"}}
+		second := fixtureHandshake(t)
+		second.Steps = []handshake.Step{
+			{AtMs: 0.3, Direction: handshake.Sent, Message: "ClientHello", Length: 700, Summary: "TLS 1.3; 3 cipher suites; SNI public.example.test; resuming: PSK offered (1 identity)"},
+			{AtMs: 0.9, Direction: handshake.Received, Message: "ServerHello", Length: 150, Summary: "TLS 1.3, TLS_AES_128_GCM_SHA256, x25519, PSK accepted (identity 0)"},
+			{AtMs: 0.9, Direction: handshake.Received, Message: "Finished", Encrypted: true, Length: 36, Summary: "verify data 32 bytes"},
+		}
+		second.KeyExchange, second.Timing.HandshakeMs = "x25519", 1.1
+		early := uint32(16384)
+		id := uint16(0)
+		res.Resumption = &handshake.Resumption{TicketOffered: true, TicketLifetimeS: 7200, MaxEarlyDataSize: &early, Resumed: &handshake.Resumed{
+			Offered: "psk", Accepted: true, SelectedIdentity: &id, KeyExchangeMode: "psk_dhe_ke", TicketAgeMs: 12.4,
+			Skipped: []string{"Certificate", "CertificateVerify"}, SavedMs: 0.8, Handshake: second}}
+		return res
+	}
+	echRejected := func() handshakeOutcome {
+		res := fixtureHandshake(t)
+		res.Steps = res.Steps[:6]
+		res.Version, res.CipherSuite = "", ""
+		res.ECH = &handshake.ECHResult{PublicName: "public.example.test", OuterSNI: "public.example.test", HiddenSNI: "example.test", ConfigID: 6,
+			RetryConfigs:    []wire.ECHConfig{{Version: wire.ECHConfigVersion, ConfigID: 7, KEM: wire.HPKEKemX25519, PublicName: "public.example.test"}, {Version: 0xfe0e, Raw: []byte{0xfe, 0x0e, 0, 0}}},
+			RetryConfigList: []byte{0, 4, 0xfe, 0x0e, 0, 0}, RetryAuthenticated: true}
+		res.Error = "TLS handshake with example.test:8443: server rejected ECH"
+		err := &handshake.Error{Stage: connect.StageHandshake, Addr: "127.0.0.1:8443", Result: res, Err: errors.New("server rejected ECH")}
+		return handshakeOutcome{res: res, err: err}
+	}
+	noResume := func() *handshake.Result {
+		res := fixtureHandshake(t)
+		res.Resumption = &handshake.Resumption{Resumed: &handshake.Resumed{Offered: "none", Skipped: []string{},
+			Why: "the first handshake got no session to resume: the server sent no NewSessionTicket"}}
+		return res
+	}
 	cases := []struct {
 		name string
 		out  func() handshakeOutcome
 		o    handshakeOptions
 	}{
+		{"ech-resumed", func() handshakeOutcome { return handshakeOutcome{res: echResumed()} }, handshakeOptions{}},
+		{"ech-rejected", echRejected, handshakeOptions{}},
+		{"no-resumption", func() handshakeOutcome { return handshakeOutcome{res: noResume()} }, handshakeOptions{}},
 		{"edge", func() handshakeOutcome { return handshakeOutcome{res: edge()} }, handshakeOptions{verbose: true}},
 		{"edge-insecure", func() handshakeOutcome { return handshakeOutcome{res: edge()} }, handshakeOptions{insecure: true}},
 		{"staple", func() handshakeOutcome { return handshakeOutcome{res: staple()} }, handshakeOptions{}},

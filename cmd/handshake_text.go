@@ -163,35 +163,7 @@ func (r *handshakeReport) render(v *handshakeView) {
 		r.line("%s %s", p.Dim("starttls:"), esc(res.StartTLS))
 	}
 	r.line("")
-	// decryptedSeen: an encrypted message was read (TLS 1.3, with the session's own secrets);
-	// TLS 1.2's encrypted Finished is only seen as "encrypted".
-	encryptedSeen, decryptedSeen := false, false
-	for _, s := range res.Steps {
-		encryptedSeen = encryptedSeen || s.Encrypted
-		decryptedSeen = decryptedSeen || s.Encrypted && s.Summary != "encrypted"
-		arrow := p.Accent("→")
-		if s.Direction == handshake.Received {
-			arrow = p.Good("←")
-		}
-		// Padded before it is styled: escape codes would count as columns.
-		r.line("  %8.2f ms  %s  %s %s", s.AtMs, arrow, p.Bold(fmt.Sprintf("%-22s", stepName(s))), esc(s.Summary))
-		if r.verbose {
-			const indent = "                   " // under the message name
-			for _, d := range s.Detail {
-				for _, l := range wrapList(esc(d), r.width-len(indent)) {
-					r.line("%s%s", indent, p.Dim(l))
-				}
-			}
-		}
-	}
-	switch {
-	case decryptedSeen:
-		r.line("%s", p.Dim("  * encrypted on the wire; decrypted with this session's own secrets (TLS 1.3)"))
-	case encryptedSeen:
-		// TLS 1.2 and older encrypt only the Finished messages (and later alerts), which are
-		// shown as they were seen, not decrypted.
-		r.line("%s", p.Dim("  * encrypted on the wire (TLS 1.2 and older encrypt only Finished); shown as sent, not decrypted"))
-	}
+	r.steps(res)
 	if res.Error != "" {
 		r.line("")
 		r.line("%s %s", p.Bad("failed:"), esc(res.Error))
@@ -213,6 +185,53 @@ func (r *handshakeReport) render(v *handshakeView) {
 	r.sessionKeys(v)
 	r.ech(res.ECH)
 	r.timing(res)
+	if rs := res.Resumption; rs != nil && rs.Resumed != nil {
+		r.resumed(res, rs)
+	}
+}
+
+// resumed writes the second handshake of --resume: its timeline, what it offered and whether the
+// server took it, what it skipped, the ticket, and the time saved.
+func (r *handshakeReport) resumed(first *handshake.Result, rs *handshake.Resumption) {
+	esc, p, rd := render.Escape, r.p, rs.Resumed
+	r.line("")
+	second := rd.Handshake
+	if second == nil {
+		r.line("%s %s", p.Bold("resumption"), esc(rd.Why))
+		return
+	}
+	r.line("%s %s", p.Bold("resumption"), p.Dim(fmt.Sprintf("(a second handshake offering the first one's session, %.0f ms old)", rd.TicketAgeMs)))
+	r.steps(second)
+	const label = "   %-15s"
+	offered := map[string]string{"psk": "the ticket as a TLS 1.3 pre-shared key", "ticket": "the TLS 1.2 session ticket", "none": "nothing"}[rd.Offered]
+	r.line(label+" %s", "offered", offered)
+	switch {
+	case rd.Accepted && rd.KeyExchangeMode != "":
+		id := ""
+		if rd.SelectedIdentity != nil {
+			id = fmt.Sprintf(" (identity %d)", *rd.SelectedIdentity)
+		}
+		kx := "the PSK and a fresh " + orNone(second.KeyExchange) + " share: forward secret"
+		if rd.KeyExchangeMode == "psk_ke" {
+			kx = "the PSK alone: not forward secret"
+		}
+		r.line(label+" %s: the server took the PSK%s; keys from %s (%s)", "accepted", p.Good("yes"), id, esc(kx), rd.KeyExchangeMode)
+	case rd.Accepted:
+		r.line(label+" %s: the server resumed the session (ChangeCipherSpec straight after its ServerHello)", "accepted", p.Good("yes"))
+	default:
+		r.line(label+" %s: %s", "accepted", p.Warn("no"), esc(orNone(rd.Why+rd.Error)))
+	}
+	if len(rd.Skipped) > 0 {
+		r.line(label+" %s", "skipped", strings.Join(rd.Skipped, ", "))
+	}
+	ticket := fmt.Sprintf("lifetime %ds, age %.0f ms", rs.TicketLifetimeS, rd.TicketAgeMs)
+	if rs.MaxEarlyDataSize != nil {
+		ticket += fmt.Sprintf(", early data up to %d bytes", *rs.MaxEarlyDataSize)
+	} else {
+		ticket += ", no early data"
+	}
+	r.line(label+" %s", "ticket", ticket)
+	r.line(label+" %.1f ms (handshake %.1f ms, then %.1f ms)", "saved", rd.SavedMs, first.Timing.HandshakeMs, second.Timing.HandshakeMs)
 }
 
 // ech says what Encrypted Client Hello did: which name the wire showed and which it hid, or
@@ -261,6 +280,40 @@ func (r *handshakeReport) ech(e *handshake.ECHResult) {
 		if e.RetryAuthenticated {
 			r.line("%s retry with --ech-retry, or --ech %s", indent, base64.StdEncoding.EncodeToString(e.RetryConfigList))
 		}
+	}
+}
+
+// steps writes a handshake's timeline, and the note on its encrypted messages.
+func (r *handshakeReport) steps(res *handshake.Result) {
+	esc, p := render.Escape, r.p
+	// decryptedSeen: an encrypted message was read (TLS 1.3, with the session's own secrets);
+	// TLS 1.2's encrypted Finished is only seen as "encrypted".
+	encryptedSeen, decryptedSeen := false, false
+	for _, s := range res.Steps {
+		encryptedSeen = encryptedSeen || s.Encrypted
+		decryptedSeen = decryptedSeen || s.Encrypted && s.Summary != "encrypted"
+		arrow := p.Accent("→")
+		if s.Direction == handshake.Received {
+			arrow = p.Good("←")
+		}
+		// Padded before it is styled: escape codes would count as columns.
+		r.line("  %8.2f ms  %s  %s %s", s.AtMs, arrow, p.Bold(fmt.Sprintf("%-22s", stepName(s))), esc(s.Summary))
+		if r.verbose {
+			const indent = "                   " // under the message name
+			for _, d := range s.Detail {
+				for _, l := range wrapList(esc(d), r.width-len(indent)) {
+					r.line("%s%s", indent, p.Dim(l))
+				}
+			}
+		}
+	}
+	switch {
+	case decryptedSeen:
+		r.line("%s", p.Dim("  * encrypted on the wire; decrypted with this session's own secrets (TLS 1.3)"))
+	case encryptedSeen:
+		// TLS 1.2 and older encrypt only the Finished messages (and later alerts), which are
+		// shown as they were seen, not decrypted.
+		r.line("%s", p.Dim("  * encrypted on the wire (TLS 1.2 and older encrypt only Finished); shown as sent, not decrypted"))
 	}
 }
 

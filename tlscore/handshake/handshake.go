@@ -72,6 +72,9 @@ type Options struct {
 	// ECHRetry, when the server rejects ECH with retry configs that its certificate for the
 	// public name authenticates, runs the handshake once more with them.
 	ECHRetry bool
+	// Resume runs a second handshake, on a new connection, offering the session the first one
+	// got (a TLS 1.3 PSK, a TLS 1.2 ticket), and reports it in Resumption.Resumed.
+	Resume bool
 }
 
 // Timing is how long each stage took, in milliseconds.
@@ -127,6 +130,8 @@ type Result struct {
 	// notTLS describes what the peer sent instead of TLS, when it did; notTLSStartTLS is the
 	// STARTTLS protocol its greeting asked for (GreetingStartTLS).
 	notTLS, notTLSStartTLS string
+	// didResume: crypto/tls resumed the session offered.
+	didResume bool
 }
 
 // TLS12Session is what a TLS 1.2 (or older) ServerHello and ServerKeyExchange agreed, as
@@ -168,10 +173,14 @@ type ECHResult struct {
 	DNSRecord *ech.HTTPSRecord `json:"dns_record,omitempty"`
 }
 
-// Resumption says whether the server offered a session ticket.
+// Resumption says whether the server offered a session ticket and, with Options.Resume, what
+// a second handshake offering it did.
 type Resumption struct {
 	TicketOffered   bool `json:"ticket_offered"`
 	TicketLifetimeS int  `json:"ticket_lifetime_s,omitempty"`
+	// MaxEarlyDataSize is the ticket's early_data allowance (TLS 1.3 0-RTT); nil without one.
+	MaxEarlyDataSize *uint32 `json:"max_early_data_size,omitempty"`
+	Resumed          *Resumed `json:"resumed,omitempty"`
 }
 
 // Error is a handshake that could not complete. The result still holds what was seen
@@ -196,14 +205,28 @@ func (e *Error) Unwrap() error { return e.Err }
 // the wire and the session secrets, decodes every message, and verifies the chain separately so
 // a bad chain is still shown. Verification failure is not an error: it is in the result.
 func Run(ctx context.Context, opts Options) (*Result, error) {
-	res, err := runOnce(ctx, opts)
+	if !opts.Resume {
+		return runECH(ctx, opts, &ticketWatch{})
+	}
+	watch := &ticketWatch{keep: true}
+	first, err := runECH(ctx, opts, watch)
+	if err != nil {
+		return first, err
+	}
+	resumeWith(ctx, opts, first, watch)
+	return first, nil
+}
+
+// runECH is one handshake, run again once with the server's retry configs when ECHRetry asks.
+func runECH(ctx context.Context, opts Options, watch *ticketWatch) (*Result, error) {
+	res, err := runOnce(ctx, opts, watch)
 	if !opts.ECHRetry || res == nil || res.ECH == nil || res.ECH.Accepted || len(res.ECH.RetryConfigList) == 0 || !res.ECH.RetryAuthenticated {
 		return res, err
 	}
 	// Once more with the configs the server gave, on a connection (and timeout) of its own.
 	again := opts
 	again.ECHConfigList, again.ECHRetry = res.ECH.RetryConfigList, false
-	res2, err2 := runOnce(ctx, again)
+	res2, err2 := runOnce(ctx, again, watch)
 	if res2 != nil && res2.ECH != nil {
 		res2.ECH.Retried, res2.ECH.FirstRejected = true, res.ECH
 	}
@@ -211,7 +234,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 }
 
 // runOnce is one connection's handshake.
-func runOnce(ctx context.Context, opts Options) (*Result, error) {
+func runOnce(ctx context.Context, opts Options, watch *ticketWatch) (*Result, error) {
 	now := time.Now
 	if opts.Now != nil {
 		now = opts.Now
@@ -292,7 +315,6 @@ func runOnce(ctx context.Context, opts Options) (*Result, error) {
 	}
 	var authMu sync.Mutex
 	var auth *ClientAuth
-	watch := &ticketWatch{}
 	cfg := &tls.Config{
 		ServerName: sni,
 		// Verification happens after the handshake, on our terms, so a bad chain is still shown.
@@ -454,6 +476,7 @@ func runOnce(ctx context.Context, opts Options) (*Result, error) {
 	res.ForwardSecrecy = forwardSecret(cs)
 	res.ALPN = cs.NegotiatedProtocol
 	res.HelloRetry = cs.HelloRetryRequest
+	res.didResume = cs.DidResume
 	res.PeerCertificates = cs.PeerCertificates
 	res.Chain = append(res.Chain, chain...)
 	v := verdict
@@ -565,25 +588,45 @@ func ticketWindow(rtt, handshake time.Duration) time.Duration {
 }
 
 // ticketWatch is the client session cache crypto/tls is given. Offering resumption is what makes
-// servers send NewSessionTickets, but there is never a second connection to resume, so it
-// keeps nothing; it only tells awaitTickets each time crypto/tls has processed a ticket.
+// servers send NewSessionTickets; without keep there is never a second connection to resume, so
+// it keeps nothing and only tells awaitTickets each time crypto/tls has processed a ticket. With
+// keep (Options.Resume) it holds the last session for the second handshake.
 type ticketWatch struct {
 	mu    sync.Mutex
 	onPut func()
+
+	keep    bool
+	session *tls.ClientSessionState
+	// putAt is when the kept session's ticket was processed: its age starts there.
+	putAt time.Time
 }
 
-func (w *ticketWatch) Get(string) (*tls.ClientSessionState, bool) { return nil, false }
+func (w *ticketWatch) Get(string) (*tls.ClientSessionState, bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.session, w.session != nil
+}
 
 func (w *ticketWatch) Put(_ string, cs *tls.ClientSessionState) {
 	if cs == nil {
 		return // crypto/tls dropping a session that failed to resume
 	}
 	w.mu.Lock()
+	if w.keep {
+		w.session, w.putAt = cs, time.Now()
+	}
 	hook := w.onPut
 	w.mu.Unlock()
 	if hook != nil {
 		hook()
 	}
+}
+
+// kept is the session to resume and when its ticket came.
+func (w *ticketWatch) kept() (*tls.ClientSessionState, time.Time) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.session, w.putAt
 }
 
 func (w *ticketWatch) setHook(f func()) {

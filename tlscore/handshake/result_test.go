@@ -49,6 +49,7 @@ func fixtureResult(t *testing.T) *Result {
 	if err != nil {
 		t.Fatal(err)
 	}
+	earlyData, identity := uint32(16384), uint16(0)
 	nb := time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC)
 	at := func(d time.Duration) *time.Time {
 		t := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC).Add(d)
@@ -76,7 +77,12 @@ func fixtureResult(t *testing.T) *Result {
 		StartTLS: "smtp",
 		Version:  "TLS 1.3", CipherSuite: "TLS_AES_128_GCM_SHA256", KeyExchange: "x25519",
 		ForwardSecrecy: true, ALPN: "smtp", HelloRetry: true,
-		Resumption: &Resumption{TicketOffered: true, TicketLifetimeS: 7200},
+		Resumption: &Resumption{TicketOffered: true, TicketLifetimeS: 7200, MaxEarlyDataSize: &earlyData, Resumed: &Resumed{
+			Offered: "psk", Accepted: true, SelectedIdentity: &identity, KeyExchangeMode: "psk_dhe_ke", TicketAgeMs: 12.5,
+			Skipped: []string{"Certificate", "CertificateVerify"}, SavedMs: 0.8, Why: "pinned here only for its key", Error: "pinned here only for its key",
+			Handshake: &Result{Target: connect.Target{Input: "mail.example.test:587", Host: "mail.example.test", Port: 587}, Address: "192.0.2.25:587",
+				SNI: "mail.example.test", Version: "TLS 1.3", CipherSuite: "TLS_AES_128_GCM_SHA256", KeyExchange: "x25519", ForwardSecrecy: true,
+				Steps: []Step{}, Chain: []inspect.Certificate{}, Timing: Timing{ConnectMs: 0.2, HandshakeMs: 1.1, TotalMs: 1.4}}}},
 		// Every key, not one session: a TLS 1.2 session has tls12, and its group is ECDHE's or a
 		// DHE prime's size.
 		TLS12: &TLS12Session{ExtendedMasterSecret: true, SecureRenegotiation: true, Group: "x25519", DHPrimeBits: 2048},

@@ -248,7 +248,7 @@ func (d *transcriptDecoder) step(ev event) Step {
 			step.Detail = d.detail(v)
 		}
 		if nst, ok := v.(*wire.NewSessionTicket); ok {
-			d.resumption = &Resumption{TicketOffered: true, TicketLifetimeS: int(nst.LifetimeSeconds)}
+			d.resumption = &Resumption{TicketOffered: true, TicketLifetimeS: int(nst.LifetimeSeconds), MaxEarlyDataSize: nst.MaxEarlyDataSize}
 		}
 	case ev.alert != nil:
 		a, err := wire.ParseAlert(ev.alert)
@@ -555,6 +555,12 @@ func (d *transcriptDecoder) summary(v any) string {
 		if len(m.ALPN) > 0 {
 			parts = append(parts, "ALPN "+strings.Join(m.ALPN, ", "))
 		}
+		switch {
+		case m.PSKIdentities > 0:
+			parts = append(parts, fmt.Sprintf("resuming: PSK offered (%d identity)", m.PSKIdentities))
+		case m.SessionTicketLength > 0:
+			parts = append(parts, fmt.Sprintf("resuming: session ticket offered (%d bytes)", m.SessionTicketLength))
+		}
 		return strings.Join(parts, "; ")
 	case *wire.ServerHello:
 		if m.IsHelloRetryRequest {
@@ -566,6 +572,9 @@ func (d *transcriptDecoder) summary(v any) string {
 		}
 		if m.ALPN != "" {
 			parts = append(parts, "ALPN "+m.ALPN)
+		}
+		if m.PreSharedKey != nil {
+			parts = append(parts, fmt.Sprintf("PSK accepted (identity %d)", *m.PreSharedKey))
 		}
 		return strings.Join(parts, ", ")
 	case *wire.EncryptedExtensions:

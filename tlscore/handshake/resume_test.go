@@ -1,0 +1,67 @@
+package handshake
+
+import (
+	"context"
+	"crypto/tls"
+	"net"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/tlskit/tlskit/tlscore/peertest"
+)
+
+// TestResume: against Go's crypto/tls server, the second handshake offers what the first got
+// (a TLS 1.3 PSK, a TLS 1.2 ticket), the server takes it, and the report says what was
+// skipped; with tickets off there is nothing to offer, and the report says why.
+func TestResume(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name      string
+		version   uint16
+		noTickets bool
+		offered   string
+		accepted  bool
+		mode      string
+		skipped   []string
+	}{
+		{"tls13", tls.VersionTLS13, false, "psk", true, "psk_dhe_ke", []string{"Certificate", "CertificateVerify"}},
+		{"tls12", tls.VersionTLS12, false, "ticket", true, "", []string{"Certificate", "ServerKeyExchange", "ServerHelloDone", "ClientKeyExchange"}},
+		{"tls13 no tickets", tls.VersionTLS13, true, "none", false, "", nil},
+		{"tls12 no tickets", tls.VersionTLS12, true, "none", false, "", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			cfg := peertest.ServerConfig(t)
+			cfg.MaxVersion, cfg.SessionTicketsDisabled = tc.version, tc.noTickets
+			// One key for both connections (a tls.Server per connection would rotate it).
+			addr := peertest.Serve(t, func(ctx context.Context, c net.Conn) { peertest.ServeTLSConfig(c, cfg, 5*time.Second) })
+			res, err := Run(context.Background(), Options{Target: bpTarget(t, addr), Roots: peertest.Roots(t), Timeout: 5 * time.Second, Resume: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Resumption == nil || res.Resumption.Resumed == nil {
+				t.Fatalf("resumption %+v", res.Resumption)
+			}
+			r := res.Resumption.Resumed
+			if r.Offered != tc.offered || r.Accepted != tc.accepted || r.KeyExchangeMode != tc.mode {
+				t.Fatalf("resumed %+v", r)
+			}
+			if !tc.accepted {
+				if r.Why == "" || r.Handshake != nil {
+					t.Errorf("nothing to offer, yet %+v", r)
+				}
+				return
+			}
+			if !slices.Equal(r.Skipped, tc.skipped) {
+				t.Errorf("skipped %v, want %v", r.Skipped, tc.skipped)
+			}
+			if r.Handshake == nil || r.Handshake.Version == "" || r.TicketAgeMs <= 0 || r.Handshake.Resumption != nil && r.Handshake.Resumption.Resumed != nil {
+				t.Errorf("second handshake %+v, age %v", r.Handshake, r.TicketAgeMs)
+			}
+			if tc.version == tls.VersionTLS13 && (r.SelectedIdentity == nil || *r.SelectedIdentity != 0) {
+				t.Errorf("selected identity %v", r.SelectedIdentity)
+			}
+		})
+	}
+}
