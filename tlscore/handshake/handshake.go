@@ -75,6 +75,9 @@ type Options struct {
 	// Resume runs a second handshake, on a new connection, offering the session the first one
 	// got (a TLS 1.3 PSK, a TLS 1.2 ticket), and reports it in Resumption.Resumed.
 	Resume bool
+	// Gate, when set, is called before each connection is dialled and its release once the
+	// connection is done: a scanner's bound on connections at once and per second.
+	Gate func(ctx context.Context) (release func(), err error)
 }
 
 // Timing is how long each stage took, in milliseconds.
@@ -179,7 +182,7 @@ type Resumption struct {
 	TicketOffered   bool `json:"ticket_offered"`
 	TicketLifetimeS int  `json:"ticket_lifetime_s,omitempty"`
 	// MaxEarlyDataSize is the ticket's early_data allowance (TLS 1.3 0-RTT); nil without one.
-	MaxEarlyDataSize *uint32 `json:"max_early_data_size,omitempty"`
+	MaxEarlyDataSize *uint32  `json:"max_early_data_size,omitempty"`
 	Resumed          *Resumed `json:"resumed,omitempty"`
 }
 
@@ -264,6 +267,13 @@ func runOnce(ctx context.Context, opts Options, watch *ticketWatch) (*Result, er
 	dialTo := t
 	if opts.ConnectTo != nil {
 		dialTo = *opts.ConnectTo
+	}
+	if opts.Gate != nil {
+		release, err := opts.Gate(ctx)
+		if err != nil {
+			return res, &Error{Stage: connect.StageConnect, Addr: dialTo.Address(), Err: err, Result: res}
+		}
+		defer release()
 	}
 	start := time.Now()
 	conn, dt, err := connect.Dial(ctx, connect.DialOptions{Host: dialTo.Host, Port: dialTo.Port, Proxy: opts.Proxy, Resolver: opts.Resolver})

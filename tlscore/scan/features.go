@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/tlskit/tlskit/tlscore/handshake"
 	"github.com/tlskit/tlskit/tlscore/wire"
 )
 
@@ -319,17 +320,23 @@ func firstServerHello(stream []byte) *wire.ServerHello {
 // ticketResumption makes two handshakes at version v with one session cache and says
 // whether the second resumed; nil when the first failed.
 func (s *scanner) ticketResumption(ctx context.Context, v uint16) *bool {
-	cache := tls.NewLRUClientSessionCache(1)
-	cfg := &tls.Config{MinVersion: v, MaxVersion: v, ClientSessionCache: cache}
-	if _, _, err := s.goHandshake(ctx, cfg, v == wire.VersionTLS13); err != nil {
+	// The mechanism of `tlskit handshake --resume`, each connection within the scan's bounds.
+	ho := handshakeOptions(s.opts, time.Now)
+	ho.MinVersion, ho.MaxVersion, ho.Resume = v, v, true
+	ho.Gate = s.p.slot
+	res, err := handshake.Run(ctx, ho)
+	if err != nil || res.Resumption == nil || res.Resumption.Resumed == nil {
 		return nil
 	}
-	cs, _, err := s.goHandshake(ctx, cfg)
-	if err != nil {
+	r := res.Resumption.Resumed
+	if r.Handshake == nil && r.Offered == "none" {
+		no := false // no ticket came: nothing to resume with
+		return &no
+	}
+	if r.Error != "" {
 		return nil
 	}
-	resumed := cs.DidResume
-	return &resumed
+	return &r.Accepted
 }
 
 // sessionIDResumption takes a session ID from one handshake (tickets off, so the server

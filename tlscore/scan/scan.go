@@ -187,25 +187,8 @@ func reachServer(ctx context.Context, opts Options) (c *Connection, spoke bool) 
 	if opts.Now != nil {
 		now = opts.Now
 	}
-	var suites []uint16
-	for _, cs := range append(tls.CipherSuites(), tls.InsecureCipherSuites()...) {
-		suites = append(suites, cs.ID)
-	}
-	ho := handshake.Options{
-		Target:     opts.Target,
-		ServerName: opts.ServerName,
-		NoSNI:      opts.ServerName == "",
-		ALPN:       []string{"h2", "http/1.1"},
-		MinVersion: tls.VersionTLS10,
-		// Every suite Go implements, so a server that only has legacy ones still answers.
-		CipherSuites:       suites,
-		StartTLS:           opts.StartTLS,
-		Roots:              opts.Roots,
-		Timeout:            opts.Timeout,
-		Now:                now,
-		Revocation:         opts.Revocation,
-		RevocationHardFail: opts.RevocationHardFail,
-	}
+	ho := handshakeOptions(opts, now)
+	ho.Revocation, ho.RevocationHardFail = opts.Revocation, opts.RevocationHardFail
 	res, err := handshake.Run(ctx, ho)
 	c = &Connection{Chain: []inspect.Certificate{}, Lint: []inspect.Finding{}}
 	if err != nil {
@@ -229,6 +212,27 @@ func reachServer(ctx context.Context, opts Options) (c *Connection, spoke bool) 
 		c.MustStaple = inspect.MustStaple(res.PeerCertificates[0])
 	}
 	return c, true
+}
+
+// handshakeOptions are the options of a scan's handshakes through tlscore/handshake: every
+// suite Go implements (so a server with only legacy ones still answers), from TLS 1.0.
+func handshakeOptions(opts Options, now func() time.Time) handshake.Options {
+	var suites []uint16
+	for _, cs := range append(tls.CipherSuites(), tls.InsecureCipherSuites()...) {
+		suites = append(suites, cs.ID)
+	}
+	return handshake.Options{
+		Target:       opts.Target,
+		ServerName:   opts.ServerName,
+		NoSNI:        opts.ServerName == "",
+		ALPN:         []string{"h2", "http/1.1"},
+		MinVersion:   tls.VersionTLS10,
+		CipherSuites: suites,
+		StartTLS:     opts.StartTLS,
+		Roots:        opts.Roots,
+		Timeout:      opts.Timeout,
+		Now:          now,
+	}
 }
 
 // maxBatch bounds the suites in one ClientHello; some servers reject huge hellos.
