@@ -231,7 +231,11 @@ func (r *handshakeReport) resumed(first *handshake.Result, rs *handshake.Resumpt
 		ticket += ", no early data"
 	}
 	r.line(label+" %s", "ticket", ticket)
-	r.line(label+" %.1f ms (handshake %.1f ms, then %.1f ms)", "saved", rd.SavedMs, first.Timing.HandshakeMs, second.Timing.HandshakeMs)
+	saved := rd.SavedMs
+	if saved > -0.05 && saved < 0.05 {
+		saved = 0 // not "-0.0"
+	}
+	r.line(label+" %.1f ms (handshake %.1f ms, then %.1f ms)", "saved", saved, first.Timing.HandshakeMs, second.Timing.HandshakeMs)
 }
 
 // ech says what Encrypted Client Hello did: which name the wire showed and which it hid, or

@@ -92,6 +92,11 @@ func resumeWith(ctx context.Context, opts Options, first *Result, watch *ticketW
 			}
 		}
 	}
+	if r.Offered == "none" && r.SelectedIdentity != nil {
+		// With ECH the PSK goes in the encrypted inner hello: the wire's outer one shows none,
+		// but the server selected it.
+		r.Offered, r.Why = "psk", ""
+	}
 	r.Accepted = err == nil && second.didResume
 	if !r.Accepted && r.Why == "" && err == nil {
 		r.Why = "the server made a full handshake: it did not take the session offered"

@@ -116,6 +116,19 @@ func TestECHWithServe(t *testing.T) {
 		if e := echOf(t, out); !e.Accepted || e.OuterSNI != "public.localhost" || e.HiddenSNI != "localhost" || e.ConfigID != s.configID {
 			t.Errorf("ech %+v", e)
 		}
+		// Resumption under ECH: the PSK travels in the encrypted inner hello.
+		out, _, _ = e2etest.RunTlskit(t, dir, nil, "handshake", target, "--ech", s.configList, "--ca", s.ca, "--resume", "-o", "json")
+		var doc struct {
+			Resumption struct {
+				Resumed struct {
+					Offered  string `json:"offered"`
+					Accepted bool   `json:"accepted"`
+				} `json:"resumed"`
+			} `json:"resumption"`
+		}
+		if err := json.Unmarshal([]byte(out), &doc); err != nil || doc.Resumption.Resumed.Offered != "psk" || !doc.Resumption.Resumed.Accepted {
+			t.Errorf("--resume with ECH: %+v (%v)", doc.Resumption, err)
+		}
 		line, ok := waitLog(t, s.Server, `"outer_sni":"public.localhost"`)
 		if !ok || !strings.Contains(line, `"accepted":true`) || !strings.Contains(line, `"inner_sni":"localhost"`) || !strings.Contains(line, `"sni":"localhost"`) {
 			t.Errorf("serve's log line %q, want ECH accepted with both names", line)
