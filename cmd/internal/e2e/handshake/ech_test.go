@@ -3,9 +3,12 @@
 package handshake
 
 import (
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/json"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -115,6 +118,32 @@ func TestECHWithServe(t *testing.T) {
 		out, _, _ := e2etest.RunTlskit(t, dir, nil, "handshake", target, "--ech", s.configList, "--ca", s.ca, "-o", "json")
 		if e := echOf(t, out); !e.Accepted || e.OuterSNI != "public.localhost" || e.HiddenSNI != "localhost" || e.ConfigID != s.configID {
 			t.Errorf("ech %+v", e)
+		}
+		// The info page tells an ECH client what it did, as the log does.
+		list, _ := base64.StdEncoding.DecodeString(s.configList)
+		pem, err := os.ReadFile(s.ca)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pool := x509.NewCertPool()
+		pool.AppendCertsFromPEM(pem)
+		client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, EncryptedClientHelloConfigList: list}}}
+		resp, err := client.Get("https://" + target + "/json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var info struct {
+			SNI string `json:"sni"`
+			ECH *struct {
+				Accepted bool   `json:"accepted"`
+				OuterSNI string `json:"outer_sni"`
+				InnerSNI string `json:"inner_sni"`
+			} `json:"ech"`
+		}
+		err = json.NewDecoder(resp.Body).Decode(&info)
+		resp.Body.Close()
+		if err != nil || info.ECH == nil || !info.ECH.Accepted || info.ECH.OuterSNI != "public.localhost" || info.ECH.InnerSNI != "localhost" || info.SNI != "localhost" {
+			t.Errorf("info page: %+v %+v (%v)", info, info.ECH, err)
 		}
 		// Resumption under ECH: the PSK travels in the encrypted inner hello.
 		out, _, _ = e2etest.RunTlskit(t, dir, nil, "handshake", target, "--ech", s.configList, "--ca", s.ca, "--resume", "-o", "json")
