@@ -11,7 +11,6 @@ import (
 	"github.com/tlskit/tlskit/inspect"
 	"github.com/tlskit/tlskit/inspect/revocation"
 	"github.com/tlskit/tlskit/tlscore/handshake"
-	"github.com/tlskit/tlskit/tlscore/wire"
 )
 
 // renderHandshakeText writes one handshake's text report on stdout: one layout on a terminal
@@ -275,12 +274,13 @@ func (r *handshakeReport) ech(e *handshake.ECHResult) {
 		}
 		r.line("%s %d retry config(s), %s", indent, len(e.RetryConfigs), auth)
 		for _, c := range e.RetryConfigs {
-			if !c.Supported() {
-				r.line("%s   version 0x%04x (not understood, %d bytes)", indent, c.Version, len(c.Raw))
+			if !c.Supported {
+				r.line("%s   version %s (not understood, %d bytes)", indent, c.Version, c.Length)
 				continue
 			}
-			r.line("%s   config %d, %s, public name %s", indent, c.ConfigID, wire.HPKEKEMName(c.KEM), esc(c.PublicName))
+			r.line("%s   config %d, %s, public name %s", indent, c.ConfigID, c.KEM, esc(c.PublicName))
 		}
+
 		if e.RetryAuthenticated {
 			r.line("%s retry with --ech-retry, or --ech %s", indent, base64.StdEncoding.EncodeToString(e.RetryConfigList))
 		}

@@ -443,7 +443,7 @@ func renderFeatures(b *strings.Builder, f *scan.Features) {
 		default:
 			var names []string
 			for _, c := range e.Configs {
-				if c.Supported() {
+				if c.Supported {
 					names = append(names, fmt.Sprintf("config %d for public name %s", c.ConfigID, c.PublicName))
 				}
 			}

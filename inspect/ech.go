@@ -280,8 +280,14 @@ type ECHExtension struct {
 
 // DescribeECHConfigList views an ECHConfigList.
 func DescribeECHConfigList(l *ECHConfigList) *ECHConfigListDetails {
-	d := &ECHConfigListDetails{Form: l.Form, Owner: l.Owner, Length: len(l.Raw), Configs: []ECHConfigDetails{}}
-	for _, c := range l.Configs {
+	return &ECHConfigListDetails{Form: l.Form, Owner: l.Owner, Length: len(l.Raw), Configs: DescribeECHConfigs(l.Configs)}
+}
+
+// DescribeECHConfigs is each config's view: the one JSON form of an ECHConfig in every tlskit
+// document (inspect's, a handshake's retry configs, a scan's).
+func DescribeECHConfigs(configs []wire.ECHConfig) []ECHConfigDetails {
+	out := []ECHConfigDetails{}
+	for _, c := range configs {
 		cd := ECHConfigDetails{Version: fmt.Sprintf("0x%04x", c.Version), Supported: c.Supported(), Length: len(c.Raw)}
 		if c.Supported() {
 			cc := &ECHConfigContents{ConfigID: c.ConfigID, KEMID: c.KEM, KEM: wire.HPKEKEMName(c.KEM),
@@ -296,7 +302,7 @@ func DescribeECHConfigList(l *ECHConfigList) *ECHConfigListDetails {
 			}
 			cd.ECHConfigContents = cc
 		}
-		d.Configs = append(d.Configs, cd)
+		out = append(out, cd)
 	}
-	return d
+	return out
 }

@@ -64,7 +64,9 @@ func (e *echAttempt) result(steps []Step, sni string, hsErr error, cs tls.Connec
 	if errors.As(hsErr, &rej) {
 		r.RetryConfigList = rej.RetryConfigList
 		if len(rej.RetryConfigList) > 0 {
-			r.RetryConfigs, _ = wire.ParseECHConfigList(rej.RetryConfigList)
+			if configs, err := wire.ParseECHConfigList(rej.RetryConfigList); err == nil {
+				r.RetryConfigs = inspect.DescribeECHConfigs(configs)
+			}
 		}
 		e.mu.Lock()
 		rejected := e.rejected

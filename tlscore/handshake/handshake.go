@@ -164,10 +164,10 @@ type ECHResult struct {
 	// RetryConfigs are the configs a server that rejected ECH offered instead, decoded, and
 	// RetryConfigList the same as one base64-able list; RetryAuthenticated says whether its
 	// certificate verified for the public name (crypto/tls refuses to use them otherwise).
-	RetryConfigs       []wire.ECHConfig `json:"retry_configs,omitempty"`
-	RetryConfigList    []byte           `json:"retry_config_list,omitempty"`
-	RetryAuthenticated bool             `json:"retry_authenticated"`
-	RetryError         string           `json:"retry_error,omitempty"`
+	RetryConfigs       []inspect.ECHConfigDetails `json:"retry_configs,omitempty"`
+	RetryConfigList    []byte                     `json:"retry_config_list,omitempty"`
+	RetryAuthenticated bool                       `json:"retry_authenticated"`
+	RetryError         string                     `json:"retry_error,omitempty"`
 	// Retried says the handshake shown is a second one, with the rejected one's retry configs;
 	// the first one's rejection is in FirstRejected.
 	Retried       bool       `json:"retried"`

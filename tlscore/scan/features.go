@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/tlskit/tlskit/inspect"
 	"github.com/tlskit/tlskit/tlscore/handshake"
 	"github.com/tlskit/tlskit/tlscore/wire"
 )
@@ -57,8 +58,8 @@ type ECHOffer struct {
 	RetryConfigs bool `json:"retry_configs"`
 	// Configs are those configs, decoded; ConfigList is them as one list (base64 in JSON), as
 	// `tlskit handshake --ech` takes it.
-	Configs    []wire.ECHConfig `json:"configs,omitempty"`
-	ConfigList []byte           `json:"config_list,omitempty"`
+	Configs    []inspect.ECHConfigDetails `json:"configs,omitempty"`
+	ConfigList []byte                     `json:"config_list,omitempty"`
 	// Error says why the configs did not decode.
 	Error string `json:"error,omitempty"`
 }
@@ -156,9 +157,10 @@ func (s *scanner) extensions13(ctx context.Context, suites []uint16) ([]string, 
 	for _, e := range res.EncryptedExtensions.Extensions {
 		if e.Type == wire.ExtEncryptedClientHello {
 			offer.RetryConfigs, offer.ConfigList = true, e.Data
-			var err error
-			if offer.Configs, err = wire.ParseECHConfigList(e.Data); err != nil {
+			if configs, err := wire.ParseECHConfigList(e.Data); err != nil {
 				offer.Error = err.Error()
+			} else {
+				offer.Configs = inspect.DescribeECHConfigs(configs)
 			}
 		}
 	}
