@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/json"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -285,4 +286,95 @@ func waitLog(t *testing.T, s *e2etest.Server, want string) (string, bool) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	return "", false
+}
+
+// TestECHWithBoringSSL: interoperation with the one packaged ECH implementation Debian has,
+// BoringSSL's bssl tool (android-boringssl, Android 13's BoringSSL): its generate-ech config
+// decodes in `tlskit inspect`; `tlskit handshake --ech` gets it accepted by `bssl-tool server`;
+// `bssl-tool client -ech-config-list` gets serve's config accepted (serve logs it, bssl says
+// "Encrypted ClientHello: yes"), and its GREASE ECH is logged as offered, not accepted; and
+// `tlskit scan` reads the bssl server's retry configs with its own GREASE.
+func TestECHWithBoringSSL(t *testing.T) {
+	t.Parallel()
+	bssl := peertest.Need(t, "bssl-tool")
+	dir := t.TempDir()
+	fx := makeFixture(t)
+	ca := fx.path("ca/ca.pem")
+	e2etest.Tlskit(t, dir, "cert", "issue", "localhost", "public.localhost", "--ca-dir", filepath.Join(fx.dir, "ca"), "--out", "leaf.pem", "--key-out", "leaf-key.pem")
+	gen := e2etest.Exec(t, dir, "", nil, bssl, "generate-ech", "-out-ech-config-list", "b.list", "-out-ech-config", "b.config",
+		"-out-private-key", "b.key", "-public-name", "public.localhost", "-config-id", "77")
+	if gen.Code != 0 {
+		t.Fatalf("bssl-tool generate-ech: exit %d\n%s%s", gen.Code, gen.Stdout, gen.Stderr)
+	}
+	e2etest.MustContain(t, "inspect of BoringSSL's config", e2etest.Tlskit(t, dir, "inspect", "b.list"),
+		"config id: 77", "kem: DHKEM(X25519, HKDF-SHA256) (0x0020)", "public name: public.localhost")
+
+	srv := peertest.Start(t, peertest.Program{
+		Name: "bssl-tool", Dir: dir,
+		// -accept takes only a port (bssl binds every interface, as gnutls-serv); the test
+		// connects to 127.0.0.1 only.
+		Args: func(port string) []string {
+			return []string{"server", "-accept", port, "-key", "leaf-key.pem", "-cert", "leaf.pem", "-ech-key", "b.key", "-ech-config", "b.config", "-loop", "-www"}
+		},
+		Ready: func(port, _ string) bool {
+			c, err := net.DialTimeout("tcp", "127.0.0.1:"+port, 200*time.Millisecond)
+			if err == nil {
+				c.Close()
+			}
+			return err == nil
+		},
+	})
+	out, errOut, code := e2etest.RunTlskit(t, dir, nil, "handshake", srv.Localhost(), "--ech", "@b.list", "--ca", ca, "-o", "json")
+	if code != 0 {
+		t.Fatalf("handshake --ech against bssl-tool server: exit %d\n%s", code, errOut)
+	}
+	if e := echOf(t, out); !e.Accepted || e.ConfigID != 77 || e.OuterSNI != "public.localhost" || e.HiddenSNI != "localhost" {
+		t.Errorf("ech %+v", e)
+	}
+	deadline := time.Now().Add(3 * time.Second)
+	for !strings.Contains(srv.Out.String(), "Encrypted ClientHello: yes") && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	e2etest.MustContain(t, "bssl-tool server's view", srv.Out.String(), "Client sent SNI: localhost", "Encrypted ClientHello: yes")
+
+	scanOut, scanErr, code := e2etest.RunTlskit(t, dir, nil, "scan", srv.Addr(), "--checks", "features", "-o", "json")
+	if code != 0 && code != 3 {
+		t.Fatalf("scan: exit %d\n%s", code, scanErr)
+	}
+	var rep struct {
+		Features struct {
+			ECH *struct {
+				RetryConfigs bool `json:"retry_configs"`
+				Configs      []struct {
+					ConfigID int `json:"config_id"`
+				} `json:"configs"`
+			} `json:"ech"`
+		} `json:"features"`
+	}
+	if err := json.Unmarshal([]byte(scanOut), &rep); err != nil || rep.Features.ECH == nil || !rep.Features.ECH.RetryConfigs ||
+		len(rep.Features.ECH.Configs) != 1 || rep.Features.ECH.Configs[0].ConfigID != 77 {
+		t.Errorf("scan's ECH against bssl-tool server: %+v (%v)", rep.Features.ECH, err)
+	}
+
+	s := startECHServe(t, dir, filepath.Join(dir, "ech.pem"))
+	list, _ := base64.StdEncoding.DecodeString(s.configList)
+	if err := os.WriteFile(filepath.Join(dir, "serve.list"), list, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, flag, log, says string
+	}{
+		{"config", "-ech-config-list", `"accepted":true`, "Encrypted ClientHello: yes"},
+		{"grease", "-ech-grease", `"accepted":false`, "Encrypted ClientHello: no"},
+	} {
+		args := []string{"client", "-connect", "127.0.0.1:" + s.Port, "-server-name", "localhost", tc.flag}
+		if tc.name == "config" {
+			args = append(args, "serve.list")
+		}
+		r := e2etest.Exec(t, dir, "", nil, bssl, args...)
+		e2etest.MustContain(t, "bssl-tool client "+tc.flag, r.Stdout+r.Stderr, tc.says)
+		if line, ok := waitLog(t, s.Server, tc.log); !ok || !strings.Contains(line, `"outer_sni":"public.localhost"`) && tc.name == "config" {
+			t.Errorf("%s: serve's log has no line with %s and the public name:\n%s", tc.name, tc.log, s.Out.String())
+		}
+	}
 }
