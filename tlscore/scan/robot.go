@@ -95,9 +95,11 @@ func (s *scanner) robot(ctx context.Context, found map[uint16][]uint16) Check {
 		c.Verdict, c.Received = full.verdict, "with ChangeCipherSpec and Finished, "+full.evidence
 		return c
 	}
-	// The shortened flow leaves a fixed server waiting for the rest, so its wait is bounded by
-	// how long the full flow's answers took rather than by the probe timeout.
-	wait := min(s.opts.Timeout, max(robotShortWait, 4*full.slowest))
+	// The shortened flow leaves a fixed server waiting for the rest, so how long to wait for an
+	// early answer is bounded by how long the full flow's answers took (an oracle answers a bad
+	// padding as fast as it answers a bad Finished), not by the probe timeout; then the rest is
+	// sent.
+	wait := min(s.opts.Timeout, max(robotShortWait, 3*full.slowest))
 	c.Sent += "; then the same without ChangeCipherSpec and Finished"
 	short := s.robotFlow(ctx, v, rsaSuites, false, wait)
 	switch short.verdict {
@@ -109,8 +111,8 @@ func (s *scanner) robot(ctx context.Context, found map[uint16][]uint16) Check {
 	return c
 }
 
-// robotShortWait is the least a shortened-flow connection waits for an answer.
-const robotShortWait = 300 * time.Millisecond
+// robotShortWait is the least a shortened-flow connection waits for an early answer.
+const robotShortWait = 30 * time.Millisecond
 
 // robotSuites picks the highest legacy version that accepts an RSA key transport suite, with
 // those suites: a server may keep RSA key transport in TLS 1.0 only.
@@ -237,12 +239,13 @@ func (s *scanner) robotTry(ctx context.Context, v uint16, suites []uint16, rv ro
 			b.AddUint16LengthPrefixed(func(b *cryptobyte.Builder) { b.AddBytes(enc) })
 		})
 		cke := b.BytesOrPanic()
+		ccsFinished := wire.WrapRecords(wire.ContentChangeCipherSpec, v, []byte{1})
+		// A Finished under keys the server cannot share: 64 random bytes, long enough for any
+		// suite's record protection, so it fails on its MAC, never on its length.
+		ccsFinished = append(ccsFinished, wire.WrapRecords(wire.ContentHandshake, v, randomBytes(64))...)
 		flight := wire.WrapRecords(wire.ContentHandshake, v, cke)
 		if finish {
-			flight = append(flight, wire.WrapRecords(wire.ContentChangeCipherSpec, v, []byte{1})...)
-			// A Finished under keys the server cannot share: 64 random bytes, long enough for
-			// any suite's record protection, so it fails on its MAC, never on its length.
-			flight = append(flight, wire.WrapRecords(wire.ContentHandshake, v, randomBytes(64))...)
+			flight = append(flight, ccsFinished...)
 		}
 		if _, err := conn.Write(flight); err != nil {
 			said = "?" + err.Error()
@@ -251,24 +254,44 @@ func (s *scanner) robotTry(ctx context.Context, v uint16, suites []uint16, rv ro
 		start := time.Now()
 		a := readAnswer(conn, r, wait)
 		took = time.Since(start)
-		switch {
-		case a.alert != nil:
-			said = a.says()
-		case a.closed, a.timeout:
-			said = a.says()
-		case errors.Is(a.err, syscall.ECONNRESET):
-			// A reset is an answer too: servers differ in it (the paper's "TCP reset").
-			said = "a TCP reset"
-		case a.err != nil:
-			said = "?no usable answer"
-		default:
-			said = "?" + a.says()
+		if finish || !a.timeout {
+			said = robotAnswer(a)
+			if !finish {
+				said = "before ChangeCipherSpec: " + said
+			}
+			return
+		}
+		// Nothing early: complete the flow, so a server that takes one connection at a time
+		// (s_server) is not held for the probe timeout, and so the late answer is seen too.
+		if _, err := conn.Write(ccsFinished); err != nil {
+			said = "?" + err.Error()
+			return
+		}
+		said = "nothing before ChangeCipherSpec and Finished, then " + robotAnswer(readAnswer(conn, r, s.opts.Timeout))
+		if strings.Contains(said, "?") {
+			said = "?" + strings.ReplaceAll(said, "?", "")
 		}
 	})
 	if said == "" {
 		said = "?" + probe.Received
 	}
 	return said, took
+}
+
+// robotAnswer says how the server ended a ROBOT connection ("fatal bad_record_mac alert", "the
+// connection closed", "no answer", "a TCP reset"); an answer that proves nothing starts with "?".
+func robotAnswer(a answer) string {
+	switch {
+	case a.alert != nil, a.closed, a.timeout:
+		return a.says()
+	case errors.Is(a.err, syscall.ECONNRESET):
+		// A reset is an answer too: servers differ in it (the paper's "TCP reset").
+		return "a TCP reset"
+	case a.err != nil:
+		return "?no usable answer"
+	default:
+		return "?" + a.says()
+	}
 }
 
 // robotMinBits is the smallest modulus the variants fit in: 64 bytes.
