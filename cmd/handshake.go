@@ -266,6 +266,11 @@ func runHandshake(ctx context.Context, a *app, o *handshakeOptions, args []strin
 		opts := plan.base
 		opts.Target = t
 		opts.StartTLS = o.starttls.forTarget(t)
+		if (plan.echAuto || len(opts.ECHConfigList) > 0) && opts.StartTLS != "" {
+			outcomes[i] = handshakeOutcome{err: withHint(usageErrorf("%s: --ech needs TLS from the first byte, and this target means STARTTLS %s", t.Address(), opts.StartTLS),
+				"add --starttls none to speak TLS at once")}
+			return
+		}
 		var record *ech.HTTPSRecord
 		if plan.echAuto {
 			var err error
@@ -274,6 +279,9 @@ func runHandshake(ctx context.Context, a *app, o *handshakeOptions, args []strin
 				return
 			}
 			opts.ECHConfigList = record.ConfigList
+			if to, moved := echEndpoint(t, record); moved && opts.ConnectTo == nil {
+				opts.ConnectTo = &to // the service is where its record says (RFC 9460 section 2.4.3)
+			}
 		}
 		res, err := handshake.Run(ctx, opts)
 		if res != nil && res.ECH != nil && record != nil {
@@ -408,6 +416,10 @@ func handshakeError(err error) error {
 	}
 	for _, st := range he.Result.Steps {
 		if st.Direction == handshake.Received && st.Message == "Alert" && strings.Contains(st.Summary, "protocol_version") {
+			if he.Result.ECH != nil {
+				// ECH is TLS 1.3's: no lower version can help.
+				return withHint(plain, "the server refused TLS 1.3, which ECH needs")
+			}
 			// The server speaks none of the versions offered (1.2 and 1.3 unless asked).
 			return withHint(plain, "the server refused every TLS version offered; an older server may speak only TLS 1.0 or 1.1: try --tls-min 1.0 (or set the range with --tls-min/--tls-max)")
 		}

@@ -364,7 +364,7 @@ func TestHandshakeLayouts(t *testing.T) {
 		res := fixtureHandshake(t)
 		res.Steps = res.Steps[:6]
 		res.Version, res.CipherSuite = "", ""
-		res.ECH = &handshake.ECHResult{PublicName: "public.example.test", OuterSNI: "public.example.test", HiddenSNI: "example.test", ConfigID: 6,
+		res.ECH = &handshake.ECHResult{Rejected: true, PublicName: "public.example.test", OuterSNI: "public.example.test", HiddenSNI: "example.test", ConfigID: 6,
 			RetryConfigs:    inspect.DescribeECHConfigs([]wire.ECHConfig{{Version: wire.ECHConfigVersion, ConfigID: 7, KEM: wire.HPKEKemX25519, PublicName: "public.example.test"}, {Version: 0xfe0e, Raw: []byte{0xfe, 0x0e, 0, 0}}}),
 			RetryConfigList: []byte{0, 4, 0xfe, 0x0e, 0, 0}, RetryAuthenticated: true}
 		res.Error = "TLS handshake with example.test:8443: server rejected ECH"

@@ -249,8 +249,12 @@ func (r *handshakeReport) ech(e *handshake.ECHResult) {
 	if e.HPKESuite != nil {
 		suite = ", " + e.HPKESuite.String()
 	}
-	if e.DNSRecord != nil {
-		r.line("%s config from the DNS HTTPS record of %s (asked %s)", label, esc(e.DNSRecord.Name), esc(e.DNSRecord.Server))
+	if d := e.DNSRecord; d != nil {
+		endpoint := ""
+		if d.Target != "." && d.Target != "" || d.Port != 0 {
+			endpoint = fmt.Sprintf(", service at %s port %d", strings.TrimSuffix(d.Target, "."), d.Port)
+		}
+		r.line("%s config from the DNS HTTPS record of %s (asked %s%s)", label, esc(d.Name), esc(d.Server), esc(endpoint))
 		label = "                 "
 	}
 	if f := e.FirstRejected; f != nil {
@@ -261,10 +265,17 @@ func (r *handshakeReport) ech(e *handshake.ECHResult) {
 		r.line("%s %s: the wire showed only %s; %s was hidden (config %d%s)", label, p.Good("accepted"), esc(orNone(e.OuterSNI)), esc(orNone(e.HiddenSNI)), e.ConfigID, suite)
 		return
 	}
+	if !e.Rejected {
+		r.line("%s %s: the handshake failed before the server accepted or rejected config %d (see above); the outer hello showed %s", label,
+			p.Warn("no verdict"), e.ConfigID, esc(orNone(e.OuterSNI)))
+		return
+	}
 	r.line("%s %s: the server could not use config %d%s; the outer hello showed %s, %s stayed hidden", label, p.Bad("rejected"),
 		e.ConfigID, suite, esc(orNone(e.OuterSNI)), esc(orNone(e.HiddenSNI)))
 	const indent = "                 "
 	switch {
+	case len(e.RetryConfigs) == 0 && len(e.RetryConfigList) > 0:
+		r.line("%s retry configs offered, %s", indent, p.Bad(esc(e.RetryError)))
 	case len(e.RetryConfigs) == 0:
 		r.line("%s no retry configs offered", indent)
 	default:

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"strings"
 
 	"github.com/tlskit/tlskit/tlscore/connect"
 	"github.com/tlskit/tlskit/tlscore/ech"
@@ -80,4 +81,17 @@ func lookupECH(ctx context.Context, t connect.Target, opts handshake.Options, dn
 		return nil, fmt.Errorf("--ech auto: the HTTPS record of %s: %w", rec.Name, err)
 	}
 	return rec, nil
+}
+
+// echEndpoint is where an HTTPS record says the service of t is: its TargetName ("." for the
+// owner itself) and port parameter; moved says it is not t itself.
+func echEndpoint(t connect.Target, rec *ech.HTTPSRecord) (connect.Target, bool) {
+	to := connect.Target{Host: t.Host, Port: t.Port}
+	if target := strings.TrimSuffix(rec.Target, "."); target != "" && !strings.EqualFold(target, t.Host) {
+		to.Host = target
+	}
+	if rec.Port != 0 {
+		to.Port = int(rec.Port)
+	}
+	return to, to.Host != t.Host || to.Port != t.Port
 }

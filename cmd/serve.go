@@ -123,7 +123,7 @@ for up to --drain (5s) and exit 0.`,
 	fs.IntVar(&o.maxHeaderBytes, "max-header-bytes", 64<<10, "largest request header accepted")
 	fs.BoolVar(&o.ech, "ech", false, "accept Encrypted Client Hello (RFC 9849) with a fresh X25519 key; the config and its DNS HTTPS record are printed at start-up")
 	fs.StringVar(&o.echKey, "ech-key", "", "keep the ECH key in this file (implies --ech): used when it exists, made 0600 when not; --force replaces a file that is not a usable key")
-	fs.StringVar(&o.echPublicName, "ech-public-name", "", "the public name of the ECH config, which clients send in the clear (default: the certificate's first DNS name)")
+	fs.StringVar(&o.echPublicName, "ech-public-name", "", "the public name of the ECH config, which clients send in the clear; the certificate must be valid for it (default: the --ech-key file's, else public.localhost with the ephemeral certificate, which then covers it, else the first DNS name of --cert with two labels or more)")
 	return c
 }
 
@@ -262,14 +262,21 @@ func (o *serveOptions) setup(a *app) (*serveSetup, error) {
 			return checkStaple(a, der, c)
 		}}
 	}
-	if o.ech && len(o.certFiles) == 0 {
-		// The ephemeral certificate is for the public name too, so a client whose ECH is
-		// rejected can authenticate the retry configs (RFC 9849 section 6.1.7).
-		if o.echPublicName == "" {
-			o.echPublicName = defaultECHPublicName
+	var echFile *echKeyFile
+	if o.ech {
+		if echFile, err = readECHKey(o.echKey); err != nil {
+			return nil, err
 		}
-		if !contains(o.hosts, o.echPublicName) {
-			o.hosts = append(o.hosts, o.echPublicName)
+		if len(o.certFiles) == 0 {
+			// The ephemeral certificate is for the public name too, so a client whose ECH is
+			// rejected can authenticate the retry configs (RFC 9849 section 6.1.7).
+			name := echFile.publicName(o.echPublicName)
+			if name == "" {
+				name = defaultECHPublicName
+			}
+			if !contains(o.hosts, name) {
+				o.hosts = append(o.hosts, name)
+			}
 		}
 	}
 	if s.certs, s.ephemeral, err = o.certificates(a, staple); err != nil {
@@ -284,7 +291,7 @@ func (o *serveOptions) setup(a *app) (*serveSetup, error) {
 		if lo.MaxVersion != 0 && lo.MaxVersion < tls.VersionTLS13 {
 			return nil, usageErrorf("--ech needs TLS 1.3, which --tls-max leaves out")
 		}
-		if s.echKey, err = o.echKeyFor(s.certs); err != nil {
+		if s.echKey, err = o.echKeyFor(a, s.certs, echFile); err != nil {
 			return nil, err
 		}
 		lo.ECHKeys = []tls.EncryptedClientHelloKey{s.echKey.key.TLSKey(true)}

@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"crypto/x509"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -39,19 +40,55 @@ const defaultECHPublicName = "public.localhost"
 // maxECHKeyFile bounds what --ech-key reads: a key file is a few hundred bytes.
 const maxECHKeyFile = 64 << 10
 
-// echKeyFor finds serve's ECH key: the --ech-key file's when it holds one, else a new one
-// (saved to --ech-key when given, 0600, never over a file without --force).
-func (o *serveOptions) echKeyFor(certs *server.CertStore) (*serveECHKey, error) {
+// echKeyFile is what --ech-key's file held before serve started: a key, or why it is none.
+type echKeyFile struct {
+	path string
+	key  *ech.Key
+	// exists: there is a file, and err says why it is not a usable key when key is nil.
+	exists bool
+	err    error
+}
+
+// readECHKey reads the --ech-key file, when one is given and exists.
+func readECHKey(path string) (*echKeyFile, error) {
+	f := &echKeyFile{path: path}
+	if path == "" {
+		return f, nil
+	}
+	data, err := readECHKeyFile(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return f, nil
+	case err != nil:
+		return nil, fmt.Errorf("--ech-key: %w", err)
+	}
+	f.exists = true
+	f.key, f.err = ech.ParseKeyPEM(data)
+	return f, nil
+}
+
+// publicName is the public name to serve: the one asked for, else the file's key's.
+func (f *echKeyFile) publicName(asked string) string {
+	if asked == "" && f != nil && f.key != nil {
+		return f.key.Config.PublicName
+	}
+	return asked
+}
+
+// echKeyFor finds serve's ECH key: the --ech-key file's when it holds one for the public name,
+// else a new one (saved to --ech-key when given, 0600; a file that holds no usable key, or one
+// for another public name, is replaced only with --force).
+func (o *serveOptions) echKeyFor(a *app, certs *server.CertStore, file *echKeyFile) (*serveECHKey, error) {
 	host := "localhost"
-	var names []string
+	var leaf *x509.Certificate
 	if leaves := certs.Leaves(); len(leaves) > 0 {
-		names = leaves[0].DNSNames
+		leaf = leaves[0]
 	}
-	if len(names) > 0 {
-		host = names[0]
+	if leaf != nil && len(leaf.DNSNames) > 0 {
+		host = leaf.DNSNames[0]
 	}
-	publicName := o.echPublicName
-	for _, n := range names {
+	publicName := file.publicName(o.echPublicName)
+	for _, n := range dnsNames(leaf) {
 		// The default is a name of the certificate that clients take as a public name: one
 		// with two labels or more (crypto/tls refuses "localhost").
 		if publicName == "" && strings.Contains(strings.Trim(n, "."), ".") && !strings.HasPrefix(n, "*") {
@@ -61,46 +98,51 @@ func (o *serveOptions) echKeyFor(certs *server.CertStore) (*serveECHKey, error) 
 	if publicName == "" {
 		return nil, usageErrorf("--ech: the certificate has no DNS name of two labels or more to be the public name; give one with --ech-public-name")
 	}
-	if o.echKey != "" {
-		data, err := readECHKeyFile(o.echKey)
-		switch {
-		case errors.Is(err, fs.ErrNotExist):
-		case err != nil:
-			return nil, fmt.Errorf("--ech-key: %w", err)
-		default:
-			k, perr := ech.ParseKeyPEM(data)
-			if perr == nil && (o.echPublicName == "" || o.echPublicName == k.Config.PublicName) {
-				return &serveECHKey{key: k, from: "from " + o.echKey, host: host}, nil
-			}
-			if !o.force {
-				if perr == nil {
-					perr = fmt.Errorf("its public name is %q, not %q", k.Config.PublicName, o.echPublicName)
-				}
-				return nil, withHint(fmt.Errorf("--ech-key: %s cannot be used: %w", o.echKey, perr),
-					"add --force to replace it with a new key, or choose another file")
-			}
+	if leaf != nil && leaf.VerifyHostname(publicName) != nil {
+		return nil, withHint(usageErrorf("--ech: the certificate is not valid for the public name %s, so a client whose ECH is rejected could not trust the configs it is sent to retry with", publicName),
+			"give a certificate for "+publicName+" too, or --ech-public-name NAME with a name it has")
+	}
+	if file.key != nil && file.key.Config.PublicName == publicName {
+		return &serveECHKey{key: file.key, from: "from " + file.path, host: host}, nil
+	}
+	if file.exists {
+		why := file.err
+		if why == nil {
+			why = fmt.Errorf("its public name is %q, not %q", file.key.Config.PublicName, publicName)
 		}
+		if !o.force {
+			return nil, withHint(fmt.Errorf("--ech-key: %s cannot be used: %w", file.path, why),
+				"add --force to replace it with a new key, or choose another file")
+		}
+		a.warnf("--ech-key: replacing %s with a new key (--force): %v", file.path, why)
 	}
 	k, err := ech.Generate(publicName)
 	if err != nil {
 		return nil, usageErrorf("--ech-public-name: %v", err)
 	}
 	sk := &serveECHKey{key: k, from: "generated", host: host}
-	if o.echKey != "" {
+	if file.path != "" {
 		pemData, err := k.MarshalPEM()
 		if err != nil {
 			return nil, err
 		}
-		f := certgen.OutputFile{Path: o.echKey, Data: pemData, Mode: 0o600, Kind: "ECH key"}
+		f := certgen.OutputFile{Path: file.path, Data: pemData, Mode: 0o600, Kind: "ECH key"}
 		if err := certgen.WriteFiles([]certgen.OutputFile{f}, o.force); err != nil {
 			if ee := (*certgen.ExistsError)(nil); errors.As(err, &ee) {
 				return nil, withHint(err, "add --force to replace it, or choose another --ech-key file")
 			}
 			return nil, err
 		}
-		sk.from = "generated and saved to " + o.echKey
+		sk.from = "generated and saved to " + file.path
 	}
 	return sk, nil
+}
+
+func dnsNames(c *x509.Certificate) []string {
+	if c == nil {
+		return nil
+	}
+	return c.DNSNames
 }
 
 // readECHKeyFile reads a key file, refusing anything but a small regular file.

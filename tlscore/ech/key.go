@@ -11,7 +11,6 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/tlskit/tlskit/tlscore/wire"
@@ -76,6 +75,9 @@ func checkPublicName(name string) error {
 		return fmt.Errorf("the ECH public name %q has one label; clients skip such configs (use a name like public.%s)", name, name)
 	}
 	for _, l := range labels {
+		if len(l) > 63 {
+			return fmt.Errorf("the ECH public name %q has a label of %d bytes, at most 63", name, len(l))
+		}
 		if l == "" || strings.HasPrefix(l, "-") || strings.HasSuffix(l, "-") || strings.ContainsFunc(l, func(r rune) bool {
 			return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-')
 		}) {
@@ -142,15 +144,18 @@ func unusable(c wire.ECHConfig) string {
 	return "has no HPKE suite a client implements"
 }
 
-// isIPv4ish is RFC 9849's test: a name whose last label is numeric is an IPv4 address.
+// isIPv4ish is RFC 9849 section 6.1.7's test (after the WHATWG URL standard): a name whose
+// last label is all digits, or 0x followed by hex digits, is an IPv4 address.
 func isIPv4ish(name string) bool {
 	labels := strings.Split(strings.TrimSuffix(name, "."), ".")
-	last := labels[len(labels)-1]
-	if strings.HasPrefix(strings.ToLower(last), "0x") {
-		return true
+	last := strings.ToLower(labels[len(labels)-1])
+	isAll := func(s, digits string) bool {
+		return s != "" && !strings.ContainsFunc(s, func(r rune) bool { return !strings.ContainsRune(digits, r) })
 	}
-	_, err := strconv.ParseUint(last, 10, 64)
-	return err == nil
+	if hex, ok := strings.CutPrefix(last, "0x"); ok {
+		return hex == "" || isAll(hex, "0123456789abcdef")
+	}
+	return isAll(last, "0123456789")
 }
 
 // ConfigList is the ECHConfigList holding this key's config alone: what DNS publishes.

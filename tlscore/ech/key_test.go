@@ -51,12 +51,12 @@ func TestGenerateAndPEM(t *testing.T) {
 }
 
 func TestPublicName(t *testing.T) {
-	for _, name := range []string{"", "192.0.2.1", "a.b.0x10", "::1", strings.Repeat("a", 256), "localhost", "a..b", "-a.example", "a_b.example"} {
+	for _, name := range []string{"", "192.0.2.1", "a.b.0x10", "::1", strings.Repeat("a", 256), "localhost", "a..b", "-a.example", "a_b.example", "a.123456789012345678901234", "a.0x1f", "a.0x", strings.Repeat("a", 64) + ".example"} {
 		if _, err := Generate(name); err == nil {
 			t.Errorf("Generate(%q) took it", name)
 		}
 	}
-	for _, name := range []string{"public.localhost", "public.example", "xn--bcher-kva.example"} {
+	for _, name := range []string{"public.localhost", "public.example", "xn--bcher-kva.example", "a.0xzz", "a.1a"} {
 		if _, err := Generate(name); err != nil {
 			t.Errorf("Generate(%q): %v", name, err)
 		}

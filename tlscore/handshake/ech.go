@@ -62,9 +62,12 @@ func (e *echAttempt) result(steps []Step, sni string, hsErr error, cs tls.Connec
 	r.PublicName = r.OuterSNI
 	var rej *tls.ECHRejectionError
 	if errors.As(hsErr, &rej) {
+		r.Rejected = true
 		r.RetryConfigList = rej.RetryConfigList
+		var parseErr error
 		if len(rej.RetryConfigList) > 0 {
-			if configs, err := wire.ParseECHConfigList(rej.RetryConfigList); err == nil {
+			var configs []wire.ECHConfig
+			if configs, parseErr = wire.ParseECHConfigList(rej.RetryConfigList); parseErr == nil {
 				r.RetryConfigs = inspect.DescribeECHConfigs(configs)
 			}
 		}
@@ -79,6 +82,9 @@ func (e *echAttempt) result(steps []Step, sni string, hsErr error, cs tls.Connec
 			r.RetryAuthenticated = true
 		default:
 			r.RetryError = "the server's certificate does not authenticate the public name " + r.PublicName + ": " + v.Error
+		}
+		if parseErr != nil {
+			r.RetryError = "the retry configs do not decode: " + parseErr.Error()
 		}
 	}
 	return r

@@ -35,6 +35,19 @@ func echCert(t *testing.T) (tls.Certificate, *x509.CertPool) {
 	return c, pool
 }
 
+// echTestCertFor is a self-signed certificate for names alone, made for the test.
+func echTestCertFor(t *testing.T, names ...string) tls.Certificate {
+	var once peertest.OnceCert
+	return once.Get(t, "a certificate for "+strings.Join(names, ", "), func() *x509.Certificate {
+		return &x509.Certificate{
+			SerialNumber: big.NewInt(0xec5), Subject: pkix.Name{CommonName: names[0]},
+			NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
+			KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+			BasicConstraintsValid: true, IsCA: true, DNSNames: names,
+		}
+	})
+}
+
 // echServer is a Go crypto/tls server with the given ECH keys, counting its handshakes.
 func echServer(t *testing.T, cert tls.Certificate, keys ...*ech.Key) (addr string, handshakes func() int) {
 	var tkeys []tls.EncryptedClientHelloKey
@@ -104,7 +117,7 @@ func TestECH(t *testing.T) {
 			t.Fatalf("error %v, want the rejection", err)
 		}
 		e := res.ECH
-		if e == nil || e.Accepted || !e.RetryAuthenticated || !bytes.Equal(e.RetryConfigList, key.ConfigList()) || len(e.RetryConfigs) != 1 ||
+		if e == nil || e.Accepted || !e.Rejected || !e.RetryAuthenticated || !bytes.Equal(e.RetryConfigList, key.ConfigList()) || len(e.RetryConfigs) != 1 ||
 			e.RetryConfigs[0].ConfigID != key.Config.ConfigID || e.ConfigID != stale.Config.ConfigID {
 			t.Fatalf("ECH %+v", e)
 		}
@@ -138,6 +151,41 @@ func TestECH(t *testing.T) {
 		}
 		if n := count(); n != 1 {
 			t.Errorf("%d handshakes, want no retry with unauthenticated configs", n)
+		}
+	})
+
+	t.Run("retry configs not for the public name", func(t *testing.T) {
+		t.Parallel()
+		// A trusted certificate for the hidden name only: the rejection is not authenticated
+		// for the public name, so its configs are shown, not used.
+		hiddenOnly := echTestCertFor(t, "secret.test")
+		pool := x509.NewCertPool()
+		pool.AddCert(hiddenOnly.Leaf)
+		other, count := echServer(t, hiddenOnly, key)
+		res, err := run(stale.ConfigList(), true, pool, other)
+		if err == nil {
+			t.Fatal("the handshake succeeded")
+		}
+		if e := res.ECH; e == nil || !e.Rejected || e.RetryAuthenticated || e.Retried || !strings.Contains(e.RetryError, "public name public.test") {
+			t.Fatalf("ECH %+v", e)
+		}
+		if n := count(); n != 1 {
+			t.Errorf("%d handshakes, want no retry with configs the public name did not authenticate", n)
+		}
+	})
+
+	t.Run("failed before a verdict", func(t *testing.T) {
+		t.Parallel()
+		// A TLS 1.2-only server refuses the version: no ECH verdict, whatever the config.
+		tls12 := peertest.Serve(t, func(ctx context.Context, c net.Conn) {
+			peertest.ServeTLSConfig(c, &tls.Config{Certificates: []tls.Certificate{cert}, MaxVersion: tls.VersionTLS12}, 5*time.Second)
+		})
+		res, err := run(key.ConfigList(), true, pool, tls12)
+		if err == nil {
+			t.Fatal("the handshake succeeded")
+		}
+		if e := res.ECH; e == nil || e.Accepted || e.Rejected || e.Retried {
+			t.Fatalf("ECH %+v, want neither accepted nor rejected", e)
 		}
 	})
 

@@ -150,8 +150,11 @@ type TLS12Session struct {
 // ECHResult is what Encrypted Client Hello did in a handshake.
 type ECHResult struct {
 	// Accepted: the server decrypted the inner ClientHello and the handshake is the inner
-	// one's (its certificate is for the hidden name).
+	// one's (its certificate is for the hidden name). Rejected: the server completed the
+	// outer handshake instead (it could not use the config). Neither: the handshake failed
+	// before the server said, for another reason (the error says which).
 	Accepted bool `json:"accepted"`
+	Rejected bool `json:"rejected"`
 	// PublicName is the config's public name: the outer ClientHello's SNI, all the wire shows.
 	PublicName string `json:"public_name"`
 	// OuterSNI is the SNI of the ClientHello as recorded on the wire (the public name, unless
@@ -223,14 +226,23 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 // runECH is one handshake, run again once with the server's retry configs when ECHRetry asks.
 func runECH(ctx context.Context, opts Options, watch *ticketWatch) (*Result, error) {
 	res, err := runOnce(ctx, opts, watch)
-	if !opts.ECHRetry || res == nil || res.ECH == nil || res.ECH.Accepted || len(res.ECH.RetryConfigList) == 0 || !res.ECH.RetryAuthenticated {
+	if !opts.ECHRetry || res == nil || res.ECH == nil || !res.ECH.Rejected || len(res.ECH.RetryConfigList) == 0 || !res.ECH.RetryAuthenticated {
+		return res, err
+	}
+	if uerr := ech.Usable(res.ECH.RetryConfigList); uerr != nil {
+		res.ECH.RetryError = "the retry configs cannot be used: " + uerr.Error()
 		return res, err
 	}
 	// Once more with the configs the server gave, on a connection (and timeout) of its own.
 	again := opts
 	again.ECHConfigList, again.ECHRetry = res.ECH.RetryConfigList, false
 	res2, err2 := runOnce(ctx, again, watch)
-	if res2 != nil && res2.ECH != nil {
+	if res2 != nil {
+		if res2.ECH == nil {
+			// No hello went out the second time (the connection failed): the first attempt's
+			// rejection is still what there is to show.
+			res2.ECH = &ECHResult{}
+		}
 		res2.ECH.Retried, res2.ECH.FirstRejected = true, res.ECH
 	}
 	return res2, err2
@@ -245,6 +257,14 @@ func runOnce(ctx context.Context, opts Options, watch *ticketWatch) (*Result, er
 	timeout := opts.Timeout
 	if timeout <= 0 {
 		timeout = 10 * time.Second
+	}
+	if opts.Gate != nil {
+		// Waited for before the connection's own timeout starts, as a scan's probes are.
+		release, err := opts.Gate(ctx)
+		if err != nil {
+			return nil, &Error{Stage: connect.StageConnect, Addr: opts.Target.Address(), Err: err}
+		}
+		defer release()
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
@@ -267,13 +287,6 @@ func runOnce(ctx context.Context, opts Options, watch *ticketWatch) (*Result, er
 	dialTo := t
 	if opts.ConnectTo != nil {
 		dialTo = *opts.ConnectTo
-	}
-	if opts.Gate != nil {
-		release, err := opts.Gate(ctx)
-		if err != nil {
-			return res, &Error{Stage: connect.StageConnect, Addr: dialTo.Address(), Err: err, Result: res}
-		}
-		defer release()
 	}
 	start := time.Now()
 	conn, dt, err := connect.Dial(ctx, connect.DialOptions{Host: dialTo.Host, Port: dialTo.Port, Proxy: opts.Proxy, Resolver: opts.Resolver})

@@ -91,7 +91,7 @@ func fixtureResult(t *testing.T) *Result {
 		ECH: &ECHResult{Accepted: true, PublicName: "public.example.test", OuterSNI: "public.example.test", HiddenSNI: "mail.example.test",
 			ConfigID: 7, HPKESuite: &wire.HPKESuite{KDF: wire.HPKEKdfSHA256, AEAD: wire.HPKEAeadAES128GCM}, Retried: true,
 			DNSRecord: &ech.HTTPSRecord{Name: "_587._https.mail.example.test.", Priority: 1, Target: "mail.example.test.", ALPN: []string{"smtp"}, Port: 587, Server: "127.0.0.53:53"},
-			FirstRejected: &ECHResult{PublicName: "public.example.test", OuterSNI: "public.example.test", HiddenSNI: "mail.example.test", ConfigID: 6,
+			FirstRejected: &ECHResult{Rejected: true, PublicName: "public.example.test", OuterSNI: "public.example.test", HiddenSNI: "mail.example.test", ConfigID: 6,
 				RetryConfigs: inspect.DescribeECHConfigs([]wire.ECHConfig{{Version: wire.ECHConfigVersion, ConfigID: 7, KEM: wire.HPKEKemX25519, PublicKey: bytes.Repeat([]byte{0x42}, 32),
 					CipherSuites: []wire.HPKESuite{{KDF: wire.HPKEKdfSHA256, AEAD: wire.HPKEAeadChaCha20}}, MaximumNameLength: 32, PublicName: "public.example.test",
 					Extensions: []wire.ECHConfigExtension{{Type: 0x8001, Data: []byte{1}}}}}),

@@ -92,9 +92,9 @@ func resumeWith(ctx context.Context, opts Options, first *Result, watch *ticketW
 			}
 		}
 	}
-	if r.Offered == "none" && r.SelectedIdentity != nil {
+	if r.Offered == "none" && (r.SelectedIdentity != nil || first.Version == "TLS 1.3" && second.ECH != nil && second.ECH.Accepted) {
 		// With ECH the PSK goes in the encrypted inner hello: the wire's outer one shows none,
-		// but the server selected it.
+		// but the server selected it, or decrypted the hello that carried it.
 		r.Offered, r.Why = "psk", ""
 	}
 	r.Accepted = err == nil && second.didResume

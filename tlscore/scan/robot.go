@@ -89,8 +89,8 @@ func (s *scanner) robot(ctx context.Context, found map[uint16][]uint16) Check {
 		c.Verdict, c.Sent, c.Received = NotApplicable, "nothing", "no RSA key transport suite is accepted"
 		return c
 	}
-	c.Sent = fmt.Sprintf("%d %s ClientKeyExchanges of RSA key transport, one a connection: %s", len(robotVariants), wire.VersionName(v), variantNames())
-	full := s.robotFlow(ctx, v, rsaSuites, true, s.opts.Timeout)
+	c.Sent = fmt.Sprintf("%d %s ClientKeyExchanges of RSA key transport, one a connection: %s", len(robotVariants), wire.VersionName(v), variantNames(robotVariants))
+	full := s.robotFlow(ctx, v, rsaSuites, robotVariants, true, s.opts.Timeout)
 	if full.verdict != NotVulnerable {
 		c.Verdict, c.Received = full.verdict, "with ChangeCipherSpec and Finished, "+full.evidence
 		return c
@@ -100,8 +100,8 @@ func (s *scanner) robot(ctx context.Context, found map[uint16][]uint16) Check {
 	// padding as fast as it answers a bad Finished), not by the probe timeout; then the rest is
 	// sent.
 	wait := min(s.opts.Timeout, max(robotShortWait, 3*full.slowest))
-	c.Sent += "; then the same without ChangeCipherSpec and Finished"
-	short := s.robotFlow(ctx, v, rsaSuites, false, wait)
+	c.Sent += "; then " + variantNames(robotShortVariants) + " without ChangeCipherSpec and Finished until an answer or a wait"
+	short := s.robotFlow(ctx, v, rsaSuites, robotShortVariants, false, wait)
 	switch short.verdict {
 	case NotVulnerable:
 		c.Verdict, c.Received = NotVulnerable, "the same answer to every padding: "+full.same+"; without ChangeCipherSpec and Finished, "+short.same
@@ -110,6 +110,12 @@ func (s *scanner) robot(ctx context.Context, found map[uint16][]uint16) Check {
 	}
 	return c
 }
+
+// robotShortVariants are the paddings the shortened flow compares: the well-formed one with the
+// two malformations the oracles of the paper's shortened flow told apart (the first bytes, the
+// separator). Each connection holds a server that serves one at a time for its wait, so the
+// flow keeps to three.
+var robotShortVariants = []robotVariant{robotVariants[0], robotVariants[1], robotVariants[3]}
 
 // robotShortWait is the least a shortened-flow connection waits for an early answer.
 const robotShortWait = 30 * time.Millisecond
@@ -144,12 +150,12 @@ type robotResult struct {
 // robotFlow sends every variant once (twice when the answers differ, since a difference from a
 // dropped connection is no oracle). An answer that proves nothing in either round makes the
 // flow inconclusive: it cannot be compared.
-func (s *scanner) robotFlow(ctx context.Context, v uint16, suites []uint16, finish bool, wait time.Duration) robotResult {
+func (s *scanner) robotFlow(ctx context.Context, v uint16, suites []uint16, variants []robotVariant, finish bool, wait time.Duration) robotResult {
 	round := func() ([]string, time.Duration) {
-		answers := make([]string, len(robotVariants))
-		took := make([]time.Duration, len(robotVariants))
+		answers := make([]string, len(variants))
+		took := make([]time.Duration, len(variants))
 		var wg sync.WaitGroup
-		for i, rv := range robotVariants {
+		for i, rv := range variants {
 			wg.Go(func() { answers[i], took[i] = s.robotTry(ctx, v, suites, rv, finish, wait) })
 		}
 		wg.Wait()
@@ -157,16 +163,16 @@ func (s *scanner) robotFlow(ctx context.Context, v uint16, suites []uint16, fini
 	}
 	answers, slowest := round()
 	if unusable(answers) {
-		return robotResult{verdict: Inconclusive, evidence: robotSummary(answers)}
+		return robotResult{verdict: Inconclusive, evidence: robotSummary(variants, answers)}
 	}
 	if !differs(answers) {
 		return robotResult{verdict: NotVulnerable, evidence: "the same answer to every padding: " + answers[0], same: answers[0], slowest: slowest}
 	}
 	again, _ := round()
 	if unusable(again) || !slices.Equal(answers, again) {
-		return robotResult{verdict: Inconclusive, evidence: "the answers changed between two rounds: " + robotSummary(answers) + " / " + robotSummary(again)}
+		return robotResult{verdict: Inconclusive, evidence: "the answers changed between two rounds: " + robotSummary(variants, answers) + " / " + robotSummary(variants, again)}
 	}
-	return robotResult{verdict: Vulnerable, evidence: "the server tells the paddings apart: " + robotSummary(answers)}
+	return robotResult{verdict: Vulnerable, evidence: "the server tells the paddings apart: " + robotSummary(variants, answers)}
 }
 
 // unusable says whether any answer proves nothing (starts with "?").
@@ -174,9 +180,9 @@ func unusable(answers []string) bool {
 	return slices.ContainsFunc(answers, func(a string) bool { return strings.HasPrefix(a, "?") })
 }
 
-func variantNames() string {
+func variantNames(variants []robotVariant) string {
 	var names []string
-	for _, v := range robotVariants {
+	for _, v := range variants {
 		names = append(names, v.name)
 	}
 	return strings.Join(names, ", ")
@@ -191,10 +197,10 @@ func differs(answers []string) bool {
 	return false
 }
 
-func robotSummary(answers []string) string {
+func robotSummary(variants []robotVariant, answers []string) string {
 	var parts []string
 	for i, a := range answers {
-		parts = append(parts, robotVariants[i].name+": "+strings.TrimPrefix(a, "?"))
+		parts = append(parts, variants[i].name+": "+strings.TrimPrefix(a, "?"))
 	}
 	return strings.Join(parts, "; ")
 }

@@ -38,10 +38,10 @@ type peerFaults struct {
 	// the first-bytes oracle the ROBOT paper found in F5, Citrix and others. A fixed peer fails
 	// them all on the Finished.
 	robot bool
-	// robotShortened: a badly padded ClientKeyExchange followed by nothing is refused with
-	// handshake_failure within 100 ms, while one followed by ChangeCipherSpec and Finished
-	// fails on the Finished like any other: the oracle the paper found only in its shortened
-	// message flow.
+	// robotShortened: a badly padded ClientKeyExchange is refused with handshake_failure as
+	// soon as it is read, unless ChangeCipherSpec and Finished came with it (they are read
+	// within 5 ms), which then fail on the Finished like any other: the oracle the paper found
+	// only in its shortened message flow.
 	robotShortened bool
 }
 
@@ -97,7 +97,7 @@ func legacyPeer(t *testing.T, f peerFaults) int {
 		hdr := make([]byte, 5)
 		for {
 			if badPadding {
-				_ = c.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
+				_ = c.SetReadDeadline(time.Now().Add(5 * time.Millisecond))
 			}
 			if _, err := io.ReadFull(c, hdr); err != nil {
 				var ne net.Error

@@ -447,9 +447,10 @@ type EncryptedExtensions struct {
 	// ECHRetryConfigsLength is the size of the ECHConfigList a server sends when it
 	// rejected ECH, 0 when absent.
 	ECHRetryConfigsLength int `json:"ech_retry_configs_length,omitempty"`
-	// ECHRetryConfigs is that ECHConfigList decoded.
-	ECHRetryConfigs     []ECHConfig `json:"ech_retry_configs,omitempty"`
-	ApplicationSettings []string    `json:"application_settings,omitempty"`
+	// ECHRetryConfigs is that ECHConfigList decoded; ECHRetryConfigsError why it did not.
+	ECHRetryConfigs      []ECHConfig `json:"ech_retry_configs,omitempty"`
+	ECHRetryConfigsError string      `json:"ech_retry_configs_error,omitempty"`
+	ApplicationSettings  []string    `json:"application_settings,omitempty"`
 }
 
 const msgEncryptedExtensions = "EncryptedExtensions"
@@ -505,7 +506,13 @@ func (ee *EncryptedExtensions) decodeExtension(e Extension) error {
 			return extErr("empty retry_configs")
 		}
 		ee.ECHRetryConfigsLength = len(e.Data)
-		ee.ECHRetryConfigs, err = ParseECHConfigList(e.Data)
+		// Configs that do not decode are the server's fault, but the message is otherwise
+		// whole: say so rather than refuse it all.
+		if configs, cerr := ParseECHConfigList(e.Data); cerr != nil {
+			ee.ECHRetryConfigsError = cerr.Error()
+		} else {
+			ee.ECHRetryConfigs = configs
+		}
 	case ExtApplicationSettings, ExtApplicationSettingsOld:
 		ee.ApplicationSettings, err = alpnList(e.Data)
 	}

@@ -441,6 +441,12 @@ func TestParseEncryptedExtensions(t *testing.T) {
 		len(ee.ECHRetryConfigs) != 1 || ee.ECHRetryConfigs[0].PublicName != "public.example" || len(ee.Extensions) != 7 {
 		t.Errorf("got %+v", ee)
 	}
+	// Retry configs that do not decode leave the message whole, with the reason.
+	bad := build(extBlock(ext{ExtEncryptedClientHello, []byte{0, 5, 1, 2, 3}}))
+	if ee, err := ParseEncryptedExtensions(bad); err != nil || ee.ECHRetryConfigsLength != 5 || ee.ECHRetryConfigs != nil ||
+		!strings.Contains(ee.ECHRetryConfigsError, "malformed ECHConfigList") {
+		t.Errorf("malformed retry configs: %+v %v", ee, err)
+	}
 	if ee, err := ParseEncryptedExtensions([]byte{0, 0}); err != nil || len(ee.Extensions) != 0 {
 		t.Errorf("empty: %+v %v", ee, err)
 	}

@@ -3,6 +3,7 @@
 package handshake
 
 import (
+	"bytes"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/base64"
@@ -12,7 +13,9 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -20,6 +23,9 @@ import (
 	"github.com/tlskit/tlskit/tlscore/peertest"
 	"github.com/tlskit/tlskit/tlscore/wire"
 )
+
+// serveCount names each serve's --write-cert file apart, so none needs --force.
+var serveCount atomic.Int64
 
 // echReport is the ech object of `tlskit handshake -o json`, decoded by the test's own struct.
 type echReport struct {
@@ -54,10 +60,10 @@ type echServe struct {
 	ca         string // the ephemeral certificate, to verify with
 }
 
-func startECHServe(t *testing.T, dir, keyFile string) *echServe {
+func startECHServe(t *testing.T, dir, keyFile string, extra ...string) *echServe {
 	t.Helper()
-	ca := filepath.Join(dir, "serve-"+filepath.Base(keyFile))
-	s := e2etest.StartServe(t, dir, "--ech-key", keyFile, "--write-cert", ca, "--force", "-o", "json")
+	ca := filepath.Join(dir, "serve-"+filepath.Base(keyFile)+"-"+strconv.FormatInt(serveCount.Add(1), 10))
+	s := e2etest.StartServe(t, dir, append([]string{"--ech-key", keyFile, "--write-cert", ca, "-o", "json"}, extra...)...)
 	line := strings.SplitN(s.Out.String(), "\n", 2)[0]
 	var ev struct {
 		ECH *struct {
@@ -208,12 +214,25 @@ func TestECHWithServe(t *testing.T) {
 		if b, _ := os.ReadFile(junk); string(b) != "not a key\n" {
 			t.Errorf("the file was changed without --force")
 		}
-		replaced := startECHServe(t, dir, junk)
+		replaced := startECHServe(t, dir, junk, "--force")
 		if replaced.configList == "" {
 			t.Fatal("no config")
 		}
 		if b, _ := os.ReadFile(junk); !strings.Contains(string(b), "BEGIN ECHCONFIG") {
 			t.Errorf("--force did not replace the file with a key")
+		}
+		// A key for another public name: kept, and served with its own name, unless a public
+		// name is asked for, which then needs --force to replace it.
+		named := filepath.Join(dir, "named.pem")
+		first := startECHServe(t, dir, named, "--ech-public-name", "other.localhost")
+		again = startECHServe(t, dir, named)
+		if again.configList != first.configList || again.publicName != "other.localhost" {
+			t.Errorf("the saved key for other.localhost was not served as it is: %q", again.publicName)
+		}
+		before, _ := os.ReadFile(named)
+		r = e2etest.TlskitFails(t, dir, "serve", "--addr", "127.0.0.1:0", "--ech-key", named, "--ech-public-name", "public.localhost")
+		if after, _ := os.ReadFile(named); r.Code != 1 || !strings.Contains(r.Stderr, `its public name is "other.localhost"`) || !bytes.Equal(before, after) {
+			t.Errorf("another public name without --force: exit %d, stderr %q, file changed %v", r.Code, r.Stderr, !bytes.Equal(before, after))
 		}
 	})
 }
@@ -248,6 +267,23 @@ func TestECHAuto(t *testing.T) {
 
 	r := e2etest.TlskitFails(t, dir, "handshake", "other.localhost:"+s.Port, "--ech", "auto", "--dns-server", dns.Addr(), "--timeout", "5s")
 	e2etest.ErrorLine(t, "no record", r, 1, "", true)
+
+	// A record that puts the service elsewhere: alias.localhost:443's HTTPS record names
+	// localhost and serve's port, where the handshake then goes (the SNI stays alias.localhost).
+	s2 := startECHServe(t, dir, filepath.Join(dir, "ech2.pem"), "--host", "alias.localhost")
+	list2, _ := base64.StdEncoding.DecodeString(s2.configList)
+	port2 := 0
+	for _, c := range s2.Port {
+		port2 = port2*10 + int(c-'0')
+	}
+	dns2 := peertest.Dnsmasq(t, peertest.DnsRR("alias.localhost", 65, httpsRData(1, "localhost", []string{"h2"}, uint16(port2), list2)), "--local=/localhost/")
+	out, errOut, code = e2etest.RunTlskit(t, dir, nil, "handshake", "alias.localhost", "--ech", "auto", "--dns-server", dns2.Addr(), "--ca", s2.ca, "-o", "json")
+	if code != 0 {
+		t.Fatalf("the moved service: exit %d\n%s", code, errOut)
+	}
+	if e := echOf(t, out); !e.Accepted || e.HiddenSNI != "alias.localhost" || !strings.Contains(out, `"address": "127.0.0.1:`+s2.Port+`"`) {
+		t.Errorf("ech %+v; the handshake went to %s", e, out[:min(len(out), 300)])
+	}
 }
 
 // httpsRData is an HTTPS record's RDATA (RFC 9460 section 2.2): priority, target name, and the
