@@ -19,8 +19,8 @@ var layers = []struct {
 		"tlscore/names/dn", "tlscore/names/hostname", "certgen/filecheck", "cmd/internal/render"}},
 	{"certificate material and the TLS wire codec", []string{
 		"inspect/material", "tlscore/wire", "tlscore/keyschedule"}},
-	{"revocation verdicts; client fingerprints", []string{
-		"inspect/revocation", "tlscore/fingerprint"}},
+	{"revocation verdicts; client fingerprints; the TLS 1.2 key schedule", []string{
+		"inspect/revocation", "tlscore/fingerprint", "tlscore/tls12"}},
 	{"judging certificate material", []string{"inspect"}},
 	{"making certificate material; trust stores", []string{"certgen", "certgen/truststore", "certgen/acmeclient"}},
 	{"reaching a server; ECH keys and their DNS records", []string{"tlscore/connect", "tlscore/ech"}},

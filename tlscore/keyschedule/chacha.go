@@ -17,8 +17,9 @@ import (
 // golang.org/x/sys/cpu, a second copy of the CPU-feature probe beside the one the standard
 // library vendors, whose package initialisation (CPUID, which traps in a virtual machine) added
 // about 0.13 ms to the start of every tlskit process, measured with GODEBUG=inittrace=1 on the
-// CI machine, for a cipher tlskit only uses to open records it recorded itself. The tests check
-// it against x/crypto/chacha20poly1305 and RFC 8439's vector.
+// CI machine, for a cipher tlskit uses to open records it recorded and, in tlscore/tls12, to
+// protect its own TLS 1.2 records. The tests check it against x/crypto/chacha20poly1305 and
+// RFC 8439's vector.
 type chaCha20Poly1305 struct {
 	key [chacha20.KeySize]byte
 }
@@ -31,7 +32,8 @@ const (
 
 var errChaChaOpen = errors.New("chacha20poly1305: message authentication failed")
 
-func newChaCha20Poly1305(key []byte) (cipher.AEAD, error) {
+// NewChaCha20Poly1305 is the AEAD with a 32-byte key.
+func NewChaCha20Poly1305(key []byte) (cipher.AEAD, error) {
 	if len(key) != chachaKeySize {
 		return nil, fmt.Errorf("chacha20poly1305: key is %d bytes, want %d", len(key), chachaKeySize)
 	}
@@ -75,7 +77,7 @@ func mac(polyKey *[32]byte, aad, ciphertext []byte) *poly1305.MAC {
 	return m
 }
 
-// Seal is here to make the type a cipher.AEAD (and for the tests); tlskit only opens. As the
+// Seal protects tlskit's own TLS 1.2 records (tlscore/tls12). As the
 // interface allows, plaintext may be dst[len(dst):], to encrypt in place.
 func (c *chaCha20Poly1305) Seal(dst, nonce, plaintext, aad []byte) []byte {
 	s, polyKey := c.stream(nonce)

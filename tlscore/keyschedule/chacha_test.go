@@ -31,7 +31,7 @@ func TestChaCha20Poly1305RFC8439(t *testing.T) {
 		"92ddbd7f2d778b8c9803aee328091b58fab324e4fad675945585808b4831d7bc"+
 		"3ff4def08e4b7a9de576d26586cec64b6116"+
 		"1ae10b594f09e26a7e902ecbd0600691")
-	a, err := newChaCha20Poly1305(key)
+	a, err := NewChaCha20Poly1305(key)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +60,7 @@ func TestChaCha20Poly1305MatchesXCrypto(t *testing.T) {
 	for _, n := range []int{0, 1, 15, 16, 17, 63, 64, 65, 127, 128, 129, 1000, 16384 + 1} {
 		for _, aadLen := range []int{0, 5, 13, 16, 31} {
 			key, nonce, pt, aad := fill(32), fill(12), fill(n), fill(aadLen)
-			ours, err := newChaCha20Poly1305(key)
+			ours, err := NewChaCha20Poly1305(key)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -100,7 +100,7 @@ func TestChaCha20Poly1305MatchesXCrypto(t *testing.T) {
 func TestChaCha20Poly1305InPlace(t *testing.T) {
 	t.Parallel()
 	key, nonce, aad := bytes.Repeat([]byte{7}, 32), bytes.Repeat([]byte{9}, 12), []byte("header")
-	a, err := newChaCha20Poly1305(key)
+	a, err := NewChaCha20Poly1305(key)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,10 +127,10 @@ func TestChaCha20Poly1305InPlace(t *testing.T) {
 
 func TestChaCha20Poly1305BadInput(t *testing.T) {
 	t.Parallel()
-	if _, err := newChaCha20Poly1305(make([]byte, 16)); err == nil {
+	if _, err := NewChaCha20Poly1305(make([]byte, 16)); err == nil {
 		t.Error("a 16-byte key was accepted")
 	}
-	a, err := newChaCha20Poly1305(make([]byte, 32))
+	a, err := NewChaCha20Poly1305(make([]byte, 32))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -56,7 +56,7 @@ func newAESGCM(key []byte) (cipher.AEAD, error) {
 var suites = map[uint16]suiteParams{
 	suiteAES128GCMSHA256:        {"TLS_AES_128_GCM_SHA256", sha256.New, 16, newAESGCM},
 	suiteAES256GCMSHA384:        {"TLS_AES_256_GCM_SHA384", sha512.New384, 32, newAESGCM},
-	suiteChaCha20Poly1305SHA256: {"TLS_CHACHA20_POLY1305_SHA256", sha256.New, chachaKeySize, newChaCha20Poly1305},
+	suiteChaCha20Poly1305SHA256: {"TLS_CHACHA20_POLY1305_SHA256", sha256.New, chachaKeySize, NewChaCha20Poly1305},
 	suiteAES128CCMSHA256:        {"TLS_AES_128_CCM_SHA256", sha256.New, 16, nil},
 	suiteAES128CCM8SHA256:       {"TLS_AES_128_CCM_8_SHA256", sha256.New, 16, nil},
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/tlskit/tlskit/tlscore/tls12"
 	"github.com/tlskit/tlskit/tlscore/wire"
 )
 
@@ -34,7 +35,7 @@ func (s *scanner) clientRenegotiation(ctx context.Context, found map[uint16][]ui
 	accepted := found[wire.VersionTLS12]
 	var suites []uint16
 	for _, id := range accepted {
-		if _, ok := suite12ByID(id); ok {
+		if _, ok := tls12.SuiteByID(id); ok {
 			suites = append(suites, id)
 		}
 	}

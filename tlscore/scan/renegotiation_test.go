@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/tlskit/tlskit/tlscore/peertest"
+	"github.com/tlskit/tlskit/tlscore/tls12"
 	"github.com/tlskit/tlskit/tlscore/wire"
 )
 
@@ -141,7 +142,7 @@ func (f fakeServer12) start(t *testing.T) (port int, hellos chan renegHello) {
 	t.Helper()
 	_, _, pair := testCert(t, "rsa")
 	key := pair.PrivateKey.(*rsa.PrivateKey)
-	suite, _ := suite12ByID(0x009c)
+	suite, _ := tls12.SuiteByID(0x009c)
 	hellos = make(chan renegHello, 4)
 	port = badServer(t, func(c net.Conn) {
 		defer c.Close()
@@ -193,11 +194,11 @@ func (f fakeServer12) start(t *testing.T) (port int, hellos chan renegHello) {
 		}
 		var master []byte
 		if ch.ExtendedMasterSecret {
-			master = prf12(suite.prf, pre, "extended master secret", suite.transcriptHash(transcript), 48)
+			master = suite.PRF(pre, "extended master secret", suite.TranscriptHash(transcript), 48)
 		} else {
-			master = prf12(suite.prf, pre, "master secret", append(append([]byte{}, ch.Random...), sr...), 48)
+			master = suite.PRF(pre, "master secret", append(append([]byte{}, ch.Random...), sr...), 48)
 		}
-		client, server, err := keys12(suite, master, ch.Random, sr)
+		client, server, err := tls12.Keys(suite, master, ch.Random, sr)
 		if err != nil {
 			fail(err)
 			return
@@ -211,22 +212,22 @@ func (f fakeServer12) start(t *testing.T) (port int, hellos chan renegHello) {
 			fail(err)
 			return
 		}
-		fin, err := client.open(rec[0], rec[5:])
+		fin, err := client.Open(rec[0], rec[5:])
 		if err != nil {
 			fail(fmt.Errorf("the client's Finished: %w", err))
 			return
 		}
-		if want := handshakeMessage(wire.TypeFinished, prf12(suite.prf, master, "client finished", suite.transcriptHash(transcript), 12)); !bytes.Equal(fin, want) {
+		if want := handshakeMessage(wire.TypeFinished, suite.PRF(master, "client finished", suite.TranscriptHash(transcript), 12)); !bytes.Equal(fin, want) {
 			fail(fmt.Errorf("the client's Finished %x, want %x", fin, want))
 			return
 		}
 		transcript = append(transcript, fin...)
-		verify := prf12(suite.prf, master, "server finished", suite.transcriptHash(transcript), 12)
+		verify := suite.PRF(master, "server finished", suite.TranscriptHash(transcript), 12)
 		if f.badFinished {
 			verify[0] ^= 1
 		}
 		write := func(typ uint8, payload []byte) {
-			sealed, _ := server.seal(typ, payload)
+			sealed, _ := server.Seal(typ, payload)
 			_, _ = c.Write(append([]byte{typ, 3, 3, byte(len(sealed) >> 8), byte(len(sealed))}, sealed...))
 		}
 		_, _ = c.Write([]byte{wire.ContentChangeCipherSpec, 3, 3, 0, 1, 1})
@@ -236,7 +237,7 @@ func (f fakeServer12) start(t *testing.T) (port int, hellos chan renegHello) {
 			fail(err)
 			return
 		}
-		pt, err := client.open(rec[0], rec[5:])
+		pt, err := client.Open(rec[0], rec[5:])
 		if err != nil || rec[0] != wire.ContentHandshake || len(pt) < 4 || pt[0] != wire.TypeClientHello {
 			fail(fmt.Errorf("no encrypted ClientHello (%x, %v)", pt, err))
 			return

@@ -12,6 +12,7 @@ import (
 	"net"
 	"slices"
 
+	"github.com/tlskit/tlskit/tlscore/tls12"
 	"github.com/tlskit/tlskit/tlscore/wire"
 )
 
@@ -27,7 +28,7 @@ type session12 struct {
 	nrec  int           // records read
 	rerr  error         // the read error that ends the stream, once the queue is empty
 
-	suite                      suite12
+	suite                      tls12.Suite
 	hello                      *wire.ServerHello
 	clientRandom, serverRandom []byte
 	transcript                 []byte
@@ -39,7 +40,7 @@ type session12 struct {
 	clientVerify, serverVerify []byte
 	// out and in protect records once each side's ChangeCipherSpec is sent or read; pendingIn
 	// waits for the server's.
-	out, in, pendingIn *recordCipher
+	out, in, pendingIn *tls12.RecordCipher
 	msgs               []wire.Message // assembled and not yet handed out
 }
 
@@ -145,7 +146,7 @@ func (s *session12) readServerFlight(spec wire.ClientHelloSpec) error {
 			}
 		case wire.TypeCertificateStatus:
 		case wire.TypeServerKeyExchange:
-			if ske, err = wire.ParseServerKeyExchange(m.Body, s.suite.cs.KeyExchange, wire.VersionTLS12); err != nil {
+			if ske, err = wire.ParseServerKeyExchange(m.Body, s.suite.CipherSuite().KeyExchange, wire.VersionTLS12); err != nil {
 				return err
 			}
 		case wire.TypeCertificateRequest:
@@ -172,11 +173,11 @@ func (s *session12) readServerFlight(spec wire.ClientHelloSpec) error {
 	flight = append(flight, handshakeMessage(wire.TypeClientKeyExchange, cke)...)
 	s.transcript = append(s.transcript, flight...)
 	if s.ems {
-		s.master = prf12(s.suite.prf, premaster, "extended master secret", s.suite.transcriptHash(s.transcript), 48)
+		s.master = s.suite.PRF(premaster, "extended master secret", s.suite.TranscriptHash(s.transcript), 48)
 	} else {
-		s.master = prf12(s.suite.prf, premaster, "master secret", append(slices.Clone(s.clientRandom), s.serverRandom...), 48)
+		s.master = s.suite.PRF(premaster, "master secret", append(slices.Clone(s.clientRandom), s.serverRandom...), 48)
 	}
-	client, server, err := keys12(s.suite, s.master, s.clientRandom, s.serverRandom)
+	client, server, err := tls12.Keys(s.suite, s.master, s.clientRandom, s.serverRandom)
 	if err != nil {
 		return err
 	}
@@ -187,7 +188,7 @@ func (s *session12) readServerFlight(spec wire.ClientHelloSpec) error {
 		return fmt.Errorf("sending the ChangeCipherSpec: %w", err)
 	}
 	s.out, s.in = client, nil
-	s.clientVerify = prf12(s.suite.prf, s.master, "client finished", s.suite.transcriptHash(s.transcript), 12)
+	s.clientVerify = s.suite.PRF(s.master, "client finished", s.suite.TranscriptHash(s.transcript), 12)
 	fin := handshakeMessage(wire.TypeFinished, s.clientVerify)
 	s.transcript = append(s.transcript, fin...)
 	if err := s.writeRecord(wire.ContentHandshake, fin); err != nil {
@@ -215,7 +216,7 @@ func (s *session12) acceptServerHello(body []byte, spec wire.ClientHelloSpec) er
 		return fmt.Errorf("the server chose compression method %d, which was not offered", sh.CompressionMethod)
 	}
 	var ok bool
-	if s.suite, ok = suite12ByID(sh.CipherSuite); !ok {
+	if s.suite, ok = tls12.SuiteByID(sh.CipherSuite); !ok {
 		return fmt.Errorf("the server chose %s, which this client does not implement", wire.CipherSuiteName(sh.CipherSuite))
 	}
 	for _, e := range sh.Extensions {
@@ -234,7 +235,7 @@ func (s *session12) acceptServerHello(body []byte, spec wire.ClientHelloSpec) er
 
 // keyExchange makes the premaster secret and the ClientKeyExchange body.
 func (s *session12) keyExchange(leaf *x509.Certificate, ske *wire.ServerKeyExchange) (premaster, cke []byte, err error) {
-	switch s.suite.cs.KeyExchange {
+	switch s.suite.CipherSuite().KeyExchange {
 	case "ECDHE":
 		if ske == nil {
 			return nil, nil, errors.New("the server sent no ServerKeyExchange for an ECDHE suite")
@@ -280,7 +281,7 @@ func (s *session12) keyExchange(leaf *x509.Certificate, ske *wire.ServerKeyExcha
 		}
 		return premaster, append([]byte{byte(len(enc) >> 8), byte(len(enc))}, enc...), nil
 	}
-	return nil, nil, fmt.Errorf("key exchange %s is not implemented", s.suite.cs.KeyExchange)
+	return nil, nil, fmt.Errorf("key exchange %s is not implemented", s.suite.CipherSuite().KeyExchange)
 }
 
 // readServerFinished reads the server's ChangeCipherSpec (after a NewSessionTicket, should it
@@ -315,7 +316,7 @@ func (s *session12) readServerFinished() error {
 			return fmt.Errorf("the server sent a %s record before its ChangeCipherSpec", wire.ContentTypeName(rec.Type))
 		}
 	}
-	want := prf12(s.suite.prf, s.master, "server finished", s.suite.transcriptHash(s.transcript), 12)
+	want := s.suite.PRF(s.master, "server finished", s.suite.TranscriptHash(s.transcript), 12)
 	m, err := s.readHandshake(&asm)
 	if err != nil {
 		return fmt.Errorf("reading the server's Finished: %w", err)
@@ -390,7 +391,7 @@ func (s *session12) writeRecord(contentType uint8, payload []byte) error {
 	for first := true; first || len(payload) > 0; first = false {
 		frag := payload[:min(len(payload), wire.MaxPlaintextLength)]
 		payload = payload[len(frag):]
-		sealed, err := s.out.seal(contentType, frag)
+		sealed, err := s.out.Seal(contentType, frag)
 		if err != nil {
 			return err
 		}
@@ -402,7 +403,7 @@ func (s *session12) writeRecord(contentType uint8, payload []byte) error {
 }
 
 // readRecord returns the next record's type and payload, decrypted once the server's
-// ChangeCipherSpec has been read. A record that fails authentication is errBadRecordMAC.
+// ChangeCipherSpec has been read. A record that fails authentication is tls12.ErrBadRecordMAC.
 func (s *session12) readRecord() (contentType uint8, payload []byte, err error) {
 	rec, err := s.nextRecord()
 	if err != nil {
@@ -411,7 +412,7 @@ func (s *session12) readRecord() (contentType uint8, payload []byte, err error) 
 	if s.in == nil {
 		return rec.Type, rec.Payload, nil
 	}
-	pt, err := s.in.open(rec.Type, rec.Payload)
+	pt, err := s.in.Open(rec.Type, rec.Payload)
 	if err != nil {
 		return 0, nil, err
 	}

@@ -1,9 +1,10 @@
-package scan
+package tls12
 
 import (
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha1"
 	"crypto/sha256"
 	"crypto/sha512"
@@ -13,14 +14,9 @@ import (
 	"hash"
 	"strings"
 
-	"golang.org/x/crypto/chacha20poly1305"
-
+	"github.com/tlskit/tlskit/tlscore/keyschedule"
 	"github.com/tlskit/tlskit/tlscore/wire"
 )
-
-// The TLS 1.2 key schedule and record protection (RFC 5246 sections 5, 6.2.3 and 6.3; RFC 5288
-// for GCM, RFC 7905 for ChaCha20-Poly1305), for the few suites session12 speaks: a scanner's
-// client needs a completed handshake with the server's own keys, not breadth.
 
 // bulk12 is how a suite protects records.
 type bulk12 int
@@ -31,8 +27,8 @@ const (
 	bulkCBC
 )
 
-// suite12 is what the key schedule and the record layer need of a TLS 1.2 suite.
-type suite12 struct {
+// Suite is what the key schedule and the record layer need of a TLS 1.2 suite.
+type Suite struct {
 	cs      wire.CipherSuite
 	prf     func() hash.Hash
 	bulk    bulk12
@@ -42,19 +38,19 @@ type suite12 struct {
 	macLen  int
 }
 
-// suite12ByID says whether session12 implements a suite: ECDHE or RSA key transport with an
+// SuiteByID says whether this package implements a suite: ECDHE or RSA key transport with an
 // RSA or ECDSA certificate, and AES-GCM, ChaCha20-Poly1305 or AES-CBC with HMAC. Others (DHE,
 // PSK, anonymous, CCM, Camellia, 3DES) are left out: AES and ChaCha20 are what servers that
 // speak TLS 1.2 at all accept.
-func suite12ByID(id uint16) (suite12, bool) {
+func SuiteByID(id uint16) (Suite, bool) {
 	cs, ok := wire.CipherSuiteByID(id)
 	if !ok || cs.TLS13 || cs.SCSV || cs.Anonymous || cs.Export {
-		return suite12{}, false
+		return Suite{}, false
 	}
 	if (cs.KeyExchange != "ECDHE" || (cs.Auth != "RSA" && cs.Auth != "ECDSA")) && (cs.KeyExchange != "RSA" || cs.Auth != "RSA") {
-		return suite12{}, false
+		return Suite{}, false
 	}
-	s := suite12{cs: cs, prf: sha256.New}
+	s := Suite{cs: cs, prf: sha256.New}
 	// The suite's name ends with its PRF hash for AEAD suites and its MAC for CBC ones; TLS 1.2
 	// uses SHA-384 for the PRF only where the name says so (RFC 5289), SHA-256 otherwise.
 	if strings.HasSuffix(cs.Name, "_SHA384") {
@@ -66,13 +62,13 @@ func suite12ByID(id uint16) (suite12, bool) {
 	case "AES-256-GCM":
 		s.bulk, s.keyLen, s.fixedIV = bulkGCM, 32, 4
 	case "CHACHA20-POLY1305":
-		s.bulk, s.keyLen, s.fixedIV = bulkChaCha, chacha20poly1305.KeySize, chacha20poly1305.NonceSize
+		s.bulk, s.keyLen, s.fixedIV = bulkChaCha, 32, 12
 	case "AES-128-CBC":
 		s.bulk, s.keyLen = bulkCBC, 16
 	case "AES-256-CBC":
 		s.bulk, s.keyLen = bulkCBC, 32
 	default:
-		return suite12{}, false
+		return Suite{}, false
 	}
 	if s.bulk == bulkCBC {
 		switch cs.MAC {
@@ -83,14 +79,22 @@ func suite12ByID(id uint16) (suite12, bool) {
 		case "SHA384":
 			s.mac, s.macLen = sha512.New384, sha512.Size384
 		default:
-			return suite12{}, false
+			return Suite{}, false
 		}
 	}
 	return s, true
 }
 
-// prf12 is TLS 1.2's PRF: P_hash(secret, label + seed), n bytes.
-func prf12(h func() hash.Hash, secret []byte, label string, seed []byte, n int) []byte {
+// PRF is the suite's TLS 1.2 PRF: P_hash(secret, label + seed) with its hash, n bytes.
+func (s Suite) PRF(secret []byte, label string, seed []byte, n int) []byte {
+	return prf(s.prf, secret, label, seed, n)
+}
+
+// CipherSuite is the suite's entry in wire's table.
+func (s Suite) CipherSuite() wire.CipherSuite { return s.cs }
+
+// prf is TLS 1.2's PRF: P_hash(secret, label + seed), n bytes.
+func prf(h func() hash.Hash, secret []byte, label string, seed []byte, n int) []byte {
 	labelSeed := append([]byte(label), seed...)
 	mac := hmac.New(h, secret)
 	out := make([]byte, 0, n+mac.Size())
@@ -108,16 +112,16 @@ func prf12(h func() hash.Hash, secret []byte, label string, seed []byte, n int) 
 	return out[:n]
 }
 
-// transcriptHash is the suite's PRF hash over the handshake messages so far.
-func (s suite12) transcriptHash(transcript []byte) []byte {
+// TranscriptHash is the suite's PRF hash over the handshake messages so far.
+func (s Suite) TranscriptHash(transcript []byte) []byte {
 	h := s.prf()
 	h.Write(transcript)
 	return h.Sum(nil)
 }
 
-// recordCipher protects one direction of a connection.
-type recordCipher struct {
-	s      suite12
+// RecordCipher protects one direction of a connection.
+type RecordCipher struct {
+	s      Suite
 	aead   cipher.AEAD
 	iv     []byte // GCM's 4-byte salt or ChaCha20's 12-byte nonce mask
 	block  cipher.Block
@@ -125,10 +129,10 @@ type recordCipher struct {
 	seq    uint64
 }
 
-// keys12 derives both directions' record protection from the master secret.
-func keys12(s suite12, master, clientRandom, serverRandom []byte) (client, server *recordCipher, err error) {
+// Keys derives both directions' record protection from the master secret.
+func Keys(s Suite, master, clientRandom, serverRandom []byte) (client, server *RecordCipher, err error) {
 	n := 2*s.macLen + 2*s.keyLen + 2*s.fixedIV
-	kb := prf12(s.prf, master, "key expansion", append(append([]byte{}, serverRandom...), clientRandom...), n)
+	kb := prf(s.prf, master, "key expansion", append(append([]byte{}, serverRandom...), clientRandom...), n)
 	take := func(k int) []byte {
 		b := kb[:k:k]
 		kb = kb[k:]
@@ -146,8 +150,8 @@ func keys12(s suite12, master, clientRandom, serverRandom []byte) (client, serve
 	return client, server, nil
 }
 
-func newRecordCipher(s suite12, key, iv, macKey []byte) (*recordCipher, error) {
-	c := &recordCipher{s: s, iv: iv, macKey: macKey}
+func newRecordCipher(s Suite, key, iv, macKey []byte) (*RecordCipher, error) {
+	c := &RecordCipher{s: s, iv: iv, macKey: macKey}
 	var err error
 	switch s.bulk {
 	case bulkGCM:
@@ -156,7 +160,7 @@ func newRecordCipher(s suite12, key, iv, macKey []byte) (*recordCipher, error) {
 			c.aead, err = cipher.NewGCM(b)
 		}
 	case bulkChaCha:
-		c.aead, err = chacha20poly1305.New(key)
+		c.aead, err = keyschedule.NewChaCha20Poly1305(key)
 	case bulkCBC:
 		c.block, err = aes.NewCipher(key)
 	default:
@@ -169,7 +173,7 @@ func newRecordCipher(s suite12, key, iv, macKey []byte) (*recordCipher, error) {
 }
 
 // additionalData is the MAC and AEAD header: seq_num, type, version, length.
-func (c *recordCipher) additionalData(typ uint8, n int) []byte {
+func (c *RecordCipher) additionalData(typ uint8, n int) []byte {
 	ad := make([]byte, 13)
 	binary.BigEndian.PutUint64(ad, c.seq)
 	ad[8] = typ
@@ -180,7 +184,7 @@ func (c *recordCipher) additionalData(typ uint8, n int) []byte {
 
 // nonce is the AEAD nonce of the current record. GCM's explicit part is the sequence number,
 // as common stacks send it: unique per key, which is all RFC 5288 asks.
-func (c *recordCipher) nonce() []byte {
+func (c *RecordCipher) nonce() []byte {
 	var seq [8]byte
 	binary.BigEndian.PutUint64(seq[:], c.seq)
 	if c.s.bulk == bulkGCM {
@@ -193,8 +197,8 @@ func (c *recordCipher) nonce() []byte {
 	return n
 }
 
-// seal protects one record's plaintext and returns the record's fragment.
-func (c *recordCipher) seal(typ uint8, plaintext []byte) ([]byte, error) {
+// Seal protects one record's plaintext and returns the record's fragment.
+func (c *RecordCipher) Seal(typ uint8, plaintext []byte) ([]byte, error) {
 	defer func() { c.seq++ }()
 	switch c.s.bulk {
 	case bulkGCM, bulkChaCha:
@@ -214,51 +218,52 @@ func (c *recordCipher) seal(typ uint8, plaintext []byte) ([]byte, error) {
 	for range pad {
 		body = append(body, byte(pad-1))
 	}
-	out := randomBytes(bs) // TLS 1.1+'s explicit IV
+	out := make([]byte, bs) // TLS 1.1+'s explicit IV, random
+	_, _ = rand.Read(out)
 	out = append(out, body...)
 	cipher.NewCBCEncrypter(c.block, out[:bs]).CryptBlocks(out[bs:], out[bs:])
 	return out, nil
 }
 
-// errBadRecordMAC is a record that does not authenticate under the session's keys.
-var errBadRecordMAC = errors.New("a record failed authentication under the session's keys (bad_record_mac)")
+// ErrBadRecordMAC is a record that does not authenticate under the session's keys.
+var ErrBadRecordMAC = errors.New("a record failed authentication under the session's keys (bad_record_mac)")
 
-// open authenticates and decrypts one record's fragment. Timing does not matter here: the
+// Open authenticates and decrypts one record's fragment. Timing does not matter here: the
 // peer is the server being probed, and nothing is revealed to it about why a record failed.
-func (c *recordCipher) open(typ uint8, fragment []byte) ([]byte, error) {
+func (c *RecordCipher) Open(typ uint8, fragment []byte) ([]byte, error) {
 	defer func() { c.seq++ }()
 	switch c.s.bulk {
 	case bulkGCM, bulkChaCha:
 		nonce := c.nonce()
 		if c.s.bulk == bulkGCM {
 			if len(fragment) < 8 {
-				return nil, errBadRecordMAC
+				return nil, ErrBadRecordMAC
 			}
 			nonce = append(nonce[:4], fragment[:8]...)
 			fragment = fragment[8:]
 		}
 		if len(fragment) < c.aead.Overhead() {
-			return nil, errBadRecordMAC
+			return nil, ErrBadRecordMAC
 		}
 		pt, err := c.aead.Open(nil, nonce, fragment, c.additionalData(typ, len(fragment)-c.aead.Overhead()))
 		if err != nil {
-			return nil, errBadRecordMAC
+			return nil, ErrBadRecordMAC
 		}
 		return pt, nil
 	}
 	bs := c.block.BlockSize()
 	if len(fragment) < bs+max(bs, c.s.macLen+1) || len(fragment)%bs != 0 {
-		return nil, errBadRecordMAC
+		return nil, ErrBadRecordMAC
 	}
 	body := make([]byte, len(fragment)-bs)
 	cipher.NewCBCDecrypter(c.block, fragment[:bs]).CryptBlocks(body, fragment[bs:])
 	pad := int(body[len(body)-1]) + 1
 	if pad+c.s.macLen > len(body) {
-		return nil, errBadRecordMAC
+		return nil, ErrBadRecordMAC
 	}
 	for _, b := range body[len(body)-pad:] {
 		if int(b) != pad-1 {
-			return nil, errBadRecordMAC
+			return nil, ErrBadRecordMAC
 		}
 	}
 	body = body[:len(body)-pad]
@@ -267,7 +272,7 @@ func (c *recordCipher) open(typ uint8, fragment []byte) ([]byte, error) {
 	mac.Write(c.additionalData(typ, len(pt)))
 	mac.Write(pt)
 	if !hmac.Equal(mac.Sum(nil), got) {
-		return nil, errBadRecordMAC
+		return nil, ErrBadRecordMAC
 	}
 	return pt, nil
 }
