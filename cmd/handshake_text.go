@@ -202,7 +202,8 @@ func (r *handshakeReport) resumed(first *handshake.Result, rs *handshake.Resumpt
 	r.line("%s %s", p.Bold("resumption"), p.Dim(fmt.Sprintf("(a second handshake offering the first one's session, %.0f ms old)", rd.TicketAgeMs)))
 	r.steps(second)
 	const label = "   %-15s"
-	offered := map[string]string{"psk": "the ticket as a TLS 1.3 pre-shared key", "ticket": "the TLS 1.2 session ticket", "none": "nothing"}[rd.Offered]
+	offered := map[string]string{"psk": "the ticket as a TLS 1.3 pre-shared key", "ticket": "the TLS 1.2 session ticket",
+		"session_id": "the TLS 1.2 session by its ID (no ticket came)", "none": "nothing"}[rd.Offered]
 	r.line(label+" %s", "offered", offered)
 	switch {
 	case rd.Accepted && rd.KeyExchangeMode != "":
@@ -223,13 +224,17 @@ func (r *handshakeReport) resumed(first *handshake.Result, rs *handshake.Resumpt
 	if len(rd.Skipped) > 0 {
 		r.line(label+" %s", "skipped", strings.Join(rd.Skipped, ", "))
 	}
-	ticket := fmt.Sprintf("lifetime %ds, age %.0f ms", rs.TicketLifetimeS, rd.TicketAgeMs)
-	if rs.MaxEarlyDataSize != nil {
-		ticket += fmt.Sprintf(", early data up to %d bytes", *rs.MaxEarlyDataSize)
+	if rd.Offered == "session_id" {
+		r.line(label+" %s", "session", fmt.Sprintf("held by the server under its ID, age %.0f ms", rd.TicketAgeMs))
 	} else {
-		ticket += ", no early data"
+		ticket := fmt.Sprintf("lifetime %ds, age %.0f ms", rs.TicketLifetimeS, rd.TicketAgeMs)
+		if rs.MaxEarlyDataSize != nil {
+			ticket += fmt.Sprintf(", early data up to %d bytes", *rs.MaxEarlyDataSize)
+		} else {
+			ticket += ", no early data"
+		}
+		r.line(label+" %s", "ticket", ticket)
 	}
-	r.line(label+" %s", "ticket", ticket)
 	saved := rd.SavedMs
 	if saved > -0.05 && saved < 0.05 {
 		saved = 0 // not "-0.0"

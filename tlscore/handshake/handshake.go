@@ -133,8 +133,10 @@ type Result struct {
 	// notTLS describes what the peer sent instead of TLS, when it did; notTLSStartTLS is the
 	// STARTTLS protocol its greeting asked for (GreetingStartTLS).
 	notTLS, notTLSStartTLS string
-	// didResume: crypto/tls resumed the session offered.
+	// didResume: crypto/tls resumed the session offered. keyLog is the session's secrets (the
+	// master secret a TLS 1.2 session ID resumes with).
 	didResume bool
+	keyLog    []byte
 }
 
 // TLS12Session is what a TLS 1.2 (or older) ServerHello and ServerKeyExchange agreed, as
@@ -219,7 +221,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	if err != nil {
 		return first, err
 	}
-	resumeWith(ctx, opts, first, watch)
+	resumeWith(ctx, opts, first, watch, time.Now())
 	return first, nil
 }
 
@@ -270,24 +272,10 @@ func runOnce(ctx context.Context, opts Options, watch *ticketWatch) (*Result, er
 	defer cancel()
 
 	t := opts.Target
-	serverName := t.ServerName()
-	if opts.ServerName != "" {
-		serverName = opts.ServerName
-	}
-	verifyName := serverName
-	if verifyName == "" {
-		verifyName = t.Host // an IP address target is verified against the IP SANs
-	}
-	sni := serverName
-	if opts.NoSNI {
-		sni = ""
-	}
+	serverName, verifyName, sni := serverNames(opts)
 	res := &Result{Target: t, SNI: sni, Steps: []Step{}, Chain: []inspect.Certificate{}}
 
-	dialTo := t
-	if opts.ConnectTo != nil {
-		dialTo = *opts.ConnectTo
-	}
+	dialTo := dialTarget(opts)
 	start := time.Now()
 	conn, dt, err := connect.Dial(ctx, connect.DialOptions{Host: dialTo.Host, Port: dialTo.Port, Proxy: opts.Proxy, Resolver: opts.Resolver})
 	res.Timing.DNSMs, res.Timing.ConnectMs = ms(dt.DNS), ms(dt.Connect)
@@ -305,29 +293,14 @@ func runOnce(ctx context.Context, opts Options, watch *ticketWatch) (*Result, er
 	}
 	if err != nil {
 		res.Timing.TotalMs = ms(time.Since(start))
-		// The dial error names what failed: the target, or the proxy in front of it.
-		herr := &Error{Stage: connect.StageConnect, Addr: dialTo.Address(), Err: err, Result: res}
-		var ce *connect.ConnError
-		if errors.As(err, &ce) {
-			herr.Stage, herr.Addr, herr.Err = ce.Stage, ce.Addr, ce.Err
-		}
-		return res, herr
+		return res, connectError(err, dialTo, res)
 	}
 	defer conn.Close()
 	if dl, ok := ctx.Deadline(); ok {
 		conn.SetDeadline(dl)
 	}
-
-	proto := opts.StartTLS
-	if proto != "" {
-		res.StartTLS = proto
-		st := time.Now()
-		if err := connect.StartTLS(ctx, conn, proto, serverName); err != nil {
-			res.Timing.StartTLSMs = ms(time.Since(st))
-			res.Timing.TotalMs = ms(time.Since(start))
-			return res, &Error{Stage: connect.StageStartTLS, Addr: dialTo.Address(), Err: err, Result: res}
-		}
-		res.Timing.StartTLSMs = ms(time.Since(st))
+	if err := runStartTLS(ctx, conn, opts, serverName, res, start); err != nil {
+		return res, err
 	}
 
 	rec := NewRecordingConn(conn, start, opts.RecordLimit)
@@ -500,6 +473,7 @@ func runOnce(ctx context.Context, opts Options, watch *ticketWatch) (*Result, er
 	res.ALPN = cs.NegotiatedProtocol
 	res.HelloRetry = cs.HelloRetryRequest
 	res.didResume = cs.DidResume
+	res.keyLog = bytes.Clone(keylog.Bytes())
 	res.PeerCertificates = cs.PeerCertificates
 	res.Chain = append(res.Chain, chain...)
 	v := verdict
@@ -507,6 +481,59 @@ func runOnce(ctx context.Context, opts Options, watch *ticketWatch) (*Result, er
 	attachRevocation(res, revoc, path, opts.RevocationHardFail)
 	tc.Close()
 	return res, nil
+}
+
+// serverNames are the name a handshake is for (SNI's, unless NoSNI), the name the chain is
+// verified for (an IP address target's address when it has no name), and the SNI sent.
+func serverNames(opts Options) (serverName, verifyName, sni string) {
+	serverName = opts.Target.ServerName()
+	if opts.ServerName != "" {
+		serverName = opts.ServerName
+	}
+	verifyName = serverName
+	if verifyName == "" {
+		verifyName = opts.Target.Host // an IP address target is verified against the IP SANs
+	}
+	sni = serverName
+	if opts.NoSNI {
+		sni = ""
+	}
+	return serverName, verifyName, sni
+}
+
+// dialTarget is where a handshake connects: the target, or ConnectTo.
+func dialTarget(opts Options) connect.Target {
+	if opts.ConnectTo != nil {
+		return *opts.ConnectTo
+	}
+	return opts.Target
+}
+
+// connectError is a failed dial as the handshake's error: it names what failed, the target or
+// the proxy in front of it.
+func connectError(err error, dialTo connect.Target, res *Result) *Error {
+	herr := &Error{Stage: connect.StageConnect, Addr: dialTo.Address(), Err: err, Result: res}
+	var ce *connect.ConnError
+	if errors.As(err, &ce) {
+		herr.Stage, herr.Addr, herr.Err = ce.Stage, ce.Addr, ce.Err
+	}
+	return herr
+}
+
+// runStartTLS upgrades conn with opts.StartTLS, if any, and times it in res.
+func runStartTLS(ctx context.Context, conn net.Conn, opts Options, serverName string, res *Result, start time.Time) error {
+	if opts.StartTLS == "" {
+		return nil
+	}
+	res.StartTLS = opts.StartTLS
+	st := time.Now()
+	err := connect.StartTLS(ctx, conn, opts.StartTLS, serverName)
+	res.Timing.StartTLSMs = ms(time.Since(st))
+	if err != nil {
+		res.Timing.TotalMs = ms(time.Since(start))
+		return &Error{Stage: connect.StageStartTLS, Addr: dialTarget(opts).Address(), Err: err, Result: res}
+	}
+	return nil
 }
 
 // afterHandshakeTimeout is the error of a handshake whose deadline passed while its transcript

@@ -12,7 +12,8 @@ import (
 // `openssl s_client -reconnect`, explained.
 type Resumed struct {
 	// Offered is what its ClientHello offered: "psk" (TLS 1.3 pre_shared_key), "ticket" (a TLS
-	// 1.2 session ticket), or "none", Why then saying why.
+	// 1.2 session ticket), "session_id" (a TLS 1.2 session by its ID, offered by a hand-built
+	// hello), or "none", Why then saying why.
 	Offered string `json:"offered"`
 	// Accepted: the server resumed the session (TLS 1.3: its ServerHello selected the PSK; TLS
 	// 1.2: it went straight to ChangeCipherSpec).
@@ -22,7 +23,7 @@ type Resumed struct {
 	// KeyExchangeMode is how a resumed TLS 1.3 session's keys were made: "psk_dhe_ke" (the PSK
 	// and a fresh (EC)DHE share: forward secret) or "psk_ke" (the PSK alone).
 	KeyExchangeMode string `json:"key_exchange_mode,omitempty"`
-	// TicketAgeMs is how old the ticket was when the second ClientHello offered it.
+	// TicketAgeMs is how old the ticket (or session) was when the second ClientHello offered it.
 	TicketAgeMs float64 `json:"ticket_age_ms"`
 	// Skipped are the messages of the first handshake the second did without (Certificate,
 	// CertificateVerify, ...), in the first one's order.
@@ -37,7 +38,7 @@ type Resumed struct {
 
 // resumeWith runs the second handshake of Options.Resume with the session watch kept, and puts
 // what it did on first.Resumption.
-func resumeWith(ctx context.Context, opts Options, first *Result, watch *ticketWatch) {
+func resumeWith(ctx context.Context, opts Options, first *Result, watch *ticketWatch, firstDone time.Time) {
 	if first.Resumption == nil {
 		first.Resumption = &Resumption{}
 	}
@@ -45,10 +46,32 @@ func resumeWith(ctx context.Context, opts Options, first *Result, watch *ticketW
 	r := &Resumed{Offered: "none", Skipped: []string{}}
 	first.Resumption.Resumed = r
 	if session == nil {
-		r.Why = "the first handshake got no session to resume: the server sent no NewSessionTicket"
-		if first.Version != "TLS 1.3" {
-			r.Why += " (crypto/tls resumes TLS 1.2 by session ticket only, not by session ID)"
+		// No ticket: a TLS 1.2 server may still resume by session ID, which tlskit offers by
+		// hand (crypto/tls's client does not).
+		sess, why := sessionIDOf(first)
+		if sess == nil {
+			r.Why = why
+			return
 		}
+		start := time.Now()
+		second, resumed, err := resume12(ctx, opts, sess)
+		r.Offered, r.Accepted, r.Handshake = "session_id", resumed, second
+		if second == nil {
+			r.Error = err.Error()
+			return
+		}
+		r.TicketAgeMs = ms(start.Sub(firstDone))
+		if len(second.Steps) > 0 {
+			r.TicketAgeMs += second.Steps[0].AtMs
+		}
+		switch {
+		case err != nil:
+			r.Error = err.Error()
+		case !resumed:
+			r.Why = "the server made a full handshake: it did not take the session ID"
+		}
+		r.Skipped = skippedMessages(first.Steps, second.Steps)
+		r.SavedMs = first.Timing.HandshakeMs - second.Timing.HandshakeMs
 		return
 	}
 	// Once resumption is shown, ECH's retry (if any) has had its turn: the second handshake

@@ -1,10 +1,16 @@
 package handshake
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
+	"crypto/x509"
+	"encoding/pem"
 	"net"
+	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -63,5 +69,53 @@ func TestResume(t *testing.T) {
 				t.Errorf("selected identity %v", r.SelectedIdentity)
 			}
 		})
+	}
+}
+
+// TestResumeSessionID: against openssl s_server -no_ticket (TLS 1.2), which resumes only by
+// session ID, the second handshake offers the ID in a hand-built hello, checks the server's
+// Finished under the first session's master secret and completes the abbreviated handshake; with
+// a wrong master secret the server's Finished does not verify, and the resumption is an error.
+func TestResumeSessionID(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	cert := peertest.Certificate(t)
+	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	der, err := x509.MarshalPKCS8PrivateKey(cert.PrivateKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Certificate[0]}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	srv := peertest.OpenSSLServer(t, dir, certFile, keyFile, "-tls1_2", "-no_ticket")
+	opts := Options{Target: bpTarget(t, srv.Addr()), Roots: peertest.Roots(t), Timeout: 5 * time.Second, Resume: true}
+	res, err := Run(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := res.Resumption.Resumed
+	if r.Offered != "session_id" || !r.Accepted || r.Error != "" || r.Handshake == nil || r.Handshake.Version != "TLS 1.2" ||
+		!slices.Equal(r.Skipped, []string{"Certificate", "ServerKeyExchange", "ServerHelloDone", "ClientKeyExchange"}) {
+		t.Fatalf("resumed %+v", r)
+	}
+	if res.Resumption.TicketOffered {
+		t.Error("s_server -no_ticket offered a ticket")
+	}
+
+	first, err := Run(context.Background(), Options{Target: opts.Target, Roots: opts.Roots, Timeout: opts.Timeout})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sess, why := sessionIDOf(first)
+	if sess == nil {
+		t.Fatal(why)
+	}
+	sess.master = bytes.Repeat([]byte{0x42}, 48)
+	if _, resumed, err := resume12(context.Background(), opts, sess); resumed || err == nil || !strings.Contains(err.Error(), "Finished") {
+		t.Errorf("with a wrong master secret: resumed %v, %v; want the server's Finished refused", resumed, err)
 	}
 }

@@ -331,11 +331,11 @@ func (s *scanner) ticketResumption(ctx context.Context, v uint16) *bool {
 		return nil
 	}
 	r := res.Resumption.Resumed
-	if r.Handshake == nil && r.Offered == "none" {
-		no := false // no ticket came: nothing to resume with
+	switch {
+	case r.Offered != "psk" && r.Offered != "ticket":
+		no := false // no ticket came (a session ID is session_id_resumption's)
 		return &no
-	}
-	if r.Error != "" {
+	case r.Error != "":
 		return nil
 	}
 	return &r.Accepted
