@@ -303,9 +303,10 @@ func TestProxySlowButMoving(t *testing.T) {
 	}
 }
 
-// TestProxyEarlyHintsAreProgress: a 1xx answer is the backend moving too. Four 103 Early
-// Hints 100 ms apart, then the 200: 400 ms before the final headers under a 300 ms timeout,
-// answered whole with nothing reported (without the Got1xxResponse trace it is a 504).
+// TestProxyEarlyHintsAreProgress: a 1xx answer is the backend moving too. Five 103 Early
+// Hints 150 ms apart, then the 200: 750 ms before the final headers under a 600 ms timeout,
+// answered whole with nothing reported (without the Got1xxResponse trace it is a 504). Each gap
+// is a quarter of the timeout: a loaded machine made the 100 ms gaps of a 300 ms timeout miss.
 func TestProxyEarlyHintsAreProgress(t *testing.T) {
 	t.Parallel()
 	backend := pxBackend(t, 0, func(c net.Conn, _ <-chan struct{}) {
@@ -313,8 +314,8 @@ func TestProxyEarlyHintsAreProgress(t *testing.T) {
 		if req == nil {
 			return
 		}
-		for range 4 {
-			time.Sleep(100 * time.Millisecond)
+		for range 5 {
+			time.Sleep(150 * time.Millisecond)
 			if _, err := io.WriteString(c, "HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n"); err != nil {
 				return
 			}
@@ -322,7 +323,7 @@ func TestProxyEarlyHintsAreProgress(t *testing.T) {
 		io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
 		br.Peek(1) // until the proxy hangs up
 	})
-	s, rec := pxStart(t, backend, pxTimeout)
+	s, rec := pxStart(t, backend, 600*time.Millisecond)
 	c := s.client(false, 3*time.Second)
 	defer c.CloseIdleConnections()
 	resp, err := c.Get(s.url + "/hints")
@@ -338,8 +339,9 @@ func TestProxyEarlyHintsAreProgress(t *testing.T) {
 }
 
 // TestProxyTunnelNotTimed: an upgraded (WebSocket) tunnel is not subject to the proxy timeout
-// (the server's idle timeout bounds it): one left idle for 700 ms, more than twice a 300 ms
-// timeout, still echoes.
+// (the server's idle timeout bounds it): one left idle for 1.3 s, more than twice a 600 ms
+// timeout, still echoes. (600 ms, not pxTimeout: the upgrade's own headers must come within it,
+// and a loaded machine has made a 300 ms one a 504.)
 func TestProxyTunnelNotTimed(t *testing.T) {
 	t.Parallel()
 	backend := pxBackend(t, 0, func(c net.Conn, _ <-chan struct{}) {
@@ -347,9 +349,9 @@ func TestProxyTunnelNotTimed(t *testing.T) {
 		io.WriteString(c, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n")
 		io.Copy(c, br) // echo
 	})
-	s, rec := pxStart(t, backend, pxTimeout)
+	s, rec := pxStart(t, backend, 600*time.Millisecond)
 	c := pgTunnel(t, s)
-	time.Sleep(700 * time.Millisecond)
+	time.Sleep(1300 * time.Millisecond)
 	c.SetDeadline(time.Now().Add(pxLimit))
 	buf := make([]byte, 5)
 	if _, err := io.WriteString(c, "ping\n"); err != nil {
