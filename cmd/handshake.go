@@ -97,7 +97,7 @@ included, or an unproven one with --revocation-hard-fail) or a certificate expir
 	fs.BoolVarP(&o.verbose, "verbose", "v", false, "show every message's details (offered suites, extensions, signature algorithms)")
 	fs.StringVar(&o.ech, "ech", "", "use Encrypted Client Hello with this ECHConfigList: base64, @FILE (base64, PEM or raw), or auto to look it up in the target's DNS HTTPS record")
 	fs.BoolVar(&o.echRetry, "ech-retry", false, "when the server rejects --ech with retry configs its certificate authenticates, try once more with them")
-	fs.BoolVar(&o.resume, "resume", false, "run a second handshake with the session the first one got (TLS 1.3 PSK, TLS 1.2 ticket) and show what it skipped")
+	fs.BoolVar(&o.resume, "resume", false, "run a second handshake with the session the first one got (TLS 1.3 PSK, TLS 1.2 ticket or session ID) and show what it skipped")
 	fs.StringVar(&o.dnsServer, "dns-server", "", "with --ech auto, ask this resolver (HOST:PORT) instead of /etc/resolv.conf's")
 	o.revocation.register(fs, revocation.ModeStaple)
 	return c
