@@ -70,6 +70,7 @@ included, or an unproven one with --revocation-hard-fail) or a certificate expir
   tlskit handshake mail.example.com:25              # STARTTLS smtp, from the port
   tlskit handshake example.com --pem | openssl x509 -noout -dates
   tlskit handshake example.com --revocation auto --revocation-hard-fail
+  tlskit handshake example.com --ech auto --resume    # ECH from DNS, then a resumed handshake
   cat hosts.txt | tlskit handshake - -o json --concurrency 32 | jq -r '.target.host + " " + .version'`,
 		Args:        cobra.MinimumNArgs(1),
 		Annotations: networkCommand(quickCommand(outputFormats(formatText, formatJSON))),

@@ -89,7 +89,8 @@ for up to --drain (5s) and exit 0.`,
 		Example: `  tlskit serve                                   # https://127.0.0.1:8443/
   tlskit serve --addr 127.0.0.1:0 --write-cert cert.pem
   tlskit serve --cert site.pem --key site-key.pem --dir ./public
-  tlskit serve --proxy http://127.0.0.1:3000 --client-auth require --client-ca ca.pem`,
+  tlskit serve --proxy http://127.0.0.1:3000 --client-auth require --client-ca ca.pem
+  tlskit serve --ech-key ech.pem                 # Encrypted Client Hello; the config on stderr`,
 		Args:        cobra.NoArgs,
 		Annotations: outputFormats(formatText, formatJSON),
 		RunE: func(c *cobra.Command, _ []string) error {
