@@ -215,12 +215,12 @@ func abbreviated12(conn net.Conn, sess *session12ID, sni string, alpn []string) 
 	if err != nil || typ != wire.ContentHandshake {
 		return false, time.Time{}, fmt.Errorf("the server's Finished does not decrypt under the session's master secret: %v", err)
 	}
-	want := handshakeMessage(wire.TypeFinished, sess.suite.PRF(sess.master, "server finished", sess.suite.TranscriptHash(transcript), 12))
+	want := wire.HandshakeMessage(wire.TypeFinished, sess.suite.PRF(sess.master, "server finished", sess.suite.TranscriptHash(transcript), 12))
 	if !bytes.Equal(fin, want) {
 		return false, time.Time{}, errors.New("the server's Finished does not verify: it does not hold the session's master secret")
 	}
 	transcript = append(transcript, fin...)
-	ours := handshakeMessage(wire.TypeFinished, sess.suite.PRF(sess.master, "client finished", sess.suite.TranscriptHash(transcript), 12))
+	ours := wire.HandshakeMessage(wire.TypeFinished, sess.suite.PRF(sess.master, "client finished", sess.suite.TranscriptHash(transcript), 12))
 	sealed, err := client.Seal(wire.ContentHandshake, ours)
 	if err != nil {
 		return false, time.Time{}, err
@@ -247,10 +247,6 @@ func abbreviated12(conn net.Conn, sess *session12ID, sni string, alpn []string) 
 		_, _ = conn.Write(wire.WrapRecords(wire.ContentAlert, wire.VersionTLS12, notify))
 	}
 	return true, done, nil
-}
-
-func handshakeMessage(typ uint8, body []byte) []byte {
-	return append([]byte{typ, byte(len(body) >> 16), byte(len(body) >> 8), byte(len(body))}, body...)
 }
 
 func alertName(payload []byte) string {

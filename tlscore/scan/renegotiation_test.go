@@ -169,7 +169,7 @@ func (f fakeServer12) start(t *testing.T) (port int, hellos chan renegHello) {
 			exts = append(exts, 0, 23, 0, 0)
 		}
 		sh = append(append(sh, byte(len(exts)>>8), byte(len(exts))), exts...)
-		shMsg := handshakeMessage(wire.TypeServerHello, sh)
+		shMsg := wire.HandshakeMessage(wire.TypeServerHello, sh)
 		if f.closeAfterHello {
 			_, _ = c.Write(wire.WrapRecords(wire.ContentHandshake, wire.VersionTLS12, shMsg))
 			return
@@ -177,7 +177,7 @@ func (f fakeServer12) start(t *testing.T) (port int, hellos chan renegHello) {
 		der := pair.Certificate[0]
 		certs := append([]byte{byte(len(der) >> 16), byte(len(der) >> 8), byte(len(der))}, der...)
 		certs = append([]byte{byte(len(certs) >> 16), byte(len(certs) >> 8), byte(len(certs))}, certs...)
-		flight := bytes.Join([][]byte{shMsg, handshakeMessage(wire.TypeCertificate, certs), handshakeMessage(wire.TypeServerHelloDone, nil)}, nil)
+		flight := bytes.Join([][]byte{shMsg, wire.HandshakeMessage(wire.TypeCertificate, certs), wire.HandshakeMessage(wire.TypeServerHelloDone, nil)}, nil)
 		transcript := append(append([]byte{}, chMsg...), flight...)
 		_, _ = c.Write(wire.WrapRecords(wire.ContentHandshake, wire.VersionTLS12, flight))
 
@@ -217,7 +217,7 @@ func (f fakeServer12) start(t *testing.T) (port int, hellos chan renegHello) {
 			fail(fmt.Errorf("the client's Finished: %w", err))
 			return
 		}
-		if want := handshakeMessage(wire.TypeFinished, suite.PRF(master, "client finished", suite.TranscriptHash(transcript), 12)); !bytes.Equal(fin, want) {
+		if want := wire.HandshakeMessage(wire.TypeFinished, suite.PRF(master, "client finished", suite.TranscriptHash(transcript), 12)); !bytes.Equal(fin, want) {
 			fail(fmt.Errorf("the client's Finished %x, want %x", fin, want))
 			return
 		}
@@ -231,7 +231,7 @@ func (f fakeServer12) start(t *testing.T) (port int, hellos chan renegHello) {
 			_, _ = c.Write(append([]byte{typ, 3, 3, byte(len(sealed) >> 8), byte(len(sealed))}, sealed...))
 		}
 		_, _ = c.Write([]byte{wire.ContentChangeCipherSpec, 3, 3, 0, 1, 1})
-		write(wire.ContentHandshake, handshakeMessage(wire.TypeFinished, verify))
+		write(wire.ContentHandshake, wire.HandshakeMessage(wire.TypeFinished, verify))
 
 		if rec, err = peertest.ReadRecord(c); err != nil {
 			fail(err)
@@ -268,7 +268,7 @@ func TestClientRenegotiationAnswers(t *testing.T) {
 			w(wire.ContentHandshake, serverHelloMsg(wire.VersionTLS12, 0x009c, 0, nil, nil))
 		}}, Vulnerable, "an encrypted ServerHello (TLS 1.2, AES128-GCM-SHA256): the server renegotiated", true},
 		{"renegotiates after a HelloRequest and data", fakeServer12{answer: func(w func(uint8, []byte), _ net.Conn) {
-			w(wire.ContentHandshake, handshakeMessage(wire.TypeHelloRequest, nil))
+			w(wire.ContentHandshake, wire.HandshakeMessage(wire.TypeHelloRequest, nil))
 			w(wire.ContentApplicationData, []byte("hello"))
 			w(wire.ContentAlert, []byte{1, 112}) // warning unrecognized_name: read past
 			w(wire.ContentHandshake, serverHelloMsg(wire.VersionTLS12, 0x009c, 0, nil, nil))
@@ -295,7 +295,7 @@ func TestClientRenegotiationAnswers(t *testing.T) {
 			_, _ = c.Write(bytes.Repeat([]byte{7}, 40))
 		}}, Inconclusive, "bad_record_mac", true},
 		{"a Certificate instead", fakeServer12{answer: func(w func(uint8, []byte), _ net.Conn) {
-			w(wire.ContentHandshake, handshakeMessage(wire.TypeCertificate, []byte{0, 0, 0}))
+			w(wire.ContentHandshake, wire.HandshakeMessage(wire.TypeCertificate, []byte{0, 0, 0}))
 		}}, Inconclusive, "an encrypted Certificate instead of a ServerHello", true},
 		{"close after the ServerHello", fakeServer12{closeAfterHello: true}, Inconclusive, "the first handshake failed: reading the server's first flight: the server closed the connection", false},
 		{"wrong Finished", fakeServer12{badFinished: true}, Inconclusive, "the first handshake failed: the server's Finished does not verify", false},

@@ -168,9 +168,9 @@ func (s *session12) readServerFlight(spec wire.ClientHelloSpec) error {
 	var flight []byte
 	if certRequested {
 		// No client certificate: an empty list, which a server that requires one refuses.
-		flight = append(flight, handshakeMessage(wire.TypeCertificate, []byte{0, 0, 0})...)
+		flight = append(flight, wire.HandshakeMessage(wire.TypeCertificate, []byte{0, 0, 0})...)
 	}
-	flight = append(flight, handshakeMessage(wire.TypeClientKeyExchange, cke)...)
+	flight = append(flight, wire.HandshakeMessage(wire.TypeClientKeyExchange, cke)...)
 	s.transcript = append(s.transcript, flight...)
 	if s.ems {
 		s.master = s.suite.PRF(premaster, "extended master secret", s.suite.TranscriptHash(s.transcript), 48)
@@ -189,7 +189,7 @@ func (s *session12) readServerFlight(spec wire.ClientHelloSpec) error {
 	}
 	s.out, s.in = client, nil
 	s.clientVerify = s.suite.PRF(s.master, "client finished", s.suite.TranscriptHash(s.transcript), 12)
-	fin := handshakeMessage(wire.TypeFinished, s.clientVerify)
+	fin := wire.HandshakeMessage(wire.TypeFinished, s.clientVerify)
 	s.transcript = append(s.transcript, fin...)
 	if err := s.writeRecord(wire.ContentHandshake, fin); err != nil {
 		return fmt.Errorf("sending the Finished: %w", err)
@@ -373,11 +373,6 @@ func alertFrom(payload []byte) error {
 		return err
 	}
 	return &alertError{alert: a}
-}
-
-// handshakeMessage frames a handshake message body with its header.
-func handshakeMessage(typ uint8, body []byte) []byte {
-	return append([]byte{typ, byte(len(body) >> 16), byte(len(body) >> 8), byte(len(body))}, body...)
 }
 
 // writeRecord sends payload as records of contentType, protected once the client's

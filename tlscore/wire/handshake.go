@@ -25,6 +25,11 @@ type Message struct {
 
 // Name is the timeline name of the message: the HandshakeTypeName, except that a ServerHello
 // carrying HRRRandom is a "HelloRetryRequest".
+// HandshakeMessage frames a handshake message body with its 4-byte header (type, uint24 length).
+func HandshakeMessage(typ uint8, body []byte) []byte {
+	return append([]byte{typ, byte(len(body) >> 16), byte(len(body) >> 8), byte(len(body))}, body...)
+}
+
 func (m Message) Name() string {
 	if m.Type == TypeServerHello && IsHelloRetryRequestBody(m.Body) {
 		return NameHelloRetryRequest
