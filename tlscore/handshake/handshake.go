@@ -75,6 +75,9 @@ type Options struct {
 	// Resume runs a second handshake, on a new connection, offering the session the first one
 	// got (a TLS 1.3 PSK, a TLS 1.2 ticket), and reports it in Resumption.Resumed.
 	Resume bool
+	// ResumeTicketOnly makes Resume offer tickets and PSKs only, never a TLS 1.2 session ID
+	// (a scanner that probes session IDs on its own).
+	ResumeTicketOnly bool
 	// Gate, when set, is called before each connection is dialled and its release once the
 	// connection is done: a scanner's bound on connections at once and per second.
 	Gate func(ctx context.Context) (release func(), err error)
@@ -137,6 +140,8 @@ type Result struct {
 	// master secret a TLS 1.2 session ID resumes with).
 	didResume bool
 	keyLog    []byte
+	// doneAt is when the handshake ended (a session's age starts there).
+	doneAt time.Time
 }
 
 // TLS12Session is what a TLS 1.2 (or older) ServerHello and ServerKeyExchange agreed, as
@@ -221,7 +226,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	if err != nil {
 		return first, err
 	}
-	resumeWith(ctx, opts, first, watch, time.Now())
+	resumeWith(ctx, opts, first, watch)
 	return first, nil
 }
 
@@ -474,6 +479,7 @@ func runOnce(ctx context.Context, opts Options, watch *ticketWatch) (*Result, er
 	res.HelloRetry = cs.HelloRetryRequest
 	res.didResume = cs.DidResume
 	res.keyLog = bytes.Clone(keylog.Bytes())
+	res.doneAt = hsStart.Add(hsTook)
 	res.PeerCertificates = cs.PeerCertificates
 	res.Chain = append(res.Chain, chain...)
 	v := verdict

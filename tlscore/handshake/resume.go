@@ -38,7 +38,7 @@ type Resumed struct {
 
 // resumeWith runs the second handshake of Options.Resume with the session watch kept, and puts
 // what it did on first.Resumption.
-func resumeWith(ctx context.Context, opts Options, first *Result, watch *ticketWatch, firstDone time.Time) {
+func resumeWith(ctx context.Context, opts Options, first *Result, watch *ticketWatch) {
 	if first.Resumption == nil {
 		first.Resumption = &Resumption{}
 	}
@@ -46,6 +46,10 @@ func resumeWith(ctx context.Context, opts Options, first *Result, watch *ticketW
 	r := &Resumed{Offered: "none", Skipped: []string{}}
 	first.Resumption.Resumed = r
 	if session == nil {
+		if opts.ResumeTicketOnly {
+			r.Why = "the first handshake got no ticket"
+			return
+		}
 		// No ticket: a TLS 1.2 server may still resume by session ID, which tlskit offers by
 		// hand (crypto/tls's client does not).
 		sess, why := sessionIDOf(first)
@@ -60,7 +64,8 @@ func resumeWith(ctx context.Context, opts Options, first *Result, watch *ticketW
 			r.Error = err.Error()
 			return
 		}
-		r.TicketAgeMs = ms(start.Sub(firstDone))
+		// The session's age runs from the end of the first handshake.
+		r.TicketAgeMs = ms(start.Sub(first.doneAt))
 		if len(second.Steps) > 0 {
 			r.TicketAgeMs += second.Steps[0].AtMs
 		}
@@ -69,9 +74,12 @@ func resumeWith(ctx context.Context, opts Options, first *Result, watch *ticketW
 			r.Error = err.Error()
 		case !resumed:
 			r.Why = "the server made a full handshake: it did not take the session ID"
+		default:
+			// Only a completed resumption spared anything: one abandoned after the
+			// ServerHello, or failed, did not.
+			r.Skipped = skippedMessages(first.Steps, second.Steps)
+			r.SavedMs = first.Timing.HandshakeMs - second.Timing.HandshakeMs
 		}
-		r.Skipped = skippedMessages(first.Steps, second.Steps)
-		r.SavedMs = first.Timing.HandshakeMs - second.Timing.HandshakeMs
 		return
 	}
 	// Once resumption is shown, ECH's retry (if any) has had its turn: the second handshake

@@ -97,7 +97,11 @@ func resume12(ctx context.Context, opts Options, sess *session12ID) (*Result, bo
 	}
 	rec := NewRecordingConn(conn, start, opts.RecordLimit)
 	hsStart := time.Now()
-	resumed, done, herr := abbreviated12(rec, sess, sni, opts.ALPN)
+	// A cancelled run (Ctrl-C, a scan that stops) ends the conversation at once.
+	stop := context.AfterFunc(ctx, func() { conn.SetDeadline(time.Unix(1, 0)) })
+	defer stop()
+	dl, _ := ctx.Deadline()
+	resumed, done, herr := abbreviated12(rec, sess, sni, opts.ALPN, dl)
 	if done.IsZero() {
 		done = time.Now()
 	}
@@ -133,7 +137,8 @@ func resume12(ctx context.Context, opts Options, sess *session12ID) (*Result, bo
 // abbreviated12 runs the client's side of an abbreviated TLS 1.2 handshake on conn; resumed is
 // false (and the error nil) when the server chose a full handshake instead. done is when the
 // client's Finished went out: the handshake's end, before the wait for a refusal of it.
-func abbreviated12(conn net.Conn, sess *session12ID, sni string, alpn []string) (resumed bool, done time.Time, err error) {
+// deadline is the run's (zero for none): the wait for a refusal keeps within it.
+func abbreviated12(conn net.Conn, sess *session12ID, sni string, alpn []string, deadline time.Time) (resumed bool, done time.Time, err error) {
 	spec := wire.ClientHelloSpec{
 		Version:    wire.VersionTLS12,
 		SessionID:  sess.id,
@@ -192,6 +197,10 @@ func abbreviated12(conn net.Conn, sess *session12ID, sni string, alpn []string) 
 				if !bytes.Equal(sh.SessionID, sess.id) || sh.CipherSuite != sess.suite.CipherSuite().ID {
 					return false, time.Time{}, nil // a new session: the server does a full handshake
 				}
+				if sh.ExtendedMasterSecret != sess.ems {
+					// RFC 7627 section 5.3: the client aborts such a resumption.
+					return false, time.Time{}, fmt.Errorf("the server resumed the session with extended_master_secret %v, where the session had %v", sh.ExtendedMasterSecret, sess.ems)
+				}
 				serverRandom = sh.Random
 			case sh != nil && m.Type == wire.TypeNewSessionTicket:
 			default:
@@ -211,8 +220,11 @@ func abbreviated12(conn net.Conn, sess *session12ID, sni string, alpn []string) 
 	if err != nil {
 		return false, time.Time{}, err
 	}
+	if typ != wire.ContentHandshake {
+		return false, time.Time{}, fmt.Errorf("the server sent a %s record after its ChangeCipherSpec, not its Finished", wire.ContentTypeName(typ))
+	}
 	fin, err := server.Open(typ, frag)
-	if err != nil || typ != wire.ContentHandshake {
+	if err != nil {
 		return false, time.Time{}, fmt.Errorf("the server's Finished does not decrypt under the session's master secret: %v", err)
 	}
 	want := wire.HandshakeMessage(wire.TypeFinished, sess.suite.PRF(sess.master, "server finished", sess.suite.TranscriptHash(transcript), 12))
@@ -234,6 +246,9 @@ func abbreviated12(conn net.Conn, sess *session12ID, sni string, alpn []string) 
 	// A server that rejects the client's Finished says so at once with an alert; one that takes
 	// it waits for data. Three round trips (the ServerHello's), at least 30 ms, tell them apart.
 	wait := min(max(3*rtt, 30*time.Millisecond), 500*time.Millisecond)
+	if !deadline.IsZero() {
+		wait = min(wait, time.Until(deadline))
+	}
 	_ = conn.SetReadDeadline(time.Now().Add(wait))
 	if typ, payload, err := r.next(); err == nil {
 		if typ == wire.ContentAlert {

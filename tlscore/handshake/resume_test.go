@@ -106,6 +106,18 @@ func TestResumeSessionID(t *testing.T) {
 		t.Error("s_server -no_ticket offered a ticket")
 	}
 
+	// Without a session cache s_server gives no session ID either: nothing to offer, and the
+	// report says so rather than trying.
+	nocache := peertest.OpenSSLServer(t, dir, certFile, keyFile, "-tls1_2", "-no_ticket", "-no_cache")
+	res, err = Run(context.Background(), Options{Target: bpTarget(t, nocache.Addr()), Roots: opts.Roots, Timeout: opts.Timeout, Resume: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := res.Resumption.Resumed; r.Offered != "none" || r.Accepted || len(r.Skipped) != 0 || r.Handshake != nil ||
+		!strings.Contains(r.Why, "neither a session ticket nor a session ID") {
+		t.Errorf("without a session cache: resumed %+v", r)
+	}
+
 	first, err := Run(context.Background(), Options{Target: opts.Target, Roots: opts.Roots, Timeout: opts.Timeout})
 	if err != nil {
 		t.Fatal(err)

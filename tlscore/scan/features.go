@@ -324,7 +324,7 @@ func firstServerHello(stream []byte) *wire.ServerHello {
 func (s *scanner) ticketResumption(ctx context.Context, v uint16) *bool {
 	// The mechanism of `tlskit handshake --resume`, each connection within the scan's bounds.
 	ho := handshakeOptions(s.opts, time.Now)
-	ho.MinVersion, ho.MaxVersion, ho.Resume = v, v, true
+	ho.MinVersion, ho.MaxVersion, ho.Resume, ho.ResumeTicketOnly = v, v, true, true
 	ho.Gate = s.p.slot
 	res, err := handshake.Run(ctx, ho)
 	if err != nil || res.Resumption == nil || res.Resumption.Resumed == nil {
@@ -332,11 +332,11 @@ func (s *scanner) ticketResumption(ctx context.Context, v uint16) *bool {
 	}
 	r := res.Resumption.Resumed
 	switch {
-	case r.Offered != "psk" && r.Offered != "ticket":
-		no := false // no ticket came (a session ID is session_id_resumption's)
+	case !res.Resumption.TicketOffered:
+		no := false // no ticket came: nothing to resume with
 		return &no
 	case r.Error != "":
-		return nil
+		return nil // the second connection failed: not known
 	}
 	return &r.Accepted
 }
