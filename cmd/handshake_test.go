@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"regexp"
@@ -129,10 +130,28 @@ func TestHandshakeRenderingFailures(t *testing.T) {
 }
 
 func TestHandshakeFlagErrors(t *testing.T) {
+	key, err := ech.Generate("public.test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := base64.StdEncoding.EncodeToString(key.ConfigList())
+	oneLabel := key.Config
+	oneLabel.PublicName = "localhost"
+	raw, _ := wire.MarshalECHConfig(oneLabel)
+	list, _ := wire.MarshalECHConfigList(raw)
 	tests := []struct {
 		args []string
 		msg  string
 	}{
+		{[]string{"handshake", "x.test", "--ech-retry"}, "--ech-retry needs --ech"},
+		{[]string{"handshake", "x.test", "--dns-server", "127.0.0.1:53"}, "--dns-server needs --ech auto"},
+		{[]string{"handshake", "x.test", "--ech", cfg, "--dns-server", "127.0.0.1:53"}, "--dns-server is for --ech auto"},
+		{[]string{"handshake", "x.test", "--ech", "auto", "--dns-server", "127.0.0.1:0"}, "--dns-server"},
+		{[]string{"handshake", "x.test", "--ech", cfg, "--tls-max", "1.2"}, "--ech needs TLS 1.3"},
+		{[]string{"handshake", "x.test", "--ech", cfg, "--starttls", "smtp"}, "--ech and --starttls cannot be combined"},
+		{[]string{"handshake", "x.test:587", "--ech", cfg}, "this target means STARTTLS smtp"},
+		{[]string{"handshake", "x.test", "--ech", "AAAA"}, "--ech: the ECH config: malformed ECHConfigList"},
+		{[]string{"handshake", "x.test", "--ech", base64.StdEncoding.EncodeToString(list)}, "has one label"},
 		{[]string{"handshake"}, "missing TARGET (one or more)"},
 		{[]string{"handshake", "x.test", "--tls-min", "1.4"}, "unknown TLS version"},
 		{[]string{"handshake", "x.test", "--tls-min", "1.3", "--tls-max", "1.2"}, "above --tls-max"},
@@ -153,6 +172,14 @@ func TestHandshakeFlagErrors(t *testing.T) {
 		res := runCLI(t, tt.args...)
 		if res.code != ExitUsage || !strings.HasPrefix(res.stderr, "tlskit: ") || !strings.Contains(strings.SplitN(res.stderr, "\n", 2)[0], tt.msg) {
 			t.Errorf("%v: exit %d, stderr %q; want exit 2 with %q", tt.args, res.code, res.stderr, tt.msg)
+		}
+	}
+	// An --ech file that cannot be read is an I/O failure, as for every file flag.
+	dir := t.TempDir()
+	for _, arg := range []string{"@" + dir + "/missing", "@" + dir} {
+		res := runCLI(t, "handshake", "x.test", "--ech", arg)
+		if res.code != ExitFailure || !strings.HasPrefix(res.stderr, "tlskit: --ech: ") || strings.Count(res.stderr, "\n") != 1 {
+			t.Errorf("--ech %s: exit %d, stderr %q; want exit 1 and one line", arg, res.code, res.stderr)
 		}
 	}
 }

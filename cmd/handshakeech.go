@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"strings"
 
 	"github.com/tlskit/tlskit/tlscore/connect"
@@ -45,9 +43,16 @@ func (o *handshakeOptions) buildECH(p *handshakePlan) error {
 	if o.dnsServer != "" {
 		return usageErrorf("--dns-server is for --ech auto; --ech was given a config")
 	}
-	list, err := ech.ParseConfigArg(o.ech, os.ReadFile)
-	if pe := (*fs.PathError)(nil); errors.As(err, &pe) {
-		return fmt.Errorf("--ech: %w", err) // a file that cannot be read, as for every file flag: exit 1
+	// @FILE is read as every input file is (bounded, a directory refused); one that cannot be
+	// read is exit 1, as for every file flag, and what it holds being no config is exit 2.
+	var readErr error
+	list, err := ech.ParseConfigArg(o.ech, func(name string) ([]byte, error) {
+		data, err := readInputFile(name, maxPEMFile)
+		readErr = err
+		return data, err
+	})
+	if readErr != nil {
+		return fmt.Errorf("--ech: %w", readErr)
 	}
 	if err == nil {
 		err = ech.Usable(list)

@@ -35,6 +35,9 @@ func TestServeFlagErrors(t *testing.T) {
 		{[]string{"serve", "--dir", ".", "--proxy-timeout", "5s"}, "--proxy-timeout needs --proxy"},
 		{[]string{"serve", "extra"}, `unknown command "extra"`},
 		{[]string{"serve", "--ocsp", "resp.der"}, "--ocsp needs --cert"},
+		{[]string{"serve", "--ech", "--tls-max", "1.2"}, "--ech needs TLS 1.3"},
+		{[]string{"serve", "--ech-public-name", "localhost"}, "has one label"},
+		{[]string{"serve", "--ech-public-name", "192.0.2.1"}, "is an IP address"},
 	}
 	for _, tt := range tests {
 		res := runCLI(t, tt.args...)

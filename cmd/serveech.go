@@ -145,16 +145,17 @@ func dnsNames(c *x509.Certificate) []string {
 	return c.DNSNames
 }
 
-// readECHKeyFile reads a key file, refusing anything but a small regular file.
+// readECHKeyFile reads a key file as every input file is read (bounded), refusing anything but
+// a regular file first: a named pipe would block serve's start.
 func readECHKeyFile(path string) ([]byte, error) {
 	st, err := os.Stat(path)
 	if err != nil {
 		return nil, err
 	}
-	if !st.Mode().IsRegular() || st.Size() > maxECHKeyFile {
-		return nil, fmt.Errorf("%s is not a regular file of at most %d bytes", path, maxECHKeyFile)
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file", path)
 	}
-	return os.ReadFile(path)
+	return readInputFile(path, maxECHKeyFile)
 }
 
 // announcement is what serve tells about its ECH key once it listens on addr.

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -42,9 +43,14 @@ func TestResume(t *testing.T) {
 			cfg.MaxVersion, cfg.SessionTicketsDisabled = tc.version, tc.noTickets
 			// One key for both connections (a tls.Server per connection would rotate it).
 			addr := peertest.Serve(t, func(ctx context.Context, c net.Conn) { peertest.ServeTLSConfig(c, cfg, 5*time.Second) })
-			res, err := Run(context.Background(), Options{Target: bpTarget(t, addr), Roots: peertest.Roots(t), Timeout: 5 * time.Second, Resume: true})
+			var gated atomic.Int32
+			gate := func(context.Context) (func(), error) { gated.Add(1); return func() {}, nil }
+			res, err := Run(context.Background(), Options{Target: bpTarget(t, addr), Roots: peertest.Roots(t), Timeout: 5 * time.Second, Resume: true, Gate: gate})
 			if err != nil {
 				t.Fatal(err)
+			}
+			if want := map[bool]int32{true: 2, false: 1}[tc.accepted]; gated.Load() != want {
+				t.Errorf("%d connections through the gate, want %d", gated.Load(), want)
 			}
 			if res.Resumption == nil || res.Resumption.Resumed == nil {
 				t.Fatalf("resumption %+v", res.Resumption)
@@ -116,6 +122,22 @@ func TestResumeSessionID(t *testing.T) {
 	if r := res.Resumption.Resumed; r.Offered != "none" || r.Accepted || len(r.Skipped) != 0 || r.Handshake != nil ||
 		!strings.Contains(r.Why, "neither a session ticket nor a session ID") {
 		t.Errorf("without a session cache: resumed %+v", r)
+	}
+
+	// A scanner's options: every connection through its gate, and no session ID offered.
+	var gated, released atomic.Int32
+	scanOpts := opts
+	scanOpts.ResumeTicketOnly = true
+	scanOpts.Gate = func(context.Context) (func(), error) {
+		gated.Add(1)
+		return func() { released.Add(1) }, nil
+	}
+	res, err = Run(context.Background(), scanOpts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := res.Resumption.Resumed; r.Offered != "none" || r.Handshake != nil || gated.Load() != 1 || released.Load() != 1 {
+		t.Errorf("ResumeTicketOnly: resumed %+v, %d connections gated, %d released; want none offered, one connection", r, gated.Load(), released.Load())
 	}
 
 	first, err := Run(context.Background(), Options{Target: opts.Target, Roots: opts.Roots, Timeout: opts.Timeout})

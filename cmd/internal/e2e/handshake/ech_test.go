@@ -198,6 +198,40 @@ func TestECHWithServe(t *testing.T) {
 		}
 	})
 
+	t.Run("without a key file; with --cert", func(t *testing.T) {
+		// --ech alone: a key for this run only, announced without a key_file.
+		plain := e2etest.StartServe(t, dir, "--ech", "-o", "json", "--write-cert", filepath.Join(dir, "plain-ca.pem"))
+		line := strings.SplitN(plain.Out.String(), "\n", 2)[0]
+		var ev struct {
+			ECH *struct {
+				ConfigList string `json:"config_list"`
+				KeyFile    string `json:"key_file"`
+			} `json:"ech"`
+		}
+		if err := json.Unmarshal([]byte(line), &ev); err != nil || ev.ECH == nil || ev.ECH.ConfigList == "" || ev.ECH.KeyFile != "" {
+			t.Fatalf("listening line %q (%v)", line, err)
+		}
+		out, _, _ := e2etest.RunTlskit(t, dir, nil, "handshake", "localhost:"+plain.Port, "--ech", ev.ECH.ConfigList, "--ca", filepath.Join(dir, "plain-ca.pem"), "-o", "json")
+		if e := echOf(t, out); !e.Accepted {
+			t.Errorf("--ech without a key file: %+v", e)
+		}
+		// With --cert the certificate must be valid for the public name (or have one to give).
+		fx := makeFixture(t)
+		certArgs := []string{"serve", "--addr", "127.0.0.1:0", "--cert", fx.path("ecdsa.pem"), "--key", fx.path("ecdsa-key.pem"), "--ech"}
+		for _, tc := range []struct {
+			extra []string
+			want  string
+		}{
+			{nil, "no DNS name of two labels"},
+			{[]string{"--ech-public-name", "public.localhost"}, "not valid for the public name public.localhost"},
+		} {
+			r := e2etest.TlskitFails(t, dir, append(certArgs, tc.extra...)...)
+			if r.Code != 2 || !strings.Contains(strings.SplitN(r.Stderr, "\n", 2)[0], tc.want) || r.Stdout != "" {
+				t.Errorf("%v: exit %d, stderr %q; want exit 2 with %q", tc.extra, r.Code, r.Stderr, tc.want)
+			}
+		}
+	})
+
 	t.Run("key file", func(t *testing.T) {
 		again := startECHServe(t, dir, key)
 		if again.configList != s.configList {
