@@ -271,19 +271,26 @@ func alertName(payload []byte) string {
 	return "(malformed)"
 }
 
-// records12 reads whole records from conn, at most 256 KiB in all.
+// records12 reads whole records from conn with wire's framing (which refuses bad headers and
+// oversized records), at most 256 KiB in all.
 type records12 struct {
-	conn net.Conn
-	buf  []byte
-	read int
+	conn  net.Conn
+	buf   []byte
+	read  int
+	ready []wire.Record
 }
 
 const records12Max = 256 << 10
 
-// fill reads until a whole record is buffered.
+// fill reads until a whole record is framed.
 func (r *records12) fill() error {
-	for {
-		if len(r.buf) >= 5 && len(r.buf) >= 5+(int(r.buf[3])<<8|int(r.buf[4])) {
+	for len(r.ready) == 0 {
+		recs, rest, err := wire.ParseRecords(r.buf)
+		if err != nil {
+			return err
+		}
+		if len(recs) > 0 {
+			r.ready, r.buf = recs, bytes.Clone(rest)
 			return nil
 		}
 		if r.read > records12Max {
@@ -293,30 +300,29 @@ func (r *records12) fill() error {
 		n, err := r.conn.Read(tmp)
 		r.buf = append(r.buf, tmp[:n]...)
 		r.read += n
-		if err != nil {
-			if errors.Is(err, io.EOF) && n == 0 {
-				return errors.New("server closed the connection during the handshake")
-			}
-			if n == 0 {
-				return err
-			}
+		switch {
+		case n > 0:
+		case errors.Is(err, io.EOF):
+			return errors.New("server closed the connection during the handshake")
+		case err != nil:
+			return err
 		}
 	}
+	return nil
 }
 
 func (r *records12) peekType() uint8 {
 	if r.fill() != nil {
 		return 0
 	}
-	return r.buf[0]
+	return r.ready[0].Type
 }
 
 func (r *records12) next() (uint8, []byte, error) {
 	if err := r.fill(); err != nil {
 		return 0, nil, err
 	}
-	n := 5 + (int(r.buf[3])<<8 | int(r.buf[4]))
-	typ, payload := r.buf[0], bytes.Clone(r.buf[5:n])
-	r.buf = r.buf[n:]
-	return typ, payload, nil
+	rec := r.ready[0]
+	r.ready = r.ready[1:]
+	return rec.Type, bytes.Clone(rec.Payload), nil
 }

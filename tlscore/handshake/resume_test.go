@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/tlskit/tlskit/tlscore/peertest"
+	"github.com/tlskit/tlskit/tlscore/tls12"
+	"github.com/tlskit/tlskit/tlscore/wire"
 )
 
 // TestResume: against Go's crypto/tls server, the second handshake offers what the first got
@@ -151,5 +153,52 @@ func TestResumeSessionID(t *testing.T) {
 	sess.master = bytes.Repeat([]byte{0x42}, 48)
 	if _, resumed, err := resume12(context.Background(), opts, sess); resumed || err == nil || !strings.Contains(err.Error(), "Finished") {
 		t.Errorf("with a wrong master secret: resumed %v, %v; want the server's Finished refused", resumed, err)
+	}
+}
+
+// TestAbbreviated12Answers: what a server answers the session ID with, other than resuming:
+// a new session (a full handshake: not resumed, no error), an alert, bytes that are not TLS, a
+// close, or a resumption that drops the session's extended master secret (RFC 7627 section
+// 5.3); none is taken for a resumption.
+func TestAbbreviated12Answers(t *testing.T) {
+	t.Parallel()
+	suite, _ := tls12.SuiteByID(0xc02b)
+	id := bytes.Repeat([]byte{7}, 32)
+	serverHello := func(sid []byte) []byte {
+		body := append([]byte{3, 3}, make([]byte, 32)...)
+		body = append(append(append(body, byte(len(sid))), sid...), 0xc0, 0x2b, 0, 0, 0)
+		return wire.WrapRecords(wire.ContentHandshake, wire.VersionTLS12, wire.HandshakeMessage(wire.TypeServerHello, body))
+	}
+	for _, tc := range []struct {
+		name   string
+		ems    bool // the session had the extended master secret
+		answer []byte
+		err    string // "" no error
+	}{
+		{"new session", false, serverHello(bytes.Repeat([]byte{8}, 32)), ""},
+		{"alert", false, []byte{21, 3, 3, 0, 2, 2, 40}, "handshake_failure"},
+		{"not TLS", false, []byte("HTTP/1.1 400 Bad Request\r\n\r\n"), "HTTP"},
+		{"close", false, nil, "closed the connection"},
+		{"extended master secret dropped", true, serverHello(id), "extended_master_secret"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			sess := &session12ID{id: id, master: make([]byte, 48), suite: suite, ems: tc.ems}
+			client, server := net.Pipe()
+			defer client.Close()
+			go func() {
+				defer server.Close()
+				_, _, _ = peertest.ReadClientHello(server)
+				_, _ = server.Write(tc.answer)
+			}()
+			_ = client.SetDeadline(time.Now().Add(5 * time.Second))
+			resumed, _, err := abbreviated12(client, sess, "localhost", nil, time.Time{})
+			if resumed {
+				t.Fatal("resumed")
+			}
+			if tc.err == "" && err != nil || tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)) {
+				t.Errorf("error %v, want %q", err, tc.err)
+			}
+		})
 	}
 }
